@@ -1,0 +1,481 @@
+//! The inventory: a versioned, serde-serialisable snapshot of one or more AWS accounts, everything the checks read.
+//!
+//! Collectors (in the application crate) fill it; checks only read it. It never holds a secret in clear:
+//! environment variable values are classified at collection time by [`crate::secrets`] and only the verdict, the
+//! value's shape and a masked preview are stored (see [`EnvVar`]).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A snapshot of one scan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    pub schema_version: u32,
+    /// Version of lambda-posture that collected it.
+    pub tool_version: String,
+    /// When collection started; evaluation uses its date as "today" so a saved inventory evaluates the same way forever.
+    pub collected_at: DateTime<Utc>,
+    /// Days of CloudWatch history requested per function.
+    pub lookback_days: u32,
+    pub accounts: Vec<Account>,
+}
+
+/// One AWS account as seen by one set of credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Account {
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
+    pub partition: String,
+    /// Regions the scan covered (attempted), sorted.
+    pub regions: Vec<String>,
+    pub functions: Vec<Function>,
+    /// Execution roles (and only those), keyed by role ARN.
+    pub roles: BTreeMap<String, Role>,
+    /// GetAccountSettings per region.
+    pub account_settings: BTreeMap<String, AccountSettings>,
+    /// Every call that failed for good: checks needing its data say Unknown.
+    pub gaps: Vec<Gap>,
+}
+
+/// A function and everything collected about it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Function {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    /// `None` for container images.
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    /// `Zip` or `Image`.
+    pub package_type: String,
+    pub architectures: Vec<String>,
+    pub role_arn: String,
+    pub memory_mb: Option<i32>,
+    /// Configured timeout in seconds.
+    pub timeout_seconds: Option<i32>,
+    /// As AWS returns it (ISO 8601, e.g. `2024-01-02T03:04:05.000+0000`).
+    pub last_modified: Option<String>,
+    pub code_sha256: Option<String>,
+    pub code_size: Option<i64>,
+    pub description: Option<String>,
+    pub state: Option<String>,
+    /// X-Ray tracing mode: `Active` or `PassThrough`.
+    pub tracing_mode: Option<String>,
+    /// Customer-managed KMS key encrypting environment variables; `None` = AWS-owned key.
+    pub kms_key_arn: Option<String>,
+    pub environment: Vec<EnvVar>,
+    /// DeadLetterConfig.TargetArn.
+    pub dead_letter_target: Option<String>,
+    pub vpc: Option<VpcConfig>,
+    pub logging: Option<LoggingConfig>,
+    pub layers: Vec<LayerRef>,
+    pub code_signing_config_arn: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Reserved concurrency; `None` = not set (uses the unreserved pool).
+    pub reserved_concurrency: Option<i32>,
+    pub provisioned_concurrency: Vec<ProvisionedConcurrency>,
+    /// Resource policies: the function's own (qualifier `None`) and each alias or version that has one.
+    pub resource_policies: Vec<ResourcePolicy>,
+    pub aliases: Vec<Alias>,
+    /// Published versions (not `$LATEST`).
+    pub versions: Vec<String>,
+    /// Function URLs of the function and of its aliases.
+    pub urls: Vec<FunctionUrl>,
+    pub async_invoke_configs: Vec<AsyncInvokeConfig>,
+    pub event_source_mappings: Vec<EventSourceMapping>,
+    /// CloudWatch metrics over the lookback; `None` when not collected (see gaps).
+    pub metrics: Option<FunctionMetrics>,
+    /// Secrets found in the deployment package and its layers; `None` when `--scan-code` was not used.
+    pub code_scan: Option<CodeScan>,
+}
+
+/// Result of scanning a function's deployment package and layers for hard-coded secrets (`--scan-code`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeScan {
+    /// Packages that could not be scanned (container image, download failed, corrupt archive), with the reason.
+    pub unscanned: Vec<UnscannedPackage>,
+    /// Packages scanned completely: `function` or a layer version ARN, with the package's CodeSha256.
+    pub scanned: Vec<ScannedPackage>,
+    pub findings: Vec<CodeSecret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScannedPackage {
+    /// `function` or the layer version ARN.
+    pub source: String,
+    pub code_sha256: Option<String>,
+    pub files_scanned: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnscannedPackage {
+    pub source: String,
+    pub reason: String,
+}
+
+/// A secret hard-coded in a package: where it is and which rule matched, never the value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeSecret {
+    /// `function` or the layer version ARN.
+    pub source: String,
+    /// Path inside the package (`a.zip!inner/file.py` for nested archives).
+    pub path: String,
+    pub line: u32,
+    pub rule_id: String,
+    pub masked_preview: String,
+}
+
+/// One environment variable: its name and what the secret detector concluded about its value (never the value).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvVar {
+    pub name: String,
+    /// Shape of the value, enough for the name-based checks.
+    pub value_kind: ValueKind,
+    pub value_length: usize,
+    /// Detector verdicts at collection time.
+    pub detections: Vec<SecretDetection>,
+}
+
+/// What kind of value an environment variable holds, decided at collection time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueKind {
+    #[default]
+    Empty,
+    /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`.
+    SecretReference,
+    /// A placeholder (`changeme`, `${TOKEN}`, `<your-key>`, `xxx`…), a boolean or a number.
+    Placeholder,
+    /// Any other literal value.
+    Literal,
+}
+
+/// A secret found in a value: which rule, and a masked preview that cannot be used to recover the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretDetection {
+    pub rule_id: String,
+    pub description: String,
+    /// E.g. `AKIA…(20 chars)`: at most 4 leading characters, never more than a quarter of the value.
+    pub masked_preview: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct VpcConfig {
+    pub vpc_id: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    /// Subnet id → availability zone, when it could be resolved; `None` = not collected.
+    pub subnet_azs: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// Custom log group; `None` = the default `/aws/lambda/<function name>`.
+    pub log_group: Option<String>,
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LayerRef {
+    /// Layer version ARN.
+    pub arn: String,
+    /// Account that published the layer, parsed from the ARN.
+    pub owner_account: String,
+    pub code_size: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvisionedConcurrency {
+    /// Alias or version.
+    pub qualifier: String,
+    pub requested: i32,
+    pub allocated: Option<i32>,
+    pub status: Option<String>,
+}
+
+/// A resource-based policy document as AWS returns it (parsed JSON).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourcePolicy {
+    /// `None` for the function itself; alias name or version number otherwise.
+    pub qualifier: Option<String>,
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alias {
+    pub name: String,
+    pub arn: String,
+    pub function_version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunctionUrl {
+    pub url: String,
+    /// `None` for the function itself, alias name otherwise.
+    pub qualifier: Option<String>,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+    pub cors: Option<Cors>,
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub allow_credentials: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AsyncInvokeConfig {
+    /// `$LATEST`, an alias or a version.
+    pub qualifier: String,
+    pub maximum_retry_attempts: Option<i32>,
+    pub maximum_event_age_seconds: Option<i32>,
+    pub on_success: Option<String>,
+    pub on_failure: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventSourceMapping {
+    pub uuid: String,
+    pub event_source_arn: Option<String>,
+    /// Function ARN as the mapping names it (may carry a qualifier).
+    pub function_arn: String,
+    pub state: Option<String>,
+    pub batch_size: Option<i32>,
+    pub starting_position: Option<String>,
+    pub on_failure_destination: Option<String>,
+    pub maximum_retry_attempts: Option<i32>,
+    pub maximum_record_age_seconds: Option<i32>,
+    pub bisect_batch_on_function_error: Option<bool>,
+    pub function_response_types: Vec<String>,
+}
+
+/// Daily CloudWatch statistics over the lookback.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunctionMetrics {
+    /// First day of the window (inclusive).
+    pub since: NaiveDate,
+    /// Last day of the window (inclusive, the collection date).
+    pub until: NaiveDate,
+    /// Days that had any datapoint, ascending; days absent had no invocations.
+    pub daily: Vec<DailyMetrics>,
+    /// Last day with a non-zero Invocations datapoint; `None` = never within the window.
+    pub last_invocation: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DailyMetrics {
+    pub date: NaiveDate,
+    pub invocations: f64,
+    pub errors: f64,
+    pub throttles: f64,
+    /// Maximum Duration of the day in milliseconds.
+    pub max_duration_ms: Option<f64>,
+}
+
+/// An execution role with every policy that applies to it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Role {
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    pub create_date: Option<DateTime<Utc>>,
+    /// Trust (assume-role) policy, decoded from IAM's URL encoding.
+    pub trust_policy: Value,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub attached_policies: Vec<ManagedPolicy>,
+    pub permissions_boundary: Option<ManagedPolicy>,
+    pub last_used: Option<RoleLastUsed>,
+    /// IAM service last-accessed data; `None` = not collected.
+    pub services_last_accessed: Option<Vec<ServiceLastAccessed>>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    /// The default version's document, decoded; `None` when it could not be read (see gaps).
+    pub document: Option<Value>,
+}
+
+impl ManagedPolicy {
+    /// AWS managed policies live under `arn:<partition>:iam::aws:policy/`.
+    pub fn is_aws_managed(&self) -> bool {
+        self.arn.contains(":iam::aws:policy/")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleLastUsed {
+    pub last_used_date: Option<DateTime<Utc>>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceLastAccessed {
+    /// Service namespace, e.g. `s3`.
+    pub namespace: String,
+    pub last_authenticated: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountSettings {
+    pub concurrent_executions_limit: Option<i32>,
+    pub unreserved_concurrent_executions: Option<i32>,
+    pub code_size_limit: Option<i64>,
+}
+
+/// A call that failed for good (after retries). Checks that need its data say Unknown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gap {
+    /// `lambda`, `iam`, `cloudwatch`, `sts`.
+    pub service: String,
+    /// AWS operation name, e.g. `GetPolicy`.
+    pub operation: String,
+    /// `None` for global services (IAM).
+    pub region: Option<String>,
+    /// ARN (or name) of the resource the call was about; `None` for region- or account-wide calls.
+    pub resource: Option<String>,
+    pub kind: GapKind,
+    /// One-line error as AWS or the transport reported it.
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapKind {
+    AccessDenied,
+    Throttled,
+    /// The scanner chose not to collect it (flag), e.g. metrics disabled.
+    Skipped,
+    #[default]
+    Error,
+}
+
+impl Gap {
+    /// Whether this gap hides data about `function` for `operation`: a call about the function itself, or a
+    /// region-wide call in its region (listings), or an account-wide one.
+    pub fn affects(&self, service: &str, operation: &str, function: &Function) -> bool {
+        self.service == service
+            && self.operation == operation
+            && self.region.as_deref().is_none_or(|r| r == function.region)
+            && self
+                .resource
+                .as_deref()
+                .is_none_or(|r| r == function.arn || r == function.name || r.starts_with(&format!("{}:", function.arn)))
+    }
+}
+
+impl Account {
+    /// The gap, if any, that hides `service:operation` data about `function`.
+    pub fn gap_for(&self, service: &str, operation: &str, function: &Function) -> Option<&Gap> {
+        self.gaps.iter().find(|g| g.affects(service, operation, function))
+    }
+
+    /// The gap, if any, that hides a role's data (IAM is global; a gap about the role itself or an account-wide one).
+    pub fn role_gap(&self, role_arn: &str) -> Option<&Gap> {
+        self.gaps.iter().find(|g| {
+            g.service == "iam" && g.resource.as_deref().is_none_or(|r| r == role_arn || role_arn.ends_with(&format!("/{r}")))
+        })
+    }
+
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.get(arn)
+    }
+
+    /// Functions whose execution role is `role_arn`, in every region.
+    pub fn functions_using_role<'a>(&'a self, role_arn: &'a str) -> impl Iterator<Item = &'a Function> + 'a {
+        self.functions.iter().filter(move |f| f.role_arn == role_arn)
+    }
+}
+
+impl Function {
+    /// The log group the function writes to.
+    pub fn log_group(&self) -> String {
+        self.logging
+            .as_ref()
+            .and_then(|l| l.log_group.clone())
+            .unwrap_or_else(|| format!("/aws/lambda/{}", self.name))
+    }
+
+    /// Account id parsed from the function ARN.
+    pub fn account_id(&self) -> &str {
+        self.arn.split(':').nth(4).unwrap_or_default()
+    }
+}
+
+/// Why an inventory file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{path}: not valid inventory JSON: {source}")]
+    Malformed { path: String, source: serde_json::Error },
+    #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({SCHEMA_VERSION}); upgrade lambda-posture")]
+    NewerSchema { path: String, found: u64 },
+    #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
+    NoSchemaVersion { path: String },
+}
+
+impl Inventory {
+    /// Parse an inventory, checking the schema version before the fields so a newer file gets the right error.
+    pub fn from_json(path: &str, text: &str) -> Result<Inventory, InventoryError> {
+        let raw: Value = serde_json::from_str(text)
+            .map_err(|source| InventoryError::Malformed { path: path.to_string(), source })?;
+        match raw.get("schema_version").and_then(Value::as_u64) {
+            None => return Err(InventoryError::NoSchemaVersion { path: path.to_string() }),
+            Some(v) if v > SCHEMA_VERSION as u64 => {
+                return Err(InventoryError::NewerSchema { path: path.to_string(), found: v })
+            }
+            Some(_) => {}
+        }
+        serde_json::from_value(raw).map_err(|source| InventoryError::Malformed { path: path.to_string(), source })
+    }
+
+    /// The evaluation date: the day collection started.
+    pub fn scan_date(&self) -> NaiveDate {
+        self.collected_at.date_naive()
+    }
+}

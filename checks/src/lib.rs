@@ -1,1 +1,10 @@
+//! lambda-posture-checks: the pure core of lambda-posture. Inventory in, findings out; no AWS SDK, no I/O to AWS.
+
+pub mod catalog;
+pub mod check;
+pub mod config;
+pub mod engine;
+pub mod finding;
 pub mod inventory;
+pub mod report;
+pub mod score;

@@ -1,0 +1,5 @@
+//! Checks of the "data" group of CHECKS.md.
+
+use crate::check::Check;
+
+pub const CHECKS: &[&Check] = &[];

@@ -1,0 +1,5 @@
+//! Checks of the "role" group of CHECKS.md.
+
+use crate::check::Check;
+
+pub const CHECKS: &[&Check] = &[];

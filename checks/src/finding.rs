@@ -1,0 +1,111 @@
+//! Findings: what a check concludes about one resource, with a stable id for ticket de-duplication.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Default and overridable severity of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (expected one of critical, high, medium, low, info)"))
+    }
+}
+
+/// Whether a finding is a real failure, an inability to decide, or a failure muted by a suppression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Muted,
+}
+
+/// One finding about one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across runs: hash of check id, resource ARN and discriminator (never of message text).
+    pub id: String,
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub account_id: String,
+    pub region: String,
+    pub resource_arn: String,
+    pub resource_name: String,
+    /// Distinguishes several findings of one check on one resource (statement id, variable name, qualifier…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discriminator: Option<String>,
+    /// One sentence for a person.
+    pub message: String,
+    /// Machine-readable evidence (statement, variable name with masked preview, metric values…). Never a secret.
+    pub evidence: Value,
+}
+
+/// The stable finding id: `LP-` + 16 hex digits of SHA-256 over check id, resource ARN and discriminator.
+pub fn stable_id(check_id: &str, resource_arn: &str, discriminator: Option<&str>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(check_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(resource_arn.as_bytes());
+    hasher.update([0]);
+    hasher.update(discriminator.unwrap_or("").as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("LP-{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_id_depends_on_identity_only() {
+        let a = stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", None);
+        assert_eq!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", None));
+        assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:g", None));
+        assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", Some("x")));
+        assert!(a.starts_with("LP-") && a.len() == 19);
+    }
+
+    #[test]
+    fn severity_parses_case_insensitively_and_orders() {
+        assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
+        assert!("urgent".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::Info);
+    }
+}

@@ -1,0 +1,136 @@
+//! The evaluated report: findings, per-function scores and per-account summaries, ready for any renderer.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity, Status};
+use crate::inventory::{Gap, Inventory};
+use crate::score;
+
+/// Version of the report's JSON shape (see `schema/report.schema.json`).
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub collected_at: DateTime<Utc>,
+    pub lookback_days: u32,
+    /// Ids of the checks that ran.
+    pub checks_run: Vec<String>,
+    pub accounts: Vec<AccountSummary>,
+    /// Worst first (lowest score), then by ARN.
+    pub functions: Vec<FunctionSummary>,
+    /// Sorted by severity (worst first), check id, resource ARN, discriminator.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub account_id: String,
+    pub regions: Vec<String>,
+    pub functions_scanned: usize,
+    pub grade: char,
+    pub mean_score: f64,
+    /// Failing findings per severity.
+    pub failures_by_severity: BTreeMap<Severity, usize>,
+    pub unknown: usize,
+    pub muted: usize,
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionSummary {
+    pub account_id: String,
+    pub region: String,
+    pub arn: String,
+    pub name: String,
+    pub runtime: Option<String>,
+    pub score: u8,
+    pub failures: usize,
+    pub unknown: usize,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Report {
+    pub fn new(inventory: &Inventory, mut findings: Vec<Finding>, checks_run: Vec<String>) -> Report {
+        findings.sort_by(|a, b| {
+            (std::cmp::Reverse(a.severity), &a.check_id, &a.resource_arn, &a.discriminator).cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.check_id,
+                &b.resource_arn,
+                &b.discriminator,
+            ))
+        });
+        let mut report = Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool_version: inventory.tool_version.clone(),
+            collected_at: inventory.collected_at,
+            lookback_days: inventory.lookback_days,
+            checks_run,
+            accounts: Vec::new(),
+            functions: Vec::new(),
+            findings,
+        };
+        report.rescore(inventory);
+        report
+    }
+
+    /// Recompute scores and summaries from the findings (after suppressions change statuses).
+    pub fn rescore(&mut self, inventory: &Inventory) {
+        let mut functions = Vec::new();
+        let mut accounts = Vec::new();
+        for account in &inventory.accounts {
+            let mut scores = Vec::new();
+            for function in &account.functions {
+                let own: Vec<&Finding> = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.account_id == account.account_id && f.region == function.region && f.resource_name == function.name)
+                    .collect();
+                let score = score::function_score(own.iter().copied());
+                scores.push(score);
+                functions.push(FunctionSummary {
+                    account_id: account.account_id.clone(),
+                    region: function.region.clone(),
+                    arn: function.arn.clone(),
+                    name: function.name.clone(),
+                    runtime: function.runtime.clone(),
+                    score,
+                    failures: own.iter().filter(|f| f.status == Status::Fail).count(),
+                    unknown: own.iter().filter(|f| f.status == Status::Unknown).count(),
+                    tags: function.tags.clone(),
+                });
+            }
+            let of_account = || self.findings.iter().filter(|f| f.account_id == account.account_id);
+            let mut failures_by_severity = BTreeMap::new();
+            for f in of_account().filter(|f| f.status == Status::Fail) {
+                *failures_by_severity.entry(f.severity).or_insert(0) += 1;
+            }
+            let worst = failures_by_severity.keys().max().copied();
+            let mean_score =
+                if scores.is_empty() { 100.0 } else { scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64 };
+            accounts.push(AccountSummary {
+                account_id: account.account_id.clone(),
+                regions: account.regions.clone(),
+                functions_scanned: account.functions.len(),
+                grade: score::account_grade(&scores, worst),
+                mean_score: (mean_score * 10.0).round() / 10.0,
+                failures_by_severity,
+                unknown: of_account().filter(|f| f.status == Status::Unknown).count(),
+                muted: of_account().filter(|f| f.status == Status::Muted).count(),
+                gaps: account.gaps.clone(),
+            });
+        }
+        functions.sort_by(|a, b| (a.score, &a.arn).cmp(&(b.score, &b.arn)));
+        self.functions = functions;
+        self.accounts = accounts;
+    }
+
+    /// Whether any account had calls that failed for good.
+    pub fn incomplete(&self) -> bool {
+        self.accounts.iter().any(|a| !a.gaps.is_empty())
+    }
+}

@@ -1,0 +1,189 @@
+//! The catalogue's contract: every check of CHECKS.md exists once, with docs and pass/fail cases that behave.
+//!
+//! Case files live in `src/catalog/<group>/<check_id>/cases/`. The prefix of the file name is the expectation:
+//! `pass-*.json` (no finding), `fail-*.json` (at least one failure), `unknown-*.json` (Unknown, no failure).
+//! A case is `{ "description", "scan_date"?, "lookback_days"?, "config"?, "account": {…}, "function"? }`; the check
+//! runs on the named function (default: every function of the account). Failures are snapshotted with insta.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use lambda_posture_checks::catalog;
+use lambda_posture_checks::check::FunctionContext;
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine::run_check;
+use lambda_posture_checks::finding::{Finding, Status};
+use lambda_posture_checks::inventory::Account;
+use serde::Deserialize;
+
+/// Every id of CHECKS.md. Once shipped an id never changes: this list only grows.
+const EXPECTED_IDS: &[&str] = &[
+    "lambda-public-invoke",
+    "lambda-url-public",
+    "lambda-url-cors-wildcard",
+    "lambda-service-invoke-unscoped",
+    "lambda-cross-account-invoke",
+    "lambda-notprincipal-allow",
+    "role-shared",
+    "role-admin-access",
+    "role-action-wildcard",
+    "role-resource-wildcard",
+    "role-privilege-escalation",
+    "role-data-exfiltration",
+    "role-broad-managed-policy",
+    "role-logs-missing",
+    "role-logs-unscoped",
+    "role-trust-broad",
+    "role-all-purpose",
+    "role-unused-permissions",
+    "role-missing",
+    "env-secret-value",
+    "env-secret-name",
+    "env-no-cmk",
+    "code-secret",
+    "async-no-failure-destination",
+    "dlq-unwritable",
+    "esm-no-failure-destination",
+    "no-reserved-concurrency",
+    "concurrency-disabled",
+    "timeout-near-limit",
+    "high-error-rate",
+    "throttled",
+    "tracing-off",
+    "unused-function",
+    "runtime-deprecated",
+    "layer-foreign",
+    "code-signing-off",
+    "stale-function",
+    "owner-tag-missing",
+    "vpc-single-az",
+];
+
+const HEADINGS: &[&str] = &["## What it checks", "## Why it matters", "## How to fix", "## Example"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    description: String,
+    scan_date: Option<NaiveDate>,
+    lookback_days: Option<u32>,
+    #[serde(default)]
+    config: Config,
+    account: Account,
+    function: Option<String>,
+}
+
+fn catalog_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalog")
+}
+
+/// The folder of a check: `src/catalog/<group>/<id with underscores>/`.
+fn check_dir(id: &str) -> Option<PathBuf> {
+    let module = id.replace('-', "_");
+    std::fs::read_dir(catalog_dir()).ok()?.flatten().map(|group| group.path().join(&module)).find(|p| p.is_dir())
+}
+
+fn cases_of(id: &str) -> Vec<PathBuf> {
+    let Some(dir) = check_dir(id) else { return vec![] };
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_catalogue_id_is_shipped_once_in_kebab_case() {
+    let ids: Vec<&str> = catalog::all().iter().map(|c| c.id).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for id in &ids {
+        assert!(seen.insert(*id), "duplicate check id {id}");
+        assert!(
+            !id.is_empty() && id.split('-').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+            "check id `{id}` is not kebab-case"
+        );
+    }
+    let missing: Vec<&&str> = EXPECTED_IDS.iter().filter(|id| !ids.contains(id)).collect();
+    assert!(missing.is_empty(), "checks of CHECKS.md not in the catalogue: {missing:?}");
+    let unlisted: Vec<&&str> = ids.iter().filter(|id| !EXPECTED_IDS.contains(id)).collect();
+    assert!(unlisted.is_empty(), "add new check ids to EXPECTED_IDS: {unlisted:?}");
+}
+
+#[test]
+fn every_check_has_docs_with_the_required_headings() {
+    for check in catalog::all() {
+        for heading in HEADINGS {
+            assert!(check.docs.contains(heading), "{}: README.md lacks `{heading}`", check.id);
+        }
+        assert!(check.docs.contains("> "), "{}: README.md must quote the seed it comes from", check.id);
+        assert!(!check.title.is_empty(), "{}: empty title", check.id);
+    }
+}
+
+#[test]
+fn every_check_has_pass_and_fail_cases() {
+    for check in catalog::all() {
+        let names: Vec<String> =
+            cases_of(check.id).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert!(check_dir(check.id).is_some(), "{}: no folder src/catalog/<group>/{}", check.id, check.id.replace('-', "_"));
+        assert!(names.iter().any(|n| n.starts_with("pass-")), "{}: no pass-*.json case", check.id);
+        assert!(names.iter().any(|n| n.starts_with("fail-")), "{}: no fail-*.json case", check.id);
+        for name in &names {
+            assert!(
+                ["pass-", "fail-", "unknown-"].iter().any(|p| name.starts_with(p)),
+                "{}: case {name} must start with pass-, fail- or unknown-",
+                check.id
+            );
+        }
+    }
+}
+
+fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
+    let check = catalog::find(check_id).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let case: Case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(!case.description.is_empty(), "{}: empty description", path.display());
+    let today = case.scan_date.unwrap_or(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+    let mut findings = Vec::new();
+    let targets: Vec<_> =
+        case.account.functions.iter().filter(|f| case.function.as_ref().is_none_or(|name| &f.name == name)).collect();
+    assert!(!targets.is_empty(), "{}: no function to evaluate", path.display());
+    for function in targets {
+        let ctx = FunctionContext {
+            account: &case.account,
+            function,
+            config: &case.config,
+            today,
+            lookback_days: case.lookback_days.unwrap_or(90),
+        };
+        findings.extend(run_check(check, &ctx));
+    }
+    findings
+}
+
+#[test]
+fn cases_behave_as_their_names_say() {
+    let mut failures = Vec::new();
+    for check in catalog::all() {
+        for path in cases_of(check.id) {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let findings = run_case(check.id, &path);
+            let fails = findings.iter().filter(|f| f.status == Status::Fail).count();
+            let unknowns = findings.iter().filter(|f| f.status == Status::Unknown).count();
+            let ok = if name.starts_with("pass-") {
+                findings.is_empty()
+            } else if name.starts_with("fail-") {
+                fails > 0
+            } else {
+                unknowns > 0 && fails == 0
+            };
+            if !ok {
+                failures.push(format!("{}/{name}: got {fails} fail, {unknowns} unknown: {:#?}", check.id, findings));
+            }
+            if !findings.is_empty() {
+                insta::assert_json_snapshot!(format!("{}__{name}", check.id), findings);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "cases that misbehave:\n{}", failures.join("\n"));
+}
