@@ -126,6 +126,12 @@ def read_body(environ: dict) -> bytes:
             body = stream.read(n) if n > 0 else b""
         elif environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", ""):
             body = stream.read()
+    if body and "gzip" in environ.get("HTTP_CONTENT_ENCODING", "").lower():
+        # Request compression (CloudWatch PutMetricData is sent gzip'd by boto3 and the Rust SDK).
+        import gzip
+
+        body = gzip.decompress(body)
+        environ.pop("HTTP_CONTENT_ENCODING", None)
     environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)

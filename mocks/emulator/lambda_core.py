@@ -9,6 +9,7 @@ downloadable Code.Location served by the emulator) and find layers published in 
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import hashlib
 import json
@@ -72,8 +73,10 @@ def page(ctx: Ctx, items: list, key_fn, default: int = 50, cap: int = 50):
     marker = ctx.q("Marker")
     if marker:
         last = decode_marker(marker)
-        keys = [json.loads(json.dumps(key_fn(i))) for i in items]
-        start = next((n for n, k in enumerate(keys) if k > last), len(items))
+        try:
+            start = bisect.bisect_right([key_fn(i) for i in items], last)
+        except TypeError:
+            raise invalid_param("Invalid Marker provided") from None
     chunk = items[start:start + size]
     nxt = encode_marker(key_fn(chunk[-1])) if chunk and start + size < len(items) else None
     return chunk, nxt

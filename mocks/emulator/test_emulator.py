@@ -573,8 +573,13 @@ def test_cloudwatch_cbor_errors_and_passthrough():
     assert isinstance(alarms[0]["AlarmConfigurationUpdatedTimestamp"], dt.datetime)
     st, hdrs, raw = cbor_call("NoSuchOperation", {})
     assert st == 404 and "__type" in cbor2.loads(raw)
-    # boto3 (JSON 1.0 here) sees the same store
+    # boto3 (JSON 1.0 here) sees the same store; a large PutMetricData arrives gzip'd (request compression)
     cw = srv().client("cloudwatch")
+    now = dt.datetime.now(dt.timezone.utc)
+    cw.put_metric_data(Namespace="Custom/Big", MetricData=[
+        {"MetricName": "Errors", "Dimensions": [{"Name": "FunctionName", "Value": f"big-{i}"}], "Timestamp": now,
+         "Value": 1.0} for i in range(400)])
+    assert len(cw.list_metrics(Namespace="Custom/Big")["Metrics"]) == 400
     names = [m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Lambda")["Metrics"]]
     assert "Duration" in names and "Invocations" not in names  # ListMetrics: only data from the last two weeks
 
