@@ -81,6 +81,19 @@ class Ctx:
         return txt
 
 
+def rand_uuid() -> str:
+    """A uuid4 from moto's seeded generator (deterministic under --seed)."""
+    from moto.moto_api._internal import mock_random
+
+    return str(mock_random.uuid4())
+
+
+def rand_token(n: int, alphabet: str = "abcdefghijklmnopqrstuvwxyz0123456789") -> str:
+    from moto.moto_api._internal import mock_random
+
+    return "".join(mock_random.choice(alphabet) for _ in range(n))
+
+
 class AwsError(Exception):
     """An error answered in the calling service's own error shape."""
 

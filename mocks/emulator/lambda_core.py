@@ -13,10 +13,9 @@ import bisect
 import copy
 import hashlib
 import json
-import uuid
 from datetime import datetime, timezone
 
-from common import AwsError, Ctx, Reply, json_reply
+from common import AwsError, Ctx, Reply, json_reply, rand_uuid
 
 # sha256 hex -> zip bytes served at /_lp/code/<hex>
 CODE_INDEX: dict[str, bytes] = {}
@@ -158,12 +157,12 @@ def install_patches() -> None:
 
     def __init__(self, account_id, spec, region, version=1):
         self._lp_extra = {k: copy.deepcopy(spec[k]) for k in _EXTRA_KEYS if spec.get(k) is not None}
-        self._lp_revision = str(uuid.uuid4())
+        self._lp_revision = rand_uuid()
         self._lp_last_modified = datetime.now(timezone.utc)
         orig_init(self, account_id, spec, region, version)
 
     def touch(self):
-        self._lp_revision = str(uuid.uuid4())
+        self._lp_revision = rand_uuid()
         self._lp_last_modified = datetime.now(timezone.utc)
 
     def get_configuration(self, on_create=False):

@@ -6,7 +6,6 @@ test and a closing 'N passed, N failed' line; exits non-zero on failure.
 """
 from __future__ import annotations
 
-import base64
 import concurrent.futures as cf
 import datetime as dt
 import http.client
@@ -21,7 +20,7 @@ import tempfile
 import time
 import traceback
 import zipfile
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import boto3
 import botocore.exceptions
@@ -398,7 +397,7 @@ def _iam_raw(params: dict) -> bytes:
 
 def test_authorization_details_encoding_last_used_and_paging():
     iam = srv().client("iam")
-    arn = role("authz-role")
+    role("authz-role")
     role("authz-role-2")
     iam.attach_role_policy(RoleName="authz-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.attach_role_policy(RoleName="authz-role", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
@@ -607,7 +606,7 @@ def test_fault_rules_error_shapes_and_stats():
     st, hdrs, raw = s.raw("lambda", "GET", "/2015-03-31/functions/fault-fn")
     assert st == 429 and hdrs["x-amzn-errortype"] == "TooManyRequestsException" and hdrs["retry-after"] == "1"
     assert json.loads(raw) == {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
-    e = expect_error(lambda: lam.get_function(FunctionName="fault-fn"), "TooManyRequestsException", 429)
+    expect_error(lambda: lam.get_function(FunctionName="fault-fn"), "TooManyRequestsException", 429)
     lam.get_function(FunctionName="fault-fn")
     iam = s.client("iam")
     raw = expect_error(lambda: iam.get_role(RoleName="fault-role"), "Throttling", 400)
