@@ -232,14 +232,22 @@ def error_reply(ctx: Ctx, err: AwsError) -> Reply:
         from cw_shim import cloudwatch_error_reply
 
         return cloudwatch_error_reply(ctx, err)
-    # Lambda (restJson1) and everything else JSON: x-amzn-ErrorType header + JSON body.
-    body = {"Type": "User" if err.sender else "Service", "message": err.message}
+    # Lambda (restJson1) and everything else JSON: x-amzn-ErrorType header + JSON body, with the
+    # message member spelled as the model spells it for that error ("Message" or "message").
+    body = {"Type": "User" if err.sender else "Service", _lambda_message_member(err.code): err.message}
     if err.code == "AccessDeniedException":
         body = {"Message": err.message}
     body.update(err.extra)
     hdrs = {"x-amzn-ErrorType": err.code}
     hdrs.update(err.headers)
     return json_reply(body, err.status, hdrs, ctx)
+
+
+def _lambda_message_member(code: str) -> str:
+    from optable import service_model_json
+
+    shape = service_model_json("lambda")["shapes"].get(code, {})
+    return "Message" if "Message" in shape.get("members", {}) else "message"
 
 
 def moto_error_to_aws(e: Exception) -> AwsError | None:

@@ -189,10 +189,12 @@ def install_patches() -> None:
         return {k: v for k, v in cfg.items() if v is not None}
 
     def update_configuration(self, config_updates):
-        extra = self.__dict__.setdefault("_lp_extra", {})
+        # A new dict: published versions are shallow copies of $LATEST and must keep their own settings.
+        extra = dict(getattr(self, "_lp_extra", {}))
         for k in _EXTRA_KEYS:
             if k in config_updates:
                 extra[k] = copy.deepcopy(config_updates[k])
+        self._lp_extra = extra
         if "TracingConfig" in config_updates:
             self.tracing_config = config_updates["TracingConfig"]
         if "KMSKeyArn" in config_updates:

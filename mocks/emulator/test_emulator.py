@@ -152,11 +152,14 @@ def test_dead_letter_config_logging_and_last_modified():
     assert cfg["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/dlq-fn"}
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$", cfg["LastModified"]), cfg["LastModified"]
     assert lam.get_function(FunctionName="dlq-fn")["Configuration"]["DeadLetterConfig"]["TargetArn"].endswith(":dlq")
+    v1 = lam.publish_version(FunctionName="dlq-fn")["Version"]
     lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={"TargetArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"},
                                       LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/group"})
     cfg = lam.get_function(FunctionName="dlq-fn")["Configuration"]
     assert cfg["DeadLetterConfig"]["TargetArn"].endswith(":t")
     assert cfg["LoggingConfig"]["LogGroup"] == "/custom/group"
+    old = lam.get_function_configuration(FunctionName="dlq-fn", Qualifier=v1)
+    assert old["DeadLetterConfig"]["TargetArn"].endswith(":dlq") and old["LoggingConfig"]["LogGroup"] == "/aws/lambda/dlq-fn"
     lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={})
     assert "DeadLetterConfig" not in lam.get_function(FunctionName="dlq-fn")["Configuration"]
     st, body = srv().admin("POST", "/_lp/function-last-modified",
