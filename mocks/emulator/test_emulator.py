@@ -234,6 +234,12 @@ def test_qualified_permissions_and_statement_shapes():
     expect_error(lambda: lam.add_permission(FunctionName="perm-fn", StatementId="acct", Action="lambda:InvokeFunction",
                                             Principal="*"), "ResourceConflictException", 409)
     expect_error(lambda: lam.get_policy(FunctionName="perm-fn", Qualifier="nope"), "ResourceNotFoundException", 404)
+    st, body = srv().admin("POST", "/_lp/function-policy-statement", {"function_name": "perm-fn", "region": "us-east-1",
+                           "statement": {"Sid": "np", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                         "Action": "lambda:InvokeFunction"}})
+    assert st == 200, body
+    np_st = json.loads(lam.get_policy(FunctionName="perm-fn")["Policy"])["Statement"][-1]
+    assert np_st["NotPrincipal"] and np_st["Resource"].endswith(":function:perm-fn")
     lam.remove_permission(FunctionName="perm-fn", StatementId="url", Qualifier="live")
     expect_error(lambda: lam.get_policy(FunctionName="perm-fn", Qualifier="live"), "ResourceNotFoundException")
 
