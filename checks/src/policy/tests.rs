@@ -1,0 +1,3 @@
+//! Unit tests of the policy module across its parts (document shapes, effective permissions, resource analysis).
+
+mod document_tests;
