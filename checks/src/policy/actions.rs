@@ -25,7 +25,10 @@ pub enum AccessLevel {
 impl AccessLevel {
     /// Write, tagging and permissions-management actions: everything that changes something.
     pub fn is_write(self) -> bool {
-        matches!(self, AccessLevel::Write | AccessLevel::Tagging | AccessLevel::PermissionsManagement)
+        matches!(
+            self,
+            AccessLevel::Write | AccessLevel::Tagging | AccessLevel::PermissionsManagement
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -63,12 +66,22 @@ fn table() -> &'static Table {
     static TABLE_CELL: OnceLock<Table> = OnceLock::new();
     TABLE_CELL.get_or_init(|| {
         let mut actions = Vec::new();
-        for line in TABLE.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (name, code) = line.split_once('\t').expect("iam-actions.tsv: `service:Action<TAB>level` lines");
-            let level = AccessLevel::from_code(code).expect("iam-actions.tsv: level is one of L R W P T");
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let (name, code) = line
+                .split_once('\t')
+                .expect("iam-actions.tsv: `service:Action<TAB>level` lines");
+            let level =
+                AccessLevel::from_code(code).expect("iam-actions.tsv: level is one of L R W P T");
             actions.push((name, level));
         }
-        let by_name = actions.iter().enumerate().map(|(i, (name, _))| (name.to_ascii_lowercase(), i)).collect();
+        let by_name = actions
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
+            .collect();
         let mut services: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
         for (i, (name, _)) in actions.iter().enumerate() {
             let service = name.split_once(':').map_or(*name, |(s, _)| s);
@@ -77,20 +90,30 @@ fn table() -> &'static Table {
                 _ => services.push((service, i..i + 1)),
             }
         }
-        Table { actions, by_name, services }
+        Table {
+            actions,
+            by_name,
+            services,
+        }
     })
 }
 
 /// The access level of an action (`s3:GetObject`, any case); `None` for an action the table does not know.
 pub fn access_level(action: &str) -> Option<AccessLevel> {
     let table = table();
-    table.by_name.get(&action.to_ascii_lowercase()).map(|&i| table.actions[i].1)
+    table
+        .by_name
+        .get(&action.to_ascii_lowercase())
+        .map(|&i| table.actions[i].1)
 }
 
 /// The canonical spelling of a known action (`S3:getobject` → `s3:GetObject`).
 pub fn canonical(action: &str) -> Option<&'static str> {
     let table = table();
-    table.by_name.get(&action.to_ascii_lowercase()).map(|&i| table.actions[i].0)
+    table
+        .by_name
+        .get(&action.to_ascii_lowercase())
+        .map(|&i| table.actions[i].0)
 }
 
 /// Every known action an action pattern matches (`s3:Get*`, `*`, `iam:?assRole`), case-insensitively, in table
@@ -99,7 +122,11 @@ pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
     let table = table();
     let candidates: &'static [(&'static str, AccessLevel)] = match pattern.split_once(':') {
         Some((service, _)) if !glob::has_wildcard(service) => {
-            match table.services.iter().find(|(s, _)| s.eq_ignore_ascii_case(service)) {
+            match table
+                .services
+                .iter()
+                .find(|(s, _)| s.eq_ignore_ascii_case(service))
+            {
                 Some((_, range)) => &table.actions[range.clone()],
                 None => &[],
             }
@@ -107,7 +134,10 @@ pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
         _ => &table.actions,
     };
     let pattern = pattern.to_string();
-    candidates.iter().filter(move |(name, _)| glob::matches(&pattern, name, true)).map(|(name, _)| *name)
+    candidates
+        .iter()
+        .filter(move |(name, _)| glob::matches(&pattern, name, true))
+        .map(|(name, _)| *name)
 }
 
 /// Every service prefix of the table (`s3`, `iam`, …), sorted.
@@ -119,12 +149,17 @@ pub fn services() -> impl Iterator<Item = &'static str> {
 
 /// Whether `service` is a prefix the table knows (case-insensitive).
 pub fn is_known_service(service: &str) -> bool {
-    table().services.iter().any(|(s, _)| s.eq_ignore_ascii_case(service))
+    table()
+        .services
+        .iter()
+        .any(|(s, _)| s.eq_ignore_ascii_case(service))
 }
 
 /// The service prefix of an action or action pattern, lower-cased (`S3:GetObject` → `s3`); `None` for `*`.
 pub fn service_of(action: &str) -> Option<String> {
-    action.split_once(':').map(|(service, _)| service.to_ascii_lowercase())
+    action
+        .split_once(':')
+        .map(|(service, _)| service.to_ascii_lowercase())
 }
 
 /// Number of actions in the table.
@@ -143,13 +178,25 @@ mod tests {
         assert_eq!(access_level("s3:ListBucket"), Some(AccessLevel::List));
         assert_eq!(access_level("s3:PutObject"), Some(AccessLevel::Write));
         assert_eq!(access_level("s3:DeleteObject"), Some(AccessLevel::Write));
-        assert_eq!(access_level("s3:PutBucketPolicy"), Some(AccessLevel::PermissionsManagement));
-        assert_eq!(access_level("iam:AttachRolePolicy"), Some(AccessLevel::PermissionsManagement));
+        assert_eq!(
+            access_level("s3:PutBucketPolicy"),
+            Some(AccessLevel::PermissionsManagement)
+        );
+        assert_eq!(
+            access_level("iam:AttachRolePolicy"),
+            Some(AccessLevel::PermissionsManagement)
+        );
         assert_eq!(access_level("iam:TagRole"), Some(AccessLevel::Tagging));
         assert_eq!(access_level("iam:PassRole"), Some(AccessLevel::Write));
-        assert_eq!(access_level("lambda:InvokeFunction"), Some(AccessLevel::Write));
+        assert_eq!(
+            access_level("lambda:InvokeFunction"),
+            Some(AccessLevel::Write)
+        );
         assert_eq!(access_level("logs:PutLogEvents"), Some(AccessLevel::Write));
-        assert_eq!(access_level("secretsmanager:GetSecretValue"), Some(AccessLevel::Read));
+        assert_eq!(
+            access_level("secretsmanager:GetSecretValue"),
+            Some(AccessLevel::Read)
+        );
         assert_eq!(access_level("s3:NoSuchAction"), None);
         assert_eq!(access_level("s3:Get*"), None);
         assert!(AccessLevel::PermissionsManagement.is_write() && !AccessLevel::Read.is_write());
@@ -160,11 +207,17 @@ mod tests {
         let gets: Vec<_> = expand("s3:get*").collect();
         assert!(gets.contains(&"s3:GetObject") && gets.contains(&"s3:GetBucketPolicy"));
         assert!(gets.iter().all(|a| a.starts_with("s3:Get")));
-        assert_eq!(expand("iam:?assRole").collect::<Vec<_>>(), vec!["iam:PassRole"]);
+        assert_eq!(
+            expand("iam:?assRole").collect::<Vec<_>>(),
+            vec!["iam:PassRole"]
+        );
         assert_eq!(expand("*").count(), len());
         assert!(expand("*:GetObject").any(|a| a == "s3:GetObject"));
         assert_eq!(expand("nosuchservice:*").count(), 0);
-        assert_eq!(expand("lambda:InvokeFunction").collect::<Vec<_>>(), vec!["lambda:InvokeFunction"]);
+        assert_eq!(
+            expand("lambda:InvokeFunction").collect::<Vec<_>>(),
+            vec!["lambda:InvokeFunction"]
+        );
         assert!(len() > 15_000, "the table looks truncated: {}", len());
     }
 
@@ -176,6 +229,9 @@ mod tests {
         assert_eq!(service_of("S3:GetObject").as_deref(), Some("s3"));
         assert_eq!(service_of("*"), None);
         assert!(is_known_service("DynamoDB") && !is_known_service("nope"));
-        assert_eq!(canonical("lambda:invokefunction"), Some("lambda:InvokeFunction"));
+        assert_eq!(
+            canonical("lambda:invokefunction"),
+            Some("lambda:InvokeFunction")
+        );
     }
 }

@@ -132,14 +132,25 @@ impl PolicyDocument {
             None | Some(Value::Null) => return Err(PolicyError::NoStatement),
             Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
             Some(single @ Value::Object(_)) => vec![single],
-            Some(_) => return Err(PolicyError::BadDocument("Statement must be an object or a list".into())),
+            Some(_) => {
+                return Err(PolicyError::BadDocument(
+                    "Statement must be an object or a list".into(),
+                ))
+            }
         };
         let statements = statements
             .into_iter()
             .enumerate()
-            .map(|(index, raw)| Statement::parse(index, raw).map_err(|reason| PolicyError::BadStatement { index, reason }))
+            .map(|(index, raw)| {
+                Statement::parse(index, raw)
+                    .map_err(|reason| PolicyError::BadStatement { index, reason })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(PolicyDocument { version, id, statements })
+        Ok(PolicyDocument {
+            version,
+            id,
+            statements,
+        })
     }
 
     /// Parse a document given as JSON text (or URL-encoded JSON text, as IAM returns it).
@@ -162,14 +173,27 @@ impl Statement {
         };
         let actions = exclusive(object, "Action", "NotAction")?
             .ok_or("missing Action or NotAction")?
-            .map(|list| list.into_iter().map(ActionPattern::new).collect::<Result<Vec<_>, String>>())?;
+            .map(|list| {
+                list.into_iter()
+                    .map(ActionPattern::new)
+                    .collect::<Result<Vec<_>, String>>()
+            })?;
         let resources = exclusive(object, "Resource", "NotResource")?;
         let principal = parse_principals(object)?;
         let conditions = match object.get("Condition") {
             None | Some(Value::Null) => vec![],
             Some(block) => parse_conditions(block)?,
         };
-        Ok(Statement { index, sid, effect, principal, actions, resources, conditions, raw: raw.clone() })
+        Ok(Statement {
+            index,
+            sid,
+            effect,
+            principal,
+            actions,
+            resources,
+            conditions,
+            raw: raw.clone(),
+        })
     }
 
     /// A label for findings and evidence: the Sid, or `#<index>` when it has none.
@@ -192,7 +216,9 @@ impl Statement {
     /// Whether the statement applies to the resource ARN `arn`, ignoring conditions; `true` when it has no
     /// Resource element.
     pub fn applies_to_resource(&self, arn: &str) -> bool {
-        self.resources.as_ref().is_none_or(|r| r.includes(|p| resource_matches(p, arn)))
+        self.resources
+            .as_ref()
+            .is_none_or(|r| r.includes(|p| resource_matches(p, arn)))
     }
 
     /// Whether the statement covers every resource: `Resource: "*"` or a `NotResource` (which covers all but a few).
@@ -240,7 +266,9 @@ impl<T> Scope<T> {
 impl ActionPattern {
     fn new(raw: String) -> Result<ActionPattern, String> {
         if raw != "*" && !raw.contains(':') {
-            return Err(format!("action `{raw}` is neither `*` nor `service:action`"));
+            return Err(format!(
+                "action `{raw}` is neither `*` nor `service:action`"
+            ));
         }
         Ok(ActionPattern { raw })
     }
@@ -252,12 +280,18 @@ impl ActionPattern {
 
     /// The service prefix in lower case (`s3`), or `None` for the bare `*`.
     pub fn service(&self) -> Option<String> {
-        self.raw.split_once(':').map(|(s, _)| s.to_ascii_lowercase())
+        self.raw
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase())
     }
 
     /// `*`, `*:*` or `service:*`-style: the whole of a service (or of everything).
     pub fn is_service_wildcard(&self) -> bool {
-        self.raw == "*" || self.raw.split_once(':').is_some_and(|(_, name)| name.chars().all(|c| c == '*'))
+        self.raw == "*"
+            || self
+                .raw
+                .split_once(':')
+                .is_some_and(|(_, name)| name.chars().all(|c| c == '*'))
     }
 
     pub fn has_wildcard(&self) -> bool {
@@ -312,8 +346,12 @@ impl Condition {
 impl Operator {
     fn parse(raw: &str) -> Result<Operator, String> {
         let (set, rest) = match raw.split_once(':') {
-            Some((q, rest)) if q.eq_ignore_ascii_case("ForAnyValue") => (Some(SetQualifier::ForAnyValue), rest),
-            Some((q, rest)) if q.eq_ignore_ascii_case("ForAllValues") => (Some(SetQualifier::ForAllValues), rest),
+            Some((q, rest)) if q.eq_ignore_ascii_case("ForAnyValue") => {
+                (Some(SetQualifier::ForAnyValue), rest)
+            }
+            Some((q, rest)) if q.eq_ignore_ascii_case("ForAllValues") => {
+                (Some(SetQualifier::ForAllValues), rest)
+            }
             Some((q, _)) => return Err(format!("unknown condition set qualifier `{q}`")),
             None => (None, raw),
         };
@@ -321,10 +359,18 @@ impl Operator {
             Some(base) if !base.is_empty() => (base, true),
             _ => (rest, false),
         };
-        let Some(known) = OPERATORS.iter().find(|known| known.eq_ignore_ascii_case(base)) else {
+        let Some(known) = OPERATORS
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(base))
+        else {
             return Err(format!("unknown condition operator `{raw}`"));
         };
-        Ok(Operator { raw: raw.to_string(), base: known.to_string(), set, if_exists })
+        Ok(Operator {
+            raw: raw.to_string(),
+            base: known.to_string(),
+            set,
+            if_exists,
+        })
     }
 
     /// Whether the base operator is (case-insensitively) `name`.
@@ -384,14 +430,22 @@ fn string_list(value: &Value, what: &str) -> Result<Vec<String>, String> {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{what} entries must be strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{what} entries must be strings"))
+            })
             .collect(),
         _ => Err(format!("{what} must be a string or a list of strings")),
     }
 }
 
 /// The positive or negated form of an element, never both.
-fn exclusive(object: &Map<String, Value>, positive: &str, negated: &str) -> Result<Option<Scope<String>>, String> {
+fn exclusive(
+    object: &Map<String, Value>,
+    positive: &str,
+    negated: &str,
+) -> Result<Option<Scope<String>>, String> {
     match (object.get(positive), object.get(negated)) {
         (Some(_), Some(_)) => Err(format!("both {positive} and {negated}")),
         (Some(v), None) => Ok(Some(Scope::Only(string_list(v, positive)?))),
@@ -434,13 +488,19 @@ fn parse_conditions(block: &Value) -> Result<Vec<Condition>, String> {
     let mut conditions = Vec::new();
     for (operator, keys) in operators {
         let operator = Operator::parse(operator)?;
-        let keys = keys.as_object().ok_or_else(|| format!("Condition {} must map keys to values", operator.raw))?;
+        let keys = keys
+            .as_object()
+            .ok_or_else(|| format!("Condition {} must map keys to values", operator.raw))?;
         for (key, values) in keys {
             let values = match values {
                 Value::Array(items) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
                 single => vec![scalar(single)?],
             };
-            conditions.push(Condition { operator: operator.clone(), key: key.clone(), values });
+            conditions.push(Condition {
+                operator: operator.clone(),
+                key: key.clone(),
+                values,
+            });
         }
     }
     Ok(conditions)

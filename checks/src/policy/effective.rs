@@ -40,7 +40,9 @@ pub struct PolicySource {
 
 impl PolicySource {
     pub fn is_aws_managed(&self) -> bool {
-        self.arn.as_deref().is_some_and(|arn| arn.contains(":iam::aws:policy/"))
+        self.arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":iam::aws:policy/"))
     }
 
     /// `inline policy "name"`, `managed policy arn:…`, `permissions boundary arn:…`.
@@ -83,14 +85,21 @@ pub enum Incomplete {
     /// A managed policy or the boundary was listed but its document could not be read.
     Unreadable(PolicySource),
     /// A document could not be parsed.
-    Malformed { source: PolicySource, error: PolicyError },
+    Malformed {
+        source: PolicySource,
+        error: PolicyError,
+    },
 }
 
 impl fmt::Display for Incomplete {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Incomplete::Unreadable(source) => write!(f, "the document of {} could not be read", source.describe()),
-            Incomplete::Malformed { source, error } => write!(f, "{} could not be parsed: {error}", source.describe()),
+            Incomplete::Unreadable(source) => {
+                write!(f, "the document of {} could not be read", source.describe())
+            }
+            Incomplete::Malformed { source, error } => {
+                write!(f, "{} could not be parsed: {error}", source.describe())
+            }
         }
     }
 }
@@ -112,14 +121,22 @@ impl Grant<'_> {
     /// boundary, in one of the boundary's admitting statements too.
     pub fn on_all_resources(&self) -> bool {
         self.statement.statement.on_all_resources()
-            && (self.boundary.is_empty() || self.boundary.iter().any(|b| b.statement.on_all_resources()))
+            && (self.boundary.is_empty()
+                || self.boundary.iter().any(|b| b.statement.on_all_resources()))
     }
 
     /// Whether the grant may reach the resource `arn` (ignoring conditions).
     pub fn reaches(&self, arn: &str) -> bool {
         self.statement.statement.applies_to_resource(arn)
-            && !self.denied_resources.iter().any(|d| super::document::resource_matches(d, arn))
-            && (self.boundary.is_empty() || self.boundary.iter().any(|b| b.statement.applies_to_resource(arn)))
+            && !self
+                .denied_resources
+                .iter()
+                .any(|d| super::document::resource_matches(d, arn))
+            && (self.boundary.is_empty()
+                || self
+                    .boundary
+                    .iter()
+                    .any(|b| b.statement.applies_to_resource(arn)))
     }
 
     /// The resource patterns of the Allow (`["*"]` when it has no Resource element); `NotResource` lists are
@@ -140,7 +157,11 @@ impl Grant<'_> {
             evidence["denied_resources"] = json!(self.denied_resources);
         }
         if !self.boundary.is_empty() {
-            evidence["boundary_statements"] = json!(self.boundary.iter().map(|b| b.statement.label()).collect::<Vec<_>>());
+            evidence["boundary_statements"] = json!(self
+                .boundary
+                .iter()
+                .map(|b| b.statement.label())
+                .collect::<Vec<_>>());
         }
         evidence
     }
@@ -170,18 +191,29 @@ impl EffectivePermissions {
         let mut missing = Vec::new();
         let mut identity = Vec::new();
         for policy in &role.inline_policies {
-            let source = PolicySource { kind: PolicyKind::Inline, name: policy.name.clone(), arn: None };
-            identity.extend(sourced(source, Some(&policy.document), &mut missing).unwrap_or_default());
+            let source = PolicySource {
+                kind: PolicyKind::Inline,
+                name: policy.name.clone(),
+                arn: None,
+            };
+            identity
+                .extend(sourced(source, Some(&policy.document), &mut missing).unwrap_or_default());
         }
         for policy in &role.attached_policies {
             identity.extend(managed(PolicyKind::Managed, policy, &mut missing).unwrap_or_default());
         }
-        let boundary = role.permissions_boundary.as_ref().and_then(|b| managed(PolicyKind::Boundary, b, &mut missing));
+        let boundary = role
+            .permissions_boundary
+            .as_ref()
+            .and_then(|b| managed(PolicyKind::Boundary, b, &mut missing));
         (EffectivePermissions { identity, boundary }, missing)
     }
 
     /// From already-sourced statements (tests, or callers assembling policies themselves).
-    pub fn from_statements(identity: Vec<SourcedStatement>, boundary: Option<Vec<SourcedStatement>>) -> Self {
+    pub fn from_statements(
+        identity: Vec<SourcedStatement>,
+        boundary: Option<Vec<SourcedStatement>>,
+    ) -> Self {
         EffectivePermissions { identity, boundary }
     }
 
@@ -197,9 +229,15 @@ impl EffectivePermissions {
 
     /// The Allow statements granting `action` (a concrete action name, any case), after Deny and boundary.
     pub fn allows(&self, action: &str) -> Vec<Grant<'_>> {
-        let denies = self.identity.iter().chain(self.boundary.iter().flatten()).filter(|s| {
-            s.statement.effect == Effect::Deny && s.statement.conditions.is_empty() && s.statement.applies_to_action(action)
-        });
+        let denies = self
+            .identity
+            .iter()
+            .chain(self.boundary.iter().flatten())
+            .filter(|s| {
+                s.statement.effect == Effect::Deny
+                    && s.statement.conditions.is_empty()
+                    && s.statement.applies_to_action(action)
+            });
         let mut denied_resources = Vec::new();
         for deny in denies {
             match &deny.statement.resources {
@@ -215,8 +253,10 @@ impl EffectivePermissions {
         let boundary: Vec<&SourcedStatement> = match &self.boundary {
             None => vec![],
             Some(statements) => {
-                let admitting: Vec<_> =
-                    statements.iter().filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action)).collect();
+                let admitting: Vec<_> = statements
+                    .iter()
+                    .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+                    .collect();
                 if admitting.is_empty() {
                     return vec![];
                 }
@@ -243,24 +283,36 @@ impl EffectivePermissions {
 
     /// The grants of `action` that reach every resource.
     pub fn grants_on_all_resources(&self, action: &str) -> Vec<Grant<'_>> {
-        self.allows(action).into_iter().filter(Grant::on_all_resources).collect()
+        self.allows(action)
+            .into_iter()
+            .filter(Grant::on_all_resources)
+            .collect()
     }
 
     /// Every known action matching `pattern` (`iam:Put*Policy`, `*`) that the role is allowed, in table order.
     pub fn allowed_actions_matching(&self, pattern: &str) -> Vec<&'static str> {
-        actions::expand(pattern).filter(|a| self.might_allow(a) && self.is_allowed(a)).collect()
+        actions::expand(pattern)
+            .filter(|a| self.might_allow(a) && self.is_allowed(a))
+            .collect()
     }
 
     /// Services (lower-case prefixes) in which the role is allowed at least one action. Prefixes the action table
     /// does not know are included as written when an Allow names them.
     pub fn services_granted(&self) -> BTreeSet<String> {
         let mut services = BTreeSet::new();
-        let mut unknown = BTreeSet::new();
+        // Patterns naming a service the table does not know: judged as written.
+        let mut unknown = Vec::new();
         for allow in self.identity.iter().filter(|s| s.statement.is_allow()) {
             if let Scope::Only(patterns) = &allow.statement.actions {
-                for service in patterns.iter().filter_map(|p| p.service()) {
-                    if !glob::has_wildcard(&service) && !actions::is_known_service(&service) {
-                        unknown.insert(service);
+                for pattern in patterns {
+                    match pattern.service() {
+                        Some(service)
+                            if !glob::has_wildcard(&service)
+                                && !actions::is_known_service(&service) =>
+                        {
+                            unknown.push((service, pattern.raw.as_str()))
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -274,13 +326,20 @@ impl EffectivePermissions {
                 services.insert(service.to_string());
             }
         }
-        services.extend(unknown.into_iter().filter(|s| self.is_allowed(&format!("{s}:*"))));
+        services.extend(
+            unknown
+                .into_iter()
+                .filter(|(_, raw)| self.is_allowed(raw))
+                .map(|(service, _)| service),
+        );
         services
     }
 
     /// Cheap pre-filter: some identity Allow statement names the action at all.
     fn might_allow(&self, action: &str) -> bool {
-        self.identity.iter().any(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+        self.identity
+            .iter()
+            .any(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
     }
 }
 
@@ -290,26 +349,44 @@ fn fully_denied(allow: &Statement, denied: &[String]) -> bool {
         return false;
     }
     match &allow.resources {
-        Some(Scope::Only(list)) => {
-            list.iter().all(|r| denied.iter().any(|d| glob::covers(d, r, false)))
-        }
+        Some(Scope::Only(list)) => list
+            .iter()
+            .all(|r| denied.iter().any(|d| glob::covers(d, r, false))),
         _ => false,
     }
 }
 
-fn managed(kind: PolicyKind, policy: &ManagedPolicy, missing: &mut Vec<Incomplete>) -> Option<Vec<SourcedStatement>> {
-    let source = PolicySource { kind, name: policy.name.clone(), arn: Some(policy.arn.clone()) };
+fn managed(
+    kind: PolicyKind,
+    policy: &ManagedPolicy,
+    missing: &mut Vec<Incomplete>,
+) -> Option<Vec<SourcedStatement>> {
+    let source = PolicySource {
+        kind,
+        name: policy.name.clone(),
+        arn: Some(policy.arn.clone()),
+    };
     sourced(source, policy.document.as_ref(), missing)
 }
 
-fn sourced(source: PolicySource, document: Option<&Value>, missing: &mut Vec<Incomplete>) -> Option<Vec<SourcedStatement>> {
+fn sourced(
+    source: PolicySource,
+    document: Option<&Value>,
+    missing: &mut Vec<Incomplete>,
+) -> Option<Vec<SourcedStatement>> {
     let Some(document) = document else {
         missing.push(Incomplete::Unreadable(source));
         return None;
     };
     match PolicyDocument::parse(document) {
         Ok(doc) => Some(
-            doc.statements.into_iter().map(|statement| SourcedStatement { source: source.clone(), statement }).collect(),
+            doc.statements
+                .into_iter()
+                .map(|statement| SourcedStatement {
+                    source: source.clone(),
+                    statement,
+                })
+                .collect(),
         ),
         Err(error) => {
             missing.push(Incomplete::Malformed { source, error });

@@ -5,7 +5,13 @@
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // Iterative matcher with one backtrack point for the last `*`: linear in practice.
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -32,7 +38,13 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
 pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
     let p: Vec<char> = outer.chars().collect();
     let q: Vec<char> = inner.chars().collect();
-    let eq = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // dp[i][j]: outer[i..] covers inner[j..]
     let mut dp = vec![vec![false; q.len() + 1]; p.len() + 1];
     dp[p.len()][q.len()] = true;
@@ -69,7 +81,11 @@ mod tests {
         assert!(matches("a*b*c", "aXbYbZc", false));
         assert!(!matches("a*b*c", "aXbYbZ", false));
         assert!(!matches("abc", "abcd", false));
-        assert!(matches("arn:aws:logs:*:*:log-group:/aws/lambda/f:*", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*", false));
+        assert!(matches(
+            "arn:aws:logs:*:*:log-group:/aws/lambda/f:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*",
+            false
+        ));
     }
 
     #[test]

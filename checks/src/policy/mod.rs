@@ -50,10 +50,12 @@ pub mod resource;
 
 pub use actions::AccessLevel;
 pub use document::{
-    ActionPattern, Condition, Effect, Operator, PolicyDocument, PolicyError, Principal, Principals, Scope,
-    SetQualifier, Statement,
+    ActionPattern, Condition, Effect, Operator, PolicyDocument, PolicyError, Principal, Principals,
+    Scope, SetQualifier, Statement,
 };
-pub use effective::{EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement};
+pub use effective::{
+    EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement,
+};
 pub use glob::{covers as pattern_covers, matches as pattern_matches};
 
 #[cfg(test)]

@@ -41,9 +41,16 @@ impl PrincipalScope {
 
 /// The principals of a statement as seen from `own_account`; `None` when the statement has no principal element
 /// (an identity policy statement).
-pub fn principal_scope(statement: &Statement, own_account: &str, config: &Config) -> Option<PrincipalScope> {
+pub fn principal_scope(
+    statement: &Statement,
+    own_account: &str,
+    config: &Config,
+) -> Option<PrincipalScope> {
     let principals = statement.principal.as_ref()?;
-    let mut scope = PrincipalScope { negated: principals.negated, ..PrincipalScope::default() };
+    let mut scope = PrincipalScope {
+        negated: principals.negated,
+        ..PrincipalScope::default()
+    };
     for entry in &principals.entries {
         match entry {
             Principal::Anyone => scope.public = true,
@@ -89,7 +96,9 @@ fn aws_principal_account(value: &str) -> AwsAccount {
         return AwsAccount::Id(value.to_string());
     }
     match arn_parts(value) {
-        Some(parts) if glob::has_wildcard(parts.account) || has_variable(parts.account) => AwsAccount::Any,
+        Some(parts) if glob::has_wildcard(parts.account) || has_variable(parts.account) => {
+            AwsAccount::Any
+        }
         Some(parts) if is_account_id(parts.account) => AwsAccount::Id(parts.account.to_string()),
         _ => AwsAccount::Unresolved,
     }
@@ -173,13 +182,19 @@ impl Pinning {
 
     /// Whether one of `keys` (case-insensitive) pins.
     pub fn pinned_by(&self, keys: &[&str]) -> bool {
-        self.pins.iter().any(|p| keys.iter().any(|k| p.key.eq_ignore_ascii_case(k)))
+        self.pins
+            .iter()
+            .any(|p| keys.iter().any(|k| p.key.eq_ignore_ascii_case(k)))
     }
 
     /// The accounts callers are restricted to: the intersection of every account-naming pin; `None` when no pin
     /// names accounts.
     pub fn accounts(&self) -> Option<BTreeSet<String>> {
-        self.pins.iter().filter(|p| !p.accounts.is_empty()).map(|p| p.accounts.clone()).reduce(|a, b| &a & &b)
+        self.pins
+            .iter()
+            .filter(|p| !p.accounts.is_empty())
+            .map(|p| p.accounts.clone())
+            .reduce(|a, b| &a & &b)
     }
 
     /// Organization ids callers are restricted to by `aws:PrincipalOrgID`; `None` when no such pin.
@@ -220,7 +235,12 @@ pub fn caller_pinning(statement: &Statement, own_account: &str, config: &Config)
     pinning
 }
 
-fn pin_of(condition: &Condition, key: &str, own_account: &str, config: &Config) -> Result<Pin, String> {
+fn pin_of(
+    condition: &Condition,
+    key: &str,
+    own_account: &str,
+    config: &Config,
+) -> Result<Pin, String> {
     let op = &condition.operator;
     if op.if_exists {
         return Err("…IfExists holds when the key is absent".into());
@@ -237,8 +257,11 @@ fn pin_of(condition: &Condition, key: &str, own_account: &str, config: &Config) 
     if condition.values.is_empty() {
         return Err("no value".into());
     }
-    let values: Vec<String> =
-        condition.values.iter().map(|v| resolve_variables(v, own_account, config.organization_id.as_deref())).collect();
+    let values: Vec<String> = condition
+        .values
+        .iter()
+        .map(|v| resolve_variables(v, own_account, config.organization_id.as_deref()))
+        .collect();
     if let Some(v) = values.iter().find(|v| has_variable(v)) {
         return Err(format!("`{v}` is a policy variable, not a fixed value"));
     }
@@ -279,19 +302,30 @@ fn pin_of(condition: &Condition, key: &str, own_account: &str, config: &Config) 
             if let Some(v) = values.iter().find(|v| wildcards && glob::has_wildcard(v)) {
                 return Err(format!("`{v}` has a wildcard"));
             }
-            if matches!(key, "aws:sourceaccount" | "aws:principalaccount" | "aws:sourceowner") {
+            if matches!(
+                key,
+                "aws:sourceaccount" | "aws:principalaccount" | "aws:sourceowner"
+            ) {
                 accounts.extend(values.iter().cloned());
             }
         }
     }
-    Ok(Pin { key: condition.key.clone(), operator: op.raw.clone(), values, accounts })
+    Ok(Pin {
+        key: condition.key.clone(),
+        operator: op.raw.clone(),
+        values,
+        accounts,
+    })
 }
 
 /// `Some(Some(account))`: a fixed ARN of that account; `Some(None)`: fixed, owner not an account (S3 bucket);
 /// `None`: a wildcard where the owner is named.
 fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
     if !wildcards || !glob::has_wildcard(value) {
-        let account = arn_parts(value).map(|p| p.account).filter(|a| is_account_id(a)).map(str::to_string);
+        let account = arn_parts(value)
+            .map(|p| p.account)
+            .filter(|a| is_account_id(a))
+            .map(str::to_string);
         return Some(account);
     }
     let parts = arn_parts(value)?;
@@ -306,7 +340,8 @@ fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
     }
     // No account field (S3): the resource name before the first `/` identifies the owner's resource.
     let name = parts.resource.split('/').next().unwrap_or_default();
-    (!name.is_empty() && !glob::has_wildcard(name) && parts.resource.len() > name.len()).then_some(None)
+    (!name.is_empty() && !glob::has_wildcard(name) && parts.resource.len() > name.len())
+        .then_some(None)
 }
 
 fn narrow_cidr(value: &str) -> bool {
@@ -314,7 +349,9 @@ fn narrow_cidr(value: &str) -> bool {
         Some((a, p)) => (a, p.parse::<u8>().ok()),
         None => (value, None),
     };
-    let Ok(ip) = address.parse::<std::net::IpAddr>() else { return false };
+    let Ok(ip) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
     match (ip, prefix) {
         (_, None) => true,
         (std::net::IpAddr::V4(_), Some(p)) => p >= 8,
@@ -325,9 +362,13 @@ fn narrow_cidr(value: &str) -> bool {
 /// Replace `${aws:ResourceAccount}` and (when known) `${aws:ResourceOrgID}`, the variables whose value a resource
 /// policy fixes; others stay.
 fn resolve_variables(value: &str, own_account: &str, org: Option<&str>) -> String {
-    let mut out = value.replace("${aws:ResourceAccount}", own_account).replace("${aws:resourceaccount}", own_account);
+    let mut out = value
+        .replace("${aws:ResourceAccount}", own_account)
+        .replace("${aws:resourceaccount}", own_account);
     if let Some(org) = org {
-        out = out.replace("${aws:ResourceOrgID}", org).replace("${aws:resourceorgid}", org);
+        out = out
+            .replace("${aws:ResourceOrgID}", org)
+            .replace("${aws:resourceorgid}", org);
     }
     out
 }
@@ -337,7 +378,10 @@ fn resolve_variables(value: &str, own_account: &str, org: Option<&str>) -> Strin
 pub fn url_auth_type(statement: &Statement) -> Option<String> {
     statement
         .conditions_on("lambda:FunctionUrlAuthType")
-        .find(|c| (c.operator.is("StringEquals") || c.operator.is("StringEqualsIgnoreCase")) && c.values.len() == 1)
+        .find(|c| {
+            (c.operator.is("StringEquals") || c.operator.is("StringEqualsIgnoreCase"))
+                && c.values.len() == 1
+        })
         .filter(|c| !c.operator.if_exists && c.operator.set != Some(SetQualifier::ForAllValues))
         .map(|c| c.values[0].to_ascii_uppercase())
 }
@@ -346,23 +390,35 @@ pub fn url_auth_type(statement: &Statement) -> Option<String> {
 /// `lambda:InvokedViaFunctionUrl` true (the `lambda:InvokeFunction` permission that URLs need since October 2025).
 pub fn only_via_url(statement: &Statement) -> bool {
     url_auth_type(statement).is_some()
-        || statement.conditions_on("lambda:InvokedViaFunctionUrl").any(|c| {
-            c.operator.is("Bool")
-                && !c.operator.if_exists
-                && c.values.len() == 1
-                && c.values[0].eq_ignore_ascii_case("true")
-        })
+        || statement
+            .conditions_on("lambda:InvokedViaFunctionUrl")
+            .any(|c| {
+                c.operator.is("Bool")
+                    && !c.operator.if_exists
+                    && c.values.len() == 1
+                    && c.values[0].eq_ignore_ascii_case("true")
+            })
 }
 
 /// The Lambda actions a statement names (through `Action` or `NotAction`), in table order.
 pub fn lambda_actions(statement: &Statement) -> Vec<&'static str> {
-    actions::expand("lambda:*").filter(|a| statement.applies_to_action(a)).collect()
+    actions::expand("lambda:*")
+        .filter(|a| statement.applies_to_action(a))
+        .collect()
 }
 
 /// Actions that run the function.
-pub const INVOKE_ACTIONS: &[&str] = &["lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:InvokeAsync"];
+pub const INVOKE_ACTIONS: &[&str] = &[
+    "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
+    "lambda:InvokeAsync",
+];
 
 /// The invoke actions the statement names.
 pub fn invoke_actions(statement: &Statement) -> Vec<&'static str> {
-    INVOKE_ACTIONS.iter().copied().filter(|a| statement.applies_to_action(a)).collect()
+    INVOKE_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| statement.applies_to_action(a))
+        .collect()
 }
