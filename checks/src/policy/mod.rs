@@ -38,7 +38,7 @@
 //!   whether it is a `NotPrincipal`.
 //! - [`caller_pinning`](resource::caller_pinning)`(statement, own_account, config) -> Pinning`: the conditions that
 //!   pin the caller (aws:SourceAccount, SourceArn, SourceOwner, PrincipalOrgID, PrincipalAccount, PrincipalArn,
-//!   SourceVpc, SourceVpce, SourceIp with fixed values) and those that look like they do but do not, with why;
+//!   SourceVpc, SourceVpce, SourceIp, SourceOrgID with fixed values) and those that look like they do but do not, with why;
 //!   `Pinning::accounts()` / `organizations()` give what the pins restrict callers to.
 //! - `url_auth_type(statement)`, `only_via_url(statement)`, `invoke_actions(statement)`, `lambda_actions(statement)`.
 
