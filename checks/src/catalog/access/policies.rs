@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::check::{Failure, FunctionContext, Outcome};
-use crate::inventory::{Function, FunctionUrl, ResourcePolicy};
+use crate::inventory::{Function, FunctionUrl, Gap, ResourcePolicy};
 use crate::policy::resource::invoke_actions;
 use crate::policy::resource::{caller_pinning, principal_scope, Pinning, PrincipalScope};
 use crate::policy::{PolicyDocument, Scope, Statement};
@@ -15,21 +15,40 @@ pub struct PolicyStatement<'a> {
     pub statement: Statement,
 }
 
-/// The function's resource-policy statements, plus Unknown outcomes for what could not be read.
+/// The function's resource-policy statements, plus why some could not be read.
 pub struct Policies<'a> {
     pub statements: Vec<PolicyStatement<'a>>,
-    pub unknown: Vec<Outcome>,
+    /// Reasons the statements may be incomplete (empty: every policy was read).
+    pub unknown: Vec<String>,
 }
 
-/// Every statement of every resource policy of the function. A `lambda:GetPolicy` gap, or a document that does
-/// not parse, becomes an Unknown outcome; what could be read is still returned.
+/// Lambda calls whose failure hides resource policies: the policies themselves, and the listings of the aliases
+/// and versions whose policies are then fetched.
+const POLICY_OPERATIONS: &[(&str, &str)] = &[
+    ("GetPolicy", ""),
+    (
+        "ListAliases",
+        " (the resource policies of its aliases were not read)",
+    ),
+    (
+        "ListVersionsByFunction",
+        " (the resource policies of its versions were not read)",
+    ),
+];
+
+/// Every statement of every resource policy of the function. A gap in `lambda:GetPolicy` (or in the alias and
+/// version listings), or a document that does not parse, is a reason for Unknown; what could be read is returned.
 pub fn read_policies<'a>(ctx: &FunctionContext<'a>) -> Policies<'a> {
     let mut policies = Policies {
         statements: Vec::new(),
         unknown: Vec::new(),
     };
-    if let Some(gap) = ctx.gap("lambda", "GetPolicy") {
-        policies.unknown.push(Outcome::unknown_from_gap(gap));
+    for (operation, consequence) in POLICY_OPERATIONS {
+        if let Some(gap) = ctx.gap("lambda", operation) {
+            policies
+                .unknown
+                .push(format!("{}{consequence}", gap_reason(gap)));
+        }
     }
     for policy in &ctx.function.resource_policies {
         match PolicyDocument::parse(&policy.document) {
@@ -38,29 +57,41 @@ pub fn read_policies<'a>(ctx: &FunctionContext<'a>) -> Policies<'a> {
                     .into_iter()
                     .map(|statement| PolicyStatement { policy, statement }),
             ),
-            Err(error) => policies.unknown.push(Outcome::unknown(format!(
+            Err(error) => policies.unknown.push(format!(
                 "the resource policy of {} could not be parsed: {error}",
                 scope_name(policy.qualifier.as_deref())
-            ))),
+            )),
         }
     }
     policies
 }
 
-/// The function's URLs, plus an Unknown outcome when `lambda:ListFunctionUrlConfigs` could not be collected.
-pub fn read_urls<'a>(ctx: &FunctionContext<'a>) -> (&'a [FunctionUrl], Vec<Outcome>) {
+/// The function's URLs, plus the reason they are unknown when `lambda:ListFunctionUrlConfigs` could not be
+/// collected.
+pub fn read_urls<'a>(ctx: &FunctionContext<'a>) -> (&'a [FunctionUrl], Vec<String>) {
     let unknown = ctx
         .gap("lambda", "ListFunctionUrlConfigs")
-        .map(Outcome::unknown_from_gap)
+        .map(gap_reason)
         .into_iter()
         .collect();
     (&ctx.function.urls, unknown)
 }
 
-/// Failures first, then the Unknowns (a check that found failures in what it could read still reports them).
-pub fn outcomes(mut failures: Vec<Outcome>, unknown: Vec<Outcome>) -> Vec<Outcome> {
-    failures.extend(unknown);
+/// The failures, then one Unknown outcome carrying every reason (a check that found failures in what it could read
+/// still reports them; one Unknown per function keeps its finding id stable).
+pub fn outcomes(mut failures: Vec<Outcome>, unknown: Vec<String>) -> Vec<Outcome> {
+    if !unknown.is_empty() {
+        failures.push(Outcome::unknown(unknown.join("; ")));
+    }
     failures
+}
+
+/// The same words as [`Outcome::unknown_from_gap`].
+fn gap_reason(gap: &Gap) -> String {
+    match Outcome::unknown_from_gap(gap) {
+        Outcome::Unknown { reason } => reason,
+        Outcome::Fail(_) => unreachable!("unknown_from_gap builds an Unknown"),
+    }
 }
 
 /// A failure about one function URL: its own finding (qualified resource ARN, discriminator `url:<qualifier>`),
