@@ -26,7 +26,8 @@
 //! - [`EffectivePermissions::of_role`]`(&Role) -> Result<_, Incomplete>` (a `None` managed or boundary document, or
 //!   a malformed one, is [`Incomplete`]: say Unknown), or `of_role_partial(&Role) -> (_, Vec<Incomplete>)` to judge
 //!   what could be read.
-//! - Queries: `allows(action) -> Vec<Grant>` (after explicit Deny and the permissions boundary), `is_allowed`,
+//! - Queries: `allows(action) -> Vec<Grant>` (a concrete action name, any case; after explicit Deny and the
+//!   permissions boundary), `is_allowed`,
 //!   `grants_on_all_resources(action)`, `allowed_actions_matching(pattern)`, `services_granted()`, `statements()`,
 //!   `boundary_statements()`. A [`Grant`] has the [`SourcedStatement`] (policy name / ARN / kind + statement),
 //!   `conditional`, `denied_resources`, `boundary`, and `on_all_resources()`, `reaches(arn)`, `resources()`,

@@ -311,7 +311,8 @@ fn pin_of(
                 key,
                 "aws:sourceaccount" | "aws:principalaccount" | "aws:sourceowner"
             ) {
-                accounts.extend(values.iter().cloned());
+                // A value that is not an account id matches no caller: the restriction is to the others.
+                accounts.extend(values.iter().filter(|v| is_account_id(v)).cloned());
             }
         }
     }
