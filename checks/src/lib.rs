@@ -7,4 +7,5 @@ pub mod engine;
 pub mod finding;
 pub mod inventory;
 pub mod report;
+pub mod runtimes;
 pub mod score;
