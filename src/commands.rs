@@ -18,9 +18,7 @@ use crate::output;
 use crate::render::{self, RenderOptions};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
-    let render_options = RenderOptions {
-        color: use_color(cli.no_color),
-    };
+    let render_options = RenderOptions { color: use_color(cli.no_color) };
     match &cli.command {
         Command::Scan(args) => scan(&cli, args, &render_options).await,
         Command::Checks => {
@@ -28,9 +26,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::CLEAN)
         }
         Command::Explain { id } => {
-            let check = catalog::find(id).with_context(|| {
-                format!("unknown check id `{id}` (see `lambda-posture checks`)")
-            })?;
+            let check = catalog::find(id)
+                .with_context(|| format!("unknown check id `{id}` (see `lambda-posture checks`)"))?;
             output::emit(None, check.docs.as_bytes())?;
             Ok(exit::CLEAN)
         }
@@ -54,10 +51,7 @@ async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> any
 /// 1 when a failure is at or above the threshold, else 3 when the scan was incomplete, else 0.
 fn exit_code(report: &Report, fail_on: Option<lambda_posture_checks::finding::Severity>) -> u8 {
     let failing = fail_on.is_some_and(|threshold| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.status == Status::Fail && f.severity >= threshold)
+        report.findings.iter().any(|f| f.status == Status::Fail && f.severity >= threshold)
     });
     if failing {
         exit::FINDINGS
@@ -76,27 +70,19 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
         None if default.is_file() => default,
         None => return Ok(Config::default()),
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-    Ok(Config::from_toml(
-        &path.display().to_string(),
-        &text,
-        |id| catalog::find(id).is_some(),
-    )?)
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read the config file", path.display()))?;
+    Ok(Config::from_toml(&path.display().to_string(), &text, |id| catalog::find(id).is_some())?)
 }
 
 /// Read `--inventory`, or collect from AWS (and save with `--save-inventory`).
 pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result<Inventory> {
     if let Some(path) = &source.inventory {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
         return Ok(Inventory::from_json(&path.display().to_string(), &text)?);
     }
     if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
-        anyhow::bail!(
-            "--max-rate: {} is not a fraction in (0, 1]",
-            source.max_rate
-        );
+        anyhow::bail!("--max-rate: {} is not a fraction in (0, 1]", source.max_rate);
     }
     let options = CollectOptions {
         regions: source.regions.clone(),
@@ -121,7 +107,5 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
 
 /// Colour only on a terminal, and never with --no-color or NO_COLOR set (https://no-color.org).
 fn use_color(no_color_flag: bool) -> bool {
-    !no_color_flag
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
