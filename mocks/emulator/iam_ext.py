@@ -286,8 +286,16 @@ def get_account_authorization_details(ctx: Ctx) -> Reply:
 @lru_cache(maxsize=1)
 def _service_names() -> dict[str, str]:
     """IAM service namespace -> human name, from botocore's models (signing name / endpoint prefix)."""
+    import sys
+
     import botocore
 
+    cache = os.path.join(sys.prefix, f"lp-iam-service-names-{botocore.__version__}.json")
+    try:
+        with open(cache) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        pass
     root = os.path.join(os.path.dirname(botocore.__file__), "data")
     out: dict[str, str] = {}
     for svc in sorted(os.listdir(root)):
@@ -310,8 +318,16 @@ def _service_names() -> dict[str, str]:
         ns = meta.get("signingName") or meta.get("endpointPrefix")
         if ns and ns not in out:
             out[ns] = meta.get("serviceFullName") or ns
+    out["cloudwatch"] = out.pop("monitoring", "Amazon CloudWatch")  # IAM's prefix differs from the signing name
     out.setdefault("lambda", "AWS Lambda")
     out.setdefault("logs", "Amazon CloudWatch Logs")
+    try:
+        tmp = f"{cache}.{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(out, f)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
     return out
 
 
