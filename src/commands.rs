@@ -41,7 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 
 async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> anyhow::Result<u8> {
     let config = load_config(cli.config.as_deref())?;
-    let inventory = load_or_collect(&args.source, cli.quiet).await?;
+    let inventory = load_or_collect(&args.source, cli.quiet, &config).await?;
     let report = engine::evaluate(&inventory, &config);
     let bytes = render::render(args.output.format, &report, render_options)?;
     output::emit(args.output.output.as_deref(), &bytes)?;
@@ -75,7 +75,7 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 /// Read `--inventory`, or collect from AWS (and save with `--save-inventory`).
-pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result<Inventory> {
+pub async fn load_or_collect(source: &SourceArgs, quiet: bool, config: &Config) -> anyhow::Result<Inventory> {
     if let Some(path) = &source.inventory {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
@@ -95,6 +95,7 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
         },
         progress: !quiet && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
+        code_scan: config.code_scan.clone(),
         attempt_timeout: std::time::Duration::from_secs(20),
     };
     let inventory = collect::collect(&options).await?;

@@ -2,6 +2,7 @@
 //! The only place that uses anyhow.
 
 mod cli;
+mod codescan;
 mod collect;
 mod commands;
 mod output;

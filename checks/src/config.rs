@@ -20,6 +20,68 @@ pub struct Config {
     pub trusted_accounts: Vec<String>,
     /// The caller's organization id (`o-…`): aws:PrincipalOrgID conditions on it pin the caller to a trusted org.
     pub organization_id: Option<String>,
+    /// `--scan-code`: what not to report in deployment packages and layers.
+    pub code_scan: CodeScanConfig,
+}
+
+/// `[code_scan]`: paths and values `--scan-code` does not report, each with the reason (docs/scan-code.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeScanConfig {
+    /// Also apply the built-in ignores for well-known vendored noise (lock files, source maps, test fixtures of
+    /// vendored modules…); `false` scans everything.
+    pub default_ignores: bool,
+    /// Paths inside a package not to scan: a glob (`node_modules/**/test/**`; one without `/` matches the file
+    /// name at any depth) and why.
+    pub ignore_paths: Vec<IgnorePath>,
+    /// Findings not to report: a regular expression matched against the line the finding starts on, and why.
+    pub ignore_values: Vec<IgnoreValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnorePath {
+    pub glob: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreValue {
+    pub pattern: String,
+    pub reason: String,
+}
+
+impl Default for CodeScanConfig {
+    fn default() -> Self {
+        CodeScanConfig { default_ignores: true, ignore_paths: Vec::new(), ignore_values: Vec::new() }
+    }
+}
+
+impl CodeScanConfig {
+    /// The first invalid entry as (key, message): a glob or pattern that does not compile, or a missing reason.
+    fn invalid_entry(&self) -> Option<(String, String)> {
+        for (i, p) in self.ignore_paths.iter().enumerate() {
+            let key = format!("code_scan.ignore_paths[{i}]");
+            if let Err(e) = globset::GlobBuilder::new(&p.glob).literal_separator(true).build() {
+                return Some((format!("{key}.glob"), format!("`{}` is not a valid glob: {}", p.glob, e.kind())));
+            }
+            if p.reason.trim().is_empty() {
+                return Some((format!("{key}.reason"), "say why this path is not scanned".into()));
+            }
+        }
+        for (i, v) in self.ignore_values.iter().enumerate() {
+            let key = format!("code_scan.ignore_values[{i}]");
+            if let Err(e) = regex::Regex::new(&v.pattern) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                return Some((format!("{key}.pattern"), format!("`{}` is not a valid regular expression: {first}", v.pattern)));
+            }
+            if v.reason.trim().is_empty() {
+                return Some((format!("{key}.reason"), "say why these values are not reported".into()));
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +114,7 @@ impl Default for Config {
             owner_tags: vec!["owner".into(), "team".into()],
             trusted_accounts: Vec::new(),
             organization_id: None,
+            code_scan: CodeScanConfig::default(),
         }
     }
 }
@@ -134,6 +197,9 @@ impl Config {
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("owner_tags", "tag keys must not be empty".into()));
         }
+        if let Some((key, message)) = self.code_scan.invalid_entry() {
+            return Err(invalid(&key, message));
+        }
         Ok(())
     }
 }
@@ -185,5 +251,27 @@ mod tests {
         let e = load("[thresholds]\ntimeout_ratio = 2.0").unwrap_err().to_string();
         assert!(e.contains("thresholds.timeout_ratio"), "{e}");
         assert!(!load("[thresholds]\nunused_days = 0").unwrap_err().to_string().is_empty());
+    }
+
+    #[test]
+    fn code_scan_ignores_need_a_valid_glob_or_pattern_and_a_reason() {
+        let c = load(
+            r#"
+            [code_scan]
+            ignore_paths = [{ glob = "fixtures/**", reason = "test data" }]
+            ignore_values = [{ pattern = "sk_test_", reason = "Stripe test keys" }]
+            "#,
+        )
+        .unwrap();
+        assert!(c.code_scan.default_ignores, "built-in ignores stay on unless turned off");
+        assert_eq!(c.code_scan.ignore_paths[0].glob, "fixtures/**");
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\" }]").unwrap_err().to_string();
+        assert!(e.contains("reason"), "{e}");
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\", reason = \" \" }]").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml: `code_scan.ignore_paths[0].reason`"), "{e}");
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/[b\", reason = \"x\" }]").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml: `code_scan.ignore_paths[0].glob`"), "{e}");
+        let e = load("[code_scan]\nignore_values = [{ pattern = \"(\", reason = \"x\" }]").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml: `code_scan.ignore_values[0].pattern`"), "{e}");
     }
 }

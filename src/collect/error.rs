@@ -217,8 +217,6 @@ pub enum CollectError {
          AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, `aws sso login` or an instance role"
     )]
     NoCredentials { reason: String },
-    #[error("--scan-code: scanning deployment packages is not available in this build")]
-    ScanCodeUnavailable,
     #[error(transparent)]
     Call(#[from] CallError),
 }

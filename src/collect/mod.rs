@@ -5,6 +5,7 @@
 //! [`Gap`] in the inventory.
 
 pub mod account;
+mod code;
 mod env;
 pub mod error;
 mod iam;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
+use lambda_posture_checks::config::CodeScanConfig;
 use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
 
 pub use self::error::{CallError, CollectError};
@@ -39,6 +41,8 @@ pub struct CollectOptions {
     /// Show a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
     pub scan_code: bool,
+    /// `[code_scan]` of the configuration: what `--scan-code` does not report.
+    pub code_scan: CodeScanConfig,
     /// Time allowed to one attempt of one call before it is retried.
     pub attempt_timeout: Duration,
 }
@@ -107,9 +111,6 @@ fn function_concurrency(rates: &Rates) -> usize {
 
 /// Collect the inventory of the caller's account.
 pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
-    if options.scan_code {
-        return Err(CollectError::ScanCodeUnavailable);
-    }
     let requested = options
         .regions
         .as_deref()
@@ -169,6 +170,9 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     account
         .functions
         .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    if options.scan_code {
+        code::scan(&ctx, &sdk, &options.code_scan, &mut account.functions, options.progress).await;
+    }
     if let Some(authorization) = authorization {
         let used: BTreeSet<String> = account
             .functions
