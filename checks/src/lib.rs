@@ -8,3 +8,4 @@ pub mod finding;
 pub mod inventory;
 pub mod report;
 pub mod score;
+pub mod secrets;
