@@ -13,7 +13,11 @@ pub fn shannon(s: &str) -> f64 {
         return 0.0;
     }
     let n = n as f64;
-    counts.values().map(|&k| k as f64 / n).map(|p| -p * p.log2()).sum()
+    counts
+        .values()
+        .map(|&k| k as f64 / n)
+        .map(|p| -p * p.log2())
+        .sum()
 }
 
 /// Which characters a value is made of, from the narrowest alphabet that holds it.
@@ -31,7 +35,10 @@ impl Charset {
     pub fn of(s: &str) -> Charset {
         if s.chars().all(|c| c.is_ascii_hexdigit()) {
             Charset::Hex
-        } else if s.chars().all(|c| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c)) {
+        } else if s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c))
+        {
             Charset::Base64
         } else {
             Charset::Other
@@ -72,12 +79,18 @@ impl Classes {
     }
 
     pub fn count(self) -> usize {
-        [self.lower, self.upper, self.digit, self.symbol].into_iter().filter(|&b| b).count()
+        [self.lower, self.upper, self.digit, self.symbol]
+            .into_iter()
+            .filter(|&b| b)
+            .count()
     }
 
     /// Classes among letters and digits only (symbols are often just separators).
     pub fn alnum_count(self) -> usize {
-        [self.lower, self.upper, self.digit].into_iter().filter(|&b| b).count()
+        [self.lower, self.upper, self.digit]
+            .into_iter()
+            .filter(|&b| b)
+            .count()
     }
 }
 
@@ -155,7 +168,9 @@ pub fn is_base64_of_text(s: &str) -> bool {
         return false;
     }
     match base64_decode(s) {
-        Some(bytes) if !bytes.is_empty() => bytes.iter().all(|&b| b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b)),
+        Some(bytes) if !bytes.is_empty() => bytes
+            .iter()
+            .all(|&b| b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b)),
         _ => false,
     }
 }
@@ -191,7 +206,10 @@ mod tests {
     #[test]
     fn base64_round_trips_and_rejects() {
         assert_eq!(base64_decode("aGVsbG8gd29ybGQ=").unwrap(), b"hello world");
-        assert_eq!(base64_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(), br#"{"alg":"HS256"}"#);
+        assert_eq!(
+            base64_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(),
+            br#"{"alg":"HS256"}"#
+        );
         assert!(base64_decode("not base64!").is_none());
         assert!(is_base64_of_text("aGVsbG8gd29ybGQ="));
         assert!(!is_base64_of_text("9fK2xQ7mLp4Rz8Tb1Vw6Yc3N"));

@@ -63,15 +63,21 @@ pub struct TextHit {
 /// `SecretReference`.
 pub fn classify_env_var(name: &str, value: &str) -> EnvVar {
     let mut value_kind = values::value_kind(value);
-    let detections = if value_kind == ValueKind::Empty || values::is_explicit_reference(value.trim()) {
-        Vec::new()
-    } else {
-        detect_in_value(name, value)
-    };
+    let detections =
+        if value_kind == ValueKind::Empty || values::is_explicit_reference(value.trim()) {
+            Vec::new()
+        } else {
+            detect_in_value(name, value)
+        };
     if !detections.is_empty() {
         value_kind = ValueKind::Literal;
     }
-    EnvVar { name: name.to_string(), value_kind, value_length: value.chars().count(), detections }
+    EnvVar {
+        name: name.to_string(),
+        value_kind,
+        value_length: value.chars().count(),
+        detections,
+    }
 }
 
 /// What the rules find in one value held by `name`: token rules and assignments inside it (a JSON value, a
@@ -103,7 +109,11 @@ pub fn scan_text(text: &str) -> Vec<TextHit> {
     let lines = text::LineIndex::new(text);
     let mut hits: Vec<TextHit> = text::find_all(text)
         .into_iter()
-        .map(|hit| TextHit { line: lines.line_of(hit.span.start), rule_id: hit.rule.id.clone(), masked_preview: hit.preview })
+        .map(|hit| TextHit {
+            line: lines.line_of(hit.span.start),
+            rule_id: hit.rule.id.clone(),
+            masked_preview: hit.preview,
+        })
         .collect();
     hits.sort();
     hits.dedup_by(|a, b| a.line == b.line && a.rule_id == b.rule_id);
@@ -121,7 +131,10 @@ pub fn mask(value: &str) -> String {
 /// Whether `preview` has the shape [`mask`] produces. Checks use it before printing a preview read from an
 /// inventory file, which may have been written by something else.
 pub fn is_masked(preview: &str) -> bool {
-    let Some(caps) = regex!(r"^(?P<shown>[^…]*)…\((?P<len>\d+) chars\)$").captures(preview) else { return false };
+    let Some(caps) = regex!(r"^(?P<shown>[^…]*)…\((?P<len>\d+) chars\)$").captures(preview)
+    else {
+        return false;
+    };
     let shown = caps["shown"].chars().count();
     let len: usize = caps["len"].parse().unwrap_or(0);
     shown <= 4 && shown <= len / 4
@@ -129,7 +142,10 @@ pub fn is_masked(preview: &str) -> bool {
 
 /// Ids and descriptions of every rule, in file order (for documentation and `--list-rules` style output).
 pub fn rule_ids() -> Vec<(&'static str, &'static str)> {
-    rules::all().iter().map(|r| (r.id.as_str(), r.description.as_str())).collect()
+    rules::all()
+        .iter()
+        .map(|r| (r.id.as_str(), r.description.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -166,12 +182,22 @@ mod tests {
 
     #[test]
     fn env_values_by_kind() {
-        assert_eq!(classify_env_var("DB_PASSWORD", "").value_kind, ValueKind::Empty);
-        assert_eq!(classify_env_var("DB_PASSWORD", "changeme").value_kind, ValueKind::Placeholder);
-        let reference = classify_env_var("DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123");
+        assert_eq!(
+            classify_env_var("DB_PASSWORD", "").value_kind,
+            ValueKind::Empty
+        );
+        assert_eq!(
+            classify_env_var("DB_PASSWORD", "changeme").value_kind,
+            ValueKind::Placeholder
+        );
+        let reference = classify_env_var(
+            "DB_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123",
+        );
         assert_eq!(reference.value_kind, ValueKind::SecretReference);
         assert!(reference.detections.is_empty());
-        let webhook = testgen::expand("https://hooks.slack.com/services/T[[AN:10]]/B[[AN:10]]/[[an:24]]");
+        let webhook =
+            testgen::expand("https://hooks.slack.com/services/T[[AN:10]]/B[[AN:10]]/[[an:24]]");
         let var = classify_env_var("ALERTS", &webhook);
         assert_eq!(var.value_kind, ValueKind::Literal);
         assert_eq!(var.detections[0].rule_id, "slack-webhook");
@@ -182,6 +208,13 @@ mod tests {
         let key = format!("AKIA{}", "QWERTYUIOPASDFGH");
         let text = format!("line one\n[default]\naws_access_key_id = {key}\nregion = us-east-1\n");
         let hits = scan_text(&text);
-        assert_eq!(hits, vec![TextHit { line: 3, rule_id: "aws-access-key-id".into(), masked_preview: "AKIA…(20 chars)".into() }]);
+        assert_eq!(
+            hits,
+            vec![TextHit {
+                line: 3,
+                rule_id: "aws-access-key-id".into(),
+                masked_preview: "AKIA…(20 chars)".into()
+            }]
+        );
     }
 }

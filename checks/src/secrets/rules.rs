@@ -27,9 +27,12 @@ struct RuleSpec {
     validator: Option<String>,
     #[serde(default)]
     generic: bool,
+    /// Read only by the examples test; parsed always so a misspelt key is an error in every build.
     #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
     positives: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
     negatives: Vec<String>,
 }
 
@@ -68,7 +71,9 @@ pub struct Rule {
     /// Position in the file: among generic rules, the earlier wins.
     pub order: usize,
     /// Examples the rule must find / must not find (see the file header for the template syntax).
+    #[cfg(test)]
     pub positives: Vec<String>,
+    #[cfg(test)]
     pub negatives: Vec<String>,
 }
 
@@ -88,7 +93,9 @@ struct Table {
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| compile(RULES_TOML).unwrap_or_else(|e| panic!("checks/data/secret-rules.toml: {e}")))
+    TABLE.get_or_init(|| {
+        compile(RULES_TOML).unwrap_or_else(|e| panic!("checks/data/secret-rules.toml: {e}"))
+    })
 }
 
 fn compile(text: &str) -> Result<Table, String> {
@@ -100,9 +107,12 @@ fn compile(text: &str) -> Result<Table, String> {
             None => None,
             Some("@secret") => Some(NameFilter::SecretLike),
             Some("@password") => Some(NameFilter::PasswordLike),
-            Some(re) => Some(NameFilter::Matching(Regex::new(re).map_err(|e| format!("rule {}: {e}", spec.id))?)),
+            Some(re) => Some(NameFilter::Matching(
+                Regex::new(re).map_err(|e| format!("rule {}: {e}", spec.id))?,
+            )),
         };
-        let validator = Validator::parse(spec.validator.as_deref()).map_err(|e| format!("rule {}: {e}", spec.id))?;
+        let validator = Validator::parse(spec.validator.as_deref())
+            .map_err(|e| format!("rule {}: {e}", spec.id))?;
         rules.push(Rule {
             id: spec.id,
             description: spec.description,
@@ -111,13 +121,22 @@ fn compile(text: &str) -> Result<Table, String> {
             validator,
             generic: spec.generic,
             order,
+            #[cfg(test)]
             positives: spec.positives,
+            #[cfg(test)]
             negatives: spec.negatives,
         });
     }
-    let anywhere_index: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].name.is_none()).collect();
-    let anywhere = RegexSet::new(anywhere_index.iter().map(|&i| rules[i].regex.as_str())).map_err(|e| e.to_string())?;
-    Ok(Table { rules, anywhere, anywhere_index })
+    let anywhere_index: Vec<usize> = (0..rules.len())
+        .filter(|&i| rules[i].name.is_none())
+        .collect();
+    let anywhere = RegexSet::new(anywhere_index.iter().map(|&i| rules[i].regex.as_str()))
+        .map_err(|e| e.to_string())?;
+    Ok(Table {
+        rules,
+        anywhere,
+        anywhere_index,
+    })
 }
 
 /// Every rule, in file order.
@@ -129,8 +148,14 @@ impl Rule {
     /// Where this (anywhere-)rule finds a credential in `text`.
     pub fn find_in(&'static self, text: &str, out: &mut Vec<Hit>) {
         for caps in self.regex.captures_iter(text) {
-            if let Some(Confirmed { span, preview }) = validators::confirm(self.validator, &caps, text) {
-                out.push(Hit { rule: self, span, preview });
+            if let Some(Confirmed { span, preview }) =
+                validators::confirm(self.validator, &caps, text)
+            {
+                out.push(Hit {
+                    rule: self,
+                    span,
+                    preview,
+                });
             }
         }
     }
@@ -143,7 +168,11 @@ impl Rule {
         }
         let caps = self.regex.captures(value)?;
         let Confirmed { span, preview } = validators::confirm(self.validator, &caps, value)?;
-        Some(Hit { rule: self, span, preview })
+        Some(Hit {
+            rule: self,
+            span,
+            preview,
+        })
     }
 }
 
@@ -159,12 +188,18 @@ pub fn find_anywhere(text: &str) -> Vec<Hit> {
 
 /// Credentials found in `value` because of its `name` (spans relative to `value`).
 pub fn find_named(name: &str, value: &str) -> Vec<Hit> {
-    all().iter().filter_map(|rule| rule.match_named(name, value)).collect()
+    all()
+        .iter()
+        .filter_map(|rule| rule.match_named(name, value))
+        .collect()
 }
 
 /// The rule with this id (for the AWS secret key found next to a key id).
 pub fn by_id(id: &str) -> &'static Rule {
-    all().iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no secret rule `{id}`"))
+    all()
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no secret rule `{id}`"))
 }
 
 #[cfg(test)]
@@ -175,7 +210,9 @@ mod tests {
     /// Whether `rule` finds a credential in an example (`NAME=value` for named rules).
     fn finds(rule: &'static Rule, example: &str) -> bool {
         if rule.name.is_some() {
-            let (name, value) = example.split_once('=').expect("named rule examples are NAME=value");
+            let (name, value) = example
+                .split_once('=')
+                .expect("named rule examples are NAME=value");
             rule.match_named(name, value).is_some()
         } else {
             let mut hits = Vec::new();
@@ -188,7 +225,11 @@ mod tests {
     fn every_rule_finds_its_positives_and_none_of_its_negatives() {
         let mut problems = Vec::new();
         for rule in all() {
-            assert!(!rule.positives.is_empty() && !rule.negatives.is_empty(), "rule {} needs examples of both kinds", rule.id);
+            assert!(
+                !rule.positives.is_empty() && !rule.negatives.is_empty(),
+                "rule {} needs examples of both kinds",
+                rule.id
+            );
             for example in &rule.positives {
                 if !finds(rule, &expand(example)) {
                     problems.push(format!("{}: misses positive {example:?}", rule.id));
@@ -207,15 +248,22 @@ mod tests {
     fn rule_ids_are_unique_kebab_case() {
         let mut seen = std::collections::BTreeSet::new();
         for rule in all() {
-            assert!(seen.insert(rule.id.as_str()), "duplicate rule id {}", rule.id);
-            assert!(rule.id.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())));
+            assert!(
+                seen.insert(rule.id.as_str()),
+                "duplicate rule id {}",
+                rule.id
+            );
+            assert!(rule.id.split('-').all(|p| !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())));
             assert!(!rule.description.is_empty());
         }
     }
 
     #[test]
     fn unknown_validator_is_refused() {
-        let bad = "[[rules]]\nid = \"x\"\ndescription = \"x\"\npattern = \"x\"\nvalidator = \"nope\"\n";
+        let bad =
+            "[[rules]]\nid = \"x\"\ndescription = \"x\"\npattern = \"x\"\nvalidator = \"nope\"\n";
         assert!(compile(bad).is_err());
     }
 }

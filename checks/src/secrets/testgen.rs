@@ -8,7 +8,9 @@ pub struct Rng(u64);
 impl Rng {
     pub fn seeded(seed: &str) -> Rng {
         // FNV-1a of the seed text, so each template gets its own stable stream.
-        Rng(seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)))
+        Rng(seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        }))
     }
 
     pub fn next(&mut self) -> u64 {
@@ -21,7 +23,9 @@ impl Rng {
 
     pub fn string(&mut self, alphabet: &str, len: usize) -> String {
         let chars: Vec<char> = alphabet.chars().collect();
-        (0..len).map(|_| chars[(self.next() % chars.len() as u64) as usize]).collect()
+        (0..len)
+            .map(|_| chars[(self.next() % chars.len() as u64) as usize])
+            .collect()
     }
 }
 
@@ -58,7 +62,9 @@ pub fn expand_seeded(template: &str, seed: &str) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find("[[") {
-        let Some(close) = rest[open..].find("]]").map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find("]]").map(|c| open + c) else {
+            break;
+        };
         out.push_str(&rest[..open]);
         let inner = &rest[open + 2..close];
         match inner.split_once(':') {
@@ -78,8 +84,12 @@ fn generate(rng: &mut Rng, kind: &str, arg: &str) -> String {
         "pem" => pem_lines(rng, arg).join("\n"),
         "pemesc" => pem_lines(rng, arg).join("\\n"),
         _ => {
-            let alphabet = alphabet(kind).unwrap_or_else(|| panic!("unknown template kind `{kind}`"));
-            rng.string(&alphabet, arg.parse().unwrap_or_else(|_| panic!("bad length `{arg}`")))
+            let alphabet =
+                alphabet(kind).unwrap_or_else(|| panic!("unknown template kind `{kind}`"));
+            rng.string(
+                &alphabet,
+                arg.parse().unwrap_or_else(|_| panic!("bad length `{arg}`")),
+            )
         }
     }
 }
@@ -87,7 +97,15 @@ fn generate(rng: &mut Rng, kind: &str, arg: &str) -> String {
 fn pem_lines(rng: &mut Rng, count: &str) -> Vec<String> {
     let count: usize = count.parse().expect("pem line count");
     let b64 = alphabet("b64").unwrap();
-    (0..count).map(|i| if i == 0 { format!("MII{}", rng.string(&b64, 61)) } else { rng.string(&b64, 64) }).collect()
+    (0..count)
+        .map(|i| {
+            if i == 0 {
+                format!("MII{}", rng.string(&b64, 61))
+            } else {
+                rng.string(&b64, 64)
+            }
+        })
+        .collect()
 }
 
 fn jwt(rng: &mut Rng, alg: &str) -> String {
@@ -112,7 +130,10 @@ pub fn base64url(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }

@@ -23,8 +23,10 @@ pub fn find_all(text: &str) -> Vec<Hit> {
 /// Drop exact duplicates, and generic hits overlapping a specific hit or an earlier generic rule's hit (a password
 /// is reported as `generic-password`, not also as `generic-secret`); sort by position.
 pub fn settle(mut hits: Vec<Hit>) -> Vec<Hit> {
-    let winners: Vec<(std::ops::Range<usize>, bool, usize)> =
-        hits.iter().map(|h| (h.span.clone(), h.rule.generic, h.rule.order)).collect();
+    let winners: Vec<(std::ops::Range<usize>, bool, usize)> = hits
+        .iter()
+        .map(|h| (h.span.clone(), h.rule.generic, h.rule.order))
+        .collect();
     hits.retain(|h| {
         !h.rule.generic
             || !winners.iter().any(|(span, generic, order)| {
@@ -48,7 +50,11 @@ fn assignments(text: &str) -> Vec<(&str, usize, usize)> {
     {
         push_capture(&caps, &mut found);
     }
-    for caps in regex!(r"<(?P<key>[A-Za-z_][\w.\-]*)>(?P<value>[^<\s]{1,512})</(?P<close>[A-Za-z_][\w.\-]*)>").captures_iter(text) {
+    for caps in regex!(
+        r"<(?P<key>[A-Za-z_][\w.\-]*)>(?P<value>[^<\s]{1,512})</(?P<close>[A-Za-z_][\w.\-]*)>"
+    )
+    .captures_iter(text)
+    {
         if caps["key"] == caps["close"] {
             push_capture(&caps, &mut found);
         }
@@ -70,7 +76,9 @@ fn quoted_assignments<'t>(text: &'t str, found: &mut Vec<(&'t str, usize, usize)
     );
     let mut pos = 0;
     while let Some(caps) = opener.captures_at(text, pos) {
-        let (Some(key), Some(quote)) = (caps.name("key"), caps.name("quote")) else { break };
+        let (Some(key), Some(quote)) = (caps.name("key"), caps.name("quote")) else {
+            break;
+        };
         let start = quote.end();
         match closing_quote(text, start, quote.as_str().as_bytes()[0]) {
             Some(end) => {
@@ -100,15 +108,25 @@ fn closing_quote(text: &str, start: usize, quote: u8) -> Option<usize> {
 /// exports, `credentials` files with unusual key names, code passing both positionally).
 fn aws_secrets_next_to_key_ids(text: &str, hits: &mut Vec<Hit>) {
     let rule = rules::by_id("aws-secret-access-key");
-    let key_ids: Vec<usize> = hits.iter().filter(|h| h.rule.id == "aws-access-key-id").map(|h| h.span.start).collect();
+    let key_ids: Vec<usize> = hits
+        .iter()
+        .filter(|h| h.rule.id == "aws-access-key-id")
+        .map(|h| h.span.start)
+        .collect();
+    let candidate =
+        regex!(r"(?:^|[^A-Za-z0-9/+=])(?P<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)");
     for at in key_ids {
         let window_start = nth_line_boundary_before(text, at, 3);
         let window_end = nth_line_boundary_after(text, at, 3);
         let window = &text[window_start..window_end];
-        for caps in regex!(r"(?:^|[^A-Za-z0-9/+=])(?P<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)").captures_iter(window) {
+        for caps in candidate.captures_iter(window) {
             if let Some(confirmed) = validators::confirm(rule.validator, &caps, window) {
                 let span = confirmed.span.start + window_start..confirmed.span.end + window_start;
-                hits.push(Hit { rule, span, preview: confirmed.preview });
+                hits.push(Hit {
+                    rule,
+                    span,
+                    preview: confirmed.preview,
+                });
             }
         }
     }
@@ -143,7 +161,9 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        LineIndex { newlines: text.match_indices('\n').map(|(i, _)| i).collect() }
+        LineIndex {
+            newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
+        }
     }
 
     pub fn line_of(&self, offset: usize) -> u32 {

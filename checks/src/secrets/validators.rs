@@ -72,12 +72,17 @@ pub fn confirm(validator: Validator, caps: &Captures, haystack: &str) -> Option<
         Validator::BasicAuth => basic_auth(text),
         Validator::PrivateKey => unreachable!("handled above"),
     };
-    ok.then(|| Confirmed { span: secret.range(), preview: mask(text) })
+    ok.then(|| Confirmed {
+        span: secret.range(),
+        preview: mask(text),
+    })
 }
 
 fn is_password(v: &str) -> bool {
     let len = v.chars().count();
-    !values::is_generic_benign(v) && (8..=128).contains(&len) && (Classes::of(v).count() >= 3 || entropy::looks_random(v))
+    !values::is_generic_benign(v)
+        && (8..=128).contains(&len)
+        && (Classes::of(v).count() >= 3 || entropy::looks_random(v))
 }
 
 /// The well-known jwt.io sample signature: documentation, not a credential.
@@ -85,25 +90,58 @@ const JWT_IO_SAMPLE_SIGNATURE: &str = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw
 
 fn is_jwt(token: &str) -> bool {
     let parts: Vec<&str> = token.split('.').collect();
-    let [header, payload, signature] = parts[..] else { return false };
-    let decode = |part: &str| {
-        entropy::base64_decode(part).and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok()).filter(Value::is_object)
+    let [header, payload, signature] = parts[..] else {
+        return false;
     };
-    let Some(header) = decode(header) else { return false };
-    let signed = header.get("alg").and_then(Value::as_str).is_some_and(|alg| !alg.eq_ignore_ascii_case("none"));
-    signed && decode(payload).is_some() && signature.len() >= 16 && signature != JWT_IO_SAMPLE_SIGNATURE
+    let decode = |part: &str| {
+        entropy::base64_decode(part)
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .filter(Value::is_object)
+    };
+    let Some(header) = decode(header) else {
+        return false;
+    };
+    let signed = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .is_some_and(|alg| !alg.eq_ignore_ascii_case("none"));
+    signed
+        && decode(payload).is_some()
+        && signature.len() >= 16
+        && signature != JWT_IO_SAMPLE_SIGNATURE
 }
 
 /// Hosts that mean "not a real deployment": loopback, Docker's host alias, reserved example and test domains.
 fn is_local_or_example_host(host: &str) -> bool {
-    let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h);
     let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-    ["localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal", "example.com", "example.org", "example.net"]
-        .contains(&host.as_str())
+    [
+        "localhost",
+        "127.0.0.1",
+        "0.0.0.0",
+        "::1",
+        "host.docker.internal",
+        "example.com",
+        "example.org",
+        "example.net",
+    ]
+    .contains(&host.as_str())
         || host.starts_with("127.")
-        || [".localhost", ".example.com", ".example.org", ".example.net", ".example", ".test", ".invalid", ".local"]
-            .iter()
-            .any(|suffix| host.ends_with(suffix))
+        || [
+            ".localhost",
+            ".example.com",
+            ".example.org",
+            ".example.net",
+            ".example",
+            ".test",
+            ".invalid",
+            ".local",
+        ]
+        .iter()
+        .any(|suffix| host.ends_with(suffix))
         || values::is_placeholder(&host)
 }
 
@@ -120,7 +158,9 @@ fn url_credentials(caps: &Captures, password: &str) -> bool {
 /// The line holding `start..end` must be a connection string: `;`-separated with another well-known key.
 fn connection_string(haystack: &str, start: usize, end: usize) -> bool {
     let line_start = haystack[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = haystack[end..].find('\n').map_or(haystack.len(), |i| end + i);
+    let line_end = haystack[end..]
+        .find('\n')
+        .map_or(haystack.len(), |i| end + i);
     let line = &haystack[line_start..line_end];
     line.contains(';')
         && regex!(r"(?i)(?:^|[;\s])(?:server|data source|host|address|addr|user id|uid|username|user|database|databasename|initial catalog|port|driver|dsn|endpoint|provider)\s*=")
@@ -129,11 +169,18 @@ fn connection_string(haystack: &str, start: usize, end: usize) -> bool {
 
 /// `Basic <base64>` that decodes to `user:password` with a real-looking password.
 fn basic_auth(encoded: &str) -> bool {
-    let Some(decoded) = entropy::base64_decode(encoded).and_then(|b| String::from_utf8(b).ok()) else { return false };
+    let Some(decoded) = entropy::base64_decode(encoded).and_then(|b| String::from_utf8(b).ok())
+    else {
+        return false;
+    };
     let printable = decoded.chars().all(|c| (' '..='~').contains(&c));
     match decoded.split_once(':') {
         Some((user, password)) => {
-            printable && !user.is_empty() && password.chars().count() >= 4 && !values::is_placeholder(password) && password != user
+            printable
+                && !user.is_empty()
+                && password.chars().count() >= 4
+                && !values::is_placeholder(password)
+                && password != user
         }
         None => false,
     }
@@ -152,11 +199,18 @@ fn private_key(haystack: &str, begin: usize, marker_end: usize) -> Option<Confir
         .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "\"',+".contains(c)))
         .filter(|l| !l.contains(':'))
         .collect();
-    let base64 = body.chars().filter(|c| c.is_ascii_alphanumeric() || "+/=".contains(*c)).count();
-    let key_material = base64 >= 64 && base64 * 100 >= body.len() * 95 && entropy::shannon(&body) >= 4.5;
+    let base64 = body
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+/=".contains(*c))
+        .count();
+    let key_material =
+        base64 >= 64 && base64 * 100 >= body.len() * 95 && entropy::shannon(&body) >= 4.5;
     // No placeholder filter here: a placeholder body (`...`, `<key>`, `REDACTED`) is not key material anyway, and
     // word markers would match real bodies by chance.
-    key_material.then(|| Confirmed { span: begin..marker_end + end, preview: mask(&body) })
+    key_material.then(|| Confirmed {
+        span: begin..marker_end + end,
+        preview: mask(&body),
+    })
 }
 
 #[cfg(test)]
@@ -165,10 +219,21 @@ mod tests {
 
     #[test]
     fn local_hosts() {
-        for host in ["localhost:5432", "127.0.0.1", "db.example.com", "[::1]:6379", "host.docker.internal", "host"] {
+        for host in [
+            "localhost:5432",
+            "127.0.0.1",
+            "db.example.com",
+            "[::1]:6379",
+            "host.docker.internal",
+            "host",
+        ] {
             assert!(is_local_or_example_host(host), "{host}");
         }
-        for host in ["db.prod.internal:5432", "10.0.3.7", "orders.cluster-abc.eu-west-1.rds.amazonaws.com"] {
+        for host in [
+            "db.prod.internal:5432",
+            "10.0.3.7",
+            "orders.cluster-abc.eu-west-1.rds.amazonaws.com",
+        ] {
             assert!(!is_local_or_example_host(host), "{host}");
         }
     }

@@ -28,7 +28,8 @@ pub fn value_kind(value: &str) -> ValueKind {
 /// `vault:…`, `op://…`, `@Microsoft.KeyVault(…)`, sops/eyaml `ENC[…]`, a KMS ciphertext blob (Lambda's encryption
 /// helpers).
 pub fn is_explicit_reference(v: &str) -> bool {
-    regex!(r"^arn:aws[a-z-]*:(?:secretsmanager|kms):|^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter/").is_match(v)
+    regex!(r"^arn:aws[a-z-]*:(?:secretsmanager|kms):|^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter/")
+        .is_match(v)
         || regex!(r"^\{\{resolve:(?:secretsmanager|ssm|ssm-secure):[^}]+\}\}$").is_match(v)
         || regex!(r"^(?:ssm|secretsmanager|sm|aws-sm|awssm|vault|op|gsm|sops)://\S+$").is_match(v)
         || regex!(r"^(?:ssm|vault|secretsmanager):/?[A-Za-z0-9/_.#:@-]+$").is_match(v)
@@ -42,13 +43,16 @@ pub fn is_explicit_reference(v: &str) -> bool {
 /// `<your-key>`, `{name}`, `#{x}`, `%(x)s`, `__TOKEN__`, CloudFormation `!Ref`.
 pub fn is_template(v: &str) -> bool {
     regex!(r"\$\{[^}]*\}|\{\{.*\}\}|#\{[^}]*\}|%\([A-Za-z_]+\)[sd]|<%.*%>").is_match(v)
-        || regex!(r"^\$[A-Za-z_][A-Za-z0-9_]*$|^\$\(.*\)$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^<>]+>$").is_match(v)
-        || regex!(r"^\{[A-Za-z_][A-Za-z0-9_.-]*\}$|^__[A-Za-z0-9_]+__$|^@@[A-Za-z0-9_]+@@$").is_match(v)
+        || regex!(r"^\$[A-Za-z_][A-Za-z0-9_]*$|^\$\(.*\)$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^<>]+>$")
+            .is_match(v)
+        || regex!(r"^\{[A-Za-z_][A-Za-z0-9_.-]*\}$|^__[A-Za-z0-9_]+__$|^@@[A-Za-z0-9_]+@@$")
+            .is_match(v)
         || regex!(r"^!(?:Ref|Sub|GetAtt|ImportValue|Join|Select|FindInMap|If)\b").is_match(v)
 }
 
 /// Words that, alone or together, make up placeholder values: `your-api-key-here`, `changeme`, `super-secret`,
 /// `[REDACTED]`, `none`.
+#[rustfmt::skip]
 const PLACEHOLDER_WORDS: &[&str] = &[
     "your", "yours", "my", "our", "the", "an", "here", "there", "insert", "put", "enter", "replace", "with", "goes",
     "go", "real", "actual", "fake", "dummy", "example", "examples", "sample", "test", "testing", "secret", "secrets",
@@ -90,13 +94,21 @@ pub fn is_placeholder(v: &str) -> bool {
     if single_token && has_placeholder_marker(v) {
         return true;
     }
-    let chunks: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|c| !c.is_empty()).collect();
-    !chunks.is_empty() && chunks.iter().all(|chunk| segments_into_words(chunk, PLACEHOLDER_WORDS))
+    let chunks: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|c| !c.is_empty())
+        .collect();
+    !chunks.is_empty()
+        && chunks
+            .iter()
+            .all(|chunk| segments_into_words(chunk, PLACEHOLDER_WORDS))
 }
 
 /// A PEM block whose body is a placeholder or too short to be a key (`-----BEGIN PRIVATE KEY-----\n...\n-----END…`).
 fn is_placeholder_pem(v: &str) -> bool {
-    let Some(caps) = regex!(r"(?s)^-----BEGIN [A-Z0-9 ]+-----(?P<body>.*?)-----END [A-Z0-9 ]+-----(?:\\n|\s)*$").captures(v)
+    let Some(caps) =
+        regex!(r"(?s)^-----BEGIN [A-Z0-9 ]+-----(?P<body>.*?)-----END [A-Z0-9 ]+-----(?:\\n|\s)*$")
+            .captures(v)
     else {
         return false;
     };
@@ -134,7 +146,11 @@ fn is_repetition(v: &str) -> bool {
     let n = chars.len();
     n > 0
         && (chars.iter().all(|&c| c == chars[0])
-            || (2..=4).any(|unit| n % unit == 0 && n / unit >= 3 && chars.chunks(unit).all(|c| c == &chars[..unit])))
+            || (2..=4).any(|unit| {
+                n.is_multiple_of(unit)
+                    && n / unit >= 3
+                    && chars.chunks(unit).all(|c| c == &chars[..unit])
+            }))
 }
 
 /// `123456`, `abcdef`, `0123456789`: each character the successor of the previous one.
@@ -142,7 +158,9 @@ fn is_ascending_run(v: &str) -> bool {
     let bytes = v.as_bytes();
     bytes.len() >= 4
         && bytes.iter().all(u8::is_ascii_alphanumeric)
-        && bytes.windows(2).all(|w| w[1] == w[0] + 1 || (w[0] == b'9' && w[1] == b'0'))
+        && bytes
+            .windows(2)
+            .all(|w| w[1] == w[0] + 1 || (w[0] == b'9' && w[1] == b'0'))
 }
 
 /// Where a secret lives rather than the secret: a path or secret name (`/prod/db/password`, `prod/app/db`,
@@ -165,49 +183,79 @@ fn is_word_path(v: &str) -> bool {
     let segments: Vec<&str> = body.split(separator).filter(|s| !s.is_empty()).collect();
     (rooted || segments.len() >= 2)
         && !segments.is_empty()
-        && segments.iter().all(|s| s.split(['-', '_', '.', '@', '+', '=', ' ']).all(|p| p.is_empty() || word_shaped(p)))
+        && segments.iter().all(|s| {
+            s.split(['-', '_', '.', '@', '+', '=', ' '])
+                .all(|p| p.is_empty() || word_shaped(p))
+        })
 }
 
 fn is_secret_resource_name(v: &str) -> bool {
     const NAMES_A_SECRET: &[&str] = &[
-        "secret", "secrets", "credential", "credentials", "creds", "password", "passwords", "token", "tokens", "key",
-        "keys", "apikey", "prod", "production", "staging", "stage", "dev", "qa", "uat", "sandbox",
+        "secret",
+        "secrets",
+        "credential",
+        "credentials",
+        "creds",
+        "password",
+        "passwords",
+        "token",
+        "tokens",
+        "key",
+        "keys",
+        "apikey",
+        "prod",
+        "production",
+        "staging",
+        "stage",
+        "dev",
+        "qa",
+        "uat",
+        "sandbox",
     ];
     regex!(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$").is_match(v)
-        && v.split(['-', '_', '.']).any(|w| NAMES_A_SECRET.contains(&w))
+        && v.split(['-', '_', '.'])
+            .any(|w| NAMES_A_SECRET.contains(&w))
 }
 
 /// A word of a name or path: `prod`, `PROD`, `K8S`, `myApp`, `Payments`, `2024` (camel humps of three or more
 /// characters). Random base64 almost never splits into such words.
 pub fn word_shaped(part: &str) -> bool {
-    regex!(r"^(?:[a-z0-9]+|[A-Z0-9]+|[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]{2,})*|[A-Za-z])$").is_match(part)
+    regex!(r"^(?:[a-z0-9]+|[A-Z0-9]+|[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]{2,})*|[A-Za-z])$")
+        .is_match(part)
 }
 
 /// Shapes no credential has: URLs without credentials, hostnames, e-mail and IP addresses, ISO dates, versions,
 /// durations, ARNs of ordinary resources.
 pub fn is_non_secret_shape(v: &str) -> bool {
     regex!(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s@/?#]*(?:[/?#]\S*)?$").is_match(v)
-        || regex!(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?(?::\d{1,5})?$").is_match(v)
+        || regex!(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?(?::\d{1,5})?$")
+            .is_match(v)
         || regex!(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$").is_match(v)
         || regex!(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?:/\d{1,2})?$").is_match(v)
         || regex!(r"^[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?$").is_match(v)
-        || regex!(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$").is_match(v)
+        || regex!(
+            r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+        )
+        .is_match(v)
         || regex!(r"^v?\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$").is_match(v)
-        || regex!(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w|kb|mb|gb|k|m|g)$").is_match(&v.to_ascii_lowercase())
+        || regex!(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w|kb|mb|gb|k|m|g)$")
+            .is_match(&v.to_ascii_lowercase())
         || regex!(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:\S+$").is_match(v)
 }
 
 /// A UUID: an identifier (request ids, tenant ids), not key material. Only the generic rules skip it; under a
 /// secret-like name it is still a literal (some services issue UUID API keys).
 pub fn is_uuid(v: &str) -> bool {
-    regex!(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$").is_match(v)
+    regex!(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+        .is_match(v)
 }
 
 /// A reference to code rather than a value (`settings.SECRET_KEY`, `os.environ`, `passwordFromEnv`, `API_KEY`): an
 /// identifier or dotted path of identifiers without digits.
 pub fn is_code_identifier(v: &str) -> bool {
     regex!(r"^[A-Za-z_$][A-Za-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)*$").is_match(v)
-        && v.split(['.', '_', '$']).all(|p| p.is_empty() || word_shaped(p))
+        && v.split(['.', '_', '$'])
+            .all(|p| p.is_empty() || word_shaped(p))
 }
 
 /// Values the generic (name-based) rules never report, even under a secret-like name: everything above plus UUIDs,
@@ -229,10 +277,22 @@ mod tests {
     #[test]
     fn kinds() {
         assert_eq!(value_kind("  "), ValueKind::Empty);
-        assert_eq!(value_kind("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"), ValueKind::SecretReference);
-        assert_eq!(value_kind("{{resolve:secretsmanager:prod/db:SecretString:password}}"), ValueKind::SecretReference);
-        assert_eq!(value_kind("/prod/payments/stripe-key"), ValueKind::SecretReference);
-        assert_eq!(value_kind("payments-api-secret"), ValueKind::SecretReference);
+        assert_eq!(
+            value_kind("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"),
+            ValueKind::SecretReference
+        );
+        assert_eq!(
+            value_kind("{{resolve:secretsmanager:prod/db:SecretString:password}}"),
+            ValueKind::SecretReference
+        );
+        assert_eq!(
+            value_kind("/prod/payments/stripe-key"),
+            ValueKind::SecretReference
+        );
+        assert_eq!(
+            value_kind("payments-api-secret"),
+            ValueKind::SecretReference
+        );
         assert_eq!(value_kind("${DB_PASSWORD}"), ValueKind::Placeholder);
         assert_eq!(value_kind("changeme"), ValueKind::Placeholder);
         assert_eq!(value_kind("your-api-key-here"), ValueKind::Placeholder);
@@ -240,7 +300,10 @@ mod tests {
         assert_eq!(value_kind("3600"), ValueKind::Placeholder);
         assert_eq!(value_kind("https://api.acme.io/v1"), ValueKind::Placeholder);
         assert_eq!(value_kind("Winter2024!"), ValueKind::Literal);
-        assert_eq!(value_kind("postgres://app:Winter2024!@db.acme.io/app"), ValueKind::Literal);
+        assert_eq!(
+            value_kind("postgres://app:Winter2024!@db.acme.io/app"),
+            ValueKind::Literal
+        );
     }
 
     #[test]

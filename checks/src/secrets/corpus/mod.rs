@@ -33,7 +33,8 @@ fn env_outcome(seed: &str, index: usize, case: &EnvCase) -> Result<(), String> {
     let value = expand_seeded(template, &format!("{seed}env-{index}-{name}"));
     let var = classify_env_var(name, &value);
     let rules: Vec<&str> = var.detections.iter().map(|d| d.rule_id.as_str()).collect();
-    let name_finding = rules.is_empty() && var.value_kind == ValueKind::Literal && is_secret_name(name);
+    let name_finding =
+        rules.is_empty() && var.value_kind == ValueKind::Literal && is_secret_name(name);
     let ok = match expect {
         Expect::Secret(rule) => rules.contains(&rule),
         Expect::NameOnly => name_finding,
@@ -41,16 +42,24 @@ fn env_outcome(seed: &str, index: usize, case: &EnvCase) -> Result<(), String> {
     };
     // The template, not the expanded value, goes into the message: no credential-shaped output even in a failure.
     ok.then_some(()).ok_or_else(|| {
-        format!("env #{index} {name}={template:?}: expected {expect:?}, got {:?} rules {rules:?}", var.value_kind)
+        format!(
+            "env #{index} {name}={template:?}: expected {expect:?}, got {:?} rules {rules:?}",
+            var.value_kind
+        )
     })
 }
 
 fn text_outcome(seed: &str, index: usize, case: &TextCase) -> Result<(), String> {
     let (template, expected) = *case;
     let text = expand_seeded(template, &format!("{seed}text-{index}"));
-    let got: Vec<(u32, String)> = scan_text(&text).into_iter().map(|h| (h.line, h.rule_id)).collect();
+    let got: Vec<(u32, String)> = scan_text(&text)
+        .into_iter()
+        .map(|h| (h.line, h.rule_id))
+        .collect();
     let want: Vec<(u32, String)> = expected.iter().map(|(l, r)| (*l, r.to_string())).collect();
-    (got == want).then_some(()).ok_or_else(|| format!("text #{index}: expected {want:?}, got {got:?}\n{template}"))
+    (got == want)
+        .then_some(())
+        .ok_or_else(|| format!("text #{index}: expected {want:?}, got {got:?}\n{template}"))
 }
 
 #[derive(Default)]
@@ -101,30 +110,59 @@ fn corpus_has_full_recall_and_no_false_positives() {
         t.name_only,
         t.name_only_wrong.len()
     );
-    assert!(t.positives >= 150 && t.negatives >= 150, "corpus too small: {} positives, {} negatives", t.positives, t.negatives);
-    let problems: Vec<&String> = t.missed.iter().chain(&t.false_positives).chain(&t.name_only_wrong).collect();
-    assert!(problems.is_empty(), "{} corpus failures:\n{}", problems.len(), problems.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        t.positives >= 150 && t.negatives >= 150,
+        "corpus too small: {} positives, {} negatives",
+        t.positives,
+        t.negatives
+    );
+    let problems: Vec<&String> = t
+        .missed
+        .iter()
+        .chain(&t.false_positives)
+        .chain(&t.name_only_wrong)
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} corpus failures:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
 fn every_rule_is_exercised_by_the_corpus() {
     let mut used: Vec<&str> = env_cases::CASES
         .iter()
-        .filter_map(|c| if let Expect::Secret(rule) = c.2 { Some(rule) } else { None })
+        .filter_map(|c| {
+            if let Expect::Secret(rule) = c.2 {
+                Some(rule)
+            } else {
+                None
+            }
+        })
         .collect();
-    used.extend(text_cases::CASES.iter().flat_map(|c| c.1.iter().map(|(_, rule)| *rule)));
+    used.extend(
+        text_cases::CASES
+            .iter()
+            .flat_map(|c| c.1.iter().map(|(_, rule)| *rule)),
+    );
     for (id, _) in crate::secrets::rule_ids() {
         assert!(used.contains(&id), "rule {id} has no corpus entry");
     }
 }
-
 
 /// The same corpus with other random values: generic rules measure entropy, so a random value can be unlucky (a
 /// 20-character hex secret with six `a`s). Over 20 draws the miss rate must stay under 0.1% and nothing may fire on a
 /// negative.
 #[test]
 fn corpus_holds_for_other_random_values() {
-    let (mut positives, mut missed, mut negatives, mut false_positives) = (0, Vec::new(), 0, Vec::new());
+    let (mut positives, mut missed, mut negatives, mut false_positives) =
+        (0, Vec::new(), 0, Vec::new());
     for draw in 0..20 {
         let t = tally(&format!("draw-{draw}-"));
         positives += t.positives + t.name_only;
@@ -138,5 +176,9 @@ fn corpus_holds_for_other_random_values() {
         false_positives.len()
     );
     assert!(false_positives.is_empty(), "{}", false_positives.join("\n"));
-    assert!(missed.len() * 1000 <= positives, "miss rate above 0.1%:\n{}", missed.join("\n"));
+    assert!(
+        missed.len() * 1000 <= positives,
+        "miss rate above 0.1%:\n{}",
+        missed.join("\n")
+    );
 }
