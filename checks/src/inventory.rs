@@ -156,9 +156,11 @@ pub struct EnvVar {
 pub enum ValueKind {
     #[default]
     Empty,
-    /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`.
+    /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`, a path
+    /// (`/prod/db/password`), or a value encrypted client-side (KMS ciphertext, sops `ENC[…]`).
     SecretReference,
-    /// A placeholder (`changeme`, `${TOKEN}`, `<your-key>`, `xxx`…), a boolean or a number.
+    /// A placeholder (`changeme`, `${TOKEN}`, `<your-key>`, `xxx`…), a boolean or a number, or another shape no
+    /// credential has (URL without credentials, hostname, date, version).
     Placeholder,
     /// Any other literal value.
     Literal,

@@ -140,6 +140,11 @@ pub fn is_masked(preview: &str) -> bool {
     shown <= 4 && shown <= len / 4
 }
 
+/// The description of a rule (`github-token` → "GitHub token (…)"), for messages about stored findings.
+pub fn rule_description(rule_id: &str) -> Option<&'static str> {
+    rules::all().iter().find(|r| r.id == rule_id).map(|r| r.description.as_str())
+}
+
 /// Ids and descriptions of every rule, in file order (for documentation and `--list-rules` style output).
 pub fn rule_ids() -> Vec<(&'static str, &'static str)> {
     rules::all()
