@@ -41,8 +41,7 @@ use serde::Serialize;
 
 use crate::inventory::{EnvVar, SecretDetection, ValueKind};
 
-pub use names::{is_password_name, is_secret_name};
-pub use values::value_kind;
+pub use names::is_secret_name;
 
 /// A credential found in a text: where, which rule, and a masked preview. Never the value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -142,7 +141,10 @@ pub fn is_masked(preview: &str) -> bool {
 
 /// The description of a rule (`github-token` → "GitHub token (…)"), for messages about stored findings.
 pub fn rule_description(rule_id: &str) -> Option<&'static str> {
-    rules::all().iter().find(|r| r.id == rule_id).map(|r| r.description.as_str())
+    rules::all()
+        .iter()
+        .find(|r| r.id == rule_id)
+        .map(|r| r.description.as_str())
 }
 
 /// Ids and descriptions of every rule, in file order (for documentation and `--list-rules` style output).

@@ -32,7 +32,7 @@ const NOT_SECRET_BEFORE_HEAD: &[&str] = &[
 const SETTING_WORDS: &[&str] = &[
     "allow", "allowed", "empty", "random", "generate", "require", "required", "skip", "no", "disable", "disabled",
     "enable", "enabled", "reset", "forgot", "min", "max", "use", "show", "hide", "rotate", "rotation", "validate",
-    "validation",
+    "validation", "with", "has", "is", "should", "include", "send",
 ];
 
 /// Trailing words that qualify the head without changing it: `SECRET_KEY_BASE`, `DB_PASSWORD_PROD`, `TOKEN_V2`.

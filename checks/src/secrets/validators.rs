@@ -14,7 +14,7 @@ use super::{mask, values};
 pub enum Validator {
     /// A token with a distinctive prefix: only placeholders and degenerate values are dropped.
     Token,
-    /// Random-looking (mixed classes, entropy above the charset threshold).
+    /// Random-looking (mixed classes, entropy above the charset threshold), not a JWT.
     Random,
     /// Random-looking and none of the benign shapes (UUID, path, code identifier, base64 of text…).
     Generic,
@@ -63,7 +63,8 @@ pub fn confirm(validator: Validator, caps: &Captures, haystack: &str) -> Option<
     }
     let ok = match validator {
         Validator::Token => entropy::shannon(text) >= 3.0,
-        Validator::Random => entropy::looks_random(text),
+        // A JWT in a bearer header is the `jwt` rule's to judge.
+        Validator::Random => entropy::looks_random(text) && !values::is_jwt_shaped(text),
         Validator::Generic => !values::is_generic_benign(text) && entropy::looks_random(text),
         Validator::Password => is_password(text),
         Validator::Jwt => is_jwt(text),
@@ -85,9 +86,6 @@ fn is_password(v: &str) -> bool {
         && (Classes::of(v).count() >= 3 || entropy::looks_random(v))
 }
 
-/// The well-known jwt.io sample signature: documentation, not a credential.
-const JWT_IO_SAMPLE_SIGNATURE: &str = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
-
 fn is_jwt(token: &str) -> bool {
     let parts: Vec<&str> = token.split('.').collect();
     let [header, payload, signature] = parts[..] else {
@@ -98,17 +96,21 @@ fn is_jwt(token: &str) -> bool {
             .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
             .filter(Value::is_object)
     };
-    let Some(header) = decode(header) else {
+    let (Some(header), Some(payload)) = (decode(header), decode(payload)) else {
         return false;
     };
     let signed = header
         .get("alg")
         .and_then(Value::as_str)
         .is_some_and(|alg| !alg.eq_ignore_ascii_case("none"));
-    signed
-        && decode(payload).is_some()
-        && signature.len() >= 16
-        && signature != JWT_IO_SAMPLE_SIGNATURE
+    signed && signature.len() >= 16 && !is_jwt_io_sample(&payload)
+}
+
+/// The jwt.io sample payload (`"sub": "1234567890", "name": "John Doe"`), signed with every algorithm in
+/// documentation and tests: not a credential.
+fn is_jwt_io_sample(payload: &Value) -> bool {
+    payload.get("sub").and_then(Value::as_str) == Some("1234567890")
+        && payload.get("name").and_then(Value::as_str) == Some("John Doe")
 }
 
 /// Hosts that mean "not a real deployment": loopback, Docker's host alias, reserved example and test domains.

@@ -4,7 +4,7 @@
 
 use crate::inventory::ValueKind;
 
-use super::entropy;
+use super::{entropy, names};
 
 /// Classify a value by its shape alone (rules decide later whether a literal is a known credential).
 pub fn value_kind(value: &str) -> ValueKind {
@@ -64,6 +64,8 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "to", "be", "set", "fill", "filled", "in", "of", "for", "use", "dev", "local", "db", "user", "username", "aws",
     "qwerty", "asdf", "abc", "xyz", "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "host",
     "hostname", "server", "port", "database", "dbname", "name", "domain", "url", "endpoint",
+    // RFC 7617's basic-auth example, `Aladdin:open sesame`, copied into many test suites.
+    "aladdin", "open", "sesame", "opensesame",
 ];
 
 /// Marks of a documentation example or a masked copy (AWS's `AKIAIOSFODNN7EXAMPLE`, Slack's `XXXXXXXX` webhook,
@@ -217,11 +219,10 @@ fn is_secret_resource_name(v: &str) -> bool {
             .any(|w| NAMES_A_SECRET.contains(&w))
 }
 
-/// A word of a name or path: `prod`, `PROD`, `K8S`, `myApp`, `Payments`, `2024` (camel humps of three or more
-/// characters). Random base64 almost never splits into such words.
+/// A word of a name or path: `prod`, `PROD`, `K8S`, `myApp`, `Payments`, `2024`, `kEnumerableProperty` (camel
+/// humps of three or more characters after the first). Random base64 almost never splits into such words.
 pub fn word_shaped(part: &str) -> bool {
-    regex!(r"^(?:[a-z0-9]+|[A-Z0-9]+|[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]{2,})*|[A-Za-z])$")
-        .is_match(part)
+    regex!(r"^(?:[a-z0-9]+|[A-Z0-9]+|[A-Za-z][a-z0-9]*(?:[A-Z][a-z0-9]{2,})*)$").is_match(part)
 }
 
 /// Shapes no credential has: URLs without credentials, hostnames, e-mail and IP addresses, ISO dates, versions,
@@ -250,16 +251,52 @@ pub fn is_uuid(v: &str) -> bool {
         .is_match(v)
 }
 
-/// A reference to code rather than a value (`settings.SECRET_KEY`, `os.environ`, `passwordFromEnv`, `API_KEY`): an
-/// identifier or dotted path of identifiers without digits.
+/// A reference to code rather than a value (`settings.SECRET_KEY`, `os.environ`, `passwordFromEnv`,
+/// `kEnumerableProperty`, `DecodeEcPrivateKey`, `SASL_SCRAM_256_AUTH`): an identifier or dotted path made of words.
 pub fn is_code_identifier(v: &str) -> bool {
-    regex!(r"^[A-Za-z_$][A-Za-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)*$").is_match(v)
+    if !regex!(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*$").is_match(v) {
+        return false;
+    }
+    let word_shaped_parts = !v.chars().any(|c| c.is_ascii_digit())
         && v.split(['.', '_', '$'])
-            .all(|p| p.is_empty() || word_shaped(p))
+            .all(|p| p.is_empty() || word_shaped(p));
+    word_shaped_parts || reads_as_words(v)
+}
+
+/// Splits into words the way code names do: no digit glued to a following lowercase letter (`Passw0rd`), words of
+/// four letters on average, at most a quarter shorter than three, each longer one with a vowel. Random strings split
+/// into short, vowel-less fragments (about 1 in 1,000 random 16-character alphanumerics passes).
+fn reads_as_words(v: &str) -> bool {
+    if regex!(r"[0-9][a-z]").is_match(v) {
+        return false;
+    }
+    let words = names::words(v);
+    let letters: usize = words.iter().map(String::len).sum();
+    let short = words
+        .iter()
+        .filter(|w| w.len() < 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    let pronounceable = words
+        .iter()
+        .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        .all(|w| w.contains(['a', 'e', 'i', 'o', 'u', 'y']));
+    !words.is_empty() && short * 4 <= words.len() && letters >= 4 * words.len() && pronounceable
+}
+
+/// A JWT: the `jwt` rule decides (it rejects unsigned tokens and the jwt.io sample), the generic rules do not
+/// second-guess it.
+pub fn is_jwt_shaped(v: &str) -> bool {
+    regex!(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$").is_match(v)
+}
+
+/// Percent-encoded data (`%F0%9F%92%A9`, `pass%5B%7F`): escapes make up a third of the value or more.
+fn is_percent_encoded(v: &str) -> bool {
+    let escapes = regex!(r"%[0-9A-Fa-f]{2}").find_iter(v).count();
+    escapes >= 2 && escapes * 3 * 3 >= v.len()
 }
 
 /// Values the generic (name-based) rules never report, even under a secret-like name: everything above plus UUIDs,
-/// code identifiers and base64 of printable text.
+/// code identifiers, percent-encoded data, JWTs (the `jwt` rule's) and base64 of printable text.
 pub fn is_generic_benign(v: &str) -> bool {
     is_placeholder(v)
         || is_explicit_reference(v)
@@ -267,6 +304,8 @@ pub fn is_generic_benign(v: &str) -> bool {
         || is_non_secret_shape(v)
         || is_uuid(v)
         || is_code_identifier(v)
+        || is_percent_encoded(v)
+        || is_jwt_shaped(v)
         || entropy::is_base64_of_text(v)
 }
 

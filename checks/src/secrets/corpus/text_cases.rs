@@ -153,5 +153,14 @@ pub const CASES: &[TextCase] = &[
     ("private_key_path = \"/var/task/keys/signing.pem\"\npassword_file = \"/run/secrets/db_password\"\n", &[]),
     ("API_KEY=<your-api-key>\nAPI_SECRET={{API_SECRET}}\nACCESS_TOKEN=$ACCESS_TOKEN\n", &[]),
     ("\"ETag\": \"\\\"[[hex:32]]\\\"\",\n\"x-amz-request-id\": \"[[AN:16]]\",\n\"x-amz-id-2\": \"[[b64:76]]\"\n", &[]),
+    ("assert_eq!(auth, \"Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\");\nlet proxy = \"http://Aladdin:opensesame@proxy.local:3128\";\n", &[]),
+    (
+        "\"idToken\": \"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWV9.[[b64url:86]]\"\nAuthorization: Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWV9.[[b64url:86]]\n",
+        &[],
+    ),
+    ("{\"href\": \"http://u:p@h/\", \"username\": \"u\", \"password\": \"%F0%9F%92%A9\"},\n{\"password\": \"pass%5B%7F\"}\n", &[]),
+    ("- Rename `From/ToEcPrivateKey` => `DecodeEcPrivateKey`/`EncodeEcPrivateKey`\n", &[]),
+    ("SourceAccessType::SaslScram256Auth => \"SASL_SCRAM_256_AUTH\",\nSourceAccessType::BasicAuth => \"BASIC_AUTH\",\n", &[]),
+    ("Object.defineProperties(EventSource.prototype, {\n  withCredentials: kEnumerableProperty,\n  readyState: kEnumerableProperty\n})\n", &[]),
     ("logger.info('rotating secret %s', secret_arn)\nlogger.debug(\"token cache size=%d\", len(cache))\n", &[]),
 ];
