@@ -79,6 +79,34 @@ pub fn classify_env_var(name: &str, value: &str) -> EnvVar {
     }
 }
 
+/// Classify all the environment variables of one function. Same as [`classify_env_var`] on each, plus one thing a
+/// single variable cannot show: a 40-character base64 value in a variable next to one holding an AWS access key id
+/// is that key's secret access key, whatever its name (`BACKUP_KEY_ID` + `BACKUP_KEY2`).
+pub fn classify_environment<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<EnvVar> {
+    let vars: Vec<(&str, &str)> = vars.into_iter().collect();
+    let mut classified: Vec<EnvVar> = vars
+        .iter()
+        .map(|(name, value)| classify_env_var(name, value))
+        .collect();
+    let has_key_id = classified.iter().any(|v| {
+        v.detections
+            .iter()
+            .any(|d| d.rule_id == "aws-access-key-id")
+    });
+    if !has_key_id {
+        return classified;
+    }
+    for (var, (_, value)) in classified.iter_mut().zip(&vars) {
+        if let Some(detection) = text::aws_secret_value(value.trim()) {
+            var.detections
+                .retain(|d| d.rule_id != "generic-secret" && d.rule_id != detection.rule_id);
+            var.detections.insert(0, detection);
+            var.value_kind = ValueKind::Literal;
+        }
+    }
+    classified
+}
+
 /// What the rules find in one value held by `name`: token rules and assignments inside it (a JSON value, a
 /// connection string) plus the named rules on the whole value. One detection per rule.
 fn detect_in_value(name: &str, value: &str) -> Vec<SecretDetection> {
@@ -208,6 +236,26 @@ mod tests {
         let var = classify_env_var("ALERTS", &webhook);
         assert_eq!(var.value_kind, ValueKind::Literal);
         assert_eq!(var.detections[0].rule_id, "slack-webhook");
+    }
+
+    #[test]
+    fn a_secret_key_next_to_a_key_id_is_found_whatever_its_name() {
+        let key_id = testgen::expand("AKIA[[b32:16]]");
+        let secret = testgen::expand("[[b64:40]]");
+        let hash = testgen::expand_seeded("[[b64:40]]", "not next to a key id");
+        let vars = classify_environment([
+            ("BACKUP_KEY_ID", key_id.as_str()),
+            ("BACKUP_KEY2", secret.as_str()),
+            ("REGION", "eu-west-1"),
+        ]);
+        assert_eq!(vars[1].detections[0].rule_id, "aws-secret-access-key");
+        assert_eq!(vars[1].value_kind, ValueKind::Literal);
+        assert!(vars[2].detections.is_empty());
+        let alone = classify_environment([("BACKUP_KEY2", hash.as_str())]);
+        assert!(
+            alone[0].detections.is_empty(),
+            "without a key id, a 40-character value under a plain name is not a secret"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use regex::Captures;
 
 use super::rules::{self, Hit};
 use super::validators;
+use crate::inventory::SecretDetection;
 
 /// Every credential in `text`, sorted by position, without duplicates.
 pub fn find_all(text: &str) -> Vec<Hit> {
@@ -130,6 +131,18 @@ fn aws_secrets_next_to_key_ids(text: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
+}
+
+/// The AWS secret access key a whole value is, if it is one (40 base64 characters, random-looking).
+pub fn aws_secret_value(value: &str) -> Option<SecretDetection> {
+    let rule = rules::by_id("aws-secret-access-key");
+    let caps = regex!(r"^(?P<secret>[A-Za-z0-9/+]{40})$").captures(value)?;
+    let confirmed = validators::confirm(rule.validator, &caps, value)?;
+    Some(SecretDetection {
+        rule_id: rule.id.clone(),
+        description: rule.description.clone(),
+        masked_preview: confirmed.preview,
+    })
 }
 
 fn nth_line_boundary_before(text: &str, at: usize, lines: usize) -> usize {
