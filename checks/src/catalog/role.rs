@@ -1,5 +1,9 @@
-//! Checks of the "role" group of CHECKS.md.
+//! Checks of the "What the function may do (execution role)" group of CHECKS.md.
 
 use crate::check::Check;
 
-pub const CHECKS: &[&Check] = &[];
+mod common;
+mod role_missing;
+mod role_shared;
+
+pub const CHECKS: &[&Check] = &[&role_shared::CHECK, &role_missing::CHECK];
