@@ -6,5 +6,6 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
+pub mod policy;
 pub mod report;
 pub mod score;
