@@ -16,7 +16,10 @@ pub const CHECK: Check = Check {
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let role_arn = &ctx.function.role_arn;
     if role_arn.is_empty() {
-        return vec![Outcome::fail("The function names no execution role", json!({ "role_arn": role_arn }))];
+        return vec![Outcome::fail(
+            "The function names no execution role",
+            json!({ "role_arn": role_arn }),
+        )];
     }
     match ctx.role() {
         Ok(_) => vec![],

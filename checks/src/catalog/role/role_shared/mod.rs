@@ -22,16 +22,33 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .collect();
     if others.is_empty() {
         // A region whose function list could not be read may hide another user of the role.
-        return match ctx.account.gaps.iter().find(|g| g.service == "lambda" && g.operation == "ListFunctions") {
+        return match ctx
+            .account
+            .gaps
+            .iter()
+            .find(|g| g.service == "lambda" && g.operation == "ListFunctions")
+        {
             Some(gap) => vec![Outcome::unknown_from_gap(gap)],
             None => vec![],
         };
     }
-    let mut regions: Vec<&str> = others.iter().map(|f| f.region.as_str()).chain([function.region.as_str()]).collect();
+    let mut regions: Vec<&str> = others
+        .iter()
+        .map(|f| f.region.as_str())
+        .chain([function.region.as_str()])
+        .collect();
     regions.sort_unstable();
     regions.dedup();
-    let names: Vec<String> = others.iter().take(5).map(|f| format!("{} ({})", f.name, f.region)).collect();
-    let more = if others.len() > names.len() { format!(" and {} more", others.len() - names.len()) } else { String::new() };
+    let names: Vec<String> = others
+        .iter()
+        .take(5)
+        .map(|f| format!("{} ({})", f.name, f.region))
+        .collect();
+    let more = if others.len() > names.len() {
+        format!(" and {} more", others.len() - names.len())
+    } else {
+        String::new()
+    };
     vec![Outcome::fail(
         format!(
             "Execution role is shared with {} other function{}: {}{more}",
