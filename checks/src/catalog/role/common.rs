@@ -259,3 +259,42 @@ pub fn services_granted(perms: &Permissions) -> BTreeSet<String> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyDocument;
+
+    #[test]
+    fn published_admin_documents_parse_and_are_recognised_in_any_partition() {
+        for name in ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"] {
+            for partition in ["aws", "aws-us-gov", "aws-cn"] {
+                let arn = format!("arn:{partition}:iam::aws:policy/{name}");
+                let document =
+                    known_aws_document(&arn).unwrap_or_else(|| panic!("{arn} not recognised"));
+                PolicyDocument::parse(&document).unwrap();
+            }
+        }
+        assert!(
+            known_aws_document("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none()
+        );
+        assert!(
+            known_aws_document("arn:aws:iam::aws:policy/job-function/AdministratorAccess")
+                .is_none()
+        );
+        assert!(known_aws_document("arn:aws:iam::aws:policy/AmazonS3FullAccess").is_none());
+    }
+
+    #[test]
+    fn arn_scope_reads_partition_region_and_account() {
+        let function = Function {
+            arn: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f".into(),
+            region: "us-gov-west-1".into(),
+            ..Function::default()
+        };
+        assert_eq!(
+            arn_scope(&function),
+            ("aws-us-gov", "us-gov-west-1", "123456789012")
+        );
+    }
+}

@@ -45,6 +45,14 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .map(|s| (s.namespace.to_ascii_lowercase(), s))
         .collect();
     let granted = services_granted(&perms);
+    // IAM reports every service the role's policies grant; an empty report for a role that grants some is no data.
+    if accessed.is_empty() && !granted.is_empty() {
+        return vec![Outcome::unknown(format!(
+            "IAM reported no service last-accessed data for role {}, which grants {} services",
+            role.name,
+            granted.len()
+        ))];
+    }
     // A granted service IAM does not report on is not tracked: never called unused.
     let unused: Vec<(&String, Option<NaiveDate>)> = granted
         .iter()

@@ -56,3 +56,48 @@ pub fn trimmed_policy<'a>(
     }
     json!({ "Version": "2012-10-17", "Statement": trimmed })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{PolicyDocument, PolicyKind, PolicySource};
+
+    fn sourced(document: Value) -> Vec<SourcedStatement> {
+        let source = PolicySource {
+            kind: PolicyKind::Inline,
+            name: "p".into(),
+            arn: None,
+        };
+        PolicyDocument::parse(&document)
+            .unwrap()
+            .statements
+            .into_iter()
+            .map(|statement| SourcedStatement {
+                source: source.clone(),
+                statement,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keeps_denies_drops_unused_and_narrows_wildcards() {
+        let statements = sourced(json!({ "Version": "2012-10-17", "Statement": [
+            { "Sid": "Mixed", "Effect": "Allow", "Action": ["s3:GetObject", "dynamodb:PutItem"], "Resource": "*" },
+            { "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*" },
+            { "Effect": "Allow", "NotAction": "iam:*", "Resource": "*" },
+            { "Effect": "Allow", "Action": "*:Get*", "Resource": "*" },
+            { "Effect": "Deny", "Action": "dynamodb:DeleteTable", "Resource": "*" }
+        ]}));
+        let used = vec!["logs".to_string(), "s3".to_string()];
+        let trimmed = trimmed_policy(&statements, |s| s != "dynamodb", &used);
+        assert_eq!(
+            trimmed["Statement"],
+            json!([
+                { "Sid": "Mixed", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*" },
+                { "Effect": "Allow", "Action": ["logs:*", "s3:*"], "Resource": "*" },
+                { "Effect": "Allow", "Action": ["logs:Get*", "s3:Get*"], "Resource": "*" },
+                { "Effect": "Deny", "Action": "dynamodb:DeleteTable", "Resource": "*" }
+            ])
+        );
+    }
+}
