@@ -26,7 +26,8 @@
 //! - [`EffectivePermissions::of_role`]`(&Role) -> Result<_, Incomplete>` (a `None` managed or boundary document, or
 //!   a malformed one, is [`Incomplete`]: say Unknown), or `of_role_partial(&Role) -> (_, Vec<Incomplete>)` to judge
 //!   what could be read.
-//! - Queries: `allows(action) -> Vec<Grant>` (after explicit Deny and the permissions boundary), `is_allowed`,
+//! - Queries: `allows(action) -> Vec<Grant>` (a concrete action name, any case; after explicit Deny and the
+//!   permissions boundary), `is_allowed`,
 //!   `grants_on_all_resources(action)`, `allowed_actions_matching(pattern)`, `services_granted()`, `statements()`,
 //!   `boundary_statements()`. A [`Grant`] has the [`SourcedStatement`] (policy name / ARN / kind + statement),
 //!   `conditional`, `denied_resources`, `boundary`, and `on_all_resources()`, `reaches(arn)`, `resources()`,
@@ -38,7 +39,7 @@
 //!   whether it is a `NotPrincipal`.
 //! - [`caller_pinning`](resource::caller_pinning)`(statement, own_account, config) -> Pinning`: the conditions that
 //!   pin the caller (aws:SourceAccount, SourceArn, SourceOwner, PrincipalOrgID, PrincipalAccount, PrincipalArn,
-//!   SourceVpc, SourceVpce, SourceIp with fixed values) and those that look like they do but do not, with why;
+//!   SourceVpc, SourceVpce, SourceIp, SourceOrgID with fixed values) and those that look like they do but do not, with why;
 //!   `Pinning::accounts()` / `organizations()` give what the pins restrict callers to.
 //! - `url_auth_type(statement)`, `only_via_url(statement)`, `invoke_actions(statement)`, `lambda_actions(statement)`.
 

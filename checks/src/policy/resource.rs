@@ -144,6 +144,7 @@ pub const PINNING_KEYS: &[&str] = &[
     "aws:sourcevpc",
     "aws:sourcevpce",
     "aws:sourceip",
+    "aws:sourceorgid",
 ];
 
 /// A condition that restricts who may call.
@@ -197,18 +198,22 @@ impl Pinning {
             .reduce(|a, b| &a & &b)
     }
 
-    /// Organization ids callers are restricted to by `aws:PrincipalOrgID`; `None` when no such pin.
+    /// Organization ids callers are restricted to by `aws:PrincipalOrgID` or `aws:SourceOrgID`; `None` when no
+    /// such pin.
     pub fn organizations(&self) -> Option<BTreeSet<String>> {
         self.pins
             .iter()
-            .filter(|p| p.key.eq_ignore_ascii_case("aws:PrincipalOrgID"))
+            .filter(|p| {
+                p.key.eq_ignore_ascii_case("aws:PrincipalOrgID")
+                    || p.key.eq_ignore_ascii_case("aws:SourceOrgID")
+            })
             .map(|p| p.values.iter().cloned().collect::<BTreeSet<_>>())
             .reduce(|a, b| &a & &b)
     }
 }
 
 /// Whether, and by which conditions, a statement pins its caller. A condition pins when its key is one of
-/// [`PINNING_KEYS`], its operator constrains the value when the key is present AND fails when the key is absent
+/// [`PINNING_KEYS`] (the keys of CHECKS.md plus `aws:SourceOrgID`, the organization of a calling service's resource), its operator constrains the value when the key is present AND fails when the key is absent
 /// (so not negated operators, `Null`, `…IfExists`, `ForAllValues:`), and every value is fixed.
 ///
 /// A value is fixed when it carries no policy variable (`${aws:ResourceAccount}` is resolved to `own_account`,
@@ -306,7 +311,8 @@ fn pin_of(
                 key,
                 "aws:sourceaccount" | "aws:principalaccount" | "aws:sourceowner"
             ) {
-                accounts.extend(values.iter().cloned());
+                // A value that is not an account id matches no caller: the restriction is to the others.
+                accounts.extend(values.iter().filter(|v| is_account_id(v)).cloned());
             }
         }
     }

@@ -263,3 +263,29 @@ fn function_url_conditions() {
         vec!["lambda:InvokeFunction", "lambda:InvokeAsync"]
     );
 }
+
+#[test]
+fn account_values_that_are_not_account_ids_restrict_to_nothing_more() {
+    let p = caller_pinning(
+        &invoke(
+            json!("*"),
+            json!({"StringEquals": {"aws:SourceAccount": ["self", "999999999999"]}}),
+        ),
+        OWN,
+        &config(),
+    );
+    assert!(p.is_pinned());
+    assert_eq!(
+        p.accounts().unwrap().into_iter().collect::<Vec<_>>(),
+        vec!["999999999999"]
+    );
+    let nothing = caller_pinning(
+        &invoke(
+            json!("*"),
+            json!({"StringEquals": {"aws:SourceAccount": "self"}}),
+        ),
+        OWN,
+        &config(),
+    );
+    assert!(nothing.is_pinned() && nothing.accounts().is_none());
+}
