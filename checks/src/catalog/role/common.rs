@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use crate::check::{Failure, FunctionContext, Outcome};
+use crate::check::{Failure, FunctionContext, Outcome, RoleUnavailable};
 use crate::inventory::{Function, ManagedPolicy, Role};
 use crate::policy::{
     actions, pattern_matches, Condition, EffectivePermissions, Grant, Incomplete, PolicyKind,
@@ -53,13 +53,26 @@ pub struct Permissions<'a> {
     pub incomplete: Vec<Incomplete>,
 }
 
-/// The effective permissions of the function's role, or the outcomes to return at once: Unknown when IAM could not
-/// be read for the role, nothing when the role does not exist (role-missing reports that).
+/// The function's execution role, or the outcome to return at once: Unknown when IAM could not be read for it, and
+/// Unknown too when it does not exist: what a deleted role may do cannot be judged (role-missing reports it, and a
+/// role recreated under the same name would bring its own policies).
+pub fn role_of<'a>(ctx: &FunctionContext<'a>) -> Result<&'a Role, Vec<Outcome>> {
+    match ctx.role() {
+        Ok(role) => Ok(role),
+        Err(RoleUnavailable::NotCollected(gap)) => Err(vec![Outcome::unknown_from_gap(gap)]),
+        Err(RoleUnavailable::Missing) => Err(vec![Outcome::unknown(format!(
+            "the execution role {} does not exist (see role-missing)",
+            ctx.function.role_arn
+        ))]),
+    }
+}
+
+/// The effective permissions of the function's role, or the outcomes to return at once (see [`role_of`]).
 ///
 /// The three AWS managed policies whose content role-admin-access depends on (AdministratorAccess, PowerUserAccess,
 /// IAMFullAccess) are identified by ARN: when their document could not be read, their published content is used.
 pub fn permissions<'a>(ctx: &FunctionContext<'a>) -> Result<Permissions<'a>, Vec<Outcome>> {
-    let role = ctx.role_or_outcomes()?;
+    let role = role_of(ctx)?;
     let (effective, incomplete) = match with_known_documents(role) {
         Some(filled) => EffectivePermissions::of_role_partial(&filled),
         None => EffectivePermissions::of_role_partial(role),

@@ -109,11 +109,12 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     perms.verdict(failures)
 }
 
-/// Whether some statement effectively grants every action on every resource.
-pub(super) fn is_administrator(perms: &Permissions) -> bool {
+/// The statements that effectively grant every action on every resource.
+pub(super) fn administrator_statements<'p>(perms: &'p Permissions) -> Vec<&'p SourcedStatement> {
     perms
         .allow_statements()
-        .any(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))
+        .filter(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))
+        .collect()
 }
 
 /// The admin level a statement effectively grants, if any, with the probe actions that Deny statements or the

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::common::{policy_name_of_arn, role_failure};
+use super::common::{policy_name_of_arn, role_failure, role_of};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::ManagedPolicy;
@@ -22,7 +22,7 @@ pub const CHECK: Check = Check {
 const REPORTED_AS_ADMIN: &[&str] = &["IAMFullAccess"];
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let role = match ctx.role_or_outcomes() {
+    let role = match role_of(ctx) {
         Ok(role) => role,
         Err(outcomes) => return outcomes,
     };

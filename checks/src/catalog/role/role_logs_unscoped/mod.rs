@@ -29,7 +29,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     for action in WRITE_ACTIONS {
         for grant in perms.effective.allows(action) {
             let key: *const SourcedStatement = grant.statement;
-            if names_logs(grant.statement) && !seen.contains(&key) {
+            if !seen.contains(&key) {
                 if let Some(broad) = broad_resources(&grant, &target) {
                     seen.push(key);
                     summaries.push(format!(
@@ -63,17 +63,6 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         )],
     };
     perms.verdict(failures)
-}
-
-/// The statement names the logs service in its Action element. `*`, other service wildcards and `NotAction` are
-/// role-admin-access's and role-action-wildcard's to report.
-fn names_logs(statement: &SourcedStatement) -> bool {
-    match &statement.statement.actions {
-        Scope::Only(patterns) => patterns
-            .iter()
-            .any(|p| p.service().as_deref() == Some("logs")),
-        Scope::Except(_) => false,
-    }
 }
 
 /// The grant's Resource patterns that reach the function's log group but also other groups, unless the boundary

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
 use super::common::{arn_scope, permissions, role_failure_with, Permissions};
-use super::role_admin_access::is_administrator;
+use super::role_admin_access::administrator_statements;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
-use crate::policy::{Grant, Scope};
+use crate::policy::{Grant, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-privilege-escalation",
@@ -25,9 +25,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         Ok(perms) => perms,
         Err(outcomes) => return outcomes,
     };
-    // An administrator has nothing left to escalate to: role-admin-access reports it.
-    if is_administrator(&perms) {
-        return vec![];
+    // An administrator holds every path at once: one finding rather than one per path.
+    let admin = administrator_statements(&perms);
+    if !admin.is_empty() {
+        return perms.verdict(vec![every_path(&perms, &admin)]);
     }
     let failures = PATHS
         .iter()
@@ -68,6 +69,31 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         })
         .collect();
     perms.verdict(failures)
+}
+
+/// The single finding of an administrator role: every path holds, through the statements granting everything.
+fn every_path(perms: &Permissions, admin: &[&SourcedStatement]) -> Outcome {
+    let sources: Vec<String> = admin
+        .iter()
+        .map(|s| format!("{} ({})", s.source.describe(), s.statement.label()))
+        .collect();
+    role_failure_with(
+        perms.role,
+        format!(
+            "Execution role {} can escalate privileges by every known path: it is granted every action on every \
+             resource by {}",
+            perms.role.name,
+            sources.join(", ")
+        ),
+        "administrator",
+        json!({
+            "role_arn": perms.role.arn,
+            "path": "administrator",
+            "description": "every action on every resource: every known escalation path holds",
+            "paths": PATHS.iter().map(|p| p.id).collect::<Vec<_>>(),
+            "granted_by": admin.iter().map(|s| s.evidence()).collect::<Vec<_>>(),
+        }),
+    )
 }
 
 /// The grants making up the path, step by step, or `None` when a step is not effectively allowed.

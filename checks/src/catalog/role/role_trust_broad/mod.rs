@@ -8,7 +8,7 @@ use crate::finding::Severity;
 use crate::policy::resource::{caller_pinning, principal_scope};
 use crate::policy::{PolicyDocument, Statement};
 
-use super::common::role_failure;
+use super::common::{role_failure, role_of};
 
 pub const CHECK: Check = Check {
     id: "role-trust-broad",
@@ -33,7 +33,7 @@ const LAMBDA_SERVICES: &[&str] = &[
 ];
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let role = match ctx.role_or_outcomes() {
+    let role = match role_of(ctx) {
         Ok(role) => role,
         Err(outcomes) => return outcomes,
     };
