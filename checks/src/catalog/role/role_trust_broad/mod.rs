@@ -99,7 +99,21 @@ fn extra_principals(
     } else if scope.public && pinning.is_pinned() {
         let keys: Vec<&str> = pinning.pins.iter().map(|p| p.key.as_str()).collect();
         let who = format!("anyone (*) restricted by {}", keys.join(", "));
-        add(Severity::High, "public", who);
+        // Pinned to the role's own account or trusted accounts: no stranger gets in.
+        let home = pinning.accounts().is_some_and(|accounts| {
+            accounts
+                .iter()
+                .all(|a| a == own_account || ctx.config.trusted_accounts.contains(a))
+        });
+        add(
+            if home {
+                Severity::Medium
+            } else {
+                Severity::High
+            },
+            "public",
+            who,
+        );
     } else if scope.public {
         add(Severity::Critical, "public", "anyone (*)".to_string());
     }
