@@ -704,30 +704,30 @@ def test_fault_mix_and_latency_are_deterministic():
 
 
 def test_idle_timeout_and_parent_death_stop_the_server():
-    s = Server("--idle-timeout", "1")
-    s.proc.wait(8)
-    assert not os.path.exists(s.port_file)
     parent = subprocess.Popen(["sleep", "30"])
     d = tempfile.mkdtemp()
-    p = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
-                          "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    orphan = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
+                               "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    idle = Server("--idle-timeout", "1")  # started while the other one boots
     while not os.path.exists(os.path.join(d, "p")):
+        assert orphan.poll() is None
         time.sleep(0.05)
     parent.kill()
     parent.wait()
-    p.wait(8)
+    idle.proc.wait(8)
+    assert not os.path.exists(idle.port_file)
+    orphan.wait(8)
 
 
-def test_admin_reset_forgets_everything():
-    s = Server()
-    try:
-        s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
-        s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
-        assert s.admin("POST", "/_lp/reset", {})[0] == 200
-        assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
-        expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
-    finally:
-        s.stop()
+def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
+    s = srv()
+    s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
+    assert s.admin("POST", "/_lp/reset", {})[0] == 200
+    assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
+    expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
+    assert s.client("lambda").list_functions()["Functions"] == []
+    s._roles.clear()
 
 
 # --- runner ----------------------------------------------------------------------------------------------------------
