@@ -8,4 +8,5 @@ pub mod finding;
 pub mod inventory;
 pub mod policy;
 pub mod report;
+pub mod runtimes;
 pub mod score;

@@ -81,6 +81,19 @@ class Ctx:
         return txt
 
 
+def rand_uuid() -> str:
+    """A uuid4 from moto's seeded generator (deterministic under --seed)."""
+    from moto.moto_api._internal import mock_random
+
+    return str(mock_random.uuid4())
+
+
+def rand_token(n: int, alphabet: str = "abcdefghijklmnopqrstuvwxyz0123456789") -> str:
+    from moto.moto_api._internal import mock_random
+
+    return "".join(mock_random.choice(alphabet) for _ in range(n))
+
+
 class AwsError(Exception):
     """An error answered in the calling service's own error shape."""
 
@@ -126,6 +139,12 @@ def read_body(environ: dict) -> bytes:
             body = stream.read(n) if n > 0 else b""
         elif environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", ""):
             body = stream.read()
+    if body and "gzip" in environ.get("HTTP_CONTENT_ENCODING", "").lower():
+        # Request compression (CloudWatch PutMetricData is sent gzip'd by boto3 and the Rust SDK).
+        import gzip
+
+        body = gzip.decompress(body)
+        environ.pop("HTTP_CONTENT_ENCODING", None)
     environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -213,14 +232,22 @@ def error_reply(ctx: Ctx, err: AwsError) -> Reply:
         from cw_shim import cloudwatch_error_reply
 
         return cloudwatch_error_reply(ctx, err)
-    # Lambda (restJson1) and everything else JSON: x-amzn-ErrorType header + JSON body.
-    body = {"Type": "User" if err.sender else "Service", "message": err.message}
+    # Lambda (restJson1) and everything else JSON: x-amzn-ErrorType header + JSON body, with the
+    # message member spelled as the model spells it for that error ("Message" or "message").
+    body = {"Type": "User" if err.sender else "Service", _lambda_message_member(err.code): err.message}
     if err.code == "AccessDeniedException":
         body = {"Message": err.message}
     body.update(err.extra)
     hdrs = {"x-amzn-ErrorType": err.code}
     hdrs.update(err.headers)
     return json_reply(body, err.status, hdrs, ctx)
+
+
+def _lambda_message_member(code: str) -> str:
+    from optable import service_model_json
+
+    shape = service_model_json("lambda")["shapes"].get(code, {})
+    return "Message" if "Message" in shape.get("members", {}) else "message"
 
 
 def moto_error_to_aws(e: Exception) -> AwsError | None:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
-from common import AwsError, Ctx, Reply
+from common import AwsError, Ctx, Reply, rand_uuid
 
 CURATED_AWS_POLICIES = (
     "AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "ReadOnlyAccess", "AmazonS3FullAccess",
@@ -278,7 +277,7 @@ def get_account_authorization_details(ctx: Ctx) -> Reply:
         else:
             result["Policies"].append(_policy_detail(obj))
     if result["IsTruncated"]:
-        result["Marker"] = f"{uuid.uuid4().hex[:8]}:{start + size}"
+        result["Marker"] = f"{rand_uuid()[:8]}:{start + size}"
     return _serialize(ctx, "GetAccountAuthorizationDetails", result)
 
 
@@ -379,7 +378,7 @@ def generate_service_last_accessed_details(ctx: Ctx) -> Reply:
     be = iam_backend(ctx.account)
     if _entity_for_arn(be, arn) is None:
         raise AwsError("NoSuchEntity", f"The entity {arn} does not exist.", 404)
-    job = str(uuid.uuid4())
+    job = rand_uuid()
     JOBS[(ctx.account, job)] = {"arn": arn, "granularity": (form.get("Granularity") or ["SERVICE_LEVEL"])[0],
                                 "created": datetime.now(timezone.utc)}
     return _serialize(ctx, "GenerateServiceLastAccessedDetails", {"JobId": job})
@@ -418,7 +417,7 @@ def get_service_last_accessed_details(ctx: Ctx) -> Reply:
               "ServicesLastAccessed": chunk, "JobCompletionDate": job["created"],
               "IsTruncated": start + size < len(rows)}
     if result["IsTruncated"]:
-        result["Marker"] = f"{uuid.uuid4().hex[:8]}:{start + size}"
+        result["Marker"] = f"{rand_uuid()[:8]}:{start + size}"
     return _serialize(ctx, "GetServiceLastAccessedDetails", result)
 
 

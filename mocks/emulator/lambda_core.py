@@ -9,13 +9,13 @@ downloadable Code.Location served by the emulator) and find layers published in 
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import hashlib
 import json
-import uuid
 from datetime import datetime, timezone
 
-from common import AwsError, Ctx, Reply, json_reply
+from common import AwsError, Ctx, Reply, json_reply, rand_uuid
 
 # sha256 hex -> zip bytes served at /_lp/code/<hex>
 CODE_INDEX: dict[str, bytes] = {}
@@ -72,8 +72,10 @@ def page(ctx: Ctx, items: list, key_fn, default: int = 50, cap: int = 50):
     marker = ctx.q("Marker")
     if marker:
         last = decode_marker(marker)
-        keys = [json.loads(json.dumps(key_fn(i))) for i in items]
-        start = next((n for n, k in enumerate(keys) if k > last), len(items))
+        try:
+            start = bisect.bisect_right([key_fn(i) for i in items], last)
+        except TypeError:
+            raise invalid_param("Invalid Marker provided") from None
     chunk = items[start:start + size]
     nxt = encode_marker(key_fn(chunk[-1])) if chunk and start + size < len(items) else None
     return chunk, nxt
@@ -155,12 +157,12 @@ def install_patches() -> None:
 
     def __init__(self, account_id, spec, region, version=1):
         self._lp_extra = {k: copy.deepcopy(spec[k]) for k in _EXTRA_KEYS if spec.get(k) is not None}
-        self._lp_revision = str(uuid.uuid4())
+        self._lp_revision = rand_uuid()
         self._lp_last_modified = datetime.now(timezone.utc)
         orig_init(self, account_id, spec, region, version)
 
     def touch(self):
-        self._lp_revision = str(uuid.uuid4())
+        self._lp_revision = rand_uuid()
         self._lp_last_modified = datetime.now(timezone.utc)
 
     def get_configuration(self, on_create=False):
@@ -187,10 +189,12 @@ def install_patches() -> None:
         return {k: v for k, v in cfg.items() if v is not None}
 
     def update_configuration(self, config_updates):
-        extra = self.__dict__.setdefault("_lp_extra", {})
+        # A new dict: published versions are shallow copies of $LATEST and must keep their own settings.
+        extra = dict(getattr(self, "_lp_extra", {}))
         for k in _EXTRA_KEYS:
             if k in config_updates:
                 extra[k] = copy.deepcopy(config_updates[k])
+        self._lp_extra = extra
         if "TracingConfig" in config_updates:
             self.tracing_config = config_updates["TracingConfig"]
         if "KMSKeyArn" in config_updates:

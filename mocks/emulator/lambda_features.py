@@ -12,16 +12,12 @@
 from __future__ import annotations
 
 import json
-import random
-import string
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from common import AwsError, Ctx, Reply, json_reply
-from lambda_core import (function_arn, invalid_param, is_alias, lambda_backend, not_found, page, resolve,
-                         split_name)
+from common import AwsError, Ctx, Reply, json_reply, rand_token, rand_uuid
+from lambda_core import function_arn, invalid_param, is_alias, lambda_backend, not_found, page, resolve
 
 ACCOUNT_CONCURRENCY = {"limit": 1000}
 
@@ -123,7 +119,7 @@ def build_statement(ctx: Ctx, name: str, q: str | None, body: dict) -> dict:
 def add_permission(ctx: Ctx) -> Reply:
     body = ctx.json_body()
     _, _, name, q = _qualified(ctx, ctx.params["FunctionName"], ctx.q("Qualifier"))
-    pol = extras(ctx).policies.setdefault((name, q), {"statements": [], "revision": str(uuid.uuid4())})
+    pol = extras(ctx).policies.setdefault((name, q), {"statements": [], "revision": rand_uuid()})
     if body.get("RevisionId") and body["RevisionId"] != pol["revision"]:
         raise AwsError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. "
                        "Call the GetPolicy API to retrieve the latest Revision Id", 412)
@@ -132,7 +128,7 @@ def add_permission(ctx: Ctx) -> Reply:
                        "exists. Please provide a new statement id, or remove the existing statement.", 409)
     st = build_statement(ctx, name, q, body)
     pol["statements"].append(st)
-    pol["revision"] = str(uuid.uuid4())
+    pol["revision"] = rand_uuid()
     return json_reply({"Statement": json.dumps(st, separators=(",", ":"))}, 201, ctx=ctx)
 
 
@@ -155,8 +151,26 @@ def remove_permission(ctx: Ctx) -> Reply:
     if rev and rev != pol["revision"]:
         raise AwsError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id.", 412)
     pol["statements"] = [s for s in pol["statements"] if s["Sid"] != sid]
-    pol["revision"] = str(uuid.uuid4())
+    pol["revision"] = rand_uuid()
     return Reply(204, [("x-amzn-RequestId", ctx.request_id)], b"")
+
+
+def add_raw_statement(account: str, region: str, function_name: str, qualifier: str | None, statement: dict) -> dict:
+    """Admin: append a statement AddPermission cannot produce (NotPrincipal, Deny, ...) to a resource policy."""
+    from common import Ctx as _Ctx
+
+    if not isinstance(statement, dict) or not statement.get("Sid"):
+        raise AwsError("BadRequest", "statement must be an object with a Sid", 400)
+    ctx = _Ctx({}, "POST", "/", {}, b"", {}, service="lambda", region=region, account=account)
+    _, _, name, q = _qualified(ctx, function_name, qualifier)
+    pol = extras(ctx).policies.setdefault((name, q), {"statements": [], "revision": rand_uuid()})
+    if any(s["Sid"] == statement["Sid"] for s in pol["statements"]):
+        raise AwsError("ResourceConflictException", f"The statement id ({statement['Sid']}) provided already exists.", 409)
+    st = dict(statement)
+    st.setdefault("Resource", function_arn(ctx, name, q))
+    pol["statements"].append(st)
+    pol["revision"] = rand_uuid()
+    return {"function": name, "qualifier": q, "statements": len(pol["statements"])}
 
 
 # --- function URLs ------------------------------------------------------------------------------------
@@ -169,7 +183,7 @@ def _url_target(ctx: Ctx):
 
 
 def _url_rand() -> str:
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(32))
+    return rand_token(32)
 
 
 def _validate_url_body(b: dict, create: bool) -> None:
@@ -324,7 +338,7 @@ def create_code_signing_config(ctx: Ctx) -> Reply:
     if not (b.get("AllowedPublishers") or {}).get("SigningProfileVersionArns"):
         raise AwsError("ValidationException", "1 validation error detected: Value null at 'allowedPublishers' failed "
                        "to satisfy constraint: Member must not be null", 400)
-    cid = "csc-" + uuid.uuid4().hex[:17]
+    cid = "csc-" + rand_uuid().replace("-", "")[:17]
     arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:code-signing-config:{cid}"
     cfg = {"CodeSigningConfigId": cid, "CodeSigningConfigArn": arn, "Description": b.get("Description", ""),
            "AllowedPublishers": b["AllowedPublishers"],

@@ -6,7 +6,6 @@ test and a closing 'N passed, N failed' line; exits non-zero on failure.
 """
 from __future__ import annotations
 
-import base64
 import concurrent.futures as cf
 import datetime as dt
 import http.client
@@ -21,7 +20,7 @@ import tempfile
 import time
 import traceback
 import zipfile
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import boto3
 import botocore.exceptions
@@ -153,11 +152,14 @@ def test_dead_letter_config_logging_and_last_modified():
     assert cfg["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/dlq-fn"}
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$", cfg["LastModified"]), cfg["LastModified"]
     assert lam.get_function(FunctionName="dlq-fn")["Configuration"]["DeadLetterConfig"]["TargetArn"].endswith(":dlq")
+    v1 = lam.publish_version(FunctionName="dlq-fn")["Version"]
     lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={"TargetArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"},
                                       LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/group"})
     cfg = lam.get_function(FunctionName="dlq-fn")["Configuration"]
     assert cfg["DeadLetterConfig"]["TargetArn"].endswith(":t")
     assert cfg["LoggingConfig"]["LogGroup"] == "/custom/group"
+    old = lam.get_function_configuration(FunctionName="dlq-fn", Qualifier=v1)
+    assert old["DeadLetterConfig"]["TargetArn"].endswith(":dlq") and old["LoggingConfig"]["LogGroup"] == "/aws/lambda/dlq-fn"
     lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={})
     assert "DeadLetterConfig" not in lam.get_function(FunctionName="dlq-fn")["Configuration"]
     st, body = srv().admin("POST", "/_lp/function-last-modified",
@@ -232,6 +234,12 @@ def test_qualified_permissions_and_statement_shapes():
     expect_error(lambda: lam.add_permission(FunctionName="perm-fn", StatementId="acct", Action="lambda:InvokeFunction",
                                             Principal="*"), "ResourceConflictException", 409)
     expect_error(lambda: lam.get_policy(FunctionName="perm-fn", Qualifier="nope"), "ResourceNotFoundException", 404)
+    st, body = srv().admin("POST", "/_lp/function-policy-statement", {"function_name": "perm-fn", "region": "us-east-1",
+                           "statement": {"Sid": "np", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                         "Action": "lambda:InvokeFunction"}})
+    assert st == 200, body
+    np_st = json.loads(lam.get_policy(FunctionName="perm-fn")["Policy"])["Statement"][-1]
+    assert np_st["NotPrincipal"] and np_st["Resource"].endswith(":function:perm-fn")
     lam.remove_permission(FunctionName="perm-fn", StatementId="url", Qualifier="live")
     expect_error(lambda: lam.get_policy(FunctionName="perm-fn", Qualifier="live"), "ResourceNotFoundException")
 
@@ -398,7 +406,7 @@ def _iam_raw(params: dict) -> bytes:
 
 def test_authorization_details_encoding_last_used_and_paging():
     iam = srv().client("iam")
-    arn = role("authz-role")
+    role("authz-role")
     role("authz-role-2")
     iam.attach_role_policy(RoleName="authz-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.attach_role_policy(RoleName="authz-role", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
@@ -573,8 +581,13 @@ def test_cloudwatch_cbor_errors_and_passthrough():
     assert isinstance(alarms[0]["AlarmConfigurationUpdatedTimestamp"], dt.datetime)
     st, hdrs, raw = cbor_call("NoSuchOperation", {})
     assert st == 404 and "__type" in cbor2.loads(raw)
-    # boto3 (JSON 1.0 here) sees the same store
+    # boto3 (JSON 1.0 here) sees the same store; a large PutMetricData arrives gzip'd (request compression)
     cw = srv().client("cloudwatch")
+    now = dt.datetime.now(dt.timezone.utc)
+    cw.put_metric_data(Namespace="Custom/Big", MetricData=[
+        {"MetricName": "Errors", "Dimensions": [{"Name": "FunctionName", "Value": f"big-{i}"}], "Timestamp": now,
+         "Value": 1.0} for i in range(400)])
+    assert len(cw.list_metrics(Namespace="Custom/Big")["Metrics"]) == 400
     names = [m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Lambda")["Metrics"]]
     assert "Duration" in names and "Invocations" not in names  # ListMetrics: only data from the last two weeks
 
@@ -602,7 +615,7 @@ def test_fault_rules_error_shapes_and_stats():
     st, hdrs, raw = s.raw("lambda", "GET", "/2015-03-31/functions/fault-fn")
     assert st == 429 and hdrs["x-amzn-errortype"] == "TooManyRequestsException" and hdrs["retry-after"] == "1"
     assert json.loads(raw) == {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
-    e = expect_error(lambda: lam.get_function(FunctionName="fault-fn"), "TooManyRequestsException", 429)
+    expect_error(lambda: lam.get_function(FunctionName="fault-fn"), "TooManyRequestsException", 429)
     lam.get_function(FunctionName="fault-fn")
     iam = s.client("iam")
     raw = expect_error(lambda: iam.get_role(RoleName="fault-role"), "Throttling", 400)
@@ -649,27 +662,23 @@ def test_reset_and_stall_drop_the_connection():
 
 
 def test_quota_buckets_throttle_like_aws():
-    s = Server("--quotas", "on", "--latency-ms", "0", "--seed", "7")
+    # --time-scale 0.2: GetPolicy 3/s (burst 3), GetFunction 20/s (burst 20), shared control plane 3/s.
+    s = Server("--quotas", "on", "--time-scale", "0.2", "--latency-ms", "0", "--seed", "7")
     try:
         lam = s.client("lambda")
         role_arn = s.client("iam").create_role(RoleName="q", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-        time.sleep(1.2)
         lam.create_function(FunctionName="q-fn", Runtime="python3.12", Role=role_arn, Handler="i.h",
                             Code={"ZipFile": zip_bytes()})
-        time.sleep(1.2)
 
         def call(path):
             return s.raw("lambda", "GET", path)[0]
 
         with cf.ThreadPoolExecutor(8) as ex:
             pol = list(ex.map(call, ["/2015-03-31/functions/q-fn/policy"] * 40))
-        assert pol.count(429) >= 15, pol  # 15/s bucket
-        time.sleep(1.1)
-        with cf.ThreadPoolExecutor(8) as ex:
-            gf = list(ex.map(call, ["/2015-03-31/functions/q-fn"] * 60))
-        assert gf.count(429) == 0, gf  # GetFunction has its own 100/s bucket
-        # another region is another bucket
-        assert s.raw("lambda", "GET", "/2015-03-31/functions", region="eu-west-1")[0] == 200
+        assert pol.count(429) >= 20, pol
+        gf = [call("/2015-03-31/functions/q-fn") for _ in range(12)]  # its own bucket, still full
+        assert gf.count(429) == 0, gf
+        assert s.raw("lambda", "GET", "/2015-03-31/functions/q-fn/policy", region="eu-west-1")[0] != 429  # per region
         st, stats = s.admin("GET", "/_lp/stats")
         ops = {(o["service"], o["operation"], o["region"]): o for o in stats["operations"]}
         assert ops[("lambda", "GetPolicy", "us-east-1")]["throttled"] == pol.count(429)
@@ -677,6 +686,7 @@ def test_quota_buckets_throttle_like_aws():
         while st != 429:
             st, hdrs, raw = s.raw("lambda", "GET", "/2015-03-31/functions/q-fn/policy")
         assert int(hdrs["retry-after"]) >= 1 and json.loads(raw)["Reason"] == "CallerRateLimitExceeded"
+        assert hdrs["x-amzn-errortype"] == "TooManyRequestsException"
     finally:
         s.stop()
 
@@ -694,30 +704,30 @@ def test_fault_mix_and_latency_are_deterministic():
 
 
 def test_idle_timeout_and_parent_death_stop_the_server():
-    s = Server("--idle-timeout", "1")
-    s.proc.wait(8)
-    assert not os.path.exists(s.port_file)
     parent = subprocess.Popen(["sleep", "30"])
     d = tempfile.mkdtemp()
-    p = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
-                          "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    orphan = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
+                               "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    idle = Server("--idle-timeout", "1")  # started while the other one boots
     while not os.path.exists(os.path.join(d, "p")):
+        assert orphan.poll() is None
         time.sleep(0.05)
     parent.kill()
     parent.wait()
-    p.wait(8)
+    idle.proc.wait(8)
+    assert not os.path.exists(idle.port_file)
+    orphan.wait(8)
 
 
-def test_admin_reset_forgets_everything():
-    s = Server()
-    try:
-        s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
-        s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
-        assert s.admin("POST", "/_lp/reset", {})[0] == 200
-        assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
-        expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
-    finally:
-        s.stop()
+def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
+    s = srv()
+    s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
+    assert s.admin("POST", "/_lp/reset", {})[0] == 200
+    assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
+    expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
+    assert s.client("lambda").list_functions()["Functions"] == []
+    s._roles.clear()
 
 
 # --- runner ----------------------------------------------------------------------------------------------------------
