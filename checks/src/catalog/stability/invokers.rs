@@ -1,7 +1,7 @@
 //! Who may invoke a function, read from its resource policies: AWS services, other principals, everyone.
 //!
 //! Only what the stability and hygiene checks need (which sources push events, how many, whether anyone may call):
-//! the access checks own the full analysis of conditions and principals.
+//! the access checks own the full analysis of principals and conditions.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +13,7 @@ use crate::inventory::Function;
 /// Who an Allow statement names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Principal {
-    /// `*` or `{"AWS": "*"}`.
+    /// `*`, `{"AWS": "*"}`, or Allow + NotPrincipal (everyone but the listed principals).
     Everyone,
     /// A service principal, e.g. `s3.amazonaws.com`.
     Service(String),
@@ -28,12 +28,27 @@ pub(crate) struct InvokeGrant {
     pub qualifier: Option<String>,
     pub sid: Option<String>,
     pub principal: Principal,
-    /// The statement has a `Condition` block (it may be scoped to one source).
-    pub conditional: bool,
+    /// A condition pins the caller to fixed values (aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID…).
+    pub pinned: bool,
+    /// Only usable through a function URL (`lambda:InvokedViaFunctionUrl` condition).
+    pub via_url: bool,
+    /// The service of the ARN named by an `aws:SourceArn` condition (`s3`, `sns`, `execute-api`…).
+    pub source_service: Option<String>,
 }
 
-/// Service principals that invoke Lambda asynchronously (AWS Lambda Developer Guide, "Invoking Lambda with events from
-/// other AWS services"): the name before `.amazonaws.com`, with any region label removed.
+/// How a grant's principal calls the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// An AWS service that invokes asynchronously (the service principal, or the service of its SourceArn).
+    Async(String),
+    /// A synchronous caller: API Gateway, a load balancer, a function URL…
+    Sync,
+    /// Anyone else, free to invoke with `InvocationType=Event`.
+    Other(String),
+}
+
+/// Services that invoke Lambda asynchronously (AWS Lambda Developer Guide, "Invoking Lambda with events from other
+/// AWS services"): the principal's name before `.amazonaws.com` without region label, or the service of a SourceArn.
 const ASYNC_SERVICES: &[&str] = &[
     "s3",
     "sns",
@@ -47,6 +62,46 @@ const ASYNC_SERVICES: &[&str] = &[
     "cloudformation",
     "codepipeline",
     "lambda.alarms.cloudwatch",
+];
+
+/// Services that invoke synchronously.
+const SYNC_SERVICES: &[&str] = &[
+    "apigateway",
+    "execute-api",
+    "elasticloadbalancing",
+    "lex",
+    "lexv2",
+    "cognito-idp",
+    "cognito-sync",
+    "alexa-appkit",
+    "alexa-connectedhome",
+    "connect",
+    "secretsmanager",
+    "vpc-lattice",
+    "bedrock",
+];
+
+/// Condition keys that pin the caller when compared to fixed values.
+const PINNING_KEYS: &[&str] = &[
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceowner",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceip",
+];
+
+/// Condition operators that can pin: positive string, ARN and IP comparisons.
+const PINNING_OPERATORS: &[&str] = &[
+    "stringequals",
+    "stringequalsignorecase",
+    "stringlike",
+    "arnequals",
+    "arnlike",
+    "ipaddress",
 ];
 
 /// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction`.
@@ -63,15 +118,20 @@ pub(crate) fn invoke_grants(function: &Function) -> Vec<InvokeGrant> {
                 .get("Sid")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let conditional = statement
-                .get("Condition")
-                .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
-            for principal in principals(statement.get("Principal")) {
+            let condition = statement.get("Condition").unwrap_or(&Value::Null);
+            let named = match statement.get("NotPrincipal") {
+                Some(_) => vec![Principal::Everyone],
+                None => principals(statement.get("Principal")),
+            };
+            for principal in named {
                 grants.push(InvokeGrant {
                     qualifier: policy.qualifier.clone(),
                     sid: sid.clone(),
                     principal,
-                    conditional,
+                    pinned: pins_caller(condition),
+                    via_url: condition_keys(condition)
+                        .any(|k| k.eq_ignore_ascii_case("lambda:InvokedViaFunctionUrl")),
+                    source_service: source_service(condition),
                 });
             }
         }
@@ -106,6 +166,64 @@ fn principals(value: Option<&Value>) -> Vec<Principal> {
     }
 }
 
+/// Every condition key of a `Condition` block, across operators.
+fn condition_keys(condition: &Value) -> impl Iterator<Item = &str> {
+    condition
+        .as_object()
+        .into_iter()
+        .flat_map(|operators| operators.values())
+        .filter_map(Value::as_object)
+        .flat_map(|keys| keys.keys().map(String::as_str))
+}
+
+/// Whether the condition compares a caller-identifying key to fixed values (no wildcard, no policy variable, no
+/// catch-all CIDR) with a positive operator. `…IfExists` and negated operators do not pin.
+pub(crate) fn pins_caller(condition: &Value) -> bool {
+    let Some(operators) = condition.as_object() else {
+        return false;
+    };
+    operators.iter().any(|(operator, block)| {
+        let op = operator.to_ascii_lowercase();
+        let op = op
+            .trim_start_matches("foranyvalue:")
+            .trim_start_matches("forallvalues:");
+        PINNING_OPERATORS.contains(&op)
+            && block.as_object().is_some_and(|keys| {
+                keys.iter().any(|(key, values)| {
+                    PINNING_KEYS.contains(&key.to_ascii_lowercase().as_str())
+                        && fixed_values(values)
+                })
+            })
+    })
+}
+
+fn fixed_values(values: &Value) -> bool {
+    let values = string_or_list(Some(values));
+    !values.is_empty()
+        && values.iter().all(|v| {
+            !v.contains('*')
+                && !v.contains('?')
+                && !v.contains("${")
+                && *v != "0.0.0.0/0"
+                && *v != "::/0"
+        })
+}
+
+/// The service of the ARN an `aws:SourceArn` condition names, e.g. `s3` for `arn:aws:s3:::bucket`.
+fn source_service(condition: &Value) -> Option<String> {
+    condition
+        .as_object()?
+        .values()
+        .filter_map(Value::as_object)
+        .find_map(|keys| {
+            let (_, values) = keys
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case("aws:SourceArn"))?;
+            let first = string_or_list(Some(values)).first().copied()?;
+            first.split(':').nth(2).map(str::to_string)
+        })
+}
+
 /// The service's short name: `logs.us-east-1.amazonaws.com` → `logs`, `lambda.alarms.cloudwatch.amazonaws.com` →
 /// `lambda.alarms.cloudwatch`.
 pub(crate) fn service_name(principal: &str) -> &str {
@@ -126,22 +244,35 @@ fn looks_like_region(label: &str) -> bool {
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Whether this service principal delivers events asynchronously.
-pub(crate) fn is_async_service(principal: &str) -> bool {
-    ASYNC_SERVICES.contains(&service_name(principal))
-}
-
 impl InvokeGrant {
-    /// Anyone, with no condition narrowing the caller.
-    pub(crate) fn is_unconditionally_public(&self) -> bool {
-        self.principal == Principal::Everyone && !self.conditional
+    /// Anyone may call `lambda:InvokeFunction` directly: principal `*` (or Allow + NotPrincipal) with no condition
+    /// pinning the caller. Grants usable only through a function URL are the URL's business.
+    pub(crate) fn is_public(&self) -> bool {
+        self.principal == Principal::Everyone && !self.pinned && !self.via_url
     }
 
-    /// `Some(service)` for an asynchronous service principal.
-    pub(crate) fn async_service(&self) -> Option<&str> {
-        match &self.principal {
-            Principal::Service(s) if is_async_service(s) => Some(s),
-            _ => None,
+    /// How this principal calls the function.
+    pub(crate) fn caller(&self) -> Caller {
+        if self.via_url {
+            return Caller::Sync;
+        }
+        let (service, label) = match &self.principal {
+            Principal::Service(s) => (Some(service_name(s).to_string()), self.label()),
+            _ => {
+                let via =
+                    |s: &String| format!("{s} (principal {} with aws:SourceArn)", self.label());
+                (
+                    self.source_service.clone(),
+                    self.source_service
+                        .as_ref()
+                        .map_or_else(|| self.label(), via),
+                )
+            }
+        };
+        match service.as_deref() {
+            Some(s) if ASYNC_SERVICES.contains(&s) => Caller::Async(label),
+            Some(s) if SYNC_SERVICES.contains(&s) => Caller::Sync,
+            _ => Caller::Other(self.label()),
         }
     }
 
@@ -202,10 +333,70 @@ mod tests {
                 "logs.eu-west-1.amazonaws.com"
             ]
         );
-        assert!(grants[0].conditional && grants[0].async_service().is_some());
-        assert!(grants[2].is_unconditionally_public());
+        assert!(grants[0].pinned && grants[0].caller() == Caller::Async("s3.amazonaws.com".into()));
+        assert_eq!(
+            grants[1].caller(),
+            Caller::Other("arn:aws:iam::111122223333:root".into())
+        );
+        assert!(grants[2].is_public() && grants[2].caller() == Caller::Other("*".into()));
         assert_eq!(grants[3].qualifier.as_deref(), Some("live"));
-        assert!(grants[3].async_service().is_some());
+        assert!(matches!(grants[3].caller(), Caller::Async(_)) && !grants[3].pinned);
+    }
+
+    #[test]
+    fn pinning_needs_fixed_values_and_positive_operators() {
+        assert!(pins_caller(
+            &json!({"StringEquals": {"AWS:SourceAccount": "123456789012"}})
+        ));
+        assert!(pins_caller(
+            &json!({"ArnLike": {"aws:SourceArn": ["arn:aws:s3:::exact-bucket"]}})
+        ));
+        assert!(!pins_caller(
+            &json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:newsletter-*"}})
+        ));
+        assert!(!pins_caller(
+            &json!({"StringEquals": {"aws:PrincipalArn": "${aws:username}"}})
+        ));
+        assert!(!pins_caller(
+            &json!({"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}})
+        ));
+        assert!(!pins_caller(
+            &json!({"StringNotEquals": {"aws:SourceAccount": "123456789012"}})
+        ));
+        assert!(!pins_caller(
+            &json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})
+        ));
+        assert!(!pins_caller(
+            &json!({"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}})
+        ));
+        assert!(!pins_caller(&json!({"Null": {"aws:SourceArn": "false"}})));
+    }
+
+    #[test]
+    fn callers_follow_the_source_arn_and_url_conditions() {
+        let f = function_with(vec![ResourcePolicy {
+            qualifier: None,
+            document: json!({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                 "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}},
+                {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                 "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}},
+                {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction"},
+                {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "lambda:InvokeFunction"}
+            ]}),
+        }]);
+        let grants = invoke_grants(&f);
+        let callers: Vec<Caller> = grants.iter().map(InvokeGrant::caller).collect();
+        assert_eq!(
+            callers,
+            [
+                Caller::Async("sns (principal * with aws:SourceArn)".into()),
+                Caller::Sync,
+                Caller::Sync,
+                Caller::Other("*".into())
+            ]
+        );
+        assert!(!grants[0].is_public() && !grants[1].is_public() && grants[3].is_public());
     }
 
     #[test]
@@ -216,10 +407,5 @@ mod tests {
             service_name("lambda.alarms.cloudwatch.amazonaws.com"),
             "lambda.alarms.cloudwatch"
         );
-        assert!(
-            is_async_service("events.amazonaws.com")
-                && !is_async_service("apigateway.amazonaws.com")
-        );
-        assert!(!is_async_service("elasticloadbalancing.amazonaws.com"));
     }
 }

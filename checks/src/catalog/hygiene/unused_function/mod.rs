@@ -2,9 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::stability::common::{
-    aws_date, gap_outcome, last_days, last_invocation, metrics,
-};
+use crate::catalog::stability::common::{gap_outcome, last_days, last_invocation, metrics};
 use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -34,10 +32,6 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let last = last_invocation(metrics);
     if last.is_some_and(|d| d >= first) {
         return vec![];
-    }
-    let modified = ctx.function.last_modified.as_deref().and_then(aws_date);
-    if modified.is_some_and(|m| m >= first) {
-        return vec![]; // deployed or changed inside the window: too new to call unused
     }
     if metrics.since > first {
         return vec![Outcome::unknown(format!(
