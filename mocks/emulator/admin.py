@@ -3,6 +3,8 @@
 POST   /_lp/role-last-used          {"role_name", "last_used_date" (ISO 8601 or null), "region", "account"?}
 POST   /_lp/service-last-accessed   {"role_arn", "services": [{"namespace", "last_authenticated", "last_authenticated_region"?}], "account"?}
 POST   /_lp/function-last-modified  {"function_name", "region", "last_modified" (ISO 8601), "account"?}
+POST   /_lp/function-policy-statement {"function_name", "region", "statement": {...}, "qualifier"?, "account"?}
+                                    (a raw statement AddPermission cannot express, e.g. NotPrincipal)
 POST   /_lp/account-settings        {"concurrent_executions": 1000}
 GET    /_lp/faults                  current rules;  POST {"rules": [...], "append"?: bool};  DELETE clears
 GET    /_lp/stats                   per (service, operation, region) calls, throttled, faults, errors;  DELETE clears
@@ -110,6 +112,9 @@ def _route(ctx: Ctx, app) -> Reply:
                 when = when.replace(tzinfo=timezone.utc)
             group["latest"]._lp_last_modified = when
             return json_reply({"function_name": name, "last_modified": lambda_core.aws_time(when)})
+        if path == "/_lp/function-policy-statement":
+            return json_reply(lambda_features.add_raw_statement(account, b.get("region") or "us-east-1",
+                                                                b["function_name"], b.get("qualifier"), b["statement"]))
         if path == "/_lp/account-settings":
             lambda_features.ACCOUNT_CONCURRENCY["limit"] = int(b.get("concurrent_executions", 1000))
             return json_reply({"concurrent_executions": lambda_features.ACCOUNT_CONCURRENCY["limit"]})

@@ -67,9 +67,12 @@ class Emulator:
             if d.error is not None:
                 self.controller.record_error(ctx)
                 return self._send(start_response, error_reply(ctx, d.error))
+        t0 = time.monotonic()
         reply = self._dispatch(ctx, environ)
-        if reply.status >= 400 and ctx.service in AWS_SERVICES:
-            self.controller.record_error(ctx)
+        if ctx.service in AWS_SERVICES:
+            self.controller.record_time(ctx, time.monotonic() - t0)
+            if reply.status >= 400:
+                self.controller.record_error(ctx)
         self.last_activity = time.monotonic()
         return self._send(start_response, reply)
 

@@ -201,8 +201,13 @@ class Controller:
     def _stat(self, key: tuple) -> dict:
         s = self.stats.get(key)
         if s is None:
-            s = self.stats[key] = {"calls": 0, "throttled": 0, "faults": defaultdict(int), "errors": 0}
+            s = self.stats[key] = {"calls": 0, "throttled": 0, "faults": defaultdict(int), "errors": 0, "time_ms": 0.0}
         return s
+
+    def record_time(self, ctx: Ctx, seconds: float) -> None:
+        with self.lock:
+            st = self._stat((ctx.service, ctx.operation, ctx.region))
+            st["time_ms"] = round(st.get("time_ms", 0.0) + seconds * 1000.0, 3)
 
     def record_error(self, ctx: Ctx) -> None:
         with self.lock:

@@ -155,6 +155,24 @@ def remove_permission(ctx: Ctx) -> Reply:
     return Reply(204, [("x-amzn-RequestId", ctx.request_id)], b"")
 
 
+def add_raw_statement(account: str, region: str, function_name: str, qualifier: str | None, statement: dict) -> dict:
+    """Admin: append a statement AddPermission cannot produce (NotPrincipal, Deny, ...) to a resource policy."""
+    from common import Ctx as _Ctx
+
+    if not isinstance(statement, dict) or not statement.get("Sid"):
+        raise AwsError("BadRequest", "statement must be an object with a Sid", 400)
+    ctx = _Ctx({}, "POST", "/", {}, b"", {}, service="lambda", region=region, account=account)
+    _, _, name, q = _qualified(ctx, function_name, qualifier)
+    pol = extras(ctx).policies.setdefault((name, q), {"statements": [], "revision": rand_uuid()})
+    if any(s["Sid"] == statement["Sid"] for s in pol["statements"]):
+        raise AwsError("ResourceConflictException", f"The statement id ({statement['Sid']}) provided already exists.", 409)
+    st = dict(statement)
+    st.setdefault("Resource", function_arn(ctx, name, q))
+    pol["statements"].append(st)
+    pol["revision"] = rand_uuid()
+    return {"function": name, "qualifier": q, "statements": len(pol["statements"])}
+
+
 # --- function URLs ------------------------------------------------------------------------------------
 def _url_target(ctx: Ctx):
     fn_param = ctx.params["FunctionName"]
