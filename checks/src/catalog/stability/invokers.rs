@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
-use super::common::{glob_match, statements, string_or_list};
+use crate::config::Config;
 use crate::inventory::Function;
+use crate::policy::resource::{caller_pinning, invoke_actions, only_via_url, principal_scope};
+use crate::policy::{PolicyDocument, Principal as Entry, Statement};
 
 /// Who an Allow statement names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,147 +81,98 @@ const SYNC_SERVICES: &[&str] = &[
     "bedrock",
 ];
 
-/// Condition keys that pin the caller when compared to fixed values.
-const PINNING_KEYS: &[&str] = &[
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceowner",
-    "aws:principalorgid",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceip",
-];
+/// The invoke grants of every resource policy of the function, and the policies that could not be parsed.
+pub(crate) struct Invokers {
+    pub grants: Vec<InvokeGrant>,
+    /// Why some statements could not be read (unparsable documents): the grants may be incomplete.
+    pub unreadable: Vec<String>,
+}
 
-/// Condition operators that can pin: positive string, ARN and IP comparisons.
-const PINNING_OPERATORS: &[&str] = &[
-    "stringequals",
-    "stringequalsignorecase",
-    "stringlike",
-    "arnequals",
-    "arnlike",
-    "ipaddress",
-];
-
-/// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction`.
-pub(crate) fn invoke_grants(function: &Function) -> Vec<InvokeGrant> {
-    let mut grants = Vec::new();
+/// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction` (or the
+/// legacy `lambda:InvokeAsync`), one grant per principal.
+pub(crate) fn invoke_grants(function: &Function, config: &Config) -> Invokers {
+    let own_account = function.account_id();
+    let mut invokers = Invokers {
+        grants: Vec::new(),
+        unreadable: Vec::new(),
+    };
     for policy in &function.resource_policies {
-        for statement in statements(&policy.document) {
-            if statement.get("Effect").and_then(Value::as_str) != Some("Allow")
-                || !grants_invoke(statement)
-            {
+        let document = match PolicyDocument::parse(&policy.document) {
+            Ok(document) => document,
+            Err(error) => {
+                let of = policy
+                    .qualifier
+                    .as_deref()
+                    .map_or("the function".to_string(), |q| format!("qualifier {q}"));
+                invokers.unreadable.push(format!(
+                    "the resource policy of {of} could not be parsed: {error}"
+                ));
                 continue;
             }
-            let sid = statement
-                .get("Sid")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let condition = statement.get("Condition").unwrap_or(&Value::Null);
-            let named = match statement.get("NotPrincipal") {
-                Some(_) => vec![Principal::Everyone],
-                None => principals(statement.get("Principal")),
-            };
-            for principal in named {
-                grants.push(InvokeGrant {
+        };
+        for statement in document
+            .statements
+            .iter()
+            .filter(|s| s.is_allow() && grants_invoke(s))
+        {
+            let pinned = caller_pinning(statement, own_account, config).is_pinned();
+            let via_url = only_via_url(statement);
+            let source_service = source_service(statement);
+            for principal in principals(statement, own_account, config) {
+                invokers.grants.push(InvokeGrant {
                     qualifier: policy.qualifier.clone(),
-                    sid: sid.clone(),
+                    sid: statement.sid.clone(),
                     principal,
-                    pinned: pins_caller(condition),
-                    via_url: condition_keys(condition)
-                        .any(|k| k.eq_ignore_ascii_case("lambda:InvokedViaFunctionUrl")),
-                    source_service: source_service(condition),
+                    pinned,
+                    via_url,
+                    source_service: source_service.clone(),
                 });
             }
         }
     }
-    grants
+    invokers
 }
 
-fn grants_invoke(statement: &Value) -> bool {
-    string_or_list(statement.get("Action"))
+fn grants_invoke(statement: &Statement) -> bool {
+    invoke_actions(statement)
         .iter()
-        .any(|a| glob_match(a, "lambda:InvokeFunction", true))
+        .any(|a| *a == "lambda:InvokeFunction" || *a == "lambda:InvokeAsync")
 }
 
-fn principals(value: Option<&Value>) -> Vec<Principal> {
-    match value {
-        Some(Value::String(s)) if s == "*" => vec![Principal::Everyone],
-        Some(Value::Object(map)) => {
-            let mut found = Vec::new();
-            for p in string_or_list(map.get("AWS")) {
-                found.push(if p == "*" {
-                    Principal::Everyone
-                } else {
-                    Principal::Aws(p.to_string())
-                });
-            }
-            for s in string_or_list(map.get("Service")) {
-                found.push(Principal::Service(s.to_string()));
-            }
-            found
-        }
-        _ => vec![],
-    }
-}
-
-/// Every condition key of a `Condition` block, across operators.
-fn condition_keys(condition: &Value) -> impl Iterator<Item = &str> {
-    condition
-        .as_object()
-        .into_iter()
-        .flat_map(|operators| operators.values())
-        .filter_map(Value::as_object)
-        .flat_map(|keys| keys.keys().map(String::as_str))
-}
-
-/// Whether the condition compares a caller-identifying key to fixed values (no wildcard, no policy variable, no
-/// catch-all CIDR) with a positive operator. `…IfExists` and negated operators do not pin.
-pub(crate) fn pins_caller(condition: &Value) -> bool {
-    let Some(operators) = condition.as_object() else {
-        return false;
+/// The statement's principals: everyone once when the statement is public (`*`, a wildcard account, or any
+/// `NotPrincipal`), then every service and every other named principal.
+fn principals(statement: &Statement, own_account: &str, config: &Config) -> Vec<Principal> {
+    let Some(named) = &statement.principal else {
+        return vec![];
     };
-    operators.iter().any(|(operator, block)| {
-        let op = operator.to_ascii_lowercase();
-        let op = op
-            .trim_start_matches("foranyvalue:")
-            .trim_start_matches("forallvalues:");
-        PINNING_OPERATORS.contains(&op)
-            && block.as_object().is_some_and(|keys| {
-                keys.iter().any(|(key, values)| {
-                    PINNING_KEYS.contains(&key.to_ascii_lowercase().as_str())
-                        && fixed_values(values)
-                })
-            })
-    })
-}
-
-fn fixed_values(values: &Value) -> bool {
-    let values = string_or_list(Some(values));
-    !values.is_empty()
-        && values.iter().all(|v| {
-            !v.contains('*')
-                && !v.contains('?')
-                && !v.contains("${")
-                && *v != "0.0.0.0/0"
-                && *v != "::/0"
-        })
+    let mut found = Vec::new();
+    if principal_scope(statement, own_account, config).is_some_and(|scope| scope.is_public()) {
+        found.push(Principal::Everyone);
+    }
+    if named.negated {
+        return found;
+    }
+    for entry in &named.entries {
+        match entry {
+            Entry::Anyone => {}
+            Entry::Aws(value) if value.contains('*') => {}
+            Entry::Service(name) => found.push(Principal::Service(name.clone())),
+            Entry::Aws(value) | Entry::Federated(value) | Entry::CanonicalUser(value) => {
+                found.push(Principal::Aws(value.clone()))
+            }
+        }
+    }
+    found
 }
 
 /// The service of the ARN an `aws:SourceArn` condition names, e.g. `s3` for `arn:aws:s3:::bucket`.
-fn source_service(condition: &Value) -> Option<String> {
-    condition
-        .as_object()?
-        .values()
-        .filter_map(Value::as_object)
-        .find_map(|keys| {
-            let (_, values) = keys
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case("aws:SourceArn"))?;
-            let first = string_or_list(Some(values)).first().copied()?;
-            first.split(':').nth(2).map(str::to_string)
-        })
+fn source_service(statement: &Statement) -> Option<String> {
+    statement
+        .conditions_on("aws:SourceArn")
+        .find_map(|c| c.values.first())
+        .and_then(|arn| arn.split(':').nth(2))
+        .filter(|service| !service.is_empty() && !service.contains('*'))
+        .map(str::to_string)
 }
 
 /// The service's short name: `logs.us-east-1.amazonaws.com` → `logs`, `lambda.alarms.cloudwatch.amazonaws.com` →
@@ -299,9 +250,16 @@ mod tests {
 
     fn function_with(policies: Vec<ResourcePolicy>) -> Function {
         Function {
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
             resource_policies: policies,
             ..Function::default()
         }
+    }
+
+    fn grants_of(function: &Function) -> Vec<InvokeGrant> {
+        let invokers = invoke_grants(function, &Config::default());
+        assert!(invokers.unreadable.is_empty(), "{:?}", invokers.unreadable);
+        invokers.grants
     }
 
     #[test]
@@ -322,54 +280,55 @@ mod tests {
                 document: json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"}, "Action": "lambda:Invoke*"}}),
             },
         ]);
-        let grants = invoke_grants(&f);
+        let grants = grants_of(&f);
         let labels: Vec<String> = grants.iter().map(InvokeGrant::label).collect();
         assert_eq!(
             labels,
             [
                 "s3.amazonaws.com",
-                "arn:aws:iam::111122223333:root",
                 "*",
+                "arn:aws:iam::111122223333:root",
                 "logs.eu-west-1.amazonaws.com"
             ]
         );
         assert!(grants[0].pinned && grants[0].caller() == Caller::Async("s3.amazonaws.com".into()));
         assert_eq!(
-            grants[1].caller(),
+            grants[2].caller(),
             Caller::Other("arn:aws:iam::111122223333:root".into())
         );
-        assert!(grants[2].is_public() && grants[2].caller() == Caller::Other("*".into()));
+        assert!(grants[1].is_public() && grants[1].caller() == Caller::Other("*".into()));
         assert_eq!(grants[3].qualifier.as_deref(), Some("live"));
         assert!(matches!(grants[3].caller(), Caller::Async(_)) && !grants[3].pinned);
     }
 
     #[test]
-    fn pinning_needs_fixed_values_and_positive_operators() {
-        assert!(pins_caller(
-            &json!({"StringEquals": {"AWS:SourceAccount": "123456789012"}})
-        ));
-        assert!(pins_caller(
-            &json!({"ArnLike": {"aws:SourceArn": ["arn:aws:s3:::exact-bucket"]}})
-        ));
-        assert!(!pins_caller(
-            &json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:newsletter-*"}})
-        ));
-        assert!(!pins_caller(
-            &json!({"StringEquals": {"aws:PrincipalArn": "${aws:username}"}})
-        ));
-        assert!(!pins_caller(
-            &json!({"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}})
-        ));
-        assert!(!pins_caller(
-            &json!({"StringNotEquals": {"aws:SourceAccount": "123456789012"}})
-        ));
-        assert!(!pins_caller(
-            &json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})
-        ));
-        assert!(!pins_caller(
-            &json!({"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}})
-        ));
-        assert!(!pins_caller(&json!({"Null": {"aws:SourceArn": "false"}})));
+    fn pinning_comes_from_the_policy_module() {
+        let statement = |condition: serde_json::Value| ResourcePolicy {
+            qualifier: None,
+            document: json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": condition}}),
+        };
+        let exact = grants_of(&function_with(vec![statement(
+            json!({"StringEquals": {"AWS:SourceAccount": "123456789012"}}),
+        )]));
+        assert!(exact[0].pinned && !exact[0].is_public());
+        let wildcard = grants_of(&function_with(vec![statement(
+            json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:news-*"}}),
+        )]));
+        assert!(!wildcard[0].pinned && wildcard[0].is_public());
+        assert_eq!(
+            wildcard[0].caller(),
+            Caller::Async("sns (principal * with aws:SourceArn)".into())
+        );
+    }
+
+    #[test]
+    fn unparsable_policies_are_reported() {
+        let f = function_with(vec![ResourcePolicy {
+            qualifier: Some("3".into()),
+            document: json!({"Statement": [{"Action": "x"}]}),
+        }]);
+        let invokers = invoke_grants(&f, &Config::default());
+        assert!(invokers.grants.is_empty() && invokers.unreadable.len() == 1);
     }
 
     #[test]
@@ -385,7 +344,7 @@ mod tests {
                 {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "lambda:InvokeFunction"}
             ]}),
         }]);
-        let grants = invoke_grants(&f);
+        let grants = grants_of(&f);
         let callers: Vec<Caller> = grants.iter().map(InvokeGrant::caller).collect();
         assert_eq!(
             callers,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::common::gap_outcome;
-use super::invokers::{invoke_grants, Caller};
+use super::invokers::{invoke_grants, Caller, InvokeGrant};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::Function;
@@ -42,7 +42,22 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         // A DLQ is part of the function configuration and catches failed asynchronous events of every qualifier.
         return vec![];
     }
-    let policy_gap = gap_outcome(ctx, &[("lambda", "GetPolicy")]);
+    let invokers = invoke_grants(function, ctx.config);
+    // Resource policies not (completely) read: of the function, or of aliases and versions not listed.
+    let policy_gap = gap_outcome(
+        ctx,
+        &[
+            ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
+        ],
+    )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    });
     let listing_gap = gap_outcome(
         ctx,
         &[
@@ -53,7 +68,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let configs_gap = gap_outcome(ctx, &[("lambda", "ListFunctionEventInvokeConfigs")]);
     // "No invoker" is a conclusion only when every listing of invokers succeeded.
     let invokers_complete = policy_gap.is_none() && listing_gap.is_none();
-    let uses = async_uses(function, invokers_complete);
+    let uses = async_uses(function, &invokers.grants, invokers_complete);
 
     let failures: Vec<Outcome> = uses
         .iter()
@@ -68,7 +83,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             "the function has no dead-letter queue, and whether it is invoked asynchronously is unknown because {reason}"
         ))];
     }
-    let nothing_seen = invoke_grants(function).is_empty()
+    let nothing_seen = invokers.grants.is_empty()
         && function.urls.is_empty()
         && function.event_source_mappings.is_empty();
     match (listing_gap, configs_gap) {
@@ -79,10 +94,13 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
 }
 
 /// Qualifiers that may be invoked asynchronously, with the evidence.
-fn async_uses(function: &Function, invokers_complete: bool) -> BTreeMap<String, AsyncUse> {
+fn async_uses(
+    function: &Function,
+    grants: &[InvokeGrant],
+    invokers_complete: bool,
+) -> BTreeMap<String, AsyncUse> {
     let mut uses: BTreeMap<String, AsyncUse> = BTreeMap::new();
-    let grants = invoke_grants(function);
-    for grant in &grants {
+    for grant in grants {
         let qualifier = grant
             .qualifier
             .clone()

@@ -25,7 +25,8 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     if function.reserved_concurrency.is_some() {
         return vec![];
     }
-    let grants = invoke_grants(function);
+    let invokers = invoke_grants(function, ctx.config);
+    let grants = &invokers.grants;
     let public_statements: BTreeSet<String> = grants
         .iter()
         .filter(|g| g.is_public())
@@ -89,10 +90,18 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         ctx,
         &[
             ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
             ("lambda", "ListFunctionUrlConfigs"),
             ("lambda", "ListEventSourceMappings"),
         ],
     )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    })
     .into_iter()
     .collect()
 }
