@@ -23,7 +23,7 @@ from .fakesecrets import SecretFactory
 from .metrics import series
 from .packages import build_layer, build_package
 
-# botocore gzips PutMetricData bodies over 10 KiB; the emulator (like moto) reads them as plain text.
+# botocore gzips PutMetricData bodies over 10 KiB; plain moto reads them as text, so send them uncompressed.
 CFG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=120, disable_request_compression=True)
 
 
