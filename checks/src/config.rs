@@ -70,3 +70,120 @@ impl Default for Thresholds {
         }
     }
 }
+
+/// A configuration file that cannot be used; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{path}: `{key}`: unknown check id `{id}` (see `lambda-posture checks`)")]
+    UnknownCheck { path: String, key: String, id: String },
+    #[error("{path}: `{key}`: {message}")]
+    Invalid { path: String, key: String, message: String },
+}
+
+impl Config {
+    /// Parse and validate a TOML configuration; `known_check` says whether a check id exists.
+    pub fn from_toml(path: &str, text: &str, known_check: impl Fn(&str) -> bool) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_string(),
+            message: e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
+        })?;
+        config.validate(path, known_check)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &str, known_check: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid { path: path.into(), key: key.into(), message };
+        for id in self.severity.keys() {
+            if !known_check(id) {
+                return Err(ConfigError::UnknownCheck { path: path.into(), key: format!("severity.{id}"), id: id.clone() });
+            }
+        }
+        for id in &self.disabled {
+            if !known_check(id) {
+                return Err(ConfigError::UnknownCheck { path: path.into(), key: "disabled".into(), id: id.clone() });
+            }
+        }
+        for account in &self.trusted_accounts {
+            if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid("trusted_accounts", format!("`{account}` is not a 12-digit account id")));
+            }
+        }
+        if let Some(org) = &self.organization_id {
+            if !org.starts_with("o-") || org.len() < 12 {
+                return Err(invalid("organization_id", format!("`{org}` is not an organization id (o-…)")));
+            }
+        }
+        let t = &self.thresholds;
+        if !(1..=455).contains(&t.unused_days) {
+            return Err(invalid("thresholds.unused_days", "must be between 1 and 455".into()));
+        }
+        if !(t.timeout_ratio > 0.0 && t.timeout_ratio <= 1.0) {
+            return Err(invalid("thresholds.timeout_ratio", "must be in (0, 1]".into()));
+        }
+        if !(t.error_rate > 0.0 && t.error_rate <= 1.0) {
+            return Err(invalid("thresholds.error_rate", "must be in (0, 1]".into()));
+        }
+        if t.error_rate_days == 0 {
+            return Err(invalid("thresholds.error_rate_days", "must be at least 1".into()));
+        }
+        if t.all_purpose_services == 0 {
+            return Err(invalid("thresholds.all_purpose_services", "must be at least 1".into()));
+        }
+        if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
+            return Err(invalid("owner_tags", "tag keys must not be empty".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml("lp.toml", text, |id| id == "role-shared" || id == "tracing-off")
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(load("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let c = load(
+            r#"
+            disabled = ["tracing-off"]
+            trusted_accounts = ["111122223333"]
+            owner_tags = ["owner"]
+            [severity]
+            role-shared = "high"
+            [thresholds]
+            unused_days = 30
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.thresholds.unused_days, 30);
+        assert_eq!(c.thresholds.all_purpose_services, 5, "unset thresholds keep their defaults");
+        assert_eq!(c.severity["role-shared"], Severity::High);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let e = load("[severity]\nno-such-check = \"high\"").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml: `severity.no-such-check`"), "{e}");
+        let e = load("disabled = [\"nope\"]").unwrap_err().to_string();
+        assert!(e.contains("`disabled`") && e.contains("nope"), "{e}");
+        let e = load("[thresholds]\nunused_dayz = 3").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml:") && e.contains("unused_dayz"), "{e}");
+        let e = load("[severity]\nrole-shared = \"urgent\"").unwrap_err().to_string();
+        assert!(e.contains("urgent"), "{e}");
+        let e = load("trusted_accounts = [\"12\"]").unwrap_err().to_string();
+        assert!(e.contains("trusted_accounts"), "{e}");
+        let e = load("[thresholds]\ntimeout_ratio = 2.0").unwrap_err().to_string();
+        assert!(e.contains("thresholds.timeout_ratio"), "{e}");
+        assert!(!load("[thresholds]\nunused_days = 0").unwrap_err().to_string().is_empty());
+    }
+}

@@ -6,6 +6,8 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
+pub mod policy;
 pub mod report;
+pub mod runtimes;
 pub mod score;
 pub mod secrets;

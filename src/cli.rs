@@ -1,0 +1,162 @@
+//! Command-line interface: clap derive; the help text lives in these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lambda_posture_checks::finding::Severity;
+
+/// Audit the security posture of every AWS Lambda function in an account.
+///
+/// Collects every function in every region (read-only API calls), scores each one against the checks of the
+/// catalogue (`lambda-posture checks`), and reports for people (table, HTML) and machines (JSON, CSV, SARIF, ASFF).
+#[derive(Debug, Parser)]
+#[command(name = "lambda-posture", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Configuration file (severity overrides, disabled checks, thresholds, trusted accounts, suppressions).
+    /// Default: ./lambda-posture.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE", env = "LAMBDA_POSTURE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Never colour the output (the NO_COLOR environment variable does the same).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect (or load) an inventory, evaluate every check, and render the report.
+    Scan(ScanArgs),
+    /// List functions with no invocation in the lookback, idle longest first.
+    Unused(UnusedArgs),
+    /// Compare two JSON reports by stable finding id: new, resolved and unchanged findings.
+    Diff(DiffArgs),
+    /// List every check: id, severity, title.
+    Checks,
+    /// Print the documentation of one check.
+    Explain {
+        /// Check id, e.g. lambda-public-invoke.
+        id: String,
+    },
+    /// Print the least-privilege IAM policy the scanner itself needs.
+    Permissions,
+}
+
+/// Where the inventory comes from: AWS (default) or a saved file.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Evaluate a saved inventory instead of calling AWS (offline; no credentials needed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["save_inventory", "regions", "profile"])]
+    pub inventory: Option<PathBuf>,
+
+    /// Also write the collected inventory to FILE (atomically), for later offline runs with --inventory.
+    #[arg(long, value_name = "FILE")]
+    pub save_inventory: Option<PathBuf>,
+
+    /// Regions to scan, comma-separated (default: every region where Lambda is available and enabled).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    pub regions: Option<Vec<String>>,
+
+    /// Named profile from the AWS config files (default: the standard credential chain).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Days of CloudWatch history to read per function (1 to 455).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=455))]
+    pub lookback_days: u32,
+
+    /// Lambda GetFunction calls per second per region (AWS quota: 100).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 90.0)]
+    pub get_function_rate: f64,
+
+    /// Lambda GetPolicy calls per second per region (AWS quota: 15).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 13.5)]
+    pub get_policy_rate: f64,
+
+    /// Other Lambda control-plane calls per second per region (AWS shared quota: 15).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 13.5)]
+    pub control_plane_rate: f64,
+
+    /// Scale every rate above by this fraction (e.g. 0.5 to leave half of the quotas to your own deploys).
+    #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
+    pub max_rate: f64,
+
+    /// Scan deployment packages and layers for hard-coded secrets (downloads every package once).
+    #[arg(long)]
+    pub scan_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with code 1 when a failing finding has this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnusedArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format: table or json.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older JSON report (`scan --format json`).
+    pub old: PathBuf,
+    /// The newer JSON report.
+    pub new: PathBuf,
+    /// Output format: table or json.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Terminal tables for people.
+    Table,
+    /// The versioned JSON report (schema/report.schema.json).
+    Json,
+    /// One row per finding, for spreadsheets.
+    Csv,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+    /// AWS Security Finding Format, ready for Security Hub BatchImportFindings.
+    Asff,
+    /// One self-contained HTML page.
+    Html,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

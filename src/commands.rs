@@ -1,0 +1,110 @@
+//! The subcommands: load configuration and inventory, evaluate, render, and decide the exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use lambda_posture_checks::catalog;
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine;
+use lambda_posture_checks::finding::Status;
+use lambda_posture_checks::inventory::Inventory;
+use lambda_posture_checks::report::Report;
+
+use crate::cli::{Cli, Command, ScanArgs, SourceArgs};
+use crate::collect::{self, CollectOptions, Rates};
+use crate::exit;
+use crate::output;
+use crate::render::{self, RenderOptions};
+
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let render_options = RenderOptions { color: use_color(cli.no_color) };
+    match &cli.command {
+        Command::Scan(args) => scan(&cli, args, &render_options).await,
+        Command::Checks => {
+            output::emit(None, render::checks_list(&render_options).as_bytes())?;
+            Ok(exit::CLEAN)
+        }
+        Command::Explain { id } => {
+            let check = catalog::find(id)
+                .with_context(|| format!("unknown check id `{id}` (see `lambda-posture checks`)"))?;
+            output::emit(None, check.docs.as_bytes())?;
+            Ok(exit::CLEAN)
+        }
+        Command::Permissions => {
+            output::emit(None, collect::permissions::policy_json().as_bytes())?;
+            Ok(exit::CLEAN)
+        }
+        Command::Unused(_) | Command::Diff(_) => anyhow::bail!("this command is not available yet"),
+    }
+}
+
+async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> anyhow::Result<u8> {
+    let config = load_config(cli.config.as_deref())?;
+    let inventory = load_or_collect(&args.source, cli.quiet).await?;
+    let report = engine::evaluate(&inventory, &config);
+    let bytes = render::render(args.output.format, &report, render_options)?;
+    output::emit(args.output.output.as_deref(), &bytes)?;
+    Ok(exit_code(&report, args.output.fail_on))
+}
+
+/// 1 when a failure is at or above the threshold, else 3 when the scan was incomplete, else 0.
+fn exit_code(report: &Report, fail_on: Option<lambda_posture_checks::finding::Severity>) -> u8 {
+    let failing = fail_on.is_some_and(|threshold| {
+        report.findings.iter().any(|f| f.status == Status::Fail && f.severity >= threshold)
+    });
+    if failing {
+        exit::FINDINGS
+    } else if report.incomplete() {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    }
+}
+
+/// The configuration from `--config`, else `./lambda-posture.toml` when present, else the defaults.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    let default = PathBuf::from("lambda-posture.toml");
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None if default.is_file() => default,
+        None => return Ok(Config::default()),
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read the config file", path.display()))?;
+    Ok(Config::from_toml(&path.display().to_string(), &text, |id| catalog::find(id).is_some())?)
+}
+
+/// Read `--inventory`, or collect from AWS (and save with `--save-inventory`).
+pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result<Inventory> {
+    if let Some(path) = &source.inventory {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
+        return Ok(Inventory::from_json(&path.display().to_string(), &text)?);
+    }
+    if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
+        anyhow::bail!("--max-rate: {} is not a fraction in (0, 1]", source.max_rate);
+    }
+    let options = CollectOptions {
+        regions: source.regions.clone(),
+        profile: source.profile.clone(),
+        lookback_days: source.lookback_days,
+        rates: Rates {
+            get_function: source.get_function_rate * source.max_rate,
+            get_policy: source.get_policy_rate * source.max_rate,
+            control_plane: source.control_plane_rate * source.max_rate,
+        },
+        progress: !quiet && std::io::stderr().is_terminal(),
+        scan_code: source.scan_code,
+    };
+    let inventory = collect::collect(&options).await?;
+    if let Some(path) = &source.save_inventory {
+        let json = serde_json::to_vec_pretty(&inventory)?;
+        output::write_atomically(path, &json)?;
+    }
+    Ok(inventory)
+}
+
+/// Colour only on a terminal, and never with --no-color or NO_COLOR set (https://no-color.org).
+fn use_color(no_color_flag: bool) -> bool {
+    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
