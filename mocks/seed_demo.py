@@ -172,6 +172,7 @@ def main(argv=None):
     p.add_argument("--strict", action="store_true", help="exit 3 if any feature could not be planted")
     p.add_argument("--write-expectations", metavar="FILE", help="write the date-independent expectations and exit")
     p.add_argument("--check-expectations", metavar="FILE", help="verify FILE matches the declarations and exit (1 if not)")
+    p.add_argument("--no-verify", action="store_true", help="skip reading the account back through the APIs after seeding")
     p.add_argument("--print-table", action="store_true", help="print the SEEDING.md function table and exit")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args(argv)
@@ -199,7 +200,7 @@ def main(argv=None):
     from seedlib.seeder import Seeder
 
     t0 = time.monotonic()
-    s = Seeder(a.endpoint, today, a.seed, verbose=a.verbose).run()
+    s = Seeder(a.endpoint, today, a.seed, verbose=a.verbose, verify=not a.no_verify).run()
     manifest = build_manifest(s, today, a.seed)
     if a.manifest:
         tmp = a.manifest + ".tmp"

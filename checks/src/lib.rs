@@ -10,3 +10,4 @@ pub mod policy;
 pub mod report;
 pub mod runtimes;
 pub mod score;
+pub mod secrets;

@@ -662,27 +662,23 @@ def test_reset_and_stall_drop_the_connection():
 
 
 def test_quota_buckets_throttle_like_aws():
-    s = Server("--quotas", "on", "--latency-ms", "0", "--seed", "7")
+    # --time-scale 0.2: GetPolicy 3/s (burst 3), GetFunction 20/s (burst 20), shared control plane 3/s.
+    s = Server("--quotas", "on", "--time-scale", "0.2", "--latency-ms", "0", "--seed", "7")
     try:
         lam = s.client("lambda")
         role_arn = s.client("iam").create_role(RoleName="q", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-        time.sleep(1.2)
         lam.create_function(FunctionName="q-fn", Runtime="python3.12", Role=role_arn, Handler="i.h",
                             Code={"ZipFile": zip_bytes()})
-        time.sleep(1.2)
 
         def call(path):
             return s.raw("lambda", "GET", path)[0]
 
         with cf.ThreadPoolExecutor(8) as ex:
             pol = list(ex.map(call, ["/2015-03-31/functions/q-fn/policy"] * 40))
-        assert pol.count(429) >= 15, pol  # 15/s bucket
-        time.sleep(1.1)
-        with cf.ThreadPoolExecutor(8) as ex:
-            gf = list(ex.map(call, ["/2015-03-31/functions/q-fn"] * 60))
-        assert gf.count(429) == 0, gf  # GetFunction has its own 100/s bucket
-        # another region is another bucket
-        assert s.raw("lambda", "GET", "/2015-03-31/functions", region="eu-west-1")[0] == 200
+        assert pol.count(429) >= 20, pol
+        gf = [call("/2015-03-31/functions/q-fn") for _ in range(12)]  # its own bucket, still full
+        assert gf.count(429) == 0, gf
+        assert s.raw("lambda", "GET", "/2015-03-31/functions/q-fn/policy", region="eu-west-1")[0] != 429  # per region
         st, stats = s.admin("GET", "/_lp/stats")
         ops = {(o["service"], o["operation"], o["region"]): o for o in stats["operations"]}
         assert ops[("lambda", "GetPolicy", "us-east-1")]["throttled"] == pol.count(429)
@@ -690,6 +686,7 @@ def test_quota_buckets_throttle_like_aws():
         while st != 429:
             st, hdrs, raw = s.raw("lambda", "GET", "/2015-03-31/functions/q-fn/policy")
         assert int(hdrs["retry-after"]) >= 1 and json.loads(raw)["Reason"] == "CallerRateLimitExceeded"
+        assert hdrs["x-amzn-errortype"] == "TooManyRequestsException"
     finally:
         s.stop()
 
@@ -707,30 +704,30 @@ def test_fault_mix_and_latency_are_deterministic():
 
 
 def test_idle_timeout_and_parent_death_stop_the_server():
-    s = Server("--idle-timeout", "1")
-    s.proc.wait(8)
-    assert not os.path.exists(s.port_file)
     parent = subprocess.Popen(["sleep", "30"])
     d = tempfile.mkdtemp()
-    p = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
-                          "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    orphan = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--port-file", os.path.join(d, "p"),
+                               "--parent-pid", str(parent.pid)], stderr=subprocess.DEVNULL)
+    idle = Server("--idle-timeout", "1")  # started while the other one boots
     while not os.path.exists(os.path.join(d, "p")):
+        assert orphan.poll() is None
         time.sleep(0.05)
     parent.kill()
     parent.wait()
-    p.wait(8)
+    idle.proc.wait(8)
+    assert not os.path.exists(idle.port_file)
+    orphan.wait(8)
 
 
-def test_admin_reset_forgets_everything():
-    s = Server()
-    try:
-        s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
-        s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
-        assert s.admin("POST", "/_lp/reset", {})[0] == 200
-        assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
-        expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
-    finally:
-        s.stop()
+def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
+    s = srv()
+    s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "iam", "operation": "GetRole", "error": "Throttling"}]})
+    assert s.admin("POST", "/_lp/reset", {})[0] == 200
+    assert s.admin("GET", "/_lp/faults")[1] == {"rules": []}
+    expect_error(lambda: s.client("iam").get_role(RoleName="gone"), "NoSuchEntity")
+    assert s.client("lambda").list_functions()["Functions"] == []
+    s._roles.clear()
 
 
 # --- runner ----------------------------------------------------------------------------------------------------------

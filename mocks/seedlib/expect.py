@@ -141,10 +141,13 @@ JUDGEMENTS = [
     },
     {
         "checks": ["role-unused-permissions"],
-        "functions": ["thumbnail-resizer", "thumbnail-resizer-eu", "legacy-report-2019", "internal-metrics-collector"],
+        "functions": ["thumbnail-resizer", "thumbnail-resizer-eu", "legacy-report-2019", "internal-metrics-collector",
+                      "customer-db-migrator", "recs-model-warmup", "dev-sandbox-hello"],
         "rule": "From the service-last-accessed data the seeder plants: a granted namespace with no last-authenticated date fails "
         "(s3-object-lambda from AmazonS3FullAccess; athena and glue; ec2/iam/rds/lambda/dynamodb under AdministratorAccess). "
-        "Every other role has each granted namespace used within the last 10 days (threshold 90 days).",
+        "A role's used namespaces were last used on its functions' last invocation day (or up to 2 days before), so "
+        "the roles of customer-db-migrator (never invoked) and recs-model-warmup (last invoked 120 days ago) fail too; "
+        "dev-sandbox-hello's (40 days) passes. Threshold: 90 days (unused_permission_days).",
     },
     {
         "checks": ["role-data-exfiltration"],
@@ -266,6 +269,14 @@ def planted_code(fn: A.Fn, secrets: SecretFactory):
     return out
 
 
+def role_last_use(role_name: str, today: dt.date) -> dt.date | None:
+    """The role's last use = the latest last invocation of its functions (what RoleLastUsed and
+    service-last-accessed are seeded with)."""
+    lasts = [last_invocation(f, today) for f in A.FUNCTIONS if f.role == role_name]
+    lasts = [d for d in lasts if d is not None]
+    return max(lasts) if lasts else None
+
+
 def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_users: dict, deleted_roles: set):
     """(fails: set, unknown: set) for one function."""
     role = A.ROLES[fn.role]
@@ -297,6 +308,9 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     else:
         assert not (role.fails - DECLARABLE_ROLE_CHECKS), (role.name, role.fails - DECLARABLE_ROLE_CHECKS)
         fails |= role.fails
+        used = role_last_use(fn.role, today)
+        if used is None or (today - used).days > DEFAULTS["unused_permission_days"]:
+            fails.add("role-unused-permissions")  # nothing it grants was used within the window
         logs = role.logs or []
         if "*" in logs:
             fails.add("role-logs-unscoped")

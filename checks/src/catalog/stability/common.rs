@@ -1,4 +1,4 @@
-//! Helpers shared by the stability and hygiene checks: gaps to Unknown, CloudWatch metric windows, AWS dates, globs.
+//! Helpers shared by the stability and hygiene checks: gaps to Unknown, CloudWatch metric windows, AWS dates.
 
 use chrono::{DateTime, Duration, NaiveDate};
 
@@ -60,84 +60,9 @@ pub(crate) fn aws_date(timestamp: &str) -> Option<NaiveDate> {
         .map(|t| t.naive_utc().date())
 }
 
-/// IAM-style wildcard match (`*` any run, `?` one character), ASCII case-insensitive when `ignore_case`.
-pub(crate) fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let fold = |s: &str| {
-        if ignore_case {
-            s.to_ascii_lowercase()
-        } else {
-            s.to_string()
-        }
-    };
-    let (p, t): (Vec<char>, Vec<char>) = (
-        fold(pattern).chars().collect(),
-        fold(text).chars().collect(),
-    );
-    // Iterative matcher with backtracking to the last `*`.
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// A JSON value that IAM allows as a string or a list of strings.
-pub(crate) fn string_or_list(value: Option<&serde_json::Value>) -> Vec<&str> {
-    match value {
-        Some(serde_json::Value::String(s)) => vec![s.as_str()],
-        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).collect(),
-        _ => vec![],
-    }
-}
-
-/// The statements of a policy document (`Statement` may be one object or a list).
-pub(crate) fn statements(document: &serde_json::Value) -> Vec<&serde_json::Value> {
-    match document.get("Statement") {
-        Some(serde_json::Value::Array(items)) => items.iter().collect(),
-        Some(one @ serde_json::Value::Object(_)) => vec![one],
-        _ => vec![],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn glob_matches_like_iam() {
-        assert!(glob_match("lambda:Invoke*", "lambda:InvokeFunction", true));
-        assert!(glob_match("*", "anything", true));
-        assert!(glob_match("sqs:Send?essage", "SQS:SENDMESSAGE", true));
-        assert!(!glob_match("sqs:Send*", "sns:Publish", true));
-        assert!(glob_match(
-            "arn:aws:sqs:*:123456789012:dlq-*",
-            "arn:aws:sqs:us-east-1:123456789012:dlq-orders",
-            false
-        ));
-        assert!(!glob_match(
-            "arn:aws:sqs:*:123456789012:dlq",
-            "arn:aws:sqs:us-east-1:123456789012:dlq-orders",
-            false
-        ));
-        assert!(!glob_match(
-            "arn:aws:sqs:*:*:Q",
-            "arn:aws:sqs:us-east-1:1:q",
-            false
-        ));
-    }
 
     #[test]
     fn aws_dates_parse_in_both_shapes() {

@@ -1,19 +1,19 @@
 //! Who may invoke a function, read from its resource policies: AWS services, other principals, everyone.
 //!
 //! Only what the stability and hygiene checks need (which sources push events, how many, whether anyone may call):
-//! the access checks own the full analysis of conditions and principals.
+//! the access checks own the full analysis of principals and conditions.
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
-use super::common::{glob_match, statements, string_or_list};
+use crate::config::Config;
 use crate::inventory::Function;
+use crate::policy::resource::{caller_pinning, invoke_actions, only_via_url, principal_scope};
+use crate::policy::{PolicyDocument, Principal as Entry, Statement};
 
 /// Who an Allow statement names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Principal {
-    /// `*` or `{"AWS": "*"}`.
+    /// `*`, `{"AWS": "*"}`, or Allow + NotPrincipal (everyone but the listed principals).
     Everyone,
     /// A service principal, e.g. `s3.amazonaws.com`.
     Service(String),
@@ -28,12 +28,27 @@ pub(crate) struct InvokeGrant {
     pub qualifier: Option<String>,
     pub sid: Option<String>,
     pub principal: Principal,
-    /// The statement has a `Condition` block (it may be scoped to one source).
-    pub conditional: bool,
+    /// A condition pins the caller to fixed values (aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID…).
+    pub pinned: bool,
+    /// Only usable through a function URL (`lambda:InvokedViaFunctionUrl` condition).
+    pub via_url: bool,
+    /// The service of the ARN named by an `aws:SourceArn` condition (`s3`, `sns`, `execute-api`…).
+    pub source_service: Option<String>,
 }
 
-/// Service principals that invoke Lambda asynchronously (AWS Lambda Developer Guide, "Invoking Lambda with events from
-/// other AWS services"): the name before `.amazonaws.com`, with any region label removed.
+/// How a grant's principal calls the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// An AWS service that invokes asynchronously (the service principal, or the service of its SourceArn).
+    Async(String),
+    /// A synchronous caller: API Gateway, a load balancer, a function URL…
+    Sync,
+    /// Anyone else, free to invoke with `InvocationType=Event`.
+    Other(String),
+}
+
+/// Services that invoke Lambda asynchronously (AWS Lambda Developer Guide, "Invoking Lambda with events from other
+/// AWS services"): the principal's name before `.amazonaws.com` without region label, or the service of a SourceArn.
 const ASYNC_SERVICES: &[&str] = &[
     "s3",
     "sns",
@@ -49,61 +64,115 @@ const ASYNC_SERVICES: &[&str] = &[
     "lambda.alarms.cloudwatch",
 ];
 
-/// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction`.
-pub(crate) fn invoke_grants(function: &Function) -> Vec<InvokeGrant> {
-    let mut grants = Vec::new();
+/// Services that invoke synchronously.
+const SYNC_SERVICES: &[&str] = &[
+    "apigateway",
+    "execute-api",
+    "elasticloadbalancing",
+    "lex",
+    "lexv2",
+    "cognito-idp",
+    "cognito-sync",
+    "alexa-appkit",
+    "alexa-connectedhome",
+    "connect",
+    "secretsmanager",
+    "vpc-lattice",
+    "bedrock",
+];
+
+/// The invoke grants of every resource policy of the function, and the policies that could not be parsed.
+pub(crate) struct Invokers {
+    pub grants: Vec<InvokeGrant>,
+    /// Why some statements could not be read (unparsable documents): the grants may be incomplete.
+    pub unreadable: Vec<String>,
+}
+
+/// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction` (or the
+/// legacy `lambda:InvokeAsync`), one grant per principal.
+pub(crate) fn invoke_grants(function: &Function, config: &Config) -> Invokers {
+    let own_account = function.account_id();
+    let mut invokers = Invokers {
+        grants: Vec::new(),
+        unreadable: Vec::new(),
+    };
     for policy in &function.resource_policies {
-        for statement in statements(&policy.document) {
-            if statement.get("Effect").and_then(Value::as_str) != Some("Allow")
-                || !grants_invoke(statement)
-            {
+        let document = match PolicyDocument::parse(&policy.document) {
+            Ok(document) => document,
+            Err(error) => {
+                let of = policy
+                    .qualifier
+                    .as_deref()
+                    .map_or("the function".to_string(), |q| format!("qualifier {q}"));
+                invokers.unreadable.push(format!(
+                    "the resource policy of {of} could not be parsed: {error}"
+                ));
                 continue;
             }
-            let sid = statement
-                .get("Sid")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let conditional = statement
-                .get("Condition")
-                .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
-            for principal in principals(statement.get("Principal")) {
-                grants.push(InvokeGrant {
+        };
+        for statement in document
+            .statements
+            .iter()
+            .filter(|s| s.is_allow() && grants_invoke(s))
+        {
+            let pinned = caller_pinning(statement, own_account, config).is_pinned();
+            let via_url = only_via_url(statement);
+            let source_service = source_service(statement);
+            for principal in principals(statement, own_account, config) {
+                invokers.grants.push(InvokeGrant {
                     qualifier: policy.qualifier.clone(),
-                    sid: sid.clone(),
+                    sid: statement.sid.clone(),
                     principal,
-                    conditional,
+                    pinned,
+                    via_url,
+                    source_service: source_service.clone(),
                 });
             }
         }
     }
-    grants
+    invokers
 }
 
-fn grants_invoke(statement: &Value) -> bool {
-    string_or_list(statement.get("Action"))
+fn grants_invoke(statement: &Statement) -> bool {
+    invoke_actions(statement)
         .iter()
-        .any(|a| glob_match(a, "lambda:InvokeFunction", true))
+        .any(|a| *a == "lambda:InvokeFunction" || *a == "lambda:InvokeAsync")
 }
 
-fn principals(value: Option<&Value>) -> Vec<Principal> {
-    match value {
-        Some(Value::String(s)) if s == "*" => vec![Principal::Everyone],
-        Some(Value::Object(map)) => {
-            let mut found = Vec::new();
-            for p in string_or_list(map.get("AWS")) {
-                found.push(if p == "*" {
-                    Principal::Everyone
-                } else {
-                    Principal::Aws(p.to_string())
-                });
-            }
-            for s in string_or_list(map.get("Service")) {
-                found.push(Principal::Service(s.to_string()));
-            }
-            found
-        }
-        _ => vec![],
+/// The statement's principals: everyone once when the statement is public (`*`, a wildcard account, or any
+/// `NotPrincipal`), then every service and every other named principal.
+fn principals(statement: &Statement, own_account: &str, config: &Config) -> Vec<Principal> {
+    let Some(named) = &statement.principal else {
+        return vec![];
+    };
+    let mut found = Vec::new();
+    if principal_scope(statement, own_account, config).is_some_and(|scope| scope.is_public()) {
+        found.push(Principal::Everyone);
     }
+    if named.negated {
+        return found;
+    }
+    for entry in &named.entries {
+        match entry {
+            Entry::Anyone => {}
+            Entry::Aws(value) if value.contains('*') => {}
+            Entry::Service(name) => found.push(Principal::Service(name.clone())),
+            Entry::Aws(value) | Entry::Federated(value) | Entry::CanonicalUser(value) => {
+                found.push(Principal::Aws(value.clone()))
+            }
+        }
+    }
+    found
+}
+
+/// The service of the ARN an `aws:SourceArn` condition names, e.g. `s3` for `arn:aws:s3:::bucket`.
+fn source_service(statement: &Statement) -> Option<String> {
+    statement
+        .conditions_on("aws:SourceArn")
+        .find_map(|c| c.values.first())
+        .and_then(|arn| arn.split(':').nth(2))
+        .filter(|service| !service.is_empty() && !service.contains('*'))
+        .map(str::to_string)
 }
 
 /// The service's short name: `logs.us-east-1.amazonaws.com` → `logs`, `lambda.alarms.cloudwatch.amazonaws.com` →
@@ -126,22 +195,35 @@ fn looks_like_region(label: &str) -> bool {
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Whether this service principal delivers events asynchronously.
-pub(crate) fn is_async_service(principal: &str) -> bool {
-    ASYNC_SERVICES.contains(&service_name(principal))
-}
-
 impl InvokeGrant {
-    /// Anyone, with no condition narrowing the caller.
-    pub(crate) fn is_unconditionally_public(&self) -> bool {
-        self.principal == Principal::Everyone && !self.conditional
+    /// Anyone may call `lambda:InvokeFunction` directly: principal `*` (or Allow + NotPrincipal) with no condition
+    /// pinning the caller. Grants usable only through a function URL are the URL's business.
+    pub(crate) fn is_public(&self) -> bool {
+        self.principal == Principal::Everyone && !self.pinned && !self.via_url
     }
 
-    /// `Some(service)` for an asynchronous service principal.
-    pub(crate) fn async_service(&self) -> Option<&str> {
-        match &self.principal {
-            Principal::Service(s) if is_async_service(s) => Some(s),
-            _ => None,
+    /// How this principal calls the function.
+    pub(crate) fn caller(&self) -> Caller {
+        if self.via_url {
+            return Caller::Sync;
+        }
+        let (service, label) = match &self.principal {
+            Principal::Service(s) => (Some(service_name(s).to_string()), self.label()),
+            _ => {
+                let via =
+                    |s: &String| format!("{s} (principal {} with aws:SourceArn)", self.label());
+                (
+                    self.source_service.clone(),
+                    self.source_service
+                        .as_ref()
+                        .map_or_else(|| self.label(), via),
+                )
+            }
+        };
+        match service.as_deref() {
+            Some(s) if ASYNC_SERVICES.contains(&s) => Caller::Async(label),
+            Some(s) if SYNC_SERVICES.contains(&s) => Caller::Sync,
+            _ => Caller::Other(self.label()),
         }
     }
 
@@ -168,9 +250,16 @@ mod tests {
 
     fn function_with(policies: Vec<ResourcePolicy>) -> Function {
         Function {
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
             resource_policies: policies,
             ..Function::default()
         }
+    }
+
+    fn grants_of(function: &Function) -> Vec<InvokeGrant> {
+        let invokers = invoke_grants(function, &Config::default());
+        assert!(invokers.unreadable.is_empty(), "{:?}", invokers.unreadable);
+        invokers.grants
     }
 
     #[test]
@@ -191,21 +280,82 @@ mod tests {
                 document: json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"}, "Action": "lambda:Invoke*"}}),
             },
         ]);
-        let grants = invoke_grants(&f);
+        let grants = grants_of(&f);
         let labels: Vec<String> = grants.iter().map(InvokeGrant::label).collect();
         assert_eq!(
             labels,
             [
                 "s3.amazonaws.com",
-                "arn:aws:iam::111122223333:root",
                 "*",
+                "arn:aws:iam::111122223333:root",
                 "logs.eu-west-1.amazonaws.com"
             ]
         );
-        assert!(grants[0].conditional && grants[0].async_service().is_some());
-        assert!(grants[2].is_unconditionally_public());
+        assert!(grants[0].pinned && grants[0].caller() == Caller::Async("s3.amazonaws.com".into()));
+        assert_eq!(
+            grants[2].caller(),
+            Caller::Other("arn:aws:iam::111122223333:root".into())
+        );
+        assert!(grants[1].is_public() && grants[1].caller() == Caller::Other("*".into()));
         assert_eq!(grants[3].qualifier.as_deref(), Some("live"));
-        assert!(grants[3].async_service().is_some());
+        assert!(matches!(grants[3].caller(), Caller::Async(_)) && !grants[3].pinned);
+    }
+
+    #[test]
+    fn pinning_comes_from_the_policy_module() {
+        let statement = |condition: serde_json::Value| ResourcePolicy {
+            qualifier: None,
+            document: json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": condition}}),
+        };
+        let exact = grants_of(&function_with(vec![statement(
+            json!({"StringEquals": {"AWS:SourceAccount": "123456789012"}}),
+        )]));
+        assert!(exact[0].pinned && !exact[0].is_public());
+        let wildcard = grants_of(&function_with(vec![statement(
+            json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:news-*"}}),
+        )]));
+        assert!(!wildcard[0].pinned && wildcard[0].is_public());
+        assert_eq!(
+            wildcard[0].caller(),
+            Caller::Async("sns (principal * with aws:SourceArn)".into())
+        );
+    }
+
+    #[test]
+    fn unparsable_policies_are_reported() {
+        let f = function_with(vec![ResourcePolicy {
+            qualifier: Some("3".into()),
+            document: json!({"Statement": [{"Action": "x"}]}),
+        }]);
+        let invokers = invoke_grants(&f, &Config::default());
+        assert!(invokers.grants.is_empty() && invokers.unreadable.len() == 1);
+    }
+
+    #[test]
+    fn callers_follow_the_source_arn_and_url_conditions() {
+        let f = function_with(vec![ResourcePolicy {
+            qualifier: None,
+            document: json!({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                 "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}},
+                {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                 "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}},
+                {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction"},
+                {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "lambda:InvokeFunction"}
+            ]}),
+        }]);
+        let grants = grants_of(&f);
+        let callers: Vec<Caller> = grants.iter().map(InvokeGrant::caller).collect();
+        assert_eq!(
+            callers,
+            [
+                Caller::Async("sns (principal * with aws:SourceArn)".into()),
+                Caller::Sync,
+                Caller::Sync,
+                Caller::Other("*".into())
+            ]
+        );
+        assert!(!grants[0].is_public() && !grants[1].is_public() && grants[3].is_public());
     }
 
     #[test]
@@ -216,10 +366,5 @@ mod tests {
             service_name("lambda.alarms.cloudwatch.amazonaws.com"),
             "lambda.alarms.cloudwatch"
         );
-        assert!(
-            is_async_service("events.amazonaws.com")
-                && !is_async_service("apigateway.amazonaws.com")
-        );
-        assert!(!is_async_service("elasticloadbalancing.amazonaws.com"));
     }
 }

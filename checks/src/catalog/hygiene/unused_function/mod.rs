@@ -2,11 +2,10 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::stability::common::{
-    aws_date, gap_outcome, last_days, last_invocation, metrics,
-};
+use crate::catalog::stability::common::{gap_outcome, last_days, last_invocation, metrics};
 use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
 use crate::check::{Check, FunctionContext, Outcome};
+use crate::config::Config;
 use crate::finding::Severity;
 use crate::inventory::Function;
 
@@ -34,10 +33,6 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let last = last_invocation(metrics);
     if last.is_some_and(|d| d >= first) {
         return vec![];
-    }
-    let modified = ctx.function.last_modified.as_deref().and_then(aws_date);
-    if modified.is_some_and(|m| m >= first) {
-        return vec![]; // deployed or changed inside the window: too new to call unused
     }
     if metrics.since > first {
         return vec![Outcome::unknown(format!(
@@ -72,7 +67,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             "days_since_last_invocation": last.map(|d| (ctx.today - d).num_days()),
             "metrics_since": metrics.since,
             "last_modified": function.last_modified,
-            "triggers": triggers(function),
+            "triggers": triggers(function, ctx.config),
             "triggers_incomplete": incomplete_triggers(ctx),
             "provisioned_concurrency_billed": billed,
         }),
@@ -80,12 +75,12 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
 }
 
 /// What still points at the function: event source mappings, principals allowed to invoke it, function URLs.
-fn triggers(function: &Function) -> Value {
+fn triggers(function: &Function, config: &Config) -> Value {
     json!({
         "event_source_mappings": function.event_source_mappings.iter().map(|m| json!({
             "uuid": m.uuid, "event_source_arn": m.event_source_arn, "state": m.state
         })).collect::<Vec<_>>(),
-        "resource_policy_principals": distinct_labels(&invoke_grants(function)),
+        "resource_policy_principals": distinct_labels(&invoke_grants(function, config).grants),
         "function_urls": function.urls.iter().map(|u| &u.url).collect::<Vec<_>>(),
     })
 }

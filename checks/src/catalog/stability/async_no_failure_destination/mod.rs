@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::common::gap_outcome;
-use super::invokers::invoke_grants;
+use super::invokers::{invoke_grants, Caller, InvokeGrant};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::Function;
@@ -20,15 +20,20 @@ pub const CHECK: Check = Check {
 
 const LATEST: &str = "$LATEST";
 
-/// Why a qualifier is known to receive asynchronous invocations.
+/// Why a qualifier may receive asynchronous invocations.
 #[derive(Default)]
 struct AsyncUse {
-    /// Asynchronous services allowed by its resource policy.
-    services: BTreeSet<String>,
+    /// Services that invoke asynchronously (S3, SNS, EventBridge…), from the resource policy.
+    async_services: BTreeSet<String>,
+    /// Other principals allowed to invoke (`*`, accounts, roles, unclassified services): free to choose
+    /// `InvocationType=Event`.
+    other_callers: BTreeSet<String>,
     /// Statement ids of those permissions.
     sids: BTreeSet<String>,
     /// An asynchronous invocation configuration exists for it.
     has_async_config: bool,
+    /// The function names no invoker at all: whoever calls it does so through IAM, possibly asynchronously.
+    no_known_invoker: bool,
 }
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
@@ -37,48 +42,98 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         // A DLQ is part of the function configuration and catches failed asynchronous events of every qualifier.
         return vec![];
     }
+    let invokers = invoke_grants(function, ctx.config);
+    // Resource policies not (completely) read: of the function, or of aliases and versions not listed.
+    let policy_gap = gap_outcome(
+        ctx,
+        &[
+            ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
+        ],
+    )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    });
+    let listing_gap = gap_outcome(
+        ctx,
+        &[
+            ("lambda", "ListEventSourceMappings"),
+            ("lambda", "ListFunctionUrlConfigs"),
+        ],
+    );
     let configs_gap = gap_outcome(ctx, &[("lambda", "ListFunctionEventInvokeConfigs")]);
-    let failures: Vec<Outcome> = async_uses(function)
-        .into_iter()
+    // "No invoker" is a conclusion only when every listing of invokers succeeded.
+    let invokers_complete = policy_gap.is_none() && listing_gap.is_none();
+    let uses = async_uses(function, &invokers.grants, invokers_complete);
+
+    let failures: Vec<Outcome> = uses
+        .iter()
         .filter(|(qualifier, _)| configs_gap.is_none() && !has_on_failure(function, qualifier))
-        .map(|(qualifier, usage)| failure(function, &qualifier, &usage))
+        .map(|(qualifier, usage)| failure(function, qualifier, usage))
         .collect();
     if !failures.is_empty() {
         return failures;
     }
-    // Nothing proven missing. Unknown if a missing input could hide an asynchronous source or a destination.
-    let policy_gap = gap_outcome(ctx, &[("lambda", "GetPolicy")]);
-    match (policy_gap, configs_gap) {
-        (Some(Outcome::Unknown { reason }), _) => vec![Outcome::unknown(format!(
+    if let Some(Outcome::Unknown { reason }) = policy_gap {
+        return vec![Outcome::unknown(format!(
             "the function has no dead-letter queue, and whether it is invoked asynchronously is unknown because {reason}"
-        ))],
-        (None, Some(unknown)) if !async_uses(function).is_empty() => vec![unknown],
+        ))];
+    }
+    let nothing_seen = invokers.grants.is_empty()
+        && function.urls.is_empty()
+        && function.event_source_mappings.is_empty();
+    match (listing_gap, configs_gap) {
+        (Some(unknown), _) if nothing_seen => vec![unknown],
+        (_, Some(unknown)) if !uses.is_empty() => vec![unknown],
         _ => vec![],
     }
 }
 
-/// Qualifiers invoked asynchronously: from async service principals in the resource policies and from existing
-/// asynchronous invocation configurations.
-fn async_uses(function: &Function) -> BTreeMap<String, AsyncUse> {
+/// Qualifiers that may be invoked asynchronously, with the evidence.
+fn async_uses(
+    function: &Function,
+    grants: &[InvokeGrant],
+    invokers_complete: bool,
+) -> BTreeMap<String, AsyncUse> {
     let mut uses: BTreeMap<String, AsyncUse> = BTreeMap::new();
-    for grant in invoke_grants(function) {
-        if let Some(service) = grant.async_service() {
-            let usage = uses
-                .entry(
-                    grant
-                        .qualifier
-                        .clone()
-                        .unwrap_or_else(|| LATEST.to_string()),
-                )
-                .or_default();
-            usage.services.insert(service.to_string());
-            usage.sids.extend(grant.sid.clone());
-        }
+    for grant in grants {
+        let qualifier = grant
+            .qualifier
+            .clone()
+            .unwrap_or_else(|| LATEST.to_string());
+        match grant.caller() {
+            Caller::Sync => continue,
+            Caller::Async(label) => uses
+                .entry(qualifier.clone())
+                .or_default()
+                .async_services
+                .insert(label),
+            Caller::Other(label) => uses
+                .entry(qualifier.clone())
+                .or_default()
+                .other_callers
+                .insert(label),
+        };
+        uses.entry(qualifier)
+            .or_default()
+            .sids
+            .extend(grant.sid.clone());
     }
     for config in &function.async_invoke_configs {
         uses.entry(config.qualifier.clone())
             .or_default()
             .has_async_config = true;
+    }
+    if invokers_complete
+        && grants.is_empty()
+        && function.urls.is_empty()
+        && function.event_source_mappings.is_empty()
+    {
+        uses.entry(LATEST.to_string()).or_default().no_known_invoker = true;
     }
     uses
 }
@@ -95,34 +150,37 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
         .async_invoke_configs
         .iter()
         .find(|c| c.qualifier == qualifier);
-    let by = if usage.services.is_empty() {
-        "has an asynchronous invocation configuration".to_string()
-    } else {
-        format!(
-            "is invoked asynchronously by {}",
-            usage
-                .services
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
     let subject = if qualifier == LATEST {
         "The function".to_string()
     } else {
         format!("Alias or version {qualifier}")
     };
-    Outcome::fail_with(
+    let how = if !usage.async_services.is_empty() {
         format!(
-            "{subject} {by} but has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped"
-        ),
+            "{subject} is invoked asynchronously by {}, but",
+            list(&usage.async_services)
+        )
+    } else if !usage.other_callers.is_empty() {
+        format!(
+            "{subject} may be invoked asynchronously by {} (anyone allowed lambda:InvokeFunction can choose InvocationType=Event), but",
+            list(&usage.other_callers)
+        )
+    } else if usage.has_async_config {
+        format!("{subject} has an asynchronous invocation configuration but")
+    } else {
+        "The function names no invoker (no resource policy, function URL or event source mapping), so its callers use IAM and may invoke it asynchronously, and it".to_string()
+    };
+    Outcome::fail_with(
+        format!("{how} has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped"),
         qualifier,
         json!({
             "qualifier": qualifier,
-            "async_services": usage.services,
+            "async_services": usage.async_services,
+            "other_callers": usage.other_callers,
             "statement_ids": usage.sids,
             "has_async_invoke_config": usage.has_async_config,
+            "no_known_invoker": usage.no_known_invoker,
             "async_invoke_config": config.map(|c| json!({
                 "maximum_retry_attempts": c.maximum_retry_attempts,
                 "maximum_event_age_seconds": c.maximum_event_age_seconds,

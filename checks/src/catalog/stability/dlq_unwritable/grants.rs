@@ -1,13 +1,8 @@
-//! A minimal "may this role do this action on this resource" matcher over the role's identity policies.
-//!
-//! Stop-gap until the role-analysis module (`crate::policy`, branch `policy`) lands: it honours Allow and Deny,
-//! Action/NotAction, Resource/NotResource with IAM wildcards and the permissions boundary. It does not evaluate
-//! conditions: a conditional Allow counts as an Allow (no false alarm) and a conditional Deny is ignored.
+//! "May this role do this action on this resource": an adapter over the role analysis of `crate::policy`
+//! (`EffectivePermissions`), turning its answer into the verdicts dlq-unwritable reports.
 
-use serde_json::Value;
-
-use super::super::common::{glob_match, statements, string_or_list};
 use crate::inventory::Role;
+use crate::policy::EffectivePermissions;
 
 /// What the role's policies say about one action on one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,91 +24,51 @@ pub(super) enum Verdict {
     },
 }
 
-/// The role's verdict for `action` on `resource`.
+/// The role's verdict for `action` on `resource`. Conditions are not evaluated: a conditional Allow counts as an
+/// Allow (no false alarm) and a conditional Deny as no Deny (see `crate::policy::effective`).
 pub(super) fn role_verdict(role: &Role, action: &str, resource: &str) -> Verdict {
-    let mut documents: Vec<(String, Option<&Value>)> = role
-        .inline_policies
+    let (permissions, incomplete) = EffectivePermissions::of_role_partial(role);
+    if permissions
+        .allows(action)
         .iter()
-        .map(|p| (format!("inline policy {}", p.name), Some(&p.document)))
-        .collect();
-    documents.extend(
-        role.attached_policies
-            .iter()
-            .map(|p| (p.arn.clone(), p.document.as_ref())),
-    );
-
-    let readable = || {
-        documents
-            .iter()
-            .filter_map(|(name, doc)| doc.map(|d| (name, d)))
-    };
-    if let Some((name, _)) =
-        readable().find(|(_, doc)| matches(doc, "Deny", action, resource, true))
+        .any(|grant| grant.reaches(resource))
     {
-        return Verdict::Denied {
-            policy: name.clone(),
+        return Verdict::Allowed;
+    }
+    if let Some(reason) = incomplete.first() {
+        return Verdict::Undecidable {
+            reason: reason.to_string(),
         };
     }
-    let allowed = readable().any(|(_, doc)| matches(doc, "Allow", action, resource, false));
-    if !allowed {
-        return match documents.iter().find(|(_, doc)| doc.is_none()) {
-            Some((name, _)) => Verdict::Undecidable {
-                reason: format!("{name} could not be read"),
-            },
-            None => Verdict::NotGranted,
-        };
+    let applies = |s: &crate::policy::SourcedStatement| {
+        s.statement.applies_to_action(action) && s.statement.applies_to_resource(resource)
+    };
+    if !permissions
+        .statements()
+        .iter()
+        .any(|s| s.statement.is_allow() && applies(s))
+    {
+        return Verdict::NotGranted;
     }
-    match &role.permissions_boundary {
-        None => Verdict::Allowed,
-        Some(boundary) => match &boundary.document {
-            None => Verdict::Undecidable {
-                reason: format!("permissions boundary {} could not be read", boundary.arn),
-            },
-            Some(doc) if matches(doc, "Deny", action, resource, true) => Verdict::Denied {
-                policy: boundary.arn.clone(),
-            },
-            Some(doc) if matches(doc, "Allow", action, resource, false) => Verdict::Allowed,
-            Some(_) => Verdict::OutsideBoundary {
-                boundary: boundary.arn.clone(),
-            },
+    let deny = permissions
+        .statements()
+        .iter()
+        .chain(permissions.boundary_statements().into_iter().flatten())
+        .find(|s| !s.statement.is_allow() && s.statement.conditions.is_empty() && applies(s));
+    match (deny, &role.permissions_boundary) {
+        (Some(deny), _) => Verdict::Denied {
+            policy: deny.source.describe(),
         },
-    }
-}
-
-/// Whether a statement of `document` with this effect covers the action and resource. With `unconditional_only`,
-/// statements carrying a Condition are skipped.
-fn matches(
-    document: &Value,
-    effect: &str,
-    action: &str,
-    resource: &str,
-    unconditional_only: bool,
-) -> bool {
-    statements(document).into_iter().any(|st| {
-        st.get("Effect").and_then(Value::as_str) == Some(effect)
-            && !(unconditional_only && st.get("Condition").is_some())
-            && covers(st, "Action", "NotAction", action, true)
-            && covers(st, "Resource", "NotResource", resource, false)
-    })
-}
-
-fn covers(statement: &Value, key: &str, not_key: &str, value: &str, ignore_case: bool) -> bool {
-    if let Some(patterns) = statement.get(key) {
-        string_or_list(Some(patterns))
-            .iter()
-            .any(|p| glob_match(p, value, ignore_case))
-    } else if let Some(patterns) = statement.get(not_key) {
-        !string_or_list(Some(patterns))
-            .iter()
-            .any(|p| glob_match(p, value, ignore_case))
-    } else {
-        false
+        (None, Some(boundary)) => Verdict::OutsideBoundary {
+            boundary: boundary.arn.clone(),
+        },
+        (None, None) => Verdict::NotGranted,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::inventory::{InlinePolicy, ManagedPolicy};

@@ -1,14 +1,16 @@
 //! dlq-unwritable: a DLQ or OnFailure destination that does not exist or that the execution role cannot send to.
 
+mod existence;
 mod grants;
 
 use serde_json::json;
 
+use self::existence::{existence, Existence};
 use self::grants::{role_verdict, Verdict};
 use super::common::gap_outcome;
-use crate::check::{Check, FunctionContext, Outcome};
+use crate::check::{Check, FunctionContext, Outcome, RoleUnavailable};
 use crate::finding::Severity;
-use crate::inventory::{Account, Function};
+use crate::inventory::Function;
 
 pub const CHECK: Check = Check {
     id: "dlq-unwritable",
@@ -40,23 +42,16 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     )
     .into_iter()
     .collect();
-    if !targets.is_empty() {
-        let role = match ctx.role_or_outcomes() {
-            Ok(role) => role,
-            Err(outcomes) => return outcomes, // role-missing reports a deleted role
-        };
-        for target in &targets {
-            match judge(ctx.account, role, target) {
-                Judgement::Writable => {}
-                Judgement::Broken { problem, evidence } => failures.push(Outcome::fail_with(
-                    format!("The {} ({}) {problem}", target.origin, target.arn),
-                    target.key.clone(),
-                    json!({ "configured_in": target.origin, "target": target.arn, "role": role.arn, "problem": evidence }),
-                )),
-                Judgement::Undecided(reason) => {
-                    unknowns.push(Outcome::unknown(format!("{} {}: {reason}", target.origin, target.arn)))
-                }
-            }
+    for target in &targets {
+        let (key, origin, arn) = (&target.key, &target.origin, &target.arn);
+        match judge(ctx, target) {
+            Judgement::Writable => {}
+            Judgement::Broken { problem, evidence } => failures.push(Outcome::fail_with(
+                format!("The {origin} ({arn}) {problem}"),
+                key.clone(),
+                json!({ "configured_in": origin, "target": arn, "role": ctx.function.role_arn, "problem": evidence }),
+            )),
+            Judgement::Undecided(reason) => unknowns.push(Outcome::unknown(format!("the {origin} ({arn}): {reason}"))),
         }
     }
     if failures.is_empty() {
@@ -121,74 +116,56 @@ fn delivery(arn: &str) -> Option<(&'static str, String)> {
     }
 }
 
-fn judge(account: &Account, role: &crate::inventory::Role, target: &Target) -> Judgement {
-    if let Some(problem) = missing_function(account, &target.arn) {
+fn judge(ctx: &FunctionContext, target: &Target) -> Judgement {
+    let exists = existence(ctx.account, &target.arn);
+    if let Existence::Missing(problem) = &exists {
         return Judgement::Broken {
             problem: problem.clone(),
-            evidence: json!({ "exists": false, "detail": problem }),
+            evidence: json!({ "exists": false }),
         };
     }
+    let role = match ctx.role() {
+        Ok(role) => role,
+        Err(RoleUnavailable::NotCollected(gap)) => {
+            return Judgement::Undecided(format!(
+                "the execution role could not be read: {}:{} failed",
+                gap.service, gap.operation
+            ))
+        }
+        Err(RoleUnavailable::Missing) => {
+            return Judgement::Undecided(
+                "the execution role no longer exists (role-missing reports it)".into(),
+            )
+        }
+    };
     let Some((action, resource)) = delivery(&target.arn) else {
         return Judgement::Undecided("unsupported destination type".into());
     };
+    let broken =
+        |problem: String, evidence: serde_json::Value| Judgement::Broken { problem, evidence };
     match role_verdict(role, action, &resource) {
-        Verdict::Allowed => Judgement::Writable,
-        Verdict::Denied { policy } => Judgement::Broken {
-            problem: format!("cannot be written: {policy} denies {action} to the execution role"),
-            evidence: json!({ "action": action, "denied_by": policy }),
+        Verdict::Allowed => match exists {
+            Existence::Unverified(Some(reason)) => Judgement::Undecided(format!(
+                "the role may write to it, but whether it exists is unknown: {reason}"
+            )),
+            _ => Judgement::Writable,
         },
-        Verdict::NotGranted => Judgement::Broken {
-            problem: format!("cannot be written: the execution role is not allowed {action} on it"),
-            evidence: json!({ "action": action, "granted": false }),
-        },
-        Verdict::OutsideBoundary { boundary } => Judgement::Broken {
-            problem: format!(
+        Verdict::Denied { policy } => broken(
+            format!("cannot be written: {policy} denies {action} to the execution role"),
+            json!({ "action": action, "denied_by": policy }),
+        ),
+        Verdict::NotGranted => broken(
+            format!("cannot be written: the execution role is not allowed {action} on it"),
+            json!({ "action": action, "granted": false }),
+        ),
+        Verdict::OutsideBoundary { boundary } => broken(
+            format!(
                 "cannot be written: the permissions boundary {boundary} does not allow {action}"
             ),
-            evidence: json!({ "action": action, "outside_boundary": boundary }),
-        },
+            json!({ "action": action, "outside_boundary": boundary }),
+        ),
         Verdict::Undecidable { reason } => {
             Judgement::Undecided(format!("cannot tell whether {action} is allowed: {reason}"))
         }
     }
-}
-
-/// For a Lambda destination in a region this scan listed completely: why it does not exist, if it does not.
-fn missing_function(account: &Account, arn: &str) -> Option<String> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    let [_, _, "lambda", region, target_account, "function", name, rest @ ..] = parts.as_slice()
-    else {
-        return None;
-    };
-    let listed_completely = *target_account == account.account_id
-        && account.regions.iter().any(|r| r == region)
-        && !account.gaps.iter().any(|g| {
-            g.service == "lambda"
-                && g.operation == "ListFunctions"
-                && g.region.as_deref().is_none_or(|r| r == *region)
-        });
-    if !listed_completely {
-        return None;
-    }
-    let Some(function) = account
-        .functions
-        .iter()
-        .find(|f| f.region == *region && f.name == *name)
-    else {
-        return Some(format!("does not exist: no function {name} in {region}"));
-    };
-    let qualifier = rest.first()?;
-    let known = *qualifier == "$LATEST"
-        || function.aliases.iter().any(|a| a.name == *qualifier)
-        || function.versions.iter().any(|v| v == qualifier);
-    let aliases_listed = !account
-        .gaps
-        .iter()
-        .any(|g| g.affects("lambda", "ListAliases", function))
-        && !account
-            .gaps
-            .iter()
-            .any(|g| g.affects("lambda", "ListVersionsByFunction", function));
-    (!known && aliases_listed)
-        .then(|| format!("does not exist: function {name} has no alias or version {qualifier}"))
 }

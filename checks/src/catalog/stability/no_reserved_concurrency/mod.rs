@@ -25,10 +25,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     if function.reserved_concurrency.is_some() {
         return vec![];
     }
-    let grants = invoke_grants(function);
+    let invokers = invoke_grants(function, ctx.config);
+    let grants = &invokers.grants;
     let public_statements: BTreeSet<String> = grants
         .iter()
-        .filter(|g| g.is_unconditionally_public())
+        .filter(|g| g.is_public())
         .map(|g| g.sid.clone().unwrap_or_else(|| "(no Sid)".into()))
         .collect();
     let public_urls: Vec<&str> = function
@@ -37,15 +38,23 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .filter(|u| u.auth_type == "NONE")
         .map(|u| u.url.as_str())
         .collect();
-    let mut sources: BTreeSet<String> = grants.iter().map(InvokeGrant::label).collect();
+    // Distinct doors: principals of the policies (URL-only grants are the URL's), mappings, function URLs.
+    let mut sources: BTreeSet<String> = grants
+        .iter()
+        .filter(|g| !g.via_url)
+        .map(InvokeGrant::label)
+        .collect();
     sources.extend(function.event_source_mappings.iter().map(|m| {
         m.event_source_arn
             .clone()
             .unwrap_or_else(|| format!("self-managed Kafka (mapping {})", m.uuid))
     }));
-    if !public_urls.is_empty() {
-        sources.insert("function URL (AuthType NONE)".into());
-    }
+    sources.extend(
+        function
+            .urls
+            .iter()
+            .map(|u| format!("function URL {} ({})", u.url, u.auth_type)),
+    );
 
     let public = !public_statements.is_empty() || !public_urls.is_empty();
     if public || sources.len() >= MANY_SOURCES {
@@ -81,10 +90,18 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         ctx,
         &[
             ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
             ("lambda", "ListFunctionUrlConfigs"),
             ("lambda", "ListEventSourceMappings"),
         ],
     )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    })
     .into_iter()
     .collect()
 }
