@@ -14,6 +14,7 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "lambda:GetAccountSettings",
     "lambda:GetFunction",
     "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetLayerVersionByArn",
     "lambda:GetPolicy",
     "lambda:ListAliases",
     "lambda:ListCodeSigningConfigs",
@@ -54,6 +55,7 @@ mod tests {
     /// Which AWS service the SDK client of each collector file talks to.
     const FILE_SERVICES: &[(&str, &str)] = &[
         ("lambda.rs", "lambda"),
+        ("code.rs", "lambda"),
         ("iam.rs", "iam"),
         ("metrics.rs", "cloudwatch"),
         ("account.rs", "sts"),
