@@ -1,7 +1,7 @@
 //! Collecting an inventory from AWS: one module per service, paced per quota bucket, failures recorded as gaps.
 //!
-//! Regions are scanned concurrently (each has its own quotas), IAM's authorization details are read meanwhile, then
-//! the execution roles the functions use are completed. Nothing is lost silently: every call that fails for good is a
+//! Regions are scanned concurrently (each has its own quotas); meanwhile IAM's authorization details are read and each
+//! execution role is completed as soon as a listed function names it. Nothing is lost silently: every call that fails for good is a
 //! [`Gap`] in the inventory.
 
 pub mod account;
@@ -14,12 +14,12 @@ pub mod pacing;
 pub mod permissions;
 mod progress;
 
-use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedSender;
 use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
 
 pub use self::error::{CallError, CollectError};
@@ -137,13 +137,14 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(&sdk);
 
-    let (authorization, region_results) = tokio::join!(
-        iam::authorization_details(&ctx, &iam_client),
-        futures::future::join_all(
-            regions
-                .iter()
-                .map(|region| scan_region(&ctx, &sdk, region, &progress, window))
-        ),
+    let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let region_scans = futures::future::join_all(regions.iter().map(|region| {
+        scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())
+    }));
+    drop(role_sender);
+    let (roles, region_results) = tokio::join!(
+        iam::roles(&ctx, &iam_client, role_receiver),
+        region_scans
     );
 
     let mut account = Account {
@@ -169,14 +170,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     account
         .functions
         .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
-    if let Some(authorization) = authorization {
-        let used: BTreeSet<String> = account
-            .functions
-            .iter()
-            .map(|f| f.role_arn.clone())
-            .collect();
-        account.roles = iam::roles(&ctx, &iam_client, &authorization, &used).await;
-    }
+    account.roles = roles;
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,
@@ -194,6 +188,7 @@ async fn scan_region(
     region: &str,
     progress: &Progress,
     window: Window,
+    roles: UnboundedSender<String>,
 ) -> RegionOutcome {
     let bar = progress.region(region);
     let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
@@ -204,6 +199,7 @@ async fn scan_region(
         aws_sdk_lambda::Client::from_conf(lambda_config),
         region,
         &bar,
+        roles,
     )
     .await;
     let RegionOutcome::Scanned {
