@@ -49,6 +49,8 @@ pub struct Rates {
     pub get_function: f64,
     pub get_policy: f64,
     pub control_plane: f64,
+    /// Multiplier of the built-in IAM and CloudWatch rates (`--max-rate` x `--quota-scale`).
+    pub others: f64,
 }
 
 /// Shared by every collector of a scan.
