@@ -95,6 +95,7 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
         },
         progress: !quiet && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
+        attempt_timeout: std::time::Duration::from_secs(20),
     };
     let inventory = collect::collect(&options).await?;
     if let Some(path) = &source.save_inventory {
