@@ -5,6 +5,8 @@
 //! [`Gap`] in the inventory.
 
 pub mod account;
+mod destinations;
+mod ec2;
 mod env;
 pub mod error;
 mod iam;
@@ -13,6 +15,7 @@ mod metrics;
 pub mod pacing;
 pub mod permissions;
 mod progress;
+mod raw;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -173,6 +176,10 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         .functions
         .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
     account.roles = roles;
+    let raw = raw::RawClient::new(&sdk);
+    account.destinations = Some(
+        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions).await,
+    );
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,
@@ -212,6 +219,7 @@ async fn scan_region(
         bar.finish("not enabled for the account: skipped");
         return RegionOutcome::Disabled;
     };
+    ec2::resolve_subnet_azs(ctx, &raw::RawClient::new(sdk), region, &mut functions).await;
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
