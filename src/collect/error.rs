@@ -275,6 +275,24 @@ mod tests {
     }
 
     #[test]
+    fn disabled_regions_are_recognised_by_their_codes() {
+        let error = |code: &str| CallError {
+            service: "lambda",
+            operation: "GetAccountSettings",
+            region: Some("ap-east-2".into()),
+            class: ErrorClass::Client,
+            code: Some(code.into()),
+            message: format!("{code}: The security token included in the request is invalid."),
+            unreachable: false,
+        };
+        assert!(error("UnrecognizedClientException").is_region_disabled());
+        assert!(error("InvalidClientTokenId").is_region_disabled());
+        assert!(error("AuthFailure").is_region_disabled());
+        assert!(!error("AccessDeniedException").is_region_disabled());
+        assert_eq!(error("ValidationException").to_gap(None).kind, GapKind::Error);
+    }
+
+    #[test]
     fn one_line_joins_lines() {
         assert_eq!(one_line("a\n  b\tc"), "a b c");
     }

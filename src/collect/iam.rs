@@ -1,16 +1,20 @@
 //! IAM (global, once per scan): execution roles with every policy that applies to them, from
 //! GetAccountAuthorizationDetails; AWS managed policy documents (once per ARN); service last-accessed data per role.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_iam::types::{EntityType, JobStatusType, ManagedPolicyDetail, RoleDetail};
 use aws_sdk_iam::Client;
+use futures::future;
 use futures::stream::{self, StreamExt};
 use lambda_posture_checks::inventory::{
     Gap, GapKind, InlinePolicy, ManagedPolicy, Role, RoleLastUsed, ServiceLastAccessed,
 };
 use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::OnceCell;
 
 use super::pacing::{Bucket, Call};
 use super::{to_chrono, Ctx};
@@ -74,44 +78,54 @@ pub async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Authori
     }
 }
 
-/// The roles used by functions, complete with policies and last-accessed data.
-pub async fn roles(
+/// The execution roles named on `role_arns` (as functions are listed, duplicates allowed), complete with policies
+/// and last-accessed data. Reads GetAccountAuthorizationDetails first; each role is completed as soon as it is named.
+pub async fn roles(ctx: &Ctx, client: &Client, role_arns: UnboundedReceiver<String>) -> BTreeMap<String, Role> {
+    let Some(details) = authorization_details(ctx, client).await else {
+        return BTreeMap::new();
+    };
+    let details = &details;
+    let cache = &ManagedCache::default();
+    let mut seen = HashSet::new();
+    stream::unfold(role_arns, |mut rx| async move { rx.recv().await.map(|arn| (arn, rx)) })
+        .filter(move |arn| future::ready(seen.insert(arn.clone())))
+        .filter_map(|arn| async move {
+            let detail = details.roles.get(&arn);
+            if detail.is_none() {
+                tracing::warn!(role = %arn, "execution role not found in the account");
+            }
+            detail
+        })
+        .map(|detail| complete_role(ctx, client, details, detail, cache))
+        .buffer_unordered(ROLE_CONCURRENCY)
+        .map(|role| (role.arn.clone(), role))
+        .collect()
+        .await
+}
+
+/// One role: its documents (AWS managed ones through the cache) and its service last-accessed data.
+async fn complete_role(
     ctx: &Ctx,
     client: &Client,
     details: &AuthorizationDetails,
-    used: &BTreeSet<String>,
-) -> BTreeMap<String, Role> {
-    let found: Vec<&RoleDetail> = used
-        .iter()
-        .filter_map(|arn| details.roles.get(arn))
-        .collect();
-    for missing in used.iter().filter(|arn| !details.roles.contains_key(*arn)) {
-        tracing::warn!(role = %missing, "execution role not found in the account");
-    }
-    let aws_managed: BTreeSet<String> = found
-        .iter()
-        .flat_map(|role| policy_arns(role))
+    detail: &RoleDetail,
+    cache: &ManagedCache,
+) -> Role {
+    let role_arn = detail.arn().unwrap_or_default();
+    let aws_managed: Vec<String> = policy_arns(detail)
         .filter(|arn| !details.local_policies.contains_key(arn))
         .collect();
-    let (managed_documents, last_accessed) = tokio::join!(
-        aws_managed_documents(ctx, client, aws_managed),
-        stream::iter(found.iter().filter_map(|r| r.arn()))
-            .map(|arn| async move {
-                (
-                    arn.to_string(),
-                    services_last_accessed(ctx, client, arn).await,
-                )
-            })
-            .buffer_unordered(ROLE_CONCURRENCY)
-            .collect::<HashMap<String, Option<Vec<ServiceLastAccessed>>>>(),
+    let (documents, last_accessed) = tokio::join!(
+        future::join_all(aws_managed.into_iter().map(|arn| async move {
+            let document = cache.get(ctx, client, &arn).await;
+            (arn, document)
+        })),
+        services_last_accessed(ctx, client, role_arn),
     );
-    let mut roles = BTreeMap::new();
-    for detail in found {
-        let mut role = role_from_detail(ctx, detail, details, &managed_documents);
-        role.services_last_accessed = last_accessed.get(&role.arn).cloned().flatten();
-        roles.insert(role.arn.clone(), role);
-    }
-    roles
+    let documents: HashMap<String, ManagedDocument> = documents.into_iter().collect();
+    let mut role = role_from_detail(ctx, detail, details, &documents);
+    role.services_last_accessed = last_accessed;
+    role
 }
 
 /// ARNs of the managed policies attached to a role and of its permissions boundary.
@@ -119,35 +133,29 @@ fn policy_arns(role: &RoleDetail) -> impl Iterator<Item = String> + '_ {
     role.attached_managed_policies()
         .iter()
         .filter_map(|p| p.policy_arn())
-        .chain(
-            role.permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn()),
-        )
+        .chain(role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()))
         .map(str::to_string)
 }
 
-/// A managed policy's name and default-version document, fetched once per ARN.
+/// A managed policy's name and default-version document.
+#[derive(Clone)]
 struct ManagedDocument {
     name: String,
     document: Option<Value>,
 }
 
-/// GetPolicy + GetPolicyVersion (default version) for each AWS managed policy, once per ARN.
-async fn aws_managed_documents(
-    ctx: &Ctx,
-    client: &Client,
-    arns: BTreeSet<String>,
-) -> HashMap<String, ManagedDocument> {
-    stream::iter(arns)
-        .map(|arn| async move {
-            let document = aws_managed_document(ctx, client, &arn).await;
-            (arn, document)
-        })
-        .buffer_unordered(ROLE_CONCURRENCY)
-        .collect()
-        .await
+/// AWS managed policy documents, fetched once per ARN however many roles attach them.
+#[derive(Default)]
+struct ManagedCache(Mutex<HashMap<String, Arc<OnceCell<ManagedDocument>>>>);
+
+impl ManagedCache {
+    async fn get(&self, ctx: &Ctx, client: &Client, arn: &str) -> ManagedDocument {
+        let cell = self.0.lock().expect("cache lock").entry(arn.to_string()).or_default().clone();
+        cell.get_or_init(|| aws_managed_document(ctx, client, arn)).await.clone()
+    }
 }
 
+/// GetPolicy + GetPolicyVersion (default version) of an AWS managed policy.
 async fn aws_managed_document(ctx: &Ctx, client: &Client, arn: &str) -> ManagedDocument {
     let mut managed = ManagedDocument {
         name: policy_name_from_arn(arn).to_string(),

@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
+use tokio::sync::mpsc::UnboundedSender;
 use lambda_posture_checks::inventory::{
     AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
     Gap, GapKind, LayerRef, LoggingConfig, ProvisionedConcurrency, ResourcePolicy, VpcConfig,
@@ -44,6 +45,7 @@ pub async fn scan_region(
     client: Client,
     region: &str,
     progress: &RegionProgress,
+    roles: UnboundedSender<String>,
 ) -> RegionOutcome {
     let scan = RegionScan {
         ctx,
@@ -59,7 +61,7 @@ pub async fn scan_region(
         }
     };
     let (mut functions, mappings, signing) = tokio::join!(
-        scan.functions(progress),
+        scan.functions(progress, roles),
         scan.event_source_mappings(),
         scan.code_signing_map()
     );
@@ -141,15 +143,20 @@ impl RegionScan<'_> {
         })
     }
 
-    /// ListFunctions pages, each function processed as soon as its page arrives, a bounded number at a time.
-    async fn functions(&self, progress: &RegionProgress) -> Vec<Function> {
+    /// ListFunctions pages, each function processed as soon as its page arrives, a bounded number at a time; the
+    /// execution roles are sent to the IAM collector as they are listed (the sender is dropped after the last page).
+    async fn functions(
+        &self,
+        progress: &RegionProgress,
+        roles: UnboundedSender<String>,
+    ) -> Vec<Function> {
         #[derive(Clone)]
         enum Page {
             Next(Option<String>),
             Done,
         }
         let client = &self.client;
-        let pages = stream::unfold(Page::Next(None), |state| async move {
+        let pages = stream::unfold((Page::Next(None), roles), |(state, roles)| async move {
             let Page::Next(marker) = state else {
                 return None;
             };
@@ -173,7 +180,11 @@ impl RegionScan<'_> {
                     };
                     let page = out.functions.unwrap_or_default();
                     progress.found(page.len() as u64);
-                    Some((page, next))
+                    for role in page.iter().filter_map(|f| f.role()) {
+                        // The IAM collector may have stopped (its listing failed): nothing to tell it then.
+                        let _ = roles.send(role.to_string());
+                    }
+                    Some((page, (next, roles)))
                 }
                 Err(e) => {
                     self.ctx.gaps.record(&e, None);

@@ -1,11 +1,13 @@
 //! Collecting an inventory from AWS: one module per service, paced per quota bucket, failures recorded as gaps.
 //!
-//! Regions are scanned concurrently (each has its own quotas), IAM's authorization details are read meanwhile, then
-//! the execution roles the functions use are completed. Nothing is lost silently: every call that fails for good is a
+//! Regions are scanned concurrently (each has its own quotas); meanwhile IAM's authorization details are read and each
+//! execution role is completed as soon as a listed function names it. Nothing is lost silently: every call that fails for good is a
 //! [`Gap`] in the inventory.
 
 pub mod account;
 mod code;
+mod destinations;
+mod ec2;
 mod env;
 pub mod error;
 mod iam;
@@ -14,14 +16,15 @@ mod metrics;
 pub mod pacing;
 pub mod permissions;
 mod progress;
+mod raw;
 
-use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::config::CodeScanConfig;
+use tokio::sync::mpsc::UnboundedSender;
 use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
 
 pub use self::error::{CallError, CollectError};
@@ -53,6 +56,8 @@ pub struct Rates {
     pub get_function: f64,
     pub get_policy: f64,
     pub control_plane: f64,
+    /// Multiplier of the built-in IAM and CloudWatch rates (`--max-rate` x `--quota-scale`).
+    pub others: f64,
 }
 
 /// Shared by every collector of a scan.
@@ -138,13 +143,14 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(&sdk);
 
-    let (authorization, region_results) = tokio::join!(
-        iam::authorization_details(&ctx, &iam_client),
-        futures::future::join_all(
-            regions
-                .iter()
-                .map(|region| scan_region(&ctx, &sdk, region, &progress, window))
-        ),
+    let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let region_scans = futures::future::join_all(regions.iter().map(|region| {
+        scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())
+    }));
+    drop(role_sender);
+    let (roles, region_results) = tokio::join!(
+        iam::roles(&ctx, &iam_client, role_receiver),
+        region_scans
     );
 
     let mut account = Account {
@@ -173,14 +179,11 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     if options.scan_code {
         code::scan(&ctx, &sdk, &options.code_scan, &mut account.functions, options.progress).await;
     }
-    if let Some(authorization) = authorization {
-        let used: BTreeSet<String> = account
-            .functions
-            .iter()
-            .map(|f| f.role_arn.clone())
-            .collect();
-        account.roles = iam::roles(&ctx, &iam_client, &authorization, &used).await;
-    }
+    account.roles = roles;
+    let raw = raw::RawClient::new(&sdk);
+    account.destinations = Some(
+        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions).await,
+    );
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,
@@ -198,6 +201,7 @@ async fn scan_region(
     region: &str,
     progress: &Progress,
     window: Window,
+    roles: UnboundedSender<String>,
 ) -> RegionOutcome {
     let bar = progress.region(region);
     let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
@@ -208,6 +212,7 @@ async fn scan_region(
         aws_sdk_lambda::Client::from_conf(lambda_config),
         region,
         &bar,
+        roles,
     )
     .await;
     let RegionOutcome::Scanned {
@@ -218,6 +223,7 @@ async fn scan_region(
         bar.finish("not enabled for the account: skipped");
         return RegionOutcome::Disabled;
     };
+    ec2::resolve_subnet_azs(ctx, &raw::RawClient::new(sdk), region, &mut functions).await;
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)

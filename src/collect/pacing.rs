@@ -121,12 +121,12 @@ impl Pacer {
             get_function: RateLimiter::keyed(quota("--get-function-rate", rates.get_function)?),
             get_policy: RateLimiter::keyed(quota("--get-policy-rate", rates.get_policy)?),
             control_plane: RateLimiter::keyed(quota("--control-plane-rate", rates.control_plane)?),
-            cloudwatch: RateLimiter::keyed(quota("cloudwatch", CLOUDWATCH_RATE)?),
+            cloudwatch: RateLimiter::keyed(quota("--max-rate", CLOUDWATCH_RATE * rates.others)?),
             iam_authorization_details: RateLimiter::direct(quota(
-                "iam",
-                IAM_AUTHORIZATION_DETAILS_RATE,
+                "--max-rate",
+                IAM_AUTHORIZATION_DETAILS_RATE * rates.others,
             )?),
-            iam: RateLimiter::direct(quota("iam", IAM_RATE)?),
+            iam: RateLimiter::direct(quota("--max-rate", IAM_RATE * rates.others)?),
             policy: RetryPolicy::STANDARD,
         })
     }

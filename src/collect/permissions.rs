@@ -6,6 +6,8 @@ use serde_json::json;
 /// collectors call, and that each is read-only.
 pub const REQUIRED_ACTIONS: &[&str] = &[
     "cloudwatch:GetMetricData",
+    "ec2:DescribeSubnets",
+    "events:DescribeEventBus",
     "iam:GenerateServiceLastAccessedDetails",
     "iam:GetAccountAuthorizationDetails",
     "iam:GetPolicy",
@@ -25,6 +27,9 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "lambda:ListFunctionsByCodeSigningConfig",
     "lambda:ListProvisionedConcurrencyConfigs",
     "lambda:ListVersionsByFunction",
+    "s3:ListBucket",
+    "sns:GetTopicAttributes",
+    "sqs:GetQueueUrl",
     "sts:GetCallerIdentity",
 ];
 
@@ -61,13 +66,33 @@ mod tests {
         ("account.rs", "sts"),
     ];
 
-    /// Every `client.<operation>(` fluent call in a source text (whitespace and line breaks allowed around the dot).
-    fn client_calls(source: &str) -> Vec<String> {
+    /// IAM actions whose name is not the operation's.
+    const ACTION_OF_OPERATION: &[(&str, &str)] = &[("s3:HeadBucket", "s3:ListBucket")];
+
+    fn is_ident(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b == b'_'
+    }
+
+    /// Every `client.<operation>(` and `<service>_client.<operation>(` fluent call in a source text (whitespace and
+    /// line breaks allowed around the dot): the service prefix, if any, and the method.
+    fn client_calls(source: &str) -> Vec<(Option<String>, String)> {
         let bytes = source.as_bytes();
-        let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let mut calls = Vec::new();
         for (start, _) in source.match_indices("client") {
-            if start > 0 && is_ident(bytes[start - 1]) {
+            let mut prefix = None;
+            if start > 0 && bytes[start - 1] == b'_' {
+                let mut p = start - 1;
+                while p > 0 && is_ident(bytes[p - 1]) {
+                    p -= 1;
+                }
+                if p > 0 && bytes[p - 1] == b'.' {
+                    continue; // a field such as `self.sqs_client`: its service is unknown here
+                }
+                prefix = Some(source[p..start - 1].to_string()).filter(|s| !s.is_empty());
+                if prefix.is_none() {
+                    continue;
+                }
+            } else if start > 0 && is_ident(bytes[start - 1]) {
                 continue;
             }
             let mut i = start + "client".len();
@@ -90,10 +115,30 @@ mod tests {
                 i += 1;
             }
             if !name.is_empty() && bytes.get(i) == Some(&b'(') {
-                calls.push(name.to_string());
+                calls.push((prefix, name.to_string()));
             }
         }
         calls
+    }
+
+    /// Every `RawOperation::new("<service>", "<Operation>")` in a source text (calls made without an SDK client).
+    fn raw_operations(source: &str) -> Vec<String> {
+        let quoted = |text: &str| -> Option<(String, usize)> {
+            let text_start = text.len() - text.trim_start().len();
+            let rest = text.trim_start().strip_prefix('"')?;
+            let end = rest.find('"')?;
+            Some((rest[..end].to_string(), text_start + end + 2))
+        };
+        source
+            .match_indices("RawOperation::new(")
+            .filter_map(|(start, m)| {
+                let after = &source[start + m.len()..];
+                let (service, used) = quoted(after)?;
+                let after = after[used..].trim_start().strip_prefix(',')?;
+                let (operation, _) = quoted(after)?;
+                Some(format!("{service}:{operation}"))
+            })
+            .collect()
     }
 
     /// `list_function_url_configs` → `ListFunctionUrlConfigs`.
@@ -124,28 +169,49 @@ mod tests {
                 continue;
             }
             let source = std::fs::read_to_string(&path).expect("readable source");
-            let calls = client_calls(&source);
-            if calls.is_empty() {
-                continue;
+            for (prefix, method) in client_calls(&source) {
+                let service = prefix.unwrap_or_else(|| {
+                    FILE_SERVICES
+                        .iter()
+                        .find(|(f, _)| *f == file)
+                        .unwrap_or_else(|| panic!("{file} calls an SDK client; add it to FILE_SERVICES"))
+                        .1
+                        .to_string()
+                });
+                actions.insert(format!("{service}:{}", operation_name(&method)));
             }
-            let service = FILE_SERVICES
-                .iter()
-                .find(|(f, _)| *f == file)
-                .unwrap_or_else(|| panic!("{file} calls an SDK client; add it to FILE_SERVICES"))
-                .1;
-            actions.extend(
-                calls
-                    .iter()
-                    .map(|m| format!("{service}:{}", operation_name(m))),
-            );
+            actions.extend(raw_operations(&source));
         }
         actions
+            .into_iter()
+            .map(|a| {
+                ACTION_OF_OPERATION
+                    .iter()
+                    .find(|(op, _)| *op == a)
+                    .map_or(a.clone(), |(_, action)| action.to_string())
+            })
+            .collect()
     }
 
     #[test]
     fn the_scanner_finds_multiline_calls_and_ignores_other_idents() {
-        let src = "let a = client\n    .list_functions()\n; iam_client.get_role(); self.client.get_policy();";
-        assert_eq!(client_calls(src), ["list_functions", "get_policy"]);
+        let src = "let a = client\n    .list_functions()\n; iam_client.get_role(); self.client.get_policy(); \
+                   myclient.nope(); self.sqs_client.nope(); _client.nope();";
+        let calls: Vec<(Option<&str>, &str)> = client_calls(src)
+            .iter()
+            .map(|(p, m)| (p.as_deref(), m.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (None, "list_functions"),
+                (Some("iam"), "get_role"),
+                (None, "get_policy")
+            ]
+        );
+        let raw = "const A: RawOperation = RawOperation::new(\"ec2\", \"DescribeSubnets\");\n\
+                   RawOperation::new(\n    \"s3\",\n    \"HeadBucket\",\n)";
+        assert_eq!(raw_operations(raw), ["ec2:DescribeSubnets", "s3:HeadBucket"]);
         assert_eq!(
             operation_name("list_function_url_configs"),
             "ListFunctionUrlConfigs"
@@ -173,7 +239,7 @@ mod tests {
         for action in REQUIRED_ACTIONS {
             let operation = action.split_once(':').expect("service:Operation").1;
             assert!(
-                ["Get", "List", "Generate"]
+                ["Get", "List", "Generate", "Describe"]
                     .iter()
                     .any(|p| operation.starts_with(p)),
                 "{action} is not a read-only action"
