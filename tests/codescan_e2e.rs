@@ -1,187 +1,321 @@
-//! `scan --scan-code` end to end against the emulated demo account: exactly the code secrets the seeder planted
-//! (source code, a config file, a .env file, a nested zip, a vendored module, a layer) are found, nothing in the
-//! clean packages, and `code-secret` fails exactly the functions of mocks/demo-expectations.json.
+//! `scan --scan-code` end to end against the emulated demo account (one seeded emulator for the whole file): exactly
+//! the code secrets the seeder planted (source code, a config file, a .env file, a nested zip, a vendored module, a
+//! layer) are found, nothing in the clean packages, and `code-secret` fails exactly the functions of
+//! mocks/demo-expectations.json. Packages that cannot be read (a layer whose lookup is denied, a container image, a
+//! corrupt zip) are Unknown with the reason, never a pass.
 
+mod common;
 #[allow(dead_code)]
 #[path = "support/expectations.rs"]
 mod expectations;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
-use lambda_posture_checks::finding::Status;
-use lambda_posture_checks::inventory::Inventory;
-use serde_json::Value;
+use lambda_posture_checks::finding::{Finding, Status};
+use lambda_posture_checks::inventory::{Function, Inventory};
+use serde_json::{json, Value};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// One `scan --scan-code` of the demo account: the saved inventory, its text and the run's stderr.
+struct Scanned {
+    inventory: Inventory,
+    text: String,
+    stderr: String,
 }
 
-/// The emulator on a free port; killed on drop (and it exits by itself once this process is gone).
-struct Emulator {
-    child: Child,
-    endpoint: String,
+/// `scan --scan-code` of the demo account's regions with the current fault rules; it must not fail (exit 2).
+fn scan_code(account: &common::DemoAccount, regions: &[&str]) -> Scanned {
+    let out = tempfile::tempdir().expect("temp dir");
+    let inventory_path = out.path().join("inventory.json");
+    let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
+        "scan",
+        "--scan-code",
+        "--format",
+        "json",
+        "--regions",
+        &regions.join(","),
+        "--output",
+        out.path().join("report.json").to_str().unwrap(),
+        "--save-inventory",
+        inventory_path.to_str().unwrap(),
+    ]));
+    assert!([0, 1, 3].contains(&code), "scan --scan-code exited {code}:\n{stderr}");
+    let text = std::fs::read_to_string(&inventory_path).expect("the saved inventory");
+    let inventory = Inventory::from_json("inventory.json", &text).expect("a valid inventory");
+    Scanned { inventory, text, stderr }
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// The demo account scanned once, without faults, for the tests that only read it.
+fn scanned() -> &'static Scanned {
+    static SCANNED: OnceLock<Scanned> = OnceLock::new();
+    SCANNED.get_or_init(|| {
+        let account = common::demo();
+        let _faults = account.exclusive();
+        scan_code(account, &demo_regions())
+    })
+}
+
+fn demo_regions() -> Vec<&'static str> {
+    let regions: BTreeSet<&'static str> = common::demo().demo.manifest["functions"]
+        .as_array()
+        .expect("manifest functions")
+        .iter()
+        .map(|f| f["region"].as_str().expect("region"))
+        .collect();
+    regions.into_iter().collect()
+}
+
+/// The detector's rule for a kind of secret the seeder plants (mocks/seedlib/fakesecrets.py).
+fn rule_of(kind: &str) -> &str {
+    match kind {
+        "stripe-key" => "stripe-secret-key",
+        "url-password" => "database-url-password",
+        other => other,
     }
 }
 
-fn start_emulator(dir: &Path) -> Emulator {
-    let setup = Command::new("bash").arg(root().join("mocks/setup.sh")).status().expect("run mocks/setup.sh");
-    assert!(setup.success(), "mocks/setup.sh failed");
-    let port_file = dir.join("port");
-    let log = std::fs::File::create(dir.join("emulator.log")).expect("log");
-    let child = Command::new(root().join("mocks/.venv/bin/python"))
-        .arg(root().join("mocks/emulator/server.py"))
-        .args(["--port", "0", "--idle-timeout", "600", "--parent-pid", &std::process::id().to_string(), "--port-file"])
-        .arg(&port_file)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .spawn()
-        .expect("start the emulator");
-    let mut emulator = Emulator { child, endpoint: String::new() };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(port) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.trim().parse::<u16>().ok()) {
-            emulator.endpoint = format!("http://127.0.0.1:{port}");
-            return emulator;
-        }
-        assert!(emulator.child.try_wait().expect("emulator status").is_none(), "the emulator exited");
-        assert!(Instant::now() < deadline, "the emulator did not start in 120 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+/// (function, source, path, rule) → how many were planted, from the seeder's manifest; `layer:NAME` sources become
+/// the layer version ARN the function uses.
+type Places = BTreeMap<(String, String, String, String), usize>;
 
-fn run(command: &mut Command, what: &str) {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        output.status.success() || output.status.code() == Some(1),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// (function, source, path) → planted count, from the seeder's manifest; layer sources become layer ARNs.
-fn planted(manifest: &Value) -> BTreeMap<(String, String, String), usize> {
-    let mut planted = BTreeMap::new();
+fn planted(manifest: &Value) -> Places {
+    let mut planted = Places::new();
     for f in manifest["functions"].as_array().expect("functions") {
-        let name = f["name"].as_str().expect("name").to_string();
+        let name = f["name"].as_str().expect("name");
         let layers: Vec<&str> = f["layers"].as_array().expect("layers").iter().filter_map(Value::as_str).collect();
         for secret in f["code_secrets"].as_array().expect("code_secrets") {
             let source = secret["source"].as_str().expect("source");
             let source = match source.strip_prefix("layer:") {
-                Some(layer) => layers
+                Some(layer) => *layers
                     .iter()
                     .find(|arn| arn.contains(&format!(":layer:{layer}:")))
-                    .unwrap_or_else(|| panic!("layer {layer} of {name} not in the manifest"))
-                    .to_string(),
-                None => source.to_string(),
+                    .unwrap_or_else(|| panic!("layer {layer} of {name} not in the manifest")),
+                None => source,
             };
-            let path = secret["path"].as_str().expect("path").to_string();
-            *planted.entry((name.clone(), source, path)).or_default() += 1;
+            let path = secret["path"].as_str().expect("path");
+            let rule = rule_of(secret["kind"].as_str().expect("kind"));
+            *planted.entry((name.into(), source.into(), path.into(), rule.into())).or_default() += 1;
         }
     }
     planted
 }
 
-#[test]
-fn scan_code_finds_exactly_the_planted_secrets() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let emulator = start_emulator(dir.path());
-    let manifest_path = dir.path().join("manifest.json");
-    run(
-        Command::new(root().join("mocks/.venv/bin/python"))
-            .arg(root().join("mocks/seed_demo.py"))
-            .args(["--endpoint", &emulator.endpoint, "--manifest"])
-            .arg(&manifest_path),
-        "seed_demo.py",
-    );
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
-    let regions: Vec<String> = {
-        let set: BTreeSet<String> = manifest["functions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["region"].as_str().unwrap().to_string())
-            .collect();
-        set.into_iter().collect()
-    };
-    let inventory_path = dir.path().join("inventory.json");
-    run(
-        Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
-            .args(["scan", "--scan-code", "--quiet", "--format", "json", "--regions", &regions.join(",")])
-            .arg("--save-inventory")
-            .arg(&inventory_path)
-            .arg("--output")
-            .arg(dir.path().join("report.json"))
-            .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .current_dir(dir.path()),
-        "lambda-posture scan --scan-code",
-    );
-    let text = std::fs::read_to_string(&inventory_path).expect("inventory written");
-    let inventory = Inventory::from_json("inventory.json", &text).expect("valid inventory");
-    let account = &inventory.accounts[0];
+fn found(functions: &[Function]) -> Places {
+    let mut found = Places::new();
+    for f in functions {
+        for secret in f.code_scan.iter().flat_map(|s| &s.findings) {
+            let place = (f.name.clone(), secret.source.clone(), secret.path.clone(), secret.rule_id.clone());
+            *found.entry(place).or_default() += 1;
+        }
+    }
+    found
+}
 
-    let mut found: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+fn code_secret_outcomes(inventory: &Inventory) -> Vec<Finding> {
+    engine::evaluate(inventory, &Config::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.check_id == "code-secret")
+        .collect()
+}
+
+fn names_with(findings: &[Finding], status: Status) -> BTreeSet<String> {
+    findings.iter().filter(|f| f.status == status).map(|f| f.resource_name.clone()).collect()
+}
+
+#[test]
+fn every_package_of_the_demo_is_scanned_completely() {
+    let scanned = scanned();
+    let account = &scanned.inventory.accounts[0];
+    assert!(account.gaps.is_empty(), "gaps: {:?}", account.gaps);
+    let mut files = 0;
     for f in &account.functions {
         let scan = f.code_scan.as_ref().unwrap_or_else(|| panic!("{}: no code_scan", f.name));
         assert!(scan.unscanned.is_empty(), "{}: not scanned completely: {:?}", f.name, scan.unscanned);
         let sources: BTreeSet<&str> = scan.scanned.iter().map(|s| s.source.as_str()).collect();
         let expected: BTreeSet<&str> =
             std::iter::once("function").chain(f.layers.iter().map(|l| l.arn.as_str())).collect();
-        assert_eq!(sources, expected, "{}: every package is scanned", f.name);
-        for secret in &scan.findings {
-            assert!(lambda_posture_checks::secrets::is_masked(&secret.masked_preview), "{secret:?}");
-            *found.entry((f.name.clone(), secret.source.clone(), secret.path.clone())).or_default() += 1;
+        assert_eq!(sources, expected, "{}: its package and each layer are scanned", f.name);
+        for package in &scan.scanned {
+            files += package.files_scanned;
+            assert!(package.code_sha256.is_some(), "{}: {} has no CodeSha256", f.name, package.source);
         }
     }
-    let planted = planted(&manifest);
-    let found_places: BTreeSet<_> = found.keys().collect();
-    let planted_places: BTreeSet<_> = planted.keys().collect();
-    let missed: Vec<_> = planted_places.difference(&found_places).collect();
-    let extra: Vec<_> = found_places.difference(&planted_places).collect();
-    assert!(missed.is_empty() && extra.is_empty(), "missed: {missed:#?}\nfalse positives: {extra:#?}");
-    for (place, count) in &planted {
-        assert!(found[place] >= *count, "{place:?}: {} found, {count} planted", found[place]);
-    }
+    assert!(files > 0);
+}
 
-    // The check reading them fails exactly the planted functions, and is never Unknown.
-    let report = engine::evaluate(&inventory, &Config::default());
-    let with = |status: Status| -> BTreeSet<String> {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.check_id == "code-secret" && f.status == status)
-            .map(|f| f.resource_name.clone())
-            .collect()
-    };
-    let expected = &expectations::load().checks["code-secret"];
-    assert_eq!(with(Status::Fail), expected.fail.iter().cloned().collect::<BTreeSet<_>>());
-    assert!(with(Status::Unknown).is_empty(), "{:?}", with(Status::Unknown));
-    for name in &expected.pass_examples {
-        assert!(!with(Status::Fail).contains(name), "{name} should pass");
-    }
-
-    // No secret in clear in the saved inventory.
-    for needle in ["-----BEGIN", "AKIA", "ghp_", "xoxb-", "sk_live_", "postgres://"] {
-        for (i, _) in text.match_indices(needle) {
-            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
-            assert!(context.contains('…'), "`{needle}` appears unmasked near: {context}");
+#[test]
+fn scan_code_finds_exactly_the_planted_secrets() {
+    let scanned = scanned();
+    let planted = planted(&common::demo().demo.manifest);
+    assert!(planted.len() >= 8, "the seeder plants secrets in source, config, .env, nested zip, vendored dir, layer");
+    let found = found(&scanned.inventory.accounts[0].functions);
+    let missed: Vec<_> = planted.iter().filter(|(k, n)| found.get(*k) != Some(n)).collect();
+    let extra: Vec<_> = found.iter().filter(|(k, n)| planted.get(*k) != Some(n)).collect();
+    assert!(missed.is_empty() && extra.is_empty(), "planted but not found: {missed:#?}\nfound but not planted: {extra:#?}");
+    for f in &scanned.inventory.accounts[0].functions {
+        for secret in f.code_scan.iter().flat_map(|s| &s.findings) {
+            assert!(secret.line > 0, "{secret:?}");
+            assert!(lambda_posture_checks::secrets::is_masked(&secret.masked_preview), "{secret:?}");
         }
     }
 }
+
+#[test]
+fn code_secret_fails_exactly_the_planted_functions() {
+    let outcomes = code_secret_outcomes(&scanned().inventory);
+    let expected = &expectations::load().checks["code-secret"];
+    assert_eq!(names_with(&outcomes, Status::Fail), expected.fail.iter().cloned().collect::<BTreeSet<_>>());
+    assert_eq!(names_with(&outcomes, Status::Unknown), expected.unknown.iter().cloned().collect::<BTreeSet<_>>());
+    for name in &expected.pass_examples {
+        assert!(!outcomes.iter().any(|f| &f.resource_name == name), "{name} should pass");
+    }
+}
+
+#[test]
+fn no_planted_secret_appears_in_clear() {
+    let scanned = scanned();
+    for needle in ["-----BEGIN", "AKIA", "ghp_", "xoxb-", "sk_live_", "postgres://", "mysql://"] {
+        for (i, _) in scanned.text.match_indices(needle) {
+            let context = &scanned.text[i.saturating_sub(40)..(i + 60).min(scanned.text.len())];
+            assert!(context.contains('…'), "`{needle}` appears unmasked near: {context}");
+        }
+        assert!(!scanned.stderr.contains(needle), "`{needle}` in the log:\n{}", scanned.stderr);
+    }
+    assert!(!scanned.text.contains("/_lp/code/"), "download URLs are not kept in the inventory");
+}
+
+/// A layer whose GetLayerVersionByArn is denied: the layer is not scanned, the reason says why, the call is a gap,
+/// and every function that uses it is Unknown (or Fail for its own secrets), never Pass.
+/// The demo's own layer that holds a secret (mocks/seedlib/account.py `LAYERS`).
+const LEGACY_UTILS: &str = ":layer:acme-legacy-utils:";
+
+#[test]
+fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
+    scanned();
+    let account = common::demo();
+    let _faults = account.exclusive();
+    account.emulator.set_faults(json!([{
+        "service": "lambda", "operation": "GetLayerVersionByArn", "resource_contains": "legacy-utils",
+        "error": "AccessDenied"
+    }]));
+    let scanned = scan_code(account, &demo_regions());
+    let functions = &scanned.inventory.accounts[0].functions;
+    let users: Vec<&Function> =
+        functions.iter().filter(|f| f.layers.iter().any(|l| l.arn.contains(LEGACY_UTILS))).collect();
+    assert!(!users.is_empty(), "the demo has functions on the legacy-utils layer");
+    let outcomes = code_secret_outcomes(&scanned.inventory);
+    for f in &users {
+        let scan = f.code_scan.as_ref().expect("code_scan");
+        let layer = f.layers.iter().find(|l| l.arn.contains(LEGACY_UTILS)).expect("layer");
+        let unscanned = scan.unscanned.iter().find(|u| u.source == layer.arn).expect("the layer is unscanned");
+        assert!(unscanned.reason.contains("AccessDenied"), "{}", unscanned.reason);
+        assert!(scan.scanned.iter().any(|s| s.source == "function"), "{}: its own package is still scanned", f.name);
+        let unknown = outcomes.iter().find(|o| o.resource_name == f.name && o.status == Status::Unknown);
+        let unknown = unknown.unwrap_or_else(|| panic!("{}: code-secret is not Unknown", f.name));
+        assert!(unknown.message.contains("AccessDenied"), "{}", unknown.message);
+    }
+    let gaps = &scanned.inventory.accounts[0].gaps;
+    assert!(gaps.iter().any(|g| g.operation == "GetLayerVersionByArn"), "{gaps:?}");
+    // The other packages are scanned as before.
+    let planted_elsewhere: Places = planted(&common::demo().demo.manifest)
+        .into_iter()
+        .filter(|((_, source, _, _), _)| !source.contains(LEGACY_UTILS))
+        .collect();
+    assert_eq!(found(functions), planted_elsewhere);
+}
+
+/// GetFunction calls in `region` since the stats were cleared.
+fn get_function_calls(emulator: &common::Emulator, region: &str) -> u64 {
+    let stats = emulator.stats();
+    let ops = stats["operations"].as_array().expect("operations");
+    ops.iter()
+        .filter(|o| o["operation"] == "GetFunction" && o["region"] == region)
+        .map(|o| o["calls"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// Functions added to a region the demo does not use: a container image, a corrupt zip, and two functions that
+/// share one clean package (downloaded once).
+#[test]
+fn images_and_corrupt_archives_are_unknown_with_the_reason() {
+    scanned();
+    let account = common::demo();
+    let _faults = account.exclusive();
+    let region = "us-west-2";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("edge.py");
+    std::fs::write(&script, EDGE_CASES).expect("write the script");
+    let output = std::process::Command::new(common::repo_root().join("mocks/.venv/bin/python"))
+        .arg(&script)
+        .args([&account.emulator.endpoint, region])
+        .output()
+        .expect("run the edge-case seeder");
+    assert!(output.status.success(), "edge cases not created:\n{}", String::from_utf8_lossy(&output.stderr));
+
+    account.emulator.clear_stats();
+    let (code, _, stderr) =
+        common::run(account.emulator.lambda_posture().args(["scan", "--regions", region, "--format", "json"]));
+    assert!([0, 1].contains(&code), "scan exited {code}:\n{stderr}");
+    let without_code_scan = get_function_calls(&account.emulator, region);
+    account.emulator.clear_stats();
+    let scanned = scan_code(account, &[region]);
+    let url_lookups = get_function_calls(&account.emulator, region) - without_code_scan;
+    assert_eq!(url_lookups, 2, "one Code.Location per distinct zip package: the shared one and the corrupt one");
+
+    let by_name = |name: &str| -> &Function {
+        let functions = &scanned.inventory.accounts[0].functions;
+        functions.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name} not collected"))
+    };
+    let outcomes = code_secret_outcomes(&scanned.inventory);
+    let outcome = |name: &str| -> &Finding {
+        let mut of_name = outcomes.iter().filter(|o| o.resource_name == name);
+        let first = of_name.next().unwrap_or_else(|| panic!("{name}: no code-secret outcome"));
+        assert!(of_name.next().is_none(), "{name}: one outcome");
+        first
+    };
+    let reason = |name: &str| by_name(name).code_scan.as_ref().expect("code_scan").unscanned[0].reason.clone();
+
+    assert!(reason("edge-image").starts_with("container image"), "{}", reason("edge-image"));
+    assert_eq!(outcome("edge-image").status, Status::Unknown);
+    assert!(outcome("edge-image").message.contains("container image"));
+
+    assert!(reason("edge-corrupt").contains("zip"), "{}", reason("edge-corrupt"));
+    assert_eq!(outcome("edge-corrupt").status, Status::Unknown);
+    assert!(outcome("edge-corrupt").message.contains("zip"), "{}", outcome("edge-corrupt").message);
+
+    for name in ["edge-clean", "edge-twin"] {
+        let clean = by_name(name).code_scan.as_ref().expect("code_scan");
+        assert!(clean.unscanned.is_empty() && clean.findings.is_empty() && clean.scanned.len() == 1, "{clean:?}");
+        assert!(!outcomes.iter().any(|o| o.resource_name == name), "{name}: a clean package passes");
+    }
+    assert!(scanned.inventory.accounts[0].gaps.is_empty(), "{:?}", scanned.inventory.accounts[0].gaps);
+}
+
+/// Creates the edge-case functions with boto3 (argv: endpoint, region).
+const EDGE_CASES: &str = r#"
+import io, sys, zipfile
+import boto3
+
+endpoint, region = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+iam, lam = boto3.client("iam", **kw), boto3.client("lambda", **kw)
+trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+try:
+    role = iam.create_role(RoleName="edge-cases-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:
+    role = iam.get_role(RoleName="edge-cases-role")["Role"]["Arn"]
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    zf.writestr("app.py", "def handler(event, context):\n    return {'ok': True}\n")
+good = buf.getvalue()
+common = dict(Role=role, Timeout=10, MemorySize=128, Tags={"owner": "tests"})
+for name in ("edge-clean", "edge-twin"):
+    lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Code={"ZipFile": good}, **common)
+# A zip whose central directory is cut off: a download that is not an archive.
+lam.create_function(FunctionName="edge-corrupt", Runtime="python3.12", Handler="app.handler", Code={"ZipFile": good[: len(good) // 2]}, **common)
+lam.create_function(FunctionName="edge-image", PackageType="Image",
+                    Code={"ImageUri": "123456789012.dkr.ecr.%s.amazonaws.com/edge:latest" % region}, **common)
+"#;

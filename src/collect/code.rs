@@ -182,7 +182,10 @@ impl<'a> Aws<'a> {
             .pacer
             .call(call, || client.get_function().function_name(arn).send())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                self.ctx.gaps.record(&e, Some(arn));
+                e.to_string()
+            })?;
         let now = out.configuration().and_then(|c| c.code_sha256());
         if now.is_some_and(|now| now != sha) {
             return Err(format!("the code changed during the scan (CodeSha256 {sha} is no longer deployed)"));
