@@ -14,13 +14,14 @@ use super::{PackageScan, Settings};
 const BOMB_MIN_BYTES: u64 = 1024 * 1024;
 
 /// Scan a zip package spooled to `file`. Problems (caps hit, corrupt entries) are recorded in the result, never
-/// dropped: a package with a problem is not "scanned completely".
+/// dropped: a package with a problem is not "scanned completely". Findings come sorted by path and line.
 pub fn scan_zip(file: File, settings: &Settings) -> PackageScan {
     let mut scan = PackageScan::default();
     let mut walk = Walk { settings, budget: settings.limits.max_unzipped_bytes, scan: &mut scan };
     if let Err(problem) = walk.archive(file, None) {
         walk.scan.problems.push(problem);
     }
+    scan.findings.sort();
     scan
 }
 
