@@ -2,11 +2,15 @@
 //! of both regions, every field, every policy document decoded, last invocations to the day, no gaps.
 
 mod common;
+#[path = "support/expectations.rs"]
+mod expectations;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate};
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Inventory, Role};
 use serde_json::Value;
 
@@ -449,4 +453,29 @@ fn the_scan_is_quick() {
     // Paced at the default rates (AWS quotas), the demo account's 39 functions take well under a minute.
     let seconds = collected().seconds;
     assert!(seconds < 90.0, "scan took {seconds:.1} s");
+}
+
+#[test]
+fn the_live_scan_fails_exactly_the_planted_checks() {
+    // End to end: seeded emulator -> real collectors through the real SDK -> every check of the catalogue, with the
+    // default settings the expectations assume (a 90-day lookback: the collected() scan above looks back further).
+    // code-secret is left out: this scan runs without --scan-code (tests/codescan_* cover it).
+    let account = common::demo();
+    let _faults = account.exclusive();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inventory_path = dir.path().join("inventory.json");
+    let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
+        "scan",
+        "--format",
+        "json",
+        "--output",
+        dir.path().join("report.json").to_str().unwrap(),
+        "--save-inventory",
+        inventory_path.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "a complete scan exits 0 (stderr: {stderr})");
+    let text = std::fs::read_to_string(&inventory_path).expect("the saved inventory");
+    let inventory = Inventory::from_json("inventory.json", &text).expect("a valid inventory");
+    let report = engine::evaluate(&inventory, &Config::default());
+    expectations::assert_report_matches(&report, &expectations::load(), &["code-secret"]);
 }
