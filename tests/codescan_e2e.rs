@@ -27,24 +27,10 @@ struct Scanned {
 
 /// `scan --scan-code` of the demo account's regions with the current fault rules; it must not fail (exit 2).
 fn scan_code(account: &common::DemoAccount, regions: &[&str]) -> Scanned {
-    let out = tempfile::tempdir().expect("temp dir");
-    let inventory_path = out.path().join("inventory.json");
-    let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
-        "scan",
-        "--scan-code",
-        "--format",
-        "json",
-        "--regions",
-        &regions.join(","),
-        "--output",
-        out.path().join("report.json").to_str().unwrap(),
-        "--save-inventory",
-        inventory_path.to_str().unwrap(),
-    ]));
-    assert!([0, 1, 3].contains(&code), "scan --scan-code exited {code}:\n{stderr}");
-    let text = std::fs::read_to_string(&inventory_path).expect("the saved inventory");
-    let inventory = Inventory::from_json("inventory.json", &text).expect("a valid inventory");
-    Scanned { inventory, text, stderr }
+    let scan = account.emulator.scan(&["--scan-code", "--regions", &regions.join(",")]);
+    assert!([0, 1, 3].contains(&scan.code), "scan --scan-code exited {}:\n{}", scan.code, scan.stderr);
+    let text = std::fs::read_to_string(scan.dir.path().join("inventory.json")).expect("the saved inventory");
+    Scanned { inventory: scan.inventory, text, stderr: scan.stderr }
 }
 
 /// The demo account scanned once, without faults, for the tests that only read it.
@@ -256,9 +242,8 @@ fn images_and_corrupt_archives_are_unknown_with_the_reason() {
     assert!(output.status.success(), "edge cases not created:\n{}", String::from_utf8_lossy(&output.stderr));
 
     account.emulator.clear_stats();
-    let (code, _, stderr) =
-        common::run(account.emulator.lambda_posture().args(["scan", "--regions", region, "--format", "json"]));
-    assert!([0, 1].contains(&code), "scan exited {code}:\n{stderr}");
+    let plain = account.emulator.scan(&["--regions", region]);
+    assert!([0, 1].contains(&plain.code), "scan exited {}:\n{}", plain.code, plain.stderr);
     let without_code_scan = get_function_calls(&account.emulator, region);
     account.emulator.clear_stats();
     let scanned = scan_code(account, &[region]);

@@ -57,7 +57,8 @@ impl Ignores {
         Ok(Ignores { paths, values })
     }
 
-    /// No ignores at all (tests, benchmarks).
+    /// No ignores at all (tests).
+    #[cfg(test)]
     pub fn none() -> Ignores {
         Ignores { paths: GlobSet::empty(), values: Vec::new() }
     }

@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-pub use self::fetch::mask_url;
 pub use self::ignore::Ignores;
 pub use self::text::Windows;
 
@@ -135,10 +134,6 @@ impl Scanner {
         Ok(Scanner { settings: Arc::new(settings), client })
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.settings.limits
-    }
-
     /// Scan every distinct package once (duplicates in `packages` are scanned once), at most `limits.concurrency` at a time. `locate` gives a package's
     /// download URL (asked again before each retry: presigned URLs expire); `done` is called after each package.
     pub async fn scan_all<K, L, Fut>(&self, packages: Vec<K>, locate: L, done: impl Fn()) -> HashMap<K, PackageScan>
@@ -191,8 +186,8 @@ impl Scanner {
 
     /// Scan a downloaded package (blocking work, off the async threads).
     pub async fn scan_file(&self, file: File) -> PackageScan {
-        let settings = Arc::clone(&self.settings);
-        tokio::task::spawn_blocking(move || archive::scan_zip(file, &settings))
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.scan_file_blocking(file))
             .await
             .unwrap_or_else(|e| PackageScan::failed(format!("scanner crashed: {e}")))
     }
