@@ -3,7 +3,7 @@
 //! the peak RSS of the scan (VmHWM, reset before the scan starts).
 //!
 //! `cargo bench --bench codescan -- [--packages 500] [--mib 5] [--shared 0.5] [--concurrency 8]`
-//! Generated packages are cached in `target/codescan-bench/` (deterministic content).
+//! Generated packages are cached in `$CARGO_TARGET_DIR/codescan-bench/` (deterministic content).
 
 #[allow(dead_code)]
 #[path = "../src/codescan/mod.rs"]
@@ -32,7 +32,12 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { packages: 500, mib: 5.0, shared: 0.5, concurrency: Limits::default().concurrency };
+    let mut a = Args {
+        packages: 500,
+        mib: 5.0,
+        shared: 0.5,
+        concurrency: Limits::default().concurrency,
+    };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
@@ -66,13 +71,16 @@ impl Rng {
         words[(self.next() % words.len() as u64) as usize]
     }
     fn token(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len).map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char).collect()
+        (0..len)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
     }
 }
 
 const WORDS: &[&str] = &[
-    "order", "customer", "invoice", "payload", "record", "handler", "context", "result", "items", "total", "price",
-    "status", "region", "bucket", "table", "queue", "message", "event", "config", "client", "request", "response",
+    "order", "customer", "invoice", "payload", "record", "handler", "context", "result", "items",
+    "total", "price", "status", "region", "bucket", "table", "queue", "message", "event", "config",
+    "client", "request", "response",
 ];
 
 /// About `bytes` of source-like text: JS-ish lines with identifiers, strings and numbers.
@@ -82,7 +90,10 @@ fn source_text(rng: &mut Rng, bytes: usize) -> String {
         let (a, b, c) = (rng.pick(WORDS), rng.pick(WORDS), rng.pick(WORDS));
         let n = rng.next() % 100_000;
         let id = rng.token(b"abcdef0123456789", 8);
-        text.push_str(&format!("  const {a}_{n} = await {b}.{c}({a}, \"{c}-{id}\", {});\n", n % 977));
+        text.push_str(&format!(
+            "  const {a}_{n} = await {b}.{c}({a}, \"{c}-{id}\", {});\n",
+            n % 977
+        ));
     }
     text
 }
@@ -91,7 +102,9 @@ fn source_text(rng: &mut Rng, bytes: usize) -> String {
 fn write_package(path: &Path, seed: u64, target: usize) -> std::io::Result<()> {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut zip = ZipWriter::new(BufWriter::new(File::create(path)?));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).compression_level(Some(1));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1));
     let binary_total = target / 2;
     let mut written = 0;
     let mut i = 0;
@@ -136,9 +149,14 @@ fn reset_peak_rss() {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let distinct = ((args.packages as f64) * (1.0 - args.shared)).round().max(1.0) as usize;
+    let distinct = ((args.packages as f64) * (1.0 - args.shared))
+        .round()
+        .max(1.0) as usize;
     let target = (args.mib * 1024.0 * 1024.0) as usize;
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/codescan-bench/{distinct}x{}", args.mib));
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target_dir.join(format!("codescan-bench/{distinct}x{}", args.mib));
     std::fs::create_dir_all(&dir).expect("bench dir");
     let started = Instant::now();
     let mut zipped = 0u64;
@@ -163,29 +181,66 @@ async fn main() {
         Reply::File(served.join(format!("{name}.zip")))
     });
     // References: every distinct package once, then the shared ones again until `packages` references.
-    let keys: Vec<String> = (0..args.packages).map(|i| format!("p{}", i % distinct)).collect();
-    let limits = Limits { concurrency: args.concurrency, ..Limits::default() };
+    let keys: Vec<String> = (0..args.packages)
+        .map(|i| format!("p{}", i % distinct))
+        .collect();
+    let limits = Limits {
+        concurrency: args.concurrency,
+        ..Limits::default()
+    };
     let ignores = Ignores::new(&CodeScanConfig::default()).expect("default ignores");
-    let scanner = Scanner::new(Settings { limits, ignores, detect: checks_detector }).expect("scanner");
+    let scanner = Scanner::new(Settings {
+        limits,
+        ignores,
+        detect: checks_detector,
+    })
+    .expect("scanner");
 
     reset_peak_rss();
     let baseline = peak_rss_kib();
     let started = Instant::now();
     let results = scanner
-        .scan_all(keys, |key| std::future::ready(Ok::<_, String>(server.url(&format!("/code/{key}?X-Amz-Signature=x")))), || {})
+        .scan_all(
+            keys,
+            |key| {
+                std::future::ready(Ok::<_, String>(
+                    server.url(&format!("/code/{key}?X-Amz-Signature=x")),
+                ))
+            },
+            || {},
+        )
         .await;
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_rss_kib();
 
     let files: u64 = results.values().map(|r| r.files_scanned).sum();
     let findings: usize = results.values().map(|r| r.findings.len()).sum();
-    let incomplete: Vec<&String> = results.values().flat_map(|r| r.problems.iter()).take(3).collect();
+    let incomplete: Vec<&String> = results
+        .values()
+        .flat_map(|r| r.problems.iter())
+        .take(3)
+        .collect();
     println!("packages (references): {}", args.packages);
-    println!("distinct packages downloaded: {} ({} HTTP requests)", results.len(), server.total_requests());
+    println!(
+        "distinct packages downloaded: {} ({} HTTP requests)",
+        results.len(),
+        server.total_requests()
+    );
     println!("text files scanned: {files}; findings: {findings}; problems: {incomplete:?}");
     println!("concurrency: {}", args.concurrency);
     println!("wall time: {seconds:.1} s");
-    println!("packages/s: {:.1} (distinct downloads/s: {:.1})", args.packages as f64 / seconds, results.len() as f64 / seconds);
-    println!("throughput: {:.1} MiB/s zipped", zipped as f64 / 1048576.0 / seconds);
-    println!("peak RSS during the scan: {:.1} MiB (baseline before it {:.1} MiB)", peak as f64 / 1024.0, baseline as f64 / 1024.0);
+    println!(
+        "packages/s: {:.1} (distinct downloads/s: {:.1})",
+        args.packages as f64 / seconds,
+        results.len() as f64 / seconds
+    );
+    println!(
+        "throughput: {:.1} MiB/s zipped",
+        zipped as f64 / 1048576.0 / seconds
+    );
+    println!(
+        "peak RSS during the scan: {:.1} MiB (baseline before it {:.1} MiB)",
+        peak as f64 / 1024.0,
+        baseline as f64 / 1024.0
+    );
 }

@@ -27,10 +27,22 @@ struct Scanned {
 
 /// `scan --scan-code` of the demo account's regions with the current fault rules; it must not fail (exit 2).
 fn scan_code(account: &common::DemoAccount, regions: &[&str]) -> Scanned {
-    let scan = account.emulator.scan(&["--scan-code", "--regions", &regions.join(",")]);
-    assert!([0, 1, 3].contains(&scan.code), "scan --scan-code exited {}:\n{}", scan.code, scan.stderr);
-    let text = std::fs::read_to_string(scan.dir.path().join("inventory.json")).expect("the saved inventory");
-    Scanned { inventory: scan.inventory, text, stderr: scan.stderr }
+    let scan = account
+        .emulator
+        .scan(&["--scan-code", "--regions", &regions.join(",")]);
+    assert!(
+        [0, 1, 3].contains(&scan.code),
+        "scan --scan-code exited {}:\n{}",
+        scan.code,
+        scan.stderr
+    );
+    let text = std::fs::read_to_string(scan.dir.path().join("inventory.json"))
+        .expect("the saved inventory");
+    Scanned {
+        inventory: scan.inventory,
+        text,
+        stderr: scan.stderr,
+    }
 }
 
 /// The demo account scanned once, without faults, for the tests that only read it.
@@ -70,7 +82,12 @@ fn planted(manifest: &Value) -> Places {
     let mut planted = Places::new();
     for f in manifest["functions"].as_array().expect("functions") {
         let name = f["name"].as_str().expect("name");
-        let layers: Vec<&str> = f["layers"].as_array().expect("layers").iter().filter_map(Value::as_str).collect();
+        let layers: Vec<&str> = f["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         for secret in f["code_secrets"].as_array().expect("code_secrets") {
             let source = secret["source"].as_str().expect("source");
             let source = match source.strip_prefix("layer:") {
@@ -82,7 +99,9 @@ fn planted(manifest: &Value) -> Places {
             };
             let path = secret["path"].as_str().expect("path");
             let rule = rule_of(secret["kind"].as_str().expect("kind"));
-            *planted.entry((name.into(), source.into(), path.into(), rule.into())).or_default() += 1;
+            *planted
+                .entry((name.into(), source.into(), path.into(), rule.into()))
+                .or_default() += 1;
         }
     }
     planted
@@ -92,7 +111,12 @@ fn found(functions: &[Function]) -> Places {
     let mut found = Places::new();
     for f in functions {
         for secret in f.code_scan.iter().flat_map(|s| &s.findings) {
-            let place = (f.name.clone(), secret.source.clone(), secret.path.clone(), secret.rule_id.clone());
+            let place = (
+                f.name.clone(),
+                secret.source.clone(),
+                secret.path.clone(),
+                secret.rule_id.clone(),
+            );
             *found.entry(place).or_default() += 1;
         }
     }
@@ -108,7 +132,11 @@ fn code_secret_outcomes(inventory: &Inventory) -> Vec<Finding> {
 }
 
 fn names_with(findings: &[Finding], status: Status) -> BTreeSet<String> {
-    findings.iter().filter(|f| f.status == status).map(|f| f.resource_name.clone()).collect()
+    findings
+        .iter()
+        .filter(|f| f.status == status)
+        .map(|f| f.resource_name.clone())
+        .collect()
 }
 
 #[test]
@@ -118,15 +146,33 @@ fn every_package_of_the_demo_is_scanned_completely() {
     assert!(account.gaps.is_empty(), "gaps: {:?}", account.gaps);
     let mut files = 0;
     for f in &account.functions {
-        let scan = f.code_scan.as_ref().unwrap_or_else(|| panic!("{}: no code_scan", f.name));
-        assert!(scan.unscanned.is_empty(), "{}: not scanned completely: {:?}", f.name, scan.unscanned);
+        let scan = f
+            .code_scan
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no code_scan", f.name));
+        assert!(
+            scan.unscanned.is_empty(),
+            "{}: not scanned completely: {:?}",
+            f.name,
+            scan.unscanned
+        );
         let sources: BTreeSet<&str> = scan.scanned.iter().map(|s| s.source.as_str()).collect();
-        let expected: BTreeSet<&str> =
-            std::iter::once("function").chain(f.layers.iter().map(|l| l.arn.as_str())).collect();
-        assert_eq!(sources, expected, "{}: its package and each layer are scanned", f.name);
+        let expected: BTreeSet<&str> = std::iter::once("function")
+            .chain(f.layers.iter().map(|l| l.arn.as_str()))
+            .collect();
+        assert_eq!(
+            sources, expected,
+            "{}: its package and each layer are scanned",
+            f.name
+        );
         for package in &scan.scanned {
             files += package.files_scanned;
-            assert!(package.code_sha256.is_some(), "{}: {} has no CodeSha256", f.name, package.source);
+            assert!(
+                package.code_sha256.is_some(),
+                "{}: {} has no CodeSha256",
+                f.name,
+                package.source
+            );
         }
     }
     assert!(files > 0);
@@ -136,15 +182,30 @@ fn every_package_of_the_demo_is_scanned_completely() {
 fn scan_code_finds_exactly_the_planted_secrets() {
     let scanned = scanned();
     let planted = planted(&common::demo().demo.manifest);
-    assert!(planted.len() >= 8, "the seeder plants secrets in source, config, .env, nested zip, vendored dir, layer");
+    assert!(
+        planted.len() >= 8,
+        "the seeder plants secrets in source, config, .env, nested zip, vendored dir, layer"
+    );
     let found = found(&scanned.inventory.accounts[0].functions);
-    let missed: Vec<_> = planted.iter().filter(|(k, n)| found.get(*k) != Some(n)).collect();
-    let extra: Vec<_> = found.iter().filter(|(k, n)| planted.get(*k) != Some(n)).collect();
-    assert!(missed.is_empty() && extra.is_empty(), "planted but not found: {missed:#?}\nfound but not planted: {extra:#?}");
+    let missed: Vec<_> = planted
+        .iter()
+        .filter(|(k, n)| found.get(*k) != Some(n))
+        .collect();
+    let extra: Vec<_> = found
+        .iter()
+        .filter(|(k, n)| planted.get(*k) != Some(n))
+        .collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "planted but not found: {missed:#?}\nfound but not planted: {extra:#?}"
+    );
     for f in &scanned.inventory.accounts[0].functions {
         for secret in f.code_scan.iter().flat_map(|s| &s.findings) {
             assert!(secret.line > 0, "{secret:?}");
-            assert!(lambda_posture_checks::secrets::is_masked(&secret.masked_preview), "{secret:?}");
+            assert!(
+                lambda_posture_checks::secrets::is_masked(&secret.masked_preview),
+                "{secret:?}"
+            );
         }
     }
 }
@@ -153,24 +214,51 @@ fn scan_code_finds_exactly_the_planted_secrets() {
 fn code_secret_fails_exactly_the_planted_functions() {
     let outcomes = code_secret_outcomes(&scanned().inventory);
     let expected = &expectations::load().checks["code-secret"];
-    assert_eq!(names_with(&outcomes, Status::Fail), expected.fail.iter().cloned().collect::<BTreeSet<_>>());
-    assert_eq!(names_with(&outcomes, Status::Unknown), expected.unknown.iter().cloned().collect::<BTreeSet<_>>());
+    assert_eq!(
+        names_with(&outcomes, Status::Fail),
+        expected.fail.iter().cloned().collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        names_with(&outcomes, Status::Unknown),
+        expected.unknown.iter().cloned().collect::<BTreeSet<_>>()
+    );
     for name in &expected.pass_examples {
-        assert!(!outcomes.iter().any(|f| &f.resource_name == name), "{name} should pass");
+        assert!(
+            !outcomes.iter().any(|f| &f.resource_name == name),
+            "{name} should pass"
+        );
     }
 }
 
 #[test]
 fn no_planted_secret_appears_in_clear() {
     let scanned = scanned();
-    for needle in ["-----BEGIN", "AKIA", "ghp_", "xoxb-", "sk_live_", "postgres://", "mysql://"] {
+    for needle in [
+        "-----BEGIN",
+        "AKIA",
+        "ghp_",
+        "xoxb-",
+        "sk_live_",
+        "postgres://",
+        "mysql://",
+    ] {
         for (i, _) in scanned.text.match_indices(needle) {
             let context = &scanned.text[i.saturating_sub(40)..(i + 60).min(scanned.text.len())];
-            assert!(context.contains('…'), "`{needle}` appears unmasked near: {context}");
+            assert!(
+                context.contains('…'),
+                "`{needle}` appears unmasked near: {context}"
+            );
         }
-        assert!(!scanned.stderr.contains(needle), "`{needle}` in the log:\n{}", scanned.stderr);
+        assert!(
+            !scanned.stderr.contains(needle),
+            "`{needle}` in the log:\n{}",
+            scanned.stderr
+        );
     }
-    assert!(!scanned.text.contains("/_lp/code/"), "download URLs are not kept in the inventory");
+    assert!(
+        !scanned.text.contains("/_lp/code/"),
+        "download URLs are not kept in the inventory"
+    );
 }
 
 /// A layer whose GetLayerVersionByArn is denied: the layer is not scanned, the reason says why, the call is a gap,
@@ -189,22 +277,52 @@ fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
     }]));
     let scanned = scan_code(account, &demo_regions());
     let functions = &scanned.inventory.accounts[0].functions;
-    let users: Vec<&Function> =
-        functions.iter().filter(|f| f.layers.iter().any(|l| l.arn.contains(LEGACY_UTILS))).collect();
-    assert!(!users.is_empty(), "the demo has functions on the legacy-utils layer");
+    let users: Vec<&Function> = functions
+        .iter()
+        .filter(|f| f.layers.iter().any(|l| l.arn.contains(LEGACY_UTILS)))
+        .collect();
+    assert!(
+        !users.is_empty(),
+        "the demo has functions on the legacy-utils layer"
+    );
     let outcomes = code_secret_outcomes(&scanned.inventory);
     for f in &users {
         let scan = f.code_scan.as_ref().expect("code_scan");
-        let layer = f.layers.iter().find(|l| l.arn.contains(LEGACY_UTILS)).expect("layer");
-        let unscanned = scan.unscanned.iter().find(|u| u.source == layer.arn).expect("the layer is unscanned");
-        assert!(unscanned.reason.contains("AccessDenied"), "{}", unscanned.reason);
-        assert!(scan.scanned.iter().any(|s| s.source == "function"), "{}: its own package is still scanned", f.name);
-        let unknown = outcomes.iter().find(|o| o.resource_name == f.name && o.status == Status::Unknown);
+        let layer = f
+            .layers
+            .iter()
+            .find(|l| l.arn.contains(LEGACY_UTILS))
+            .expect("layer");
+        let unscanned = scan
+            .unscanned
+            .iter()
+            .find(|u| u.source == layer.arn)
+            .expect("the layer is unscanned");
+        assert!(
+            unscanned.reason.contains("AccessDenied"),
+            "{}",
+            unscanned.reason
+        );
+        assert!(
+            scan.scanned.iter().any(|s| s.source == "function"),
+            "{}: its own package is still scanned",
+            f.name
+        );
+        let unknown = outcomes
+            .iter()
+            .find(|o| o.resource_name == f.name && o.status == Status::Unknown);
         let unknown = unknown.unwrap_or_else(|| panic!("{}: code-secret is not Unknown", f.name));
-        assert!(unknown.message.contains("AccessDenied"), "{}", unknown.message);
+        assert!(
+            unknown.message.contains("AccessDenied"),
+            "{}",
+            unknown.message
+        );
     }
     let gaps = &scanned.inventory.accounts[0].gaps;
-    assert!(gaps.iter().any(|g| g.operation == "GetLayerVersionByArn"), "{gaps:?}");
+    assert!(
+        gaps.iter().any(|g| g.operation == "GetLayerVersionByArn"),
+        "{gaps:?}"
+    );
     // The other packages are scanned as before.
     let planted_elsewhere: Places = planted(&common::demo().demo.manifest)
         .into_iter()
@@ -239,44 +357,91 @@ fn images_and_corrupt_archives_are_unknown_with_the_reason() {
         .args([&account.emulator.endpoint, region])
         .output()
         .expect("run the edge-case seeder");
-    assert!(output.status.success(), "edge cases not created:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "edge cases not created:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     account.emulator.clear_stats();
     let plain = account.emulator.scan(&["--regions", region]);
-    assert!([0, 1].contains(&plain.code), "scan exited {}:\n{}", plain.code, plain.stderr);
+    assert!(
+        [0, 1].contains(&plain.code),
+        "scan exited {}:\n{}",
+        plain.code,
+        plain.stderr
+    );
     let without_code_scan = get_function_calls(&account.emulator, region);
     account.emulator.clear_stats();
     let scanned = scan_code(account, &[region]);
     let url_lookups = get_function_calls(&account.emulator, region) - without_code_scan;
-    assert_eq!(url_lookups, 2, "one Code.Location per distinct zip package: the shared one and the corrupt one");
+    assert_eq!(
+        url_lookups, 2,
+        "one Code.Location per distinct zip package: the shared one and the corrupt one"
+    );
 
     let by_name = |name: &str| -> &Function {
         let functions = &scanned.inventory.accounts[0].functions;
-        functions.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name} not collected"))
+        functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} not collected"))
     };
     let outcomes = code_secret_outcomes(&scanned.inventory);
     let outcome = |name: &str| -> &Finding {
         let mut of_name = outcomes.iter().filter(|o| o.resource_name == name);
-        let first = of_name.next().unwrap_or_else(|| panic!("{name}: no code-secret outcome"));
+        let first = of_name
+            .next()
+            .unwrap_or_else(|| panic!("{name}: no code-secret outcome"));
         assert!(of_name.next().is_none(), "{name}: one outcome");
         first
     };
-    let reason = |name: &str| by_name(name).code_scan.as_ref().expect("code_scan").unscanned[0].reason.clone();
+    let reason = |name: &str| {
+        by_name(name)
+            .code_scan
+            .as_ref()
+            .expect("code_scan")
+            .unscanned[0]
+            .reason
+            .clone()
+    };
 
-    assert!(reason("edge-image").starts_with("container image"), "{}", reason("edge-image"));
+    assert!(
+        reason("edge-image").starts_with("container image"),
+        "{}",
+        reason("edge-image")
+    );
     assert_eq!(outcome("edge-image").status, Status::Unknown);
     assert!(outcome("edge-image").message.contains("container image"));
 
-    assert!(reason("edge-corrupt").contains("zip"), "{}", reason("edge-corrupt"));
+    assert!(
+        reason("edge-corrupt").contains("zip"),
+        "{}",
+        reason("edge-corrupt")
+    );
     assert_eq!(outcome("edge-corrupt").status, Status::Unknown);
-    assert!(outcome("edge-corrupt").message.contains("zip"), "{}", outcome("edge-corrupt").message);
+    assert!(
+        outcome("edge-corrupt").message.contains("zip"),
+        "{}",
+        outcome("edge-corrupt").message
+    );
 
     for name in ["edge-clean", "edge-twin"] {
         let clean = by_name(name).code_scan.as_ref().expect("code_scan");
-        assert!(clean.unscanned.is_empty() && clean.findings.is_empty() && clean.scanned.len() == 1, "{clean:?}");
-        assert!(!outcomes.iter().any(|o| o.resource_name == name), "{name}: a clean package passes");
+        assert!(
+            clean.unscanned.is_empty() && clean.findings.is_empty() && clean.scanned.len() == 1,
+            "{clean:?}"
+        );
+        assert!(
+            !outcomes.iter().any(|o| o.resource_name == name),
+            "{name}: a clean package passes"
+        );
     }
-    assert!(scanned.inventory.accounts[0].gaps.is_empty(), "{:?}", scanned.inventory.accounts[0].gaps);
+    assert!(
+        scanned.inventory.accounts[0].gaps.is_empty(),
+        "{:?}",
+        scanned.inventory.accounts[0].gaps
+    );
 }
 
 /// Creates the edge-case functions with boto3 (argv: endpoint, region).

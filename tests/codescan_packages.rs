@@ -10,7 +10,12 @@ use codescan::{Finding, Ignores, Limits, PackageScan, Scanner, Settings};
 use lambda_posture_checks::config::{CodeScanConfig, IgnorePath, IgnoreValue};
 
 fn scanner_with(limits: Limits, config: &CodeScanConfig) -> Scanner {
-    Scanner::new(Settings { limits, ignores: Ignores::new(config).unwrap(), detect: detect_fake }).unwrap()
+    Scanner::new(Settings {
+        limits,
+        ignores: Ignores::new(config).unwrap(),
+        detect: detect_fake,
+    })
+    .unwrap()
 }
 
 fn scan_with(bytes: &[u8], limits: Limits, config: &CodeScanConfig) -> PackageScan {
@@ -22,7 +27,10 @@ fn scan(bytes: &[u8]) -> PackageScan {
 }
 
 fn places(scan: &PackageScan) -> Vec<(String, u32)> {
-    scan.findings.iter().map(|f| (f.path.clone(), f.line)).collect()
+    scan.findings
+        .iter()
+        .map(|f| (f.path.clone(), f.line))
+        .collect()
 }
 
 fn secret_line(name: &str) -> String {
@@ -31,12 +39,18 @@ fn secret_line(name: &str) -> String {
 
 #[test]
 fn secrets_in_source_config_and_dotenv_files_are_found_at_their_line() {
-    let source = format!("import os\n\n{}def handler(e, c):\n    pass\n", secret_line("KEY"));
+    let source = format!(
+        "import os\n\n{}def handler(e, c):\n    pass\n",
+        secret_line("KEY")
+    );
     let dotenv = format!("LOG_LEVEL=info\nSTRIPE={FAKE_KEY}\n");
     let package = zip_of(&[
         ("app.py", source.as_bytes()),
         (".env", dotenv.as_bytes()),
-        ("config/settings.yaml", format!("db:\n  password: {FAKE_KEY}\n").as_bytes()),
+        (
+            "config/settings.yaml",
+            format!("db:\n  password: {FAKE_KEY}\n").as_bytes(),
+        ),
         ("clean.py", b"print('hello')\n"),
     ]);
     let result = scan(&package);
@@ -44,23 +58,46 @@ fn secrets_in_source_config_and_dotenv_files_are_found_at_their_line() {
     assert_eq!(result.files_scanned, 4);
     assert_eq!(
         places(&result),
-        [(".env".to_string(), 2), ("app.py".to_string(), 3), ("config/settings.yaml".to_string(), 2)]
+        [
+            (".env".to_string(), 2),
+            ("app.py".to_string(), 3),
+            ("config/settings.yaml".to_string(), 2)
+        ]
     );
-    assert!(result.findings.iter().all(|f| !f.masked_preview.contains(FAKE_KEY)));
+    assert!(result
+        .findings
+        .iter()
+        .all(|f| !f.masked_preview.contains(FAKE_KEY)));
 }
 
 #[test]
 fn nested_zips_and_jars_are_opened_one_level_deep() {
-    let inner = zip_of(&[("credentials.json", format!("{{\n  \"token\": \"{FAKE_KEY}\"\n}}\n").as_bytes())]);
-    let jar = zip_of(&[("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"), ("app.properties", secret_line("k").as_bytes())]);
-    let package = zip_of(&[("app.py", b"x = 1\n"), ("vendor/partner-sdk.zip", &inner), ("lib/tool.jar", &jar)]);
+    let inner = zip_of(&[(
+        "credentials.json",
+        format!("{{\n  \"token\": \"{FAKE_KEY}\"\n}}\n").as_bytes(),
+    )]);
+    let jar = zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        ("app.properties", secret_line("k").as_bytes()),
+    ]);
+    let package = zip_of(&[
+        ("app.py", b"x = 1\n"),
+        ("vendor/partner-sdk.zip", &inner),
+        ("lib/tool.jar", &jar),
+    ]);
     let result = scan(&package);
     assert!(result.is_complete(), "{:?}", result.problems);
     assert_eq!(
         places(&result),
-        [("lib/tool.jar!app.properties".to_string(), 1), ("vendor/partner-sdk.zip!credentials.json".to_string(), 2)]
+        [
+            ("lib/tool.jar!app.properties".to_string(), 1),
+            ("vendor/partner-sdk.zip!credentials.json".to_string(), 2)
+        ]
     );
-    assert_eq!(result.files_scanned, 4, "app.py, the manifest, app.properties and credentials.json");
+    assert_eq!(
+        result.files_scanned, 4,
+        "app.py, the manifest, app.properties and credentials.json"
+    );
 }
 
 #[test]
@@ -69,7 +106,10 @@ fn an_archive_nested_two_levels_deep_is_reported_not_opened() {
     let middle = zip_of(&[("deep.zip", &deepest)]);
     let result = scan(&zip_of(&[("outer.zip", &middle)]));
     assert!(result.findings.is_empty());
-    assert_eq!(result.problems, ["outer.zip!deep.zip: archive nested two levels deep; not opened"]);
+    assert_eq!(
+        result.problems,
+        ["outer.zip!deep.zip: archive nested two levels deep; not opened"]
+    );
 }
 
 #[test]
@@ -98,22 +138,43 @@ fn vendored_noise_is_ignored_but_vendored_code_is_scanned() {
         ("bin/App.deps.json", key.as_bytes()),
     ]);
     let result = scan(&package);
-    assert_eq!(places(&result), [("node_modules/@acme/uploader/config.js".to_string(), 1)]);
+    assert_eq!(
+        places(&result),
+        [("node_modules/@acme/uploader/config.js".to_string(), 1)]
+    );
     assert_eq!(result.files_ignored, 3);
-    let everything = CodeScanConfig { default_ignores: false, ..CodeScanConfig::default() };
-    assert_eq!(scan_with(&package, Limits::default(), &everything).findings.len(), 4, "defaults can be turned off");
+    let everything = CodeScanConfig {
+        default_ignores: false,
+        ..CodeScanConfig::default()
+    };
+    assert_eq!(
+        scan_with(&package, Limits::default(), &everything)
+            .findings
+            .len(),
+        4,
+        "defaults can be turned off"
+    );
 }
 
 #[test]
 fn configured_path_globs_and_value_patterns_apply() {
     let package = zip_of(&[
         ("fixtures/sample.env", secret_line("A").as_bytes()),
-        ("app.py", format!("{}# test value: {FAKE_KEY} allowlisted\n", secret_line("B")).as_bytes()),
+        (
+            "app.py",
+            format!("{}# test value: {FAKE_KEY} allowlisted\n", secret_line("B")).as_bytes(),
+        ),
     ]);
     let config = CodeScanConfig {
         default_ignores: true,
-        ignore_paths: vec![IgnorePath { glob: "fixtures/**".into(), reason: "test data".into() }],
-        ignore_values: vec![IgnoreValue { pattern: "allowlisted$".into(), reason: "documented sample".into() }],
+        ignore_paths: vec![IgnorePath {
+            glob: "fixtures/**".into(),
+            reason: "test data".into(),
+        }],
+        ignore_values: vec![IgnoreValue {
+            pattern: "allowlisted$".into(),
+            reason: "documented sample".into(),
+        }],
     };
     let result = scan_with(&package, Limits::default(), &config);
     assert_eq!(places(&result), [("app.py".to_string(), 1)]);
@@ -123,11 +184,18 @@ fn configured_path_globs_and_value_patterns_apply() {
 fn corrupt_archives_are_unscanned_with_the_reason() {
     let garbage = scan(b"this is not a zip file at all");
     assert!(garbage.findings.is_empty() && garbage.files_scanned == 0);
-    assert!(garbage.problems[0].starts_with("not a valid zip archive"), "{:?}", garbage.problems);
+    assert!(
+        garbage.problems[0].starts_with("not a valid zip archive"),
+        "{:?}",
+        garbage.problems
+    );
 
     let package = zip_of(&[("a.py", secret_line("k").as_bytes())]);
     let truncated = scan(&package[..package.len() / 2]);
-    assert!(!truncated.is_complete(), "a truncated download is not a clean package");
+    assert!(
+        !truncated.is_complete(),
+        "a truncated download is not a clean package"
+    );
 
     // Damage the entry's checksum (local header and central directory): the directory still reads, the entry
     // fails its CRC check once read.
@@ -138,38 +206,78 @@ fn corrupt_archives_are_unscanned_with_the_reason() {
     damaged[central + 16] ^= 0xff;
     let result = scan(&damaged);
     assert!(!result.is_complete(), "a corrupt entry must be reported");
-    assert!(result.problems[0].starts_with("a.py: corrupt"), "{:?}", result.problems);
+    assert!(
+        result.problems[0].starts_with("a.py: corrupt"),
+        "{:?}",
+        result.problems
+    );
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack.windows(needle.len()).position(|w| w == needle).expect("signature present")
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("signature present")
 }
 
 #[test]
 fn a_text_file_over_the_file_cap_is_scanned_in_part_and_reported() {
-    let big = format!("{}{}", secret_line("early"), "filler line of code\n".repeat(10_000));
+    let big = format!(
+        "{}{}",
+        secret_line("early"),
+        "filler line of code\n".repeat(10_000)
+    );
     let package = zip_of(&[("bundle.js", big.as_bytes())]);
-    let limits = Limits { max_file_bytes: 64 * 1024, ..Limits::default() };
+    let limits = Limits {
+        max_file_bytes: 64 * 1024,
+        ..Limits::default()
+    };
     let result = scan_with(&package, limits, &CodeScanConfig::default());
-    assert_eq!(places(&result), [("bundle.js".to_string(), 1)], "its beginning is still scanned");
-    assert_eq!(result.problems, ["bundle.js: larger than 65536 bytes; only its beginning was scanned"]);
+    assert_eq!(
+        places(&result),
+        [("bundle.js".to_string(), 1)],
+        "its beginning is still scanned"
+    );
+    assert_eq!(
+        result.problems,
+        ["bundle.js: larger than 65536 bytes; only its beginning was scanned"]
+    );
 }
 
 #[test]
 fn the_package_cap_stops_the_scan_with_the_reason() {
-    let files: Vec<(String, Vec<u8>)> =
-        (0..20).map(|i| (format!("src/m{i:02}.py"), format!("{}{}", "x = 1\n".repeat(2000), secret_line("k")).into_bytes())).collect();
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    let files: Vec<(String, Vec<u8>)> = (0..20)
+        .map(|i| {
+            (
+                format!("src/m{i:02}.py"),
+                format!("{}{}", "x = 1\n".repeat(2000), secret_line("k")).into_bytes(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
     let package = zip_of(&refs);
     let complete = scan(&package);
     assert!(complete.is_complete() && complete.findings.len() == 20);
 
     // Declared sizes over the cap: refused before reading anything.
-    let limits = Limits { max_unzipped_bytes: 100 * 1024, ..Limits::default() };
+    let limits = Limits {
+        max_unzipped_bytes: 100 * 1024,
+        ..Limits::default()
+    };
     let declared = scan_with(&package, limits, &CodeScanConfig::default());
-    assert!(declared.problems[0].starts_with("declares"), "{:?}", declared.problems);
+    assert!(
+        declared.problems[0].starts_with("declares"),
+        "{:?}",
+        declared.problems
+    );
 
-    let limits = Limits { max_entries: 10, ..Limits::default() };
+    let limits = Limits {
+        max_entries: 10,
+        ..Limits::default()
+    };
     let entries = scan_with(&package, limits, &CodeScanConfig::default());
     assert_eq!(entries.problems, ["20 entries, over the cap of 10"]);
 }
@@ -177,11 +285,21 @@ fn the_package_cap_stops_the_scan_with_the_reason() {
 #[test]
 fn a_zip_bomb_entry_is_not_inflated() {
     let zeros = vec![0u8; 8 * 1024 * 1024];
-    let package = zip_of(&[("bomb.bin", &zeros), ("app.py", secret_line("k").as_bytes())]);
+    let package = zip_of(&[
+        ("bomb.bin", &zeros),
+        ("app.py", secret_line("k").as_bytes()),
+    ]);
     let result = scan(&package);
-    assert_eq!(places(&result), [("app.py".to_string(), 1)], "the rest of the package is still scanned");
+    assert_eq!(
+        places(&result),
+        [("app.py".to_string(), 1)],
+        "the rest of the package is still scanned"
+    );
     assert_eq!(result.problems.len(), 1);
-    assert!(result.problems[0].starts_with("bomb.bin: compression ratio") && result.problems[0].contains("zip bomb"));
+    assert!(
+        result.problems[0].starts_with("bomb.bin: compression ratio")
+            && result.problems[0].contains("zip bomb")
+    );
 }
 
 #[test]
@@ -189,6 +307,11 @@ fn findings_carry_rule_and_masked_preview_only() {
     let result = scan(&zip_of(&[("a.py", secret_line("k").as_bytes())]));
     assert_eq!(
         result.findings,
-        [Finding { path: "a.py".into(), line: 1, rule_id: "fake-key".into(), masked_preview: "FAKE…(20 chars)".into() }]
+        [Finding {
+            path: "a.py".into(),
+            line: 1,
+            rule_id: "fake-key".into(),
+            masked_preview: "FAKE…(20 chars)".into()
+        }]
     );
 }

@@ -17,7 +17,11 @@ const BOMB_MIN_BYTES: u64 = 1024 * 1024;
 /// dropped: a package with a problem is not "scanned completely". Findings come sorted by path and line.
 pub fn scan_zip(file: File, settings: &Settings) -> PackageScan {
     let mut scan = PackageScan::default();
-    let mut walk = Walk { settings, budget: settings.limits.max_unzipped_bytes, scan: &mut scan };
+    let mut walk = Walk {
+        settings,
+        budget: settings.limits.max_unzipped_bytes,
+        scan: &mut scan,
+    };
     if let Err(problem) = walk.archive(file, None) {
         walk.scan.problems.push(problem);
     }
@@ -44,12 +48,20 @@ impl Walk<'_> {
             Some(o) => format!("{o}: {message}"),
             None => message,
         };
-        let entries = entry_count(&mut file).map_err(|e| here(format!("not a valid zip archive ({e})")))?;
+        let entries =
+            entry_count(&mut file).map_err(|e| here(format!("not a valid zip archive ({e})")))?;
         if entries > limits.max_entries {
-            return Err(here(format!("{entries} entries, over the cap of {}", limits.max_entries)));
+            return Err(here(format!(
+                "{entries} entries, over the cap of {}",
+                limits.max_entries
+            )));
         }
-        let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| here(format!("corrupt archive: {e}")))?;
-        if let Some(total) = zip.decompressed_size().filter(|t| *t > u128::from(limits.max_unzipped_bytes)) {
+        let mut zip = ZipArchive::new(BufReader::new(file))
+            .map_err(|e| here(format!("corrupt archive: {e}")))?;
+        if let Some(total) = zip
+            .decompressed_size()
+            .filter(|t| *t > u128::from(limits.max_unzipped_bytes))
+        {
             return Err(here(format!(
                 "declares {} unzipped, over the cap of {} (Lambda's own limit is 250 MB)",
                 mib(total as u64),
@@ -60,11 +72,15 @@ impl Walk<'_> {
             let entry = match zip.by_index(index) {
                 Ok(entry) => entry,
                 Err(ZipError::UnsupportedArchive(why)) => {
-                    self.scan.problems.push(here(format!("entry {index}: {why}; not scanned")));
+                    self.scan
+                        .problems
+                        .push(here(format!("entry {index}: {why}; not scanned")));
                     continue;
                 }
                 Err(e) => {
-                    self.scan.problems.push(here(format!("entry {index}: corrupt ({e}); not scanned")));
+                    self.scan
+                        .problems
+                        .push(here(format!("entry {index}: corrupt ({e}); not scanned")));
                     continue;
                 }
             };
@@ -81,7 +97,9 @@ impl Walk<'_> {
                 continue;
             }
             if entry.encrypted() {
-                self.scan.problems.push(format!("{path}: encrypted; not scanned"));
+                self.scan
+                    .problems
+                    .push(format!("{path}: encrypted; not scanned"));
                 continue;
             }
             let (size, compressed) = (entry.size(), entry.compressed_size());
@@ -110,11 +128,16 @@ impl Walk<'_> {
     fn entry(&mut self, mut entry: impl Read, path: &str, nested: bool) -> Result<(), String> {
         let corrupt = |e: io::Error| format!("{path}: corrupt ({e}); not scanned");
         let mut head = Vec::with_capacity(SNIFF_BYTES);
-        (&mut entry).take(SNIFF_BYTES.min(self.budget as usize) as u64).read_to_end(&mut head).map_err(corrupt)?;
+        (&mut entry)
+            .take(SNIFF_BYTES.min(self.budget as usize) as u64)
+            .read_to_end(&mut head)
+            .map_err(corrupt)?;
         self.spend(head.len() as u64);
         if head.starts_with(b"PK\x03\x04") {
             if nested {
-                return Err(format!("{path}: archive nested two levels deep; not opened"));
+                return Err(format!(
+                    "{path}: archive nested two levels deep; not opened"
+                ));
             }
             let spooled = self.spool(head, entry).map_err(corrupt)?;
             return match spooled {
@@ -157,7 +180,10 @@ impl Walk<'_> {
     /// Copy a nested archive to a temp file (the zip central directory needs seeking), within the budget.
     fn spool(&mut self, head: Vec<u8>, rest: impl Read) -> io::Result<Option<File>> {
         let mut file = tempfile::tempfile()?;
-        let copied = io::copy(&mut head.as_slice().chain(rest).take(self.budget + 1), &mut file)?;
+        let copied = io::copy(
+            &mut head.as_slice().chain(rest).take(self.budget + 1),
+            &mut file,
+        )?;
         self.spend(copied.saturating_sub(SNIFF_BYTES as u64));
         if self.budget == 0 {
             return Ok(None);
@@ -173,7 +199,10 @@ impl Walk<'_> {
 
 /// An entry name fit for a report: lossy UTF-8, control characters replaced.
 fn clean_name(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw).chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    String::from_utf8_lossy(raw)
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 pub fn mib(bytes: u64) -> String {
@@ -202,8 +231,11 @@ fn entry_count(file: &mut File) -> io::Result<u64> {
         Ok(u64::from(entries))
     } else {
         // Zip64: the locator just before the record points at the zip64 end of central directory.
-        let locator = eocd.checked_sub(20).filter(|&l| tail[l..].starts_with(b"PK\x06\x07"));
-        let offset = locator.map(|l| u64::from_le_bytes(tail[l + 8..l + 16].try_into().expect("8 bytes")));
+        let locator = eocd
+            .checked_sub(20)
+            .filter(|&l| tail[l..].starts_with(b"PK\x06\x07"));
+        let offset =
+            locator.map(|l| u64::from_le_bytes(tail[l + 8..l + 16].try_into().expect("8 bytes")));
         let offset = offset.ok_or_else(|| invalid("zip64 locator missing"))?;
         let mut record = [0u8; 40];
         file.seek(SeekFrom::Start(offset))?;
@@ -211,7 +243,9 @@ fn entry_count(file: &mut File) -> io::Result<u64> {
         if !record.starts_with(b"PK\x06\x06") {
             return Err(invalid("zip64 end of central directory missing"));
         }
-        Ok(u64::from_le_bytes(record[32..40].try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            record[32..40].try_into().expect("8 bytes"),
+        ))
     };
     file.seek(SeekFrom::Start(0))?;
     result

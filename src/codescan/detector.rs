@@ -7,6 +7,10 @@ use super::Hit;
 pub fn checks_detector(text: &str) -> Vec<Hit> {
     lambda_posture_checks::secrets::scan_text(text)
         .into_iter()
-        .map(|hit| Hit { line: hit.line, rule_id: hit.rule_id, masked_preview: hit.masked_preview })
+        .map(|hit| Hit {
+            line: hit.line,
+            rule_id: hit.rule_id,
+            masked_preview: hit.masked_preview,
+        })
         .collect()
 }

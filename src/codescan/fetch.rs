@@ -28,33 +28,60 @@ pub fn client(limits: &Limits) -> Result<reqwest::Client, String> {
         .connect_timeout(limits.connect_timeout)
         .read_timeout(limits.read_timeout)
         .timeout(limits.download_timeout)
-        .user_agent(concat!("lambda-posture/", env!("CARGO_PKG_VERSION"), " (--scan-code)"))
+        .user_agent(concat!(
+            "lambda-posture/",
+            env!("CARGO_PKG_VERSION"),
+            " (--scan-code)"
+        ))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 /// Download `url` into a temp file positioned at its start, at most `limits.max_download_bytes`.
-pub async fn download(client: &reqwest::Client, url: &str, limits: &Limits) -> Result<File, FetchError> {
+pub async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    limits: &Limits,
+) -> Result<File, FetchError> {
     let shown = mask_url(url);
     let transport = |e: reqwest::Error| {
         let retryable = e.is_timeout() || e.is_connect() || e.is_request() || e.is_body();
-        FetchError::new(format!("download from {shown} failed: {}", describe(e)), retryable)
+        FetchError::new(
+            format!("download from {shown} failed: {}", describe(e)),
+            retryable,
+        )
     };
     let mut response = client.get(url).send().await.map_err(transport)?;
     let status = response.status();
     if !status.is_success() {
         // 403 is what an expired presigned URL answers: a fresh URL may work.
-        let retryable = status.is_server_error() || status.as_u16() == 403 || status.as_u16() == 429;
-        return Err(FetchError::new(format!("download from {shown} failed: HTTP {status}"), retryable));
+        let retryable =
+            status.is_server_error() || status.as_u16() == 403 || status.as_u16() == 429;
+        return Err(FetchError::new(
+            format!("download from {shown} failed: HTTP {status}"),
+            retryable,
+        ));
     }
     let cap = limits.max_download_bytes;
     let too_big = |size: u64| {
-        FetchError::new(format!("package is {}, over the download cap of {}", mib(size), mib(cap)), false)
+        FetchError::new(
+            format!(
+                "package is {}, over the download cap of {}",
+                mib(size),
+                mib(cap)
+            ),
+            false,
+        )
     };
     if let Some(size) = response.content_length().filter(|s| *s > cap) {
         return Err(too_big(size));
     }
-    let local = |e: std::io::Error| FetchError::new(format!("cannot spool the package to a temp file: {e}"), false);
+    let local = |e: std::io::Error| {
+        FetchError::new(
+            format!("cannot spool the package to a temp file: {e}"),
+            false,
+        )
+    };
     let mut file = tempfile::tempfile().map_err(local)?;
     let mut written: u64 = 0;
     while let Some(chunk) = response.chunk().await.map_err(transport)? {
@@ -109,9 +136,15 @@ mod tests {
     fn urls_are_shown_without_their_signature() {
         let url = "https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/123/fn-abc?versionId=x&X-Amz-Security-Token=IQo&X-Amz-Signature=deadbeef";
         let shown = mask_url(url);
-        assert_eq!(shown, "https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/123/fn-abc?…");
+        assert_eq!(
+            shown,
+            "https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/123/fn-abc?…"
+        );
         assert!(!shown.contains("Signature") && !shown.contains("IQo"));
-        assert_eq!(mask_url("http://user:pw@127.0.0.1:9/_lp/code/ab"), "http://127.0.0.1:9/_lp/code/ab");
+        assert_eq!(
+            mask_url("http://user:pw@127.0.0.1:9/_lp/code/ab"),
+            "http://127.0.0.1:9/_lp/code/ab"
+        );
         assert_eq!(mask_url("not a url"), "<unparseable URL>");
     }
 }

@@ -8,10 +8,22 @@ use regex::Regex;
 /// Built-in path ignores: files that hold hashes, copies of other files or vendored test fixtures, never the
 /// application's credentials. Each entry is (glob, reason); docs/scan-code.md lists them.
 pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
-    ("*.deps.json", ".NET dependency manifests: package names and sha512 hashes"),
-    ("*.map", "source maps: a copy of sources that are scanned themselves, plus base64 mappings"),
-    ("package-lock.json", "npm lock file: registry URLs and sha512 integrity hashes"),
-    ("npm-shrinkwrap.json", "npm lock file: registry URLs and sha512 integrity hashes"),
+    (
+        "*.deps.json",
+        ".NET dependency manifests: package names and sha512 hashes",
+    ),
+    (
+        "*.map",
+        "source maps: a copy of sources that are scanned themselves, plus base64 mappings",
+    ),
+    (
+        "package-lock.json",
+        "npm lock file: registry URLs and sha512 integrity hashes",
+    ),
+    (
+        "npm-shrinkwrap.json",
+        "npm lock file: registry URLs and sha512 integrity hashes",
+    ),
     ("yarn.lock", "Yarn lock file: integrity hashes"),
     ("pnpm-lock.yaml", "pnpm lock file: integrity hashes"),
     ("poetry.lock", "Poetry lock file: sha256 hashes"),
@@ -19,12 +31,30 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
     ("go.sum", "Go checksums"),
     ("Gemfile.lock", "Bundler lock file: versions and checksums"),
     ("composer.lock", "Composer lock file: dist hashes"),
-    ("**/*.dist-info/RECORD", "wheel install records: one urlsafe-base64 sha256 per file"),
-    ("node_modules/**/test/**", "test fixtures of vendored npm modules (sample keys and tokens)"),
-    ("node_modules/**/tests/**", "test fixtures of vendored npm modules (sample keys and tokens)"),
-    ("node_modules/**/__tests__/**", "test fixtures of vendored npm modules (sample keys and tokens)"),
-    ("node_modules/**/fixtures/**", "test fixtures of vendored npm modules (sample keys and tokens)"),
-    ("botocore/data/**", "AWS service models bundled with boto3: documentation examples"),
+    (
+        "**/*.dist-info/RECORD",
+        "wheel install records: one urlsafe-base64 sha256 per file",
+    ),
+    (
+        "node_modules/**/test/**",
+        "test fixtures of vendored npm modules (sample keys and tokens)",
+    ),
+    (
+        "node_modules/**/tests/**",
+        "test fixtures of vendored npm modules (sample keys and tokens)",
+    ),
+    (
+        "node_modules/**/__tests__/**",
+        "test fixtures of vendored npm modules (sample keys and tokens)",
+    ),
+    (
+        "node_modules/**/fixtures/**",
+        "test fixtures of vendored npm modules (sample keys and tokens)",
+    ),
+    (
+        "botocore/data/**",
+        "AWS service models bundled with boto3: documentation examples",
+    ),
 ];
 
 /// The compiled ignores of one scan.
@@ -36,7 +66,10 @@ pub struct Ignores {
 impl Ignores {
     /// Compile the configuration (validated when it was loaded; an entry that still fails is an error here).
     pub fn new(config: &CodeScanConfig) -> Result<Ignores, String> {
-        let defaults = DEFAULT_IGNORES.iter().filter(|_| config.default_ignores).map(|(glob, _)| *glob);
+        let defaults = DEFAULT_IGNORES
+            .iter()
+            .filter(|_| config.default_ignores)
+            .map(|(glob, _)| *glob);
         let configured = config.ignore_paths.iter().map(|p| p.glob.as_str());
         let mut paths = GlobSetBuilder::new();
         for glob in defaults.chain(configured) {
@@ -48,11 +81,16 @@ impl Ignores {
                 paths.add(compiled);
             }
         }
-        let paths = paths.build().map_err(|e| format!("code_scan.ignore_paths: {e}"))?;
+        let paths = paths
+            .build()
+            .map_err(|e| format!("code_scan.ignore_paths: {e}"))?;
         let values = config
             .ignore_values
             .iter()
-            .map(|v| Regex::new(&v.pattern).map_err(|e| format!("code_scan.ignore_values: `{}`: {e}", v.pattern)))
+            .map(|v| {
+                Regex::new(&v.pattern)
+                    .map_err(|e| format!("code_scan.ignore_values: `{}`: {e}", v.pattern))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Ignores { paths, values })
     }
@@ -60,7 +98,10 @@ impl Ignores {
     /// No ignores at all (tests).
     #[cfg(test)]
     pub fn none() -> Ignores {
-        Ignores { paths: GlobSet::empty(), values: Vec::new() }
+        Ignores {
+            paths: GlobSet::empty(),
+            values: Vec::new(),
+        }
     }
 
     /// Whether a file is not scanned. `inner` is its path inside its own archive, `display` the full path
@@ -127,15 +168,24 @@ mod tests {
     #[test]
     fn nested_paths_match_inside_their_archive() {
         let i = defaults();
-        assert!(i.skips_path("vendor/sdk.zip!node_modules/x/test/a.js", "node_modules/x/test/a.js"));
+        assert!(i.skips_path(
+            "vendor/sdk.zip!node_modules/x/test/a.js",
+            "node_modules/x/test/a.js"
+        ));
         let configured = Ignores::new(&CodeScanConfig {
             default_ignores: false,
-            ignore_paths: vec![IgnorePath { glob: "vendor/*.zip!fixtures/**".into(), reason: "r".into() }],
+            ignore_paths: vec![IgnorePath {
+                glob: "vendor/*.zip!fixtures/**".into(),
+                reason: "r".into(),
+            }],
             ignore_values: vec![],
         })
         .unwrap();
         assert!(configured.skips_path("vendor/sdk.zip!fixtures/a.json", "fixtures/a.json"));
-        assert!(!configured.skips_path("package-lock.json", "package-lock.json"), "defaults off");
+        assert!(
+            !configured.skips_path("package-lock.json", "package-lock.json"),
+            "defaults off"
+        );
     }
 
     #[test]
@@ -143,7 +193,10 @@ mod tests {
         let i = Ignores::new(&CodeScanConfig {
             default_ignores: true,
             ignore_paths: vec![],
-            ignore_values: vec![IgnoreValue { pattern: r"sk_test_\w+".into(), reason: "test keys".into() }],
+            ignore_values: vec![IgnoreValue {
+                pattern: r"sk_test_\w+".into(),
+                reason: "test keys".into(),
+            }],
         })
         .unwrap();
         assert!(i.skips_line("STRIPE=sk_test_abc"));

@@ -62,7 +62,10 @@ pub struct PackageScan {
 
 impl PackageScan {
     pub fn failed(reason: impl Into<String>) -> PackageScan {
-        PackageScan { problems: vec![reason.into()], ..PackageScan::default() }
+        PackageScan {
+            problems: vec![reason.into()],
+            ..PackageScan::default()
+        }
     }
 
     pub fn is_complete(&self) -> bool {
@@ -131,19 +134,30 @@ pub struct Scanner {
 impl Scanner {
     pub fn new(settings: Settings) -> Result<Scanner, String> {
         let client = fetch::client(&settings.limits)?;
-        Ok(Scanner { settings: Arc::new(settings), client })
+        Ok(Scanner {
+            settings: Arc::new(settings),
+            client,
+        })
     }
 
     /// Scan every distinct package once (duplicates in `packages` are scanned once), at most `limits.concurrency` at a time. `locate` gives a package's
     /// download URL (asked again before each retry: presigned URLs expire); `done` is called after each package.
-    pub async fn scan_all<K, L, Fut>(&self, packages: Vec<K>, locate: L, done: impl Fn()) -> HashMap<K, PackageScan>
+    pub async fn scan_all<K, L, Fut>(
+        &self,
+        packages: Vec<K>,
+        locate: L,
+        done: impl Fn(),
+    ) -> HashMap<K, PackageScan>
     where
         K: Eq + Hash + Clone,
         L: Fn(K) -> Fut,
         Fut: Future<Output = Result<String, String>>,
     {
         let mut seen = std::collections::HashSet::new();
-        let distinct: Vec<K> = packages.into_iter().filter(|k| seen.insert(k.clone())).collect();
+        let distinct: Vec<K> = packages
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
         futures::stream::iter(distinct)
             .map(|key| {
                 let located = locate(key.clone());

@@ -24,7 +24,11 @@ pub fn detect_fake(text: &str) -> Vec<Hit> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| line.contains(FAKE_KEY))
-        .map(|(i, _)| Hit { line: i as u32 + 1, rule_id: "fake-key".into(), masked_preview: "FAKE…(20 chars)".into() })
+        .map(|(i, _)| Hit {
+            line: i as u32 + 1,
+            rule_id: "fake-key".into(),
+            masked_preview: "FAKE…(20 chars)".into(),
+        })
         .collect()
 }
 
@@ -78,13 +82,18 @@ impl TestServer {
         let (counted, all) = (Arc::clone(&requests), Arc::clone(&total));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (route, counted, all) = (Arc::clone(&route), Arc::clone(&counted), Arc::clone(&all));
+                let (route, counted, all) =
+                    (Arc::clone(&route), Arc::clone(&counted), Arc::clone(&all));
                 std::thread::spawn(move || {
                     let _ = answer(stream, &*route, &counted, &all);
                 });
             }
         });
-        TestServer { addr, requests, total }
+        TestServer {
+            addr,
+            requests,
+            total,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -93,7 +102,12 @@ impl TestServer {
 
     /// Requests received for `path` (query excluded).
     pub fn requests(&self, path: &str) -> usize {
-        self.requests.lock().expect("requests").get(path).copied().unwrap_or(0)
+        self.requests
+            .lock()
+            .expect("requests")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn total_requests(&self) -> usize {
@@ -118,10 +132,16 @@ fn answer(
     }
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = target.split('?').next().unwrap_or(target).to_string();
-    *counted.lock().expect("requests").entry(path.clone()).or_default() += 1;
+    *counted
+        .lock()
+        .expect("requests")
+        .entry(path.clone())
+        .or_default() += 1;
     all.fetch_add(1, Ordering::SeqCst);
     let mut out = stream;
-    let head = |status: &str, len: u64| format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+    let head = |status: &str, len: u64| {
+        format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+    };
     match route(&path) {
         Reply::Bytes(bytes) => {
             out.write_all(head("200 OK", bytes.len() as u64).as_bytes())?;

@@ -17,7 +17,9 @@ pub fn is_binary(head: &[u8]) -> bool {
     let mut chunks = head.utf8_chunks().peekable();
     while let Some(chunk) = chunks.next() {
         // An incomplete character cut off by the sniff window is not evidence of binary content.
-        let cut_at_end = chunks.peek().is_none() && chunk.invalid().len() < 4 && is_truncated_utf8(chunk.invalid());
+        let cut_at_end = chunks.peek().is_none()
+            && chunk.invalid().len() < 4
+            && is_truncated_utf8(chunk.invalid());
         if !cut_at_end {
             invalid += chunk.invalid().len();
         }
@@ -40,7 +42,10 @@ pub struct Windows {
 }
 
 impl Windows {
-    pub const STANDARD: Windows = Windows { window: 1024 * 1024, overlap: 16 * 1024 };
+    pub const STANDARD: Windows = Windows {
+        window: 1024 * 1024,
+        overlap: 16 * 1024,
+    };
 }
 
 /// What scanning one text file found.
@@ -77,11 +82,16 @@ pub fn scan_text_file(
             let at_end = buf.len() < windows.window;
             let cut = if at_end { buf.len() } else { window_end(&buf) };
             let text = String::from_utf8_lossy(&buf[..cut]);
-            let lines: Option<Vec<&str>> = ignores.has_value_patterns().then(|| text.lines().collect());
+            let lines: Option<Vec<&str>> =
+                ignores.has_value_patterns().then(|| text.lines().collect());
             for hit in detect(&text) {
                 let line = first_line + hit.line.saturating_sub(1);
-                let on_line = lines.as_ref().and_then(|l| l.get(hit.line.saturating_sub(1) as usize));
-                if on_line.is_some_and(|l| ignores.skips_line(l)) || !seen.insert((line, hit.rule_id.clone())) {
+                let on_line = lines
+                    .as_ref()
+                    .and_then(|l| l.get(hit.line.saturating_sub(1) as usize));
+                if on_line.is_some_and(|l| ignores.skips_line(l))
+                    || !seen.insert((line, hit.rule_id.clone()))
+                {
                     continue;
                 }
                 findings.push(Finding {
@@ -101,7 +111,11 @@ pub fn scan_text_file(
     }
     let truncated = bytes_read >= max_bytes && has_more(reader)?;
     findings.sort_by(|a, b| (a.line, &a.rule_id).cmp(&(b.line, &b.rule_id)));
-    Ok(TextScan { findings, bytes_read, truncated })
+    Ok(TextScan {
+        findings,
+        bytes_read,
+        truncated,
+    })
 }
 
 /// Where a full window ends: after its last newline, or (one line longer than the window) at its last character
@@ -148,12 +162,17 @@ mod tests {
     #[test]
     fn binary_is_judged_by_content() {
         assert!(is_binary(b"\x7fELF\x02\x01\x01\x00\x00"));
-        assert!(is_binary(&[0xca, 0xfe, 0xba, 0xbe, 0xff, 0xfe, 0x80, 0x81, b'a', b'b']));
+        assert!(is_binary(&[
+            0xca, 0xfe, 0xba, 0xbe, 0xff, 0xfe, 0x80, 0x81, b'a', b'b'
+        ]));
         assert!(!is_binary(b"plain text\nwith lines\n"));
         assert!(!is_binary("caf\u{e9} na\u{ef}ve \u{2014} text".as_bytes()));
         let mut cut = "x".repeat(10).into_bytes();
         cut.extend_from_slice(&"\u{e9}".as_bytes()[..1]);
-        assert!(!is_binary(&cut), "a character cut by the sniff window is not binary");
+        assert!(
+            !is_binary(&cut),
+            "a character cut by the sniff window is not binary"
+        );
         assert!(!is_binary(b""));
     }
 
@@ -161,7 +180,16 @@ mod tests {
         let bytes = text.as_bytes();
         let head = bytes[..bytes.len().min(10)].to_vec();
         let mut rest = &bytes[head.len()..];
-        scan_text_file(head, &mut rest, "f.txt", max, windows, detect_fake, &Ignores::none()).unwrap()
+        scan_text_file(
+            head,
+            &mut rest,
+            "f.txt",
+            max,
+            windows,
+            detect_fake,
+            &Ignores::none(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -174,17 +202,35 @@ mod tests {
                 text.push_str(&format!("let line_{i} = {i};\n"));
             }
         }
-        let small = Windows { window: 700, overlap: 100 };
-        let lines: Vec<u32> = scan(&text, u64::MAX, small).findings.iter().map(|f| f.line).collect();
+        let small = Windows {
+            window: 700,
+            overlap: 100,
+        };
+        let lines: Vec<u32> = scan(&text, u64::MAX, small)
+            .findings
+            .iter()
+            .map(|f| f.line)
+            .collect();
         assert_eq!(lines, vec![100, 200, 300, 400]);
-        let whole: Vec<u32> = scan(&text, u64::MAX, Windows::STANDARD).findings.iter().map(|f| f.line).collect();
+        let whole: Vec<u32> = scan(&text, u64::MAX, Windows::STANDARD)
+            .findings
+            .iter()
+            .map(|f| f.line)
+            .collect();
         assert_eq!(lines, whole);
     }
 
     #[test]
     fn a_line_longer_than_the_window_is_scanned_in_pieces() {
         let text = format!("{}{FAKE_KEY}{}\n", "a".repeat(5000), "b".repeat(5000));
-        let found = scan(&text, u64::MAX, Windows { window: 1000, overlap: 100 });
+        let found = scan(
+            &text,
+            u64::MAX,
+            Windows {
+                window: 1000,
+                overlap: 100,
+            },
+        );
         assert_eq!(found.findings.len(), 1, "found once, at line 1");
         assert_eq!(found.findings[0].line, 1);
     }

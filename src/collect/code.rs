@@ -12,7 +12,9 @@ use aws_sdk_lambda::Client;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lambda_posture_checks::config::CodeScanConfig;
-use lambda_posture_checks::inventory::{CodeScan, CodeSecret, Function, ScannedPackage, UnscannedPackage};
+use lambda_posture_checks::inventory::{
+    CodeScan, CodeSecret, Function, ScannedPackage, UnscannedPackage,
+};
 
 use super::pacing::{Bucket, Call};
 use super::Ctx;
@@ -27,15 +29,28 @@ const LAYER_LOOKUPS_IN_FLIGHT: usize = 16;
 const PROBLEMS_SHOWN: usize = 3;
 
 /// Scan the packages of `functions` and their layers, and set each function's `code_scan`.
-pub async fn scan(ctx: &Ctx, sdk: &SdkConfig, config: &CodeScanConfig, functions: &mut [Function], progress: bool) {
+pub async fn scan(
+    ctx: &Ctx,
+    sdk: &SdkConfig,
+    config: &CodeScanConfig,
+    functions: &mut [Function],
+    progress: bool,
+) {
     let scanner = Ignores::new(config).and_then(|ignores| {
-        Scanner::new(Settings { limits: Limits::default(), ignores, detect: checks_detector })
+        Scanner::new(Settings {
+            limits: Limits::default(),
+            ignores,
+            detect: checks_detector,
+        })
     });
     let scanner = match scanner {
         Ok(scanner) => scanner,
         Err(reason) => {
             for f in functions.iter_mut() {
-                f.code_scan = Some(unscannable(f, &format!("--scan-code could not start: {reason}")));
+                f.code_scan = Some(unscannable(
+                    f,
+                    &format!("--scan-code could not start: {reason}"),
+                ));
             }
             return;
         }
@@ -82,12 +97,17 @@ fn distinct_packages(
         if let Some(sha) = &f.code_sha256 {
             packages
                 .entry(sha.clone())
-                .or_insert_with(|| Locator::Function { region: f.region.clone(), arn: f.arn.clone() });
+                .or_insert_with(|| Locator::Function {
+                    region: f.region.clone(),
+                    arn: f.arn.clone(),
+                });
         }
     }
     for (arn, layer) in layers {
         if let Ok(layer) = layer {
-            packages.entry(layer.code_sha256.clone()).or_insert_with(|| Locator::Layer { arn: arn.clone() });
+            packages
+                .entry(layer.code_sha256.clone())
+                .or_insert_with(|| Locator::Layer { arn: arn.clone() });
         }
     }
     packages
@@ -106,29 +126,50 @@ impl<'a> Aws<'a> {
         let regions: BTreeSet<String> = functions
             .iter()
             .map(|f| f.region.clone())
-            .chain(functions.iter().flat_map(|f| f.layers.iter().filter_map(|l| arn_region(&l.arn))))
+            .chain(
+                functions
+                    .iter()
+                    .flat_map(|f| f.layers.iter().filter_map(|l| arn_region(&l.arn))),
+            )
             .collect();
         let clients = regions
             .into_iter()
             .map(|region| {
-                let config = aws_sdk_lambda::config::Builder::from(sdk).region(Region::new(region.clone())).build();
+                let config = aws_sdk_lambda::config::Builder::from(sdk)
+                    .region(Region::new(region.clone()))
+                    .build();
                 (region, Client::from_conf(config))
             })
             .collect();
-        Aws { ctx, clients, layer_urls: Mutex::new(HashMap::new()) }
+        Aws {
+            ctx,
+            clients,
+            layer_urls: Mutex::new(HashMap::new()),
+        }
     }
 
     fn client(&self, region: &str) -> Result<&Client, String> {
-        self.clients.get(region).ok_or_else(|| format!("no Lambda client for region `{region}`"))
+        self.clients
+            .get(region)
+            .ok_or_else(|| format!("no Lambda client for region `{region}`"))
     }
 
     /// GetLayerVersionByArn for every layer version used: its CodeSha256 (the dedupe key) and a first URL.
-    async fn resolve_layers(&self, functions: &[Function]) -> BTreeMap<String, Result<LayerPackage, String>> {
-        let arns: BTreeSet<String> = functions.iter().flat_map(|f| f.layers.iter().map(|l| l.arn.clone())).collect();
+    async fn resolve_layers(
+        &self,
+        functions: &[Function],
+    ) -> BTreeMap<String, Result<LayerPackage, String>> {
+        let arns: BTreeSet<String> = functions
+            .iter()
+            .flat_map(|f| f.layers.iter().map(|l| l.arn.clone()))
+            .collect();
         futures::stream::iter(arns)
             .map(|arn| async move {
                 let resolved = self.layer_version(&arn).await.map(|(sha, url)| {
-                    self.layer_urls.lock().expect("layer urls").insert(arn.clone(), (url, Instant::now()));
+                    self.layer_urls
+                        .lock()
+                        .expect("layer urls")
+                        .insert(arn.clone(), (url, Instant::now()));
                     LayerPackage { code_sha256: sha }
                 });
                 (arn, resolved)
@@ -140,7 +181,8 @@ impl<'a> Aws<'a> {
 
     /// (CodeSha256, Content.Location) of a layer version; a failure is recorded as a gap about the layer ARN.
     async fn layer_version(&self, arn: &str) -> Result<(String, String), String> {
-        let region = arn_region(arn).ok_or_else(|| format!("`{arn}` is not a layer version ARN"))?;
+        let region =
+            arn_region(arn).ok_or_else(|| format!("`{arn}` is not a layer version ARN"))?;
         let client = self.client(&region)?;
         let call = Call::lambda("GetLayerVersionByArn", &region, Bucket::LambdaControlPlane);
         let out = self
@@ -152,14 +194,24 @@ impl<'a> Aws<'a> {
                 self.ctx.gaps.record(&e, Some(arn));
                 e.to_string()
             })?;
-        let content = out.content().ok_or("GetLayerVersionByArn returned no Content")?;
-        let sha = content.code_sha256().ok_or("GetLayerVersionByArn returned no Content.CodeSha256")?;
-        let url = content.location().ok_or("GetLayerVersionByArn returned no Content.Location")?;
+        let content = out
+            .content()
+            .ok_or("GetLayerVersionByArn returned no Content")?;
+        let sha = content
+            .code_sha256()
+            .ok_or("GetLayerVersionByArn returned no Content.CodeSha256")?;
+        let url = content
+            .location()
+            .ok_or("GetLayerVersionByArn returned no Content.Location")?;
         Ok((sha.to_string(), url.to_string()))
     }
 
     /// A download URL for the package `sha`, fresh enough to use now.
-    async fn locate(&self, packages: &BTreeMap<String, Locator>, sha: String) -> Result<String, String> {
+    async fn locate(
+        &self,
+        packages: &BTreeMap<String, Locator>,
+        sha: String,
+    ) -> Result<String, String> {
         match packages.get(&sha) {
             Some(Locator::Function { region, arn }) => self.function_url(region, arn, &sha).await,
             Some(Locator::Layer { arn }) => {
@@ -188,16 +240,23 @@ impl<'a> Aws<'a> {
             })?;
         let now = out.configuration().and_then(|c| c.code_sha256());
         if now.is_some_and(|now| now != sha) {
-            return Err(format!("the code changed during the scan (CodeSha256 {sha} is no longer deployed)"));
+            return Err(format!(
+                "the code changed during the scan (CodeSha256 {sha} is no longer deployed)"
+            ));
         }
         let location = out.code().and_then(|c| c.location());
-        location.map(str::to_string).ok_or_else(|| "GetFunction returned no Code.Location".to_string())
+        location
+            .map(str::to_string)
+            .ok_or_else(|| "GetFunction returned no Code.Location".to_string())
     }
 }
 
 /// The region of a Lambda ARN (`arn:aws:lambda:REGION:…`).
 fn arn_region(arn: &str) -> Option<String> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty()).map(str::to_string)
+    arn.split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
 }
 
 fn is_image(f: &Function) -> bool {
@@ -215,7 +274,10 @@ fn code_scan_of(
     }
     let mut scan = CodeScan::default();
     let own = match &f.code_sha256 {
-        Some(sha) => results.get(sha).map(|r| (sha.as_str(), r)).ok_or_else(|| "package was not scanned".to_string()),
+        Some(sha) => results
+            .get(sha)
+            .map(|r| (sha.as_str(), r))
+            .ok_or_else(|| "package was not scanned".to_string()),
         None => Err("CodeSha256 unknown: GetFunction was not collected (see gaps)".to_string()),
     };
     file_package(&mut scan, "function", own);
@@ -230,7 +292,9 @@ fn code_scan_of(
         };
         file_package(&mut scan, &layer.arn, result);
     }
-    scan.findings.sort_by(|a, b| (&a.source, &a.path, a.line, &a.rule_id).cmp(&(&b.source, &b.path, b.line, &b.rule_id)));
+    scan.findings.sort_by(|a, b| {
+        (&a.source, &a.path, a.line, &a.rule_id).cmp(&(&b.source, &b.path, b.line, &b.rule_id))
+    });
     scan
 }
 
@@ -239,7 +303,10 @@ fn file_package(scan: &mut CodeScan, source: &str, result: Result<(&str, &Packag
     let (sha, package) = match result {
         Ok(found) => found,
         Err(reason) => {
-            scan.unscanned.push(UnscannedPackage { source: source.to_string(), reason });
+            scan.unscanned.push(UnscannedPackage {
+                source: source.to_string(),
+                reason,
+            });
             return;
         }
     };
@@ -250,20 +317,29 @@ fn file_package(scan: &mut CodeScan, source: &str, result: Result<(&str, &Packag
             files_scanned: package.files_scanned,
         });
     } else {
-        scan.unscanned.push(UnscannedPackage { source: source.to_string(), reason: summarize(&package.problems) });
+        scan.unscanned.push(UnscannedPackage {
+            source: source.to_string(),
+            reason: summarize(&package.problems),
+        });
     }
-    scan.findings.extend(package.findings.iter().map(|f| CodeSecret {
-        source: source.to_string(),
-        path: f.path.clone(),
-        line: f.line,
-        rule_id: f.rule_id.clone(),
-        masked_preview: f.masked_preview.clone(),
-    }));
+    scan.findings
+        .extend(package.findings.iter().map(|f| CodeSecret {
+            source: source.to_string(),
+            path: f.path.clone(),
+            line: f.line,
+            rule_id: f.rule_id.clone(),
+            masked_preview: f.masked_preview.clone(),
+        }));
 }
 
 /// The first problems, and how many more there were.
 fn summarize(problems: &[String]) -> String {
-    let mut text = problems.iter().take(PROBLEMS_SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    let mut text = problems
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
     if problems.len() > PROBLEMS_SHOWN {
         text.push_str(&format!("; and {} more", problems.len() - PROBLEMS_SHOWN));
     }
@@ -272,9 +348,15 @@ fn summarize(problems: &[String]) -> String {
 
 /// The whole function could not be scanned (container image, or the scanner could not start).
 fn unscannable(f: &Function, reason: &str) -> CodeScan {
-    let sources = std::iter::once("function".to_string()).chain(f.layers.iter().map(|l| l.arn.clone()));
+    let sources =
+        std::iter::once("function".to_string()).chain(f.layers.iter().map(|l| l.arn.clone()));
     CodeScan {
-        unscanned: sources.map(|source| UnscannedPackage { source, reason: reason.to_string() }).collect(),
+        unscanned: sources
+            .map(|source| UnscannedPackage {
+                source,
+                reason: reason.to_string(),
+            })
+            .collect(),
         ..CodeScan::default()
     }
 }
@@ -304,7 +386,13 @@ mod tests {
             region: "us-east-1".into(),
             package_type: "Zip".into(),
             code_sha256: sha.map(str::to_string),
-            layers: layers.iter().map(|a| LayerRef { arn: a.to_string(), ..LayerRef::default() }).collect(),
+            layers: layers
+                .iter()
+                .map(|a| LayerRef {
+                    arn: a.to_string(),
+                    ..LayerRef::default()
+                })
+                .collect(),
             ..Function::default()
         }
     }
@@ -313,34 +401,91 @@ mod tests {
 
     #[test]
     fn shared_code_is_one_package() {
-        let fs = [function("a", Some("S1"), &[LAYER]), function("b", Some("S1"), &[]), function("c", Some("S2"), &[])];
-        let layers = BTreeMap::from([(LAYER.to_string(), Ok(LayerPackage { code_sha256: "S1".into() }))]);
+        let fs = [
+            function("a", Some("S1"), &[LAYER]),
+            function("b", Some("S1"), &[]),
+            function("c", Some("S2"), &[]),
+        ];
+        let layers = BTreeMap::from([(
+            LAYER.to_string(),
+            Ok(LayerPackage {
+                code_sha256: "S1".into(),
+            }),
+        )]);
         let packages = distinct_packages(&fs, &layers);
-        assert_eq!(packages.keys().collect::<Vec<_>>(), ["S1", "S2"], "a layer identical to a function's code is one package");
+        assert_eq!(
+            packages.keys().collect::<Vec<_>>(),
+            ["S1", "S2"],
+            "a layer identical to a function's code is one package"
+        );
     }
 
     #[test]
     fn results_are_filed_per_function_and_layer() {
-        let f = function("a", Some("S1"), &[LAYER, "arn:aws:lambda:us-east-1:999999999999:layer:x:1"]);
+        let f = function(
+            "a",
+            Some("S1"),
+            &[LAYER, "arn:aws:lambda:us-east-1:999999999999:layer:x:1"],
+        );
         let layers = BTreeMap::from([
-            (LAYER.to_string(), Ok(LayerPackage { code_sha256: "L1".into() })),
-            ("arn:aws:lambda:us-east-1:999999999999:layer:x:1".to_string(), Err("AccessDeniedException: no".to_string())),
+            (
+                LAYER.to_string(),
+                Ok(LayerPackage {
+                    code_sha256: "L1".into(),
+                }),
+            ),
+            (
+                "arn:aws:lambda:us-east-1:999999999999:layer:x:1".to_string(),
+                Err("AccessDeniedException: no".to_string()),
+            ),
         ]);
-        let finding = Finding { path: "x.py".into(), line: 3, rule_id: "r".into(), masked_preview: "ab…(9 chars)".into() };
+        let finding = Finding {
+            path: "x.py".into(),
+            line: 3,
+            rule_id: "r".into(),
+            masked_preview: "ab…(9 chars)".into(),
+        };
         let results = HashMap::from([
-            ("S1".to_string(), PackageScan { files_scanned: 4, ..PackageScan::default() }),
+            (
+                "S1".to_string(),
+                PackageScan {
+                    files_scanned: 4,
+                    ..PackageScan::default()
+                },
+            ),
             (
                 "L1".to_string(),
-                PackageScan { files_scanned: 1, findings: vec![finding], problems: vec!["big.js: larger than 16 MiB".into()], ..PackageScan::default() },
+                PackageScan {
+                    files_scanned: 1,
+                    findings: vec![finding],
+                    problems: vec!["big.js: larger than 16 MiB".into()],
+                    ..PackageScan::default()
+                },
             ),
         ]);
         let scan = code_scan_of(&f, &layers, &results);
-        assert_eq!(scan.scanned, vec![ScannedPackage { source: "function".into(), code_sha256: Some("S1".into()), files_scanned: 4 }]);
+        assert_eq!(
+            scan.scanned,
+            vec![ScannedPackage {
+                source: "function".into(),
+                code_sha256: Some("S1".into()),
+                files_scanned: 4
+            }]
+        );
         assert_eq!(scan.unscanned.len(), 2);
-        assert_eq!(scan.unscanned[0], UnscannedPackage { source: LAYER.into(), reason: "big.js: larger than 16 MiB".into() });
+        assert_eq!(
+            scan.unscanned[0],
+            UnscannedPackage {
+                source: LAYER.into(),
+                reason: "big.js: larger than 16 MiB".into()
+            }
+        );
         assert!(scan.unscanned[1].reason.contains("AccessDenied"));
         assert_eq!(scan.findings.len(), 1);
-        assert_eq!((scan.findings[0].source.as_str(), scan.findings[0].line), (LAYER, 3));
+        assert_eq!(
+            (scan.findings[0].source.as_str(), scan.findings[0].line),
+            (LAYER, 3)
+        );
     }
 
     #[test]
@@ -349,7 +494,11 @@ mod tests {
         image.package_type = "Image".into();
         let scan = code_scan_of(&image, &BTreeMap::new(), &HashMap::new());
         assert!(scan.scanned.is_empty() && scan.unscanned[0].reason.starts_with("container image"));
-        let scan = code_scan_of(&function("nosha", None, &[]), &BTreeMap::new(), &HashMap::new());
+        let scan = code_scan_of(
+            &function("nosha", None, &[]),
+            &BTreeMap::new(),
+            &HashMap::new(),
+        );
         assert!(scan.scanned.is_empty() && scan.unscanned[0].reason.contains("CodeSha256 unknown"));
     }
 
