@@ -4,8 +4,8 @@
 #
 #   bash mocks/record_demo.sh [OUTPUT]        (default: mocks/demo-account.json; needs cargo and python3)
 #
-# The emulator binds 127.0.0.1 on a free port and exits with this script. Extra scan flags (e.g. --scan-code once
-# the build has it) come from LP_RECORD_FLAGS.
+# The emulator binds 127.0.0.1 on a free port and exits with this script. The scan runs with --scan-code (the
+# deployment packages the emulator serves are scanned for hard-coded secrets); extra flags come from LP_RECORD_FLAGS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/mocks/demo-account.json}
@@ -35,7 +35,7 @@ cargo build --quiet --manifest-path "$root/Cargo.toml"
 # shellcheck disable=SC2086 # LP_RECORD_FLAGS is a list of flags
 env -i PATH="$PATH" HOME="$work" AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing \
   AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-  "${CARGO_TARGET_DIR:-$root/target}/debug/lambda-posture" scan --regions us-east-1,eu-west-1 \
+  "${CARGO_TARGET_DIR:-$root/target}/debug/lambda-posture" scan --regions us-east-1,eu-west-1 --scan-code \
   --save-inventory "$out" --format json --output "$work/report.json" ${LP_RECORD_FLAGS:-} || status=$?
 case "${status:-0}" in
   0|1) echo "recorded $out" >&2 ;;
