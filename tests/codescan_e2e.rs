@@ -263,6 +263,51 @@ fn no_planted_secret_appears_in_clear() {
 
 /// A layer whose GetLayerVersionByArn is denied: the layer is not scanned, the reason says why, the call is a gap,
 /// and every function that uses it is Unknown (or Fail for its own secrets), never Pass.
+/// `[code_scan]` of the configuration reaches the scanner: an ignored path and an ignored value pattern drop
+/// exactly their findings.
+#[test]
+fn configured_ignores_drop_exactly_their_findings() {
+    scanned();
+    let account = common::demo();
+    let _faults = account.exclusive();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("lambda-posture.toml");
+    std::fs::write(
+        &config,
+        "[code_scan]\n\
+         ignore_paths = [{ glob = \".env\", reason = \"local settings, rotated\" }]\n\
+         ignore_values = [{ pattern = \"SLACK_ALERTS_TOKEN\", reason = \"a revoked token\" }]\n",
+    )
+    .expect("write the configuration");
+    let regions = demo_regions().join(",");
+    let scan = account.emulator.scan(&[
+        "--scan-code",
+        "--regions",
+        &regions,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(
+        [0, 1].contains(&scan.code),
+        "scan exited {}:\n{}",
+        scan.code,
+        scan.stderr
+    );
+    let all = planted(&common::demo().demo.manifest);
+    let kept: Places = all
+        .iter()
+        .filter(|((_, _, path, rule), _)| {
+            path != ".env" && !(path.ends_with("settings.py") && rule == "slack-token")
+        })
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert!(
+        kept.len() + 2 <= all.len(),
+        "the demo plants a .env file and a Slack token in a layer"
+    );
+    assert_eq!(found(&scan.inventory.accounts[0].functions), kept);
+}
+
 /// The demo's own layer that holds a secret (mocks/seedlib/account.py `LAYERS`).
 const LEGACY_UTILS: &str = ":layer:acme-legacy-utils:";
 
