@@ -5,12 +5,16 @@
 //! `cargo bench --bench codescan -- [--packages 500] [--mib 5] [--shared 0.5] [--concurrency 8]`
 //! Generated packages are cached in `$CARGO_TARGET_DIR/codescan-bench/` (deterministic content).
 
-#[allow(dead_code)]
+// The scanner's unit tests come along with the module when this target is checked as a test (cargo clippy).
+#[allow(dead_code, unused_imports)]
 #[path = "../src/codescan/mod.rs"]
 mod codescan;
-#[allow(dead_code)]
+// codescan::testing exists only under cfg(test); a plain `cargo bench` build includes the file itself.
+#[cfg(not(test))]
 #[path = "../src/codescan/testing.rs"]
 mod testing;
+#[cfg(test)]
+use codescan::testing;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -5,7 +5,6 @@
 //! corrupt zip) are Unknown with the reason, never a pass.
 
 mod common;
-#[allow(dead_code)]
 #[path = "support/expectations.rs"]
 mod expectations;
 
