@@ -220,7 +220,11 @@ async fn main() {
 
     let files: u64 = results.values().map(|r| r.files_scanned).sum();
     let findings: usize = results.values().map(|r| r.findings.len()).sum();
-    let mut missed: Vec<&String> = results.iter().filter(|(_, r)| r.findings.is_empty()).map(|(k, _)| k).collect();
+    let mut missed: Vec<&String> = results
+        .iter()
+        .filter(|(_, r)| r.findings.is_empty())
+        .map(|(k, _)| k)
+        .collect();
     missed.sort();
     let incomplete: Vec<&String> = results
         .values()
