@@ -18,6 +18,26 @@ pub struct Check {
     pub evaluate: fn(&FunctionContext) -> Vec<Outcome>,
 }
 
+impl Check {
+    /// The body of a `## <heading>` section of the docs (up to the next `## `), trimmed; empty when absent.
+    pub fn doc_section(&self, heading: &str) -> &'static str {
+        let docs = self.docs;
+        let marker = format!("## {heading}");
+        let Some(start) = docs.lines().find(|l| l.trim_end() == marker).map(|l| l.as_ptr() as usize - docs.as_ptr() as usize)
+        else {
+            return "";
+        };
+        let body = &docs[start + marker.len()..];
+        let end = body.find("\n## ").unwrap_or(body.len());
+        body[..end].trim()
+    }
+
+    /// The "How to fix" section of the docs: remediation text for tickets and reports.
+    pub fn remediation(&self) -> &'static str {
+        self.doc_section("How to fix")
+    }
+}
+
 /// Everything a check may read while judging one function.
 pub struct FunctionContext<'a> {
     pub account: &'a Account,

@@ -1,4 +1,5 @@
-//! User configuration (`lambda-posture.toml`): severity overrides, disabled checks, thresholds, trusted accounts.
+//! User configuration (`lambda-posture.toml`): severity overrides, disabled checks, thresholds, trusted accounts,
+//! suppressions.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,9 @@ pub struct Config {
     pub trusted_accounts: Vec<String>,
     /// The caller's organization id (`o-…`): aws:PrincipalOrgID conditions on it pin the caller to a trusted org.
     pub organization_id: Option<String>,
+    /// `[[suppressions]]`: accepted findings to mute, each with a reason (see [`crate::suppress`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,7 @@ impl Default for Config {
             owner_tags: vec!["owner".into(), "team".into()],
             trusted_accounts: Vec::new(),
             organization_id: None,
+            suppressions: Vec::new(),
         }
     }
 }
@@ -134,6 +139,7 @@ impl Config {
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("owner_tags", "tag keys must not be empty".into()));
         }
+        crate::suppress::validate(&self.suppressions, path, &known_check)?;
         Ok(())
     }
 }

@@ -23,7 +23,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
                 lookback_days: inventory.lookback_days,
             };
             for check in &checks {
-                findings.extend(run_check(check, &ctx));
+                findings.extend(run_check(check, &ctx).into_iter().map(|f| enrich(f, check, &ctx)));
             }
         }
     }
@@ -53,6 +53,21 @@ pub fn run_check(check: &Check, ctx: &FunctionContext) -> Vec<Finding> {
         .collect()
 }
 
+/// Add what a ticket needs and a check does not decide: the function, its owner tags, the remediation and doc link.
+fn enrich(mut finding: Finding, check: &Check, ctx: &FunctionContext) -> Finding {
+    finding.function_arn = ctx.function.arn.clone();
+    finding.owner_tags = ctx
+        .function
+        .tags
+        .iter()
+        .filter(|(key, _)| ctx.config.owner_tags.iter().any(|o| o.eq_ignore_ascii_case(key)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    finding.remediation = check.remediation().to_string();
+    finding.doc_url = catalog::doc_url(check.id);
+    finding
+}
+
 fn finding(
     check: &Check,
     account: &Account,
@@ -74,6 +89,11 @@ fn finding(
         discriminator,
         message: String::new(),
         evidence: serde_json::Value::Null,
+        function_arn: String::new(),
+        owner_tags: Default::default(),
+        remediation: String::new(),
+        doc_url: String::new(),
+        suppression: None,
     }
 }
 

@@ -1,5 +1,7 @@
 //! Findings: what a check concludes about one resource, with a stable id for ticket de-duplication.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -74,6 +76,22 @@ pub struct Finding {
     pub message: String,
     /// Machine-readable evidence (statement, variable name with masked preview, metric values…). Never a secret.
     pub evidence: Value,
+    /// ARN of the function the finding belongs to (`resource_arn` may be an alias, role or layer of it).
+    /// Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub function_arn: String,
+    /// The function's owner tags (the keys of config `owner_tags` found on it), to route tickets; absent when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owner_tags: BTreeMap<String, String>,
+    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remediation: String,
+    /// Stable link to the check's documentation ([`crate::catalog::doc_url`]). Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc_url: String,
+    /// The suppression that muted this finding (status `muted`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<crate::suppress::AppliedSuppression>,
 }
 
 /// The stable finding id: `LP-` + 16 hex digits of SHA-256 over check id, resource ARN and discriminator.

@@ -3,8 +3,11 @@
 pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod diff;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
 pub mod report;
 pub mod score;
+pub mod suppress;
+pub mod unused;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{Finding, Severity, Status};
 use crate::inventory::{Gap, Inventory};
 use crate::score;
+use crate::suppress::SuppressionUse;
 
 /// Version of the report's JSON shape (see `schema/report.schema.json`).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -25,6 +26,9 @@ pub struct Report {
     pub functions: Vec<FunctionSummary>,
     /// Sorted by severity (worst first), check id, resource ARN, discriminator.
     pub findings: Vec<Finding>,
+    /// Every `[[suppressions]]` entry of the config and what it did (active, expired, unmatched).
+    #[serde(default)]
+    pub suppressions: Vec<SuppressionUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +77,7 @@ impl Report {
             accounts: Vec::new(),
             functions: Vec::new(),
             findings,
+            suppressions: Vec::new(),
         };
         report.rescore(inventory);
         report
