@@ -1,17 +1,33 @@
 //! Rendering a report: one module per output format, each writing bytes for a person or a machine.
 
+mod asff;
+mod csv;
+pub mod diff;
+mod html;
 mod json;
+mod sarif;
 mod table;
+pub mod unused;
 
-use lambda_posture_checks::report::Report;
+#[cfg(test)]
+pub(crate) mod sample;
+
+use lambda_posture_checks::finding::{Finding, Severity, Status};
+use lambda_posture_checks::report::{FunctionSummary, Report};
 
 use crate::cli::Format;
 
 /// Presentation choices that do not change the content.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
+    /// ANSI colours (only on a terminal, never with --no-color or NO_COLOR).
     pub color: bool,
+    /// Table width in columns; `None` = the terminal's width.
+    pub width: Option<u16>,
 }
+
+/// Width used when the output is not a terminal (a file, a pipe, a CI log).
+pub const DEFAULT_WIDTH: u16 = 80;
 
 /// Render `report` in `format`.
 pub fn render(format: Format, report: &Report, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
@@ -19,7 +35,10 @@ pub fn render(format: Format, report: &Report, options: &RenderOptions) -> anyho
     match format {
         Format::Table => table::render(report, options, &mut out)?,
         Format::Json => json::render(report, &mut out)?,
-        other => anyhow::bail!("--format {other:?} is not available yet"),
+        Format::Csv => csv::render(report, &mut out)?,
+        Format::Sarif => sarif::render(report, &mut out)?,
+        Format::Asff => asff::render(report, &mut out)?,
+        Format::Html => html::render(report, &mut out)?,
     }
     Ok(out)
 }
@@ -27,4 +46,49 @@ pub fn render(format: Format, report: &Report, options: &RenderOptions) -> anyho
 /// `lambda-posture checks`: id, severity and title of every check.
 pub fn checks_list(options: &RenderOptions) -> String {
     table::checks_list(options)
+}
+
+/// The findings of one function (by function ARN; by account, region and name for findings without one).
+pub fn findings_of<'a>(report: &'a Report, function: &FunctionSummary) -> impl Iterator<Item = &'a Finding> + 'a {
+    let (arn, account, region, name) =
+        (function.arn.clone(), function.account_id.clone(), function.region.clone(), function.name.clone());
+    report.findings.iter().filter(move |f| {
+        if f.function_arn.is_empty() {
+            f.account_id == account && f.region == region && f.resource_name == name
+        } else {
+            f.function_arn == arn
+        }
+    })
+}
+
+/// Failing findings counted per severity, worst first, all five severities present.
+pub fn failures_by_severity(report: &Report) -> Vec<(Severity, usize)> {
+    Severity::ALL
+        .iter()
+        .map(|&s| (s, report.findings.iter().filter(|f| f.status == Status::Fail && f.severity == s).count()))
+        .collect()
+}
+
+/// The function a finding belongs to: its ARN when the engine filled it, else the resource ARN.
+pub fn function_arn_of(finding: &Finding) -> &str {
+    if finding.function_arn.is_empty() {
+        &finding.resource_arn
+    } else {
+        &finding.function_arn
+    }
+}
+
+/// `key=value; key=value` for owner tags (or any tag map).
+pub fn tags_inline(tags: &std::collections::BTreeMap<String, String>) -> String {
+    tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+}
+
+/// At most `max` characters, ending in `…` when cut (never splits a character).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

@@ -1,0 +1,72 @@
+//! Suppressions from the config file, end to end: muted findings stay in the JSON, scores and the table follow,
+//! expired and unmatched entries are reported.
+
+mod common;
+
+use common::*;
+
+const CONFIG: &str = r#"
+[[suppressions]]
+check = "tracing-off"
+resource = "arn:aws:lambda:eu-west-1:*"
+reason = "EU functions are traced by the vendor agent"
+expires = 2027-03-31
+
+[[suppressions]]
+check = "tracing-off"
+tag = "env=sandbox-*"
+reason = "sandbox waiver"
+expires = 2026-10-15
+
+[[suppressions]]
+tag = "owner=team-nobody"
+reason = "left over from a deleted team"
+"#;
+
+#[test]
+fn muted_findings_stay_with_their_reason_and_stale_entries_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "lambda-posture.toml", CONFIG);
+    let json = scan_json(&fixture(), &["--config", config.to_str().unwrap()]);
+    assert!(schema_errors("report.schema.json", &json).is_empty(), "{:#?}", schema_errors("report.schema.json", &json));
+    let findings = json["findings"].as_array().unwrap();
+    let legacy = findings.iter().find(|f| f["resource_name"] == "legacy-billing" && f["check_id"] == "tracing-off").unwrap();
+    assert_eq!(legacy["status"], "muted");
+    assert_eq!(legacy["suppression"]["reason"], "EU functions are traced by the vendor agent");
+    assert_eq!(legacy["suppression"]["original_status"], "fail");
+    let sandbox = findings.iter().find(|f| f["resource_name"] == "image-resizer" && f["check_id"] == "tracing-off").unwrap();
+    assert_eq!(sandbox["status"], "fail", "the sandbox waiver expired on 2026-10-15, before the scan");
+    let states: Vec<(&str, u64)> = json["suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["state"].as_str().unwrap(), s["matched"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(states, [("active", 1), ("expired", 1), ("unmatched", 0)]);
+    let plain = scan_json(&fixture(), &[]);
+    let summary = |json: &serde_json::Value, key: &str| {
+        json["functions"].as_array().unwrap().iter().find(|f| f["name"] == "legacy-billing").unwrap()[key].as_u64().unwrap()
+    };
+    assert_eq!(summary(&json, "failures"), summary(&plain, "failures") - 1, "the muted finding is not a failure");
+    assert!(summary(&json, "score") >= summary(&plain, "score"), "and no longer weighs on the score");
+    assert_eq!(json["accounts"][0]["muted"], 1);
+
+    let table = stdout(&scan(&fixture(), &["--config", config.to_str().unwrap()]));
+    assert!(table.contains("Muted by suppressions (1)"), "{table}");
+    assert!(table.contains("Suppressions needing attention (2)"), "{table}");
+    assert!(table.contains("expired 2026-10-15") && table.contains("matches nothing"), "{table}");
+}
+
+#[test]
+fn the_default_config_file_is_picked_up_from_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lambda-posture.toml", CONFIG);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
+        .args(["scan", "--format", "json", "--inventory", fixture().to_str().unwrap()])
+        .current_dir(dir.path())
+        .env_remove("LAMBDA_POSTURE_CONFIG")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["suppressions"].as_array().unwrap().len(), 3);
+}
