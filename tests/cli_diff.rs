@@ -1,8 +1,9 @@
 //! `lambda-posture diff`: two JSON reports of the hand-made inventory, before and after changes.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
-use common::*;
+use report::*;
 use serde_json::Value;
 
 /// OLD = the fixture; NEW = orders-api fixed (tracing Active), legacy-billing deleted, a new function added.

@@ -1,8 +1,9 @@
 //! Exit codes for CI gating: 0 clean, 1 findings at or above --fail-on, 2 error, 3 scan incomplete.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
-use common::*;
+use report::*;
 use serde_json::Value;
 
 /// The fixture without its gap (and with metrics for the function the gap hid): a complete scan.

@@ -1,11 +1,12 @@
 //! `scan` end to end on the hand-made inventory: every format, the JSON schema, stable ids, the 80-column table,
 //! `--output`.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use report::*;
 use serde_json::Value;
 
 #[test]

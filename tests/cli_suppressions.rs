@@ -1,9 +1,10 @@
 //! Suppressions from the config file, end to end: muted findings stay in the JSON, scores and the table follow,
 //! expired and unmatched entries are reported.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
-use common::*;
+use report::*;
 
 const CONFIG: &str = r#"
 [[suppressions]]

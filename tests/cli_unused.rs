@@ -1,8 +1,9 @@
 //! `lambda-posture unused` on the hand-made inventory: idle order, triggers, billing, shared roles, unknowns.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
-use common::*;
+use report::*;
 use serde_json::Value;
 
 fn unused(args: &[&str]) -> std::process::Output {

@@ -1,9 +1,10 @@
 //! Every format rendered from the recorded demo inventory (`mocks/demo-account.json`), snapshotted, and the JSON
 //! outputs validated against their schemas. Until that file is merged, the test says so and checks nothing.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
-use common::*;
+use report::*;
 
 #[test]
 fn demo_inventory_renders_in_every_format() {

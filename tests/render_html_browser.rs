@@ -3,14 +3,15 @@
 //!
 //! Skips with a loud message only when chromium is absent AND `LP_REQUIRE_BROWSER` is unset; CI sets it.
 
-mod common;
+#[path = "support/report.rs"]
+mod report;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use report::*;
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser"].iter().find_map(|name| {

@@ -36,6 +36,9 @@ pub struct Account {
     pub partition: String,
     /// Regions the scan covered (attempted), sorted.
     pub regions: Vec<String>,
+    /// Regions of `regions` that are not enabled for the account (opt-in regions answering
+    /// UnrecognizedClientException): skipped, not an error and not a gap.
+    pub disabled_regions: Vec<String>,
     pub functions: Vec<Function>,
     /// Execution roles (and only those), keyed by role ARN.
     pub roles: BTreeMap<String, Role>,
@@ -43,6 +46,18 @@ pub struct Account {
     pub account_settings: BTreeMap<String, AccountSettings>,
     /// Every call that failed for good: checks needing its data say Unknown.
     pub gaps: Vec<Gap>,
+    /// The DLQ and OnFailure destinations the functions name (SQS queues, SNS topics, EventBridge buses, S3 buckets),
+    /// keyed by ARN; `None` when the scan did not look them up. A lookup that failed is a gap (the ARN's service and
+    /// operation, `resource` = the ARN) and has no entry.
+    pub destinations: Option<BTreeMap<String, Destination>>,
+}
+
+/// What the scan found about one DLQ or OnFailure destination.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Destination {
+    /// The target exists (sqs:GetQueueAttributes, sns:GetTopicAttributes, events:DescribeEventBus, s3:HeadBucket).
+    pub exists: bool,
 }
 
 /// A function and everything collected about it.
@@ -156,9 +171,11 @@ pub struct EnvVar {
 pub enum ValueKind {
     #[default]
     Empty,
-    /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`.
+    /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`, a path
+    /// (`/prod/db/password`), or a value encrypted client-side (KMS ciphertext, sops `ENC[…]`).
     SecretReference,
-    /// A placeholder (`changeme`, `${TOKEN}`, `<your-key>`, `xxx`…), a boolean or a number.
+    /// A placeholder (`changeme`, `${TOKEN}`, `<your-key>`, `xxx`…), a boolean or a number, or another shape no
+    /// credential has (URL without credentials, hostname, date, version).
     Placeholder,
     /// Any other literal value.
     Literal,

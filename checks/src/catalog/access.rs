@@ -1,5 +1,20 @@
-//! Checks of the "access" group of CHECKS.md.
+//! Checks of the "Who can invoke the function (resource policies, URLs)" group of CHECKS.md.
 
 use crate::check::Check;
 
-pub const CHECKS: &[&Check] = &[];
+mod lambda_cross_account_invoke;
+mod lambda_notprincipal_allow;
+mod lambda_public_invoke;
+mod lambda_service_invoke_unscoped;
+mod lambda_url_cors_wildcard;
+mod lambda_url_public;
+mod policies;
+
+pub const CHECKS: &[&Check] = &[
+    &lambda_public_invoke::CHECK,
+    &lambda_url_public::CHECK,
+    &lambda_url_cors_wildcard::CHECK,
+    &lambda_service_invoke_unscoped::CHECK,
+    &lambda_cross_account_invoke::CHECK,
+    &lambda_notprincipal_allow::CHECK,
+];

@@ -1,5 +1,34 @@
-//! Checks of the "data" group of CHECKS.md.
+//! Checks of the "Secrets and data" group of CHECKS.md: credentials in environment variables and deployment
+//! packages, and the key that encrypts environment variables. The values themselves were classified at collection
+//! time by [`crate::secrets`]; these checks read verdicts and masked previews only.
 
-use crate::check::Check;
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::secrets;
 
-pub const CHECKS: &[&Check] = &[];
+mod code_secret;
+mod env_no_cmk;
+mod env_secret_name;
+mod env_secret_value;
+
+pub const CHECKS: &[&Check] = &[
+    &env_secret_value::CHECK,
+    &env_secret_name::CHECK,
+    &env_no_cmk::CHECK,
+    &code_secret::CHECK,
+];
+
+/// Unknown when `lambda:GetFunction` failed for this function: its environment, KMS key and code may be missing.
+fn configuration_gap(ctx: &FunctionContext) -> Option<Outcome> {
+    ctx.gap("lambda", "GetFunction")
+        .map(Outcome::unknown_from_gap)
+}
+
+/// A masked preview read from an inventory, printed only if it has the shape [`secrets::mask`] gives: an inventory
+/// file written by something else could hold a value in clear there.
+fn printable_preview(preview: &str) -> String {
+    if secrets::is_masked(preview) {
+        preview.to_string()
+    } else {
+        "(withheld: not a masked preview)".to_string()
+    }
+}

@@ -1,5 +1,21 @@
-//! Checks of the "hygiene" group of CHECKS.md.
+//! Checks of the "Hygiene and supply chain" group of CHECKS.md: unused, outdated, foreign or unowned code.
 
 use crate::check::Check;
 
-pub const CHECKS: &[&Check] = &[];
+mod code_signing_off;
+mod layer_foreign;
+mod owner_tag_missing;
+mod runtime_deprecated;
+mod stale_function;
+mod unused_function;
+mod vpc_single_az;
+
+pub const CHECKS: &[&Check] = &[
+    &unused_function::CHECK,
+    &runtime_deprecated::CHECK,
+    &layer_foreign::CHECK,
+    &code_signing_off::CHECK,
+    &stale_function::CHECK,
+    &owner_tag_missing::CHECK,
+    &vpc_single_az::CHECK,
+];

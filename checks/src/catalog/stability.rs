@@ -2,6 +2,26 @@
 
 use crate::check::Check;
 
+mod async_no_failure_destination;
+pub(crate) mod common;
+mod concurrency_disabled;
+mod dlq_unwritable;
+mod esm_no_failure_destination;
+mod high_error_rate;
+pub(crate) mod invokers;
+mod no_reserved_concurrency;
+mod throttled;
+mod timeout_near_limit;
 mod tracing_off;
 
-pub const CHECKS: &[&Check] = &[&tracing_off::CHECK];
+pub const CHECKS: &[&Check] = &[
+    &async_no_failure_destination::CHECK,
+    &dlq_unwritable::CHECK,
+    &esm_no_failure_destination::CHECK,
+    &no_reserved_concurrency::CHECK,
+    &concurrency_disabled::CHECK,
+    &timeout_near_limit::CHECK,
+    &high_error_rate::CHECK,
+    &throttled::CHECK,
+    &tracing_off::CHECK,
+];

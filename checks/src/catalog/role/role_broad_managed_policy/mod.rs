@@ -1,0 +1,92 @@
+//! role-broad-managed-policy: an AWS managed `*FullAccess` policy is attached to the execution role.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::common::{policy_name_of_arn, role_failure, role_of};
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+use crate::inventory::ManagedPolicy;
+use crate::policy::{PolicyDocument, Scope};
+
+pub const CHECK: Check = Check {
+    id: "role-broad-managed-policy",
+    title: "AWS managed FullAccess policy attached to the execution role",
+    severity: Severity::High,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+/// `*FullAccess` policies that role-admin-access already reports (they open IAM itself).
+const REPORTED_AS_ADMIN: &[&str] = &["IAMFullAccess"];
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let role = match role_of(ctx) {
+        Ok(role) => role,
+        Err(outcomes) => return outcomes,
+    };
+    let broad: Vec<&ManagedPolicy> = role
+        .attached_policies
+        .iter()
+        .filter(|p| is_broad(p))
+        .collect();
+    if broad.is_empty() {
+        return vec![];
+    }
+    let opened: Vec<Option<BTreeSet<String>>> = broad
+        .iter()
+        .map(|p| p.document.as_ref().and_then(services_opened))
+        .collect();
+    let policies: Vec<Value> = broad
+        .iter()
+        .zip(&opened)
+        .map(|(p, services)| json!({ "policy_arn": p.arn, "services": services }))
+        .collect();
+    let names: Vec<String> = broad
+        .iter()
+        .zip(&opened)
+        .map(|(p, services)| match services {
+            Some(services) => format!(
+                "{} ({})",
+                policy_name_of_arn(&p.arn),
+                services.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            None => policy_name_of_arn(&p.arn).to_string(),
+        })
+        .collect();
+    vec![role_failure(
+        role,
+        format!(
+            "Execution role {} has AWS managed full-access policies attached: {}",
+            role.name,
+            names.join(", ")
+        ),
+        json!({ "role_arn": role.arn, "policies": policies }),
+    )]
+}
+
+fn is_broad(policy: &ManagedPolicy) -> bool {
+    let name = policy_name_of_arn(&policy.arn);
+    policy.is_aws_managed() && name.contains("FullAccess") && !REPORTED_AS_ADMIN.contains(&name)
+}
+
+/// Service prefixes the policy's Allow statements name (`s3`, `dynamodb`…, `*` for every service), sorted; `None`
+/// when the document cannot be parsed.
+fn services_opened(document: &Value) -> Option<BTreeSet<String>> {
+    let document = PolicyDocument::parse(document).ok()?;
+    let mut services = BTreeSet::new();
+    for statement in document.statements.iter().filter(|s| s.is_allow()) {
+        match &statement.actions {
+            Scope::Only(patterns) => services.extend(
+                patterns
+                    .iter()
+                    .map(|p| p.service().unwrap_or_else(|| "*".into())),
+            ),
+            Scope::Except(_) => {
+                services.insert("*".into());
+            }
+        }
+    }
+    Some(services)
+}

@@ -1,0 +1,146 @@
+//! role-resource-wildcard: the execution role may perform write, tagging or permissions-management actions on every
+//! resource (`Resource: "*"` or `NotResource`), judged with the access levels of the IAM action table.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+
+use super::common::{permissions, resource_scoped_by_condition, role_failure, Permissions};
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+use crate::policy::{actions, AccessLevel, Scope, SourcedStatement};
+
+pub const CHECK: Check = Check {
+    id: "role-resource-wildcard",
+    title: "Execution role may write to every resource",
+    severity: Severity::High,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+/// Actions role-logs-unscoped reports (and `logs:CreateLogGroup`, which the AWS-documented Lambda policy grants on
+/// the whole account by design).
+const LEFT_TO_LOGS_CHECKS: &[&str] = &[
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:CreateLogGroup",
+];
+
+/// How many actions the evidence names per statement (the counts cover all of them).
+const SAMPLE: usize = 20;
+
+/// Write actions that support no resource type: `*` is the only way to grant them, so they are not reported.
+fn resourceless() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        include_str!("resourceless-actions.tsv")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_ascii_lowercase)
+            .collect()
+    })
+}
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let perms = match permissions(ctx) {
+        Ok(perms) => perms,
+        Err(outcomes) => return outcomes,
+    };
+    let offending: Vec<(Value, usize, String)> = perms
+        .allow_statements()
+        .filter(|s| s.statement.on_all_resources() && !resource_scoped_by_condition(&s.statement))
+        .filter_map(|s| offence(&perms, s))
+        .collect();
+    let failures = if offending.is_empty() {
+        vec![]
+    } else {
+        let total: usize = offending.iter().map(|(_, n, _)| n).sum();
+        let summaries: Vec<&str> = offending.iter().map(|(_, _, text)| text.as_str()).collect();
+        vec![role_failure(
+            perms.role,
+            format!(
+                "Execution role {} may perform {total} write or permissions-management action{} on every resource: {}",
+                perms.role.name,
+                if total == 1 { "" } else { "s" },
+                summaries.join("; "),
+            ),
+            json!({ "role_arn": perms.role.arn, "statements": offending.into_iter().map(|(e, _, _)| e).collect::<Vec<_>>() }),
+        )]
+    };
+    perms.verdict(failures)
+}
+
+/// The evidence, the number of actions and a summary when the statement grants, on every resource, write actions
+/// that could be scoped to specific resources.
+fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
+    let mut by_level: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for action in candidate_actions(statement) {
+        let Some(level) = actions::access_level(action).filter(|l| l.is_write()) else {
+            continue;
+        };
+        if resourceless().contains(&action.to_ascii_lowercase())
+            || LEFT_TO_LOGS_CHECKS.contains(&action)
+        {
+            continue;
+        }
+        if perms
+            .grants_from(statement, action)
+            .iter()
+            .any(|g| g.on_all_resources())
+        {
+            by_level.entry(level_name(level)).or_default().push(action);
+        }
+    }
+    let count: usize = by_level.values().map(Vec::len).sum();
+    if count == 0 {
+        return None;
+    }
+    let named: Vec<&str> = by_level.values().flatten().take(5).copied().collect();
+    let more = if count > named.len() {
+        format!(" and {} more", count - named.len())
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "{}{more} in {} ({})",
+        named.join(", "),
+        statement.source.describe(),
+        statement.statement.label()
+    );
+    let mut evidence = statement.evidence();
+    evidence["actions_on_all_resources"] = json!(by_level
+        .iter()
+        .map(|(level, list)| (
+            level.to_string(),
+            json!({ "count": list.len(), "sample": &list[..list.len().min(SAMPLE)] })
+        ))
+        .collect::<serde_json::Map<_, _>>());
+    Some((evidence, count, summary))
+}
+
+/// The known actions the statement's Action (or NotAction) element may grant.
+fn candidate_actions(statement: &SourcedStatement) -> Vec<&'static str> {
+    match &statement.statement.actions {
+        Scope::Only(patterns) => {
+            let mut list: Vec<&'static str> = patterns
+                .iter()
+                .flat_map(|p| actions::expand(&p.raw))
+                .collect();
+            list.sort_unstable();
+            list.dedup();
+            list
+        }
+        Scope::Except(_) => actions::expand("*")
+            .filter(|a| statement.statement.applies_to_action(a))
+            .collect(),
+    }
+}
+
+fn level_name(level: AccessLevel) -> &'static str {
+    match level {
+        AccessLevel::PermissionsManagement => "permissions_management",
+        AccessLevel::Tagging => "tagging",
+        _ => "write",
+    }
+}

@@ -1,0 +1,193 @@
+//! async-no-failure-destination: a function invoked asynchronously has neither a DLQ nor an OnFailure destination.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use super::common::gap_outcome;
+use super::invokers::{invoke_grants, Caller, InvokeGrant};
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+use crate::inventory::Function;
+
+pub const CHECK: Check = Check {
+    id: "async-no-failure-destination",
+    title: "Asynchronously invoked function drops failed events (no DLQ, no OnFailure destination)",
+    severity: Severity::Medium,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+const LATEST: &str = "$LATEST";
+
+/// Why a qualifier may receive asynchronous invocations.
+#[derive(Default)]
+struct AsyncUse {
+    /// Services that invoke asynchronously (S3, SNS, EventBridge…), from the resource policy.
+    async_services: BTreeSet<String>,
+    /// Other principals allowed to invoke (`*`, accounts, roles, unclassified services): free to choose
+    /// `InvocationType=Event`.
+    other_callers: BTreeSet<String>,
+    /// Statement ids of those permissions.
+    sids: BTreeSet<String>,
+    /// An asynchronous invocation configuration exists for it.
+    has_async_config: bool,
+    /// The function names no invoker at all: whoever calls it does so through IAM, possibly asynchronously.
+    no_known_invoker: bool,
+}
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let function = ctx.function;
+    if function.dead_letter_target.is_some() {
+        // A DLQ is part of the function configuration and catches failed asynchronous events of every qualifier.
+        return vec![];
+    }
+    let invokers = invoke_grants(function, ctx.config);
+    // Resource policies not (completely) read: of the function, or of aliases and versions not listed.
+    let policy_gap = gap_outcome(
+        ctx,
+        &[
+            ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
+        ],
+    )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    });
+    let listing_gap = gap_outcome(
+        ctx,
+        &[
+            ("lambda", "ListEventSourceMappings"),
+            ("lambda", "ListFunctionUrlConfigs"),
+        ],
+    );
+    let configs_gap = gap_outcome(ctx, &[("lambda", "ListFunctionEventInvokeConfigs")]);
+    // "No invoker" is a conclusion only when every listing of invokers succeeded.
+    let invokers_complete = policy_gap.is_none() && listing_gap.is_none();
+    let uses = async_uses(function, &invokers.grants, invokers_complete);
+
+    let failures: Vec<Outcome> = uses
+        .iter()
+        .filter(|(qualifier, _)| configs_gap.is_none() && !has_on_failure(function, qualifier))
+        .map(|(qualifier, usage)| failure(function, qualifier, usage))
+        .collect();
+    if !failures.is_empty() {
+        return failures;
+    }
+    if let Some(Outcome::Unknown { reason }) = policy_gap {
+        return vec![Outcome::unknown(format!(
+            "the function has no dead-letter queue, and whether it is invoked asynchronously is unknown because {reason}"
+        ))];
+    }
+    let nothing_seen = invokers.grants.is_empty()
+        && function.urls.is_empty()
+        && function.event_source_mappings.is_empty();
+    match (listing_gap, configs_gap) {
+        (Some(unknown), _) if nothing_seen => vec![unknown],
+        (_, Some(unknown)) if !uses.is_empty() => vec![unknown],
+        _ => vec![],
+    }
+}
+
+/// Qualifiers that may be invoked asynchronously, with the evidence.
+fn async_uses(
+    function: &Function,
+    grants: &[InvokeGrant],
+    invokers_complete: bool,
+) -> BTreeMap<String, AsyncUse> {
+    let mut uses: BTreeMap<String, AsyncUse> = BTreeMap::new();
+    for grant in grants {
+        let qualifier = grant
+            .qualifier
+            .clone()
+            .unwrap_or_else(|| LATEST.to_string());
+        match grant.caller() {
+            Caller::Sync => continue,
+            Caller::Async(label) => uses
+                .entry(qualifier.clone())
+                .or_default()
+                .async_services
+                .insert(label),
+            Caller::Other(label) => uses
+                .entry(qualifier.clone())
+                .or_default()
+                .other_callers
+                .insert(label),
+        };
+        uses.entry(qualifier)
+            .or_default()
+            .sids
+            .extend(grant.sid.clone());
+    }
+    for config in &function.async_invoke_configs {
+        uses.entry(config.qualifier.clone())
+            .or_default()
+            .has_async_config = true;
+    }
+    if invokers_complete
+        && grants.is_empty()
+        && function.urls.is_empty()
+        && function.event_source_mappings.is_empty()
+    {
+        uses.entry(LATEST.to_string()).or_default().no_known_invoker = true;
+    }
+    uses
+}
+
+fn has_on_failure(function: &Function, qualifier: &str) -> bool {
+    function
+        .async_invoke_configs
+        .iter()
+        .any(|c| c.qualifier == qualifier && c.on_failure.is_some())
+}
+
+fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
+    let config = function
+        .async_invoke_configs
+        .iter()
+        .find(|c| c.qualifier == qualifier);
+    let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+    let subject = if qualifier == LATEST {
+        "The function".to_string()
+    } else {
+        format!("Alias or version {qualifier}")
+    };
+    let how = if !usage.async_services.is_empty() {
+        format!(
+            "{subject} is invoked asynchronously by {}, but",
+            list(&usage.async_services)
+        )
+    } else if !usage.other_callers.is_empty() {
+        format!(
+            "{subject} may be invoked asynchronously by {} (anyone allowed lambda:InvokeFunction can choose InvocationType=Event), but",
+            list(&usage.other_callers)
+        )
+    } else if usage.has_async_config {
+        format!("{subject} has an asynchronous invocation configuration but")
+    } else {
+        "The function names no invoker (no resource policy, function URL or event source mapping), so its callers use IAM and may invoke it asynchronously, and it".to_string()
+    };
+    Outcome::fail_with(
+        format!("{how} has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped"),
+        qualifier,
+        json!({
+            "qualifier": qualifier,
+            "async_services": usage.async_services,
+            "other_callers": usage.other_callers,
+            "statement_ids": usage.sids,
+            "has_async_invoke_config": usage.has_async_config,
+            "no_known_invoker": usage.no_known_invoker,
+            "async_invoke_config": config.map(|c| json!({
+                "maximum_retry_attempts": c.maximum_retry_attempts,
+                "maximum_event_age_seconds": c.maximum_event_age_seconds,
+                "on_success": c.on_success,
+                "on_failure": c.on_failure,
+            })),
+            "dead_letter_target": null,
+        }),
+    )
+}

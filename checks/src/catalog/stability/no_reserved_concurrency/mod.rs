@@ -1,0 +1,107 @@
+//! no-reserved-concurrency: a function anyone or many sources can invoke has no reserved concurrency cap.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::common::gap_outcome;
+use super::invokers::{invoke_grants, InvokeGrant};
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+
+pub const CHECK: Check = Check {
+    id: "no-reserved-concurrency",
+    title: "Publicly or widely invocable function without reserved concurrency",
+    severity: Severity::Low,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+/// Distinct invoking sources at or above which a function counts as invoked "by many sources".
+const MANY_SOURCES: usize = 2;
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let function = ctx.function;
+    if function.reserved_concurrency.is_some() {
+        return vec![];
+    }
+    let invokers = invoke_grants(function, ctx.config);
+    let grants = &invokers.grants;
+    let public_statements: BTreeSet<String> = grants
+        .iter()
+        .filter(|g| g.is_public())
+        .map(|g| g.sid.clone().unwrap_or_else(|| "(no Sid)".into()))
+        .collect();
+    let public_urls: Vec<&str> = function
+        .urls
+        .iter()
+        .filter(|u| u.auth_type == "NONE")
+        .map(|u| u.url.as_str())
+        .collect();
+    // Distinct doors: principals of the policies (URL-only grants are the URL's), mappings, function URLs.
+    let mut sources: BTreeSet<String> = grants
+        .iter()
+        .filter(|g| !g.via_url)
+        .map(InvokeGrant::label)
+        .collect();
+    sources.extend(function.event_source_mappings.iter().map(|m| {
+        m.event_source_arn
+            .clone()
+            .unwrap_or_else(|| format!("self-managed Kafka (mapping {})", m.uuid))
+    }));
+    sources.extend(
+        function
+            .urls
+            .iter()
+            .map(|u| format!("function URL {} ({})", u.url, u.auth_type)),
+    );
+
+    let public = !public_statements.is_empty() || !public_urls.is_empty();
+    if public || sources.len() >= MANY_SOURCES {
+        // Reserved concurrency is read from GetFunction: "not set" and "not seen" look the same.
+        if let Some(unknown) = gap_outcome(
+            ctx,
+            &[
+                ("lambda", "GetFunction"),
+                ("lambda", "GetFunctionConcurrency"),
+            ],
+        ) {
+            return vec![unknown];
+        }
+        let why = if public {
+            "can be invoked by anyone".to_string()
+        } else {
+            format!("can be invoked by {} sources", sources.len())
+        };
+        let settings = ctx.account.account_settings.get(&function.region);
+        return vec![Outcome::fail(
+            format!("The function {why} and has no reserved concurrency: a flood of requests can exhaust the account's concurrency and throttle every other function in {}", function.region),
+            json!({
+                "reserved_concurrency": null,
+                "public_url": public_urls,
+                "public_policy_statements": public_statements,
+                "invoking_sources": sources,
+                "account_concurrency_limit": settings.and_then(|s| s.concurrent_executions_limit),
+                "unreserved_concurrency": settings.and_then(|s| s.unreserved_concurrent_executions),
+            }),
+        )];
+    }
+    gap_outcome(
+        ctx,
+        &[
+            ("lambda", "GetPolicy"),
+            ("lambda", "ListAliases"),
+            ("lambda", "ListVersionsByFunction"),
+            ("lambda", "ListFunctionUrlConfigs"),
+            ("lambda", "ListEventSourceMappings"),
+        ],
+    )
+    .or_else(|| {
+        invokers
+            .unreadable
+            .first()
+            .map(|reason| Outcome::unknown(reason.clone()))
+    })
+    .into_iter()
+    .collect()
+}

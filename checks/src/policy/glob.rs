@@ -1,0 +1,105 @@
+//! Wildcard matching as IAM does it: `*` matches any run of characters (also empty), `?` exactly one.
+
+/// Whether `pattern` matches `text`. With `ignore_case`, ASCII letters compare case-insensitively (action names);
+/// without it, exactly (ARNs).
+pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    // Iterative matcher with one backtrack point for the last `*`: linear in practice.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether every text `inner` matches is also matched by `outer` (pattern inclusion). Sound: `true` only when the
+/// inclusion holds. A `*` of `inner` must be absorbed by a `*` of `outer`; a `?` of `inner` by `?` or `*`.
+pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
+    let p: Vec<char> = outer.chars().collect();
+    let q: Vec<char> = inner.chars().collect();
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    // dp[i][j]: outer[i..] covers inner[j..]
+    let mut dp = vec![vec![false; q.len() + 1]; p.len() + 1];
+    dp[p.len()][q.len()] = true;
+    for i in (0..p.len()).rev() {
+        for j in (0..=q.len()).rev() {
+            dp[i][j] = match p[i] {
+                '*' => dp[i + 1][j] || (j < q.len() && dp[i][j + 1]),
+                '?' => j < q.len() && q[j] != '*' && dp[i + 1][j + 1],
+                c => j < q.len() && q[j] != '*' && q[j] != '?' && eq(c, q[j]) && dp[i + 1][j + 1],
+            };
+        }
+    }
+    dp[0][0]
+}
+
+/// Whether a pattern has a wildcard (`*` or `?`).
+pub fn has_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_and_question_mark() {
+        assert!(matches("s3:Get*", "s3:GetObject", false));
+        assert!(matches("s3:get*", "S3:GetObject", true));
+        assert!(!matches("s3:get*", "S3:GetObject", false));
+        assert!(matches("*", "", false));
+        assert!(matches("a?c", "abc", false));
+        assert!(!matches("a?c", "ac", false));
+        assert!(matches("*Object*", "s3:GetObjectAcl", false));
+        assert!(matches("a*b*c", "aXbYbZc", false));
+        assert!(!matches("a*b*c", "aXbYbZ", false));
+        assert!(!matches("abc", "abcd", false));
+        assert!(matches(
+            "arn:aws:logs:*:*:log-group:/aws/lambda/f:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*",
+            false
+        ));
+    }
+
+    #[test]
+    fn inclusion_of_patterns() {
+        assert!(covers("*", "s3:Get*", false));
+        assert!(covers("s3:*", "s3:Get*", false));
+        assert!(covers("s3:Get*", "s3:GetObject", false));
+        assert!(!covers("s3:GetObject", "s3:Get*", false));
+        assert!(!covers("s3:Get?", "s3:Get*", false));
+        assert!(covers("s3:Get?", "s3:Get?", false));
+        assert!(covers("a*", "a?", false));
+        assert!(!covers("a?", "a*", false));
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*", false));
+        assert!(!covers("arn:aws:s3:::b/*", "arn:aws:s3:::*", false));
+        assert!(covers("S3:GET*", "s3:getobject", true));
+    }
+}

@@ -1,0 +1,328 @@
+"""Quotas, latency, fault injection and call statistics: what makes the emulator behave like a busy account.
+
+* Quota-faithful mode: per-(account, region, bucket) token buckets with AWS's published rates
+  (Lambda: GetFunction 100/s, GetPolicy 15/s, every other control-plane call one shared 15/s
+  bucket). Burst equals rate. Excess calls are answered at once with the throttling error.
+* Latency: a log-normal delay with the configured mean (long tail).
+* Fault mix: 5xx / connection reset / stall probabilities applied to every AWS call.
+* Fault rules (admin API): targeted AccessDenied / Throttling / InternalError / Reset / Stall.
+
+All randomness is deterministic: the n-th call of an (service, operation, region) gets a random
+stream derived from (seed, service, operation, region, n), whatever the thread interleaving.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from common import AwsError, Ctx
+
+# Rates in requests per second. Lambda: "Lambda API requests" quotas in the Lambda developer guide.
+# CloudWatch: "CloudWatch service quotas" (GetMetricData 50 TPS, GetMetricStatistics 400, ListMetrics 25,
+# PutMetricData 500, DescribeAlarms 9). IAM and STS do not publish per-API rates; the values below are
+# conservative approximations of observed behaviour (GetAccountAuthorizationDetails is slow and low).
+LAMBDA_DATA_PLANE = {"Invoke", "InvokeAsync", "InvokeWithResponseStream"}
+LAMBDA_RATES = {"GetFunction": 100.0, "GetPolicy": 15.0}
+LAMBDA_SHARED_RATE = 15.0
+IAM_RATES = {"GetAccountAuthorizationDetails": 2.0, "GenerateServiceLastAccessedDetails": 5.0,
+             "GetServiceLastAccessedDetails": 10.0}
+IAM_SHARED_RATE = 20.0
+CW_RATES = {"GetMetricData": 50.0, "GetMetricStatistics": 400.0, "ListMetrics": 25.0, "PutMetricData": 500.0,
+            "DescribeAlarms": 9.0}
+CW_SHARED_RATE = 20.0
+STS_RATE = 100.0
+
+FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
+# Services whose calls fault rules can target (operation names: see optable.detect_operation).
+FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events")
+
+
+def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
+    """(bucket name, rate per second) for this call, or None when it is not rate limited."""
+    op = ctx.operation or "?"
+    if ctx.service == "lambda":
+        if op in LAMBDA_DATA_PLANE:
+            return None
+        if op in LAMBDA_RATES:
+            return f"lambda:{op}", LAMBDA_RATES[op]
+        return "lambda:control-plane", LAMBDA_SHARED_RATE
+    if ctx.service == "iam":
+        if op in IAM_RATES:
+            return f"iam:{op}", IAM_RATES[op]
+        return "iam:shared", IAM_SHARED_RATE
+    if ctx.service == "cloudwatch":
+        if op in CW_RATES:
+            return f"cloudwatch:{op}", CW_RATES[op]
+        return "cloudwatch:shared", CW_SHARED_RATE
+    if ctx.service == "sts":
+        return "sts:shared", STS_RATE
+    return None
+
+
+class TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = burst, time.monotonic()
+
+    def take(self) -> float:
+        """0.0 when a token was taken, else the seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+@dataclass
+class Rule:
+    service: str
+    operation: str | None
+    region: str | None
+    resource_contains: str | None
+    error: str
+    probability: float = 1.0
+    count: int | None = None
+    used: int = 0
+
+    def matches(self, ctx: Ctx) -> bool:
+        if self.service and self.service != ctx.service:
+            return False
+        if self.operation and self.operation != ctx.operation:
+            return False
+        if self.region and self.region != ctx.region:
+            return False
+        if self.count is not None and self.used >= self.count:
+            return False
+        if self.resource_contains and self.resource_contains not in ctx.resource_text():
+            return False
+        return True
+
+
+@dataclass
+class Decision:
+    """What to do with one request before (or instead of) answering it."""
+    delay: float = 0.0
+    error: AwsError | None = None
+    reset: bool = False
+    stall: bool = False
+    kind: str | None = None  # fault kind injected, for stats
+    throttled: bool = False
+
+
+@dataclass
+class Config:
+    quotas: bool = False
+    time_scale: float = 1.0
+    latency_ms: float = 0.0
+    fault_mix: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
+    stall_seconds: float = 35.0
+
+
+def parse_fault_mix(text: str | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in filter(None, (text or "").replace(" ", "").split(",")):
+        k, _, v = part.partition("=")
+        k = k.lower()
+        if k not in ("5xx", "reset", "stall", "throttle"):
+            raise ValueError(f"unknown fault kind {k!r} in --fault-mix (5xx, reset, stall, throttle)")
+        out[k] = float(v)
+    return out
+
+
+class Controller:
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.lock = threading.Lock()
+        self.rules: list[Rule] = []
+        self.buckets: dict[tuple, TokenBucket] = {}
+        self.counters: dict[tuple, int] = defaultdict(int)
+        self.stats: dict[tuple, dict] = {}
+
+    # --- admin -------------------------------------------------------------------------------
+    def set_rules(self, rules: list[dict], replace: bool = True) -> list[dict]:
+        parsed = []
+        for r in rules:
+            err = r.get("error")
+            if err not in FAULT_KINDS:
+                raise ValueError(f"error must be one of {FAULT_KINDS}, got {err!r}")
+            svc = r.get("service")
+            if svc not in FAULT_SERVICES:
+                raise ValueError(f"service must be {'|'.join(FAULT_SERVICES)}, got {svc!r}")
+            parsed.append(Rule(svc, r.get("operation"), r.get("region"), r.get("resource_contains"), err,
+                               float(r.get("probability", 1.0)),
+                               None if r.get("count") is None else int(r["count"])))
+        with self.lock:
+            self.rules = parsed if replace else self.rules + parsed
+            return self.describe_rules()
+
+    def clear_rules(self) -> None:
+        with self.lock:
+            self.rules = []
+
+    def describe_rules(self) -> list[dict]:
+        return [{"service": r.service, "operation": r.operation, "region": r.region,
+                 "resource_contains": r.resource_contains, "error": r.error, "probability": r.probability,
+                 "count": r.count, "used": r.used} for r in self.rules]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.rules = []
+            self.buckets.clear()
+            self.counters.clear()
+            self.stats.clear()
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            ops = []
+            tot = {"calls": 0, "throttled": 0, "faults": 0}
+            for (svc, op, region), s in sorted(self.stats.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+                ops.append({"service": svc, "operation": op, "region": region, **{k: (dict(v) if isinstance(v, dict) else v) for k, v in s.items()}})
+                tot["calls"] += s["calls"]
+                tot["throttled"] += s["throttled"]
+                tot["faults"] += sum(s["faults"].values())
+            return {"operations": ops, "totals": tot, "rules": self.describe_rules(),
+                    "config": {"quotas": self.cfg.quotas, "time_scale": self.cfg.time_scale,
+                               "latency_ms": self.cfg.latency_ms, "fault_mix": self.cfg.fault_mix,
+                               "seed": self.cfg.seed}}
+
+    # --- per request -------------------------------------------------------------------------
+    def _rng(self, key: tuple, n: int) -> random.Random:
+        h = hashlib.sha256(f"{self.cfg.seed}|{'|'.join(map(str, key))}|{n}".encode()).digest()
+        return random.Random(int.from_bytes(h[:8], "big"))
+
+    def _stat(self, key: tuple) -> dict:
+        s = self.stats.get(key)
+        if s is None:
+            s = self.stats[key] = {"calls": 0, "throttled": 0, "faults": defaultdict(int), "errors": 0, "time_ms": 0.0}
+        return s
+
+    def record_time(self, ctx: Ctx, seconds: float) -> None:
+        with self.lock:
+            st = self._stat((ctx.service, ctx.operation, ctx.region))
+            st["time_ms"] = round(st.get("time_ms", 0.0) + seconds * 1000.0, 3)
+
+    def record_error(self, ctx: Ctx) -> None:
+        with self.lock:
+            self._stat((ctx.service, ctx.operation, ctx.region))["errors"] += 1
+
+    def decide(self, ctx: Ctx) -> Decision:
+        key = (ctx.service, ctx.operation, ctx.region)
+        d = Decision()
+        with self.lock:
+            n = self.counters[key]
+            self.counters[key] = n + 1
+            stat = self._stat(key)
+            stat["calls"] += 1
+            rng = self._rng(key, n)
+            if self.cfg.latency_ms > 0:
+                d.delay = lognormal_ms(rng, self.cfg.latency_ms) / 1000.0
+            # 1. targeted rules
+            for rule in self.rules:
+                if rule.matches(ctx) and rng.random() < rule.probability:
+                    rule.used += 1
+                    d.kind = rule.error
+                    break
+            # 2. quota buckets (only when no rule fired)
+            if d.kind is None and self.cfg.quotas:
+                b = bucket_for(ctx)
+                if b is not None:
+                    name, rate = b
+                    rate *= self.cfg.time_scale
+                    bkey = (ctx.account, "global" if ctx.service == "iam" else ctx.region, name)
+                    bucket = self.buckets.get(bkey)
+                    if bucket is None:
+                        bucket = self.buckets[bkey] = TokenBucket(rate, max(1.0, rate))
+                    wait = bucket.take()
+                    if wait > 0:
+                        d.throttled = True
+                        stat["throttled"] += 1
+                        d.error = throttle_error(ctx, wait)
+                        d.delay = min(d.delay, 0.005)  # throttles are answered at once
+                        return d
+            # 3. background fault mix
+            if d.kind is None and self.cfg.fault_mix:
+                r = rng.random()
+                acc = 0.0
+                for kind, p in (("5xx", "InternalError"), ("reset", "Reset"), ("stall", "Stall"),
+                                ("throttle", "Throttling")):
+                    acc += self.cfg.fault_mix.get(kind, 0.0)
+                    if r < acc:
+                        d.kind = p
+                        break
+            if d.kind:
+                stat["faults"][d.kind] += 1
+        if d.kind == "Reset":
+            d.reset = True
+        elif d.kind == "Stall":
+            d.stall = True
+        elif d.kind == "Throttling":
+            d.error = throttle_error(ctx, 1.0)
+        elif d.kind == "AccessDenied":
+            d.error = access_denied_error(ctx)
+        elif d.kind == "InternalError":
+            d.error = internal_error(ctx)
+        return d
+
+
+def lognormal_ms(rng: random.Random, mean_ms: float, sigma: float = 0.9) -> float:
+    mu = math.log(mean_ms) - sigma * sigma / 2.0
+    return min(rng.lognormvariate(mu, sigma), mean_ms * 50)
+
+
+def throttle_error(ctx: Ctx, wait: float) -> AwsError:
+    if ctx.service == "lambda":
+        secs = max(1, int(math.ceil(wait)))
+        return AwsError("TooManyRequestsException", "Rate exceeded", 429,
+                        extra={"Reason": "CallerRateLimitExceeded"},
+                        headers={"Retry-After": str(secs)})
+    if ctx.service == "cloudwatch":
+        return AwsError("ThrottlingException", "Rate exceeded", 400, query_code="Throttling")
+    if ctx.service == "ec2":
+        return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
+    return AwsError("Throttling", "Rate exceeded", 400)
+
+
+def _caller_arn(ctx: Ctx) -> str:
+    return f"arn:aws:sts::{ctx.account}:assumed-role/lambda-posture-scanner/session"
+
+
+def access_denied_error(ctx: Ctx) -> AwsError:
+    action = f"{'monitoring' if ctx.service == 'cloudwatch' else ctx.service}:{ctx.operation}"
+    msg = (f"User: {_caller_arn(ctx)} is not authorized to perform: {action} because no identity-based "
+           f"policy allows the {action} action")
+    if ctx.service == "lambda":
+        return AwsError("AccessDeniedException", msg, 403)
+    if ctx.service == "cloudwatch":
+        return AwsError("AccessDeniedException", msg, 403, query_code="AccessDenied")
+    if ctx.service == "ec2":
+        return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
+    if ctx.service == "sns":
+        return AwsError("AuthorizationError", msg, 403)
+    if ctx.service == "events":
+        return AwsError("AccessDeniedException", msg, 400)
+    if ctx.service == "sqs":
+        return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")
+    return AwsError("AccessDenied", msg, 403)
+
+
+def internal_error(ctx: Ctx) -> AwsError:
+    if ctx.service == "lambda":
+        return AwsError("ServiceException", "An internal error occurred.", 500, sender=False)
+    if ctx.service == "cloudwatch":
+        return AwsError("InternalServiceFault", "Internal service error.", 500, sender=False,
+                        query_code="InternalServiceError")
+    if ctx.service == "iam":
+        return AwsError("ServiceFailure", "Service failure.", 500, sender=False)
+    if ctx.service == "ec2":
+        return AwsError("InternalError", "An internal error has occurred.", 500, sender=False)
+    return AwsError("InternalFailure", "An internal error occurred.", 500, sender=False)

@@ -1,0 +1,439 @@
+"""Expected check outcomes of the demo account, derived from the declarations in `account.py`.
+
+`expected(today)` answers, for every check id of shared/CHECKS.md, which functions must fail,
+which must come out Unknown, and a few that must pass. Role-level verdicts are declared on the
+roles; everything else follows from the function declarations with the rules written in
+JUDGEMENTS (where CHECKS.md leaves room, the rule chosen is stated there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+
+from . import account as A
+from .fakesecrets import SecretFactory
+from .packages import build_layer, build_package
+
+CHECK_IDS = [
+    "lambda-public-invoke",
+    "lambda-url-public",
+    "lambda-url-cors-wildcard",
+    "lambda-service-invoke-unscoped",
+    "lambda-cross-account-invoke",
+    "lambda-notprincipal-allow",
+    "role-shared",
+    "role-admin-access",
+    "role-action-wildcard",
+    "role-resource-wildcard",
+    "role-privilege-escalation",
+    "role-data-exfiltration",
+    "role-broad-managed-policy",
+    "role-logs-missing",
+    "role-logs-unscoped",
+    "role-trust-broad",
+    "role-all-purpose",
+    "role-unused-permissions",
+    "role-missing",
+    "env-secret-value",
+    "env-secret-name",
+    "env-no-cmk",
+    "code-secret",
+    "async-no-failure-destination",
+    "dlq-unwritable",
+    "esm-no-failure-destination",
+    "no-reserved-concurrency",
+    "concurrency-disabled",
+    "timeout-near-limit",
+    "high-error-rate",
+    "throttled",
+    "tracing-off",
+    "unused-function",
+    "runtime-deprecated",
+    "layer-foreign",
+    "code-signing-off",
+    "stale-function",
+    "owner-tag-missing",
+    "vpc-single-az",
+]
+
+# Checks that read the execution role: Unknown when the role cannot be read (role-missing fires instead).
+ROLE_READING = [c for c in CHECK_IDS if c.startswith("role-") and c not in ("role-shared", "role-missing")]
+
+DECLARABLE_ROLE_CHECKS = {
+    "role-admin-access",
+    "role-action-wildcard",
+    "role-resource-wildcard",
+    "role-privilege-escalation",
+    "role-data-exfiltration",
+    "role-broad-managed-policy",
+    "role-trust-broad",
+    "role-all-purpose",
+    "role-unused-permissions",
+}
+
+DEFAULTS = {
+    "unused_days": 90,
+    "all_purpose_services": 5,
+    "timeout_ratio": 0.9,
+    "stale_days": 365,
+    "error_rate": 0.10,
+    "error_rate_days": 7,
+    "runtime_warning_days": 180,
+    "unused_permission_days": 90,
+    "owner_tags": ["owner", "team"],
+    "trusted_accounts": [],
+    "aws_owned_layer_accounts": [A.AWS_LAYER_ACCOUNT],
+}
+
+# The period over which the static expectations (demo-expectations.json) hold for a seed date.
+# From: nodejs22.x enters the 180-day window (2027-04-30 - 180 d). Until: nodejs24.x enters it (2028-04-30 - 180 d).
+VALID_FROM = "2026-11-01"
+VALID_UNTIL = "2027-11-01"
+
+JUDGEMENTS = [
+    {
+        "checks": ["lambda-public-invoke"],
+        "functions": ["checkout-service", "image-upload-url"],
+        "rule": "The statement AWS adds for an AuthType NONE URL (Principal *, lambda:InvokeFunctionUrl, condition "
+        "lambda:FunctionUrlAuthType=NONE) is an unpinned public Allow: lambda:FunctionUrlAuthType does not pin the caller. "
+        "These functions fail lambda-public-invoke as well as lambda-url-public.",
+    },
+    {
+        "checks": ["lambda-public-invoke", "no-reserved-concurrency"],
+        "functions": ["search-indexer"],
+        "rule": "Allow + NotPrincipal is reported by lambda-notprincipal-allow only; lambda-public-invoke looks at Principal. "
+        "(search-indexer has reserved concurrency, so no-reserved-concurrency passes either way.)",
+    },
+    {
+        "checks": ["lambda-public-invoke"],
+        "functions": ["marketing-email-sender", "public-status-page"],
+        "rule": "A condition value containing * or ? (ArnLike aws:SourceArn arn:aws:sns:us-east-1:*:newsletter-*) does not pin; "
+        "an exact aws:SourceAccount or an exact aws:SourceArn does (public-status-page passes).",
+    },
+    {
+        "checks": ["lambda-cross-account-invoke"],
+        "functions": ["recommendations-v2", "feature-flags-edge", "marketing-email-sender", "checkout-service", "image-upload-url"],
+        "rule": "Public (*) statements are lambda-public-invoke's; lambda-cross-account-invoke fires only for a named other account "
+        "(arn:aws:iam::210987654321:root, or the bare id 210987654321 which AWS stores as that ARN).",
+    },
+    {
+        "checks": ["role-resource-wildcard"],
+        "functions": ["orders-api", "orders-fulfillment", "payments-webhook", "session-authorizer", "gdpr-export", "notify-slack", "cron-cleanup"],
+        "rule": "Not flagged: logs:CreateLogGroup/CreateLogStream/PutLogEvents on * (role-logs-unscoped's subject) and actions "
+        "that support no resource type (xray:PutTraceSegments, xray:PutTelemetryRecords, ec2:Describe*). Flagged: "
+        "ec2:CreateNetworkInterface/DeleteNetworkInterface on * (AWSLambdaVPCAccessExecutionRole, customer-db-migrator), "
+        "iam:PassRole and lambda:CreateFunction on * (deploy-hook), s3:* on * and * on *.",
+    },
+    {
+        "checks": ["role-broad-managed-policy"],
+        "functions": ["legacy-report-2019"],
+        "rule": "AdministratorAccess is role-admin-access's; role-broad-managed-policy fires for AWS managed policies named *FullAccess "
+        "(AmazonS3FullAccess here). A permissions boundary (payments-role's acme-lambda-boundary, which allows dynamodb:* etc.) "
+        "grants nothing and is never read as a grant.",
+    },
+    {
+        "checks": ["role-all-purpose"],
+        "functions": ["legacy-report-2019", "internal-metrics-collector", "orders-api"],
+        "rule": "Threshold: more than 5 distinct service namespaces granted (default all_purpose_services = 5); Action * counts as "
+        "all services. metrics-collector-role grants 9 (logs, s3, dynamodb, sqs, sns, kinesis, firehose, athena, glue); "
+        "orders-api-role grants 4 (dynamodb, logs, secretsmanager, xray) and passes.",
+    },
+    {
+        "checks": ["role-unused-permissions"],
+        "functions": ["thumbnail-resizer", "thumbnail-resizer-eu", "legacy-report-2019", "internal-metrics-collector",
+                      "customer-db-migrator", "recs-model-warmup", "dev-sandbox-hello"],
+        "rule": "From the service-last-accessed data the seeder plants: a granted namespace with no last-authenticated date fails "
+        "(s3-object-lambda from AmazonS3FullAccess; athena and glue; ec2/iam/rds/lambda/dynamodb under AdministratorAccess). "
+        "A role's used namespaces were last used on its functions' last invocation day (or up to 2 days before), so "
+        "the roles of customer-db-migrator (never invoked) and recs-model-warmup (last invoked 120 days ago) fail too; "
+        "dev-sandbox-hello's (40 days) passes. Threshold: 90 days (unused_permission_days).",
+    },
+    {
+        "checks": ["role-data-exfiltration"],
+        "functions": ["billing-reconciler"],
+        "rule": "secretsmanager:GetSecretValue and ssm:GetParameter(s) on * are unconstrained reads of secrets.",
+    },
+    {
+        "checks": ["role-action-wildcard"],
+        "functions": ["customer-db-migrator", "billing-reconciler"],
+        "rule": "Only Action *, a service wildcard (s3:*) or NotAction count; explicit action lists pass.",
+    },
+    {
+        "checks": ["env-secret-value", "env-secret-name"],
+        "functions": ["audit-log-shipper-eu", "gdpr-export", "orders-api", "payments-webhook", "dev-sandbox-hello", "orders-fulfillment"],
+        "rule": "Not secrets: placeholders (changeme, ${AUTH_TOKEN}), booleans (MYSQL_ALLOW_EMPTY_PASSWORD=yes), ARNs, SSM parameter "
+        "names (/prod/...), file paths, UUIDs, URLs without userinfo, a 40-hex build SHA under a plain name. A secret-named "
+        "variable holding such a reference or placeholder passes env-secret-name. A short human password "
+        "(ADMIN_PASSWORD=Summer2019!, dev-sandbox-hello) fails env-secret-name but not env-secret-value.",
+    },
+    {
+        "checks": ["env-secret-value"],
+        "functions": ["session-authorizer", "customer-db-migrator"],
+        "rule": "A JWT under SMOKE_TEST_IDENTITY and a postgres URL with a password under ORDERS_DB are values-only findings: those "
+        "names are not secret-like, so env-secret-name passes for these two functions.",
+    },
+    {
+        "checks": ["code-secret"],
+        "functions": ["image-upload-url", "partner-inventory-feed", "billing-reconciler"],
+        "rule": "--scan-code looks inside vendored node_modules, inside nested zips, and inside the function's layers from this "
+        "account. config/example.env in the clean Python packages holds only placeholders and must not be reported.",
+    },
+    {
+        "checks": ["async-no-failure-destination"],
+        "functions": [
+            "customer-db-migrator", "deploy-hook", "recs-model-warmup", "legacy-invoice-export", "audit-log-writer",
+            "dev-sandbox-hello", "partner-pricing-api", "recommendations-v2", "feature-flags-edge", "marketing-email-sender",
+        ],
+        "rule": "A function counts as asynchronously invoked unless every invoker it has is synchronous (API Gateway, ALB, a function "
+        "URL, an event source mapping); no invoker at all = unknown = async; a * or other-account principal may invoke "
+        "asynchronously. An invoke config with retries but no OnFailure (cron-cleanup) does not count as a destination.",
+    },
+    {
+        "checks": ["esm-no-failure-destination"],
+        "functions": ["orders-fulfillment"],
+        "rule": "SQS mappings cannot carry an OnFailure destination; their failures go to the source queue's redrive policy "
+        "(orders-queue has one), so orders-fulfillment passes. A stream mapping passes with an OnFailure destination, or with "
+        "BisectBatchOnFunctionError or a finite MaximumRetryAttempts.",
+    },
+    {
+        "checks": ["no-reserved-concurrency"],
+        "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api"],
+        "rule": "'Invoked publicly' = fails lambda-public-invoke or lambda-url-public; a named partner account is not public and no "
+        "function here has three or more invokers, so only the four public functions without reserved concurrency fail.",
+    },
+    {
+        "checks": ["unused-function", "stale-function"],
+        "functions": ["dev-sandbox-hello", "recs-model-warmup", "legacy-report-2019", "stale-price-updater"],
+        "rule": "Lookback 90 days: last invocation 40 days ago passes; 120, 200 days ago and never fail. stale-function needs code older "
+        "than 365 days AND an invocation within the lookback: stale-price-updater (code 500 days old, invoked yesterday) fails, "
+        "legacy-report-2019 (code 1650 days old, last invoked 200 days ago) does not.",
+    },
+    {
+        "checks": ["runtime-deprecated"],
+        "functions": ["billing-reconciler", "feature-flags-edge"],
+        "rule": f"Deprecating within 180 days counts (medium): ruby3.3 (2027-03-31) and nodejs22.x (2027-04-30). The static file "
+        f"holds for seed dates {VALID_FROM} .. {VALID_UNTIL}; the manifest recomputes for its --today.",
+    },
+    {
+        "checks": ["layer-foreign"],
+        "functions": ["orders-api", "reporting-etl"],
+        "rule": f"Layers published by {A.AWS_LAYER_ACCOUNT} (LambdaInsightsExtension) are AWS-owned; {A.FOREIGN_LAYER_ACCOUNT} is foreign.",
+    },
+    {
+        "checks": ["owner-tag-missing"],
+        "functions": ["customer-db-migrator", "notify-slack"],
+        "rule": "One of the owner tags (owner, team) is enough.",
+    },
+]
+
+
+def role_allows(role: A.Role, action: str, arn: str) -> bool:
+    if "AdministratorAccess" in role.aws_managed:
+        return True
+    docs = [A.CUSTOMER_POLICIES[c].document for c in role.customer_managed]
+    docs += [d for n, d in role.inline.items() if n not in role.removed_inline]
+    for d in docs:
+        for s in d["Statement"]:
+            if s["Effect"] != "Allow":
+                continue
+            acts = s["Action"]
+            res = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            if any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in acts) and any(fnmatch.fnmatchcase(arn, r) for r in res):
+                return True
+    return False
+
+
+def last_invocation(fn: A.Fn, today: dt.date) -> dt.date | None:
+    p = fn.activity.pattern
+    if p == "busy":
+        return today - dt.timedelta(days=1)
+    if p == "weekly":
+        d = today - dt.timedelta(days=1)
+        while d.weekday() != 0:
+            d -= dt.timedelta(days=1)
+        return d
+    if p.startswith("last:"):
+        return today - dt.timedelta(days=int(p.split(":")[1]))
+    return None
+
+
+def planted_code(fn: A.Fn, secrets: SecretFactory):
+    """[(source, path, kind)] of secrets --scan-code must find for this function."""
+    _, planted, _, _ = build_package(fn.package, fn.description, secrets, fn.name)
+    out = [("function", p, k) for p, k in planted]
+    for key in fn.layers:
+        acct, lname, kind, _ = A.LAYERS[key]
+        _, lp = build_layer(kind, secrets, lname)
+        out += [(f"layer:{lname}", p, k) for p, k in lp]
+    return out
+
+
+def role_last_use(role_name: str, today: dt.date) -> dt.date | None:
+    """The role's last use = the latest last invocation of its functions (what RoleLastUsed and
+    service-last-accessed are seeded with)."""
+    lasts = [last_invocation(f, today) for f in A.FUNCTIONS if f.role == role_name]
+    lasts = [d for d in lasts if d is not None]
+    return max(lasts) if lasts else None
+
+
+def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_users: dict, deleted_roles: set):
+    """(fails: set, unknown: set) for one function."""
+    role = A.ROLES[fn.role]
+    fails = set()
+    unknown = set()
+    last = last_invocation(fn, today)
+    invoked_recently = last is not None and (today - last).days <= DEFAULTS["unused_days"]
+
+    # who can invoke
+    if any(p.is_public() for p in fn.perms):
+        fails.add("lambda-public-invoke")
+    if any(u.auth == "NONE" for u in fn.urls):
+        fails.add("lambda-url-public")
+    if any("*" in (u.cors_origins or []) for u in fn.urls):
+        fails.add("lambda-url-cors-wildcard")
+    if any(p.service_unscoped() for p in fn.perms):
+        fails.add("lambda-service-invoke-unscoped")
+    if any(p.foreign_account() and p.foreign_account() not in DEFAULTS["trusted_accounts"] for p in fn.perms):
+        fails.add("lambda-cross-account-invoke")
+    if any(p.not_principal is not None for p in fn.perms):
+        fails.add("lambda-notprincipal-allow")
+
+    # execution role
+    if len(role_users[fn.role]) > 1:
+        fails.add("role-shared")
+    if fn.role in deleted_roles:
+        fails.add("role-missing")
+        unknown.update(ROLE_READING)
+    else:
+        assert not (role.fails - DECLARABLE_ROLE_CHECKS), (role.name, role.fails - DECLARABLE_ROLE_CHECKS)
+        fails |= role.fails
+        used = role_last_use(fn.role, today)
+        if used is None or (today - used).days > DEFAULTS["unused_permission_days"]:
+            fails.add("role-unused-permissions")  # nothing it grants was used within the window
+        logs = role.logs or []
+        if "*" in logs:
+            fails.add("role-logs-unscoped")
+        elif not any(fnmatch.fnmatchcase(fn.effective_log_group, g) for g in logs):
+            fails.add("role-logs-missing")
+
+    # secrets
+    if any(e.secret_kind for e in fn.env):
+        fails.add("env-secret-value")
+    if any(e.name_hit for e in fn.env):
+        fails.add("env-secret-name")
+    if fn.env and not fn.cmk:
+        fails.add("env-no-cmk")
+    if planted_code(fn, secrets):
+        fails.add("code-secret")
+
+    # stability
+    targets = ([fn.dlq] if fn.dlq else []) + ([fn.async_cfg.on_failure] if fn.async_cfg and fn.async_cfg.on_failure else [])
+    invokers_sync = [p.sync_only() for p in fn.perms] + [True for _ in fn.esms] + [True for _ in fn.urls]
+    async_capable = not invokers_sync or not all(invokers_sync)
+    if async_capable and not targets:
+        fails.add("async-no-failure-destination")
+    for t in targets:
+        action = "sqs:SendMessage" if t.kind == "sqs" else "sns:Publish"
+        if not t.exists:
+            fails.add("dlq-unwritable")
+        elif fn.role in deleted_roles:
+            unknown.add("dlq-unwritable")
+        elif not role_allows(role, action, t.arn(fn.region)):
+            fails.add("dlq-unwritable")
+    if any(e.fails() for e in fn.esms):
+        fails.add("esm-no-failure-destination")
+    public = "lambda-public-invoke" in fails or "lambda-url-public" in fails
+    if public and fn.reserved is None:
+        fails.add("no-reserved-concurrency")
+    if fn.reserved == 0:
+        fails.add("concurrency-disabled")
+    act = fn.activity
+    if invoked_recently and act.duration_ratio >= DEFAULTS["timeout_ratio"]:
+        fails.add("timeout-near-limit")
+    if invoked_recently and act.error_spike and act.error_spike[0] <= DEFAULTS["error_rate_days"] and act.error_spike[1] > DEFAULTS["error_rate"]:
+        fails.add("high-error-rate")
+    if any(d <= DEFAULTS["unused_days"] for d in act.throttle_days) and last is not None:
+        fails.add("throttled")
+    if not fn.tracing:
+        fails.add("tracing-off")
+
+    # hygiene
+    if not invoked_recently:
+        fails.add("unused-function")
+    dep = A.RUNTIME_DEPRECATION.get(fn.runtime)
+    if dep and (dt.date.fromisoformat(dep) - today).days <= DEFAULTS["runtime_warning_days"]:
+        fails.add("runtime-deprecated")
+    trusted = {A.ACCOUNT, *DEFAULTS["aws_owned_layer_accounts"], *DEFAULTS["trusted_accounts"]}
+    if any(A.LAYERS[k][0] not in trusted for k in fn.layers):
+        fails.add("layer-foreign")
+    if not fn.csc:
+        fails.add("code-signing-off")
+    if fn.code_age_days is not None and fn.code_age_days > DEFAULTS["stale_days"] and invoked_recently:
+        fails.add("stale-function")
+    if not any(k.lower() in DEFAULTS["owner_tags"] for k in fn.tags):
+        fails.add("owner-tag-missing")
+    if fn.vpc == "1az":
+        fails.add("vpc-single-az")
+    return fails, unknown - fails
+
+
+# For pass examples: a function is a telling pass for a check when it has the feature the check looks at.
+RELEVANT = {
+    "lambda-public-invoke": lambda f: any(p.principal == "*" for p in f.perms),
+    "lambda-url-public": lambda f: bool(f.urls),
+    "lambda-url-cors-wildcard": lambda f: bool(f.urls),
+    "lambda-service-invoke-unscoped": lambda f: any(p.is_service() for p in f.perms),
+    "lambda-cross-account-invoke": lambda f: bool(f.perms),
+    "lambda-notprincipal-allow": lambda f: bool(f.perms),
+    "env-secret-value": lambda f: len(f.env) >= 3,
+    "env-secret-name": lambda f: len(f.env) >= 3,
+    "env-no-cmk": lambda f: bool(f.env),
+    "code-secret": lambda f: f.package.endswith("-clean"),
+    "async-no-failure-destination": lambda f: bool(f.dlq or (f.async_cfg and f.async_cfg.on_failure)),
+    "dlq-unwritable": lambda f: bool(f.dlq or (f.async_cfg and f.async_cfg.on_failure)),
+    "esm-no-failure-destination": lambda f: bool(f.esms),
+    "no-reserved-concurrency": lambda f: f.reserved is not None,
+    "concurrency-disabled": lambda f: f.reserved is not None,
+    "timeout-near-limit": lambda f: f.activity.pattern == "busy",
+    "high-error-rate": lambda f: f.activity.pattern == "busy",
+    "throttled": lambda f: f.activity.pattern == "busy",
+    "unused-function": lambda f: f.activity.pattern != "busy",
+    "layer-foreign": lambda f: bool(f.layers),
+    "stale-function": lambda f: f.activity.pattern == "busy",
+    "vpc-single-az": lambda f: f.vpc is not None,
+    "role-logs-missing": lambda f: f.log_group is not None,
+    "role-shared": lambda f: f.region == A.EU,
+}
+
+
+def expected(today: dt.date, seed: int):
+    secrets = SecretFactory(seed)
+    role_users = {}
+    for f in A.FUNCTIONS:
+        role_users.setdefault(f.role, []).append(f.name)
+    deleted = {r.name for r in A.ROLES.values() if r.deleted}
+    per_fn = {}
+    for f in A.FUNCTIONS:
+        per_fn[f.name] = function_outcomes(f, today, secrets, role_users, deleted)
+    checks = {}
+    for c in CHECK_IDS:
+        failing = sorted(n for n, (fails, _) in per_fn.items() if c in fails)
+        unknown = sorted(n for n, (_, unk) in per_fn.items() if c in unk)
+        passing_all = [f for f in A.FUNCTIONS if c not in per_fn[f.name][0] and c not in per_fn[f.name][1]]
+        rel = RELEVANT.get(c, lambda f: True)
+        telling = [f.name for f in passing_all if rel(f)] or [f.name for f in passing_all]
+        preferred = [n for n in ("orders-api", "gdpr-export", "payments-webhook") if n in telling]
+        examples = (preferred + [n for n in telling if n not in preferred])[:3]
+        checks[c] = {"fail": failing, "pass_examples": sorted(examples), "unknown": unknown}
+    return checks, per_fn
+
+
+def self_check(checks):
+    problems = []
+    for c, v in checks.items():
+        if not v["fail"]:
+            problems.append(f"{c}: no failing function")
+        if not v["pass_examples"]:
+            problems.append(f"{c}: no passing function")
+    return problems

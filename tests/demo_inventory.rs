@@ -1,0 +1,52 @@
+//! The recorded demo inventory (`mocks/demo-account.json`) evaluates to exactly what the seeder planted.
+
+#[path = "support/expectations.rs"]
+mod expectations;
+
+use std::path::Path;
+
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine;
+use lambda_posture_checks::inventory::Inventory;
+
+fn demo_inventory() -> Inventory {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json");
+    let text = std::fs::read_to_string(&path).expect("mocks/demo-account.json is committed");
+    Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory")
+}
+
+#[test]
+fn demo_inventory_covers_the_seeded_account() {
+    let inventory = demo_inventory();
+    let expected = expectations::load();
+    let account = &inventory.accounts[0];
+    assert_eq!(account.account_id, expected.account_id);
+    for region in &expected.regions {
+        assert!(account.regions.contains(region), "region {region} not scanned");
+    }
+    let names: std::collections::BTreeSet<&str> = account.functions.iter().map(|f| f.name.as_str()).collect();
+    for name in expected.functions.keys() {
+        assert!(names.contains(name.as_str()), "function {name} missing from the recorded inventory");
+    }
+    assert!(account.gaps.is_empty(), "the recorded demo has gaps: {:?}", account.gaps);
+}
+
+#[test]
+fn demo_inventory_fails_exactly_the_planted_checks() {
+    let inventory = demo_inventory();
+    let report = engine::evaluate(&inventory, &Config::default());
+    // The recorded demo is collected with --scan-code, so code-secret is compared too.
+    expectations::assert_report_matches(&report, &expectations::load(), &[]);
+}
+
+#[test]
+fn demo_inventory_holds_no_planted_secret() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json")).unwrap();
+    // Shapes of the planted secrets: none may appear in clear.
+    for needle in ["-----BEGIN", "AKIA", "ghp_", "xoxb-", "sk_live_", "eyJhbGci", "postgres://"] {
+        for (i, _) in text.match_indices(needle) {
+            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
+            assert!(context.contains('…'), "`{needle}` appears unmasked near: {context}");
+        }
+    }
+}
