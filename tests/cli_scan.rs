@@ -60,7 +60,8 @@ fn finding_ids_are_stable_across_runs_and_inventory_order() {
     let third = scan_json(&path, &[]);
     assert_eq!(ids(&first), ids(&third), "ids depend on identity, not position");
     assert_eq!(first["findings"], third["findings"], "and findings come out in the same order");
-    let unique: std::collections::BTreeSet<&String> = ids(&first).values().collect();
+    let first_ids = ids(&first);
+    let unique: std::collections::BTreeSet<&String> = first_ids.values().collect();
     assert_eq!(unique.len(), first["findings"].as_array().unwrap().len(), "one id per finding");
 }
 
