@@ -32,13 +32,12 @@ fn section(text: &mut String, title: &str, entries: &[DiffEntry], options: &Rend
         return;
     }
     let mut table = new_table(options);
-    table.set_header(vec!["Severity", "Check", "Function", "Id", "Note"]);
+    table.set_header(vec!["Severity", "Check / function", "Id", "Note"]);
     for e in entries {
         let f = &e.finding;
         table.add_row(vec![
             severity_cell(f.severity, options),
-            Cell::new(&f.check_id),
-            Cell::new(format!("{}\n{}", f.resource_name, f.region)),
+            Cell::new(format!("{}\n{} ({})", f.check_id, f.resource_name, f.region)),
             Cell::new(&f.id),
             Cell::new(note(e)),
         ]);
@@ -66,8 +65,8 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
     section(&mut text, "New", &diff.new_findings, options, |e| serde_name(e.finding.status));
     section(&mut text, "Resolved", &diff.resolved_findings, options, |e| match e.resolution {
         Some(Resolution::Fixed) | None => "fixed".into(),
-        Some(Resolution::CheckNotRun) => "check not run in the new scan".into(),
-        Some(Resolution::FunctionGone) => "function not in the new scan".into(),
+        Some(Resolution::CheckNotRun) => "check not run".into(),
+        Some(Resolution::FunctionGone) => "function gone".into(),
     });
     let changed: Vec<DiffEntry> = diff
         .unchanged_findings
@@ -87,7 +86,12 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
     });
     paragraph(
         &mut text,
-        &format!("{} finding(s) unchanged in total; `--format json` lists them all.", diff.summary.unchanged),
+        &format!(
+            "{} finding(s) unchanged in total; `--format json` lists them all. Resolved notes: fixed (the check \
+             ran on the function and no longer finds it), function gone (not in the new scan), check not run \
+             (disabled or absent in the new scan).",
+            diff.summary.unchanged
+        ),
         options,
     );
     text

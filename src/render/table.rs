@@ -81,6 +81,15 @@ pub fn paragraph(out: &mut String, text: &str, options: &RenderOptions) {
     }
 }
 
+/// A list item: "  - " then the text, continuation lines indented under it, wrapped to the width.
+pub fn bullet(out: &mut String, text: &str, options: &RenderOptions) {
+    let width = line_width(options).saturating_sub(4);
+    for (i, line) in wrap(text, width).into_iter().enumerate() {
+        let marker = if i == 0 { "  - " } else { "    " };
+        let _ = writeln!(out, "{marker}{line}");
+    }
+}
+
 /// Word-wrap `text` at `width` columns (words longer than the width are cut).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);
@@ -187,14 +196,10 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
         return;
     }
     let mut table = new_table(options);
-    table.set_header(vec!["Score", "Function", "Region", "Runtime", "Top findings"]);
+    table.set_header(vec!["Score", "Function", "Top findings"]);
     for function in listed {
-        let mut failing: Vec<&Finding> = findings_of(report, function).filter(|f| f.status == Status::Fail).collect();
-        failing.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        let mut top: Vec<String> = failing.iter().take(3).map(|f| format!("{} ({})", f.check_id, f.severity)).collect();
-        if failing.len() > 3 {
-            top.push(format!("+{} more", failing.len() - 3));
-        }
+        let failing: Vec<&Finding> = findings_of(report, function).filter(|f| f.status == Status::Fail).collect();
+        let mut top = top_checks(&failing, 3);
         if function.unknown > 0 {
             top.push(format!("{} unknown", function.unknown));
         }
@@ -202,13 +207,37 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
         let score = if options.color { score.fg(grade_color(score_grade(function.score))) } else { score };
         table.add_row(vec![
             score,
-            Cell::new(&function.name),
-            Cell::new(&function.region),
-            Cell::new(function.runtime.as_deref().unwrap_or("image")),
-            Cell::new(top.join(", ")),
+            Cell::new(format!(
+                "{}\n{} · {}",
+                function.name,
+                function.region,
+                function.runtime.as_deref().unwrap_or("image")
+            )),
+            Cell::new(top.join("\n")),
         ]);
     }
     let _ = writeln!(text, "{table}");
+}
+
+/// The `max` worst failing checks, one line each ("check (severity)", "×n" when it fails several times), then
+/// "+n more" for the rest.
+fn top_checks(failing: &[&Finding], max: usize) -> Vec<String> {
+    let mut counts: BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> = BTreeMap::new();
+    for f in failing {
+        *counts.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default() += 1;
+    }
+    let mut lines: Vec<String> = counts
+        .iter()
+        .take(max)
+        .map(|((severity, check), n)| {
+            let times = if *n > 1 { format!(" ×{n}") } else { String::new() };
+            format!("{check}{times} ({})", severity.0)
+        })
+        .collect();
+    if counts.len() > max {
+        lines.push(format!("+{} more checks", counts.len() - max));
+    }
+    lines
 }
 
 fn score_grade(score: u8) -> char {
@@ -242,9 +271,9 @@ fn failures_section(text: &mut String, report: &Report, options: &RenderOptions)
         let label = format!("{} · {check_id} · {} ({})", first.severity.as_str().to_uppercase(), first.title, findings.len());
         check_heading(text, &label, first.severity, options);
         let mut table = new_table(options);
-        table.set_header(vec!["Function", "Region", "Finding"]);
+        table.set_header(vec!["Function", "Finding"]);
         for f in findings {
-            table.add_row(vec![Cell::new(&f.resource_name), Cell::new(&f.region), Cell::new(&f.message)]);
+            table.add_row(vec![Cell::new(format!("{}\n{}", f.resource_name, f.region)), Cell::new(&f.message)]);
         }
         let _ = writeln!(text, "{table}");
     }
@@ -276,11 +305,22 @@ fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) 
     let total: usize = groups.iter().map(|(_, l)| l.len()).sum();
     heading(text, &format!("Could not decide ({total}): data missing, neither pass nor fail"), options);
     let mut table = new_table(options);
-    table.set_header(vec!["Check", "Function", "Region", "Why"]);
+    table.set_header(vec!["Check / why", "Functions"]);
     for (check_id, findings) in groups {
+        // One row per reason: a missing permission or an unscanned package usually hits many functions alike.
+        let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for f in findings {
             let why = f.message.strip_prefix("Could not decide: ").unwrap_or(&f.message);
-            table.add_row(vec![Cell::new(check_id), Cell::new(&f.resource_name), Cell::new(&f.region), Cell::new(why)]);
+            reasons.entry(why).or_default().push(&f.resource_name);
+        }
+        for (why, names) in reasons {
+            let count = if names.len() > 1 { format!(" ({})", names.len()) } else { String::new() };
+            let who = if names.len() == report.functions.len() && names.len() > 1 {
+                format!("every function ({})", names.len())
+            } else {
+                names.join(", ")
+            };
+            table.add_row(vec![Cell::new(format!("{check_id}{count}\n{why}")), Cell::new(who)]);
         }
     }
     let _ = writeln!(text, "{table}");
@@ -293,13 +333,17 @@ fn muted_section(text: &mut String, report: &Report, options: &RenderOptions) {
     }
     heading(text, &format!("Muted by suppressions ({})", muted.len()), options);
     let mut table = new_table(options);
-    table.set_header(vec!["Check", "Function", "Region", "Reason"]);
+    table.set_header(vec!["Check", "Function", "Reason"]);
     for f in muted {
         let reason = f.suppression.as_ref().map_or_else(String::new, |s| {
             let expiry = s.expires.map_or_else(String::new, |d| format!(" (until {d})"));
             format!("#{} {}{expiry}", s.index, s.reason)
         });
-        table.add_row(vec![Cell::new(&f.check_id), Cell::new(&f.resource_name), Cell::new(&f.region), Cell::new(reason)]);
+        table.add_row(vec![
+            Cell::new(&f.check_id),
+            Cell::new(format!("{}\n{}", f.resource_name, f.region)),
+            Cell::new(reason),
+        ]);
     }
     let _ = writeln!(text, "{table}");
 }

@@ -6,7 +6,7 @@ use comfy_table::Cell;
 use lambda_posture_checks::unused::{TriggerKind, UnusedFunction, UnusedReport};
 
 use super::json::write_pretty;
-use super::table::{heading, new_table, paragraph};
+use super::table::{bullet, heading, new_table, paragraph};
 use super::RenderOptions;
 use crate::cli::Format;
 
@@ -24,36 +24,50 @@ pub fn format_name(format: Format) -> String {
     clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_string()).unwrap_or_default()
 }
 
-/// "never in 90 days" or "2026-05-01 (184 days ago)".
-pub fn idle_text(f: &UnusedFunction) -> String {
-    match f.last_invocation {
-        None => format!("never in {} days", f.window_days),
-        Some(date) => format!("{date} ({} days ago)", f.idle_days),
-    }
-}
-
-fn triggers_text(f: &UnusedFunction) -> String {
-    let mut parts: Vec<String> = f
+/// One line per trigger still attached: kind, source, qualifier and state.
+fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
+    let mut lines: Vec<String> = f
         .triggers
         .iter()
         .map(|t| {
             let kind = match t.kind {
-                TriggerKind::EventSourceMapping => "mapping",
-                TriggerKind::ResourcePolicy => "policy",
-                TriggerKind::FunctionUrl => "url",
+                TriggerKind::EventSourceMapping => "event source mapping",
+                TriggerKind::ResourcePolicy => "resource policy allows",
+                TriggerKind::FunctionUrl => "function URL",
             };
             let detail = t.detail.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default();
             let qualifier = t.qualifier.as_deref().map(|q| format!(" @{q}")).unwrap_or_default();
             format!("{kind}: {}{qualifier}{detail}", t.source)
         })
         .collect();
-    if parts.is_empty() {
-        parts.push("none".into());
-    }
     if !f.data_gaps.is_empty() {
-        parts.push(format!("(incomplete: {} failed)", f.data_gaps.join(", ")));
+        lines.push(format!("(list incomplete: {} failed)", f.data_gaps.join(", ")));
     }
-    parts.join("\n")
+    lines
+}
+
+/// Provisioned concurrency still billed: "2 @live", or "none".
+fn billed_text(f: &UnusedFunction) -> String {
+    if f.provisioned_concurrency.is_empty() {
+        return "none".into();
+    }
+    f.provisioned_concurrency.iter().map(|p| format!("{} @{}", p.executions, p.qualifier)).collect::<Vec<_>>().join("\n")
+}
+
+/// "never in\n90 days" or "2026-05-01\n(184 days)": the last invocation on two short lines.
+fn idle_cell(f: &UnusedFunction) -> String {
+    match f.last_invocation {
+        None => format!("never in\n{} days", f.window_days),
+        Some(date) => format!("{date}\n({} days)", f.idle_days),
+    }
+}
+
+fn role_text(f: &UnusedFunction) -> &'static str {
+    if f.role_shared_with.is_empty() {
+        "own"
+    } else {
+        "shared"
+    }
 }
 
 fn table(report: &UnusedReport, options: &RenderOptions) -> String {
@@ -73,24 +87,19 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         paragraph(&mut text, "None.", options);
     } else {
         let mut table = new_table(options);
-        table.set_header(vec!["Function", "Last invoked", "Modified", "Triggers still attached", "Billed / role"]);
+        table.set_header(vec!["Function", "Last\ninvoked", "Modified", "Triggers", "PC\nbilled", "Role"]);
         for f in &report.unused {
-            let billed: Vec<String> =
-                f.provisioned_concurrency.iter().map(|p| format!("PC {} @{}", p.executions, p.qualifier)).collect();
-            let role = match f.role_shared_with.len() {
-                0 => "role: own".to_string(),
-                n => format!("role shared with {n}"),
-            };
-            let billed = if billed.is_empty() { role } else { format!("{}\n{role}", billed.join("\n")) };
             table.add_row(vec![
                 Cell::new(format!("{}\n{}", f.name, f.region)),
-                Cell::new(idle_text(f)),
+                Cell::new(idle_cell(f)),
                 Cell::new(f.last_modified.map(|d| d.to_string()).unwrap_or_else(|| "?".into())),
-                Cell::new(triggers_text(f)),
-                Cell::new(billed),
+                Cell::new(f.triggers.len()),
+                Cell::new(billed_text(f)),
+                Cell::new(role_text(f)),
             ]);
         }
         let _ = writeln!(text, "{table}");
+        details(&mut text, report, options);
     }
     if !report.unknown.is_empty() {
         heading(&mut text, &format!("Unknown: {} function(s) whose invocation metrics are missing", report.unknown.len()), options);
@@ -102,4 +111,30 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         let _ = writeln!(text, "{table}");
     }
     text
+}
+
+/// What keeps each idle function alive or billed: its triggers and the functions sharing its role.
+fn details(text: &mut String, report: &UnusedReport, options: &RenderOptions) {
+    heading(text, "Still attached", options);
+    for f in &report.unused {
+        paragraph(text, &format!("{} ({}):", f.name, f.region), options);
+        let mut lines = trigger_lines(f);
+        if lines.is_empty() {
+            lines.push("no trigger".into());
+        }
+        if !f.role_shared_with.is_empty() {
+            lines.push(format!("role {} also used by {}", f.role_arn, f.role_shared_with.join(", ")));
+        }
+        for line in lines {
+            bullet(text, &line, options);
+        }
+    }
+    text.push('\n');
+    paragraph(
+        text,
+        "PC billed: provisioned concurrency (executions @ qualifier) still charged while the function is idle. \
+         Role shared: other functions use the same execution role (listed above), so delete the role only with \
+         the last of them.",
+        options,
+    );
 }
