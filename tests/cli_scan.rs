@@ -66,13 +66,16 @@ fn finding_ids_are_stable_across_runs_and_inventory_order() {
 }
 
 #[test]
-fn every_format_is_deterministic_and_snapshotted() {
+fn every_format_is_deterministic() {
     for format in ["table", "json", "csv", "sarif", "asff", "html"] {
         let a = scan(&fixture(), &["--format", format]);
         let b = scan(&fixture(), &["--format", format]);
         assert_eq!(code(&a), 3, "{format}: the fixture has a gap, so the scan is incomplete: {}", stderr(&a));
         assert_deterministic(&stdout(&a), &stdout(&b));
-        insta::assert_snapshot!(format!("cli_scan_fixture_{format}"), stdout(&a));
+        // Every format is snapshotted on the demo account (tests/render_demo.rs); here the table of a scan with a gap.
+        if format == "table" {
+            insta::assert_snapshot!("cli_scan_fixture_table", stdout(&a));
+        }
     }
 }
 

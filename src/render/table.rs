@@ -298,30 +298,41 @@ fn check_heading(text: &mut String, label: &str, severity: Severity, options: &R
 }
 
 fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let groups = by_check(report, Status::Unknown);
-    if groups.is_empty() {
+    let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+    if unknown.is_empty() {
         return;
     }
-    let total: usize = groups.iter().map(|(_, l)| l.len()).sum();
-    heading(text, &format!("Could not decide ({total}): data missing, neither pass nor fail"), options);
+    heading(text, &format!("Could not decide ({}): data missing, neither pass nor fail", unknown.len()), options);
+    // One row per reason: a missing role, a denied call or an unscanned package leaves many checks and functions
+    // undecided alike. Rows in the order of their first finding (worst severity first).
+    let mut reasons: Vec<(&str, Vec<&str>, Vec<&str>)> = Vec::new();
+    for f in unknown {
+        let why = f.message.strip_prefix("Could not decide: ").unwrap_or(&f.message);
+        let index = match reasons.iter().position(|(w, _, _)| *w == why) {
+            Some(i) => i,
+            None => {
+                reasons.push((why, Vec::new(), Vec::new()));
+                reasons.len() - 1
+            }
+        };
+        let (_, checks, functions) = &mut reasons[index];
+        if !checks.contains(&f.check_id.as_str()) {
+            checks.push(&f.check_id);
+        }
+        if !functions.contains(&f.resource_name.as_str()) {
+            functions.push(&f.resource_name);
+        }
+    }
     let mut table = new_table(options);
-    table.set_header(vec!["Check / why", "Functions"]);
-    for (check_id, findings) in groups {
-        // One row per reason: a missing permission or an unscanned package usually hits many functions alike.
-        let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for f in findings {
-            let why = f.message.strip_prefix("Could not decide: ").unwrap_or(&f.message);
-            reasons.entry(why).or_default().push(&f.resource_name);
-        }
-        for (why, names) in reasons {
-            let count = if names.len() > 1 { format!(" ({})", names.len()) } else { String::new() };
-            let who = if names.len() == report.functions.len() && names.len() > 1 {
-                format!("every function ({})", names.len())
-            } else {
-                names.join(", ")
-            };
-            table.add_row(vec![Cell::new(format!("{check_id}{count}\n{why}")), Cell::new(who)]);
-        }
+    table.set_header(vec!["Why", "Checks", "Functions"]);
+    for (why, checks, mut functions) in reasons {
+        functions.sort_unstable();
+        let who = if functions.len() == report.functions.len() && functions.len() > 1 {
+            format!("every function ({})", functions.len())
+        } else {
+            functions.join(", ")
+        };
+        table.add_row(vec![Cell::new(why), Cell::new(checks.join("\n")), Cell::new(who)]);
     }
     let _ = writeln!(text, "{table}");
 }
