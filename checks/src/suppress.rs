@@ -442,6 +442,9 @@ mod tests {
         )
         .unwrap();
         let mut report = crate::engine::evaluate(&inventory, &config);
+        // Only tracing-off findings: the other checks fail or cannot decide on these bare functions too.
+        report.findings.retain(|f| f.check_id == "tracing-off");
+        report.rescore(&inventory);
         let before = report.findings.len();
         assert_eq!(before, 3, "tracing-off fails on every function");
         assert!(report.functions.iter().all(|f| f.score < 100));
