@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::catalog;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::config::Config;
-use crate::finding::{stable_id, Finding, Status};
+use crate::finding::{finding_id, Finding, Status};
 use crate::inventory::{Account, Function, Inventory};
 use crate::report::Report;
 
@@ -77,7 +77,7 @@ fn finding(
     status: Status,
 ) -> Finding {
     Finding {
-        id: stable_id(check.id, resource_arn, discriminator.as_deref()),
+        id: finding_id(check.id, resource_arn, &function.arn, discriminator.as_deref()),
         check_id: check.id.to_string(),
         title: check.title.to_string(),
         severity: check.severity,

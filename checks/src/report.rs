@@ -24,7 +24,7 @@ pub struct Report {
     pub accounts: Vec<AccountSummary>,
     /// Worst first (lowest score), then by ARN.
     pub functions: Vec<FunctionSummary>,
-    /// Sorted by severity (worst first), check id, resource ARN, discriminator.
+    /// Sorted by severity (worst first), check id, resource ARN, discriminator, function ARN, finding id.
     pub findings: Vec<Finding>,
     /// Every `[[suppressions]]` entry of the config and what it did (active, expired, unmatched).
     #[serde(default)]
@@ -61,11 +61,13 @@ pub struct FunctionSummary {
 impl Report {
     pub fn new(inventory: &Inventory, mut findings: Vec<Finding>, checks_run: Vec<String>) -> Report {
         findings.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), &a.check_id, &a.resource_arn, &a.discriminator).cmp(&(
+            (std::cmp::Reverse(a.severity), &a.check_id, &a.resource_arn, &a.discriminator, &a.function_arn, &a.id).cmp(&(
                 std::cmp::Reverse(b.severity),
                 &b.check_id,
                 &b.resource_arn,
                 &b.discriminator,
+                &b.function_arn,
+                &b.id,
             ))
         });
         let mut report = Report {

@@ -15,11 +15,13 @@ pub const CHECK: Check = Check {
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let function = ctx.function;
-    let others: Vec<_> = ctx
+    let mut others: Vec<_> = ctx
         .account
         .functions_using_role(&function.role_arn)
         .filter(|f| f.arn != function.arn)
         .collect();
+    // By ARN, so the message and evidence do not depend on the inventory's listing order.
+    others.sort_by(|a, b| a.arn.cmp(&b.arn));
     if others.is_empty() {
         // A region whose function list could not be read may hide another user of the role.
         return match ctx
