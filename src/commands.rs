@@ -152,6 +152,6 @@ fn render_options(no_color_flag: bool, output: Option<&Path>) -> RenderOptions {
     let terminal = output.is_none() && std::io::stdout().is_terminal();
     RenderOptions {
         color: terminal && !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: if terminal { None } else { Some(render::DEFAULT_WIDTH) },
+        width: if terminal { render::terminal_width() } else { render::DEFAULT_WIDTH },
     }
 }

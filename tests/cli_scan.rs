@@ -128,3 +128,58 @@ fn csv_neutralises_formulas_from_user_text() {
     assert!(saw_tag, "the hostile tag is present, as text");
     assert!(saw_reason, "a reason starting with = is prefixed with a quote");
 }
+
+/// The output of `lambda-posture <args>` run on a pseudo-terminal `cols` wide (util-linux `script`), with NO_COLOR
+/// set or not; `None` when `script` is not installed.
+fn on_terminal(args: &str, cols: u16, no_color_env: bool) -> Option<String> {
+    let script = ["/usr/bin/script", "/bin/script"].into_iter().find(|p| std::path::Path::new(p).is_file())?;
+    let command = format!("stty cols {cols} rows 50; exec {} {args}", env!("CARGO_BIN_EXE_lambda-posture"));
+    let mut cmd = std::process::Command::new(script);
+    cmd.args(["-qec", &command, "/dev/null"]).env_remove("LAMBDA_POSTURE_CONFIG");
+    if no_color_env {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let out = cmd.output().unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).replace('\r', ""))
+}
+
+/// Visible width of a line: ANSI colour sequences do not count.
+fn visible_width(line: &str) -> usize {
+    let mut width = 0;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
+#[test]
+fn colour_on_a_terminal_only_and_never_with_no_color() {
+    let inventory = fixture();
+    let args = format!("scan --inventory {}", inventory.display());
+    let Some(coloured) = on_terminal(&args, 100, false) else {
+        eprintln!("!!! SKIPPED: util-linux `script` is not installed (no pseudo-terminal to test colour on)");
+        return;
+    };
+    assert!(coloured.contains("\x1b["), "colour on a terminal:\n{coloured}");
+    assert!(coloured.lines().all(|l| visible_width(l) <= 100), "fits the terminal's 100 columns:\n{coloured}");
+    assert!(coloured.lines().any(|l| visible_width(l) > 80), "and uses them");
+    let no_color_env = on_terminal(&args, 100, true).unwrap();
+    assert!(!no_color_env.contains('\x1b'), "NO_COLOR is honoured:\n{no_color_env}");
+    let no_color_flag = on_terminal(&format!("{args} --no-color"), 100, false).unwrap();
+    assert!(!no_color_flag.contains('\x1b'), "--no-color is honoured:\n{no_color_flag}");
+    // A terminal that reports no usable size (0 columns) gets the 80-column layout, not one word per line.
+    let unknown = on_terminal(&format!("{args} --no-color"), 0, false).unwrap();
+    assert!(unknown.lines().all(|l| visible_width(l) <= 80), "{unknown}");
+    assert!(unknown.contains("Functions, worst first"), "{unknown}");
+}

@@ -71,3 +71,58 @@ fn the_default_config_file_is_picked_up_from_the_working_directory() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["suppressions"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn an_entry_mutes_through_its_expiry_date_and_not_a_day_longer() {
+    // The fixture was collected on 2026-11-01: the scan date decides, so a saved inventory always evaluates alike.
+    let dir = tempfile::tempdir().unwrap();
+    let status_with_expiry = |expires: &str| {
+        let config = write(
+            dir.path(),
+            "lp.toml",
+            &format!(
+                "[[suppressions]]\ncheck = \"tracing-off\"\nresource = \"*:function:orders-api\"\nreason = \"r\"\nexpires = {expires}\n"
+            ),
+        );
+        let json = scan_json(&fixture(), &["--config", config.to_str().unwrap()]);
+        let finding = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == "tracing-off" && f["resource_name"] == "orders-api")
+            .unwrap()
+            .clone();
+        (finding["status"].as_str().unwrap().to_string(), json["suppressions"][0]["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status_with_expiry("2026-11-01"), ("muted".to_string(), "active".to_string()));
+    assert_eq!(status_with_expiry("\"2026-11-02\""), ("muted".to_string(), "active".to_string()), "a quoted date works too");
+    assert_eq!(status_with_expiry("2026-10-31"), ("fail".to_string(), "expired".to_string()));
+}
+
+#[test]
+fn bad_suppression_files_give_one_line_naming_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("check = \"tracing-off\"", "`suppressions[0].reason`"),
+        ("check = \"tracing-off\"\nreason = \"   \"", "`suppressions[0].reason`"),
+        ("reason = \"mutes everything\"", "`suppressions[0]`"),
+        ("check = \"no-such-check\"\nreason = \"r\"", "`suppressions[0].check`"),
+        ("check = \"tracing-off\"\nreason = \"r\"\nexpires = \"2026-13-01\"", "`suppressions[0].expires`"),
+        ("check = \"tracing-off\"\nreason = \"r\"\nexpires = 2026-01-01T10:00:00Z", "`suppressions[0].expires`"),
+        ("check = \"tracing-off\"\nreason = \"r\"\nexpire = 2026-01-01", "`suppressions[0].expire`"),
+        ("tag = \"=x\"\nreason = \"r\"", "`suppressions[0].tag`"),
+        ("resource = \" \"\nreason = \"r\"", "`suppressions[0].resource`"),
+    ];
+    for (entry, key) in cases {
+        // A valid entry first, so the bad one is the second: the index in the message must say so.
+        let text = format!("[[suppressions]]\ncheck = \"role-shared\"\nreason = \"ok\"\n\n[[suppressions]]\n{entry}\n");
+        let config = write(dir.path(), "bad-suppressions.toml", &text);
+        let out = scan(&fixture(), &["--config", config.to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{entry}");
+        let err = stderr(&out);
+        let key = key.replace("[0]", "[1]");
+        assert_eq!(err.lines().count(), 1, "{entry}: {err}");
+        assert!(err.contains("bad-suppressions.toml") && err.contains(&key), "{entry}: expected {key} in: {err}");
+        assert!(out.stdout.is_empty(), "no report on a bad config");
+    }
+}

@@ -22,12 +22,21 @@ use crate::cli::Format;
 pub struct RenderOptions {
     /// ANSI colours (only on a terminal, never with --no-color or NO_COLOR).
     pub color: bool,
-    /// Table width in columns; `None` = the terminal's width.
-    pub width: Option<u16>,
+    /// Width in columns every line fits in.
+    pub width: u16,
 }
 
-/// Width used when the output is not a terminal (a file, a pipe, a CI log).
+/// Width used when the output is not a terminal (a file, a pipe, a CI log), or the terminal's is unknown.
 pub const DEFAULT_WIDTH: u16 = 80;
+
+/// Narrowest terminal width taken at its word; below it (or when the size is unknown, as on a bare pseudo-terminal
+/// reporting 0 columns) [`DEFAULT_WIDTH`] is used.
+const MIN_TERMINAL_WIDTH: u16 = 40;
+
+/// The width of the terminal standard output is on, or [`DEFAULT_WIDTH`] when it is unknown or unusably narrow.
+pub fn terminal_width() -> u16 {
+    comfy_table::Table::new().width().filter(|w| *w >= MIN_TERMINAL_WIDTH).unwrap_or(DEFAULT_WIDTH)
+}
 
 /// Render `report` in `format`.
 pub fn render(format: Format, report: &Report, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {

@@ -13,15 +13,12 @@ use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{AccountSummary, Report};
 use lambda_posture_checks::suppress::SuppressionState;
 
-use super::{failures_by_severity, findings_of, RenderOptions, DEFAULT_WIDTH};
+use super::{failures_by_severity, findings_of, RenderOptions};
 
 /// A table in the house style, sized and coloured as the options say.
 pub fn new_table(options: &RenderOptions) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(width) = options.width {
-        table.set_width(width);
-    }
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(options.width);
     if options.color {
         table.enforce_styling();
     }
@@ -30,8 +27,7 @@ pub fn new_table(options: &RenderOptions) -> Table {
 
 /// The width plain text lines wrap at.
 pub fn line_width(options: &RenderOptions) -> usize {
-    let table = new_table(options);
-    table.width().unwrap_or(DEFAULT_WIDTH) as usize
+    options.width as usize
 }
 
 pub fn severity_color(severity: Severity) -> Color {
@@ -410,7 +406,7 @@ mod tests {
 
     #[test]
     fn fits_80_columns_and_has_every_section() {
-        let text = render_text(RenderOptions { color: false, width: Some(80) });
+        let text = render_text(RenderOptions { color: false, width: 80 });
         for line in text.lines() {
             assert!(line.chars().count() <= 80, "line longer than 80 columns ({}): {line}", line.chars().count());
         }
@@ -435,13 +431,13 @@ mod tests {
 
     #[test]
     fn narrow_terminals_still_fit() {
-        let text = render_text(RenderOptions { color: false, width: Some(60) });
+        let text = render_text(RenderOptions { color: false, width: 60 });
         assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
     }
 
     #[test]
     fn colour_only_when_asked() {
-        let text = render_text(RenderOptions { color: true, width: Some(80) });
+        let text = render_text(RenderOptions { color: true, width: 80 });
         assert!(text.contains("\x1b["), "colour codes expected");
     }
 
