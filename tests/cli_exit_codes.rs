@@ -93,3 +93,25 @@ fn errors_exit_2_with_one_line_naming_the_file() {
     let out = scan(&fixture(), &["--fail-on", "urgent"]);
     assert_eq!(code(&out), 2, "clap usage errors exit 2 as well");
 }
+
+#[test]
+fn the_demo_account_gates_as_documented() {
+    let demo = root().join("mocks/demo-account.json");
+    assert_eq!(code(&scan(&demo, &[])), 0, "complete scan, no --fail-on");
+    for threshold in SEVERITIES {
+        // The demo fails checks of every severity, info included.
+        assert_eq!(code(&scan(&demo, &["--fail-on", threshold])), 1, "--fail-on {threshold}");
+    }
+    // Everything muted: nothing left to gate on.
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "lp.toml", "[[suppressions]]\nresource = \"*\"\nreason = \"accepted for the test\"\n");
+    assert_eq!(code(&scan(&demo, &["--fail-on", "info", "--config", config.to_str().unwrap()])), 0);
+    // `unused` is complete on the demo; `diff` accepts only table and json.
+    let demo = demo.to_str().unwrap();
+    assert_eq!(code(&run(&["unused", "--inventory", demo])), 0);
+    let report = dir.path().join("r.json");
+    assert_eq!(code(&scan(std::path::Path::new(demo), &["--format", "json", "-o", report.to_str().unwrap()])), 0);
+    let out = run(&["diff", report.to_str().unwrap(), report.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+}
