@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use comfy_table::Cell;
 use lambda_posture_checks::diff::{Diff, DiffEntry, Resolution};
+use lambda_posture_checks::finding::Status;
 
 use super::json::write_pretty;
 use super::table::{heading, new_table, paragraph, severity_cell};
@@ -63,10 +64,16 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
         options,
     );
     section(&mut text, "New", &diff.new_findings, options, |e| serde_name(e.finding.status));
-    section(&mut text, "Resolved", &diff.resolved_findings, options, |e| match e.resolution {
-        Some(Resolution::Fixed) | None => "fixed".into(),
-        Some(Resolution::CheckNotRun) => "check not run".into(),
-        Some(Resolution::FunctionGone) => "function gone".into(),
+    section(&mut text, "Resolved", &diff.resolved_findings, options, |e| {
+        let why = match e.resolution {
+            Some(Resolution::Fixed) | None => "fixed",
+            Some(Resolution::CheckNotRun) => "check not run",
+            Some(Resolution::FunctionGone) => "function gone",
+        };
+        match e.finding.status {
+            Status::Fail => why.to_string(),
+            other => format!("{why} (was {})", serde_name(other)),
+        }
     });
     let changed: Vec<DiffEntry> = diff
         .unchanged_findings

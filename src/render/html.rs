@@ -12,7 +12,7 @@ use lambda_posture_checks::report::{AccountSummary, Report};
 use lambda_posture_checks::suppress::SuppressionState;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
-use super::{failures_by_severity, findings_of, tags_inline};
+use super::{failures_by_severity, findings_of, tags_inline, top_checks};
 
 /// HTML-escape text for element content and attribute values.
 pub fn esc(text: &str) -> String {
@@ -83,6 +83,7 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 1
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.nowrap { white-space: nowrap; }
 .bar { display: inline-block; height: 10px; border-radius: 5px; vertical-align: middle; margin-right: 6px; }
 .sev { display: inline-block; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .status-unknown { color: var(--muted); font-style: italic; } .status-muted { color: var(--muted); text-decoration: line-through; }
@@ -215,13 +216,17 @@ fn functions(page: &mut String, report: &Report) {
     let _ = write!(page, "<h2 id=\"functions\">Functions ranked by score ({})</h2>\n", report.functions.len());
     page.push_str("<table><thead><tr><th>Score</th><th>Function</th><th>Region</th><th>Runtime</th><th>Failing</th><th>Unknown</th><th>Top findings</th><th>Owner</th></tr></thead><tbody>\n");
     for function in &report.functions {
-        let mut failing: Vec<&Finding> = findings_of(report, function).filter(|f| f.status == Status::Fail).collect();
-        failing.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        let top: Vec<String> = failing
+        let (top, more) = top_checks(findings_of(report, function).filter(|f| f.status == Status::Fail), 3);
+        let mut top: Vec<String> = top
             .iter()
-            .take(3)
-            .map(|f| format!("{} <a href=\"#check-{}\">{}</a>", sev_badge(f.severity), esc(&f.check_id), esc(&f.check_id)))
+            .map(|c| {
+                let times = if c.count > 1 { format!(" ×{}", c.count) } else { String::new() };
+                format!("{} <a href=\"#check-{}\">{}</a>{times}", sev_badge(c.severity), esc(c.check_id), esc(c.check_id))
+            })
             .collect();
+        if more > 0 {
+            top.push(format!("+{more} more"));
+        }
         let colour = match function.score {
             90.. => "#2e7d32",
             70..=89 => "#ef6c00",
@@ -232,7 +237,7 @@ fn functions(page: &mut String, report: &Report) {
         let _ = writeln!(
             page,
             "<tr><td class=\"num\"><span class=\"bar\" style=\"width:{}px;background:{colour}\"></span>{}</td>\
-             <td title=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+             <td title=\"{}\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             function.score as usize * 60 / 100,
             function.score,
             esc(&function.arn),

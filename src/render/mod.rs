@@ -70,6 +70,29 @@ pub fn findings_of<'a>(report: &'a Report, function: &FunctionSummary) -> impl I
     })
 }
 
+/// One check failing on a function: its severity and how many findings it has there.
+pub struct CheckCount<'a> {
+    pub severity: Severity,
+    pub check_id: &'a str,
+    pub count: usize,
+}
+
+/// The failing checks of one function, worst severity first (then by id), each once with its number of findings:
+/// at most `max` of them, and how many more checks there are.
+pub fn top_checks<'a>(failing: impl IntoIterator<Item = &'a Finding>, max: usize) -> (Vec<CheckCount<'a>>, usize) {
+    let mut counts: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> = Default::default();
+    for f in failing {
+        *counts.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default() += 1;
+    }
+    let more = counts.len().saturating_sub(max);
+    let top = counts
+        .into_iter()
+        .take(max)
+        .map(|((severity, check_id), count)| CheckCount { severity: severity.0, check_id, count })
+        .collect();
+    (top, more)
+}
+
 /// Failing findings counted per severity, worst first, all five severities present.
 pub fn failures_by_severity(report: &Report) -> Vec<(Severity, usize)> {
     Severity::ALL

@@ -216,22 +216,18 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
 }
 
 /// The `max` worst failing checks, one line each ("check (severity)", "×n" when it fails several times), then
-/// "+n more" for the rest.
+/// "+n more checks" for the rest.
 fn top_checks(failing: &[&Finding], max: usize) -> Vec<String> {
-    let mut counts: BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> = BTreeMap::new();
-    for f in failing {
-        *counts.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default() += 1;
-    }
-    let mut lines: Vec<String> = counts
+    let (top, more) = super::top_checks(failing.iter().copied(), max);
+    let mut lines: Vec<String> = top
         .iter()
-        .take(max)
-        .map(|((severity, check), n)| {
-            let times = if *n > 1 { format!(" ×{n}") } else { String::new() };
-            format!("{check}{times} ({})", severity.0)
+        .map(|c| {
+            let times = if c.count > 1 { format!(" ×{}", c.count) } else { String::new() };
+            format!("{}{times} ({})", c.check_id, c.severity)
         })
         .collect();
-    if counts.len() > max {
-        lines.push(format!("+{} more checks", counts.len() - max));
+    if more > 0 {
+        lines.push(format!("+{more} more checks"));
     }
     lines
 }
