@@ -10,7 +10,9 @@ use serde_json::Value;
 fn reports(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let old = write_json(dir, "old.json", &scan_json(&fixture(), &[]));
     let mut inventory = fixture_json();
-    let functions = inventory["accounts"][0]["functions"].as_array_mut().unwrap();
+    let functions = inventory["accounts"][0]["functions"]
+        .as_array_mut()
+        .unwrap();
     functions[0]["tracing_mode"] = "Active".into();
     functions.retain(|f| f["name"] != "legacy-billing");
     let mut added = functions[0].clone();
@@ -27,7 +29,13 @@ fn reports(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
 fn new_resolved_and_unchanged_by_stable_id() {
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = reports(dir.path());
-    let out = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    let out = run(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = schema_errors("diff.schema.json", &json);
@@ -38,17 +46,31 @@ fn new_resolved_and_unchanged_by_stable_id() {
             .unwrap()
             .iter()
             .filter(|e| e["check_id"] == check)
-            .map(|e| (e["resource_name"].as_str().unwrap().to_string(), e["resolution"].as_str().unwrap_or("").to_string()))
+            .map(|e| {
+                (
+                    e["resource_name"].as_str().unwrap().to_string(),
+                    e["resolution"].as_str().unwrap_or("").to_string(),
+                )
+            })
             .collect()
     };
-    assert_eq!(pick("new_findings", "tracing-off"), [("payments-webhook".to_string(), String::new())]);
+    assert_eq!(
+        pick("new_findings", "tracing-off"),
+        [("payments-webhook".to_string(), String::new())]
+    );
     let mut resolved = pick("resolved_findings", "tracing-off");
     resolved.sort();
     assert_eq!(
         resolved,
-        [("legacy-billing".to_string(), "function-gone".to_string()), ("orders-api".to_string(), "fixed".to_string())]
+        [
+            ("legacy-billing".to_string(), "function-gone".to_string()),
+            ("orders-api".to_string(), "fixed".to_string())
+        ]
     );
-    assert_eq!(pick("unchanged_findings", "tracing-off"), [("image-resizer".to_string(), String::new())]);
+    assert_eq!(
+        pick("unchanged_findings", "tracing-off"),
+        [("image-resizer".to_string(), String::new())]
+    );
 }
 
 #[test]
@@ -58,11 +80,15 @@ fn table_summarises_and_fail_on_gates_on_new_findings_only() {
     let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
     let out = run(&["diff", old, new]);
     let text = stdout(&out);
-    assert!(text.contains("New (") && text.contains("Resolved (") && text.contains("function gone"), "{text}");
+    assert!(
+        text.contains("New (") && text.contains("Resolved (") && text.contains("function gone"),
+        "{text}"
+    );
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     // The new tracing-off finding is low: gating on low fails, on critical passes (the added function copies
     // orders-api, so whatever else it fails was already failing on orders-api: compare against that).
-    let json: Value = serde_json::from_slice(&run(&["diff", old, new, "--format", "json"]).stdout).unwrap();
+    let json: Value =
+        serde_json::from_slice(&run(&["diff", old, new, "--format", "json"]).stdout).unwrap();
     let worst_new = json["new_findings"]
         .as_array()
         .unwrap()
@@ -72,8 +98,13 @@ fn table_summarises_and_fail_on_gates_on_new_findings_only() {
         .collect::<Vec<_>>();
     assert!(worst_new.contains(&"low".to_string()));
     assert_eq!(code(&run(&["diff", old, new, "--fail-on", "low"])), 1);
-    assert_eq!(code(&run(&["diff", old, old, "--fail-on", "info"])), 0, "a report compared with itself adds nothing");
-    let same: Value = serde_json::from_slice(&run(&["diff", old, old, "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        code(&run(&["diff", old, old, "--fail-on", "info"])),
+        0,
+        "a report compared with itself adds nothing"
+    );
+    let same: Value =
+        serde_json::from_slice(&run(&["diff", old, old, "--format", "json"]).stdout).unwrap();
     assert_eq!(same["summary"]["new"], 0);
     assert_eq!(same["summary"]["resolved"], 0);
 }
@@ -86,8 +117,18 @@ fn bad_files_give_one_line_errors_naming_the_file() {
     let inventory = fixture();
     for (bad, needle) in [
         (garbage.to_str().unwrap().to_string(), "not valid JSON"),
-        (inventory.to_str().unwrap().to_string(), "not a lambda-posture JSON report"),
-        (dir.path().join("missing.json").to_str().unwrap().to_string(), "cannot read the report file"),
+        (
+            inventory.to_str().unwrap().to_string(),
+            "not a lambda-posture JSON report",
+        ),
+        (
+            dir.path()
+                .join("missing.json")
+                .to_str()
+                .unwrap()
+                .to_string(),
+            "cannot read the report file",
+        ),
     ] {
         let out = run(&["diff", old.to_str().unwrap(), &bad]);
         assert_eq!(code(&out), 2);

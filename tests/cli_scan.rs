@@ -17,13 +17,27 @@ fn json_report_validates_against_the_schema_and_carries_ticket_fields() {
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
-        assert!(f["doc_url"].as_str().unwrap().starts_with("https://github.com/lambda-posture/lambda-posture/blob/main/checks/src/catalog/"));
+        assert!(f["doc_url"].as_str().unwrap().starts_with(
+            "https://github.com/lambda-posture/lambda-posture/blob/main/checks/src/catalog/"
+        ));
         assert!(!f["remediation"].as_str().unwrap().is_empty());
-        assert!(f["function_arn"].as_str().unwrap().starts_with("arn:aws:lambda:"));
+        assert!(f["function_arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:lambda:"));
     }
-    let orders = findings.iter().find(|f| f["resource_name"] == "orders-api").unwrap();
-    assert_eq!(orders["owner_tags"]["owner"], "team-orders", "owner tags route the ticket");
-    assert!(orders["owner_tags"].get("env").is_none(), "only configured owner tags");
+    let orders = findings
+        .iter()
+        .find(|f| f["resource_name"] == "orders-api")
+        .unwrap();
+    assert_eq!(
+        orders["owner_tags"]["owner"], "team-orders",
+        "owner tags route the ticket"
+    );
+    assert!(
+        orders["owner_tags"].get("env").is_none(),
+        "only configured owner tags"
+    );
 }
 
 /// (check id, resource ARN, discriminator) → stable id.
@@ -58,11 +72,22 @@ fn finding_ids_are_stable_across_runs_and_inventory_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_json(dir.path(), "reordered.json", &reordered);
     let third = scan_json(&path, &[]);
-    assert_eq!(ids(&first), ids(&third), "ids depend on identity, not position");
-    assert_eq!(first["findings"], third["findings"], "and findings come out in the same order");
+    assert_eq!(
+        ids(&first),
+        ids(&third),
+        "ids depend on identity, not position"
+    );
+    assert_eq!(
+        first["findings"], third["findings"],
+        "and findings come out in the same order"
+    );
     let first_ids = ids(&first);
     let unique: std::collections::BTreeSet<&String> = first_ids.values().collect();
-    assert_eq!(unique.len(), first["findings"].as_array().unwrap().len(), "one id per finding");
+    assert_eq!(
+        unique.len(),
+        first["findings"].as_array().unwrap().len(),
+        "one id per finding"
+    );
 }
 
 #[test]
@@ -70,7 +95,12 @@ fn every_format_is_deterministic() {
     for format in ["table", "json", "csv", "sarif", "asff", "html"] {
         let a = scan(&fixture(), &["--format", format]);
         let b = scan(&fixture(), &["--format", format]);
-        assert_eq!(code(&a), 3, "{format}: the fixture has a gap, so the scan is incomplete: {}", stderr(&a));
+        assert_eq!(
+            code(&a),
+            3,
+            "{format}: the fixture has a gap, so the scan is incomplete: {}",
+            stderr(&a)
+        );
         assert_deterministic(&stdout(&a), &stdout(&b));
         // Every format is snapshotted on the demo account (tests/render_demo.rs); here the table of a scan with a gap.
         if format == "table" {
@@ -83,17 +113,27 @@ fn every_format_is_deterministic() {
 fn table_fits_80_columns_off_a_terminal_without_colour() {
     let out = stdout(&scan(&fixture(), &[]));
     for line in out.lines() {
-        assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
     }
     assert!(!out.contains('\x1b'), "no colour off a terminal");
-    assert!(out.contains("Functions, worst first") && out.contains("tracing-off"), "{out}");
+    assert!(
+        out.contains("Functions, worst first") && out.contains("tracing-off"),
+        "{out}"
+    );
 }
 
 #[test]
 fn output_file_is_written_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.sarif");
-    let out = scan(&fixture(), &["--format", "sarif", "--output", path.to_str().unwrap()]);
+    let out = scan(
+        &fixture(),
+        &["--format", "sarif", "--output", path.to_str().unwrap()],
+    );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -103,7 +143,8 @@ fn output_file_is_written_and_stdout_stays_empty() {
 #[test]
 fn csv_neutralises_formulas_from_user_text() {
     let mut inventory = fixture_json();
-    inventory["accounts"][0]["functions"][0]["tags"]["owner"] = "=HYPERLINK(\"http://evil\",\"x\")".into();
+    inventory["accounts"][0]["functions"][0]["tags"]["owner"] =
+        "=HYPERLINK(\"http://evil\",\"x\")".into();
     let dir = tempfile::tempdir().unwrap();
     let path = write_json(dir.path(), "inv.json", &inventory);
     let config = write(
@@ -111,7 +152,10 @@ fn csv_neutralises_formulas_from_user_text() {
         "lp.toml",
         "[[suppressions]]\ncheck = \"tracing-off\"\nresource = \"*:function:orders-api\"\nreason = \"=1+1 accepted\"\n",
     );
-    let out = stdout(&scan(&path, &["--format", "csv", "--config", config.to_str().unwrap()]));
+    let out = stdout(&scan(
+        &path,
+        &["--format", "csv", "--config", config.to_str().unwrap()],
+    ));
     let mut reader = csv::ReaderBuilder::new().from_reader(out.as_bytes());
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -120,22 +164,34 @@ fn csv_neutralises_formulas_from_user_text() {
     for record in reader.records() {
         let record = record.unwrap();
         for cell in record.iter() {
-            assert!(!cell.starts_with(['=', '+', '-', '@']), "formula cell: {cell}");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "formula cell: {cell}"
+            );
         }
         saw_tag |= record[owner].contains("HYPERLINK");
         saw_reason |= &record[reason] == "'=1+1 accepted";
     }
     assert!(saw_tag, "the hostile tag is present, as text");
-    assert!(saw_reason, "a reason starting with = is prefixed with a quote");
+    assert!(
+        saw_reason,
+        "a reason starting with = is prefixed with a quote"
+    );
 }
 
 /// The output of `lambda-posture <args>` run on a pseudo-terminal `cols` wide (util-linux `script`), with NO_COLOR
 /// set or not; `None` when `script` is not installed.
 fn on_terminal(args: &str, cols: u16, no_color_env: bool) -> Option<String> {
-    let script = ["/usr/bin/script", "/bin/script"].into_iter().find(|p| std::path::Path::new(p).is_file())?;
-    let command = format!("stty cols {cols} rows 50; exec {} {args}", env!("CARGO_BIN_EXE_lambda-posture"));
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())?;
+    let command = format!(
+        "stty cols {cols} rows 50; exec {} {args}",
+        env!("CARGO_BIN_EXE_lambda-posture")
+    );
     let mut cmd = std::process::Command::new(script);
-    cmd.args(["-qec", &command, "/dev/null"]).env_remove("LAMBDA_POSTURE_CONFIG");
+    cmd.args(["-qec", &command, "/dev/null"])
+        .env_remove("LAMBDA_POSTURE_CONFIG");
     if no_color_env {
         cmd.env("NO_COLOR", "1");
     } else {
@@ -171,13 +227,28 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
         eprintln!("!!! SKIPPED: util-linux `script` is not installed (no pseudo-terminal to test colour on)");
         return;
     };
-    assert!(coloured.contains("\x1b["), "colour on a terminal:\n{coloured}");
-    assert!(coloured.lines().all(|l| visible_width(l) <= 100), "fits the terminal's 100 columns:\n{coloured}");
-    assert!(coloured.lines().any(|l| visible_width(l) > 80), "and uses them");
+    assert!(
+        coloured.contains("\x1b["),
+        "colour on a terminal:\n{coloured}"
+    );
+    assert!(
+        coloured.lines().all(|l| visible_width(l) <= 100),
+        "fits the terminal's 100 columns:\n{coloured}"
+    );
+    assert!(
+        coloured.lines().any(|l| visible_width(l) > 80),
+        "and uses them"
+    );
     let no_color_env = on_terminal(&args, 100, true).unwrap();
-    assert!(!no_color_env.contains('\x1b'), "NO_COLOR is honoured:\n{no_color_env}");
+    assert!(
+        !no_color_env.contains('\x1b'),
+        "NO_COLOR is honoured:\n{no_color_env}"
+    );
     let no_color_flag = on_terminal(&format!("{args} --no-color"), 100, false).unwrap();
-    assert!(!no_color_flag.contains('\x1b'), "--no-color is honoured:\n{no_color_flag}");
+    assert!(
+        !no_color_flag.contains('\x1b'),
+        "--no-color is honoured:\n{no_color_flag}"
+    );
     // A terminal that reports no usable size (0 columns) gets the 80-column layout, not one word per line.
     let unknown = on_terminal(&format!("{args} --no-color"), 0, false).unwrap();
     assert!(unknown.lines().all(|l| visible_width(l) <= 80), "{unknown}");

@@ -29,14 +29,30 @@ fn muted_findings_stay_with_their_reason_and_stale_entries_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), "lambda-posture.toml", CONFIG);
     let json = scan_json(&fixture(), &["--config", config.to_str().unwrap()]);
-    assert!(schema_errors("report.schema.json", &json).is_empty(), "{:#?}", schema_errors("report.schema.json", &json));
+    assert!(
+        schema_errors("report.schema.json", &json).is_empty(),
+        "{:#?}",
+        schema_errors("report.schema.json", &json)
+    );
     let findings = json["findings"].as_array().unwrap();
-    let legacy = findings.iter().find(|f| f["resource_name"] == "legacy-billing" && f["check_id"] == "tracing-off").unwrap();
+    let legacy = findings
+        .iter()
+        .find(|f| f["resource_name"] == "legacy-billing" && f["check_id"] == "tracing-off")
+        .unwrap();
     assert_eq!(legacy["status"], "muted");
-    assert_eq!(legacy["suppression"]["reason"], "EU functions are traced by the vendor agent");
+    assert_eq!(
+        legacy["suppression"]["reason"],
+        "EU functions are traced by the vendor agent"
+    );
     assert_eq!(legacy["suppression"]["original_status"], "fail");
-    let sandbox = findings.iter().find(|f| f["resource_name"] == "image-resizer" && f["check_id"] == "tracing-off").unwrap();
-    assert_eq!(sandbox["status"], "fail", "the sandbox waiver expired on 2026-10-15, before the scan");
+    let sandbox = findings
+        .iter()
+        .find(|f| f["resource_name"] == "image-resizer" && f["check_id"] == "tracing-off")
+        .unwrap();
+    assert_eq!(
+        sandbox["status"], "fail",
+        "the sandbox waiver expired on 2026-10-15, before the scan"
+    );
     let states: Vec<(&str, u64)> = json["suppressions"]
         .as_array()
         .unwrap()
@@ -46,16 +62,36 @@ fn muted_findings_stay_with_their_reason_and_stale_entries_are_reported() {
     assert_eq!(states, [("active", 1), ("expired", 1), ("unmatched", 0)]);
     let plain = scan_json(&fixture(), &[]);
     let summary = |json: &serde_json::Value, key: &str| {
-        json["functions"].as_array().unwrap().iter().find(|f| f["name"] == "legacy-billing").unwrap()[key].as_u64().unwrap()
+        json["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "legacy-billing")
+            .unwrap()[key]
+            .as_u64()
+            .unwrap()
     };
-    assert_eq!(summary(&json, "failures"), summary(&plain, "failures") - 1, "the muted finding is not a failure");
-    assert!(summary(&json, "score") >= summary(&plain, "score"), "and no longer weighs on the score");
+    assert_eq!(
+        summary(&json, "failures"),
+        summary(&plain, "failures") - 1,
+        "the muted finding is not a failure"
+    );
+    assert!(
+        summary(&json, "score") >= summary(&plain, "score"),
+        "and no longer weighs on the score"
+    );
     assert_eq!(json["accounts"][0]["muted"], 1);
 
     let table = stdout(&scan(&fixture(), &["--config", config.to_str().unwrap()]));
     assert!(table.contains("Muted by suppressions (1)"), "{table}");
-    assert!(table.contains("Suppressions needing attention (2)"), "{table}");
-    assert!(table.contains("expired 2026-10-15") && table.contains("matches nothing"), "{table}");
+    assert!(
+        table.contains("Suppressions needing attention (2)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("expired 2026-10-15") && table.contains("matches nothing"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -63,7 +99,13 @@ fn the_default_config_file_is_picked_up_from_the_working_directory() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "lambda-posture.toml", CONFIG);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
-        .args(["scan", "--format", "json", "--inventory", fixture().to_str().unwrap()])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--inventory",
+            fixture().to_str().unwrap(),
+        ])
         .current_dir(dir.path())
         .env_remove("LAMBDA_POSTURE_CONFIG")
         .output()
@@ -92,11 +134,27 @@ fn an_entry_mutes_through_its_expiry_date_and_not_a_day_longer() {
             .find(|f| f["check_id"] == "tracing-off" && f["resource_name"] == "orders-api")
             .unwrap()
             .clone();
-        (finding["status"].as_str().unwrap().to_string(), json["suppressions"][0]["state"].as_str().unwrap().to_string())
+        (
+            finding["status"].as_str().unwrap().to_string(),
+            json["suppressions"][0]["state"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
     };
-    assert_eq!(status_with_expiry("2026-11-01"), ("muted".to_string(), "active".to_string()));
-    assert_eq!(status_with_expiry("\"2026-11-02\""), ("muted".to_string(), "active".to_string()), "a quoted date works too");
-    assert_eq!(status_with_expiry("2026-10-31"), ("fail".to_string(), "expired".to_string()));
+    assert_eq!(
+        status_with_expiry("2026-11-01"),
+        ("muted".to_string(), "active".to_string())
+    );
+    assert_eq!(
+        status_with_expiry("\"2026-11-02\""),
+        ("muted".to_string(), "active".to_string()),
+        "a quoted date works too"
+    );
+    assert_eq!(
+        status_with_expiry("2026-10-31"),
+        ("fail".to_string(), "expired".to_string())
+    );
 }
 
 #[test]
@@ -104,14 +162,32 @@ fn bad_suppression_files_give_one_line_naming_the_file_and_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         ("check = \"tracing-off\"", "`suppressions[0].reason`"),
-        ("check = \"tracing-off\"\nreason = \"   \"", "`suppressions[0].reason`"),
+        (
+            "check = \"tracing-off\"\nreason = \"   \"",
+            "`suppressions[0].reason`",
+        ),
         ("reason = \"mutes everything\"", "`suppressions[0]`"),
-        ("check = \"no-such-check\"\nreason = \"r\"", "`suppressions[0].check`"),
-        ("check = \"tracing-off\"\nreason = \"r\"\nexpires = \"2026-13-01\"", "`suppressions[0].expires`"),
-        ("check = \"tracing-off\"\nreason = \"r\"\nexpires = 2026-01-01T10:00:00Z", "`suppressions[0].expires`"),
-        ("check = \"tracing-off\"\nreason = \"r\"\nexpire = 2026-01-01", "`suppressions[0].expire`"),
+        (
+            "check = \"no-such-check\"\nreason = \"r\"",
+            "`suppressions[0].check`",
+        ),
+        (
+            "check = \"tracing-off\"\nreason = \"r\"\nexpires = \"2026-13-01\"",
+            "`suppressions[0].expires`",
+        ),
+        (
+            "check = \"tracing-off\"\nreason = \"r\"\nexpires = 2026-01-01T10:00:00Z",
+            "`suppressions[0].expires`",
+        ),
+        (
+            "check = \"tracing-off\"\nreason = \"r\"\nexpire = 2026-01-01",
+            "`suppressions[0].expire`",
+        ),
         ("tag = \"=x\"\nreason = \"r\"", "`suppressions[0].tag`"),
-        ("resource = \" \"\nreason = \"r\"", "`suppressions[0].resource`"),
+        (
+            "resource = \" \"\nreason = \"r\"",
+            "`suppressions[0].resource`",
+        ),
     ];
     for (entry, key) in cases {
         // A valid entry first, so the bad one is the second: the index in the message must say so.
@@ -122,7 +198,10 @@ fn bad_suppression_files_give_one_line_naming_the_file_and_the_key() {
         let err = stderr(&out);
         let key = key.replace("[0]", "[1]");
         assert_eq!(err.lines().count(), 1, "{entry}: {err}");
-        assert!(err.contains("bad-suppressions.toml") && err.contains(&key), "{entry}: expected {key} in: {err}");
+        assert!(
+            err.contains("bad-suppressions.toml") && err.contains(&key),
+            "{entry}: expected {key} in: {err}"
+        );
         assert!(out.stdout.is_empty(), "no report on a bad config");
     }
 }

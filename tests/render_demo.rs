@@ -25,18 +25,30 @@ fn expectations() -> Value {
 }
 
 fn names(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
 fn demo_inventory_renders_in_every_format() {
     for format in ["table", "json", "csv", "sarif", "asff", "html"] {
         let out = scan(&demo(), &["--format", format]);
-        assert_eq!(code(&out), 0, "{format}: the recorded demo is complete: {}", stderr(&out));
+        assert_eq!(
+            code(&out),
+            0,
+            "{format}: the recorded demo is complete: {}",
+            stderr(&out)
+        );
         let text = stdout(&out);
         match format {
             "table" => {
-                assert!(text.lines().all(|l| l.chars().count() <= 80), "table wider than 80 columns");
+                assert!(
+                    text.lines().all(|l| l.chars().count() <= 80),
+                    "table wider than 80 columns"
+                );
                 assert!(!text.contains('\x1b'), "no colour off a terminal");
             }
             "json" => {
@@ -47,12 +59,20 @@ fn demo_inventory_renders_in_every_format() {
             "csv" => {
                 let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
                 let json = scan_json(&demo(), &[]);
-                assert_eq!(rows, json["findings"].as_array().unwrap().len(), "one CSV row per finding");
+                assert_eq!(
+                    rows,
+                    json["findings"].as_array().unwrap().len(),
+                    "one CSV row per finding"
+                );
             }
             "sarif" | "asff" => {
-                serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{format} is not JSON: {e}"));
+                serde_json::from_str::<Value>(&text)
+                    .unwrap_or_else(|e| panic!("{format} is not JSON: {e}"));
             }
-            _ => assert!(text.starts_with("<!DOCTYPE html>") && !text.contains("<script"), "self-contained HTML"),
+            _ => assert!(
+                text.starts_with("<!DOCTYPE html>") && !text.contains("<script"),
+                "self-contained HTML"
+            ),
         }
         insta::assert_snapshot!(format!("demo_{format}"), text);
     }
@@ -60,18 +80,42 @@ fn demo_inventory_renders_in_every_format() {
 
 #[test]
 fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
-    let expected: BTreeSet<String> =
-        names(&expectations()["checks"]["unused-function"]["fail"]).into_iter().collect();
-    assert!(!expected.is_empty(), "the demo expectations name idle functions");
-    let out = run(&["unused", "--inventory", demo().to_str().unwrap(), "--format", "json"]);
+    let expected: BTreeSet<String> = names(&expectations()["checks"]["unused-function"]["fail"])
+        .into_iter()
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the demo expectations name idle functions"
+    );
+    let out = run(&[
+        "unused",
+        "--inventory",
+        demo().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = schema_errors("unused.schema.json", &json);
     assert!(errors.is_empty(), "{errors:#?}");
-    let listed: Vec<&str> = json["unused"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
-    assert_eq!(listed.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(), expected);
+    let listed: Vec<&str> = json["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
     assert_eq!(listed.len(), expected.len(), "each idle function once");
-    assert!(json["unknown"].as_array().unwrap().is_empty(), "every function's metrics were collected");
+    assert!(
+        json["unknown"].as_array().unwrap().is_empty(),
+        "every function's metrics were collected"
+    );
     // Idle longest first: never-invoked before invoked-long-ago, then by idle days, then oldest code first.
     let keys: Vec<(bool, i64, String)> = json["unused"]
         .as_array()
@@ -89,9 +133,23 @@ fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
     sorted.sort();
     assert_eq!(keys, sorted, "sorted by idle time");
     // recs-model-warmup still pays for provisioned concurrency; legacy-report-2019 keeps its EventBridge trigger.
-    let entry = |name: &str| json["unused"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
-    assert!(!entry("recs-model-warmup")["provisioned_concurrency"].as_array().unwrap().is_empty());
-    assert!(entry("legacy-report-2019")["triggers"][0]["source"].as_str().unwrap().contains("events"));
+    let entry = |name: &str| {
+        json["unused"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(!entry("recs-model-warmup")["provisioned_concurrency"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(entry("legacy-report-2019")["triggers"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("events"));
     // The same functions fail the unused-function check of the scan.
     let scan = scan_json(&demo(), &[]);
     let failing: BTreeSet<String> = scan["findings"]
@@ -128,9 +186,16 @@ fn identities(json: &Value) -> BTreeMap<String, (String, String, String)> {
 fn finding_ids_are_stable_across_scans_and_reordering() {
     let first = scan_json(&demo(), &[]);
     let second = scan_json(&demo(), &[]);
-    assert_eq!(first, second, "two scans of one inventory give the same report");
+    assert_eq!(
+        first, second,
+        "two scans of one inventory give the same report"
+    );
     let ids = identities(&first);
-    assert_eq!(ids.len(), first["findings"].as_array().unwrap().len(), "one id per finding, no collision");
+    assert_eq!(
+        ids.len(),
+        first["findings"].as_array().unwrap().len(),
+        "one id per finding, no collision"
+    );
     // Everything listed in reverse: functions, regions, roles, and the lists inside each function.
     let mut reordered = demo_json();
     for account in reordered["accounts"].as_array_mut().unwrap() {
@@ -140,7 +205,13 @@ fn finding_ids_are_stable_across_scans_and_reordering() {
             }
         }
         for function in account["functions"].as_array_mut().unwrap() {
-            for key in ["resource_policies", "aliases", "versions", "event_source_mappings", "layers"] {
+            for key in [
+                "resource_policies",
+                "aliases",
+                "versions",
+                "event_source_mappings",
+                "layers",
+            ] {
                 if let Some(list) = function[key].as_array_mut() {
                     list.reverse();
                 }
@@ -149,11 +220,21 @@ fn finding_ids_are_stable_across_scans_and_reordering() {
     }
     let dir = tempfile::tempdir().unwrap();
     let third = scan_json(&write_json(dir.path(), "reordered.json", &reordered), &[]);
-    assert_eq!(identities(&third), ids, "ids depend on what is found where, not on listing order");
+    assert_eq!(
+        identities(&third),
+        ids,
+        "ids depend on what is found where, not on listing order"
+    );
     // And the same findings, word for word, in the same order (compared one by one to keep a failure readable).
-    let (before, after) = (first["findings"].as_array().unwrap(), third["findings"].as_array().unwrap());
+    let (before, after) = (
+        first["findings"].as_array().unwrap(),
+        third["findings"].as_array().unwrap(),
+    );
     for (a, b) in before.iter().zip(after) {
-        assert_eq!((&a["id"], &a["message"], &a["evidence"]), (&b["id"], &b["message"], &b["evidence"]));
+        assert_eq!(
+            (&a["id"], &a["message"], &a["evidence"]),
+            (&b["id"], &b["message"], &b["evidence"])
+        );
     }
     assert_eq!(before, after);
 }
@@ -162,17 +243,26 @@ fn finding_ids_are_stable_across_scans_and_reordering() {
 fn diff_against_a_changed_account_by_stable_id() {
     let dir = tempfile::tempdir().unwrap();
     let old_report = dir.path().join("old.json");
-    let out = scan(&demo(), &["--format", "json", "--output", old_report.to_str().unwrap()]);
+    let out = scan(
+        &demo(),
+        &["--format", "json", "--output", old_report.to_str().unwrap()],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // The new scan: tracing turned on for search-indexer, and notify-slack deleted.
     let mut changed = demo_json();
     let functions = changed["accounts"][0]["functions"].as_array_mut().unwrap();
     functions.retain(|f| f["name"] != "notify-slack");
-    let indexer = functions.iter_mut().find(|f| f["name"] == "search-indexer").unwrap();
+    let indexer = functions
+        .iter_mut()
+        .find(|f| f["name"] == "search-indexer")
+        .unwrap();
     indexer["tracing_mode"] = "Active".into();
     let changed = write_json(dir.path(), "changed.json", &changed);
     let new_report = dir.path().join("new.json");
-    scan(&changed, &["--format", "json", "--output", new_report.to_str().unwrap()]);
+    scan(
+        &changed,
+        &["--format", "json", "--output", new_report.to_str().unwrap()],
+    );
     let (old, new) = (old_report.to_str().unwrap(), new_report.to_str().unwrap());
     let out = run(&["diff", old, new, "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -188,13 +278,39 @@ fn diff_against_a_changed_account_by_stable_id() {
             (s("resource_name"), s("check_id"), s("resolution"))
         })
         .collect();
-    assert!(resolved.contains(&("search-indexer".into(), "tracing-off".into(), "fixed".into())), "{resolved:#?}");
-    assert!(resolved.iter().filter(|(n, _, _)| n != "search-indexer").all(|(n, _, r)| n == "notify-slack" && r == "function-gone"));
-    let old_json: Value = serde_json::from_str(&std::fs::read_to_string(&old_report).unwrap()).unwrap();
-    let of_slack = old_json["findings"].as_array().unwrap().iter().filter(|f| f["resource_name"] == "notify-slack").count();
-    assert_eq!(diff["summary"]["resolved"].as_u64().unwrap() as usize, of_slack + 1);
-    assert_eq!(diff["summary"]["new"], 0, "nothing new: {:#?}", diff["new_findings"]);
+    assert!(
+        resolved.contains(&(
+            "search-indexer".into(),
+            "tracing-off".into(),
+            "fixed".into()
+        )),
+        "{resolved:#?}"
+    );
+    assert!(resolved
+        .iter()
+        .filter(|(n, _, _)| n != "search-indexer")
+        .all(|(n, _, r)| n == "notify-slack" && r == "function-gone"));
+    let old_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&old_report).unwrap()).unwrap();
+    let of_slack = old_json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource_name"] == "notify-slack")
+        .count();
+    assert_eq!(
+        diff["summary"]["resolved"].as_u64().unwrap() as usize,
+        of_slack + 1
+    );
+    assert_eq!(
+        diff["summary"]["new"], 0,
+        "nothing new: {:#?}",
+        diff["new_findings"]
+    );
     let table = stdout(&run(&["diff", old, new]));
     assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
-    assert!(table.contains("function gone") && table.contains("fixed"), "{table}");
+    assert!(
+        table.contains("function gone") && table.contains("fixed"),
+        "{table}"
+    );
 }

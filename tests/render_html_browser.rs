@@ -15,7 +15,11 @@ use report::*;
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| Path::new(dir).join(name)).find(|p| p.is_file())
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|dir| Path::new(dir).join(name))
+            .find(|p| p.is_file())
     })
 }
 
@@ -61,7 +65,9 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) {
 
 /// (distinct colours, share of non-white pixels, whether `rgb` appears) of an 8-bit RGB(A) PNG.
 fn analyse(png_path: &Path, rgb: [u8; 3]) -> (usize, f64, bool) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
@@ -82,7 +88,11 @@ fn analyse(png_path: &Path, rgb: [u8; 3]) -> (usize, f64, bool) {
         }
         found |= c == rgb;
     }
-    (colours.len(), non_white as f64 / (pixels.len() / channels) as f64, found)
+    (
+        colours.len(),
+        non_white as f64 / (pixels.len() / channels) as f64,
+        found,
+    )
 }
 
 #[test]
@@ -91,22 +101,43 @@ fn html_report_renders_in_headless_chromium() {
         if std::env::var_os("LP_REQUIRE_BROWSER").is_some() {
             panic!("LP_REQUIRE_BROWSER is set but chromium is not installed: run tests/browser/setup.sh");
         }
-        eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-        eprintln!("!!! SKIPPED: the HTML report browser test needs chromium (tests/browser/setup.sh)");
-        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+        );
+        eprintln!(
+            "!!! SKIPPED: the HTML report browser test needs chromium (tests/browser/setup.sh)"
+        );
+        eprintln!(
+            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
-    let out = scan(&fixture(), &["--format", "html", "--output", page.to_str().unwrap()]);
+    let out = scan(
+        &fixture(),
+        &["--format", "html", "--output", page.to_str().unwrap()],
+    );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let png_path = dir.path().join("report.png");
     screenshot(&browser, &page, &png_path);
-    let size = std::fs::metadata(&png_path).expect("a screenshot was written").len();
+    let size = std::fs::metadata(&png_path)
+        .expect("a screenshot was written")
+        .len();
     assert!(size > 20_000, "screenshot only {size} bytes: blank page?");
     // The severity chart's "low" bar is a solid rectangle of #0277bd: the page really rendered, styles included.
     let (colours, ink, low_bar) = analyse(&png_path, [0x02, 0x77, 0xbd]);
-    assert!(colours > 50, "only {colours} distinct colours: blank or unstyled page");
-    assert!(ink > 0.02, "only {:.1}% of the page is not white", ink * 100.0);
-    assert!(low_bar, "the severity chart's low bar colour is not on the screenshot");
+    assert!(
+        colours > 50,
+        "only {colours} distinct colours: blank or unstyled page"
+    );
+    assert!(
+        ink > 0.02,
+        "only {:.1}% of the page is not white",
+        ink * 100.0
+    );
+    assert!(
+        low_bar,
+        "the severity chart's low bar colour is not on the screenshot"
+    );
 }

@@ -28,7 +28,10 @@ fn label(severity: Severity) -> &'static str {
 /// ASFF finding types (namespace/category/classifier) for a check.
 fn types(check_id: &str) -> Vec<&'static str> {
     let mut types = vec!["Software and Configuration Checks/AWS Security Best Practices"];
-    if matches!(check_id, "env-secret-value" | "env-secret-name" | "code-secret") {
+    if matches!(
+        check_id,
+        "env-secret-value" | "env-secret-name" | "code-secret"
+    ) {
         types.push("Sensitive Data Identifications/Passwords");
     }
     if check_id.starts_with("lambda-") && check_id.contains("public") {
@@ -39,13 +42,25 @@ fn types(check_id: &str) -> Vec<&'static str> {
 
 /// Partition from an ARN (`arn:aws:…`), `aws` when it cannot be read.
 fn partition(arn: &str) -> &str {
-    arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
 }
 
 /// A plain-text recommendation: the remediation's first paragraph, within the limit.
 fn recommendation(f: &Finding) -> String {
-    let first = f.remediation.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
-    let text = if first.is_empty() { format!("See {}", f.doc_url) } else { first.replace('\n', " ") };
+    let first = f
+        .remediation
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or("");
+    let text = if first.is_empty() {
+        format!("See {}", f.doc_url)
+    } else {
+        first.replace('\n', " ")
+    };
     truncate(&text, RECOMMENDATION_MAX)
 }
 
@@ -67,7 +82,11 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
         "Tags": f.owner_tags,
     })];
     if f.resource_arn != function_arn {
-        let kind = if f.resource_arn.contains(":iam::") && f.resource_arn.contains(":role/") { "AwsIamRole" } else { "Other" };
+        let kind = if f.resource_arn.contains(":iam::") && f.resource_arn.contains(":role/") {
+            "AwsIamRole"
+        } else {
+            "Other"
+        };
         resources.push(json!({ "Type": kind, "Id": f.resource_arn, "Partition": partition(&f.resource_arn), "Region": f.region }));
     }
     let mut product_fields = json!({
@@ -102,8 +121,16 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
 }
 
 pub fn to_value(report: &Report) -> Value {
-    let timestamp = report.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    Value::Array(report.findings.iter().map(|f| finding(f, &timestamp)).collect())
+    let timestamp = report
+        .collected_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    Value::Array(
+        report
+            .findings
+            .iter()
+            .map(|f| finding(f, &timestamp))
+            .collect(),
+    )
 }
 
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
@@ -123,30 +150,66 @@ mod tests {
         assert_eq!(findings.len(), report.findings.len());
         for (a, f) in findings.iter().zip(&report.findings) {
             for key in [
-                "SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt", "UpdatedAt",
-                "Severity", "Title", "Description", "Resources",
+                "SchemaVersion",
+                "Id",
+                "ProductArn",
+                "GeneratorId",
+                "AwsAccountId",
+                "Types",
+                "CreatedAt",
+                "UpdatedAt",
+                "Severity",
+                "Title",
+                "Description",
+                "Resources",
             ] {
-                assert!(!a[key].is_null(), "{key} is required by BatchImportFindings");
+                assert!(
+                    !a[key].is_null(),
+                    "{key} is required by BatchImportFindings"
+                );
             }
             assert_eq!(a["Id"], f.id.as_str());
             assert_eq!(a["GeneratorId"], f.check_id.as_str());
             assert_eq!(
                 a["ProductArn"],
-                format!("arn:aws:securityhub:{}:111122223333:product/111122223333/default", f.region)
+                format!(
+                    "arn:aws:securityhub:{}:111122223333:product/111122223333/default",
+                    f.region
+                )
             );
             assert_eq!(a["Resources"][0]["Type"], "AwsLambdaFunction");
             assert!(a["Title"].as_str().unwrap().chars().count() <= TITLE_MAX);
             assert!(a["Description"].as_str().unwrap().chars().count() <= DESCRIPTION_MAX);
-            assert!(a["Remediation"]["Recommendation"]["Text"].as_str().unwrap().chars().count() <= RECOMMENDATION_MAX);
-            assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"].contains(&a["Severity"]["Label"].as_str().unwrap()));
+            assert!(
+                a["Remediation"]["Recommendation"]["Text"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .count()
+                    <= RECOMMENDATION_MAX
+            );
+            assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
+                .contains(&a["Severity"]["Label"].as_str().unwrap()));
             assert_eq!(a["CreatedAt"], "2026-11-01T10:00:00.000Z");
         }
-        let status = |s: &str| findings.iter().find(|a| a["ProductFields"]["lambda-posture/Status"] == s).unwrap();
+        let status = |s: &str| {
+            findings
+                .iter()
+                .find(|a| a["ProductFields"]["lambda-posture/Status"] == s)
+                .unwrap()
+        };
         assert_eq!(status("fail")["Compliance"]["Status"], "FAILED");
         assert_eq!(status("unknown")["Compliance"]["Status"], "NOT_AVAILABLE");
         assert_eq!(status("muted")["Workflow"]["Status"], "SUPPRESSED");
-        let secret = findings.iter().find(|a| a["GeneratorId"] == "env-secret-value").unwrap();
-        assert!(secret["Types"].as_array().unwrap().iter().any(|t| t == "Sensitive Data Identifications/Passwords"));
+        let secret = findings
+            .iter()
+            .find(|a| a["GeneratorId"] == "env-secret-value")
+            .unwrap();
+        assert!(secret["Types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "Sensitive Data Identifications/Passwords"));
     }
 
     #[test]
@@ -155,7 +218,17 @@ mod tests {
         report.findings[0].message = "x".repeat(5000);
         report.findings[0].remediation = "é".repeat(5000);
         let a = &to_value(&report)[0];
-        assert_eq!(a["Description"].as_str().unwrap().chars().count(), DESCRIPTION_MAX);
-        assert_eq!(a["Remediation"]["Recommendation"]["Text"].as_str().unwrap().chars().count(), RECOMMENDATION_MAX);
+        assert_eq!(
+            a["Description"].as_str().unwrap().chars().count(),
+            DESCRIPTION_MAX
+        );
+        assert_eq!(
+            a["Remediation"]["Recommendation"]["Text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            RECOMMENDATION_MAX
+        );
     }
 }

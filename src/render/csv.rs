@@ -38,9 +38,14 @@ pub fn neutralise(cell: &str) -> String {
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     let mut writer = ::csv::Writer::from_writer(out);
     writer.write_record(HEADER)?;
-    let collected_at = report.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let collected_at = report
+        .collected_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for f in &report.findings {
-        let status = serde_json::to_value(f.status)?.as_str().unwrap_or_default().to_string();
+        let status = serde_json::to_value(f.status)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let row = [
             f.id.clone(),
             status,
@@ -54,9 +59,20 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             f.function_arn.clone(),
             tags_inline(&f.owner_tags),
             f.message.clone(),
-            if f.evidence.is_null() { String::new() } else { f.evidence.to_string() },
-            f.suppression.as_ref().map(|s| s.reason.clone()).unwrap_or_default(),
-            f.suppression.as_ref().and_then(|s| s.expires).map(|d| d.to_string()).unwrap_or_default(),
+            if f.evidence.is_null() {
+                String::new()
+            } else {
+                f.evidence.to_string()
+            },
+            f.suppression
+                .as_ref()
+                .map(|s| s.reason.clone())
+                .unwrap_or_default(),
+            f.suppression
+                .as_ref()
+                .and_then(|s| s.expires)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             f.doc_url.clone(),
             collected_at.clone(),
         ];
@@ -74,8 +90,13 @@ mod tests {
     fn rows() -> Vec<Vec<String>> {
         let mut out = Vec::new();
         render(&sample::report(), &mut out).unwrap();
-        let mut reader = ::csv::ReaderBuilder::new().has_headers(false).from_reader(out.as_slice());
-        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(out.as_slice());
+        reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
     }
 
     #[test]
@@ -86,14 +107,27 @@ mod tests {
         for row in &rows {
             assert_eq!(row.len(), HEADER.len());
             for cell in row {
-                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "formula cell: {cell}");
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "formula cell: {cell}"
+                );
             }
         }
         let legacy = rows.iter().find(|r| r[3] == "env-secret-value").unwrap();
-        assert_eq!(legacy[10], "team==HYPERLINK(\"http://x\")", "starts with a letter: left as is");
+        assert_eq!(
+            legacy[10], "team==HYPERLINK(\"http://x\")",
+            "starts with a letter: left as is"
+        );
         let error_rate = rows.iter().find(|r| r[3] == "high-error-rate").unwrap();
-        assert!(error_rate[11].starts_with("'-1+2 errors"), "{}", error_rate[11]);
-        assert!(legacy[12].contains("AKIA…(20 chars)"), "evidence keeps the masked preview only");
+        assert!(
+            error_rate[11].starts_with("'-1+2 errors"),
+            "{}",
+            error_rate[11]
+        );
+        assert!(
+            legacy[12].contains("AKIA…(20 chars)"),
+            "evidence keeps the masked preview only"
+        );
     }
 
     #[test]

@@ -23,10 +23,19 @@ pub fn render(format: Format, diff: &Diff, options: &RenderOptions) -> anyhow::R
 }
 
 fn serde_name(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
-fn section(text: &mut String, title: &str, entries: &[DiffEntry], options: &RenderOptions, note: impl Fn(&DiffEntry) -> String) {
+fn section(
+    text: &mut String,
+    title: &str,
+    entries: &[DiffEntry],
+    options: &RenderOptions,
+    note: impl Fn(&DiffEntry) -> String,
+) {
     heading(text, &format!("{title} ({})", entries.len()), options);
     if entries.is_empty() {
         paragraph(text, "None.", options);
@@ -38,7 +47,10 @@ fn section(text: &mut String, title: &str, entries: &[DiffEntry], options: &Rend
         let f = &e.finding;
         table.add_row(vec![
             severity_cell(f.severity, options),
-            Cell::new(format!("{}\n{} ({})", f.check_id, f.resource_name, f.region)),
+            Cell::new(format!(
+                "{}\n{} ({})",
+                f.check_id, f.resource_name, f.region
+            )),
             Cell::new(&f.id),
             Cell::new(note(e)),
         ]);
@@ -63,34 +75,52 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
         ),
         options,
     );
-    section(&mut text, "New", &diff.new_findings, options, |e| serde_name(e.finding.status));
-    section(&mut text, "Resolved", &diff.resolved_findings, options, |e| {
-        let why = match e.resolution {
-            Some(Resolution::Fixed) | None => "fixed",
-            Some(Resolution::CheckNotRun) => "check not run",
-            Some(Resolution::FunctionGone) => "function gone",
-        };
-        match e.finding.status {
-            Status::Fail => why.to_string(),
-            other => format!("{why} (was {})", serde_name(other)),
-        }
+    section(&mut text, "New", &diff.new_findings, options, |e| {
+        serde_name(e.finding.status)
     });
+    section(
+        &mut text,
+        "Resolved",
+        &diff.resolved_findings,
+        options,
+        |e| {
+            let why = match e.resolution {
+                Some(Resolution::Fixed) | None => "fixed",
+                Some(Resolution::CheckNotRun) => "check not run",
+                Some(Resolution::FunctionGone) => "function gone",
+            };
+            match e.finding.status {
+                Status::Fail => why.to_string(),
+                other => format!("{why} (was {})", serde_name(other)),
+            }
+        },
+    );
     let changed: Vec<DiffEntry> = diff
         .unchanged_findings
         .iter()
         .filter(|e| e.previous_status.is_some() || e.previous_severity.is_some())
         .cloned()
         .collect();
-    section(&mut text, "Unchanged but status or severity changed", &changed, options, |e| {
-        let mut notes = Vec::new();
-        if let Some(before) = e.previous_status {
-            notes.push(format!("{} → {}", serde_name(before), serde_name(e.finding.status)));
-        }
-        if let Some(before) = e.previous_severity {
-            notes.push(format!("{before} → {}", e.finding.severity));
-        }
-        notes.join(", ")
-    });
+    section(
+        &mut text,
+        "Unchanged but status or severity changed",
+        &changed,
+        options,
+        |e| {
+            let mut notes = Vec::new();
+            if let Some(before) = e.previous_status {
+                notes.push(format!(
+                    "{} → {}",
+                    serde_name(before),
+                    serde_name(e.finding.status)
+                ));
+            }
+            if let Some(before) = e.previous_severity {
+                notes.push(format!("{before} → {}", e.finding.severity));
+            }
+            notes.join(", ")
+        },
+    );
     paragraph(
         &mut text,
         &format!(

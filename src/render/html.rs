@@ -54,10 +54,26 @@ pub fn markdown(source: &str) -> String {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         // An image would be fetched: keep only its alt text (the events between start and end).
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            let safe = dest_url.starts_with("https://") || dest_url.starts_with("http://") || dest_url.starts_with('#');
-            let dest_url = if safe { dest_url } else { CowStr::Borrowed("#") };
-            Some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let safe = dest_url.starts_with("https://")
+                || dest_url.starts_with("http://")
+                || dest_url.starts_with('#');
+            let dest_url = if safe {
+                dest_url
+            } else {
+                CowStr::Borrowed("#")
+            };
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
         }
         other => Some(other),
     });
@@ -100,7 +116,11 @@ footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
 
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     let mut page = String::new();
-    let accounts: Vec<&str> = report.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    let accounts: Vec<&str> = report
+        .accounts
+        .iter()
+        .map(|a| a.account_id.as_str())
+        .collect();
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -161,14 +181,20 @@ fn account_card(page: &mut String, a: &AccountSummary) {
         a.gaps.len()
     );
     if !a.gaps.is_empty() {
-        page.push_str("<details><summary>Calls that failed (affected checks say unknown)</summary><ul>");
+        page.push_str(
+            "<details><summary>Calls that failed (affected checks say unknown)</summary><ul>",
+        );
         for g in &a.gaps {
             let _ = write!(
                 page,
                 "<li><code>{}:{}</code> {} — {}</li>",
                 esc(&g.service),
                 esc(&g.operation),
-                esc(g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide")),
+                esc(g
+                    .resource
+                    .as_deref()
+                    .or(g.region.as_deref())
+                    .unwrap_or("account-wide")),
                 esc(&g.error)
             );
         }
@@ -190,7 +216,11 @@ pub fn severity_chart(counts: &[(Severity, usize)]) -> String {
     );
     for (i, (severity, count)) in counts.iter().enumerate() {
         let y = i * row + 4;
-        let width = if *count == 0 { 2 } else { (count * bar_w).div_ceil(max) };
+        let width = if *count == 0 {
+            2
+        } else {
+            (count * bar_w).div_ceil(max)
+        };
         let _ = write!(
             svg,
             "<text x=\"0\" y=\"{}\" font-size=\"13\" fill=\"#1f2933\">{}</text>\
@@ -209,19 +239,39 @@ pub fn severity_chart(counts: &[(Severity, usize)]) -> String {
 }
 
 fn sev_badge(severity: Severity) -> String {
-    format!("<span class=\"sev\" style=\"background:{}\">{}</span>", severity_colour(severity), severity.as_str())
+    format!(
+        "<span class=\"sev\" style=\"background:{}\">{}</span>",
+        severity_colour(severity),
+        severity.as_str()
+    )
 }
 
 fn functions(page: &mut String, report: &Report) {
-    let _ = write!(page, "<h2 id=\"functions\">Functions ranked by score ({})</h2>\n", report.functions.len());
+    let _ = writeln!(
+        page,
+        "<h2 id=\"functions\">Functions ranked by score ({})</h2>",
+        report.functions.len()
+    );
     page.push_str("<table><thead><tr><th>Score</th><th>Function</th><th>Region</th><th>Runtime</th><th>Failing</th><th>Unknown</th><th>Top findings</th><th>Owner</th></tr></thead><tbody>\n");
     for function in &report.functions {
-        let (top, more) = top_checks(findings_of(report, function).filter(|f| f.status == Status::Fail), 3);
+        let (top, more) = top_checks(
+            findings_of(report, function).filter(|f| f.status == Status::Fail),
+            3,
+        );
         let mut top: Vec<String> = top
             .iter()
             .map(|c| {
-                let times = if c.count > 1 { format!(" ×{}", c.count) } else { String::new() };
-                format!("{} <a href=\"#check-{}\">{}</a>{times}", sev_badge(c.severity), esc(c.check_id), esc(c.check_id))
+                let times = if c.count > 1 {
+                    format!(" ×{}", c.count)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} <a href=\"#check-{}\">{}</a>{times}",
+                    sev_badge(c.severity),
+                    esc(c.check_id),
+                    esc(c.check_id)
+                )
             })
             .collect();
         if more > 0 {
@@ -232,8 +282,9 @@ fn functions(page: &mut String, report: &Report) {
             70..=89 => "#ef6c00",
             _ => "#c62828",
         };
-        let owner: BTreeMap<String, String> =
-            findings_of(report, function).flat_map(|f| f.owner_tags.clone()).collect();
+        let owner: BTreeMap<String, String> = findings_of(report, function)
+            .flat_map(|f| f.owner_tags.clone())
+            .collect();
         let _ = writeln!(
             page,
             "<tr><td class=\"num\"><span class=\"bar\" style=\"width:{}px;background:{colour}\"></span>{}</td>\
@@ -256,17 +307,24 @@ fn functions(page: &mut String, report: &Report) {
 fn findings(page: &mut String, report: &Report) {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
-        groups.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default().push(f);
+        groups
+            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .or_default()
+            .push(f);
     }
-    let _ = write!(page, "<h2 id=\"findings\">Findings by check ({})</h2>\n", report.findings.len());
+    let _ = writeln!(
+        page,
+        "<h2 id=\"findings\">Findings by check ({})</h2>",
+        report.findings.len()
+    );
     if groups.is_empty() {
         page.push_str("<p>No finding.</p>\n");
     }
     for ((std::cmp::Reverse(severity), check_id), list) in groups {
         let first = list[0];
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<section class=\"check\" id=\"check-{}\" style=\"border-left-color:{}\"><header>{}<h3>{}</h3><span class=\"id\">{}</span><span>· {} finding(s)</span></header>\n",
+            "<section class=\"check\" id=\"check-{}\" style=\"border-left-color:{}\"><header>{}<h3>{}</h3><span class=\"id\">{}</span><span>· {} finding(s)</span></header>",
             esc(check_id),
             severity_colour(severity),
             sev_badge(severity),
@@ -281,7 +339,10 @@ fn findings(page: &mut String, report: &Report) {
                 Status::Unknown => "unknown".to_string(),
                 Status::Muted => format!(
                     "muted: {}",
-                    f.suppression.as_ref().map(|s| s.reason.as_str()).unwrap_or_default()
+                    f.suppression
+                        .as_ref()
+                        .map(|s| s.reason.as_str())
+                        .unwrap_or_default()
                 ),
             };
             let class = match f.status {
@@ -292,7 +353,10 @@ fn findings(page: &mut String, report: &Report) {
             let evidence = if f.evidence.is_null() {
                 String::new()
             } else {
-                format!("<pre>{}</pre>", esc(&serde_json::to_string_pretty(&f.evidence).unwrap_or_default()))
+                format!(
+                    "<pre>{}</pre>",
+                    esc(&serde_json::to_string_pretty(&f.evidence).unwrap_or_default())
+                )
             };
             let _ = writeln!(
                 page,
@@ -306,9 +370,14 @@ fn findings(page: &mut String, report: &Report) {
             );
         }
         page.push_str("</tbody></table>\n");
-        let docs = catalog::find(check_id).map(|c| c.docs.to_string()).unwrap_or_else(|| {
-            format!("## How to fix\n\n{}\n\nDocumentation: <{}>", first.remediation, first.doc_url)
-        });
+        let docs = catalog::find(check_id)
+            .map(|c| c.docs.to_string())
+            .unwrap_or_else(|| {
+                format!(
+                    "## How to fix\n\n{}\n\nDocumentation: <{}>",
+                    first.remediation, first.doc_url
+                )
+            });
         let _ = write!(
             page,
             "<details><summary>Documentation and remediation</summary><div class=\"doc\">{}<p><a href=\"{}\">{}</a></p></div></details>\n</section>\n",
@@ -320,20 +389,36 @@ fn findings(page: &mut String, report: &Report) {
 }
 
 fn suppressions(page: &mut String, report: &Report) {
-    let stale: Vec<_> = report.suppressions.iter().filter(|s| s.state != SuppressionState::Active).collect();
+    let stale: Vec<_> = report
+        .suppressions
+        .iter()
+        .filter(|s| s.state != SuppressionState::Active)
+        .collect();
     if report.suppressions.is_empty() {
         return;
     }
-    let _ = write!(page, "<h2 id=\"suppressions\">Suppressions ({})</h2>\n", report.suppressions.len());
+    let _ = writeln!(
+        page,
+        "<h2 id=\"suppressions\">Suppressions ({})</h2>",
+        report.suppressions.len()
+    );
     if !stale.is_empty() {
-        let _ = write!(page, "<p class=\"warn\">{} suppression(s) need attention: expired, or matching nothing.</p>\n", stale.len());
+        let _ = writeln!(
+            page,
+            "<p class=\"warn\">{} suppression(s) need attention: expired, or matching nothing.</p>",
+            stale.len()
+        );
     }
     page.push_str("<table><thead><tr><th>#</th><th>Matches on</th><th>Reason</th><th>Expires</th><th>State</th><th>Findings</th></tr></thead><tbody>\n");
     for s in &report.suppressions {
-        let matchers: Vec<String> = [("check", &s.entry.check), ("resource", &s.entry.resource), ("tag", &s.entry.tag)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
-            .collect();
+        let matchers: Vec<String> = [
+            ("check", &s.entry.check),
+            ("resource", &s.entry.resource),
+            ("tag", &s.entry.tag),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
+        .collect();
         let state = match s.state {
             SuppressionState::Active => "active",
             SuppressionState::Expired => "expired",
@@ -367,15 +452,42 @@ mod tests {
     fn self_contained_and_escaped() {
         let html = page();
         let lower = html.to_lowercase();
-        for forbidden in ["<script", "<link", "<img", "<iframe", "@import", "url(", "src=", "javascript:"] {
-            assert!(!lower.contains(forbidden), "found `{forbidden}`: the page must not load or run anything");
+        for forbidden in [
+            "<script",
+            "<link",
+            "<img",
+            "<iframe",
+            "@import",
+            "url(",
+            "src=",
+            "javascript:",
+        ] {
+            assert!(
+                !lower.contains(forbidden),
+                "found `{forbidden}`: the page must not load or run anything"
+            );
         }
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the hostile function name is escaped");
-        assert!(html.contains("&lt;b&gt;denied&lt;/b&gt;"), "hostile text in messages is escaped");
-        assert!(html.contains("&lt;vendor&gt;"), "suppression reasons are escaped");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "the hostile function name is escaped"
+        );
+        assert!(
+            html.contains("&lt;b&gt;denied&lt;/b&gt;"),
+            "hostile text in messages is escaped"
+        );
+        assert!(
+            html.contains("&lt;vendor&gt;"),
+            "suppression reasons are escaped"
+        );
         assert!(html.contains("<svg"), "severity chart");
-        assert!(html.contains("--tracing-config Mode=Active"), "remediation from the check's README");
-        assert!(html.contains("AKIA…(20 chars)"), "evidence shows the masked preview");
+        assert!(
+            html.contains("--tracing-config Mode=Active"),
+            "remediation from the check's README"
+        );
+        assert!(
+            html.contains("AKIA…(20 chars)"),
+            "evidence shows the masked preview"
+        );
         insta::with_settings!({snapshot_path => "../../tests/snapshots"}, {
             insta::assert_snapshot!("render_html_sample", html);
         });
@@ -393,9 +505,16 @@ mod tests {
 
     #[test]
     fn chart_scales_bars_to_the_largest_count() {
-        let svg = severity_chart(&[(Severity::Critical, 4), (Severity::High, 2), (Severity::Low, 0)]);
+        let svg = severity_chart(&[
+            (Severity::Critical, 4),
+            (Severity::High, 2),
+            (Severity::Low, 0),
+        ]);
         assert!(svg.contains("width=\"260\""), "{svg}");
         assert!(svg.contains("width=\"130\""), "{svg}");
-        assert!(svg.contains("width=\"2\""), "an empty bar stays visible: {svg}");
+        assert!(
+            svg.contains("width=\"2\""),
+            "an empty bar stays visible: {svg}"
+        );
     }
 }

@@ -24,10 +24,16 @@ pub(crate) mod tests {
 
     /// Errors of `instance` against a schema file of `schema/` (empty = valid).
     pub fn schema_errors(schema_file: &str, instance: &Value) -> Vec<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema").join(schema_file);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schema")
+            .join(schema_file);
         let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{schema_file} is not a valid schema: {e}"));
-        validator.iter_errors(instance).map(|e| format!("{e} (at {})", e.instance_path())).collect()
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("{schema_file} is not a valid schema: {e}"));
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{e} (at {})", e.instance_path()))
+            .collect()
     }
 
     fn sample_json() -> Value {
@@ -46,27 +52,57 @@ pub(crate) mod tests {
     fn the_schema_rejects_what_it_should() {
         let mut bad = sample_json();
         bad["findings"][0]["severity"] = "urgent".into();
-        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "unknown severity accepted");
+        assert!(
+            !schema_errors("report.schema.json", &bad).is_empty(),
+            "unknown severity accepted"
+        );
         let mut bad = sample_json();
         bad["findings"][0].as_object_mut().unwrap().remove("id");
-        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "finding without id accepted");
+        assert!(
+            !schema_errors("report.schema.json", &bad).is_empty(),
+            "finding without id accepted"
+        );
         let mut bad = sample_json();
         bad["findings"][0]["undocumented"] = 1.into();
-        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "undocumented key accepted");
+        assert!(
+            !schema_errors("report.schema.json", &bad).is_empty(),
+            "undocumented key accepted"
+        );
         let mut bad = sample_json();
-        let muted = bad["findings"].as_array_mut().unwrap().iter_mut().find(|f| f["status"] == "muted").unwrap();
+        let muted = bad["findings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|f| f["status"] == "muted")
+            .unwrap();
         muted.as_object_mut().unwrap().remove("suppression");
-        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "muted finding without its suppression accepted");
+        assert!(
+            !schema_errors("report.schema.json", &bad).is_empty(),
+            "muted finding without its suppression accepted"
+        );
     }
 
     #[test]
     fn one_record_per_finding_with_what_a_ticket_needs() {
         let json = sample_json();
-        let secret = json["findings"].as_array().unwrap().iter().find(|f| f["check_id"] == "env-secret-value").unwrap();
+        let secret = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == "env-secret-value")
+            .unwrap();
         assert_eq!(secret["evidence"]["masked_preview"], "AKIA…(20 chars)");
         assert_eq!(secret["owner_tags"]["team"], "=HYPERLINK(\"http://x\")");
-        let tracing = json["findings"].as_array().unwrap().iter().find(|f| f["check_id"] == "tracing-off").unwrap();
-        assert!(tracing["remediation"].as_str().unwrap().contains("--tracing-config Mode=Active"));
+        let tracing = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == "tracing-off")
+            .unwrap();
+        assert!(tracing["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--tracing-config Mode=Active"));
         assert_eq!(
             tracing["doc_url"],
             "https://github.com/lambda-posture/lambda-posture/blob/main/checks/src/catalog/stability/tracing_off/README.md"

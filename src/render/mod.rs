@@ -35,7 +35,10 @@ const MIN_TERMINAL_WIDTH: u16 = 40;
 
 /// The width of the terminal standard output is on, or [`DEFAULT_WIDTH`] when it is unknown or unusably narrow.
 pub fn terminal_width() -> u16 {
-    comfy_table::Table::new().width().filter(|w| *w >= MIN_TERMINAL_WIDTH).unwrap_or(DEFAULT_WIDTH)
+    comfy_table::Table::new()
+        .width()
+        .filter(|w| *w >= MIN_TERMINAL_WIDTH)
+        .unwrap_or(DEFAULT_WIDTH)
 }
 
 /// Render `report` in `format`.
@@ -58,9 +61,16 @@ pub fn checks_list(options: &RenderOptions) -> String {
 }
 
 /// The findings of one function (by function ARN; by account, region and name for findings without one).
-pub fn findings_of<'a>(report: &'a Report, function: &FunctionSummary) -> impl Iterator<Item = &'a Finding> + 'a {
-    let (arn, account, region, name) =
-        (function.arn.clone(), function.account_id.clone(), function.region.clone(), function.name.clone());
+pub fn findings_of<'a>(
+    report: &'a Report,
+    function: &FunctionSummary,
+) -> impl Iterator<Item = &'a Finding> + 'a {
+    let (arn, account, region, name) = (
+        function.arn.clone(),
+        function.account_id.clone(),
+        function.region.clone(),
+        function.name.clone(),
+    );
     report.findings.iter().filter(move |f| {
         if f.function_arn.is_empty() {
             f.account_id == account && f.region == region && f.resource_name == name
@@ -79,16 +89,26 @@ pub struct CheckCount<'a> {
 
 /// The failing checks of one function, worst severity first (then by id), each once with its number of findings:
 /// at most `max` of them, and how many more checks there are.
-pub fn top_checks<'a>(failing: impl IntoIterator<Item = &'a Finding>, max: usize) -> (Vec<CheckCount<'a>>, usize) {
-    let mut counts: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> = Default::default();
+pub fn top_checks<'a>(
+    failing: impl IntoIterator<Item = &'a Finding>,
+    max: usize,
+) -> (Vec<CheckCount<'a>>, usize) {
+    let mut counts: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> =
+        Default::default();
     for f in failing {
-        *counts.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default() += 1;
+        *counts
+            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .or_default() += 1;
     }
     let more = counts.len().saturating_sub(max);
     let top = counts
         .into_iter()
         .take(max)
-        .map(|((severity, check_id), count)| CheckCount { severity: severity.0, check_id, count })
+        .map(|((severity, check_id), count)| CheckCount {
+            severity: severity.0,
+            check_id,
+            count,
+        })
         .collect();
     (top, more)
 }
@@ -97,7 +117,16 @@ pub fn top_checks<'a>(failing: impl IntoIterator<Item = &'a Finding>, max: usize
 pub fn failures_by_severity(report: &Report) -> Vec<(Severity, usize)> {
     Severity::ALL
         .iter()
-        .map(|&s| (s, report.findings.iter().filter(|f| f.status == Status::Fail && f.severity == s).count()))
+        .map(|&s| {
+            (
+                s,
+                report
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Fail && f.severity == s)
+                    .count(),
+            )
+        })
         .collect()
 }
 
@@ -112,7 +141,10 @@ pub fn function_arn_of(finding: &Finding) -> &str {
 
 /// `key=value; key=value` for owner tags (or any tag map).
 pub fn tags_inline(tags: &std::collections::BTreeMap<String, String>) -> String {
-    tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// At most `max` characters, ending in `…` when cut (never splits a character).

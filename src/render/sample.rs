@@ -17,7 +17,10 @@ fn function(name: &str, region: &str, runtime: Option<&str>, tags: &[(&str, &str
         name: name.into(),
         region: region.into(),
         runtime: runtime.map(str::to_string),
-        tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         ..Default::default()
     }
 }
@@ -33,8 +36,18 @@ pub fn inventory() -> Inventory {
             partition: "aws".into(),
             regions: vec!["eu-west-1".into(), "us-east-1".into()],
             functions: vec![
-                function("orders-api", "us-east-1", Some("python3.12"), &[("owner", "team-orders"), ("env", "prod")]),
-                function("legacy-billing", "eu-west-1", Some("nodejs14.x"), &[("team", "=HYPERLINK(\"http://x\")")]),
+                function(
+                    "orders-api",
+                    "us-east-1",
+                    Some("python3.12"),
+                    &[("owner", "team-orders"), ("env", "prod")],
+                ),
+                function(
+                    "legacy-billing",
+                    "eu-west-1",
+                    Some("nodejs14.x"),
+                    &[("team", "=HYPERLINK(\"http://x\")")],
+                ),
                 function("<script>alert(1)</script>", "us-east-1", None, &[]),
                 function("clean-fn", "us-east-1", Some("python3.13"), &[]),
             ],
@@ -42,7 +55,9 @@ pub fn inventory() -> Inventory {
                 service: "lambda".into(),
                 operation: "GetPolicy".into(),
                 region: Some("us-east-1".into()),
-                resource: Some(format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:<script>alert(1)</script>")),
+                resource: Some(format!(
+                    "arn:aws:lambda:us-east-1:{ACCOUNT}:function:<script>alert(1)</script>"
+                )),
                 kind: GapKind::AccessDenied,
                 error: "User is not authorized to perform lambda:GetPolicy".into(),
             }],
@@ -62,8 +77,12 @@ fn finding(
     message: &str,
     evidence: Value,
 ) -> Finding {
-    let owner_tags: BTreeMap<String, String> =
-        f.tags.iter().filter(|(k, _)| k.as_str() == "owner" || k.as_str() == "team").map(|(k, v)| (k.clone(), v.clone())).collect();
+    let owner_tags: BTreeMap<String, String> = f
+        .tags
+        .iter()
+        .filter(|(k, _)| k.as_str() == "owner" || k.as_str() == "team")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let known = lambda_posture_checks::catalog::find(check);
     Finding {
         id: stable_id(check, &f.arn, discriminator),
@@ -80,7 +99,12 @@ fn finding(
         evidence,
         function_arn: f.arn.clone(),
         owner_tags,
-        remediation: known.map_or("Restrict the resource policy: remove the `*` principal.", |c| c.remediation()).into(),
+        remediation: known
+            .map_or(
+                "Restrict the resource policy: remove the `*` principal.",
+                |c| c.remediation(),
+            )
+            .into(),
         doc_url: lambda_posture_checks::catalog::doc_url(check),
         suppression: None,
     }
@@ -153,7 +177,11 @@ pub fn report() -> Report {
             json!({"reason": "lambda:GetPolicy could not be collected (AccessDenied): <b>denied</b>"}),
         ),
     ];
-    let mut report = Report::new(&inventory, findings, vec!["lambda-public-invoke".into(), "tracing-off".into()]);
+    let mut report = Report::new(
+        &inventory,
+        findings,
+        vec!["lambda-public-invoke".into(), "tracing-off".into()],
+    );
     let suppressions = vec![
         Suppression {
             check: Some("tracing-off".into()),
@@ -168,7 +196,11 @@ pub fn report() -> Report {
             expires: "2026-10-01".parse().ok(),
             ..Default::default()
         },
-        Suppression { tag: Some("env=staging".into()), reason: "staging is disposable".into(), ..Default::default() },
+        Suppression {
+            tag: Some("env=staging".into()),
+            reason: "staging is disposable".into(),
+            ..Default::default()
+        },
     ];
     suppress::apply(&mut report, &inventory, &suppressions);
     report

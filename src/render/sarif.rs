@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::json::write_pretty;
 
-pub const SARIF_SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/lambda-posture/lambda-posture";
 /// Key of the stable finding id among the results' partial fingerprints.
 pub const FINGERPRINT: &str = "lambdaPostureFindingId/v1";
@@ -41,7 +42,10 @@ fn rule_name(id: &str) -> String {
     id.split('-')
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -69,7 +73,11 @@ fn rules(report: &Report) -> Vec<Value> {
         .collect();
     // Findings of checks the running catalogue does not know (e.g. a report of another version) still get a rule.
     let mut extra: BTreeMap<&str, &Finding> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| catalog::find(&f.check_id).is_none()) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| catalog::find(&f.check_id).is_none())
+    {
         extra.entry(f.check_id.as_str()).or_insert(f);
     }
     rules.extend(extra.into_values().map(|f| {
@@ -114,7 +122,11 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         }
     });
     if let Some(s) = &f.suppression {
-        let original = if s.original_status == Status::Unknown { "review" } else { "fail" };
+        let original = if s.original_status == Status::Unknown {
+            "review"
+        } else {
+            "fail"
+        };
         result["kind"] = original.into();
         if s.original_status == Status::Unknown {
             result["level"] = "none".into();
@@ -131,8 +143,16 @@ fn result(f: &Finding, rule_index: usize) -> Value {
 
 pub fn to_value(report: &Report) -> Value {
     let rules = rules(report);
-    let index: BTreeMap<&str, usize> = rules.iter().enumerate().filter_map(|(i, r)| Some((r["id"].as_str()?, i))).collect();
-    let results: Vec<Value> = report.findings.iter().map(|f| result(f, index[f.check_id.as_str()])).collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((r["id"].as_str()?, i)))
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(f, index[f.check_id.as_str()]))
+        .collect();
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -177,25 +197,48 @@ mod tests {
         let report = sample::report();
         let value = to_value(&report);
         // The typed SARIF 2.1.0 model (generated from the OASIS schema) accepts it.
-        let typed: serde_sarif::sarif::Sarif = serde_json::from_value(value.clone()).expect("valid SARIF 2.1.0");
+        let typed: serde_sarif::sarif::Sarif =
+            serde_json::from_value(value.clone()).expect("valid SARIF 2.1.0");
         assert_eq!(typed.runs.len(), 1);
         let run = &value["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-        assert!(rules.iter().any(|r| r["id"] == "tracing-off"), "catalogue checks are rules");
+        assert!(
+            rules.iter().any(|r| r["id"] == "tracing-off"),
+            "catalogue checks are rules"
+        );
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), report.findings.len());
         for (r, f) in results.iter().zip(&report.findings) {
             let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
             assert_eq!(rule["id"], r["ruleId"], "ruleIndex points at the rule");
             assert_eq!(r["partialFingerprints"][FINGERPRINT], f.id.as_str());
-            assert_eq!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], f.resource_arn.as_str());
+            assert_eq!(
+                r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+                f.resource_arn.as_str()
+            );
             assert!(["error", "warning", "note", "none"].contains(&r["level"].as_str().unwrap()));
         }
-        let muted = results.iter().find(|r| r["properties"]["status"] == "muted").unwrap();
+        let muted = results
+            .iter()
+            .find(|r| r["properties"]["status"] == "muted")
+            .unwrap();
         assert_eq!(muted["suppressions"][0]["status"], "accepted");
-        let unknown = results.iter().find(|r| r["properties"]["status"] == "unknown").unwrap();
-        assert_eq!((unknown["kind"].as_str(), unknown["level"].as_str()), (Some("review"), Some("none")));
-        assert_eq!(run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().len(), 1, "the gap is reported");
+        let unknown = results
+            .iter()
+            .find(|r| r["properties"]["status"] == "unknown")
+            .unwrap();
+        assert_eq!(
+            (unknown["kind"].as_str(), unknown["level"].as_str()),
+            (Some("review"), Some("none"))
+        );
+        assert_eq!(
+            run["invocations"][0]["toolExecutionNotifications"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "the gap is reported"
+        );
     }
 
     #[test]

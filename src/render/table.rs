@@ -18,7 +18,10 @@ use super::{failures_by_severity, findings_of, RenderOptions};
 /// A table in the house style, sized and coloured as the options say.
 pub fn new_table(options: &RenderOptions) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(options.width);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(options.width);
     if options.color {
         table.enforce_styling();
     }
@@ -44,7 +47,8 @@ pub fn severity_color(severity: Severity) -> Color {
 pub fn severity_cell(severity: Severity, options: &RenderOptions) -> Cell {
     let cell = Cell::new(severity.as_str());
     if options.color {
-        cell.fg(severity_color(severity)).add_attribute(Attribute::Bold)
+        cell.fg(severity_color(severity))
+            .add_attribute(Attribute::Bold)
     } else {
         cell
     }
@@ -101,7 +105,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             word = word.chars().skip(width).collect();
             lines.push(head);
         }
-        let needed = if line.is_empty() { word.chars().count() } else { line.chars().count() + 1 + word.chars().count() };
+        let needed = if line.is_empty() {
+            word.chars().count()
+        } else {
+            line.chars().count() + 1 + word.chars().count()
+        };
         if needed > width && !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
@@ -116,7 +124,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-pub fn render(report: &Report, options: &RenderOptions, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn render(
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut text = String::new();
     let date = report.collected_at.format("%Y-%m-%d %H:%M UTC");
     heading(
@@ -151,8 +163,17 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut impl Write) ->
 
 fn account_table(account: &AccountSummary, report: &Report, options: &RenderOptions) -> Table {
     let mut table = new_table(options);
-    let grade = Cell::new(format!("{} (mean function score {:.1}/100)", account.grade, account.mean_score));
-    let grade = if options.color { grade.fg(grade_color(account.grade)).add_attribute(Attribute::Bold) } else { grade };
+    let grade = Cell::new(format!(
+        "{} (mean function score {:.1}/100)",
+        account.grade, account.mean_score
+    ));
+    let grade = if options.color {
+        grade
+            .fg(grade_color(account.grade))
+            .add_attribute(Attribute::Bold)
+    } else {
+        grade
+    };
     let failures: Vec<String> = failures_by_severity_of(report, &account.account_id)
         .into_iter()
         .map(|(severity, count)| format!("{count} {severity}"))
@@ -162,45 +183,107 @@ fn account_table(account: &AccountSummary, report: &Report, options: &RenderOpti
     } else {
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         for gap in &account.gaps {
-            *kinds.entry(format!("{}:{}", gap.service, gap.operation)).or_default() += 1;
+            *kinds
+                .entry(format!("{}:{}", gap.service, gap.operation))
+                .or_default() += 1;
         }
-        let list: Vec<String> = kinds.into_iter().map(|(op, n)| format!("{op} ×{n}")).collect();
-        format!("{} calls failed ({}); affected checks say unknown", account.gaps.len(), list.join(", "))
+        let list: Vec<String> = kinds
+            .into_iter()
+            .map(|(op, n)| format!("{op} ×{n}"))
+            .collect();
+        format!(
+            "{} calls failed ({}); affected checks say unknown",
+            account.gaps.len(),
+            list.join(", ")
+        )
     };
-    table.add_row(vec![Cell::new("Account"), Cell::new(format!("{} ({})", account.account_id, account.regions.join(", ")))]);
+    table.add_row(vec![
+        Cell::new("Account"),
+        Cell::new(format!(
+            "{} ({})",
+            account.account_id,
+            account.regions.join(", ")
+        )),
+    ]);
     table.add_row(vec![Cell::new("Grade"), grade]);
-    table.add_row(vec![Cell::new("Functions scanned"), Cell::new(account.functions_scanned)]);
-    table.add_row(vec![Cell::new("Failing findings"), Cell::new(failures.join(", "))]);
-    table.add_row(vec![Cell::new("Unknown / muted"), Cell::new(format!("{} unknown, {} muted", account.unknown, account.muted))]);
+    table.add_row(vec![
+        Cell::new("Functions scanned"),
+        Cell::new(account.functions_scanned),
+    ]);
+    table.add_row(vec![
+        Cell::new("Failing findings"),
+        Cell::new(failures.join(", ")),
+    ]);
+    table.add_row(vec![
+        Cell::new("Unknown / muted"),
+        Cell::new(format!(
+            "{} unknown, {} muted",
+            account.unknown, account.muted
+        )),
+    ]);
     table.add_row(vec![Cell::new("Gaps"), Cell::new(gaps)]);
     table
 }
 
 fn failures_by_severity_of(report: &Report, account_id: &str) -> Vec<(Severity, usize)> {
-    let account_findings: Vec<&Finding> = report.findings.iter().filter(|f| f.account_id == account_id).collect();
+    let account_findings: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.account_id == account_id)
+        .collect();
     Severity::ALL
         .iter()
-        .map(|&s| (s, account_findings.iter().filter(|f| f.status == Status::Fail && f.severity == s).count()))
+        .map(|&s| {
+            (
+                s,
+                account_findings
+                    .iter()
+                    .filter(|f| f.status == Status::Fail && f.severity == s)
+                    .count(),
+            )
+        })
         .collect()
 }
 
 fn functions_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let listed: Vec<_> = report.functions.iter().filter(|f| f.failures > 0 || f.unknown > 0).collect();
-    heading(text, &format!("Functions, worst first ({} of {} with findings)", listed.len(), report.functions.len()), options);
+    let listed: Vec<_> = report
+        .functions
+        .iter()
+        .filter(|f| f.failures > 0 || f.unknown > 0)
+        .collect();
+    heading(
+        text,
+        &format!(
+            "Functions, worst first ({} of {} with findings)",
+            listed.len(),
+            report.functions.len()
+        ),
+        options,
+    );
     if listed.is_empty() {
-        paragraph(text, "No function has a failing or unknown finding.", options);
+        paragraph(
+            text,
+            "No function has a failing or unknown finding.",
+            options,
+        );
         return;
     }
     let mut table = new_table(options);
     table.set_header(vec!["Score", "Function", "Top findings"]);
     for function in listed {
-        let failing: Vec<&Finding> = findings_of(report, function).filter(|f| f.status == Status::Fail).collect();
+        let failing: Vec<&Finding> = findings_of(report, function)
+            .filter(|f| f.status == Status::Fail)
+            .collect();
         let mut top = top_checks(&failing, 3);
         if function.unknown > 0 {
             top.push(format!("{} unknown", function.unknown));
         }
         let score = Cell::new(function.score);
-        let score = if options.color { score.fg(grade_color(score_grade(function.score))) } else { score };
+        let score = if options.color {
+            score.fg(grade_color(score_grade(function.score)))
+        } else {
+            score
+        };
         table.add_row(vec![
             score,
             Cell::new(format!(
@@ -222,7 +305,11 @@ fn top_checks(failing: &[&Finding], max: usize) -> Vec<String> {
     let mut lines: Vec<String> = top
         .iter()
         .map(|c| {
-            let times = if c.count > 1 { format!(" ×{}", c.count) } else { String::new() };
+            let times = if c.count > 1 {
+                format!(" ×{}", c.count)
+            } else {
+                String::new()
+            };
             format!("{}{times} ({})", c.check_id, c.severity)
         })
         .collect();
@@ -244,28 +331,60 @@ fn score_grade(score: u8) -> char {
 fn by_check(report: &Report, status: Status) -> Vec<(&str, Vec<&Finding>)> {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.status == status) {
-        groups.entry((std::cmp::Reverse(f.severity), f.check_id.as_str())).or_default().push(f);
+        groups
+            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .or_default()
+            .push(f);
     }
-    groups.into_iter().map(|((_, check), list)| (check, list)).collect()
+    groups
+        .into_iter()
+        .map(|((_, check), list)| (check, list))
+        .collect()
 }
 
 fn failures_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let totals: Vec<String> =
-        failures_by_severity(report).into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{n} {s}")).collect();
-    let total: usize = report.findings.iter().filter(|f| f.status == Status::Fail).count();
-    heading(text, &format!("Failing findings by check ({total}{})", if totals.is_empty() { String::new() } else { format!(": {}", totals.join(", ")) }), options);
+    let totals: Vec<String> = failures_by_severity(report)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let total: usize = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .count();
+    heading(
+        text,
+        &format!(
+            "Failing findings by check ({total}{})",
+            if totals.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", totals.join(", "))
+            }
+        ),
+        options,
+    );
     if total == 0 {
         paragraph(text, "None.", options);
         return;
     }
     for (check_id, findings) in by_check(report, Status::Fail) {
         let first = findings[0];
-        let label = format!("{} · {check_id} · {} ({})", first.severity.as_str().to_uppercase(), first.title, findings.len());
+        let label = format!(
+            "{} · {check_id} · {} ({})",
+            first.severity.as_str().to_uppercase(),
+            first.title,
+            findings.len()
+        );
         check_heading(text, &label, first.severity, options);
         let mut table = new_table(options);
         table.set_header(vec!["Function", "Finding"]);
         for f in findings {
-            table.add_row(vec![Cell::new(format!("{}\n{}", f.resource_name, f.region)), Cell::new(&f.message)]);
+            table.add_row(vec![
+                Cell::new(format!("{}\n{}", f.resource_name, f.region)),
+                Cell::new(&f.message),
+            ]);
         }
         let _ = writeln!(text, "{table}");
     }
@@ -290,16 +409,30 @@ fn check_heading(text: &mut String, label: &str, severity: Severity, options: &R
 }
 
 fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let unknown: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Unknown).collect();
+    let unknown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .collect();
     if unknown.is_empty() {
         return;
     }
-    heading(text, &format!("Could not decide ({}): data missing, neither pass nor fail", unknown.len()), options);
+    heading(
+        text,
+        &format!(
+            "Could not decide ({}): data missing, neither pass nor fail",
+            unknown.len()
+        ),
+        options,
+    );
     // One row per reason: a missing role, a denied call or an unscanned package leaves many checks and functions
     // undecided alike. Rows in the order of their first finding (worst severity first).
     let mut reasons: Vec<(&str, Vec<&str>, Vec<&str>)> = Vec::new();
     for f in unknown {
-        let why = f.message.strip_prefix("Could not decide: ").unwrap_or(&f.message);
+        let why = f
+            .message
+            .strip_prefix("Could not decide: ")
+            .unwrap_or(&f.message);
         let index = match reasons.iter().position(|(w, _, _)| *w == why) {
             Some(i) => i,
             None => {
@@ -324,22 +457,36 @@ fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) 
         } else {
             functions.join(", ")
         };
-        table.add_row(vec![Cell::new(why), Cell::new(checks.join("\n")), Cell::new(who)]);
+        table.add_row(vec![
+            Cell::new(why),
+            Cell::new(checks.join("\n")),
+            Cell::new(who),
+        ]);
     }
     let _ = writeln!(text, "{table}");
 }
 
 fn muted_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let muted: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Muted).collect();
+    let muted: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Muted)
+        .collect();
     if muted.is_empty() {
         return;
     }
-    heading(text, &format!("Muted by suppressions ({})", muted.len()), options);
+    heading(
+        text,
+        &format!("Muted by suppressions ({})", muted.len()),
+        options,
+    );
     let mut table = new_table(options);
     table.set_header(vec!["Check", "Function", "Reason"]);
     for f in muted {
         let reason = f.suppression.as_ref().map_or_else(String::new, |s| {
-            let expiry = s.expires.map_or_else(String::new, |d| format!(" (until {d})"));
+            let expiry = s
+                .expires
+                .map_or_else(String::new, |d| format!(" (until {d})"));
             format!("#{} {}{expiry}", s.index, s.reason)
         });
         table.add_row(vec![
@@ -352,24 +499,43 @@ fn muted_section(text: &mut String, report: &Report, options: &RenderOptions) {
 }
 
 fn suppressions_section(text: &mut String, report: &Report, options: &RenderOptions) {
-    let stale: Vec<_> = report.suppressions.iter().filter(|s| s.state != SuppressionState::Active).collect();
+    let stale: Vec<_> = report
+        .suppressions
+        .iter()
+        .filter(|s| s.state != SuppressionState::Active)
+        .collect();
     if stale.is_empty() {
         return;
     }
-    heading(text, &format!("Suppressions needing attention ({})", stale.len()), options);
+    heading(
+        text,
+        &format!("Suppressions needing attention ({})", stale.len()),
+        options,
+    );
     let mut table = new_table(options);
     table.set_header(vec!["Entry", "State", "Matches", "Reason"]);
     for s in stale {
         let state = match s.state {
-            SuppressionState::Expired => format!("expired {}", s.entry.expires.map(|d| d.to_string()).unwrap_or_default()),
+            SuppressionState::Expired => format!(
+                "expired {}",
+                s.entry.expires.map(|d| d.to_string()).unwrap_or_default()
+            ),
             SuppressionState::Unmatched => "matches nothing".to_string(),
             SuppressionState::Active => "active".to_string(),
         };
-        let matchers: Vec<String> = [("check", &s.entry.check), ("resource", &s.entry.resource), ("tag", &s.entry.tag)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-            .collect();
-        let state_cell = if options.color { Cell::new(state).fg(Color::Yellow) } else { Cell::new(state) };
+        let matchers: Vec<String> = [
+            ("check", &s.entry.check),
+            ("resource", &s.entry.resource),
+            ("tag", &s.entry.tag),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+        .collect();
+        let state_cell = if options.color {
+            Cell::new(state).fg(Color::Yellow)
+        } else {
+            Cell::new(state)
+        };
         table.add_row(vec![
             Cell::new(format!("#{} {}", s.index, matchers.join(" "))),
             state_cell,
@@ -384,7 +550,11 @@ pub fn checks_list(options: &RenderOptions) -> String {
     let mut table = new_table(options);
     table.set_header(vec!["Id", "Severity", "Title"]);
     for check in catalog::all() {
-        table.add_row(vec![Cell::new(check.id), severity_cell(check.severity, options), Cell::new(check.title)]);
+        table.add_row(vec![
+            Cell::new(check.id),
+            severity_cell(check.severity, options),
+            Cell::new(check.title),
+        ]);
     }
     format!("{table}\n")
 }
@@ -402,9 +572,16 @@ mod tests {
 
     #[test]
     fn fits_80_columns_and_has_every_section() {
-        let text = render_text(RenderOptions { color: false, width: 80 });
+        let text = render_text(RenderOptions {
+            color: false,
+            width: 80,
+        });
         for line in text.lines() {
-            assert!(line.chars().count() <= 80, "line longer than 80 columns ({}): {line}", line.chars().count());
+            assert!(
+                line.chars().count() <= 80,
+                "line longer than 80 columns ({}): {line}",
+                line.chars().count()
+            );
         }
         for needle in [
             "Grade",
@@ -427,13 +604,19 @@ mod tests {
 
     #[test]
     fn narrow_terminals_still_fit() {
-        let text = render_text(RenderOptions { color: false, width: 60 });
+        let text = render_text(RenderOptions {
+            color: false,
+            width: 60,
+        });
         assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
     }
 
     #[test]
     fn colour_only_when_asked() {
-        let text = render_text(RenderOptions { color: true, width: 80 });
+        let text = render_text(RenderOptions {
+            color: true,
+            width: 80,
+        });
         assert!(text.contains("\x1b["), "colour codes expected");
     }
 

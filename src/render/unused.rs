@@ -10,7 +10,11 @@ use super::table::{bullet, heading, new_table, paragraph};
 use super::RenderOptions;
 use crate::cli::Format;
 
-pub fn render(format: Format, report: &UnusedReport, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
+pub fn render(
+    format: Format,
+    report: &UnusedReport,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     match format {
         Format::Table => out.extend(table(report, options).into_bytes()),
@@ -21,7 +25,9 @@ pub fn render(format: Format, report: &UnusedReport, options: &RenderOptions) ->
 }
 
 pub fn format_name(format: Format) -> String {
-    clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_string()).unwrap_or_default()
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 /// One line per trigger still attached: kind, source, qualifier and state.
@@ -35,13 +41,24 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
                 TriggerKind::ResourcePolicy => "resource policy allows",
                 TriggerKind::FunctionUrl => "function URL",
             };
-            let detail = t.detail.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default();
-            let qualifier = t.qualifier.as_deref().map(|q| format!(" @{q}")).unwrap_or_default();
+            let detail = t
+                .detail
+                .as_deref()
+                .map(|d| format!(" [{d}]"))
+                .unwrap_or_default();
+            let qualifier = t
+                .qualifier
+                .as_deref()
+                .map(|q| format!(" @{q}"))
+                .unwrap_or_default();
             format!("{kind}: {}{qualifier}{detail}", t.source)
         })
         .collect();
     if !f.data_gaps.is_empty() {
-        lines.push(format!("(list incomplete: {} failed)", f.data_gaps.join(", ")));
+        lines.push(format!(
+            "(list incomplete: {} failed)",
+            f.data_gaps.join(", ")
+        ));
     }
     lines
 }
@@ -51,7 +68,11 @@ fn billed_text(f: &UnusedFunction) -> String {
     if f.provisioned_concurrency.is_empty() {
         return "none".into();
     }
-    f.provisioned_concurrency.iter().map(|p| format!("{} @{}", p.executions, p.qualifier)).collect::<Vec<_>>().join("\n")
+    f.provisioned_concurrency
+        .iter()
+        .map(|p| format!("{} @{}", p.executions, p.qualifier))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// "never in\n90 days" or "2026-05-01\n(184 days)": the last invocation on two short lines.
@@ -87,12 +108,23 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         paragraph(&mut text, "None.", options);
     } else {
         let mut table = new_table(options);
-        table.set_header(vec!["Function", "Last\ninvoked", "Modified", "Triggers", "PC\nbilled", "Role"]);
+        table.set_header(vec![
+            "Function",
+            "Last\ninvoked",
+            "Modified",
+            "Triggers",
+            "PC\nbilled",
+            "Role",
+        ]);
         for f in &report.unused {
             table.add_row(vec![
                 Cell::new(format!("{}\n{}", f.name, f.region)),
                 Cell::new(idle_cell(f)),
-                Cell::new(f.last_modified.map(|d| d.to_string()).unwrap_or_else(|| "?".into())),
+                Cell::new(
+                    f.last_modified
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                ),
                 Cell::new(f.triggers.len()),
                 Cell::new(billed_text(f)),
                 Cell::new(role_text(f)),
@@ -102,11 +134,22 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         details(&mut text, report, options);
     }
     if !report.unknown.is_empty() {
-        heading(&mut text, &format!("Unknown: {} function(s) whose invocation metrics are missing", report.unknown.len()), options);
+        heading(
+            &mut text,
+            &format!(
+                "Unknown: {} function(s) whose invocation metrics are missing",
+                report.unknown.len()
+            ),
+            options,
+        );
         let mut table = new_table(options);
         table.set_header(vec!["Function", "Region", "Why"]);
         for u in &report.unknown {
-            table.add_row(vec![Cell::new(&u.name), Cell::new(&u.region), Cell::new(&u.reason)]);
+            table.add_row(vec![
+                Cell::new(&u.name),
+                Cell::new(&u.region),
+                Cell::new(&u.reason),
+            ]);
         }
         let _ = writeln!(text, "{table}");
     }
@@ -123,7 +166,11 @@ fn details(text: &mut String, report: &UnusedReport, options: &RenderOptions) {
             lines.push("no trigger".into());
         }
         if !f.role_shared_with.is_empty() {
-            lines.push(format!("role {} also used by {}", f.role_arn, f.role_shared_with.join(", ")));
+            lines.push(format!(
+                "role {} also used by {}",
+                f.role_arn,
+                f.role_shared_with.join(", ")
+            ));
         }
         for line in lines {
             bullet(text, &line, options);

@@ -66,18 +66,32 @@ pub fn scan_json(inventory: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["--format", "json"];
     args.extend_from_slice(extra);
     let out = scan(inventory, &args);
-    assert!([0, 1, 3].contains(&code(&out)), "scan failed: {}", stderr(&out));
+    assert!(
+        [0, 1, 3].contains(&code(&out)),
+        "scan failed: {}",
+        stderr(&out)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Errors of `instance` against `schema/<file>` (empty = valid).
 pub fn schema_errors(schema_file: &str, instance: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("schema").join(schema_file)).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{schema_file}: invalid schema: {e}"));
-    validator.iter_errors(instance).map(|e| format!("{e} (at {})", e.instance_path())).collect()
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema").join(schema_file)).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{schema_file}: invalid schema: {e}"));
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{e} (at {})", e.instance_path()))
+        .collect()
 }
 
 /// Mask what changes between runs of a real scan (nothing yet: reports are deterministic for one inventory).
 pub fn assert_deterministic(a: &str, b: &str) {
-    assert_eq!(a, b, "two runs on the same inventory must give identical output");
+    assert_eq!(
+        a, b,
+        "two runs on the same inventory must give identical output"
+    );
 }
