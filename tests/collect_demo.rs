@@ -6,47 +6,23 @@ mod common;
 mod expectations;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate};
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
-use lambda_posture_checks::inventory::{Account, Function, Inventory, Role};
+use lambda_posture_checks::inventory::{Account, Function, Role};
 use serde_json::Value;
 
-/// The demo account collected once for every test of this file.
-struct Collected {
-    inventory: Inventory,
-    seconds: f64,
-    /// Holds inventory.json and report.json.
-    dir: tempfile::TempDir,
-}
-
-fn collected() -> &'static Collected {
-    static COLLECTED: std::sync::OnceLock<Collected> = std::sync::OnceLock::new();
+/// The demo account collected once for every test of this file, looking back 455 days (every seeded invocation).
+fn collected() -> &'static common::Scan {
+    static COLLECTED: std::sync::OnceLock<common::Scan> = std::sync::OnceLock::new();
     COLLECTED.get_or_init(|| {
         let account = common::demo();
         let _faults = account.exclusive();
-        let out = tempfile::tempdir().expect("temp dir");
-        let inventory_path = out.path().join("inventory.json");
-        let started = Instant::now();
-        let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
-            "scan",
-            "--lookback-days",
-            "455",
-            "--format",
-            "json",
-            "--output",
-            out.path().join("report.json").to_str().unwrap(),
-            "--save-inventory",
-            inventory_path.to_str().unwrap(),
-        ]));
-        let seconds = started.elapsed().as_secs_f64();
-        eprintln!("scan of the demo account (every region): {seconds:.1} s");
-        assert_eq!(code, 0, "a complete scan exits 0 (stderr: {stderr})");
-        let text = std::fs::read_to_string(&inventory_path).expect("the saved inventory");
-        let inventory = Inventory::from_json("inventory.json", &text).expect("a valid inventory");
-        Collected { inventory, seconds, dir: out }
+        let scan = account.emulator.scan(&["--lookback-days", "455"]);
+        eprintln!("scan of the demo account (every region): {:.1} s", scan.seconds);
+        assert_eq!(scan.code, 0, "a complete scan exits 0 (stderr: {})", scan.stderr);
+        scan
     })
 }
 
@@ -462,20 +438,9 @@ fn the_live_scan_fails_exactly_the_planted_checks() {
     // code-secret is left out: this scan runs without --scan-code (tests/codescan_* cover it).
     let account = common::demo();
     let _faults = account.exclusive();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let inventory_path = dir.path().join("inventory.json");
-    let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
-        "scan",
-        "--format",
-        "json",
-        "--output",
-        dir.path().join("report.json").to_str().unwrap(),
-        "--save-inventory",
-        inventory_path.to_str().unwrap(),
-    ]));
-    assert_eq!(code, 0, "a complete scan exits 0 (stderr: {stderr})");
-    let text = std::fs::read_to_string(&inventory_path).expect("the saved inventory");
-    let inventory = Inventory::from_json("inventory.json", &text).expect("a valid inventory");
+    let scan = account.emulator.scan(&[]);
+    assert_eq!(scan.code, 0, "a complete scan exits 0 (stderr: {})", scan.stderr);
+    let inventory = scan.inventory;
     let report = engine::evaluate(&inventory, &Config::default());
     expectations::assert_report_matches(&report, &expectations::load(), &["code-secret"]);
 }
