@@ -224,7 +224,7 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     let inventory = fixture();
     let args = format!("scan --inventory {}", inventory.display());
     let Some(coloured) = on_terminal(&args, 100, false) else {
-        eprintln!("!!! SKIPPED: util-linux `script` is not installed (no pseudo-terminal to test colour on)");
+        skipped("util-linux `script` is not installed (no pseudo-terminal to test colour on)");
         return;
     };
     assert!(

@@ -101,15 +101,7 @@ fn html_report_renders_in_headless_chromium() {
         if std::env::var_os("LP_REQUIRE_BROWSER").is_some() {
             panic!("LP_REQUIRE_BROWSER is set but chromium is not installed: run tests/browser/setup.sh");
         }
-        eprintln!(
-            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-        );
-        eprintln!(
-            "!!! SKIPPED: the HTML report browser test needs chromium (tests/browser/setup.sh)"
-        );
-        eprintln!(
-            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-        );
+        skipped("the HTML report browser test needs chromium: run tests/browser/setup.sh, or set LP_REQUIRE_BROWSER=1 to fail instead");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -95,3 +95,10 @@ pub fn assert_deterministic(a: &str, b: &str) {
         "two runs on the same inventory must give identical output"
     );
 }
+
+/// Say loudly that a test skipped itself. Written to the process's stderr directly, which the test harness does not
+/// capture (it captures `eprintln!`), so the message shows in a plain `cargo test` run.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {why}\n");
+}
