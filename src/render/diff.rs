@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::Cell;
 use lambda_posture_checks::diff::{Diff, DiffEntry, Resolution};
 use lambda_posture_checks::finding::Status;
 
 use super::json::write_pretty;
-use super::table::{heading, new_table, paragraph, severity_cell};
+use super::table::{cell, heading, new_table, paragraph, severity_cell};
 use super::unused::format_name;
 use super::RenderOptions;
 use crate::cli::Format;
@@ -47,12 +46,12 @@ fn section(
         let f = &e.finding;
         table.add_row(vec![
             severity_cell(f.severity, options),
-            Cell::new(format!(
+            cell(format!(
                 "{}\n{} ({})",
                 f.check_id, f.resource_name, f.region
             )),
-            Cell::new(&f.id),
-            Cell::new(note(e)),
+            cell(&f.id),
+            cell(note(e)),
         ]);
     }
     let _ = writeln!(text, "{table}");

@@ -147,6 +147,20 @@ pub fn tags_inline(tags: &std::collections::BTreeMap<String, String>) -> String 
         .join("; ")
 }
 
+/// `text` safe to print on a terminal: control characters (escape sequences a hostile policy or tag could carry)
+/// become `\u{FFFD}`; line breaks stay.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// At most `max` characters, ending in `…` when cut (never splits a character).
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

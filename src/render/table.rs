@@ -15,6 +15,12 @@ use lambda_posture_checks::suppress::SuppressionState;
 
 use super::{failures_by_severity, findings_of, RenderOptions};
 
+/// A table cell holding `content` made [`printable`](super::printable): no escape sequence reaches the terminal
+/// from the data.
+pub fn cell(content: impl ToString) -> Cell {
+    Cell::new(super::printable(&content.to_string()))
+}
+
 /// A table in the house style, sized and coloured as the options say.
 pub fn new_table(options: &RenderOptions) -> Table {
     let mut table = Table::new();
@@ -45,12 +51,13 @@ pub fn severity_color(severity: Severity) -> Color {
 
 /// A cell coloured (when colour is on) like its severity.
 pub fn severity_cell(severity: Severity, options: &RenderOptions) -> Cell {
-    let cell = Cell::new(severity.as_str());
+    let label = cell(severity.as_str());
     if options.color {
-        cell.fg(severity_color(severity))
+        label
+            .fg(severity_color(severity))
             .add_attribute(Attribute::Bold)
     } else {
-        cell
+        label
     }
 }
 
@@ -92,6 +99,7 @@ pub fn bullet(out: &mut String, text: &str, options: &RenderOptions) {
 
 /// Word-wrap `text` at `width` columns (words longer than the width are cut).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let text = super::printable(text);
     let width = width.max(10);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -163,7 +171,7 @@ pub fn render(
 
 fn account_table(account: &AccountSummary, report: &Report, options: &RenderOptions) -> Table {
     let mut table = new_table(options);
-    let grade = Cell::new(format!(
+    let grade = cell(format!(
         "{} (mean function score {:.1}/100)",
         account.grade, account.mean_score
     ));
@@ -198,30 +206,27 @@ fn account_table(account: &AccountSummary, report: &Report, options: &RenderOpti
         )
     };
     table.add_row(vec![
-        Cell::new("Account"),
-        Cell::new(format!(
+        cell("Account"),
+        cell(format!(
             "{} ({})",
             account.account_id,
             account.regions.join(", ")
         )),
     ]);
-    table.add_row(vec![Cell::new("Grade"), grade]);
+    table.add_row(vec![cell("Grade"), grade]);
     table.add_row(vec![
-        Cell::new("Functions scanned"),
-        Cell::new(account.functions_scanned),
+        cell("Functions scanned"),
+        cell(account.functions_scanned),
     ]);
+    table.add_row(vec![cell("Failing findings"), cell(failures.join(", "))]);
     table.add_row(vec![
-        Cell::new("Failing findings"),
-        Cell::new(failures.join(", ")),
-    ]);
-    table.add_row(vec![
-        Cell::new("Unknown / muted"),
-        Cell::new(format!(
+        cell("Unknown / muted"),
+        cell(format!(
             "{} unknown, {} muted",
             account.unknown, account.muted
         )),
     ]);
-    table.add_row(vec![Cell::new("Gaps"), Cell::new(gaps)]);
+    table.add_row(vec![cell("Gaps"), cell(gaps)]);
     table
 }
 
@@ -278,7 +283,7 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
         if function.unknown > 0 {
             top.push(format!("{} unknown", function.unknown));
         }
-        let score = Cell::new(function.score);
+        let score = cell(function.score);
         let score = if options.color {
             score.fg(grade_color(score_grade(function.score)))
         } else {
@@ -286,13 +291,13 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
         };
         table.add_row(vec![
             score,
-            Cell::new(format!(
+            cell(format!(
                 "{}\n{} · {}",
                 function.name,
                 function.region,
                 function.runtime.as_deref().unwrap_or("image")
             )),
-            Cell::new(top.join("\n")),
+            cell(top.join("\n")),
         ]);
     }
     let _ = writeln!(text, "{table}");
@@ -382,8 +387,8 @@ fn failures_section(text: &mut String, report: &Report, options: &RenderOptions)
         table.set_header(vec!["Function", "Finding"]);
         for f in findings {
             table.add_row(vec![
-                Cell::new(format!("{}\n{}", f.resource_name, f.region)),
-                Cell::new(&f.message),
+                cell(format!("{}\n{}", f.resource_name, f.region)),
+                cell(&f.message),
             ]);
         }
         let _ = writeln!(text, "{table}");
@@ -457,11 +462,7 @@ fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) 
         } else {
             functions.join(", ")
         };
-        table.add_row(vec![
-            Cell::new(why),
-            Cell::new(checks.join("\n")),
-            Cell::new(who),
-        ]);
+        table.add_row(vec![cell(why), cell(checks.join("\n")), cell(who)]);
     }
     let _ = writeln!(text, "{table}");
 }
@@ -490,9 +491,9 @@ fn muted_section(text: &mut String, report: &Report, options: &RenderOptions) {
             format!("#{} {}{expiry}", s.index, s.reason)
         });
         table.add_row(vec![
-            Cell::new(&f.check_id),
-            Cell::new(format!("{}\n{}", f.resource_name, f.region)),
-            Cell::new(reason),
+            cell(&f.check_id),
+            cell(format!("{}\n{}", f.resource_name, f.region)),
+            cell(reason),
         ]);
     }
     let _ = writeln!(text, "{table}");
@@ -532,15 +533,15 @@ fn suppressions_section(text: &mut String, report: &Report, options: &RenderOpti
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
         .collect();
         let state_cell = if options.color {
-            Cell::new(state).fg(Color::Yellow)
+            cell(state).fg(Color::Yellow)
         } else {
-            Cell::new(state)
+            cell(state)
         };
         table.add_row(vec![
-            Cell::new(format!("#{} {}", s.index, matchers.join(" "))),
+            cell(format!("#{} {}", s.index, matchers.join(" "))),
             state_cell,
-            Cell::new(s.matched),
-            Cell::new(&s.entry.reason),
+            cell(s.matched),
+            cell(&s.entry.reason),
         ]);
     }
     let _ = writeln!(text, "{table}");
@@ -551,9 +552,9 @@ pub fn checks_list(options: &RenderOptions) -> String {
     table.set_header(vec!["Id", "Severity", "Title"]);
     for check in catalog::all() {
         table.add_row(vec![
-            Cell::new(check.id),
+            cell(check.id),
             severity_cell(check.severity, options),
-            Cell::new(check.title),
+            cell(check.title),
         ]);
     }
     format!("{table}\n")
@@ -600,6 +601,27 @@ mod tests {
         insta::with_settings!({snapshot_path => "../../tests/snapshots"}, {
             insta::assert_snapshot!("render_table_sample", text);
         });
+    }
+
+    #[test]
+    fn escape_sequences_in_the_data_never_reach_the_terminal() {
+        let mut report = sample::report();
+        let hostile = "\x1b[2J\x1b]0;pwned\x07 cleared";
+        report.findings[0].message = hostile.into();
+        report.findings[0].resource_name = hostile.into();
+        for s in &mut report.suppressions {
+            s.entry.reason = hostile.into();
+        }
+        for color in [false, true] {
+            let mut out = Vec::new();
+            render(&report, &RenderOptions { color, width: 80 }, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(
+                !text.contains("\x1b[2J") && !text.contains("\x1b]0;") && !text.contains('\x07'),
+                "{text}"
+            );
+            assert!(text.contains("\u{FFFD}[2J"), "the text stays, defanged");
+        }
     }
 
     #[test]

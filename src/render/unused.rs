@@ -2,11 +2,10 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::Cell;
 use lambda_posture_checks::unused::{TriggerKind, UnusedFunction, UnusedReport};
 
 use super::json::write_pretty;
-use super::table::{bullet, heading, new_table, paragraph};
+use super::table::{bullet, cell, heading, new_table, paragraph};
 use super::RenderOptions;
 use crate::cli::Format;
 
@@ -118,16 +117,16 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         ]);
         for f in &report.unused {
             table.add_row(vec![
-                Cell::new(format!("{}\n{}", f.name, f.region)),
-                Cell::new(idle_cell(f)),
-                Cell::new(
+                cell(format!("{}\n{}", f.name, f.region)),
+                cell(idle_cell(f)),
+                cell(
                     f.last_modified
                         .map(|d| d.to_string())
                         .unwrap_or_else(|| "?".into()),
                 ),
-                Cell::new(f.triggers.len()),
-                Cell::new(billed_text(f)),
-                Cell::new(role_text(f)),
+                cell(f.triggers.len()),
+                cell(billed_text(f)),
+                cell(role_text(f)),
             ]);
         }
         let _ = writeln!(text, "{table}");
@@ -145,11 +144,7 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         let mut table = new_table(options);
         table.set_header(vec!["Function", "Region", "Why"]);
         for u in &report.unknown {
-            table.add_row(vec![
-                Cell::new(&u.name),
-                Cell::new(&u.region),
-                Cell::new(&u.reason),
-            ]);
+            table.add_row(vec![cell(&u.name), cell(&u.region), cell(&u.reason)]);
         }
         let _ = writeln!(text, "{table}");
     }
