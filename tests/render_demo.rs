@@ -219,7 +219,22 @@ fn finding_ids_are_stable_across_scans_and_reordering() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let third = scan_json(&write_json(dir.path(), "reordered.json", &reordered), &[]);
+    let reordered = write_json(dir.path(), "reordered.json", &reordered);
+    let third = scan_json(&reordered, &[]);
+    let unused = |inventory: &std::path::Path| {
+        stdout(&run(&[
+            "unused",
+            "--inventory",
+            inventory.to_str().unwrap(),
+            "--format",
+            "json",
+        ]))
+    };
+    assert_eq!(
+        unused(&demo()),
+        unused(&reordered),
+        "`unused` does not depend on listing order either"
+    );
     assert_eq!(
         identities(&third),
         ids,

@@ -269,11 +269,16 @@ fn describe(
             .filter(|p| p.executions > 0)
             .collect(),
         role_arn: function.role_arn.clone(),
-        role_shared_with: account
-            .functions_using_role(&function.role_arn)
-            .filter(|other| other.arn != function.arn)
-            .map(|other| other.name.clone())
-            .collect(),
+        role_shared_with: {
+            // Sorted, so the list does not depend on the inventory's listing order.
+            let mut names: Vec<String> = account
+                .functions_using_role(&function.role_arn)
+                .filter(|other| other.arn != function.arn)
+                .map(|other| other.name.clone())
+                .collect();
+            names.sort();
+            names
+        },
         owner_tags: function
             .tags
             .iter()
