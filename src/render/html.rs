@@ -350,11 +350,17 @@ fn findings(page: &mut String, report: &Report) {
                 Status::Unknown => "status-unknown",
                 Status::Muted => "status-muted",
             };
-            let evidence = if f.evidence.is_null() {
+            // An unknown finding's evidence is only the reason its message already gives.
+            let only_reason = f
+                .evidence
+                .as_object()
+                .is_some_and(|o| o.len() == 1 && o.contains_key("reason"));
+            let evidence = if f.evidence.is_null() || only_reason {
                 String::new()
             } else {
+                // Folded: a policy statement or a metric series can be long; the one-line message says what it is.
                 format!(
-                    "<pre>{}</pre>",
+                    "<details><summary>evidence</summary><pre>{}</pre></details>",
                     esc(&serde_json::to_string_pretty(&f.evidence).unwrap_or_default())
                 )
             };
