@@ -6,6 +6,8 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::inventory::{Account, Function, Gap, Role};
+use crate::memo::Memo;
+use crate::policy::RolePermissions;
 
 /// A check of the catalogue. Adding a check touches its folder plus one line of its group's list.
 pub struct Check {
@@ -26,12 +28,23 @@ pub struct FunctionContext<'a> {
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
     pub lookback_days: u32,
+    /// What the account's functions share (role permissions, role-level outcomes), computed once per evaluation.
+    pub memo: &'a Memo<'a>,
 }
 
 impl<'a> FunctionContext<'a> {
     /// The gap hiding `service:operation` data for this function, if any.
     pub fn gap(&self, service: &str, operation: &str) -> Option<&'a Gap> {
         self.account.gap_for(service, operation, self.function)
+    }
+
+    /// `Unknown` for the first of `operations` (`(service, operation)`) that could not be collected for this
+    /// function.
+    pub fn gap_unknown(&self, operations: &[(&str, &str)]) -> Option<Outcome> {
+        operations
+            .iter()
+            .find_map(|(service, operation)| self.gap(service, operation))
+            .map(Outcome::unknown_from_gap)
     }
 
     /// The execution role, or why it is not available.
@@ -45,15 +58,67 @@ impl<'a> FunctionContext<'a> {
         }
     }
 
-    /// `Unknown` outcome when a role is needed but could not be read; empty when the role simply does not exist
-    /// (role-missing reports that).
-    pub fn role_or_outcomes(&self) -> Result<&'a Role, Vec<Outcome>> {
+    /// The execution role, or the `Unknown` a check judging it reports instead: when IAM could not be read for it,
+    /// and when it does not exist, for what a deleted role may do cannot be judged (role-missing reports the
+    /// deletion; a role recreated under the same name would bring its own policies).
+    pub fn role_or_unknown(&self) -> Result<&'a Role, Outcome> {
         match self.role() {
             Ok(role) => Ok(role),
-            Err(RoleUnavailable::NotCollected(gap)) => Err(vec![Outcome::unknown_from_gap(gap)]),
-            Err(RoleUnavailable::Missing) => Err(vec![]),
+            Err(RoleUnavailable::NotCollected(gap)) => Err(Outcome::unknown_from_gap(gap)),
+            Err(RoleUnavailable::Missing) => Err(Outcome::unknown(format!(
+                "the execution role {} does not exist (see role-missing)",
+                self.function.role_arn
+            ))),
         }
     }
+
+    /// The execution role's permissions (computed once per role), or the `Unknown` of [`Self::role_or_unknown`].
+    pub fn permissions(&self) -> Result<&'a RolePermissions<'a>, Outcome> {
+        let role = self.role_or_unknown()?;
+        Ok(self.memo.permissions(&self.function.role_arn, role))
+    }
+
+    /// Runs `judge` on the execution role's permissions, or says Unknown when the role is unavailable.
+    pub fn judge_permissions(
+        &self,
+        judge: fn(&FunctionContext<'a>, &'a RolePermissions<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        match self.permissions() {
+            Ok(permissions) => judge(self, permissions),
+            Err(unknown) => vec![unknown],
+        }
+    }
+
+    /// The outcomes of `check`, which judges the execution role alone: `judge` sees no function, so its outcomes
+    /// hold for every function using the role and are computed once per role. Unknown when the role is unavailable.
+    pub fn judge_role(&self, check: &'static Check, judge: fn(&RoleContext<'a>) -> Vec<Outcome>) -> Vec<Outcome> {
+        let role = match self.role_or_unknown() {
+            Ok(role) => role,
+            Err(unknown) => return vec![unknown],
+        };
+        let arn = &self.function.role_arn;
+        self.memo.role_outcomes(arn, check.id, || {
+            judge(&RoleContext {
+                account: self.account,
+                role,
+                config: self.config,
+                today: self.today,
+                permissions: self.memo.permissions(arn, role),
+            })
+        })
+    }
+}
+
+/// Everything a check judging an execution role alone may read: no function, so that what it concludes holds for
+/// every function using the role.
+pub struct RoleContext<'a> {
+    pub account: &'a Account,
+    pub role: &'a Role,
+    pub config: &'a Config,
+    /// The scan date (inventory collection date), never the wall clock.
+    pub today: NaiveDate,
+    /// The role's permissions, computed once per role.
+    pub permissions: &'a RolePermissions<'a>,
 }
 
 /// Why the execution role is not in the inventory.

@@ -7,6 +7,7 @@ use crate::check::{Check, FunctionContext, Outcome};
 use crate::config::Config;
 use crate::finding::{stable_id, Finding, Status};
 use crate::inventory::{Account, Function, Inventory};
+use crate::memo::Memo;
 use crate::report::Report;
 
 /// Evaluate `inventory` with every enabled check of the catalogue.
@@ -14,6 +15,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
     let checks: Vec<&Check> = catalog::all().iter().copied().filter(|c| !config.disabled.iter().any(|d| d == c.id)).collect();
     let mut findings = Vec::new();
     for account in &inventory.accounts {
+        let memo = Memo::new(account);
         for function in &account.functions {
             let ctx = FunctionContext {
                 account,
@@ -21,6 +23,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
                 config,
                 today: inventory.scan_date(),
                 lookback_days: inventory.lookback_days,
+                memo: &memo,
             };
             for check in &checks {
                 findings.extend(run_check(check, &ctx));

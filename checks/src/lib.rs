@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
+pub mod memo;
 pub mod policy;
 pub mod report;
 pub mod runtimes;

@@ -3,23 +3,45 @@
 /// Whether `pattern` matches `text`. With `ignore_case`, ASCII letters compare case-insensitively (action names);
 /// without it, exactly (ARNs).
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    // Iterative matcher with one backtrack point for the last `*`: linear in practice.
+    // ASCII (every action name, nearly every ARN) is matched byte by byte without allocating; other text by chars,
+    // so that `?` stands for one character, not one byte.
+    if pattern.is_ascii() && text.is_ascii() {
+        matches_units(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            a == b || (ignore_case && a.eq_ignore_ascii_case(&b))
+        })
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        matches_units(&p, &t, |a, b| a == b || (ignore_case && a.eq_ignore_ascii_case(&b)))
+    }
+}
+
+/// A wildcard or literal unit of a pattern: a byte of ASCII text, a char otherwise.
+trait Unit: Copy {
+    fn is(self, c: u8) -> bool;
+}
+
+impl Unit for u8 {
+    fn is(self, c: u8) -> bool {
+        self == c
+    }
+}
+
+impl Unit for char {
+    fn is(self, c: u8) -> bool {
+        self == char::from(c)
+    }
+}
+
+/// Iterative matcher with one backtrack point for the last `*`: linear in practice.
+fn matches_units<U: Unit>(p: &[U], t: &[U], eq: impl Fn(U, U) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi].is(b'?') || (!p[pi].is(b'*') && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi].is(b'*') {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -30,7 +52,7 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| c.is(b'*'))
 }
 
 /// Whether every text `inner` matches is also matched by `outer` (pattern inclusion). Sound: `true` only when the
@@ -81,6 +103,8 @@ mod tests {
         assert!(matches("a*b*c", "aXbYbZc", false));
         assert!(!matches("a*b*c", "aXbYbZ", false));
         assert!(!matches("abc", "abcd", false));
+        assert!(matches("a?c", "aéc", false) && !matches("a??c", "aéc", false));
+        assert!(matches("*é*", "xÉéy", false) && matches("S3:*", "s3:é", true));
         assert!(matches(
             "arn:aws:logs:*:*:log-group:/aws/lambda/f:*",
             "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*",

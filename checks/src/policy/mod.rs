@@ -33,6 +33,12 @@
 //!   `conditional`, `denied_resources`, `boundary`, and `on_all_resources()`, `reaches(arn)`, `resources()`,
 //!   `evidence()`.
 //!
+//! [`role`] — an execution role as the checks judge it.
+//! - [`RolePermissions::of`]`(&Role)`: the effective permissions from what could be read (the published content of
+//!   AdministratorAccess, PowerUserAccess and IAMFullAccess standing in for theirs when unreadable), `incomplete`,
+//!   `boundary_unreadable()`, `allow_statements()`, `grants_from(statement, action)`, `services_granted()` (computed
+//!   once), `published_content_used(statement)`; [`known_aws_document`](role::known_aws_document)`(arn)`.
+//!
 //! [`resource`] — Lambda resource policies.
 //! - [`principal_scope`](resource::principal_scope)`(statement, own_account, config) -> Option<PrincipalScope>`:
 //!   public / same account / trusted accounts / foreign accounts / services / federated / canonical users, and
@@ -48,6 +54,7 @@ pub mod document;
 pub mod effective;
 mod glob;
 pub mod resource;
+pub mod role;
 
 pub use actions::AccessLevel;
 pub use document::{
@@ -58,6 +65,7 @@ pub use effective::{
     EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement,
 };
 pub use glob::{covers as pattern_covers, matches as pattern_matches};
+pub use role::RolePermissions;
 
 #[cfg(test)]
 mod tests;

@@ -3,17 +3,17 @@
 
 use serde_json::{json, Value};
 
-use super::common::{arn_scope, permissions, resource_scoped_by_condition, role_failure};
+use super::common::{arn_scope, resource_scoped_by_condition, role_failure, verdict};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
-use crate::policy::{pattern_covers, Grant, Scope, SourcedStatement};
+use crate::policy::{pattern_covers, Grant, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-data-exfiltration",
     title: "Execution role may read all data of a kind",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_permissions(judge),
 };
 
 /// Data-reading actions and the ARN pattern of "all of them in the account" (`{P}` partition, `{R}` region, `{A}`
@@ -30,11 +30,7 @@ const DATA_ACTIONS: &[(&str, &str)] = &[
     ("kms:Decrypt", "arn:{P}:kms:{R}:{A}:key/*"),
 ];
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     let (partition, region, account) = arn_scope(ctx.function);
     let mut found: Vec<(String, Value)> = Vec::new();
     for (action, family) in DATA_ACTIONS {
@@ -71,7 +67,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             json!({ "role_arn": perms.role.arn, "actions": found.into_iter().map(|(_, e)| e).collect::<Vec<_>>() }),
         )]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The grant reaches every resource of the family: no resource-scoping condition, a Resource covering the family

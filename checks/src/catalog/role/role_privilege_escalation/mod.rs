@@ -6,34 +6,30 @@ mod paths;
 use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
-use super::common::{arn_scope, permissions, role_failure_with, Permissions};
+use super::common::{arn_scope, role_failure_with, verdict};
 use super::role_admin_access::administrator_statements;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
-use crate::policy::{Grant, Scope, SourcedStatement};
+use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-privilege-escalation",
     title: "Execution role can escalate its privileges",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_permissions(judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     // An administrator holds every path at once: one finding rather than one per path.
-    let admin = administrator_statements(&perms);
+    let admin = administrator_statements(perms);
     if !admin.is_empty() {
-        return perms.verdict(vec![every_path(&perms, &admin)]);
+        return verdict(perms, vec![every_path(perms, &admin)]);
     }
     let failures = PATHS
         .iter()
         .filter_map(|path| {
-            let steps = path_steps(&perms, ctx, path)?;
+            let steps = path_steps(perms, ctx, path)?;
             let actions: Vec<&str> = steps.iter().map(|(action, _)| *action).collect();
             let mut sources: Vec<String> = Vec::new();
             for grant in steps.iter().flat_map(|(_, grants)| grants) {
@@ -68,11 +64,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             ))
         })
         .collect();
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The single finding of an administrator role: every path holds, through the statements granting everything.
-fn every_path(perms: &Permissions, admin: &[&SourcedStatement]) -> Outcome {
+fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
     let sources: Vec<String> = admin
         .iter()
         .map(|s| format!("{} ({})", s.source.describe(), s.statement.label()))
@@ -98,7 +94,7 @@ fn every_path(perms: &Permissions, admin: &[&SourcedStatement]) -> Outcome {
 
 /// The grants making up the path, step by step, or `None` when a step is not effectively allowed.
 fn path_steps<'p>(
-    perms: &'p Permissions,
+    perms: &'p RolePermissions,
     ctx: &FunctionContext,
     path: &Path,
 ) -> Option<Vec<(&'static str, Vec<Grant<'p>>)>> {

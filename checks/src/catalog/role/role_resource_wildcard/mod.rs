@@ -6,17 +6,17 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use super::common::{permissions, resource_scoped_by_condition, role_failure, Permissions};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{actions, AccessLevel, Scope, SourcedStatement};
+use crate::policy::{actions, AccessLevel, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-resource-wildcard",
     title: "Execution role may write to every resource",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// Actions role-logs-unscoped reports (and `logs:CreateLogGroup`, which the AWS-documented Lambda policy grants on
@@ -42,15 +42,12 @@ fn resourceless() -> &'static HashSet<String> {
     })
 }
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let offending: Vec<(Value, usize, String)> = perms
         .allow_statements()
         .filter(|s| s.statement.on_all_resources() && !resource_scoped_by_condition(&s.statement))
-        .filter_map(|s| offence(&perms, s))
+        .filter_map(|s| offence(perms, s))
         .collect();
     let failures = if offending.is_empty() {
         vec![]
@@ -68,12 +65,12 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             json!({ "role_arn": perms.role.arn, "statements": offending.into_iter().map(|(e, _, _)| e).collect::<Vec<_>>() }),
         )]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The evidence, the number of actions and a summary when the statement grants, on every resource, write actions
 /// that could be scoped to specific resources.
-fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
+fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
     let mut by_level: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
     for action in candidate_actions(statement) {
         let Some(level) = actions::access_level(action).filter(|l| l.is_write()) else {

@@ -16,8 +16,9 @@ pub const CHECK: Check = Check {
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let function = ctx.function;
     let others: Vec<_> = ctx
-        .account
+        .memo
         .functions_using_role(&function.role_arn)
+        .iter()
         .filter(|f| f.arn != function.arn)
         .collect();
     if others.is_empty() {
