@@ -71,21 +71,32 @@ pub struct SourceArgs {
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=455))]
     pub lookback_days: u32,
 
-    /// Lambda GetFunction calls per second per region (AWS quota: 100).
-    #[arg(long, value_name = "PER_SEC", default_value_t = 90.0)]
+    /// Lambda GetFunction calls per second per region (AWS quota: 100; the default leaves 5% to others).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 95.0)]
     pub get_function_rate: f64,
 
-    /// Lambda GetPolicy calls per second per region (AWS quota: 15).
-    #[arg(long, value_name = "PER_SEC", default_value_t = 13.5)]
+    /// Lambda GetPolicy calls per second per region (AWS quota: 15; the default leaves 5% to others).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 14.25)]
     pub get_policy_rate: f64,
 
-    /// Other Lambda control-plane calls per second per region (AWS shared quota: 15).
-    #[arg(long, value_name = "PER_SEC", default_value_t = 13.5)]
+    /// Other Lambda control-plane calls per second per region (AWS shared quota: 15; the default leaves 5% to
+    /// others).
+    #[arg(long, value_name = "PER_SEC", default_value_t = 14.25)]
     pub control_plane_rate: f64,
 
-    /// Scale every rate above by this fraction (e.g. 0.5 to leave half of the quotas to your own deploys).
+    /// Scale every API rate the scan uses (Lambda, IAM, CloudWatch) by this fraction, e.g. 0.5 to leave half of
+    /// the quotas to your own deploys and tools while the scan runs.
     #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
     pub max_rate: f64,
+
+    /// Multiply every quota the scan assumes by this factor: for an emulated AWS running with `--time-scale F`
+    /// (mocks/README.md), or an account whose quotas were raised.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, hide = true)]
+    pub quota_scale: f64,
+
+    /// Seconds one attempt of one API call may take before it is abandoned and retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub attempt_timeout: f64,
 
     /// Scan deployment packages and layers for hard-coded secrets (downloads every package once).
     #[arg(long)]

@@ -84,17 +84,26 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
     if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
         anyhow::bail!("--max-rate: {} is not a fraction in (0, 1]", source.max_rate);
     }
+    if !(source.quota_scale.is_finite() && source.quota_scale > 0.0) {
+        anyhow::bail!("--quota-scale: {} is not a positive factor", source.quota_scale);
+    }
+    if !(source.attempt_timeout.is_finite() && source.attempt_timeout > 0.0) {
+        anyhow::bail!("--attempt-timeout: {} is not a positive number of seconds", source.attempt_timeout);
+    }
+    let scale = source.max_rate * source.quota_scale;
     let options = CollectOptions {
         regions: source.regions.clone(),
         profile: source.profile.clone(),
         lookback_days: source.lookback_days,
         rates: Rates {
-            get_function: source.get_function_rate * source.max_rate,
-            get_policy: source.get_policy_rate * source.max_rate,
-            control_plane: source.control_plane_rate * source.max_rate,
+            get_function: source.get_function_rate * scale,
+            get_policy: source.get_policy_rate * scale,
+            control_plane: source.control_plane_rate * scale,
+            others: scale,
         },
         progress: !quiet && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
+        attempt_timeout: std::time::Duration::from_secs_f64(source.attempt_timeout),
     };
     let inventory = collect::collect(&options).await?;
     if let Some(path) = &source.save_inventory {

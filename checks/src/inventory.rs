@@ -36,6 +36,9 @@ pub struct Account {
     pub partition: String,
     /// Regions the scan covered (attempted), sorted.
     pub regions: Vec<String>,
+    /// Regions of `regions` that are not enabled for the account (opt-in regions answering
+    /// UnrecognizedClientException): skipped, not an error and not a gap.
+    pub disabled_regions: Vec<String>,
     pub functions: Vec<Function>,
     /// Execution roles (and only those), keyed by role ARN.
     pub roles: BTreeMap<String, Role>,

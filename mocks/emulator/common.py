@@ -215,12 +215,20 @@ def xml_escape(s: str) -> str:
             .replace('"', "&quot;").replace("'", "&apos;"))
 
 
-_QUERY_NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+_QUERY_NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+             "sns": "http://sns.amazonaws.com/doc/2010-03-31/"}
 
 
 def error_reply(ctx: Ctx, err: AwsError) -> Reply:
     """Render `err` the way the service in `ctx` answers errors on the wire."""
-    if ctx.service in ("iam", "sts") or ctx.protocol == "query":
+    if ctx.service == "ec2":
+        # EC2's own Query error envelope.
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{xml_escape(err.code)}</Code>'
+                f"<Message>{xml_escape(err.message)}</Message></Error></Errors>"
+                f"<RequestID>{ctx.request_id}</RequestID></Response>").encode()
+        hdrs = [("Content-Type", "text/xml;charset=UTF-8")] + [(k, str(v)) for k, v in err.headers.items()]
+        return Reply(err.status, hdrs, body)
+    if ctx.service in ("iam", "sts", "sns") or ctx.protocol == "query":
         ns = _QUERY_NS.get(ctx.service, "http://monitoring.amazonaws.com/doc/2010-08-01/")
         body = (f'<ErrorResponse xmlns="{ns}"><Error><Type>{"Sender" if err.sender else "Receiver"}</Type>'
                 f"<Code>{xml_escape(err.code)}</Code><Message>{xml_escape(err.message)}</Message></Error>"
@@ -239,6 +247,9 @@ def error_reply(ctx: Ctx, err: AwsError) -> Reply:
         body = {"Message": err.message}
     body.update(err.extra)
     hdrs = {"x-amzn-ErrorType": err.code}
+    if err.query_code:
+        # awsQueryCompatible JSON services (SQS) also name the Query-protocol code.
+        hdrs["x-amzn-query-error"] = f"{err.query_code};{'Sender' if err.sender else 'Receiver'}"
     hdrs.update(err.headers)
     return json_reply(body, err.status, hdrs, ctx)
 

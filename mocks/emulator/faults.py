@@ -38,6 +38,8 @@ CW_SHARED_RATE = 20.0
 STS_RATE = 100.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
+# Services whose calls fault rules can target (operation names: see optable.detect_operation).
+FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -154,8 +156,8 @@ class Controller:
             if err not in FAULT_KINDS:
                 raise ValueError(f"error must be one of {FAULT_KINDS}, got {err!r}")
             svc = r.get("service")
-            if svc not in ("lambda", "iam", "cloudwatch", "sts"):
-                raise ValueError(f"service must be lambda|iam|cloudwatch|sts, got {svc!r}")
+            if svc not in FAULT_SERVICES:
+                raise ValueError(f"service must be {'|'.join(FAULT_SERVICES)}, got {svc!r}")
             parsed.append(Rule(svc, r.get("operation"), r.get("region"), r.get("resource_contains"), err,
                                float(r.get("probability", 1.0)),
                                None if r.get("count") is None else int(r["count"])))
@@ -285,6 +287,8 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
                         headers={"Retry-After": str(secs)})
     if ctx.service == "cloudwatch":
         return AwsError("ThrottlingException", "Rate exceeded", 400, query_code="Throttling")
+    if ctx.service == "ec2":
+        return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
     return AwsError("Throttling", "Rate exceeded", 400)
 
 
@@ -300,6 +304,14 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("AccessDeniedException", msg, 403)
     if ctx.service == "cloudwatch":
         return AwsError("AccessDeniedException", msg, 403, query_code="AccessDenied")
+    if ctx.service == "ec2":
+        return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
+    if ctx.service == "sns":
+        return AwsError("AuthorizationError", msg, 403)
+    if ctx.service == "events":
+        return AwsError("AccessDeniedException", msg, 400)
+    if ctx.service == "sqs":
+        return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")
     return AwsError("AccessDenied", msg, 403)
 
 
@@ -311,4 +323,6 @@ def internal_error(ctx: Ctx) -> AwsError:
                         query_code="InternalServiceError")
     if ctx.service == "iam":
         return AwsError("ServiceFailure", "Service failure.", 500, sender=False)
+    if ctx.service == "ec2":
+        return AwsError("InternalError", "An internal error has occurred.", 500, sender=False)
     return AwsError("InternalFailure", "An internal error occurred.", 500, sender=False)

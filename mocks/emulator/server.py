@@ -74,8 +74,9 @@ def main(argv=None) -> int:
 
     import iam_ext
     import lambda_core
-    from app import Emulator
+    from app import Emulator, install_dispatch_caches
 
+    install_dispatch_caches()
     lambda_core.install_patches()
     iam_ext.install_patches()
     if args.seed:

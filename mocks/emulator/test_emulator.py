@@ -6,6 +6,7 @@ test and a closing 'N passed, N failed' line; exits non-zero on failure.
 """
 from __future__ import annotations
 
+import base64
 import concurrent.futures as cf
 import datetime as dt
 import http.client
@@ -717,6 +718,30 @@ def test_idle_timeout_and_parent_death_stop_the_server():
     idle.proc.wait(8)
     assert not os.path.exists(idle.port_file)
     orphan.wait(8)
+
+
+def test_batch_answers_in_order_outside_quotas_and_stats():
+    s = srv()
+    lam = s.client("lambda", region="us-west-1")
+    create = {"FunctionName": "batch-fn", "Runtime": "python3.12", "Role": role("exec-role"), "Handler": "index.handler",
+              "Code": {"ZipFile": base64.b64encode(zip_bytes()).decode()}}
+    auth = "AWS4-HMAC-SHA256 Credential=testing/20240101/us-west-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
+    reqs = [{"method": "POST", "path": "/2015-03-31/functions", "headers": {"Authorization": auth,
+                                                                            "Content-Type": "application/json"},
+             "body": json.dumps(create)},
+            {"method": "POST", "path": "/2015-03-31/functions/batch-fn/versions", "headers": {"Authorization": auth}},
+            {"method": "GET", "path": "/2015-03-31/functions/nope", "headers": {"Authorization": auth}},
+            {"method": "POST", "path": "/_lp/reset"}]
+    s.admin("DELETE", "/_lp/stats")
+    st, body = s.admin("POST", "/_lp/batch", {"requests": reqs})
+    assert st == 200, body
+    statuses = [r["status"] for r in body["responses"]]
+    assert statuses == [201, 201, 404, 400], body
+    assert json.loads(body["responses"][1]["body"])["Version"] == "1"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="batch-fn")["Versions"]] == ["$LATEST", "1"]
+    ops = {(o["service"], o["operation"]) for o in s.admin("GET", "/_lp/stats")[1]["operations"]}
+    assert ops == {("lambda", "ListVersionsByFunction")}, ops  # batched calls are not counted
+    assert s.admin("POST", "/_lp/batch", {"requests": "no"})[0] == 400
 
 
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server

@@ -1,8 +1,35 @@
 //! Collecting an inventory from AWS: one module per service, paced per quota bucket, failures recorded as gaps.
+//!
+//! Regions are scanned concurrently (each has its own quotas); meanwhile IAM's authorization details are read and each
+//! execution role is completed as soon as a listed function names it. Nothing is lost silently: every call that fails for good is a
+//! [`Gap`] in the inventory.
 
+pub mod account;
+mod destinations;
+mod ec2;
+mod env;
+pub mod error;
+mod iam;
+mod lambda;
+mod metrics;
+pub mod pacing;
 pub mod permissions;
+mod progress;
+mod raw;
 
-use lambda_posture_checks::inventory::Inventory;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedSender;
+use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
+
+pub use self::error::{CallError, CollectError};
+use self::lambda::RegionOutcome;
+use self::metrics::Window;
+use self::pacing::Pacer;
+use self::progress::Progress;
 
 /// What to collect and how fast.
 #[derive(Debug, Clone)]
@@ -15,6 +42,8 @@ pub struct CollectOptions {
     /// Show a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
     pub scan_code: bool,
+    /// Time allowed to one attempt of one call before it is retried.
+    pub attempt_timeout: Duration,
 }
 
 /// Calls per second per region and quota bucket.
@@ -23,15 +52,197 @@ pub struct Rates {
     pub get_function: f64,
     pub get_policy: f64,
     pub control_plane: f64,
+    /// Multiplier of the built-in IAM and CloudWatch rates (`--max-rate` x `--quota-scale`).
+    pub others: f64,
 }
 
-/// Errors that stop a scan before it produced an inventory (everything else becomes a gap).
-#[derive(Debug, thiserror::Error)]
-pub enum CollectError {
-    #[error("collectors are not built yet")]
-    NotBuilt,
+/// Shared by every collector of a scan.
+pub struct Ctx {
+    pub pacer: Pacer,
+    pub gaps: Gaps,
+    /// Functions processed at once within a region.
+    pub function_concurrency: usize,
 }
 
-pub async fn collect(_options: &CollectOptions) -> Result<Inventory, CollectError> {
-    Err(CollectError::NotBuilt)
+/// Calls that failed for good, in the order they were found (sorted at the end).
+#[derive(Default)]
+pub struct Gaps(Mutex<Vec<Gap>>);
+
+impl Gaps {
+    pub fn push(&self, gap: Gap) {
+        tracing::warn!(service = %gap.service, operation = %gap.operation, region = ?gap.region,
+            resource = ?gap.resource, error = %gap.error, "gap");
+        self.0.lock().expect("gaps lock").push(gap);
+    }
+
+    pub fn record(&self, err: &CallError, resource: Option<&str>) {
+        self.push(err.to_gap(resource));
+    }
+
+    /// The value, or `None` after recording the failure as a gap about `resource`.
+    pub fn ok_or_record<T>(
+        &self,
+        result: Result<T, CallError>,
+        resource: Option<&str>,
+    ) -> Option<T> {
+        result.map_err(|e| self.record(&e, resource)).ok()
+    }
+
+    fn into_sorted(self) -> Vec<Gap> {
+        let mut gaps = self.0.into_inner().expect("gaps lock");
+        gaps.sort_by(|a, b| {
+            (&a.service, &a.operation, &a.region, &a.resource, &a.error).cmp(&(
+                &b.service,
+                &b.operation,
+                &b.region,
+                &b.resource,
+                &b.error,
+            ))
+        });
+        gaps.dedup();
+        gaps
+    }
+}
+
+/// Functions in flight per region: enough to keep every bucket busy at the configured rates, not more.
+fn function_concurrency(rates: &Rates) -> usize {
+    let total = rates.get_function + rates.get_policy + rates.control_plane;
+    ((total / 2.0).ceil() as usize).clamp(4, 64)
+}
+
+/// Collect the inventory of the caller's account.
+pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
+    if options.scan_code {
+        return Err(CollectError::ScanCodeUnavailable);
+    }
+    let requested = options
+        .regions
+        .as_deref()
+        .map(account::validate_regions)
+        .transpose()?;
+    let ctx = Ctx {
+        pacer: Pacer::new(&options.rates)?,
+        gaps: Gaps::default(),
+        function_concurrency: function_concurrency(&options.rates),
+    };
+    let collected_at = Utc::now();
+    let home_region = requested
+        .as_ref()
+        .and_then(|r| r.first())
+        .map(String::as_str);
+    let sdk = account::load_sdk_config(
+        options.profile.as_deref(),
+        home_region,
+        options.attempt_timeout,
+    )
+    .await;
+    let identity = account::identify(&sdk, &ctx.pacer).await?;
+    let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
+    let window = Window::ending(collected_at, options.lookback_days);
+    let progress = Progress::new(options.progress);
+    let iam_client = aws_sdk_iam::Client::new(&sdk);
+
+    let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let region_scans = futures::future::join_all(regions.iter().map(|region| {
+        scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())
+    }));
+    drop(role_sender);
+    let (roles, region_results) = tokio::join!(
+        iam::roles(&ctx, &iam_client, role_receiver),
+        region_scans
+    );
+
+    let mut account = Account {
+        account_id: identity.account_id,
+        partition: identity.partition,
+        regions: regions.clone(),
+        ..Account::default()
+    };
+    for (region, outcome) in regions.iter().zip(region_results) {
+        match outcome {
+            RegionOutcome::Disabled => account.disabled_regions.push(region.clone()),
+            RegionOutcome::Scanned {
+                functions,
+                settings,
+            } => {
+                account.functions.extend(functions);
+                if let Some(settings) = settings {
+                    account.account_settings.insert(region.clone(), settings);
+                }
+            }
+        }
+    }
+    account
+        .functions
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    account.roles = roles;
+    let raw = raw::RawClient::new(&sdk);
+    account.destinations = Some(
+        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions).await,
+    );
+    account.gaps = ctx.gaps.into_sorted();
+    Ok(Inventory {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        collected_at,
+        lookback_days: options.lookback_days,
+        accounts: vec![account],
+    })
+}
+
+/// One region: Lambda, then the CloudWatch metrics of its functions.
+async fn scan_region(
+    ctx: &Ctx,
+    sdk: &SdkConfig,
+    region: &str,
+    progress: &Progress,
+    window: Window,
+    roles: UnboundedSender<String>,
+) -> RegionOutcome {
+    let bar = progress.region(region);
+    let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
+        .region(Region::new(region.to_string()))
+        .build();
+    let outcome = lambda::scan_region(
+        ctx,
+        aws_sdk_lambda::Client::from_conf(lambda_config),
+        region,
+        &bar,
+        roles,
+    )
+    .await;
+    let RegionOutcome::Scanned {
+        mut functions,
+        settings,
+    } = outcome
+    else {
+        bar.finish("not enabled for the account: skipped");
+        return RegionOutcome::Disabled;
+    };
+    ec2::resolve_subnet_azs(ctx, &raw::RawClient::new(sdk), region, &mut functions).await;
+    if !functions.is_empty() {
+        bar.phase("metrics");
+        let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
+            .region(Region::new(region.to_string()))
+            .build();
+        let cw = aws_sdk_cloudwatch::Client::from_conf(cw_config);
+        let names: Vec<(String, String)> = functions
+            .iter()
+            .map(|f| (f.name.clone(), f.arn.clone()))
+            .collect();
+        let mut by_name = metrics::collect(ctx, &cw, region, &names, window).await;
+        for f in &mut functions {
+            f.metrics = by_name.remove(&f.name);
+        }
+    }
+    bar.finish("done");
+    RegionOutcome::Scanned {
+        functions,
+        settings,
+    }
+}
+
+/// An SDK timestamp as a chrono one.
+pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
 }

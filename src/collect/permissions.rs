@@ -2,13 +2,33 @@
 
 use serde_json::json;
 
-/// Every IAM action the collectors may call, sorted. A test proves each operation the collectors call is here.
+/// Every IAM action the collectors may call, sorted. A test proves this is exactly the set of operations the
+/// collectors call, and that each is read-only.
 pub const REQUIRED_ACTIONS: &[&str] = &[
     "cloudwatch:GetMetricData",
+    "ec2:DescribeSubnets",
+    "events:DescribeEventBus",
+    "iam:GenerateServiceLastAccessedDetails",
     "iam:GetAccountAuthorizationDetails",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetServiceLastAccessedDetails",
+    "lambda:GetAccountSettings",
     "lambda:GetFunction",
+    "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetPolicy",
+    "lambda:ListAliases",
+    "lambda:ListCodeSigningConfigs",
+    "lambda:ListEventSourceMappings",
+    "lambda:ListFunctionEventInvokeConfigs",
+    "lambda:ListFunctionUrlConfigs",
     "lambda:ListFunctions",
+    "lambda:ListFunctionsByCodeSigningConfig",
+    "lambda:ListProvisionedConcurrencyConfigs",
+    "lambda:ListVersionsByFunction",
+    "s3:ListBucket",
+    "sns:GetTopicAttributes",
+    "sqs:GetQueueUrl",
     "sts:GetCallerIdentity",
 ];
 
@@ -23,5 +43,209 @@ pub fn policy_json() -> String {
             "Resource": "*"
         }]
     });
-    format!("{}\n", serde_json::to_string_pretty(&doc).expect("static JSON"))
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).expect("static JSON")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    /// Which AWS service the SDK client of each collector file talks to.
+    const FILE_SERVICES: &[(&str, &str)] = &[
+        ("lambda.rs", "lambda"),
+        ("iam.rs", "iam"),
+        ("metrics.rs", "cloudwatch"),
+        ("account.rs", "sts"),
+    ];
+
+    /// IAM actions whose name is not the operation's.
+    const ACTION_OF_OPERATION: &[(&str, &str)] = &[("s3:HeadBucket", "s3:ListBucket")];
+
+    fn is_ident(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b == b'_'
+    }
+
+    /// Every `client.<operation>(` and `<service>_client.<operation>(` fluent call in a source text (whitespace and
+    /// line breaks allowed around the dot): the service prefix, if any, and the method.
+    fn client_calls(source: &str) -> Vec<(Option<String>, String)> {
+        let bytes = source.as_bytes();
+        let mut calls = Vec::new();
+        for (start, _) in source.match_indices("client") {
+            let mut prefix = None;
+            if start > 0 && bytes[start - 1] == b'_' {
+                let mut p = start - 1;
+                while p > 0 && is_ident(bytes[p - 1]) {
+                    p -= 1;
+                }
+                if p > 0 && bytes[p - 1] == b'.' {
+                    continue; // a field such as `self.sqs_client`: its service is unknown here
+                }
+                prefix = Some(source[p..start - 1].to_string()).filter(|s| !s.is_empty());
+                if prefix.is_none() {
+                    continue;
+                }
+            } else if start > 0 && is_ident(bytes[start - 1]) {
+                continue;
+            }
+            let mut i = start + "client".len();
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if bytes.get(i) != Some(&b'.') {
+                continue;
+            }
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let name_start = i;
+            while i < bytes.len() && is_ident(bytes[i]) {
+                i += 1;
+            }
+            let name = &source[name_start..i];
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if !name.is_empty() && bytes.get(i) == Some(&b'(') {
+                calls.push((prefix, name.to_string()));
+            }
+        }
+        calls
+    }
+
+    /// Every `RawOperation::new("<service>", "<Operation>")` in a source text (calls made without an SDK client).
+    fn raw_operations(source: &str) -> Vec<String> {
+        let quoted = |text: &str| -> Option<(String, usize)> {
+            let text_start = text.len() - text.trim_start().len();
+            let rest = text.trim_start().strip_prefix('"')?;
+            let end = rest.find('"')?;
+            Some((rest[..end].to_string(), text_start + end + 2))
+        };
+        source
+            .match_indices("RawOperation::new(")
+            .filter_map(|(start, m)| {
+                let after = &source[start + m.len()..];
+                let (service, used) = quoted(after)?;
+                let after = after[used..].trim_start().strip_prefix(',')?;
+                let (operation, _) = quoted(after)?;
+                Some(format!("{service}:{operation}"))
+            })
+            .collect()
+    }
+
+    /// `list_function_url_configs` → `ListFunctionUrlConfigs`.
+    fn operation_name(method: &str) -> String {
+        method
+            .split('_')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    fn called_actions() -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+        let mut actions = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("src/collect") {
+            let path = entry.expect("dir entry").path();
+            let file = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if !file.ends_with(".rs") || file == "permissions.rs" {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("readable source");
+            for (prefix, method) in client_calls(&source) {
+                let service = prefix.unwrap_or_else(|| {
+                    FILE_SERVICES
+                        .iter()
+                        .find(|(f, _)| *f == file)
+                        .unwrap_or_else(|| panic!("{file} calls an SDK client; add it to FILE_SERVICES"))
+                        .1
+                        .to_string()
+                });
+                actions.insert(format!("{service}:{}", operation_name(&method)));
+            }
+            actions.extend(raw_operations(&source));
+        }
+        actions
+            .into_iter()
+            .map(|a| {
+                ACTION_OF_OPERATION
+                    .iter()
+                    .find(|(op, _)| *op == a)
+                    .map_or(a.clone(), |(_, action)| action.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_scanner_finds_multiline_calls_and_ignores_other_idents() {
+        let src = "let a = client\n    .list_functions()\n; iam_client.get_role(); self.client.get_policy(); \
+                   myclient.nope(); self.sqs_client.nope(); _client.nope();";
+        let calls: Vec<(Option<&str>, &str)> = client_calls(src)
+            .iter()
+            .map(|(p, m)| (p.as_deref(), m.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (None, "list_functions"),
+                (Some("iam"), "get_role"),
+                (None, "get_policy")
+            ]
+        );
+        let raw = "const A: RawOperation = RawOperation::new(\"ec2\", \"DescribeSubnets\");\n\
+                   RawOperation::new(\n    \"s3\",\n    \"HeadBucket\",\n)";
+        assert_eq!(raw_operations(raw), ["ec2:DescribeSubnets", "s3:HeadBucket"]);
+        assert_eq!(
+            operation_name("list_function_url_configs"),
+            "ListFunctionUrlConfigs"
+        );
+    }
+
+    #[test]
+    fn the_policy_lists_exactly_the_operations_the_collectors_call() {
+        let called = called_actions();
+        let listed: BTreeSet<String> = REQUIRED_ACTIONS.iter().map(|a| a.to_string()).collect();
+        let missing: Vec<_> = called.difference(&listed).collect();
+        let unused: Vec<_> = listed.difference(&called).collect();
+        assert!(
+            missing.is_empty(),
+            "called but not in REQUIRED_ACTIONS: {missing:?}"
+        );
+        assert!(
+            unused.is_empty(),
+            "in REQUIRED_ACTIONS but never called: {unused:?}"
+        );
+    }
+
+    #[test]
+    fn every_action_is_read_only_and_sorted() {
+        for action in REQUIRED_ACTIONS {
+            let operation = action.split_once(':').expect("service:Operation").1;
+            assert!(
+                ["Get", "List", "Generate", "Describe"]
+                    .iter()
+                    .any(|p| operation.starts_with(p)),
+                "{action} is not a read-only action"
+            );
+        }
+        assert!(
+            REQUIRED_ACTIONS.windows(2).all(|w| w[0] < w[1]),
+            "REQUIRED_ACTIONS must be sorted and unique"
+        );
+    }
 }

@@ -12,13 +12,26 @@ use super::RenderOptions;
 
 fn new_table(_options: &RenderOptions) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table
 }
 
-pub fn render(report: &Report, options: &RenderOptions, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn render(
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut summary = new_table(options);
-    summary.set_header(vec!["Account", "Grade", "Functions", "Failures", "Unknown", "Gaps"]);
+    summary.set_header(vec![
+        "Account",
+        "Grade",
+        "Functions",
+        "Failures",
+        "Unknown",
+        "Gaps",
+    ]);
     for a in &report.accounts {
         summary.add_row(vec![
             a.account_id.clone(),
@@ -45,7 +58,12 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut impl Write) ->
     let mut findings = new_table(options);
     findings.set_header(vec!["Severity", "Check", "Function", "Message"]);
     for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
-        findings.add_row(vec![f.severity.to_string(), f.check_id.clone(), f.resource_name.clone(), f.message.clone()]);
+        findings.add_row(vec![
+            f.severity.to_string(),
+            f.check_id.clone(),
+            f.resource_name.clone(),
+            f.message.clone(),
+        ]);
     }
     writeln!(out, "{findings}")?;
     Ok(())
@@ -55,7 +73,11 @@ pub fn checks_list(options: &RenderOptions) -> String {
     let mut table = new_table(options);
     table.set_header(vec!["Id", "Severity", "Title"]);
     for check in catalog::all() {
-        table.add_row(vec![check.id.to_string(), check.severity.to_string(), check.title.to_string()]);
+        table.add_row(vec![
+            check.id.to_string(),
+            check.severity.to_string(),
+            check.title.to_string(),
+        ]);
     }
     format!("{table}\n")
 }

@@ -1,0 +1,371 @@
+"""Scale seeder: an account of N Lambda functions (1,000, 10,000, ...) across regions, for the benchmark.
+
+    mocks/.venv/bin/python mocks/seed_scale.py --endpoint http://127.0.0.1:PORT --functions 10000 \
+        --regions us-east-1,eu-west-1 [--seed 0] [--today YYYY-MM-DD] [--manifest FILE] [-v]
+
+Unlike the demo seeder (hand-written functions, every problem planted once), this one generates a
+plausible large account from a seeded RNG: execution roles shared by a few functions each (inline and
+AWS managed policies, some over-broad), functions with tags, environment variables, published versions,
+aliases, resource policies on the function and on aliases, function URLs, asynchronous invoke configs,
+provisioned and reserved concurrency, SQS event source mappings, and daily CloudWatch metrics.
+
+Every AWS call is serialised by botocore exactly as boto3 would send it, then posted to the emulator's
+`POST /_lp/batch` endpoint (hundreds per HTTP request, answered in order, in-process, outside quotas and
+faults): 10,000 functions take about a minute instead of a quarter of an hour through boto3 one by one.
+
+The manifest (`--manifest`) lists every function with what was planted on it (counts of versions,
+aliases, policy statements per qualifier, URLs, ...): the benchmark compares the scanner's inventory with
+it to decide whether the inventory is complete.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import io
+import json
+import random
+import sys
+import time
+import urllib.request
+import zipfile
+from urllib.parse import urlencode
+
+import botocore.session
+from botocore.validate import validate_parameters
+
+ACCOUNT = "123456789012"
+BATCH_SIZE = 400
+RUNTIMES = ["python3.12", "python3.13", "nodejs20.x", "nodejs22.x", "java21", "python3.9", "nodejs16.x",
+            "provided.al2023", "ruby3.3", "dotnet8"]
+WORDS = ["orders", "billing", "catalog", "search", "auth", "email", "images", "reports", "etl", "audit",
+         "payments", "inventory", "shipping", "profile", "feeds", "alerts", "export", "import", "sync", "cron"]
+MANAGED = ["AWSLambdaBasicExecutionRole", "AWSXRayDaemonWriteAccess", "AmazonS3ReadOnlyAccess",
+           "AmazonDynamoDBReadOnlyAccess", "AWSLambdaSQSQueueExecutionRole", "AmazonS3FullAccess",
+           "AdministratorAccess"]
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+# --- requests: botocore-serialised, sent in batches ---------------------------------------------------------
+class Sender:
+    """Serialises AWS calls like boto3 and posts them to /_lp/batch in order; fails on the first refusal."""
+
+    def __init__(self, endpoint: str, verbose: bool):
+        self.endpoint = endpoint.rstrip("/")
+        self.session = botocore.session.get_session()
+        self.session.set_credentials("testing", "testing")
+        self.clients: dict = {}
+        self.pending: list[tuple[dict, str]] = []
+        self.sent = 0
+        self.verbose = verbose
+
+    def _client(self, service: str, region: str):
+        key = (service, region)
+        if key not in self.clients:
+            self.clients[key] = self.session.create_client(service, region_name=region, endpoint_url=self.endpoint)
+        return self.clients[key]
+
+    def call(self, service: str, region: str, operation: str, **params) -> None:
+        client = self._client(service, region)
+        model = client.meta.service_model.operation_model(operation)
+        validate_parameters(params, model.input_shape)
+        req = client._serializer.serialize_to_request(params, model)  # noqa: SLF001 - the exact wire form
+        body = req["body"]
+        if isinstance(body, dict):
+            body = urlencode(body, doseq=True)
+        if isinstance(body, str):
+            body = body.encode()
+        query = req["query_string"]
+        if isinstance(query, dict):
+            query = urlencode(query, doseq=True)
+        signing = client.meta.service_model.signing_name
+        headers = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in req["headers"].items()}
+        if isinstance(req["body"], dict):
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/{signing}/aws4_request, "
+                                    "SignedHeaders=host, Signature=0")
+        self.pending.append(({"method": req["method"], "path": req["url_path"], "query": query, "headers": headers,
+                              "body_b64": base64.b64encode(body or b"").decode()}, f"{service} {operation} {region}"))
+        if len(self.pending) >= BATCH_SIZE:
+            self.flush()
+
+    def admin(self, path: str, body: dict) -> dict:
+        self.flush()
+        req = urllib.request.Request(self.endpoint + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.loads(r.read() or b"{}")
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        answer = self.admin("/_lp/batch", {"requests": [r for r, _ in batch]})
+        for (_, what), resp in zip(batch, answer["responses"]):
+            if resp["status"] >= 300:
+                raise SystemExit(f"seed_scale.py: {what} refused: HTTP {resp['status']}: {resp['body'][:300]}")
+        self.sent += len(batch)
+        if self.verbose:
+            print(f"[seed] {self.sent} calls", file=sys.stderr)
+
+
+# --- the account ------------------------------------------------------------------------------------------------
+def package(runtime: str) -> tuple[bytes, str]:
+    """A tiny real deployment package and its handler, one per runtime family."""
+    if runtime.startswith("python"):
+        name, src, handler = "app.py", "def handler(event, context):\n    return {'ok': True}\n", "app.handler"
+    elif runtime.startswith("nodejs"):
+        name, src, handler = "index.js", "exports.handler = async () => ({ ok: true });\n", "index.handler"
+    else:
+        name, src, handler = "bootstrap", "#!/bin/sh\necho ok\n", "bootstrap"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+        z.writestr(info, src)
+    return buf.getvalue(), handler
+
+
+def plan(n: int, regions: list[str], seed: int, today: dt.date) -> dict:
+    """Everything to create, decided up front from the seeded RNG (the manifest is this plan)."""
+    rng = random.Random(seed)
+    n_roles = max(1, n // 4)
+    roles = []
+    for j in range(n_roles):
+        managed = ["AWSLambdaBasicExecutionRole"]
+        managed += rng.sample(MANAGED[1:5], rng.randint(0, 2))
+        if rng.random() < 0.03:
+            managed.append(rng.choice(MANAGED[5:]))
+        inline = {}
+        if rng.random() < 0.5:
+            table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t{j % 50}"
+            inline["data"] = {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                 "Resource": table if rng.random() < 0.8 else "*"}]}
+        roles.append({"name": f"scale-role-{j:05d}", "managed": managed, "inline": inline})
+    functions = []
+    for i in range(n):
+        region = regions[i % len(regions)]
+        runtime = rng.choice(RUNTIMES)
+        name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{i:05d}"
+        versions = rng.choice([0, 0, 0, 1, 1, 2, 3]) if rng.random() < 0.45 else 0
+        aliases = []
+        if versions and rng.random() < 0.7:
+            aliases.append({"name": "live", "version": str(versions)})
+            if versions > 1 and rng.random() < 0.4:
+                aliases.append({"name": "canary", "version": str(versions - 1)})
+        perms = []  # (qualifier, statement id, principal, source arn or None)
+        if rng.random() < 0.5:
+            principal = rng.choice(["s3.amazonaws.com", "events.amazonaws.com", "apigateway.amazonaws.com",
+                                    "sns.amazonaws.com"])
+            source = None if rng.random() < 0.15 else f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/*"
+            perms.append({"qualifier": None, "sid": "invoke-1", "principal": principal, "source_arn": source})
+            if rng.random() < 0.2:
+                perms.append({"qualifier": None, "sid": "invoke-2", "principal": "210987654321", "source_arn": None})
+        for a in aliases:
+            if rng.random() < 0.6:
+                perms.append({"qualifier": a["name"], "sid": f"alias-{a['name']}",
+                              "principal": "apigateway.amazonaws.com",
+                              "source_arn": f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/*"})
+        urls = []
+        if rng.random() < 0.04:
+            urls.append({"qualifier": aliases[0]["name"] if aliases and rng.random() < 0.5 else None,
+                         "auth": "NONE" if rng.random() < 0.4 else "AWS_IAM",
+                         "cors": rng.random() < 0.5})
+        last_invoked = None if rng.random() < 0.12 else today - dt.timedelta(days=rng.choice(
+            [1, 1, 1, 2, 3, 5, 8, 13, 30, 45, 80, 200]))
+        functions.append({
+            "region": region, "name": name, "runtime": runtime,
+            "role": roles[rng.randrange(n_roles)]["name"],
+            "memory": rng.choice([128, 256, 512, 1024, 2048]), "timeout": rng.choice([3, 10, 30, 60, 300, 900]),
+            "tracing": rng.random() < 0.3,
+            "tags": {k: rng.choice(WORDS) for k in rng.sample(["team", "service", "env", "cost-center", "owner"],
+                                                              rng.randint(0, 4))},
+            "env": {f"VAR_{k}": rng.choice(["info", "debug", "https://example.com/api", "eu-west-1", "42"])
+                    for k in range(rng.choice([0, 0, 1, 2, 3, 5]))},
+            "versions": versions, "aliases": aliases, "permissions": perms, "urls": urls,
+            "async_config": rng.random() < 0.1,
+            "provisioned": bool(aliases) and rng.random() < 0.05,
+            "reserved": rng.choice([1, 2, 5]) if rng.random() < 0.03 else None,
+            "queue": rng.randrange(20) if rng.random() < 0.05 else None,
+            "last_invoked": last_invoked.isoformat() if last_invoked else None,
+            "busy_days": rng.randint(0, 8),
+            "metric_seed": rng.randrange(1 << 30),
+        })
+    return {"account": ACCOUNT, "regions": regions, "seed": seed, "today": today.isoformat(),
+            "roles": roles, "functions": functions}
+
+
+def seed(sender: Sender, p: dict) -> None:
+    home = p["regions"][0]
+    sender.admin("/_lp/account-settings", {"concurrent_executions": 1_000_000})
+    t = time.monotonic()
+    for r in p["roles"]:
+        sender.call("iam", home, "CreateRole", RoleName=r["name"], AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+        for m in r["managed"]:
+            sender.call("iam", home, "AttachRolePolicy", RoleName=r["name"],
+                        PolicyArn=f"arn:aws:iam::aws:policy/{'service-role/' if 'Execution' in m else ''}{m}")
+        for name, doc in r["inline"].items():
+            sender.call("iam", home, "PutRolePolicy", RoleName=r["name"], PolicyName=name,
+                        PolicyDocument=json.dumps(doc))
+    for region in p["regions"]:
+        for q in range(20):
+            sender.call("sqs", region, "CreateQueue", QueueName=f"scale-queue-{q:02d}")
+    sender.flush()
+    log(sender, f"IAM and queues: {time.monotonic() - t:.1f}s")
+    t = time.monotonic()
+    packages = {}
+    for f in p["functions"]:
+        seed_function(sender, f, packages)
+    sender.flush()
+    log(sender, f"functions: {time.monotonic() - t:.1f}s")
+    t = time.monotonic()
+    seed_metrics(sender, p)
+    sender.flush()
+    log(sender, f"metrics: {time.monotonic() - t:.1f}s")
+
+
+def seed_function(sender: Sender, f: dict, packages: dict) -> None:
+    region, name = f["region"], f["name"]
+    family = f["runtime"].rstrip("0123456789.x")
+    if family not in packages:
+        packages[family] = package(f["runtime"])
+    blob, handler = packages[family]
+    kw = dict(FunctionName=name, Runtime=f["runtime"], Role=f"arn:aws:iam::{ACCOUNT}:role/{f['role']}",
+              Handler=handler, Code={"ZipFile": blob}, MemorySize=f["memory"], Timeout=f["timeout"],
+              TracingConfig={"Mode": "Active" if f["tracing"] else "PassThrough"}, Publish=False)
+    if f["tags"]:
+        kw["Tags"] = f["tags"]
+    if f["env"]:
+        kw["Environment"] = {"Variables": f["env"]}
+    sender.call("lambda", region, "CreateFunction", **kw)
+    for v in range(f["versions"]):
+        if v:
+            sender.call("lambda", region, "UpdateFunctionConfiguration", FunctionName=name,
+                        Description=f"release {v + 1}")
+        sender.call("lambda", region, "PublishVersion", FunctionName=name)
+    for a in f["aliases"]:
+        sender.call("lambda", region, "CreateAlias", FunctionName=name, Name=a["name"], FunctionVersion=a["version"])
+    for perm in f["permissions"]:
+        kw = dict(FunctionName=name, StatementId=perm["sid"], Action="lambda:InvokeFunction",
+                  Principal=perm["principal"])
+        if perm["qualifier"]:
+            kw["Qualifier"] = perm["qualifier"]
+        if perm["source_arn"]:
+            kw["SourceArn"] = perm["source_arn"]
+        sender.call("lambda", region, "AddPermission", **kw)
+    for u in f["urls"]:
+        kw = dict(FunctionName=name, AuthType=u["auth"])
+        if u["qualifier"]:
+            kw["Qualifier"] = u["qualifier"]
+        if u["cors"]:
+            kw["Cors"] = {"AllowOrigins": ["https://app.example.com"], "AllowMethods": ["GET", "POST"]}
+        sender.call("lambda", region, "CreateFunctionUrlConfig", **kw)
+        if u["auth"] == "NONE":
+            kw = dict(FunctionName=name, StatementId="url-public", Action="lambda:InvokeFunctionUrl",
+                      Principal="*", FunctionUrlAuthType="NONE")
+            if u["qualifier"]:
+                kw["Qualifier"] = u["qualifier"]
+            sender.call("lambda", region, "AddPermission", **kw)
+    if f["async_config"]:
+        sender.call("lambda", region, "PutFunctionEventInvokeConfig", FunctionName=name, MaximumRetryAttempts=1,
+                    MaximumEventAgeInSeconds=3600)
+    if f["provisioned"]:
+        sender.call("lambda", region, "PutProvisionedConcurrencyConfig", FunctionName=name,
+                    Qualifier=f["aliases"][0]["name"], ProvisionedConcurrentExecutions=2)
+    if f["reserved"] is not None:
+        sender.call("lambda", region, "PutFunctionConcurrency", FunctionName=name,
+                    ReservedConcurrentExecutions=f["reserved"])
+    if f["queue"] is not None:
+        sender.call("lambda", region, "CreateEventSourceMapping", FunctionName=name, BatchSize=10,
+                    EventSourceArn=f"arn:aws:sqs:{region}:{ACCOUNT}:scale-queue-{f['queue']:02d}")
+
+
+def metric_days(f: dict, today: dt.date) -> list[dt.date]:
+    """Days with invocations: the last one, plus a few busy days before it."""
+    if not f["last_invoked"]:
+        return []
+    last = dt.date.fromisoformat(f["last_invoked"])
+    rng = random.Random(f["metric_seed"])
+    days = {last} | {last - dt.timedelta(days=rng.randint(1, 80)) for _ in range(f["busy_days"])}
+    return sorted(d for d in days if d <= today)
+
+
+def seed_metrics(sender: Sender, p: dict) -> None:
+    today = dt.date.fromisoformat(p["today"])
+    for region in p["regions"]:
+        data = []
+        for f in p["functions"]:
+            if f["region"] != region:
+                continue
+            rng = random.Random(f["metric_seed"] + 1)
+            dims = [{"Name": "FunctionName", "Value": f["name"]}]
+            for day in metric_days(f, today):
+                stamp = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
+                calls = float(rng.randint(1, 5000))
+                data.append({"MetricName": "Invocations", "Dimensions": dims, "Timestamp": stamp,
+                             "Value": calls, "Unit": "Count"})
+                duration = float(rng.randint(5, f["timeout"] * 900))
+                data.append({"MetricName": "Duration", "Dimensions": dims, "Timestamp": stamp, "Unit": "Milliseconds",
+                             "StatisticValues": {"SampleCount": calls, "Sum": duration * calls / 3,
+                                                 "Minimum": 1.0, "Maximum": duration}})
+                if rng.random() < 0.2:
+                    data.append({"MetricName": "Errors", "Dimensions": dims, "Timestamp": stamp,
+                                 "Value": float(rng.randint(1, 50)), "Unit": "Count"})
+        for i in range(0, len(data), 1000):
+            sender.call("cloudwatch", region, "PutMetricData", Namespace="AWS/Lambda", MetricData=data[i:i + 1000])
+
+
+def manifest(p: dict) -> dict:
+    """What the scanner must find: per function, counts of everything planted."""
+    today = dt.date.fromisoformat(p["today"])
+    out = []
+    for f in p["functions"]:
+        policy_qualifiers = sorted({perm["qualifier"] or "" for perm in f["permissions"]}
+                                   | {u["qualifier"] or "" for u in f["urls"] if u["auth"] == "NONE"})
+        days = metric_days(f, today)
+        out.append({
+            "region": f["region"], "name": f["name"], "role": f"arn:aws:iam::{ACCOUNT}:role/{f['role']}",
+            "runtime": f["runtime"], "tags": len(f["tags"]), "env": len(f["env"]), "versions": f["versions"],
+            "aliases": [a["name"] for a in f["aliases"]],
+            "policy_statements": len(f["permissions"]) + sum(u["auth"] == "NONE" for u in f["urls"]),
+            "policy_qualifiers": policy_qualifiers, "urls": len(f["urls"]),
+            "async_configs": int(f["async_config"]), "provisioned": int(f["provisioned"]),
+            "reserved": f["reserved"], "mappings": int(f["queue"] is not None),
+            "last_invoked": days[-1].isoformat() if days else None,
+        })
+    return {"account": p["account"], "regions": p["regions"], "seed": p["seed"], "today": p["today"],
+            "roles": len(p["roles"]), "functions": out}
+
+
+def log(sender: Sender, msg: str) -> None:
+    if sender.verbose:
+        print(f"[seed] {msg}", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--functions", type=int, required=True)
+    ap.add_argument("--regions", default="us-east-1", help="comma-separated; functions are spread round-robin")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--today", type=dt.date.fromisoformat, default=dt.datetime.now(dt.timezone.utc).date())
+    ap.add_argument("--manifest", help="write what was planted (JSON) here")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    regions = [r for r in args.regions.split(",") if r]
+    t0 = time.monotonic()
+    p = plan(args.functions, regions, args.seed, args.today)
+    sender = Sender(args.endpoint, args.verbose)
+    seed(sender, p)
+    m = manifest(p)
+    if args.manifest:
+        with open(args.manifest, "w") as fh:
+            json.dump(m, fh)
+    print(f"seeded {args.functions} functions in {len(regions)} region(s), {len(p['roles'])} roles, "
+          f"{sender.sent} calls in {time.monotonic() - t0:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,863 @@
+//! Lambda, one region: functions (listing pages feed per-function work as they arrive), their policies, aliases,
+//! versions, URLs, concurrency and async configs, plus the region-wide listings (event source mappings, code signing
+//! configs, account settings).
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+
+use aws_sdk_lambda::types::FunctionConfiguration;
+use aws_sdk_lambda::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::stream::{self, StreamExt};
+use tokio::sync::mpsc::UnboundedSender;
+use lambda_posture_checks::inventory::{
+    AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
+    Gap, GapKind, LayerRef, LoggingConfig, ProvisionedConcurrency, ResourcePolicy, VpcConfig,
+};
+
+use super::error::CallError;
+use super::pacing::{Bucket, Call};
+use super::progress::RegionProgress;
+use super::{env, Ctx};
+
+/// ListFunctions page size (the API maximum).
+const LIST_FUNCTIONS_PAGE: i32 = 50;
+/// Page size of the other per-function listings (their API maximum).
+const LIST_PAGE: i32 = 50;
+/// Page size of the region-wide ListEventSourceMappings.
+const LIST_MAPPINGS_PAGE: i32 = 100;
+
+/// What one region gave.
+pub enum RegionOutcome {
+    /// The region is not enabled for the account (opt-in region): skipped.
+    Disabled,
+    Scanned {
+        functions: Vec<Function>,
+        settings: Option<AccountSettings>,
+    },
+}
+
+/// Scan one region's functions and region-wide settings.
+pub async fn scan_region(
+    ctx: &Ctx,
+    client: Client,
+    region: &str,
+    progress: &RegionProgress,
+    roles: UnboundedSender<String>,
+) -> RegionOutcome {
+    let scan = RegionScan {
+        ctx,
+        client,
+        region,
+    };
+    let settings = match scan.account_settings().await {
+        Ok(settings) => Some(settings),
+        Err(e) if e.is_region_disabled() => return RegionOutcome::Disabled,
+        Err(e) => {
+            ctx.gaps.record(&e, None);
+            None
+        }
+    };
+    let (mut functions, mappings, signing) = tokio::join!(
+        scan.functions(progress, roles),
+        scan.event_source_mappings(),
+        scan.code_signing_map()
+    );
+    if let Some(mappings) = mappings {
+        attach_mappings(&mut functions, mappings);
+    }
+    match signing {
+        Some(by_function) => {
+            for f in &mut functions {
+                f.code_signing_config_arn = by_function.get(&f.arn).cloned();
+            }
+        }
+        None => scan.code_signing_per_function(&mut functions).await,
+    }
+    RegionOutcome::Scanned {
+        functions,
+        settings,
+    }
+}
+
+struct RegionScan<'a> {
+    ctx: &'a Ctx,
+    client: Client,
+    region: &'a str,
+}
+
+impl RegionScan<'_> {
+    fn call(&self, operation: &'static str, bucket: Bucket) -> Call<'_> {
+        Call::lambda(operation, self.region, bucket)
+    }
+
+    /// Every page of a Marker/NextMarker listing, in the shared control-plane bucket.
+    async fn paged<Out, T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut fetch: F,
+        split: impl Fn(Out) -> (Vec<T>, Option<String>),
+    ) -> Result<Vec<T>, CallError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Out, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut items = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .ctx
+                .pacer
+                .call(self.call(operation, Bucket::LambdaControlPlane), || {
+                    fetch(marker.clone())
+                })
+                .await?;
+            let (page, next) = split(out);
+            items.extend(page);
+            match next.filter(|m| !m.is_empty()) {
+                Some(next) if marker.as_deref() != Some(next.as_str()) => marker = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn account_settings(&self) -> Result<AccountSettings, CallError> {
+        let client = &self.client;
+        let out = self
+            .ctx
+            .pacer
+            .call(
+                self.call("GetAccountSettings", Bucket::LambdaControlPlane),
+                || client.get_account_settings().send(),
+            )
+            .await?;
+        let limit = out.account_limit();
+        Ok(AccountSettings {
+            concurrent_executions_limit: limit.map(|l| l.concurrent_executions()),
+            unreserved_concurrent_executions: limit
+                .and_then(|l| l.unreserved_concurrent_executions()),
+            code_size_limit: limit.map(|l| l.total_code_size()),
+        })
+    }
+
+    /// ListFunctions pages, each function processed as soon as its page arrives, a bounded number at a time; the
+    /// execution roles are sent to the IAM collector as they are listed (the sender is dropped after the last page).
+    async fn functions(
+        &self,
+        progress: &RegionProgress,
+        roles: UnboundedSender<String>,
+    ) -> Vec<Function> {
+        #[derive(Clone)]
+        enum Page {
+            Next(Option<String>),
+            Done,
+        }
+        let client = &self.client;
+        let pages = stream::unfold((Page::Next(None), roles), |(state, roles)| async move {
+            let Page::Next(marker) = state else {
+                return None;
+            };
+            let call = self.call("ListFunctions", Bucket::LambdaControlPlane);
+            let result = self
+                .ctx
+                .pacer
+                .call(call, || {
+                    client
+                        .list_functions()
+                        .max_items(LIST_FUNCTIONS_PAGE)
+                        .set_marker(marker.clone())
+                        .send()
+                })
+                .await;
+            match result {
+                Ok(out) => {
+                    let next = match out.next_marker().filter(|m| !m.is_empty()) {
+                        Some(m) if marker.as_deref() != Some(m) => Page::Next(Some(m.to_string())),
+                        _ => Page::Done,
+                    };
+                    let page = out.functions.unwrap_or_default();
+                    progress.found(page.len() as u64);
+                    for role in page.iter().filter_map(|f| f.role()) {
+                        // The IAM collector may have stopped (its listing failed): nothing to tell it then.
+                        let _ = roles.send(role.to_string());
+                    }
+                    Some((page, (next, roles)))
+                }
+                Err(e) => {
+                    self.ctx.gaps.record(&e, None);
+                    None
+                }
+            }
+        });
+        pages
+            .flat_map(stream::iter)
+            .map(|config| async move {
+                let function = self.function(config).await;
+                progress.done();
+                function
+            })
+            .buffer_unordered(self.ctx.function_concurrency)
+            .collect()
+            .await
+    }
+
+    /// Everything about one function.
+    async fn function(&self, listed: FunctionConfiguration) -> Function {
+        let arn = listed.function_arn().unwrap_or_default().to_string();
+        let (details, versions, aliases, urls, provisioned, async_configs, own_policy) = tokio::join!(
+            self.get_function(&arn),
+            self.versions(&arn),
+            self.aliases(&arn),
+            self.urls(&arn),
+            self.provisioned_concurrency(&arn),
+            self.async_invoke_configs(&arn),
+            self.policy(&arn, None),
+        );
+        let mut function = match &details {
+            Some(out) => function_from_config(
+                out.configuration().unwrap_or(&listed),
+                self.region,
+                &self.ctx.gaps,
+            ),
+            None => function_from_config(&listed, self.region, &self.ctx.gaps),
+        };
+        if let Some(out) = details {
+            if let Some(tags_error) = out.tags_error() {
+                self.ctx.gaps.push(Gap {
+                    service: "lambda".into(),
+                    operation: "GetFunction".into(),
+                    region: Some(self.region.to_string()),
+                    resource: Some(arn.clone()),
+                    kind: GapKind::Error,
+                    error: format!(
+                        "tags: {}: {}",
+                        tags_error.error_code(),
+                        tags_error.message()
+                    ),
+                });
+            }
+            function.tags = out
+                .tags()
+                .map(|t| t.clone().into_iter().collect())
+                .unwrap_or_default();
+            function.reserved_concurrency = out
+                .concurrency()
+                .and_then(|c| c.reserved_concurrent_executions());
+        }
+        let qualifiers: Vec<String> = aliases
+            .iter()
+            .map(|a| a.name.clone())
+            .chain(versions.iter().cloned())
+            .collect();
+        let qualified_policies = futures::future::join_all(
+            qualifiers
+                .iter()
+                .map(|q| self.policy(&arn, Some(q.as_str()))),
+        )
+        .await;
+        function.resource_policies = own_policy
+            .into_iter()
+            .chain(qualified_policies.into_iter().flatten())
+            .collect();
+        function.versions = versions;
+        function.aliases = aliases;
+        function.urls = urls;
+        function.provisioned_concurrency = provisioned;
+        function.async_invoke_configs = async_configs;
+        function
+    }
+
+    async fn get_function(
+        &self,
+        arn: &str,
+    ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
+        let client = &self.client;
+        let result = self
+            .ctx
+            .pacer
+            .call(self.call("GetFunction", Bucket::GetFunction), || {
+                client.get_function().function_name(arn).send()
+            })
+            .await;
+        self.ctx.gaps.ok_or_record(result, Some(arn))
+    }
+
+    /// The resource policy of the function or of one alias/version; `None` when it has none (or on a gap).
+    async fn policy(&self, arn: &str, qualifier: Option<&str>) -> Option<ResourcePolicy> {
+        let client = &self.client;
+        let result = self
+            .ctx
+            .pacer
+            .call(self.call("GetPolicy", Bucket::GetPolicy), || {
+                client
+                    .get_policy()
+                    .function_name(arn)
+                    .set_qualifier(qualifier.map(str::to_string))
+                    .send()
+            })
+            .await;
+        let resource = match qualifier {
+            Some(q) => format!("{arn}:{q}"),
+            None => arn.to_string(),
+        };
+        let out = match result {
+            Ok(out) => out,
+            Err(e) if e.has_code(&["ResourceNotFoundException"]) => return None,
+            Err(e) => {
+                self.ctx.gaps.record(&e, Some(&resource));
+                return None;
+            }
+        };
+        let text = out.policy()?;
+        match serde_json::from_str(text) {
+            Ok(document) => Some(ResourcePolicy {
+                qualifier: qualifier.map(str::to_string),
+                document,
+            }),
+            Err(e) => {
+                self.ctx.gaps.push(Gap {
+                    service: "lambda".into(),
+                    operation: "GetPolicy".into(),
+                    region: Some(self.region.to_string()),
+                    resource: Some(resource),
+                    kind: GapKind::Error,
+                    error: format!("the policy is not valid JSON: {e}"),
+                });
+                None
+            }
+        }
+    }
+
+    /// Published version numbers (not `$LATEST`), in numeric order.
+    async fn versions(&self, arn: &str) -> Vec<String> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListVersionsByFunction",
+                |marker| {
+                    client
+                        .list_versions_by_function()
+                        .function_name(arn)
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| (out.versions.unwrap_or_default(), out.next_marker),
+            )
+            .await;
+        let mut versions: Vec<String> = self
+            .ctx
+            .gaps
+            .ok_or_record(result, Some(arn))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.version().map(str::to_string))
+            .filter(|v| v != "$LATEST")
+            .collect();
+        versions.sort_by_key(|v| (v.parse::<u64>().unwrap_or(u64::MAX), v.clone()));
+        versions
+    }
+
+    async fn aliases(&self, arn: &str) -> Vec<Alias> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListAliases",
+                |marker| {
+                    client
+                        .list_aliases()
+                        .function_name(arn)
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| (out.aliases.unwrap_or_default(), out.next_marker),
+            )
+            .await;
+        let mut aliases: Vec<Alias> = self
+            .ctx
+            .gaps
+            .ok_or_record(result, Some(arn))
+            .unwrap_or_default()
+            .iter()
+            .map(|a| Alias {
+                name: a.name().unwrap_or_default().to_string(),
+                arn: a.alias_arn().unwrap_or_default().to_string(),
+                function_version: a.function_version().unwrap_or_default().to_string(),
+            })
+            .collect();
+        aliases.sort_by(|a, b| a.name.cmp(&b.name));
+        aliases
+    }
+
+    /// Function URLs of the function and of its aliases (one listing covers both).
+    async fn urls(&self, arn: &str) -> Vec<FunctionUrl> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListFunctionUrlConfigs",
+                |marker| {
+                    client
+                        .list_function_url_configs()
+                        .function_name(arn)
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| (out.function_url_configs, out.next_marker),
+            )
+            .await;
+        let mut urls: Vec<FunctionUrl> = self
+            .ctx
+            .gaps
+            .ok_or_record(result, Some(arn))
+            .unwrap_or_default()
+            .iter()
+            .map(|u| FunctionUrl {
+                url: u.function_url().to_string(),
+                qualifier: qualifier_of(u.function_arn()).map(str::to_string),
+                auth_type: u.auth_type().as_str().to_string(),
+                cors: u.cors().map(|c| Cors {
+                    allow_origins: c.allow_origins().to_vec(),
+                    allow_methods: c.allow_methods().to_vec(),
+                    allow_headers: c.allow_headers().to_vec(),
+                    allow_credentials: c.allow_credentials(),
+                }),
+                invoke_mode: u.invoke_mode().map(|m| m.as_str().to_string()),
+            })
+            .collect();
+        urls.sort_by(|a, b| {
+            a.qualifier
+                .cmp(&b.qualifier)
+                .then_with(|| a.url.cmp(&b.url))
+        });
+        urls
+    }
+
+    async fn provisioned_concurrency(&self, arn: &str) -> Vec<ProvisionedConcurrency> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListProvisionedConcurrencyConfigs",
+                |marker| {
+                    client
+                        .list_provisioned_concurrency_configs()
+                        .function_name(arn)
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| {
+                    (
+                        out.provisioned_concurrency_configs.unwrap_or_default(),
+                        out.next_marker,
+                    )
+                },
+            )
+            .await;
+        let mut configs: Vec<ProvisionedConcurrency> = self
+            .ctx
+            .gaps
+            .ok_or_record(result, Some(arn))
+            .unwrap_or_default()
+            .iter()
+            .map(|p| ProvisionedConcurrency {
+                qualifier: p
+                    .function_arn()
+                    .and_then(qualifier_of)
+                    .unwrap_or_default()
+                    .to_string(),
+                requested: p
+                    .requested_provisioned_concurrent_executions()
+                    .unwrap_or_default(),
+                allocated: p.allocated_provisioned_concurrent_executions(),
+                status: p.status().map(|s| s.as_str().to_string()),
+            })
+            .collect();
+        configs.sort_by(|a, b| a.qualifier.cmp(&b.qualifier));
+        configs
+    }
+
+    async fn async_invoke_configs(&self, arn: &str) -> Vec<AsyncInvokeConfig> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListFunctionEventInvokeConfigs",
+                |marker| {
+                    client
+                        .list_function_event_invoke_configs()
+                        .function_name(arn)
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| {
+                    (
+                        out.function_event_invoke_configs.unwrap_or_default(),
+                        out.next_marker,
+                    )
+                },
+            )
+            .await;
+        let mut configs: Vec<AsyncInvokeConfig> = self
+            .ctx
+            .gaps
+            .ok_or_record(result, Some(arn))
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                let destinations = c.destination_config();
+                AsyncInvokeConfig {
+                    qualifier: c
+                        .function_arn()
+                        .and_then(qualifier_of)
+                        .unwrap_or("$LATEST")
+                        .to_string(),
+                    maximum_retry_attempts: c.maximum_retry_attempts(),
+                    maximum_event_age_seconds: c.maximum_event_age_in_seconds(),
+                    on_success: destinations
+                        .and_then(|d| d.on_success())
+                        .and_then(|d| d.destination())
+                        .map(str::to_string),
+                    on_failure: destinations
+                        .and_then(|d| d.on_failure())
+                        .and_then(|d| d.destination())
+                        .map(str::to_string),
+                }
+            })
+            .collect();
+        configs.sort_by(|a, b| a.qualifier.cmp(&b.qualifier));
+        configs
+    }
+
+    /// Every event source mapping of the region (one listing, matched to functions by ARN); `None` on a gap.
+    async fn event_source_mappings(&self) -> Option<Vec<EventSourceMapping>> {
+        let client = &self.client;
+        let result = self
+            .paged(
+                "ListEventSourceMappings",
+                |marker| {
+                    client
+                        .list_event_source_mappings()
+                        .max_items(LIST_MAPPINGS_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| {
+                    (
+                        out.event_source_mappings.unwrap_or_default(),
+                        out.next_marker,
+                    )
+                },
+            )
+            .await;
+        let mappings = self.ctx.gaps.ok_or_record(result, None)?;
+        Some(
+            mappings
+                .iter()
+                .map(|m| EventSourceMapping {
+                    uuid: m.uuid().unwrap_or_default().to_string(),
+                    event_source_arn: m.event_source_arn().map(str::to_string),
+                    function_arn: m.function_arn().unwrap_or_default().to_string(),
+                    state: m.state().map(str::to_string),
+                    batch_size: m.batch_size(),
+                    starting_position: m.starting_position().map(|p| p.as_str().to_string()),
+                    on_failure_destination: m
+                        .destination_config()
+                        .and_then(|d| d.on_failure())
+                        .and_then(|d| d.destination())
+                        .map(str::to_string),
+                    maximum_retry_attempts: m.maximum_retry_attempts(),
+                    maximum_record_age_seconds: m.maximum_record_age_in_seconds(),
+                    bisect_batch_on_function_error: m.bisect_batch_on_function_error(),
+                    function_response_types: m
+                        .function_response_types()
+                        .iter()
+                        .map(|t| t.as_str().to_string())
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Function ARN → code signing config ARN for the whole region; `None` when the listing failed (then each
+    /// function is asked instead, so nothing is lost).
+    async fn code_signing_map(&self) -> Option<HashMap<String, String>> {
+        let client = &self.client;
+        let configs = self
+            .paged(
+                "ListCodeSigningConfigs",
+                |marker| {
+                    client
+                        .list_code_signing_configs()
+                        .max_items(LIST_PAGE)
+                        .set_marker(marker)
+                        .send()
+                },
+                |out| {
+                    (
+                        out.code_signing_configs.unwrap_or_default(),
+                        out.next_marker,
+                    )
+                },
+            )
+            .await;
+        let configs = match configs {
+            Ok(configs) => configs,
+            Err(e) => {
+                tracing::warn!(error = %e, "falling back to GetFunctionCodeSigningConfig per function");
+                return None;
+            }
+        };
+        let mut by_function = HashMap::new();
+        for config in &configs {
+            let csc_arn = config.code_signing_config_arn();
+            let functions = self
+                .paged(
+                    "ListFunctionsByCodeSigningConfig",
+                    |marker| {
+                        client
+                            .list_functions_by_code_signing_config()
+                            .code_signing_config_arn(csc_arn)
+                            .max_items(LIST_PAGE)
+                            .set_marker(marker)
+                            .send()
+                    },
+                    |out| (out.function_arns.unwrap_or_default(), out.next_marker),
+                )
+                .await;
+            match functions {
+                Ok(arns) => by_function.extend(
+                    arns.into_iter()
+                        .map(|a| (unqualified(&a).to_string(), csc_arn.to_string())),
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "falling back to GetFunctionCodeSigningConfig per function");
+                    return None;
+                }
+            }
+        }
+        Some(by_function)
+    }
+
+    /// When the region-wide listing failed: ask each function.
+    async fn code_signing_per_function(&self, functions: &mut [Function]) {
+        let client = &self.client;
+        let answers = stream::iter(functions.iter().map(|f| f.arn.clone()))
+            .map(|arn| async move {
+                let result = self
+                    .ctx
+                    .pacer
+                    .call(
+                        self.call("GetFunctionCodeSigningConfig", Bucket::LambdaControlPlane),
+                        || {
+                            client
+                                .get_function_code_signing_config()
+                                .function_name(&arn)
+                                .send()
+                        },
+                    )
+                    .await;
+                let csc = self
+                    .ctx
+                    .gaps
+                    .ok_or_record(result, Some(&arn))
+                    .map(|out| out.code_signing_config_arn().to_string());
+                (arn, csc)
+            })
+            .buffer_unordered(self.ctx.function_concurrency)
+            .collect::<HashMap<_, _>>()
+            .await;
+        for f in functions {
+            f.code_signing_config_arn = answers
+                .get(&f.arn)
+                .cloned()
+                .flatten()
+                .filter(|a| !a.is_empty());
+        }
+    }
+}
+
+/// The inventory's view of a function configuration; environment values are classified here and dropped.
+fn function_from_config(c: &FunctionConfiguration, region: &str, gaps: &super::Gaps) -> Function {
+    let arn = c.function_arn().unwrap_or_default().to_string();
+    let name = c.function_name().unwrap_or_default().to_string();
+    let environment = match c.environment() {
+        Some(env_response) => {
+            if let Some(error) = env_response.error() {
+                gaps.push(Gap {
+                    service: "lambda".into(),
+                    operation: "GetFunction".into(),
+                    region: Some(region.to_string()),
+                    resource: Some(arn.clone()),
+                    kind: GapKind::Error,
+                    error: format!(
+                        "environment: {}: {}",
+                        error.error_code().unwrap_or("Error"),
+                        error
+                            .message()
+                            .unwrap_or("cannot read the environment variables")
+                    ),
+                });
+            }
+            let variables: BTreeMap<&String, &String> =
+                env_response.variables().into_iter().flatten().collect();
+            variables
+                .into_iter()
+                .map(|(k, v)| env::classify(k, v))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let default_log_group = format!("/aws/lambda/{name}");
+    Function {
+        runtime: c.runtime().map(|r| r.as_str().to_string()),
+        handler: c.handler().map(str::to_string),
+        package_type: c
+            .package_type()
+            .map(|p| p.as_str())
+            .unwrap_or("Zip")
+            .to_string(),
+        architectures: c
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        role_arn: c.role().unwrap_or_default().to_string(),
+        memory_mb: c.memory_size(),
+        timeout_seconds: c.timeout(),
+        last_modified: c.last_modified().map(str::to_string),
+        code_sha256: c.code_sha256().map(str::to_string),
+        code_size: Some(c.code_size()),
+        description: c
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        state: c.state().map(|s| s.as_str().to_string()),
+        tracing_mode: c
+            .tracing_config()
+            .and_then(|t| t.mode())
+            .map(|m| m.as_str().to_string()),
+        kms_key_arn: c
+            .kms_key_arn()
+            .filter(|k| !k.is_empty())
+            .map(str::to_string),
+        environment,
+        dead_letter_target: c
+            .dead_letter_config()
+            .and_then(|d| d.target_arn())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        vpc: c.vpc_config().and_then(|v| {
+            let vpc_id = v.vpc_id().filter(|id| !id.is_empty()).map(str::to_string);
+            (vpc_id.is_some() || !v.subnet_ids().is_empty()).then(|| VpcConfig {
+                vpc_id,
+                subnet_ids: v.subnet_ids().to_vec(),
+                security_group_ids: v.security_group_ids().to_vec(),
+                subnet_azs: None,
+            })
+        }),
+        logging: c.logging_config().map(|l| LoggingConfig {
+            log_group: l
+                .log_group()
+                .filter(|g| *g != default_log_group)
+                .map(str::to_string),
+            log_format: l.log_format().map(|f| f.as_str().to_string()),
+        }),
+        layers: c
+            .layers()
+            .iter()
+            .map(|l| {
+                let arn = l.arn().unwrap_or_default().to_string();
+                LayerRef {
+                    owner_account: arn.split(':').nth(4).unwrap_or_default().to_string(),
+                    arn,
+                    code_size: Some(l.code_size()),
+                }
+            })
+            .collect(),
+        region: region.to_string(),
+        arn,
+        name,
+        ..Function::default()
+    }
+}
+
+/// Attach each mapping to the function it names (its ARN may carry a qualifier).
+fn attach_mappings(functions: &mut [Function], mappings: Vec<EventSourceMapping>) {
+    let index: HashMap<String, usize> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.arn.clone(), i))
+        .collect();
+    for mapping in mappings {
+        if let Some(&i) = index.get(unqualified(&mapping.function_arn)) {
+            functions[i].event_source_mappings.push(mapping);
+        }
+    }
+    for f in functions {
+        f.event_source_mappings.sort_by(|a, b| a.uuid.cmp(&b.uuid));
+    }
+}
+
+/// `arn:aws:lambda:region:account:function:name[:qualifier]` without the qualifier.
+pub fn unqualified(arn: &str) -> &str {
+    match arn.match_indices(':').nth(6) {
+        Some((i, _)) => &arn[..i],
+        None => arn,
+    }
+}
+
+/// The qualifier (alias or version) of a function ARN, if any.
+pub fn qualifier_of(arn: &str) -> Option<&str> {
+    arn.splitn(8, ':').nth(7).filter(|q| !q.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+
+    #[test]
+    fn qualifiers_are_split_from_function_arns() {
+        assert_eq!(unqualified(ARN), ARN);
+        assert_eq!(unqualified(&format!("{ARN}:live")), ARN);
+        assert_eq!(qualifier_of(ARN), None);
+        assert_eq!(qualifier_of(&format!("{ARN}:live")), Some("live"));
+        assert_eq!(qualifier_of(&format!("{ARN}:$LATEST")), Some("$LATEST"));
+    }
+
+    #[test]
+    fn mappings_attach_to_their_function_whatever_the_qualifier() {
+        let mut functions = vec![Function {
+            arn: ARN.into(),
+            ..Function::default()
+        }];
+        let mapping = |uuid: &str, arn: String| EventSourceMapping {
+            uuid: uuid.into(),
+            function_arn: arn,
+            ..Default::default()
+        };
+        attach_mappings(
+            &mut functions,
+            vec![
+                mapping("b", format!("{ARN}:live")),
+                mapping("a", ARN.to_string()),
+                mapping(
+                    "c",
+                    "arn:aws:lambda:us-east-1:123456789012:function:other".into(),
+                ),
+            ],
+        );
+        let uuids: Vec<_> = functions[0]
+            .event_source_mappings
+            .iter()
+            .map(|m| m.uuid.as_str())
+            .collect();
+        assert_eq!(uuids, ["a", "b"]);
+    }
+}

@@ -1,0 +1,246 @@
+//! Test support: the emulated AWS account (mocks/emulator) on a free port, seeded with the demo account, and the
+//! `lambda-posture` binary pointed at it. One seeded emulator per test binary ([`demo`]); it is killed on drop, and
+//! exits by itself when the test process is gone (`--parent-pid`), so a shared static one never outlives the tests.
+
+#![allow(dead_code)] // each test binary uses part of this module
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The credentials and region every emulated call uses (the emulator accepts any).
+pub const ACCESS_KEY: &str = "testing";
+pub const SECRET_KEY: &str = "testing";
+pub const REGION: &str = "us-east-1";
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> PathBuf {
+    repo_root().join("mocks/.venv/bin/python")
+}
+
+/// `bash mocks/setup.sh` once per test process (idempotent and quick when the venv is current).
+fn ensure_venv() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let status = Command::new("bash")
+            .arg(repo_root().join("mocks/setup.sh"))
+            .status()
+            .expect("run bash mocks/setup.sh");
+        assert!(status.success(), "mocks/setup.sh failed: {status}");
+    });
+}
+
+/// A running emulator.
+pub struct Emulator {
+    child: Child,
+    pub endpoint: String,
+    pub port: u16,
+    pub dir: TempDir,
+}
+
+impl Emulator {
+    /// Start `mocks/emulator/server.py` on a free port with extra flags (e.g. `--quotas on`), and wait until it
+    /// accepts requests.
+    pub fn start(extra_args: &[&str]) -> Emulator {
+        ensure_venv();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port_file = dir.path().join("port");
+        let log = std::fs::File::create(dir.path().join("emulator.log")).expect("log file");
+        let parent = std::process::id().to_string();
+        let mut child = Command::new(python())
+            .arg(repo_root().join("mocks/emulator/server.py"))
+            .args(["--port", "0", "--idle-timeout", "900", "--parent-pid", &parent, "--port-file"])
+            .arg(&port_file)
+            .args(extra_args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("start the emulator");
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let port = loop {
+            if let Some(port) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.trim().parse::<u16>().ok()) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the emulator exited ({status}):\n{}", read_log(dir.path()));
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the emulator did not start within 180 s:\n{}", read_log(dir.path()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Emulator { child, endpoint: format!("http://127.0.0.1:{port}"), port, dir }
+    }
+
+    /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/common/planted.py`).
+    pub fn seed_demo(&self) -> Demo {
+        let manifest_path = self.dir.path().join("manifest.json");
+        let output = Command::new(python())
+            .arg(repo_root().join("mocks/seed_demo.py"))
+            .args(["--endpoint", &self.endpoint, "--manifest"])
+            .arg(&manifest_path)
+            .output()
+            .expect("run the seeder");
+        assert!(
+            output.status.success(),
+            "seed_demo.py failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let manifest = read_json(&manifest_path);
+        let output = Command::new(python())
+            .arg(repo_root().join("tests/common/planted.py"))
+            .arg(&manifest_path)
+            .output()
+            .expect("run planted.py");
+        assert!(output.status.success(), "planted.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        let planted = serde_json::from_slice(&output.stdout).expect("planted.py prints JSON");
+        Demo { manifest, planted }
+    }
+
+    /// One admin API call (`/_lp/...`); the JSON answer.
+    pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the emulator");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )
+        .expect("send the admin request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read the admin answer");
+        let (head, payload) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2"), "{method} {path}: {head}\n{payload}");
+        if payload.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(payload).unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {payload}"))
+        }
+    }
+
+    /// Replace the fault rules (see mocks/emulator/faults.py).
+    pub fn set_faults(&self, rules: Value) {
+        self.admin("POST", "/_lp/faults", Some(&serde_json::json!({ "rules": rules })));
+    }
+
+    pub fn clear_faults(&self) {
+        self.admin("DELETE", "/_lp/faults", None);
+    }
+
+    /// Per-operation call statistics since the last clear.
+    pub fn stats(&self) -> Value {
+        self.admin("GET", "/_lp/stats", None)
+    }
+
+    pub fn clear_stats(&self) {
+        self.admin("DELETE", "/_lp/stats", None);
+    }
+
+    /// The binary with an environment pointing at this emulator and nothing of the developer's own AWS setup.
+    pub fn lambda_posture(&self) -> assert_cmd::Command {
+        let mut cmd = lambda_posture_isolated();
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_REGION", REGION);
+        cmd
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary with an empty AWS environment: no credentials, no profile, no config files, no instance metadata.
+pub fn lambda_posture_isolated() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("lambda-posture").expect("the lambda-posture binary");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_CONFIG_FILE", "/nonexistent/lambda-posture-test/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/lambda-posture-test/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(600));
+    cmd
+}
+
+fn read_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("emulator.log")).unwrap_or_default()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The seeded demo account: the seeder's manifest and what tests/common/planted.py derived from it.
+pub struct Demo {
+    pub manifest: Value,
+    pub planted: Value,
+}
+
+/// One emulator seeded with the demo account, shared by the tests of a binary.
+pub struct DemoAccount {
+    pub emulator: Emulator,
+    pub demo: Demo,
+    /// Tests that change the emulator's fault rules hold this for their whole run.
+    faults: Mutex<()>,
+}
+
+impl DemoAccount {
+    /// Exclusive use of the fault rules; they are cleared when taken and when the guard is dropped.
+    pub fn exclusive(&self) -> FaultGuard<'_> {
+        let guard = self.faults.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.emulator.clear_faults();
+        FaultGuard { account: self, _guard: guard }
+    }
+}
+
+pub struct FaultGuard<'a> {
+    account: &'a DemoAccount,
+    _guard: MutexGuard<'a, ()>,
+}
+
+impl Drop for FaultGuard<'_> {
+    fn drop(&mut self) {
+        self.account.emulator.clear_faults();
+    }
+}
+
+/// The demo account of this test binary (started and seeded on first use).
+pub fn demo() -> &'static DemoAccount {
+    static DEMO: OnceLock<DemoAccount> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let emulator = Emulator::start(&[]);
+        let demo = emulator.seed_demo();
+        DemoAccount { emulator, demo, faults: Mutex::new(()) }
+    })
+}
+
+/// Run a command; its exit code, stdout and stderr.
+pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let output = cmd.output().expect("run lambda-posture");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

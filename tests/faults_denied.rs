@@ -1,0 +1,129 @@
+//! One operation denied, exactly the checks that need its data say Unknown: on the demo account, each scenario denies
+//! one API operation (AccessDenied on every call), evaluates the inventory, and compares every (check, function)
+//! verdict with the fault-free scan. A verdict may only change into Unknown (never into a Pass or a new Fail), only
+//! for the checks listed for that operation, and each listed check does turn Unknown somewhere.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine;
+use lambda_posture_checks::finding::Status;
+use lambda_posture_checks::inventory::Inventory;
+use serde_json::json;
+
+const REGIONS: &str = "us-east-1,eu-west-1";
+
+/// (service, operation denied, the checks that need its data).
+const SCENARIOS: &[(&str, &str, &[&str])] = &[
+    (
+        "lambda",
+        "GetPolicy",
+        &[
+            "async-no-failure-destination",
+            "lambda-cross-account-invoke",
+            "lambda-notprincipal-allow",
+            "lambda-public-invoke",
+            "lambda-service-invoke-unscoped",
+            "no-reserved-concurrency",
+            "unused-function",
+        ],
+    ),
+    (
+        "lambda",
+        "ListFunctionUrlConfigs",
+        &["lambda-url-cors-wildcard", "lambda-url-public", "no-reserved-concurrency", "unused-function"],
+    ),
+    (
+        "lambda",
+        "ListEventSourceMappings",
+        &["dlq-unwritable", "esm-no-failure-destination", "no-reserved-concurrency", "unused-function"],
+    ),
+    ("lambda", "ListFunctionEventInvokeConfigs", &["async-no-failure-destination", "dlq-unwritable"]),
+    ("cloudwatch", "GetMetricData", &["high-error-rate", "throttled", "timeout-near-limit", "unused-function"]),
+];
+
+/// Verdicts per (check id, function ARN): the set of statuses of its findings (empty: pass).
+type Verdicts = BTreeMap<(String, String), BTreeSet<Status>>;
+
+fn scan(account: &common::DemoAccount, name: &str) -> Inventory {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{name}.json"));
+    let mut cmd = account.emulator.lambda_posture();
+    cmd.args(["scan", "--quiet", "--regions", REGIONS, "--format", "json", "--output"])
+        .arg(dir.path().join("report.json"))
+        .arg("--save-inventory")
+        .arg(&path);
+    let (code, _stdout, stderr) = common::run(&mut cmd);
+    assert!([0, 3].contains(&code), "{name}: exit {code}: {stderr}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: no inventory ({e}): {stderr}"));
+    Inventory::from_json(name, &text).expect("valid inventory")
+}
+
+fn verdicts(inventory: &Inventory) -> Verdicts {
+    let report = engine::evaluate(inventory, &Config::default());
+    let mut out = Verdicts::new();
+    for f in &report.findings {
+        out.entry((f.check_id.clone(), subject(&f.resource_arn).to_string()))
+            .or_default()
+            .insert(f.status);
+    }
+    out
+}
+
+/// What a finding is about: the function for a function, alias or version ARN, else the resource itself (a role).
+fn subject(resource_arn: &str) -> &str {
+    match resource_arn.match_indices(':').nth(6) {
+        Some((i, _)) if resource_arn.contains(":function:") => &resource_arn[..i],
+        _ => resource_arn,
+    }
+}
+
+#[test]
+fn a_denied_operation_makes_exactly_its_checks_unknown() {
+    let account = common::demo();
+    let _exclusive = account.exclusive();
+    let clean = scan(account, "clean");
+    assert!(clean.accounts[0].gaps.is_empty(), "{:#?}", clean.accounts[0].gaps);
+    let before = verdicts(&clean);
+
+    let mut problems = Vec::new();
+    for (service, operation, expected) in SCENARIOS {
+        account.emulator.set_faults(json!([{"service": service, "operation": operation, "error": "AccessDenied"}]));
+        let denied = scan(account, operation);
+        account.emulator.clear_faults();
+        assert!(
+            denied.accounts[0].gaps.iter().all(|g| g.operation == *operation),
+            "{operation}: gaps about other operations: {:#?}",
+            denied.accounts[0].gaps
+        );
+        assert!(!denied.accounts[0].gaps.is_empty(), "{operation}: denied, yet no gap");
+        let after = verdicts(&denied);
+        let expected: BTreeSet<&str> = expected.iter().copied().collect();
+        let mut turned_unknown = BTreeSet::new();
+        let keys: BTreeSet<_> = before.keys().chain(after.keys()).cloned().collect();
+        let none = BTreeSet::new();
+        for key in keys {
+            let (was, now) = (before.get(&key).unwrap_or(&none), after.get(&key).unwrap_or(&none));
+            if was == now {
+                continue;
+            }
+            let (check, subject) = &key;
+            let only_unknown_added = now.contains(&Status::Unknown)
+                && now.iter().filter(|s| **s != Status::Unknown).all(|s| was.contains(s));
+            if !only_unknown_added {
+                problems.push(format!("{operation}: {check} on {subject}: {was:?} became {now:?}"));
+            } else if !expected.contains(check.as_str()) {
+                problems.push(format!("{operation}: {check} on {subject} became Unknown but is not listed"));
+            }
+            turned_unknown.insert(check.clone());
+        }
+        for check in &expected {
+            if !turned_unknown.contains(*check) {
+                problems.push(format!("{operation}: {check} is listed but never turned Unknown"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

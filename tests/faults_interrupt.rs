@@ -1,0 +1,74 @@
+//! Ctrl-C in the middle of a scan: the process exits promptly with 130, says so, and leaves no output file (neither
+//! the report nor the inventory, nor a temporary file next to them).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Lambda calls the emulator has answered so far.
+fn lambda_calls(emulator: &common::Emulator) -> u64 {
+    let stats = emulator.stats();
+    stats["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|op| op["service"] == "lambda")
+        .map(|op| op["calls"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+#[test]
+fn ctrl_c_exits_130_at_once_and_writes_nothing() {
+    // AWS's own rates: 40 functions take the scanner well over ten seconds.
+    let emulator = common::Emulator::start(&["--quotas", "on", "--seed", "3"]);
+    emulator.seed_scale(40, "us-east-1");
+    emulator.clear_stats();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.json");
+    let inventory = dir.path().join("inventory.json");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("lambda-posture"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(emulator.aws_env())
+        .args(["scan", "--quiet", "--regions", "us-east-1", "--format", "json", "--output"])
+        .arg(&report)
+        .arg("--save-inventory")
+        .arg(&inventory)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lambda-posture");
+
+    // Mid-scan: listing done, per-function calls under way.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lambda_calls(&emulator) < 30 {
+        assert!(child.try_wait().expect("poll").is_none(), "the scan ended before the interrupt");
+        assert!(Instant::now() < deadline, "the scan did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let interrupted = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("poll") {
+            break exit;
+        }
+        if interrupted.elapsed() > Duration::from_secs(2) {
+            let _ = child.kill();
+            panic!("still running 2 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(exit.code(), Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted"), "stderr: {stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
