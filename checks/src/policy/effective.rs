@@ -331,7 +331,10 @@ impl EffectivePermissions {
         } else {
             vec![service.to_ascii_lowercase()]
         };
-        for service in services.into_iter().filter(|s| !found.contains(s)) {
+        for service in services {
+            if found.contains(&service) {
+                continue;
+            }
             let granted = if actions::is_known_service(&service) {
                 actions::expand(&format!("{service}:{name}")).any(|a| self.is_allowed(a))
             } else {
