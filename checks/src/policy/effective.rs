@@ -229,6 +229,41 @@ impl EffectivePermissions {
 
     /// The Allow statements granting `action` (a concrete action name, any case), after Deny and boundary.
     pub fn allows(&self, action: &str) -> Vec<Grant<'_>> {
+        let Some(narrowing) = self.narrowing(action) else {
+            return vec![];
+        };
+        self.identity
+            .iter()
+            .filter(|s| grants(s, action, &narrowing))
+            .map(|s| narrowing.grant(s))
+            .collect()
+    }
+
+    /// The grant of `action` by `statement`, one of [`Self::statements`], after Deny and boundary: the entry of
+    /// [`Self::allows`] for that statement, computed without judging the others.
+    pub fn grant_from<'p>(&'p self, statement: &'p SourcedStatement, action: &str) -> Option<Grant<'p>> {
+        // Cheapest test first: most statements do not name most actions.
+        if !statement.statement.is_allow() || !statement.statement.applies_to_action(action) {
+            return None;
+        }
+        if !self.identity.iter().any(|s| std::ptr::eq(s, statement)) {
+            return None;
+        }
+        let narrowing = self.narrowing(action)?;
+        grants(statement, action, &narrowing).then(|| narrowing.grant(statement))
+    }
+
+    /// Whether some statement grants `action`, conditionally or not.
+    pub fn is_allowed(&self, action: &str) -> bool {
+        self.might_allow(action)
+            && self
+                .narrowing(action)
+                .is_some_and(|narrowing| self.identity.iter().any(|s| grants(s, action, &narrowing)))
+    }
+
+    /// What narrows every grant of `action`; `None` when an unconditional Deny on every resource or the boundary
+    /// takes it away entirely.
+    fn narrowing(&self, action: &str) -> Option<Narrowing<'_>> {
         let denies = self
             .identity
             .iter()
@@ -241,8 +276,8 @@ impl EffectivePermissions {
         let mut denied_resources = Vec::new();
         for deny in denies {
             match &deny.statement.resources {
-                None => return vec![],
-                Some(Scope::Only(list)) if list.iter().any(|r| r == "*") => return vec![],
+                None => return None,
+                Some(Scope::Only(list)) if list.iter().any(|r| r == "*") => return None,
                 // A policy variable names a different resource per caller: not a fixed exclusion.
                 Some(Scope::Only(list)) => {
                     denied_resources.extend(list.iter().filter(|r| !has_variable(r)).cloned())
@@ -258,27 +293,15 @@ impl EffectivePermissions {
                     .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
                     .collect();
                 if admitting.is_empty() {
-                    return vec![];
+                    return None;
                 }
                 admitting
             }
         };
-        self.identity
-            .iter()
-            .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
-            .filter(|s| !fully_denied(&s.statement, &denied_resources))
-            .map(|s| Grant {
-                statement: s,
-                conditional: !s.statement.conditions.is_empty(),
-                denied_resources: denied_resources.clone(),
-                boundary: boundary.clone(),
-            })
-            .collect()
-    }
-
-    /// Whether some statement grants `action`, conditionally or not.
-    pub fn is_allowed(&self, action: &str) -> bool {
-        !self.allows(action).is_empty()
+        Some(Narrowing {
+            denied_resources,
+            boundary,
+        })
     }
 
     /// The grants of `action` that reach every resource.
@@ -292,7 +315,7 @@ impl EffectivePermissions {
     /// Every known action matching `pattern` (`iam:Put*Policy`, `*`) that the role is allowed, in table order.
     pub fn allowed_actions_matching(&self, pattern: &str) -> Vec<&'static str> {
         actions::expand(pattern)
-            .filter(|a| self.might_allow(a) && self.is_allowed(a))
+            .filter(|a| self.is_allowed(a))
             .collect()
     }
 
@@ -352,6 +375,31 @@ impl EffectivePermissions {
             .iter()
             .any(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
     }
+}
+
+/// What Deny statements and the boundary leave of every grant of one action.
+struct Narrowing<'a> {
+    denied_resources: Vec<String>,
+    boundary: Vec<&'a SourcedStatement>,
+}
+
+impl<'a> Narrowing<'a> {
+    fn grant(&self, statement: &'a SourcedStatement) -> Grant<'a> {
+        Grant {
+            statement,
+            conditional: !statement.statement.conditions.is_empty(),
+            denied_resources: self.denied_resources.clone(),
+            boundary: self.boundary.clone(),
+        }
+    }
+}
+
+/// Whether `statement` grants `action` once narrowed: an Allow naming the action whose resources the Denies do not
+/// all take back.
+fn grants(statement: &SourcedStatement, action: &str, narrowing: &Narrowing) -> bool {
+    statement.statement.is_allow()
+        && statement.statement.applies_to_action(action)
+        && !fully_denied(&statement.statement, &narrowing.denied_resources)
 }
 
 /// Whether unconditional Deny statements on specific resources cover every resource of the Allow.

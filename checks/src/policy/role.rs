@@ -43,9 +43,9 @@ impl<'a> RolePermissions<'a> {
         self.effective.statements().iter().filter(|s| s.statement.is_allow())
     }
 
-    /// The grants of `action` that come from `statement` (after Deny statements and the boundary).
-    pub fn grants_from<'p>(&'p self, statement: &SourcedStatement, action: &str) -> Vec<Grant<'p>> {
-        self.effective.allows(action).into_iter().filter(|g| std::ptr::eq(g.statement, statement)).collect()
+    /// The grant of `action` by `statement` (after Deny statements and the boundary), if it grants it.
+    pub fn grant_from<'p>(&'p self, statement: &'p SourcedStatement, action: &str) -> Option<Grant<'p>> {
+        self.effective.grant_from(statement, action)
     }
 
     /// [`EffectivePermissions::services_granted`], computed on first use.

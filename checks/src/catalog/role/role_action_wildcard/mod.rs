@@ -45,7 +45,7 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
         Scope::Except(excluded) => {
             // NotAction grants everything but the list: effective as soon as one action survives.
             let effective =
-                actions::expand("*").any(|a| !perms.grants_from(statement, a).is_empty());
+                actions::expand("*").any(|a| perms.grant_from(statement, a).is_some());
             (
                 if effective { "NotAction" } else { return None },
                 excluded.iter().map(|p| p.raw.as_str()).collect(),
@@ -57,7 +57,7 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
                 .filter(|p| {
                     is_broad_pattern(p)
                         && actions::expand(&p.raw)
-                            .any(|a| !perms.grants_from(statement, a).is_empty())
+                            .any(|a| perms.grant_from(statement, a).is_some())
                 })
                 .map(|p| p.raw.as_str())
                 .collect();

@@ -175,7 +175,6 @@ fn covers_all_of_iam(statement: &SourcedStatement) -> bool {
 /// Whether the statement still grants `action` on every resource after Deny statements and the boundary.
 fn survives(perms: &RolePermissions, statement: &SourcedStatement, action: &str) -> bool {
     perms
-        .grants_from(statement, action)
-        .iter()
-        .any(|g| g.on_all_resources() && g.denied_resources.is_empty())
+        .grant_from(statement, action)
+        .is_some_and(|g| g.on_all_resources() && g.denied_resources.is_empty())
 }

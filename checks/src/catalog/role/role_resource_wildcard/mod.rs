@@ -30,14 +30,15 @@ const LEFT_TO_LOGS_CHECKS: &[&str] = &[
 /// How many actions the evidence names per statement (the counts cover all of them).
 const SAMPLE: usize = 20;
 
-/// Write actions that support no resource type: `*` is the only way to grant them, so they are not reported.
-fn resourceless() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+/// Write actions that support no resource type: `*` is the only way to grant them, so they are not reported. As the
+/// action table spells them (the candidates come from it; a name it does not know is never a candidate).
+fn resourceless() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
         include_str!("resourceless-actions.tsv")
             .lines()
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_ascii_lowercase)
+            .filter_map(actions::canonical)
             .collect()
     })
 }
@@ -76,15 +77,14 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
         let Some(level) = actions::access_level(action).filter(|l| l.is_write()) else {
             continue;
         };
-        if resourceless().contains(&action.to_ascii_lowercase())
+        if resourceless().contains(action)
             || LEFT_TO_LOGS_CHECKS.contains(&action)
         {
             continue;
         }
         if perms
-            .grants_from(statement, action)
-            .iter()
-            .any(|g| g.on_all_resources())
+            .grant_from(statement, action)
+            .is_some_and(|g| g.on_all_resources())
         {
             by_level.entry(level_name(level)).or_default().push(action);
         }
