@@ -92,12 +92,34 @@ impl<'a> FunctionContext<'a> {
     /// The outcomes of `check`, which judges the execution role alone: `judge` sees no function, so its outcomes
     /// hold for every function using the role and are computed once per role. Unknown when the role is unavailable.
     pub fn judge_role(&self, check: &'static Check, judge: fn(&RoleContext<'a>) -> Vec<Outcome>) -> Vec<Outcome> {
+        self.judge_role_once(check, None, judge)
+    }
+
+    /// The outcomes of `check`, which judges the execution role as seen from where the function runs: `judge` sees
+    /// no function, only its [`Place`], so its outcomes hold for every function using the role in that place and are
+    /// computed once per role and place. Unknown when the role is unavailable.
+    pub fn judge_role_at(
+        &self,
+        check: &'static Check,
+        judge: fn(&RoleContext<'a>, Place<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        let place = Place::of(self.function);
+        self.judge_role_once(check, Some(place), |role| judge(role, place))
+    }
+
+    /// `judge` on the execution role, memoised per role, check and place.
+    fn judge_role_once(
+        &self,
+        check: &'static Check,
+        place: Option<Place<'a>>,
+        judge: impl FnOnce(&RoleContext<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
         let role = match self.role_or_unknown() {
             Ok(role) => role,
             Err(unknown) => return vec![unknown],
         };
         let arn = &self.function.role_arn;
-        self.memo.role_outcomes(arn, check.id, || {
+        self.memo.role_outcomes(arn, (check.id, place), || {
             judge(&RoleContext {
                 account: self.account,
                 role,
@@ -106,6 +128,25 @@ impl<'a> FunctionContext<'a> {
                 permissions: self.memo.permissions(arn, role),
             })
         })
+    }
+}
+
+/// Where a function runs: the partition, region and account of its ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Place<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl<'a> Place<'a> {
+    /// The place of a function, from its ARN (`aws` and the function's region when the ARN lacks them).
+    pub fn of(function: &'a Function) -> Place<'a> {
+        let mut parts = function.arn.split(':');
+        let partition = parts.nth(1).unwrap_or("aws");
+        let region = parts.nth(1).unwrap_or(&function.region);
+        let account = parts.next().unwrap_or_default();
+        Place { partition, region, account }
     }
 }
 
@@ -182,5 +223,23 @@ impl Outcome {
             f.severity = Some(severity);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_reads_partition_region_and_account() {
+        let function = Function {
+            arn: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f".into(),
+            region: "us-gov-west-1".into(),
+            ..Function::default()
+        };
+        assert_eq!(
+            Place::of(&function),
+            Place { partition: "aws-us-gov", region: "us-gov-west-1", account: "123456789012" }
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use crate::check::Outcome;
+use crate::check::{Outcome, Place};
 use crate::inventory::{Account, Function, Role};
 use crate::policy::RolePermissions;
 
@@ -17,12 +17,15 @@ pub struct Memo<'a> {
     account: &'a Account,
 }
 
+/// A check id, and the place the role is judged from when the check's verdict depends on it.
+pub type OutcomesKey<'a> = (&'static str, Option<Place<'a>>);
+
 /// What is known about one role so far.
 #[derive(Default)]
 struct RoleMemo<'a> {
     permissions: OnceLock<RolePermissions<'a>>,
-    /// Check id → outcomes, for the checks that judge the role alone.
-    outcomes: Mutex<HashMap<&'static str, Vec<Outcome>>>,
+    /// Outcomes of the checks that judge the role alone, or as seen from one place.
+    outcomes: Mutex<HashMap<OutcomesKey<'a>, Vec<Outcome>>>,
 }
 
 impl<'a> Memo<'a> {
@@ -39,15 +42,21 @@ impl<'a> Memo<'a> {
         self.role(arn).permissions.get_or_init(|| RolePermissions::of(role))
     }
 
-    /// The outcomes `check` reaches for the role `arn`, computed by `judge` the first time.
-    pub fn role_outcomes(&self, arn: &str, check: &'static str, judge: impl FnOnce() -> Vec<Outcome>) -> Vec<Outcome> {
+    /// The outcomes a check reaches for the role `arn` (from a place, for some checks), computed by `judge` the
+    /// first time.
+    pub fn role_outcomes(
+        &self,
+        arn: &str,
+        key: OutcomesKey<'a>,
+        judge: impl FnOnce() -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
         let outcomes = &self.role(arn).outcomes;
-        if let Some(known) = lock(outcomes).get(check) {
+        if let Some(known) = lock(outcomes).get(&key) {
             return known.clone();
         }
         // Computed without holding the lock: another thread may compute the same outcomes meanwhile, harmlessly.
         let computed = judge();
-        lock(outcomes).entry(check).or_insert(computed).clone()
+        lock(outcomes).entry(key).or_insert(computed).clone()
     }
 
     /// The functions whose execution role is `role_arn`, in every region, in inventory order.

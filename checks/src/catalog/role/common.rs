@@ -1,10 +1,10 @@
 //! Helpers shared by the execution-role checks: role-level failures, the verdict rules for incomplete IAM data,
-//! resource-scoping conditions and the function's ARN parts.
+//! resource-scoping conditions.
 
 use serde_json::Value;
 
 use crate::check::{Failure, Outcome};
-use crate::inventory::{Function, Role};
+use crate::inventory::Role;
 use crate::policy::{Condition, RolePermissions, Statement};
 
 /// A failure about the role itself rather than the function: its `resource_arn` is the role ARN, so every function
@@ -78,31 +78,4 @@ pub fn scopes_resources(condition: &Condition) -> bool {
 /// Whether some condition of the statement scopes its resources (see [`scopes_resources`]).
 pub fn resource_scoped_by_condition(statement: &Statement) -> bool {
     statement.conditions.iter().any(scopes_resources)
-}
-
-/// Partition, region and account of a function, from its ARN.
-pub fn arn_scope(function: &Function) -> (&str, &str, &str) {
-    let mut parts = function.arn.split(':');
-    let partition = parts.nth(1).unwrap_or("aws");
-    let region = parts.nth(1).unwrap_or(&function.region);
-    let account = parts.next().unwrap_or_default();
-    (partition, region, account)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arn_scope_reads_partition_region_and_account() {
-        let function = Function {
-            arn: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f".into(),
-            region: "us-gov-west-1".into(),
-            ..Function::default()
-        };
-        assert_eq!(
-            arn_scope(&function),
-            ("aws-us-gov", "us-gov-west-1", "123456789012")
-        );
-    }
 }

@@ -3,17 +3,17 @@
 
 use serde_json::{json, Value};
 
-use super::common::{arn_scope, resource_scoped_by_condition, role_failure, verdict};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{pattern_covers, Grant, RolePermissions, Scope, SourcedStatement};
+use crate::policy::{pattern_covers, Grant, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-data-exfiltration",
     title: "Execution role may read all data of a kind",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_permissions(judge),
+    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
 };
 
 /// Data-reading actions and the ARN pattern of "all of them in the account" (`{P}` partition, `{R}` region, `{A}`
@@ -30,8 +30,9 @@ const DATA_ACTIONS: &[(&str, &str)] = &[
     ("kms:Decrypt", "arn:{P}:kms:{R}:{A}:key/*"),
 ];
 
-fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
-    let (partition, region, account) = arn_scope(ctx.function);
+fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
+    let perms = ctx.permissions;
+    let Place { partition, region, account } = place;
     let mut found: Vec<(String, Value)> = Vec::new();
     for (action, family) in DATA_ACTIONS {
         let family = family

@@ -6,9 +6,9 @@ mod paths;
 use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
-use super::common::{arn_scope, role_failure_with, verdict};
+use super::common::{role_failure_with, verdict};
 use super::role_admin_access::administrator_statements;
-use crate::check::{Check, FunctionContext, Outcome};
+use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
 use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
 
@@ -17,10 +17,11 @@ pub const CHECK: Check = Check {
     title: "Execution role can escalate its privileges",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_permissions(judge),
+    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
 };
 
-fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
+fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     // An administrator holds every path at once: one finding rather than one per path.
     let admin = administrator_statements(perms);
     if !admin.is_empty() {
@@ -29,7 +30,7 @@ fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     let failures = PATHS
         .iter()
         .filter_map(|path| {
-            let steps = path_steps(perms, ctx, path)?;
+            let steps = path_steps(perms, ctx, place, path)?;
             let actions: Vec<&str> = steps.iter().map(|(action, _)| *action).collect();
             let mut sources: Vec<String> = Vec::new();
             for grant in steps.iter().flat_map(|(_, grants)| grants) {
@@ -95,7 +96,8 @@ fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
 /// The grants making up the path, step by step, or `None` when a step is not effectively allowed.
 fn path_steps<'p>(
     perms: &'p RolePermissions,
-    ctx: &FunctionContext,
+    ctx: &RoleContext,
+    place: Place,
     path: &Path,
 ) -> Option<Vec<(&'static str, Vec<Grant<'p>>)>> {
     let mut steps = Vec::new();
@@ -116,7 +118,7 @@ fn path_steps<'p>(
             .filter(|g| match reach {
                 Reach::Any => true,
                 Reach::Broad => is_broad(g),
-                Reach::OtherFunction => reaches_other_function(g, ctx),
+                Reach::OtherFunction => reaches_other_function(g, ctx, place),
             })
             .collect();
         steps.push((*action, non_empty(grants)?));
@@ -166,11 +168,10 @@ fn passes_to(grant: &Grant, service: &str) -> bool {
         })
 }
 
-/// The grant reaches a function other than this one that runs as another role: any function of the account (an
-/// arbitrary function name) or one of the scanned functions with a different role.
-fn reaches_other_function(grant: &Grant, ctx: &FunctionContext) -> bool {
-    let function = ctx.function;
-    let (partition, region, account) = arn_scope(function);
+/// The grant reaches a function that runs as another role: any function of the account in the place (an arbitrary
+/// function name) or one of the scanned functions with a different role.
+fn reaches_other_function(grant: &Grant, ctx: &RoleContext, place: Place) -> bool {
+    let Place { partition, region, account } = place;
     let arbitrary = format!(
         "arn:{partition}:lambda:{region}:{account}:function:lambda-posture-probe-any-function"
     );
@@ -179,6 +180,6 @@ fn reaches_other_function(grant: &Grant, ctx: &FunctionContext) -> bool {
             .account
             .functions
             .iter()
-            .filter(|f| f.arn != function.arn && f.role_arn != function.role_arn)
+            .filter(|f| f.role_arn != ctx.role.arn)
             .any(|f| grant.reaches(&f.arn))
 }
