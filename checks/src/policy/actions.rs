@@ -124,6 +124,11 @@ fn position(action: &str) -> Option<usize> {
 /// Every known action an action pattern matches (`s3:Get*`, `*`, `iam:?assRole`), case-insensitively, in table
 /// order. A pattern naming no known action yields nothing.
 pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
+    expand_with_levels(pattern).map(|(name, _)| name)
+}
+
+/// [`expand`], with each action's access level.
+pub fn expand_with_levels(pattern: &str) -> impl Iterator<Item = (&'static str, AccessLevel)> {
     let table = table();
     let candidates: &'static [(&'static str, AccessLevel)] = match pattern.split_once(':') {
         Some((service, _)) if !glob::has_wildcard(service) => {
@@ -142,7 +147,7 @@ pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
     candidates
         .iter()
         .filter(move |(name, _)| glob::matches(&pattern, name, true))
-        .map(|(name, _)| *name)
+        .copied()
 }
 
 /// Every service prefix of the table (`s3`, `iam`, …), sorted.

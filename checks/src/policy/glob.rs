@@ -58,6 +58,10 @@ fn matches_units<U: Unit>(p: &[U], t: &[U], eq: impl Fn(U, U) -> bool) -> bool {
 /// Whether every text `inner` matches is also matched by `outer` (pattern inclusion). Sound: `true` only when the
 /// inclusion holds. A `*` of `inner` must be absorbed by a `*` of `outer`; a `?` of `inner` by `?` or `*`.
 pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
+    // A plain text is covered exactly when the pattern matches it (the common case: an ARN).
+    if !has_wildcard(inner) {
+        return matches(outer, inner, ignore_case);
+    }
     let p: Vec<char> = outer.chars().collect();
     let q: Vec<char> = inner.chars().collect();
     let eq = |a: char, b: char| {
@@ -67,19 +71,21 @@ pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
             a == b
         }
     };
-    // dp[i][j]: outer[i..] covers inner[j..]
-    let mut dp = vec![vec![false; q.len() + 1]; p.len() + 1];
-    dp[p.len()][q.len()] = true;
+    // below[j]: outer[i + 1..] covers inner[j..]; row[j]: outer[i..] covers inner[j..].
+    let mut below = vec![false; q.len() + 1];
+    below[q.len()] = true;
+    let mut row = vec![false; q.len() + 1];
     for i in (0..p.len()).rev() {
         for j in (0..=q.len()).rev() {
-            dp[i][j] = match p[i] {
-                '*' => dp[i + 1][j] || (j < q.len() && dp[i][j + 1]),
-                '?' => j < q.len() && q[j] != '*' && dp[i + 1][j + 1],
-                c => j < q.len() && q[j] != '*' && q[j] != '?' && eq(c, q[j]) && dp[i + 1][j + 1],
+            row[j] = match p[i] {
+                '*' => below[j] || (j < q.len() && row[j + 1]),
+                '?' => j < q.len() && q[j] != '*' && below[j + 1],
+                c => j < q.len() && q[j] != '*' && q[j] != '?' && eq(c, q[j]) && below[j + 1],
             };
         }
+        std::mem::swap(&mut below, &mut row);
     }
-    dp[0][0]
+    below[0]
 }
 
 /// Whether a pattern has a wildcard (`*` or `?`).
@@ -125,5 +131,8 @@ mod tests {
         assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*", false));
         assert!(!covers("arn:aws:s3:::b/*", "arn:aws:s3:::*", false));
         assert!(covers("S3:GET*", "s3:getobject", true));
+        assert!(!covers("S3:GET*", "s3:getobject", false));
+        assert!(covers("a?c", "aéc", false) && !covers("a??c", "aéc", false));
+        assert!(covers("a*", "a*", false) && covers("*", "", false) && !covers("a", "", false));
     }
 }

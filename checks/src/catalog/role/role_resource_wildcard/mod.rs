@@ -73,11 +73,8 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
 /// that could be scoped to specific resources.
 fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
     let mut by_level: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
-    for action in candidate_actions(statement) {
-        let Some(level) = actions::access_level(action).filter(|l| l.is_write()) else {
-            continue;
-        };
-        if resourceless().contains(action)
+    for (action, level) in candidate_actions(statement) {
+        if !level.is_write() || resourceless().contains(action)
             || LEFT_TO_LOGS_CHECKS.contains(&action)
         {
             continue;
@@ -116,20 +113,20 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
     Some((evidence, count, summary))
 }
 
-/// The known actions the statement's Action (or NotAction) element may grant.
-fn candidate_actions(statement: &SourcedStatement) -> Vec<&'static str> {
+/// The known actions the statement's Action (or NotAction) element may grant, with their access level.
+fn candidate_actions(statement: &SourcedStatement) -> Vec<(&'static str, AccessLevel)> {
     match &statement.statement.actions {
         Scope::Only(patterns) => {
-            let mut list: Vec<&'static str> = patterns
+            let mut list: Vec<(&'static str, AccessLevel)> = patterns
                 .iter()
-                .flat_map(|p| actions::expand(&p.raw))
+                .flat_map(|p| actions::expand_with_levels(&p.raw))
                 .collect();
-            list.sort_unstable();
-            list.dedup();
+            list.sort_unstable_by_key(|(action, _)| *action);
+            list.dedup_by_key(|(action, _)| *action);
             list
         }
-        Scope::Except(_) => actions::expand("*")
-            .filter(|a| statement.statement.applies_to_action(a))
+        Scope::Except(_) => actions::expand_with_levels("*")
+            .filter(|(a, _)| statement.statement.applies_to_action(a))
             .collect(),
     }
 }
