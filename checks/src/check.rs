@@ -91,7 +91,11 @@ impl<'a> FunctionContext<'a> {
 
     /// The outcomes of `check`, which judges the execution role alone: `judge` sees no function, so its outcomes
     /// hold for every function using the role and are computed once per role. Unknown when the role is unavailable.
-    pub fn judge_role(&self, check: &'static Check, judge: fn(&RoleContext<'a>) -> Vec<Outcome>) -> Vec<Outcome> {
+    pub fn judge_role(
+        &self,
+        check: &'static Check,
+        judge: fn(&RoleContext<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
         self.judge_role_once(check, None, judge)
     }
 
@@ -146,7 +150,11 @@ impl<'a> Place<'a> {
         let partition = parts.nth(1).unwrap_or("aws");
         let region = parts.nth(1).unwrap_or(&function.region);
         let account = parts.next().unwrap_or_default();
-        Place { partition, region, account }
+        Place {
+            partition,
+            region,
+            account,
+        }
     }
 }
 
@@ -193,10 +201,20 @@ pub struct Failure {
 
 impl Outcome {
     pub fn fail(message: impl Into<String>, evidence: Value) -> Outcome {
-        Outcome::Fail(Failure { message: message.into(), discriminator: None, resource_arn: None, evidence, severity: None })
+        Outcome::Fail(Failure {
+            message: message.into(),
+            discriminator: None,
+            resource_arn: None,
+            evidence,
+            severity: None,
+        })
     }
 
-    pub fn fail_with(message: impl Into<String>, discriminator: impl Into<String>, evidence: Value) -> Outcome {
+    pub fn fail_with(
+        message: impl Into<String>,
+        discriminator: impl Into<String>,
+        evidence: Value,
+    ) -> Outcome {
         Outcome::Fail(Failure {
             message: message.into(),
             discriminator: Some(discriminator.into()),
@@ -207,7 +225,9 @@ impl Outcome {
     }
 
     pub fn unknown(reason: impl Into<String>) -> Outcome {
-        Outcome::Unknown { reason: reason.into() }
+        Outcome::Unknown {
+            reason: reason.into(),
+        }
     }
 
     pub fn unknown_from_gap(gap: &Gap) -> Outcome {
@@ -239,7 +259,11 @@ mod tests {
         };
         assert_eq!(
             Place::of(&function),
-            Place { partition: "aws-us-gov", region: "us-gov-west-1", account: "123456789012" }
+            Place {
+                partition: "aws-us-gov",
+                region: "us-gov-west-1",
+                account: "123456789012"
+            }
         );
     }
 }

@@ -12,7 +12,11 @@ use crate::report::Report;
 
 /// Evaluate `inventory` with every enabled check of the catalogue.
 pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
-    let checks: Vec<&Check> = catalog::all().iter().copied().filter(|c| !config.disabled.iter().any(|d| d == c.id)).collect();
+    let checks: Vec<&Check> = catalog::all()
+        .iter()
+        .copied()
+        .filter(|c| !config.disabled.iter().any(|d| d == c.id))
+        .collect();
     let mut findings = Vec::new();
     for account in &inventory.accounts {
         let memo = Memo::new(account);
@@ -30,7 +34,11 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
             }
         }
     }
-    Report::new(inventory, findings, checks.iter().map(|c| c.id.to_string()).collect())
+    Report::new(
+        inventory,
+        findings,
+        checks.iter().map(|c| c.id.to_string()).collect(),
+    )
 }
 
 /// Run one check on one function and turn its outcomes into findings.
@@ -40,18 +48,33 @@ pub fn run_check(check: &Check, ctx: &FunctionContext) -> Vec<Finding> {
         .into_iter()
         .map(|outcome| match outcome {
             Outcome::Fail(f) => {
-                let resource_arn = f.resource_arn.clone().unwrap_or_else(|| ctx.function.arn.clone());
-                finding(check, ctx.account, ctx.function, &resource_arn, f.discriminator, Status::Fail)
-                    .message(f.message)
-                    .evidence(f.evidence)
-                    .severity(severity.or(f.severity).unwrap_or(check.severity))
+                let resource_arn = f
+                    .resource_arn
+                    .clone()
+                    .unwrap_or_else(|| ctx.function.arn.clone());
+                finding(
+                    check,
+                    ctx.account,
+                    ctx.function,
+                    &resource_arn,
+                    f.discriminator,
+                    Status::Fail,
+                )
+                .message(f.message)
+                .evidence(f.evidence)
+                .severity(severity.or(f.severity).unwrap_or(check.severity))
             }
-            Outcome::Unknown { reason } => {
-                finding(check, ctx.account, ctx.function, &ctx.function.arn.clone(), None, Status::Unknown)
-                    .message(format!("Could not decide: {reason}"))
-                    .evidence(json!({ "reason": reason }))
-                    .severity(severity.unwrap_or(check.severity))
-            }
+            Outcome::Unknown { reason } => finding(
+                check,
+                ctx.account,
+                ctx.function,
+                &ctx.function.arn.clone(),
+                None,
+                Status::Unknown,
+            )
+            .message(format!("Could not decide: {reason}"))
+            .evidence(json!({ "reason": reason }))
+            .severity(severity.unwrap_or(check.severity)),
         })
         .collect()
 }

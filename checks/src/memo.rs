@@ -31,7 +31,11 @@ struct RoleMemo<'a> {
 impl<'a> Memo<'a> {
     pub fn new(account: &'a Account) -> Memo<'a> {
         Memo {
-            roles: account.roles.keys().map(|arn| (arn.as_str(), RoleMemo::default())).collect(),
+            roles: account
+                .roles
+                .keys()
+                .map(|arn| (arn.as_str(), RoleMemo::default()))
+                .collect(),
             users: OnceLock::new(),
             account,
         }
@@ -39,7 +43,9 @@ impl<'a> Memo<'a> {
 
     /// The permissions of the role `account.roles[arn]`.
     pub fn permissions(&self, arn: &str, role: &'a Role) -> &RolePermissions<'a> {
-        self.role(arn).permissions.get_or_init(|| RolePermissions::of(role))
+        self.role(arn)
+            .permissions
+            .get_or_init(|| RolePermissions::of(role))
     }
 
     /// The outcomes a check reaches for the role `arn` (from a place, for some checks), computed by `judge` the
@@ -64,7 +70,10 @@ impl<'a> Memo<'a> {
         let users = self.users.get_or_init(|| {
             let mut users: HashMap<&'a str, Vec<&'a Function>> = HashMap::new();
             for function in &self.account.functions {
-                users.entry(function.role_arn.as_str()).or_default().push(function);
+                users
+                    .entry(function.role_arn.as_str())
+                    .or_default()
+                    .push(function);
             }
             users
         });
@@ -72,11 +81,15 @@ impl<'a> Memo<'a> {
     }
 
     fn role(&self, arn: &str) -> &RoleMemo<'a> {
-        self.roles.get(arn).unwrap_or_else(|| panic!("role {arn} is not in the account this memo was built for"))
+        self.roles
+            .get(arn)
+            .unwrap_or_else(|| panic!("role {arn} is not in the account this memo was built for"))
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A check that panicked while holding the lock left nothing half-written: the map is still usable.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

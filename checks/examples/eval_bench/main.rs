@@ -70,7 +70,8 @@ fn main() {
     };
     println!(
         "evaluate: {elapsed:.2?}{} ({:.0} µs per function): {} findings ({} fail, {} unknown)",
-        cpu.map(|cpu| format!(", CPU {cpu:.2?}")).unwrap_or_default(),
+        cpu.map(|cpu| format!(", CPU {cpu:.2?}"))
+            .unwrap_or_default(),
         elapsed.as_micros() as f64 / args.functions.max(1) as f64,
         report.findings.len(),
         count(Status::Fail),
@@ -108,7 +109,9 @@ fn by_check(inventory: &lambda_posture_checks::inventory::Inventory, config: &Co
             let cpu_started = cpu_time();
             engine::evaluate(inventory, &only);
             // CPU time where known: steadier than the wall clock on a shared machine.
-            let time = cpu_time().zip(cpu_started).map_or_else(|| started.elapsed(), |(end, start)| end - start);
+            let time = cpu_time()
+                .zip(cpu_started)
+                .map_or_else(|| started.elapsed(), |(end, start)| end - start);
             (check.id, time)
         })
         .collect();

@@ -84,7 +84,11 @@ fn table() -> &'static Table {
             .enumerate()
             .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
             .collect();
-        let by_spelling = actions.iter().enumerate().map(|(i, (name, _))| (*name, i)).collect();
+        let by_spelling = actions
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (*name, i))
+            .collect();
         let mut services: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
         for (i, (name, _)) in actions.iter().enumerate() {
             let service = name.split_once(':').map_or(*name, |(s, _)| s);

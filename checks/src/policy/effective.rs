@@ -241,7 +241,11 @@ impl EffectivePermissions {
 
     /// The grant of `action` by `statement`, one of [`Self::statements`], after Deny and boundary: the entry of
     /// [`Self::allows`] for that statement, computed without judging the others.
-    pub fn grant_from<'p>(&'p self, statement: &'p SourcedStatement, action: &str) -> Option<Grant<'p>> {
+    pub fn grant_from<'p>(
+        &'p self,
+        statement: &'p SourcedStatement,
+        action: &str,
+    ) -> Option<Grant<'p>> {
         // Cheapest test first: most statements do not name most actions.
         if !statement.statement.is_allow() || !statement.statement.applies_to_action(action) {
             return None;
@@ -256,9 +260,9 @@ impl EffectivePermissions {
     /// Whether some statement grants `action`, conditionally or not.
     pub fn is_allowed(&self, action: &str) -> bool {
         self.might_allow(action)
-            && self
-                .narrowing(action)
-                .is_some_and(|narrowing| self.identity.iter().any(|s| grants(s, action, &narrowing)))
+            && self.narrowing(action).is_some_and(|narrowing| {
+                self.identity.iter().any(|s| grants(s, action, &narrowing))
+            })
     }
 
     /// What narrows every grant of `action`; `None` when an unconditional Deny on every resource or the boundary
@@ -332,7 +336,9 @@ impl EffectivePermissions {
                     }
                 }
                 Scope::Except(_) => {
-                    let services: Vec<&str> = actions::services().filter(|s| !found.contains(*s)).collect();
+                    let services: Vec<&str> = actions::services()
+                        .filter(|s| !found.contains(*s))
+                        .collect();
                     for service in services {
                         let granted = actions::expand(&format!("{service}:*"))
                             .any(|a| allow.statement.applies_to_action(a) && self.is_allowed(a));
@@ -350,7 +356,10 @@ impl EffectivePermissions {
     fn add_services_of(&self, pattern: &str, found: &mut BTreeSet<String>) {
         let (service, name) = pattern.split_once(':').unwrap_or(("*", "*"));
         let services: Vec<String> = if glob::has_wildcard(service) {
-            actions::services().filter(|s| glob::matches(service, s, true)).map(str::to_string).collect()
+            actions::services()
+                .filter(|s| glob::matches(service, s, true))
+                .map(str::to_string)
+                .collect()
         } else {
             vec![service.to_ascii_lowercase()]
         };

@@ -12,7 +12,9 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     } else {
         let p: Vec<char> = pattern.chars().collect();
         let t: Vec<char> = text.chars().collect();
-        matches_units(&p, &t, |a, b| a == b || (ignore_case && a.eq_ignore_ascii_case(&b)))
+        matches_units(&p, &t, |a, b| {
+            a == b || (ignore_case && a.eq_ignore_ascii_case(&b))
+        })
     }
 }
 

@@ -28,29 +28,44 @@ impl<'a> RolePermissions<'a> {
             Some(filled) => EffectivePermissions::of_role_partial(&filled),
             None => EffectivePermissions::of_role_partial(role),
         };
-        RolePermissions { role, effective, incomplete, services: OnceLock::new() }
+        RolePermissions {
+            role,
+            effective,
+            incomplete,
+            services: OnceLock::new(),
+        }
     }
 
     /// Whether the permissions boundary is set but could not be read: every grant found may be cut by it.
     pub fn boundary_unreadable(&self) -> bool {
         self.incomplete.iter().any(|i| match i {
-            Incomplete::Unreadable(source) | Incomplete::Malformed { source, .. } => source.kind == PolicyKind::Boundary,
+            Incomplete::Unreadable(source) | Incomplete::Malformed { source, .. } => {
+                source.kind == PolicyKind::Boundary
+            }
         })
     }
 
     /// The identity-policy Allow statements (inline and attached, not the boundary).
     pub fn allow_statements(&self) -> impl Iterator<Item = &SourcedStatement> {
-        self.effective.statements().iter().filter(|s| s.statement.is_allow())
+        self.effective
+            .statements()
+            .iter()
+            .filter(|s| s.statement.is_allow())
     }
 
     /// The grant of `action` by `statement` (after Deny statements and the boundary), if it grants it.
-    pub fn grant_from<'p>(&'p self, statement: &'p SourcedStatement, action: &str) -> Option<Grant<'p>> {
+    pub fn grant_from<'p>(
+        &'p self,
+        statement: &'p SourcedStatement,
+        action: &str,
+    ) -> Option<Grant<'p>> {
         self.effective.grant_from(statement, action)
     }
 
     /// [`EffectivePermissions::services_granted`], computed on first use.
     pub fn services_granted(&self) -> &BTreeSet<String> {
-        self.services.get_or_init(|| self.effective.services_granted())
+        self.services
+            .get_or_init(|| self.effective.services_granted())
     }
 
     /// Whether the statement comes from a managed policy whose published content stood in for an unreadable document.
@@ -120,12 +135,18 @@ mod tests {
         for name in ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"] {
             for partition in ["aws", "aws-us-gov", "aws-cn"] {
                 let arn = format!("arn:{partition}:iam::aws:policy/{name}");
-                let document = known_aws_document(&arn).unwrap_or_else(|| panic!("{arn} not recognised"));
+                let document =
+                    known_aws_document(&arn).unwrap_or_else(|| panic!("{arn} not recognised"));
                 PolicyDocument::parse(&document).unwrap();
             }
         }
-        assert!(known_aws_document("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none());
-        assert!(known_aws_document("arn:aws:iam::aws:policy/job-function/AdministratorAccess").is_none());
+        assert!(
+            known_aws_document("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none()
+        );
+        assert!(
+            known_aws_document("arn:aws:iam::aws:policy/job-function/AdministratorAccess")
+                .is_none()
+        );
         assert!(known_aws_document("arn:aws:iam::aws:policy/AmazonS3FullAccess").is_none());
     }
 }

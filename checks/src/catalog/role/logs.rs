@@ -23,7 +23,11 @@ pub struct LogTarget {
 
 impl LogTarget {
     pub fn of(function: &Function) -> LogTarget {
-        let Place { partition, region, account } = Place::of(function);
+        let Place {
+            partition,
+            region,
+            account,
+        } = Place::of(function);
         let group = function.log_group();
         let group_arn = format!("arn:{partition}:logs:{region}:{account}:log-group:{group}");
         let candidates = vec![

@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::catalog::access::policies::{judge_statements, read_urls, scope_name, url_for, PolicyStatement};
+use crate::catalog::access::policies::{
+    judge_statements, read_urls, scope_name, url_for, PolicyStatement,
+};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::FunctionUrl;

@@ -44,8 +44,7 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
     let (kind, patterns): (&str, Vec<&str>) = match &statement.statement.actions {
         Scope::Except(excluded) => {
             // NotAction grants everything but the list: effective as soon as one action survives.
-            let effective =
-                actions::expand("*").any(|a| perms.grant_from(statement, a).is_some());
+            let effective = actions::expand("*").any(|a| perms.grant_from(statement, a).is_some());
             (
                 if effective { "NotAction" } else { return None },
                 excluded.iter().map(|p| p.raw.as_str()).collect(),
@@ -56,8 +55,7 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
                 .iter()
                 .filter(|p| {
                     is_broad_pattern(p)
-                        && actions::expand(&p.raw)
-                            .any(|a| perms.grant_from(statement, a).is_some())
+                        && actions::expand(&p.raw).any(|a| perms.grant_from(statement, a).is_some())
                 })
                 .map(|p| p.raw.as_str())
                 .collect();

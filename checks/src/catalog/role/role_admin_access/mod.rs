@@ -107,7 +107,9 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
 }
 
 /// The statements that effectively grant every action on every resource.
-pub(super) fn administrator_statements<'p>(perms: &'p RolePermissions) -> Vec<&'p SourcedStatement> {
+pub(super) fn administrator_statements<'p>(
+    perms: &'p RolePermissions,
+) -> Vec<&'p SourcedStatement> {
     perms
         .allow_statements()
         .filter(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))

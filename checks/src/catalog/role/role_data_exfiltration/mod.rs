@@ -32,7 +32,11 @@ const DATA_ACTIONS: &[(&str, &str)] = &[
 
 fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
     let perms = ctx.permissions;
-    let Place { partition, region, account } = place;
+    let Place {
+        partition,
+        region,
+        account,
+    } = place;
     let mut found: Vec<(String, Value)> = Vec::new();
     for (action, family) in DATA_ACTIONS {
         let family = family

@@ -171,7 +171,11 @@ fn passes_to(grant: &Grant, service: &str) -> bool {
 /// The grant reaches a function that runs as another role: any function of the account in the place (an arbitrary
 /// function name) or one of the scanned functions with a different role.
 fn reaches_other_function(grant: &Grant, ctx: &RoleContext, place: Place) -> bool {
-    let Place { partition, region, account } = place;
+    let Place {
+        partition,
+        region,
+        account,
+    } = place;
     let arbitrary = format!(
         "arn:{partition}:lambda:{region}:{account}:function:lambda-posture-probe-any-function"
     );

@@ -71,10 +71,14 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
 
 /// The evidence, the number of actions and a summary when the statement grants, on every resource, write actions
 /// that could be scoped to specific resources.
-fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
+fn offence(
+    perms: &RolePermissions,
+    statement: &SourcedStatement,
+) -> Option<(Value, usize, String)> {
     let mut by_level: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
     for (action, level) in candidate_actions(statement) {
-        if !level.is_write() || resourceless().contains(action)
+        if !level.is_write()
+            || resourceless().contains(action)
             || LEFT_TO_LOGS_CHECKS.contains(&action)
         {
             continue;
