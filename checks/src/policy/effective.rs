@@ -247,14 +247,14 @@ impl EffectivePermissions {
         action: &str,
     ) -> Option<Grant<'p>> {
         // Cheapest test first: most statements do not name most actions.
-        if !statement.statement.is_allow() || !statement.statement.applies_to_action(action) {
-            return None;
-        }
-        if !self.identity.iter().any(|s| std::ptr::eq(s, statement)) {
+        if !allows_by_name(statement, action)
+            || !self.identity.iter().any(|s| std::ptr::eq(s, statement))
+        {
             return None;
         }
         let narrowing = self.narrowing(action)?;
-        grants(statement, action, &narrowing).then(|| narrowing.grant(statement))
+        (!fully_denied(&statement.statement, &narrowing.denied_resources))
+            .then(|| narrowing.grant(statement))
     }
 
     /// Whether some statement grants `action`, conditionally or not.
@@ -294,7 +294,7 @@ impl EffectivePermissions {
             Some(statements) => {
                 let admitting: Vec<_> = statements
                     .iter()
-                    .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+                    .filter(|s| allows_by_name(s, action))
                     .collect();
                 if admitting.is_empty() {
                     return None;
@@ -380,9 +380,7 @@ impl EffectivePermissions {
 
     /// Cheap pre-filter: some identity Allow statement names the action at all.
     fn might_allow(&self, action: &str) -> bool {
-        self.identity
-            .iter()
-            .any(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+        self.identity.iter().any(|s| allows_by_name(s, action))
     }
 }
 
@@ -406,9 +404,13 @@ impl<'a> Narrowing<'a> {
 /// Whether `statement` grants `action` once narrowed: an Allow naming the action whose resources the Denies do not
 /// all take back.
 fn grants(statement: &SourcedStatement, action: &str, narrowing: &Narrowing) -> bool {
-    statement.statement.is_allow()
-        && statement.statement.applies_to_action(action)
+    allows_by_name(statement, action)
         && !fully_denied(&statement.statement, &narrowing.denied_resources)
+}
+
+/// Whether `statement` is an Allow naming `action` (through Action or NotAction), whatever else applies.
+fn allows_by_name(statement: &SourcedStatement, action: &str) -> bool {
+    statement.statement.is_allow() && statement.statement.applies_to_action(action)
 }
 
 /// Whether unconditional Deny statements on specific resources cover every resource of the Allow.
