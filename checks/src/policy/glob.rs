@@ -8,7 +8,11 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
         return true;
     }
     if !has_wildcard(pattern) {
-        return if ignore_case { pattern.eq_ignore_ascii_case(text) } else { pattern == text };
+        return if ignore_case {
+            pattern.eq_ignore_ascii_case(text)
+        } else {
+            pattern == text
+        };
     }
     // ASCII (every action name, nearly every ARN) is matched byte by byte without allocating; other text by chars,
     // so that `?` stands for one character, not one byte.
@@ -118,7 +122,10 @@ mod tests {
         assert!(matches("a*b*c", "aXbYbZc", false));
         assert!(!matches("a*b*c", "aXbYbZ", false));
         assert!(!matches("abc", "abcd", false));
-        assert!(matches("S3:GetObject", "s3:getobject", true) && !matches("S3:GetObject", "s3:getobject", false));
+        assert!(
+            matches("S3:GetObject", "s3:getobject", true)
+                && !matches("S3:GetObject", "s3:getobject", false)
+        );
         assert!(matches("É", "É", true) && !matches("É", "é", true));
         assert!(matches("a?c", "aéc", false) && !matches("a??c", "aéc", false));
         assert!(matches("*é*", "xÉéy", false) && matches("S3:*", "s3:é", true));
