@@ -78,6 +78,53 @@ fn demo_inventory_renders_in_every_format() {
     }
 }
 
+/// Every `masked_preview` under `value`, with its JSON path.
+fn masked_previews(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("masked_preview", Value::String(preview)) => {
+                        out.push((path.to_string(), preview.clone()))
+                    }
+                    _ => masked_previews(v, &format!("{path}.{key}"), out),
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, v) in list.iter().enumerate() {
+                masked_previews(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn secret_evidence_is_masked_in_the_report() {
+    let json = scan_json(&demo(), &[]);
+    let mut previews = Vec::new();
+    masked_previews(&json, "", &mut previews);
+    assert!(
+        previews.len() >= 5,
+        "the demo plants secrets in environment variables: {previews:?}"
+    );
+    for (path, preview) in previews {
+        // At most four leading characters, then the length: never enough of the value to use it.
+        let (shown, rest) = preview
+            .split_once('…')
+            .unwrap_or_else(|| panic!("{path}: `{preview}` is not masked"));
+        assert!(
+            shown.chars().count() <= 4,
+            "{path}: `{preview}` shows too much"
+        );
+        assert!(
+            rest.starts_with('(') && rest.ends_with(" chars)"),
+            "{path}: `{preview}`"
+        );
+    }
+}
+
 #[test]
 fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
     let expected: BTreeSet<String> = names(&expectations()["checks"]["unused-function"]["fail"])
