@@ -183,7 +183,7 @@ mod tests {
                 });
                 actions.insert(format!("{service}:{}", operation_name(&method)));
             }
-            actions.extend(raw_operations(&source));
+            actions.extend(raw_operations(source));
         }
         actions
             .into_iter()
