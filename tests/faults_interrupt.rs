@@ -27,10 +27,8 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let report = dir.path().join("report.json");
     let inventory = dir.path().join("inventory.json");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("lambda-posture"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(emulator.aws_env())
+    let mut child = emulator
+        .lambda_posture_process()
         .args(["scan", "--quiet", "--regions", "us-east-1", "--format", "json", "--output"])
         .arg(&report)
         .arg("--save-inventory")

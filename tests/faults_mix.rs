@@ -1,5 +1,5 @@
-//! A hostile API loses nothing: with the scanner paced three times faster than the emulator's quota buckets
-//! (throttling), and 5xx answers, connection resets and stalled connections injected on every service, the
+//! A hostile API loses nothing: with the scanner paced three times faster than the emulator's quota buckets (the
+//! Lambda control-plane and GetPolicy buckets throttle), and 5xx answers, connection resets and stalled connections injected on every service, the
 //! inventory equals the fault-free one (collection time aside) and has no gap.
 
 mod common;
@@ -8,9 +8,11 @@ use lambda_posture_checks::inventory::Inventory;
 use serde_json::{json, Value};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
-/// The emulator's quotas are AWS's times this (a fast test); the scanner is told the same when it must not be
-/// throttled.
-const TIME_SCALE: &str = "10";
+/// The emulator's quotas are AWS's times this (a faster test; a bucket's burst is one second of its rate, so the
+/// account must need several seconds of calls for the buckets to throttle); the scanner is told the same when it
+/// must not be throttled, and three times as much when it must.
+const TIME_SCALE: &str = "2";
+const THREE_TIMES_TOO_FAST: &str = "6";
 /// A stalled call is held this long, then reset: longer than the scanner's attempt timeout below.
 const STALL_SECONDS: &str = "6";
 
@@ -79,8 +81,8 @@ fn throttling_5xx_resets_and_stalls_lose_nothing() {
 
     emulator.clear_stats();
     emulator.set_faults(hostile_rules());
-    // Three times faster than the buckets allow: every bucket throttles.
-    let (code, hostile, stderr) = scan(&emulator, "hostile", &["--quota-scale", "30", "--attempt-timeout", "3"]);
+    let (code, hostile, stderr) =
+        scan(&emulator, "hostile", &["--quota-scale", THREE_TIMES_TOO_FAST, "--attempt-timeout", "3"]);
     let stats = emulator.stats();
     let rules = emulator.admin("GET", "/_lp/faults", None);
     emulator.clear_faults();
