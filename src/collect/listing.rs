@@ -16,7 +16,7 @@ use super::Ctx;
 /// ListFunctions page size (the API maximum).
 const PAGE: i32 = 50;
 /// Listing entries fetched ahead of the per-function work (four pages).
-const AHEAD: usize = 200;
+pub const AHEAD: usize = 200;
 
 /// One listed function.
 pub struct Listed {

@@ -11,6 +11,7 @@ mod env;
 pub mod error;
 mod iam;
 mod lambda;
+mod listing;
 mod metrics;
 pub mod pacing;
 pub mod permissions;
