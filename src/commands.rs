@@ -43,6 +43,8 @@ async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> any
     let config = load_config(cli.config.as_deref())?;
     let inventory = load_or_collect(&args.source, cli.quiet).await?;
     let report = engine::evaluate(&inventory, &config);
+    // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
+    drop(inventory);
     let bytes = render::render(args.output.format, &report, render_options)?;
     output::emit(args.output.output.as_deref(), &bytes)?;
     Ok(exit_code(&report, args.output.fail_on))
@@ -107,8 +109,9 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
     };
     let inventory = collect::collect(&options).await?;
     if let Some(path) = &source.save_inventory {
-        let json = serde_json::to_vec_pretty(&inventory)?;
-        output::write_atomically(path, &json)?;
+        output::write_atomically_with(path, |w| {
+            serde_json::to_writer_pretty(w, &inventory).map_err(std::io::Error::from)
+        })?;
     }
     Ok(inventory)
 }

@@ -7,18 +7,33 @@ use anyhow::Context;
 
 /// Write `bytes` to `path` so that readers see either the old file or the complete new one, never a half.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomically`], the content written by `write` through a buffer (a large document is serialised
+/// straight to the file rather than into memory first).
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+    let file = tempfile::NamedTempFile::new_in(dir).with_context(|| {
         format!(
             "{}: cannot create a file in {}",
             path.display(),
             dir.display()
         )
     })?;
-    file.write_all(bytes)
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut writer)
+        .and_then(|()| writer.flush())
+        .with_context(|| format!("{}: write failed", path.display()))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| e.into_error())
         .with_context(|| format!("{}: write failed", path.display()))?;
     file.as_file()
         .sync_all()

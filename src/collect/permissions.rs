@@ -59,6 +59,7 @@ mod tests {
     /// Which AWS service the SDK client of each collector file talks to.
     const FILE_SERVICES: &[(&str, &str)] = &[
         ("lambda.rs", "lambda"),
+        ("listing.rs", "lambda"),
         ("iam.rs", "iam"),
         ("metrics.rs", "cloudwatch"),
         ("account.rs", "sts"),
@@ -195,7 +196,8 @@ mod tests {
     fn the_scanner_finds_multiline_calls_and_ignores_other_idents() {
         let src = "let a = client\n    .list_functions()\n; iam_client.get_role(); self.client.get_policy(); \
                    myclient.nope(); self.sqs_client.nope(); _client.nope();";
-        let calls: Vec<(Option<&str>, &str)> = client_calls(src)
+        let found = client_calls(src);
+        let calls: Vec<(Option<&str>, &str)> = found
             .iter()
             .map(|(p, m)| (p.as_deref(), m.as_str()))
             .collect();
