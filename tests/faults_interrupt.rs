@@ -29,7 +29,15 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     let inventory = dir.path().join("inventory.json");
     let mut child = emulator
         .lambda_posture_process()
-        .args(["scan", "--quiet", "--regions", "us-east-1", "--format", "json", "--output"])
+        .args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&report)
         .arg("--save-inventory")
         .arg(&inventory)
@@ -42,7 +50,10 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     // Mid-scan: listing done, per-function calls under way.
     let deadline = Instant::now() + Duration::from_secs(60);
     while lambda_calls(&emulator) < 30 {
-        assert!(child.try_wait().expect("poll").is_none(), "the scan ended before the interrupt");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the scan ended before the interrupt"
+        );
         assert!(Instant::now() < deadline, "the scan did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -67,6 +78,9 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     assert_eq!(exit.code(), Some(130), "stderr: {stderr}");
     assert!(stderr.contains("interrupted"), "stderr: {stderr}");
     assert!(output.stdout.is_empty(), "nothing on stdout");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }

@@ -12,11 +12,11 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
-use tokio::sync::mpsc::{self, UnboundedSender};
 use lambda_posture_checks::inventory::{
     AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
     Gap, GapKind, LayerRef, LoggingConfig, ProvisionedConcurrency, ResourcePolicy, VpcConfig,
 };
+use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::error::CallError;
 use super::listing::{self, Entry, Grouper, Listed};
@@ -153,30 +153,27 @@ impl RegionScan<'_> {
     ) -> Vec<Function> {
         let (sender, receiver) = mpsc::channel(listing::AHEAD);
         let late = RefCell::new(Vec::new());
-        let listed = stream::unfold(
-            Some((receiver, Grouper::default(), roles)),
-            |state| async {
-                let (mut receiver, mut grouper, roles) = state?;
-                loop {
-                    let (listed, more) = match receiver.recv().await {
-                        Some(Entry::Function(entry)) => match grouper.push(entry) {
-                            Some(listed) => (listed, true),
-                            None => continue,
-                        },
-                        end => {
-                            let listed = grouper.finish(end.is_none());
-                            *late.borrow_mut() = std::mem::take(&mut grouper.late);
-                            (listed?, false)
-                        }
-                    };
-                    if let Some(role) = listed.config.role() {
-                        // The IAM collector may have stopped (its listing failed): nothing to tell it then.
-                        let _ = roles.send(role.to_string());
+        let listed = stream::unfold(Some((receiver, Grouper::default(), roles)), |state| async {
+            let (mut receiver, mut grouper, roles) = state?;
+            loop {
+                let (listed, more) = match receiver.recv().await {
+                    Some(Entry::Function(entry)) => match grouper.push(*entry) {
+                        Some(listed) => (listed, true),
+                        None => continue,
+                    },
+                    end => {
+                        let listed = grouper.finish(end.is_none());
+                        *late.borrow_mut() = std::mem::take(&mut grouper.late);
+                        (listed?, false)
                     }
-                    return Some((listed, more.then_some((receiver, grouper, roles))));
+                };
+                if let Some(role) = listed.config.role() {
+                    // The IAM collector may have stopped (its listing failed): nothing to tell it then.
+                    let _ = roles.send(role.to_string());
                 }
-            },
-        );
+                return Some((listed, more.then_some((receiver, grouper, roles))));
+            }
+        });
         let process = listed
             .map(|listed| async move {
                 let function = self.function(listed).await;
@@ -189,7 +186,8 @@ impl RegionScan<'_> {
             process,
             listing::fetch(self.ctx, &self.client, self.region, progress, sender)
         );
-        self.add_late_versions(&mut functions, late.into_inner()).await;
+        self.add_late_versions(&mut functions, late.into_inner())
+            .await;
         functions
     }
 

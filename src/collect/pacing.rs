@@ -133,7 +133,9 @@ impl Pacer {
             Bucket::GetPolicy => ("--get-policy-rate", rates.get_policy),
             Bucket::LambdaControlPlane => ("--control-plane-rate", rates.control_plane),
             Bucket::CloudWatch => ("--max-rate", CLOUDWATCH_RATE * rates.others),
-            Bucket::IamAuthorizationDetails => ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others),
+            Bucket::IamAuthorizationDetails => {
+                ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
+            }
             Bucket::Iam | Bucket::Unpaced => ("--max-rate", IAM_RATE * rates.others),
         }
     }
@@ -299,7 +301,10 @@ mod tests {
 
     #[test]
     fn non_positive_rates_are_refused_with_the_flag() {
-        let err = Slots::new("--get-policy-rate", 0.0).err().unwrap().to_string();
+        let err = Slots::new("--get-policy-rate", 0.0)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("--get-policy-rate"), "{err}");
         assert!(Slots::new("--x", f64::NAN).is_err());
         assert!(Slots::new("--x", 13.5).is_ok());
