@@ -45,8 +45,9 @@ async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> any
     let report = engine::evaluate(&inventory, &config);
     // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
     drop(inventory);
-    let bytes = render::render(args.output.format, &report, render_options)?;
-    output::emit(args.output.output.as_deref(), &bytes)?;
+    output::emit_with(args.output.output.as_deref(), |w| {
+        render::render_to(args.output.format, &report, render_options, w)
+    })?;
     Ok(exit_code(&report, args.output.fail_on))
 }
 
@@ -109,9 +110,7 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
     };
     let inventory = collect::collect(&options).await?;
     if let Some(path) = &source.save_inventory {
-        output::write_atomically_with(path, |w| {
-            serde_json::to_writer_pretty(w, &inventory).map_err(std::io::Error::from)
-        })?;
+        output::write_atomically_with(path, |w| Ok(serde_json::to_writer_pretty(w, &inventory)?))?;
     }
     Ok(inventory)
 }
