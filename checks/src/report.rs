@@ -1,6 +1,6 @@
 //! The evaluated report: findings, per-function scores and per-account summaries, ready for any renderer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -82,14 +82,18 @@ impl Report {
     pub fn rescore(&mut self, inventory: &Inventory) {
         let mut functions = Vec::new();
         let mut accounts = Vec::new();
+        // Each function's findings, indexed once: filtering every finding for every function is quadratic (minutes
+        // for 10,000 functions).
+        let mut by_function: HashMap<(&str, &str, &str), Vec<&Finding>> = HashMap::new();
+        for f in &self.findings {
+            by_function.entry((&f.account_id, &f.region, &f.resource_name)).or_default().push(f);
+        }
         for account in &inventory.accounts {
             let mut scores = Vec::new();
             for function in &account.functions {
-                let own: Vec<&Finding> = self
-                    .findings
-                    .iter()
-                    .filter(|f| f.account_id == account.account_id && f.region == function.region && f.resource_name == function.name)
-                    .collect();
+                let own: &[&Finding] = by_function
+                    .get(&(account.account_id.as_str(), function.region.as_str(), function.name.as_str()))
+                    .map_or(&[], Vec::as_slice);
                 let score = score::function_score(own.iter().copied());
                 scores.push(score);
                 functions.push(FunctionSummary {

@@ -229,6 +229,17 @@ impl EffectivePermissions {
 
     /// The Allow statements granting `action` (a concrete action name, any case), after Deny and boundary.
     pub fn allows(&self, action: &str) -> Vec<Grant<'_>> {
+        self.allows_among(action, |_| true)
+    }
+
+    /// The grants of `action` by one of the identity statements (`statement` must be one of [`Self::statements`],
+    /// compared by address): [`Self::allows`] restricted to it, without judging every other statement.
+    pub fn allows_by(&self, statement: &SourcedStatement, action: &str) -> Vec<Grant<'_>> {
+        self.allows_among(action, |s| std::ptr::eq(s, statement))
+    }
+
+    /// [`Self::allows`], only for the Allow statements `candidate` accepts.
+    fn allows_among(&self, action: &str, candidate: impl Fn(&SourcedStatement) -> bool) -> Vec<Grant<'_>> {
         let denies = self
             .identity
             .iter()
@@ -265,7 +276,7 @@ impl EffectivePermissions {
         };
         self.identity
             .iter()
-            .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+            .filter(|s| candidate(s) && s.statement.is_allow() && s.statement.applies_to_action(action))
             .filter(|s| !fully_denied(&s.statement, &denied_resources))
             .map(|s| Grant {
                 statement: s,

@@ -121,11 +121,7 @@ impl Permissions<'_> {
 
     /// The grants of `action` that come from `statement` (after Deny statements and the boundary).
     pub fn grants_from<'p>(&'p self, statement: &SourcedStatement, action: &str) -> Vec<Grant<'p>> {
-        self.effective
-            .allows(action)
-            .into_iter()
-            .filter(|g| std::ptr::eq(g.statement, statement))
-            .collect()
+        self.effective.allows_by(statement, action)
     }
 }
 
