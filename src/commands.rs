@@ -6,23 +6,26 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::config::Config;
+use lambda_posture_checks::diff::{self, ReportSnapshot};
 use lambda_posture_checks::engine;
-use lambda_posture_checks::finding::Status;
+use lambda_posture_checks::finding::{Severity, Status};
 use lambda_posture_checks::inventory::Inventory;
 use lambda_posture_checks::report::Report;
+use lambda_posture_checks::{suppress, unused};
 
-use crate::cli::{Cli, Command, ScanArgs, SourceArgs};
+use crate::cli::{Cli, Command, DiffArgs, ScanArgs, SourceArgs, UnusedArgs};
 use crate::collect::{self, CollectOptions, Rates};
 use crate::exit;
 use crate::output;
 use crate::render::{self, RenderOptions};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
-    let render_options = RenderOptions { color: use_color(cli.no_color) };
     match &cli.command {
-        Command::Scan(args) => scan(&cli, args, &render_options).await,
+        Command::Scan(args) => scan(&cli, args).await,
+        Command::Unused(args) => unused(&cli, args).await,
+        Command::Diff(args) => diff(&cli, args),
         Command::Checks => {
-            output::emit(None, render::checks_list(&render_options).as_bytes())?;
+            output::emit(None, render::checks_list(&render_options(cli.no_color, None)).as_bytes())?;
             Ok(exit::CLEAN)
         }
         Command::Explain { id } => {
@@ -35,24 +38,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             output::emit(None, collect::permissions::policy_json().as_bytes())?;
             Ok(exit::CLEAN)
         }
-        Command::Unused(_) | Command::Diff(_) => anyhow::bail!("this command is not available yet"),
     }
 }
 
-async fn scan(cli: &Cli, args: &ScanArgs, render_options: &RenderOptions) -> anyhow::Result<u8> {
+async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let config = load_config(cli.config.as_deref())?;
     let inventory = load_or_collect(&args.source, cli.quiet).await?;
-    let report = engine::evaluate(&inventory, &config);
+    let mut report = engine::evaluate(&inventory, &config);
+    suppress::apply(&mut report, &inventory, &config.suppressions);
     // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
     drop(inventory);
+    let options = render_options(cli.no_color, args.output.output.as_deref());
     output::emit_with(args.output.output.as_deref(), |w| {
-        render::render_to(args.output.format, &report, render_options, w)
+        render::render_to(args.output.format, &report, &options, w)
     })?;
     Ok(exit_code(&report, args.output.fail_on))
 }
 
+/// `unused`: 0, or 3 when the usage of some function is unknown (its metrics could not be read).
+async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
+    let config = load_config(cli.config.as_deref())?;
+    let inventory = load_or_collect(&args.source, cli.quiet).await?;
+    let report = unused::analyze(&inventory, &config);
+    let options = render_options(cli.no_color, args.output.as_deref());
+    let bytes = render::unused::render(args.format, &report, &options)?;
+    output::emit(args.output.as_deref(), &bytes)?;
+    Ok(if report.unknown.is_empty() { exit::CLEAN } else { exit::INCOMPLETE })
+}
+
+/// `diff`: 1 when `--fail-on` is given and a new failing finding reaches it, else 0.
+fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
+    let read = |path: &Path| -> anyhow::Result<ReportSnapshot> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read the report file"))?;
+        Ok(ReportSnapshot::from_json(&name, &text)?)
+    };
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let result = diff::diff(&args.old.display().to_string(), &old, &args.new.display().to_string(), &new);
+    let options = render_options(cli.no_color, args.output.as_deref());
+    let bytes = render::diff::render(args.format, &result, &options)?;
+    output::emit(args.output.as_deref(), &bytes)?;
+    let failing = args.fail_on.is_some_and(|threshold| {
+        result.new_findings.iter().any(|e| e.finding.status == Status::Fail && e.finding.severity >= threshold)
+    });
+    Ok(if failing { exit::FINDINGS } else { exit::CLEAN })
+}
+
 /// 1 when a failure is at or above the threshold, else 3 when the scan was incomplete, else 0.
-fn exit_code(report: &Report, fail_on: Option<lambda_posture_checks::finding::Severity>) -> u8 {
+fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     let failing = fail_on.is_some_and(|threshold| {
         report.findings.iter().any(|f| f.status == Status::Fail && f.severity >= threshold)
     });
@@ -115,7 +148,12 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool) -> anyhow::Result
     Ok(inventory)
 }
 
-/// Colour only on a terminal, and never with --no-color or NO_COLOR set (https://no-color.org).
-fn use_color(no_color_flag: bool) -> bool {
-    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+/// Colour and width for output going to `output` (a file) or standard output: colour only on a terminal, never
+/// with --no-color or NO_COLOR set (https://no-color.org); the terminal's width on a terminal, 80 columns otherwise.
+fn render_options(no_color_flag: bool, output: Option<&Path>) -> RenderOptions {
+    let terminal = output.is_none() && std::io::stdout().is_terminal();
+    RenderOptions {
+        color: terminal && !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: if terminal { render::terminal_width() } else { render::DEFAULT_WIDTH },
+    }
 }

@@ -5,29 +5,15 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use lambda_posture_checks::inventory::{Account, GapKind, Inventory};
+use lambda_posture_checks::inventory::{Account, GapKind};
 use serde_json::json;
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 
-/// `scan --regions us-east-1,eu-west-1 --save-inventory`: exit code, inventory, stderr.
-fn scan(account: &common::DemoAccount, name: &str) -> (i32, Account, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let inventory_path = dir.path().join(format!("{name}.json"));
-    let (code, _stdout, stderr) = common::run(account.emulator.lambda_posture().args([
-        "scan",
-        "--regions",
-        REGIONS,
-        "--format",
-        "json",
-        "--output",
-        dir.path().join("report.json").to_str().unwrap(),
-        "--save-inventory",
-        inventory_path.to_str().unwrap(),
-    ]));
-    let text = std::fs::read_to_string(&inventory_path).unwrap_or_else(|e| panic!("{name}: no inventory ({e}); stderr: {stderr}"));
-    let inventory = Inventory::from_json(name, &text).expect("valid inventory");
-    (code, inventory.accounts.into_iter().next().expect("one account"), stderr)
+/// `scan --regions us-east-1,eu-west-1`: exit code, the account collected, stderr.
+fn scan(account: &common::DemoAccount) -> (i32, Account, String) {
+    let scan = account.emulator.scan(&["--regions", REGIONS]);
+    (scan.code, scan.inventory.accounts.into_iter().next().expect("one account"), scan.stderr)
 }
 
 /// (service, operation, region, resource, kind) of each gap.
@@ -45,7 +31,7 @@ fn gap_keys(account: &Account) -> BTreeSet<GapKey> {
 fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
     let account = common::demo();
     let _exclusive = account.exclusive();
-    let (code, clean, stderr) = scan(account, "clean");
+    let (code, clean, stderr) = scan(account);
     assert_eq!(code, 0, "a clean scan is complete: {stderr}");
     assert!(clean.gaps.is_empty(), "{:#?}", clean.gaps);
 
@@ -66,11 +52,12 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
         {"service": "lambda", "operation": "ListFunctions", "error": "Throttling", "count": 2},
         {"service": "lambda", "operation": "ListEventSourceMappings", "error": "Throttling", "count": 2},
         {"service": "cloudwatch", "operation": "GetMetricData", "error": "Throttling", "count": 2},
+        // (no IAM throttling here: with GetAccountAuthorizationDetails denied no other IAM call is made)
         {"service": "lambda", "operation": "ListAliases", "error": "InternalError", "count": 5},
         {"service": "lambda", "operation": "ListFunctionUrlConfigs", "error": "Reset", "count": 3},
         {"service": "sts", "operation": "GetCallerIdentity", "error": "Throttling", "count": 1},
     ]));
-    let (code, faulted, stderr) = scan(account, "faulted");
+    let (code, faulted, stderr) = scan(account);
     let rules = account.emulator.admin("GET", "/_lp/faults", None);
     account.emulator.clear_faults();
     assert_eq!(code, 3, "an incomplete scan exits 3; stderr: {stderr}");
@@ -126,7 +113,7 @@ fn lambda_denied_in_a_whole_region_leaves_region_wide_gaps() {
     let account = common::demo();
     let _exclusive = account.exclusive();
     account.emulator.set_faults(json!([{"service": "lambda", "region": "eu-west-1", "error": "AccessDenied"}]));
-    let (code, faulted, stderr) = scan(account, "eu-denied");
+    let (code, faulted, stderr) = scan(account);
     account.emulator.clear_faults();
     assert_eq!(code, 3, "{stderr}");
     assert!(faulted.disabled_regions.is_empty(), "denied is not disabled");

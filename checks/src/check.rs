@@ -6,6 +6,8 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::inventory::{Account, Function, Gap, Role};
+use crate::memo::Memo;
+use crate::policy::RolePermissions;
 
 /// A check of the catalogue. Adding a check touches its folder plus one line of its group's list.
 pub struct Check {
@@ -18,6 +20,26 @@ pub struct Check {
     pub evaluate: fn(&FunctionContext) -> Vec<Outcome>,
 }
 
+impl Check {
+    /// The body of a `## <heading>` section of the docs (up to the next `## `), trimmed; empty when absent.
+    pub fn doc_section(&self, heading: &str) -> &'static str {
+        let docs = self.docs;
+        let marker = format!("## {heading}");
+        let Some(start) = docs.lines().find(|l| l.trim_end() == marker).map(|l| l.as_ptr() as usize - docs.as_ptr() as usize)
+        else {
+            return "";
+        };
+        let body = &docs[start + marker.len()..];
+        let end = body.find("\n## ").unwrap_or(body.len());
+        body[..end].trim()
+    }
+
+    /// The "How to fix" section of the docs: remediation text for tickets and reports.
+    pub fn remediation(&self) -> &'static str {
+        self.doc_section("How to fix")
+    }
+}
+
 /// Everything a check may read while judging one function.
 pub struct FunctionContext<'a> {
     pub account: &'a Account,
@@ -26,12 +48,23 @@ pub struct FunctionContext<'a> {
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
     pub lookback_days: u32,
+    /// What the account's functions share (role permissions, role-level outcomes), computed once per evaluation.
+    pub memo: &'a Memo<'a>,
 }
 
 impl<'a> FunctionContext<'a> {
     /// The gap hiding `service:operation` data for this function, if any.
     pub fn gap(&self, service: &str, operation: &str) -> Option<&'a Gap> {
         self.account.gap_for(service, operation, self.function)
+    }
+
+    /// `Unknown` for the first of `operations` (`(service, operation)`) that could not be collected for this
+    /// function.
+    pub fn gap_unknown(&self, operations: &[(&str, &str)]) -> Option<Outcome> {
+        operations
+            .iter()
+            .find_map(|(service, operation)| self.gap(service, operation))
+            .map(Outcome::unknown_from_gap)
     }
 
     /// The execution role, or why it is not available.
@@ -45,15 +78,116 @@ impl<'a> FunctionContext<'a> {
         }
     }
 
-    /// `Unknown` outcome when a role is needed but could not be read; empty when the role simply does not exist
-    /// (role-missing reports that).
-    pub fn role_or_outcomes(&self) -> Result<&'a Role, Vec<Outcome>> {
+    /// The execution role, or the `Unknown` a check judging it reports instead: when IAM could not be read for it,
+    /// and when it does not exist, for what a deleted role may do cannot be judged (role-missing reports the
+    /// deletion; a role recreated under the same name would bring its own policies).
+    pub fn role_or_unknown(&self) -> Result<&'a Role, Outcome> {
         match self.role() {
             Ok(role) => Ok(role),
-            Err(RoleUnavailable::NotCollected(gap)) => Err(vec![Outcome::unknown_from_gap(gap)]),
-            Err(RoleUnavailable::Missing) => Err(vec![]),
+            Err(RoleUnavailable::NotCollected(gap)) => Err(Outcome::unknown_from_gap(gap)),
+            Err(RoleUnavailable::Missing) => Err(Outcome::unknown(format!(
+                "the execution role {} does not exist (see role-missing)",
+                self.function.role_arn
+            ))),
         }
     }
+
+    /// The execution role's permissions (computed once per role), or the `Unknown` of [`Self::role_or_unknown`].
+    pub fn permissions(&self) -> Result<&'a RolePermissions<'a>, Outcome> {
+        let role = self.role_or_unknown()?;
+        Ok(self.memo.permissions(&self.function.role_arn, role))
+    }
+
+    /// Runs `judge` on the execution role's permissions, or says Unknown when the role is unavailable.
+    pub fn judge_permissions(
+        &self,
+        judge: fn(&FunctionContext<'a>, &'a RolePermissions<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        match self.permissions() {
+            Ok(permissions) => judge(self, permissions),
+            Err(unknown) => vec![unknown],
+        }
+    }
+
+    /// The outcomes of `check`, which judges the execution role alone: `judge` sees no function, so its outcomes
+    /// hold for every function using the role and are computed once per role. Unknown when the role is unavailable.
+    pub fn judge_role(
+        &self,
+        check: &'static Check,
+        judge: fn(&RoleContext<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        self.judge_role_once(check, None, judge)
+    }
+
+    /// The outcomes of `check`, which judges the execution role as seen from where the function runs: `judge` sees
+    /// no function, only its [`Place`], so its outcomes hold for every function using the role in that place and are
+    /// computed once per role and place. Unknown when the role is unavailable.
+    pub fn judge_role_at(
+        &self,
+        check: &'static Check,
+        judge: fn(&RoleContext<'a>, Place<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        let place = Place::of(self.function);
+        self.judge_role_once(check, Some(place), |role| judge(role, place))
+    }
+
+    /// `judge` on the execution role, memoised per role, check and place.
+    fn judge_role_once(
+        &self,
+        check: &'static Check,
+        place: Option<Place<'a>>,
+        judge: impl FnOnce(&RoleContext<'a>) -> Vec<Outcome>,
+    ) -> Vec<Outcome> {
+        let role = match self.role_or_unknown() {
+            Ok(role) => role,
+            Err(unknown) => return vec![unknown],
+        };
+        let arn = &self.function.role_arn;
+        self.memo.role_outcomes(arn, (check.id, place), || {
+            judge(&RoleContext {
+                account: self.account,
+                role,
+                config: self.config,
+                today: self.today,
+                permissions: self.memo.permissions(arn, role),
+            })
+        })
+    }
+}
+
+/// Where a function runs: the partition, region and account of its ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Place<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl<'a> Place<'a> {
+    /// The place of a function, from its ARN (`aws` and the function's region when the ARN lacks them).
+    pub fn of(function: &'a Function) -> Place<'a> {
+        let mut parts = function.arn.split(':');
+        let partition = parts.nth(1).unwrap_or("aws");
+        let region = parts.nth(1).unwrap_or(&function.region);
+        let account = parts.next().unwrap_or_default();
+        Place {
+            partition,
+            region,
+            account,
+        }
+    }
+}
+
+/// Everything a check judging an execution role alone may read: no function, so that what it concludes holds for
+/// every function using the role.
+pub struct RoleContext<'a> {
+    pub account: &'a Account,
+    pub role: &'a Role,
+    pub config: &'a Config,
+    /// The scan date (inventory collection date), never the wall clock.
+    pub today: NaiveDate,
+    /// The role's permissions, computed once per role.
+    pub permissions: &'a RolePermissions<'a>,
 }
 
 /// Why the execution role is not in the inventory.
@@ -87,10 +221,20 @@ pub struct Failure {
 
 impl Outcome {
     pub fn fail(message: impl Into<String>, evidence: Value) -> Outcome {
-        Outcome::Fail(Failure { message: message.into(), discriminator: None, resource_arn: None, evidence, severity: None })
+        Outcome::Fail(Failure {
+            message: message.into(),
+            discriminator: None,
+            resource_arn: None,
+            evidence,
+            severity: None,
+        })
     }
 
-    pub fn fail_with(message: impl Into<String>, discriminator: impl Into<String>, evidence: Value) -> Outcome {
+    pub fn fail_with(
+        message: impl Into<String>,
+        discriminator: impl Into<String>,
+        evidence: Value,
+    ) -> Outcome {
         Outcome::Fail(Failure {
             message: message.into(),
             discriminator: Some(discriminator.into()),
@@ -101,7 +245,9 @@ impl Outcome {
     }
 
     pub fn unknown(reason: impl Into<String>) -> Outcome {
-        Outcome::Unknown { reason: reason.into() }
+        Outcome::Unknown {
+            reason: reason.into(),
+        }
     }
 
     pub fn unknown_from_gap(gap: &Gap) -> Outcome {
@@ -117,5 +263,27 @@ impl Outcome {
             f.severity = Some(severity);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_reads_partition_region_and_account() {
+        let function = Function {
+            arn: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f".into(),
+            region: "us-gov-west-1".into(),
+            ..Function::default()
+        };
+        assert_eq!(
+            Place::of(&function),
+            Place {
+                partition: "aws-us-gov",
+                region: "us-gov-west-1",
+                account: "123456789012"
+            }
+        );
     }
 }

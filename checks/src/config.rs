@@ -1,4 +1,5 @@
-//! User configuration (`lambda-posture.toml`): severity overrides, disabled checks, thresholds, trusted accounts.
+//! User configuration (`lambda-posture.toml`): severity overrides, disabled checks, thresholds, trusted accounts,
+//! suppressions.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,9 @@ pub struct Config {
     pub trusted_accounts: Vec<String>,
     /// The caller's organization id (`o-…`): aws:PrincipalOrgID conditions on it pin the caller to a trusted org.
     pub organization_id: Option<String>,
+    /// `[[suppressions]]`: accepted findings to mute, each with a reason (see [`crate::suppress`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,7 @@ impl Default for Config {
             owner_tags: vec!["owner".into(), "team".into()],
             trusted_accounts: Vec::new(),
             organization_id: None,
+            suppressions: Vec::new(),
         }
     }
 }
@@ -85,10 +90,7 @@ pub enum ConfigError {
 impl Config {
     /// Parse and validate a TOML configuration; `known_check` says whether a check id exists.
     pub fn from_toml(path: &str, text: &str, known_check: impl Fn(&str) -> bool) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_string(),
-            message: e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
-        })?;
+        let config: Config = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
         config.validate(path, known_check)?;
         Ok(config)
     }
@@ -134,8 +136,51 @@ impl Config {
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("owner_tags", "tag keys must not be empty".into()));
         }
+        crate::suppress::validate(&self.suppressions, path, &known_check)?;
         Ok(())
     }
+}
+
+/// One line naming the file, the key (`suppressions[1].expires`) when the error points at one, and the line.
+fn syntax_error(path: &str, text: &str, error: &toml::de::Error) -> ConfigError {
+    let message = error.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let Some(span) = error.span() else {
+        return ConfigError::Syntax { path: path.to_string(), message };
+    };
+    let start = span.start.min(text.len());
+    let line_number = text[..start].matches('\n').count() + 1;
+    let message = match key_at(text, line_number) {
+        Some(key) => format!("`{key}` (line {line_number}): {message}"),
+        None => format!("line {line_number}: {message}"),
+    };
+    ConfigError::Syntax { path: path.to_string(), message }
+}
+
+/// The dotted key defined on line `line_number` (1-based): `table.key`, `array[i].key` for the i-th `[[array]]`
+/// table, or the table itself on a header line. `None` when the line defines nothing recognisable.
+fn key_at(text: &str, line_number: usize) -> Option<String> {
+    let mut table: Option<String> = None;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate().take(line_number) {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
+            let name = name.trim().trim_end_matches(']').trim().to_string();
+            let index = seen.entry(name.clone()).and_modify(|n| *n += 1).or_insert(0);
+            table = Some(format!("{name}[{index}]"));
+        } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            table = Some(name.trim().trim_end_matches(']').trim().to_string());
+        } else if i + 1 == line_number {
+            let key = line.split_once('=')?.0.trim().trim_matches('"');
+            if key.is_empty() {
+                return None;
+            }
+            return Some(match &table {
+                Some(table) => format!("{table}.{key}"),
+                None => key.to_string(),
+            });
+        }
+    }
+    table
 }
 
 #[cfg(test)]
@@ -185,5 +230,8 @@ mod tests {
         let e = load("[thresholds]\ntimeout_ratio = 2.0").unwrap_err().to_string();
         assert!(e.contains("thresholds.timeout_ratio"), "{e}");
         assert!(!load("[thresholds]\nunused_days = 0").unwrap_err().to_string().is_empty());
+        let e = load("[[suppressions]]\ncheck = \"role-shared\"\nreason = \"a\"\n[[suppressions]]\ncheck = \"tracing-off\"\nreason = \"b\"\nexpires = \"2026-13-01\"").unwrap_err().to_string();
+        assert!(e.starts_with("lp.toml: `suppressions[1].expires` (line 7): "), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
     }
 }

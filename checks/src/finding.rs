@@ -1,5 +1,7 @@
 //! Findings: what a check concludes about one resource, with a stable id for ticket de-duplication.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -57,7 +59,8 @@ pub enum Status {
 /// One finding about one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable across runs: hash of check id, resource ARN and discriminator (never of message text).
+    /// Stable across runs: hash of check id, resource ARN and discriminator, plus the function's ARN when the
+    /// resource is shared by several functions (a role, a layer); never of message text. See [`finding_id`].
     pub id: String,
     pub check_id: String,
     pub title: String,
@@ -74,6 +77,22 @@ pub struct Finding {
     pub message: String,
     /// Machine-readable evidence (statement, variable name with masked preview, metric values…). Never a secret.
     pub evidence: Value,
+    /// ARN of the function the finding belongs to (`resource_arn` may be an alias, role or layer of it).
+    /// Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub function_arn: String,
+    /// The function's owner tags (the keys of config `owner_tags` found on it), to route tickets; absent when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owner_tags: BTreeMap<String, String>,
+    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remediation: String,
+    /// Stable link to the check's documentation ([`crate::catalog::doc_url`]). Filled by [`crate::engine::evaluate`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc_url: String,
+    /// The suppression that muted this finding (status `muted`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<crate::suppress::AppliedSuppression>,
 }
 
 /// The stable finding id: `LP-` + 16 hex digits of SHA-256 over check id, resource ARN and discriminator.
@@ -89,6 +108,22 @@ pub fn stable_id(check_id: &str, resource_arn: &str, discriminator: Option<&str>
     format!("LP-{hex}")
 }
 
+/// The stable id of a finding on `resource_arn` found while evaluating the function `function_arn`. When the
+/// resource belongs to the function (the function itself, an alias or version of it), check, resource and
+/// discriminator identify the finding. A resource several functions share (an execution role, a layer) is reported
+/// once per function, so the function's ARN is part of the identity: two functions on one role get two tickets,
+/// and deleting one function resolves its ticket only.
+pub fn finding_id(check_id: &str, resource_arn: &str, function_arn: &str, discriminator: Option<&str>) -> String {
+    let owned = resource_arn == function_arn
+        || resource_arn.strip_prefix(function_arn).is_some_and(|rest| rest.starts_with(':'));
+    if owned {
+        stable_id(check_id, resource_arn, discriminator)
+    } else {
+        let scoped = format!("{}\u{0}{function_arn}", discriminator.unwrap_or(""));
+        stable_id(check_id, resource_arn, Some(&scoped))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +135,21 @@ mod tests {
         assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:g", None));
         assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", Some("x")));
         assert!(a.starts_with("LP-") && a.len() == 19);
+    }
+
+    #[test]
+    fn shared_resources_get_one_id_per_function() {
+        let (f, g) = ("arn:aws:lambda:us-east-1:1:function:f", "arn:aws:lambda:us-east-1:1:function:g");
+        let role = "arn:aws:iam::1:role/shared";
+        assert_ne!(finding_id("role-shared", role, f, None), finding_id("role-shared", role, g, None));
+        assert_eq!(finding_id("role-shared", role, f, None), finding_id("role-shared", role, f, None));
+        // The function's own resources keep the plain id.
+        assert_eq!(finding_id("tracing-off", f, f, None), stable_id("tracing-off", f, None));
+        let alias = format!("{f}:live");
+        assert_eq!(finding_id("x", &alias, f, Some("s")), stable_id("x", &alias, Some("s")));
+        // A function whose name extends another's is not one of its qualifiers.
+        let longer = "arn:aws:lambda:us-east-1:1:function:f2";
+        assert_ne!(finding_id("x", longer, f, None), stable_id("x", longer, None));
     }
 
     #[test]

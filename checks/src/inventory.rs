@@ -468,8 +468,10 @@ impl Function {
 /// Why an inventory file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
-    #[error("{path}: not valid inventory JSON: {source}")]
-    Malformed { path: String, source: serde_json::Error },
+    #[error("{path}: not valid JSON: {error}")]
+    Malformed { path: String, error: serde_json::Error },
+    #[error("{path}: field `{field}`: {error}")]
+    InvalidField { path: String, field: String, error: serde_json::Error },
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({SCHEMA_VERSION}); upgrade lambda-posture")]
     NewerSchema { path: String, found: u64 },
     #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
@@ -480,7 +482,7 @@ impl Inventory {
     /// Parse an inventory, checking the schema version before the fields so a newer file gets the right error.
     pub fn from_json(path: &str, text: &str) -> Result<Inventory, InventoryError> {
         let raw: Value = serde_json::from_str(text)
-            .map_err(|source| InventoryError::Malformed { path: path.to_string(), source })?;
+            .map_err(|error| InventoryError::Malformed { path: path.to_string(), error })?;
         match raw.get("schema_version").and_then(Value::as_u64) {
             None => return Err(InventoryError::NoSchemaVersion { path: path.to_string() }),
             Some(v) if v > SCHEMA_VERSION as u64 => {
@@ -488,7 +490,12 @@ impl Inventory {
             }
             Some(_) => {}
         }
-        serde_json::from_value(raw).map_err(|source| InventoryError::Malformed { path: path.to_string(), source })
+        // the error names the field as a path (accounts[0].functions[3].timeout_seconds)
+        serde_path_to_error::deserialize(raw).map_err(|e| InventoryError::InvalidField {
+            path: path.to_string(),
+            field: e.path().to_string(),
+            error: e.into_inner(),
+        })
     }
 
     /// The evaluation date: the day collection started.

@@ -3,11 +3,15 @@
 pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod diff;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
+pub mod memo;
 pub mod policy;
 pub mod report;
 pub mod runtimes;
 pub mod score;
 pub mod secrets;
+pub mod suppress;
+pub mod unused;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{Finding, Severity, Status};
 use crate::inventory::{Gap, Inventory};
 use crate::score;
+use crate::suppress::SuppressionUse;
 
 /// Version of the report's JSON shape (see `schema/report.schema.json`).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -23,8 +24,11 @@ pub struct Report {
     pub accounts: Vec<AccountSummary>,
     /// Worst first (lowest score), then by ARN.
     pub functions: Vec<FunctionSummary>,
-    /// Sorted by severity (worst first), check id, resource ARN, discriminator.
+    /// Sorted by severity (worst first), check id, resource ARN, discriminator, function ARN, finding id.
     pub findings: Vec<Finding>,
+    /// Every `[[suppressions]]` entry of the config and what it did (active, expired, unmatched).
+    #[serde(default)]
+    pub suppressions: Vec<SuppressionUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,14 +59,28 @@ pub struct FunctionSummary {
 }
 
 impl Report {
-    pub fn new(inventory: &Inventory, mut findings: Vec<Finding>, checks_run: Vec<String>) -> Report {
+    pub fn new(
+        inventory: &Inventory,
+        mut findings: Vec<Finding>,
+        checks_run: Vec<String>,
+    ) -> Report {
         findings.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), &a.check_id, &a.resource_arn, &a.discriminator).cmp(&(
-                std::cmp::Reverse(b.severity),
-                &b.check_id,
-                &b.resource_arn,
-                &b.discriminator,
-            ))
+            (
+                std::cmp::Reverse(a.severity),
+                &a.check_id,
+                &a.resource_arn,
+                &a.discriminator,
+                &a.function_arn,
+                &a.id,
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.severity),
+                    &b.check_id,
+                    &b.resource_arn,
+                    &b.discriminator,
+                    &b.function_arn,
+                    &b.id,
+                ))
         });
         let mut report = Report {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -73,6 +91,7 @@ impl Report {
             accounts: Vec::new(),
             functions: Vec::new(),
             findings,
+            suppressions: Vec::new(),
         };
         report.rescore(inventory);
         report
@@ -82,18 +101,24 @@ impl Report {
     pub fn rescore(&mut self, inventory: &Inventory) {
         let mut functions = Vec::new();
         let mut accounts = Vec::new();
-        // Each function's findings, indexed once: filtering every finding for every function is quadratic (minutes
-        // for 10,000 functions).
+        // A function's findings are those naming its account, region and name (a role finding's resource is the
+        // role, its resource name the function): grouped once, in report order.
         let mut by_function: HashMap<(&str, &str, &str), Vec<&Finding>> = HashMap::new();
         for f in &self.findings {
-            by_function.entry((&f.account_id, &f.region, &f.resource_name)).or_default().push(f);
+            by_function
+                .entry((&f.account_id, &f.region, &f.resource_name))
+                .or_default()
+                .push(f);
         }
         for account in &inventory.accounts {
             let mut scores = Vec::new();
             for function in &account.functions {
-                let own: &[&Finding] = by_function
-                    .get(&(account.account_id.as_str(), function.region.as_str(), function.name.as_str()))
-                    .map_or(&[], Vec::as_slice);
+                let key = (
+                    account.account_id.as_str(),
+                    function.region.as_str(),
+                    function.name.as_str(),
+                );
+                let own: &[&Finding] = by_function.get(&key).map_or(&[], Vec::as_slice);
                 let score = score::function_score(own.iter().copied());
                 scores.push(score);
                 functions.push(FunctionSummary {
@@ -108,14 +133,21 @@ impl Report {
                     tags: function.tags.clone(),
                 });
             }
-            let of_account = || self.findings.iter().filter(|f| f.account_id == account.account_id);
+            let of_account = || {
+                self.findings
+                    .iter()
+                    .filter(|f| f.account_id == account.account_id)
+            };
             let mut failures_by_severity = BTreeMap::new();
             for f in of_account().filter(|f| f.status == Status::Fail) {
                 *failures_by_severity.entry(f.severity).or_insert(0) += 1;
             }
             let worst = failures_by_severity.keys().max().copied();
-            let mean_score =
-                if scores.is_empty() { 100.0 } else { scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64 };
+            let mean_score = if scores.is_empty() {
+                100.0
+            } else {
+                scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64
+            };
             accounts.push(AccountSummary {
                 account_id: account.account_id.clone(),
                 regions: account.regions.clone(),

@@ -67,6 +67,11 @@ mod tests {
             discriminator: None,
             message: String::new(),
             evidence: Value::Null,
+            function_arn: String::new(),
+            owner_tags: Default::default(),
+            remediation: String::new(),
+            doc_url: String::new(),
+            suppression: None,
         }
     }
 

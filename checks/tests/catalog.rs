@@ -14,6 +14,7 @@ use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine::run_check;
 use lambda_posture_checks::finding::{Finding, Status};
 use lambda_posture_checks::inventory::Account;
+use lambda_posture_checks::memo::Memo;
 use serde::Deserialize;
 
 /// Every id of CHECKS.md. Once shipped an id never changes: this list only grows.
@@ -145,6 +146,7 @@ fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
     assert!(!case.description.is_empty(), "{}: empty description", path.display());
     let today = case.scan_date.unwrap_or(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
     let mut findings = Vec::new();
+    let memo = Memo::new(&case.account);
     let targets: Vec<_> =
         case.account.functions.iter().filter(|f| case.function.as_ref().is_none_or(|name| &f.name == name)).collect();
     assert!(!targets.is_empty(), "{}: no function to evaluate", path.display());
@@ -155,6 +157,7 @@ fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
             config: &case.config,
             today,
             lookback_days: case.lookback_days.unwrap_or(90),
+            memo: &memo,
         };
         findings.extend(run_check(check, &ctx));
     }

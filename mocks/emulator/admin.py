@@ -1,6 +1,7 @@
 """Admin API under /_lp/ (JSON in, JSON out): test and seeding controls that AWS has no API for.
 
 POST   /_lp/role-last-used          {"role_name", "last_used_date" (ISO 8601 or null), "region", "account"?}
+POST   /_lp/role-create-date        {"role_name", "create_date" (ISO 8601), "account"?}  (roles are older than seeding)
 POST   /_lp/service-last-accessed   {"role_arn", "services": [{"namespace", "last_authenticated", "last_authenticated_region"?}], "account"?}
 POST   /_lp/function-last-modified  {"function_name", "region", "last_modified" (ISO 8601), "account"?}
 POST   /_lp/function-policy-statement {"function_name", "region", "statement": {...}, "qualifier"?, "account"?}
@@ -101,6 +102,8 @@ def _route(ctx: Ctx, app) -> Reply:
         if path == "/_lp/role-last-used":
             return json_reply(iam_ext.set_role_last_used(account, b["role_name"], b.get("last_used_date"),
                                                          b.get("region")))
+        if path == "/_lp/role-create-date":
+            return json_reply(iam_ext.set_role_create_date(account, b["role_name"], b["create_date"]))
         if path == "/_lp/service-last-accessed":
             services = b.get("services")
             if not isinstance(services, list):

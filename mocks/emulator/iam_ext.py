@@ -438,6 +438,12 @@ def set_role_last_used(account: str, role_name: str, when, region: str | None) -
             "region": role.last_used_region}
 
 
+def set_role_create_date(account: str, role_name: str, when) -> dict:
+    role = iam_backend(account).get_role(role_name)
+    role.create_date = _parse_time(when)
+    return {"role_arn": role.arn, "create_date": role.create_date.isoformat()}
+
+
 def set_service_last_accessed(account: str, role_arn: str, services: list[dict]) -> dict:
     clean = []
     for s in services:

@@ -418,6 +418,9 @@ def test_authorization_details_encoding_last_used_and_paging():
     st, body = srv().admin("POST", "/_lp/role-last-used", {"role_name": "authz-role", "last_used_date": "2024-03-01T10:00:00Z",
                                                            "region": "eu-west-1"})
     assert st == 200, body
+    st, body = srv().admin("POST", "/_lp/role-create-date", {"role_name": "authz-role", "create_date": "2023-01-02T08:00:00Z"})
+    assert st == 200, body
+    assert iam.get_role(RoleName="authz-role")["Role"]["CreateDate"].isoformat().startswith("2023-01-02T08:00:00")
     raw = _iam_raw({"Action": "GetAccountAuthorizationDetails", "Filter.member.1": "Role",
                     "Filter.member.2": "LocalManagedPolicy", "Filter.member.3": "AWSManagedPolicy"}).decode()
     assert "<AssumeRolePolicyDocument>%7B%22Version%22%3A%20%222012-10-17%22" in raw, raw[:500]

@@ -799,6 +799,8 @@ FUNCTIONS = [
             Env("REPORTS_AWS_ACCESS_KEY_ID", "secret:aws-access-key-id", name_hit=True),
             Env("REPORTS_AWS_SECRET_ACCESS_KEY", "secret:aws-secret-access-key", name_hit=True),
             Env("REPORT_BUCKET", "acme-reports-2019"),
+            # a secret-named literal that no value rule recognises: env-secret-name's, not env-secret-value's
+            Env("LEGACY_API_KEY", "partnerdemo", name_hit=True),
         ],
         tags={"cost-center": "cc-9000"},
         reserved=0,

@@ -164,8 +164,10 @@ JUDGEMENTS = [
         "functions": ["audit-log-shipper-eu", "gdpr-export", "orders-api", "payments-webhook", "dev-sandbox-hello", "orders-fulfillment"],
         "rule": "Not secrets: placeholders (changeme, ${AUTH_TOKEN}), booleans (MYSQL_ALLOW_EMPTY_PASSWORD=yes), ARNs, SSM parameter "
         "names (/prod/...), file paths, UUIDs, URLs without userinfo, a 40-hex build SHA under a plain name. A secret-named "
-        "variable holding such a reference or placeholder passes env-secret-name. A short human password "
-        "(ADMIN_PASSWORD=Summer2019!, dev-sandbox-hello) fails env-secret-name but not env-secret-value.",
+        "variable holding such a reference or placeholder passes env-secret-name. One finding per variable: a value "
+        "the detector recognises is env-secret-value's (critical), including a short human password under a "
+        "password-like name (ADMIN_PASSWORD=Summer2019!, dev-sandbox-hello); env-secret-name (high) reports only the "
+        "secret-named literals no value rule recognises.",
     },
     {
         "checks": ["env-secret-value"],
@@ -318,9 +320,12 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
             fails.add("role-logs-missing")
 
     # secrets
-    if any(e.secret_kind for e in fn.env):
+    # one finding per variable: a value the detector recognises (a credential, or a password under a password-like
+    # name) is env-secret-value's; env-secret-name reports the secret-named literals no value rule recognises
+    recognised = [e for e in fn.env if e.secret_kind or e.value == "weak"]
+    if recognised:
         fails.add("env-secret-value")
-    if any(e.name_hit for e in fn.env):
+    if any(e.name_hit and e not in recognised for e in fn.env):
         fails.add("env-secret-name")
     if fn.env and not fn.cmk:
         fails.add("env-no-cmk")

@@ -456,6 +456,17 @@ class Seeder:
         for r in A.ROLES.values():
             if r.deleted:
                 continue
+            # Roles predate their functions (the oldest code is a few years old): CreateDate 3 years back, so the
+            # last-accessed window of role-unused-permissions covers them.
+            created = dt.datetime.combine(self.today - dt.timedelta(days=3 * 365), dt.time(8, 0, tzinfo=dt.timezone.utc))
+            self.attempt(
+                "role CreateDate",
+                lambda r=r, created=created: self.admin(
+                    "/_lp/role-create-date", {"role_name": r.name, "create_date": created.isoformat().replace("+00:00", "Z")}
+                ),
+                [f.name for f in A.FUNCTIONS if f.role == r.name],
+                ["role-unused-permissions"],
+            )
             users = [f for f in A.FUNCTIONS if f.role == r.name]
             lasts = [(last_invocation(f, self.today), f.region) for f in users]
             lasts = [x for x in lasts if x[0] is not None]

@@ -131,17 +131,26 @@ pub struct Identity {
 }
 
 /// Resolve credentials (a clear error when there are none), then sts:GetCallerIdentity.
-pub async fn identify(config: &SdkConfig, pacer: &Pacer) -> Result<Identity, CollectError> {
+/// `profile` is the `--profile` the user named, quoted in the error so a misspelt one is obvious.
+pub async fn identify(
+    config: &SdkConfig,
+    pacer: &Pacer,
+    profile: Option<&str>,
+) -> Result<Identity, CollectError> {
+    let with_profile = |reason: String| match profile {
+        Some(name) => format!("profile `{name}`: {reason}"),
+        None => reason,
+    };
     let provider = config
         .credentials_provider()
         .ok_or_else(|| CollectError::NoCredentials {
-            reason: "no credential provider configured".into(),
+            reason: with_profile("no credential provider configured".into()),
         })?;
     provider
         .provide_credentials()
         .await
         .map_err(|e| CollectError::NoCredentials {
-            reason: one_line(&error_chain(&e)),
+            reason: with_profile(one_line(&error_chain(&e))),
         })?;
     let client = aws_sdk_sts::Client::new(config);
     let region = config.region().map(|r| r.to_string());

@@ -153,6 +153,12 @@ struct Page {
 
 /// `<DescribeSubnetsResponse><subnetSet><item><subnetId/><availabilityZone/>…</item>…</subnetSet><nextToken/>`.
 fn parse_page(xml: &str) -> Result<Page, XmlDecodeError> {
+    // The decoder stops quietly at the end of its input: a truncated answer would read as a short page.
+    if !xml.trim_end().ends_with("</DescribeSubnetsResponse>") {
+        return Err(XmlDecodeError::custom(
+            "DescribeSubnets answer is truncated (no closing DescribeSubnetsResponse)",
+        ));
+    }
     let mut doc = Document::new(xml);
     let mut root = doc.root_element()?;
     let mut page = Page::default();

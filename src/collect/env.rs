@@ -1,23 +1,11 @@
 //! Environment variables: each value is classified the moment it is read and never stored, printed or logged.
 
-use lambda_posture_checks::inventory::{EnvVar, ValueKind};
+use lambda_posture_checks::inventory::EnvVar;
+use lambda_posture_checks::secrets;
 
-/// The inventory's view of one variable: name, value shape and detector verdicts, never the value.
-pub fn classify(name: &str, value: &str) -> EnvVar {
-    classify_env_var(name, value)
-}
-
-// TEMPORARY until branch `secrets` lands `lambda_posture_checks::secrets::classify_env_var`: this records only the
-// value's length and emptiness; replace the body with the detector call when merging.
-fn classify_env_var(name: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_string(),
-        value_kind: if value.is_empty() {
-            ValueKind::Empty
-        } else {
-            ValueKind::Literal
-        },
-        value_length: value.chars().count(),
-        detections: Vec::new(),
-    }
+/// The inventory's view of a function's variables: names, value shapes and the secret detector's verdicts with a
+/// masked preview, never a value. The whole environment is classified at once so that pairs (an AWS key id next to
+/// its secret key) are recognised.
+pub fn classify<'a>(variables: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<EnvVar> {
+    secrets::classify_environment(variables)
 }

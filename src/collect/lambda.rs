@@ -719,10 +719,7 @@ fn function_from_config(c: &FunctionConfiguration, region: &str, gaps: &super::G
             }
             let variables: BTreeMap<&String, &String> =
                 env_response.variables().into_iter().flatten().collect();
-            variables
-                .into_iter()
-                .map(|(k, v)| env::classify(k, v))
-                .collect()
+            env::classify(variables.into_iter().map(|(k, v)| (k.as_str(), v.as_str())))
         }
         None => Vec::new(),
     };

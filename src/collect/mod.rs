@@ -137,7 +137,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         options.attempt_timeout,
     )
     .await;
-    let identity = account::identify(&sdk, &ctx.pacer).await?;
+    let identity = account::identify(&sdk, &ctx.pacer, options.profile.as_deref()).await?;
     let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);

@@ -168,7 +168,9 @@ mod tests {
                 continue;
             }
             let source = std::fs::read_to_string(&path).expect("readable source");
-            for (prefix, method) in client_calls(&source) {
+            // unit tests at the end of a file build clients of their own; they call nothing
+            let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for (prefix, method) in client_calls(source) {
                 let service = prefix.unwrap_or_else(|| {
                     FILE_SERVICES
                         .iter()
@@ -179,7 +181,7 @@ mod tests {
                 });
                 actions.insert(format!("{service}:{}", operation_name(&method)));
             }
-            actions.extend(raw_operations(&source));
+            actions.extend(raw_operations(source));
         }
         actions
             .into_iter()

@@ -394,7 +394,6 @@ fn find_text(el: &mut aws_smithy_xml::decode::ScopedDecoder<'_, '_>, name: &str)
 #[cfg(test)]
 mod tests {
     use aws_smithy_runtime_api::http::Headers;
-    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
     use super::*;
 

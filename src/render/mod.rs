@@ -1,16 +1,44 @@
 //! Rendering a report: one module per output format, each writing bytes for a person or a machine.
 
+mod asff;
+mod csv;
+pub mod diff;
+mod html;
 mod json;
+mod sarif;
 mod table;
+pub mod unused;
 
-use lambda_posture_checks::report::Report;
+#[cfg(test)]
+pub(crate) mod sample;
+
+use lambda_posture_checks::finding::{Finding, Severity, Status};
+use lambda_posture_checks::report::{FunctionSummary, Report};
 
 use crate::cli::Format;
 
 /// Presentation choices that do not change the content.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
+    /// ANSI colours (only on a terminal, never with --no-color or NO_COLOR).
     pub color: bool,
+    /// Width in columns every line fits in.
+    pub width: u16,
+}
+
+/// Width used when the output is not a terminal (a file, a pipe, a CI log), or the terminal's is unknown.
+pub const DEFAULT_WIDTH: u16 = 80;
+
+/// Narrowest terminal width taken at its word; below it (or when the size is unknown, as on a bare pseudo-terminal
+/// reporting 0 columns) [`DEFAULT_WIDTH`] is used.
+const MIN_TERMINAL_WIDTH: u16 = 40;
+
+/// The width of the terminal standard output is on, or [`DEFAULT_WIDTH`] when it is unknown or unusably narrow.
+pub fn terminal_width() -> u16 {
+    comfy_table::Table::new()
+        .width()
+        .filter(|w| *w >= MIN_TERMINAL_WIDTH)
+        .unwrap_or(DEFAULT_WIDTH)
 }
 
 /// Render `report` in `format` straight into `out` (a large report is never held in memory whole).
@@ -23,11 +51,125 @@ pub fn render_to(
     match format {
         Format::Table => table::render(report, options, &mut out),
         Format::Json => json::render(report, &mut out),
-        other => anyhow::bail!("--format {other:?} is not available yet"),
+        Format::Csv => csv::render(report, &mut out),
+        Format::Sarif => sarif::render(report, &mut out),
+        Format::Asff => asff::render(report, &mut out),
+        Format::Html => html::render(report, &mut out),
     }
 }
 
 /// `lambda-posture checks`: id, severity and title of every check.
 pub fn checks_list(options: &RenderOptions) -> String {
     table::checks_list(options)
+}
+
+/// The findings of one function (by function ARN; by account, region and name for findings without one).
+pub fn findings_of<'a>(
+    report: &'a Report,
+    function: &FunctionSummary,
+) -> impl Iterator<Item = &'a Finding> + 'a {
+    let (arn, account, region, name) = (
+        function.arn.clone(),
+        function.account_id.clone(),
+        function.region.clone(),
+        function.name.clone(),
+    );
+    report.findings.iter().filter(move |f| {
+        if f.function_arn.is_empty() {
+            f.account_id == account && f.region == region && f.resource_name == name
+        } else {
+            f.function_arn == arn
+        }
+    })
+}
+
+/// One check failing on a function: its severity and how many findings it has there.
+pub struct CheckCount<'a> {
+    pub severity: Severity,
+    pub check_id: &'a str,
+    pub count: usize,
+}
+
+/// The failing checks of one function, worst severity first (then by id), each once with its number of findings:
+/// at most `max` of them, and how many more checks there are.
+pub fn top_checks<'a>(
+    failing: impl IntoIterator<Item = &'a Finding>,
+    max: usize,
+) -> (Vec<CheckCount<'a>>, usize) {
+    let mut counts: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), usize> =
+        Default::default();
+    for f in failing {
+        *counts
+            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .or_default() += 1;
+    }
+    let more = counts.len().saturating_sub(max);
+    let top = counts
+        .into_iter()
+        .take(max)
+        .map(|((severity, check_id), count)| CheckCount {
+            severity: severity.0,
+            check_id,
+            count,
+        })
+        .collect();
+    (top, more)
+}
+
+/// Failing findings counted per severity, worst first, all five severities present.
+pub fn failures_by_severity(report: &Report) -> Vec<(Severity, usize)> {
+    Severity::ALL
+        .iter()
+        .map(|&s| {
+            (
+                s,
+                report
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Fail && f.severity == s)
+                    .count(),
+            )
+        })
+        .collect()
+}
+
+/// The function a finding belongs to: its ARN when the engine filled it, else the resource ARN.
+pub fn function_arn_of(finding: &Finding) -> &str {
+    if finding.function_arn.is_empty() {
+        &finding.resource_arn
+    } else {
+        &finding.function_arn
+    }
+}
+
+/// `key=value; key=value` for owner tags (or any tag map).
+pub fn tags_inline(tags: &std::collections::BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `text` safe to print on a terminal: control characters (escape sequences a hostile policy or tag could carry)
+/// become `\u{FFFD}`; line breaks stay.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// At most `max` characters, ending in `…` when cut (never splits a character).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

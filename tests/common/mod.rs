@@ -283,3 +283,37 @@ pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// One `scan --format json --output DIR/report.json --save-inventory DIR/inventory.json` of an emulator.
+pub struct Scan {
+    pub code: i32,
+    pub stderr: String,
+    pub inventory: lambda_posture_checks::inventory::Inventory,
+    pub seconds: f64,
+    /// Holds inventory.json and report.json.
+    pub dir: TempDir,
+}
+
+impl Emulator {
+    /// Scan this emulator with `extra_args` after `scan` (e.g. `--regions`); panics with stderr when no inventory
+    /// was saved.
+    pub fn scan(&self, extra_args: &[&str]) -> Scan {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inventory_path = dir.path().join("inventory.json");
+        let started = Instant::now();
+        let (code, _stdout, stderr) = run(self
+            .lambda_posture()
+            .arg("scan")
+            .args(extra_args)
+            .args(["--format", "json", "--output"])
+            .arg(dir.path().join("report.json"))
+            .arg("--save-inventory")
+            .arg(&inventory_path));
+        let seconds = started.elapsed().as_secs_f64();
+        let text = std::fs::read_to_string(&inventory_path)
+            .unwrap_or_else(|e| panic!("no inventory saved ({e}); exit {code}; stderr: {stderr}"));
+        let inventory = lambda_posture_checks::inventory::Inventory::from_json("inventory.json", &text)
+            .expect("a valid inventory");
+        Scan { code, stderr, inventory, seconds, dir }
+    }
+}

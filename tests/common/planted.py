@@ -112,8 +112,11 @@ def function(f: A.Fn, manifest_fn: dict, res: dict) -> dict:
 
 def role(r: A.Role, functions: list) -> dict:
     granted = r.services()
-    used = [s for s in (r.used_services_override if "*" in granted else granted) if s not in r.unused_services and s != "*"]
+    planned = [s for s in (r.used_services_override if "*" in granted else granted) if s not in r.unused_services and s != "*"]
     lasts = [(f["last_invocation"], f["region"]) for f in functions if f["role_arn"] == r.arn and f["last_invocation"]]
+    # as the seeder does: a role whose functions never ran has used nothing
+    used = planned if lasts else []
+    unused = sorted(set(r.unused_services) | (set() if lasts else set(planned)))
     return {
         "arn": r.arn,
         "name": r.name,
@@ -124,7 +127,8 @@ def role(r: A.Role, functions: list) -> dict:
         "tags": r.tags,
         "last_used": max(lasts) if lasts else None,
         "services_used": sorted(used),
-        "services_unused": sorted(r.unused_services),
+        "services_unused": unused,
+        "grants_every_service": "*" in granted,
     }
 
 

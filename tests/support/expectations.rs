@@ -1,5 +1,7 @@
 //! Comparing an evaluated report of the demo account with what the seeder planted (`mocks/demo-expectations.json`).
 
+#![allow(dead_code)] // each test binary uses part of this module
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

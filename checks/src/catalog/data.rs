@@ -3,6 +3,7 @@
 //! time by [`crate::secrets`]; these checks read verdicts and masked previews only.
 
 use crate::check::{Check, FunctionContext, Outcome};
+use crate::inventory::EnvVar;
 use crate::secrets;
 
 mod code_secret;
@@ -19,8 +20,15 @@ pub const CHECKS: &[&Check] = &[
 
 /// Unknown when `lambda:GetFunction` failed for this function: its environment, KMS key and code may be missing.
 fn configuration_gap(ctx: &FunctionContext) -> Option<Outcome> {
-    ctx.gap("lambda", "GetFunction")
-        .map(Outcome::unknown_from_gap)
+    ctx.gap_unknown(&[("lambda", "GetFunction")])
+}
+
+/// The failures `judge` finds among the environment variables, one per variable, then the Unknown of
+/// [`configuration_gap`]: what was collected is reported, the gap says the list may be incomplete.
+fn judge_variables(ctx: &FunctionContext, judge: fn(&EnvVar) -> Option<Outcome>) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = ctx.function.environment.iter().filter_map(judge).collect();
+    outcomes.extend(configuration_gap(ctx));
+    outcomes
 }
 
 /// A masked preview read from an inventory, printed only if it has the shape [`secrets::mask`] gives: an inventory

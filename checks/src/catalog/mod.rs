@@ -10,19 +10,60 @@ mod hygiene;
 mod role;
 mod stability;
 
+/// The groups of CHECKS.md, in catalogue order: folder name and checks.
+const GROUPS: [(&str, &[&Check]); 5] = [
+    ("access", access::CHECKS),
+    ("role", role::CHECKS),
+    ("data", data::CHECKS),
+    ("stability", stability::CHECKS),
+    ("hygiene", hygiene::CHECKS),
+];
+
+/// Where the documentation of the checks is published (the repository's default branch).
+pub const DOCS_BASE_URL: &str = "https://github.com/lambda-posture/lambda-posture/blob/main/checks";
+
 /// Every check, in catalogue order.
 pub fn all() -> &'static [&'static Check] {
     static ALL: OnceLock<Vec<&'static Check>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        [access::CHECKS, role::CHECKS, data::CHECKS, stability::CHECKS, hygiene::CHECKS]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect()
-    })
+    ALL.get_or_init(|| GROUPS.iter().flat_map(|(_, checks)| checks.iter().copied()).collect())
+}
+
+/// The group (catalogue folder) of a check.
+pub fn group_of(id: &str) -> Option<&'static str> {
+    GROUPS.iter().find(|(_, checks)| checks.iter().any(|c| c.id == id)).map(|(group, _)| *group)
+}
+
+/// Path of a check's README inside the `checks` crate: `src/catalog/<group>/<id_with_underscores>/README.md`.
+pub fn doc_path(id: &str) -> Option<String> {
+    group_of(id).map(|group| format!("src/catalog/{group}/{}/README.md", id.replace('-', "_")))
+}
+
+/// Stable link to a check's documentation (its README in the repository); stays valid as long as the id exists.
+pub fn doc_url(id: &str) -> String {
+    match doc_path(id) {
+        Some(path) => format!("{DOCS_BASE_URL}/{path}"),
+        None => format!("{DOCS_BASE_URL}/src/catalog"),
+    }
 }
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static Check> {
     all().iter().copied().find(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_doc_path_exists_and_every_check_has_remediation() {
+        for check in all() {
+            let path = doc_path(check.id).expect("every check belongs to a group");
+            let on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
+            assert!(on_disk.is_file(), "{}: {path} does not exist, the doc link would be dead", check.id);
+            assert!(doc_url(check.id).ends_with(&path));
+            assert!(!check.remediation().is_empty(), "{}: empty `## How to fix`", check.id);
+            assert!(!check.remediation().contains("\n## "), "{}: remediation runs into the next section", check.id);
+        }
+    }
 }

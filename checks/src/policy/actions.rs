@@ -58,6 +58,8 @@ struct Table {
     actions: Vec<(&'static str, AccessLevel)>,
     /// Lower-cased name → position in `actions`.
     by_name: HashMap<String, usize>,
+    /// Name as the table spells it → position in `actions` (the common case, looked up without lower-casing).
+    by_spelling: HashMap<&'static str, usize>,
     /// Lower-case service prefix → range in `actions`, in table order.
     services: Vec<(&'static str, std::ops::Range<usize>)>,
 }
@@ -82,6 +84,11 @@ fn table() -> &'static Table {
             .enumerate()
             .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
             .collect();
+        let by_spelling = actions
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (*name, i))
+            .collect();
         let mut services: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
         for (i, (name, _)) in actions.iter().enumerate() {
             let service = name.split_once(':').map_or(*name, |(s, _)| s);
@@ -93,6 +100,7 @@ fn table() -> &'static Table {
         Table {
             actions,
             by_name,
+            by_spelling,
             services,
         }
     })
@@ -100,25 +108,31 @@ fn table() -> &'static Table {
 
 /// The access level of an action (`s3:GetObject`, any case); `None` for an action the table does not know.
 pub fn access_level(action: &str) -> Option<AccessLevel> {
-    let table = table();
-    table
-        .by_name
-        .get(&action.to_ascii_lowercase())
-        .map(|&i| table.actions[i].1)
+    position(action).map(|i| table().actions[i].1)
 }
 
 /// The canonical spelling of a known action (`S3:getobject` → `s3:GetObject`).
 pub fn canonical(action: &str) -> Option<&'static str> {
+    position(action).map(|i| table().actions[i].0)
+}
+
+/// The position of a known action (any case) in the table.
+fn position(action: &str) -> Option<usize> {
     let table = table();
-    table
-        .by_name
-        .get(&action.to_ascii_lowercase())
-        .map(|&i| table.actions[i].0)
+    match table.by_spelling.get(action) {
+        Some(&i) => Some(i),
+        None => table.by_name.get(&action.to_ascii_lowercase()).copied(),
+    }
 }
 
 /// Every known action an action pattern matches (`s3:Get*`, `*`, `iam:?assRole`), case-insensitively, in table
 /// order. A pattern naming no known action yields nothing.
 pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
+    expand_with_levels(pattern).map(|(name, _)| name)
+}
+
+/// [`expand`], with each action's access level.
+pub fn expand_with_levels(pattern: &str) -> impl Iterator<Item = (&'static str, AccessLevel)> {
     let table = table();
     let candidates: &'static [(&'static str, AccessLevel)] = match pattern.split_once(':') {
         Some((service, _)) if !glob::has_wildcard(service) => {
@@ -137,7 +151,7 @@ pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
     candidates
         .iter()
         .filter(move |(name, _)| glob::matches(&pattern, name, true))
-        .map(|(name, _)| *name)
+        .copied()
 }
 
 /// Every service prefix of the table (`s3`, `iam`, …), sorted.

@@ -302,7 +302,11 @@ impl ActionPattern {
 /// Whether a Resource entry matches an ARN: case-sensitive wildcards; a policy variable (`${aws:username}`) may
 /// stand for anything, so it matches like `*` (the conservative reading for "could this grant reach it").
 pub fn resource_matches(pattern: &str, arn: &str) -> bool {
-    glob::matches(&without_variables(pattern), arn, false)
+    if pattern.contains("${") {
+        glob::matches(&without_variables(pattern), arn, false)
+    } else {
+        glob::matches(pattern, arn, false)
+    }
 }
 
 /// Replace each policy variable `${…}` by `*`, and the escapes `${*}`, `${?}`, `${$}` (one literal character) by `?`.

@@ -229,17 +229,45 @@ impl EffectivePermissions {
 
     /// The Allow statements granting `action` (a concrete action name, any case), after Deny and boundary.
     pub fn allows(&self, action: &str) -> Vec<Grant<'_>> {
-        self.allows_among(action, |_| true)
+        let Some(narrowing) = self.narrowing(action) else {
+            return vec![];
+        };
+        self.identity
+            .iter()
+            .filter(|s| grants(s, action, &narrowing))
+            .map(|s| narrowing.grant(s))
+            .collect()
     }
 
-    /// The grants of `action` by one of the identity statements (`statement` must be one of [`Self::statements`],
-    /// compared by address): [`Self::allows`] restricted to it, without judging every other statement.
-    pub fn allows_by(&self, statement: &SourcedStatement, action: &str) -> Vec<Grant<'_>> {
-        self.allows_among(action, |s| std::ptr::eq(s, statement))
+    /// The grant of `action` by `statement`, one of [`Self::statements`], after Deny and boundary: the entry of
+    /// [`Self::allows`] for that statement, computed without judging the others.
+    pub fn grant_from<'p>(
+        &'p self,
+        statement: &'p SourcedStatement,
+        action: &str,
+    ) -> Option<Grant<'p>> {
+        // Cheapest test first: most statements do not name most actions.
+        if !allows_by_name(statement, action)
+            || !self.identity.iter().any(|s| std::ptr::eq(s, statement))
+        {
+            return None;
+        }
+        let narrowing = self.narrowing(action)?;
+        (!fully_denied(&statement.statement, &narrowing.denied_resources))
+            .then(|| narrowing.grant(statement))
     }
 
-    /// [`Self::allows`], only for the Allow statements `candidate` accepts.
-    fn allows_among(&self, action: &str, candidate: impl Fn(&SourcedStatement) -> bool) -> Vec<Grant<'_>> {
+    /// Whether some statement grants `action`, conditionally or not.
+    pub fn is_allowed(&self, action: &str) -> bool {
+        self.might_allow(action)
+            && self.narrowing(action).is_some_and(|narrowing| {
+                self.identity.iter().any(|s| grants(s, action, &narrowing))
+            })
+    }
+
+    /// What narrows every grant of `action`; `None` when an unconditional Deny on every resource or the boundary
+    /// takes it away entirely.
+    fn narrowing(&self, action: &str) -> Option<Narrowing<'_>> {
         let denies = self
             .identity
             .iter()
@@ -252,8 +280,8 @@ impl EffectivePermissions {
         let mut denied_resources = Vec::new();
         for deny in denies {
             match &deny.statement.resources {
-                None => return vec![],
-                Some(Scope::Only(list)) if list.iter().any(|r| r == "*") => return vec![],
+                None => return None,
+                Some(Scope::Only(list)) if list.iter().any(|r| r == "*") => return None,
                 // A policy variable names a different resource per caller: not a fixed exclusion.
                 Some(Scope::Only(list)) => {
                     denied_resources.extend(list.iter().filter(|r| !has_variable(r)).cloned())
@@ -266,30 +294,18 @@ impl EffectivePermissions {
             Some(statements) => {
                 let admitting: Vec<_> = statements
                     .iter()
-                    .filter(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+                    .filter(|s| allows_by_name(s, action))
                     .collect();
                 if admitting.is_empty() {
-                    return vec![];
+                    return None;
                 }
                 admitting
             }
         };
-        self.identity
-            .iter()
-            .filter(|s| candidate(s) && s.statement.is_allow() && s.statement.applies_to_action(action))
-            .filter(|s| !fully_denied(&s.statement, &denied_resources))
-            .map(|s| Grant {
-                statement: s,
-                conditional: !s.statement.conditions.is_empty(),
-                denied_resources: denied_resources.clone(),
-                boundary: boundary.clone(),
-            })
-            .collect()
-    }
-
-    /// Whether some statement grants `action`, conditionally or not.
-    pub fn is_allowed(&self, action: &str) -> bool {
-        !self.allows(action).is_empty()
+        Some(Narrowing {
+            denied_resources,
+            boundary,
+        })
     }
 
     /// The grants of `action` that reach every resource.
@@ -303,55 +319,98 @@ impl EffectivePermissions {
     /// Every known action matching `pattern` (`iam:Put*Policy`, `*`) that the role is allowed, in table order.
     pub fn allowed_actions_matching(&self, pattern: &str) -> Vec<&'static str> {
         actions::expand(pattern)
-            .filter(|a| self.might_allow(a) && self.is_allowed(a))
+            .filter(|a| self.is_allowed(a))
             .collect()
     }
 
     /// Services (lower-case prefixes) in which the role is allowed at least one action. Prefixes the action table
-    /// does not know are included as written when an Allow names them.
+    /// does not know are included as written when an Allow naming them survives. Only the patterns the Allow
+    /// statements name are expanded (a scan of the whole action table costs about a second per role in debug builds).
     pub fn services_granted(&self) -> BTreeSet<String> {
-        let mut services = BTreeSet::new();
-        // Patterns naming a service the table does not know: judged as written.
-        let mut unknown = Vec::new();
+        let mut found = BTreeSet::new();
         for allow in self.identity.iter().filter(|s| s.statement.is_allow()) {
-            if let Scope::Only(patterns) = &allow.statement.actions {
-                for pattern in patterns {
-                    match pattern.service() {
-                        Some(service)
-                            if !glob::has_wildcard(&service)
-                                && !actions::is_known_service(&service) =>
-                        {
-                            unknown.push((service, pattern.raw.as_str()))
+            match &allow.statement.actions {
+                Scope::Only(patterns) => {
+                    for pattern in patterns {
+                        self.add_services_of(&pattern.raw, &mut found);
+                    }
+                }
+                Scope::Except(_) => {
+                    let services: Vec<&str> = actions::services()
+                        .filter(|s| !found.contains(*s))
+                        .collect();
+                    for service in services {
+                        let granted = actions::expand(&format!("{service}:*"))
+                            .any(|a| allow.statement.applies_to_action(a) && self.is_allowed(a));
+                        if granted {
+                            found.insert(service.to_string());
                         }
-                        _ => {}
                     }
                 }
             }
         }
-        for service in actions::services() {
-            if services.contains(service) {
+        found
+    }
+
+    /// Adds to `found` the services in which an action matching `pattern` (from an Allow) is effectively allowed.
+    fn add_services_of(&self, pattern: &str, found: &mut BTreeSet<String>) {
+        let (service, name) = pattern.split_once(':').unwrap_or(("*", "*"));
+        let services: Vec<String> = if glob::has_wildcard(service) {
+            actions::services()
+                .filter(|s| glob::matches(service, s, true))
+                .map(str::to_string)
+                .collect()
+        } else {
+            vec![service.to_ascii_lowercase()]
+        };
+        for service in services {
+            if found.contains(&service) {
                 continue;
             }
-            let pattern = format!("{service}:*");
-            if actions::expand(&pattern).any(|a| self.might_allow(a) && self.is_allowed(a)) {
-                services.insert(service.to_string());
+            let granted = if actions::is_known_service(&service) {
+                actions::expand(&format!("{service}:{name}")).any(|a| self.is_allowed(a))
+            } else {
+                self.is_allowed(pattern)
+            };
+            if granted {
+                found.insert(service);
             }
         }
-        services.extend(
-            unknown
-                .into_iter()
-                .filter(|(_, raw)| self.is_allowed(raw))
-                .map(|(service, _)| service),
-        );
-        services
     }
 
     /// Cheap pre-filter: some identity Allow statement names the action at all.
     fn might_allow(&self, action: &str) -> bool {
-        self.identity
-            .iter()
-            .any(|s| s.statement.is_allow() && s.statement.applies_to_action(action))
+        self.identity.iter().any(|s| allows_by_name(s, action))
     }
+}
+
+/// What Deny statements and the boundary leave of every grant of one action.
+struct Narrowing<'a> {
+    denied_resources: Vec<String>,
+    boundary: Vec<&'a SourcedStatement>,
+}
+
+impl<'a> Narrowing<'a> {
+    fn grant(&self, statement: &'a SourcedStatement) -> Grant<'a> {
+        Grant {
+            statement,
+            conditional: !statement.statement.conditions.is_empty(),
+            denied_resources: self.denied_resources.clone(),
+            boundary: self.boundary.clone(),
+        }
+    }
+}
+
+/// Whether `statement` grants `action` once narrowed: an Allow naming the action whose resources the Denies do not
+/// all take back.
+fn grants(statement: &SourcedStatement, action: &str, narrowing: &Narrowing) -> bool {
+    allows_by_name(statement, action)
+        && !fully_denied(&statement.statement, &narrowing.denied_resources)
+}
+
+/// Whether `statement` is an Allow naming `action` (through Action or NotAction), whatever else applies.
+fn allows_by_name(statement: &SourcedStatement, action: &str) -> bool {
+    statement.statement.is_allow() && statement.statement.applies_to_action(action)
 }
 
 /// Whether unconditional Deny statements on specific resources cover every resource of the Allow.

@@ -3,23 +3,58 @@
 /// Whether `pattern` matches `text`. With `ignore_case`, ASCII letters compare case-insensitively (action names);
 /// without it, exactly (ARNs).
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
+    // The two commonest patterns: everything, and a plain name.
+    if pattern == "*" {
+        return true;
+    }
+    if !has_wildcard(pattern) {
+        return if ignore_case {
+            pattern.eq_ignore_ascii_case(text)
         } else {
-            a == b
-        }
-    };
-    // Iterative matcher with one backtrack point for the last `*`: linear in practice.
+            pattern == text
+        };
+    }
+    // ASCII (every action name, nearly every ARN) is matched byte by byte without allocating; other text by chars,
+    // so that `?` stands for one character, not one byte.
+    if pattern.is_ascii() && text.is_ascii() {
+        matches_units(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            a == b || (ignore_case && a.eq_ignore_ascii_case(&b))
+        })
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        matches_units(&p, &t, |a, b| {
+            a == b || (ignore_case && a.eq_ignore_ascii_case(&b))
+        })
+    }
+}
+
+/// A wildcard or literal unit of a pattern: a byte of ASCII text, a char otherwise.
+trait Unit: Copy {
+    fn is(self, c: u8) -> bool;
+}
+
+impl Unit for u8 {
+    fn is(self, c: u8) -> bool {
+        self == c
+    }
+}
+
+impl Unit for char {
+    fn is(self, c: u8) -> bool {
+        self == char::from(c)
+    }
+}
+
+/// Iterative matcher with one backtrack point for the last `*`: linear in practice.
+fn matches_units<U: Unit>(p: &[U], t: &[U], eq: impl Fn(U, U) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi].is(b'?') || (!p[pi].is(b'*') && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi].is(b'*') {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -30,12 +65,16 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| c.is(b'*'))
 }
 
 /// Whether every text `inner` matches is also matched by `outer` (pattern inclusion). Sound: `true` only when the
 /// inclusion holds. A `*` of `inner` must be absorbed by a `*` of `outer`; a `?` of `inner` by `?` or `*`.
 pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
+    // A plain text is covered exactly when the pattern matches it (the common case: an ARN).
+    if !has_wildcard(inner) {
+        return matches(outer, inner, ignore_case);
+    }
     let p: Vec<char> = outer.chars().collect();
     let q: Vec<char> = inner.chars().collect();
     let eq = |a: char, b: char| {
@@ -45,19 +84,21 @@ pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
             a == b
         }
     };
-    // dp[i][j]: outer[i..] covers inner[j..]
-    let mut dp = vec![vec![false; q.len() + 1]; p.len() + 1];
-    dp[p.len()][q.len()] = true;
+    // below[j]: outer[i + 1..] covers inner[j..]; row[j]: outer[i..] covers inner[j..].
+    let mut below = vec![false; q.len() + 1];
+    below[q.len()] = true;
+    let mut row = vec![false; q.len() + 1];
     for i in (0..p.len()).rev() {
         for j in (0..=q.len()).rev() {
-            dp[i][j] = match p[i] {
-                '*' => dp[i + 1][j] || (j < q.len() && dp[i][j + 1]),
-                '?' => j < q.len() && q[j] != '*' && dp[i + 1][j + 1],
-                c => j < q.len() && q[j] != '*' && q[j] != '?' && eq(c, q[j]) && dp[i + 1][j + 1],
+            row[j] = match p[i] {
+                '*' => below[j] || (j < q.len() && row[j + 1]),
+                '?' => j < q.len() && q[j] != '*' && below[j + 1],
+                c => j < q.len() && q[j] != '*' && q[j] != '?' && eq(c, q[j]) && below[j + 1],
             };
         }
+        std::mem::swap(&mut below, &mut row);
     }
-    dp[0][0]
+    below[0]
 }
 
 /// Whether a pattern has a wildcard (`*` or `?`).
@@ -81,6 +122,13 @@ mod tests {
         assert!(matches("a*b*c", "aXbYbZc", false));
         assert!(!matches("a*b*c", "aXbYbZ", false));
         assert!(!matches("abc", "abcd", false));
+        assert!(
+            matches("S3:GetObject", "s3:getobject", true)
+                && !matches("S3:GetObject", "s3:getobject", false)
+        );
+        assert!(matches("É", "É", true) && !matches("É", "é", true));
+        assert!(matches("a?c", "aéc", false) && !matches("a??c", "aéc", false));
+        assert!(matches("*é*", "xÉéy", false) && matches("S3:*", "s3:é", true));
         assert!(matches(
             "arn:aws:logs:*:*:log-group:/aws/lambda/f:*",
             "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*",
@@ -101,5 +149,8 @@ mod tests {
         assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*", false));
         assert!(!covers("arn:aws:s3:::b/*", "arn:aws:s3:::*", false));
         assert!(covers("S3:GET*", "s3:getobject", true));
+        assert!(!covers("S3:GET*", "s3:getobject", false));
+        assert!(covers("a?c", "aéc", false) && !covers("a??c", "aéc", false));
+        assert!(covers("a*", "a*", false) && covers("*", "", false) && !covers("a", "", false));
     }
 }

@@ -27,11 +27,17 @@
 //!   a malformed one, is [`Incomplete`]: say Unknown), or `of_role_partial(&Role) -> (_, Vec<Incomplete>)` to judge
 //!   what could be read.
 //! - Queries: `allows(action) -> Vec<Grant>` (a concrete action name, any case; after explicit Deny and the
-//!   permissions boundary), `is_allowed`,
-//!   `grants_on_all_resources(action)`, `allowed_actions_matching(pattern)`, `services_granted()`, `statements()`,
+//!   permissions boundary), `grant_from(statement, action) -> Option<Grant>` (that entry of `allows` alone),
+//!   `is_allowed`, `grants_on_all_resources(action)`, `allowed_actions_matching(pattern)`, `services_granted()`, `statements()`,
 //!   `boundary_statements()`. A [`Grant`] has the [`SourcedStatement`] (policy name / ARN / kind + statement),
 //!   `conditional`, `denied_resources`, `boundary`, and `on_all_resources()`, `reaches(arn)`, `resources()`,
 //!   `evidence()`.
+//!
+//! [`role`] — an execution role as the checks judge it.
+//! - [`RolePermissions::of`]`(&Role)`: the effective permissions from what could be read (the published content of
+//!   AdministratorAccess, PowerUserAccess and IAMFullAccess standing in for theirs when unreadable), `incomplete`,
+//!   `boundary_unreadable()`, `allow_statements()`, `grant_from(statement, action)`, `services_granted()` (computed
+//!   once), `published_content_used(statement)`; [`known_aws_document`](role::known_aws_document)`(arn)`.
 //!
 //! [`resource`] — Lambda resource policies.
 //! - [`principal_scope`](resource::principal_scope)`(statement, own_account, config) -> Option<PrincipalScope>`:
@@ -48,6 +54,7 @@ pub mod document;
 pub mod effective;
 mod glob;
 pub mod resource;
+pub mod role;
 
 pub use actions::AccessLevel;
 pub use document::{
@@ -58,6 +65,7 @@ pub use effective::{
     EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement,
 };
 pub use glob::{covers as pattern_covers, matches as pattern_matches};
+pub use role::RolePermissions;
 
 #[cfg(test)]
 mod tests;

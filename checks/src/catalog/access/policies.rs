@@ -66,6 +66,21 @@ pub fn read_policies<'a>(ctx: &FunctionContext<'a>) -> Policies<'a> {
     policies
 }
 
+/// The outcomes of a check that judges each resource-policy statement on its own: the failures `judge` finds, then
+/// one Unknown for what could not be read (see [`outcomes`]).
+pub fn judge_statements(
+    ctx: &FunctionContext,
+    judge: impl Fn(&FunctionContext, &PolicyStatement) -> Option<Outcome>,
+) -> Vec<Outcome> {
+    let policies = read_policies(ctx);
+    let failures = policies
+        .statements
+        .iter()
+        .filter_map(|ps| judge(ctx, ps))
+        .collect();
+    outcomes(failures, policies.unknown)
+}
+
 /// The function's URLs, plus the reason they are unknown when `lambda:ListFunctionUrlConfigs` could not be
 /// collected.
 pub fn read_urls<'a>(ctx: &FunctionContext<'a>) -> (&'a [FunctionUrl], Vec<String>) {
@@ -164,6 +179,13 @@ impl PolicyStatement<'_> {
     /// Who the statement names, seen from the function's account.
     pub fn principal_scope(&self, ctx: &FunctionContext) -> Option<PrincipalScope> {
         principal_scope(&self.statement, ctx.function.account_id(), ctx.config)
+    }
+
+    /// Who the statement lets in when it is an Allow naming its principals; `None` for a Deny, and for an Allow
+    /// with `NotPrincipal` (lambda-notprincipal-allow's subject).
+    pub fn allowed_principals(&self, ctx: &FunctionContext) -> Option<PrincipalScope> {
+        let scope = self.principal_scope(ctx)?;
+        (self.statement.is_allow() && !scope.negated).then_some(scope)
     }
 
     pub fn pinning(&self, ctx: &FunctionContext) -> Pinning {

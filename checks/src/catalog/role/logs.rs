@@ -1,7 +1,7 @@
 //! The function's log group as IAM sees it: the ARNs Lambda's log writes are authorised against, shared by
 //! role-logs-missing and role-logs-unscoped.
 
-use super::common::arn_scope;
+use crate::check::Place;
 use crate::inventory::Function;
 use crate::policy::{document::resource_matches, pattern_covers};
 
@@ -23,7 +23,11 @@ pub struct LogTarget {
 
 impl LogTarget {
     pub fn of(function: &Function) -> LogTarget {
-        let (partition, region, account) = arn_scope(function);
+        let Place {
+            partition,
+            region,
+            account,
+        } = Place::of(function);
         let group = function.log_group();
         let group_arn = format!("arn:{partition}:logs:{region}:{account}:log-group:{group}");
         let candidates = vec![

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::catalog::access::policies::{outcomes, read_policies, PolicyStatement};
+use crate::catalog::access::policies::{judge_statements, PolicyStatement};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::policy::resource::lambda_actions;
@@ -14,23 +14,12 @@ pub const CHECK: Check = Check {
     title: "Another account can invoke the function",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| judge_statements(ctx, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let policies = read_policies(ctx);
-    let failures = policies
-        .statements
-        .iter()
-        .filter_map(|ps| judge(ctx, ps))
-        .collect();
-    outcomes(failures, policies.unknown)
-}
-
 fn judge(ctx: &FunctionContext, ps: &PolicyStatement) -> Option<Outcome> {
-    let scope = ps.principal_scope(ctx)?;
-    // NotPrincipal is lambda-notprincipal-allow's subject.
-    if !ps.statement.is_allow() || scope.negated || lambda_actions(&ps.statement).is_empty() {
+    let scope = ps.allowed_principals(ctx)?;
+    if lambda_actions(&ps.statement).is_empty() {
         return None;
     }
     let pinning = ps.pinning(ctx);

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::catalog::access::policies::{
-    outcomes, read_policies, read_urls, scope_name, url_for, PolicyStatement,
+    judge_statements, read_urls, scope_name, url_for, PolicyStatement,
 };
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -19,15 +19,9 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let policies = read_policies(ctx);
     let (urls, url_unknown) = read_urls(ctx);
-    let urls_known = url_unknown.is_empty();
-    let failures = policies
-        .statements
-        .iter()
-        .filter_map(|ps| judge(ctx, ps, urls_known.then_some(urls)))
-        .collect();
-    outcomes(failures, policies.unknown)
+    let urls = url_unknown.is_empty().then_some(urls);
+    judge_statements(ctx, |ctx, ps| judge(ctx, ps, urls))
 }
 
 /// A failure when the statement is a public Allow of Lambda actions whose conditions do not pin the caller.
@@ -36,9 +30,7 @@ fn judge(
     ps: &PolicyStatement,
     urls: Option<&[FunctionUrl]>,
 ) -> Option<Outcome> {
-    let scope = ps.principal_scope(ctx)?;
-    // NotPrincipal is lambda-notprincipal-allow's subject.
-    if !ps.statement.is_allow() || scope.negated || !scope.public {
+    if !ps.allowed_principals(ctx)?.public {
         return None;
     }
     let pinning = ps.pinning(ctx);

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::catalog::access::policies::{outcomes, read_policies, scope_name, PolicyStatement};
+use crate::catalog::access::policies::{judge_statements, scope_name, PolicyStatement};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::policy::resource::invoke_actions;
@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Service may invoke the function on behalf of any account",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| judge_statements(ctx, judge),
 };
 
 /// Condition keys that tie a service's call to the resource or account it acts for.
@@ -27,23 +27,9 @@ const SOURCE_KEYS: &[&str] = &[
 /// Service principals whose source resources have globally reusable names with no account in their ARN.
 const BUCKET_SERVICES: &[&str] = &["s3.amazonaws.com"];
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let policies = read_policies(ctx);
-    let failures = policies
-        .statements
-        .iter()
-        .filter_map(|ps| judge(ctx, ps))
-        .collect();
-    outcomes(failures, policies.unknown)
-}
-
 fn judge(ctx: &FunctionContext, ps: &PolicyStatement) -> Option<Outcome> {
-    let scope = ps.principal_scope(ctx)?;
-    if !ps.statement.is_allow()
-        || scope.negated
-        || scope.services.is_empty()
-        || invoke_actions(&ps.statement).is_empty()
-    {
+    let scope = ps.allowed_principals(ctx)?;
+    if scope.services.is_empty() || invoke_actions(&ps.statement).is_empty() {
         return None;
     }
     let pinning = ps.pinning(ctx);

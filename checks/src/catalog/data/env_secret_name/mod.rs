@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::configuration_gap;
-use crate::check::{Check, FunctionContext, Outcome};
+use super::judge_variables;
+use crate::check::{Check, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{EnvVar, ValueKind};
 use crate::secrets;
@@ -14,26 +14,15 @@ pub const CHECK: Check = Check {
     title: "Secret-named environment variable holds a literal value",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| judge_variables(ctx, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let mut outcomes: Vec<Outcome> = ctx
-        .function
-        .environment
-        .iter()
-        .filter(|var| applies(var))
-        .map(failure)
-        .collect();
-    outcomes.extend(configuration_gap(ctx));
-    outcomes
-}
-
 /// A literal under a secret-like name that no value rule recognised (those are env-secret-value's, reported once).
-fn applies(var: &EnvVar) -> bool {
-    var.value_kind == ValueKind::Literal
+fn judge(var: &EnvVar) -> Option<Outcome> {
+    let applies = var.value_kind == ValueKind::Literal
         && var.detections.is_empty()
-        && secrets::is_secret_name(&var.name)
+        && secrets::is_secret_name(&var.name);
+    applies.then(|| failure(var))
 }
 
 fn failure(var: &EnvVar) -> Outcome {

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::{configuration_gap, printable_preview};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::{judge_variables, printable_preview};
+use crate::check::{Check, Outcome};
 use crate::finding::Severity;
 use crate::inventory::EnvVar;
 
@@ -12,24 +12,14 @@ pub const CHECK: Check = Check {
     title: "Credential in an environment variable",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| judge_variables(ctx, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let mut outcomes: Vec<Outcome> = ctx
-        .function
-        .environment
-        .iter()
-        .filter(|var| !var.detections.is_empty())
-        .map(failure)
-        .collect();
-    // What was collected is reported; the gap says the list may be incomplete.
-    outcomes.extend(configuration_gap(ctx));
-    outcomes
-}
-
-/// One failure per variable, naming every rule that matched; never the value.
-fn failure(var: &EnvVar) -> Outcome {
+/// One failure per variable the detector flagged, naming every rule that matched; never the value.
+fn judge(var: &EnvVar) -> Option<Outcome> {
+    if var.detections.is_empty() {
+        return None;
+    }
     let kinds: Vec<&str> = var
         .detections
         .iter()
@@ -40,7 +30,7 @@ fn failure(var: &EnvVar) -> Outcome {
         .iter()
         .map(|d| json!({ "rule": d.rule_id, "description": d.description, "masked_preview": printable_preview(&d.masked_preview) }))
         .collect();
-    Outcome::fail_with(
+    Some(Outcome::fail_with(
         format!(
             "environment variable {} holds a credential: {}",
             var.name,
@@ -48,5 +38,5 @@ fn failure(var: &EnvVar) -> Outcome {
         ),
         var.name.clone(),
         json!({ "variable": var.name, "value_length": var.value_length, "detections": detections }),
-    )
+    ))
 }

@@ -3,27 +3,24 @@
 
 use serde_json::{json, Value};
 
-use super::common::{permissions, role_failure, Permissions};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{actions, ActionPattern, Scope, SourcedStatement};
+use crate::policy::{actions, ActionPattern, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-action-wildcard",
     title: "Execution role grants wildcard actions",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let offending: Vec<(Value, String)> = perms
         .allow_statements()
-        .filter_map(|s| offence(&perms, s))
+        .filter_map(|s| offence(perms, s))
         .collect();
     let failures = if offending.is_empty() {
         vec![]
@@ -39,16 +36,15 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             json!({ "role_arn": perms.role.arn, "statements": offending.into_iter().map(|(e, _)| e).collect::<Vec<_>>() }),
         )]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The evidence and a one-line summary when the statement grants wildcard actions that survive Deny and boundary.
-fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, String)> {
+fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Value, String)> {
     let (kind, patterns): (&str, Vec<&str>) = match &statement.statement.actions {
         Scope::Except(excluded) => {
             // NotAction grants everything but the list: effective as soon as one action survives.
-            let effective =
-                actions::expand("*").any(|a| !perms.grants_from(statement, a).is_empty());
+            let effective = actions::expand("*").any(|a| perms.grant_from(statement, a).is_some());
             (
                 if effective { "NotAction" } else { return None },
                 excluded.iter().map(|p| p.raw.as_str()).collect(),
@@ -59,8 +55,7 @@ fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, 
                 .iter()
                 .filter(|p| {
                     is_broad_pattern(p)
-                        && actions::expand(&p.raw)
-                            .any(|a| !perms.grants_from(statement, a).is_empty())
+                        && actions::expand(&p.raw).any(|a| perms.grant_from(statement, a).is_some())
                 })
                 .map(|p| p.raw.as_str())
                 .collect();

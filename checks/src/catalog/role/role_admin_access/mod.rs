@@ -3,17 +3,17 @@
 
 use serde_json::{json, Value};
 
-use super::common::{permissions, published_content_used, role_failure, Permissions};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{Scope, SourcedStatement};
+use crate::policy::{RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-admin-access",
     title: "Execution role has administrator access",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// One high-impact action in each of ten services other than IAM: a statement granting nearly all of them on every
@@ -66,14 +66,11 @@ impl Level {
     }
 }
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let admin: Vec<(Level, Vec<&str>, &SourcedStatement)> = perms
         .allow_statements()
-        .filter_map(|s| admin_level(&perms, s).map(|(level, cut)| (level, cut, s)))
+        .filter_map(|s| admin_level(perms, s).map(|(level, cut)| (level, cut, s)))
         .collect();
     let failures = match admin.first() {
         None => vec![],
@@ -86,7 +83,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                     if !cut.is_empty() {
                         evidence["taken_away_by_deny_or_boundary"] = json!(cut);
                     }
-                    if published_content_used(perms.role, s) {
+                    if perms.published_content_used(s) {
                         evidence["document_from"] =
                             json!("published AWS content (the document could not be read)");
                     }
@@ -106,11 +103,13 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             )]
         }
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The statements that effectively grant every action on every resource.
-pub(super) fn administrator_statements<'p>(perms: &'p Permissions) -> Vec<&'p SourcedStatement> {
+pub(super) fn administrator_statements<'p>(
+    perms: &'p RolePermissions,
+) -> Vec<&'p SourcedStatement> {
     perms
         .allow_statements()
         .filter(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))
@@ -120,7 +119,7 @@ pub(super) fn administrator_statements<'p>(perms: &'p Permissions) -> Vec<&'p So
 /// The admin level a statement effectively grants, if any, with the probe actions that Deny statements or the
 /// boundary take away from it.
 fn admin_level(
-    perms: &Permissions,
+    perms: &RolePermissions,
     statement: &SourcedStatement,
 ) -> Option<(Level, Vec<&'static str>)> {
     if !statement.statement.on_all_resources() {
@@ -176,9 +175,8 @@ fn covers_all_of_iam(statement: &SourcedStatement) -> bool {
 }
 
 /// Whether the statement still grants `action` on every resource after Deny statements and the boundary.
-fn survives(perms: &Permissions, statement: &SourcedStatement, action: &str) -> bool {
+fn survives(perms: &RolePermissions, statement: &SourcedStatement, action: &str) -> bool {
     perms
-        .grants_from(statement, action)
-        .iter()
-        .any(|g| g.on_all_resources() && g.denied_resources.is_empty())
+        .grant_from(statement, action)
+        .is_some_and(|g| g.on_all_resources() && g.denied_resources.is_empty())
 }

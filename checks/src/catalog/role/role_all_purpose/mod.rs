@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::common::{permissions, role_failure, services_granted};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 
 pub const CHECK: Check = Check {
@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
     title: "Execution role spans many services (all-purpose function)",
     severity: Severity::Low,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// Telemetry every function may need; not a sign of doing many things.
@@ -21,18 +21,16 @@ const NOT_COUNTED: &[&str] = &["logs", "xray"];
 /// How many services the evidence lists (the count covers all).
 const LISTED: usize = 50;
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let limit = ctx.config.thresholds.all_purpose_services;
-    let services: Vec<String> = services_granted(&perms)
-        .into_iter()
+    let services: Vec<&String> = perms
+        .services_granted()
+        .iter()
         .filter(|s| !NOT_COUNTED.contains(&s.as_str()))
         .collect();
     let failures = if services.len() > limit {
-        let shown: Vec<&str> = services.iter().take(8).map(String::as_str).collect();
+        let shown: Vec<&str> = services.iter().take(8).map(|s| s.as_str()).collect();
         let more = if services.len() > shown.len() {
             format!(", … ({} more)", services.len() - shown.len())
         } else {
@@ -57,5 +55,5 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     } else {
         vec![]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }

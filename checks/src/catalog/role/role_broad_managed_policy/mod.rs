@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::common::{policy_name_of_arn, role_failure, role_of};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{policy_name_of_arn, role_failure};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::inventory::ManagedPolicy;
 use crate::policy::{PolicyDocument, Scope};
@@ -15,17 +15,14 @@ pub const CHECK: Check = Check {
     title: "AWS managed FullAccess policy attached to the execution role",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// `*FullAccess` policies that role-admin-access already reports (they open IAM itself).
 const REPORTED_AS_ADMIN: &[&str] = &["IAMFullAccess"];
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let role = match role_of(ctx) {
-        Ok(role) => role,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let role = ctx.role;
     let broad: Vec<&ManagedPolicy> = role
         .attached_policies
         .iter()

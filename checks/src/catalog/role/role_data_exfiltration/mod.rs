@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::common::{arn_scope, permissions, resource_scoped_by_condition, role_failure};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
 use crate::policy::{pattern_covers, Grant, Scope, SourcedStatement};
 
@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Execution role may read all data of a kind",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
 };
 
 /// Data-reading actions and the ARN pattern of "all of them in the account" (`{P}` partition, `{R}` region, `{A}`
@@ -30,12 +30,13 @@ const DATA_ACTIONS: &[(&str, &str)] = &[
     ("kms:Decrypt", "arn:{P}:kms:{R}:{A}:key/*"),
 ];
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
-    let (partition, region, account) = arn_scope(ctx.function);
+fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
+    let perms = ctx.permissions;
+    let Place {
+        partition,
+        region,
+        account,
+    } = place;
     let mut found: Vec<(String, Value)> = Vec::new();
     for (action, family) in DATA_ACTIONS {
         let family = family
@@ -71,7 +72,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             json!({ "role_arn": perms.role.arn, "actions": found.into_iter().map(|(_, e)| e).collect::<Vec<_>>() }),
         )]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The grant reaches every resource of the family: no resource-scoping condition, a Resource covering the family

@@ -3,24 +3,21 @@
 
 use serde_json::json;
 
-use super::common::permissions;
+use super::common::incomplete_unknown;
 use super::logs::{LogTarget, WRITE_ACTIONS};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
+use crate::policy::RolePermissions;
 
 pub const CHECK: Check = Check {
     id: "role-logs-missing",
     title: "Execution role cannot write the function's logs",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_permissions(judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     let target = LogTarget::of(ctx.function);
     let missing: Vec<&str> = WRITE_ACTIONS
         .into_iter()
@@ -34,10 +31,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .collect();
     match (missing.is_empty(), perms.incomplete.is_empty()) {
         // Granted, unless a boundary we could not read cuts it.
-        (true, _) if perms.boundary_unreadable() => vec![perms.unknown()],
+        (true, _) if perms.boundary_unreadable() => vec![incomplete_unknown(perms)],
         (true, _) => vec![],
         // An unreadable policy may be the one granting it.
-        (false, false) => vec![perms.unknown()],
+        (false, false) => vec![incomplete_unknown(perms)],
         (false, true) => vec![Outcome::fail(
             format!(
                 "Execution role {} cannot write to log group {}: {} not allowed, so the function's output is lost",

@@ -3,25 +3,21 @@
 
 use serde_json::{json, Value};
 
-use super::common::permissions;
+use super::common::verdict;
 use super::logs::{LogTarget, WRITE_ACTIONS};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
-use crate::policy::{Grant, Scope, SourcedStatement};
+use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-logs-unscoped",
     title: "Logs permissions not scoped to the function's log group",
     severity: Severity::Low,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_permissions(judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     let target = LogTarget::of(ctx.function);
     let mut statements: Vec<Value> = Vec::new();
     let mut summaries: Vec<String> = Vec::new();
@@ -62,7 +58,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             }),
         )],
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The grant's Resource patterns that reach the function's log group but also other groups, unless the boundary

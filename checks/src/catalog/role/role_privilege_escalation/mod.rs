@@ -6,34 +6,31 @@ mod paths;
 use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
-use super::common::{arn_scope, permissions, role_failure_with, Permissions};
+use super::common::{role_failure_with, verdict};
 use super::role_admin_access::administrator_statements;
-use crate::check::{Check, FunctionContext, Outcome};
+use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{Grant, Scope, SourcedStatement};
+use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-privilege-escalation",
     title: "Execution role can escalate its privileges",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     // An administrator holds every path at once: one finding rather than one per path.
-    let admin = administrator_statements(&perms);
+    let admin = administrator_statements(perms);
     if !admin.is_empty() {
-        return perms.verdict(vec![every_path(&perms, &admin)]);
+        return verdict(perms, vec![every_path(perms, &admin)]);
     }
     let failures = PATHS
         .iter()
         .filter_map(|path| {
-            let steps = path_steps(&perms, ctx, path)?;
+            let steps = path_steps(perms, ctx, place, path)?;
             let actions: Vec<&str> = steps.iter().map(|(action, _)| *action).collect();
             let mut sources: Vec<String> = Vec::new();
             for grant in steps.iter().flat_map(|(_, grants)| grants) {
@@ -68,11 +65,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             ))
         })
         .collect();
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The single finding of an administrator role: every path holds, through the statements granting everything.
-fn every_path(perms: &Permissions, admin: &[&SourcedStatement]) -> Outcome {
+fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
     let sources: Vec<String> = admin
         .iter()
         .map(|s| format!("{} ({})", s.source.describe(), s.statement.label()))
@@ -98,8 +95,9 @@ fn every_path(perms: &Permissions, admin: &[&SourcedStatement]) -> Outcome {
 
 /// The grants making up the path, step by step, or `None` when a step is not effectively allowed.
 fn path_steps<'p>(
-    perms: &'p Permissions,
-    ctx: &FunctionContext,
+    perms: &'p RolePermissions,
+    ctx: &RoleContext,
+    place: Place,
     path: &Path,
 ) -> Option<Vec<(&'static str, Vec<Grant<'p>>)>> {
     let mut steps = Vec::new();
@@ -120,7 +118,7 @@ fn path_steps<'p>(
             .filter(|g| match reach {
                 Reach::Any => true,
                 Reach::Broad => is_broad(g),
-                Reach::OtherFunction => reaches_other_function(g, ctx),
+                Reach::OtherFunction => reaches_other_function(g, ctx, place),
             })
             .collect();
         steps.push((*action, non_empty(grants)?));
@@ -170,11 +168,14 @@ fn passes_to(grant: &Grant, service: &str) -> bool {
         })
 }
 
-/// The grant reaches a function other than this one that runs as another role: any function of the account (an
-/// arbitrary function name) or one of the scanned functions with a different role.
-fn reaches_other_function(grant: &Grant, ctx: &FunctionContext) -> bool {
-    let function = ctx.function;
-    let (partition, region, account) = arn_scope(function);
+/// The grant reaches a function that runs as another role: any function of the account in the place (an arbitrary
+/// function name) or one of the scanned functions with a different role.
+fn reaches_other_function(grant: &Grant, ctx: &RoleContext, place: Place) -> bool {
+    let Place {
+        partition,
+        region,
+        account,
+    } = place;
     let arbitrary = format!(
         "arn:{partition}:lambda:{region}:{account}:function:lambda-posture-probe-any-function"
     );
@@ -183,6 +184,6 @@ fn reaches_other_function(grant: &Grant, ctx: &FunctionContext) -> bool {
             .account
             .functions
             .iter()
-            .filter(|f| f.arn != function.arn && f.role_arn != function.role_arn)
+            .filter(|f| f.role_arn != ctx.role.arn)
             .any(|f| grant.reaches(&f.arn))
 }

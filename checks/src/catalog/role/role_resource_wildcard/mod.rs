@@ -6,17 +6,17 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use super::common::{permissions, resource_scoped_by_condition, role_failure, Permissions};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{actions, AccessLevel, Scope, SourcedStatement};
+use crate::policy::{actions, AccessLevel, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-resource-wildcard",
     title: "Execution role may write to every resource",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// Actions role-logs-unscoped reports (and `logs:CreateLogGroup`, which the AWS-documented Lambda policy grants on
@@ -30,27 +30,25 @@ const LEFT_TO_LOGS_CHECKS: &[&str] = &[
 /// How many actions the evidence names per statement (the counts cover all of them).
 const SAMPLE: usize = 20;
 
-/// Write actions that support no resource type: `*` is the only way to grant them, so they are not reported.
-fn resourceless() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+/// Write actions that support no resource type: `*` is the only way to grant them, so they are not reported. As the
+/// action table spells them (the candidates come from it; a name it does not know is never a candidate).
+fn resourceless() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
         include_str!("resourceless-actions.tsv")
             .lines()
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_ascii_lowercase)
+            .filter_map(actions::canonical)
             .collect()
     })
 }
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let offending: Vec<(Value, usize, String)> = perms
         .allow_statements()
         .filter(|s| s.statement.on_all_resources() && !resource_scoped_by_condition(&s.statement))
-        .filter_map(|s| offence(&perms, s))
+        .filter_map(|s| offence(perms, s))
         .collect();
     let failures = if offending.is_empty() {
         vec![]
@@ -68,26 +66,26 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             json!({ "role_arn": perms.role.arn, "statements": offending.into_iter().map(|(e, _, _)| e).collect::<Vec<_>>() }),
         )]
     };
-    perms.verdict(failures)
+    verdict(perms, failures)
 }
 
 /// The evidence, the number of actions and a summary when the statement grants, on every resource, write actions
 /// that could be scoped to specific resources.
-fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, usize, String)> {
+fn offence(
+    perms: &RolePermissions,
+    statement: &SourcedStatement,
+) -> Option<(Value, usize, String)> {
     let mut by_level: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
-    for action in candidate_actions(statement) {
-        let Some(level) = actions::access_level(action).filter(|l| l.is_write()) else {
-            continue;
-        };
-        if resourceless().contains(&action.to_ascii_lowercase())
+    for (action, level) in candidate_actions(statement) {
+        if !level.is_write()
+            || resourceless().contains(action)
             || LEFT_TO_LOGS_CHECKS.contains(&action)
         {
             continue;
         }
         if perms
-            .grants_from(statement, action)
-            .iter()
-            .any(|g| g.on_all_resources())
+            .grant_from(statement, action)
+            .is_some_and(|g| g.on_all_resources())
         {
             by_level.entry(level_name(level)).or_default().push(action);
         }
@@ -119,20 +117,20 @@ fn offence(perms: &Permissions, statement: &SourcedStatement) -> Option<(Value, 
     Some((evidence, count, summary))
 }
 
-/// The known actions the statement's Action (or NotAction) element may grant.
-fn candidate_actions(statement: &SourcedStatement) -> Vec<&'static str> {
+/// The known actions the statement's Action (or NotAction) element may grant, with their access level.
+fn candidate_actions(statement: &SourcedStatement) -> Vec<(&'static str, AccessLevel)> {
     match &statement.statement.actions {
         Scope::Only(patterns) => {
-            let mut list: Vec<&'static str> = patterns
+            let mut list: Vec<(&'static str, AccessLevel)> = patterns
                 .iter()
-                .flat_map(|p| actions::expand(&p.raw))
+                .flat_map(|p| actions::expand_with_levels(&p.raw))
                 .collect();
-            list.sort_unstable();
-            list.dedup();
+            list.sort_unstable_by_key(|(action, _)| *action);
+            list.dedup_by_key(|(action, _)| *action);
             list
         }
-        Scope::Except(_) => actions::expand("*")
-            .filter(|a| statement.statement.applies_to_action(a))
+        Scope::Except(_) => actions::expand_with_levels("*")
+            .filter(|(a, _)| statement.statement.applies_to_action(a))
             .collect(),
     }
 }

@@ -1,5 +1,7 @@
 //! role-shared: the execution role is used by more than one function, counted across every scanned region.
 
+use std::collections::BTreeSet;
+
 use serde_json::json;
 
 use crate::check::{Check, FunctionContext, Outcome};
@@ -15,11 +17,14 @@ pub const CHECK: Check = Check {
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let function = ctx.function;
-    let others: Vec<_> = ctx
-        .account
+    let mut others: Vec<_> = ctx
+        .memo
         .functions_using_role(&function.role_arn)
+        .iter()
         .filter(|f| f.arn != function.arn)
         .collect();
+    // By ARN, so the message and evidence do not depend on the inventory's listing order.
+    others.sort_by(|a, b| a.arn.cmp(&b.arn));
     if others.is_empty() {
         // A region whose function list could not be read may hide another user of the role.
         return match ctx
@@ -32,13 +37,12 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             None => vec![],
         };
     }
-    let mut regions: Vec<&str> = others
+    // Sorted and distinct: a set, as few regions are named many times.
+    let regions: BTreeSet<&str> = others
         .iter()
         .map(|f| f.region.as_str())
         .chain([function.region.as_str()])
         .collect();
-    regions.sort_unstable();
-    regions.dedup();
     let names: Vec<String> = others
         .iter()
         .take(5)

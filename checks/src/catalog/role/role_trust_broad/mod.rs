@@ -3,19 +3,19 @@
 
 use serde_json::{json, Value};
 
-use crate::check::{Check, FunctionContext, Outcome};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::policy::resource::{caller_pinning, principal_scope};
 use crate::policy::{PolicyDocument, Statement};
 
-use super::common::{role_failure, role_of};
+use super::common::role_failure;
 
 pub const CHECK: Check = Check {
     id: "role-trust-broad",
     title: "Execution role trusted by principals other than Lambda",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
 /// Actions by which a principal obtains the role's credentials.
@@ -32,11 +32,8 @@ const LAMBDA_SERVICES: &[&str] = &[
     "lambda.amazonaws.com.cn",
 ];
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let role = match role_of(ctx) {
-        Ok(role) => role,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let role = ctx.role;
     if role.trust_policy.is_null() {
         return vec![Outcome::unknown(format!(
             "the trust policy of role {} was not collected",
@@ -83,7 +80,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
 fn extra_principals(
     statement: &Statement,
     own_account: &str,
-    ctx: &FunctionContext,
+    ctx: &RoleContext,
 ) -> Option<(Severity, Value)> {
     let scope = principal_scope(statement, own_account, ctx.config)?;
     let pinning = caller_pinning(statement, own_account, ctx.config);

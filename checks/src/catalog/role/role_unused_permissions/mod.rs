@@ -9,8 +9,8 @@ use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
 use self::trim::trimmed_policy;
-use super::common::{permissions, role_failure, services_granted};
-use crate::check::{Check, FunctionContext, Outcome};
+use super::common::{role_failure, verdict};
+use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::inventory::{Role, ServiceLastAccessed};
 
@@ -19,14 +19,11 @@ pub const CHECK: Check = Check {
     title: "Execution role grants services it does not use",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let perms = match permissions(ctx) {
-        Ok(perms) => perms,
-        Err(outcomes) => return outcomes,
-    };
+fn judge(ctx: &RoleContext) -> Vec<Outcome> {
+    let perms = ctx.permissions;
     let role = perms.role;
     let Some(accessed) = &role.services_last_accessed else {
         return vec![not_collected(ctx, role)];
@@ -44,7 +41,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .iter()
         .map(|s| (s.namespace.to_ascii_lowercase(), s))
         .collect();
-    let granted = services_granted(&perms);
+    let granted = perms.services_granted();
     // IAM reports every service the role's policies grant; an empty report for a role that grants some is no data.
     if accessed.is_empty() && !granted.is_empty() {
         return vec![Outcome::unknown(format!(
@@ -63,7 +60,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .filter(|(_, date)| date.is_none_or(|d| d < since))
         .collect();
     if unused.is_empty() {
-        return perms.verdict(vec![]);
+        return verdict(perms, vec![]);
     }
     let is_unused = |service: &str| unused.iter().any(|(s, _)| s.as_str() == service);
     let used: Vec<String> = granted
@@ -96,11 +93,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             "proposal_replaces": perms.effective.statements().iter().map(|s| s.source.describe()).collect::<std::collections::BTreeSet<_>>(),
         }),
     );
-    perms.verdict(vec![failure])
+    verdict(perms, vec![failure])
 }
 
 /// Unknown: the last-accessed data was not collected, naming the gap when there is one.
-fn not_collected(ctx: &FunctionContext, role: &Role) -> Outcome {
+fn not_collected(ctx: &RoleContext, role: &Role) -> Outcome {
     match ctx
         .account
         .gaps

@@ -1,0 +1,362 @@
+//! Diff of two JSON reports by stable finding id: new, resolved and unchanged findings, to sync tickets.
+//!
+//! Reads only the fields it needs, so reports of any schema version up to the current one compare. A finding
+//! absent from the newer report is resolved; the resolution says whether it was fixed, or whether the newer scan
+//! simply did not look (check not run, function gone or not scanned), so a ticket is not closed for the wrong reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::finding::{Severity, Status};
+use crate::report::REPORT_SCHEMA_VERSION;
+
+/// Version of the `diff --format json` shape (see `schema/diff.schema.json`).
+pub const DIFF_SCHEMA_VERSION: u32 = 1;
+
+/// A finding as a diff sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffFinding {
+    pub id: String,
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub account_id: String,
+    pub region: String,
+    pub resource_arn: String,
+    pub resource_name: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub function_arn: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owner_tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc_url: String,
+}
+
+/// What a diff reads of a report file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSnapshot {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub collected_at: DateTime<Utc>,
+    #[serde(default)]
+    pub checks_run: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<FunctionRef>,
+    pub findings: Vec<DiffFinding>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FunctionRef {
+    pub arn: String,
+}
+
+/// Why a report file cannot be compared; one line naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("{path}: not valid JSON: {message}")]
+    Json { path: String, message: String },
+    #[error("{path}: not a lambda-posture JSON report (`scan --format json`): {message}")]
+    NotAReport { path: String, message: String },
+    #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({REPORT_SCHEMA_VERSION}); upgrade lambda-posture")]
+    NewerSchema { path: String, found: u64 },
+}
+
+impl ReportSnapshot {
+    /// Parse a JSON report, checking that it is one and that its version is understood.
+    pub fn from_json(path: &str, text: &str) -> Result<ReportSnapshot, DiffError> {
+        let raw: Value = serde_json::from_str(text).map_err(|e| DiffError::Json {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let not_a_report = |message: String| DiffError::NotAReport {
+            path: path.into(),
+            message,
+        };
+        if raw.get("findings").is_none() {
+            return Err(not_a_report("no `findings`".into()));
+        }
+        match raw.get("schema_version").and_then(Value::as_u64) {
+            None => return Err(not_a_report("no `schema_version`".into())),
+            Some(v) if v > REPORT_SCHEMA_VERSION as u64 => {
+                return Err(DiffError::NewerSchema {
+                    path: path.into(),
+                    found: v,
+                })
+            }
+            Some(_) => {}
+        }
+        serde_json::from_value(raw).map_err(|e| not_a_report(e.to_string()))
+    }
+}
+
+/// Where one side of the diff came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    pub path: String,
+    pub tool_version: String,
+    pub collected_at: DateTime<Utc>,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolution {
+    /// The check ran on the function again and no longer finds the problem.
+    Fixed,
+    /// The newer scan did not run the check (disabled, or an older catalogue).
+    CheckNotRun,
+    /// The function is not in the newer report (deleted, or its region not scanned).
+    FunctionGone,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffEntry {
+    #[serde(flatten)]
+    pub finding: DiffFinding,
+    /// For unchanged findings whose status changed (e.g. fail → muted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<Status>,
+    /// For unchanged findings whose severity changed (config override, check update).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_severity: Option<Severity>,
+    /// For resolved findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    pub new: usize,
+    pub resolved: usize,
+    pub unchanged: usize,
+    /// Unchanged findings whose status or severity changed.
+    pub changed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diff {
+    pub schema_version: u32,
+    pub old: Side,
+    pub new: Side,
+    pub summary: DiffSummary,
+    /// In the newer report only. Each list: worst severity first, then check id, resource ARN, id.
+    pub new_findings: Vec<DiffEntry>,
+    /// In the older report only.
+    pub resolved_findings: Vec<DiffEntry>,
+    /// In both (the newer report's version of the finding).
+    pub unchanged_findings: Vec<DiffEntry>,
+}
+
+/// Compare two reports by stable finding id.
+pub fn diff(old_path: &str, old: &ReportSnapshot, new_path: &str, new: &ReportSnapshot) -> Diff {
+    let by_id = |r: &ReportSnapshot| -> BTreeMap<String, DiffFinding> {
+        r.findings
+            .iter()
+            .map(|f| (f.id.clone(), f.clone()))
+            .collect()
+    };
+    let (old_ids, new_ids) = (by_id(old), by_id(new));
+    let checks_run: BTreeSet<&str> = new.checks_run.iter().map(String::as_str).collect();
+    let functions: BTreeSet<&str> = new.functions.iter().map(|f| f.arn.as_str()).collect();
+    let entry = |finding: &DiffFinding| DiffEntry {
+        finding: finding.clone(),
+        previous_status: None,
+        previous_severity: None,
+        resolution: None,
+    };
+    let mut new_findings = Vec::new();
+    let mut unchanged_findings = Vec::new();
+    for (id, finding) in &new_ids {
+        match old_ids.get(id) {
+            None => new_findings.push(entry(finding)),
+            Some(before) => unchanged_findings.push(DiffEntry {
+                previous_status: (before.status != finding.status).then_some(before.status),
+                previous_severity: (before.severity != finding.severity).then_some(before.severity),
+                ..entry(finding)
+            }),
+        }
+    }
+    let resolved_findings: Vec<DiffEntry> = old_ids
+        .iter()
+        .filter(|(id, _)| !new_ids.contains_key(*id))
+        .map(|(_, finding)| {
+            let function = if finding.function_arn.is_empty() {
+                &finding.resource_arn
+            } else {
+                &finding.function_arn
+            };
+            let resolution =
+                if !checks_run.is_empty() && !checks_run.contains(finding.check_id.as_str()) {
+                    Resolution::CheckNotRun
+                } else if !functions.is_empty() && !functions.contains(function.as_str()) {
+                    Resolution::FunctionGone
+                } else {
+                    Resolution::Fixed
+                };
+            DiffEntry {
+                resolution: Some(resolution),
+                ..entry(finding)
+            }
+        })
+        .collect();
+    let side = |path: &str, r: &ReportSnapshot| Side {
+        path: path.into(),
+        tool_version: r.tool_version.clone(),
+        collected_at: r.collected_at,
+        findings: r.findings.len(),
+    };
+    let mut result = Diff {
+        schema_version: DIFF_SCHEMA_VERSION,
+        old: side(old_path, old),
+        new: side(new_path, new),
+        summary: DiffSummary {
+            new: new_findings.len(),
+            resolved: resolved_findings.len(),
+            unchanged: unchanged_findings.len(),
+            changed: unchanged_findings
+                .iter()
+                .filter(|e| e.previous_status.is_some() || e.previous_severity.is_some())
+                .count(),
+        },
+        new_findings,
+        resolved_findings,
+        unchanged_findings,
+    };
+    for list in [
+        &mut result.new_findings,
+        &mut result.resolved_findings,
+        &mut result.unchanged_findings,
+    ] {
+        list.sort_by(|a, b| {
+            let key = |e: &DiffEntry| {
+                (
+                    std::cmp::Reverse(e.finding.severity),
+                    e.finding.check_id.clone(),
+                    e.finding.resource_arn.clone(),
+                    e.finding.id.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(id: &str, check: &str, function: &str, status: &str) -> Value {
+        json!({
+            "id": id, "check_id": check, "title": "t", "severity": "high", "status": status,
+            "account_id": "111122223333", "region": "us-east-1",
+            "resource_arn": format!("arn:aws:lambda:us-east-1:111122223333:function:{function}"),
+            "function_arn": format!("arn:aws:lambda:us-east-1:111122223333:function:{function}"),
+            "resource_name": function, "message": "m", "evidence": null
+        })
+    }
+
+    fn report(findings: Vec<Value>, checks: &[&str], functions: &[&str]) -> ReportSnapshot {
+        let text = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-01T10:00:00Z", "lookback_days": 90,
+            "checks_run": checks,
+            "functions": functions.iter().map(|f| json!({"arn": format!("arn:aws:lambda:us-east-1:111122223333:function:{f}")})).collect::<Vec<_>>(),
+            "findings": findings, "accounts": []
+        })
+        .to_string();
+        ReportSnapshot::from_json("r.json", &text).unwrap()
+    }
+
+    #[test]
+    fn classifies_by_stable_id_and_explains_resolutions() {
+        let old = report(
+            vec![
+                finding("LP-1", "tracing-off", "a", "fail"),
+                finding("LP-2", "tracing-off", "b", "fail"),
+                finding("LP-3", "role-shared", "a", "fail"),
+                finding("LP-4", "tracing-off", "gone", "fail"),
+                finding("LP-5", "tracing-off", "c", "fail"),
+            ],
+            &["tracing-off", "role-shared"],
+            &["a", "b", "c", "gone"],
+        );
+        let new = report(
+            vec![
+                finding("LP-1", "tracing-off", "a", "fail"),
+                finding("LP-5", "tracing-off", "c", "muted"),
+                finding("LP-9", "tracing-off", "d", "fail"),
+            ],
+            &["tracing-off"],
+            &["a", "b", "c", "d"],
+        );
+        let d = diff("old.json", &old, "new.json", &new);
+        let ids = |list: &[DiffEntry]| {
+            list.iter()
+                .map(|e| e.finding.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&d.new_findings), ["LP-9"]);
+        assert_eq!(ids(&d.unchanged_findings), ["LP-1", "LP-5"]);
+        assert_eq!(d.unchanged_findings[1].previous_status, Some(Status::Fail));
+        let resolutions: Vec<(String, Option<Resolution>)> = d
+            .resolved_findings
+            .iter()
+            .map(|e| (e.finding.id.clone(), e.resolution))
+            .collect();
+        assert_eq!(
+            resolutions,
+            [
+                ("LP-3".to_string(), Some(Resolution::CheckNotRun)),
+                ("LP-2".to_string(), Some(Resolution::Fixed)),
+                ("LP-4".to_string(), Some(Resolution::FunctionGone)),
+            ]
+        );
+        assert_eq!(
+            d.summary,
+            DiffSummary {
+                new: 1,
+                resolved: 3,
+                unchanged: 2,
+                changed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn bad_files_give_one_line_errors_naming_the_file() {
+        let e = ReportSnapshot::from_json("old.json", "{ not json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("old.json: not valid JSON") && !e.contains('\n'),
+            "{e}"
+        );
+        let e = ReportSnapshot::from_json("inv.json", r#"{"schema_version": 1, "accounts": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("inv.json: not a lambda-posture JSON report") && e.contains("findings"),
+            "{e}"
+        );
+        let e = ReportSnapshot::from_json("n.json", r#"{"schema_version": 99, "findings": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("n.json: schema_version 99 is newer"), "{e}");
+        let e = ReportSnapshot::from_json(
+            "x.json",
+            r#"{"schema_version": 1, "findings": [{"id": 3}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("x.json: not a lambda-posture JSON report") && !e.contains('\n'),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! AWS Security Finding Format: a JSON array ready for Security Hub `BatchImportFindings` (at most 100 per call,
+//! so callers batch it), one finding per lambda-posture finding, `Id` = the stable id so re-imports update.
+
+use std::io::Write;
+
+use lambda_posture_checks::finding::{Finding, Severity, Status};
+use lambda_posture_checks::report::Report;
+use serde_json::{json, Value};
+
+use super::json::write_pretty;
+use super::{function_arn_of, truncate};
+
+/// ASFF field limits (AWS Security Finding Format reference).
+const TITLE_MAX: usize = 256;
+const DESCRIPTION_MAX: usize = 1024;
+const RECOMMENDATION_MAX: usize = 512;
+
+fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+        Severity::Info => "INFORMATIONAL",
+    }
+}
+
+/// ASFF finding types (namespace/category/classifier) for a check.
+fn types(check_id: &str) -> Vec<&'static str> {
+    let mut types = vec!["Software and Configuration Checks/AWS Security Best Practices"];
+    if matches!(
+        check_id,
+        "env-secret-value" | "env-secret-name" | "code-secret"
+    ) {
+        types.push("Sensitive Data Identifications/Passwords");
+    }
+    if check_id.starts_with("lambda-") && check_id.contains("public") {
+        types.push("Effects/Data Exposure");
+    }
+    types
+}
+
+/// Partition from an ARN (`arn:aws:…`), `aws` when it cannot be read.
+fn partition(arn: &str) -> &str {
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
+
+/// A plain-text recommendation: the remediation's first paragraph, within the limit.
+fn recommendation(f: &Finding) -> String {
+    let first = f
+        .remediation
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or("");
+    let text = if first.is_empty() {
+        format!("See {}", f.doc_url)
+    } else {
+        first.replace('\n', " ")
+    };
+    truncate(&text, RECOMMENDATION_MAX)
+}
+
+fn finding(f: &Finding, timestamp: &str) -> Value {
+    let function_arn = function_arn_of(f);
+    let (compliance, workflow) = match f.status {
+        Status::Fail => ("FAILED", "NEW"),
+        Status::Unknown => ("NOT_AVAILABLE", "NEW"),
+        Status::Muted => match f.suppression.as_ref().map(|s| s.original_status) {
+            Some(Status::Unknown) => ("NOT_AVAILABLE", "SUPPRESSED"),
+            _ => ("FAILED", "SUPPRESSED"),
+        },
+    };
+    let mut resources = vec![json!({
+        "Type": "AwsLambdaFunction",
+        "Id": function_arn,
+        "Partition": partition(function_arn),
+        "Region": f.region,
+        "Tags": f.owner_tags,
+    })];
+    if f.resource_arn != function_arn {
+        let kind = if f.resource_arn.contains(":iam::") && f.resource_arn.contains(":role/") {
+            "AwsIamRole"
+        } else {
+            "Other"
+        };
+        resources.push(json!({ "Type": kind, "Id": f.resource_arn, "Partition": partition(&f.resource_arn), "Region": f.region }));
+    }
+    let mut product_fields = json!({
+        "lambda-posture/CheckId": f.check_id,
+        "lambda-posture/Status": f.status,
+        "lambda-posture/FunctionName": f.resource_name,
+    });
+    if let Some(s) = &f.suppression {
+        product_fields["lambda-posture/SuppressionReason"] = truncate(&s.reason, 1024).into();
+    }
+    json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": f.id,
+        "ProductArn": format!("arn:{}:securityhub:{}:{}:product/{}/default", partition(function_arn), f.region, f.account_id, f.account_id),
+        "GeneratorId": f.check_id,
+        "AwsAccountId": f.account_id,
+        "Region": f.region,
+        "Types": types(&f.check_id),
+        "CreatedAt": timestamp,
+        "UpdatedAt": timestamp,
+        "Severity": { "Label": label(f.severity), "Original": f.severity },
+        "Title": truncate(&f.title, TITLE_MAX),
+        "Description": truncate(&f.message, DESCRIPTION_MAX),
+        "Remediation": { "Recommendation": { "Text": recommendation(f), "Url": f.doc_url } },
+        "SourceUrl": f.doc_url,
+        "ProductFields": product_fields,
+        "Resources": resources,
+        "Compliance": { "Status": compliance },
+        "Workflow": { "Status": workflow },
+        "RecordState": "ACTIVE",
+    })
+}
+
+pub fn to_value(report: &Report) -> Value {
+    let timestamp = report
+        .collected_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    Value::Array(
+        report
+            .findings
+            .iter()
+            .map(|f| finding(f, &timestamp))
+            .collect(),
+    )
+}
+
+pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+    write_pretty(&to_value(report), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample;
+
+    #[test]
+    fn every_finding_is_batch_import_ready() {
+        let report = sample::report();
+        let findings = to_value(&report);
+        let findings = findings.as_array().unwrap();
+        assert_eq!(findings.len(), report.findings.len());
+        for (a, f) in findings.iter().zip(&report.findings) {
+            for key in [
+                "SchemaVersion",
+                "Id",
+                "ProductArn",
+                "GeneratorId",
+                "AwsAccountId",
+                "Types",
+                "CreatedAt",
+                "UpdatedAt",
+                "Severity",
+                "Title",
+                "Description",
+                "Resources",
+            ] {
+                assert!(
+                    !a[key].is_null(),
+                    "{key} is required by BatchImportFindings"
+                );
+            }
+            assert_eq!(a["Id"], f.id.as_str());
+            assert_eq!(a["GeneratorId"], f.check_id.as_str());
+            assert_eq!(
+                a["ProductArn"],
+                format!(
+                    "arn:aws:securityhub:{}:111122223333:product/111122223333/default",
+                    f.region
+                )
+            );
+            assert_eq!(a["Resources"][0]["Type"], "AwsLambdaFunction");
+            assert!(a["Title"].as_str().unwrap().chars().count() <= TITLE_MAX);
+            assert!(a["Description"].as_str().unwrap().chars().count() <= DESCRIPTION_MAX);
+            assert!(
+                a["Remediation"]["Recommendation"]["Text"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .count()
+                    <= RECOMMENDATION_MAX
+            );
+            assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
+                .contains(&a["Severity"]["Label"].as_str().unwrap()));
+            assert_eq!(a["CreatedAt"], "2026-11-01T10:00:00.000Z");
+        }
+        let status = |s: &str| {
+            findings
+                .iter()
+                .find(|a| a["ProductFields"]["lambda-posture/Status"] == s)
+                .unwrap()
+        };
+        assert_eq!(status("fail")["Compliance"]["Status"], "FAILED");
+        assert_eq!(status("unknown")["Compliance"]["Status"], "NOT_AVAILABLE");
+        assert_eq!(status("muted")["Workflow"]["Status"], "SUPPRESSED");
+        let secret = findings
+            .iter()
+            .find(|a| a["GeneratorId"] == "env-secret-value")
+            .unwrap();
+        assert!(secret["Types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "Sensitive Data Identifications/Passwords"));
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_the_limits() {
+        let mut report = sample::report();
+        report.findings[0].message = "x".repeat(5000);
+        report.findings[0].remediation = "é".repeat(5000);
+        let a = &to_value(&report)[0];
+        assert_eq!(
+            a["Description"].as_str().unwrap().chars().count(),
+            DESCRIPTION_MAX
+        );
+        assert_eq!(
+            a["Remediation"]["Recommendation"]["Text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            RECOMMENDATION_MAX
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! `lambda-posture unused`: functions idle longest first (table or JSON), and apart those whose usage is unknown.
+
+use std::fmt::Write as _;
+
+use lambda_posture_checks::unused::{TriggerKind, UnusedFunction, UnusedReport};
+
+use super::json::write_pretty;
+use super::table::{bullet, cell, heading, new_table, paragraph};
+use super::RenderOptions;
+use crate::cli::Format;
+
+pub fn render(
+    format: Format,
+    report: &UnusedReport,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        Format::Table => out.extend(table(report, options).into_bytes()),
+        Format::Json => write_pretty(report, &mut out)?,
+        other => anyhow::bail!("`unused` writes table or json, not {}", format_name(other)),
+    }
+    Ok(out)
+}
+
+pub fn format_name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// One line per trigger still attached: kind, source, qualifier and state.
+fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
+    let mut lines: Vec<String> = f
+        .triggers
+        .iter()
+        .map(|t| {
+            let kind = match t.kind {
+                TriggerKind::EventSourceMapping => "event source mapping",
+                TriggerKind::ResourcePolicy => "resource policy allows",
+                TriggerKind::FunctionUrl => "function URL",
+            };
+            let detail = t
+                .detail
+                .as_deref()
+                .map(|d| format!(" [{d}]"))
+                .unwrap_or_default();
+            let qualifier = t
+                .qualifier
+                .as_deref()
+                .map(|q| format!(" @{q}"))
+                .unwrap_or_default();
+            format!("{kind}: {}{qualifier}{detail}", t.source)
+        })
+        .collect();
+    if !f.data_gaps.is_empty() {
+        lines.push(format!(
+            "(list incomplete: {} failed)",
+            f.data_gaps.join(", ")
+        ));
+    }
+    lines
+}
+
+/// Provisioned concurrency still billed: "2 @live", or "none".
+fn billed_text(f: &UnusedFunction) -> String {
+    if f.provisioned_concurrency.is_empty() {
+        return "none".into();
+    }
+    f.provisioned_concurrency
+        .iter()
+        .map(|p| format!("{} @{}", p.executions, p.qualifier))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// "never in\n90 days" or "2026-05-01\n(184 days)": the last invocation on two short lines.
+fn idle_cell(f: &UnusedFunction) -> String {
+    match f.last_invocation {
+        None => format!("never in\n{} days", f.window_days),
+        Some(date) => format!("{date}\n({} days)", f.idle_days),
+    }
+}
+
+fn role_text(f: &UnusedFunction) -> &'static str {
+    if f.role_shared_with.is_empty() {
+        "own"
+    } else {
+        "shared"
+    }
+}
+
+fn table(report: &UnusedReport, options: &RenderOptions) -> String {
+    let mut text = String::new();
+    heading(
+        &mut text,
+        &format!(
+            "Unused functions: {} of {} with no invocation for {} days or more (collected {})",
+            report.unused.len(),
+            report.functions_scanned,
+            report.threshold_days,
+            report.collected_at.format("%Y-%m-%d")
+        ),
+        options,
+    );
+    if report.unused.is_empty() {
+        paragraph(&mut text, "None.", options);
+    } else {
+        let mut table = new_table(options);
+        table.set_header(vec![
+            "Function",
+            "Last\ninvoked",
+            "Modified",
+            "Triggers",
+            "PC\nbilled",
+            "Role",
+        ]);
+        for f in &report.unused {
+            table.add_row(vec![
+                cell(format!("{}\n{}", f.name, f.region)),
+                cell(idle_cell(f)),
+                cell(
+                    f.last_modified
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                ),
+                cell(f.triggers.len()),
+                cell(billed_text(f)),
+                cell(role_text(f)),
+            ]);
+        }
+        let _ = writeln!(text, "{table}");
+        details(&mut text, report, options);
+    }
+    if !report.unknown.is_empty() {
+        heading(
+            &mut text,
+            &format!(
+                "Unknown: {} function(s) whose invocation metrics are missing",
+                report.unknown.len()
+            ),
+            options,
+        );
+        let mut table = new_table(options);
+        table.set_header(vec!["Function", "Region", "Why"]);
+        for u in &report.unknown {
+            table.add_row(vec![cell(&u.name), cell(&u.region), cell(&u.reason)]);
+        }
+        let _ = writeln!(text, "{table}");
+    }
+    text
+}
+
+/// What keeps each idle function alive or billed: its triggers and the functions sharing its role.
+fn details(text: &mut String, report: &UnusedReport, options: &RenderOptions) {
+    heading(text, "Still attached", options);
+    for f in &report.unused {
+        paragraph(text, &format!("{} ({}):", f.name, f.region), options);
+        let mut lines = trigger_lines(f);
+        if lines.is_empty() {
+            lines.push("no trigger".into());
+        }
+        if !f.role_shared_with.is_empty() {
+            lines.push(format!(
+                "role {} also used by {}",
+                f.role_arn,
+                f.role_shared_with.join(", ")
+            ));
+        }
+        for line in lines {
+            bullet(text, &line, options);
+        }
+    }
+    text.push('\n');
+    paragraph(
+        text,
+        "PC billed: provisioned concurrency (executions @ qualifier) still charged while the function is idle. \
+         Role shared: other functions use the same execution role (listed above), so delete the role only with \
+         the last of them.",
+        options,
+    );
+}
