@@ -9,7 +9,9 @@ Starts `mocks/emulator/server.py --quotas on` (AWS's Lambda rates multiplied by 
 account with `seed_scale.py` (outside the quotas), clears the statistics, then runs
 `lambda-posture scan --save-inventory ... --format json --quiet` against it and prints:
 
-- wall time of the scan, peak RSS and CPU seconds of the scanner process (wait4 rusage);
+- wall time of the scan, peak RSS and CPU seconds of the scanner process (wait4 rusage), and the part of each
+  spent collecting: the wall time until the inventory was saved (the moment collection ends, before the checks
+  run) and the peak RSS at that moment;
 - calls, throttles and injected faults per operation, from the emulator's `/_lp/stats`;
 - the quota floor: for every (region, quota bucket), the calls that bucket accepted (calls the scanner
   made minus the ones the bucket refused) divided by the bucket's rate; the largest is the floor.
@@ -94,13 +96,37 @@ def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args) ->
                AWS_REGION=regions[0], AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
     env.pop("AWS_PROFILE", None)
     stderr = open(os.path.join(work, "scan.stderr"), "w")
-    t0 = time.monotonic()
+    t0, t0_epoch = time.monotonic(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    _, status, usage = os.wait4(proc.pid, 0)
+    collection_rss = None
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if collection_rss is None and os.path.exists(inventory):
+            collection_rss = peak_rss_mb(proc.pid)
+        time.sleep(0.1)
     wall = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"command": cmd, "exit_code": proc.returncode, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "cpu_user_s": usage.ru_utime, "cpu_system_s": usage.ru_stime, "inventory": inventory}
+    # The inventory is saved (atomically) the moment collection ends, before the checks run: its modification
+    # time splits the wall time into collection and evaluation + report.
+    collection = os.path.getmtime(inventory) - t0_epoch if os.path.exists(inventory) else None
+    return {"command": cmd, "exit_code": proc.returncode, "wall_s": wall, "collection_s": collection,
+            "collection_peak_rss_mb": collection_rss,
+            "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_user_s": usage.ru_utime, "cpu_system_s": usage.ru_stime,
+            "inventory": inventory}
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The peak resident set so far of a running process (VmHWM), in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 # --- the quota floor -------------------------------------------------------------------------------------------------
@@ -187,8 +213,13 @@ def print_report(result: dict) -> None:
     print(f"quota floor      {result['floor_s']:9.1f} s   ({result['buckets'][0]['bucket']} in "
           f"{result['buckets'][0]['region']})" if result["buckets"] else "quota floor: no calls")
     print(f"wall / floor     {result['ratio']:9.3f}")
+    if s.get("collection_s") is not None and result["floor_s"]:
+        print(f"  collection     {s['collection_s']:9.1f} s   ({s['collection_s'] / result['floor_s']:.3f} x the floor; "
+              f"then {s['wall_s'] - s['collection_s']:.1f} s of checks and report)")
     print(f"retries          {result['retries']:9d}     (throttled + injected faults, each retried)")
     print(f"peak RSS         {s['peak_rss_mb']:9.1f} MB")
+    if s.get("collection_peak_rss_mb") is not None:
+        print(f"  collection     {s['collection_peak_rss_mb']:9.1f} MB   (peak when the inventory was saved)")
     print(f"CPU              {s['cpu_user_s'] + s['cpu_system_s']:9.1f} s   (user {s['cpu_user_s']:.1f}, "
           f"system {s['cpu_system_s']:.1f})")
     problems = result["problems"]

@@ -46,9 +46,12 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let inventory = load_or_collect(&args.source, cli.quiet, &config).await?;
     let mut report = engine::evaluate(&inventory, &config);
     suppress::apply(&mut report, &inventory, &config.suppressions);
+    // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
+    drop(inventory);
     let options = render_options(cli.no_color, args.output.output.as_deref());
-    let bytes = render::render(args.output.format, &report, &options)?;
-    output::emit(args.output.output.as_deref(), &bytes)?;
+    output::emit_with(args.output.output.as_deref(), |w| {
+        render::render_to(args.output.format, &report, &options, w)
+    })?;
     Ok(exit_code(&report, args.output.fail_on))
 }
 
@@ -141,8 +144,7 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool, config: &Config) 
     };
     let inventory = collect::collect(&options).await?;
     if let Some(path) = &source.save_inventory {
-        let json = serde_json::to_vec_pretty(&inventory)?;
-        output::write_atomically(path, &json)?;
+        output::write_atomically_with(path, |w| Ok(serde_json::to_writer_pretty(w, &inventory)?))?;
     }
     Ok(inventory)
 }

@@ -5,20 +5,31 @@ use std::path::Path;
 
 use anyhow::Context;
 
-/// Write `bytes` to `path` so that readers see either the old file or the complete new one, never a half.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Write to `path` so that readers see either the old file or the complete new one, never a half: `write` fills a
+/// temporary file in the same folder through a buffer (a large document goes straight to disk, never whole in
+/// memory), which then replaces `path`.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+    let file = tempfile::NamedTempFile::new_in(dir).with_context(|| {
         format!(
             "{}: cannot create a file in {}",
             path.display(),
             dir.display()
         )
     })?;
-    file.write_all(bytes)
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut writer)
+        .and_then(|()| Ok(writer.flush()?))
+        .with_context(|| format!("{}: write failed", path.display()))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| e.into_error())
         .with_context(|| format!("{}: write failed", path.display()))?;
     file.as_file()
         .sync_all()
@@ -31,17 +42,40 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Send rendered bytes to `path` (atomically) or to standard output.
 pub fn emit(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    emit_with(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// Like [`emit`], the content written by `write` as it is produced (through a buffer).
+pub fn emit_with(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     match path {
-        Some(path) => write_atomically(path, bytes),
+        Some(path) => write_atomically_with(path, write),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&mut stdout).and_then(|()| Ok(stdout.flush()?)) {
                 // A closed pipe (`| head`) is not an error worth a message.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) if is_broken_pipe(&e) => Ok(()),
                 other => other.context("cannot write to standard output"),
             }
         }
     }
+}
+
+/// Whether writing failed because the reader went away (directly, or inside a serialiser's error).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let kind = match (
+            cause.downcast_ref::<std::io::Error>(),
+            cause.downcast_ref::<serde_json::Error>(),
+        ) {
+            (Some(io), _) => Some(io.kind()),
+            (None, Some(json)) => json.io_error_kind(),
+            _ => None,
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[cfg(test)]
@@ -52,8 +86,8 @@ mod tests {
     fn replaces_the_file_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.json");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
+        write_atomically_with(&path, |w| Ok(w.write_all(b"first")?)).unwrap();
+        write_atomically_with(&path, |w| Ok(w.write_all(b"second")?)).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
@@ -64,7 +98,10 @@ mod tests {
 
     #[test]
     fn names_the_file_when_the_folder_is_missing() {
-        let err = write_atomically(Path::new("/nonexistent-dir/x.json"), b"x").unwrap_err();
+        let err = write_atomically_with(Path::new("/nonexistent-dir/x.json"), |w| {
+            Ok(w.write_all(b"x")?)
+        })
+        .unwrap_err();
         assert!(format!("{err:#}").contains("/nonexistent-dir/x.json"));
     }
 }

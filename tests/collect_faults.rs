@@ -36,15 +36,15 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
     assert!(clean.gaps.is_empty(), "{:#?}", clean.gaps);
 
     let orders_api = clean.functions.iter().find(|f| f.name == "orders-api").expect("orders-api");
-    assert!(orders_api.versions.is_empty(), "the transient-failure target has no published version");
+    assert!(orders_api.provisioned_concurrency.is_empty(), "the transient-failure target has no provisioned concurrency");
     account.emulator.clear_stats();
     account.emulator.set_faults(json!([
         // Permanent: become gaps.
         {"service": "lambda", "operation": "GetPolicy", "region": "eu-west-1", "error": "AccessDenied"},
         {"service": "iam", "operation": "GetAccountAuthorizationDetails", "error": "AccessDenied"},
         // A 5xx on every attempt for one function: the retry budget runs out, one gap.
-        {"service": "lambda", "operation": "ListVersionsByFunction", "resource_contains": "function:orders-api/versions",
-         "error": "InternalError"},
+        {"service": "lambda", "operation": "ListProvisionedConcurrencyConfigs",
+         "resource_contains": "function:orders-api/provisioned-concurrency", "error": "InternalError"},
         // Transient: retried until they succeed, never a gap. More throttles than the SDK's retry token bucket
         // would ever absorb.
         {"service": "lambda", "operation": "GetPolicy", "region": "us-east-1", "error": "Throttling", "count": 150},
@@ -75,7 +75,7 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
         }
     }
     expected.insert(gap("iam", "GetAccountAuthorizationDetails", None, None, GapKind::AccessDenied));
-    expected.insert(gap("lambda", "ListVersionsByFunction", Some("us-east-1"), Some(orders_api.arn.clone()), GapKind::Error));
+    expected.insert(gap("lambda", "ListProvisionedConcurrencyConfigs", Some("us-east-1"), Some(orders_api.arn.clone()), GapKind::Error));
     assert_eq!(gap_keys(&faulted), expected);
     for g in &faulted.gaps {
         assert!(!g.error.is_empty() && !g.error.contains('\n'), "one-line error: {g:?}");

@@ -15,7 +15,11 @@ use serde_json::json;
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 
-/// (service, operation denied, the checks that need its data).
+/// The emulator runs without quotas: the scanner may go ten times faster than AWS allows (a quick test).
+const QUOTA_SCALE: &str = "10";
+
+/// (service, operation denied, the checks whose verdict needs its data). A check that only cites the data as
+/// evidence (unused-function names the triggers it could list) keeps its verdict, so it is not listed.
 const SCENARIOS: &[(&str, &str, &[&str])] = &[
     (
         "lambda",
@@ -27,21 +31,58 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
             "lambda-public-invoke",
             "lambda-service-invoke-unscoped",
             "no-reserved-concurrency",
-            "unused-function",
+        ],
+    ),
+    (
+        "lambda",
+        "ListAliases",
+        &[
+            "async-no-failure-destination",
+            "lambda-cross-account-invoke",
+            "lambda-notprincipal-allow",
+            "lambda-public-invoke",
+            "lambda-service-invoke-unscoped",
+            "no-reserved-concurrency",
         ],
     ),
     (
         "lambda",
         "ListFunctionUrlConfigs",
-        &["lambda-url-cors-wildcard", "lambda-url-public", "no-reserved-concurrency", "unused-function"],
+        &[
+            "async-no-failure-destination",
+            "lambda-url-cors-wildcard",
+            "lambda-url-public",
+            "no-reserved-concurrency",
+        ],
     ),
     (
         "lambda",
         "ListEventSourceMappings",
-        &["dlq-unwritable", "esm-no-failure-destination", "no-reserved-concurrency", "unused-function"],
+        &[
+            "async-no-failure-destination",
+            "dlq-unwritable",
+            "esm-no-failure-destination",
+            "no-reserved-concurrency",
+        ],
     ),
-    ("lambda", "ListFunctionEventInvokeConfigs", &["async-no-failure-destination", "dlq-unwritable"]),
-    ("cloudwatch", "GetMetricData", &["high-error-rate", "throttled", "timeout-near-limit", "unused-function"]),
+    (
+        "lambda",
+        "ListFunctionEventInvokeConfigs",
+        &["async-no-failure-destination", "dlq-unwritable"],
+    ),
+    // Only evidence (unused-function's "provisioned concurrency is still billed") depends on it.
+    ("lambda", "ListProvisionedConcurrencyConfigs", &[]),
+    (
+        "cloudwatch",
+        "GetMetricData",
+        &[
+            "high-error-rate",
+            "stale-function",
+            "throttled",
+            "timeout-near-limit",
+            "unused-function",
+        ],
+    ),
 ];
 
 /// Verdicts per (check id, function ARN): the set of statuses of its findings (empty: pass).
@@ -51,13 +92,24 @@ fn scan(account: &common::DemoAccount, name: &str) -> Inventory {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{name}.json"));
     let mut cmd = account.emulator.lambda_posture();
-    cmd.args(["scan", "--quiet", "--regions", REGIONS, "--format", "json", "--output"])
-        .arg(dir.path().join("report.json"))
-        .arg("--save-inventory")
-        .arg(&path);
+    cmd.args([
+        "scan",
+        "--quiet",
+        "--regions",
+        REGIONS,
+        "--quota-scale",
+        QUOTA_SCALE,
+        "--format",
+        "json",
+        "--output",
+    ])
+    .arg(dir.path().join("report.json"))
+    .arg("--save-inventory")
+    .arg(&path);
     let (code, _stdout, stderr) = common::run(&mut cmd);
     assert!([0, 3].contains(&code), "{name}: exit {code}: {stderr}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: no inventory ({e}): {stderr}"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{name}: no inventory ({e}): {stderr}"));
     Inventory::from_json(name, &text).expect("valid inventory")
 }
 
@@ -85,43 +137,67 @@ fn a_denied_operation_makes_exactly_its_checks_unknown() {
     let account = common::demo();
     let _exclusive = account.exclusive();
     let clean = scan(account, "clean");
-    assert!(clean.accounts[0].gaps.is_empty(), "{:#?}", clean.accounts[0].gaps);
+    assert!(
+        clean.accounts[0].gaps.is_empty(),
+        "{:#?}",
+        clean.accounts[0].gaps
+    );
     let before = verdicts(&clean);
 
     let mut problems = Vec::new();
     for (service, operation, expected) in SCENARIOS {
-        account.emulator.set_faults(json!([{"service": service, "operation": operation, "error": "AccessDenied"}]));
+        account.emulator.set_faults(
+            json!([{"service": service, "operation": operation, "error": "AccessDenied"}]),
+        );
         let denied = scan(account, operation);
         account.emulator.clear_faults();
         assert!(
-            denied.accounts[0].gaps.iter().all(|g| g.operation == *operation),
+            denied.accounts[0]
+                .gaps
+                .iter()
+                .all(|g| g.operation == *operation),
             "{operation}: gaps about other operations: {:#?}",
             denied.accounts[0].gaps
         );
-        assert!(!denied.accounts[0].gaps.is_empty(), "{operation}: denied, yet no gap");
+        assert!(
+            !denied.accounts[0].gaps.is_empty(),
+            "{operation}: denied, yet no gap"
+        );
         let after = verdicts(&denied);
         let expected: BTreeSet<&str> = expected.iter().copied().collect();
         let mut turned_unknown = BTreeSet::new();
         let keys: BTreeSet<_> = before.keys().chain(after.keys()).cloned().collect();
         let none = BTreeSet::new();
         for key in keys {
-            let (was, now) = (before.get(&key).unwrap_or(&none), after.get(&key).unwrap_or(&none));
+            let (was, now) = (
+                before.get(&key).unwrap_or(&none),
+                after.get(&key).unwrap_or(&none),
+            );
             if was == now {
                 continue;
             }
             let (check, subject) = &key;
             let only_unknown_added = now.contains(&Status::Unknown)
-                && now.iter().filter(|s| **s != Status::Unknown).all(|s| was.contains(s));
+                && now
+                    .iter()
+                    .filter(|s| **s != Status::Unknown)
+                    .all(|s| was.contains(s));
             if !only_unknown_added {
-                problems.push(format!("{operation}: {check} on {subject}: {was:?} became {now:?}"));
+                problems.push(format!(
+                    "{operation}: {check} on {subject}: {was:?} became {now:?}"
+                ));
             } else if !expected.contains(check.as_str()) {
-                problems.push(format!("{operation}: {check} on {subject} became Unknown but is not listed"));
+                problems.push(format!(
+                    "{operation}: {check} on {subject} became Unknown but is not listed"
+                ));
             }
             turned_unknown.insert(check.clone());
         }
         for check in &expected {
             if !turned_unknown.contains(*check) {
-                problems.push(format!("{operation}: {check} is listed but never turned Unknown"));
+                problems.push(format!(
+                    "{operation}: {check} is listed but never turned Unknown"
+                ));
             }
         }
     }

@@ -27,11 +27,17 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let report = dir.path().join("report.json");
     let inventory = dir.path().join("inventory.json");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("lambda-posture"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(emulator.aws_env())
-        .args(["scan", "--quiet", "--regions", "us-east-1", "--format", "json", "--output"])
+    let mut child = emulator
+        .lambda_posture_process()
+        .args([
+            "scan",
+            "--quiet",
+            "--regions",
+            "us-east-1",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&report)
         .arg("--save-inventory")
         .arg(&inventory)
@@ -44,7 +50,10 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     // Mid-scan: listing done, per-function calls under way.
     let deadline = Instant::now() + Duration::from_secs(60);
     while lambda_calls(&emulator) < 30 {
-        assert!(child.try_wait().expect("poll").is_none(), "the scan ended before the interrupt");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the scan ended before the interrupt"
+        );
         assert!(Instant::now() < deadline, "the scan did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -69,6 +78,9 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     assert_eq!(exit.code(), Some(130), "stderr: {stderr}");
     assert!(stderr.contains("interrupted"), "stderr: {stderr}");
     assert!(output.stdout.is_empty(), "nothing on stdout");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }

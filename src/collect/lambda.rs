@@ -2,6 +2,7 @@
 //! versions, URLs, concurrency and async configs, plus the region-wide listings (event source mappings, code signing
 //! configs, account settings).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
@@ -11,19 +12,18 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
-use tokio::sync::mpsc::UnboundedSender;
 use lambda_posture_checks::inventory::{
     AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
     Gap, GapKind, LayerRef, LoggingConfig, ProvisionedConcurrency, ResourcePolicy, VpcConfig,
 };
+use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::error::CallError;
+use super::listing::{self, Entry, Grouper, Listed};
 use super::pacing::{Bucket, Call};
 use super::progress::RegionProgress;
 use super::{env, Ctx};
 
-/// ListFunctions page size (the API maximum).
-const LIST_FUNCTIONS_PAGE: i32 = 50;
 /// Page size of the other per-function listings (their API maximum).
 const LIST_PAGE: i32 = 50;
 /// Page size of the region-wide ListEventSourceMappings.
@@ -143,86 +143,100 @@ impl RegionScan<'_> {
         })
     }
 
-    /// ListFunctions pages, each function processed as soon as its page arrives, a bounded number at a time; the
-    /// execution roles are sent to the IAM collector as they are listed (the sender is dropped after the last page).
+    /// The region-wide listing (`ListFunctions` with every version, see [`listing`]), each function processed as
+    /// soon as its entries are complete, a bounded number at a time; the execution roles are sent to the IAM
+    /// collector as they are listed (the sender is dropped after the last function).
     async fn functions(
         &self,
         progress: &RegionProgress,
         roles: UnboundedSender<String>,
     ) -> Vec<Function> {
-        #[derive(Clone)]
-        enum Page {
-            Next(Option<String>),
-            Done,
-        }
-        let client = &self.client;
-        let pages = stream::unfold((Page::Next(None), roles), |(state, roles)| async move {
-            let Page::Next(marker) = state else {
-                return None;
-            };
-            let call = self.call("ListFunctions", Bucket::LambdaControlPlane);
-            let result = self
-                .ctx
-                .pacer
-                .call(call, || {
-                    client
-                        .list_functions()
-                        .max_items(LIST_FUNCTIONS_PAGE)
-                        .set_marker(marker.clone())
-                        .send()
-                })
-                .await;
-            match result {
-                Ok(out) => {
-                    let next = match out.next_marker().filter(|m| !m.is_empty()) {
-                        Some(m) if marker.as_deref() != Some(m) => Page::Next(Some(m.to_string())),
-                        _ => Page::Done,
-                    };
-                    let page = out.functions.unwrap_or_default();
-                    progress.found(page.len() as u64);
-                    for role in page.iter().filter_map(|f| f.role()) {
-                        // The IAM collector may have stopped (its listing failed): nothing to tell it then.
-                        let _ = roles.send(role.to_string());
+        let (sender, receiver) = mpsc::channel(listing::AHEAD);
+        let late = RefCell::new(Vec::new());
+        let listed = stream::unfold(Some((receiver, Grouper::default(), roles)), |state| async {
+            let (mut receiver, mut grouper, roles) = state?;
+            loop {
+                let (listed, more) = match receiver.recv().await {
+                    Some(Entry::Function(entry)) => match grouper.push(*entry) {
+                        Some(listed) => (listed, true),
+                        None => continue,
+                    },
+                    end => {
+                        let listed = grouper.finish(end.is_none());
+                        *late.borrow_mut() = std::mem::take(&mut grouper.late);
+                        (listed?, false)
                     }
-                    Some((page, (next, roles)))
+                };
+                if let Some(role) = listed.config.role() {
+                    // The IAM collector may have stopped (its listing failed): nothing to tell it then.
+                    let _ = roles.send(role.to_string());
                 }
-                Err(e) => {
-                    self.ctx.gaps.record(&e, None);
-                    None
-                }
+                return Some((listed, more.then_some((receiver, grouper, roles))));
             }
         });
-        pages
-            .flat_map(stream::iter)
-            .map(|config| async move {
-                let function = self.function(config).await;
+        let process = listed
+            .map(|listed| async move {
+                let function = self.function(listed).await;
                 progress.done();
                 function
             })
             .buffer_unordered(self.ctx.function_concurrency)
-            .collect()
-            .await
+            .collect::<Vec<_>>();
+        let (mut functions, ()) = tokio::join!(
+            process,
+            listing::fetch(self.ctx, &self.client, self.region, progress, sender)
+        );
+        self.add_late_versions(&mut functions, late.into_inner())
+            .await;
+        functions
     }
 
-    /// Everything about one function.
-    async fn function(&self, listed: FunctionConfiguration) -> Function {
-        let arn = listed.function_arn().unwrap_or_default().to_string();
+    /// Versions the listing showed after their function was processed (an order AWS does not use, handled all the
+    /// same): added with their resource policies.
+    async fn add_late_versions(&self, functions: &mut [Function], late: Vec<(String, String)>) {
+        for (arn, version) in late {
+            let Some(function) = functions.iter_mut().find(|f| f.arn == arn) else {
+                continue;
+            };
+            if function.versions.contains(&version) {
+                continue;
+            }
+            function.versions.push(version.clone());
+            listing::sort_versions(&mut function.versions);
+            function
+                .resource_policies
+                .extend(self.policy(&arn, Some(&version)).await);
+        }
+    }
+
+    /// Everything about one function: the listing gave its configuration and, unless it failed midway, its
+    /// published versions.
+    async fn function(&self, listed: Listed) -> Function {
+        let arn = unqualified(listed.config.function_arn().unwrap_or_default()).to_string();
+        let versions = async {
+            if listed.versions_complete {
+                listed.versions.clone()
+            } else {
+                self.versions(&arn).await
+            }
+        };
         let (details, versions, aliases, urls, provisioned, async_configs, own_policy) = tokio::join!(
             self.get_function(&arn),
-            self.versions(&arn),
+            versions,
             self.aliases(&arn),
             self.urls(&arn),
             self.provisioned_concurrency(&arn),
             self.async_invoke_configs(&arn),
             self.policy(&arn, None),
         );
+        let listed = &listed.config;
         let mut function = match &details {
             Some(out) => function_from_config(
-                out.configuration().unwrap_or(&listed),
+                out.configuration().unwrap_or(listed),
                 self.region,
                 &self.ctx.gaps,
             ),
-            None => function_from_config(&listed, self.region, &self.ctx.gaps),
+            None => function_from_config(listed, self.region, &self.ctx.gaps),
         };
         if let Some(out) = details {
             if let Some(tags_error) = out.tags_error() {
@@ -357,7 +371,7 @@ impl RegionScan<'_> {
             .filter_map(|v| v.version().map(str::to_string))
             .filter(|v| v != "$LATEST")
             .collect();
-        versions.sort_by_key(|v| (v.parse::<u64>().unwrap_or(u64::MAX), v.clone()));
+        listing::sort_versions(&mut versions);
         versions
     }
 

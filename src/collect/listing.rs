@@ -16,7 +16,7 @@ use super::Ctx;
 /// ListFunctions page size (the API maximum).
 const PAGE: i32 = 50;
 /// Listing entries fetched ahead of the per-function work (four pages).
-const AHEAD: usize = 200;
+pub const AHEAD: usize = 200;
 
 /// One listed function.
 pub struct Listed {
@@ -31,7 +31,7 @@ pub struct Listed {
 
 /// What the page fetcher hands over.
 pub enum Entry {
-    Function(FunctionConfiguration),
+    Function(Box<FunctionConfiguration>),
     /// A page could not be read (recorded as a gap); nothing follows.
     Failed,
 }
@@ -75,7 +75,7 @@ pub async fn fetch(
         let entries = out.functions.unwrap_or_default();
         progress.found(entries.iter().filter(|e| is_latest(e)).count() as u64);
         for entry in entries {
-            if sender.send(Entry::Function(entry)).await.is_err() {
+            if sender.send(Entry::Function(Box::new(entry))).await.is_err() {
                 return;
             }
         }
@@ -227,20 +227,31 @@ mod tests {
                 ("c".into(), vec!["1".into(), "2".into()], true),
             ]
         );
-        assert!(listed[0].config.version() == Some("$LATEST"), "the $LATEST entry is kept");
+        assert!(
+            listed[0].config.version() == Some("$LATEST"),
+            "the $LATEST entry is kept"
+        );
     }
 
     #[test]
     fn a_failed_listing_marks_the_last_function_incomplete_and_late_versions_are_kept() {
         let mut grouper = Grouper::default();
         let mut listed = Vec::new();
-        for e in [entry("a", "1"), entry("a", "$LATEST"), entry("b", "$LATEST"), entry("a", "3")] {
+        for e in [
+            entry("a", "1"),
+            entry("a", "$LATEST"),
+            entry("b", "$LATEST"),
+            entry("a", "3"),
+        ] {
             listed.extend(grouper.push(e));
         }
         listed.extend(grouper.finish(false));
         assert_eq!(
             names_and_versions(&listed),
-            [("a".into(), vec!["1".into()], true), ("b".into(), vec![], false)]
+            [
+                ("a".into(), vec!["1".into()], true),
+                ("b".into(), vec![], false)
+            ]
         );
         assert_eq!(listed[0].config.version(), Some("$LATEST"));
         assert_eq!(grouper.late, [(format!("{ARN}a"), "3".to_string())]);

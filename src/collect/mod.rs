@@ -12,6 +12,7 @@ mod env;
 pub mod error;
 mod iam;
 mod lambda;
+mod listing;
 mod metrics;
 pub mod pacing;
 pub mod permissions;

@@ -4,20 +4,20 @@
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
 //! timeouts and connection failures are retried within a fixed budget; anything else is returned at once.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::error::{CallError, CollectError, ErrorClass};
 use super::Rates;
 
 /// AWS quota buckets we pace separately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
     /// Lambda GetFunction (100/s per region).
     GetFunction,
@@ -104,45 +104,57 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Rate limiters for every bucket, keyed by region where the quota is regional.
+/// One pacer per (quota bucket, region) — IAM's buckets are global — created on first use.
 pub struct Pacer {
-    get_function: DefaultKeyedRateLimiter<String>,
-    get_policy: DefaultKeyedRateLimiter<String>,
-    control_plane: DefaultKeyedRateLimiter<String>,
-    cloudwatch: DefaultKeyedRateLimiter<String>,
-    iam_authorization_details: DefaultDirectRateLimiter,
-    iam: DefaultDirectRateLimiter,
+    rates: Rates,
+    slots: Mutex<HashMap<(Bucket, String), Arc<Slots>>>,
     policy: RetryPolicy,
 }
 
 impl Pacer {
     pub fn new(rates: &Rates) -> Result<Self, CollectError> {
-        Ok(Pacer {
-            get_function: RateLimiter::keyed(quota("--get-function-rate", rates.get_function)?),
-            get_policy: RateLimiter::keyed(quota("--get-policy-rate", rates.get_policy)?),
-            control_plane: RateLimiter::keyed(quota("--control-plane-rate", rates.control_plane)?),
-            cloudwatch: RateLimiter::keyed(quota("--max-rate", CLOUDWATCH_RATE * rates.others)?),
-            iam_authorization_details: RateLimiter::direct(quota(
-                "--max-rate",
-                IAM_AUTHORIZATION_DETAILS_RATE * rates.others,
-            )?),
-            iam: RateLimiter::direct(quota("--max-rate", IAM_RATE * rates.others)?),
+        let pacer = Pacer {
+            rates: *rates,
+            slots: Mutex::new(HashMap::new()),
             policy: RetryPolicy::STANDARD,
-        })
+        };
+        for bucket in PACED {
+            let (flag, rate) = pacer.rate(bucket);
+            Slots::new(flag, rate)?;
+        }
+        Ok(pacer)
     }
 
-    /// Wait for a token of the call's bucket.
-    async fn pace(&self, call: &Call<'_>) {
-        let region = call.region.unwrap_or("global").to_string();
-        match call.bucket {
-            Bucket::GetFunction => self.get_function.until_key_ready(&region).await,
-            Bucket::GetPolicy => self.get_policy.until_key_ready(&region).await,
-            Bucket::LambdaControlPlane => self.control_plane.until_key_ready(&region).await,
-            Bucket::CloudWatch => self.cloudwatch.until_key_ready(&region).await,
-            Bucket::IamAuthorizationDetails => self.iam_authorization_details.until_ready().await,
-            Bucket::Iam => self.iam.until_ready().await,
-            Bucket::Unpaced => {}
+    /// The flag that sets a bucket's rate, and the rate (calls per second).
+    fn rate(&self, bucket: Bucket) -> (&'static str, f64) {
+        let rates = &self.rates;
+        match bucket {
+            Bucket::GetFunction => ("--get-function-rate", rates.get_function),
+            Bucket::GetPolicy => ("--get-policy-rate", rates.get_policy),
+            Bucket::LambdaControlPlane => ("--control-plane-rate", rates.control_plane),
+            Bucket::CloudWatch => ("--max-rate", CLOUDWATCH_RATE * rates.others),
+            Bucket::IamAuthorizationDetails => {
+                ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
+            }
+            Bucket::Iam | Bucket::Unpaced => ("--max-rate", IAM_RATE * rates.others),
         }
+    }
+
+    /// Wait for the call's turn in its bucket.
+    async fn pace(&self, call: &Call<'_>) {
+        if call.bucket == Bucket::Unpaced {
+            return;
+        }
+        let slots = {
+            let key = (call.bucket, call.region.unwrap_or("global").to_string());
+            let mut all = self.slots.lock().expect("pacer lock");
+            let (flag, rate) = self.rate(call.bucket);
+            Arc::clone(all.entry(key).or_insert_with(|| {
+                Arc::new(Slots::new(flag, rate).expect("rates are validated by Pacer::new"))
+            }))
+        };
+        let start = slots.reserve(Instant::now());
+        tokio::time::sleep_until(start.into()).await;
     }
 
     /// Run `attempt` (one SDK call) paced and retried with the standard policy.
@@ -207,22 +219,51 @@ impl Pacer {
     }
 }
 
-fn quota(flag: &'static str, per_second: f64) -> Result<Quota, CollectError> {
-    if !(per_second.is_finite() && per_second > 0.0) {
-        return Err(CollectError::InvalidRate {
-            flag,
-            value: per_second,
-        });
-    }
-    let period = Duration::from_secs_f64(1.0 / per_second);
-    // A small burst (a fifth of a second's worth) smooths scheduling without overshooting the account's bucket.
-    let burst = NonZeroU32::new(((per_second / 5.0).floor() as u32).max(1)).expect("at least 1");
-    Quota::with_period(period)
-        .map(|q| q.allow_burst(burst))
-        .ok_or(CollectError::InvalidRate {
-            flag,
-            value: per_second,
+/// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
+const PACED: [Bucket; 6] = [
+    Bucket::GetFunction,
+    Bucket::GetPolicy,
+    Bucket::LambdaControlPlane,
+    Bucket::IamAuthorizationDetails,
+    Bucket::Iam,
+    Bucket::CloudWatch,
+];
+
+/// One quota bucket's schedule: each call reserves the next start time, one period after the previous one (first
+/// come, first served), and sleeps until then — no polling and no herd of waiters woken for one token. After an idle
+/// spell a few calls (a fifth of a second's worth) may start at once, well within AWS's own burst of one second.
+struct Slots {
+    period: Duration,
+    /// How far ahead of the steady schedule a call may start (the burst).
+    tolerance: Duration,
+    /// The theoretical start of the next call on the steady schedule (`None`: never used).
+    next: Mutex<Option<Instant>>,
+}
+
+impl Slots {
+    fn new(flag: &'static str, per_second: f64) -> Result<Slots, CollectError> {
+        if !(per_second.is_finite() && per_second > 0.0 && per_second < 1e9) {
+            return Err(CollectError::InvalidRate {
+                flag,
+                value: per_second,
+            });
+        }
+        let period = Duration::from_secs_f64(1.0 / per_second);
+        let burst = (per_second / 5.0).floor().max(1.0);
+        Ok(Slots {
+            period,
+            tolerance: period.mul_f64(burst - 1.0),
+            next: Mutex::new(None),
         })
+    }
+
+    /// The time at which a call asked for at `now` may start.
+    fn reserve(&self, now: Instant) -> Instant {
+        let mut next = self.next.lock().expect("slots lock");
+        let due = next.map_or(now, |n| n.max(now));
+        *next = Some(due + self.period);
+        due.checked_sub(self.tolerance).map_or(now, |t| t.max(now))
+    }
 }
 
 /// Full-jitter exponential backoff: a random delay in [base, min(max, base * 2^n)].
@@ -260,9 +301,37 @@ mod tests {
 
     #[test]
     fn non_positive_rates_are_refused_with_the_flag() {
-        let err = quota("--get-policy-rate", 0.0).unwrap_err().to_string();
+        let err = Slots::new("--get-policy-rate", 0.0)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("--get-policy-rate"), "{err}");
-        assert!(quota("--x", f64::NAN).is_err());
-        assert!(quota("--x", 13.5).is_ok());
+        assert!(Slots::new("--x", f64::NAN).is_err());
+        assert!(Slots::new("--x", 13.5).is_ok());
+    }
+
+    #[test]
+    fn calls_are_spaced_one_period_apart_after_a_short_burst() {
+        let slots = Slots::new("--x", 10.0).unwrap();
+        let t0 = Instant::now();
+        let starts: Vec<Duration> = (0..12).map(|_| slots.reserve(t0) - t0).collect();
+        // A burst of two (a fifth of a second at 10/s), then 100 ms apart: 12 calls within 1.0 s, never more.
+        assert_eq!(starts[0], Duration::ZERO);
+        assert_eq!(starts[1], Duration::ZERO);
+        for pair in starts[1..].windows(2) {
+            assert_eq!(pair[1] - pair[0], Duration::from_millis(100), "{starts:?}");
+        }
+        assert_eq!(starts[11], Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn an_idle_bucket_starts_at_once_and_does_not_save_up_more_than_the_burst() {
+        let slots = Slots::new("--x", 10.0).unwrap();
+        let t0 = Instant::now();
+        slots.reserve(t0);
+        let later = t0 + Duration::from_secs(60);
+        assert_eq!(slots.reserve(later), later);
+        assert_eq!(slots.reserve(later), later);
+        assert_eq!(slots.reserve(later), later + Duration::from_millis(100));
     }
 }

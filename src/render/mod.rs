@@ -41,18 +41,21 @@ pub fn terminal_width() -> u16 {
         .unwrap_or(DEFAULT_WIDTH)
 }
 
-/// Render `report` in `format`.
-pub fn render(format: Format, report: &Report, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
+/// Render `report` in `format` straight into `out` (a large report is never held in memory whole).
+pub fn render_to(
+    format: Format,
+    report: &Report,
+    options: &RenderOptions,
+    mut out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
     match format {
-        Format::Table => table::render(report, options, &mut out)?,
-        Format::Json => json::render(report, &mut out)?,
-        Format::Csv => csv::render(report, &mut out)?,
-        Format::Sarif => sarif::render(report, &mut out)?,
-        Format::Asff => asff::render(report, &mut out)?,
-        Format::Html => html::render(report, &mut out)?,
+        Format::Table => table::render(report, options, &mut out),
+        Format::Json => json::render(report, &mut out),
+        Format::Csv => csv::render(report, &mut out),
+        Format::Sarif => sarif::render(report, &mut out),
+        Format::Asff => asff::render(report, &mut out),
+        Format::Html => html::render(report, &mut out),
     }
-    Ok(out)
 }
 
 /// `lambda-posture checks`: id, severity and title of every check.

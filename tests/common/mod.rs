@@ -109,6 +109,26 @@ impl Emulator {
         Demo { manifest, planted }
     }
 
+    /// Seed a generated account of `functions` functions spread over `regions` (comma-separated) with
+    /// `mocks/seed_scale.py` (outside the quotas); its manifest (every function and what was planted on it).
+    pub fn seed_scale(&self, functions: usize, regions: &str) -> Value {
+        let manifest_path = self.dir.path().join("scale-manifest.json");
+        let output = Command::new(python())
+            .arg(repo_root().join("mocks/seed_scale.py"))
+            .args(["--endpoint", &self.endpoint, "--functions", &functions.to_string(), "--regions", regions])
+            .arg("--manifest")
+            .arg(&manifest_path)
+            .output()
+            .expect("run the scale seeder");
+        assert!(
+            output.status.success(),
+            "seed_scale.py failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        read_json(&manifest_path)
+    }
+
     /// One admin API call (`/_lp/...`); the JSON answer.
     pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -151,13 +171,27 @@ impl Emulator {
         self.admin("DELETE", "/_lp/stats", None);
     }
 
+    /// The environment that points an AWS client at this emulator.
+    pub fn aws_env(&self) -> [(&'static str, String); 4] {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
+            ("AWS_REGION", REGION.to_string()),
+        ]
+    }
+
     /// The binary with an environment pointing at this emulator and nothing of the developer's own AWS setup.
     pub fn lambda_posture(&self) -> assert_cmd::Command {
         let mut cmd = lambda_posture_isolated();
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env("AWS_REGION", REGION);
+        cmd.envs(self.aws_env());
+        cmd
+    }
+
+    /// The same as [`Emulator::lambda_posture`], as a process to spawn and signal while it runs.
+    pub fn lambda_posture_process(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("lambda-posture"));
+        cmd.env_clear().envs(isolated_env()).envs(self.aws_env());
         cmd
     }
 }
@@ -172,14 +206,19 @@ impl Drop for Emulator {
 /// The binary with an empty AWS environment: no credentials, no profile, no config files, no instance metadata.
 pub fn lambda_posture_isolated() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("lambda-posture").expect("the lambda-posture binary");
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_CONFIG_FILE", "/nonexistent/lambda-posture-test/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/lambda-posture-test/credentials")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(600));
+    cmd.env_clear().envs(isolated_env()).timeout(Duration::from_secs(600));
     cmd
+}
+
+/// The whole environment of an isolated run (after `env_clear`).
+fn isolated_env() -> [(&'static str, std::ffi::OsString); 5] {
+    [
+        ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+        ("AWS_CONFIG_FILE", "/nonexistent/lambda-posture-test/config".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/lambda-posture-test/credentials".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("NO_COLOR", "1".into()),
+    ]
 }
 
 fn read_log(dir: &Path) -> String {
