@@ -10,14 +10,24 @@ use lambda_posture_checks::finding::Severity;
 /// Collects every function in every region (read-only API calls), scores each one against the checks of the
 /// catalogue (`lambda-posture checks`), and reports for people (table, HTML) and machines (JSON, CSV, SARIF, ASFF).
 #[derive(Debug, Parser)]
-#[command(name = "lambda-posture", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "lambda-posture",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
     /// Configuration file (severity overrides, disabled checks, thresholds, trusted accounts, suppressions).
     /// Default: ./lambda-posture.toml when it exists.
-    #[arg(long, global = true, value_name = "FILE", env = "LAMBDA_POSTURE_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "LAMBDA_POSTURE_CONFIG"
+    )]
     pub config: Option<PathBuf>,
 
     /// Never colour the output (the NO_COLOR environment variable does the same).

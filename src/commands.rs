@@ -25,12 +25,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Unused(args) => unused(&cli, args).await,
         Command::Diff(args) => diff(&cli, args),
         Command::Checks => {
-            output::emit(None, render::checks_list(&render_options(cli.no_color, None)).as_bytes())?;
+            output::emit(
+                None,
+                render::checks_list(&render_options(cli.no_color, None)).as_bytes(),
+            )?;
             Ok(exit::CLEAN)
         }
         Command::Explain { id } => {
-            let check = catalog::find(id)
-                .with_context(|| format!("unknown check id `{id}` (see `lambda-posture checks`)"))?;
+            let check = catalog::find(id).with_context(|| {
+                format!("unknown check id `{id}` (see `lambda-posture checks`)")
+            })?;
             output::emit(None, check.docs.as_bytes())?;
             Ok(exit::CLEAN)
         }
@@ -63,23 +67,36 @@ async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     let options = render_options(cli.no_color, args.output.as_deref());
     let bytes = render::unused::render(args.format, &report, &options)?;
     output::emit(args.output.as_deref(), &bytes)?;
-    Ok(if report.unknown.is_empty() { exit::CLEAN } else { exit::INCOMPLETE })
+    Ok(if report.unknown.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::INCOMPLETE
+    })
 }
 
 /// `diff`: 1 when `--fail-on` is given and a new failing finding reaches it, else 0.
 fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
     let read = |path: &Path| -> anyhow::Result<ReportSnapshot> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read the report file"))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{name}: cannot read the report file"))?;
         Ok(ReportSnapshot::from_json(&name, &text)?)
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
-    let result = diff::diff(&args.old.display().to_string(), &old, &args.new.display().to_string(), &new);
+    let result = diff::diff(
+        &args.old.display().to_string(),
+        &old,
+        &args.new.display().to_string(),
+        &new,
+    );
     let options = render_options(cli.no_color, args.output.as_deref());
     let bytes = render::diff::render(args.format, &result, &options)?;
     output::emit(args.output.as_deref(), &bytes)?;
     let failing = args.fail_on.is_some_and(|threshold| {
-        result.new_findings.iter().any(|e| e.finding.status == Status::Fail && e.finding.severity >= threshold)
+        result
+            .new_findings
+            .iter()
+            .any(|e| e.finding.status == Status::Fail && e.finding.severity >= threshold)
     });
     Ok(if failing { exit::FINDINGS } else { exit::CLEAN })
 }
@@ -87,7 +104,10 @@ fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
 /// 1 when a failure is at or above the threshold, else 3 when the scan was incomplete, else 0.
 fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     let failing = fail_on.is_some_and(|threshold| {
-        report.findings.iter().any(|f| f.status == Status::Fail && f.severity >= threshold)
+        report
+            .findings
+            .iter()
+            .any(|f| f.status == Status::Fail && f.severity >= threshold)
     });
     if failing {
         exit::FINDINGS
@@ -106,25 +126,43 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
         None if default.is_file() => default,
         None => return Ok(Config::default()),
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read the config file", path.display()))?;
-    Ok(Config::from_toml(&path.display().to_string(), &text, |id| catalog::find(id).is_some())?)
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+    Ok(Config::from_toml(
+        &path.display().to_string(),
+        &text,
+        |id| catalog::find(id).is_some(),
+    )?)
 }
 
 /// Read `--inventory`, or collect from AWS (and save with `--save-inventory`).
-pub async fn load_or_collect(source: &SourceArgs, quiet: bool, config: &Config) -> anyhow::Result<Inventory> {
+pub async fn load_or_collect(
+    source: &SourceArgs,
+    quiet: bool,
+    config: &Config,
+) -> anyhow::Result<Inventory> {
     if let Some(path) = &source.inventory {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
         return Ok(Inventory::from_json(&path.display().to_string(), &text)?);
     }
     if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
-        anyhow::bail!("--max-rate: {} is not a fraction in (0, 1]", source.max_rate);
+        anyhow::bail!(
+            "--max-rate: {} is not a fraction in (0, 1]",
+            source.max_rate
+        );
     }
     if !(source.quota_scale.is_finite() && source.quota_scale > 0.0) {
-        anyhow::bail!("--quota-scale: {} is not a positive factor", source.quota_scale);
+        anyhow::bail!(
+            "--quota-scale: {} is not a positive factor",
+            source.quota_scale
+        );
     }
     if !(source.attempt_timeout.is_finite() && source.attempt_timeout > 0.0) {
-        anyhow::bail!("--attempt-timeout: {} is not a positive number of seconds", source.attempt_timeout);
+        anyhow::bail!(
+            "--attempt-timeout: {} is not a positive number of seconds",
+            source.attempt_timeout
+        );
     }
     let scale = source.max_rate * source.quota_scale;
     let options = CollectOptions {
@@ -154,7 +192,13 @@ pub async fn load_or_collect(source: &SourceArgs, quiet: bool, config: &Config) 
 fn render_options(no_color_flag: bool, output: Option<&Path>) -> RenderOptions {
     let terminal = output.is_none() && std::io::stdout().is_terminal();
     RenderOptions {
-        color: terminal && !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: if terminal { render::terminal_width() } else { render::DEFAULT_WIDTH },
+        color: terminal
+            && !no_color_flag
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: if terminal {
+            render::terminal_width()
+        } else {
+            render::DEFAULT_WIDTH
+        },
     }
 }

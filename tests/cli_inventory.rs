@@ -6,7 +6,12 @@ mod common;
 use std::path::Path;
 
 fn scan_inventory(path: &Path) -> (i32, String, String) {
-    common::run(common::lambda_posture_isolated().arg("scan").arg("--inventory").arg(path))
+    common::run(
+        common::lambda_posture_isolated()
+            .arg("scan")
+            .arg("--inventory")
+            .arg(path),
+    )
 }
 
 fn assert_one_line_error(path: &Path, needles: &[&str]) {
@@ -15,7 +20,10 @@ fn assert_one_line_error(path: &Path, needles: &[&str]) {
     assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line on stderr: {stderr}");
-    assert!(lines[0].starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        lines[0].starts_with("error: ") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
     let file = path.file_name().unwrap().to_str().unwrap();
     for needle in std::iter::once(&file).chain(needles) {
         assert!(lines[0].contains(needle), "`{needle}` in: {stderr}");
@@ -23,7 +31,8 @@ fn assert_one_line_error(path: &Path, needles: &[&str]) {
 }
 
 fn demo_json() -> serde_json::Value {
-    let text = std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
+    let text =
+        std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -37,7 +46,8 @@ fn missing_file() {
 fn not_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("truncated.json");
-    let text = std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
+    let text =
+        std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     assert_one_line_error(&path, &["line"]);
 }
@@ -64,7 +74,11 @@ fn newer_schema_version_says_so() {
 
 #[test]
 fn the_demo_inventory_evaluates_offline_to_a_table() {
-    let (code, stdout, stderr) = scan_inventory(&common::repo_root().join("mocks/demo-account.json"));
+    let (code, stdout, stderr) =
+        scan_inventory(&common::repo_root().join("mocks/demo-account.json"));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("123456789012") && stdout.contains("legacy-report-2019"), "{stdout}");
+    assert!(
+        stdout.contains("123456789012") && stdout.contains("legacy-report-2019"),
+        "{stdout}"
+    );
 }

@@ -20,8 +20,15 @@ fn collected() -> &'static common::Scan {
         let account = common::demo();
         let _faults = account.exclusive();
         let scan = account.emulator.scan(&["--lookback-days", "455"]);
-        eprintln!("scan of the demo account (every region): {:.1} s", scan.seconds);
-        assert_eq!(scan.code, 0, "a complete scan exits 0 (stderr: {})", scan.stderr);
+        eprintln!(
+            "scan of the demo account (every region): {:.1} s",
+            scan.seconds
+        );
+        assert_eq!(
+            scan.code, 0,
+            "a complete scan exits 0 (stderr: {})",
+            scan.stderr
+        );
         scan
     })
 }
@@ -39,7 +46,12 @@ fn account() -> &'static Account {
 struct Diffs(Vec<String>);
 
 impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, what: impl std::fmt::Display, got: T, want: T) {
+    fn eq<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        what: impl std::fmt::Display,
+        got: T,
+        want: T,
+    ) {
         if got != want {
             self.0.push(format!("{what}: got {got:?}, want {want:?}"));
         }
@@ -52,7 +64,12 @@ impl Diffs {
     }
 
     fn assert_none(self) {
-        assert!(self.0.is_empty(), "{} mismatches:\n{}", self.0.len(), self.0.join("\n"));
+        assert!(
+            self.0.is_empty(),
+            "{} mismatches:\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
     }
 }
 
@@ -65,7 +82,11 @@ fn opt_i32(v: &Value) -> Option<i32> {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]
@@ -77,13 +98,23 @@ fn every_function_of_both_regions_and_nothing_else() {
     assert!(account.gaps.is_empty(), "gaps: {:#?}", account.gaps);
     assert!(account.disabled_regions.is_empty());
     // Every Lambda region was scanned (the default), including the two that hold the functions.
-    assert!(account.regions.len() >= 30, "regions: {:?}", account.regions);
+    assert!(
+        account.regions.len() >= 30,
+        "regions: {:?}",
+        account.regions
+    );
     for region in strings(&p["regions"]) {
         assert!(account.regions.contains(&region));
-        assert!(account.account_settings.contains_key(&region), "GetAccountSettings of {region}");
+        assert!(
+            account.account_settings.contains_key(&region),
+            "GetAccountSettings of {region}"
+        );
     }
-    let got: BTreeSet<(String, String)> =
-        account.functions.iter().map(|f| (f.region.clone(), f.name.clone())).collect();
+    let got: BTreeSet<(String, String)> = account
+        .functions
+        .iter()
+        .map(|f| (f.region.clone(), f.name.clone()))
+        .collect();
     let want: BTreeSet<(String, String)> = p["functions"]
         .as_object()
         .unwrap()
@@ -102,16 +133,47 @@ fn every_field_of_every_function() {
         let at = |field: &str| format!("{}.{field}", f.name);
         diffs.eq(at("arn"), f.arn.as_str(), p["arn"].as_str().unwrap());
         diffs.eq(at("runtime"), f.runtime.clone(), opt_str(&p["runtime"]));
-        diffs.eq(at("role_arn"), f.role_arn.as_str(), p["role_arn"].as_str().unwrap());
-        diffs.eq(at("description"), f.description.clone(), opt_str(&p["description"]));
+        diffs.eq(
+            at("role_arn"),
+            f.role_arn.as_str(),
+            p["role_arn"].as_str().unwrap(),
+        );
+        diffs.eq(
+            at("description"),
+            f.description.clone(),
+            opt_str(&p["description"]),
+        );
         diffs.eq(at("memory_mb"), f.memory_mb, opt_i32(&p["memory_mb"]));
-        diffs.eq(at("timeout_seconds"), f.timeout_seconds, opt_i32(&p["timeout_seconds"]));
-        diffs.eq(at("architectures"), f.architectures.clone(), strings(&p["architectures"]));
+        diffs.eq(
+            at("timeout_seconds"),
+            f.timeout_seconds,
+            opt_i32(&p["timeout_seconds"]),
+        );
+        diffs.eq(
+            at("architectures"),
+            f.architectures.clone(),
+            strings(&p["architectures"]),
+        );
         diffs.eq(at("package_type"), f.package_type.as_str(), "Zip");
-        diffs.check(at("handler"), f.handler.as_deref().is_some_and(|h| !h.is_empty()));
-        diffs.eq(at("tracing_mode"), f.tracing_mode.clone(), opt_str(&p["tracing_mode"]));
-        diffs.eq(at("kms_key_arn"), f.kms_key_arn.clone(), opt_str(&p["kms_key_arn"]));
-        diffs.eq(at("code_sha256"), f.code_sha256.clone(), opt_str(&p["code_sha256"]));
+        diffs.check(
+            at("handler"),
+            f.handler.as_deref().is_some_and(|h| !h.is_empty()),
+        );
+        diffs.eq(
+            at("tracing_mode"),
+            f.tracing_mode.clone(),
+            opt_str(&p["tracing_mode"]),
+        );
+        diffs.eq(
+            at("kms_key_arn"),
+            f.kms_key_arn.clone(),
+            opt_str(&p["kms_key_arn"]),
+        );
+        diffs.eq(
+            at("code_sha256"),
+            f.code_sha256.clone(),
+            opt_str(&p["code_sha256"]),
+        );
         diffs.check(at("code_size"), f.code_size.is_some_and(|s| s > 0));
         diffs.check(at("state"), f.state.is_some());
         compare_last_modified(&mut diffs, f, &p["last_modified"]);
@@ -119,35 +181,76 @@ fn every_field_of_every_function() {
         env_names.sort();
         diffs.eq(at("environment names"), env_names, strings(&p["env_names"]));
         for var in &f.environment {
-            diffs.check(format!("{}: {} has a length", f.name, var.name), var.value_length > 0);
+            diffs.check(
+                format!("{}: {} has a length", f.name, var.name),
+                var.value_length > 0,
+            );
         }
-        diffs.eq(at("dead_letter_target"), f.dead_letter_target.clone(), opt_str(&p["dead_letter_target"]));
+        diffs.eq(
+            at("dead_letter_target"),
+            f.dead_letter_target.clone(),
+            opt_str(&p["dead_letter_target"]),
+        );
         compare_vpc(&mut diffs, f, &p["vpc"]);
         let logging = f.logging.as_ref();
-        diffs.eq(at("log_group"), logging.and_then(|l| l.log_group.clone()), opt_str(&p["log_group"]));
-        diffs.eq(at("log_format"), logging.and_then(|l| l.log_format.clone()), opt_str(&p["log_format"]));
+        diffs.eq(
+            at("log_group"),
+            logging.and_then(|l| l.log_group.clone()),
+            opt_str(&p["log_group"]),
+        );
+        diffs.eq(
+            at("log_format"),
+            logging.and_then(|l| l.log_format.clone()),
+            opt_str(&p["log_format"]),
+        );
         let layers: Vec<String> = f.layers.iter().map(|l| l.arn.clone()).collect();
         diffs.eq(at("layers"), layers, strings(&p["layers"]));
         for layer in &f.layers {
             let owner = layer.arn.split(':').nth(4).unwrap_or_default();
-            diffs.eq(format!("{}: owner of {}", f.name, layer.arn), layer.owner_account.as_str(), owner);
-            diffs.check(format!("{}: code size of {}", f.name, layer.arn), layer.code_size.is_some());
+            diffs.eq(
+                format!("{}: owner of {}", f.name, layer.arn),
+                layer.owner_account.as_str(),
+                owner,
+            );
+            diffs.check(
+                format!("{}: code size of {}", f.name, layer.arn),
+                layer.code_size.is_some(),
+            );
         }
-        diffs.eq(at("code_signing_config_arn"), f.code_signing_config_arn.clone(), opt_str(&p["code_signing_config_arn"]));
+        diffs.eq(
+            at("code_signing_config_arn"),
+            f.code_signing_config_arn.clone(),
+            opt_str(&p["code_signing_config_arn"]),
+        );
         let tags: BTreeMap<String, String> =
             serde_json::from_value(p["tags"].clone()).expect("planted tags");
         diffs.eq(at("tags"), f.tags.clone(), tags);
-        diffs.eq(at("reserved_concurrency"), f.reserved_concurrency, opt_i32(&p["reserved_concurrency"]));
-        let provisioned: BTreeMap<String, i32> =
-            f.provisioned_concurrency.iter().map(|c| (c.qualifier.clone(), c.requested)).collect();
-        let want: BTreeMap<String, i32> = serde_json::from_value(p["provisioned_concurrency"].clone()).unwrap();
+        diffs.eq(
+            at("reserved_concurrency"),
+            f.reserved_concurrency,
+            opt_i32(&p["reserved_concurrency"]),
+        );
+        let provisioned: BTreeMap<String, i32> = f
+            .provisioned_concurrency
+            .iter()
+            .map(|c| (c.qualifier.clone(), c.requested))
+            .collect();
+        let want: BTreeMap<String, i32> =
+            serde_json::from_value(p["provisioned_concurrency"].clone()).unwrap();
         diffs.eq(at("provisioned_concurrency"), provisioned, want);
-        let aliases: BTreeMap<String, String> =
-            f.aliases.iter().map(|a| (a.name.clone(), a.function_version.clone())).collect();
+        let aliases: BTreeMap<String, String> = f
+            .aliases
+            .iter()
+            .map(|a| (a.name.clone(), a.function_version.clone()))
+            .collect();
         let want: BTreeMap<String, String> = serde_json::from_value(p["aliases"].clone()).unwrap();
         diffs.eq(at("aliases"), aliases, want);
         for alias in &f.aliases {
-            diffs.eq(format!("{}: ARN of alias {}", f.name, alias.name), alias.arn.clone(), format!("{}:{}", f.arn, alias.name));
+            diffs.eq(
+                format!("{}: ARN of alias {}", f.name, alias.name),
+                alias.arn.clone(),
+                format!("{}:{}", f.arn, alias.name),
+            );
         }
         diffs.eq(at("versions"), f.versions.clone(), strings(&p["versions"]));
         compare_urls(&mut diffs, f, &p["urls"]);
@@ -161,7 +264,10 @@ fn every_field_of_every_function() {
 fn compare_last_modified(diffs: &mut Diffs, f: &Function, want: &Value) {
     let Some(want) = want.as_str() else { return };
     let want = DateTime::parse_from_rfc3339(want).expect("manifest last_modified");
-    let got = f.last_modified.as_deref().and_then(|t| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z").ok());
+    let got = f
+        .last_modified
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z").ok());
     diffs.eq(format!("{}.last_modified", f.name), got, Some(want));
 }
 
@@ -173,12 +279,23 @@ fn compare_vpc(diffs: &mut Diffs, f: &Function, want: &Value) {
             // vpc_id is not compared: moto answers a fixed "vpc-123abc" whatever the subnets (the collector reports what
             // Lambda says; no check reads it). Subnets, security groups and zones are what the checks use.
             diffs.check(at("vpc_id present"), vpc.vpc_id.is_some());
-            diffs.eq(at("subnet_ids"), vpc.subnet_ids.clone(), strings(&want["subnet_ids"]));
-            diffs.eq(at("security_group_ids"), vpc.security_group_ids.clone(), strings(&want["security_group_ids"]));
-            let want_azs: BTreeMap<String, String> = serde_json::from_value(want["subnet_azs"].clone()).unwrap();
+            diffs.eq(
+                at("subnet_ids"),
+                vpc.subnet_ids.clone(),
+                strings(&want["subnet_ids"]),
+            );
+            diffs.eq(
+                at("security_group_ids"),
+                vpc.security_group_ids.clone(),
+                strings(&want["security_group_ids"]),
+            );
+            let want_azs: BTreeMap<String, String> =
+                serde_json::from_value(want["subnet_azs"].clone()).unwrap();
             diffs.eq(at("subnet_azs"), vpc.subnet_azs.clone(), Some(want_azs));
         }
-        (got, _) => diffs.0.push(format!("{}.vpc: got {got:?}, want {want}", f.name)),
+        (got, _) => diffs
+            .0
+            .push(format!("{}.vpc: got {got:?}, want {want}", f.name)),
     }
 }
 
@@ -186,7 +303,13 @@ fn compare_urls(diffs: &mut Diffs, f: &Function, want: &Value) {
     let got: Vec<(Option<String>, String, Option<Vec<String>>)> = f
         .urls
         .iter()
-        .map(|u| (u.qualifier.clone(), u.auth_type.clone(), u.cors.as_ref().map(|c| c.allow_origins.clone())))
+        .map(|u| {
+            (
+                u.qualifier.clone(),
+                u.auth_type.clone(),
+                u.cors.as_ref().map(|c| c.allow_origins.clone()),
+            )
+        })
         .collect();
     let mut want: Vec<(Option<String>, String, Option<Vec<String>>)> = want
         .as_array()
@@ -194,13 +317,20 @@ fn compare_urls(diffs: &mut Diffs, f: &Function, want: &Value) {
         .iter()
         .map(|u| {
             let origins = (!u["allow_origins"].is_null()).then(|| strings(&u["allow_origins"]));
-            (opt_str(&u["qualifier"]), u["auth_type"].as_str().unwrap().to_string(), origins)
+            (
+                opt_str(&u["qualifier"]),
+                u["auth_type"].as_str().unwrap().to_string(),
+                origins,
+            )
         })
         .collect();
     want.sort();
     diffs.eq(format!("{}.urls", f.name), got, want);
     for url in &f.urls {
-        diffs.check(format!("{}: URL {} is https", f.name, url.url), url.url.starts_with("https://"));
+        diffs.check(
+            format!("{}: URL {} is https", f.name, url.url),
+            url.url.starts_with("https://"),
+        );
     }
 }
 
@@ -215,30 +345,75 @@ fn compare_async(diffs: &mut Diffs, f: &Function, want: &Value) {
             })
         })
         .collect();
-    diffs.eq(format!("{}.async_invoke_configs", f.name), got, want.as_array().unwrap().clone());
+    diffs.eq(
+        format!("{}.async_invoke_configs", f.name),
+        got,
+        want.as_array().unwrap().clone(),
+    );
     for c in &f.async_invoke_configs {
-        diffs.eq(format!("{}: async on_success", f.name), c.on_success.clone(), None);
+        diffs.eq(
+            format!("{}: async on_success", f.name),
+            c.on_success.clone(),
+            None,
+        );
     }
 }
 
 fn compare_mappings(diffs: &mut Diffs, f: &Function, want: &Value) {
     let want = want.as_array().unwrap();
-    diffs.eq(format!("{}: number of event source mappings", f.name), f.event_source_mappings.len(), want.len());
+    diffs.eq(
+        format!("{}: number of event source mappings", f.name),
+        f.event_source_mappings.len(),
+        want.len(),
+    );
     for w in want {
         let source = w["event_source_arn"].as_str();
-        let Some(m) = f.event_source_mappings.iter().find(|m| m.event_source_arn.as_deref() == source) else {
-            diffs.0.push(format!("{}: no event source mapping from {source:?}", f.name));
+        let Some(m) = f
+            .event_source_mappings
+            .iter()
+            .find(|m| m.event_source_arn.as_deref() == source)
+        else {
+            diffs.0.push(format!(
+                "{}: no event source mapping from {source:?}",
+                f.name
+            ));
             continue;
         };
-        let at = |field: &str| format!("{}: mapping from {}: {field}", f.name, source.unwrap_or_default());
+        let at = |field: &str| {
+            format!(
+                "{}: mapping from {}: {field}",
+                f.name,
+                source.unwrap_or_default()
+            )
+        };
         diffs.check(at("uuid"), !m.uuid.is_empty());
-        diffs.eq(at("function_arn"), crate_unqualified(&m.function_arn), f.arn.as_str());
+        diffs.eq(
+            at("function_arn"),
+            crate_unqualified(&m.function_arn),
+            f.arn.as_str(),
+        );
         diffs.eq(at("batch_size"), m.batch_size, opt_i32(&w["batch_size"]));
-        diffs.eq(at("starting_position"), m.starting_position.clone(), opt_str(&w["starting_position"]));
-        diffs.eq(at("on_failure_destination"), m.on_failure_destination.clone(), opt_str(&w["on_failure_destination"]));
-        diffs.eq(at("bisect"), m.bisect_batch_on_function_error.filter(|b| *b), w["bisect_batch_on_function_error"].as_bool().filter(|b| *b));
+        diffs.eq(
+            at("starting_position"),
+            m.starting_position.clone(),
+            opt_str(&w["starting_position"]),
+        );
+        diffs.eq(
+            at("on_failure_destination"),
+            m.on_failure_destination.clone(),
+            opt_str(&w["on_failure_destination"]),
+        );
+        diffs.eq(
+            at("bisect"),
+            m.bisect_batch_on_function_error.filter(|b| *b),
+            w["bisect_batch_on_function_error"].as_bool().filter(|b| *b),
+        );
         if let Some(retries) = opt_i32(&w["maximum_retry_attempts"]) {
-            diffs.eq(at("maximum_retry_attempts"), m.maximum_retry_attempts, Some(retries));
+            diffs.eq(
+                at("maximum_retry_attempts"),
+                m.maximum_retry_attempts,
+                Some(retries),
+            );
         }
         diffs.check(at("state"), m.state.is_some());
     }
@@ -257,10 +432,18 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
     for perm in want.as_array().unwrap() {
         let qualifier = opt_str(&perm["qualifier"]);
         let sid = perm["sid"].as_str().unwrap();
-        want_sids.entry(qualifier.clone()).or_default().insert(sid.to_string());
-        let policy = f.resource_policies.iter().find(|p| p.qualifier == qualifier);
+        want_sids
+            .entry(qualifier.clone())
+            .or_default()
+            .insert(sid.to_string());
+        let policy = f
+            .resource_policies
+            .iter()
+            .find(|p| p.qualifier == qualifier);
         let statement = policy.and_then(|p| {
-            p.document["Statement"].as_array().and_then(|s| s.iter().find(|s| s["Sid"] == sid))
+            p.document["Statement"]
+                .as_array()
+                .and_then(|s| s.iter().find(|s| s["Sid"] == sid))
         });
         let at = |what: &str| format!("{}: statement {sid} ({qualifier:?}): {what}", f.name);
         let Some(statement) = statement else {
@@ -271,7 +454,11 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
             diffs.eq(at("principal"), &statement["Principal"], &perm["principal"]);
         } else {
             // planted through the emulator's admin API: no Lambda API can create a NotPrincipal statement
-            diffs.eq(at("not principal"), &statement["NotPrincipal"], &perm["not_principal"]);
+            diffs.eq(
+                at("not principal"),
+                &statement["NotPrincipal"],
+                &perm["not_principal"],
+            );
         }
         diffs.eq(at("effect"), &statement["Effect"], &Value::from("Allow"));
         diffs.eq(at("action"), &statement["Action"], &perm["action"]);
@@ -279,10 +466,17 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
             Some(q) => format!("{}:{q}", f.arn),
             None => f.arn.clone(),
         };
-        diffs.eq(at("resource"), statement["Resource"].as_str(), Some(resource.as_str()));
+        diffs.eq(
+            at("resource"),
+            statement["Resource"].as_str(),
+            Some(resource.as_str()),
+        );
         let conditions = statement["Condition"].to_string();
         for value in strings(&perm["condition_values"]) {
-            diffs.check(at(&format!("condition value {value} in {conditions}")), conditions.contains(&format!("\"{value}\"")));
+            diffs.check(
+                at(&format!("condition value {value} in {conditions}")),
+                conditions.contains(&format!("\"{value}\"")),
+            );
         }
     }
     let got_sids: BTreeMap<Option<String>, BTreeSet<String>> = f
@@ -290,10 +484,18 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
         .iter()
         .map(|p| {
             let sids = p.document["Statement"].as_array().into_iter().flatten();
-            (p.qualifier.clone(), sids.filter_map(|s| s["Sid"].as_str().map(str::to_string)).collect())
+            (
+                p.qualifier.clone(),
+                sids.filter_map(|s| s["Sid"].as_str().map(str::to_string))
+                    .collect(),
+            )
         })
         .collect();
-    diffs.eq(format!("{}: policy statements by qualifier", f.name), got_sids, want_sids);
+    diffs.eq(
+        format!("{}: policy statements by qualifier", f.name),
+        got_sids,
+        want_sids,
+    );
 }
 
 #[test]
@@ -308,25 +510,49 @@ fn last_invocations_to_the_day_and_daily_rows() {
             continue;
         };
         diffs.eq(format!("{}: window end", f.name), metrics.until, today);
-        diffs.eq(format!("{}: window length", f.name), (metrics.until - metrics.since).num_days(), 454);
+        diffs.eq(
+            format!("{}: window length", f.name),
+            (metrics.until - metrics.since).num_days(),
+            454,
+        );
         let want: Option<NaiveDate> = p["last_invocation"].as_str().map(|d| d.parse().unwrap());
-        diffs.eq(format!("{}: last_invocation", f.name), metrics.last_invocation, want);
+        diffs.eq(
+            format!("{}: last_invocation", f.name),
+            metrics.last_invocation,
+            want,
+        );
         diffs.check(
             format!("{}: daily rows ascending and inside the window", f.name),
             metrics.daily.windows(2).all(|w| w[0].date < w[1].date)
-                && metrics.daily.iter().all(|d| d.date >= metrics.since && d.date <= metrics.until),
+                && metrics
+                    .daily
+                    .iter()
+                    .all(|d| d.date >= metrics.since && d.date <= metrics.until),
         );
         if want.is_none() {
-            diffs.check(format!("{}: never invoked, no invocations", f.name), metrics.daily.iter().all(|d| d.invocations == 0.0));
+            diffs.check(
+                format!("{}: never invoked, no invocations", f.name),
+                metrics.daily.iter().all(|d| d.invocations == 0.0),
+            );
         }
         for day in p["throttle_days_ago"].as_array().into_iter().flatten() {
             let date = today - chrono::Days::new(day.as_u64().unwrap());
-            let throttles = metrics.daily.iter().find(|d| d.date == date).map(|d| d.throttles);
-            diffs.check(format!("{}: throttles on {date}: {throttles:?}", f.name), throttles.is_some_and(|t| t > 0.0));
+            let throttles = metrics
+                .daily
+                .iter()
+                .find(|d| d.date == date)
+                .map(|d| d.throttles);
+            diffs.check(
+                format!("{}: throttles on {date}: {throttles:?}", f.name),
+                throttles.is_some_and(|t| t > 0.0),
+            );
         }
         if let Some(last) = metrics.last_invocation {
             let row = metrics.daily.iter().find(|d| d.date == last).unwrap();
-            diffs.check(format!("{}: duration on {last}", f.name), row.max_duration_ms.is_some_and(|d| d > 0.0));
+            diffs.check(
+                format!("{}: duration on {last}", f.name),
+                row.max_duration_ms.is_some_and(|d| d > 0.0),
+            );
         }
     }
     diffs.assert_none();
@@ -340,7 +566,10 @@ fn execution_roles_with_every_policy_decoded() {
     let want: BTreeSet<&String> = want_roles.keys().collect();
     assert_eq!(got, want, "exactly the existing roles used by functions");
     for deleted in strings(&planted()["deleted_roles"]) {
-        assert!(account.functions.iter().any(|f| f.role_arn == deleted), "a function still names {deleted}");
+        assert!(
+            account.functions.iter().any(|f| f.role_arn == deleted),
+            "a function still names {deleted}"
+        );
         assert!(!account.roles.contains_key(&deleted));
     }
     let customer = planted()["customer_policies"].as_object().unwrap();
@@ -351,52 +580,102 @@ fn execution_roles_with_every_policy_decoded() {
     diffs.assert_none();
 }
 
-fn compare_role(diffs: &mut Diffs, role: &Role, w: &Value, customer: &serde_json::Map<String, Value>) {
+fn compare_role(
+    diffs: &mut Diffs,
+    role: &Role,
+    w: &Value,
+    customer: &serde_json::Map<String, Value>,
+) {
     let at = |what: &str| format!("{}: {what}", role.name);
     diffs.eq(at("name"), role.name.as_str(), w["name"].as_str().unwrap());
     diffs.eq(at("path"), role.path.as_str(), "/");
     diffs.check(at("create_date"), role.create_date.is_some());
     diffs.eq(at("trust policy"), &role.trust_policy, &w["trust_policy"]);
-    let inline: BTreeMap<String, Value> = role.inline_policies.iter().map(|p| (p.name.clone(), p.document.clone())).collect();
-    let want_inline: BTreeMap<String, Value> = serde_json::from_value(w["inline_policies"].clone()).unwrap();
+    let inline: BTreeMap<String, Value> = role
+        .inline_policies
+        .iter()
+        .map(|p| (p.name.clone(), p.document.clone()))
+        .collect();
+    let want_inline: BTreeMap<String, Value> =
+        serde_json::from_value(w["inline_policies"].clone()).unwrap();
     diffs.eq(at("inline policies"), inline, want_inline);
-    let mut attached: Vec<String> = role.attached_policies.iter().map(|p| p.arn.clone()).collect();
+    let mut attached: Vec<String> = role
+        .attached_policies
+        .iter()
+        .map(|p| p.arn.clone())
+        .collect();
     attached.sort();
-    diffs.eq(at("attached policies"), attached, strings(&w["attached_policies"]));
-    for policy in role.attached_policies.iter().chain(&role.permissions_boundary) {
+    diffs.eq(
+        at("attached policies"),
+        attached,
+        strings(&w["attached_policies"]),
+    );
+    for policy in role
+        .attached_policies
+        .iter()
+        .chain(&role.permissions_boundary)
+    {
         let label = at(&format!("document of {}", policy.arn));
-        diffs.check(at(&format!("name of {}", policy.arn)), policy.arn.ends_with(&format!("/{}", policy.name)));
+        diffs.check(
+            at(&format!("name of {}", policy.arn)),
+            policy.arn.ends_with(&format!("/{}", policy.name)),
+        );
         match customer.get(&policy.arn) {
             Some(want) => diffs.eq(label, policy.document.as_ref(), Some(want)),
             None => diffs.check(
                 format!("{label} (AWS managed) has statements"),
-                policy.is_aws_managed() && policy.document.as_ref().is_some_and(|d| d["Statement"].is_array()),
+                policy.is_aws_managed()
+                    && policy
+                        .document
+                        .as_ref()
+                        .is_some_and(|d| d["Statement"].is_array()),
             ),
         }
     }
-    diffs.eq(at("boundary"), role.permissions_boundary.as_ref().map(|b| b.arn.clone()), opt_str(&w["permissions_boundary"]));
+    diffs.eq(
+        at("boundary"),
+        role.permissions_boundary.as_ref().map(|b| b.arn.clone()),
+        opt_str(&w["permissions_boundary"]),
+    );
     let tags: BTreeMap<String, String> = serde_json::from_value(w["tags"].clone()).unwrap();
     diffs.eq(at("tags"), role.tags.clone(), tags);
     let last_used = role.last_used.as_ref();
     let want_last = w["last_used"].as_array();
     diffs.eq(
         at("last used day"),
-        last_used.and_then(|u| u.last_used_date).map(|d| d.date_naive().to_string()),
+        last_used
+            .and_then(|u| u.last_used_date)
+            .map(|d| d.date_naive().to_string()),
         want_last.and_then(|l| opt_str(&l[0])),
     );
-    diffs.eq(at("last used region"), last_used.and_then(|u| u.region.clone()), want_last.and_then(|l| opt_str(&l[1])));
+    diffs.eq(
+        at("last used region"),
+        last_used.and_then(|u| u.region.clone()),
+        want_last.and_then(|l| opt_str(&l[1])),
+    );
     let Some(services) = &role.services_last_accessed else {
         diffs.0.push(at("no service last-accessed data"));
         return;
     };
-    let used: Vec<String> = services.iter().filter(|s| s.last_authenticated.is_some()).map(|s| s.namespace.clone()).collect();
-    let unused: Vec<String> = services.iter().filter(|s| s.last_authenticated.is_none()).map(|s| s.namespace.clone()).collect();
+    let used: Vec<String> = services
+        .iter()
+        .filter(|s| s.last_authenticated.is_some())
+        .map(|s| s.namespace.clone())
+        .collect();
+    let unused: Vec<String> = services
+        .iter()
+        .filter(|s| s.last_authenticated.is_none())
+        .map(|s| s.namespace.clone())
+        .collect();
     diffs.eq(at("services used"), used, strings(&w["services_used"]));
     let want_unused = strings(&w["services_unused"]);
     if w["grants_every_service"].as_bool() == Some(true) {
         // IAM lists every service an Action "*" grant reaches: the planted unused ones must be among them
         let missing: Vec<&String> = want_unused.iter().filter(|s| !unused.contains(s)).collect();
-        diffs.check(at(&format!("services never used include {missing:?}")), missing.is_empty());
+        diffs.check(
+            at(&format!("services never used include {missing:?}")),
+            missing.is_empty(),
+        );
     } else {
         diffs.eq(at("services never used"), unused, want_unused);
     }
@@ -439,7 +718,11 @@ fn the_live_scan_fails_exactly_the_planted_checks() {
     let account = common::demo();
     let _faults = account.exclusive();
     let scan = account.emulator.scan(&[]);
-    assert_eq!(scan.code, 0, "a complete scan exits 0 (stderr: {})", scan.stderr);
+    assert_eq!(
+        scan.code, 0,
+        "a complete scan exits 0 (stderr: {})",
+        scan.stderr
+    );
     let inventory = scan.inventory;
     let report = engine::evaluate(&inventory, &Config::default());
     expectations::assert_report_matches(&report, &expectations::load(), &["code-secret"]);

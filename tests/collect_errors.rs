@@ -31,23 +31,33 @@ fn unknown_region_names_the_flag_and_the_value() {
 #[test]
 fn no_credentials() {
     let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated().env("AWS_REGION", common::REGION).args(["scan", "--regions", "us-east-1"]),
+        common::lambda_posture_isolated()
+            .env("AWS_REGION", common::REGION)
+            .args(["scan", "--regions", "us-east-1"]),
     );
     assert_one_line_error(code, &stdout, &stderr, &["credentials"]);
 }
 
 #[test]
 fn unknown_profile() {
-    let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated().args(["scan", "--profile", "no-such-profile", "--regions", "us-east-1"]),
-    );
+    let (code, stdout, stderr) = common::run(common::lambda_posture_isolated().args([
+        "scan",
+        "--profile",
+        "no-such-profile",
+        "--regions",
+        "us-east-1",
+    ]));
     assert_one_line_error(code, &stdout, &stderr, &["credentials", "no-such-profile"]);
 }
 
 #[test]
 fn unreachable_endpoint() {
     // A port that was just free and is now closed: connection refused.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let started = std::time::Instant::now();
     let (code, stdout, stderr) = common::run(
         common::lambda_posture_isolated()
@@ -57,8 +67,17 @@ fn unreachable_endpoint() {
             .env("AWS_REGION", common::REGION)
             .args(["scan", "--regions", "us-east-1"]),
     );
-    assert_one_line_error(code, &stdout, &stderr, &["sts:GetCallerIdentity", "cannot reach"]);
-    assert!(started.elapsed().as_secs() < 30, "fails fast: {:?}", started.elapsed());
+    assert_one_line_error(
+        code,
+        &stdout,
+        &stderr,
+        &["sts:GetCallerIdentity", "cannot reach"],
+    );
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "fails fast: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

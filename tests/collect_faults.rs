@@ -13,7 +13,15 @@ const REGIONS: &str = "us-east-1,eu-west-1";
 /// `scan --regions us-east-1,eu-west-1`: exit code, the account collected, stderr.
 fn scan(account: &common::DemoAccount) -> (i32, Account, String) {
     let scan = account.emulator.scan(&["--regions", REGIONS]);
-    (scan.code, scan.inventory.accounts.into_iter().next().expect("one account"), scan.stderr)
+    (
+        scan.code,
+        scan.inventory
+            .accounts
+            .into_iter()
+            .next()
+            .expect("one account"),
+        scan.stderr,
+    )
 }
 
 /// (service, operation, region, resource, kind) of each gap.
@@ -23,7 +31,15 @@ fn gap_keys(account: &Account) -> BTreeSet<GapKey> {
     account
         .gaps
         .iter()
-        .map(|g| (g.service.clone(), g.operation.clone(), g.region.clone(), g.resource.clone(), format!("{:?}", g.kind)))
+        .map(|g| {
+            (
+                g.service.clone(),
+                g.operation.clone(),
+                g.region.clone(),
+                g.resource.clone(),
+                format!("{:?}", g.kind),
+            )
+        })
         .collect()
 }
 
@@ -35,8 +51,15 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
     assert_eq!(code, 0, "a clean scan is complete: {stderr}");
     assert!(clean.gaps.is_empty(), "{:#?}", clean.gaps);
 
-    let orders_api = clean.functions.iter().find(|f| f.name == "orders-api").expect("orders-api");
-    assert!(orders_api.provisioned_concurrency.is_empty(), "the transient-failure target has no provisioned concurrency");
+    let orders_api = clean
+        .functions
+        .iter()
+        .find(|f| f.name == "orders-api")
+        .expect("orders-api");
+    assert!(
+        orders_api.provisioned_concurrency.is_empty(),
+        "the transient-failure target has no provisioned concurrency"
+    );
     account.emulator.clear_stats();
     account.emulator.set_faults(json!([
         // Permanent: become gaps.
@@ -64,21 +87,58 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
 
     // Exactly the expected gaps.
     let mut expected: BTreeSet<GapKey> = BTreeSet::new();
-    let gap = |service: &str, operation: &str, region: Option<&str>, resource: Option<String>, kind: GapKind| {
-        (service.to_string(), operation.to_string(), region.map(str::to_string), resource, format!("{kind:?}"))
+    let gap = |service: &str,
+               operation: &str,
+               region: Option<&str>,
+               resource: Option<String>,
+               kind: GapKind| {
+        (
+            service.to_string(),
+            operation.to_string(),
+            region.map(str::to_string),
+            resource,
+            format!("{kind:?}"),
+        )
     };
     for f in clean.functions.iter().filter(|f| f.region == "eu-west-1") {
-        expected.insert(gap("lambda", "GetPolicy", Some("eu-west-1"), Some(f.arn.clone()), GapKind::AccessDenied));
+        expected.insert(gap(
+            "lambda",
+            "GetPolicy",
+            Some("eu-west-1"),
+            Some(f.arn.clone()),
+            GapKind::AccessDenied,
+        ));
         for q in f.aliases.iter().map(|a| &a.name).chain(&f.versions) {
             let resource = Some(format!("{}:{q}", f.arn));
-            expected.insert(gap("lambda", "GetPolicy", Some("eu-west-1"), resource, GapKind::AccessDenied));
+            expected.insert(gap(
+                "lambda",
+                "GetPolicy",
+                Some("eu-west-1"),
+                resource,
+                GapKind::AccessDenied,
+            ));
         }
     }
-    expected.insert(gap("iam", "GetAccountAuthorizationDetails", None, None, GapKind::AccessDenied));
-    expected.insert(gap("lambda", "ListProvisionedConcurrencyConfigs", Some("us-east-1"), Some(orders_api.arn.clone()), GapKind::Error));
+    expected.insert(gap(
+        "iam",
+        "GetAccountAuthorizationDetails",
+        None,
+        None,
+        GapKind::AccessDenied,
+    ));
+    expected.insert(gap(
+        "lambda",
+        "ListProvisionedConcurrencyConfigs",
+        Some("us-east-1"),
+        Some(orders_api.arn.clone()),
+        GapKind::Error,
+    ));
     assert_eq!(gap_keys(&faulted), expected);
     for g in &faulted.gaps {
-        assert!(!g.error.is_empty() && !g.error.contains('\n'), "one-line error: {g:?}");
+        assert!(
+            !g.error.is_empty() && !g.error.contains('\n'),
+            "one-line error: {g:?}"
+        );
         if g.kind == GapKind::AccessDenied {
             assert!(g.error.contains("AccessDenied"), "{g:?}");
         }
@@ -87,7 +147,11 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
     // Every transient rule fired as often as asked (the faults really happened) and was absorbed.
     for rule in rules["rules"].as_array().expect("rules") {
         if let Some(count) = rule["count"].as_u64() {
-            assert_eq!(rule["used"].as_u64(), Some(count), "rule not exhausted: {rule}");
+            assert_eq!(
+                rule["used"].as_u64(),
+                Some(count),
+                "rule not exhausted: {rule}"
+            );
         }
     }
 
@@ -112,21 +176,36 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
 fn lambda_denied_in_a_whole_region_leaves_region_wide_gaps() {
     let account = common::demo();
     let _exclusive = account.exclusive();
-    account.emulator.set_faults(json!([{"service": "lambda", "region": "eu-west-1", "error": "AccessDenied"}]));
+    account
+        .emulator
+        .set_faults(json!([{"service": "lambda", "region": "eu-west-1", "error": "AccessDenied"}]));
     let (code, faulted, stderr) = scan(account);
     account.emulator.clear_faults();
     assert_eq!(code, 3, "{stderr}");
-    assert!(faulted.disabled_regions.is_empty(), "denied is not disabled");
+    assert!(
+        faulted.disabled_regions.is_empty(),
+        "denied is not disabled"
+    );
     assert!(faulted.functions.iter().all(|f| f.region == "us-east-1"));
     assert!(faulted.functions.iter().any(|f| f.region == "us-east-1"));
     assert!(!faulted.account_settings.contains_key("eu-west-1"));
     let region_wide = |operation: &str| {
         let kind = format!("{:?}", GapKind::AccessDenied);
-        ("lambda".to_string(), operation.to_string(), Some("eu-west-1".to_string()), None, kind)
+        (
+            "lambda".to_string(),
+            operation.to_string(),
+            Some("eu-west-1".to_string()),
+            None,
+            kind,
+        )
     };
-    let want: BTreeSet<GapKey> = ["GetAccountSettings", "ListFunctions", "ListEventSourceMappings"]
-        .into_iter()
-        .map(region_wide)
-        .collect();
+    let want: BTreeSet<GapKey> = [
+        "GetAccountSettings",
+        "ListFunctions",
+        "ListEventSourceMappings",
+    ]
+    .into_iter()
+    .map(region_wide)
+    .collect();
     assert_eq!(gap_keys(&faulted), want);
 }

@@ -22,13 +22,24 @@ fn demo_inventory_covers_the_seeded_account() {
     let account = &inventory.accounts[0];
     assert_eq!(account.account_id, expected.account_id);
     for region in &expected.regions {
-        assert!(account.regions.contains(region), "region {region} not scanned");
+        assert!(
+            account.regions.contains(region),
+            "region {region} not scanned"
+        );
     }
-    let names: std::collections::BTreeSet<&str> = account.functions.iter().map(|f| f.name.as_str()).collect();
+    let names: std::collections::BTreeSet<&str> =
+        account.functions.iter().map(|f| f.name.as_str()).collect();
     for name in expected.functions.keys() {
-        assert!(names.contains(name.as_str()), "function {name} missing from the recorded inventory");
+        assert!(
+            names.contains(name.as_str()),
+            "function {name} missing from the recorded inventory"
+        );
     }
-    assert!(account.gaps.is_empty(), "the recorded demo has gaps: {:?}", account.gaps);
+    assert!(
+        account.gaps.is_empty(),
+        "the recorded demo has gaps: {:?}",
+        account.gaps
+    );
 }
 
 #[test]
@@ -36,19 +47,40 @@ fn demo_inventory_fails_exactly_the_planted_checks() {
     let inventory = demo_inventory();
     let report = engine::evaluate(&inventory, &Config::default());
     // code-secret is compared once the demo is recorded with --scan-code (mocks/record_demo.sh, LP_RECORD_FLAGS).
-    let recorded_with_code_scan = inventory.accounts[0].functions.iter().any(|f| f.code_scan.is_some());
-    let skip: &[&str] = if recorded_with_code_scan { &[] } else { &["code-secret"] };
+    let recorded_with_code_scan = inventory.accounts[0]
+        .functions
+        .iter()
+        .any(|f| f.code_scan.is_some());
+    let skip: &[&str] = if recorded_with_code_scan {
+        &[]
+    } else {
+        &["code-secret"]
+    };
     expectations::assert_report_matches(&report, &expectations::load(), skip);
 }
 
 #[test]
 fn demo_inventory_holds_no_planted_secret() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json"),
+    )
+    .unwrap();
     // Shapes of the planted secrets: none may appear in clear.
-    for needle in ["-----BEGIN", "AKIA", "ghp_", "xoxb-", "sk_live_", "eyJhbGci", "postgres://"] {
+    for needle in [
+        "-----BEGIN",
+        "AKIA",
+        "ghp_",
+        "xoxb-",
+        "sk_live_",
+        "eyJhbGci",
+        "postgres://",
+    ] {
         for (i, _) in text.match_indices(needle) {
             let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
-            assert!(context.contains('…'), "`{needle}` appears unmasked near: {context}");
+            assert!(
+                context.contains('…'),
+                "`{needle}` appears unmasked near: {context}"
+            );
         }
     }
 }

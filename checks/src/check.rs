@@ -25,7 +25,10 @@ impl Check {
     pub fn doc_section(&self, heading: &str) -> &'static str {
         let docs = self.docs;
         let marker = format!("## {heading}");
-        let Some(start) = docs.lines().find(|l| l.trim_end() == marker).map(|l| l.as_ptr() as usize - docs.as_ptr() as usize)
+        let Some(start) = docs
+            .lines()
+            .find(|l| l.trim_end() == marker)
+            .map(|l| l.as_ptr() as usize - docs.as_ptr() as usize)
         else {
             return "";
         };

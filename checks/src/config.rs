@@ -58,7 +58,11 @@ pub struct IgnoreValue {
 
 impl Default for CodeScanConfig {
     fn default() -> Self {
-        CodeScanConfig { default_ignores: true, ignore_paths: Vec::new(), ignore_values: Vec::new() }
+        CodeScanConfig {
+            default_ignores: true,
+            ignore_paths: Vec::new(),
+            ignore_values: Vec::new(),
+        }
     }
 }
 
@@ -67,21 +71,42 @@ impl CodeScanConfig {
     fn invalid_entry(&self) -> Option<(String, String)> {
         for (i, p) in self.ignore_paths.iter().enumerate() {
             let key = format!("code_scan.ignore_paths[{i}]");
-            if let Err(e) = globset::GlobBuilder::new(&p.glob).literal_separator(true).build() {
-                return Some((format!("{key}.glob"), format!("`{}` is not a valid glob: {}", p.glob, e.kind())));
+            if let Err(e) = globset::GlobBuilder::new(&p.glob)
+                .literal_separator(true)
+                .build()
+            {
+                return Some((
+                    format!("{key}.glob"),
+                    format!("`{}` is not a valid glob: {}", p.glob, e.kind()),
+                ));
             }
             if p.reason.trim().is_empty() {
-                return Some((format!("{key}.reason"), "say why this path is not scanned".into()));
+                return Some((
+                    format!("{key}.reason"),
+                    "say why this path is not scanned".into(),
+                ));
             }
         }
         for (i, v) in self.ignore_values.iter().enumerate() {
             let key = format!("code_scan.ignore_values[{i}]");
             if let Err(e) = regex::Regex::new(&v.pattern) {
-                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                return Some((format!("{key}.pattern"), format!("`{}` is not a valid regular expression: {first}", v.pattern)));
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                return Some((
+                    format!("{key}.pattern"),
+                    format!("`{}` is not a valid regular expression: {first}", v.pattern),
+                ));
             }
             if v.reason.trim().is_empty() {
-                return Some((format!("{key}.reason"), "say why these values are not reported".into()));
+                return Some((
+                    format!("{key}.reason"),
+                    "say why these values are not reported".into(),
+                ));
             }
         }
         None
@@ -145,56 +170,98 @@ pub enum ConfigError {
     #[error("{path}: {message}")]
     Syntax { path: String, message: String },
     #[error("{path}: `{key}`: unknown check id `{id}` (see `lambda-posture checks`)")]
-    UnknownCheck { path: String, key: String, id: String },
+    UnknownCheck {
+        path: String,
+        key: String,
+        id: String,
+    },
     #[error("{path}: `{key}`: {message}")]
-    Invalid { path: String, key: String, message: String },
+    Invalid {
+        path: String,
+        key: String,
+        message: String,
+    },
 }
 
 impl Config {
     /// Parse and validate a TOML configuration; `known_check` says whether a check id exists.
-    pub fn from_toml(path: &str, text: &str, known_check: impl Fn(&str) -> bool) -> Result<Config, ConfigError> {
+    pub fn from_toml(
+        path: &str,
+        text: &str,
+        known_check: impl Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
         config.validate(path, known_check)?;
         Ok(config)
     }
 
     fn validate(&self, path: &str, known_check: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: String| ConfigError::Invalid { path: path.into(), key: key.into(), message };
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.into(),
+            key: key.into(),
+            message,
+        };
         for id in self.severity.keys() {
             if !known_check(id) {
-                return Err(ConfigError::UnknownCheck { path: path.into(), key: format!("severity.{id}"), id: id.clone() });
+                return Err(ConfigError::UnknownCheck {
+                    path: path.into(),
+                    key: format!("severity.{id}"),
+                    id: id.clone(),
+                });
             }
         }
         for id in &self.disabled {
             if !known_check(id) {
-                return Err(ConfigError::UnknownCheck { path: path.into(), key: "disabled".into(), id: id.clone() });
+                return Err(ConfigError::UnknownCheck {
+                    path: path.into(),
+                    key: "disabled".into(),
+                    id: id.clone(),
+                });
             }
         }
         for account in &self.trusted_accounts {
             if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-                return Err(invalid("trusted_accounts", format!("`{account}` is not a 12-digit account id")));
+                return Err(invalid(
+                    "trusted_accounts",
+                    format!("`{account}` is not a 12-digit account id"),
+                ));
             }
         }
         if let Some(org) = &self.organization_id {
             if !org.starts_with("o-") || org.len() < 12 {
-                return Err(invalid("organization_id", format!("`{org}` is not an organization id (o-…)")));
+                return Err(invalid(
+                    "organization_id",
+                    format!("`{org}` is not an organization id (o-…)"),
+                ));
             }
         }
         let t = &self.thresholds;
         if !(1..=455).contains(&t.unused_days) {
-            return Err(invalid("thresholds.unused_days", "must be between 1 and 455".into()));
+            return Err(invalid(
+                "thresholds.unused_days",
+                "must be between 1 and 455".into(),
+            ));
         }
         if !(t.timeout_ratio > 0.0 && t.timeout_ratio <= 1.0) {
-            return Err(invalid("thresholds.timeout_ratio", "must be in (0, 1]".into()));
+            return Err(invalid(
+                "thresholds.timeout_ratio",
+                "must be in (0, 1]".into(),
+            ));
         }
         if !(t.error_rate > 0.0 && t.error_rate <= 1.0) {
             return Err(invalid("thresholds.error_rate", "must be in (0, 1]".into()));
         }
         if t.error_rate_days == 0 {
-            return Err(invalid("thresholds.error_rate_days", "must be at least 1".into()));
+            return Err(invalid(
+                "thresholds.error_rate_days",
+                "must be at least 1".into(),
+            ));
         }
         if t.all_purpose_services == 0 {
-            return Err(invalid("thresholds.all_purpose_services", "must be at least 1".into()));
+            return Err(invalid(
+                "thresholds.all_purpose_services",
+                "must be at least 1".into(),
+            ));
         }
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("owner_tags", "tag keys must not be empty".into()));
@@ -209,9 +276,18 @@ impl Config {
 
 /// One line naming the file, the key (`suppressions[1].expires`) when the error points at one, and the line.
 fn syntax_error(path: &str, text: &str, error: &toml::de::Error) -> ConfigError {
-    let message = error.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let Some(span) = error.span() else {
-        return ConfigError::Syntax { path: path.to_string(), message };
+        return ConfigError::Syntax {
+            path: path.to_string(),
+            message,
+        };
     };
     let start = span.start.min(text.len());
     let line_number = text[..start].matches('\n').count() + 1;
@@ -219,7 +295,10 @@ fn syntax_error(path: &str, text: &str, error: &toml::de::Error) -> ConfigError 
         Some(key) => format!("`{key}` (line {line_number}): {message}"),
         None => format!("line {line_number}: {message}"),
     };
-    ConfigError::Syntax { path: path.to_string(), message }
+    ConfigError::Syntax {
+        path: path.to_string(),
+        message,
+    }
 }
 
 /// The dotted key defined on line `line_number` (1-based): `table.key`, `array[i].key` for the i-th `[[array]]`
@@ -231,7 +310,10 @@ fn key_at(text: &str, line_number: usize) -> Option<String> {
         let line = line.trim();
         if let Some(name) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
             let name = name.trim().trim_end_matches(']').trim().to_string();
-            let index = seen.entry(name.clone()).and_modify(|n| *n += 1).or_insert(0);
+            let index = seen
+                .entry(name.clone())
+                .and_modify(|n| *n += 1)
+                .or_insert(0);
             table = Some(format!("{name}[{index}]"));
         } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
             table = Some(name.trim().trim_end_matches(']').trim().to_string());
@@ -254,7 +336,9 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml("lp.toml", text, |id| id == "role-shared" || id == "tracing-off")
+        Config::from_toml("lp.toml", text, |id| {
+            id == "role-shared" || id == "tracing-off"
+        })
     }
 
     #[test]
@@ -277,27 +361,47 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.thresholds.unused_days, 30);
-        assert_eq!(c.thresholds.all_purpose_services, 5, "unset thresholds keep their defaults");
+        assert_eq!(
+            c.thresholds.all_purpose_services, 5,
+            "unset thresholds keep their defaults"
+        );
         assert_eq!(c.severity["role-shared"], Severity::High);
     }
 
     #[test]
     fn errors_name_the_file_and_key() {
-        let e = load("[severity]\nno-such-check = \"high\"").unwrap_err().to_string();
+        let e = load("[severity]\nno-such-check = \"high\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("lp.toml: `severity.no-such-check`"), "{e}");
         let e = load("disabled = [\"nope\"]").unwrap_err().to_string();
         assert!(e.contains("`disabled`") && e.contains("nope"), "{e}");
-        let e = load("[thresholds]\nunused_dayz = 3").unwrap_err().to_string();
-        assert!(e.starts_with("lp.toml:") && e.contains("unused_dayz"), "{e}");
-        let e = load("[severity]\nrole-shared = \"urgent\"").unwrap_err().to_string();
+        let e = load("[thresholds]\nunused_dayz = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lp.toml:") && e.contains("unused_dayz"),
+            "{e}"
+        );
+        let e = load("[severity]\nrole-shared = \"urgent\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("urgent"), "{e}");
         let e = load("trusted_accounts = [\"12\"]").unwrap_err().to_string();
         assert!(e.contains("trusted_accounts"), "{e}");
-        let e = load("[thresholds]\ntimeout_ratio = 2.0").unwrap_err().to_string();
+        let e = load("[thresholds]\ntimeout_ratio = 2.0")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("thresholds.timeout_ratio"), "{e}");
-        assert!(!load("[thresholds]\nunused_days = 0").unwrap_err().to_string().is_empty());
+        assert!(!load("[thresholds]\nunused_days = 0")
+            .unwrap_err()
+            .to_string()
+            .is_empty());
         let e = load("[[suppressions]]\ncheck = \"role-shared\"\nreason = \"a\"\n[[suppressions]]\ncheck = \"tracing-off\"\nreason = \"b\"\nexpires = \"2026-13-01\"").unwrap_err().to_string();
-        assert!(e.starts_with("lp.toml: `suppressions[1].expires` (line 7): "), "{e}");
+        assert!(
+            e.starts_with("lp.toml: `suppressions[1].expires` (line 7): "),
+            "{e}"
+        );
         assert_eq!(e.lines().count(), 1, "{e}");
     }
 
@@ -311,15 +415,35 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert!(c.code_scan.default_ignores, "built-in ignores stay on unless turned off");
+        assert!(
+            c.code_scan.default_ignores,
+            "built-in ignores stay on unless turned off"
+        );
         assert_eq!(c.code_scan.ignore_paths[0].glob, "fixtures/**");
-        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\" }]").unwrap_err().to_string();
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\" }]")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("reason"), "{e}");
-        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\", reason = \" \" }]").unwrap_err().to_string();
-        assert!(e.starts_with("lp.toml: `code_scan.ignore_paths[0].reason`"), "{e}");
-        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/[b\", reason = \"x\" }]").unwrap_err().to_string();
-        assert!(e.starts_with("lp.toml: `code_scan.ignore_paths[0].glob`"), "{e}");
-        let e = load("[code_scan]\nignore_values = [{ pattern = \"(\", reason = \"x\" }]").unwrap_err().to_string();
-        assert!(e.starts_with("lp.toml: `code_scan.ignore_values[0].pattern`"), "{e}");
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/**\", reason = \" \" }]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lp.toml: `code_scan.ignore_paths[0].reason`"),
+            "{e}"
+        );
+        let e = load("[code_scan]\nignore_paths = [{ glob = \"a/[b\", reason = \"x\" }]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lp.toml: `code_scan.ignore_paths[0].glob`"),
+            "{e}"
+        );
+        let e = load("[code_scan]\nignore_values = [{ pattern = \"(\", reason = \"x\" }]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lp.toml: `code_scan.ignore_values[0].pattern`"),
+            "{e}"
+        );
     }
 }

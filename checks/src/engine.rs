@@ -30,7 +30,11 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
                 memo: &memo,
             };
             for check in &checks {
-                findings.extend(run_check(check, &ctx).into_iter().map(|f| enrich(f, check, &ctx)));
+                findings.extend(
+                    run_check(check, &ctx)
+                        .into_iter()
+                        .map(|f| enrich(f, check, &ctx)),
+                );
             }
         }
     }
@@ -86,7 +90,12 @@ fn enrich(mut finding: Finding, check: &Check, ctx: &FunctionContext) -> Finding
         .function
         .tags
         .iter()
-        .filter(|(key, _)| ctx.config.owner_tags.iter().any(|o| o.eq_ignore_ascii_case(key)))
+        .filter(|(key, _)| {
+            ctx.config
+                .owner_tags
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(key))
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     finding.remediation = check.remediation().to_string();
@@ -103,7 +112,12 @@ fn finding(
     status: Status,
 ) -> Finding {
     Finding {
-        id: finding_id(check.id, resource_arn, &function.arn, discriminator.as_deref()),
+        id: finding_id(
+            check.id,
+            resource_arn,
+            &function.arn,
+            discriminator.as_deref(),
+        ),
         check_id: check.id.to_string(),
         title: check.title.to_string(),
         severity: check.severity,

@@ -18,7 +18,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,7 +49,11 @@ impl std::str::FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected one of critical, high, medium, low, info)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown severity `{s}` (expected one of critical, high, medium, low, info)"
+                )
+            })
     }
 }
 
@@ -113,9 +123,16 @@ pub fn stable_id(check_id: &str, resource_arn: &str, discriminator: Option<&str>
 /// discriminator identify the finding. A resource several functions share (an execution role, a layer) is reported
 /// once per function, so the function's ARN is part of the identity: two functions on one role get two tickets,
 /// and deleting one function resolves its ticket only.
-pub fn finding_id(check_id: &str, resource_arn: &str, function_arn: &str, discriminator: Option<&str>) -> String {
+pub fn finding_id(
+    check_id: &str,
+    resource_arn: &str,
+    function_arn: &str,
+    discriminator: Option<&str>,
+) -> String {
     let owned = resource_arn == function_arn
-        || resource_arn.strip_prefix(function_arn).is_some_and(|rest| rest.starts_with(':'));
+        || resource_arn
+            .strip_prefix(function_arn)
+            .is_some_and(|rest| rest.starts_with(':'));
     if owned {
         stable_id(check_id, resource_arn, discriminator)
     } else {
@@ -131,25 +148,56 @@ mod tests {
     #[test]
     fn stable_id_depends_on_identity_only() {
         let a = stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", None);
-        assert_eq!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", None));
-        assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:g", None));
-        assert_ne!(a, stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", Some("x")));
+        assert_eq!(
+            a,
+            stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:f", None)
+        );
+        assert_ne!(
+            a,
+            stable_id("role-shared", "arn:aws:lambda:us-east-1:1:function:g", None)
+        );
+        assert_ne!(
+            a,
+            stable_id(
+                "role-shared",
+                "arn:aws:lambda:us-east-1:1:function:f",
+                Some("x")
+            )
+        );
         assert!(a.starts_with("LP-") && a.len() == 19);
     }
 
     #[test]
     fn shared_resources_get_one_id_per_function() {
-        let (f, g) = ("arn:aws:lambda:us-east-1:1:function:f", "arn:aws:lambda:us-east-1:1:function:g");
+        let (f, g) = (
+            "arn:aws:lambda:us-east-1:1:function:f",
+            "arn:aws:lambda:us-east-1:1:function:g",
+        );
         let role = "arn:aws:iam::1:role/shared";
-        assert_ne!(finding_id("role-shared", role, f, None), finding_id("role-shared", role, g, None));
-        assert_eq!(finding_id("role-shared", role, f, None), finding_id("role-shared", role, f, None));
+        assert_ne!(
+            finding_id("role-shared", role, f, None),
+            finding_id("role-shared", role, g, None)
+        );
+        assert_eq!(
+            finding_id("role-shared", role, f, None),
+            finding_id("role-shared", role, f, None)
+        );
         // The function's own resources keep the plain id.
-        assert_eq!(finding_id("tracing-off", f, f, None), stable_id("tracing-off", f, None));
+        assert_eq!(
+            finding_id("tracing-off", f, f, None),
+            stable_id("tracing-off", f, None)
+        );
         let alias = format!("{f}:live");
-        assert_eq!(finding_id("x", &alias, f, Some("s")), stable_id("x", &alias, Some("s")));
+        assert_eq!(
+            finding_id("x", &alias, f, Some("s")),
+            stable_id("x", &alias, Some("s"))
+        );
         // A function whose name extends another's is not one of its qualifiers.
         let longer = "arn:aws:lambda:us-east-1:1:function:f2";
-        assert_ne!(finding_id("x", longer, f, None), stable_id("x", longer, None));
+        assert_ne!(
+            finding_id("x", longer, f, None),
+            stable_id("x", longer, None)
+        );
     }
 
     #[test]

@@ -420,23 +420,29 @@ impl Gap {
         self.service == service
             && self.operation == operation
             && self.region.as_deref().is_none_or(|r| r == function.region)
-            && self
-                .resource
-                .as_deref()
-                .is_none_or(|r| r == function.arn || r == function.name || r.starts_with(&format!("{}:", function.arn)))
+            && self.resource.as_deref().is_none_or(|r| {
+                r == function.arn
+                    || r == function.name
+                    || r.starts_with(&format!("{}:", function.arn))
+            })
     }
 }
 
 impl Account {
     /// The gap, if any, that hides `service:operation` data about `function`.
     pub fn gap_for(&self, service: &str, operation: &str, function: &Function) -> Option<&Gap> {
-        self.gaps.iter().find(|g| g.affects(service, operation, function))
+        self.gaps
+            .iter()
+            .find(|g| g.affects(service, operation, function))
     }
 
     /// The gap, if any, that hides a role's data (IAM is global; a gap about the role itself or an account-wide one).
     pub fn role_gap(&self, role_arn: &str) -> Option<&Gap> {
         self.gaps.iter().find(|g| {
-            g.service == "iam" && g.resource.as_deref().is_none_or(|r| r == role_arn || role_arn.ends_with(&format!("/{r}")))
+            g.service == "iam"
+                && g.resource
+                    .as_deref()
+                    .is_none_or(|r| r == role_arn || role_arn.ends_with(&format!("/{r}")))
         })
     }
 
@@ -445,8 +451,13 @@ impl Account {
     }
 
     /// Functions whose execution role is `role_arn`, in every region.
-    pub fn functions_using_role<'a>(&'a self, role_arn: &'a str) -> impl Iterator<Item = &'a Function> + 'a {
-        self.functions.iter().filter(move |f| f.role_arn == role_arn)
+    pub fn functions_using_role<'a>(
+        &'a self,
+        role_arn: &'a str,
+    ) -> impl Iterator<Item = &'a Function> + 'a {
+        self.functions
+            .iter()
+            .filter(move |f| f.role_arn == role_arn)
     }
 }
 
@@ -469,9 +480,16 @@ impl Function {
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     #[error("{path}: not valid JSON: {error}")]
-    Malformed { path: String, error: serde_json::Error },
+    Malformed {
+        path: String,
+        error: serde_json::Error,
+    },
     #[error("{path}: field `{field}`: {error}")]
-    InvalidField { path: String, field: String, error: serde_json::Error },
+    InvalidField {
+        path: String,
+        field: String,
+        error: serde_json::Error,
+    },
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({SCHEMA_VERSION}); upgrade lambda-posture")]
     NewerSchema { path: String, found: u64 },
     #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
@@ -481,12 +499,21 @@ pub enum InventoryError {
 impl Inventory {
     /// Parse an inventory, checking the schema version before the fields so a newer file gets the right error.
     pub fn from_json(path: &str, text: &str) -> Result<Inventory, InventoryError> {
-        let raw: Value = serde_json::from_str(text)
-            .map_err(|error| InventoryError::Malformed { path: path.to_string(), error })?;
+        let raw: Value = serde_json::from_str(text).map_err(|error| InventoryError::Malformed {
+            path: path.to_string(),
+            error,
+        })?;
         match raw.get("schema_version").and_then(Value::as_u64) {
-            None => return Err(InventoryError::NoSchemaVersion { path: path.to_string() }),
+            None => {
+                return Err(InventoryError::NoSchemaVersion {
+                    path: path.to_string(),
+                })
+            }
             Some(v) if v > SCHEMA_VERSION as u64 => {
-                return Err(InventoryError::NewerSchema { path: path.to_string(), found: v })
+                return Err(InventoryError::NewerSchema {
+                    path: path.to_string(),
+                    found: v,
+                })
             }
             Some(_) => {}
         }

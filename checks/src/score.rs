@@ -30,7 +30,11 @@ pub fn function_score<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> u8
 
 /// Letter grade of an account from its function scores and the worst failing severity.
 pub fn account_grade(scores: &[u8], worst_failure: Option<Severity>) -> char {
-    let mean = if scores.is_empty() { 100.0 } else { scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64 };
+    let mean = if scores.is_empty() {
+        100.0
+    } else {
+        scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64
+    };
     let by_mean = match mean {
         m if m >= 90.0 => 'A',
         m if m >= 80.0 => 'B',
@@ -82,17 +86,38 @@ mod tests {
 
     #[test]
     fn severities_weigh_as_documented() {
-        assert_eq!(function_score(&[finding(Severity::Critical, Status::Fail)]), 50);
+        assert_eq!(
+            function_score(&[finding(Severity::Critical, Status::Fail)]),
+            50
+        );
         assert_eq!(function_score(&[finding(Severity::High, Status::Fail)]), 75);
-        assert_eq!(function_score(&[finding(Severity::Medium, Status::Fail)]), 90);
+        assert_eq!(
+            function_score(&[finding(Severity::Medium, Status::Fail)]),
+            90
+        );
         assert_eq!(function_score(&[finding(Severity::Low, Status::Fail)]), 97);
-        assert_eq!(function_score(&[finding(Severity::Info, Status::Fail)]), 100);
-        assert_eq!(function_score(&[finding(Severity::High, Status::Unknown), finding(Severity::High, Status::Muted)]), 100);
+        assert_eq!(
+            function_score(&[finding(Severity::Info, Status::Fail)]),
+            100
+        );
+        assert_eq!(
+            function_score(&[
+                finding(Severity::High, Status::Unknown),
+                finding(Severity::High, Status::Muted)
+            ]),
+            100
+        );
     }
 
     #[test]
     fn adding_a_finding_never_raises_the_score() {
-        let all = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+        let all = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ];
         let mut findings = Vec::new();
         let mut previous = function_score(&findings);
         for round in 0..30 {

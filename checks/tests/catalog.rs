@@ -60,7 +60,12 @@ const EXPECTED_IDS: &[&str] = &[
     "vpc-single-az",
 ];
 
-const HEADINGS: &[&str] = &["## What it checks", "## Why it matters", "## How to fix", "## Example"];
+const HEADINGS: &[&str] = &[
+    "## What it checks",
+    "## Why it matters",
+    "## How to fix",
+    "## Example",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,13 +86,24 @@ fn catalog_dir() -> PathBuf {
 /// The folder of a check: `src/catalog/<group>/<id with underscores>/`.
 fn check_dir(id: &str) -> Option<PathBuf> {
     let module = id.replace('-', "_");
-    std::fs::read_dir(catalog_dir()).ok()?.flatten().map(|group| group.path().join(&module)).find(|p| p.is_dir())
+    std::fs::read_dir(catalog_dir())
+        .ok()?
+        .flatten()
+        .map(|group| group.path().join(&module))
+        .find(|p| p.is_dir())
 }
 
 fn cases_of(id: &str) -> Vec<PathBuf> {
-    let Some(dir) = check_dir(id) else { return vec![] };
+    let Some(dir) = check_dir(id) else {
+        return vec![];
+    };
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
         .unwrap_or_default();
     cases.sort();
     cases
@@ -100,23 +116,41 @@ fn every_catalogue_id_is_shipped_once_in_kebab_case() {
     for id in &ids {
         assert!(seen.insert(*id), "duplicate check id {id}");
         assert!(
-            !id.is_empty() && id.split('-').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+            !id.is_empty()
+                && id.split('-').all(|part| !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
             "check id `{id}` is not kebab-case"
         );
     }
     let missing: Vec<&&str> = EXPECTED_IDS.iter().filter(|id| !ids.contains(id)).collect();
-    assert!(missing.is_empty(), "checks of CHECKS.md not in the catalogue: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "checks of CHECKS.md not in the catalogue: {missing:?}"
+    );
     let unlisted: Vec<&&str> = ids.iter().filter(|id| !EXPECTED_IDS.contains(id)).collect();
-    assert!(unlisted.is_empty(), "add new check ids to EXPECTED_IDS: {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "add new check ids to EXPECTED_IDS: {unlisted:?}"
+    );
 }
 
 #[test]
 fn every_check_has_docs_with_the_required_headings() {
     for check in catalog::all() {
         for heading in HEADINGS {
-            assert!(check.docs.contains(heading), "{}: README.md lacks `{heading}`", check.id);
+            assert!(
+                check.docs.contains(heading),
+                "{}: README.md lacks `{heading}`",
+                check.id
+            );
         }
-        assert!(check.docs.contains("> "), "{}: README.md must quote the seed it comes from", check.id);
+        assert!(
+            check.docs.contains("> "),
+            "{}: README.md must quote the seed it comes from",
+            check.id
+        );
         assert!(!check.title.is_empty(), "{}: empty title", check.id);
     }
 }
@@ -124,14 +158,31 @@ fn every_check_has_docs_with_the_required_headings() {
 #[test]
 fn every_check_has_pass_and_fail_cases() {
     for check in catalog::all() {
-        let names: Vec<String> =
-            cases_of(check.id).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert!(check_dir(check.id).is_some(), "{}: no folder src/catalog/<group>/{}", check.id, check.id.replace('-', "_"));
-        assert!(names.iter().any(|n| n.starts_with("pass-")), "{}: no pass-*.json case", check.id);
-        assert!(names.iter().any(|n| n.starts_with("fail-")), "{}: no fail-*.json case", check.id);
+        let names: Vec<String> = cases_of(check.id)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            check_dir(check.id).is_some(),
+            "{}: no folder src/catalog/<group>/{}",
+            check.id,
+            check.id.replace('-', "_")
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("pass-")),
+            "{}: no pass-*.json case",
+            check.id
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("fail-")),
+            "{}: no fail-*.json case",
+            check.id
+        );
         for name in &names {
             assert!(
-                ["pass-", "fail-", "unknown-"].iter().any(|p| name.starts_with(p)),
+                ["pass-", "fail-", "unknown-"]
+                    .iter()
+                    .any(|p| name.starts_with(p)),
                 "{}: case {name} must start with pass-, fail- or unknown-",
                 check.id
             );
@@ -142,14 +193,29 @@ fn every_check_has_pass_and_fail_cases() {
 fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
     let check = catalog::find(check_id).unwrap();
     let text = std::fs::read_to_string(path).unwrap();
-    let case: Case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(!case.description.is_empty(), "{}: empty description", path.display());
-    let today = case.scan_date.unwrap_or(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+    let case: Case =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        !case.description.is_empty(),
+        "{}: empty description",
+        path.display()
+    );
+    let today = case
+        .scan_date
+        .unwrap_or(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
     let mut findings = Vec::new();
     let memo = Memo::new(&case.account);
-    let targets: Vec<_> =
-        case.account.functions.iter().filter(|f| case.function.as_ref().is_none_or(|name| &f.name == name)).collect();
-    assert!(!targets.is_empty(), "{}: no function to evaluate", path.display());
+    let targets: Vec<_> = case
+        .account
+        .functions
+        .iter()
+        .filter(|f| case.function.as_ref().is_none_or(|name| &f.name == name))
+        .collect();
+    assert!(
+        !targets.is_empty(),
+        "{}: no function to evaluate",
+        path.display()
+    );
     for function in targets {
         let ctx = FunctionContext {
             account: &case.account,
@@ -172,7 +238,10 @@ fn cases_behave_as_their_names_say() {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let findings = run_case(check.id, &path);
             let fails = findings.iter().filter(|f| f.status == Status::Fail).count();
-            let unknowns = findings.iter().filter(|f| f.status == Status::Unknown).count();
+            let unknowns = findings
+                .iter()
+                .filter(|f| f.status == Status::Unknown)
+                .count();
             let ok = if name.starts_with("pass-") {
                 findings.is_empty()
             } else if name.starts_with("fail-") {
@@ -181,12 +250,19 @@ fn cases_behave_as_their_names_say() {
                 unknowns > 0 && fails == 0
             };
             if !ok {
-                failures.push(format!("{}/{name}: got {fails} fail, {unknowns} unknown: {:#?}", check.id, findings));
+                failures.push(format!(
+                    "{}/{name}: got {fails} fail, {unknowns} unknown: {:#?}",
+                    check.id, findings
+                ));
             }
             if !findings.is_empty() {
                 insta::assert_json_snapshot!(format!("{}__{name}", check.id), findings);
             }
         }
     }
-    assert!(failures.is_empty(), "cases that misbehave:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "cases that misbehave:\n{}",
+        failures.join("\n")
+    );
 }

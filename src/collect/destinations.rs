@@ -33,7 +33,10 @@ const LOOKUPS_IN_FLIGHT: usize = 8;
 const LOOKUP_RATE: u32 = 10;
 
 /// The answers that mean "it does not exist", per service.
-const QUEUE_NOT_FOUND: &[&str] = &["AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"];
+const QUEUE_NOT_FOUND: &[&str] = &[
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+];
 const TOPIC_NOT_FOUND: &[&str] = &["NotFound", "NotFoundException"];
 const BUS_NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 const BUCKET_NOT_FOUND: &[&str] = &["NotFound", "NoSuchBucket"];
@@ -234,7 +237,9 @@ impl Lookups<'_> {
         let endpoint = self.raw.endpoint(op, region);
         // Virtual-hosted style on AWS; path style for configured endpoints and for dotted names (TLS wildcard).
         let url = match endpoint.split_once("://") {
-            Some((scheme, host)) if !self.raw.has_endpoint_override(op, region) && !name.contains('.') => {
+            Some((scheme, host))
+                if !self.raw.has_endpoint_override(op, region) && !name.contains('.') =>
+            {
                 format!("{scheme}://{name}.{host}/")
             }
             _ => format!("{endpoint}/{name}"),
@@ -299,7 +304,10 @@ mod tests {
     #[test]
     fn arns_are_parsed_by_kind() {
         assert_eq!(
-            Target::parse("arn:aws:sqs:eu-west-1:210987654321:orders-dlq.fifo", "us-east-1"),
+            Target::parse(
+                "arn:aws:sqs:eu-west-1:210987654321:orders-dlq.fifo",
+                "us-east-1"
+            ),
             Some(Target::Queue {
                 region: "eu-west-1".into(),
                 account: "210987654321".into(),
@@ -313,7 +321,10 @@ mod tests {
             })
         );
         assert_eq!(
-            Target::parse("arn:aws:events:us-east-1:123456789012:event-bus/default", "x"),
+            Target::parse(
+                "arn:aws:events:us-east-1:123456789012:event-bus/default",
+                "x"
+            ),
             Some(Target::Bus {
                 region: "us-east-1".into()
             })

@@ -178,7 +178,9 @@ fn parse_page(xml: &str) -> Result<Page, XmlDecodeError> {
 }
 
 /// (subnet id, Availability Zone) of one `<item>`; nested sets (tags, IPv6 blocks) are skipped.
-fn parse_subnet(item: &mut ScopedDecoder<'_, '_>) -> Result<Option<(String, String)>, XmlDecodeError> {
+fn parse_subnet(
+    item: &mut ScopedDecoder<'_, '_>,
+) -> Result<Option<(String, String)>, XmlDecodeError> {
     let (mut id, mut zone) = (None, None);
     while let Some(mut field) = item.next_tag() {
         if field.start_el().matches("subnetId") {

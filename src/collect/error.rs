@@ -289,7 +289,10 @@ mod tests {
         assert!(error("InvalidClientTokenId").is_region_disabled());
         assert!(error("AuthFailure").is_region_disabled());
         assert!(!error("AccessDeniedException").is_region_disabled());
-        assert_eq!(error("ValidationException").to_gap(None).kind, GapKind::Error);
+        assert_eq!(
+            error("ValidationException").to_gap(None).kind,
+            GapKind::Error
+        );
     }
 
     #[test]

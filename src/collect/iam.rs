@@ -80,27 +80,33 @@ pub async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Authori
 
 /// The execution roles named on `role_arns` (as functions are listed, duplicates allowed), complete with policies
 /// and last-accessed data. Reads GetAccountAuthorizationDetails first; each role is completed as soon as it is named.
-pub async fn roles(ctx: &Ctx, client: &Client, role_arns: UnboundedReceiver<String>) -> BTreeMap<String, Role> {
+pub async fn roles(
+    ctx: &Ctx,
+    client: &Client,
+    role_arns: UnboundedReceiver<String>,
+) -> BTreeMap<String, Role> {
     let Some(details) = authorization_details(ctx, client).await else {
         return BTreeMap::new();
     };
     let details = &details;
     let cache = &ManagedCache::default();
     let mut seen = HashSet::new();
-    stream::unfold(role_arns, |mut rx| async move { rx.recv().await.map(|arn| (arn, rx)) })
-        .filter(move |arn| future::ready(seen.insert(arn.clone())))
-        .filter_map(|arn| async move {
-            let detail = details.roles.get(&arn);
-            if detail.is_none() {
-                tracing::warn!(role = %arn, "execution role not found in the account");
-            }
-            detail
-        })
-        .map(|detail| complete_role(ctx, client, details, detail, cache))
-        .buffer_unordered(ROLE_CONCURRENCY)
-        .map(|role| (role.arn.clone(), role))
-        .collect()
-        .await
+    stream::unfold(role_arns, |mut rx| async move {
+        rx.recv().await.map(|arn| (arn, rx))
+    })
+    .filter(move |arn| future::ready(seen.insert(arn.clone())))
+    .filter_map(|arn| async move {
+        let detail = details.roles.get(&arn);
+        if detail.is_none() {
+            tracing::warn!(role = %arn, "execution role not found in the account");
+        }
+        detail
+    })
+    .map(|detail| complete_role(ctx, client, details, detail, cache))
+    .buffer_unordered(ROLE_CONCURRENCY)
+    .map(|role| (role.arn.clone(), role))
+    .collect()
+    .await
 }
 
 /// One role: its documents (AWS managed ones through the cache) and its service last-accessed data.
@@ -133,7 +139,10 @@ fn policy_arns(role: &RoleDetail) -> impl Iterator<Item = String> + '_ {
     role.attached_managed_policies()
         .iter()
         .filter_map(|p| p.policy_arn())
-        .chain(role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()))
+        .chain(
+            role.permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn()),
+        )
         .map(str::to_string)
 }
 
@@ -150,8 +159,16 @@ struct ManagedCache(Mutex<HashMap<String, Arc<OnceCell<ManagedDocument>>>>);
 
 impl ManagedCache {
     async fn get(&self, ctx: &Ctx, client: &Client, arn: &str) -> ManagedDocument {
-        let cell = self.0.lock().expect("cache lock").entry(arn.to_string()).or_default().clone();
-        cell.get_or_init(|| aws_managed_document(ctx, client, arn)).await.clone()
+        let cell = self
+            .0
+            .lock()
+            .expect("cache lock")
+            .entry(arn.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| aws_managed_document(ctx, client, arn))
+            .await
+            .clone()
     }
 }
 

@@ -25,8 +25,8 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::config::CodeScanConfig;
-use tokio::sync::mpsc::UnboundedSender;
 use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
+use tokio::sync::mpsc::UnboundedSender;
 
 pub use self::error::{CallError, CollectError};
 use self::lambda::RegionOutcome;
@@ -145,14 +145,14 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     let iam_client = aws_sdk_iam::Client::new(&sdk);
 
     let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
-    let region_scans = futures::future::join_all(regions.iter().map(|region| {
-        scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())
-    }));
-    drop(role_sender);
-    let (roles, region_results) = tokio::join!(
-        iam::roles(&ctx, &iam_client, role_receiver),
-        region_scans
+    let region_scans = futures::future::join_all(
+        regions
+            .iter()
+            .map(|region| scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())),
     );
+    drop(role_sender);
+    let (roles, region_results) =
+        tokio::join!(iam::roles(&ctx, &iam_client, role_receiver), region_scans);
 
     let mut account = Account {
         account_id: identity.account_id,
@@ -178,7 +178,14 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         .functions
         .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
     if options.scan_code {
-        code::scan(&ctx, &sdk, &options.code_scan, &mut account.functions, options.progress).await;
+        code::scan(
+            &ctx,
+            &sdk,
+            &options.code_scan,
+            &mut account.functions,
+            options.progress,
+        )
+        .await;
     }
     account.roles = roles;
     let raw = raw::RawClient::new(&sdk);

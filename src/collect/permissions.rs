@@ -177,7 +177,9 @@ mod tests {
                     FILE_SERVICES
                         .iter()
                         .find(|(f, _)| *f == file)
-                        .unwrap_or_else(|| panic!("{file} calls an SDK client; add it to FILE_SERVICES"))
+                        .unwrap_or_else(|| {
+                            panic!("{file} calls an SDK client; add it to FILE_SERVICES")
+                        })
                         .1
                         .to_string()
                 });
@@ -215,7 +217,10 @@ mod tests {
         );
         let raw = "const A: RawOperation = RawOperation::new(\"ec2\", \"DescribeSubnets\");\n\
                    RawOperation::new(\n    \"s3\",\n    \"HeadBucket\",\n)";
-        assert_eq!(raw_operations(raw), ["ec2:DescribeSubnets", "s3:HeadBucket"]);
+        assert_eq!(
+            raw_operations(raw),
+            ["ec2:DescribeSubnets", "s3:HeadBucket"]
+        );
         assert_eq!(
             operation_name("list_function_url_configs"),
             "ListFunctionUrlConfigs"

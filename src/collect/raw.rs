@@ -12,8 +12,8 @@ use aws_config::SdkConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::http::{
@@ -207,9 +207,7 @@ impl RawClient {
             let body = ByteStream::new(response.into_body())
                 .collect()
                 .await
-                .map_err(|e| {
-                    SdkError::dispatch_failure(ConnectorError::io(Box::new(e)))
-                })?
+                .map_err(|e| SdkError::dispatch_failure(ConnectorError::io(Box::new(e))))?
                 .into_bytes()
                 .to_vec();
             Ok::<_, RawError>((status, headers, body))
@@ -217,10 +215,7 @@ impl RawClient {
         let (status, headers, body) = tokio::time::timeout(self.attempt_timeout, exchange)
             .await
             .map_err(|_| {
-                SdkError::timeout_error(format!(
-                    "no answer within {:?}",
-                    self.attempt_timeout
-                ))
+                SdkError::timeout_error(format!("no answer within {:?}", self.attempt_timeout))
             })??;
         if status.as_u16() < 400 {
             return Ok(RawResponse { body });
@@ -420,13 +415,19 @@ mod tests {
         assert_eq!(meta.message(), Some("Event bus x does not exist."));
 
         let mut headers = Headers::new();
-        headers.insert("x-amzn-ErrorType", "AccessDeniedException:http://internal.amazon.com/");
+        headers.insert(
+            "x-amzn-ErrorType",
+            "AccessDeniedException:http://internal.amazon.com/",
+        );
         assert_eq!(
             error_metadata(400, &headers, b"{}").code(),
             Some("AccessDeniedException")
         );
 
-        assert_eq!(error_metadata(404, &Headers::new(), b"").code(), Some("NotFound"));
+        assert_eq!(
+            error_metadata(404, &Headers::new(), b"").code(),
+            Some("NotFound")
+        );
         assert_eq!(error_metadata(418, &Headers::new(), b"").code(), None);
     }
 

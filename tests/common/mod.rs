@@ -58,7 +58,15 @@ impl Emulator {
         let parent = std::process::id().to_string();
         let mut child = Command::new(python())
             .arg(repo_root().join("mocks/emulator/server.py"))
-            .args(["--port", "0", "--idle-timeout", "900", "--parent-pid", &parent, "--port-file"])
+            .args([
+                "--port",
+                "0",
+                "--idle-timeout",
+                "900",
+                "--parent-pid",
+                &parent,
+                "--port-file",
+            ])
             .arg(&port_file)
             .args(extra_args)
             .stdin(Stdio::null())
@@ -68,7 +76,10 @@ impl Emulator {
             .expect("start the emulator");
         let deadline = Instant::now() + Duration::from_secs(180);
         let port = loop {
-            if let Some(port) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.trim().parse::<u16>().ok()) {
+            if let Some(port) = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|t| t.trim().parse::<u16>().ok())
+            {
                 break port;
             }
             if let Ok(Some(status)) = child.try_wait() {
@@ -76,11 +87,19 @@ impl Emulator {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("the emulator did not start within 180 s:\n{}", read_log(dir.path()));
+                panic!(
+                    "the emulator did not start within 180 s:\n{}",
+                    read_log(dir.path())
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        Emulator { child, endpoint: format!("http://127.0.0.1:{port}"), port, dir }
+        Emulator {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            dir,
+        }
     }
 
     /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/common/planted.py`).
@@ -104,7 +123,11 @@ impl Emulator {
             .arg(&manifest_path)
             .output()
             .expect("run planted.py");
-        assert!(output.status.success(), "planted.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "planted.py failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let planted = serde_json::from_slice(&output.stdout).expect("planted.py prints JSON");
         Demo { manifest, planted }
     }
@@ -115,7 +138,14 @@ impl Emulator {
         let manifest_path = self.dir.path().join("scale-manifest.json");
         let output = Command::new(python())
             .arg(repo_root().join("mocks/seed_scale.py"))
-            .args(["--endpoint", &self.endpoint, "--functions", &functions.to_string(), "--regions", regions])
+            .args([
+                "--endpoint",
+                &self.endpoint,
+                "--functions",
+                &functions.to_string(),
+                "--regions",
+                regions,
+            ])
             .arg("--manifest")
             .arg(&manifest_path)
             .output()
@@ -132,8 +162,11 @@ impl Emulator {
     /// One admin API call (`/_lp/...`); the JSON answer.
     pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the emulator");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the emulator");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
@@ -143,19 +176,29 @@ impl Emulator {
         )
         .expect("send the admin request");
         let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("read the admin answer");
+        stream
+            .read_to_string(&mut answer)
+            .expect("read the admin answer");
         let (head, payload) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-        assert!(head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2"), "{method} {path}: {head}\n{payload}");
+        assert!(
+            head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2"),
+            "{method} {path}: {head}\n{payload}"
+        );
         if payload.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(payload).unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {payload}"))
+            serde_json::from_str(payload)
+                .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {payload}"))
         }
     }
 
     /// Replace the fault rules (see mocks/emulator/faults.py).
     pub fn set_faults(&self, rules: Value) {
-        self.admin("POST", "/_lp/faults", Some(&serde_json::json!({ "rules": rules })));
+        self.admin(
+            "POST",
+            "/_lp/faults",
+            Some(&serde_json::json!({ "rules": rules })),
+        );
     }
 
     pub fn clear_faults(&self) {
@@ -205,8 +248,11 @@ impl Drop for Emulator {
 
 /// The binary with an empty AWS environment: no credentials, no profile, no config files, no instance metadata.
 pub fn lambda_posture_isolated() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("lambda-posture").expect("the lambda-posture binary");
-    cmd.env_clear().envs(isolated_env()).timeout(Duration::from_secs(600));
+    let mut cmd =
+        assert_cmd::Command::cargo_bin("lambda-posture").expect("the lambda-posture binary");
+    cmd.env_clear()
+        .envs(isolated_env())
+        .timeout(Duration::from_secs(600));
     cmd
 }
 
@@ -214,8 +260,14 @@ pub fn lambda_posture_isolated() -> assert_cmd::Command {
 fn isolated_env() -> [(&'static str, std::ffi::OsString); 5] {
     [
         ("PATH", std::env::var_os("PATH").unwrap_or_default()),
-        ("AWS_CONFIG_FILE", "/nonexistent/lambda-posture-test/config".into()),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/lambda-posture-test/credentials".into()),
+        (
+            "AWS_CONFIG_FILE",
+            "/nonexistent/lambda-posture-test/config".into(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/lambda-posture-test/credentials".into(),
+        ),
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ("NO_COLOR", "1".into()),
     ]
@@ -247,9 +299,15 @@ pub struct DemoAccount {
 impl DemoAccount {
     /// Exclusive use of the fault rules; they are cleared when taken and when the guard is dropped.
     pub fn exclusive(&self) -> FaultGuard<'_> {
-        let guard = self.faults.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.emulator.clear_faults();
-        FaultGuard { account: self, _guard: guard }
+        FaultGuard {
+            account: self,
+            _guard: guard,
+        }
     }
 }
 
@@ -270,7 +328,11 @@ pub fn demo() -> &'static DemoAccount {
     DEMO.get_or_init(|| {
         let emulator = Emulator::start(&[]);
         let demo = emulator.seed_demo();
-        DemoAccount { emulator, demo, faults: Mutex::new(()) }
+        DemoAccount {
+            emulator,
+            demo,
+            faults: Mutex::new(()),
+        }
     })
 }
 
@@ -312,8 +374,15 @@ impl Emulator {
         let seconds = started.elapsed().as_secs_f64();
         let text = std::fs::read_to_string(&inventory_path)
             .unwrap_or_else(|e| panic!("no inventory saved ({e}); exit {code}; stderr: {stderr}"));
-        let inventory = lambda_posture_checks::inventory::Inventory::from_json("inventory.json", &text)
-            .expect("a valid inventory");
-        Scan { code, stderr, inventory, seconds, dir }
+        let inventory =
+            lambda_posture_checks::inventory::Inventory::from_json("inventory.json", &text)
+                .expect("a valid inventory");
+        Scan {
+            code,
+            stderr,
+            inventory,
+            seconds,
+            dir,
+        }
     }
 }

@@ -27,7 +27,8 @@ pub struct CheckExpectation {
 
 pub fn load() -> Expectations {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-expectations.json");
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("read demo-expectations.json")).expect("parse expectations")
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("read demo-expectations.json"))
+        .expect("parse expectations")
 }
 
 /// Every (check, function) failure the seeder planted is reported, and nothing else fails; Unknowns are exactly the
@@ -70,5 +71,9 @@ pub fn assert_report_matches(report: &Report, expected: &Expectations, skip: &[&
             }
         }
     }
-    assert!(problems.is_empty(), "report differs from what the seeder planted:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "report differs from what the seeder planted:\n{}",
+        problems.join("\n")
+    );
 }

@@ -25,12 +25,20 @@ pub const DOCS_BASE_URL: &str = "https://github.com/lambda-posture/lambda-postur
 /// Every check, in catalogue order.
 pub fn all() -> &'static [&'static Check] {
     static ALL: OnceLock<Vec<&'static Check>> = OnceLock::new();
-    ALL.get_or_init(|| GROUPS.iter().flat_map(|(_, checks)| checks.iter().copied()).collect())
+    ALL.get_or_init(|| {
+        GROUPS
+            .iter()
+            .flat_map(|(_, checks)| checks.iter().copied())
+            .collect()
+    })
 }
 
 /// The group (catalogue folder) of a check.
 pub fn group_of(id: &str) -> Option<&'static str> {
-    GROUPS.iter().find(|(_, checks)| checks.iter().any(|c| c.id == id)).map(|(group, _)| *group)
+    GROUPS
+        .iter()
+        .find(|(_, checks)| checks.iter().any(|c| c.id == id))
+        .map(|(group, _)| *group)
 }
 
 /// Path of a check's README inside the `checks` crate: `src/catalog/<group>/<id_with_underscores>/README.md`.
@@ -60,10 +68,22 @@ mod tests {
         for check in all() {
             let path = doc_path(check.id).expect("every check belongs to a group");
             let on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
-            assert!(on_disk.is_file(), "{}: {path} does not exist, the doc link would be dead", check.id);
+            assert!(
+                on_disk.is_file(),
+                "{}: {path} does not exist, the doc link would be dead",
+                check.id
+            );
             assert!(doc_url(check.id).ends_with(&path));
-            assert!(!check.remediation().is_empty(), "{}: empty `## How to fix`", check.id);
-            assert!(!check.remediation().contains("\n## "), "{}: remediation runs into the next section", check.id);
+            assert!(
+                !check.remediation().is_empty(),
+                "{}: empty `## How to fix`",
+                check.id
+            );
+            assert!(
+                !check.remediation().contains("\n## "),
+                "{}: remediation runs into the next section",
+                check.id
+            );
         }
     }
 }

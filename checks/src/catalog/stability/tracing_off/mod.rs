@@ -17,7 +17,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     match ctx.function.tracing_mode.as_deref() {
         Some("Active") => vec![],
         mode => vec![Outcome::fail(
-            format!("X-Ray tracing is {} rather than Active", mode.unwrap_or("not configured")),
+            format!(
+                "X-Ray tracing is {} rather than Active",
+                mode.unwrap_or("not configured")
+            ),
             json!({ "tracing_mode": mode }),
         )],
     }
