@@ -98,7 +98,7 @@ fn enrich(mut finding: Finding, check: &Check, ctx: &FunctionContext) -> Finding
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    finding.remediation = check.remediation().to_string();
+    finding.remediation = check.remediation().into();
     finding.doc_url = catalog::doc_url(check.id);
     finding
 }
@@ -131,7 +131,7 @@ fn finding(
         evidence: serde_json::Value::Null,
         function_arn: String::new(),
         owner_tags: Default::default(),
-        remediation: String::new(),
+        remediation: Default::default(),
         doc_url: String::new(),
         suppression: None,
     }

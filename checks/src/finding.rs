@@ -1,5 +1,6 @@
 //! Findings: what a check concludes about one resource, with a stable id for ticket de-duplication.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -94,9 +95,10 @@ pub struct Finding {
     /// The function's owner tags (the keys of config `owner_tags` found on it), to route tickets; absent when none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub owner_tags: BTreeMap<String, String>,
-    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`].
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub remediation: String,
+    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`],
+    /// borrowed from the catalogue: 100,000 findings share one copy per check instead of holding one each.
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub remediation: Cow<'static, str>,
     /// Stable link to the check's documentation ([`crate::catalog::doc_url`]). Filled by [`crate::engine::evaluate`].
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc_url: String,

@@ -73,7 +73,7 @@ mod tests {
             evidence: Value::Null,
             function_arn: String::new(),
             owner_tags: Default::default(),
-            remediation: String::new(),
+            remediation: Default::default(),
             doc_url: String::new(),
             suppression: None,
         }

@@ -216,7 +216,7 @@ mod tests {
     fn long_texts_are_cut_at_the_limits() {
         let mut report = sample::report();
         report.findings[0].message = "x".repeat(5000);
-        report.findings[0].remediation = "é".repeat(5000);
+        report.findings[0].remediation = "é".repeat(5000).into();
         let a = &to_value(&report)[0];
         assert_eq!(
             a["Description"].as_str().unwrap().chars().count(),
