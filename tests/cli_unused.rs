@@ -25,12 +25,7 @@ fn json_lists_idle_functions_longest_first_and_unknowns_apart() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = schema_errors("unused.schema.json", &json);
     assert!(errors.is_empty(), "{errors:#?}");
-    let names: Vec<&str> = json["unused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let names = unused_names(&json);
     assert_eq!(
         names,
         ["legacy-billing"],
@@ -75,12 +70,7 @@ fn a_lower_threshold_from_the_config_lists_more_functions() {
     let config = write(dir.path(), "lp.toml", "[thresholds]\nunused_days = 30\n");
     let out = unused(&["--format", "json", "--config", config.to_str().unwrap()]);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = json["unused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let names = unused_names(&json);
     assert_eq!(
         names,
         ["legacy-billing", "reports-cron"],

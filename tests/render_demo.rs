@@ -145,12 +145,7 @@ fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = schema_errors("unused.schema.json", &json);
     assert!(errors.is_empty(), "{errors:#?}");
-    let listed: Vec<&str> = json["unused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let listed = unused_names(&json);
     assert_eq!(
         listed
             .iter()

@@ -102,3 +102,13 @@ pub fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {why}\n");
 }
+
+/// The function names an `unused --format json` report lists, in its order.
+pub fn unused_names(json: &Value) -> Vec<&str> {
+    json["unused"]
+        .as_array()
+        .expect("an `unused` array")
+        .iter()
+        .map(|u| u["name"].as_str().expect("a name"))
+        .collect()
+}
