@@ -134,6 +134,17 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
 }
 
 impl Suppression {
+    /// The matchers the entry sets, as (key, value): `check`, `resource`, `tag`, in that order.
+    pub fn matchers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("check", &self.check),
+            ("resource", &self.resource),
+            ("tag", &self.tag),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+    }
+
     /// Whether every matcher the entry sets matches the finding (whose function carries `function_tags`).
     pub fn matches(&self, finding: &Finding, function_tags: &BTreeMap<String, String>) -> bool {
         let check_ok = self

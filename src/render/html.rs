@@ -417,14 +417,11 @@ fn suppressions(page: &mut String, report: &Report) {
     }
     page.push_str("<table><thead><tr><th>#</th><th>Matches on</th><th>Reason</th><th>Expires</th><th>State</th><th>Findings</th></tr></thead><tbody>\n");
     for s in &report.suppressions {
-        let matchers: Vec<String> = [
-            ("check", &s.entry.check),
-            ("resource", &s.entry.resource),
-            ("tag", &s.entry.tag),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
-        .collect();
+        let matchers: Vec<String> = s
+            .entry
+            .matchers()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
         let state = match s.state {
             SuppressionState::Active => "active",
             SuppressionState::Expired => "expired",

@@ -524,14 +524,11 @@ fn suppressions_section(text: &mut String, report: &Report, options: &RenderOpti
             SuppressionState::Unmatched => "matches nothing".to_string(),
             SuppressionState::Active => "active".to_string(),
         };
-        let matchers: Vec<String> = [
-            ("check", &s.entry.check),
-            ("resource", &s.entry.resource),
-            ("tag", &s.entry.tag),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
+        let matchers: Vec<String> = s
+            .entry
+            .matchers()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let state_cell = if options.color {
             cell(state).fg(Color::Yellow)
         } else {
