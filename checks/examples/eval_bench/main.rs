@@ -3,7 +3,9 @@
 //! `cargo run --release -p lambda-posture-checks --example eval_bench [-- --functions N --roles M --by-check]`
 //! prints the time, the findings by status and a digest of the report (equal digests: the same findings), and with
 //! `--by-check` the time each check takes over every function. On Linux it prints the CPU time of the evaluation too:
-//! on a shared machine the wall time also counts the time other processes held the cores.
+//! on a shared machine the wall time also counts the time other processes held the cores, and the peak resident
+//! memory after each stage. `--inventory FILE` evaluates a saved inventory (e.g. the benchmark's, `mocks/bench.py
+//! --keep DIR`) instead of a synthetic one.
 
 mod generate;
 
@@ -12,9 +14,11 @@ use std::time::{Duration, Instant};
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::Status;
+use lambda_posture_checks::inventory::Inventory;
 use sha2::{Digest, Sha256};
 
 struct Args {
+    inventory: Option<String>,
     functions: usize,
     roles: usize,
     by_check: bool,
@@ -22,6 +26,7 @@ struct Args {
 
 fn args() -> Args {
     let mut args = Args {
+        inventory: None,
         functions: 10_000,
         roles: 500,
         by_check: false,
@@ -38,7 +43,10 @@ fn args() -> Args {
             "--functions" => args.functions = number(),
             "--roles" => args.roles = number(),
             "--by-check" => args.by_check = true,
-            other => panic!("unknown argument {other}: --functions N, --roles M, --by-check"),
+            "--inventory" => args.inventory = Some(words.next().expect("a file after --inventory")),
+            other => panic!(
+                "unknown argument {other}: --functions N, --roles M, --inventory FILE, --by-check"
+            ),
         }
     }
     args
@@ -47,12 +55,27 @@ fn args() -> Args {
 fn main() {
     let args = args();
     let started = Instant::now();
-    let inventory = generate::inventory(args.functions, args.roles);
+    let inventory = match &args.inventory {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).expect("a readable inventory file");
+            Inventory::from_json(path, &text).expect("a valid inventory")
+        }
+        None => generate::inventory(args.functions, args.roles),
+    };
     println!(
-        "generated {} functions, {} roles in {:.2?}",
-        args.functions,
-        args.roles,
-        started.elapsed()
+        "loaded {} functions, {} roles in {:.2?}{}",
+        inventory
+            .accounts
+            .iter()
+            .map(|a| a.functions.len())
+            .sum::<usize>(),
+        inventory
+            .accounts
+            .iter()
+            .map(|a| a.roles.len())
+            .sum::<usize>(),
+        started.elapsed(),
+        peak_memory()
     );
 
     let config = Config::default();
@@ -77,14 +100,18 @@ fn main() {
         count(Status::Fail),
         count(Status::Unknown),
     );
-    let digest = Sha256::digest(serde_json::to_vec(&report).expect("reports serialise"));
+    println!("after evaluation{}", peak_memory());
+    let mut digest = Sha256::new();
+    serde_json::to_writer(DigestWriter(&mut digest), &report).expect("reports serialise");
+    let digest = digest.finalize();
     println!(
-        "report digest: {}",
+        "report digest: {}{}",
         digest
             .iter()
             .take(12)
             .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+            .collect::<String>(),
+        peak_memory()
     );
 
     if args.by_check {
@@ -126,4 +153,29 @@ fn cpu_time() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanos = text.split_whitespace().next()?.parse().ok()?;
     Some(Duration::from_nanos(nanos))
+}
+
+/// `, peak RSS N MB` (Linux: VmHWM of /proc/self/status), or nothing where unknown.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", peak RSS {:.1} MB", kb / 1000.0))
+        })
+        .unwrap_or_default()
+}
+
+/// Serialises the report into the digest without holding the JSON in memory.
+struct DigestWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
