@@ -184,6 +184,7 @@ pub async fn load_or_collect(
     if let Some(path) = &source.save_inventory {
         output::write_atomically_with(path, |w| Ok(serde_json::to_writer_pretty(w, &inventory)?))?;
     }
+    crate::memory::release_freed_memory();
     Ok(inventory)
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod codescan;
 mod collect;
 mod commands;
+mod memory;
 mod output;
 mod render;
 

@@ -134,7 +134,7 @@ fn names_with(findings: &[Finding], status: Status) -> BTreeSet<String> {
     findings
         .iter()
         .filter(|f| f.status == status)
-        .map(|f| f.resource_name.clone())
+        .map(|f| f.resource_name.to_string())
         .collect()
 }
 
@@ -223,7 +223,7 @@ fn code_secret_fails_exactly_the_planted_functions() {
     );
     for name in &expected.pass_examples {
         assert!(
-            !outcomes.iter().any(|f| &f.resource_name == name),
+            !outcomes.iter().any(|f| *f.resource_name == **name),
             "{name} should pass"
         );
     }
@@ -354,7 +354,7 @@ fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
         );
         let unknown = outcomes
             .iter()
-            .find(|o| o.resource_name == f.name && o.status == Status::Unknown);
+            .find(|o| *o.resource_name == *f.name && o.status == Status::Unknown);
         let unknown = unknown.unwrap_or_else(|| panic!("{}: code-secret is not Unknown", f.name));
         assert!(
             unknown.message.contains("AccessDenied"),
@@ -433,7 +433,7 @@ fn images_and_corrupt_archives_are_unknown_with_the_reason() {
     };
     let outcomes = code_secret_outcomes(&scanned.inventory);
     let outcome = |name: &str| -> &Finding {
-        let mut of_name = outcomes.iter().filter(|o| o.resource_name == name);
+        let mut of_name = outcomes.iter().filter(|o| &*o.resource_name == name);
         let first = of_name
             .next()
             .unwrap_or_else(|| panic!("{name}: no code-secret outcome"));
@@ -477,7 +477,7 @@ fn images_and_corrupt_archives_are_unknown_with_the_reason() {
             "{clean:?}"
         );
         assert!(
-            !outcomes.iter().any(|o| o.resource_name == name),
+            !outcomes.iter().any(|o| &*o.resource_name == name),
             "{name}: a clean package passes"
         );
     }

@@ -117,7 +117,7 @@ fn verdicts(inventory: &Inventory) -> Verdicts {
     let report = engine::evaluate(inventory, &Config::default());
     let mut out = Verdicts::new();
     for f in &report.findings {
-        out.entry((f.check_id.clone(), subject(&f.resource_arn).to_string()))
+        out.entry((f.check_id.to_string(), subject(&f.resource_arn).to_string()))
             .or_default()
             .insert(f.status);
     }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::finding::Severity;
+use crate::finding::{Evidence, Severity};
 use crate::inventory::{Account, Function, Gap, Role};
 use crate::memo::Memo;
 use crate::policy::RolePermissions;
@@ -217,7 +217,8 @@ pub struct Failure {
     pub discriminator: Option<String>,
     /// The resource the failure is about when it is not the function itself (alias ARN, role ARN…).
     pub resource_arn: Option<String>,
-    pub evidence: Value,
+    /// Compact JSON: a role's memoised outcomes share it among the functions using the role.
+    pub evidence: Evidence,
     /// Replaces the check's default severity for this failure (e.g. deprecated vs. deprecating soon).
     pub severity: Option<Severity>,
 }
@@ -228,7 +229,7 @@ impl Outcome {
             message: message.into(),
             discriminator: None,
             resource_arn: None,
-            evidence,
+            evidence: evidence.into(),
             severity: None,
         })
     }
@@ -242,7 +243,7 @@ impl Outcome {
             message: message.into(),
             discriminator: Some(discriminator.into()),
             resource_arn: None,
-            evidence,
+            evidence: evidence.into(),
             severity: None,
         })
     }

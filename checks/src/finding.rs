@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,43 +69,122 @@ pub enum Status {
 }
 
 /// One finding about one resource.
+///
+/// A large account has hundreds of thousands of findings, all held until the report is written, so a finding is
+/// lean: what the catalogue fixes (check id, title, remediation, doc link) is borrowed from it, what the findings of
+/// one function share (account, region, names, owner tags) is shared through `Arc`s, and the evidence is kept as
+/// compact JSON text. The serialised shape is unchanged by this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable across runs: hash of check id, resource ARN and discriminator, plus the function's ARN when the
     /// resource is shared by several functions (a role, a layer); never of message text. See [`finding_id`].
     pub id: String,
-    pub check_id: String,
-    pub title: String,
+    pub check_id: Cow<'static, str>,
+    pub title: Cow<'static, str>,
     pub severity: Severity,
     pub status: Status,
-    pub account_id: String,
-    pub region: String,
-    pub resource_arn: String,
-    pub resource_name: String,
+    pub account_id: Arc<str>,
+    pub region: Arc<str>,
+    pub resource_arn: Arc<str>,
+    pub resource_name: Arc<str>,
     /// Distinguishes several findings of one check on one resource (statement id, variable name, qualifier…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discriminator: Option<String>,
     /// One sentence for a person.
     pub message: String,
     /// Machine-readable evidence (statement, variable name with masked preview, metric values…). Never a secret.
-    pub evidence: Value,
+    pub evidence: Evidence,
     /// ARN of the function the finding belongs to (`resource_arn` may be an alias, role or layer of it).
     /// Filled by [`crate::engine::evaluate`].
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub function_arn: String,
+    #[serde(default = "no_text", skip_serializing_if = "is_empty")]
+    pub function_arn: Arc<str>,
     /// The function's owner tags (the keys of config `owner_tags` found on it), to route tickets; absent when none.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub owner_tags: BTreeMap<String, String>,
-    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`],
-    /// borrowed from the catalogue: 100,000 findings share one copy per check instead of holding one each.
+    #[serde(default, skip_serializing_if = "no_tags")]
+    pub owner_tags: Arc<BTreeMap<String, String>>,
+    /// The "How to fix" section of the check's documentation (Markdown). Filled by [`crate::engine::evaluate`].
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub remediation: Cow<'static, str>,
     /// Stable link to the check's documentation ([`crate::catalog::doc_url`]). Filled by [`crate::engine::evaluate`].
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub doc_url: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub doc_url: Cow<'static, str>,
     /// The suppression that muted this finding (status `muted`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<crate::suppress::AppliedSuppression>,
+    pub suppression: Option<Box<crate::suppress::AppliedSuppression>>,
+}
+
+fn no_text() -> Arc<str> {
+    Arc::from("")
+}
+
+fn is_empty(text: &Arc<str>) -> bool {
+    text.is_empty()
+}
+
+fn no_tags(tags: &Arc<BTreeMap<String, String>>) -> bool {
+    tags.is_empty()
+}
+
+/// A finding's evidence: a JSON value kept as compact text (a tenth of the memory of a [`Value`] tree), shared by
+/// the findings of several functions when they come from one memoised outcome. Serialised as the JSON value it is.
+#[derive(Clone, PartialEq)]
+pub struct Evidence(Arc<str>);
+
+impl Evidence {
+    /// JSON `null`: no evidence.
+    pub fn null() -> Evidence {
+        Evidence(Arc::from("null"))
+    }
+
+    pub fn is_null(&self) -> bool {
+        &*self.0 == "null"
+    }
+
+    /// The evidence as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).expect("evidence is JSON written by Evidence::from")
+    }
+
+    /// The evidence as compact JSON text.
+    pub fn as_json(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&Value> for Evidence {
+    fn from(value: &Value) -> Evidence {
+        Evidence(Arc::from(value.to_string()))
+    }
+}
+
+impl From<Value> for Evidence {
+    fn from(value: Value) -> Evidence {
+        Evidence::from(&value)
+    }
+}
+
+impl Default for Evidence {
+    fn default() -> Evidence {
+        Evidence::null()
+    }
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Through a Value, so pretty output stays pretty and every serialiser (snapshots included) sees a value.
+        self.value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Evidence, D::Error> {
+        Value::deserialize(deserializer).map(Evidence::from)
+    }
 }
 
 /// The stable finding id: `LP-` + 16 hex digits of SHA-256 over check id, resource ARN and discriminator.

@@ -70,11 +70,11 @@ mod tests {
             resource_name: "y".into(),
             discriminator: None,
             message: String::new(),
-            evidence: Value::Null,
-            function_arn: String::new(),
+            evidence: Value::Null.into(),
+            function_arn: "".into(),
             owner_tags: Default::default(),
             remediation: Default::default(),
-            doc_url: String::new(),
+            doc_url: Default::default(),
             suppression: None,
         }
     }

@@ -93,7 +93,7 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
     {
         let function_tags = tags
-            .get(finding.function_arn.as_str())
+            .get(&*finding.function_arn)
             .copied()
             .unwrap_or(&no_tags);
         let mut muted_by = None;
@@ -107,12 +107,12 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
         }
         if let Some(index) = muted_by {
             let entry = &suppressions[index];
-            finding.suppression = Some(AppliedSuppression {
+            finding.suppression = Some(Box::new(AppliedSuppression {
                 index,
                 reason: entry.reason.clone(),
                 expires: entry.expires,
                 original_status: finding.status,
-            });
+            }));
             finding.status = Status::Muted;
         }
     }
@@ -469,7 +469,7 @@ mod tests {
             report
                 .findings
                 .iter()
-                .find(|f| f.resource_name == name)
+                .find(|f| &*f.resource_name == name)
                 .unwrap()
         };
         assert_eq!(status("legacy-billing").status, Status::Muted);

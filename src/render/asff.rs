@@ -81,7 +81,7 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
         "Region": f.region,
         "Tags": f.owner_tags,
     })];
-    if f.resource_arn != function_arn {
+    if *f.resource_arn != *function_arn {
         let kind = if f.resource_arn.contains(":iam::") && f.resource_arn.contains(":role/") {
             "AwsIamRole"
         } else {
@@ -169,7 +169,7 @@ mod tests {
                 );
             }
             assert_eq!(a["Id"], f.id.as_str());
-            assert_eq!(a["GeneratorId"], f.check_id.as_str());
+            assert_eq!(a["GeneratorId"], &*f.check_id);
             assert_eq!(
                 a["ProductArn"],
                 format!(

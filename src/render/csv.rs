@@ -50,19 +50,19 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             f.id.clone(),
             status,
             f.severity.to_string(),
-            f.check_id.clone(),
-            f.title.clone(),
-            f.account_id.clone(),
-            f.region.clone(),
-            f.resource_name.clone(),
-            f.resource_arn.clone(),
-            f.function_arn.clone(),
+            f.check_id.to_string(),
+            f.title.to_string(),
+            f.account_id.to_string(),
+            f.region.to_string(),
+            f.resource_name.to_string(),
+            f.resource_arn.to_string(),
+            f.function_arn.to_string(),
             tags_inline(&f.owner_tags),
             f.message.clone(),
             if f.evidence.is_null() {
                 String::new()
             } else {
-                f.evidence.to_string()
+                f.evidence.as_json().to_string()
             },
             f.suppression
                 .as_ref()
@@ -73,7 +73,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 .and_then(|s| s.expires)
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            f.doc_url.clone(),
+            f.doc_url.to_string(),
             collected_at.clone(),
         ];
         writer.write_record(row.iter().map(|cell| neutralise(cell)))?;

@@ -283,7 +283,7 @@ fn functions(page: &mut String, report: &Report) {
             _ => "#c62828",
         };
         let owner: BTreeMap<String, String> = findings_of(report, function)
-            .flat_map(|f| f.owner_tags.clone())
+            .flat_map(|f| f.owner_tags.as_ref().clone())
             .collect();
         let _ = writeln!(
             page,
@@ -308,7 +308,7 @@ fn findings(page: &mut String, report: &Report) {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         groups
-            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
             .or_default()
             .push(f);
     }
@@ -351,8 +351,8 @@ fn findings(page: &mut String, report: &Report) {
                 Status::Muted => "status-muted",
             };
             // An unknown finding's evidence is only the reason its message already gives.
-            let only_reason = f
-                .evidence
+            let evidence = f.evidence.value();
+            let only_reason = evidence
                 .as_object()
                 .is_some_and(|o| o.len() == 1 && o.contains_key("reason"));
             let evidence = if f.evidence.is_null() || only_reason {
@@ -361,7 +361,7 @@ fn findings(page: &mut String, report: &Report) {
                 // Folded: a policy statement or a metric series can be long; the one-line message says what it is.
                 format!(
                     "<details><summary>evidence</summary><pre>{}</pre></details>",
-                    esc(&serde_json::to_string_pretty(&f.evidence).unwrap_or_default())
+                    esc(&serde_json::to_string_pretty(&evidence).unwrap_or_default())
                 )
             };
             let _ = writeln!(

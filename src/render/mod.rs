@@ -76,9 +76,9 @@ pub fn findings_of<'a>(
     );
     report.findings.iter().filter(move |f| {
         if f.function_arn.is_empty() {
-            f.account_id == account && f.region == region && f.resource_name == name
+            *f.account_id == account && *f.region == region && *f.resource_name == name
         } else {
-            f.function_arn == arn
+            *f.function_arn == arn
         }
     })
 }
@@ -100,7 +100,7 @@ pub fn top_checks<'a>(
         Default::default();
     for f in failing {
         *counts
-            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
             .or_default() += 1;
     }
     let more = counts.len().saturating_sub(max);

@@ -86,19 +86,19 @@ fn finding(
     let known = lambda_posture_checks::catalog::find(check);
     Finding {
         id: stable_id(check, &f.arn, discriminator),
-        check_id: check.into(),
-        title: title.into(),
+        check_id: check.to_string().into(),
+        title: title.to_string().into(),
         severity,
         status,
         account_id: ACCOUNT.into(),
-        region: f.region.clone(),
-        resource_arn: f.arn.clone(),
-        resource_name: f.name.clone(),
+        region: f.region.as_str().into(),
+        resource_arn: f.arn.as_str().into(),
+        resource_name: f.name.as_str().into(),
         discriminator: discriminator.map(str::to_string),
         message: message.into(),
-        evidence,
-        function_arn: f.arn.clone(),
-        owner_tags,
+        evidence: evidence.into(),
+        function_arn: f.arn.as_str().into(),
+        owner_tags: owner_tags.into(),
         remediation: known
             .map_or(
                 "Restrict the resource policy: remove the `*` principal.",

@@ -78,7 +78,7 @@ fn rules(report: &Report) -> Vec<Value> {
         .iter()
         .filter(|f| catalog::find(&f.check_id).is_none())
     {
-        extra.entry(f.check_id.as_str()).or_insert(f);
+        extra.entry(&*f.check_id).or_insert(f);
     }
     rules.extend(extra.into_values().map(|f| {
         json!({
@@ -151,7 +151,7 @@ pub fn to_value(report: &Report) -> Value {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(f, index[f.check_id.as_str()]))
+        .map(|f| result(f, index[&*f.check_id]))
         .collect();
     json!({
         "$schema": SARIF_SCHEMA,
@@ -214,7 +214,7 @@ mod tests {
             assert_eq!(r["partialFingerprints"][FINGERPRINT], f.id.as_str());
             assert_eq!(
                 r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
-                f.resource_arn.as_str()
+                &*f.resource_arn
             );
             assert!(["error", "warning", "note", "none"].contains(&r["level"].as_str().unwrap()));
         }

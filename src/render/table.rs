@@ -234,7 +234,7 @@ fn failures_by_severity_of(report: &Report, account_id: &str) -> Vec<(Severity, 
     let account_findings: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| f.account_id == account_id)
+        .filter(|f| *f.account_id == *account_id)
         .collect();
     Severity::ALL
         .iter()
@@ -337,7 +337,7 @@ fn by_check(report: &Report, status: Status) -> Vec<(&str, Vec<&Finding>)> {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.status == status) {
         groups
-            .entry((std::cmp::Reverse(f.severity), f.check_id.as_str()))
+            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
             .or_default()
             .push(f);
     }
@@ -446,10 +446,10 @@ fn unknown_section(text: &mut String, report: &Report, options: &RenderOptions) 
             }
         };
         let (_, checks, functions) = &mut reasons[index];
-        if !checks.contains(&f.check_id.as_str()) {
+        if !checks.contains(&&*f.check_id) {
             checks.push(&f.check_id);
         }
-        if !functions.contains(&f.resource_name.as_str()) {
+        if !functions.contains(&&*f.resource_name) {
             functions.push(&f.resource_name);
         }
     }

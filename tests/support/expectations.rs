@@ -44,7 +44,7 @@ pub fn assert_report_matches(report: &Report, expected: &Expectations, skip: &[&
                 .findings
                 .iter()
                 .filter(|f| &f.check_id == check && f.status == status)
-                .map(|f| f.resource_name.clone())
+                .map(|f| f.resource_name.to_string())
                 .collect()
         };
         let failing = with_status(Status::Fail);

@@ -1,5 +1,7 @@
 //! The check catalogue: every check the scanner ships, grouped as in CHECKS.md. Ids never change once shipped.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::check::Check;
@@ -47,10 +49,18 @@ pub fn doc_path(id: &str) -> Option<String> {
 }
 
 /// Stable link to a check's documentation (its README in the repository); stays valid as long as the id exists.
-pub fn doc_url(id: &str) -> String {
-    match doc_path(id) {
-        Some(path) => format!("{DOCS_BASE_URL}/{path}"),
-        None => format!("{DOCS_BASE_URL}/src/catalog"),
+/// Borrowed for the checks of the catalogue (written once each, whatever the number of findings).
+pub fn doc_url(id: &str) -> Cow<'static, str> {
+    static URLS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    let urls = URLS.get_or_init(|| {
+        all()
+            .iter()
+            .filter_map(|c| doc_path(c.id).map(|path| (c.id, format!("{DOCS_BASE_URL}/{path}"))))
+            .collect()
+    });
+    match urls.get(id) {
+        Some(url) => Cow::Borrowed(url.as_str()),
+        None => Cow::Owned(format!("{DOCS_BASE_URL}/src/catalog")),
     }
 }
 

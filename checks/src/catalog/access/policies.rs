@@ -135,7 +135,7 @@ pub fn url_failure(
             .qualifier
             .as_deref()
             .map(|q| qualified_arn(ctx.function, Some(q))),
-        evidence,
+        evidence: evidence.into(),
         severity: None,
     })
 }
@@ -210,7 +210,7 @@ impl PolicyStatement<'_> {
             resource_arn: self
                 .qualifier()
                 .map(|q| qualified_arn(ctx.function, Some(q))),
-            evidence,
+            evidence: evidence.into(),
             severity: None,
         })
     }

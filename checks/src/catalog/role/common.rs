@@ -7,14 +7,14 @@ use crate::check::{Failure, Outcome};
 use crate::inventory::Role;
 use crate::policy::{Condition, RolePermissions, Statement};
 
-/// A failure about the role itself rather than the function: its `resource_arn` is the role ARN, so every function
-/// using the role reports the same finding id and a ticket system opens one ticket per role problem.
+/// A failure about the role itself rather than the function: its `resource_arn` is the role ARN (each function using
+/// the role still gets its own finding id, see [`crate::finding::finding_id`]).
 pub fn role_failure(role: &Role, message: impl Into<String>, evidence: Value) -> Outcome {
     Outcome::Fail(Failure {
         message: message.into(),
         discriminator: None,
         resource_arn: Some(role.arn.clone()),
-        evidence,
+        evidence: evidence.into(),
         severity: None,
     })
 }
@@ -30,7 +30,7 @@ pub fn role_failure_with(
         message: message.into(),
         discriminator: Some(discriminator.into()),
         resource_arn: Some(role.arn.clone()),
-        evidence,
+        evidence: evidence.into(),
         severity: None,
     })
 }
