@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate};
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Role};
+use lambda_posture_checks::json_text::JsonText;
 use serde_json::Value;
 
 /// The demo account collected once for every test of this file, looking back 455 days (every seeded invocation).
@@ -440,8 +441,9 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
             .resource_policies
             .iter()
             .find(|p| p.qualifier == qualifier);
-        let statement = policy.and_then(|p| {
-            p.document["Statement"]
+        let document = policy.map(|p| p.document.value());
+        let statement = document.as_ref().and_then(|d| {
+            d["Statement"]
                 .as_array()
                 .and_then(|s| s.iter().find(|s| s["Sid"] == sid))
         });
@@ -483,7 +485,8 @@ fn compare_permissions(diffs: &mut Diffs, f: &Function, want: &Value) {
         .resource_policies
         .iter()
         .map(|p| {
-            let sids = p.document["Statement"].as_array().into_iter().flatten();
+            let document = p.document.value();
+            let sids = document["Statement"].as_array().into_iter().flatten();
             (
                 p.qualifier.clone(),
                 sids.filter_map(|s| s["Sid"].as_str().map(str::to_string))
@@ -590,11 +593,15 @@ fn compare_role(
     diffs.eq(at("name"), role.name.as_str(), w["name"].as_str().unwrap());
     diffs.eq(at("path"), role.path.as_str(), "/");
     diffs.check(at("create_date"), role.create_date.is_some());
-    diffs.eq(at("trust policy"), &role.trust_policy, &w["trust_policy"]);
+    diffs.eq(
+        at("trust policy"),
+        &role.trust_policy.value(),
+        &w["trust_policy"],
+    );
     let inline: BTreeMap<String, Value> = role
         .inline_policies
         .iter()
-        .map(|p| (p.name.clone(), p.document.clone()))
+        .map(|p| (p.name.clone(), p.document.value()))
         .collect();
     let want_inline: BTreeMap<String, Value> =
         serde_json::from_value(w["inline_policies"].clone()).unwrap();
@@ -621,14 +628,18 @@ fn compare_role(
             policy.arn.ends_with(&format!("/{}", policy.name)),
         );
         match customer.get(&policy.arn) {
-            Some(want) => diffs.eq(label, policy.document.as_ref(), Some(want)),
+            Some(want) => diffs.eq(
+                label,
+                policy.document.as_ref().map(JsonText::value),
+                Some(want.clone()),
+            ),
             None => diffs.check(
                 format!("{label} (AWS managed) has statements"),
                 policy.is_aws_managed()
                     && policy
                         .document
                         .as_ref()
-                        .is_some_and(|d| d["Statement"].is_array()),
+                        .is_some_and(|d| d.value()["Statement"].is_array()),
             ),
         }
     }

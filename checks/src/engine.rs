@@ -1,6 +1,6 @@
 //! The evaluation engine: runs every enabled check over every function of an inventory and scores the result.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::json;
@@ -21,6 +21,8 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
         .filter(|c| !config.disabled.iter().any(|d| d == c.id))
         .collect();
     let mut findings = Vec::new();
+    // Functions judged alike (one role, one policy shape) give equal evidence: one copy of each distinct text.
+    let mut evidence_pool = HashSet::new();
     for account in &inventory.accounts {
         let memo = Memo::new(account);
         let account_id: Arc<str> = Arc::from(account.account_id.as_str());
@@ -38,7 +40,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
                 findings.extend(
                     findings_of(check, &ctx, &shared)
                         .into_iter()
-                        .map(|f| enrich(f, check, &shared)),
+                        .map(|f| enrich(f, check, &shared, &mut evidence_pool)),
                 );
             }
         }
@@ -100,8 +102,11 @@ fn findings_of(check: &Check, ctx: &FunctionContext, shared: &Shared) -> Vec<Fin
                     Some(arn) if arn != *ctx.function.arn => Arc::from(arn),
                     _ => shared.function_arn.clone(),
                 };
+                let mut message = f.message;
+                // Written by format!, often with room to spare: 100,000 findings hold only what they say.
+                message.shrink_to_fit();
                 Finding {
-                    message: f.message,
+                    message,
                     evidence: f.evidence,
                     severity: severity.or(f.severity).unwrap_or(check.severity),
                     ..finding(check, shared, resource_arn, f.discriminator, Status::Fail)
@@ -124,7 +129,13 @@ fn findings_of(check: &Check, ctx: &FunctionContext, shared: &Shared) -> Vec<Fin
 }
 
 /// Add what a ticket needs and a check does not decide: the function, its owner tags, the remediation and doc link.
-fn enrich(mut finding: Finding, check: &Check, shared: &Shared) -> Finding {
+fn enrich(
+    mut finding: Finding,
+    check: &Check,
+    shared: &Shared,
+    evidence_pool: &mut HashSet<Arc<str>>,
+) -> Finding {
+    finding.evidence = finding.evidence.pooled(evidence_pool);
     finding.function_arn = shared.function_arn.clone();
     finding.owner_tags = shared.owner_tags.clone();
     finding.remediation = check.remediation().into();
@@ -162,5 +173,87 @@ fn finding(
         remediation: Default::default(),
         doc_url: Default::default(),
         suppression: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two functions on one role whose inline policy grants `*` on `*`.
+    fn two_functions_on_one_admin_role() -> Inventory {
+        let function = |name: &str| {
+            json!({
+                "arn": format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+                "name": name, "region": "us-east-1",
+                "role_arn": "arn:aws:iam::123456789012:role/shared",
+                "tags": {"owner": "payments"}
+            })
+        };
+        serde_json::from_value(json!({
+            "schema_version": 1, "tool_version": "test", "collected_at": "2026-11-01T00:00:00Z",
+            "lookback_days": 90,
+            "accounts": [{
+                "account_id": "123456789012", "regions": ["us-east-1"],
+                "functions": [function("a"), function("b")],
+                "roles": {"arn:aws:iam::123456789012:role/shared": {
+                    "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
+                    "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                    "inline_policies": [{"name": "everything", "document": {"Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}],
+                    "attached_policies": []
+                }}
+            }]
+        }))
+        .expect("a valid inventory")
+    }
+
+    #[test]
+    fn findings_of_a_shared_role_share_their_evidence_but_not_their_identity() {
+        let report = evaluate(&two_functions_on_one_admin_role(), &Config::default());
+        let admin: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "role-admin-access")
+            .collect();
+        let [a, b] = admin[..] else {
+            panic!("one role-admin-access finding per function, got {admin:#?}")
+        };
+        assert_ne!(a.id, b.id, "one ticket per function");
+        assert_ne!(a.function_arn, b.function_arn);
+        assert_eq!(&*a.resource_arn, "arn:aws:iam::123456789012:role/shared");
+        // One copy of the evidence, judged once for the role.
+        assert!(std::ptr::eq(a.evidence.as_json(), b.evidence.as_json()));
+        assert!(!a.evidence.is_null());
+    }
+
+    #[test]
+    fn findings_of_one_function_share_its_names_and_owner_tags() {
+        let config = Config {
+            owner_tags: vec!["owner".into()],
+            ..Config::default()
+        };
+        let report = evaluate(&two_functions_on_one_admin_role(), &config);
+        let of_a: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.resource_name.as_ref() == "a")
+            .collect();
+        assert!(of_a.len() > 1, "several checks fail on a bare function");
+        for f in &of_a[1..] {
+            assert!(Arc::ptr_eq(&f.function_arn, &of_a[0].function_arn));
+            assert!(Arc::ptr_eq(&f.owner_tags, &of_a[0].owner_tags));
+            assert!(Arc::ptr_eq(&f.account_id, &of_a[0].account_id));
+        }
+        assert_eq!(
+            of_a[0].owner_tags.get("owner").map(String::as_str),
+            Some("payments")
+        );
+        // The catalogue's texts are borrowed, not copied per finding.
+        assert!(of_a
+            .iter()
+            .all(|f| matches!(f.remediation, std::borrow::Cow::Borrowed(_))
+                && matches!(f.doc_url, std::borrow::Cow::Borrowed(_))));
     }
 }

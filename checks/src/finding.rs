@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+pub use crate::json_text::JsonText;
 
 /// Default and overridable severity of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,68 +125,9 @@ fn no_tags(tags: &Arc<BTreeMap<String, String>>) -> bool {
     tags.is_empty()
 }
 
-/// A finding's evidence: a JSON value kept as compact text (a tenth of the memory of a [`Value`] tree), shared by
-/// the findings of several functions when they come from one memoised outcome. Serialised as the JSON value it is.
-#[derive(Clone, PartialEq)]
-pub struct Evidence(Arc<str>);
-
-impl Evidence {
-    /// JSON `null`: no evidence.
-    pub fn null() -> Evidence {
-        Evidence(Arc::from("null"))
-    }
-
-    pub fn is_null(&self) -> bool {
-        &*self.0 == "null"
-    }
-
-    /// The evidence as a JSON value.
-    pub fn value(&self) -> Value {
-        serde_json::from_str(&self.0).expect("evidence is JSON written by Evidence::from")
-    }
-
-    /// The evidence as compact JSON text.
-    pub fn as_json(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&Value> for Evidence {
-    fn from(value: &Value) -> Evidence {
-        Evidence(Arc::from(value.to_string()))
-    }
-}
-
-impl From<Value> for Evidence {
-    fn from(value: Value) -> Evidence {
-        Evidence::from(&value)
-    }
-}
-
-impl Default for Evidence {
-    fn default() -> Evidence {
-        Evidence::null()
-    }
-}
-
-impl std::fmt::Debug for Evidence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Serialize for Evidence {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Through a Value, so pretty output stays pretty and every serialiser (snapshots included) sees a value.
-        self.value().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Evidence {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Evidence, D::Error> {
-        Value::deserialize(deserializer).map(Evidence::from)
-    }
-}
+/// A finding's evidence (statement, variable name with masked preview, metric values…), kept as compact JSON text:
+/// the findings of several functions share one copy when they come from one memoised outcome or say the same.
+pub type Evidence = JsonText;
 
 /// The stable finding id: `LP-` + 16 hex digits of SHA-256 over check id, resource ARN and discriminator.
 pub fn stable_id(check_id: &str, resource_arn: &str, discriminator: Option<&str>) -> String {

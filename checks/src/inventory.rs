@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json_text::JsonText;
+
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -229,13 +231,13 @@ pub struct ProvisionedConcurrency {
     pub status: Option<String>,
 }
 
-/// A resource-based policy document as AWS returns it (parsed JSON).
+/// A resource-based policy document as AWS returns it (kept as compact JSON text, like every policy document here).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ResourcePolicy {
     /// `None` for the function itself; alias name or version number otherwise.
     pub qualifier: Option<String>,
-    pub document: Value,
+    pub document: JsonText,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -329,7 +331,7 @@ pub struct Role {
     pub path: String,
     pub create_date: Option<DateTime<Utc>>,
     /// Trust (assume-role) policy, decoded from IAM's URL encoding.
-    pub trust_policy: Value,
+    pub trust_policy: JsonText,
     pub inline_policies: Vec<InlinePolicy>,
     pub attached_policies: Vec<ManagedPolicy>,
     pub permissions_boundary: Option<ManagedPolicy>,
@@ -343,7 +345,7 @@ pub struct Role {
 #[serde(deny_unknown_fields, default)]
 pub struct InlinePolicy {
     pub name: String,
-    pub document: Value,
+    pub document: JsonText,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -352,7 +354,7 @@ pub struct ManagedPolicy {
     pub arn: String,
     pub name: String,
     /// The default version's document, decoded; `None` when it could not be read (see gaps).
-    pub document: Option<Value>,
+    pub document: Option<JsonText>,
 }
 
 impl ManagedPolicy {

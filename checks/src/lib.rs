@@ -7,6 +7,7 @@ pub mod diff;
 pub mod engine;
 pub mod finding;
 pub mod inventory;
+pub mod json_text;
 pub mod memo;
 pub mod policy;
 pub mod report;

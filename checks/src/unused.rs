@@ -315,7 +315,8 @@ pub fn triggers(function: &Function) -> Vec<Trigger> {
         })
         .collect();
     for policy in &function.resource_policies {
-        for statement in statements(&policy.document) {
+        let document = policy.document.value();
+        for statement in statements(&document) {
             if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
                 continue;
             }
@@ -401,7 +402,6 @@ mod tests {
         EventSourceMapping, FunctionMetrics, FunctionUrl, Gap, GapKind, ProvisionedConcurrency,
         ResourcePolicy,
     };
-    use serde_json::json;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -523,7 +523,7 @@ mod tests {
         }];
         never.resource_policies = vec![ResourcePolicy {
             qualifier: None,
-            document: json!({"Statement": [
+            document: crate::json_text::json_text!({"Statement": [
                 {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction",
                  "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"}}},
                 {"Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction"}

@@ -12,6 +12,7 @@ use futures::stream::{self, StreamExt};
 use lambda_posture_checks::inventory::{
     Gap, GapKind, InlinePolicy, ManagedPolicy, Role, RoleLastUsed, ServiceLastAccessed,
 };
+use lambda_posture_checks::json_text::JsonText;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::OnceCell;
@@ -150,7 +151,7 @@ fn policy_arns(role: &RoleDetail) -> impl Iterator<Item = String> + '_ {
 #[derive(Clone)]
 struct ManagedDocument {
     name: String,
-    document: Option<Value>,
+    document: Option<JsonText>,
 }
 
 /// AWS managed policy documents, fetched once per ARN however many roles attach them.
@@ -251,7 +252,7 @@ fn role_from_detail(
         trust_policy: detail
             .assume_role_policy_document()
             .and_then(|text| decoded_or_gap(ctx, OPERATION, &arn, text))
-            .unwrap_or(Value::Null),
+            .unwrap_or_default(),
         inline_policies: detail
             .role_policy_list()
             .iter()
@@ -260,7 +261,7 @@ fn role_from_detail(
                 document: p
                     .policy_document()
                     .and_then(|text| decoded_or_gap(ctx, OPERATION, &arn, text))
-                    .unwrap_or(Value::Null),
+                    .unwrap_or_default(),
             })
             .collect(),
         attached_policies: detail
@@ -313,9 +314,9 @@ pub fn decode_document(text: &str) -> Result<Value, String> {
         .map_err(|e| format!("the policy document is not JSON: {e}"))
 }
 
-fn decoded_or_gap(ctx: &Ctx, operation: &str, resource: &str, text: &str) -> Option<Value> {
+fn decoded_or_gap(ctx: &Ctx, operation: &str, resource: &str, text: &str) -> Option<JsonText> {
     match decode_document(text) {
-        Ok(value) => Some(value),
+        Ok(value) => Some(JsonText::from(value)),
         Err(error) => {
             ctx.gaps.push(Gap {
                 service: "iam".into(),

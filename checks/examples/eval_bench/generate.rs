@@ -10,6 +10,7 @@ use lambda_posture_checks::inventory::{
     FunctionMetrics, FunctionUrl, InlinePolicy, Inventory, LayerRef, ManagedPolicy, ResourcePolicy,
     Role, RoleLastUsed, SecretDetection, ServiceLastAccessed, ValueKind, VpcConfig, SCHEMA_VERSION,
 };
+use lambda_posture_checks::json_text::JsonText;
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "123456789012";
@@ -75,11 +76,11 @@ pub fn inventory(functions: usize, roles: usize) -> Inventory {
     }
 }
 
-fn doc(statements: Vec<Value>) -> Value {
-    json!({ "Version": "2012-10-17", "Statement": statements })
+fn doc(statements: Vec<Value>) -> JsonText {
+    json!({ "Version": "2012-10-17", "Statement": statements }).into()
 }
 
-fn managed(name: &str, document: Option<Value>) -> ManagedPolicy {
+fn managed(name: &str, document: Option<JsonText>) -> ManagedPolicy {
     ManagedPolicy {
         arn: format!("arn:aws:iam::aws:policy/{name}"),
         name: name.rsplit('/').next().unwrap().into(),

@@ -155,16 +155,18 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_nanos(nanos))
 }
 
-/// `, peak RSS N MB` (Linux: VmHWM of /proc/self/status), or nothing where unknown.
+/// `, RSS N MB (peak M MB)` (Linux: VmRSS and VmHWM of /proc/self/status), or nothing where unknown.
 fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!(", peak RSS {:.1} MB", kb / 1000.0))
-        })
-        .unwrap_or_default()
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let megabytes = |key: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1000.0)
+    };
+    match (megabytes("VmRSS:"), megabytes("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(", RSS {now:.1} MB (peak {peak:.1} MB)"),
+        _ => String::new(),
+    }
 }
 
 /// Serialises the report into the digest without holding the JSON in memory.

@@ -20,6 +20,7 @@ use super::actions;
 use super::document::{has_variable, Effect, PolicyDocument, PolicyError, Scope, Statement};
 use super::glob;
 use crate::inventory::{ManagedPolicy, Role};
+use crate::json_text::JsonText;
 
 /// Where a statement comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -441,14 +442,14 @@ fn managed(
 
 fn sourced(
     source: PolicySource,
-    document: Option<&Value>,
+    document: Option<&JsonText>,
     missing: &mut Vec<Incomplete>,
 ) -> Option<Vec<SourcedStatement>> {
     let Some(document) = document else {
         missing.push(Incomplete::Unreadable(source));
         return None;
     };
-    match PolicyDocument::parse(document) {
+    match PolicyDocument::parse(&document.value()) {
         Ok(doc) => Some(
             doc.statements
                 .into_iter()

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::effective::{EffectivePermissions, Grant, Incomplete, PolicyKind, SourcedStatement};
 use crate::inventory::{ManagedPolicy, Role};
+use crate::json_text::JsonText;
 
 /// An execution role's effective permissions, with what could not be read.
 pub struct RolePermissions<'a> {
@@ -88,7 +89,7 @@ fn with_known_documents(role: &Role) -> Option<Role> {
     }
     let mut filled = role.clone();
     for policy in filled.attached_policies.iter_mut().filter(|p| fillable(p)) {
-        policy.document = known_aws_document(&policy.arn);
+        policy.document = known_aws_document(&policy.arn).map(JsonText::from);
     }
     Some(filled)
 }

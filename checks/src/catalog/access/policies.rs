@@ -51,7 +51,7 @@ pub fn read_policies<'a>(ctx: &FunctionContext<'a>) -> Policies<'a> {
         }
     }
     for policy in &ctx.function.resource_policies {
-        match PolicyDocument::parse(&policy.document) {
+        match PolicyDocument::parse(&policy.document.value()) {
             Ok(doc) => policies.statements.extend(
                 doc.statements
                     .into_iter()

@@ -97,7 +97,7 @@ pub(crate) fn invoke_grants(function: &Function, config: &Config) -> Invokers {
         unreadable: Vec::new(),
     };
     for policy in &function.resource_policies {
-        let document = match PolicyDocument::parse(&policy.document) {
+        let document = match PolicyDocument::parse(&policy.document.value()) {
             Ok(document) => document,
             Err(error) => {
                 let of = policy
@@ -267,7 +267,7 @@ mod tests {
         let f = function_with(vec![
             ResourcePolicy {
                 qualifier: None,
-                document: json!({"Statement": [
+                document: crate::json_text::json_text!({"Statement": [
                     {"Sid": "s3", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction",
                      "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}},
                     {"Sid": "deny", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction"},
@@ -277,7 +277,7 @@ mod tests {
             },
             ResourcePolicy {
                 qualifier: Some("live".into()),
-                document: json!({"Statement": {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"}, "Action": "lambda:Invoke*"}}),
+                document: crate::json_text::json_text!({"Statement": {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"}, "Action": "lambda:Invoke*"}}),
             },
         ]);
         let grants = grants_of(&f);
@@ -305,7 +305,7 @@ mod tests {
     fn pinning_comes_from_the_policy_module() {
         let statement = |condition: serde_json::Value| ResourcePolicy {
             qualifier: None,
-            document: json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": condition}}),
+            document: crate::json_text::json_text!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": condition}}),
         };
         let exact = grants_of(&function_with(vec![statement(
             json!({"StringEquals": {"AWS:SourceAccount": "123456789012"}}),
@@ -325,7 +325,7 @@ mod tests {
     fn unparsable_policies_are_reported() {
         let f = function_with(vec![ResourcePolicy {
             qualifier: Some("3".into()),
-            document: json!({"Statement": [{"Action": "x"}]}),
+            document: crate::json_text::json_text!({"Statement": [{"Action": "x"}]}),
         }]);
         let invokers = invoke_grants(&f, &Config::default());
         assert!(invokers.grants.is_empty() && invokers.unreadable.len() == 1);
@@ -335,7 +335,7 @@ mod tests {
     fn callers_follow_the_source_arn_and_url_conditions() {
         let f = function_with(vec![ResourcePolicy {
             qualifier: None,
-            document: json!({"Statement": [
+            document: crate::json_text::json_text!({"Statement": [
                 {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
                  "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:123456789012:topic"}}},
                 {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",

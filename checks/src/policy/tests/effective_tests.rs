@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::inventory::{InlinePolicy, ManagedPolicy, Role};
+use crate::json_text::JsonText;
 use crate::policy::{EffectivePermissions, Incomplete, PolicyKind};
 
 fn role(
@@ -18,7 +19,7 @@ fn role(
             .enumerate()
             .map(|(i, d)| InlinePolicy {
                 name: format!("inline{i}"),
-                document: d.clone(),
+                document: d.into(),
             })
             .collect(),
         attached_policies: managed
@@ -26,13 +27,13 @@ fn role(
             .map(|(name, d)| ManagedPolicy {
                 arn: format!("arn:aws:iam::aws:policy/{name}"),
                 name: name.to_string(),
-                document: d.clone(),
+                document: d.as_ref().map(JsonText::from),
             })
             .collect(),
         permissions_boundary: boundary.map(|document| ManagedPolicy {
             arn: "arn:aws:iam::123456789012:policy/boundary".into(),
             name: "boundary".into(),
-            document,
+            document: document.map(JsonText::from),
         }),
         ..Role::default()
     }

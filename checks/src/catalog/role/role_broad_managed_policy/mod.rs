@@ -33,7 +33,11 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
     }
     let opened: Vec<Option<BTreeSet<String>>> = broad
         .iter()
-        .map(|p| p.document.as_ref().and_then(services_opened))
+        .map(|p| {
+            p.document
+                .as_ref()
+                .and_then(|d| services_opened(&d.value()))
+        })
         .collect();
     let policies: Vec<Value> = broad
         .iter()

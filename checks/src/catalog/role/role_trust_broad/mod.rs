@@ -40,7 +40,7 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
             role.name
         ))];
     }
-    let document = match PolicyDocument::parse(&role.trust_policy) {
+    let document = match PolicyDocument::parse(&role.trust_policy.value()) {
         Ok(document) => document,
         Err(e) => {
             return vec![Outcome::unknown(format!(

@@ -79,7 +79,7 @@ mod tests {
         Role {
             inline_policies: vec![InlinePolicy {
                 name: "p".into(),
-                document: inline,
+                document: inline.into(),
             }],
             ..Role::default()
         }
@@ -133,7 +133,8 @@ mod tests {
             arn: "arn:aws:iam::123456789012:policy/boundary".into(),
             name: "boundary".into(),
             document: Some(
-                json!({"Statement": {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}}),
+                json!({"Statement": {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}})
+                    .into(),
             ),
         });
         assert!(matches!(
