@@ -120,21 +120,40 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
     })
 }
 
+/// The ASFF findings of a report, serialised one at a time (never the whole array as one JSON tree: 100,000
+/// findings would take a gigabyte).
+struct Findings<'a> {
+    report: &'a Report,
+    timestamp: String,
+}
+
+impl<'a> Findings<'a> {
+    fn of(report: &'a Report) -> Findings<'a> {
+        let timestamp = report
+            .collected_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        Findings { report, timestamp }
+    }
+}
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.report
+                .findings
+                .iter()
+                .map(|f| finding(f, &self.timestamp)),
+        )
+    }
+}
+
+#[cfg(test)]
 pub fn to_value(report: &Report) -> Value {
-    let timestamp = report
-        .collected_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    Value::Array(
-        report
-            .findings
-            .iter()
-            .map(|f| finding(f, &timestamp))
-            .collect(),
-    )
+    serde_json::to_value(Findings::of(report)).expect("ASFF findings are JSON")
 }
 
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
-    write_pretty(&to_value(report), out)
+    write_pretty(&Findings::of(report), out)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use lambda_posture_checks::report::{AccountSummary, Report};
 use lambda_posture_checks::suppress::SuppressionState;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
-use super::{failures_by_severity, findings_of, tags_inline, top_checks};
+use super::{failures_by_severity, tags_inline, top_checks, FindingsByFunction};
 
 /// HTML-escape text for element content and attribute values.
 pub fn esc(text: &str) -> String {
@@ -139,7 +139,8 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     );
     summary(&mut page, report);
     functions(&mut page, report);
-    findings(&mut page, report);
+    flush(&mut page, out)?;
+    findings(&mut page, report, out)?;
     suppressions(&mut page, report);
     page.push_str(
         "<footer>Scores: each function starts at 100; every failing finding multiplies it (critical ×0.50, high ×0.75, \
@@ -147,9 +148,19 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
          mean score (A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, F below), capped at D by any critical failure and at C by any high \
          one.</footer>\n</body>\n</html>\n",
     );
-    out.write_all(page.as_bytes())?;
+    flush(&mut page, out)?;
     Ok(())
 }
+
+/// Write what the page holds so far and empty it: a report of 100,000 findings is never one string in memory.
+fn flush(page: &mut String, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(page.as_bytes())?;
+    page.clear();
+    Ok(())
+}
+
+/// How much page text is held before it is written out.
+const FLUSH_BYTES: usize = 1 << 20;
 
 fn summary(page: &mut String, report: &Report) {
     page.push_str("<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">\n");
@@ -253,9 +264,12 @@ fn functions(page: &mut String, report: &Report) {
         report.functions.len()
     );
     page.push_str("<table><thead><tr><th>Score</th><th>Function</th><th>Region</th><th>Runtime</th><th>Failing</th><th>Unknown</th><th>Top findings</th><th>Owner</th></tr></thead><tbody>\n");
+    let findings_of = FindingsByFunction::of(report);
     for function in &report.functions {
         let (top, more) = top_checks(
-            findings_of(report, function).filter(|f| f.status == Status::Fail),
+            findings_of
+                .get(function)
+                .filter(|f| f.status == Status::Fail),
             3,
         );
         let mut top: Vec<String> = top
@@ -282,7 +296,8 @@ fn functions(page: &mut String, report: &Report) {
             70..=89 => "#ef6c00",
             _ => "#c62828",
         };
-        let owner: BTreeMap<String, String> = findings_of(report, function)
+        let owner: BTreeMap<String, String> = findings_of
+            .get(function)
             .flat_map(|f| f.owner_tags.as_ref().clone())
             .collect();
         let _ = writeln!(
@@ -304,7 +319,7 @@ fn functions(page: &mut String, report: &Report) {
     page.push_str("</tbody></table>\n");
 }
 
-fn findings(page: &mut String, report: &Report) {
+fn findings(page: &mut String, report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         groups
@@ -374,6 +389,9 @@ fn findings(page: &mut String, report: &Report) {
                 esc(&f.message),
                 esc(&f.id)
             );
+            if page.len() > FLUSH_BYTES {
+                flush(page, out)?;
+            }
         }
         page.push_str("</tbody></table>\n");
         let docs = catalog::find(check_id)
@@ -392,6 +410,7 @@ fn findings(page: &mut String, report: &Report) {
             esc(&first.doc_url)
         );
     }
+    Ok(())
 }
 
 fn suppressions(page: &mut String, report: &Report) {

@@ -12,6 +12,8 @@ pub mod unused;
 #[cfg(test)]
 pub(crate) mod sample;
 
+use std::collections::HashMap;
+
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{FunctionSummary, Report};
 
@@ -63,24 +65,44 @@ pub fn checks_list(options: &RenderOptions) -> String {
     table::checks_list(options)
 }
 
-/// The findings of one function (by function ARN; by account, region and name for findings without one).
-pub fn findings_of<'a>(
-    report: &'a Report,
-    function: &FunctionSummary,
-) -> impl Iterator<Item = &'a Finding> + 'a {
-    let (arn, account, region, name) = (
-        function.arn.clone(),
-        function.account_id.clone(),
-        function.region.clone(),
-        function.name.clone(),
-    );
-    report.findings.iter().filter(move |f| {
-        if f.function_arn.is_empty() {
-            *f.account_id == account && *f.region == region && *f.resource_name == name
-        } else {
-            *f.function_arn == arn
+/// The findings of each function, grouped once (by function ARN; by account, region and name for findings without
+/// one): filtering every finding for every function would be quadratic (10,000 functions, 100,000 findings).
+pub struct FindingsByFunction<'a> {
+    by_arn: HashMap<&'a str, Vec<&'a Finding>>,
+    by_name: HashMap<(&'a str, &'a str, &'a str), Vec<&'a Finding>>,
+}
+
+impl<'a> FindingsByFunction<'a> {
+    pub fn of(report: &'a Report) -> FindingsByFunction<'a> {
+        let mut index = FindingsByFunction {
+            by_arn: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for f in &report.findings {
+            if f.function_arn.is_empty() {
+                let key = (&*f.account_id, &*f.region, &*f.resource_name);
+                index.by_name.entry(key).or_default().push(f);
+            } else {
+                index.by_arn.entry(&f.function_arn).or_default().push(f);
+            }
         }
-    })
+        index
+    }
+
+    /// The findings of `function`.
+    pub fn get<'s>(
+        &'s self,
+        function: &'a FunctionSummary,
+    ) -> impl Iterator<Item = &'a Finding> + 's {
+        let key = (
+            function.account_id.as_str(),
+            function.region.as_str(),
+            function.name.as_str(),
+        );
+        let by_arn = self.by_arn.get(function.arn.as_str()).into_iter().flatten();
+        let by_name = self.by_name.get(&key).into_iter().flatten();
+        by_arn.chain(by_name).copied()
+    }
 }
 
 /// One check failing on a function: its severity and how many findings it has there.

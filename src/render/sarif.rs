@@ -7,6 +7,7 @@ use std::io::Write;
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::Report;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::json::write_pretty;
@@ -141,33 +142,62 @@ fn result(f: &Finding, rule_index: usize) -> Value {
     result
 }
 
-pub fn to_value(report: &Report) -> Value {
+/// The SARIF log. Its results are serialised one at a time, never held as one JSON tree (100,000 findings would
+/// take over a gigabyte); the rest is small. Fields in the order a JSON object's keys are written (sorted), so the
+/// log reads the same as any other JSON the tool writes.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    automation_details: Value,
+    column_kind: &'static str,
+    invocations: Value,
+    properties: Value,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// One result per finding, each built when it is written.
+struct Results<'a> {
+    findings: &'a [Finding],
+    rule_index: BTreeMap<String, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.findings
+                .iter()
+                .map(|f| result(f, self.rule_index[&*f.check_id])),
+        )
+    }
+}
+
+fn log(report: &Report) -> Log<'_> {
     let rules = rules(report);
-    let index: BTreeMap<&str, usize> = rules
+    let rule_index = rules
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| Some((r["id"].as_str()?, i)))
+        .filter_map(|(i, r)| Some((r["id"].as_str()?.to_string(), i)))
         .collect();
-    let results: Vec<Value> = report
-        .findings
+    let accounts: Vec<&str> = report
+        .accounts
         .iter()
-        .map(|f| result(f, index[&*f.check_id]))
+        .map(|a| a.account_id.as_str())
         .collect();
-    json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "lambda-posture",
-                    "version": report.tool_version,
-                    "semanticVersion": report.tool_version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": rules
-                }
-            },
-            "automationDetails": { "id": format!("lambda-posture/{}/", report.accounts.iter().map(|a| a.account_id.as_str()).collect::<Vec<_>>().join("+")) },
-            "invocations": [{
+    Log {
+        schema: SARIF_SCHEMA,
+        runs: [Run {
+            automation_details: json!({ "id": format!("lambda-posture/{}/", accounts.join("+")) }),
+            column_kind: "unicodeCodePoints",
+            invocations: json!([{
                 "executionSuccessful": true,
                 "startTimeUtc": report.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "toolExecutionNotifications": report.accounts.iter().flat_map(|a| &a.gaps).map(|g| json!({
@@ -175,16 +205,33 @@ pub fn to_value(report: &Report) -> Value {
                     "message": { "text": format!("{}:{} could not be collected ({}): {}", g.service, g.operation,
                         g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide"), g.error) }
                 })).collect::<Vec<_>>()
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": { "lookbackDays": report.lookback_days, "checksRun": report.checks_run }
-        }]
-    })
+            }]),
+            properties: json!({ "lookbackDays": report.lookback_days, "checksRun": report.checks_run }),
+            results: Results {
+                findings: &report.findings,
+                rule_index,
+            },
+            tool: json!({
+                "driver": {
+                    "name": "lambda-posture",
+                    "version": report.tool_version,
+                    "semanticVersion": report.tool_version,
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules
+                }
+            }),
+        }],
+        version: "2.1.0",
+    }
+}
+
+#[cfg(test)]
+pub fn to_value(report: &Report) -> Value {
+    serde_json::to_value(log(report)).expect("a SARIF log is JSON")
 }
 
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
-    write_pretty(&to_value(report), out)
+    write_pretty(&log(report), out)
 }
 
 #[cfg(test)]

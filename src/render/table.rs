@@ -13,7 +13,7 @@ use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{AccountSummary, Report};
 use lambda_posture_checks::suppress::SuppressionState;
 
-use super::{failures_by_severity, findings_of, RenderOptions};
+use super::{failures_by_severity, FindingsByFunction, RenderOptions};
 
 /// A table cell holding `content` made [`printable`](super::printable): no escape sequence reaches the terminal
 /// from the data.
@@ -275,8 +275,10 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
     }
     let mut table = new_table(options);
     table.set_header(vec!["Score", "Function", "Top findings"]);
+    let findings_of = FindingsByFunction::of(report);
     for function in listed {
-        let failing: Vec<&Finding> = findings_of(report, function)
+        let failing: Vec<&Finding> = findings_of
+            .get(function)
             .filter(|f| f.status == Status::Fail)
             .collect();
         let mut top = top_checks(&failing, 3);
