@@ -470,6 +470,59 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// Records the size of every write.
+    struct Writes {
+        bytes: Vec<u8>,
+        largest: usize,
+    }
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.largest = self.largest.max(buf.len());
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_large_report_is_written_in_pieces_and_whole() {
+        let mut report = sample::report();
+        let template = report.findings[0].clone();
+        report.findings = (0..5_000)
+            .map(|i| Finding {
+                id: format!("LP-{i:016x}"),
+                message: format!("finding number {i} {}", "x".repeat(300)),
+                ..template.clone()
+            })
+            .collect();
+        let mut out = Writes {
+            bytes: Vec::new(),
+            largest: 0,
+        };
+        render(&report, &mut out).unwrap();
+        let html = String::from_utf8(out.bytes).unwrap();
+        assert!(
+            html.len() > 3 * FLUSH_BYTES,
+            "large enough to need several pieces"
+        );
+        assert!(
+            out.largest < FLUSH_BYTES + 4096,
+            "never much more than a megabyte at once: {}",
+            out.largest
+        );
+        assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+        for i in (0..5_000).step_by(499) {
+            assert!(
+                html.contains(&format!("LP-{i:016x}")),
+                "finding {i} is on the page"
+            );
+        }
+        assert_eq!(html.matches("<tr><td title=").count(), 5_000);
+    }
+
     #[test]
     fn self_contained_and_escaped() {
         let html = page();
