@@ -67,20 +67,36 @@ pub enum DiffError {
 }
 
 impl ReportSnapshot {
-    /// Parse a JSON report, checking that it is one and that its version is understood.
+    /// Parse a JSON report, checking that it is one and that its version is understood. Read twice, never held as a
+    /// `serde_json::Value` (a report of 10,000 functions would take gigabytes).
     pub fn from_json(path: &str, text: &str) -> Result<ReportSnapshot, DiffError> {
-        let raw: Value = serde_json::from_str(text).map_err(|e| DiffError::Json {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
+        /// What tells a report: serde skips every other field without allocating.
+        #[derive(Deserialize)]
+        struct Shape {
+            schema_version: Option<Value>,
+            findings: Option<serde::de::IgnoredAny>,
+        }
         let not_a_report = |message: String| DiffError::NotAReport {
             path: path.into(),
             message,
         };
-        if raw.get("findings").is_none() {
+        let shape = match serde_json::from_str::<Shape>(text) {
+            Ok(shape) => shape,
+            // Valid JSON, but not an object.
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                return Err(not_a_report(e.to_string()))
+            }
+            Err(e) => {
+                return Err(DiffError::Json {
+                    path: path.into(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        if shape.findings.is_none() {
             return Err(not_a_report("no `findings`".into()));
         }
-        match raw.get("schema_version").and_then(Value::as_u64) {
+        match shape.schema_version.as_ref().and_then(Value::as_u64) {
             None => return Err(not_a_report("no `schema_version`".into())),
             Some(v) if v > REPORT_SCHEMA_VERSION as u64 => {
                 return Err(DiffError::NewerSchema {
@@ -90,7 +106,7 @@ impl ReportSnapshot {
             }
             Some(_) => {}
         }
-        serde_json::from_value(raw).map_err(|e| not_a_report(e.to_string()))
+        serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))
     }
 }
 
@@ -153,12 +169,14 @@ pub struct Diff {
 }
 
 /// Compare two reports by stable finding id.
-pub fn diff(old_path: &str, old: &ReportSnapshot, new_path: &str, new: &ReportSnapshot) -> Diff {
-    let by_id = |r: &ReportSnapshot| -> BTreeMap<String, DiffFinding> {
-        r.findings
-            .iter()
-            .map(|f| (f.id.clone(), f.clone()))
-            .collect()
+pub fn diff<'a>(
+    old_path: &str,
+    old: &'a ReportSnapshot,
+    new_path: &str,
+    new: &'a ReportSnapshot,
+) -> Diff {
+    let by_id = |r: &'a ReportSnapshot| -> BTreeMap<&'a str, &'a DiffFinding> {
+        r.findings.iter().map(|f| (f.id.as_str(), f)).collect()
     };
     let (old_ids, new_ids) = (by_id(old), by_id(new));
     let checks_run: BTreeSet<&str> = new.checks_run.iter().map(String::as_str).collect();
