@@ -63,6 +63,18 @@ fn wrong_field_type_names_the_field() {
 }
 
 #[test]
+fn json_that_is_not_an_object_is_not_an_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.json");
+    // An array in the inventory's field order: a derived Deserialize would read it as one.
+    std::fs::write(&path, r#"[1, "0.1.0", "2026-11-01T00:00:00Z", 90, []]"#).unwrap();
+    assert_one_line_error(
+        &path,
+        &["schema_version", "is this a lambda-posture inventory"],
+    );
+}
+
+#[test]
 fn newer_schema_version_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.json");

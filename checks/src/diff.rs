@@ -80,19 +80,17 @@ impl ReportSnapshot {
             path: path.into(),
             message,
         };
-        let shape = match serde_json::from_str::<Shape>(text) {
-            Ok(shape) => shape,
-            // Valid JSON, but not an object.
-            Err(e) if e.classify() == serde_json::error::Category::Data => {
-                return Err(not_a_report(e.to_string()))
-            }
+        match crate::json_text::is_object(text) {
+            Ok(true) => {}
+            Ok(false) => return Err(not_a_report("not a JSON object".into())),
             Err(e) => {
                 return Err(DiffError::Json {
                     path: path.into(),
                     message: e.to_string(),
                 })
             }
-        };
+        }
+        let shape: Shape = serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))?;
         if shape.findings.is_none() {
             return Err(not_a_report("no `findings`".into()));
         }
@@ -361,6 +359,13 @@ mod tests {
         assert!(
             e.starts_with("inv.json: not a lambda-posture JSON report") && e.contains("findings"),
             "{e}"
+        );
+        let e = ReportSnapshot::from_json("list.json", "[1, 2]")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "list.json: not a lambda-posture JSON report (`scan --format json`): not a JSON object"
         );
         let e = ReportSnapshot::from_json("n.json", r#"{"schema_version": 99, "findings": []}"#)
             .unwrap_err()

@@ -507,16 +507,16 @@ impl Inventory {
         struct Version {
             schema_version: Option<Value>,
         }
-        let version = match serde_json::from_str::<Version>(text) {
-            Ok(version) => version.schema_version,
-            // Valid JSON, but not an object: not an inventory.
-            Err(error) if error.classify() == serde_json::error::Category::Data => None,
-            Err(error) => {
-                return Err(InventoryError::Malformed {
-                    path: path.to_string(),
-                    error,
-                })
-            }
+        let malformed = |error| InventoryError::Malformed {
+            path: path.to_string(),
+            error,
+        };
+        let version = if crate::json_text::is_object(text).map_err(malformed)? {
+            serde_json::from_str::<Version>(text)
+                .map_err(malformed)?
+                .schema_version
+        } else {
+            None // valid JSON, but not an object: not an inventory
         };
         match version.as_ref().and_then(Value::as_u64) {
             None => {

@@ -81,6 +81,14 @@ impl<'de> Deserialize<'de> for JsonText {
     }
 }
 
+/// Whether `text` is a JSON document whose top level is an object, read without building it (`Ok(false)`: valid
+/// JSON of another kind). A derived `Deserialize` would also accept an array in field order, which no file of this
+/// tool is.
+pub fn is_object(text: &str) -> Result<bool, serde_json::Error> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)?;
+    Ok(text.trim_start().starts_with('{'))
+}
+
 /// `json!` for a [`JsonText`] (tests building inventories by hand).
 #[cfg(test)]
 macro_rules! json_text {
