@@ -1,4 +1,4 @@
-//! JSON values kept as compact text: a tenth of the memory of a `serde_json::Value` tree, for the policy documents
+//! JSON values kept as compact text (a fraction of the memory of a `serde_json::Value` tree): the policy documents
 //! of the inventory and the evidence of findings, of which a large account has hundreds of thousands.
 
 use std::collections::HashSet;
