@@ -275,16 +275,12 @@ fn functions(page: &mut String, report: &Report) {
         let mut top: Vec<String> = top
             .iter()
             .map(|c| {
-                let times = if c.count > 1 {
-                    format!(" ×{}", c.count)
-                } else {
-                    String::new()
-                };
                 format!(
-                    "{} <a href=\"#check-{}\">{}</a>{times}",
+                    "{} <a href=\"#check-{}\">{}</a>{}",
                     sev_badge(c.severity),
                     esc(c.check_id),
-                    esc(c.check_id)
+                    esc(c.check_id),
+                    c.times()
                 )
             })
             .collect();

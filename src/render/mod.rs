@@ -112,6 +112,17 @@ pub struct CheckCount<'a> {
     pub count: usize,
 }
 
+impl CheckCount<'_> {
+    /// ` ×n` when the check fails several times on the function, else nothing.
+    pub fn times(&self) -> String {
+        if self.count > 1 {
+            format!(" ×{}", self.count)
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// The failing checks of one function, worst severity first (then by id), each once with its number of findings:
 /// at most `max` of them, and how many more checks there are.
 pub fn top_checks<'a>(

@@ -311,14 +311,7 @@ fn top_checks(failing: &[&Finding], max: usize) -> Vec<String> {
     let (top, more) = super::top_checks(failing.iter().copied(), max);
     let mut lines: Vec<String> = top
         .iter()
-        .map(|c| {
-            let times = if c.count > 1 {
-                format!(" ×{}", c.count)
-            } else {
-                String::new()
-            };
-            format!("{}{times} ({})", c.check_id, c.severity)
-        })
+        .map(|c| format!("{}{} ({})", c.check_id, c.times(), c.severity))
         .collect();
     if more > 0 {
         lines.push(format!("+{more} more checks"));
