@@ -1,5 +1,6 @@
 //! The recorded demo inventory (`mocks/demo-account.json`) evaluates to exactly what the seeder planted.
 
+mod common;
 #[path = "support/expectations.rs"]
 mod expectations;
 
@@ -65,22 +66,5 @@ fn demo_inventory_holds_no_planted_secret() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json"),
     )
     .unwrap();
-    // Shapes of the planted secrets: none may appear in clear.
-    for needle in [
-        "-----BEGIN",
-        "AKIA",
-        "ghp_",
-        "xoxb-",
-        "sk_live_",
-        "eyJhbGci",
-        "postgres://",
-    ] {
-        for (i, _) in text.match_indices(needle) {
-            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
-            assert!(
-                context.contains('…'),
-                "`{needle}` appears unmasked near: {context}"
-            );
-        }
-    }
+    common::assert_secrets_masked(&text);
 }

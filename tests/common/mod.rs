@@ -386,3 +386,29 @@ impl Emulator {
         }
     }
 }
+
+/// How the planted secrets begin: PEM keys, AWS key ids, GitHub, Slack and Stripe tokens, JWTs, database URLs.
+pub const SECRET_SHAPES: [&str; 8] = [
+    "-----BEGIN",
+    "AKIA",
+    "ghp_",
+    "xoxb-",
+    "sk_live_",
+    "eyJhbGci",
+    "postgres://",
+    "mysql://",
+];
+
+/// Panics where a planted secret's shape appears in `text` without the mask's `…` nearby (40 characters before,
+/// 60 after): a masked preview may keep a secret's first characters, never the secret.
+pub fn assert_secrets_masked(text: &str) {
+    for needle in SECRET_SHAPES {
+        for (i, _) in text.match_indices(needle) {
+            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
+            assert!(
+                context.contains('…'),
+                "`{needle}` appears unmasked near: {context}"
+            );
+        }
+    }
+}
