@@ -128,11 +128,28 @@ pub struct Thresholds {
     pub error_rate: f64,
     /// Days looked at for the error rate.
     pub error_rate_days: u32,
+    /// Invocations a day (or, pooled, the whole window) needs before its error rate counts: one failed call out of
+    /// one is not a 100% error rate.
+    pub error_rate_min_invocations: u32,
     /// A runtime deprecated within this many days is reported (medium).
     pub runtime_warning_days: u32,
     /// Days without use before a granted service counts as unused.
     pub unused_permission_days: u32,
 }
+
+/// Accepted ranges of the day-count thresholds (README, Configuration). 455 days is how long CloudWatch keeps
+/// hourly data (the longest lookback); 400 days is IAM's service last-accessed tracking window; ten years bounds the
+/// age-based ones.
+pub const UNUSED_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
+pub const STALE_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+pub const ERROR_RATE_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
+pub const RUNTIME_WARNING_DAYS: std::ops::RangeInclusive<u32> = 0..=3650;
+pub const UNUSED_PERMISSION_DAYS: std::ops::RangeInclusive<u32> = 1..=400;
+/// Service namespaces a role may grant before it counts as all-purpose (IAM has about 400 namespaces).
+pub const ALL_PURPOSE_SERVICES: std::ops::RangeInclusive<usize> = 1..=1000;
+
+/// Invocations needed before an error rate counts (high-error-rate).
+pub const ERROR_RATE_MIN_INVOCATIONS: std::ops::RangeInclusive<u32> = 1..=1_000_000_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -158,6 +175,7 @@ impl Default for Thresholds {
             stale_days: 365,
             error_rate: 0.10,
             error_rate_days: 7,
+            error_rate_min_invocations: 10,
             runtime_warning_days: 180,
             unused_permission_days: 90,
         }
@@ -236,11 +254,37 @@ impl Config {
             }
         }
         let t = &self.thresholds;
-        if !(1..=455).contains(&t.unused_days) {
-            return Err(invalid(
-                "thresholds.unused_days",
-                "must be between 1 and 455".into(),
-            ));
+        // Day counts: each range is documented in the README (Configuration); out of range is refused here,
+        // before any date arithmetic could overflow on it.
+        for (key, value, range) in [
+            ("thresholds.unused_days", t.unused_days, UNUSED_DAYS),
+            ("thresholds.stale_days", t.stale_days, STALE_DAYS),
+            (
+                "thresholds.error_rate_days",
+                t.error_rate_days,
+                ERROR_RATE_DAYS,
+            ),
+            (
+                "thresholds.runtime_warning_days",
+                t.runtime_warning_days,
+                RUNTIME_WARNING_DAYS,
+            ),
+            (
+                "thresholds.unused_permission_days",
+                t.unused_permission_days,
+                UNUSED_PERMISSION_DAYS,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "{value} is out of range: must be between {} and {}",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
         }
         if !(t.timeout_ratio > 0.0 && t.timeout_ratio <= 1.0) {
             return Err(invalid(
@@ -251,16 +295,26 @@ impl Config {
         if !(t.error_rate > 0.0 && t.error_rate <= 1.0) {
             return Err(invalid("thresholds.error_rate", "must be in (0, 1]".into()));
         }
-        if t.error_rate_days == 0 {
+        if !ERROR_RATE_MIN_INVOCATIONS.contains(&t.error_rate_min_invocations) {
             return Err(invalid(
-                "thresholds.error_rate_days",
-                "must be at least 1".into(),
+                "thresholds.error_rate_min_invocations",
+                format!(
+                    "{} is out of range: must be between {} and {}",
+                    t.error_rate_min_invocations,
+                    ERROR_RATE_MIN_INVOCATIONS.start(),
+                    ERROR_RATE_MIN_INVOCATIONS.end()
+                ),
             ));
         }
-        if t.all_purpose_services == 0 {
+        if !ALL_PURPOSE_SERVICES.contains(&t.all_purpose_services) {
             return Err(invalid(
                 "thresholds.all_purpose_services",
-                "must be at least 1".into(),
+                format!(
+                    "{} is out of range: must be between {} and {}",
+                    t.all_purpose_services,
+                    ALL_PURPOSE_SERVICES.start(),
+                    ALL_PURPOSE_SERVICES.end()
+                ),
             ));
         }
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
@@ -403,6 +457,58 @@ mod tests {
             "{e}"
         );
         assert_eq!(e.lines().count(), 1, "{e}");
+    }
+
+    #[test]
+    fn every_numeric_threshold_is_range_checked_naming_the_key() {
+        for (key, bad) in [
+            ("unused_days", "0"),
+            ("unused_days", "456"),
+            ("stale_days", "4294967295"),
+            ("error_rate_days", "4294967295"),
+            ("error_rate_days", "0"),
+            ("runtime_warning_days", "4294967295"),
+            ("unused_permission_days", "4294967295"),
+            ("unused_permission_days", "0"),
+            ("all_purpose_services", "0"),
+            ("all_purpose_services", "18446744073709551615"),
+            ("timeout_ratio", "nan"),
+            ("error_rate", "-0.5"),
+        ] {
+            let e = load(&format!("[thresholds]\n{key} = {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("lp.toml: `thresholds.{key}`")),
+                "{key} = {bad}: {e}"
+            );
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+        for (key, good) in [
+            ("error_rate_days", "455"),
+            ("unused_permission_days", "400"),
+            ("stale_days", "3650"),
+            ("runtime_warning_days", "0"),
+        ] {
+            load(&format!("[thresholds]\n{key} = {good}")).unwrap();
+        }
+    }
+
+    #[test]
+    fn error_rate_min_invocations_has_a_default_and_a_range() {
+        assert_eq!(load("").unwrap().thresholds.error_rate_min_invocations, 10);
+        let c = load("[thresholds]\nerror_rate_min_invocations = 1").unwrap();
+        assert_eq!(c.thresholds.error_rate_min_invocations, 1);
+        for bad in ["0", "1000000001"] {
+            let e = load(&format!("[thresholds]\nerror_rate_min_invocations = {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("lp.toml: `thresholds.error_rate_min_invocations`: ")
+                    && e.contains("between 1 and 1000000000"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -64,6 +64,13 @@ pub enum DiffError {
     NotAReport { path: String, message: String },
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({REPORT_SCHEMA_VERSION}); upgrade lambda-posture")]
     NewerSchema { path: String, found: u64 },
+    #[error("{path}: `findings[{index}].id`: finding id `{id}` appears twice (also at findings[{first}]); a report lists each finding once")]
+    DuplicateId {
+        path: String,
+        id: String,
+        index: usize,
+        first: usize,
+    },
 }
 
 impl ReportSnapshot {
@@ -104,7 +111,22 @@ impl ReportSnapshot {
             }
             Some(_) => {}
         }
-        serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))
+        let report: ReportSnapshot =
+            serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))?;
+        // Findings are compared by id: a repeated id would silently hide one of them.
+        let mut first_seen: std::collections::HashMap<&str, usize> = Default::default();
+        for (index, finding) in report.findings.iter().enumerate() {
+            if let Some(&first) = first_seen.get(finding.id.as_str()) {
+                return Err(DiffError::DuplicateId {
+                    path: path.into(),
+                    id: finding.id.clone(),
+                    index,
+                    first,
+                });
+            }
+            first_seen.insert(&finding.id, index);
+        }
+        Ok(report)
     }
 }
 
@@ -287,6 +309,23 @@ mod tests {
         })
         .to_string();
         ReportSnapshot::from_json("r.json", &text).unwrap()
+    }
+
+    #[test]
+    fn a_report_listing_a_finding_id_twice_is_refused_naming_it() {
+        let text = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-01T10:00:00Z",
+            "findings": [finding("LP-1", "tracing-off", "a", "fail"), finding("LP-2", "tracing-off", "b", "fail"),
+                         finding("LP-1", "tracing-off", "c", "fail")]
+        })
+        .to_string();
+        let e = ReportSnapshot::from_json("r.json", &text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "r.json: `findings[2].id`: finding id `LP-1` appears twice (also at findings[0]); a report lists each finding once"
+        );
     }
 
     #[test]

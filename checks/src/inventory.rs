@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::json_text::JsonText;
 
+pub mod validate;
+
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -496,6 +498,13 @@ pub enum InventoryError {
     NewerSchema { path: String, found: u64 },
     #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
     NoSchemaVersion { path: String },
+    /// Parsed, but a value is out of its documented range or contradicts another ([`validate`]).
+    #[error("{path}: field `{field}`: {message}")]
+    Invalid {
+        path: String,
+        field: String,
+        message: String,
+    },
 }
 
 impl Inventory {
@@ -534,13 +543,15 @@ impl Inventory {
         }
         // the error names the field as a path (accounts[0].functions[3].timeout_seconds)
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let mut inventory = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             InventoryError::InvalidField {
                 path: path.to_string(),
                 field: e.path().to_string(),
                 error: e.into_inner(),
             }
-        })
+        })?;
+        validate::check(&mut inventory, path)?;
+        Ok(inventory)
     }
 
     /// The evaluation date: the day collection started.

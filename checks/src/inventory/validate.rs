@@ -1,0 +1,188 @@
+//! What a parsed inventory file must also satisfy before anything evaluates it: numbers and dates in their documented
+//! ranges (README, "Limits"), no function listed twice, and detections described by this version's rule table.
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{Inventory, InventoryError};
+
+/// Days of CloudWatch history an inventory may say it covers (the same range as `--lookback-days`).
+pub const LOOKBACK_DAYS: RangeInclusive<u32> = 1..=455;
+/// Years a date in an inventory may fall in: wide enough for any real scan, narrow enough that no date arithmetic
+/// of the checks (a window of at most a few thousand days around the scan date) can leave chrono's range.
+pub const YEARS: RangeInclusive<i32> = 1970..=9999;
+
+/// Check `inventory` (read from `path`) and replace each detection's description with the rule table's.
+pub fn check(inventory: &mut Inventory, path: &str) -> Result<(), InventoryError> {
+    let invalid = |field: String, message: String| InventoryError::Invalid {
+        path: path.to_string(),
+        field,
+        message,
+    };
+    if !LOOKBACK_DAYS.contains(&inventory.lookback_days) {
+        return Err(invalid(
+            "lookback_days".into(),
+            format!(
+                "{} is out of range: must be between {} and {}",
+                inventory.lookback_days,
+                LOOKBACK_DAYS.start(),
+                LOOKBACK_DAYS.end()
+            ),
+        ));
+    }
+    let date_in_range = |field: String, date: NaiveDate| {
+        if YEARS.contains(&date.year()) {
+            Ok(())
+        } else {
+            Err(invalid(
+                field,
+                format!(
+                    "{date} is out of range: must be in the years {} to {}",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            ))
+        }
+    };
+    date_in_range("collected_at".into(), inventory.collected_at.date_naive())?;
+    let mut first_seen: HashMap<&str, String> = HashMap::new();
+    for (a, account) in inventory.accounts.iter_mut().enumerate() {
+        for (f, function) in account.functions.iter_mut().enumerate() {
+            let at = format!("accounts[{a}].functions[{f}]");
+            if let Some(metrics) = &function.metrics {
+                let dates = [metrics.since, metrics.until]
+                    .into_iter()
+                    .chain(metrics.last_invocation)
+                    .chain(metrics.daily.iter().map(|d| d.date));
+                for date in dates {
+                    date_in_range(format!("{at}.metrics"), date)?;
+                }
+            }
+            for (e, var) in function.environment.iter_mut().enumerate() {
+                for (d, detection) in var.detections.iter_mut().enumerate() {
+                    detection.description = match crate::secrets::rule_description(&detection.rule_id) {
+                        Some(description) => description.to_string(),
+                        None => {
+                            return Err(invalid(
+                                format!("{at}.environment[{e}].detections[{d}].rule_id"),
+                                format!(
+                                    "unknown secret rule `{}` (not one this version of lambda-posture has)",
+                                    detection.rule_id
+                                ),
+                            ))
+                        }
+                    };
+                }
+            }
+        }
+    }
+    for (a, account) in inventory.accounts.iter().enumerate() {
+        for (f, function) in account.functions.iter().enumerate() {
+            let at = format!("accounts[{a}].functions[{f}]");
+            if let Some(first) = first_seen.insert(&function.arn, at.clone()) {
+                return Err(invalid(
+                    format!("{at}.arn"),
+                    format!(
+                        "function `{}` is listed twice (also at {first}); an inventory lists each function once",
+                        function.arn
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use crate::inventory::Inventory;
+
+    fn inventory(change: impl FnOnce(&mut Value)) -> Result<Inventory, String> {
+        let mut value = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-01T10:00:00Z",
+            "lookback_days": 90,
+            "accounts": [{ "account_id": "111122223333", "functions": [
+                { "arn": "arn:aws:lambda:us-east-1:111122223333:function:a", "name": "a",
+                  "environment": [{ "name": "TOKEN", "value_kind": "literal", "value_length": 40,
+                    "detections": [{ "rule_id": "github-token", "description": "\u{1b}]0;pwned\u{7}",
+                                     "masked_preview": "ghp_…(40 chars)" }] }] },
+                { "arn": "arn:aws:lambda:us-east-1:111122223333:function:b", "name": "b" }
+            ]}]
+        });
+        change(&mut value);
+        Inventory::from_json("inv.json", &value.to_string()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_valid_inventory_gets_its_detection_descriptions_from_the_rule_table() {
+        let inventory = inventory(|_| {}).unwrap();
+        let detection = &inventory.accounts[0].functions[0].environment[0].detections[0];
+        assert_eq!(
+            detection.description,
+            crate::secrets::rule_description("github-token").unwrap(),
+            "the file's description is never trusted"
+        );
+    }
+
+    #[test]
+    fn out_of_range_numbers_and_dates_are_refused_naming_the_field() {
+        for (change, field) in [
+            (json!({"lookback_days": 4294967295u32}), "lookback_days"),
+            (json!({"lookback_days": 0}), "lookback_days"),
+            (
+                json!({"collected_at": "0001-01-01T00:00:00Z"}),
+                "collected_at",
+            ),
+        ] {
+            let e = inventory(|v| {
+                for (k, x) in change.as_object().unwrap() {
+                    v[k] = x.clone();
+                }
+            })
+            .unwrap_err();
+            assert!(
+                e.starts_with(&format!("inv.json: field `{field}`: ")),
+                "{e}"
+            );
+        }
+        let e = inventory(|v| {
+            v["accounts"][0]["functions"][1]["metrics"] =
+                json!({"since": "+200000-01-01", "until": "2026-11-01", "daily": []});
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with("inv.json: field `accounts[0].functions[1].metrics`: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_function_listed_twice_or_an_unknown_rule_is_refused() {
+        let e = inventory(|v| {
+            let first = v["accounts"][0]["functions"][0].clone();
+            v["accounts"][0]["functions"]
+                .as_array_mut()
+                .unwrap()
+                .push(first);
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "inv.json: field `accounts[0].functions[2].arn`: function `arn:aws:lambda:us-east-1:111122223333:function:a` \
+             is listed twice (also at accounts[0].functions[0]); an inventory lists each function once"
+        );
+        let e = inventory(|v| {
+            v["accounts"][0]["functions"][0]["environment"][0]["detections"][0]["rule_id"] =
+                json!("made-up");
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with("inv.json: field `accounts[0].functions[0].environment[0].detections[0].rule_id`: unknown"),
+            "{e}"
+        );
+    }
+}
