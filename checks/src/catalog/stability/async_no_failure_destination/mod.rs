@@ -1,4 +1,5 @@
-//! async-no-failure-destination: a function invoked asynchronously has neither a DLQ nor an OnFailure destination.
+//! async-no-failure-destination: a function invoked asynchronously has neither a DLQ nor an OnFailure destination,
+//! graded by the evidence of asynchronous invocation (medium when proven, info when only possible).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,8 +33,14 @@ struct AsyncUse {
     sids: BTreeSet<String>,
     /// An asynchronous invocation configuration exists for it.
     has_async_config: bool,
-    /// The function names no invoker at all: whoever calls it does so through IAM, possibly asynchronously.
-    no_known_invoker: bool,
+}
+
+impl AsyncUse {
+    /// Evidence that the qualifier is invoked asynchronously: an asynchronous service may invoke it, or someone
+    /// configured how its asynchronous events are handled. Other callers only could.
+    fn proven(&self) -> bool {
+        !self.async_services.is_empty() || self.has_async_config
+    }
 }
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
@@ -58,17 +65,9 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             .first()
             .map(|reason| Outcome::unknown(reason.clone()))
     });
-    let listing_gap = gap_outcome(
-        ctx,
-        &[
-            ("lambda", "ListEventSourceMappings"),
-            ("lambda", "ListFunctionUrlConfigs"),
-        ],
-    );
+    // Function URLs and event source mappings are synchronous callers: not listing them hides no evidence.
     let configs_gap = gap_outcome(ctx, &[("lambda", "ListFunctionEventInvokeConfigs")]);
-    // "No invoker" is a conclusion only when every listing of invokers succeeded.
-    let invokers_complete = policy_gap.is_none() && listing_gap.is_none();
-    let uses = async_uses(function, &invokers.grants, invokers_complete);
+    let uses = async_uses(function, &invokers.grants);
 
     let failures: Vec<Outcome> = uses
         .iter()
@@ -83,22 +82,14 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             "the function has no dead-letter queue, and whether it is invoked asynchronously is unknown because {reason}"
         ))];
     }
-    let nothing_seen = invokers.grants.is_empty()
-        && function.urls.is_empty()
-        && function.event_source_mappings.is_empty();
-    match (listing_gap, configs_gap) {
-        (Some(unknown), _) if nothing_seen => vec![unknown],
-        (_, Some(unknown)) if !uses.is_empty() => vec![unknown],
+    match configs_gap {
+        Some(unknown) if !uses.is_empty() => vec![unknown],
         _ => vec![],
     }
 }
 
 /// Qualifiers that may be invoked asynchronously, with the evidence.
-fn async_uses(
-    function: &Function,
-    grants: &[InvokeGrant],
-    invokers_complete: bool,
-) -> BTreeMap<String, AsyncUse> {
+fn async_uses(function: &Function, grants: &[InvokeGrant]) -> BTreeMap<String, AsyncUse> {
     let mut uses: BTreeMap<String, AsyncUse> = BTreeMap::new();
     for grant in grants {
         let qualifier = grant
@@ -128,13 +119,6 @@ fn async_uses(
             .or_default()
             .has_async_config = true;
     }
-    if invokers_complete
-        && grants.is_empty()
-        && function.urls.is_empty()
-        && function.event_source_mappings.is_empty()
-    {
-        uses.entry(LATEST.to_string()).or_default().no_known_invoker = true;
-    }
     uses
 }
 
@@ -161,15 +145,18 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
             "{subject} is invoked asynchronously by {}, but",
             list(&usage.async_services)
         )
-    } else if !usage.other_callers.is_empty() {
-        format!(
-            "{subject} may be invoked asynchronously by {} (anyone allowed lambda:InvokeFunction can choose InvocationType=Event), but",
-            list(&usage.other_callers)
-        )
     } else if usage.has_async_config {
         format!("{subject} has an asynchronous invocation configuration but")
     } else {
-        "The function names no invoker (no resource policy, function URL or event source mapping), so its callers use IAM and may invoke it asynchronously, and it".to_string()
+        format!(
+            "{subject} may be invoked asynchronously by {} (a caller allowed lambda:InvokeFunction can choose InvocationType=Event; nothing shows that it does), and",
+            list(&usage.other_callers)
+        )
+    };
+    let severity = if usage.proven() {
+        CHECK.severity
+    } else {
+        Severity::Info
     };
     Outcome::fail_with(
         format!("{how} has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped"),
@@ -180,7 +167,7 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
             "other_callers": usage.other_callers,
             "statement_ids": usage.sids,
             "has_async_invoke_config": usage.has_async_config,
-            "no_known_invoker": usage.no_known_invoker,
+            "asynchronous_invocation": if usage.proven() { "proven" } else { "possible" },
             "async_invoke_config": config.map(|c| json!({
                 "maximum_retry_attempts": c.maximum_retry_attempts,
                 "maximum_event_age_seconds": c.maximum_event_age_seconds,
@@ -190,4 +177,5 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
             "dead_letter_target": null,
         }),
     )
+    .with_severity(severity)
 }
