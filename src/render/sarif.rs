@@ -1,7 +1,8 @@
-//! SARIF 2.1.0 for code-scanning dashboards: one rule per check of the catalogue, one result per finding with the
-//! resource ARN as a logical location and the stable id as a partial fingerprint.
+//! SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning's upload rules included): one rule per check of the
+//! catalogue, one result per finding with a physical location (the function's IaC file when its tags name one, else
+//! a stable per-function URI), the resource ARN as a logical location and the stable id as its fingerprints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use lambda_posture_checks::catalog;
@@ -11,12 +12,26 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::json::write_pretty;
+use super::truncate;
 
 pub const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/lambda-posture/lambda-posture";
 /// Key of the stable finding id among the results' partial fingerprints.
 pub const FINGERPRINT: &str = "lambdaPostureFindingId/v1";
+/// The partial fingerprint GitHub code scanning matches results by (with the rule and the file path).
+pub const GITHUB_FINGERPRINT: &str = "primaryLocationLineHash";
+/// GitHub code scanning refuses a rule whose `fullDescription` is longer (characters).
+const DESCRIPTION_MAX: usize = 1024;
+/// GitHub code scanning's limit of results per run: past it the upload is refused.
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+/// Tags that name the file a function is defined in, relative to its repository: `git_file` is what Yor
+/// (bridgecrewio/yor) and similar IaC taggers write on every resource they deploy.
+const IAC_FILE_TAGS: &[&str] = &["git_file"];
+/// CloudFormation's own tags (CloudFormation, SAM, CDK, Serverless Framework deployments): the stack and the
+/// template's logical id of the function, given as logical locations to find the template by.
+const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
+const CFN_LOGICAL_ID_TAG: &str = "aws:cloudformation:logical-id";
 
 /// SARIF level of a failing finding of `severity`.
 fn level(severity: Severity) -> &'static str {
@@ -27,15 +42,26 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// The `security-severity` score dashboards (e.g. GitHub code scanning) sort by.
-fn security_severity(severity: Severity) -> &'static str {
+/// The `security-severity` score dashboards (e.g. GitHub code scanning: over 9.0 critical, 7.0 to 8.9 high, 4.0 to
+/// 6.9 medium, 0.1 to 3.9 low) sort by. None for info: GitHub gives no security severity to a score of 0.0, so
+/// info rules carry none and show at their level (`note`).
+fn security_severity(severity: Severity) -> Option<&'static str> {
     match severity {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "3.0",
-        Severity::Info => "0.0",
+        Severity::Critical => Some("9.5"),
+        Severity::High => Some("8.0"),
+        Severity::Medium => Some("5.5"),
+        Severity::Low => Some("3.0"),
+        Severity::Info => None,
     }
+}
+
+/// A rule's properties: tags, and the security severity when it has one.
+fn rule_properties(severity: Severity) -> Value {
+    let mut properties = json!({ "tags": ["security", "aws-lambda"], "precision": "high" });
+    if let Some(score) = security_severity(severity) {
+        properties["security-severity"] = score.into();
+    }
+    properties
 }
 
 /// "lambda-public-invoke" → "LambdaPublicInvoke" (SARIF rule names are identifiers).
@@ -56,19 +82,20 @@ fn rules(report: &Report) -> Vec<Value> {
         .iter()
         .map(|check| {
             let summary = check.doc_section("What it checks");
+            let full = if summary.is_empty() {
+                check.title
+            } else {
+                summary
+            };
             json!({
                 "id": check.id,
                 "name": rule_name(check.id),
-                "shortDescription": { "text": check.title },
-                "fullDescription": { "text": if summary.is_empty() { check.title } else { summary } },
+                "shortDescription": { "text": truncate(check.title, DESCRIPTION_MAX) },
+                "fullDescription": { "text": truncate(full, DESCRIPTION_MAX) },
                 "help": { "text": check.docs, "markdown": check.docs },
                 "helpUri": catalog::doc_url(check.id),
                 "defaultConfiguration": { "level": level(check.severity) },
-                "properties": {
-                    "security-severity": security_severity(check.severity),
-                    "tags": ["security", "aws-lambda"],
-                    "precision": "high"
-                }
+                "properties": rule_properties(check.severity)
             })
         })
         .collect();
@@ -82,19 +109,87 @@ fn rules(report: &Report) -> Vec<Value> {
         extra.entry(&*f.check_id).or_insert(f);
     }
     rules.extend(extra.into_values().map(|f| {
+        let title = truncate(&f.title, DESCRIPTION_MAX);
         json!({
             "id": f.check_id,
             "name": rule_name(&f.check_id),
-            "shortDescription": { "text": f.title },
+            "shortDescription": { "text": title },
+            "fullDescription": { "text": title },
+            "help": { "text": format!("{}\n\nSee {}", f.title, f.doc_url) },
             "helpUri": f.doc_url,
             "defaultConfiguration": { "level": level(f.severity) },
-            "properties": { "security-severity": security_severity(f.severity), "tags": ["security", "aws-lambda"] }
+            "properties": rule_properties(f.severity)
         })
     }));
     rules
 }
 
-fn result(f: &Finding, rule_index: usize) -> Value {
+/// `name` of a function ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
+fn function_name(function_arn: &str) -> Option<&str> {
+    let mut parts = function_arn.splitn(8, ':');
+    (parts.nth(5)? == "function")
+        .then(|| parts.next())
+        .flatten()
+}
+
+/// Percent-encoded path segments joined by `/`: a relative URI reference whatever the names hold.
+fn uri_path<'s>(segments: impl IntoIterator<Item = &'s str>) -> String {
+    segments
+        .into_iter()
+        .map(|s| urlencoding::encode(s).into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A repository-relative file path from a tag, or None when the value is not one (absolute, a URL, `..`, empty
+/// segments, control characters: tags are attacker-controlled and must not point outside the repository).
+fn repo_path(value: &str) -> Option<String> {
+    let value = value.trim().trim_start_matches("./");
+    let bad = value.is_empty()
+        || value.len() > 1024
+        || value.starts_with('/')
+        || value.contains([':', '\\', '?', '#'])
+        || value.chars().any(char::is_control)
+        || value
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    (!bad).then(|| uri_path(value.split('/')))
+}
+
+/// The file a result is shown on. The function's IaC file when one of [`IAC_FILE_TAGS`] names it (GitHub then
+/// annotates that file of the repository); otherwise `aws/ACCOUNT/REGION/lambda/FUNCTION`, a stable URI per
+/// function (GitHub keeps the alert across runs and lists it under that path, with no source to show).
+fn artifact_uri(f: &Finding, tags: Option<&BTreeMap<String, String>>) -> String {
+    if let Some(path) = tags.and_then(|t| IAC_FILE_TAGS.iter().find_map(|k| repo_path(t.get(*k)?)))
+    {
+        return path;
+    }
+    let function = function_name(&f.function_arn).unwrap_or(&f.resource_name);
+    uri_path(["aws", &f.account_id, &f.region, "lambda", function])
+}
+
+/// The stable id as GitHub's `primaryLocationLineHash` (`HASH:OCCURRENCE`, as GitHub's own fingerprints are).
+fn line_hash(id: &str) -> String {
+    format!("{}:1", id.strip_prefix("LP-").unwrap_or(id))
+}
+
+fn result(f: &Finding, rule_index: usize, tags: Option<&BTreeMap<String, String>>) -> Value {
+    let mut logical = vec![json!({
+        "name": f.resource_name,
+        "fullyQualifiedName": f.resource_arn,
+        "kind": "resource"
+    })];
+    if let Some(stack) = tags.and_then(|t| t.get(CFN_STACK_TAG)) {
+        let logical_id = tags.and_then(|t| t.get(CFN_LOGICAL_ID_TAG));
+        logical.push(json!({
+            "name": logical_id.unwrap_or(stack),
+            "fullyQualifiedName": match logical_id {
+                Some(id) => format!("{stack}/{id}"),
+                None => stack.clone(),
+            },
+            "kind": "module"
+        }));
+    }
     let mut result = json!({
         "ruleId": f.check_id,
         "ruleIndex": rule_index,
@@ -102,14 +197,14 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "level": if f.status == Status::Unknown { "none" } else { level(f.severity) },
         "message": { "text": f.message },
         "locations": [{
-            "logicalLocations": [{
-                "name": f.resource_name,
-                "fullyQualifiedName": f.resource_arn,
-                "kind": "resource"
-            }],
+            "physicalLocation": {
+                "artifactLocation": { "uri": artifact_uri(f, tags) },
+                "region": { "startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1 }
+            },
+            "logicalLocations": logical,
             "message": { "text": format!("{} in {} ({})", f.resource_name, f.region, f.account_id) }
         }],
-        "partialFingerprints": { FINGERPRINT: f.id },
+        "partialFingerprints": { FINGERPRINT: f.id, GITHUB_FINGERPRINT: line_hash(&f.id) },
         "properties": {
             "findingId": f.id,
             "severity": f.severity,
@@ -119,9 +214,11 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "functionArn": f.function_arn,
             "ownerTags": f.owner_tags,
             "evidence": f.evidence,
-            "security-severity": security_severity(f.severity)
         }
     });
+    if let Some(score) = security_severity(f.severity) {
+        result["properties"]["security-severity"] = score.into();
+    }
     if let Some(s) = &f.suppression {
         let original = if s.original_status == Status::Unknown {
             "review"
@@ -168,15 +265,16 @@ struct Run<'a> {
 struct Results<'a> {
     findings: &'a [Finding],
     rule_index: BTreeMap<String, usize>,
+    /// Every tag of each function, by ARN (for the IaC file and the CloudFormation stack).
+    tags: HashMap<&'a str, &'a BTreeMap<String, String>>,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.findings
-                .iter()
-                .map(|f| result(f, self.rule_index[&*f.check_id])),
-        )
+        serializer.collect_seq(self.findings.iter().map(|f| {
+            let tags = self.tags.get(&*f.function_arn).copied();
+            result(f, self.rule_index[&*f.check_id], tags)
+        }))
     }
 }
 
@@ -192,6 +290,31 @@ fn log(report: &Report) -> Log<'_> {
         .iter()
         .map(|a| a.account_id.as_str())
         .collect();
+    let tags = report
+        .functions
+        .iter()
+        .map(|f| (f.arn.as_str(), &f.tags))
+        .collect();
+    let mut notifications: Vec<Value> = report.accounts.iter().flat_map(|a| &a.gaps).map(|g| json!({
+        "level": "warning",
+        "message": { "text": format!("{}:{} could not be collected ({}): {}", g.service, g.operation,
+            g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide"), g.error) }
+    })).collect();
+    if report.findings.len() > MAX_RESULTS_PER_RUN {
+        let text = format!(
+            "{} results: GitHub code scanning refuses a run of more than {MAX_RESULTS_PER_RUN}; scan fewer regions \
+             (--regions) or accounts per upload",
+            report.findings.len()
+        );
+        tracing::warn!("{text}");
+        notifications.push(json!({ "level": "warning", "message": { "text": text } }));
+    }
+    // Checks that did not run: said once for the run, never as a result per function.
+    notifications.extend(
+        report
+            .not_run_line()
+            .map(|text| json!({ "level": "note", "message": { "text": text } })),
+    );
     Log {
         schema: SARIF_SCHEMA,
         runs: [Run {
@@ -200,16 +323,17 @@ fn log(report: &Report) -> Log<'_> {
             invocations: json!([{
                 "executionSuccessful": true,
                 "startTimeUtc": report.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "toolExecutionNotifications": report.accounts.iter().flat_map(|a| &a.gaps).map(|g| json!({
-                    "level": "warning",
-                    "message": { "text": format!("{}:{} could not be collected ({}): {}", g.service, g.operation,
-                        g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide"), g.error) }
-                })).collect::<Vec<_>>()
+                "toolExecutionNotifications": notifications
             }]),
-            properties: json!({ "lookbackDays": report.lookback_days, "checksRun": report.checks_run }),
+            properties: json!({
+                "lookbackDays": report.lookback_days,
+                "checksRun": report.checks_run,
+                "checksNotRun": report.checks_not_run,
+            }),
             results: Results {
                 findings: &report.findings,
                 rule_index,
+                tags,
             },
             tool: json!({
                 "driver": {
