@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
+use super::actions::{self, AccessLevel};
+use super::document::Scope;
 use super::effective::{EffectivePermissions, Grant, Incomplete, PolicyKind, SourcedStatement};
 use crate::inventory::{ManagedPolicy, Role};
 use crate::json_text::JsonText;
@@ -69,6 +71,51 @@ impl<'a> RolePermissions<'a> {
             .get_or_init(|| self.effective.services_granted())
     }
 
+    /// Something this role may do that `other` may not: an action and resource pattern of a grant of this role that no
+    /// grant of `other` covers, the one of the highest access level (permissions management first, then write…), or
+    /// `None` when `other` covers every grant. Conditions are ignored on both sides; a `NotResource` grant counts as
+    /// `*`; `other`'s Deny statements and boundary count per action (a Deny of a few resources does not make it weaker).
+    pub fn exceeds(&self, other: &RolePermissions) -> Option<(&'static str, String)> {
+        let mut best: Option<(AccessLevel, &'static str, String)> = None;
+        for statement in self.allow_statements() {
+            let named: Vec<&'static str> = match &statement.statement.actions {
+                Scope::Only(patterns) => patterns
+                    .iter()
+                    .flat_map(|p| actions::expand(&p.raw))
+                    .collect(),
+                Scope::Except(_) => actions::expand("*").collect(),
+            };
+            for action in named {
+                let level = actions::access_level(action).unwrap_or(AccessLevel::List);
+                if best.as_ref().is_some_and(|(b, _, _)| *b >= level) {
+                    continue;
+                }
+                let Some(grant) = self.grant_from(statement, action) else {
+                    continue;
+                };
+                let theirs = other.effective.allows(action);
+                let uncovered = grant
+                    .resources()
+                    .into_iter()
+                    .map(|r| {
+                        if r.starts_with("not:") {
+                            "*".to_string()
+                        } else {
+                            r
+                        }
+                    })
+                    .find(|r| !theirs.iter().any(|g| covers_resource(g, r)));
+                if let Some(resource) = uncovered {
+                    if level == AccessLevel::PermissionsManagement {
+                        return Some((action, resource));
+                    }
+                    best = Some((level, action, resource));
+                }
+            }
+        }
+        best.map(|(_, action, resource)| (action, resource))
+    }
+
     /// Whether the statement comes from a managed policy whose published content stood in for an unreadable document.
     pub fn published_content_used(&self, statement: &SourcedStatement) -> bool {
         statement.source.kind == PolicyKind::Managed
@@ -77,6 +124,17 @@ impl<'a> RolePermissions<'a> {
                 .attached_policies
                 .iter()
                 .any(|p| Some(&p.arn) == statement.source.arn.as_ref() && p.document.is_none())
+    }
+}
+
+/// Whether `grant` reaches every resource the pattern `resource` matches (its Resource patterns include it; a
+/// `NotResource` or no Resource element reaches everything).
+fn covers_resource(grant: &Grant, resource: &str) -> bool {
+    match &grant.statement.statement.resources {
+        None | Some(Scope::Except(_)) => true,
+        Some(Scope::Only(list)) => list
+            .iter()
+            .any(|pattern| super::glob::covers(pattern, resource, false)),
     }
 }
 

@@ -19,22 +19,6 @@ pub fn role_failure(role: &Role, message: impl Into<String>, evidence: Value) ->
     })
 }
 
-/// Like [`role_failure`], for checks that can fire several times per role (one escalation path, one statement…).
-pub fn role_failure_with(
-    role: &Role,
-    message: impl Into<String>,
-    discriminator: impl Into<String>,
-    evidence: Value,
-) -> Outcome {
-    Outcome::Fail(Failure {
-        message: message.into(),
-        discriminator: Some(discriminator.into()),
-        resource_arn: Some(role.arn.clone()),
-        evidence: evidence.into(),
-        severity: None,
-    })
-}
-
 /// The policy name part of a managed policy ARN (`arn:aws:iam::aws:policy/service-role/X` → `X`).
 pub fn policy_name_of_arn(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)

@@ -1,12 +1,16 @@
 //! role-privilege-escalation: the execution role's effective permissions contain a known privilege-escalation path
-//! (one finding per path; the discriminator is the path id).
+//! that leads to a stronger role (one finding per role, listing every path).
 
 mod paths;
+mod targets;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
-use super::common::{role_failure_with, verdict};
+use self::targets::Targets;
+use super::common::{role_failure, verdict};
 use super::role_admin_access::administrator_statements;
 use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
@@ -22,50 +26,93 @@ pub const CHECK: Check = Check {
 
 fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
     let perms = ctx.permissions;
-    // An administrator holds every path at once: one finding rather than one per path.
+    // An administrator holds every path at once: one finding saying so rather than the list.
     let admin = administrator_statements(perms);
     if !admin.is_empty() {
         return verdict(perms, vec![every_path(perms, &admin)]);
     }
-    let failures = PATHS
+    let mut targets = Targets::new(ctx, place);
+    let mut found = Vec::new();
+    let mut unjudged: Vec<String> = Vec::new();
+    for path in PATHS {
+        match evaluate(perms, &mut targets, path) {
+            Ok(Some(holding)) => found.push(holding),
+            Ok(None) => {}
+            Err(roles) => unjudged.extend(roles),
+        }
+    }
+    if found.is_empty() && !unjudged.is_empty() && perms.incomplete.is_empty() {
+        unjudged.sort();
+        unjudged.dedup();
+        return vec![Outcome::unknown(format!(
+            "role {} may pass {} to a service that runs code as it (with the other actions of an escalation path), \
+             but the inventory holds only execution roles: what it can do was not read",
+            perms.role.name,
+            unjudged.join(", ")
+        ))];
+    }
+    let failures = if found.is_empty() {
+        vec![]
+    } else {
+        vec![one_finding(perms, &found)]
+    };
+    verdict(perms, failures)
+}
+
+/// A path that holds: the grants of each step and whom it runs as.
+struct Holding<'p> {
+    path: &'static Path,
+    steps: Vec<(&'static str, Vec<Grant<'p>>)>,
+    /// The stronger roles or functions the path runs code as (empty for the IAM mutations, which need none).
+    runs_as: Vec<String>,
+}
+
+/// The one finding of a role: every path that holds, each named with its steps and whom it runs as.
+fn one_finding(perms: &RolePermissions, found: &[Holding]) -> Outcome {
+    let described: Vec<String> = found
         .iter()
-        .filter_map(|path| {
-            let steps = path_steps(perms, ctx, place, path)?;
-            let actions: Vec<&str> = steps.iter().map(|(action, _)| *action).collect();
-            let mut sources: Vec<String> = Vec::new();
-            for grant in steps.iter().flat_map(|(_, grants)| grants) {
-                let source = format!("{} ({})", grant.statement.source.describe(), grant.statement.statement.label());
-                if !sources.contains(&source) {
-                    sources.push(source);
-                }
+        .map(|h| {
+            let mut actions: Vec<&str> = Vec::new();
+            if h.path.pass_to.is_some() {
+                actions.push("iam:PassRole");
             }
-            let evidence: Vec<Value> = steps
-                .iter()
-                .map(|(action, grants)| {
-                    json!({ "action": action, "granted_by": grants.iter().map(Grant::evidence).collect::<Vec<_>>() })
-                })
-                .collect();
-            Some(role_failure_with(
-                perms.role,
-                format!(
-                    "Execution role {} can escalate privileges with {}: {}; granted by {}",
-                    perms.role.name,
-                    actions.join(" + "),
-                    path.summary,
-                    sources.join(", ")
-                ),
-                path.id,
-                json!({
-                    "role_arn": perms.role.arn,
-                    "path": path.id,
-                    "description": path.summary,
-                    "documented_by": path.source,
-                    "steps": evidence,
-                }),
-            ))
+            actions.extend(h.path.steps.iter().map(|(action, _)| *action));
+            let runs_as = match h.runs_as.first() {
+                Some(first) if h.runs_as.len() > 1 => {
+                    format!(", as {first} and {} more", h.runs_as.len() - 1)
+                }
+                Some(first) => format!(", as {first}"),
+                None => String::new(),
+            };
+            format!("{} ({}{runs_as})", h.path.id, actions.join(" + "))
         })
         .collect();
-    verdict(perms, failures)
+    let evidence: Vec<Value> = found
+        .iter()
+        .map(|h| {
+            json!({
+                "path": h.path.id,
+                "description": h.path.summary,
+                "documented_by": h.path.source,
+                "runs_as": h.runs_as,
+                "steps": h.steps.iter().map(|(action, grants)| json!({
+                    "action": action,
+                    "granted_by": grants.iter().map(Grant::evidence).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    role_failure(
+        perms.role,
+        format!(
+            "Execution role {} can escalate its privileges by {} path{}: {}",
+            perms.role.name,
+            found.len(),
+            if found.len() == 1 { "" } else { "s" },
+            described.join("; ")
+        ),
+        json!({ "role_arn": perms.role.arn, "paths": evidence }),
+    )
 }
 
 /// The single finding of an administrator role: every path holds, through the statements granting everything.
@@ -74,7 +121,7 @@ fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
         .iter()
         .map(|s| format!("{} ({})", s.source.describe(), s.statement.label()))
         .collect();
-    role_failure_with(
+    role_failure(
         perms.role,
         format!(
             "Execution role {} can escalate privileges by every known path: it is granted every action on every \
@@ -82,10 +129,8 @@ fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
             perms.role.name,
             sources.join(", ")
         ),
-        "administrator",
         json!({
             "role_arn": perms.role.arn,
-            "path": "administrator",
             "description": "every action on every resource: every known escalation path holds",
             "paths": PATHS.iter().map(|p| p.id).collect::<Vec<_>>(),
             "granted_by": admin.iter().map(|s| s.evidence()).collect::<Vec<_>>(),
@@ -93,46 +138,68 @@ fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
     )
 }
 
-/// The grants making up the path, step by step, or `None` when a step is not effectively allowed.
-fn path_steps<'p>(
+/// The path with its grants when every step is effectively allowed on what it needs; `Err` with the passable roles
+/// whose strength is unknown when that alone stands in the way.
+fn evaluate<'p>(
     perms: &'p RolePermissions,
-    ctx: &RoleContext,
-    place: Place,
-    path: &Path,
-) -> Option<Vec<(&'static str, Vec<Grant<'p>>)>> {
+    targets: &mut Targets,
+    path: &'static Path,
+) -> Result<Option<Holding<'p>>, Vec<String>> {
     let mut steps = Vec::new();
+    let mut runs_as = Vec::new();
+    for (action, reach) in path.steps {
+        let mut kept = Vec::new();
+        for grant in perms.effective.allows(action) {
+            let keep = match reach {
+                Reach::Any => true,
+                Reach::Broad => is_broad(&grant),
+                Reach::StrongerFunction => {
+                    let functions = targets.stronger_functions(&grant);
+                    runs_as.extend(functions.iter().cloned());
+                    !functions.is_empty()
+                }
+            };
+            if keep {
+                kept.push(grant);
+            }
+        }
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        steps.push((*action, kept));
+    }
     if let Some(service) = path.pass_to {
         let grants: Vec<Grant> = perms
             .effective
             .allows("iam:PassRole")
             .into_iter()
-            .filter(|g| is_broad(g) && passes_to(g, service))
+            .filter(|g| passes_to(g, service))
             .collect();
-        steps.push(("iam:PassRole", non_empty(grants)?));
+        if grants.is_empty() {
+            return Ok(None);
+        }
+        let passable = targets.passable(&grants, service);
+        if passable.stronger.is_empty() {
+            return if passable.unjudged.is_empty() {
+                Ok(None)
+            } else {
+                Err(passable.unjudged)
+            };
+        }
+        runs_as.extend(passable.stronger);
+        steps.insert(0, ("iam:PassRole", grants));
     }
-    for (action, reach) in path.actions {
-        let grants: Vec<Grant> = perms
-            .effective
-            .allows(action)
-            .into_iter()
-            .filter(|g| match reach {
-                Reach::Any => true,
-                Reach::Broad => is_broad(g),
-                Reach::OtherFunction => reaches_other_function(g, ctx, place),
-            })
-            .collect();
-        steps.push((*action, non_empty(grants)?));
-    }
-    Some(steps)
-}
-
-fn non_empty<T>(list: Vec<T>) -> Option<Vec<T>> {
-    (!list.is_empty()).then_some(list)
+    runs_as.dedup();
+    Ok(Some(Holding {
+        path,
+        steps,
+        runs_as,
+    }))
 }
 
 /// The grant reaches every resource, or a whole family of them (`arn:aws:iam::*:role/*`, `…:instance/*`), not only
 /// a few named ones.
-fn is_broad(grant: &Grant) -> bool {
+pub(super) fn is_broad(grant: &Grant) -> bool {
     let family =
         |pattern: &str| pattern == "*" || pattern.ends_with("/*") || pattern.ends_with(":*");
     let statement_broad = match &grant.statement.statement.resources {
@@ -166,24 +233,4 @@ fn passes_to(grant: &Grant, service: &str) -> bool {
                 listed
             }
         })
-}
-
-/// The grant reaches a function that runs as another role: any function of the account in the place (an arbitrary
-/// function name) or one of the scanned functions with a different role.
-fn reaches_other_function(grant: &Grant, ctx: &RoleContext, place: Place) -> bool {
-    let Place {
-        partition,
-        region,
-        account,
-    } = place;
-    let arbitrary = format!(
-        "arn:{partition}:lambda:{region}:{account}:function:lambda-posture-probe-any-function"
-    );
-    grant.reaches(&arbitrary)
-        || ctx
-            .account
-            .functions
-            .iter()
-            .filter(|f| f.role_arn != ctx.role.arn)
-            .any(|f| grant.reaches(&f.arn))
 }
