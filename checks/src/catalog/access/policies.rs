@@ -1,12 +1,14 @@
 //! What the "who can invoke" checks share: reading every resource policy of a function (its own, each alias's and
-//! version's) into statements, reading its URLs, turning gaps into Unknown, and shaping per-statement failures.
+//! version's) into statements, reading its URLs, turning gaps into Unknown, who a function URL admits, and shaping
+//! failures as one finding per exposure path (see "One problem, one finding" in `checks/README.md`).
 
 use serde_json::{json, Value};
 
 use crate::check::{Failure, FunctionContext, Outcome};
 use crate::inventory::{Function, FunctionUrl, Gap, ResourcePolicy};
-use crate::policy::resource::invoke_actions;
-use crate::policy::resource::{caller_pinning, principal_scope, Pinning, PrincipalScope};
+use crate::policy::resource::{
+    caller_pinning, invoke_actions, principal_scope, url_auth_type, Pinning, PrincipalScope,
+};
 use crate::policy::{PolicyDocument, Scope, Statement};
 
 /// One statement of one of the function's resource policies.
@@ -81,6 +83,224 @@ pub fn judge_statements(
     outcomes(failures, policies.unknown)
 }
 
+/// The outcomes of a check that judges the statements of each qualifier's policy together (one finding per exposure
+/// path, naming every statement that opens it): what `judge` finds for each qualifier, then one Unknown for what
+/// could not be read (see [`outcomes`]).
+pub fn judge_qualifiers(
+    ctx: &FunctionContext,
+    judge: impl Fn(&FunctionContext, Option<&str>, &[&PolicyStatement]) -> Vec<Outcome>,
+) -> Vec<Outcome> {
+    let policies = read_policies(ctx);
+    let failures = by_qualifier(&policies.statements)
+        .into_iter()
+        .flat_map(|(qualifier, statements)| judge(ctx, qualifier, &statements))
+        .collect();
+    outcomes(failures, policies.unknown)
+}
+
+/// The statements grouped by the qualifier whose policy holds them, in policy order.
+pub fn by_qualifier<'p, 'a>(
+    statements: &'p [PolicyStatement<'a>],
+) -> Vec<(Option<&'a str>, Vec<&'p PolicyStatement<'a>>)> {
+    let mut groups: Vec<(Option<&'a str>, Vec<&'p PolicyStatement<'a>>)> = Vec::new();
+    for ps in statements {
+        let qualifier = ps.policy.qualifier.as_deref();
+        match groups.iter_mut().find(|(q, _)| *q == qualifier) {
+            Some((_, group)) => group.push(ps),
+            None => groups.push((qualifier, vec![ps])),
+        }
+    }
+    groups
+}
+
+/// The statements of one qualifier's policy (the function's own for `None`).
+pub fn of_qualifier<'p, 'a>(
+    statements: &'p [PolicyStatement<'a>],
+    qualifier: Option<&str>,
+) -> Vec<&'p PolicyStatement<'a>> {
+    statements
+        .iter()
+        .filter(|ps| ps.qualifier() == qualifier)
+        .collect()
+}
+
+/// Each of one qualifier's `statements` once, in policy order.
+pub fn distinct<'p, 'a>(
+    statements: impl Iterator<Item = &'p PolicyStatement<'a>>,
+) -> Vec<&'p PolicyStatement<'a>> {
+    let mut seen: Vec<&'p PolicyStatement<'a>> = Vec::new();
+    for ps in statements {
+        if !seen.iter().any(|s| std::ptr::eq(*s, ps)) {
+            seen.push(ps);
+        }
+    }
+    seen.sort_by_key(|ps| ps.statement.index);
+    seen
+}
+
+/// The key of an exposure path: `<kind>:<qualifier>` (`function` for the unqualified function). Evidence carries it
+/// as `exposure`; the kinds and the check that owns each are listed in `checks/README.md`.
+pub fn exposure_key(kind: &str, qualifier: Option<&str>) -> String {
+    format!("{kind}:{}", qualifier.unwrap_or("function"))
+}
+
+/// A failure about one exposure path of a qualifier: its own finding (discriminator = the exposure key, qualified
+/// resource ARN), with the exposure, the policy scope and every statement that opens the path (`statements`, each
+/// as [`PolicyStatement::entry`] plus what the caller added) in the evidence, plus `details`.
+pub fn path_failure(
+    ctx: &FunctionContext,
+    kind: &str,
+    qualifier: Option<&str>,
+    statements: Vec<Value>,
+    message: String,
+    details: Value,
+) -> Outcome {
+    let exposure = exposure_key(kind, qualifier);
+    let mut evidence = json!({
+        "exposure": exposure,
+        "policy": scope_name(qualifier),
+        "qualifier": qualifier,
+        "statements": statements,
+    });
+    merge(&mut evidence, details);
+    Outcome::Fail(Failure {
+        message,
+        discriminator: Some(exposure),
+        resource_arn: qualifier.map(|q| qualified_arn(ctx.function, Some(q))),
+        evidence: evidence.into(),
+        severity: None,
+    })
+}
+
+/// `statement "Sid-a"` or `statements "Sid-a", "Sid-b"`, for messages.
+pub fn labels(statements: &[&PolicyStatement]) -> String {
+    let quoted: Vec<String> = statements
+        .iter()
+        .map(|ps| format!("\"{}\"", ps.statement.label()))
+        .collect();
+    match quoted.len() {
+        1 => format!("statement {}", quoted[0]),
+        _ => format!("statements {}", quoted.join(", ")),
+    }
+}
+
+/// Adds the fields of `details` (an object) to `evidence` (an object).
+fn merge(evidence: &mut Value, details: Value) {
+    if let (Value::Object(evidence), Value::Object(details)) = (evidence, details) {
+        evidence.extend(details);
+    }
+}
+
+/// The permissions a function URL caller needs since October 2025, both.
+pub const URL_PERMISSIONS: [&str; 2] = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"];
+
+/// Which public statements of one qualifier's policy grant one of the [`URL_PERMISSIONS`] to callers of a URL with
+/// one AuthType.
+#[derive(Default)]
+pub struct UrlGrant<'p, 'a> {
+    /// Public statements with no condition pinning the caller.
+    pub open: Vec<&'p PolicyStatement<'a>>,
+    /// Public statements whose conditions pin the caller (`aws:SourceIp`, `aws:PrincipalOrgID`…).
+    pub pinned: Vec<&'p PolicyStatement<'a>>,
+}
+
+impl UrlGrant<'_, '_> {
+    /// Whether a public caller may get this permission, filtered or not.
+    pub fn admits(&self) -> bool {
+        !self.open.is_empty() || !self.pinned.is_empty()
+    }
+}
+
+/// Who the policy of one qualifier lets in through a function URL with AuthType `auth`. Since October 2025 a URL
+/// caller needs both `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` (the grace period for older URLs has
+/// ended), so the public gets in only when both are granted to it.
+pub struct UrlAccess<'p, 'a> {
+    /// `lambda:InvokeFunctionUrl`, then `lambda:InvokeFunction`.
+    pub grants: [UrlGrant<'p, 'a>; 2],
+}
+
+impl<'p, 'a> UrlAccess<'p, 'a> {
+    /// `statements` are the qualifier's; `public` says which principals count as the public (`Principal *` only, or
+    /// `NotPrincipal` as well). A statement counts for a permission when it is an Allow of it whose
+    /// `lambda:FunctionUrlAuthType` condition, if any, names `auth`.
+    pub fn of(
+        ctx: &FunctionContext,
+        statements: &[&'p PolicyStatement<'a>],
+        auth: &str,
+        public: impl Fn(&PrincipalScope) -> bool,
+    ) -> Self {
+        let grant = |permission: &str| {
+            let mut grant = UrlGrant::default();
+            for ps in statements.iter().copied() {
+                let statement = &ps.statement;
+                let admits = statement.is_allow()
+                    && ps.principal_scope(ctx).is_some_and(|s| public(&s))
+                    && statement.applies_to_action(permission)
+                    && url_auth_type(statement).is_none_or(|a| a == auth);
+                match (admits, ps.pinning(ctx).is_pinned()) {
+                    (false, _) => {}
+                    (true, false) => grant.open.push(ps),
+                    (true, true) => grant.pinned.push(ps),
+                }
+            }
+            grant
+        };
+        UrlAccess {
+            grants: URL_PERMISSIONS.map(grant),
+        }
+    }
+
+    /// Both permissions granted to the public with no condition pinning the caller.
+    pub fn open(&self) -> bool {
+        self.grants.iter().all(|g| !g.open.is_empty())
+    }
+
+    /// Both permissions granted to the public, some only under pinning conditions.
+    pub fn admits(&self) -> bool {
+        self.grants.iter().all(UrlGrant::admits)
+    }
+
+    /// The permission the public lacks when it has the other one.
+    pub fn missing(&self) -> Option<&'static str> {
+        match self.grants.each_ref().map(UrlGrant::admits) {
+            [true, false] => Some(URL_PERMISSIONS[1]),
+            [false, true] => Some(URL_PERMISSIONS[0]),
+            _ => None,
+        }
+    }
+
+    /// Every admitting statement once, in policy order.
+    pub fn statements(&self) -> Vec<&'p PolicyStatement<'a>> {
+        distinct(
+            self.grants
+                .iter()
+                .flat_map(|g| g.open.iter().chain(&g.pinned).copied()),
+        )
+    }
+
+    /// Evidence entries for [`Self::statements`]: each with the URL permissions it grants and, when pinned, by what.
+    pub fn entries(&self, ctx: &FunctionContext) -> Vec<Value> {
+        self.statements()
+            .into_iter()
+            .map(|ps| {
+                let grants: Vec<&str> = URL_PERMISSIONS
+                    .iter()
+                    .zip(&self.grants)
+                    .filter(|(_, g)| g.open.iter().chain(&g.pinned).any(|s| std::ptr::eq(*s, ps)))
+                    .map(|(p, _)| *p)
+                    .collect();
+                let mut entry = ps.entry();
+                entry["grants"] = json!(grants);
+                let pinning = ps.pinning(ctx);
+                if pinning.is_pinned() {
+                    entry["pinned_by"] = json!(pinning.pins);
+                }
+                entry
+            })
+            .collect()
+    }
+}
+
 /// The function's URLs, plus the reason they are unknown when `lambda:ListFunctionUrlConfigs` could not be
 /// collected.
 pub fn read_urls<'a>(ctx: &FunctionContext<'a>) -> (&'a [FunctionUrl], Vec<String>) {
@@ -110,21 +330,22 @@ fn gap_reason(gap: &Gap) -> String {
 }
 
 /// A failure about one function URL: its own finding (qualified resource ARN, discriminator `url:<qualifier>`),
-/// with the URL's address, qualifier and auth type in the evidence, plus `details`.
+/// with the exposure (`<kind>:<qualifier>`), the URL's address, qualifier and auth type in the evidence, plus
+/// `details`.
 pub fn url_failure(
     ctx: &FunctionContext,
+    kind: &str,
     url: &FunctionUrl,
     message: String,
     details: Value,
 ) -> Outcome {
     let mut evidence = json!({
+        "exposure": exposure_key(kind, url.qualifier.as_deref()),
         "url": url.url,
         "qualifier": url.qualifier,
         "auth_type": url.auth_type,
     });
-    if let (Value::Object(evidence), Value::Object(details)) = (&mut evidence, details) {
-        evidence.extend(details);
-    }
+    merge(&mut evidence, details);
     Outcome::Fail(Failure {
         message,
         discriminator: Some(format!(
@@ -192,18 +413,23 @@ impl PolicyStatement<'_> {
         caller_pinning(&self.statement, ctx.function.account_id(), ctx.config)
     }
 
-    /// The failure for this statement: its own finding (qualified resource ARN, discriminator), with the policy
-    /// scope, the statement label and the statement as written in the evidence, plus `details`.
+    /// `{ "statement": <label>, "document": <as written> }`, for the `statements` of evidence.
+    pub fn entry(&self) -> Value {
+        json!({ "statement": self.statement.label(), "document": self.statement.raw })
+    }
+
+    /// The failure for this statement: its own finding (qualified resource ARN, discriminator), with the exposure
+    /// `statement:<discriminator>` (the statement is the problem), the policy scope, the statement label and the
+    /// statement as written in the evidence, plus `details`.
     pub fn failure(&self, ctx: &FunctionContext, message: String, details: Value) -> Outcome {
         let mut evidence = json!({
+            "exposure": format!("statement:{}", self.discriminator()),
             "policy": scope_name(self.qualifier()),
             "qualifier": self.qualifier(),
             "statement": self.statement.label(),
             "document": self.statement.raw,
         });
-        if let (Value::Object(evidence), Value::Object(details)) = (&mut evidence, details) {
-            evidence.extend(details);
-        }
+        merge(&mut evidence, details);
         Outcome::Fail(Failure {
             message,
             discriminator: Some(self.discriminator()),

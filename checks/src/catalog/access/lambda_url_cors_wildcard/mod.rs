@@ -31,7 +31,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                     "allow_methods": cors.allow_methods,
                     "allow_credentials": cors.allow_credentials,
                 });
-                url_failure(ctx, url, message, details)
+                url_failure(ctx, "cors", url, message, details)
             })
         })
         .collect();

@@ -1,14 +1,15 @@
-//! lambda-url-public: a function URL (of the function or an alias) with AuthType NONE.
+//! lambda-url-public: a function URL (of the function or an alias) with AuthType NONE, graded by who its
+//! qualifier's resource policy really lets in (both URL permissions, since October 2025).
 
 use serde_json::json;
 
 use crate::catalog::access::policies::{
-    outcomes, read_policies, read_urls, scope_name, url_failure, Policies,
+    labels, of_qualifier, outcomes, read_policies, read_urls, scope_name, url_failure, Policies,
+    UrlAccess, URL_PERMISSIONS,
 };
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::FunctionUrl;
-use crate::policy::resource::url_auth_type;
 
 pub const CHECK: Check = Check {
     id: "lambda-url-public",
@@ -17,6 +18,9 @@ pub const CHECK: Check = Check {
     docs: include_str!("README.md"),
     evaluate,
 };
+
+/// The exposure kind this check owns: anyone on the internet, unauthenticated, through a qualifier's URL.
+const KIND: &str = "url";
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let (urls, unknown) = read_urls(ctx);
@@ -29,66 +33,58 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     outcomes(failures, unknown)
 }
 
-/// How exposed an AuthType NONE URL is depends on the resource policy of its qualifier.
+/// How exposed an AuthType NONE URL is depends on what the resource policy of its qualifier grants the public
+/// (`Principal *` or a `NotPrincipal`: an unauthenticated caller is nobody in particular).
 fn judge(ctx: &FunctionContext, url: &FunctionUrl, policies: &Policies) -> Outcome {
     let qualifier = url.qualifier.as_deref();
-    let mut open = Vec::new();
-    let mut pinned = Vec::new();
-    for ps in policies
-        .statements
-        .iter()
-        .filter(|ps| ps.qualifier() == qualifier)
-    {
-        let statement = &ps.statement;
-        let public = ps.principal_scope(ctx).is_some_and(|s| s.is_public());
-        let for_this_url = url_auth_type(statement).is_none_or(|auth| auth == "NONE");
-        if !statement.is_allow()
-            || !public
-            || !for_this_url
-            || !statement.applies_to_action("lambda:InvokeFunctionUrl")
-        {
-            continue;
-        }
-        let pinning = ps.pinning(ctx);
-        let entry = json!({ "statement": statement.label(), "document": statement.raw });
-        match pinning.is_pinned() {
-            false => open.push(entry),
-            true => {
-                pinned.push(json!({ "statement": statement.label(), "pinned_by": pinning.pins }))
-            }
-        }
-    }
+    let statements = of_qualifier(&policies.statements, qualifier);
+    let access = UrlAccess::of(ctx, &statements, "NONE", |s| s.is_public());
+    let admitting = access.statements();
     let scope = scope_name(qualifier);
     let details = json!({
-        "cors": url.cors,
-        "public_statements": open,
-        "pinned_statements": pinned,
+        "statements": access.entries(ctx),
+        "requires": URL_PERMISSIONS,
+        "missing_permission": access.missing(),
         "resource_policy_read": policies.unknown.is_empty(),
     });
-    if !open.is_empty() {
-        let message = format!(
-            "Anyone on the internet can invoke {scope} through {} (AuthType NONE, and the resource policy allows \
-             Principal *)",
-            url.url
-        );
-        return url_failure(ctx, url, message, details);
+    let failure = |message: String| url_failure(ctx, KIND, url, message, details.clone());
+    if access.open() {
+        // As open as a function gets: no credentials at all (lambda-public-invoke's Principal * needs AWS ones).
+        return failure(format!(
+            "Anyone on the internet can invoke {scope} through {} (AuthType NONE; lambda:InvokeFunctionUrl and \
+             lambda:InvokeFunction are granted to Principal * by {})",
+            url.url,
+            labels(&admitting)
+        ))
+        .with_severity(Severity::Critical);
     }
-    if !pinned.is_empty() {
-        let message = format!(
-            "{} of {scope} has AuthType NONE: callers are not authenticated, only filtered by resource-policy conditions",
-            url.url
-        );
-        return url_failure(ctx, url, message, details).with_severity(Severity::Medium);
+    if access.admits() {
+        return failure(format!(
+            "{} of {scope} has AuthType NONE: callers are not authenticated, only filtered by the conditions of {}",
+            url.url,
+            labels(&admitting)
+        ))
+        .with_severity(Severity::Medium);
     }
-    if policies.unknown.is_empty() {
-        let message = format!(
+    if !policies.unknown.is_empty() {
+        return failure(format!(
+            "{} of {scope} has AuthType NONE (the resource policy could not be read to see who it admits)",
+            url.url
+        ));
+    }
+    let message = match access.missing() {
+        Some(missing) => format!(
+            "{} of {scope} has AuthType NONE, but requests are refused: the public is granted only {} ({}), and a \
+             function URL also needs {missing} since October 2025; one add-permission makes it public",
+            url.url,
+            URL_PERMISSIONS.iter().find(|p| **p != missing).unwrap_or(&missing),
+            labels(&admitting),
+        ),
+        None => format!(
             "{} of {scope} has AuthType NONE; no resource-policy statement allows public calls yet, so requests are \
              refused until one is added",
             url.url
-        );
-        return url_failure(ctx, url, message, details).with_severity(Severity::Low);
-    }
-    let message =
-        format!("{} of {scope} has AuthType NONE (the resource policy could not be read to see who it admits)", url.url);
-    url_failure(ctx, url, message, details)
+        ),
+    };
+    failure(message).with_severity(Severity::Low)
 }
