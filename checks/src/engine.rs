@@ -9,16 +9,63 @@ use crate::catalog;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::config::Config;
 use crate::finding::{finding_id, Evidence, Finding, Status};
-use crate::inventory::Inventory;
+use crate::inventory::{Account, Inventory};
 use crate::memo::Memo;
-use crate::report::Report;
+use crate::report::{CheckNotRun, Report};
+
+/// A check that runs only when the user asked for its input, which the scan does not collect by default.
+struct OptIn {
+    check_id: &'static str,
+    /// How to ask for it.
+    how: &'static str,
+    /// Whether the inventory of an account holds that input.
+    requested: fn(&Account) -> bool,
+}
+
+const OPT_IN: &[OptIn] = &[OptIn {
+    check_id: "code-secret",
+    how: "run with --scan-code",
+    // `--scan-code` gives every function a code scan, complete or not; without it none has one.
+    requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
+}];
+
+/// Whether the input of opt-in check `check_id` was asked for in `account` (always true for other checks). A check
+/// that was not asked for is not run: no finding, not Unknown.
+pub fn requested(check_id: &str, account: &Account) -> bool {
+    OPT_IN
+        .iter()
+        .filter(|o| o.check_id == check_id)
+        .all(|o| (o.requested)(account))
+}
+
+/// Why `check` does not run on `inventory`, if it does not: disabled, or its input was asked for in no account.
+fn not_run_reason(check: &Check, inventory: &Inventory, config: &Config) -> Option<&'static str> {
+    if config.disabled.iter().any(|d| d == check.id) {
+        return Some("disabled in the configuration");
+    }
+    OPT_IN
+        .iter()
+        .find(|o| o.check_id == check.id)
+        .filter(|o| !inventory.accounts.iter().any(|a| (o.requested)(a)))
+        .map(|o| o.how)
+}
 
 /// Evaluate `inventory` with every enabled check of the catalogue.
 pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
+    let mut checks_not_run = Vec::new();
     let checks: Vec<&Check> = catalog::all()
         .iter()
         .copied()
-        .filter(|c| !config.disabled.iter().any(|d| d == c.id))
+        .filter(|c| match not_run_reason(c, inventory, config) {
+            Some(reason) => {
+                checks_not_run.push(CheckNotRun {
+                    check_id: c.id.to_string(),
+                    reason: reason.to_string(),
+                });
+                false
+            }
+            None => true,
+        })
         .collect();
     let mut findings = Vec::new();
     // Functions judged alike (one role, one policy shape) give equal evidence: one copy of each distinct text.
@@ -45,11 +92,13 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
             }
         }
     }
-    Report::new(
+    let mut report = Report::new(
         inventory,
         findings,
         checks.iter().map(|c| c.id.to_string()).collect(),
-    )
+    );
+    report.checks_not_run = checks_not_run;
+    report
 }
 
 /// Run one check on one function and turn its outcomes into findings.
@@ -207,6 +256,90 @@ mod tests {
             }]
         }))
         .expect("a valid inventory")
+    }
+
+    #[test]
+    fn a_check_not_asked_for_is_not_run_and_gives_no_finding() {
+        let config = Config {
+            disabled: vec!["tracing-off".into()],
+            ..Config::default()
+        };
+        let report = evaluate(&two_functions_on_one_admin_role(), &config);
+        for id in ["code-secret", "tracing-off"] {
+            assert!(!report.checks_run.iter().any(|c| c == id), "{id} ran");
+            assert!(
+                report.findings.iter().all(|f| f.check_id != id),
+                "{id} gave a finding"
+            );
+        }
+        let not_run = |id: &str, reason: &str| CheckNotRun {
+            check_id: id.into(),
+            reason: reason.into(),
+        };
+        assert_eq!(
+            report.checks_not_run,
+            [
+                not_run("code-secret", "run with --scan-code"),
+                not_run("tracing-off", "disabled in the configuration")
+            ]
+        );
+        assert_eq!(
+            report.not_run_line().as_deref(),
+            Some("not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration)")
+        );
+    }
+
+    #[test]
+    fn code_secret_runs_with_a_code_scan_and_a_later_scan_without_one_resolves_it_as_not_run() {
+        let mut scanned = two_functions_on_one_admin_role();
+        let secret = crate::inventory::CodeSecret {
+            source: "function".into(),
+            path: "app.py".into(),
+            line: 3,
+            rule_id: "github-token".into(),
+            masked_preview: "ghp_…(40 chars)".into(),
+        };
+        scanned.accounts[0].functions[0].code_scan = Some(crate::inventory::CodeScan {
+            findings: vec![secret],
+            ..Default::default()
+        });
+        let before = evaluate(&scanned, &Config::default());
+        assert!(before.checks_run.iter().any(|c| c == "code-secret"));
+        assert!(before.checks_not_run.is_empty());
+        let code_secret = |r: &Report| -> Vec<(String, Status)> {
+            r.findings
+                .iter()
+                .filter(|f| f.check_id == "code-secret")
+                .map(|f| (f.resource_name.to_string(), f.status))
+                .collect()
+        };
+        assert_eq!(
+            code_secret(&before),
+            [
+                ("a".to_string(), Status::Fail),
+                ("b".to_string(), Status::Unknown)
+            ],
+            "a function with no result in a scanned inventory is Unknown: the scan tried and has nothing for it"
+        );
+        let after = evaluate(&two_functions_on_one_admin_role(), &Config::default());
+        assert!(code_secret(&after).is_empty());
+        let snapshot = |r: &Report| {
+            crate::diff::ReportSnapshot::from_json("r.json", &serde_json::to_string(r).unwrap())
+                .unwrap()
+        };
+        let (old, new) = (snapshot(&before), snapshot(&after));
+        let d = crate::diff::diff("old.json", &old, "new.json", &new);
+        let resolved: Vec<_> = d
+            .resolved_findings
+            .iter()
+            .filter(|e| e.finding.check_id == "code-secret")
+            .map(|e| e.resolution)
+            .collect();
+        assert_eq!(
+            resolved,
+            [Some(crate::diff::Resolution::CheckNotRun); 2],
+            "not fixed: the newer scan did not look"
+        );
     }
 
     #[test]

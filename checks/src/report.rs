@@ -21,6 +21,10 @@ pub struct Report {
     pub lookback_days: u32,
     /// Ids of the checks that ran.
     pub checks_run: Vec<String>,
+    /// The checks of the catalogue that did not run, and why (disabled, or their input was not asked for): not run
+    /// is not Unknown, so they give no per-function finding.
+    #[serde(default)]
+    pub checks_not_run: Vec<CheckNotRun>,
     pub accounts: Vec<AccountSummary>,
     /// Worst first (lowest score), then by ARN.
     pub functions: Vec<FunctionSummary>,
@@ -29,6 +33,14 @@ pub struct Report {
     /// Every `[[suppressions]]` entry of the config and what it did (active, expired, unmatched).
     #[serde(default)]
     pub suppressions: Vec<SuppressionUse>,
+}
+
+/// A check of the catalogue that did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckNotRun {
+    pub check_id: String,
+    /// What the user can do to run it: `run with --scan-code`, `disabled in the configuration`.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +101,7 @@ impl Report {
             collected_at: inventory.collected_at,
             lookback_days: inventory.lookback_days,
             checks_run,
+            checks_not_run: Vec::new(),
             accounts: Vec::new(),
             functions: Vec::new(),
             findings,
@@ -164,6 +177,20 @@ impl Report {
         functions.sort_by(|a, b| (a.score, &a.arn).cmp(&(b.score, &b.arn)));
         self.functions = functions;
         self.accounts = accounts;
+    }
+
+    /// The one summary line naming the checks that did not run (`not run: code-secret (run with --scan-code)`), if
+    /// any did not.
+    pub fn not_run_line(&self) -> Option<String> {
+        if self.checks_not_run.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = self
+            .checks_not_run
+            .iter()
+            .map(|c| format!("{} ({})", c.check_id, c.reason))
+            .collect();
+        Some(format!("not run: {}", list.join(", ")))
     }
 
     /// Whether any account had calls that failed for good.

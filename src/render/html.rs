@@ -137,6 +137,9 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         report.lookback_days,
         report.checks_run.len()
     );
+    if let Some(line) = report.not_run_line() {
+        let _ = writeln!(page, "<p class=\"meta\">{}</p>", esc(&line));
+    }
     summary(&mut page, report);
     functions(&mut page, report);
     flush(&mut page, out)?;

@@ -149,6 +149,9 @@ pub fn render(
         ),
         options,
     );
+    if let Some(line) = report.not_run_line() {
+        paragraph(&mut text, &line, options);
+    }
     for account in &report.accounts {
         let _ = writeln!(text, "{}", account_table(account, report, options));
     }
