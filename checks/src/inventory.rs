@@ -54,6 +54,18 @@ pub struct Account {
     /// keyed by ARN; `None` when the scan did not look them up. A lookup that failed is a gap (the ARN's service and
     /// operation, `resource` = the ARN) and has no entry.
     pub destinations: Option<BTreeMap<String, Destination>>,
+    /// The AWS Organizations organization of the account (organizations:DescribeOrganization); `None` when it was
+    /// not read: an inventory from before it was collected, or the call failed (a gap says so).
+    pub organization: Option<Organization>,
+}
+
+/// The account's membership of an AWS organization.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Organization {
+    /// The organization id (`o-…`); `None`: the account belongs to no organization
+    /// (AWSOrganizationsNotInUseException), a known answer.
+    pub id: Option<String>,
 }
 
 /// What the scan found about one DLQ or OnFailure destination.
@@ -107,6 +119,9 @@ pub struct Function {
     pub aliases: Vec<Alias>,
     /// Published versions (not `$LATEST`).
     pub versions: Vec<String>,
+    /// The configuration of each published version that runs code because an alias (or its routing weights) or an
+    /// event source mapping points at it, in version order; `$LATEST`'s is the function's own fields.
+    pub live_versions: Vec<LiveVersion>,
     /// Function URLs of the function and of its aliases.
     pub urls: Vec<FunctionUrl>,
     pub async_invoke_configs: Vec<AsyncInvokeConfig>,
@@ -248,6 +263,26 @@ pub struct Alias {
     pub name: String,
     pub arn: String,
     pub function_version: String,
+    /// Versions that also receive a share of the alias's traffic (RoutingConfig.AdditionalVersionWeights).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub additional_versions: Vec<String>,
+}
+
+/// What a published version locked in when it was published: the settings the checks judge per running version.
+/// A version keeps them whatever `$LATEST` became since (a DLQ added later does not protect it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveVersion {
+    pub version: String,
+    pub runtime: Option<String>,
+    pub package_type: String,
+    pub role_arn: String,
+    pub kms_key_arn: Option<String>,
+    pub environment: Vec<EnvVar>,
+    pub dead_letter_target: Option<String>,
+    pub layers: Vec<LayerRef>,
+    pub code_sha256: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -477,6 +512,44 @@ impl Function {
     /// Account id parsed from the function ARN.
     pub fn account_id(&self) -> &str {
         self.arn.split(':').nth(4).unwrap_or_default()
+    }
+
+    /// What points at a published version: `alias prod`, `event source mapping <uuid>`.
+    pub fn pointers_to(&self, version: &str) -> Vec<String> {
+        let aliases = self
+            .aliases
+            .iter()
+            .filter(|a| {
+                a.function_version == version || a.additional_versions.iter().any(|v| v == version)
+            })
+            .map(|a| format!("alias {}", a.name));
+        let mappings = self
+            .event_source_mappings
+            .iter()
+            .filter(|m| m.function_arn.splitn(8, ':').nth(7) == Some(version))
+            .map(|m| format!("event source mapping {}", m.uuid));
+        aliases.chain(mappings).collect()
+    }
+
+    /// The function as a live version runs it: the version's locked-in settings on the function's identity (ARN,
+    /// name, region, so gaps about the function apply), nothing else (its aliases, URLs, async and mapping
+    /// configurations are the function's and judged there).
+    pub fn at_version(&self, version: &LiveVersion) -> Function {
+        Function {
+            arn: self.arn.clone(),
+            name: self.name.clone(),
+            region: self.region.clone(),
+            runtime: version.runtime.clone(),
+            package_type: version.package_type.clone(),
+            role_arn: version.role_arn.clone(),
+            kms_key_arn: version.kms_key_arn.clone(),
+            environment: version.environment.clone(),
+            dead_letter_target: version.dead_letter_target.clone(),
+            layers: version.layers.clone(),
+            code_sha256: version.code_sha256.clone(),
+            last_modified: version.last_modified.clone(),
+            ..Function::default()
+        }
     }
 }
 

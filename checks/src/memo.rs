@@ -14,6 +14,8 @@ pub struct Memo<'a> {
     /// Keyed by role ARN, as `Account::roles`.
     roles: HashMap<&'a str, RoleMemo<'a>>,
     users: OnceLock<HashMap<&'a str, Vec<&'a Function>>>,
+    /// Function ARN → its live versions as they run ([`Function::at_version`]), in `live_versions` order.
+    live_versions: OnceLock<HashMap<&'a str, Vec<Function>>>,
     account: &'a Account,
 }
 
@@ -37,6 +39,7 @@ impl<'a> Memo<'a> {
                 .map(|arn| (arn.as_str(), RoleMemo::default()))
                 .collect(),
             users: OnceLock::new(),
+            live_versions: OnceLock::new(),
             account,
         }
     }
@@ -63,6 +66,22 @@ impl<'a> Memo<'a> {
         // Computed without holding the lock: another thread may compute the same outcomes meanwhile, harmlessly.
         let computed = judge();
         lock(outcomes).entry(key).or_insert(computed).clone()
+    }
+
+    /// The live versions of `function` as they run, in the order of its `live_versions`; built once per account.
+    pub fn live_versions(&self, function: &Function) -> &[Function] {
+        let views = self.live_versions.get_or_init(|| {
+            self.account
+                .functions
+                .iter()
+                .filter(|f| !f.live_versions.is_empty())
+                .map(|f| {
+                    let views = f.live_versions.iter().map(|v| f.at_version(v)).collect();
+                    (f.arn.as_str(), views)
+                })
+                .collect()
+        });
+        views.get(function.arn.as_str()).map_or(&[], Vec::as_slice)
     }
 
     /// The functions whose execution role is `role_arn`, in every region, in inventory order.

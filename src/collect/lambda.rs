@@ -3,7 +3,7 @@
 //! configs, account settings).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use aws_sdk_lambda::types::FunctionConfiguration;
@@ -14,7 +14,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
 use lambda_posture_checks::inventory::{
     AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
-    Gap, GapKind, LayerRef, LoggingConfig, ProvisionedConcurrency, ResourcePolicy, VpcConfig,
+    Gap, GapKind, LayerRef, LiveVersion, LoggingConfig, ProvisionedConcurrency, ResourcePolicy,
+    VpcConfig,
 };
 use tokio::sync::mpsc::{self, UnboundedSender};
 
@@ -51,6 +52,7 @@ pub async fn scan_region(
         ctx,
         client,
         region,
+        roles: roles.clone(),
     };
     let settings = match scan.account_settings().await {
         Ok(settings) => Some(settings),
@@ -67,6 +69,7 @@ pub async fn scan_region(
     );
     if let Some(mappings) = mappings {
         attach_mappings(&mut functions, mappings);
+        scan.add_mapped_versions(&mut functions).await;
     }
     match signing {
         Some(by_function) => {
@@ -86,6 +89,8 @@ struct RegionScan<'a> {
     ctx: &'a Ctx,
     client: Client,
     region: &'a str,
+    /// The IAM collector's inbox: the execution roles of live versions go there too.
+    roles: UnboundedSender<String>,
 }
 
 impl RegionScan<'_> {
@@ -215,12 +220,20 @@ impl RegionScan<'_> {
         let arn = unqualified(listed.config.function_arn().unwrap_or_default()).to_string();
         let versions = async {
             if listed.versions_complete {
-                listed.versions.clone()
+                (listed.versions.clone(), listed.version_configs.clone())
             } else {
                 self.versions(&arn).await
             }
         };
-        let (details, versions, aliases, urls, provisioned, async_configs, own_policy) = tokio::join!(
+        let (
+            details,
+            (versions, version_configs),
+            aliases,
+            urls,
+            provisioned,
+            async_configs,
+            own_policy,
+        ) = tokio::join!(
             self.get_function(&arn),
             versions,
             self.aliases(&arn),
@@ -276,6 +289,13 @@ impl RegionScan<'_> {
             .into_iter()
             .chain(qualified_policies.into_iter().flatten())
             .collect();
+        let aliased: BTreeSet<String> = aliases
+            .iter()
+            .flat_map(|a| std::iter::once(&a.function_version).chain(&a.additional_versions))
+            .filter(|v| is_version_number(v))
+            .cloned()
+            .collect();
+        function.live_versions = self.live_versions(&arn, aliased, &version_configs).await;
         function.versions = versions;
         function.aliases = aliases;
         function.urls = urls;
@@ -288,15 +308,32 @@ impl RegionScan<'_> {
         &self,
         arn: &str,
     ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
+        self.get_function_at(arn, None).await
+    }
+
+    /// GetFunction of the function or of one of its versions; `None` after recording a gap.
+    async fn get_function_at(
+        &self,
+        arn: &str,
+        qualifier: Option<&str>,
+    ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
         let client = &self.client;
         let result = self
             .ctx
             .pacer
             .call(self.call("GetFunction", Bucket::GetFunction), || {
-                client.get_function().function_name(arn).send()
+                client
+                    .get_function()
+                    .function_name(arn)
+                    .set_qualifier(qualifier.map(str::to_string))
+                    .send()
             })
             .await;
-        self.ctx.gaps.ok_or_record(result, Some(arn))
+        let resource = match qualifier {
+            Some(q) => format!("{arn}:{q}"),
+            None => arn.to_string(),
+        };
+        self.ctx.gaps.ok_or_record(result, Some(&resource))
     }
 
     /// The resource policy of the function or of one alias/version; `None` when it has none (or on a gap).
@@ -345,8 +382,8 @@ impl RegionScan<'_> {
         }
     }
 
-    /// Published version numbers (not `$LATEST`), in numeric order.
-    async fn versions(&self, arn: &str) -> Vec<String> {
+    /// Published version numbers (not `$LATEST`), in numeric order, and their configurations.
+    async fn versions(&self, arn: &str) -> (Vec<String>, Vec<FunctionConfiguration>) {
         let client = &self.client;
         let result = self
             .paged(
@@ -362,17 +399,96 @@ impl RegionScan<'_> {
                 |out| (out.versions.unwrap_or_default(), out.next_marker),
             )
             .await;
-        let mut versions: Vec<String> = self
+        let configs: Vec<FunctionConfiguration> = self
             .ctx
             .gaps
             .ok_or_record(result, Some(arn))
             .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.version().map(str::to_string))
-            .filter(|v| v != "$LATEST")
+            .into_iter()
+            .filter(|c| listing::version_number(c).is_some())
             .collect();
+        let mut versions: Vec<String> =
+            configs.iter().filter_map(listing::version_number).collect();
         listing::sort_versions(&mut versions);
-        versions
+        (versions, configs)
+    }
+
+    /// The configurations of the published versions in `wanted`: from the listing's `configs` when it showed them,
+    /// else asked with `GetFunction(Qualifier)`; their execution roles are sent to the IAM collector.
+    async fn live_versions(
+        &self,
+        arn: &str,
+        wanted: BTreeSet<String>,
+        configs: &[FunctionConfiguration],
+    ) -> Vec<LiveVersion> {
+        let asked = futures::future::join_all(wanted.into_iter().map(|version| async move {
+            let listed = configs
+                .iter()
+                .find(|c| listing::version_number(c).as_deref() == Some(version.as_str()));
+            match listed {
+                Some(config) => Some(self.live_version(config)),
+                None => {
+                    let details = self.get_function_at(arn, Some(&version)).await?;
+                    details.configuration().map(|c| self.live_version(c))
+                }
+            }
+        }))
+        .await;
+        let mut live: Vec<LiveVersion> = asked.into_iter().flatten().collect();
+        live.sort_by_key(|v| {
+            (
+                v.version.parse::<u64>().unwrap_or(u64::MAX),
+                v.version.clone(),
+            )
+        });
+        live
+    }
+
+    /// A published version's locked-in settings (its environment classified like the function's).
+    fn live_version(&self, config: &FunctionConfiguration) -> LiveVersion {
+        if let Some(role) = config.role() {
+            // The IAM collector may have stopped (its listing failed): nothing to tell it then.
+            let _ = self.roles.send(role.to_string());
+        }
+        let f = function_from_config(config, self.region, &self.ctx.gaps);
+        LiveVersion {
+            version: listing::version_number(config).unwrap_or_default(),
+            runtime: f.runtime,
+            package_type: f.package_type,
+            role_arn: f.role_arn,
+            kms_key_arn: f.kms_key_arn,
+            environment: f.environment,
+            dead_letter_target: f.dead_letter_target,
+            layers: f.layers,
+            code_sha256: f.code_sha256,
+            last_modified: f.last_modified,
+        }
+    }
+
+    /// Versions that only an event source mapping points at (by version number, not through an alias): their
+    /// configurations, asked once the region's mappings are attached.
+    async fn add_mapped_versions(&self, functions: &mut [Function]) {
+        for function in functions.iter_mut() {
+            let wanted: BTreeSet<String> = function
+                .event_source_mappings
+                .iter()
+                .filter_map(|m| qualifier_of(&m.function_arn))
+                .filter(|q| is_version_number(q))
+                .filter(|q| !function.live_versions.iter().any(|v| v.version == *q))
+                .map(str::to_string)
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let added = self.live_versions(&function.arn, wanted, &[]).await;
+            function.live_versions.extend(added);
+            function.live_versions.sort_by_key(|v| {
+                (
+                    v.version.parse::<u64>().unwrap_or(u64::MAX),
+                    v.version.clone(),
+                )
+            });
+        }
     }
 
     async fn aliases(&self, arn: &str) -> Vec<Alias> {
@@ -401,6 +517,15 @@ impl RegionScan<'_> {
                 name: a.name().unwrap_or_default().to_string(),
                 arn: a.alias_arn().unwrap_or_default().to_string(),
                 function_version: a.function_version().unwrap_or_default().to_string(),
+                additional_versions: a
+                    .routing_config()
+                    .and_then(|r| r.additional_version_weights())
+                    .map(|weights| {
+                        let mut versions: Vec<String> = weights.keys().cloned().collect();
+                        versions.sort();
+                        versions
+                    })
+                    .unwrap_or_default(),
             })
             .collect();
         aliases.sort_by(|a, b| a.name.cmp(&b.name));
@@ -820,6 +945,11 @@ pub fn unqualified(arn: &str) -> &str {
         Some((i, _)) => &arn[..i],
         None => arn,
     }
+}
+
+/// A published version's number (not `$LATEST`, not an alias name).
+fn is_version_number(qualifier: &str) -> bool {
+    !qualifier.is_empty() && qualifier.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The qualifier (alias or version) of a function ARN, if any.

@@ -24,6 +24,8 @@ pub struct Listed {
     pub config: FunctionConfiguration,
     /// Published version numbers, in numeric order.
     pub versions: Vec<String>,
+    /// The configurations of those versions as listed (what each locked in when published).
+    pub version_configs: Vec<FunctionConfiguration>,
     /// False when the listing failed before it could show all of this function's versions: ask
     /// `ListVersionsByFunction` for them instead.
     pub versions_complete: bool,
@@ -101,6 +103,7 @@ struct Partial {
     arn: String,
     config: Option<FunctionConfiguration>,
     versions: Vec<String>,
+    version_configs: Vec<FunctionConfiguration>,
 }
 
 impl Grouper {
@@ -121,13 +124,15 @@ impl Grouper {
             arn,
             config: None,
             versions: Vec::new(),
+            version_configs: Vec::new(),
         });
         match version_number(&entry) {
             Some(version) => {
                 current.versions.push(version);
                 if current.config.is_none() {
-                    current.config = Some(entry);
+                    current.config = Some(entry.clone());
                 }
+                current.version_configs.push(entry);
             }
             None => current.config = Some(entry),
         }
@@ -147,6 +152,7 @@ impl Grouper {
         Some(Listed {
             config: partial.config?,
             versions,
+            version_configs: partial.version_configs,
             versions_complete,
         })
     }
@@ -157,7 +163,7 @@ fn is_latest(entry: &FunctionConfiguration) -> bool {
     version_number(entry).is_none()
 }
 
-fn version_number(entry: &FunctionConfiguration) -> Option<String> {
+pub fn version_number(entry: &FunctionConfiguration) -> Option<String> {
     entry
         .version()
         .filter(|v| *v != "$LATEST")
@@ -230,6 +236,16 @@ mod tests {
         assert!(
             listed[0].config.version() == Some("$LATEST"),
             "the $LATEST entry is kept"
+        );
+        let configs: Vec<_> = listed[2]
+            .version_configs
+            .iter()
+            .map(|c| c.version().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            configs,
+            ["1", "2"],
+            "each version's own configuration is kept"
         );
     }
 

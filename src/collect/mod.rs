@@ -14,10 +14,11 @@ mod iam;
 mod lambda;
 mod listing;
 mod metrics;
+mod organization;
 pub mod pacing;
 pub mod permissions;
 mod progress;
-mod raw;
+pub mod raw;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -189,9 +190,12 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     }
     account.roles = roles;
     let raw = raw::RawClient::new(&sdk);
-    account.destinations = Some(
-        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions).await,
+    let (found, organization) = tokio::join!(
+        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions),
+        organization::collect(&ctx, &raw, &account.partition),
     );
+    account.destinations = Some(found);
+    account.organization = organization;
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,

@@ -1,5 +1,6 @@
 //! Signed AWS requests without an SDK client, for the few read-only calls whose SDK crate would cost far more build
-//! time than the call is worth (EC2 DescribeSubnets, EventBridge DescribeEventBus, S3 HeadBucket).
+//! time than the call is worth (EC2 DescribeSubnets, EventBridge DescribeEventBus, S3 HeadBucket, Organizations
+//! DescribeOrganization).
 //!
 //! Same credentials, endpoint configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profile
 //! `endpoint_url`), timeouts and HTTP stack as the SDK clients; SigV4 by `aws-sigv4`. A failed request comes back as
@@ -51,6 +52,7 @@ impl RawOperation {
             "ec2" => "EC2",
             "events" => "EventBridge",
             "s3" => "S3",
+            "organizations" => "Organizations",
             other => other,
         }
     }

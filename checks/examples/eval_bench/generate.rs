@@ -340,6 +340,7 @@ fn function(i: usize, role_arn: &str, dice: &mut Dice) -> Function {
             name: "live".into(),
             arn: format!("{arn}:live"),
             function_version: "3".into(),
+            ..Alias::default()
         }],
         versions: vec!["1".into(), "2".into(), "3".into()],
         urls: dice

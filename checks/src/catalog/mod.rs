@@ -9,6 +9,7 @@ use crate::check::Check;
 mod access;
 mod data;
 mod hygiene;
+mod live_versions;
 mod role;
 mod stability;
 

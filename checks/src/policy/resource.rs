@@ -145,7 +145,13 @@ pub const PINNING_KEYS: &[&str] = &[
     "aws:sourcevpce",
     "aws:sourceip",
     "aws:sourceorgid",
+    "aws:principalorgpaths",
+    "aws:sourceorgpaths",
 ];
+
+/// Keys naming organizations: by id, or by path (`o-…/r-…/ou-…/`), whose first segment is the organization id.
+const ORG_ID_KEYS: &[&str] = &["aws:principalorgid", "aws:sourceorgid"];
+const ORG_PATH_KEYS: &[&str] = &["aws:principalorgpaths", "aws:sourceorgpaths"];
 
 /// A condition that restricts who may call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -198,16 +204,26 @@ impl Pinning {
             .reduce(|a, b| &a & &b)
     }
 
-    /// Organization ids callers are restricted to by `aws:PrincipalOrgID` or `aws:SourceOrgID`; `None` when no
-    /// such pin.
+    /// Organization ids callers are restricted to by `aws:PrincipalOrgID` / `aws:SourceOrgID`, or by the
+    /// organization an `aws:PrincipalOrgPaths` / `aws:SourceOrgPaths` path starts with; `None` when no such pin.
     pub fn organizations(&self) -> Option<BTreeSet<String>> {
         self.pins
             .iter()
-            .filter(|p| {
-                p.key.eq_ignore_ascii_case("aws:PrincipalOrgID")
-                    || p.key.eq_ignore_ascii_case("aws:SourceOrgID")
+            .filter_map(|p| {
+                let key = p.key.to_ascii_lowercase();
+                if ORG_ID_KEYS.contains(&key.as_str()) {
+                    Some(p.values.iter().cloned().collect::<BTreeSet<_>>())
+                } else if ORG_PATH_KEYS.contains(&key.as_str()) {
+                    Some(
+                        p.values
+                            .iter()
+                            .map(|v| path_organization(v).to_string())
+                            .collect(),
+                    )
+                } else {
+                    None
+                }
             })
-            .map(|p| p.values.iter().cloned().collect::<BTreeSet<_>>())
             .reduce(|a, b| &a & &b)
     }
 }
@@ -300,6 +316,18 @@ fn pin_of(
                 accounts.clear();
             }
         }
+        _ if ORG_PATH_KEYS.contains(&key) => {
+            if !string_like {
+                return Err(format!("{} does not compare strings", op.raw));
+            }
+            // A path names its organization first; wildcards after it only choose units within it.
+            let open = |v: &str| {
+                !path_organization(v).starts_with("o-") || glob::has_wildcard(path_organization(v))
+            };
+            if let Some(v) = values.iter().find(|v| open(v)) {
+                return Err(format!("`{v}` does not name a fixed organization first"));
+            }
+        }
         _ => {
             if !string_like {
                 return Err(format!("{} does not compare strings", op.raw));
@@ -322,6 +350,11 @@ fn pin_of(
         values,
         accounts,
     })
+}
+
+/// The organization id an organization path (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`) starts with.
+fn path_organization(path: &str) -> &str {
+    path.split('/').next().unwrap_or_default()
 }
 
 /// `Some(Some(account))`: a fixed ARN of that account; `Some(None)`: fixed, owner not an account (S3 bucket);

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::configuration_gap;
+use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -12,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Environment variables not encrypted with a customer managed key",
     severity: Severity::Low,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::judge_variables;
+use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{EnvVar, ValueKind};
@@ -14,7 +15,7 @@ pub const CHECK: Check = Check {
     title: "Secret-named environment variable holds a literal value",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate: |ctx| judge_variables(ctx, judge),
+    evaluate: |ctx| with_live_versions(ctx, |ctx| judge_variables(ctx, judge)),
 };
 
 /// A literal under a secret-like name that no value rule recognised (those are env-secret-value's, reported once).

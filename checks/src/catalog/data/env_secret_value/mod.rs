@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{judge_variables, printable_preview};
+use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, Outcome};
 use crate::finding::Severity;
 use crate::inventory::EnvVar;
@@ -12,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Credential in an environment variable",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate: |ctx| judge_variables(ctx, judge),
+    evaluate: |ctx| with_live_versions(ctx, |ctx| judge_variables(ctx, judge)),
 };
 
 /// One failure per variable the detector flagged, naming every rule that matched; never the value.

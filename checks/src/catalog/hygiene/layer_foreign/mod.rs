@@ -5,6 +5,7 @@ mod aws_publishers;
 use serde_json::json;
 
 use self::aws_publishers::aws_product;
+use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::LayerRef;
@@ -14,7 +15,7 @@ pub const CHECK: Check = Check {
     title: "Layer published by a foreign account",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {

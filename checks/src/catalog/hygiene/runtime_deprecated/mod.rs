@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::catalog::live_versions::with_live_versions;
 use crate::catalog::stability::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -12,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Runtime deprecated or about to be",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {

@@ -8,6 +8,7 @@ use serde_json::json;
 use self::existence::{existence, Existence};
 use self::grants::{role_verdict, Verdict};
 use super::common::gap_outcome;
+use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome, RoleUnavailable};
 use crate::finding::Severity;
 use crate::inventory::Function;
@@ -18,7 +19,7 @@ pub const CHECK: Check = Check {
         "Dead-letter queue or OnFailure destination missing or not writable by the execution role",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 
 /// A place where Lambda sends failed events on the function's behalf.

@@ -1,0 +1,131 @@
+//! Published versions that run code: a check of the settings a version locks in when it is published (runtime,
+//! execution role, environment, layers, DLQ) judges every version an alias or an event source mapping points at,
+//! not only `$LATEST`.
+
+use serde_json::{json, Value};
+
+use crate::check::{Failure, FunctionContext, Outcome};
+use crate::inventory::LiveVersion;
+
+/// `evaluate` on the function (`$LATEST`), then on each live version as it runs
+/// ([`crate::inventory::Function::at_version`]).
+///
+/// A version's failure that `$LATEST` also has (same discriminator and message) is the same problem: the `$LATEST`
+/// finding names the version in its `also_in_live_versions` evidence instead of a second finding. Any other failure
+/// of a version is its own finding: the version's ARN as resource, discriminator `version:<n>` (or
+/// `version:<n>/<discriminator>`), the version and what points at it in the message and evidence — so `$LATEST`'s
+/// finding ids never change. A version's Unknown reasons `$LATEST` does not share join the function's one Unknown.
+pub fn with_live_versions(
+    ctx: &FunctionContext,
+    evaluate: fn(&FunctionContext) -> Vec<Outcome>,
+) -> Vec<Outcome> {
+    let mut outcomes = evaluate(ctx);
+    if ctx.function.live_versions.is_empty() {
+        return outcomes;
+    }
+    let latest = outcomes.len();
+    let mut unknown = Vec::new();
+    let views = ctx.memo.live_versions(ctx.function);
+    for (version, view) in ctx.function.live_versions.iter().zip(views) {
+        let version_ctx = FunctionContext {
+            function: view,
+            ..*ctx
+        };
+        let pointers = ctx.function.pointers_to(&version.version);
+        let label = match pointers.is_empty() {
+            true => format!("version {}", version.version),
+            false => format!("version {} ({})", version.version, pointers.join(", ")),
+        };
+        for outcome in evaluate(&version_ctx) {
+            match outcome {
+                Outcome::Fail(failure) => {
+                    match outcomes[..latest]
+                        .iter_mut()
+                        .find_map(|o| same_problem(o, &failure))
+                    {
+                        Some(shared) => note_version(shared, &label),
+                        None => {
+                            outcomes.push(version_failure(ctx, failure, version, &pointers, &label))
+                        }
+                    }
+                }
+                Outcome::Unknown { reason } => {
+                    let known = outcomes[..latest]
+                        .iter()
+                        .any(|o| matches!(o, Outcome::Unknown { reason: r } if *r == reason));
+                    let reason = format!("{label}: {reason}");
+                    if !known && !unknown.contains(&reason) {
+                        unknown.push(reason);
+                    }
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        let existing = outcomes.iter_mut().rev().find_map(|o| match o {
+            Outcome::Unknown { reason } => Some(reason),
+            Outcome::Fail(_) => None,
+        });
+        match existing {
+            Some(reason) => reason.push_str(&format!("; {}", unknown.join("; "))),
+            None => outcomes.push(Outcome::unknown(unknown.join("; "))),
+        }
+    }
+    outcomes
+}
+
+/// The `$LATEST` failure that is the same problem as a version's, if `outcome` is one.
+fn same_problem<'o>(outcome: &'o mut Outcome, failure: &Failure) -> Option<&'o mut Failure> {
+    match outcome {
+        Outcome::Fail(f)
+            if f.discriminator == failure.discriminator && f.message == failure.message =>
+        {
+            Some(f)
+        }
+        _ => None,
+    }
+}
+
+/// Add a live version to the `also_in_live_versions` evidence of a `$LATEST` failure it shares.
+fn note_version(failure: &mut Failure, label: &str) {
+    let mut evidence = failure.evidence.value();
+    if let Value::Object(map) = &mut evidence {
+        let versions = map
+            .entry("also_in_live_versions")
+            .or_insert_with(|| json!([]));
+        if let Value::Array(list) = versions {
+            list.push(json!(label));
+        }
+        failure.evidence = evidence.into();
+    }
+}
+
+/// A version's own failure: its ARN, a `version:<n>` discriminator, and the version in message and evidence.
+fn version_failure(
+    ctx: &FunctionContext,
+    failure: Failure,
+    version: &LiveVersion,
+    pointers: &[String],
+    label: &str,
+) -> Outcome {
+    let n = &version.version;
+    let mut evidence = failure.evidence.value();
+    if let Value::Object(map) = &mut evidence {
+        map.insert("version".into(), json!(n));
+        map.insert("invoked_through".into(), json!(pointers));
+    }
+    let mut label = label.to_string();
+    if let Some(first) = label.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    Outcome::Fail(Failure {
+        message: format!("{label}: {}", failure.message),
+        discriminator: Some(match failure.discriminator {
+            Some(d) => format!("version:{n}/{d}"),
+            None => format!("version:{n}"),
+        }),
+        resource_arn: Some(format!("{}:{n}", ctx.function.arn)),
+        evidence: evidence.into(),
+        severity: failure.severity,
+    })
+}
