@@ -94,11 +94,24 @@ VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
     {
-        "checks": ["lambda-public-invoke"],
+        "checks": ["lambda-public-invoke", "lambda-url-public"],
         "functions": ["checkout-service", "image-upload-url"],
-        "rule": "The statement AWS adds for an AuthType NONE URL (Principal *, lambda:InvokeFunctionUrl, condition "
-        "lambda:FunctionUrlAuthType=NONE) is an unpinned public Allow: lambda:FunctionUrlAuthType does not pin the caller. "
-        "These functions fail lambda-public-invoke as well as lambda-url-public.",
+        "rule": "Changed (issue 10, items 1 and 2): these two now fail lambda-url-public only, at low, and pass "
+        "lambda-public-invoke. One exposure, one finding (checks/README.md): an AuthType NONE URL is lambda-url-public's, "
+        "which names every statement that opens it; lambda-public-invoke owns the Lambda API and AWS_IAM URLs, and a URL "
+        "grant (lambda:InvokeFunctionUrl) never opens the API. And since October 2025 a URL caller needs "
+        "lambda:InvokeFunction as well (the grace period for older URLs has ended): both functions carry only the "
+        "pre-October-2025 statement (Principal *, lambda:InvokeFunctionUrl, lambda:FunctionUrlAuthType=NONE), so their "
+        "URLs refuse requests and lambda-url-public grades them low, one add-permission from public, naming the missing "
+        "lambda:InvokeFunction. Before: lambda-public-invoke critical + lambda-url-public high for each.",
+    },
+    {
+        "checks": ["lambda-service-invoke-unscoped"],
+        "functions": ["thumbnail-resizer", "thumbnail-resizer-eu", "invoice-pdf-generator"],
+        "rule": "A service principal with no fixed aws:SourceArn/aws:SourceAccount fails (thumbnail-resizer's s3-invoke). "
+        "Issue 10 item 8: a service or Principal * held only by an S3 bucket ARN (no aws:SourceAccount) fails at low, "
+        "since a deleted bucket's name can be registered by anyone; the demo's S3 grants all name the account, so they "
+        "pass. No demo pair changed.",
     },
     {
         "checks": ["lambda-public-invoke", "no-reserved-concurrency"],
@@ -252,6 +265,12 @@ def async_caller(p: A.Perm) -> str:
     return "async" if service in ASYNC_SERVICES else "other"
 
 
+def bucket_name_only(p: A.Perm) -> bool:
+    """A service or * grant held only by an S3 bucket ARN: the bucket's name can be re-registered by anyone."""
+    s3 = p.source_arn is not None and p.source_arn.startswith("arn:aws:s3:::")
+    return (p.is_service() or p.principal == "*") and s3 and p.source_account is None and p.org_id is None
+
+
 def role_allows(role: A.Role, action: str, arn: str) -> bool:
     if "AdministratorAccess" in role.aws_managed:
         return True
@@ -310,13 +329,14 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     invoked_recently = last is not None and (today - last).days <= DEFAULTS["unused_days"]
 
     # who can invoke
-    if any(p.is_public() for p in fn.perms):
+    # one exposure, one finding: a URL grant (InvokeFunctionUrl) is the URL's (lambda-url-public), never the API's
+    if any(p.is_public() and p.action != "lambda:InvokeFunctionUrl" for p in fn.perms):
         fails.add("lambda-public-invoke")
     if any(u.auth == "NONE" for u in fn.urls):
         fails.add("lambda-url-public")
     if any("*" in (u.cors_origins or []) for u in fn.urls):
         fails.add("lambda-url-cors-wildcard")
-    if any(p.service_unscoped() for p in fn.perms):
+    if any(p.service_unscoped() or bucket_name_only(p) for p in fn.perms):
         fails.add("lambda-service-invoke-unscoped")
     if any(p.foreign_account() and p.foreign_account() not in DEFAULTS["trusted_accounts"] for p in fn.perms):
         fails.add("lambda-cross-account-invoke")
