@@ -12,7 +12,8 @@
 //! Before and around the rules, filters drop what other scanners are blamed for: placeholders (`changeme`,
 //! `${VAR}`, `{{…}}`, `<your-key>`, `xxx`, AWS's `AKIAIOSFODNN7EXAMPLE`), secret-store references (ARNs, `{{resolve:…}}`,
 //! parameter paths), booleans, numbers, paths, UUIDs, URLs without credentials, hostnames, dates, versions, base64 of
-//! text, code identifiers, local and example hosts in database URLs.
+//! text, code identifiers. The host of a URL never decides: a password to `db.internal.example` or `127.0.0.1` is
+//! still a password.
 //!
 //! Nothing here keeps or prints a value: results carry rule ids and [`mask`]ed previews only, and no type holding a
 //! value derives `Debug`.

@@ -23,6 +23,8 @@ pub enum Validator {
     Jwt,
     PrivateKey,
     UrlCredentials,
+    /// A password or token in a URL query parameter: a human password or a random token.
+    QueryCredential,
     ConnectionString,
     BasicAuth,
 }
@@ -37,6 +39,7 @@ impl Validator {
             Some("jwt") => Validator::Jwt,
             Some("private-key") => Validator::PrivateKey,
             Some("url-credentials") => Validator::UrlCredentials,
+            Some("query-credential") => Validator::QueryCredential,
             Some("connection-string") => Validator::ConnectionString,
             Some("basic-auth") => Validator::BasicAuth,
             Some(other) => return Err(format!("unknown validator `{other}`")),
@@ -71,6 +74,12 @@ pub fn confirm(validator: Validator, caps: &Captures, haystack: &str) -> Option<
         Validator::Password => is_password(text),
         Validator::Jwt => is_jwt(text),
         Validator::UrlCredentials => url_credentials(caps, text),
+        // A JWT in a query parameter is the `jwt` rule's to judge.
+        Validator::QueryCredential => {
+            !values::is_jwt_shaped(text)
+                && (is_password(text)
+                    || (!values::is_generic_benign(text) && entropy::looks_random(text)))
+        }
         Validator::ConnectionString => connection_string(haystack, whole.start(), whole.end()),
         Validator::BasicAuth => basic_auth(text),
         Validator::PrivateKey => unreachable!("handled above"),
@@ -115,60 +124,27 @@ fn is_jwt_io_sample(payload: &Value) -> bool {
         && payload.get("name").and_then(Value::as_str) == Some("John Doe")
 }
 
-/// Hosts that mean "not a real deployment": loopback, Docker's host alias, reserved example and test domains.
-fn is_local_or_example_host(host: &str) -> bool {
-    let host = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
-        .map_or(host, |(h, _)| h);
-    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-    [
-        "localhost",
-        "127.0.0.1",
-        "0.0.0.0",
-        "::1",
-        "host.docker.internal",
-        "example.com",
-        "example.org",
-        "example.net",
-    ]
-    .contains(&host.as_str())
-        || host.starts_with("127.")
-        || [
-            ".localhost",
-            ".example.com",
-            ".example.org",
-            ".example.net",
-            ".example",
-            ".test",
-            ".invalid",
-            ".local",
-        ]
-        .iter()
-        .any(|suffix| host.ends_with(suffix))
-        || values::is_placeholder(&host)
-}
-
+/// The password of `user:password@host`. The host never decides (issue 12 item 11): a real password to a local,
+/// example or test host (`db.internal.example`, `127.0.0.1`) is still a password someone can reuse; placeholders,
+/// ports and a password equal to the user name (`postgres:postgres`, `admin:admin`) are not credentials.
 fn url_credentials(caps: &Captures, password: &str) -> bool {
     let user = caps.name("user").map_or("", |m| m.as_str());
-    let host = caps.name("host").map_or("", |m| m.as_str());
     let port_like = password.len() <= 5 && password.chars().all(|c| c.is_ascii_digit());
-    password.chars().count() >= 4
-        && !port_like
-        && password != user
-        && !is_local_or_example_host(host)
+    password.chars().count() >= 4 && !port_like && password != user
 }
 
-/// The line holding `start..end` must be a connection string: `;`-separated with another well-known key.
+/// The line holding `start..end` must be a connection string: `;`-separated with another well-known key (ADO.NET,
+/// ODBC, JDBC), or a libpq keyword DSN (`host=… dbname=… user=… password=…`, space-separated).
 fn connection_string(haystack: &str, start: usize, end: usize) -> bool {
     let line_start = haystack[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = haystack[end..]
         .find('\n')
         .map_or(haystack.len(), |i| end + i);
     let line = &haystack[line_start..line_end];
-    line.contains(';')
+    let keyed = line.contains(';')
         && regex!(r"(?i)(?:^|[;\s])(?:server|data source|host|address|addr|user id|uid|username|user|database|databasename|initial catalog|port|driver|dsn|endpoint|provider)\s*=")
-            .is_match(line)
+            .is_match(line);
+    keyed || regex!(r"(?:^|\s)(?:host|hostaddr|dbname)=\S").is_match(line)
 }
 
 /// `Basic <base64>` that decodes to `user:password` with a real-looking password.
@@ -220,27 +196,6 @@ fn private_key(haystack: &str, begin: usize, marker_end: usize) -> Option<Confir
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_hosts() {
-        for host in [
-            "localhost:5432",
-            "127.0.0.1",
-            "db.example.com",
-            "[::1]:6379",
-            "host.docker.internal",
-            "host",
-        ] {
-            assert!(is_local_or_example_host(host), "{host}");
-        }
-        for host in [
-            "db.prod.internal:5432",
-            "10.0.3.7",
-            "orders.cluster-abc.eu-west-1.rds.amazonaws.com",
-        ] {
-            assert!(!is_local_or_example_host(host), "{host}");
-        }
-    }
 
     #[test]
     fn passwords() {

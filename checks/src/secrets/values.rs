@@ -40,9 +40,9 @@ pub fn is_explicit_reference(v: &str) -> bool {
 }
 
 /// A template or interpolation that something else fills in: `${VAR}`, `{{ x }}`, `$VAR`, `$(cmd)`, `%VAR%`,
-/// `<your-key>`, `{name}`, `#{x}`, `%(x)s`, `__TOKEN__`, CloudFormation `!Ref`.
+/// `<your-key>`, `{name}`, `#{x}`, `%(x)s`, a printf verb alone (`%s`), `__TOKEN__`, CloudFormation `!Ref`.
 pub fn is_template(v: &str) -> bool {
-    regex!(r"\$\{[^}]*\}|\{\{.*\}\}|#\{[^}]*\}|%\([A-Za-z_]+\)[sd]|<%.*%>").is_match(v)
+    regex!(r"\$\{[^}]*\}|\{\{.*\}\}|#\{[^}]*\}|%\([A-Za-z_]+\)[sd]|<%.*%>|^%[sdvqr]$").is_match(v)
         || regex!(r"^\$[A-Za-z_][A-Za-z0-9_]*$|^\$\(.*\)$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^<>]+>$")
             .is_match(v)
         || regex!(r"^\{[A-Za-z_][A-Za-z0-9_.-]*\}$|^__[A-Za-z0-9_]+__$|^@@[A-Za-z0-9_]+@@$")

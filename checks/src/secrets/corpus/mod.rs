@@ -9,7 +9,7 @@ mod text_cases;
 
 use crate::inventory::ValueKind;
 use crate::secrets::testgen::expand_seeded;
-use crate::secrets::{classify_env_var, is_secret_name, scan_text};
+use crate::secrets::{classify_env_var, is_masked, is_secret_name, scan_text};
 
 /// What a corpus entry must produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,37 @@ fn corpus_has_full_recall_and_no_false_positives() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// Every detection of the corpus has a preview of the shape [`crate::secrets::mask`] gives (at most 4 characters, a
+/// quarter of the value at most): the password of a URL or connection string is never readable in one.
+#[test]
+fn every_preview_in_the_corpus_is_masked() {
+    let mut previews = 0;
+    for (i, (name, template, _)) in env_cases::CASES.iter().enumerate() {
+        let value = expand_seeded(template, &format!("env-{i}-{name}"));
+        for d in classify_env_var(name, &value).detections {
+            previews += 1;
+            assert!(
+                is_masked(&d.masked_preview),
+                "env #{i} {name}={template:?}: {} preview not masked",
+                d.rule_id
+            );
+        }
+    }
+    for (i, (template, _)) in text_cases::CASES.iter().enumerate() {
+        let text = expand_seeded(template, &format!("text-{i}"));
+        for hit in scan_text(&text) {
+            previews += 1;
+            assert!(
+                is_masked(&hit.masked_preview),
+                "text #{i} line {}: {} preview not masked\n{template}",
+                hit.line,
+                hit.rule_id
+            );
+        }
+    }
+    assert!(previews >= 150, "only {previews} previews checked");
 }
 
 #[test]

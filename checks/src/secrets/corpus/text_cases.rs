@@ -87,7 +87,20 @@ pub const CASES: &[TextCase] = &[
     ("TWILIO_API_KEY=SK[[hex:32]]\nTWILIO_API_SECRET=[[an:32]]\n", &[(1, "twilio-api-key"), (2, "generic-secret")]),
     ("app.post('/webhook', verify('whsec_[[an:32]]'), handler);\n", &[(1, "stripe-webhook-secret")]),
     ("SLACK_APP_TOKEN=xapp-1-A[[AN:10]]-[[digits:13]]-[[hex:64]]\n", &[(1, "slack-app-token")]),
-    ("git remote add origin https://ci:github_pat_[[an:22]]_[[an:59]]@github.com/acme/app.git\n", &[(1, "github-fine-grained-pat"), (1, "url-credentials")]),
+    // one credential, one hit: the PAT in the URL's password is the token rule's (url-credentials gives way to it)
+    ("git remote add origin https://ci:github_pat_[[an:22]]_[[an:59]]@github.com/acme/app.git\n", &[(1, "github-fine-grained-pat")]),
+    // --- credentials inside connection strings and URLs, in every common form (issue 10 item 12, issue 12 item 11)
+    ("DATABASE_URL=postgres://admin:[[an:20]]@db.internal.example:5432/orders\n", &[(1, "database-url-password")]),
+    ("broker = 'amqps://orders:[[an:18]]@mq.acme.io:5671/%2F'\ncache = 'redis://:[[an:24]]@cache.acme.io:6379/0'\n", &[(1, "database-url-password"), (2, "database-url-password")]),
+    ("KAFKA_URL=kafka+ssl://svc:[[an:20]]@broker-1.kafka.acme.io:9094\n", &[(1, "url-credentials")]),
+    ("registry: https://deploy:[[an:20]]@registry.acme.example/v2/\n", &[(1, "url-credentials")]),
+    ("REPORT_URL = \"https://reports.acme.io/export?user=finance&password=Spr1ng-Rain-42&format=csv\"\n", &[(1, "url-query-credential")]),
+    ("spring.datasource.url=jdbc:mysql://shop-db.internal:3306/shop?user=app&password=[[an:16]]\n", &[(1, "url-query-credential")]),
+    ("requests.post(f\"{BASE}/ingest?token=[[an:32]]\", json=payload)\n", &[(1, "url-query-credential")]),
+    ("conn = psycopg2.connect(\"host=orders-db.internal port=5432 dbname=orders user=app password=[[an:18]]\")\n", &[(1, "connection-string-password")]),
+    ("<add name=\"Default\" connectionString=\"Data Source=sql1;Initial Catalog=shop;User ID=app;Password=[[an:16]];\" />\n", &[(1, "connection-string-password")]),
+    ("odbc = 'Driver={ODBC Driver 18 for SQL Server};Server=db1;Uid=report;Pwd={[[an:14]]};'\n", &[(1, "connection-string-password")]),
+    ("url: jdbc:oracle:thin:etl/[[an:14]]@//ora-prod.internal:1521/ORCL\n", &[(1, "oracle-connect-password")]),
     ("fetch(url, { headers: { Authorization: 'Bearer [[an:40]]' } });\n", &[(1, "bearer-token")]),
     ("MONGO_URL = 'mongodb+srv://svc:[[an:16]]@prod.x1y2z.mongodb.net/app'\n", &[(1, "database-url-password")]),
     (
@@ -162,5 +175,12 @@ pub const CASES: &[TextCase] = &[
     ("- Rename `From/ToEcPrivateKey` => `DecodeEcPrivateKey`/`EncodeEcPrivateKey`\n", &[]),
     ("SourceAccessType::SaslScram256Auth => \"SASL_SCRAM_256_AUTH\",\nSourceAccessType::BasicAuth => \"BASIC_AUTH\",\n", &[]),
     ("Object.defineProperties(EventSource.prototype, {\n  withCredentials: kEnumerableProperty,\n  readyState: kEnumerableProperty\n})\n", &[]),
-    ("logger.info('rotating secret %s', secret_arn)\nlogger.debug(\"token cache size=%d\", len(cache))\n", &[]),
+    ("logger.info('rotating secret %s', secret_arn)\nlogger.debug(\"token cache size=%d\", len(cache))\n", &[]),    // placeholders in URLs and connection strings stay negatives
+    ("DATABASE_URL=postgres://app:{password}@orders-db.internal:5432/orders\nBROKER=amqps://app:${PASS}@mq.internal:5671\n", &[]),
+    ("url = 'https://deploy:<password>@registry.acme.io/v2/'\nproxy = 'http://proxy:changeme@proxy.acme.io:3128'\n", &[]),
+    ("Server=db1;User ID=app;Password={password};\nServer=db2;User ID=app;Password=<password>;\n", &[]),
+    ("export_url = f\"{base}/export?user={user}&password={password}\"\nlink = \"https://app.acme.io/list?token=${NEXT}\"\n", &[]),
+    ("dsn = \"host=%s dbname=%s user=%s password=%s\" % (host, db, user, pw)\n", &[]),
+    ("dsn = f\"{scheme}://{user}:{pw}@{host}:{port}/{db}\"\n", &[]),
+    ("user = input(); password = getpass();\n", &[]),
 ];
