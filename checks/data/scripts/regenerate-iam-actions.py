@@ -8,9 +8,12 @@ Usage:
     regenerate-iam-actions.py --from DIR      # an already extracted package (the folder holding data/actions/)
 Then update checks/data/README.md with the version and date printed at the end.
 
-Output: one line per action, `service:Action<TAB>level`, sorted, where level is
+Output: one line per action, `service:Action<TAB>level<TAB>resource types`, sorted, where level is
 L (List), R (Read), W (Write), P (Permissions management), T (Tagging). The reference marks permissions-management
 and tagging-only actions as Write too ("Permissions management, Write"); the table keeps the specific level.
+Resource types are the reference's "Resource types" column for the action, comma-separated, a `*` after the ones it
+marks required (`network-interface*,security-group,subnet*`); empty when the action supports none, which means it
+can only be granted on `Resource: "*"`.
 """
 import argparse
 import datetime
@@ -38,9 +41,16 @@ def level_code(access_level: str) -> str:
     raise SystemExit(f"unexpected access level {access_level!r}")
 
 
+def resource_types(action: dict) -> str:
+    return ",".join(r["name"] + ("*" if r.get("required") else "") for r in action["resourceTypes"])
+
+
 def convert(package_dir: str) -> tuple[list[str], dict]:
     meta, found = iam_data.actions(package_dir)
-    lines = [f"{service}:{action['name']}\t{level_code(action['accessLevel'])}" for service, action in found]
+    lines = [
+        f"{service}:{action['name']}\t{level_code(action['accessLevel'])}\t{resource_types(action)}"
+        for service, action in found
+    ]
     lines.sort(key=str.lower)
     return lines, meta
 
@@ -57,6 +67,7 @@ def main() -> None:
         f"# IAM actions and access levels, from npm {PACKAGE} {meta['version']} (data updated {meta.get('updatedAt', '?')}),",
         "# generated from AWS's Service Authorization Reference. Regenerate with data/scripts/regenerate-iam-actions.py.",
         "# Levels: L List, R Read, W Write, P Permissions management, T Tagging.",
+        "# Resource types: comma-separated, `*` = required; empty = the action supports none (grantable on \"*\" only).",
     ]
     with open(OUT, "w") as out:
         out.write("\n".join(header + lines) + "\n")

@@ -1,4 +1,5 @@
-//! The bundled table of IAM actions and their access levels (from AWS's Service Authorization Reference).
+//! The bundled table of IAM actions, their access levels and resource types (from AWS's Service Authorization
+//! Reference).
 //!
 //! Source, version and date: `checks/data/README.md`; regenerate with `checks/data/scripts/regenerate-iam-actions.py`.
 
@@ -56,6 +57,9 @@ impl AccessLevel {
 struct Table {
     /// `service:Action` as AWS spells it, grouped by service.
     actions: Vec<(&'static str, AccessLevel)>,
+    /// The resource types of each action (same positions): `name*` (required) or `name`, comma-separated; empty when
+    /// it supports none.
+    resource_types: Vec<&'static str>,
     /// Lower-cased name → position in `actions`.
     by_name: HashMap<String, usize>,
     /// Name as the table spells it → position in `actions` (the common case, looked up without lower-casing).
@@ -68,16 +72,21 @@ fn table() -> &'static Table {
     static TABLE_CELL: OnceLock<Table> = OnceLock::new();
     TABLE_CELL.get_or_init(|| {
         let mut actions = Vec::new();
+        let mut resource_types = Vec::new();
         for line in TABLE
             .lines()
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            let (name, code) = line
-                .split_once('\t')
-                .expect("iam-actions.tsv: `service:Action<TAB>level` lines");
+            let mut columns = line.split('\t');
+            let (Some(name), Some(code), Some(types)) =
+                (columns.next(), columns.next(), columns.next())
+            else {
+                panic!("iam-actions.tsv: `service:Action<TAB>level<TAB>resource types` lines, not {line:?}");
+            };
             let level =
                 AccessLevel::from_code(code).expect("iam-actions.tsv: level is one of L R W P T");
             actions.push((name, level));
+            resource_types.push(types);
         }
         let by_name = actions
             .iter()
@@ -99,6 +108,7 @@ fn table() -> &'static Table {
         }
         Table {
             actions,
+            resource_types,
             by_name,
             by_spelling,
             services,
@@ -109,6 +119,12 @@ fn table() -> &'static Table {
 /// The access level of an action (`s3:GetObject`, any case); `None` for an action the table does not know.
 pub fn access_level(action: &str) -> Option<AccessLevel> {
     position(action).map(|i| table().actions[i].1)
+}
+
+/// Whether a known action (any case) supports at least one resource type; `Some(false)` means AWS authorises it only
+/// on `Resource: "*"`. `None` for an action the table does not know.
+pub fn has_resource_types(action: &str) -> Option<bool> {
+    position(action).map(|i| !table().resource_types[i].is_empty())
 }
 
 /// The canonical spelling of a known action (`S3:getobject` → `s3:GetObject`).
@@ -214,6 +230,19 @@ mod tests {
         assert_eq!(access_level("s3:NoSuchAction"), None);
         assert_eq!(access_level("s3:Get*"), None);
         assert!(AccessLevel::PermissionsManagement.is_write() && !AccessLevel::Read.is_write());
+    }
+
+    #[test]
+    fn resource_types_of_well_known_actions() {
+        assert_eq!(has_resource_types("s3:GetObject"), Some(true));
+        assert_eq!(has_resource_types("ec2:CreateNetworkInterface"), Some(true));
+        assert_eq!(
+            has_resource_types("ec2:DescribeNetworkInterfaces"),
+            Some(false)
+        );
+        assert_eq!(has_resource_types("xray:PutTraceSegments"), Some(false));
+        assert_eq!(has_resource_types("SQS:deletemessage"), Some(true));
+        assert_eq!(has_resource_types("s3:NoSuchAction"), None);
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //!
 //! [`actions`] — the bundled action table (AWS Service Authorization Reference; see `checks/data/README.md`).
 //! - `access_level(action) -> Option<AccessLevel>` (List / Read / Write / Tagging / PermissionsManagement;
-//!   `AccessLevel::is_write()` covers the last three), `canonical(action)`, `expand(pattern)` (case-insensitive glob
+//!   `AccessLevel::is_write()` covers the last three), `has_resource_types(action)` (`Some(false)`: grantable on `*`
+//!   only), `canonical(action)`, `expand(pattern)` (case-insensitive glob
 //!   over the table), `services()`, `is_known_service(s)`, `service_of(action)`, `len()`.
 //!
 //! [`effective`] — what an execution role may do.
