@@ -137,7 +137,20 @@ JUDGEMENTS = [
         "rule": "Not flagged: logs:CreateLogGroup/CreateLogStream/PutLogEvents on * (role-logs-unscoped's subject) and actions "
         "that support no resource type (xray:PutTraceSegments, xray:PutTelemetryRecords, ec2:Describe*). Flagged: "
         "ec2:CreateNetworkInterface/DeleteNetworkInterface on * (AWSLambdaVPCAccessExecutionRole, customer-db-migrator), "
-        "iam:PassRole and lambda:CreateFunction on * (deploy-hook), s3:* on * and * on *.",
+        "iam:PassRole and lambda:CreateFunction on * (deploy-hook), s3:* on * and * on *. "
+        "Judgement (issue 10 item 3): the ENI actions support resource types (network-interface, subnet, security-group), "
+        "so customer-db-migrator still fails, but graded low (was high): on * they let the code create, delete and "
+        "re-address network interfaces, nothing more; the finding names the function's subnets and security group. "
+        "(sqs:DeleteMessage from AWSLambdaSQSQueueExecutionRole would be medium; no demo role has it.)",
+    },
+    {
+        "checks": ["role-privilege-escalation"],
+        "functions": ["deploy-hook", "legacy-report-2019", "orders-api", "reporting-etl"],
+        "rule": "Judgement (issue 10 item 9): one finding per role listing every path. deploy-hook (ci-deployer-role) fails "
+        "with one finding naming lambda-create-and-invoke (PassRole on *), lambda-update-function-code and "
+        "lambda-update-function-configuration (any function): it had two findings before. legacy-report-2019's "
+        "AdministratorAccess holds every path (one finding). No other demo role can pass a role or change another "
+        "function, so the failing set is unchanged.",
     },
     {
         "checks": ["role-broad-managed-policy"],
