@@ -469,6 +469,46 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// A check that did not run is said once in each summary (table, HTML, SARIF), never per function.
+    #[test]
+    fn checks_not_run_are_one_summary_line_in_every_human_format() {
+        let mut report = sample::report();
+        report.checks_not_run = vec![lambda_posture_checks::report::CheckNotRun {
+            check_id: "code-secret".into(),
+            reason: "run with --scan-code".into(),
+        }];
+        let line = "not run: code-secret (run with --scan-code)";
+        let mut html = Vec::new();
+        render(&report, &mut html).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        assert_eq!(html.matches(line).count(), 1, "{html}");
+        let mut table = Vec::new();
+        let options = crate::render::RenderOptions {
+            color: false,
+            width: 120,
+        };
+        crate::render::table::render(&report, &options, &mut table).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert_eq!(table.matches(line).count(), 1, "{table}");
+        let sarif = crate::render::sarif::to_value(&report);
+        let run = &sarif["runs"][0];
+        assert_eq!(
+            run["properties"]["checksNotRun"][0]["check_id"],
+            "code-secret"
+        );
+        let notes: Vec<&serde_json::Value> = run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["message"]["text"] == line)
+            .collect();
+        assert_eq!(notes.len(), 1);
+        assert!(
+            page().matches("not run:").next().is_none(),
+            "nothing when every check ran"
+        );
+    }
+
     /// Records the size of every write.
     struct Writes {
         bytes: Vec<u8>,
