@@ -56,6 +56,33 @@ pub enum Command {
     },
     /// Print the least-privilege IAM policy the scanner itself needs.
     Permissions,
+    /// AWS Security Hub: import findings (the only command that writes to AWS).
+    #[command(subcommand)]
+    Securityhub(SecurityhubCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecurityhubCommand {
+    /// Send the findings of `scan --format asff` to Security Hub (BatchImportFindings), each in its own region, in
+    /// batches within the API's limits; with --previous, archive the findings the previous import had and FILE has
+    /// not. Needs `securityhub:BatchImportFindings` (and sts:GetCallerIdentity). Exit code 3 when some finding was
+    /// not imported (each is listed with its reason).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The ASFF findings to import (`scan --format asff --output FILE`).
+    pub file: PathBuf,
+    /// The ASFF file of the previous import: its findings missing from FILE are archived (RecordState ARCHIVED).
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// Named profile from the AWS config files (default: the standard credential chain).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Seconds one attempt of one API call may take before it is abandoned and retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub attempt_timeout: f64,
 }
 
 /// Where the inventory comes from: AWS (default) or a saved file.
@@ -177,6 +204,8 @@ pub enum Format {
     Sarif,
     /// AWS Security Finding Format, ready for Security Hub BatchImportFindings.
     Asff,
+    /// OCSF 1.6.0 Detection Finding events (class 2004): a JSON array, one event per finding.
+    Ocsf,
     /// One self-contained HTML page.
     Html,
 }

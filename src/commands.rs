@@ -13,11 +13,14 @@ use lambda_posture_checks::inventory::Inventory;
 use lambda_posture_checks::report::Report;
 use lambda_posture_checks::{suppress, unused};
 
-use crate::cli::{Cli, Command, DiffArgs, ScanArgs, SourceArgs, UnusedArgs};
+use crate::cli::{
+    Cli, Command, DiffArgs, ImportArgs, ScanArgs, SecurityhubCommand, SourceArgs, UnusedArgs,
+};
 use crate::collect::{self, CollectOptions, Rates};
 use crate::exit;
 use crate::output;
 use crate::render::{self, RenderOptions};
+use crate::securityhub;
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     match &cli.command {
@@ -42,7 +45,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             output::emit(None, collect::permissions::policy_json().as_bytes())?;
             Ok(exit::CLEAN)
         }
+        Command::Securityhub(SecurityhubCommand::Import(args)) => securityhub_import(args).await,
     }
+}
+
+/// `securityhub import`: 0 when Security Hub took every finding, 3 when some were not imported (listed).
+async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
+    if !(args.attempt_timeout.is_finite() && args.attempt_timeout > 0.0) {
+        anyhow::bail!(
+            "--attempt-timeout: {} is not a positive number of seconds",
+            args.attempt_timeout
+        );
+    }
+    let options = securityhub::ImportOptions {
+        file: args.file.clone(),
+        previous: args.previous.clone(),
+        profile: args.profile.clone(),
+        attempt_timeout: std::time::Duration::from_secs_f64(args.attempt_timeout),
+    };
+    let outcomes = securityhub::import(&options).await?;
+    output::emit(None, securityhub::summary(&args.file, &outcomes).as_bytes())?;
+    let complete = outcomes.values().all(|o| o.failures.is_empty());
+    Ok(if complete {
+        exit::CLEAN
+    } else {
+        exit::INCOMPLETE
+    })
 }
 
 async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {

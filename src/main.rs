@@ -8,6 +8,7 @@ mod commands;
 mod memory;
 mod output;
 mod render;
+mod securityhub;
 
 use std::process::ExitCode;
 

@@ -15,6 +15,7 @@ POST   /_lp/batch                   {"requests": [{"method", "path", "query"?, "
 POST   /_lp/reset                   forget every resource, rule and statistic (a fresh account)
 GET    /_lp/code/<sha256-hex>       deployment package bytes (what GetFunction's Code.Location points at)
 GET    /_lp/health                  {"ok": true, "port": N}
+GET    /_lp/securityhub-findings?region=R[&account=A]  every Security Hub finding stored there (no paging)
 """
 from __future__ import annotations
 
@@ -69,6 +70,12 @@ def _route(ctx: Ctx, app) -> Reply:
     path, method = ctx.path.rstrip("/"), ctx.method
     if path == "/_lp/health":
         return json_reply({"ok": True, "port": app.port})
+    if path == "/_lp/securityhub-findings" and method == "GET":
+        import securityhub_ext
+
+        with STATE_LOCK:
+            found = securityhub_ext.stored_findings(ctx.q("account") or DEFAULT_ACCOUNT, ctx.q("region") or "us-east-1")
+        return json_reply({"findings": found})
     if path.startswith("/_lp/code/") and method in ("GET", "HEAD"):
         data = lambda_core.CODE_INDEX.get(path.rsplit("/", 1)[-1])
         if data is None:

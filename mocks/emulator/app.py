@@ -15,11 +15,12 @@ import cw_shim
 import iam_ext
 import lambda_core
 import lambda_features
+import securityhub_ext
 from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, moto_error_to_aws, status_line
 from faults import Controller, internal_error
 from optable import detect_operation
 
-AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events")
+AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -128,6 +129,8 @@ class Emulator:
                     reply = iam_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "cloudwatch":
                     reply = cw_shim.handle(ctx, self.moto_app)
+                elif ctx.service == "securityhub" and ctx.operation in securityhub_ext.HANDLERS:
+                    reply = securityhub_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:
                     reply = self._moto(environ)
                 return reply

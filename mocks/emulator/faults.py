@@ -36,10 +36,12 @@ CW_RATES = {"GetMetricData": 50.0, "GetMetricStatistics": 400.0, "ListMetrics": 
             "DescribeAlarms": 9.0}
 CW_SHARED_RATE = 20.0
 STS_RATE = 100.0
+# Security Hub BatchImportFindings: 10 TPS per account per region (burst 30 on AWS; burst equals rate here).
+SECURITYHUB_IMPORT_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
-FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events")
+FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -61,6 +63,8 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "cloudwatch:shared", CW_SHARED_RATE
     if ctx.service == "sts":
         return "sts:shared", STS_RATE
+    if ctx.service == "securityhub" and op == "BatchImportFindings":
+        return "securityhub:BatchImportFindings", SECURITYHUB_IMPORT_RATE
     return None
 
 

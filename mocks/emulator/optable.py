@@ -1,6 +1,6 @@
 """Operation names for incoming requests, derived from botocore's service models (never hand lists).
 
-Lambda is restJson1: the method plus the path is matched against every operation's `requestUri`
+Lambda and Security Hub are restJson1: the method plus the path is matched against every operation's `requestUri`
 template (longest literal match wins, literal query parts such as `?find=LayerVersion` must be
 present). IAM and STS are query protocol (`Action=`). CloudWatch is the CBOR path, the JSON
 `X-Amz-Target` header or a query `Action=`.
@@ -20,7 +20,7 @@ from common import Ctx, cbor_path_operation
 
 _DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 _MODEL_DIRS = {"lambda": "lambda/2015-03-31", "iam": "iam/2010-05-08", "sts": "sts/2011-06-15",
-               "cloudwatch": "cloudwatch/2010-08-01"}
+               "cloudwatch": "cloudwatch/2010-08-01", "securityhub": "securityhub/2018-10-26"}
 
 
 @lru_cache(maxsize=None)
@@ -86,9 +86,9 @@ def match_rest(service: str, method: str, path: str, query: dict) -> tuple[str, 
 
 def detect_operation(ctx: Ctx) -> None:
     """Fill ctx.operation / ctx.protocol / ctx.params for the AWS services we know."""
-    if ctx.service == "lambda":
+    if ctx.service in ("lambda", "securityhub"):
         ctx.protocol = "rest-json"
-        hit = match_rest("lambda", ctx.method, ctx.path, ctx.query)
+        hit = match_rest(ctx.service, ctx.method, ctx.path, ctx.query)
         if hit:
             ctx.operation, ctx.params = hit
         return

@@ -26,7 +26,7 @@ fn label(severity: Severity) -> &'static str {
 }
 
 /// ASFF finding types (namespace/category/classifier) for a check.
-fn types(check_id: &str) -> Vec<&'static str> {
+pub(super) fn types(check_id: &str) -> Vec<&'static str> {
     let mut types = vec!["Software and Configuration Checks/AWS Security Best Practices"];
     if matches!(
         check_id,
@@ -41,7 +41,7 @@ fn types(check_id: &str) -> Vec<&'static str> {
 }
 
 /// Partition from an ARN (`arn:aws:…`), `aws` when it cannot be read.
-fn partition(arn: &str) -> &str {
+pub(super) fn partition(arn: &str) -> &str {
     arn.split(':')
         .nth(1)
         .filter(|p| !p.is_empty())
@@ -49,7 +49,7 @@ fn partition(arn: &str) -> &str {
 }
 
 /// A plain-text recommendation: the remediation's first paragraph, within the limit.
-fn recommendation(f: &Finding) -> String {
+pub(super) fn recommendation(f: &Finding) -> String {
     let first = f
         .remediation
         .split("\n\n")
@@ -108,6 +108,12 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
         "CreatedAt": timestamp,
         "UpdatedAt": timestamp,
         "Severity": { "Label": label(f.severity), "Original": f.severity },
+        // What a finding provider may change after the first import (Security Hub ignores later top-level
+        // Severity and Types): severity re-grades and type changes of later scans reach imported findings.
+        "FindingProviderFields": {
+            "Severity": { "Label": label(f.severity), "Original": f.severity },
+            "Types": types(&f.check_id),
+        },
         "Title": truncate(&f.title, TITLE_MAX),
         "Description": truncate(&f.message, DESCRIPTION_MAX),
         "Remediation": { "Recommendation": { "Text": recommendation(f), "Url": f.doc_url } },
@@ -197,6 +203,8 @@ mod tests {
                 )
             );
             assert_eq!(a["Resources"][0]["Type"], "AwsLambdaFunction");
+            assert_eq!(a["FindingProviderFields"]["Severity"], a["Severity"]);
+            assert_eq!(a["FindingProviderFields"]["Types"], a["Types"]);
             assert!(a["Title"].as_str().unwrap().chars().count() <= TITLE_MAX);
             assert!(a["Description"].as_str().unwrap().chars().count() <= DESCRIPTION_MAX);
             assert!(

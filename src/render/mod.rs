@@ -5,6 +5,7 @@ mod csv;
 pub mod diff;
 mod html;
 mod json;
+mod ocsf;
 mod sarif;
 mod table;
 pub mod unused;
@@ -56,6 +57,7 @@ pub fn render_to(
         Format::Csv => csv::render(report, &mut out),
         Format::Sarif => sarif::render(report, &mut out),
         Format::Asff => asff::render(report, &mut out),
+        Format::Ocsf => ocsf::render(report, &mut out),
         Format::Html => html::render(report, &mut out),
     }
 }

@@ -1,0 +1,224 @@
+//! `securityhub import` against the emulated Security Hub (mocks/emulator/securityhub_ext.py enforces AWS's limits:
+//! 100 findings and 6 MB a request, 240 KB a finding, the caller's account, the region of the ProductArn): the demo's
+//! findings land in their own regions in batches within the limits, a second import after a fix archives the
+//! resolved ones, throttles and 5xx are retried, and what Security Hub refuses is listed with its reason.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+/// `scan --format asff` of the recorded demo (offline).
+fn demo_asff(dir: &Path) -> (PathBuf, Vec<Value>) {
+    let path = dir.join("findings.asff.json");
+    let (code, _, stderr) = common::run(
+        common::lambda_posture_isolated()
+            .args(["scan", "--format", "asff", "--inventory"])
+            .arg(common::repo_root().join("mocks/demo-account.json"))
+            .arg("--output")
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let findings = common::read_json(&path).as_array().unwrap().clone();
+    (path, findings)
+}
+
+fn write(dir: &Path, name: &str, findings: &[Value]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(findings).unwrap()).unwrap();
+    path
+}
+
+fn import(
+    emulator: &common::Emulator,
+    file: &Path,
+    previous: Option<&Path>,
+) -> (i32, String, String) {
+    let mut cmd = emulator.lambda_posture();
+    cmd.args(["securityhub", "import"]).arg(file);
+    if let Some(p) = previous {
+        cmd.arg("--previous").arg(p);
+    }
+    common::run(&mut cmd)
+}
+
+/// Every finding the emulated Security Hub holds in `region`, by id.
+fn stored(emulator: &common::Emulator, region: &str) -> BTreeMap<String, Value> {
+    let answer = emulator.admin(
+        "GET",
+        &format!("/_lp/securityhub-findings?region={region}"),
+        None,
+    );
+    answer["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["Id"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+/// BatchImportFindings calls per region since the last clear.
+fn calls(emulator: &common::Emulator) -> BTreeMap<String, u64> {
+    emulator.stats()["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["service"] == "securityhub" && o["operation"] == "BatchImportFindings")
+        .map(|o| {
+            (
+                o["region"].as_str().unwrap().to_string(),
+                o["calls"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn per_region(findings: &[Value]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for f in findings {
+        *counts
+            .entry(f["Region"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn the_demo_is_imported_per_region_in_batches_and_a_fix_archives_what_it_resolved() {
+    let emulator = common::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, findings) = demo_asff(dir.path());
+    let counts = per_region(&findings);
+    assert!(
+        counts.len() == 2 && counts.values().any(|&n| n > 100),
+        "{counts:?}: two regions, one over a batch"
+    );
+
+    let (code, out, err) = import(&emulator, &first, None);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (region, &n) in &counts {
+        let held = stored(&emulator, region);
+        assert_eq!(
+            held.len(),
+            n,
+            "{region}: every finding of the region, in the region"
+        );
+        assert!(held
+            .values()
+            .all(|f| f["Region"] == region.as_str() && f["RecordState"] == "ACTIVE"));
+        assert!(held
+            .values()
+            .all(|f| f["FindingProviderFields"]["Severity"]["Label"] == f["Severity"]["Label"]));
+        assert!(out.contains(&format!("{region}: {n} imported")), "{out}");
+    }
+    // Batches of at most 100 (the emulator refuses more): as few requests as that allows.
+    let expected: BTreeMap<String, u64> = counts
+        .iter()
+        .map(|(r, &n)| (r.clone(), n.div_ceil(100) as u64))
+        .collect();
+    assert_eq!(calls(&emulator), expected);
+
+    // A fix: every finding of one function is gone from the next scan; the import with --previous archives them.
+    let fixed_function = findings[0]["ProductFields"]["lambda-posture/FunctionName"].clone();
+    let (gone, kept): (Vec<Value>, Vec<Value>) = findings
+        .iter()
+        .cloned()
+        .partition(|f| f["ProductFields"]["lambda-posture/FunctionName"] == fixed_function);
+    let second = write(dir.path(), "second.asff.json", &kept);
+    let (code, out, err) = import(&emulator, &second, Some(&first));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let mut all = BTreeMap::new();
+    for region in counts.keys() {
+        all.extend(stored(&emulator, region));
+    }
+    assert_eq!(all.len(), findings.len(), "archived findings stay, marked");
+    for f in &gone {
+        assert_eq!(
+            all[f["Id"].as_str().unwrap()]["RecordState"],
+            "ARCHIVED",
+            "{}",
+            f["Id"]
+        );
+    }
+    for f in &kept {
+        assert_eq!(all[f["Id"].as_str().unwrap()]["RecordState"], "ACTIVE");
+    }
+    assert!(
+        out.contains(&format!("({} of them archived)", gone.len())),
+        "{out}"
+    );
+}
+
+#[test]
+fn throttles_and_server_errors_are_retried_and_refusals_are_listed() {
+    let emulator = common::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, findings) = demo_asff(dir.path());
+    // One region's findings, each made ~200 KB: 100 of them are 20 MB, so the batches are cut by size.
+    let counts = per_region(&findings);
+    let region = counts.iter().max_by_key(|(_, &n)| n).unwrap().0.clone();
+    let mut big: Vec<Value> = findings
+        .iter()
+        .filter(|f| f["Region"] == region.as_str())
+        .take(100)
+        .cloned()
+        .collect();
+    for f in &mut big {
+        f["ProductFields"]["lambda-posture/Padding"] = "x".repeat(2000).into();
+        f["Resources"][0]["Details"] = json!({ "Other": (0..95).map(|i| (format!("k{i}"), "y".repeat(2000))).collect::<BTreeMap<_, _>>() });
+    }
+    // Refused by Security Hub: another account's finding, and one over 240 KB (never sent).
+    let mut other = big[0].clone();
+    other["Id"] = "LP-other-account".into();
+    other["AwsAccountId"] = "999999999999".into();
+    let mut huge = big[1].clone();
+    huge["Id"] = "LP-too-large".into();
+    huge["Description"] = "z".repeat(300 * 1024).into();
+    big.push(other);
+    big.push(huge);
+    let file = write(dir.path(), "big.asff.json", &big);
+    emulator.set_faults(json!([
+        { "service": "securityhub", "operation": "BatchImportFindings", "error": "Throttling", "count": 2 },
+        { "service": "securityhub", "operation": "BatchImportFindings", "error": "InternalError", "count": 1 }
+    ]));
+    let (code, out, err) = import(&emulator, &file, None);
+    assert_eq!(code, 3, "some findings were not imported: {out}\n{err}");
+    assert_eq!(
+        stored(&emulator, &region).len(),
+        100,
+        "every valid finding, despite the faults"
+    );
+    assert!(
+        out.contains("LP-other-account") && out.contains("OtherAccount"),
+        "{out}"
+    );
+    assert!(
+        out.contains("LP-too-large") && out.contains("FindingTooLarge"),
+        "{out}"
+    );
+    let sent = calls(&emulator)[&region];
+    assert!(
+        sent >= 4 + 3,
+        "100 findings of 200 KB take 4 requests or more, plus 3 retried: {sent}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_asff_is_refused_naming_the_file_and_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        &[json!({ "Id": "LP-1", "AwsAccountId": "123456789012" })],
+    );
+    let (code, _, err) = common::run(
+        common::lambda_posture_isolated()
+            .args(["securityhub", "import"])
+            .arg(&bad),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.json: finding 0: `Region`"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
