@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::catalog::access::policies::{
-    distinct, judge_qualifiers, labels, path_failure, read_urls, scope_name, url_for, PolicyStatement,
-    UrlAccess,
+    distinct, judge_qualifiers, labels, path_failure, read_urls, scope_name, url_for,
+    PolicyStatement, UrlAccess,
 };
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -30,7 +30,9 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let (urls, url_unknown) = read_urls(ctx);
     let urls = url_unknown.is_empty().then_some(urls);
     judge_qualifiers(ctx, |ctx, qualifier, statements| {
-        judge(ctx, qualifier, statements, urls).into_iter().collect()
+        judge(ctx, qualifier, statements, urls)
+            .into_iter()
+            .collect()
     })
 }
 

@@ -49,7 +49,8 @@ fn judge(
 ) -> Vec<Outcome> {
     let scope = scope_name(qualifier);
     let (mut any, mut any_statements, mut any_entries) = (BTreeSet::new(), vec![], vec![]);
-    let (mut buckets, mut bucket_statements, mut bucket_entries) = (BTreeSet::new(), vec![], vec![]);
+    let (mut buckets, mut bucket_statements, mut bucket_entries) =
+        (BTreeSet::new(), vec![], vec![]);
     for ps in statements.iter().copied() {
         match opening(ctx, ps) {
             Some(Opening::AnySource(services)) => {
@@ -75,7 +76,14 @@ fn judge(
             labels(&any_statements)
         );
         let details = json!({ "services": services });
-        failures.push(path_failure(ctx, ANY_SOURCE, qualifier, any_entries, message, details));
+        failures.push(path_failure(
+            ctx,
+            ANY_SOURCE,
+            qualifier,
+            any_entries,
+            message,
+            details,
+        ));
     }
     if !buckets.is_empty() {
         let names: Vec<&str> = buckets.iter().map(String::as_str).collect();
@@ -87,8 +95,15 @@ fn judge(
         );
         let details = json!({ "buckets": names });
         failures.push(
-            path_failure(ctx, BUCKET_NAME, qualifier, bucket_entries, message, details)
-                .with_severity(Severity::Low),
+            path_failure(
+                ctx,
+                BUCKET_NAME,
+                qualifier,
+                bucket_entries,
+                message,
+                details,
+            )
+            .with_severity(Severity::Low),
         );
     }
     failures
@@ -144,7 +159,14 @@ fn bucket_names_only(pins: &[&Pin]) -> Option<BTreeSet<String>> {
         }
         for value in &pin.values {
             let parts = arn_parts(value).filter(|p| p.service == "s3" && p.account.is_empty())?;
-            names.insert(parts.resource.split('/').next().unwrap_or_default().to_string());
+            names.insert(
+                parts
+                    .resource
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
         }
     }
     Some(names)

@@ -1,0 +1,281 @@
+//! One problem, one finding (the rule of `checks/README.md`), asserted on whole reports: the recorded demo account,
+//! and the account of every case in the catalogue evaluated by the whole catalogue (the cases hold the shapes the
+//! demo lacks: both statements of a function URL, a public grant beside a URL, several statements on one alias).
+//! Whatever account shows it, a report fails here when it gives one problem two findings: the same finding id twice,
+//! an exposure path reported twice or by a check that does not own it, two checks blaming one statement for the same
+//! kind of exposure, or a statement that only applies through a function URL reported as opening the Lambda API.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::engine;
+use lambda_posture_checks::finding::{Finding, Status};
+use lambda_posture_checks::inventory::{Inventory, SCHEMA_VERSION};
+use lambda_posture_checks::policy::resource::only_via_url;
+use lambda_posture_checks::policy::PolicyDocument;
+use lambda_posture_checks::report::Report;
+use serde_json::{json, Value};
+
+/// The exposure kinds of the "who can invoke" checks (`evidence.exposure` = `<kind>:<qualifier>[/<Sid>]`) and the
+/// checks that may report each. `statement`: the statement itself is the problem (a `NotPrincipal` construct, a
+/// grant to another account).
+const OWNERS: &[(&str, &[&str])] = &[
+    ("public", &["lambda-public-invoke"]),
+    ("url", &["lambda-url-public"]),
+    ("cors", &["lambda-url-cors-wildcard"]),
+    ("service", &["lambda-service-invoke-unscoped"]),
+    ("bucket", &["lambda-service-invoke-unscoped"]),
+    (
+        "statement",
+        &["lambda-cross-account-invoke", "lambda-notprincipal-allow"],
+    ),
+];
+
+/// The kind whose findings may name statements another kind blames: an AuthType NONE URL is a configuration
+/// problem of its own, and its finding lists every statement that lets the anonymous public through it.
+const URL_CONTEXT: &str = "url";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every way `report` breaks the rule, one line each.
+fn breaches(report: &Report) -> Vec<String> {
+    let failing: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let mut problems = Vec::new();
+    let mut ids: BTreeMap<&str, &Finding> = BTreeMap::new();
+    for f in &report.findings {
+        if let Some(first) = ids.insert(&f.id, f) {
+            problems.push(format!(
+                "finding id {} twice: {} on {} ({:?}) and {} on {} ({:?})",
+                f.id,
+                first.check_id,
+                first.resource_arn,
+                first.discriminator,
+                f.check_id,
+                f.resource_arn,
+                f.discriminator
+            ));
+        }
+    }
+    let mut paths: BTreeMap<(String, String), &str> = BTreeMap::new();
+    // (function, qualifier, statement) -> the exposure kinds that blame it, with the check.
+    let mut blamed: BTreeMap<(String, String, String), Vec<(String, String)>> = BTreeMap::new();
+    for f in failing
+        .iter()
+        .filter(|f| lambda_posture_checks::catalog::group_of(&f.check_id) == Some("access"))
+    {
+        let evidence = f.evidence.value();
+        let Some(exposure) = evidence["exposure"].as_str() else {
+            problems.push(format!(
+                "{} on {}: a failing access finding names no exposure path",
+                f.check_id, f.resource_arn
+            ));
+            continue;
+        };
+        let kind = exposure.split(':').next().unwrap_or_default();
+        match OWNERS.iter().find(|(k, _)| *k == kind) {
+            Some((_, owners)) if owners.contains(&f.check_id.as_ref()) => {}
+            _ => problems.push(format!(
+                "{} on {}: exposure {exposure} is not this check's (owners: {OWNERS:?})",
+                f.check_id, f.function_arn
+            )),
+        }
+        let path = (f.function_arn.to_string(), exposure.to_string());
+        if let Some(first) = paths.insert(path, &f.check_id) {
+            problems.push(format!(
+                "{} reported twice on {}: by {first} and by {}",
+                exposure, f.function_arn, f.check_id
+            ));
+        }
+        let qualifier = evidence["qualifier"].as_str().unwrap_or("function");
+        for (statement, document, routes) in statements(&evidence) {
+            blamed
+                .entry((
+                    f.function_arn.to_string(),
+                    qualifier.to_string(),
+                    statement.clone(),
+                ))
+                .or_default()
+                .push((kind.to_string(), f.check_id.to_string()));
+            if routes.iter().any(|r| r == "lambda-api") && url_only(&document) {
+                problems.push(format!(
+                    "{} on {}: statement {statement} only applies through a function URL, yet is reported as \
+                     opening the Lambda API",
+                    f.check_id, f.function_arn
+                ));
+            }
+        }
+    }
+    for ((function, qualifier, statement), kinds) in blamed {
+        let owned: Vec<&(String, String)> =
+            kinds.iter().filter(|(k, _)| k != URL_CONTEXT).collect();
+        if owned.len() > 1 {
+            problems.push(format!(
+                "statement {statement} of {qualifier} on {function} is blamed by several findings for the same \
+                 exposure: {owned:?}"
+            ));
+        }
+    }
+    problems
+}
+
+/// `(label, document, routes)` of each statement a finding names: `evidence.statements`, or the single
+/// `evidence.statement` / `evidence.document`.
+fn statements(evidence: &Value) -> Vec<(String, Value, Vec<String>)> {
+    let entry = |e: &Value| {
+        let routes = e["routes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect();
+        (
+            e["statement"].as_str().unwrap_or_default().to_string(),
+            e["document"].clone(),
+            routes,
+        )
+    };
+    match evidence["statements"].as_array() {
+        Some(list) => list.iter().map(entry).collect(),
+        None if evidence["statement"].is_string() => vec![entry(evidence)],
+        None => vec![],
+    }
+}
+
+fn url_only(document: &Value) -> bool {
+    PolicyDocument::parse(&json!({ "Version": "2012-10-17", "Statement": [document] }))
+        .is_ok_and(|doc| doc.statements.iter().all(only_via_url))
+}
+
+fn assert_no_breach(what: &str, report: &Report) {
+    let problems = breaches(report);
+    assert!(
+        problems.is_empty(),
+        "{what} breaks one problem, one finding:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_demo_account_has_one_finding_per_problem() {
+    let path = root().join("mocks/demo-account.json");
+    let text = std::fs::read_to_string(&path).expect("mocks/demo-account.json is committed");
+    let inventory =
+        Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory");
+    let report = engine::evaluate(&inventory, &Config::default());
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check_id == "lambda-url-public"),
+        "the demo lost its public URLs: this test would check nothing about them"
+    );
+    assert_no_breach("the demo account", &report);
+}
+
+#[test]
+fn every_case_account_has_one_finding_per_problem() {
+    let mut cases = Vec::new();
+    collect_cases(&root().join("checks/src/catalog"), &mut cases);
+    assert!(cases.len() > 100, "found only {} case files", cases.len());
+    let mut problems = Vec::new();
+    let mut judged = 0;
+    for path in &cases {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let config: Config = serde_json::from_value(case["config"].clone()).unwrap_or_default();
+        let scan_date = case["scan_date"].as_str().unwrap_or("2026-11-01");
+        let inventory = json!({
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": "test",
+            "collected_at": format!("{scan_date}T00:00:00Z"),
+            "lookback_days": case["lookback_days"].as_u64().unwrap_or(90),
+            "accounts": [case["account"]],
+        });
+        let name = path.strip_prefix(root()).unwrap().display().to_string();
+        let inventory = Inventory::from_json(&name, &inventory.to_string())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = engine::evaluate(&inventory, &config);
+        judged += report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.evidence.value()["exposure"].is_string())
+            .count();
+        problems.extend(
+            breaches(&report)
+                .into_iter()
+                .map(|p| format!("{name}: {p}")),
+        );
+    }
+    assert!(
+        judged > 40,
+        "only {judged} failing access findings were judged"
+    );
+    assert!(
+        problems.is_empty(),
+        "case accounts break one problem, one finding:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_rule_catches_a_doubled_url_exposure() {
+    // The regression the rule was written for: a public URL reported once per statement AWS writes for it.
+    let path =
+        root().join("checks/src/catalog/access/lambda_url_public/cases/fail-none-public.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let inventory = json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": "test",
+        "collected_at": "2026-11-01T00:00:00Z",
+        "lookback_days": 90,
+        "accounts": [case["account"]],
+    });
+    let inventory = Inventory::from_json("case", &inventory.to_string()).unwrap();
+    let mut report = engine::evaluate(&inventory, &Config::default());
+    assert!(breaches(&report).is_empty());
+    let url = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == "lambda-url-public" && f.status == Status::Fail)
+        .expect("the case fails lambda-url-public")
+        .clone();
+    // The same URL claimed by lambda-public-invoke, blaming its statements for the API: three breaches.
+    let mut doubled = url.clone();
+    doubled.check_id = "lambda-public-invoke".into();
+    doubled.id = "LP-doubled".into();
+    let mut evidence = url.evidence.value();
+    for entry in evidence["statements"].as_array_mut().unwrap() {
+        entry["routes"] = json!(["lambda-api"]);
+    }
+    doubled.evidence = evidence.into();
+    report.findings.push(doubled);
+    let found = breaches(&report);
+    assert!(
+        found.iter().any(|p| p.contains("is not this check's"))
+            && found.iter().any(|p| p.contains("reported twice"))
+            && found
+                .iter()
+                .any(|p| p.contains("only applies through a function URL")),
+        "{found:#?}"
+    );
+}
+
+fn collect_cases(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_cases(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json")
+            && path.parent().is_some_and(|p| p.ends_with("cases"))
+        {
+            out.push(path);
+        }
+    }
+    out.sort();
+}
