@@ -38,7 +38,8 @@
 //! - [`RolePermissions::of`]`(&Role)`: the effective permissions from what could be read (the published content of
 //!   AdministratorAccess, PowerUserAccess and IAMFullAccess standing in for theirs when unreadable), `incomplete`,
 //!   `boundary_unreadable()`, `allow_statements()`, `grant_from(statement, action)`, `services_granted()` (computed
-//!   once), `published_content_used(statement)`; [`known_aws_document`](role::known_aws_document)`(arn)`.
+//!   once), `published_content_used(statement)`, `exceeds(other) -> Option<(action, resource)>` (something this role
+//!   may do that `other` may not: is it stronger?); [`known_aws_document`](role::known_aws_document)`(arn)`.
 //!
 //! [`resource`] — Lambda resource policies.
 //! - [`principal_scope`](resource::principal_scope)`(statement, own_account, config) -> Option<PrincipalScope>`:

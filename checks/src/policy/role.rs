@@ -189,6 +189,46 @@ mod tests {
     use super::*;
     use crate::policy::PolicyDocument;
 
+    fn role(statements: serde_json::Value) -> Role {
+        serde_json::from_value(json!({
+            "arn": "arn:aws:iam::123456789012:role/r", "name": "r",
+            "inline_policies": [{ "name": "p", "document": { "Version": "2012-10-17", "Statement": statements } }],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn exceeds_names_what_the_other_role_may_not_do() {
+        let admin = role(json!([{ "Effect": "Allow", "Action": "*", "Resource": "*" }]));
+        let logs = role(json!([{ "Effect": "Allow", "Action": "logs:PutLogEvents",
+                                 "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:*" }]));
+        let all_logs = role(json!([{ "Effect": "Allow", "Action": "logs:*", "Resource": "*" }]));
+        let (admin, logs, all_logs) = (
+            RolePermissions::of(&admin),
+            RolePermissions::of(&logs),
+            RolePermissions::of(&all_logs),
+        );
+        // The most telling action first: permissions management.
+        let (action, resource) = admin.exceeds(&logs).unwrap();
+        assert_eq!(
+            crate::policy::actions::access_level(action),
+            Some(AccessLevel::PermissionsManagement)
+        );
+        assert_eq!(resource, "*");
+        assert_eq!(logs.exceeds(&admin), None);
+        assert_eq!(
+            logs.exceeds(&all_logs),
+            None,
+            "a narrower resource is covered by *"
+        );
+        assert_eq!(
+            all_logs.exceeds(&logs).map(|(_, r)| r),
+            Some("*".to_string()),
+            "logs on every group exceeds logs on one"
+        );
+        assert_eq!(logs.exceeds(&logs), None);
+    }
+
     #[test]
     fn published_admin_documents_parse_and_are_recognised_in_any_partition() {
         for name in ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"] {

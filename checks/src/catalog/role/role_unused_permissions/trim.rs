@@ -87,7 +87,8 @@ mod tests {
     use super::*;
     use crate::policy::{PolicyDocument, PolicyKind, PolicySource};
 
-    fn sourced(document: Value) -> Vec<SourcedStatement> {
+    /// The statements of `document`, as an inline policy's.
+    pub(super) fn sourced(document: Value) -> Vec<SourcedStatement> {
         let source = PolicySource {
             kind: PolicyKind::Inline,
             name: "p".into(),
@@ -136,11 +137,9 @@ mod never_widens {
 
     use serde_json::{json, Value};
 
+    use super::tests::sourced;
     use super::trimmed_policy;
-    use crate::policy::{
-        actions, EffectivePermissions, Grant, PolicyDocument, PolicyKind, PolicySource, Scope,
-        SourcedStatement,
-    };
+    use crate::policy::{actions, EffectivePermissions, Grant, Scope};
 
     const ACTIONS: &[&str] = &[
         "*",
@@ -230,23 +229,6 @@ mod never_widens {
         statement
     }
 
-    fn statements(document: &Value) -> Vec<SourcedStatement> {
-        let source = PolicySource {
-            kind: PolicyKind::Inline,
-            name: "p".into(),
-            arn: None,
-        };
-        PolicyDocument::parse(document)
-            .unwrap()
-            .statements
-            .into_iter()
-            .map(|statement| SourcedStatement {
-                source: source.clone(),
-                statement,
-            })
-            .collect()
-    }
-
     fn reaches(grants: &[Grant], resource: &str) -> bool {
         grants.iter().any(|grant| grant.reaches(resource))
     }
@@ -290,10 +272,10 @@ mod never_widens {
                 .copied()
                 .filter(|s| !used.iter().any(|u| u == s) && rng.chance(50))
                 .collect();
-            let original_statements = statements(&original);
+            let original_statements = sourced(original.clone());
             let proposal = trimmed_policy(&original_statements, |s| !unused.contains(&s), &used);
             let before = EffectivePermissions::from_statements(original_statements.clone(), None);
-            let after = EffectivePermissions::from_statements(statements(&proposal), None);
+            let after = EffectivePermissions::from_statements(sourced(proposal.clone()), None);
             for action in named_by_an_allow(&after, &every_action) {
                 let (granted, granted_before) = (after.allows(action), before.allows(action));
                 for probe in PROBES {
