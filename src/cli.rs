@@ -37,6 +37,18 @@ pub struct Cli {
     /// No progress bar, even on a terminal.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Largest input file (inventory, report, configuration) read, in MiB; a larger one is refused before it is
+    /// read whole.
+    #[arg(
+        long,
+        global = true,
+        value_name = "MIB",
+        env = "LAMBDA_POSTURE_MAX_INPUT_MIB",
+        default_value_t = crate::input::DEFAULT_MAX_INPUT_MIB,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576)
+    )]
+    pub max_input_mib: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +158,7 @@ pub struct OutputArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -170,7 +182,7 @@ pub struct UnusedArgs {
     /// Output format: table or json.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write to FILE (atomically) instead of standard output.
+    /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -184,7 +196,7 @@ pub struct DiffArgs {
     /// Output format: table or json.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write to FILE (atomically) instead of standard output.
+    /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with code 1 when a NEW failing finding has this severity or worse (gate a change on what it adds).

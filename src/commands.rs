@@ -74,27 +74,54 @@ async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
 }
 
 async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
-    let config = load_config(cli.config.as_deref())?;
-    let inventory = load_or_collect(&args.source, cli.quiet, &config).await?;
+    let output = file_target(args.output.output.as_deref());
+    refuse_overwriting_inputs(cli, &args.source, output, &[])?;
+    let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
+    let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let mut report = engine::evaluate(&inventory, &config);
     suppress::apply(&mut report, &inventory, &config.suppressions);
     // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
     drop(inventory);
-    let options = render_options(cli.no_color, args.output.output.as_deref());
-    output::emit_with(args.output.output.as_deref(), |w| {
-        render::render_to(args.output.format, &report, &options, w)
-    })?;
+    let options = render_options(cli.no_color, output);
+    let render =
+        |w: &mut dyn std::io::Write| render::render_to(args.output.format, &report, &options, w);
+    // Every file of the run (saved inventory, report) replaces its destination only once all are complete.
+    match output {
+        Some(path) => output::commit_all(
+            saved
+                .into_iter()
+                .chain([output::prepare(path, render)?])
+                .collect(),
+        )?,
+        None => {
+            output::emit_with(None, render)?;
+            saved.map(output::Prepared::commit).transpose()?;
+        }
+    }
     Ok(exit_code(&report, args.output.fail_on))
 }
 
 /// `unused`: 0, or 3 when the usage of some function is unknown (its metrics could not be read).
 async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
-    let config = load_config(cli.config.as_deref())?;
-    let inventory = load_or_collect(&args.source, cli.quiet, &config).await?;
+    let output = file_target(args.output.as_deref());
+    refuse_overwriting_inputs(cli, &args.source, output, &[])?;
+    let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
+    let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let report = unused::analyze(&inventory, &config);
-    let options = render_options(cli.no_color, args.output.as_deref());
+    let options = render_options(cli.no_color, output);
     let bytes = render::unused::render(args.format, &report, &options)?;
-    output::emit(args.output.as_deref(), &bytes)?;
+    match output {
+        Some(path) => output::commit_all(
+            saved
+                .into_iter()
+                .chain([output::prepare(path, |w| Ok(w.write_all(&bytes)?))?])
+                .collect(),
+        )?,
+        None => {
+            output::emit(None, &bytes)?;
+            saved.map(output::Prepared::commit).transpose()?;
+        }
+    }
     Ok(if report.unknown.is_empty() {
         exit::CLEAN
     } else {
@@ -104,10 +131,18 @@ async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
 
 /// `diff`: 1 when `--fail-on` is given and a new failing finding reaches it, else 0.
 fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
+    let output = file_target(args.output.as_deref());
+    if let Some(output) = output {
+        let mut inputs = vec![
+            ("the older report", &*args.old),
+            ("the newer report", &*args.new),
+        ];
+        inputs.extend(cli.config.as_deref().map(|c| ("--config", c)));
+        crate::input::refuse_overwriting(&[("--output", output)], &inputs)?;
+    }
     let read = |path: &Path| -> anyhow::Result<ReportSnapshot> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{name}: cannot read the report file"))?;
+        let text = crate::input::read_text(path, "report", cli.max_input_mib)?;
         Ok(ReportSnapshot::from_json(&name, &text)?)
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
@@ -117,9 +152,9 @@ fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
         &args.new.display().to_string(),
         &new,
     );
-    let options = render_options(cli.no_color, args.output.as_deref());
+    let options = render_options(cli.no_color, output);
     let bytes = render::diff::render(args.format, &result, &options)?;
-    output::emit(args.output.as_deref(), &bytes)?;
+    output::emit(output, &bytes)?;
     let failing = args.fail_on.is_some_and(|threshold| {
         result
             .new_findings
@@ -146,16 +181,48 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     }
 }
 
-/// The configuration from `--config`, else `./lambda-posture.toml` when present, else the defaults.
-pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+/// `--output FILE`, or `None` for standard output (no `--output`, or `--output -`).
+fn file_target(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| *p != Path::new("-"))
+}
+
+/// The configuration file in use: `--config`, else `./lambda-posture.toml` when present.
+fn config_path(path: Option<&Path>) -> Option<PathBuf> {
     let default = PathBuf::from("lambda-posture.toml");
-    let path = match path {
-        Some(p) => p.to_path_buf(),
-        None if default.is_file() => default,
-        None => return Ok(Config::default()),
+    match path {
+        Some(p) => Some(p.to_path_buf()),
+        None if default.is_file() => Some(default),
+        None => None,
+    }
+}
+
+/// Refuse a run whose outputs (`--output`, `--save-inventory`) would overwrite one of its inputs or each other.
+fn refuse_overwriting_inputs(
+    cli: &Cli,
+    source: &SourceArgs,
+    output: Option<&Path>,
+    extra_inputs: &[(&str, &Path)],
+) -> anyhow::Result<()> {
+    let outputs: Vec<(&str, &Path)> = [
+        ("--output", output),
+        ("--save-inventory", source.save_inventory.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path?)))
+    .collect();
+    let config = config_path(cli.config.as_deref());
+    let mut inputs: Vec<(&str, &Path)> = extra_inputs.to_vec();
+    inputs.extend(source.inventory.as_deref().map(|p| ("--inventory", p)));
+    inputs.extend(config.as_deref().map(|p| ("--config", p)));
+    crate::input::refuse_overwriting(&outputs, &inputs)
+}
+
+/// The configuration from `--config`, else `./lambda-posture.toml` when present, else the defaults.
+pub fn load_config(path: Option<&Path>, max_input_mib: u64) -> anyhow::Result<Config> {
+    let Some(path) = config_path(path) else {
+        return Ok(Config::default());
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+    let text = crate::input::read_text(&path, "config", max_input_mib)?;
     Ok(Config::from_toml(
         &path.display().to_string(),
         &text,
@@ -163,16 +230,20 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     )?)
 }
 
-/// Read `--inventory`, or collect from AWS (and save with `--save-inventory`).
+/// Read `--inventory`, or collect from AWS; with `--save-inventory`, also the collected inventory written to a
+/// temporary file, for the caller to commit with its own output.
 pub async fn load_or_collect(
     source: &SourceArgs,
-    quiet: bool,
+    cli: &Cli,
     config: &Config,
-) -> anyhow::Result<Inventory> {
+) -> anyhow::Result<(Inventory, Option<output::Prepared>)> {
+    let quiet = cli.quiet;
     if let Some(path) = &source.inventory {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read the inventory file", path.display()))?;
-        return Ok(Inventory::from_json(&path.display().to_string(), &text)?);
+        let text = crate::input::read_text(path, "inventory", cli.max_input_mib)?;
+        return Ok((
+            Inventory::from_json(&path.display().to_string(), &text)?,
+            None,
+        ));
     }
     if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
         anyhow::bail!(
@@ -209,11 +280,14 @@ pub async fn load_or_collect(
         attempt_timeout: std::time::Duration::from_secs_f64(source.attempt_timeout),
     };
     let inventory = collect::collect(&options).await?;
-    if let Some(path) = &source.save_inventory {
-        output::write_atomically_with(path, |w| Ok(serde_json::to_writer_pretty(w, &inventory)?))?;
-    }
+    let saved = match &source.save_inventory {
+        Some(path) => Some(output::prepare(path, |w| {
+            Ok(serde_json::to_writer_pretty(w, &inventory)?)
+        })?),
+        None => None,
+    };
     crate::memory::release_freed_memory();
-    Ok(inventory)
+    Ok((inventory, saved))
 }
 
 /// Colour and width for output going to `output` (a file) or standard output: colour only on a terminal, never

@@ -5,6 +5,8 @@ mod cli;
 mod codescan;
 mod collect;
 mod commands;
+mod input;
+mod interrupt;
 mod memory;
 mod output;
 mod render;
@@ -26,12 +28,18 @@ pub mod exit {
     pub const ERROR: u8 = 2;
     /// The scan completed but some data could not be collected (see the gaps); nothing at or above --fail-on.
     pub const INCOMPLETE: u8 = 3;
-    /// Interrupted (Ctrl-C): no output file was written.
-    pub const INTERRUPTED: u8 = 130;
+    /// Interrupted by Ctrl-C (SIGINT): no output file was written ([`crate::interrupt`]).
+    pub const INTERRUPTED: u8 = crate::interrupt::SIGINT_EXIT;
+    /// Terminated by SIGTERM: no output file was written.
+    pub const TERMINATED: u8 = crate::interrupt::SIGTERM_EXIT;
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = interrupt::install() {
+        eprintln!("error: cannot handle Ctrl-C and SIGTERM: {e}");
+        return ExitCode::from(exit::ERROR);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,23 +50,17 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::ERROR);
         }
     };
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = commands::run(cli) => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
-    // Do not wait for in-flight requests after an interrupt or an error.
+    // Ctrl-C and SIGTERM end the process from their own thread, wherever it is (src/interrupt.rs).
+    let outcome = runtime.block_on(commands::run(cli));
+    // Do not wait for in-flight requests after an error.
     runtime.shutdown_background();
     match outcome {
-        Some(Ok(code)) => ExitCode::from(code),
-        Some(Err(e)) => {
-            eprintln!("error: {e:#}");
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // Messages quote names, keys and values from files and accounts we do not control: one line, and no
+            // character that could rewrite the terminal or disguise the text.
+            eprintln!("error: {}", render::printable_line(&format!("{e:#}")));
             ExitCode::from(exit::ERROR)
-        }
-        None => {
-            eprintln!("interrupted: nothing was written");
-            ExitCode::from(exit::INTERRUPTED)
         }
     }
 }

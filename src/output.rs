@@ -1,7 +1,7 @@
 //! Writing results: atomically to a file (temp file + rename in the same folder), or to standard output.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -12,32 +12,57 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    prepare(path, write)?.commit()
+}
+
+/// A complete, synced temporary file waiting to replace its destination ([`Prepared::commit`], or
+/// [`commit_all`] for several outputs of one command at once); dropped uncommitted, it is deleted.
+pub struct Prepared {
+    temp: crate::interrupt::TrackedTemp,
+    path: PathBuf,
+}
+
+impl Prepared {
+    pub fn commit(self) -> anyhow::Result<()> {
+        commit_all(vec![self])
+    }
+}
+
+/// Replace every destination with its prepared file, as one step as far as a signal can tell.
+pub fn commit_all(files: Vec<Prepared>) -> anyhow::Result<()> {
+    crate::interrupt::commit_all(files.into_iter().map(|p| (p.temp, p.path)).collect())
+}
+
+/// Fill a temporary file next to `path` with what `write` produces, and sync it; nothing replaces `path` yet.
+pub fn prepare(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<Prepared> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let file = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+    let mut temp = crate::interrupt::temp_file_in(dir).with_context(|| {
         format!(
             "{}: cannot create a file in {}",
             path.display(),
             dir.display()
         )
     })?;
-    let mut writer = std::io::BufWriter::with_capacity(1 << 16, file);
-    write(&mut writer)
-        .and_then(|()| Ok(writer.flush()?))
-        .with_context(|| format!("{}: write failed", path.display()))?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .with_context(|| format!("{}: write failed", path.display()))?;
-    file.as_file()
+    {
+        let mut writer = std::io::BufWriter::with_capacity(1 << 16, temp.file().as_file_mut());
+        write(&mut writer)
+            .and_then(|()| Ok(writer.flush()?))
+            .with_context(|| format!("{}: write failed", path.display()))?;
+    }
+    temp.file()
+        .as_file()
         .sync_all()
         .with_context(|| format!("{}: sync failed", path.display()))?;
-    file.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("{}: cannot replace the file", path.display()))?;
-    Ok(())
+    Ok(Prepared {
+        temp,
+        path: path.to_path_buf(),
+    })
 }
 
 /// Send rendered bytes to `path` (atomically) or to standard output.

@@ -15,6 +15,31 @@ const TITLE_MAX: usize = 256;
 const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
 
+/// Security Hub's length limits on the fields this renderer writes (API reference: AwsSecurityFinding, Resource,
+/// Recommendation), in UTF-16 code units as the service counts them; `*` is every element of an array or every
+/// value of a map. Every finding is cut to them ([`fit_to_limits`]) whatever the inventory held.
+pub const LIMITS: &[(&str, usize)] = &[
+    ("Id", 512),
+    ("GeneratorId", 512),
+    ("ProductArn", 2048),
+    ("AwsAccountId", 12),
+    ("Region", 16),
+    ("Title", TITLE_MAX),
+    ("Description", DESCRIPTION_MAX),
+    ("Remediation.Recommendation.Text", RECOMMENDATION_MAX),
+    ("ProductFields.*", 2048),
+    ("Resources.*.Type", 256),
+    ("Resources.*.Region", 16),
+    ("Resources.*.Tags.*", 256),
+];
+/// Keys of ProductFields and of resource tags: at most 128 code units, at most 50 entries per map.
+pub const MAP_KEY_MAX: usize = 128;
+pub const MAP_ENTRIES_MAX: usize = 50;
+/// Maps whose keys and number of entries are bounded.
+const BOUNDED_MAPS: &[&str] = &["ProductFields", "Resources.*.Tags"];
+/// The partitions Security Hub accepts in Resources[].Partition.
+const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov"];
+
 fn label(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "CRITICAL",
@@ -40,12 +65,102 @@ pub(super) fn types(check_id: &str) -> Vec<&'static str> {
     types
 }
 
-/// Partition from an ARN (`arn:aws:…`), `aws` when it cannot be read.
+/// Partition from an ARN (`arn:aws:…`), `aws` when it is not one Security Hub knows.
 pub(super) fn partition(arn: &str) -> &str {
     arn.split(':')
         .nth(1)
-        .filter(|p| !p.is_empty())
+        .filter(|p| PARTITIONS.contains(p))
         .unwrap_or("aws")
+}
+
+/// At most `max` UTF-16 code units, ending in `…` when cut (never splits a character); `None` when it fits.
+fn cut(text: &str, max: usize) -> Option<String> {
+    if text.encode_utf16().count() <= max {
+        return None;
+    }
+    let mut out = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        if units + c.len_utf16() + 1 > max {
+            break;
+        }
+        units += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    Some(out)
+}
+
+/// Visit the values at `path` (dotted, `*` = every element of an array or value of a map).
+fn each_at(value: &mut Value, path: &[&str], visit: &mut dyn FnMut(&mut Value)) {
+    let Some((first, rest)) = path.split_first() else {
+        return visit(value);
+    };
+    match (*first, value) {
+        ("*", Value::Array(items)) => items.iter_mut().for_each(|v| each_at(v, rest, visit)),
+        ("*", Value::Object(map)) => map.values_mut().for_each(|v| each_at(v, rest, visit)),
+        (key, Value::Object(map)) => {
+            if let Some(v) = map.get_mut(key) {
+                each_at(v, rest, visit)
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Cut every bounded string of one ASFF finding to Security Hub's limits ([`LIMITS`]), and its bounded maps to
+/// [`MAP_ENTRIES_MAX`] entries with keys of at most [`MAP_KEY_MAX`].
+fn fit_to_limits(finding: &mut Value) {
+    for (path, max) in LIMITS {
+        let path: Vec<&str> = path.split('.').collect();
+        each_at(finding, &path, &mut |v| {
+            if let Some(shorter) = v.as_str().and_then(|s| cut(s, *max)) {
+                *v = Value::String(shorter);
+            }
+        });
+    }
+    for path in BOUNDED_MAPS {
+        let path: Vec<&str> = path.split('.').collect();
+        each_at(finding, &path, &mut |v| {
+            if let Value::Object(map) = v {
+                let entries = std::mem::take(map);
+                for (key, value) in entries.into_iter().take(MAP_ENTRIES_MAX) {
+                    map.insert(cut(&key, MAP_KEY_MAX).unwrap_or(key), value);
+                }
+            }
+        });
+    }
+}
+
+/// Panics unless every bounded field of `finding` is within [`LIMITS`] (the tests' oracle).
+#[cfg(test)]
+pub fn assert_within_limits(finding: &Value) {
+    let mut finding = finding.clone();
+    for (path, max) in LIMITS {
+        let parts: Vec<&str> = path.split('.').collect();
+        each_at(&mut finding, &parts, &mut |v| {
+            let units = v.as_str().map_or(0, |s| s.encode_utf16().count());
+            assert!(units <= *max, "{path}: {units} > {max}");
+        });
+    }
+    for path in BOUNDED_MAPS {
+        let parts: Vec<&str> = path.split('.').collect();
+        each_at(&mut finding, &parts, &mut |v| {
+            let map = v.as_object().expect("a map");
+            assert!(
+                map.len() <= MAP_ENTRIES_MAX,
+                "{path}: {} entries",
+                map.len()
+            );
+            assert!(
+                map.keys().all(|k| k.encode_utf16().count() <= MAP_KEY_MAX),
+                "{path}"
+            );
+        });
+    }
+    for resource in finding["Resources"].as_array().expect("Resources") {
+        assert!(PARTITIONS.contains(&resource["Partition"].as_str().unwrap_or_default()));
+    }
 }
 
 /// A plain-text recommendation: the remediation's first paragraph, within the limit.
@@ -97,7 +212,7 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
     if let Some(s) = &f.suppression {
         product_fields["lambda-posture/SuppressionReason"] = truncate(&s.reason, 1024).into();
     }
-    json!({
+    let mut finding = json!({
         "SchemaVersion": "2018-10-08",
         "Id": f.id,
         "ProductArn": format!("arn:{}:securityhub:{}:{}:product/{}/default", partition(function_arn), f.region, f.account_id, f.account_id),
@@ -123,7 +238,9 @@ fn finding(f: &Finding, timestamp: &str) -> Value {
         "Compliance": { "Status": compliance },
         "Workflow": { "Status": workflow },
         "RecordState": "ACTIVE",
-    })
+    });
+    fit_to_limits(&mut finding);
+    finding
 }
 
 /// The ASFF findings of a report, serialised one at a time (never the whole array as one JSON tree: 100,000
@@ -237,6 +354,32 @@ mod tests {
             .unwrap()
             .iter()
             .any(|t| t == "Sensitive Data Identifications/Passwords"));
+    }
+
+    #[test]
+    fn every_bounded_field_is_cut_to_security_hubs_limits() {
+        let mut report = sample::report();
+        let long = "\u{1F600}é<x>".repeat(3000);
+        for f in &mut report.findings {
+            f.id = long.clone();
+            f.check_id = long.clone().into();
+            f.account_id = long.clone().into();
+            f.region = long.clone().into();
+            f.title = long.clone().into();
+            f.message = long.clone();
+            f.remediation = long.clone().into();
+            f.resource_name = long.clone().into();
+            f.resource_arn = format!("arn:{long}:iam::1:role/{long}").into();
+            f.function_arn = format!("arn:{long}:lambda:x").into();
+            f.owner_tags = std::sync::Arc::new(
+                (0..80)
+                    .map(|i| (format!("{i}{long}"), long.clone()))
+                    .collect(),
+            );
+        }
+        for a in to_value(&report).as_array().unwrap() {
+            assert_within_limits(a);
+        }
     }
 
     #[test]

@@ -602,8 +602,9 @@ mod tests {
             html.contains("AKIA…(20 chars)"),
             "evidence shows the masked preview"
         );
-        insta::with_settings!({snapshot_path => "../../tests/snapshots"}, {
-            insta::assert_snapshot!("render_html_sample", html);
+        // one name whichever crate compiles this module (the binary, or tests/hostile.rs)
+        insta::with_settings!({snapshot_path => "../../tests/snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("lambda_posture__render__html__tests__render_html_sample", html);
         });
     }
 

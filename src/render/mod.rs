@@ -1,6 +1,6 @@
 //! Rendering a report: one module per output format, each writing bytes for a person or a machine.
 
-mod asff;
+pub mod asff;
 mod csv;
 pub mod diff;
 mod html;
@@ -185,18 +185,58 @@ pub fn tags_inline(tags: &std::collections::BTreeMap<String, String>) -> String 
         .join("; ")
 }
 
-/// `text` safe to print on a terminal: control characters (escape sequences a hostile policy or tag could carry)
-/// become `\u{FFFD}`; line breaks stay.
+/// `text` safe to print on a terminal: every character that could hide or disguise text — control characters (the
+/// escape sequences a hostile name, tag or policy could carry), bidirectional overrides and isolates, zero-width and
+/// other invisible format characters, line and paragraph separators — is shown visibly as `<U+XXXX>`, so a name can
+/// neither rewrite the terminal nor read as another. Line breaks stay.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    visible(text, true)
+}
+
+/// Like [`printable`], on one line: a line break is shown as `<U+000A>` too (error messages).
+pub fn printable_line(text: &str) -> String {
+    visible(text, false)
+}
+
+fn visible(text: &str, keep_newlines: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c == '\n' && keep_newlines) || !is_hidden(c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "<U+{:04X}>", u32::from(c));
+        }
+    }
+    out
+}
+
+/// Whether `c` is invisible or changes how the text around it is shown: Unicode control (Cc) and format (Cf)
+/// characters, line and paragraph separators (Zl, Zp), and the blank fillers fonts draw as nothing.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'                      // soft hyphen
+            | '\u{034F}'                    // combining grapheme joiner
+            | '\u{0600}'..='\u{0605}'       // Arabic number signs
+            | '\u{061C}'                    // Arabic letter mark
+            | '\u{06DD}' | '\u{070F}' | '\u{0890}' | '\u{0891}' | '\u{08E2}'
+            | '\u{115F}' | '\u{1160}'       // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'       // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'       // Mongolian variation selectors and vowel separator
+            | '\u{200B}'..='\u{200F}'       // zero-width space, joiners, LRM, RLM
+            | '\u{2028}'..='\u{202E}'       // line/paragraph separators, bidi embeddings and overrides
+            | '\u{2060}'..='\u{206F}'       // word joiner, invisible operators, bidi isolates, deprecated formats
+            | '\u{3164}' | '\u{FFA0}'       // Hangul fillers
+            | '\u{FE00}'..='\u{FE0F}'       // variation selectors
+            | '\u{FEFF}'                    // zero-width no-break space (BOM)
+            | '\u{FFF9}'..='\u{FFFB}'       // interlinear annotation
+            | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'     // tag characters and variation selectors supplement
+        )
 }
 
 /// At most `max` characters, ending in `…` when cut (never splits a character).

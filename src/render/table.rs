@@ -593,8 +593,9 @@ mod tests {
             assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
         }
         assert!(!text.contains('\x1b'), "no colour codes without colour");
-        insta::with_settings!({snapshot_path => "../../tests/snapshots"}, {
-            insta::assert_snapshot!("render_table_sample", text);
+        // one name whichever crate compiles this module (the binary, or tests/hostile.rs)
+        insta::with_settings!({snapshot_path => "../../tests/snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("lambda_posture__render__table__tests__render_table_sample", text);
         });
     }
 
@@ -615,8 +616,38 @@ mod tests {
                 !text.contains("\x1b[2J") && !text.contains("\x1b]0;") && !text.contains('\x07'),
                 "{text}"
             );
-            assert!(text.contains("\u{FFFD}[2J"), "the text stays, defanged");
+            assert!(text.contains("<U+001B>[2J"), "the text stays, defanged");
         }
+    }
+
+    #[test]
+    fn bidi_overrides_and_invisible_characters_are_shown_not_obeyed() {
+        let mut report = sample::report();
+        // reads as `admin-prod` right to left, with an invisible space in it
+        let hostile =
+            "evil\u{202E}dorp-nimda\u{202C}\u{200B}\u{2066}x\u{2069}\u{FEFF}\u{061C}\u{2028}";
+        report.findings[0].message = hostile.into();
+        report.findings[0].resource_name = hostile.into();
+        let mut out = Vec::new();
+        render(
+            &report,
+            &RenderOptions {
+                color: false,
+                width: 200,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.chars()
+                .all(|c| c == '\n' || !super::super::is_hidden(c)),
+            "{text}"
+        );
+        assert!(
+            text.contains("evil<U+202E>dorp-nimda<U+202C><U+200B>"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,0 +1,126 @@
+//! Ctrl-C (SIGINT) and SIGTERM, wherever the process is (collecting, evaluating, rendering, writing): the temporary
+//! files being written are removed, one line says so on stderr, and the process exits at once with 130 or 143.
+//!
+//! Output files are committed (renamed into place) under the same lock the handler takes, so a signal sees either
+//! no output at all or every output of the command complete; never a half-written or temporary file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Exit code after SIGINT (128 + 2).
+pub const SIGINT_EXIT: u8 = 130;
+/// Exit code after SIGTERM (128 + 15).
+pub const SIGTERM_EXIT: u8 = 143;
+
+/// The temporary files being written, and whether the command's outputs were already committed.
+struct Pending {
+    temp_files: Vec<PathBuf>,
+    committed: bool,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    temp_files: Vec::new(),
+    committed: false,
+});
+
+fn pending() -> MutexGuard<'static, Pending> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Handle SIGINT and SIGTERM from now on, on a thread of their own (so a long synchronous evaluation cannot delay
+/// them). Returns once the handlers are in place.
+pub fn install() -> std::io::Result<()> {
+    let (ready, is_ready) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => return drop(ready.send(Err(e))),
+            };
+            runtime.block_on(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (mut interrupt, mut terminate) = match (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) {
+                    (Ok(i), Ok(t)) => (i, t),
+                    (Err(e), _) | (_, Err(e)) => return drop(ready.send(Err(e))),
+                };
+                let _ = ready.send(Ok(()));
+                let code = tokio::select! {
+                    _ = interrupt.recv() => SIGINT_EXIT,
+                    _ = terminate.recv() => SIGTERM_EXIT,
+                };
+                stop(code)
+            })
+        })?;
+    is_ready
+        .recv()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the signal thread did not start")))
+}
+
+/// Remove the temporary files and exit, holding the lock so no output can be committed any more.
+fn stop(code: u8) -> ! {
+    let pending = pending();
+    for path in &pending.temp_files {
+        let _ = std::fs::remove_file(path);
+    }
+    if pending.committed {
+        eprintln!("interrupted: the output was already complete");
+    } else {
+        eprintln!("interrupted: nothing was written");
+    }
+    std::process::exit(i32::from(code))
+}
+
+/// A temporary file in `dir`, removed by the signal handler if a signal comes before it is committed.
+pub fn temp_file_in(dir: &Path) -> std::io::Result<TrackedTemp> {
+    let mut pending = pending();
+    let file = tempfile::NamedTempFile::new_in(dir)?;
+    pending.temp_files.push(file.path().to_path_buf());
+    Ok(TrackedTemp { file: Some(file) })
+}
+
+/// A temporary file the signal handler knows about; dropping it deletes it.
+pub struct TrackedTemp {
+    file: Option<tempfile::NamedTempFile>,
+}
+
+impl TrackedTemp {
+    pub fn file(&mut self) -> &mut tempfile::NamedTempFile {
+        self.file.as_mut().expect("a tracked file until committed")
+    }
+}
+
+impl Drop for TrackedTemp {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            let mut pending = pending();
+            pending.temp_files.retain(|p| p != file.path());
+            drop(file); // deletes it
+        }
+    }
+}
+
+/// Rename every temporary file onto its destination, all under the lock: a signal comes before all of them or after.
+pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
+    let mut pending = pending();
+    for (mut temp, destination) in files {
+        let file = temp.file.take().expect("a tracked file until committed");
+        pending.temp_files.retain(|p| p != file.path());
+        if let Err(e) = file.persist(&destination) {
+            return Err(anyhow::Error::new(e.error).context(format!(
+                "{}: cannot replace the file",
+                destination.display()
+            )));
+        }
+    }
+    pending.committed = true;
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! Property test (issue 12): hostile account data in every string field of the demo inventory, extreme numbers,
+//! deep nesting and huge sizes, evaluated in-process and rendered in every format, `unused` and `diff`; every output
+//! must stay safe and valid: no raw control, bidi or invisible character in the human outputs, JSON/SARIF/ASFF that
+//! parse, ASFF within Security Hub's limits, CSV formula cells neutralised, HTML escaped; a refused inventory gets one
+//! clean error line. Cases are bounded (PROPTEST_CASES, default 64) so the file runs in well under a minute.
+#![allow(dead_code)] // the app's modules are compiled in here for their library functions; some go unused
+
+#[path = "../src/cli.rs"]
+mod cli;
+#[path = "../src/input.rs"]
+mod input;
+#[path = "../src/render/mod.rs"]
+mod render;
+
+use std::sync::OnceLock;
+
+use clap::ValueEnum;
+use lambda_posture_checks::config::Config;
+use lambda_posture_checks::diff::{self, ReportSnapshot};
+use lambda_posture_checks::inventory::Inventory;
+use lambda_posture_checks::{engine, suppress, unused};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use cli::Format;
+use render::RenderOptions;
+
+const OPTIONS: RenderOptions = RenderOptions {
+    color: false,
+    width: 100,
+};
+
+fn demo() -> &'static Value {
+    static DEMO: OnceLock<Value> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/mocks/demo-account.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    })
+}
+
+/// JSON pointers to every string, number and map in the demo's accounts (what an account owner can set or we read).
+struct Targets {
+    strings: Vec<String>,
+    numbers: Vec<String>,
+    maps: Vec<String>,
+}
+
+fn targets() -> &'static Targets {
+    static TARGETS: OnceLock<Targets> = OnceLock::new();
+    TARGETS.get_or_init(|| {
+        let mut t = Targets {
+            strings: Vec::new(),
+            numbers: Vec::new(),
+            maps: Vec::new(),
+        };
+        fn walk(v: &Value, at: String, t: &mut Targets) {
+            match v {
+                Value::String(_) => t.strings.push(at),
+                Value::Number(_) => t.numbers.push(at),
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, format!("{at}/{i}"), t);
+                    }
+                }
+                Value::Object(map) => {
+                    if at.ends_with("/tags") || at.ends_with("/roles") {
+                        t.maps.push(at.clone());
+                    }
+                    for (k, item) in map {
+                        walk(
+                            item,
+                            format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                            t,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(&demo()["accounts"], "/accounts".into(), &mut t);
+        t.numbers.push("/lookback_days".into());
+        t
+    })
+}
+
+/// Characters that hide or disguise text, markup, spreadsheet formula starts.
+const NASTY: &[&str] = &[
+    "\u{1b}[2J",
+    "\u{1b}]0;pwned\u{7}",
+    "\u{9b}31m",
+    "\r",
+    "\u{0}",
+    "\u{7f}",
+    "\u{202E}",
+    "\u{202A}",
+    "\u{2066}",
+    "\u{2069}",
+    "\u{200B}",
+    "\u{200D}",
+    "\u{200F}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{FEFF}",
+    "\u{061C}",
+    "\u{2060}",
+    "\u{E0041}",
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "&amp;",
+    "]]>",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "{{resolve:x}}",
+    "${jndi:ldap://x}",
+    "%s%n",
+    "\\",
+    "\"",
+    "'",
+    "`",
+    "é\u{301}",
+    "\u{1F600}",
+];
+
+fn payload() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(NASTY).prop_map(str::to_string),
+        2 => "[a-zA-Z0-9:/._-]{0,12}",
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop_oneof![
+        8 => prop::collection::vec(piece, 1..8).prop_map(|p| p.concat()),
+        1 => (prop::sample::select(NASTY), 1000usize..20000).prop_map(|(s, n)| s.repeat(n)),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Change {
+    /// Set the string at a pointer.
+    Text(usize, String),
+    /// Add a key to a map (tags, roles).
+    Key(usize, String),
+    /// Set a number to an extreme value.
+    Number(usize, Value),
+    /// Replace a string with deeply nested JSON text (policy documents are JSON inside strings).
+    Nested(usize, usize),
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let t = targets();
+    let extreme = prop::sample::select(vec![
+        json!(0),
+        json!(-1),
+        json!(i32::MAX),
+        json!(i32::MIN),
+        json!(u32::MAX),
+        json!(i64::MAX),
+        json!(u64::MAX),
+        json!(1e308),
+        json!(-1e308),
+        json!(0.5),
+    ]);
+    prop_oneof![
+        6 => (0..t.strings.len(), payload()).prop_map(|(i, p)| Change::Text(i, p)),
+        2 => (0..t.maps.len(), payload()).prop_map(|(i, p)| Change::Key(i, p)),
+        2 => (0..t.numbers.len(), extreme).prop_map(|(i, v)| Change::Number(i, v)),
+        1 => (0..t.strings.len(), prop::sample::select(vec![50usize, 127, 129, 5000])).prop_map(|(i, d)| Change::Nested(i, d)),
+    ]
+}
+
+fn apply(inventory: &mut Value, change: &Change) {
+    let t = targets();
+    match change {
+        Change::Text(i, p) => {
+            if let Some(v) = inventory.pointer_mut(&t.strings[*i]) {
+                *v = Value::String(p.clone());
+            }
+        }
+        Change::Key(i, p) => {
+            if let Some(Value::Object(map)) = inventory.pointer_mut(&t.maps[*i]) {
+                let value = map.values().next().cloned().unwrap_or(json!("v"));
+                map.insert(p.clone(), value);
+            }
+        }
+        Change::Number(i, n) => {
+            if let Some(v) = inventory.pointer_mut(&t.numbers[*i]) {
+                *v = n.clone();
+            }
+        }
+        Change::Nested(i, depth) => {
+            if let Some(v) = inventory.pointer_mut(&t.strings[*i]) {
+                let text = format!(
+                    "{{\"Statement\":{}{}}}",
+                    "[".repeat(*depth),
+                    "]".repeat(*depth)
+                );
+                *v = Value::String(text);
+            }
+        }
+    }
+}
+
+/// The characters no human output may carry raw (the oracle: independent of `render::is_hidden`).
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{061C}' | '\u{E0000}'..='\u{E007F}')
+}
+
+fn assert_human_safe(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|&c| hidden(c)) {
+        panic!("{what}: raw U+{:04X} in the output", u32::from(c));
+    }
+}
+
+fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
+    let config = Config::default();
+    let mut report = engine::evaluate(inventory, &config);
+    suppress::apply(&mut report, inventory, &config.suppressions);
+    // the planted tags, were they copied unescaped (the renderer's own markup never has them)
+    let markup: Vec<&str> = ["<script>alert(1)", "<img src=x onerror"]
+        .into_iter()
+        .filter(|tag| payloads.iter().any(|p| p.contains(tag)))
+        .collect();
+    for format in Format::value_variants() {
+        let mut out = Vec::new();
+        render::render_to(*format, &report, &OPTIONS, &mut out).unwrap();
+        let text = String::from_utf8(out).expect("UTF-8 output");
+        let name = render::unused::format_name(*format);
+        match name.as_str() {
+            "table" => assert_human_safe("table", &text),
+            "csv" => {
+                let mut reader = ::csv::ReaderBuilder::new().from_reader(text.as_bytes());
+                for row in reader.records() {
+                    for cell in row.expect("valid CSV").iter() {
+                        assert!(
+                            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                            "CSV cell left as a formula: {cell:?}"
+                        );
+                    }
+                }
+            }
+            "html" => {
+                for tag in &markup {
+                    assert!(!text.contains(tag), "raw markup in HTML: {tag:?}");
+                }
+            }
+            _ => {
+                let value: Value =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+                if name == "asff" {
+                    for finding in value.as_array().unwrap() {
+                        render::asff::assert_within_limits(finding);
+                    }
+                }
+            }
+        }
+    }
+    let unused = unused::analyze(inventory, &config);
+    let table = render::unused::render(Format::Table, &unused, &OPTIONS).unwrap();
+    assert_human_safe("unused", &String::from_utf8(table).unwrap());
+    let json = render::unused::render(Format::Json, &unused, &OPTIONS).unwrap();
+    serde_json::from_slice::<Value>(&json).expect("unused JSON");
+    // diff: the hostile report against the demo's own
+    let mut json = Vec::new();
+    render::render_to(Format::Json, &report, &OPTIONS, &mut json).unwrap();
+    let new = ReportSnapshot::from_json("new.json", std::str::from_utf8(&json).unwrap()).unwrap();
+    let result = diff::diff("old.json", baseline(), "new.json", &new);
+    let table = render::diff::render(Format::Table, &result, &OPTIONS).unwrap();
+    assert_human_safe("diff", &String::from_utf8(table).unwrap());
+}
+
+fn baseline() -> &'static ReportSnapshot {
+    static BASELINE: OnceLock<ReportSnapshot> = OnceLock::new();
+    BASELINE.get_or_init(|| {
+        let inventory = Inventory::from_json("demo", &demo().to_string()).unwrap();
+        let report = engine::evaluate(&inventory, &Config::default());
+        let mut json = Vec::new();
+        render::render_to(Format::Json, &report, &OPTIONS, &mut json).unwrap();
+        ReportSnapshot::from_json("old.json", std::str::from_utf8(&json).unwrap()).unwrap()
+    })
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_format_stays_safe_and_valid_on_hostile_account_data(changes in prop::collection::vec(change(), 1..6)) {
+        let mut value = demo().clone();
+        for c in &changes {
+            apply(&mut value, c);
+        }
+        let payloads: Vec<String> = changes.iter().filter_map(|c| match c {
+            Change::Text(_, p) | Change::Key(_, p) => Some(p.clone()),
+            _ => None,
+        }).collect();
+        match Inventory::from_json("hostile.json", &value.to_string()) {
+            Ok(inventory) => assert_formats_safe(&inventory, &payloads),
+            Err(e) => {
+                // refused: one clean line, as main prints it
+                let line = render::printable_line(&e.to_string());
+                assert_human_safe("error", &line);
+                prop_assert!(line.starts_with("hostile.json: "), "{}", line);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_demo_itself_renders_safely() {
+    let inventory = Inventory::from_json("demo", &demo().to_string()).unwrap();
+    assert_formats_safe(&inventory, &[]);
+}
+
+#[test]
+fn a_thousand_copies_of_a_function_name_payload_in_every_string_field_at_once() {
+    // every string field hostile in the same inventory (not one at a time)
+    let mut value = demo().clone();
+    let payload = "\u{202E}\u{1b}[31m<b>=1</b>\u{200B}";
+    for (i, at) in targets().strings.iter().enumerate() {
+        if let Some(v) = value.pointer_mut(at) {
+            *v = Value::String(format!("{payload}{i}"));
+        }
+    }
+    match Inventory::from_json("all.json", &value.to_string()) {
+        Ok(inventory) => assert_formats_safe(&inventory, &[payload.to_string()]),
+        Err(e) => assert_human_safe("error", &render::printable_line(&e.to_string())),
+    }
+}
