@@ -108,6 +108,8 @@ pub const CASES: &[EnvCase] = &[
     ("SQL_CONNECTION", "Data Source=sql1;Initial Catalog=shop;User ID=app;Password=\"[[an:16]]\";", Secret("connection-string-password")),
     ("ODBC_BRACED", "Driver={ODBC Driver 18 for SQL Server};Server=db1;Uid=report;Pwd={[[an:14]]};", Secret("connection-string-password")),
     ("ORACLE_JDBC", "jdbc:oracle:thin:etl/[[an:14]]@//ora-prod.internal:1521/ORCL", Secret("oracle-connect-password")),
+    // a DSN that carries a secret key (Sentry's legacy public:secret form; the modern DSN holds a public key only)
+    ("SENTRY_DSN_LEGACY", "https://[[hex:32]]:[[hex:32]]@sentry.acme.io/12", Secret("url-credentials")),
     ("AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey=[[b64:86]]==;EndpointSuffix=core.windows.net", Secret("azure-storage-key")),
     ("SERVICEBUS_CONNECTION", "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=[[b64:43]]=", Secret("azure-storage-key")),
     ("UPSTREAM_AUTH_HEADER", "Basic c3ZjLWJpbGxpbmc6cTdMbTJ4UjlmVzR0", Secret("basic-auth-header")),
