@@ -433,6 +433,24 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_permission_is_the_operation_called() {
+        assert_eq!(
+            REQUIRED_ACTIONS,
+            [format!("{}:{}", IMPORT.service, IMPORT.operation)]
+        );
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reports.md"),
+        )
+        .unwrap();
+        for action in REQUIRED_ACTIONS {
+            assert!(
+                docs.contains(&format!("\"{action}\"")),
+                "docs/reports.md gives {action}"
+            );
+        }
+    }
+
+    #[test]
     fn region_names_are_checked_before_they_become_host_names() {
         assert!(
             is_region_name("us-east-1")

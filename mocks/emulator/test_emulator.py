@@ -747,6 +747,34 @@ def test_batch_answers_in_order_outside_quotas_and_stats():
     assert s.admin("POST", "/_lp/batch", {"requests": "no"})[0] == 400
 
 
+def test_securityhub_import_enforces_the_api_limits():
+    s = srv()
+    hub = s.client("securityhub", region="eu-west-1")
+
+    def finding(i, region="eu-west-1", account=ACCOUNT, **extra):
+        return {"SchemaVersion": "2018-10-08", "Id": f"sh-{i}", "GeneratorId": "g", "AwsAccountId": account,
+                "ProductArn": f"arn:aws:securityhub:{region}:{account}:product/{account}/default",
+                "Types": ["Software and Configuration Checks"], "CreatedAt": "2026-01-01T00:00:00.000Z",
+                "UpdatedAt": "2026-01-01T00:00:00.000Z", "Severity": {"Label": "LOW"}, "Title": "t",
+                "Description": "d", "Resources": [{"Type": "Other", "Id": "r"}], **extra}
+
+    out = hub.batch_import_findings(Findings=[finding(1, Workflow={"Status": "NEW"}), finding(2, region="us-east-1"),
+                                              finding(3, account=FOREIGN), finding(4, Description="x" * 250_000)])
+    assert (out["SuccessCount"], out["FailedCount"]) == (1, 3), out
+    assert {f["Id"] for f in out["FailedFindings"]} == {"sh-2", "sh-3", "sh-4"}
+    expect_error(lambda: hub.batch_import_findings(Findings=[finding(i) for i in range(101)]), "InvalidInputException")
+    # An update keeps the customer's workflow and archives; an older one is ignored.
+    later = finding(1, RecordState="ARCHIVED", UpdatedAt="2026-02-01T00:00:00.000Z", Workflow={"Status": "RESOLVED"})
+    hub.batch_import_findings(Findings=[later])
+    hub.batch_import_findings(Findings=[finding(1, RecordState="ACTIVE")])
+    stored = s.admin("GET", "/_lp/securityhub-findings?region=eu-west-1")[1]["findings"]
+    assert [(f["Id"], f["RecordState"], f["Workflow"]["Status"]) for f in stored] == [("sh-1", "ARCHIVED", "NEW")]
+    # Past 6 MB the request is refused whole.
+    big = [finding(i, Note={"Text": "n" * 200_000, "UpdatedBy": "u", "UpdatedAt": "2026-01-01T00:00:00Z"})
+           for i in range(40)]
+    expect_error(lambda: hub.batch_import_findings(Findings=big), "RequestEntityTooLargeException", 413)
+
+
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s = srv()
     s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
