@@ -187,19 +187,8 @@ fn every_case_account_has_one_finding_per_problem() {
     let mut problems = Vec::new();
     let mut judged = 0;
     for path in &cases {
-        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let config: Config = serde_json::from_value(case["config"].clone()).unwrap_or_default();
-        let scan_date = case["scan_date"].as_str().unwrap_or("2026-11-01");
-        let inventory = json!({
-            "schema_version": SCHEMA_VERSION,
-            "tool_version": "test",
-            "collected_at": format!("{scan_date}T00:00:00Z"),
-            "lookback_days": case["lookback_days"].as_u64().unwrap_or(90),
-            "accounts": [case["account"]],
-        });
         let name = path.strip_prefix(root()).unwrap().display().to_string();
-        let inventory = Inventory::from_json(&name, &inventory.to_string())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (inventory, config) = case_inventory(path);
         let report = engine::evaluate(&inventory, &config);
         judged += report
             .findings
@@ -228,16 +217,8 @@ fn the_rule_catches_a_doubled_url_exposure() {
     // The regression the rule was written for: a public URL reported once per statement AWS writes for it.
     let path =
         root().join("checks/src/catalog/access/lambda_url_public/cases/fail-none-public.json");
-    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let inventory = json!({
-        "schema_version": SCHEMA_VERSION,
-        "tool_version": "test",
-        "collected_at": "2026-11-01T00:00:00Z",
-        "lookback_days": 90,
-        "accounts": [case["account"]],
-    });
-    let inventory = Inventory::from_json("case", &inventory.to_string()).unwrap();
-    let mut report = engine::evaluate(&inventory, &Config::default());
+    let (inventory, config) = case_inventory(&path);
+    let mut report = engine::evaluate(&inventory, &config);
     assert!(breaches(&report).is_empty());
     let url = report
         .findings
@@ -264,6 +245,24 @@ fn the_rule_catches_a_doubled_url_exposure() {
                 .any(|p| p.contains("only applies through a function URL")),
         "{found:#?}"
     );
+}
+
+/// The account of a case file as an inventory scanned on its scan date, and its configuration.
+fn case_inventory(path: &Path) -> (Inventory, Config) {
+    let name = path.display().to_string();
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let config: Config = serde_json::from_value(case["config"].clone()).unwrap_or_default();
+    let scan_date = case["scan_date"].as_str().unwrap_or("2026-11-01");
+    let inventory = json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": "test",
+        "collected_at": format!("{scan_date}T00:00:00Z"),
+        "lookback_days": case["lookback_days"].as_u64().unwrap_or(90),
+        "accounts": [case["account"]],
+    });
+    let inventory = Inventory::from_json(&name, &inventory.to_string())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    (inventory, config)
 }
 
 fn collect_cases(dir: &Path, out: &mut Vec<PathBuf>) {
