@@ -20,11 +20,16 @@ struct OptIn {
     how: &'static str,
     /// Whether the inventory of an account holds that input.
     requested: fn(&Account) -> bool,
+    /// The Unknown of a function of an account without the input when another account of the inventory has it
+    /// (inventories merged from runs with and without the option): the check runs, and cannot see here.
+    missing_here: &'static str,
 }
 
 const OPT_IN: &[OptIn] = &[OptIn {
     check_id: "code-secret",
     how: "run with --scan-code",
+    missing_here:
+        "this account was collected without --scan-code, another account of the inventory with it",
     // `--scan-code` gives every function a code scan, complete or not; without it none has one.
     requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
 }];
@@ -84,8 +89,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
             };
             let shared = Shared::of(&ctx, account_id.clone());
             for check in &checks {
+                let outcomes = match OPT_IN
+                    .iter()
+                    .find(|o| o.check_id == check.id && !(o.requested)(account))
+                {
+                    Some(opt_in) => vec![Outcome::unknown(opt_in.missing_here)],
+                    None => (check.evaluate)(&ctx),
+                };
                 findings.extend(
-                    findings_of(check, &ctx, &shared)
+                    findings_of(check, &ctx, &shared, outcomes)
                         .into_iter()
                         .map(|f| enrich(f, check, &shared, &mut evidence_pool)),
                 );
@@ -104,7 +116,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
 /// Run one check on one function and turn its outcomes into findings.
 pub fn run_check(check: &Check, ctx: &FunctionContext) -> Vec<Finding> {
     let shared = Shared::of(ctx, Arc::from(ctx.account.account_id.as_str()));
-    findings_of(check, ctx, &shared)
+    findings_of(check, ctx, &shared, (check.evaluate)(ctx))
 }
 
 /// What every finding of one function holds: allocated once per function, shared by its findings.
@@ -141,9 +153,15 @@ impl Shared {
     }
 }
 
-fn findings_of(check: &Check, ctx: &FunctionContext, shared: &Shared) -> Vec<Finding> {
+/// The findings of `outcomes`, what `check` concluded for the function of `ctx`.
+fn findings_of(
+    check: &Check,
+    ctx: &FunctionContext,
+    shared: &Shared,
+    outcomes: Vec<Outcome>,
+) -> Vec<Finding> {
     let severity = ctx.config.severity.get(check.id).copied();
-    (check.evaluate)(ctx)
+    outcomes
         .into_iter()
         .map(|outcome| match outcome {
             Outcome::Fail(f) => {
@@ -339,6 +357,41 @@ mod tests {
             resolved,
             [Some(crate::diff::Resolution::CheckNotRun); 2],
             "not fixed: the newer scan did not look"
+        );
+    }
+
+    #[test]
+    fn an_account_collected_without_the_code_scan_of_another_is_unknown_not_silent() {
+        let mut inventory = two_functions_on_one_admin_role();
+        let mut other = inventory.accounts[0].clone();
+        other.account_id = "210987654321".into();
+        for f in &mut other.functions {
+            f.arn = f.arn.replace("123456789012", "210987654321");
+        }
+        let clean = crate::inventory::CodeScan {
+            scanned: vec![crate::inventory::ScannedPackage {
+                source: "function".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        for f in &mut inventory.accounts[0].functions {
+            f.code_scan = Some(clean.clone());
+        }
+        inventory.accounts.push(other);
+        let report = evaluate(&inventory, &Config::default());
+        assert!(report.checks_run.iter().any(|c| c == "code-secret"));
+        let unknown: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "code-secret" && f.status == Status::Unknown)
+            .map(|f| &*f.account_id)
+            .collect();
+        assert_eq!(
+            unknown,
+            ["210987654321", "210987654321"],
+            "{:#?}",
+            report.findings
         );
     }
 
