@@ -20,7 +20,7 @@ from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, mot
 from faults import Controller, internal_error
 from optable import detect_operation
 
-AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub")
+AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 

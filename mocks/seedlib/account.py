@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 ACCOUNT = "123456789012"
 PARTNER_ACCOUNT = "210987654321"  # a logistics partner: invokes two functions, trusted by one role
+# The loyalty partner's AWS organization: not the demo account's own (the seeder puts the account in an organization
+# of its own, whose id moto generates), so every grant pinned to it is a cross-account grant.
+PARTNER_ORG = "o-k7m2p9q4x1"
 FOREIGN_LAYER_ACCOUNT = "999999999999"  # publishes a "community" ImageMagick layer
 AWS_LAYER_ACCOUNT = "580247275435"  # the account AWS publishes LambdaInsightsExtension from
 REGIONS = ("us-east-1", "eu-west-1")
@@ -403,6 +406,16 @@ ROLES = {
             ],
         ),
         scoped_role("status-page-role", HOME, "public-status-page", "dedicated", extra=[stmt("sqs:SendMessage", _sqs(HOME, "status-failures"), sid="OnFailure")]),
+        scoped_role(
+            "loyalty-points-role",
+            HOME,
+            "loyalty-points",
+            "dedicated",
+            extra=[
+                stmt("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/loyalty/stripe-Lp4Xw9", sid="Stripe"),
+                stmt("sqs:SendMessage", _sqs(HOME, "loyalty-dlq"), sid="Dlq"),
+            ],
+        ),
         scoped_role("marketing-email-role", HOME, "marketing-email-sender", "dedicated", extra=[stmt("ses:SendEmail", f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/acme.example", sid="Ses")]),
         scoped_role(
             "search-indexer-role",
@@ -553,6 +566,15 @@ class Env:
 
 
 @dataclass
+class Release:
+    """What the published versions were created with before $LATEST was fixed: the function is created with these,
+    its versions published and its aliases created, then $LATEST is updated to the Fn's own settings."""
+
+    runtime: str
+    env: list = field(default_factory=list)
+
+
+@dataclass
 class Fn:
     name: str
     region: str
@@ -582,6 +604,7 @@ class Fn:
     provisioned: dict = field(default_factory=dict)  # alias -> count
     activity: Activity = field(default_factory=lambda: Activity("busy"))
     code_age_days: int | None = None  # LastModified this many days before T (needs the emulator's admin API)
+    released: Release | None = None  # the published versions' settings, when $LATEST was fixed since
 
     @property
     def arn(self):
@@ -917,6 +940,25 @@ FUNCTIONS = [
         activity=Activity("busy", per_day=3100),
     ),
     Fn(
+        "loyalty-points",
+        HOME,
+        "python3.13",
+        "loyalty-points-role",
+        "python-clean",
+        "alias `live` still runs version 1 (python3.9, Stripe key in env) although $LATEST was fixed; "
+        "invokable by the loyalty partner's AWS organization",
+        description="Loyalty points ledger",
+        env=[Env("STRIPE_KEY_SECRET_ARN", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/loyalty/stripe-Lp4Xw9")],
+        cmk=True,
+        tags={"owner": "loyalty-team"},
+        versions=1,
+        aliases={"live": "1"},
+        released=Release("python3.9", env=[Env("STRIPE_SECRET_KEY", "secret:stripe-key")]),
+        perms=[Perm("partner-org-invoke", "*", qualifier="live", org_id=PARTNER_ORG)],
+        dlq=Dlq("sqs", "loyalty-dlq"),
+        activity=Activity("busy", per_day=1800),
+    ),
+    Fn(
         "marketing-email-sender",
         HOME,
         "python3.12",
@@ -1241,7 +1283,7 @@ LAYERS = {
 # Queues and topics that exist (per region). DLQ/destination targets that must be missing are absent.
 QUEUES = {
     HOME: ["orders-queue", "orders-dlq", "notify-dlq", "refunds-dlq", "ddb-auditor-failures", "payments-failures",
-           "partner-feed-failures", "status-failures", "pricing-dlq", "search-dlq", "metrics-backlog", "invoice-dlq"],
+           "partner-feed-failures", "status-failures", "pricing-dlq", "search-dlq", "metrics-backlog", "invoice-dlq", "loyalty-dlq"],
     EU: ["notify-dlq"],
 }
 DELETED_QUEUES = {HOME: ["invoice-dlq"]}

@@ -94,6 +94,23 @@ VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
     {
+        "checks": ["runtime-deprecated", "env-secret-value"],
+        "functions": ["loyalty-points"],
+        "rule": "Added (issue 10, item 11): a version that an alias points at runs the runtime and environment it was "
+        "published with. loyalty-points' $LATEST is python3.13 with its Stripe key in Secrets Manager, but alias live "
+        "still runs version 1 (python3.9, the key in STRIPE_SECRET_KEY): both checks fail on version 1 (resource "
+        "…:loyalty-points:1, discriminator version:1…). Versions identical to $LATEST (image-upload-url, "
+        "feature-flags-edge, …) add no finding: the $LATEST finding names them (also_in_live_versions).",
+    },
+    {
+        "checks": ["lambda-cross-account-invoke"],
+        "functions": ["loyalty-points"],
+        "rule": "Added (issue 10, item 7): Principal * pinned by aws:PrincipalOrgID to the loyalty partner's organization "
+        "(o-k7m2p9q4x1). The demo account manages an organization of its own (moto generates its id), read with "
+        "organizations:DescribeOrganization, so the pin is to another organization: every account of it may invoke "
+        "alias live. Before, an organization pin passed unless organization_id was configured.",
+    },
+    {
         "checks": ["lambda-public-invoke", "lambda-url-public"],
         "functions": ["checkout-service", "image-upload-url"],
         "rule": "Changed (issue 10, items 1 and 2): these two now fail lambda-url-public only, at low, and pass "
@@ -278,6 +295,16 @@ def async_caller(p: A.Perm) -> str:
     return "async" if service in ASYNC_SERVICES else "other"
 
 
+def live_runtimes(fn: A.Fn) -> list:
+    """The runtimes that run: $LATEST's, and the published versions' (aliased) when $LATEST was fixed since."""
+    return [fn.runtime] + ([fn.released.runtime] if fn.released and fn.aliases else [])
+
+
+def live_env(fn: A.Fn) -> list:
+    """The environment of the aliased published versions when $LATEST was fixed since they were published."""
+    return fn.released.env if fn.released and fn.aliases else []
+
+
 def bucket_name_only(p: A.Perm) -> bool:
     """A service or * grant held only by an S3 bucket ARN: the bucket's name can be re-registered by anyone."""
     s3 = p.source_arn is not None and p.source_arn.startswith("arn:aws:s3:::")
@@ -353,6 +380,8 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("lambda-service-invoke-unscoped")
     if any(p.foreign_account() and p.foreign_account() not in DEFAULTS["trusted_accounts"] for p in fn.perms):
         fails.add("lambda-cross-account-invoke")
+    if any(p.org_id for p in fn.perms):
+        fails.add("lambda-cross-account-invoke")  # the demo's own organization id is moto's: every declared one is foreign
     if any(p.not_principal is not None for p in fn.perms):
         fails.add("lambda-notprincipal-allow")
 
@@ -378,7 +407,7 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     # one finding per variable: a value the detector recognises (a credential, or a password under a password-like
     # name) is env-secret-value's; env-secret-name reports the secret-named literals no value rule recognises
     recognised = [e for e in fn.env if e.secret_kind or e.value == "weak"]
-    if recognised:
+    if recognised or any(e.secret_kind or e.value == "weak" for e in live_env(fn)):
         fails.add("env-secret-value")
     if any(e.name_hit and e not in recognised for e in fn.env):
         fails.add("env-secret-name")
@@ -422,9 +451,10 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     # hygiene
     if not invoked_recently:
         fails.add("unused-function")
-    dep = A.RUNTIME_DEPRECATION.get(fn.runtime)
-    if dep and (dt.date.fromisoformat(dep) - today).days <= DEFAULTS["runtime_warning_days"]:
-        fails.add("runtime-deprecated")
+    for runtime in live_runtimes(fn):
+        dep = A.RUNTIME_DEPRECATION.get(runtime)
+        if dep and (dt.date.fromisoformat(dep) - today).days <= DEFAULTS["runtime_warning_days"]:
+            fails.add("runtime-deprecated")
     trusted = {A.ACCOUNT, *DEFAULTS["aws_owned_layer_accounts"], *DEFAULTS["trusted_accounts"]}
     if any(A.LAYERS[k][0] not in trusted for k in fn.layers):
         fails.add("layer-foreign")

@@ -98,6 +98,7 @@ class Seeder:
         t0 = time.monotonic()
         self.wait_ready()
         self.step("iam", self.seed_iam)
+        self.step("organization", self.seed_organization)
         for region in A.REGIONS:
             self.step(f"infra {region}", lambda r=region: self.seed_infra(r))
         self.step("layers", self.seed_layers)
@@ -157,6 +158,15 @@ class Seeder:
                 iam.attach_role_policy(RoleName=r.name, PolicyArn=A.CUSTOMER_POLICIES[c].arn)
             for name, d in r.inline.items():
                 iam.put_role_policy(RoleName=r.name, PolicyName=name, PolicyDocument=json.dumps(d))
+
+    def seed_organization(self):
+        """The demo account manages an AWS organization of its own (so grants pinned to A.PARTNER_ORG are foreign)."""
+
+        def create():
+            org = self.client("organizations").create_organization(FeatureSet="ALL")["Organization"]
+            self.org_id = org["Id"]
+
+        self.attempt("organization", create, [f.name for f in A.FUNCTIONS if any(p.org_id for p in f.perms)], ["lambda-cross-account-invoke"])
 
     def seed_infra(self, region):
         res = self.res[region]
@@ -258,6 +268,12 @@ class Seeder:
             return self.secrets.hexdigest(f"{fn.name}:{e.name}")
         return v
 
+    def env_variables(self, fn, env):
+        """The values of `env` (generated secrets included), remembered for the read-back."""
+        values = {e.name: self.env_value(fn, e) for e in env}
+        self.env_values.update({(fn.name, k): v for k, v in values.items()})
+        return values
+
     def seed_function(self, fn: A.Fn):
         lam = self.client("lambda", fn.region)
         res = self.res[fn.region]
@@ -278,9 +294,11 @@ class Seeder:
         if fn.tags:
             kw["Tags"] = dict(fn.tags)
         if fn.env:
-            values = {e.name: self.env_value(fn, e) for e in fn.env}
-            self.env_values.update({(fn.name, k): v for k, v in values.items()})
-            kw["Environment"] = {"Variables": values}
+            kw["Environment"] = {"Variables": self.env_variables(fn, fn.env)}
+        if fn.released:
+            # created as it was when its versions were published; $LATEST is fixed after they are
+            kw["Runtime"] = fn.released.runtime
+            kw["Environment"] = {"Variables": self.env_variables(fn, fn.released.env)}
         if fn.cmk:
             kw["KMSKeyArn"] = res["kms_key_arn"]
         if fn.dlq:
@@ -317,6 +335,10 @@ class Seeder:
             lam.publish_version(FunctionName=fn.name, Description=f"release {i + 1}")
         for alias, version in fn.aliases.items():
             lam.create_alias(FunctionName=fn.name, Name=alias, FunctionVersion=version)
+        if fn.released:
+            fixed = {"Variables": self.env_variables(fn, fn.env) if fn.env else {}}
+            lam.update_function_configuration(FunctionName=fn.name, Runtime=fn.runtime, Environment=fixed)
+            self._wait_updated(lam, fn.name)
         if fn.reserved is not None:
             lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=fn.reserved)
         for p in fn.perms:
