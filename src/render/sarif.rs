@@ -413,6 +413,38 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_relative_paths_of_a_tag_become_the_location() {
+        assert_eq!(repo_path("infra/fn.tf").as_deref(), Some("infra/fn.tf"));
+        assert_eq!(
+            repo_path("./sam/template.yaml").as_deref(),
+            Some("sam/template.yaml")
+        );
+        assert_eq!(
+            repo_path("a b/c#d.tf").as_deref(),
+            None,
+            "a fragment is not a path"
+        );
+        assert_eq!(repo_path("a b/c.tf").as_deref(), Some("a%20b/c.tf"));
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.tf",
+            "a/../../x",
+            "https://evil/x",
+            "a//b",
+            "a\\b",
+            "a\nb",
+        ] {
+            assert_eq!(repo_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            function_name("arn:aws:lambda:us-east-1:1:function:f:live"),
+            Some("f")
+        );
+        assert_eq!(function_name("arn:aws:iam::1:role/r"), None);
+    }
+
+    #[test]
     fn rule_names_are_identifiers() {
         assert_eq!(rule_name("lambda-public-invoke"), "LambdaPublicInvoke");
     }
