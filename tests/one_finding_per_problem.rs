@@ -32,6 +32,11 @@ const OWNERS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Checks that judge one subject each, the same subject for one problem, keyed by the finding's resource and
+/// discriminator: a subject fails at most one of them (a secret-looking variable is env-secret-value's when a rule
+/// recognises its value, env-secret-name's otherwise).
+const SIBLINGS: &[&[&str]] = &[&["env-secret-value", "env-secret-name"]];
+
 /// The kind whose findings may name statements another kind blames: an AuthType NONE URL is a configuration
 /// problem of its own, and its finding lists every statement that lets the anonymous public through it.
 const URL_CONTEXT: &str = "url";
@@ -61,6 +66,25 @@ fn breaches(report: &Report) -> Vec<String> {
                 f.resource_arn,
                 f.discriminator
             ));
+        }
+    }
+    for group in SIBLINGS {
+        let mut subjects: BTreeMap<(&str, &str, Option<&str>), &str> = BTreeMap::new();
+        for f in failing
+            .iter()
+            .filter(|f| group.contains(&f.check_id.as_ref()))
+        {
+            let subject = (
+                f.function_arn.as_ref(),
+                f.resource_arn.as_ref(),
+                f.discriminator.as_deref(),
+            );
+            if let Some(first) = subjects.insert(subject, &f.check_id) {
+                problems.push(format!(
+                    "{:?} of {} fails both {first} and {}",
+                    f.discriminator, f.resource_arn, f.check_id
+                ));
+            }
         }
     }
     let mut paths: BTreeMap<(String, String), &str> = BTreeMap::new();
@@ -162,13 +186,17 @@ fn assert_no_breach(what: &str, report: &Report) {
     );
 }
 
-#[test]
-fn the_demo_account_has_one_finding_per_problem() {
+fn demo_report() -> Report {
     let path = root().join("mocks/demo-account.json");
     let text = std::fs::read_to_string(&path).expect("mocks/demo-account.json is committed");
     let inventory =
         Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory");
-    let report = engine::evaluate(&inventory, &Config::default());
+    engine::evaluate(&inventory, &Config::default())
+}
+
+#[test]
+fn the_demo_account_has_one_finding_per_problem() {
+    let report = demo_report();
     assert!(
         report
             .findings
@@ -263,6 +291,23 @@ fn case_inventory(path: &Path) -> (Inventory, Config) {
     let inventory = Inventory::from_json(&name, &inventory.to_string())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     (inventory, config)
+}
+
+#[test]
+fn the_rule_catches_a_variable_reported_by_both_secret_checks() {
+    let mut report = demo_report();
+    let value = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == "env-secret-value" && f.status == Status::Fail)
+        .expect("the demo plants secrets")
+        .clone();
+    let mut twin = value;
+    twin.check_id = "env-secret-name".into();
+    twin.id = "LP-twin".into();
+    report.findings.push(twin);
+    let found = breaches(&report);
+    assert!(found.iter().any(|p| p.contains("fails both")), "{found:#?}");
 }
 
 fn collect_cases(dir: &Path, out: &mut Vec<PathBuf>) {
