@@ -41,7 +41,7 @@ SECURITYHUB_IMPORT_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
-FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub")
+FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -312,7 +312,7 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
     if ctx.service == "sns":
         return AwsError("AuthorizationError", msg, 403)
-    if ctx.service == "events":
+    if ctx.service in ("events", "organizations"):
         return AwsError("AccessDeniedException", msg, 400)
     if ctx.service == "sqs":
         return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")

@@ -786,6 +786,22 @@ def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s._roles.clear()
 
 
+# --- Organizations -----------------------------------------------------------------------------------------------------
+def test_organizations_membership_and_faults():
+    s = srv()
+    loner = s.client("organizations", key="444455556666")
+    expect_error(lambda: loner.describe_organization(), "AWSOrganizationsNotInUseException")
+    owner = s.client("organizations", key="777788889999")
+    created = owner.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    assert owner.describe_organization()["Organization"]["Id"] == created
+    st, body = s.admin("POST", "/_lp/faults", {"rules": [
+        {"service": "organizations", "operation": "DescribeOrganization", "error": "AccessDenied", "count": 1}]})
+    assert st == 200, body
+    expect_error(lambda: owner.describe_organization(), "AccessDeniedException", 400)
+    assert owner.describe_organization()["Organization"]["Id"] == created  # count exhausted
+    s.admin("DELETE", "/_lp/faults")
+
+
 # --- runner ----------------------------------------------------------------------------------------------------------
 def main(argv: list[str]) -> int:
     pattern = argv[argv.index("-k") + 1] if "-k" in argv else ""
