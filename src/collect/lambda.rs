@@ -217,10 +217,16 @@ impl RegionScan<'_> {
     /// Everything about one function: the listing gave its configuration and, unless it failed midway, its
     /// published versions.
     async fn function(&self, listed: Listed) -> Function {
-        let arn = unqualified(listed.config.function_arn().unwrap_or_default()).to_string();
+        let Listed {
+            config: listed,
+            versions: listed_versions,
+            version_configs: listed_configs,
+            versions_complete,
+        } = listed;
+        let arn = unqualified(listed.function_arn().unwrap_or_default()).to_string();
         let versions = async {
-            if listed.versions_complete {
-                (listed.versions.clone(), listed.version_configs.clone())
+            if versions_complete {
+                (listed_versions, listed_configs)
             } else {
                 self.versions(&arn).await
             }
@@ -242,14 +248,13 @@ impl RegionScan<'_> {
             self.async_invoke_configs(&arn),
             self.policy(&arn, None),
         );
-        let listed = &listed.config;
         let mut function = match &details {
             Some(out) => function_from_config(
-                out.configuration().unwrap_or(listed),
+                out.configuration().unwrap_or(&listed),
                 self.region,
                 &self.ctx.gaps,
             ),
-            None => function_from_config(listed, self.region, &self.ctx.gaps),
+            None => function_from_config(&listed, self.region, &self.ctx.gaps),
         };
         if let Some(out) = details {
             if let Some(tags_error) = out.tags_error() {
