@@ -23,8 +23,8 @@ const IMPORT: RawOperation = RawOperation::new("securityhub", "BatchImportFindin
 
 /// BatchImportFindings limits ("Guidelines for using the BatchImportFindings API", Security Hub partner guide).
 pub const MAX_FINDINGS_PER_BATCH: usize = 100;
-/// 6 MB per request, less room for the `{"Findings":[…]}` envelope.
-pub const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024 - 1024;
+/// 6 MB per request (read as 6,000,000 bytes, the stricter meaning), less room for the `{"Findings":[…]}` envelope.
+pub const MAX_BATCH_BYTES: usize = 6_000_000 - 1024;
 pub const MAX_FINDING_BYTES: usize = 240 * 1024;
 /// 10 requests per second per account and region.
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -38,6 +38,13 @@ const RETRYABLE_FINDING_CODES: &[&str] = &[
     "LimitExceededException",
 ];
 const FINDING_ROUNDS: usize = 3;
+/// Answers that refuse every import in the region (Security Hub not enabled there, the region not enabled for the
+/// account): the region's other batches are not sent.
+const REGION_REFUSED_CODES: &[&str] = &[
+    "InvalidAccessException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+];
 
 /// What `securityhub import` was asked.
 pub struct ImportOptions {
@@ -293,10 +300,14 @@ async fn import_region(
                         );
                     }
                     let reason = e.code.clone().unwrap_or_else(|| "RequestFailed".into());
+                    // The message names the code already ("Code: message"): said once is enough.
+                    if let Some(message) = e.message.strip_prefix(&format!("{reason}: ")) {
+                        e.message = message.to_string();
+                    }
                     outcome
                         .failures
                         .extend(batch.iter().map(|f| failure(f, &reason, e.message.clone())));
-                    if matches!(e.class, ErrorClass::AccessDenied | ErrorClass::Client) {
+                    if e.class == ErrorClass::AccessDenied || e.has_code(REGION_REFUSED_CODES) {
                         // The next request would fail the same way (no permission, Security Hub not enabled).
                         for rest in batches.by_ref() {
                             outcome.failures.extend(

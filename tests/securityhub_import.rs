@@ -222,3 +222,29 @@ fn a_file_that_is_not_asff_is_refused_naming_the_file_and_the_finding() {
     assert!(err.contains("bad.json: finding 0: `Region`"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn without_the_permission_each_region_is_tried_once_and_every_finding_listed() {
+    let emulator = common::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, findings) = demo_asff(dir.path());
+    emulator.set_faults(json!([
+        { "service": "securityhub", "operation": "BatchImportFindings", "error": "AccessDenied" }
+    ]));
+    let (code, out, err) = import(&emulator, &file, None);
+    assert_eq!(code, 3, "{out}\n{err}");
+    let listed = out
+        .lines()
+        .filter(|l| l.starts_with("  LP-") && l.contains("): AccessDenied"))
+        .count();
+    assert_eq!(listed, findings.len(), "every finding listed: {out}");
+    assert!(
+        out.contains("the caller needs securityhub:BatchImportFindings"),
+        "{out}"
+    );
+    let sent = calls(&emulator);
+    assert!(
+        sent.values().all(|&n| n == 1),
+        "one refused request per region, not one per batch: {sent:?}"
+    );
+}
