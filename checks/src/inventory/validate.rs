@@ -60,20 +60,32 @@ pub fn check(inventory: &mut Inventory, path: &str) -> Result<(), InventoryError
                     date_in_range(format!("{at}.metrics"), date)?;
                 }
             }
-            for (e, var) in function.environment.iter_mut().enumerate() {
-                for (d, detection) in var.detections.iter_mut().enumerate() {
-                    detection.description = match crate::secrets::rule_description(&detection.rule_id) {
-                        Some(description) => description.to_string(),
-                        None => {
-                            return Err(invalid(
-                                format!("{at}.environment[{e}].detections[{d}].rule_id"),
-                                format!(
-                                    "unknown secret rule `{}` (not one this version of lambda-posture has)",
-                                    detection.rule_id
-                                ),
-                            ))
-                        }
-                    };
+            // the function's own variables and those each live version locked in
+            let environments = std::iter::once((at.clone(), &mut function.environment)).chain(
+                function
+                    .live_versions
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(v, version)| {
+                        (format!("{at}.live_versions[{v}]"), &mut version.environment)
+                    }),
+            );
+            for (owner, environment) in environments {
+                for (e, var) in environment.iter_mut().enumerate() {
+                    for (d, detection) in var.detections.iter_mut().enumerate() {
+                        detection.description = match crate::secrets::rule_description(&detection.rule_id) {
+                            Some(description) => description.to_string(),
+                            None => {
+                                return Err(invalid(
+                                    format!("{owner}.environment[{e}].detections[{d}].rule_id"),
+                                    format!(
+                                        "unknown secret rule `{}` (not one this version of lambda-posture has)",
+                                        detection.rule_id
+                                    ),
+                                ))
+                            }
+                        };
+                    }
                 }
             }
         }
