@@ -35,6 +35,7 @@ const RHINO: &str = "Rhino Security Labs, AWS IAM privilege escalation methods";
 const PATHFINDING: &str = "pathfinding.cloud";
 const CLOUDSPLAINING: &str = "Cloudsplaining PrivilegeEscalation";
 const PACU: &str = "pacu iam__privesc_scan";
+const PMAPPER: &str = "PMapper lambda_edges";
 
 use Reach::{Any, Broad, StrongerFunction};
 
@@ -67,6 +68,7 @@ pub const PATHS: &[Path] = &[
     Path { id: "lambda-create-with-event-source", summary: "create a function running as a stronger role and trigger it from an event source", steps: &[("lambda:CreateFunction", Any), ("lambda:CreateEventSourceMapping", Any)], pass_to: LAMBDA, source: RHINO },
     Path { id: "lambda-update-function-code", summary: "replace the code of a function that runs as a stronger role", steps: &[("lambda:UpdateFunctionCode", StrongerFunction)], pass_to: None, source: RHINO },
     Path { id: "lambda-update-function-configuration", summary: "inject a layer, wrapper script or handler into a function that runs as a stronger role", steps: &[("lambda:UpdateFunctionConfiguration", StrongerFunction)], pass_to: None, source: PATHFINDING },
+    Path { id: "lambda-switch-function-role", summary: "switch a function it can reconfigure (its own included) to a stronger role", steps: &[("lambda:UpdateFunctionConfiguration", Any)], pass_to: LAMBDA, source: PMAPPER },
     // Other services that run code as a role.
     Path { id: "glue-create-dev-endpoint", summary: "create a Glue development endpoint running as a stronger role", steps: &[("glue:CreateDevEndpoint", Any)], pass_to: GLUE, source: RHINO },
     Path { id: "glue-update-dev-endpoint", summary: "add an SSH key to an existing Glue development endpoint and use its role", steps: &[("glue:UpdateDevEndpoint", Broad)], pass_to: None, source: RHINO },
