@@ -164,8 +164,8 @@ JUDGEMENTS = [
         "checks": ["role-privilege-escalation"],
         "functions": ["deploy-hook", "legacy-report-2019", "orders-api", "reporting-etl"],
         "rule": "Judgement (issue 10 item 9): one finding per role listing every path. deploy-hook (ci-deployer-role) fails "
-        "with one finding naming lambda-create-and-invoke (PassRole on *), lambda-update-function-code and "
-        "lambda-update-function-configuration (any function): it had two findings before. legacy-report-2019's "
+        "with one finding naming lambda-create-and-invoke and lambda-switch-function-role (PassRole on *), "
+        "lambda-update-function-code and lambda-update-function-configuration (any function): it had two findings before. legacy-report-2019's "
         "AdministratorAccess holds every path (one finding). No other demo role can pass a role or change another "
         "function, so the failing set is unchanged.",
     },
