@@ -64,7 +64,9 @@ async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
         attempt_timeout: std::time::Duration::from_secs_f64(args.attempt_timeout),
     };
     let outcomes = securityhub::import(&options).await?;
-    output::emit(None, securityhub::summary(&args.file, &outcomes).as_bytes())?;
+    // finding ids and failure reasons come from the file and from AWS: shown, never obeyed, on the terminal
+    let summary = render::printable(&securityhub::summary(&args.file, &outcomes));
+    output::emit(None, summary.as_bytes())?;
     let complete = outcomes.values().all(|o| o.failures.is_empty());
     Ok(if complete {
         exit::CLEAN
