@@ -77,7 +77,7 @@ pub enum Command {
 pub enum SecurityhubCommand {
     /// Send the findings of `scan --format asff` to Security Hub (BatchImportFindings), each in its own region, in
     /// batches within the API's limits; with --previous, archive the findings the previous import had and FILE has
-    /// not. Needs `securityhub:BatchImportFindings` (and sts:GetCallerIdentity). Exit code 3 when some finding was
+    /// not; with --resolved, those a `diff --format json` resolved. Needs `securityhub:BatchImportFindings` (and sts:GetCallerIdentity). Exit code 3 when some finding was
     /// not imported (each is listed with its reason).
     Import(ImportArgs),
 }
@@ -89,6 +89,9 @@ pub struct ImportArgs {
     /// The ASFF file of the previous import: its findings missing from FILE are archived (RecordState ARCHIVED).
     #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
+    /// The output of `diff --format json OLD.json NEW.json`: its resolved findings are archived.
+    #[arg(long, value_name = "DIFF.json")]
+    pub resolved: Option<PathBuf>,
     /// Named profile from the AWS config files (default: the standard credential chain).
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,

@@ -60,6 +60,7 @@ async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
     let options = securityhub::ImportOptions {
         file: args.file.clone(),
         previous: args.previous.clone(),
+        resolved: args.resolved.clone(),
         profile: args.profile.clone(),
         attempt_timeout: std::time::Duration::from_secs_f64(args.attempt_timeout),
     };

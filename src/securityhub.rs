@@ -1,21 +1,24 @@
 //! `securityhub import`: the one command that writes to AWS. Sends the ASFF findings of `scan --format asff` to
 //! AWS Security Hub's BatchImportFindings in each finding's own region, in batches within the API's limits (100
 //! findings, 6 MB a request, 240 KB a finding, 10 requests a second), retrying throttles and server errors;
-//! archives (`RecordState: ARCHIVED`) what the previous import had and this one no longer has; and reports every
-//! finding Security Hub did not take, with its reason.
+//! archives (`RecordState: ARCHIVED`) what the previous import had and this one no longer has, or what `diff`
+//! resolved; and reports every finding Security Hub did not take, with its reason.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use serde_json::Value;
+use lambda_posture_checks::diff::Diff;
+use lambda_posture_checks::finding::Finding;
+use serde_json::{json, Value};
 
 use crate::collect::account;
 use crate::collect::error::ErrorClass;
 use crate::collect::pacing::{Bucket, Call, Pacer, RetryPolicy};
 use crate::collect::raw::{RawClient, RawOperation, RawRequest};
 use crate::collect::Rates;
+use crate::render::asff;
 
 /// The IAM action this command needs (the scanner's own policy, `lambda-posture permissions`, is read-only).
 pub const REQUIRED_ACTIONS: &[&str] = &["securityhub:BatchImportFindings"];
@@ -50,6 +53,8 @@ const REGION_REFUSED_CODES: &[&str] = &[
 pub struct ImportOptions {
     pub file: PathBuf,
     pub previous: Option<PathBuf>,
+    /// `diff --format json` output whose resolved findings are archived.
+    pub resolved: Option<PathBuf>,
     pub profile: Option<String>,
     pub attempt_timeout: Duration,
 }
@@ -142,6 +147,27 @@ fn archived(previous: Vec<Value>, current: &[Value], now: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The findings a `diff --format json` output lists as resolved, as archived ASFF updates dated `now`.
+fn resolved_in_diff(path: &Path, now: &str) -> anyhow::Result<Vec<Value>> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{name}: cannot read the diff file"))?;
+    let diff: Diff = serde_json::from_str(&text)
+        .with_context(|| format!("{name}: not the output of `diff --format json`"))?;
+    diff.resolved_findings
+        .iter()
+        .map(|entry| {
+            let mut fields = serde_json::to_value(&entry.finding)?;
+            fields["evidence"] = json!({});
+            let finding: Finding = serde_json::from_value(fields)
+                .with_context(|| format!("{name}: resolved finding {}", entry.finding.id))?;
+            let mut asff = asff::finding(&finding, now);
+            asff["RecordState"] = "ARCHIVED".into();
+            Ok(asff)
+        })
+        .collect()
+}
+
 /// Findings of one region cut into request bodies of at most [`MAX_FINDINGS_PER_BATCH`] findings and
 /// [`MAX_BATCH_BYTES`] bytes, in order; a finding over [`MAX_FINDING_BYTES`] goes in no batch and is a failure.
 fn batches<'a>(findings: &[&'a Outgoing], region: &str) -> (Vec<Vec<&'a Outgoing>>, Vec<Failure>) {
@@ -183,10 +209,24 @@ fn body(batch: &[&Outgoing]) -> Vec<u8> {
 pub async fn import(options: &ImportOptions) -> anyhow::Result<BTreeMap<String, RegionOutcome>> {
     let current = read_findings(&options.file)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let to_archive = match &options.previous {
+    let mut to_archive = match &options.previous {
         Some(path) => archived(read_findings(path)?, &current, &now),
         None => Vec::new(),
     };
+    if let Some(path) = &options.resolved {
+        let mut ids: HashSet<String> = current
+            .iter()
+            .chain(&to_archive)
+            .filter_map(|f| f["Id"].as_str().map(str::to_string))
+            .collect();
+        // A finding the diff resolved but FILE still has (a later scan found it again) stays active.
+        let resolved = resolved_in_diff(path, &now)?;
+        to_archive.extend(
+            resolved
+                .into_iter()
+                .filter(|f| ids.insert(f["Id"].as_str().unwrap_or_default().to_string())),
+        );
+    }
     let archived_ids: HashSet<String> = to_archive
         .iter()
         .filter_map(|f| f["Id"].as_str().map(str::to_string))

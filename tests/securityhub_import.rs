@@ -248,3 +248,78 @@ fn without_the_permission_each_region_is_tried_once_and_every_finding_listed() {
         "one refused request per region, not one per batch: {sent:?}"
     );
 }
+
+#[test]
+fn the_findings_a_diff_resolved_are_archived() {
+    let emulator = common::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, findings) = demo_asff(dir.path());
+    let (code, out, err) = import(&emulator, &first, None);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The next scan: one function deleted. `diff` says which findings that resolved.
+    let mut inventory = common::read_json(&common::repo_root().join("mocks/demo-account.json"));
+    let functions = inventory["accounts"][0]["functions"]
+        .as_array_mut()
+        .unwrap();
+    let deleted = functions.remove(0)["arn"].as_str().unwrap().to_string();
+    let changed = dir.path().join("changed.json");
+    std::fs::write(&changed, inventory.to_string()).unwrap();
+    let run = |args: &[&str], inventory: &Path, output: &str| {
+        let (code, _, stderr) = common::run(
+            common::lambda_posture_isolated()
+                .args(["scan", "--inventory"])
+                .arg(inventory)
+                .args(args)
+                .arg("--output")
+                .arg(dir.path().join(output)),
+        );
+        assert!([0, 3].contains(&code), "{stderr}");
+    };
+    run(
+        &["--format", "json"],
+        &common::repo_root().join("mocks/demo-account.json"),
+        "old.json",
+    );
+    run(&["--format", "json"], &changed, "new.json");
+    run(&["--format", "asff"], &changed, "second.asff.json");
+    let (code, _, stderr) = common::run(
+        common::lambda_posture_isolated()
+            .current_dir(dir.path())
+            .args([
+                "diff",
+                "old.json",
+                "new.json",
+                "--format",
+                "json",
+                "--output",
+                "diff.json",
+            ]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let mut cmd = emulator.lambda_posture();
+    cmd.args(["securityhub", "import"])
+        .arg(dir.path().join("second.asff.json"))
+        .arg("--resolved")
+        .arg(dir.path().join("diff.json"));
+    let (code, out, err) = common::run(&mut cmd);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let mut all = BTreeMap::new();
+    for region in per_region(&findings).keys() {
+        all.extend(stored(&emulator, region));
+    }
+    let gone: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["Resources"][0]["Id"] == deleted.as_str())
+        .collect();
+    assert!(!gone.is_empty());
+    for (id, f) in &all {
+        let resolved = gone.iter().any(|g| g["Id"] == id.as_str());
+        let state = if resolved { "ARCHIVED" } else { "ACTIVE" };
+        assert_eq!(f["RecordState"], state, "{id}");
+    }
+    assert!(
+        out.contains(&format!("({} of them archived)", gone.len())),
+        "{out}"
+    );
+}

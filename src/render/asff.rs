@@ -179,7 +179,8 @@ pub(super) fn recommendation(f: &Finding) -> String {
     truncate(&text, RECOMMENDATION_MAX)
 }
 
-fn finding(f: &Finding, timestamp: &str) -> Value {
+/// The ASFF finding of `f`, dated `timestamp` (`CreatedAt`, `UpdatedAt`), cut to Security Hub's limits.
+pub fn finding(f: &Finding, timestamp: &str) -> Value {
     let function_arn = function_arn_of(f);
     let (compliance, workflow) = match f.status {
         Status::Fail => ("FAILED", "NEW"),
