@@ -77,8 +77,8 @@ pub enum Command {
 pub enum SecurityhubCommand {
     /// Send the findings of `scan --format asff` to Security Hub (BatchImportFindings), each in its own region, in
     /// batches within the API's limits; with --previous, archive the findings the previous import had and FILE has
-    /// not; with --resolved, those a `diff --format json` resolved. Needs `securityhub:BatchImportFindings` (and sts:GetCallerIdentity). Exit code 3 when some finding was
-    /// not imported (each is listed with its reason).
+    /// not; with --resolved, those a `diff --format json` resolved. Needs `securityhub:BatchImportFindings` (and
+    /// sts:GetCallerIdentity). Exit code 3 when some finding was not imported (each is listed with its reason).
     Import(ImportArgs),
 }
 
