@@ -119,8 +119,10 @@ pub struct Function {
     pub aliases: Vec<Alias>,
     /// Published versions (not `$LATEST`).
     pub versions: Vec<String>,
-    /// The configuration of each published version that runs code because an alias (or its routing weights) or an
-    /// event source mapping points at it, in version order; `$LATEST`'s is the function's own fields.
+    /// The configuration of each published version that runs code, in version order: one an alias (or its routing
+    /// weights) or an event source mapping points at, or one invoked by its own qualifier (it has a resource policy,
+    /// an asynchronous invocation configuration or provisioned concurrency of its own); `$LATEST`'s is the
+    /// function's own fields.
     pub live_versions: Vec<LiveVersion>,
     /// Function URLs of the function and of its aliases.
     pub urls: Vec<FunctionUrl>,
@@ -514,8 +516,30 @@ impl Function {
         self.arn.split(':').nth(4).unwrap_or_default()
     }
 
-    /// What points at a published version: `alias prod`, `event source mapping <uuid>`.
+    /// What makes a published version run: `alias prod`, `event source mapping <uuid>`, `its resource policy`,
+    /// `its asynchronous invocation configuration`, `its provisioned concurrency`.
     pub fn pointers_to(&self, version: &str) -> Vec<String> {
+        let own = |name: &str, has: bool| has.then(|| format!("its {name}"));
+        let own_settings = [
+            own(
+                "resource policy",
+                self.resource_policies
+                    .iter()
+                    .any(|p| p.qualifier.as_deref() == Some(version)),
+            ),
+            own(
+                "asynchronous invocation configuration",
+                self.async_invoke_configs
+                    .iter()
+                    .any(|c| c.qualifier == version),
+            ),
+            own(
+                "provisioned concurrency",
+                self.provisioned_concurrency
+                    .iter()
+                    .any(|p| p.qualifier == version),
+            ),
+        ];
         let aliases = self
             .aliases
             .iter()
@@ -528,7 +552,21 @@ impl Function {
             .iter()
             .filter(|m| m.function_arn.splitn(8, ':').nth(7) == Some(version))
             .map(|m| format!("event source mapping {}", m.uuid));
-        aliases.chain(mappings).collect()
+        aliases
+            .chain(mappings)
+            .chain(own_settings.into_iter().flatten())
+            .collect()
+    }
+
+    /// The live version a qualifier runs (an alias resolved to its version); `None` for `$LATEST`, an alias of
+    /// `$LATEST`, and a version whose configuration was not collected.
+    pub fn live_version_of(&self, qualifier: &str) -> Option<&LiveVersion> {
+        let version = self
+            .aliases
+            .iter()
+            .find(|a| a.name == qualifier)
+            .map_or(qualifier, |a| a.function_version.as_str());
+        self.live_versions.iter().find(|v| v.version == version)
     }
 
     /// The function as a live version runs it: the version's locked-in settings on the function's identity (ARN,
@@ -623,7 +661,7 @@ impl Inventory {
                 error: e.into_inner(),
             }
         })?;
-        validate::check(&mut inventory, path)?;
+        validate::check(&mut inventory, path, text)?;
         Ok(inventory)
     }
 

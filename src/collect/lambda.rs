@@ -294,13 +294,22 @@ impl RegionScan<'_> {
             .into_iter()
             .chain(qualified_policies.into_iter().flatten())
             .collect();
-        let aliased: BTreeSet<String> = aliases
+        // Versions that run: behind an alias, or invoked by their own qualifier (mappings are added per region).
+        let invoked: BTreeSet<String> = aliases
             .iter()
             .flat_map(|a| std::iter::once(&a.function_version).chain(&a.additional_versions))
+            .chain(
+                function
+                    .resource_policies
+                    .iter()
+                    .filter_map(|p| p.qualifier.as_ref()),
+            )
+            .chain(async_configs.iter().map(|c| &c.qualifier))
+            .chain(provisioned.iter().map(|p| &p.qualifier))
             .filter(|v| is_version_number(v))
             .cloned()
             .collect();
-        function.live_versions = self.live_versions(&arn, aliased, &version_configs).await;
+        function.live_versions = self.live_versions(&arn, invoked, &version_configs).await;
         function.versions = versions;
         function.aliases = aliases;
         function.urls = urls;

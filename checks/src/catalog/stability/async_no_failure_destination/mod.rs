@@ -45,8 +45,13 @@ impl AsyncUse {
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let function = ctx.function;
-    if function.dead_letter_target.is_some() {
-        // A DLQ is part of the function configuration and catches failed asynchronous events of every qualifier.
+    let every_version_has_a_dlq = function.dead_letter_target.is_some()
+        && function
+            .live_versions
+            .iter()
+            .all(|v| v.dead_letter_target.is_some());
+    if every_version_has_a_dlq {
+        // Every configuration that runs catches the failed asynchronous events of its qualifiers.
         return vec![];
     }
     let invokers = invoke_grants(function, ctx.config);
@@ -71,7 +76,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
 
     let failures: Vec<Outcome> = uses
         .iter()
-        .filter(|(qualifier, _)| configs_gap.is_none() && !has_on_failure(function, qualifier))
+        .filter(|(qualifier, _)| {
+            configs_gap.is_none()
+                && dead_letter_target(function, qualifier).is_none()
+                && !has_on_failure(function, qualifier)
+        })
         .map(|(qualifier, usage)| failure(function, qualifier, usage))
         .collect();
     if !failures.is_empty() {
@@ -122,6 +131,15 @@ fn async_uses(function: &Function, grants: &[InvokeGrant]) -> BTreeMap<String, A
     uses
 }
 
+/// The DLQ that catches a qualifier's failed asynchronous events: the one locked into the version it runs when it was
+/// published (a DLQ added to `$LATEST` since does not protect it), `$LATEST`'s otherwise.
+fn dead_letter_target<'f>(function: &'f Function, qualifier: &str) -> Option<&'f str> {
+    match function.live_version_of(qualifier) {
+        Some(version) => version.dead_letter_target.as_deref(),
+        None => function.dead_letter_target.as_deref(),
+    }
+}
+
 fn has_on_failure(function: &Function, qualifier: &str) -> bool {
     function
         .async_invoke_configs
@@ -153,15 +171,22 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
             list(&usage.other_callers)
         )
     };
+    // A DLQ added to $LATEST after the version was published: say why it does not count.
+    let locked = function
+        .live_version_of(qualifier)
+        .filter(|_| function.dead_letter_target.is_some());
+    let why_not_latest = locked.map_or(String::new(), |v| {
+        format!(
+            " (version {} runs without the dead-letter queue $LATEST has: a version keeps the configuration it was published with)",
+            v.version
+        )
+    });
     let severity = if usage.proven() {
         CHECK.severity
     } else {
         Severity::Info
     };
-    Outcome::fail_with(
-        format!("{how} has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped"),
-        qualifier,
-        json!({
+    let mut evidence = json!({
             "qualifier": qualifier,
             "async_services": usage.async_services,
             "other_callers": usage.other_callers,
@@ -175,7 +200,14 @@ fn failure(function: &Function, qualifier: &str, usage: &AsyncUse) -> Outcome {
                 "on_failure": c.on_failure,
             })),
             "dead_letter_target": null,
-        }),
+    });
+    if let Some(version) = locked {
+        evidence["runs_version"] = json!(version.version);
+    }
+    Outcome::fail_with(
+        format!("{how} has neither a dead-letter queue nor an OnFailure destination: events that fail every retry are dropped{why_not_latest}"),
+        qualifier,
+        evidence,
     )
     .with_severity(severity)
 }
