@@ -8,7 +8,7 @@ mod lambda_public_invoke;
 mod lambda_service_invoke_unscoped;
 mod lambda_url_cors_wildcard;
 mod lambda_url_public;
-mod policies;
+pub(crate) mod policies;
 
 pub const CHECKS: &[&Check] = &[
     &lambda_public_invoke::CHECK,

@@ -301,6 +301,22 @@ impl<'p, 'a> UrlAccess<'p, 'a> {
     }
 }
 
+/// Who an AuthType NONE function URL lets in without credentials: what the policy of its qualifier grants the public
+/// (`Principal *` or a `NotPrincipal`: an unauthenticated caller is nobody in particular), both [`URL_PERMISSIONS`]
+/// counted; `None` for a URL that authenticates its callers (AWS_IAM). The one decision of "this URL is public" for
+/// every check: [`UrlAccess::open`] is anyone on the internet, [`UrlAccess::admits`] anyone passing its conditions.
+pub fn public_url_access<'p, 'a>(
+    ctx: &FunctionContext,
+    url: &FunctionUrl,
+    policies: &'p Policies<'a>,
+) -> Option<UrlAccess<'p, 'a>> {
+    if !url.auth_type.eq_ignore_ascii_case("NONE") {
+        return None;
+    }
+    let statements = of_qualifier(&policies.statements, url.qualifier.as_deref());
+    Some(UrlAccess::of(ctx, &statements, "NONE", |s| s.is_public()))
+}
+
 /// The function's URLs, plus the reason they are unknown when `lambda:ListFunctionUrlConfigs` could not be
 /// collected.
 pub fn read_urls<'a>(ctx: &FunctionContext<'a>) -> (&'a [FunctionUrl], Vec<String>) {

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use crate::catalog::access::policies::{
-    labels, of_qualifier, outcomes, read_policies, read_urls, scope_name, url_failure, Policies,
-    UrlAccess, URL_PERMISSIONS,
+    labels, outcomes, public_url_access, read_policies, read_urls, scope_name, url_failure,
+    Policies, UrlAccess, URL_PERMISSIONS,
 };
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -27,18 +27,23 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let policies = read_policies(ctx);
     let failures = urls
         .iter()
-        .filter(|u| u.auth_type.eq_ignore_ascii_case("NONE"))
-        .map(|url| judge(ctx, url, &policies))
+        .filter_map(|url| {
+            let access = public_url_access(ctx, url, &policies)?;
+            Some(judge(ctx, url, access, &policies))
+        })
         .collect();
     outcomes(failures, unknown)
 }
 
 /// How exposed an AuthType NONE URL is depends on what the resource policy of its qualifier grants the public
-/// (`Principal *` or a `NotPrincipal`: an unauthenticated caller is nobody in particular).
-fn judge(ctx: &FunctionContext, url: &FunctionUrl, policies: &Policies) -> Outcome {
+/// ([`public_url_access`]).
+fn judge(
+    ctx: &FunctionContext,
+    url: &FunctionUrl,
+    access: UrlAccess,
+    policies: &Policies,
+) -> Outcome {
     let qualifier = url.qualifier.as_deref();
-    let statements = of_qualifier(&policies.statements, qualifier);
-    let access = UrlAccess::of(ctx, &statements, "NONE", |s| s.is_public());
     let admitting = access.statements();
     let scope = scope_name(qualifier);
     let details = json!({

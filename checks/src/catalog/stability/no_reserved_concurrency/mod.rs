@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::common::gap_outcome;
 use super::invokers::{invoke_grants, InvokeGrant};
+use crate::catalog::access::policies::{public_url_access, read_policies, UrlAccess};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -32,12 +33,23 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .filter(|g| g.is_public())
         .map(|g| g.sid.clone().unwrap_or_else(|| "(no Sid)".into()))
         .collect();
-    let public_urls: Vec<&str> = function
+    // Who each URL lets in is the access checks' decision (both URL permissions since October 2025): an AuthType
+    // NONE URL is public only when its qualifier's policy grants both to anyone, with no condition pinning them.
+    let policies = read_policies(ctx);
+    let url_access: Vec<_> = function
         .urls
         .iter()
-        .filter(|u| u.auth_type == "NONE")
-        .map(|u| u.url.as_str())
+        .map(|url| (url, public_url_access(ctx, url, &policies)))
         .collect();
+    let public_urls: Vec<&str> = url_access
+        .iter()
+        .filter(|(_, access)| access.as_ref().is_some_and(UrlAccess::open))
+        .map(|(url, _)| url.url.as_str())
+        .collect();
+    // A URL that refuses every request (AuthType NONE, readable policy granting the public nothing usable) is no door.
+    let refuses_everyone = |access: &Option<UrlAccess>| {
+        policies.unknown.is_empty() && access.as_ref().is_some_and(|a| !a.admits())
+    };
     // Distinct doors: principals of the policies (URL-only grants are the URL's), mappings, function URLs.
     let mut sources: BTreeSet<String> = grants
         .iter()
@@ -50,10 +62,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             .unwrap_or_else(|| format!("self-managed Kafka (mapping {})", m.uuid))
     }));
     sources.extend(
-        function
-            .urls
+        url_access
             .iter()
-            .map(|u| format!("function URL {} ({})", u.url, u.auth_type)),
+            .filter(|(_, access)| !refuses_everyone(access))
+            .map(|(u, _)| format!("function URL {} ({})", u.url, u.auth_type)),
     );
 
     let public = !public_statements.is_empty() || !public_urls.is_empty();
