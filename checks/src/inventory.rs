@@ -661,7 +661,7 @@ impl Inventory {
                 error: e.into_inner(),
             }
         })?;
-        validate::check(&mut inventory, path)?;
+        validate::check(&mut inventory, path, text)?;
         Ok(inventory)
     }
 

@@ -14,13 +14,20 @@ pub const LOOKBACK_DAYS: RangeInclusive<u32> = 1..=455;
 /// of the checks (a window of at most a few thousand days around the scan date) can leave chrono's range.
 pub const YEARS: RangeInclusive<i32> = 1970..=9999;
 
-/// Check `inventory` (read from `path`) and replace each detection's description with the rule table's.
-pub fn check(inventory: &mut Inventory, path: &str) -> Result<(), InventoryError> {
+/// Check `inventory` (parsed from `text`, read from `path`) and replace each detection's description with the rule
+/// table's.
+pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), InventoryError> {
     let invalid = |field: String, message: String| InventoryError::Invalid {
         path: path.to_string(),
         field,
         message,
     };
+    if let Some((at, key)) = repeated_key(text) {
+        return Err(invalid(
+            at,
+            format!("key `{key}` appears twice (a repeated key would hide one of its values)"),
+        ));
+    }
     if !LOOKBACK_DAYS.contains(&inventory.lookback_days) {
         return Err(invalid(
             "lookback_days".into(),
@@ -173,6 +180,30 @@ mod tests {
     }
 
     #[test]
+    fn a_map_key_given_twice_is_refused_naming_the_map() {
+        let mut value = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-01T10:00:00Z",
+            "lookback_days": 90,
+            "accounts": [{ "account_id": "111122223333", "functions": [
+                { "arn": "arn:aws:lambda:us-east-1:111122223333:function:a", "name": "a", "tags": {"team": "x"} }
+            ]}]
+        })
+        .to_string();
+        value = value.replace(
+            r#""tags":{"team":"x"}"#,
+            r#""tags":{"team":"x","team":"y"}"#,
+        );
+        let e = Inventory::from_json("inv.json", &value)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "inv.json: field `accounts[0].functions[0].tags`: key `team` appears twice (a repeated key would hide \
+             one of its values)"
+        );
+    }
+
+    #[test]
     fn a_function_listed_twice_or_an_unknown_rule_is_refused() {
         let e = inventory(|v| {
             let first = v["accounts"][0]["functions"][0].clone();
@@ -197,4 +228,88 @@ mod tests {
             "{e}"
         );
     }
+}
+
+/// The first JSON object in `text` that has a key twice, as (where, key): serde keeps only the last value of a
+/// repeated map key (tags, roles…), so a file could hide one entry behind another. Walks the document once without
+/// building it.
+pub fn repeated_key(text: &str) -> Option<(String, String)> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Walk<'a> {
+        at: String,
+        found: &'a mut Option<(String, String)>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(Walk {
+                    at: format!("{}[{i}]", self.at),
+                    found: &mut *self.found,
+                })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let at = if self.at.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{}.{key}", self.at)
+                };
+                if !keys.insert(key.clone()) && self.found.is_none() {
+                    *self.found = Some((self.at.clone(), key.into_owned()));
+                }
+                map.next_value_seed(Walk {
+                    at,
+                    found: &mut *self.found,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let _ = Walk {
+        at: String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer);
+    found
 }
