@@ -71,6 +71,14 @@ pub enum DiffError {
         index: usize,
         first: usize,
     },
+    #[error(
+        "{path}: `{at}`: key `{key}` appears twice (a repeated key would hide one of its values)"
+    )]
+    RepeatedKey {
+        path: String,
+        at: String,
+        key: String,
+    },
 }
 
 impl ReportSnapshot {
@@ -113,6 +121,13 @@ impl ReportSnapshot {
         }
         let report: ReportSnapshot =
             serde_json::from_str(text).map_err(|e| not_a_report(e.to_string()))?;
+        if let Some((at, key)) = crate::inventory::validate::repeated_key(text) {
+            return Err(DiffError::RepeatedKey {
+                path: path.into(),
+                at,
+                key,
+            });
+        }
         // Findings are compared by id: a repeated id would silently hide one of them.
         let mut first_seen: std::collections::HashMap<&str, usize> = Default::default();
         for (index, finding) in report.findings.iter().enumerate() {
@@ -325,6 +340,26 @@ mod tests {
         assert_eq!(
             e,
             "r.json: `findings[2].id`: finding id `LP-1` appears twice (also at findings[0]); a report lists each finding once"
+        );
+    }
+
+    #[test]
+    fn a_report_repeating_a_key_is_refused_naming_it() {
+        let text = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-01T10:00:00Z",
+            "findings": [finding("LP-1", "tracing-off", "a", "fail")]
+        })
+        .to_string()
+        .replace(
+            r#""status":"fail""#,
+            r#""status":"fail","owner_tags":{"team":"a","team":"b"}"#,
+        );
+        let e = ReportSnapshot::from_json("r.json", &text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "r.json: `findings[0].owner_tags`: key `team` appears twice (a repeated key would hide one of its values)"
         );
     }
 
