@@ -219,6 +219,8 @@ def test_qualified_permissions_and_statement_shapes():
                        SourceArn="arn:aws:s3:::bucket", SourceAccount=ACCOUNT)
     lam.add_permission(FunctionName="perm-fn", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
                        FunctionUrlAuthType="NONE", Qualifier="live")
+    lam.add_permission(FunctionName="perm-fn", StatementId="url-invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True, Qualifier="live")
     lam.add_permission(FunctionName="perm-fn", StatementId="ver", Action="lambda:InvokeFunction", Principal="*", Qualifier=v)
     unq = json.loads(lam.get_policy(FunctionName="perm-fn")["Policy"])
     assert [s["Sid"] for s in unq["Statement"]] == ["acct", "s3"]
@@ -227,8 +229,11 @@ def test_qualified_permissions_and_statement_shapes():
     assert s3["Condition"] == {"StringEquals": {"AWS:SourceAccount": ACCOUNT}, "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"}}
     assert s3["Resource"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:perm-fn"
     live = json.loads(lam.get_policy(FunctionName="perm-fn", Qualifier="live")["Policy"])
-    assert [s["Sid"] for s in live["Statement"]] == ["url"]
+    assert [s["Sid"] for s in live["Statement"]] == ["url", "url-invoke"]
     assert live["Statement"][0]["Condition"] == {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+    # the second statement AWS writes for a public URL since October 2025
+    assert live["Statement"][1]["Action"] == "lambda:InvokeFunction"
+    assert live["Statement"][1]["Condition"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
     assert live["Statement"][0]["Principal"] == "*"
     assert live["Statement"][0]["Resource"].endswith(":perm-fn:live")
     assert [s["Sid"] for s in json.loads(lam.get_policy(FunctionName=f"perm-fn:{v}")["Policy"])["Statement"]] == ["ver"]
@@ -242,6 +247,7 @@ def test_qualified_permissions_and_statement_shapes():
     np_st = json.loads(lam.get_policy(FunctionName="perm-fn")["Policy"])["Statement"][-1]
     assert np_st["NotPrincipal"] and np_st["Resource"].endswith(":function:perm-fn")
     lam.remove_permission(FunctionName="perm-fn", StatementId="url", Qualifier="live")
+    lam.remove_permission(FunctionName="perm-fn", StatementId="url-invoke", Qualifier="live")
     expect_error(lambda: lam.get_policy(FunctionName="perm-fn", Qualifier="live"), "ResourceNotFoundException")
 
 

@@ -468,6 +468,8 @@ class Perm:
     org_id: str | None = None
     action: str = "lambda:InvokeFunction"
     url_auth: str | None = None
+    # AddPermission's InvokedViaFunctionUrl: a `lambda:InvokedViaFunctionUrl` true condition (usable only through a URL)
+    via_url: bool = False
     not_principal: dict | None = None
 
     def is_public(self) -> bool:
@@ -493,7 +495,7 @@ class Perm:
         return acct if acct and acct != ACCOUNT else None
 
     def sync_only(self) -> bool:
-        return self.action == "lambda:InvokeFunctionUrl" or (self.principal in SYNC_SERVICES)
+        return self.action == "lambda:InvokeFunctionUrl" or self.via_url or (self.principal in SYNC_SERVICES)
 
 
 @dataclass
@@ -789,7 +791,11 @@ FUNCTIONS = [
         env=[Env("STRIPE_SECRET_KEY", "secret:stripe-key", name_hit=True), Env("CART_TABLE", "carts")],
         tags=TAGS_WEB,
         urls=[Url("NONE", cors_origins=["*"])],
-        perms=[Perm("FunctionURLAllowPublicAccess", "*", action="lambda:InvokeFunctionUrl", url_auth="NONE")],
+        # the two statements AWS writes for a public URL since October 2025 (image-upload-url keeps only the first)
+        perms=[
+            Perm("FunctionURLAllowPublicAccess", "*", action="lambda:InvokeFunctionUrl", url_auth="NONE"),
+            Perm("FunctionURLInvokeAllowPublicAccess", "*", via_url=True),
+        ],
         activity=Activity("busy", per_day=5000, error_spike=(2, 0.14)),
     ),
     Fn(

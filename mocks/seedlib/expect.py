@@ -113,14 +113,18 @@ JUDGEMENTS = [
     {
         "checks": ["lambda-public-invoke", "lambda-url-public"],
         "functions": ["checkout-service", "image-upload-url"],
-        "rule": "Changed (issue 10, items 1 and 2): these two now fail lambda-url-public only, at low, and pass "
+        "rule": "Changed (issue 10, items 1 and 2): these two now fail lambda-url-public only and pass "
         "lambda-public-invoke. One exposure, one finding (checks/README.md): an AuthType NONE URL is lambda-url-public's, "
         "which names every statement that opens it; lambda-public-invoke owns the Lambda API and AWS_IAM URLs, and a URL "
-        "grant (lambda:InvokeFunctionUrl) never opens the API. And since October 2025 a URL caller needs "
-        "lambda:InvokeFunction as well (the grace period for older URLs has ended): both functions carry only the "
-        "pre-October-2025 statement (Principal *, lambda:InvokeFunctionUrl, lambda:FunctionUrlAuthType=NONE), so their "
-        "URLs refuse requests and lambda-url-public grades them low, one add-permission from public, naming the missing "
-        "lambda:InvokeFunction. Before: lambda-public-invoke critical + lambda-url-public high for each.",
+        "grant (lambda:InvokeFunctionUrl, or lambda:InvokeFunction under lambda:InvokedViaFunctionUrl) never opens the "
+        "API. Since October 2025 a URL caller needs both permissions (the grace period for older URLs has ended). "
+        "checkout-service carries the two statements AWS writes today (FunctionURLAllowPublicAccess: Principal *, "
+        "lambda:InvokeFunctionUrl, lambda:FunctionUrlAuthType=NONE; FunctionURLInvokeAllowPublicAccess: Principal *, "
+        "lambda:InvokeFunction, lambda:InvokedViaFunctionUrl=true): anyone on the internet can call it, and "
+        "lambda-url-public fails it at critical, naming both statements. image-upload-url (alias prod) keeps only the "
+        "pre-October-2025 statement, so its URL refuses requests: lambda-url-public grades it low, one add-permission "
+        "from public, naming the missing lambda:InvokeFunction. Before: lambda-public-invoke critical + "
+        "lambda-url-public high for each.",
     },
     {
         "checks": ["lambda-service-invoke-unscoped"],
@@ -248,8 +252,12 @@ JUDGEMENTS = [
     {
         "checks": ["no-reserved-concurrency"],
         "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api"],
-        "rule": "'Invoked publicly' = fails lambda-public-invoke or lambda-url-public; a named partner account is not public and no "
-        "function here has three or more invokers, so only the four public functions without reserved concurrency fail.",
+        "rule": "'Invoked publicly' = fails lambda-public-invoke, or has an AuthType NONE URL whose qualifier's policy grants "
+        "Principal * both lambda:InvokeFunctionUrl and lambda:InvokeFunction (the decision lambda-url-public grades "
+        "critical); a named partner account is not public and no function here has two or more invokers. Changed (issue "
+        "10 item 2 follow-up): image-upload-url now passes: its NONE URL grants the public only "
+        "lambda:InvokeFunctionUrl, so it refuses every request and nobody can flood it (it failed when every NONE URL "
+        "counted as public). checkout-service (both statements) still fails.",
     },
     {
         "checks": ["unused-function", "stale-function"],
@@ -303,6 +311,15 @@ def live_runtimes(fn: A.Fn) -> list:
 def live_env(fn: A.Fn) -> list:
     """The environment of the aliased published versions when $LATEST was fixed since they were published."""
     return fn.released.env if fn.released and fn.aliases else []
+
+
+def url_open(fn: A.Fn, url: A.Url) -> bool:
+    """Anyone on the internet can call the URL: AuthType NONE, and its qualifier's policy grants Principal *, with no
+    pinning condition, both permissions a URL caller needs since October 2025."""
+    public = [p for p in fn.perms if p.qualifier == url.qualifier and p.is_public()]
+    via_url = any(p.action == "lambda:InvokeFunctionUrl" and p.url_auth in (None, "NONE") for p in public)
+    invoke = any(p.action == "lambda:InvokeFunction" for p in public)
+    return url.auth == "NONE" and via_url and invoke
 
 
 def bucket_name_only(p: A.Perm) -> bool:
@@ -369,8 +386,9 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     invoked_recently = last is not None and (today - last).days <= DEFAULTS["unused_days"]
 
     # who can invoke
-    # one exposure, one finding: a URL grant (InvokeFunctionUrl) is the URL's (lambda-url-public), never the API's
-    if any(p.is_public() and p.action != "lambda:InvokeFunctionUrl" for p in fn.perms):
+    # one exposure, one finding: a URL grant (InvokeFunctionUrl, or InvokeFunction via the URL) is the URL's
+    # (lambda-url-public), never the API's
+    if any(p.is_public() and p.action != "lambda:InvokeFunctionUrl" and not p.via_url for p in fn.perms):
         fails.add("lambda-public-invoke")
     if any(u.auth == "NONE" for u in fn.urls):
         fails.add("lambda-url-public")
@@ -432,7 +450,7 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
             fails.add("dlq-unwritable")
     if any(e.fails() for e in fn.esms):
         fails.add("esm-no-failure-destination")
-    public = "lambda-public-invoke" in fails or "lambda-url-public" in fails
+    public = "lambda-public-invoke" in fails or any(url_open(fn, u) for u in fn.urls)
     if public and fn.reserved is None:
         fails.add("no-reserved-concurrency")
     if fn.reserved == 0:

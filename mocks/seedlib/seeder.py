@@ -414,6 +414,8 @@ class Seeder:
             kw["PrincipalOrgID"] = p.org_id
         if p.url_auth:
             kw["FunctionUrlAuthType"] = p.url_auth
+        if p.via_url:
+            kw["InvokedViaFunctionUrl"] = True
         lam.add_permission(**kw)
 
     def create_esm(self, lam, fn, e: A.Esm):

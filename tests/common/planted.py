@@ -37,7 +37,9 @@ def permission(p: A.Perm) -> dict:
         "not_principal": p.not_principal,
         "action": p.action,
         # Values that must appear in the statement's Condition block.
-        "condition_values": [v for v in (p.source_arn, p.source_account, p.org_id, p.url_auth) if v is not None],
+        "condition_values": [
+            v for v in (p.source_arn, p.source_account, p.org_id, p.url_auth, "true" if p.via_url else None) if v is not None
+        ],
     }
 
 
