@@ -132,11 +132,17 @@ fn function_name(function_arn: &str) -> Option<&str> {
         .flatten()
 }
 
-/// Percent-encoded path segments joined by `/`: a relative URI reference whatever the names hold.
+/// Percent-encoded path segments joined by `/`: a relative URI reference whatever the names hold (a `.` or `..`
+/// segment is encoded too, so no name climbs out of the path, and an empty one is `_`).
 fn uri_path<'s>(segments: impl IntoIterator<Item = &'s str>) -> String {
     segments
         .into_iter()
-        .map(|s| urlencoding::encode(s).into_owned())
+        .map(|s| match s {
+            "" => "_".to_string(), // an empty name (a broken inventory): no empty segment
+            "." => "%2E".to_string(),
+            ".." => "%2E%2E".to_string(),
+            _ => urlencoding::encode(s).into_owned(),
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -442,6 +448,7 @@ mod tests {
             Some("f")
         );
         assert_eq!(function_name("arn:aws:iam::1:role/r"), None);
+        assert_eq!(uri_path(["aws", "..", "", "a/b"]), "aws/%2E%2E/_/a%2Fb");
     }
 
     #[test]
