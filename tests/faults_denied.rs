@@ -38,11 +38,17 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "ListAliases",
         &[
             "async-no-failure-destination",
+            "dlq-unwritable",
+            "env-no-cmk",
+            "env-secret-name",
+            "env-secret-value",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",
             "lambda-public-invoke",
             "lambda-service-invoke-unscoped",
+            "layer-foreign",
             "no-reserved-concurrency",
+            "runtime-deprecated",
         ],
     ),
     (
@@ -61,8 +67,13 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         &[
             "async-no-failure-destination",
             "dlq-unwritable",
+            "env-no-cmk",
+            "env-secret-name",
+            "env-secret-value",
             "esm-no-failure-destination",
+            "layer-foreign",
             "no-reserved-concurrency",
+            "runtime-deprecated",
         ],
     ),
     (
@@ -72,6 +83,12 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
     ),
     // Only evidence (unused-function's "provisioned concurrency is still billed") depends on it.
     ("lambda", "ListProvisionedConcurrencyConfigs", &[]),
+    // The account's organization: a grant pinned to an organization cannot be told ours or another's.
+    (
+        "organizations",
+        "DescribeOrganization",
+        &["lambda-cross-account-invoke"],
+    ),
     (
         "cloudwatch",
         "GetMetricData",

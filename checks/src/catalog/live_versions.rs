@@ -20,11 +20,11 @@ pub fn with_live_versions(
     evaluate: fn(&FunctionContext) -> Vec<Outcome>,
 ) -> Vec<Outcome> {
     let mut outcomes = evaluate(ctx);
-    if ctx.function.live_versions.is_empty() {
+    let mut unknown = hidden_versions(ctx);
+    if ctx.function.live_versions.is_empty() && unknown.is_empty() {
         return outcomes;
     }
     let latest = outcomes.len();
-    let mut unknown = Vec::new();
     let views = ctx.memo.live_versions(ctx.function);
     for (version, view) in ctx.function.live_versions.iter().zip(views) {
         let version_ctx = FunctionContext {
@@ -72,6 +72,50 @@ pub fn with_live_versions(
         }
     }
     outcomes
+}
+
+/// Why some versions that run may be missing from `live_versions`: the listings that say which versions run
+/// (aliases, event source mappings, the function's versions) failed, or a version's configuration could not be read.
+fn hidden_versions(ctx: &FunctionContext) -> Vec<String> {
+    let function = ctx.function;
+    let reason = |gap| match Outcome::unknown_from_gap(gap) {
+        Outcome::Unknown { reason } => reason,
+        Outcome::Fail(_) => unreachable!("unknown_from_gap builds an Unknown"),
+    };
+    let mut reasons = Vec::new();
+    if !function.versions.is_empty() {
+        for operation in ["ListAliases", "ListEventSourceMappings"] {
+            if let Some(gap) = ctx.gap("lambda", operation) {
+                reasons.push(format!(
+                    "which published versions run is not known: {}",
+                    reason(gap)
+                ));
+            }
+        }
+    }
+    if let Some(gap) = ctx.gap("lambda", "ListVersionsByFunction") {
+        reasons.push(format!(
+            "the published versions are not known: {}",
+            reason(gap)
+        ));
+    }
+    let version_prefix = format!("{}:", function.arn);
+    for gap in &ctx.account.gaps {
+        let version = gap
+            .resource
+            .as_deref()
+            .and_then(|r| r.strip_prefix(&version_prefix));
+        if let (Some(version), true) = (
+            version,
+            gap.service == "lambda" && gap.operation == "GetFunction",
+        ) {
+            reasons.push(format!(
+                "the configuration of version {version} could not be read: {}",
+                reason(gap)
+            ));
+        }
+    }
+    reasons
 }
 
 /// The `$LATEST` failure that is the same problem as a version's, if `outcome` is one.
