@@ -45,12 +45,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             output::emit(None, collect::permissions::policy_json().as_bytes())?;
             Ok(exit::CLEAN)
         }
-        Command::Securityhub(SecurityhubCommand::Import(args)) => securityhub_import(args).await,
+        Command::Securityhub(SecurityhubCommand::Import(args)) => {
+            securityhub_import(&cli, args).await
+        }
     }
 }
 
 /// `securityhub import`: 0 when Security Hub took every finding, 3 when some were not imported (listed).
-async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
+async fn securityhub_import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<u8> {
     if !(args.attempt_timeout.is_finite() && args.attempt_timeout > 0.0) {
         anyhow::bail!(
             "--attempt-timeout: {} is not a positive number of seconds",
@@ -63,6 +65,7 @@ async fn securityhub_import(args: &ImportArgs) -> anyhow::Result<u8> {
         resolved: args.resolved.clone(),
         profile: args.profile.clone(),
         attempt_timeout: std::time::Duration::from_secs_f64(args.attempt_timeout),
+        max_input_mib: cli.max_input_mib,
     };
     let outcomes = securityhub::import(&options).await?;
     // finding ids and failure reasons come from the file and from AWS: shown, never obeyed, on the terminal

@@ -57,6 +57,8 @@ pub struct ImportOptions {
     pub resolved: Option<PathBuf>,
     pub profile: Option<String>,
     pub attempt_timeout: Duration,
+    /// `--max-input-mib`: the largest file read.
+    pub max_input_mib: u64,
 }
 
 /// One finding Security Hub did not import, and why.
@@ -85,10 +87,9 @@ struct Outgoing {
 }
 
 /// The ASFF findings of `path`: a JSON array of objects, each with a string `Id`, `AwsAccountId` and `Region`.
-fn read_findings(path: &Path) -> anyhow::Result<Vec<Value>> {
+fn read_findings(path: &Path, max_input_mib: u64) -> anyhow::Result<Vec<Value>> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{name}: cannot read the ASFF file"))?;
+    let text = crate::input::read_text(path, "ASFF", max_input_mib)?;
     let value: Value = serde_json::from_str(&text).with_context(|| {
         format!("{name}: not JSON (expected the output of `scan --format asff`)")
     })?;
@@ -148,10 +149,9 @@ fn archived(previous: Vec<Value>, current: &[Value], now: &str) -> Vec<Value> {
 }
 
 /// The findings a `diff --format json` output lists as resolved, as archived ASFF updates dated `now`.
-fn resolved_in_diff(path: &Path, now: &str) -> anyhow::Result<Vec<Value>> {
+fn resolved_in_diff(path: &Path, now: &str, max_input_mib: u64) -> anyhow::Result<Vec<Value>> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{name}: cannot read the diff file"))?;
+    let text = crate::input::read_text(path, "diff", max_input_mib)?;
     let diff: Diff = serde_json::from_str(&text)
         .with_context(|| format!("{name}: not the output of `diff --format json`"))?;
     diff.resolved_findings
@@ -207,10 +207,10 @@ fn body(batch: &[&Outgoing]) -> Vec<u8> {
 
 /// Import `options.file` (and archive what `options.previous` had and it has not); the outcome per region.
 pub async fn import(options: &ImportOptions) -> anyhow::Result<BTreeMap<String, RegionOutcome>> {
-    let current = read_findings(&options.file)?;
+    let current = read_findings(&options.file, options.max_input_mib)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut to_archive = match &options.previous {
-        Some(path) => archived(read_findings(path)?, &current, &now),
+        Some(path) => archived(read_findings(path, options.max_input_mib)?, &current, &now),
         None => Vec::new(),
     };
     if let Some(path) = &options.resolved {
@@ -220,7 +220,7 @@ pub async fn import(options: &ImportOptions) -> anyhow::Result<BTreeMap<String, 
             .filter_map(|f| f["Id"].as_str().map(str::to_string))
             .collect();
         // A finding the diff resolved but FILE still has (a later scan found it again) stays active.
-        let resolved = resolved_in_diff(path, &now)?;
+        let resolved = resolved_in_diff(path, &now, options.max_input_mib)?;
         to_archive.extend(
             resolved
                 .into_iter()
