@@ -369,7 +369,7 @@ fn big_inventory(dir: &Path, copies: usize) -> PathBuf {
 #[test]
 fn sigint_and_sigterm_at_any_moment_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let inventory = big_inventory(dir.path(), 40);
+    let inventory = big_inventory(dir.path(), 25);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let report = out_dir.join("report.json");
