@@ -1,6 +1,10 @@
 //! The HTML report of the demo account in a real headless browser (Debian's chromium, installed by
 //! tests/browser/setup.sh): the page renders (a non-trivial, non-blank screenshot showing the severity chart's colours)
-//! without any network.
+//! without any network; in the DOM chromium builds, the "fix first" block lists the demo's critical and high failures,
+//! the table of contents links every severity and check, and every jump link lands on an element; a jump to a finding
+//! scrolls to it and highlights it (the `:target` colour is on the screenshot).
+//!
+//! `LP_HTML_SCREENSHOTS=DIR` keeps the screenshots in DIR (to look at them, or refresh docs/img/html-report.png).
 //!
 //! Skips with a loud message only when chromium is absent AND `LP_REQUIRE_BROWSER` is unset; CI sets it.
 
@@ -24,8 +28,8 @@ fn chromium() -> Option<PathBuf> {
     })
 }
 
-/// Run chromium headless on `page`, writing `png`; killed after two minutes.
-fn screenshot(browser: &Path, page: &Path, png: &Path) {
+/// Run chromium headless with `args` on `url`, its standard output to `stdout`; killed after two minutes.
+fn chromium_run(browser: &Path, args: &[String], url: &str, stdout: &Path) {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(browser)
         .args([
@@ -39,10 +43,9 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) {
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg("--window-size=1280,2000")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::null())
+        .args(args)
+        .arg(url)
+        .stdout(std::fs::File::create(stdout).unwrap())
         .stderr(Stdio::piped())
         .spawn()
         .expect("chromium starts");
@@ -62,6 +65,40 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// A screenshot `height` pixels tall and 1280 wide of `url` in `png` (kept in `$LP_HTML_SCREENSHOTS` when set).
+fn screenshot(browser: &Path, url: &str, height: u32, png: &Path) {
+    let log = png.with_extension("log");
+    chromium_run(
+        browser,
+        &[
+            format!("--screenshot={}", png.display()),
+            format!("--window-size=1280,{height}"),
+        ],
+        url,
+        &log,
+    );
+    if let Some(dir) = std::env::var_os("LP_HTML_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(png, Path::new(&dir).join(png.file_name().unwrap())).unwrap();
+    }
+}
+
+/// The document as chromium parsed it.
+fn dom(browser: &Path, url: &str, dir: &Path) -> String {
+    let path = dir.join("dom.html");
+    chromium_run(browser, &["--dump-dom".into()], url, &path);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The values of `attribute="…"` in `html`, in order.
+fn values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+    let marker = format!(" {attribute}=\"");
+    html.split(&marker)
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect()
 }
 
 /// (distinct colours, share of non-white pixels, whether `rgb` appears) of an 8-bit RGB(A) PNG.
@@ -112,8 +149,9 @@ fn html_report_renders_in_headless_chromium() {
         &["--format", "html", "--output", page.to_str().unwrap()],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let url = format!("file://{}", page.display());
     let png_path = dir.path().join("report.png");
-    screenshot(&browser, &page, &png_path);
+    screenshot(&browser, &url, 2000, &png_path);
     let size = std::fs::metadata(&png_path)
         .expect("a screenshot was written")
         .len();
@@ -132,5 +170,86 @@ fn html_report_renders_in_headless_chromium() {
     assert!(
         low_bar,
         "the severity chart's low bar colour is not on the screenshot"
+    );
+
+    let dom = dom(&browser, &url, dir.path());
+    let report = scan_json(&root().join("mocks/demo-account.json"), &[]);
+    let findings = report["findings"].as_array().unwrap();
+    let is = |f: &serde_json::Value, status: &str, severity: &str| {
+        f["status"] == status && f["severity"] == severity
+    };
+    // fix first: every critical and high failure of the demo (fewer than the block's maximum of 100), nothing else
+    let urgent: Vec<&str> = findings
+        .iter()
+        .filter(|f| is(f, "fail", "critical") || is(f, "fail", "high"))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!urgent.is_empty() && urgent.len() < 100);
+    let fix_first = &dom[dom.find("id=\"fix-first\"").expect("a fix-first block")
+        ..dom.find("id=\"contents\"").expect("a table of contents")];
+    assert_eq!(
+        fix_first.matches("<tr class=\"urgent\">").count(),
+        urgent.len()
+    );
+    for id in &urgent {
+        assert!(
+            fix_first.contains(&format!("href=\"#f-{id}\"")),
+            "{id} is not in the fix-first block"
+        );
+    }
+    let last_critical = fix_first
+        .rfind(">critical<")
+        .expect("the demo fails critical checks");
+    let first_high = fix_first
+        .find(">high<")
+        .expect("the demo fails high checks");
+    assert!(
+        last_critical < first_high,
+        "critical findings come before high ones"
+    );
+    // the table of contents: one link per severity present and per check at that severity
+    let toc = &dom[dom.find("<nav class=\"toc\"").unwrap()..dom.find("</nav>").unwrap()];
+    let toc_links = values(toc, "href");
+    for f in findings {
+        let severity = f["severity"].as_str().unwrap();
+        let check = f["check_id"].as_str().unwrap();
+        for link in [
+            format!("#sev-{severity}"),
+            format!("#check-{severity}-{check}"),
+        ] {
+            assert!(
+                toc_links.contains(&link.as_str()),
+                "the contents have no link to {link}"
+            );
+        }
+    }
+    // every jump link of the page lands on exactly one element
+    let ids = values(&dom, "id");
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "an element id is used twice");
+    let links: Vec<&str> = values(&dom, "href")
+        .into_iter()
+        .filter_map(|h| h.strip_prefix('#'))
+        .collect();
+    assert!(
+        links.len() > urgent.len() + findings.len() / 10,
+        "{} links",
+        links.len()
+    );
+    for link in &links {
+        assert!(unique.contains(link), "#{link} jumps nowhere");
+    }
+    // a link to the worst finding lands on its row, which the page highlights (`:target`). The window is tall
+    // enough to hold the row without scrolling: headless chromium paints nothing but the first screen on a scrolled page.
+    let target = dir.path().join("report-jump.png");
+    screenshot(&browser, &format!("{url}#f-{}", urgent[0]), 16_000, &target);
+    let highlight = [0xff, 0xf3, 0xb0];
+    assert!(
+        analyse(&target, highlight).2,
+        "the jump target's highlight is not on the screenshot"
+    );
+    assert!(
+        !analyse(&png_path, highlight).2,
+        "without a jump nothing is highlighted"
     );
 }

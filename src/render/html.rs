@@ -1,6 +1,8 @@
 //! HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched), every text escaped.
-//! Summary, severity chart, functions ranked by score, and each check's findings with its docs and remediation
-//! (the check's README rendered from Markdown, raw HTML in it shown as text).
+//! Summary, a "fix first" block (the critical and high failing findings, worst first), a table of contents by
+//! severity and check, functions ranked by score (the bar draws risk), and each check's findings with its docs and
+//! remediation (the check's README rendered from Markdown, raw HTML in it shown as text). Element ids come from our
+//! own identifiers (severities, check ids, stable finding ids), never from account data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,11 +16,15 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use super::{failures_by_severity, tags_inline, top_checks, FindingsByFunction};
 
-/// HTML-escape text for element content and attribute values.
+/// HTML-escape text for element content and attribute values; a character that would hide or disguise text (see
+/// [`super::is_hidden`]) is shown as `<U+XXXX>`, as on the terminal. Line breaks stay.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            c if c != '\n' && super::is_hidden(c) => {
+                let _ = write!(out, "&lt;U+{:04X}&gt;", u32::from(c));
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -83,36 +89,64 @@ pub fn markdown(source: &str) -> String {
 }
 
 const STYLE: &str = r#"
-:root { --fg: #1f2933; --muted: #616e7c; --line: #d9dee3; --bg: #ffffff; --panel: #f5f7fa; }
+:root { --fg: #1f2933; --muted: #616e7c; --line: #d9dee3; --bg: #ffffff; --panel: #f5f7fa; --target: #fff3b0; }
 * { box-sizing: border-box; }
+html { scroll-behavior: auto; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg);
-       background: var(--bg); margin: 0; padding: 24px 32px 48px; max-width: 1200px; }
+       background: var(--bg); margin: 0; padding: 24px clamp(12px, 3vw, 40px) 48px; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 20px; margin: 32px 0 12px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
-h3 { font-size: 16px; margin: 0; }
-.meta { color: var(--muted); margin: 0 0 16px; }
-.cards { display: flex; flex-wrap: wrap; gap: 16px; }
-.card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; min-width: 280px; flex: 1; }
+h3 { font-size: 17px; margin: 24px 0 8px; } h4 { font-size: 16px; margin: 0; }
+a { color: #1565c0; }
+.meta, .muted { color: var(--muted); } .meta { margin: 0 0 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); gap: 16px; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; }
+.card h3 { margin-top: 0; }
 .grade { font-size: 56px; font-weight: 700; line-height: 1; float: right; margin-left: 16px; }
 .card dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; margin: 0; }
 .card dt { color: var(--muted); } .card dd { margin: 0; }
+svg.chart { max-width: 100%; height: auto; }
+.wide { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.nowrap { white-space: nowrap; }
-.bar { display: inline-block; height: 10px; border-radius: 5px; vertical-align: middle; margin-right: 6px; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nowrap, .nowrap { white-space: nowrap; }
+td.name, td code { white-space: nowrap; }
+td.tags { overflow-wrap: break-word; }
+td.msg { min-width: 24ch; overflow-wrap: anywhere; }
+.risk { display: inline-block; width: 64px; height: 10px; border-radius: 5px; background: var(--line); vertical-align: middle;
+        margin-right: 8px; overflow: hidden; }
+.risk > span { display: block; height: 100%; border-radius: 5px; }
 .sev { display: inline-block; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .status-unknown { color: var(--muted); font-style: italic; } .status-muted { color: var(--muted); text-decoration: line-through; }
+.fix-first { border: 2px solid #c62828; border-radius: 8px; padding: 4px 16px 8px; background: #fffafa; }
+.fix-first h2 { border-bottom-color: #f3c4c4; margin-top: 8px; }
+nav.toc { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 4px 16px 12px; margin-top: 24px; }
+nav.toc h2 { margin-top: 8px; }
+.toc-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 200px), 1fr)); gap: 4px 16px; }
+.toc-grid ol { list-style: none; margin: 4px 0 8px; padding: 0 0 0 8px; font-size: 13px; }
+.toc-grid li { display: flex; gap: 6px; justify-content: space-between; }
+.toc-grid li .count { color: var(--muted); font-variant-numeric: tabular-nums; }
 .check { border: 1px solid var(--line); border-left-width: 6px; border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
 .check header { display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; }
-.check .id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; color: var(--muted); }
+.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; color: var(--muted); }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 pre { background: var(--panel); padding: 8px 10px; border-radius: 4px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
-details { margin-top: 8px; } summary { cursor: pointer; color: #1565c0; }
+details { margin-top: 8px; } summary { cursor: pointer; color: #1565c0; white-space: nowrap; }
+td details { margin-top: 0; }
 .doc { border-top: 1px dashed var(--line); margin-top: 8px; padding-top: 4px; }
 .warn { background: #fff8e1; border: 1px solid #ffe082; border-radius: 6px; padding: 8px 12px; }
+[id] { scroll-margin-top: 12px; }
+:target, tr:target > td { background: var(--target); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
+@media (max-width: 720px) { body { font-size: 14px; } th, td { padding: 4px 5px; } .grade { font-size: 40px; } }
 "#;
+
+/// How many findings the "fix first" block lists at most; the rest are a count and the links to their severities.
+const FIX_FIRST_MAX: usize = 100;
+
+/// How many characters of a message the "fix first" block shows on its one line.
+const ONE_LINE_CHARS: usize = 200;
 
 pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     let mut page = String::new();
@@ -140,16 +174,20 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     if let Some(line) = report.not_run_line() {
         let _ = writeln!(page, "<p class=\"meta\">{}</p>", esc(&line));
     }
+    let groups = check_groups(report);
     summary(&mut page, report);
+    fix_first(&mut page, report, out)?;
+    contents(&mut page, report, &groups);
     functions(&mut page, report);
     flush(&mut page, out)?;
-    findings(&mut page, report, out)?;
+    findings(&mut page, report, &groups, out)?;
     suppressions(&mut page, report);
     page.push_str(
         "<footer>Scores: each function starts at 100; every failing finding multiplies it (critical ×0.50, high ×0.75, \
-         medium ×0.90, low ×0.97, info ×1). Unknown and muted findings do not count. The account grade comes from the \
-         mean score (A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, F below), capped at D by any critical failure and at C by any high \
-         one.</footer>\n</body>\n</html>\n",
+         medium ×0.90, low ×0.97, info ×1). Unknown and muted findings do not count. The bar beside a score draws its \
+         risk, 100 − score: long and red for a function to fix, short and green for a sound one. The account grade \
+         comes from the mean score (A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, F below), capped at D by any critical failure and \
+         at C by any high one.</footer>\n</body>\n</html>\n",
     );
     flush(&mut page, out)?;
     Ok(())
@@ -164,6 +202,78 @@ fn flush(page: &mut String, out: &mut impl Write) -> std::io::Result<()> {
 
 /// How much page text is held before it is written out.
 const FLUSH_BYTES: usize = 1 << 20;
+
+/// An element id (and URL fragment) made from one of our own identifiers — a check id, a finding's stable id: ASCII
+/// letters, digits and `-` stay, any other character becomes `_` and its code in hex, so the id is safe in an
+/// attribute and a link, and two different identifiers never share one. Never made from names or tags.
+fn anchor(prefix: &str, id: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1 + id.len());
+    out.push_str(prefix);
+    out.push('-');
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            out.push(c);
+        } else {
+            let _ = write!(out, "_{:x}_", u32::from(c));
+        }
+    }
+    out
+}
+
+fn severity_anchor(severity: Severity) -> String {
+    anchor("sev", severity.as_str())
+}
+
+fn check_anchor(severity: Severity, check_id: &str) -> String {
+    anchor(&format!("check-{}", severity.as_str()), check_id)
+}
+
+fn finding_anchor(f: &Finding) -> String {
+    anchor("f", &f.id)
+}
+
+/// The findings of one check at one severity (a check can grade its findings differently), as the page groups them.
+struct CheckGroup<'a> {
+    severity: Severity,
+    check_id: &'a str,
+    findings: Vec<&'a Finding>,
+}
+
+/// Worst severity first, then by check id.
+fn check_groups(report: &Report) -> Vec<CheckGroup<'_>> {
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        groups
+            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
+            .or_default()
+            .push(f);
+    }
+    groups
+        .into_iter()
+        .map(
+            |((std::cmp::Reverse(severity), check_id), findings)| CheckGroup {
+                severity,
+                check_id,
+                findings,
+            },
+        )
+        .collect()
+}
+
+/// `text` on one line (runs of white space, line breaks included, become one space), cut at `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let mut line = String::with_capacity(text.len().min(max * 4));
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
+}
 
 fn summary(page: &mut String, report: &Report) {
     page.push_str("<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">\n");
@@ -223,7 +333,7 @@ pub fn severity_chart(counts: &[(Severity, usize)]) -> String {
     let (row, label_w, bar_w) = (28, 80, 260);
     let height = row * counts.len() + 8;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"failing findings by severity\" \
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"failing findings by severity\" \
          width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
         label_w + bar_w + 50,
         label_w + bar_w + 50
@@ -260,13 +370,147 @@ fn sev_badge(severity: Severity) -> String {
     )
 }
 
+/// The score's bar draws risk (100 − score): long and red for a bad score, short and green for a good one; a
+/// perfect score keeps a sliver so the bar is seen.
+fn risk_bar(score: u8) -> String {
+    let risk = 100 - u32::from(score.min(100));
+    let colour = match score {
+        90.. => "#2e7d32",
+        70..=89 => "#ef6c00",
+        _ => "#c62828",
+    };
+    format!(
+        "<span class=\"risk\" title=\"risk {risk} / 100\"><span style=\"width:{}%;background:{colour}\"></span></span>",
+        risk.max(4)
+    )
+}
+
+/// The critical and high failing findings, worst first: by severity, then the function's score (lowest first), then
+/// function, check and id; each on one line with a jump link to the full finding.
+fn fix_first(page: &mut String, report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let scores: std::collections::HashMap<&str, u8> = report
+        .functions
+        .iter()
+        .map(|f| (f.arn.as_str(), f.score))
+        .collect();
+    let score = |f: &Finding| scores.get(&*f.function_arn).copied().unwrap_or(100);
+    let mut urgent: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && f.severity >= Severity::High)
+        .collect();
+    urgent.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(score(a).cmp(&score(b)))
+            .then_with(|| a.resource_name.cmp(&b.resource_name))
+            .then_with(|| a.check_id.cmp(&b.check_id))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let _ = writeln!(
+        page,
+        "<section class=\"fix-first\" id=\"fix-first\">\n<h2>Fix first: {} critical and high failing finding(s)</h2>",
+        urgent.len()
+    );
+    if urgent.is_empty() {
+        page.push_str("<p>No critical or high finding fails.</p>\n</section>\n");
+        return Ok(());
+    }
+    page.push_str("<div class=\"wide\"><table><thead><tr><th>Severity</th><th>Function</th><th>Region</th><th>Check</th><th>Finding</th><th>Details</th></tr></thead><tbody>\n");
+    for f in urgent.iter().take(FIX_FIRST_MAX) {
+        let _ = writeln!(
+            page,
+            "<tr class=\"urgent\">\
+             <td>{}</td><td class=\"name\" title=\"{}\">{}</td><td class=\"nowrap\">{}</td>\
+             <td class=\"nowrap\"><a href=\"#{}\">{}</a></td><td class=\"msg\">{}</td><td class=\"nowrap\"><a href=\"#{}\">{}</a></td></tr>",
+            sev_badge(f.severity),
+            esc(&f.resource_arn),
+            esc(&f.resource_name),
+            esc(&f.region),
+            check_anchor(f.severity, &f.check_id),
+            esc(&f.check_id),
+            esc(&one_line(&f.message, ONE_LINE_CHARS)),
+            finding_anchor(f),
+            esc(&f.id)
+        );
+        if page.len() > FLUSH_BYTES {
+            flush(page, out)?;
+        }
+    }
+    page.push_str("</tbody></table></div>\n");
+    if urgent.len() > FIX_FIRST_MAX {
+        let _ = writeln!(
+            page,
+            "<p>… and {} more: see <a href=\"#{}\">critical</a> and <a href=\"#{}\">high</a> below.</p>",
+            urgent.len() - FIX_FIRST_MAX,
+            severity_anchor(Severity::Critical),
+            severity_anchor(Severity::High)
+        );
+    }
+    page.push_str("</section>\n");
+    Ok(())
+}
+
+/// The table of contents: the page's sections, then one column per severity listing its checks, each a jump link.
+fn contents(page: &mut String, report: &Report, groups: &[CheckGroup]) {
+    page.push_str(
+        "<nav class=\"toc\" aria-label=\"Contents\">\n<h2 id=\"contents\">Contents</h2>\n<p>",
+    );
+    let mut sections = vec![
+        "<a href=\"#summary\">Summary</a>".to_string(),
+        "<a href=\"#fix-first\">Fix first</a>".to_string(),
+        format!(
+            "<a href=\"#functions\">Functions ranked by score ({})</a>",
+            report.functions.len()
+        ),
+        format!(
+            "<a href=\"#findings\">Findings by check ({})</a>",
+            report.findings.len()
+        ),
+    ];
+    if !report.suppressions.is_empty() {
+        sections.push(format!(
+            "<a href=\"#suppressions\">Suppressions ({})</a>",
+            report.suppressions.len()
+        ));
+    }
+    page.push_str(&sections.join(" · "));
+    page.push_str("</p>\n<div class=\"toc-grid\">\n");
+    for severity in Severity::ALL {
+        let of_severity: Vec<&CheckGroup> =
+            groups.iter().filter(|g| g.severity == severity).collect();
+        if of_severity.is_empty() {
+            continue;
+        }
+        let count: usize = of_severity.iter().map(|g| g.findings.len()).sum();
+        let _ = write!(
+            page,
+            "<div><a href=\"#{}\">{}</a> <span class=\"muted\">{count} finding(s)</span><ol>",
+            severity_anchor(severity),
+            sev_badge(severity)
+        );
+        for g in of_severity {
+            let _ = write!(
+                page,
+                "<li><a href=\"#{}\" title=\"{}\">{}</a><span class=\"count\">{}</span></li>",
+                check_anchor(g.severity, g.check_id),
+                esc(&g.findings[0].title),
+                esc(g.check_id),
+                g.findings.len()
+            );
+        }
+        page.push_str("</ol></div>\n");
+    }
+    page.push_str("</div>\n</nav>\n");
+}
+
 fn functions(page: &mut String, report: &Report) {
     let _ = writeln!(
         page,
         "<h2 id=\"functions\">Functions ranked by score ({})</h2>",
         report.functions.len()
     );
-    page.push_str("<table><thead><tr><th>Score</th><th>Function</th><th>Region</th><th>Runtime</th><th>Failing</th><th>Unknown</th><th>Top findings</th><th>Owner</th></tr></thead><tbody>\n");
+    page.push_str("<div class=\"wide\"><table><thead><tr><th class=\"nowrap\" title=\"the bar draws risk: 100 − score\">Risk · score</th><th>Function</th><th>Region</th><th>Runtime</th><th>Failing</th><th>Unknown</th><th>Top findings</th><th>Owner</th></tr></thead><tbody>\n");
     let findings_of = FindingsByFunction::of(report);
     for function in &report.functions {
         let (top, more) = top_checks(
@@ -279,9 +523,9 @@ fn functions(page: &mut String, report: &Report) {
             .iter()
             .map(|c| {
                 format!(
-                    "{} <a href=\"#check-{}\">{}</a>{}",
+                    "<span class=\"nowrap\">{} <a href=\"#{}\">{}</a>{}</span>",
                     sev_badge(c.severity),
-                    esc(c.check_id),
+                    check_anchor(c.severity, c.check_id),
                     esc(c.check_id),
                     c.times()
                 )
@@ -290,20 +534,15 @@ fn functions(page: &mut String, report: &Report) {
         if more > 0 {
             top.push(format!("+{more} more"));
         }
-        let colour = match function.score {
-            90.. => "#2e7d32",
-            70..=89 => "#ef6c00",
-            _ => "#c62828",
-        };
         let owner: BTreeMap<String, String> = findings_of
             .get(function)
             .flat_map(|f| f.owner_tags.as_ref().clone())
             .collect();
         let _ = writeln!(
             page,
-            "<tr><td class=\"num\"><span class=\"bar\" style=\"width:{}px;background:{colour}\"></span>{}</td>\
-             <td title=\"{}\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            function.score as usize * 60 / 100,
+            "<tr><td class=\"num\">{}{}</td>\
+             <td class=\"name\" title=\"{}\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"tags\">{}</td></tr>",
+            risk_bar(function.score),
             function.score,
             esc(&function.arn),
             esc(&function.name),
@@ -315,17 +554,15 @@ fn functions(page: &mut String, report: &Report) {
             esc(&tags_inline(&owner))
         );
     }
-    page.push_str("</tbody></table>\n");
+    page.push_str("</tbody></table></div>\n");
 }
 
-fn findings(page: &mut String, report: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
-    for f in &report.findings {
-        groups
-            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
-            .or_default()
-            .push(f);
-    }
+fn findings(
+    page: &mut String,
+    report: &Report,
+    groups: &[CheckGroup],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let _ = writeln!(
         page,
         "<h2 id=\"findings\">Findings by check ({})</h2>",
@@ -334,65 +571,41 @@ fn findings(page: &mut String, report: &Report, out: &mut impl Write) -> std::io
     if groups.is_empty() {
         page.push_str("<p>No finding.</p>\n");
     }
-    for ((std::cmp::Reverse(severity), check_id), list) in groups {
+    let mut heading = None;
+    for group in groups {
+        let (severity, check_id, list) = (group.severity, group.check_id, &group.findings);
+        if heading != Some(severity) {
+            heading = Some(severity);
+            let of_severity = groups.iter().filter(|g| g.severity == severity);
+            let (checks, count) = of_severity.fold((0, 0), |(checks, count), g| {
+                (checks + 1, count + g.findings.len())
+            });
+            let _ = writeln!(
+                page,
+                "<h3 id=\"{}\">{} {count} finding(s) in {checks} check(s)</h3>",
+                severity_anchor(severity),
+                sev_badge(severity)
+            );
+        }
         let first = list[0];
         let _ = writeln!(
             page,
-            "<section class=\"check\" id=\"check-{}\" style=\"border-left-color:{}\"><header>{}<h3>{}</h3><span class=\"id\">{}</span><span>· {} finding(s)</span></header>",
-            esc(check_id),
+            "<section class=\"check\" id=\"{}\" style=\"border-left-color:{}\"><header>{}<h4>{}</h4><span class=\"id\">{}</span><span>· {} finding(s)</span></header>",
+            check_anchor(severity, check_id),
             severity_colour(severity),
             sev_badge(severity),
             esc(&first.title),
             esc(check_id),
             list.len()
         );
-        page.push_str("<table><thead><tr><th>Function</th><th>Region</th><th>Status</th><th>Finding</th><th>Evidence</th><th>Id</th></tr></thead><tbody>\n");
-        for f in &list {
-            let status = match f.status {
-                Status::Fail => "fail".to_string(),
-                Status::Unknown => "unknown".to_string(),
-                Status::Muted => format!(
-                    "muted: {}",
-                    f.suppression
-                        .as_ref()
-                        .map(|s| s.reason.as_str())
-                        .unwrap_or_default()
-                ),
-            };
-            let class = match f.status {
-                Status::Fail => "",
-                Status::Unknown => "status-unknown",
-                Status::Muted => "status-muted",
-            };
-            // An unknown finding's evidence is only the reason its message already gives.
-            let evidence = f.evidence.value();
-            let only_reason = evidence
-                .as_object()
-                .is_some_and(|o| o.len() == 1 && o.contains_key("reason"));
-            let evidence = if f.evidence.is_null() || only_reason {
-                String::new()
-            } else {
-                // Folded: a policy statement or a metric series can be long; the one-line message says what it is.
-                format!(
-                    "<details><summary>evidence</summary><pre>{}</pre></details>",
-                    esc(&serde_json::to_string_pretty(&evidence).unwrap_or_default())
-                )
-            };
-            let _ = writeln!(
-                page,
-                "<tr><td title=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{evidence}</td><td><code>{}</code></td></tr>",
-                esc(&f.resource_arn),
-                esc(&f.resource_name),
-                esc(&f.region),
-                esc(&status),
-                esc(&f.message),
-                esc(&f.id)
-            );
+        page.push_str("<div class=\"wide\"><table><thead><tr><th>Function</th><th>Region</th><th>Status</th><th>Finding</th><th>Evidence</th><th>Id</th></tr></thead><tbody>\n");
+        for f in list {
+            finding_row(page, f);
             if page.len() > FLUSH_BYTES {
                 flush(page, out)?;
             }
         }
-        page.push_str("</tbody></table>\n");
+        page.push_str("</tbody></table></div>\n");
         let docs = catalog::find(check_id)
             .map(|c| c.docs.to_string())
             .unwrap_or_else(|| {
@@ -410,6 +623,51 @@ fn findings(page: &mut String, report: &Report, out: &mut impl Write) -> std::io
         );
     }
     Ok(())
+}
+
+/// One finding in its check's table: the row is the target of the "fix first" links.
+fn finding_row(page: &mut String, f: &Finding) {
+    let status = match f.status {
+        Status::Fail => "fail".to_string(),
+        Status::Unknown => "unknown".to_string(),
+        Status::Muted => format!(
+            "muted: {}",
+            f.suppression
+                .as_ref()
+                .map(|s| s.reason.as_str())
+                .unwrap_or_default()
+        ),
+    };
+    let class = match f.status {
+        Status::Fail => "msg",
+        Status::Unknown => "msg status-unknown",
+        Status::Muted => "msg status-muted",
+    };
+    // An unknown finding's evidence is only the reason its message already gives.
+    let evidence = f.evidence.value();
+    let only_reason = evidence
+        .as_object()
+        .is_some_and(|o| o.len() == 1 && o.contains_key("reason"));
+    let evidence = if f.evidence.is_null() || only_reason {
+        String::new()
+    } else {
+        // Folded: a policy statement or a metric series can be long; the one-line message says what it is.
+        format!(
+            "<details><summary>evidence</summary><pre>{}</pre></details>",
+            esc(&serde_json::to_string_pretty(&evidence).unwrap_or_default())
+        )
+    };
+    let _ = writeln!(
+        page,
+        "<tr id=\"{}\"><td class=\"name\" title=\"{}\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{evidence}</td><td><code>{}</code></td></tr>",
+        finding_anchor(f),
+        esc(&f.resource_arn),
+        esc(&f.resource_name),
+        esc(&f.region),
+        esc(&status),
+        esc(&f.message),
+        esc(&f.id)
+    );
 }
 
 fn suppressions(page: &mut String, report: &Report) {
@@ -433,7 +691,7 @@ fn suppressions(page: &mut String, report: &Report) {
             stale.len()
         );
     }
-    page.push_str("<table><thead><tr><th>#</th><th>Matches on</th><th>Reason</th><th>Expires</th><th>State</th><th>Findings</th></tr></thead><tbody>\n");
+    page.push_str("<div class=\"wide\"><table><thead><tr><th>#</th><th>Matches on</th><th>Reason</th><th>Expires</th><th>State</th><th>Findings</th></tr></thead><tbody>\n");
     for s in &report.suppressions {
         let matchers: Vec<String> = s
             .entry
@@ -455,7 +713,7 @@ fn suppressions(page: &mut String, report: &Report) {
             s.matched
         );
     }
-    page.push_str("</tbody></table>\n");
+    page.push_str("</tbody></table></div>\n");
 }
 
 #[cfg(test)]
@@ -559,7 +817,17 @@ mod tests {
                 "finding {i} is on the page"
             );
         }
-        assert_eq!(html.matches("<tr><td title=").count(), 5_000);
+        assert_eq!(
+            html.matches("<tr id=\"f-").count(),
+            5_000,
+            "one row per finding"
+        );
+        assert_eq!(
+            html.matches("<tr class=\"urgent\">").count(),
+            FIX_FIRST_MAX,
+            "the fix-first block stops at its maximum"
+        );
+        assert!(html.contains("… and 4900 more: see <a href=\"#sev-critical\">critical</a>"));
     }
 
     #[test]
@@ -606,6 +874,131 @@ mod tests {
         insta::with_settings!({snapshot_path => "../../tests/snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("lambda_posture__render__html__tests__render_html_sample", html);
         });
+    }
+
+    /// Every `href="#…"` of the page and each element id it jumps to: every link lands, and no id is used twice.
+    fn links_and_targets(html: &str) -> (Vec<&str>, Vec<&str>) {
+        let values = |attribute: &'static str| {
+            html.split(attribute)
+                .skip(1)
+                .map(|rest| &rest[..rest.find('"').unwrap()])
+                .collect::<Vec<&str>>()
+        };
+        (values(" href=\"#"), values(" id=\""))
+    }
+
+    #[test]
+    fn every_jump_link_lands_on_one_element() {
+        let html = page();
+        let (links, ids) = links_and_targets(&html);
+        let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "an id is used twice: {ids:?}");
+        for link in &links {
+            assert!(unique.contains(link), "#{link} jumps nowhere");
+        }
+        for expected in [
+            "fix-first",
+            "sev-critical",
+            "sev-medium",
+            "sev-low",
+            "check-critical-lambda-public-invoke",
+            "check-low-tracing-off",
+        ] {
+            assert!(links.contains(&expected), "no link to #{expected}");
+        }
+        let ids_of_findings = ids.iter().filter(|id| id.starts_with("f-LP-")).count();
+        assert_eq!(ids_of_findings, sample::report().findings.len());
+    }
+
+    #[test]
+    fn fix_first_lists_critical_and_high_failures_worst_first() {
+        let mut report = sample::report();
+        let mut high = report
+            .findings
+            .iter()
+            .find(|f| &*f.check_id == "lambda-public-invoke" && f.status == Status::Fail)
+            .unwrap()
+            .clone();
+        high.severity = Severity::High;
+        high.id = "LP-high".into();
+        high.message = "a\nmessage over\tlines".into();
+        report.findings.push(high);
+        let mut html = Vec::new();
+        render(&report, &mut html).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        let block =
+            &html[html.find("id=\"fix-first\"").unwrap()..html.find("id=\"contents\"").unwrap()];
+        let rows: Vec<&str> = block.split("<tr class=\"urgent\">").skip(1).collect();
+        // the two critical failures (legacy-billing scores lower than orders-api), then the high one; the unknown
+        // critical finding and the low/medium ones are not there
+        assert_eq!(rows.len(), 3, "{block}");
+        assert!(
+            rows[0].contains("env-secret-value") && rows[0].contains(">legacy-billing<"),
+            "{}",
+            rows[0]
+        );
+        assert!(
+            rows[1].contains("lambda-public-invoke") && rows[1].contains(">orders-api<"),
+            "{}",
+            rows[1]
+        );
+        assert!(
+            rows[2].contains("href=\"#check-high-lambda-public-invoke\""),
+            "{}",
+            rows[2]
+        );
+        assert!(
+            rows[2].contains("a message over lines"),
+            "one line: {}",
+            rows[2]
+        );
+        assert!(rows[2].contains("href=\"#f-LP-high\""), "{}", rows[2]);
+        assert!(
+            !block.contains("script"),
+            "the hostile function's finding is unknown: {block}"
+        );
+        assert!(
+            html.find("id=\"fix-first\"") < html.find("id=\"functions\""),
+            "at the top"
+        );
+    }
+
+    #[test]
+    fn anchors_keep_only_safe_characters_and_stay_distinct() {
+        assert_eq!(anchor("f", "LP-00ab"), "f-LP-00ab");
+        let hostile = anchor("check-high", "\"><script>x</script> a_b");
+        assert!(
+            hostile
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{hostile}"
+        );
+        assert_ne!(anchor("f", "a b"), anchor("f", "a_b"));
+        assert_ne!(anchor("f", "a_b"), anchor("f", "a_5f_b"));
+    }
+
+    #[test]
+    fn the_score_bar_draws_risk() {
+        let bad = risk_bar(20);
+        assert!(bad.contains("width:80%;background:#c62828"), "{bad}");
+        let good = risk_bar(95);
+        assert!(good.contains("width:5%;background:#2e7d32"), "{good}");
+        assert!(
+            risk_bar(100).contains("width:4%"),
+            "a perfect score keeps a sliver"
+        );
+    }
+
+    #[test]
+    fn one_line_joins_lines_and_cuts_long_text() {
+        assert_eq!(one_line(" a\n b\t c ", 10), "a b c");
+        assert_eq!(one_line("abcdef ghij", 7), "abcdef…");
+        assert_eq!(one_line("ééééé", 5), "ééééé");
+    }
+
+    #[test]
+    fn hidden_characters_are_shown() {
+        assert_eq!(esc("a\u{202E}b\nc"), "a&lt;U+202E&gt;b\nc");
     }
 
     #[test]
