@@ -19,7 +19,8 @@ pub struct Config {
     pub owner_tags: Vec<String>,
     /// Accounts (12 digits) that are not "foreign": cross-account invoke and layers from them are fine.
     pub trusted_accounts: Vec<String>,
-    /// The caller's organization id (`o-…`): aws:PrincipalOrgID conditions on it pin the caller to a trusted org.
+    /// The account's organization id (`o-…`): aws:PrincipalOrgID conditions on it pin the caller to a trusted org.
+    /// When unset, the organization the scan read (organizations:DescribeOrganization) is the account's.
     pub organization_id: Option<String>,
     /// `--scan-code`: what not to report in deployment packages and layers.
     pub code_scan: CodeScanConfig,
