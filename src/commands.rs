@@ -53,18 +53,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 
 /// `securityhub import`: 0 when Security Hub took every finding, 3 when some were not imported (listed).
 async fn securityhub_import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<u8> {
-    if !(args.attempt_timeout.is_finite() && args.attempt_timeout > 0.0) {
-        anyhow::bail!(
-            "--attempt-timeout: {} is not a positive number of seconds",
-            args.attempt_timeout
-        );
-    }
+    let attempt_timeout = seconds("--attempt-timeout", args.attempt_timeout)?;
     let options = securityhub::ImportOptions {
         file: args.file.clone(),
         previous: args.previous.clone(),
         resolved: args.resolved.clone(),
         profile: args.profile.clone(),
-        attempt_timeout: std::time::Duration::from_secs_f64(args.attempt_timeout),
+        attempt_timeout,
         max_input_mib: cli.max_input_mib,
     };
     let outcomes = securityhub::import(&options).await?;
@@ -251,24 +246,16 @@ pub async fn load_or_collect(
             None,
         ));
     }
-    if !(source.max_rate > 0.0 && source.max_rate <= 1.0) {
-        anyhow::bail!(
-            "--max-rate: {} is not a fraction in (0, 1]",
-            source.max_rate
-        );
+    in_range("--max-rate", source.max_rate, &(0.001..=1.0))?;
+    in_range("--quota-scale", source.quota_scale, &(0.001..=1000.0))?;
+    for (flag, rate) in [
+        ("--get-function-rate", source.get_function_rate),
+        ("--get-policy-rate", source.get_policy_rate),
+        ("--control-plane-rate", source.control_plane_rate),
+    ] {
+        in_range(flag, rate, &RATE_RANGE)?;
     }
-    if !(source.quota_scale.is_finite() && source.quota_scale > 0.0) {
-        anyhow::bail!(
-            "--quota-scale: {} is not a positive factor",
-            source.quota_scale
-        );
-    }
-    if !(source.attempt_timeout.is_finite() && source.attempt_timeout > 0.0) {
-        anyhow::bail!(
-            "--attempt-timeout: {} is not a positive number of seconds",
-            source.attempt_timeout
-        );
-    }
+    let attempt_timeout = seconds("--attempt-timeout", source.attempt_timeout)?;
     let scale = source.max_rate * source.quota_scale;
     let options = CollectOptions {
         regions: source.regions.clone(),
@@ -283,7 +270,7 @@ pub async fn load_or_collect(
         progress: !quiet && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
         code_scan: config.code_scan.clone(),
-        attempt_timeout: std::time::Duration::from_secs_f64(source.attempt_timeout),
+        attempt_timeout,
     };
     let inventory = collect::collect(&options).await?;
     let saved = match &source.save_inventory {
@@ -294,6 +281,37 @@ pub async fn load_or_collect(
     };
     crate::memory::release_freed_memory();
     Ok((inventory, saved))
+}
+
+/// Calls per second a rate flag accepts (README, Performance): a slower rate would wait hours between calls.
+const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+
+/// `value` of a number flag when within its documented range, else a one-line error naming the flag.
+fn in_range(flag: &str, value: f64, range: &std::ops::RangeInclusive<f64>) -> anyhow::Result<f64> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        // 1e300, not three hundred digits
+        let shown = if value != 0.0 && !(1e-4..1e7).contains(&value.abs()) {
+            format!("{value:e}")
+        } else {
+            value.to_string()
+        };
+        anyhow::bail!(
+            "{flag}: {shown} is out of range: must be between {} and {}",
+            range.start(),
+            range.end()
+        )
+    }
+}
+
+/// A number of seconds from a flag (at most an hour: beyond, a duration would only hide a hung call).
+fn seconds(flag: &str, value: f64) -> anyhow::Result<std::time::Duration> {
+    Ok(std::time::Duration::from_secs_f64(in_range(
+        flag,
+        value,
+        &(0.001..=3600.0),
+    )?))
 }
 
 /// Colour and width for output going to `output` (a file) or standard output: colour only on a terminal, never

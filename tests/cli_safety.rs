@@ -76,6 +76,31 @@ fn out_of_range_day_counts_are_one_line_errors_not_panics() {
 }
 
 #[test]
+fn out_of_range_number_flags_are_one_line_errors_not_panics() {
+    for (flag, value) in [
+        ("--attempt-timeout", "1e300"),
+        ("--attempt-timeout", "0"),
+        ("--max-rate", "1e-300"),
+        ("--max-rate", "2"),
+        ("--quota-scale", "nan"),
+        ("--get-function-rate", "1e-300"),
+        ("--get-policy-rate", "inf"),
+        ("--control-plane-rate", "-1"),
+    ] {
+        let out = run(&["scan", "--regions", "us-east-1", &format!("{flag}={value}")]);
+        assert_clean_error(&out, &[flag, "out of range"]);
+    }
+    let out = run(&[
+        "securityhub",
+        "import",
+        "findings.json",
+        "--attempt-timeout",
+        "1e300",
+    ]);
+    assert_clean_error(&out, &["--attempt-timeout", "out of range"]);
+}
+
+#[test]
 fn escape_and_bidi_sequences_from_files_never_reach_stderr_raw() {
     let dir = tempfile::tempdir().unwrap();
     let hostile = "x\u{1b}]0;pwned\u{7}\u{202E}gnp.exe\u{200B}\u{2066}";
