@@ -1,6 +1,6 @@
 //! Published versions that run code: a check of the settings a version locks in when it is published (runtime,
-//! execution role, environment, layers, DLQ) judges every version an alias or an event source mapping points at,
-//! not only `$LATEST`.
+//! environment and its key, layers, DLQ and the role that writes to it) judges every live version (one an alias or an
+//! event source mapping points at, or invoked by its own qualifier), not only `$LATEST`.
 
 use serde_json::{json, Value};
 
