@@ -43,6 +43,8 @@ struct Targets {
     strings: Vec<String>,
     numbers: Vec<String>,
     maps: Vec<String>,
+    /// Policy documents (JSON objects inside the inventory).
+    documents: Vec<String>,
 }
 
 fn targets() -> &'static Targets {
@@ -52,6 +54,7 @@ fn targets() -> &'static Targets {
             strings: Vec::new(),
             numbers: Vec::new(),
             maps: Vec::new(),
+            documents: Vec::new(),
         };
         fn walk(v: &Value, at: String, t: &mut Targets) {
             match v {
@@ -65,6 +68,9 @@ fn targets() -> &'static Targets {
                 Value::Object(map) => {
                     if at.ends_with("/tags") || at.ends_with("/roles") {
                         t.maps.push(at.clone());
+                    }
+                    if at.ends_with("/document") || at.ends_with("/trust_policy") {
+                        t.documents.push(at.clone());
                     }
                     for (k, item) in map {
                         walk(
@@ -144,7 +150,7 @@ enum Change {
     Key(usize, String),
     /// Set a number to an extreme value.
     Number(usize, Value),
-    /// Replace a string with deeply nested JSON text (policy documents are JSON inside strings).
+    /// Replace a policy document's statement with JSON nested `depth` deep (arrays in a condition).
     Nested(usize, usize),
 }
 
@@ -166,7 +172,7 @@ fn change() -> impl Strategy<Value = Change> {
         6 => (0..t.strings.len(), payload()).prop_map(|(i, p)| Change::Text(i, p)),
         2 => (0..t.maps.len(), payload()).prop_map(|(i, p)| Change::Key(i, p)),
         2 => (0..t.numbers.len(), extreme).prop_map(|(i, v)| Change::Number(i, v)),
-        1 => (0..t.strings.len(), prop::sample::select(vec![50usize, 127, 129, 5000])).prop_map(|(i, d)| Change::Nested(i, d)),
+        1 => (0..t.documents.len(), prop::sample::select(vec![20usize, 126, 127, 129, 1000])).prop_map(|(i, d)| Change::Nested(i, d)),
     ]
 }
 
@@ -190,13 +196,13 @@ fn apply(inventory: &mut Value, change: &Change) {
             }
         }
         Change::Nested(i, depth) => {
-            if let Some(v) = inventory.pointer_mut(&t.strings[*i]) {
-                let text = format!(
-                    "{{\"Statement\":{}{}}}",
-                    "[".repeat(*depth),
-                    "]".repeat(*depth)
-                );
-                *v = Value::String(text);
+            if let Some(v) = inventory.pointer_mut(&t.documents[*i]) {
+                let mut nested = json!("x");
+                for _ in 0..*depth {
+                    nested = json!([nested]);
+                }
+                *v = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                    "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": nested}}}]});
             }
         }
     }
