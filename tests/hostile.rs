@@ -150,6 +150,8 @@ enum Change {
     Key(usize, String),
     /// Set a number to an extreme value.
     Number(usize, Value),
+    /// List a function a second time (must be refused, never reported twice).
+    Duplicate(usize),
     /// Replace a policy document's statement with JSON nested `depth` deep (arrays in a condition).
     Nested(usize, usize),
 }
@@ -172,6 +174,7 @@ fn change() -> impl Strategy<Value = Change> {
         6 => (0..t.strings.len(), payload()).prop_map(|(i, p)| Change::Text(i, p)),
         2 => (0..t.maps.len(), payload()).prop_map(|(i, p)| Change::Key(i, p)),
         2 => (0..t.numbers.len(), extreme).prop_map(|(i, v)| Change::Number(i, v)),
+        1 => (0..64usize).prop_map(Change::Duplicate),
         1 => (0..t.documents.len(), prop::sample::select(vec![20usize, 126, 127, 129, 1000])).prop_map(|(i, d)| Change::Nested(i, d)),
     ]
 }
@@ -194,6 +197,13 @@ fn apply(inventory: &mut Value, change: &Change) {
             if let Some(v) = inventory.pointer_mut(&t.numbers[*i]) {
                 *v = n.clone();
             }
+        }
+        Change::Duplicate(i) => {
+            let functions = inventory["accounts"][0]["functions"]
+                .as_array_mut()
+                .unwrap();
+            let copy = functions[i % functions.len()].clone();
+            functions.push(copy);
         }
         Change::Nested(i, depth) => {
             if let Some(v) = inventory.pointer_mut(&t.documents[*i]) {
@@ -301,15 +311,22 @@ proptest! {
     #[test]
     fn every_format_stays_safe_and_valid_on_hostile_account_data(changes in prop::collection::vec(change(), 1..6)) {
         let mut value = demo().clone();
-        for c in &changes {
+        // duplicates last, so no later change can make the copy differ from its original
+        let (copies, edits): (Vec<&Change>, Vec<&Change>) =
+            changes.iter().partition(|c| matches!(c, Change::Duplicate(_)));
+        for c in edits.into_iter().chain(copies) {
             apply(&mut value, c);
         }
         let payloads: Vec<String> = changes.iter().filter_map(|c| match c {
             Change::Text(_, p) | Change::Key(_, p) => Some(p.clone()),
             _ => None,
         }).collect();
+        let duplicated = changes.iter().any(|c| matches!(c, Change::Duplicate(_)));
         match Inventory::from_json("hostile.json", &value.to_string()) {
-            Ok(inventory) => assert_formats_safe(&inventory, &payloads),
+            Ok(inventory) => {
+                prop_assert!(!duplicated, "an inventory listing a function twice was accepted");
+                assert_formats_safe(&inventory, &payloads)
+            }
             Err(e) => {
                 // refused: one clean line, as main prints it
                 let line = render::printable_line(&e.to_string());
