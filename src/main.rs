@@ -35,7 +35,16 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: printed as clap renders them
+        Err(e) if !e.use_stderr() => e.exit(),
+        // a bad flag or value: clap quotes what was typed, which may come from a script fed with account data
+        Err(e) => {
+            eprint!("{}", render::printable(&e.render().to_string()));
+            return ExitCode::from(exit::ERROR);
+        }
+    };
     if let Err(e) = interrupt::install() {
         eprintln!("error: cannot handle Ctrl-C and SIGTERM: {e}");
         return ExitCode::from(exit::ERROR);

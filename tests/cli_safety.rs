@@ -90,6 +90,12 @@ fn out_of_range_number_flags_are_one_line_errors_not_panics() {
         let out = run(&["scan", "--regions", "us-east-1", &format!("{flag}={value}")]);
         assert_clean_error(&out, &[flag, "out of range"]);
     }
+    // clap's own errors quote the value typed (clap drops escape sequences itself; the bidi override is ours)
+    let out = run(&["scan", "--format", "\u{1b}]0;pwned\u{7}\u{202E}"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("<U+202E>"), "{err}");
+    assert!(!err.chars().any(|c| c != '\n' && is_hidden(c)), "{err:?}");
     let out = run(&[
         "securityhub",
         "import",
