@@ -2,19 +2,21 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use lambda_posture_checks::finding::Severity;
 
 /// Audit the security posture of every AWS Lambda function in an account.
 ///
 /// Collects every function in every region (read-only API calls), scores each one against the checks of the
-/// catalogue (`lambda-posture checks`), and reports for people (table, HTML) and machines (JSON, CSV, SARIF, ASFF).
+/// catalogue (`lambda-posture checks`), and reports for people (table, HTML) and machines (JSON, CSV, SARIF, ASFF,
+/// OCSF).
 #[derive(Debug, Parser)]
 #[command(
     name = "lambda-posture",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = crate::exit::HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,9 +32,26 @@ pub struct Cli {
     )]
     pub config: Option<PathBuf>,
 
-    /// Never colour the output (the NO_COLOR environment variable does the same).
-    #[arg(long, global = true)]
+    /// When to colour the output: auto colours a terminal unless NO_COLOR is set; always also colours a pipe or
+    /// a file (and wins over NO_COLOR); never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto
+    )]
+    pub color: ColorWhen,
+
+    /// Never colour the output: the same as --color never (the NO_COLOR environment variable does the same).
+    #[arg(long, global = true, conflicts_with = "color")]
     pub no_color: bool,
+
+    /// Log what the run does to standard error: -v retries, throttles, gaps and the timing of each phase (debug),
+    /// -vv every step (trace), -vvv also the AWS SDK's own warnings and information. RUST_LOG, when set, replaces
+    /// this (e.g. RUST_LOG=lambda_posture=debug). With logging on, no progress bar.
+    #[arg(long, short, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
 
     /// No progress bar, even on a terminal.
     #[arg(long, short, global = true)]
@@ -54,13 +73,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect (or load) an inventory, evaluate every check, and render the report.
+    #[command(after_help = crate::exit::HELP)]
     Scan(ScanArgs),
     /// List functions with no invocation in the lookback, idle longest first.
+    #[command(after_help = crate::exit::HELP)]
     Unused(UnusedArgs),
     /// Compare two JSON reports by stable finding id: new, resolved and unchanged findings.
+    #[command(after_help = crate::exit::HELP)]
     Diff(DiffArgs),
-    /// List every check: id, severity, title.
-    Checks,
+    /// List every check: id, severity, title (json: also its group and documentation URL).
+    Checks(ChecksArgs),
     /// Print the documentation of one check.
     Explain {
         /// Check id, e.g. lambda-public-invoke.
@@ -71,6 +93,14 @@ pub enum Command {
     /// AWS Security Hub: import findings (the only command that writes to AWS).
     #[command(subcommand)]
     Securityhub(SecurityhubCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), e.g.
+    /// `lambda-posture completions bash > ~/.local/share/bash-completion/completions/lambda-posture`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `lambda-posture man > lambda-posture.1 && man ./lambda-posture.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +109,7 @@ pub enum SecurityhubCommand {
     /// batches within the API's limits; with --previous, archive the findings the previous import had and FILE has
     /// not; with --resolved, those a `diff --format json` resolved. Needs `securityhub:BatchImportFindings` (and
     /// sts:GetCallerIdentity). Exit code 3 when some finding was not imported (each is listed with its reason).
+    #[command(after_help = crate::exit::HELP)]
     Import(ImportArgs),
 }
 
@@ -182,9 +213,9 @@ pub struct ScanArgs {
 pub struct UnusedArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Output format: table or json.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
     /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -196,9 +227,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The newer JSON report.
     pub new: PathBuf,
-    /// Output format: table or json.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
     /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -207,6 +238,55 @@ pub struct DiffArgs {
     pub fail_on: Option<Severity>,
 }
 
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// The formats of `checks`, `unused` and `diff`: anything else is refused while the command line is parsed, before
+/// any AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Terminal tables for people.
+    Table,
+    /// JSON for machines.
+    Json,
+}
+
+impl From<ListFormat> for Format {
+    fn from(format: ListFormat) -> Format {
+        match format {
+            ListFormat::Table => Format::Table,
+            ListFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour, even a pipe or a file.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl Cli {
+    /// `--color`, with `--no-color` meaning `never`.
+    pub fn color_when(&self) -> ColorWhen {
+        if self.no_color {
+            ColorWhen::Never
+        } else {
+            self.color
+        }
+    }
+}
+
+/// The formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Terminal tables for people.

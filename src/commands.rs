@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use lambda_posture_checks::catalog;
@@ -14,7 +15,8 @@ use lambda_posture_checks::report::Report;
 use lambda_posture_checks::{suppress, unused};
 
 use crate::cli::{
-    Cli, Command, DiffArgs, ImportArgs, ScanArgs, SecurityhubCommand, SourceArgs, UnusedArgs,
+    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, ListFormat, ScanArgs,
+    SecurityhubCommand, SourceArgs, UnusedArgs,
 };
 use crate::collect::{self, CollectOptions, Rates};
 use crate::exit;
@@ -27,13 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(args) => scan(&cli, args).await,
         Command::Unused(args) => unused(&cli, args).await,
         Command::Diff(args) => diff(&cli, args),
-        Command::Checks => {
-            output::emit(
-                None,
-                render::checks_list(&render_options(cli.no_color, None)).as_bytes(),
-            )?;
-            Ok(exit::CLEAN)
-        }
+        Command::Checks(args) => checks(&cli, args),
         Command::Explain { id } => {
             let check = catalog::find(id).with_context(|| {
                 format!("unknown check id `{id}` (see `lambda-posture checks`)")
@@ -48,7 +44,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Securityhub(SecurityhubCommand::Import(args)) => {
             securityhub_import(&cli, args).await
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "lambda-posture",
+                &mut script,
+            );
+            output::emit(None, &script)?;
+            Ok(exit::CLEAN)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+            output::emit(None, &page)?;
+            Ok(exit::CLEAN)
+        }
     }
+}
+
+/// `checks`: the catalogue as a table, or as JSON (id, title, severity, group, documentation URL) for scripts.
+fn checks(cli: &Cli, args: &ChecksArgs) -> anyhow::Result<u8> {
+    let text = match args.format {
+        ListFormat::Table => render::checks_list(&render_options(cli.color_when(), None)),
+        ListFormat::Json => {
+            let checks: Vec<serde_json::Value> = catalog::all()
+                .iter()
+                .map(|check| {
+                    serde_json::json!({
+                        "id": check.id,
+                        "title": check.title,
+                        "severity": check.severity,
+                        "group": catalog::group_of(check.id),
+                        "docs_url": catalog::doc_url(check.id),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&checks)? + "\n"
+        }
+    };
+    output::emit(None, text.as_bytes())?;
+    Ok(exit::CLEAN)
 }
 
 /// `securityhub import`: 0 when Security Hub took every finding, 3 when some were not imported (listed).
@@ -79,13 +116,28 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     refuse_overwriting_inputs(cli, &args.source, output, &[])?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
+    let started = Instant::now();
     let mut report = engine::evaluate(&inventory, &config);
     suppress::apply(&mut report, &inventory, &config.suppressions);
+    tracing::debug!(
+        findings = report.findings.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "checks evaluated"
+    );
     // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
     drop(inventory);
-    let options = render_options(cli.no_color, output);
-    let render =
-        |w: &mut dyn std::io::Write| render::render_to(args.output.format, &report, &options, w);
+    let options = render_options(cli.color_when(), output);
+    let format = args.output.format;
+    let render = |w: &mut dyn std::io::Write| {
+        let started = Instant::now();
+        render::render_to(format, &report, &options, w)?;
+        tracing::debug!(
+            format = %crate::render::unused::format_name(format),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "report rendered"
+        );
+        Ok(())
+    };
     // Every file of the run (saved inventory, report) replaces its destination only once all are complete.
     match output {
         Some(path) => output::commit_all(
@@ -109,8 +161,8 @@ async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let report = unused::analyze(&inventory, &config);
-    let options = render_options(cli.no_color, output);
-    let bytes = render::unused::render(args.format, &report, &options)?;
+    let options = render_options(cli.color_when(), output);
+    let bytes = render::unused::render(args.format.into(), &report, &options)?;
     match output {
         Some(path) => output::commit_all(
             saved
@@ -153,8 +205,8 @@ fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
         &args.new.display().to_string(),
         &new,
     );
-    let options = render_options(cli.no_color, output);
-    let bytes = render::diff::render(args.format, &result, &options)?;
+    let options = render_options(cli.color_when(), output);
+    let bytes = render::diff::render(args.format.into(), &result, &options)?;
     output::emit(output, &bytes)?;
     let failing = args.fail_on.is_some_and(|threshold| {
         result
@@ -239,12 +291,18 @@ pub async fn load_or_collect(
     config: &Config,
 ) -> anyhow::Result<(Inventory, Option<output::Prepared>)> {
     let quiet = cli.quiet;
+    let started = Instant::now();
     if let Some(path) = &source.inventory {
         let text = crate::input::read_text(path, "inventory", cli.max_input_mib)?;
-        return Ok((
-            Inventory::from_json(&path.display().to_string(), &text)?,
-            None,
-        ));
+        let inventory = Inventory::from_json(&path.display().to_string(), &text)?;
+        tracing::debug!(
+            file = %path.display(),
+            bytes = text.len(),
+            functions = function_count(&inventory),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "inventory read"
+        );
+        return Ok((inventory, None));
     }
     in_range("--max-rate", source.max_rate, &(0.001..=1.0))?;
     in_range("--quota-scale", source.quota_scale, &(0.001..=1000.0))?;
@@ -267,12 +325,23 @@ pub async fn load_or_collect(
             control_plane: source.control_plane_rate * scale,
             others: scale,
         },
-        progress: !quiet && std::io::stderr().is_terminal(),
+        // log lines and the bar would interleave on stderr
+        progress: !quiet && !crate::logging::verbose() && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
         code_scan: config.code_scan.clone(),
         attempt_timeout,
     };
     let inventory = collect::collect(&options).await?;
+    tracing::info!(
+        functions = function_count(&inventory),
+        gaps = inventory
+            .accounts
+            .iter()
+            .map(|a| a.gaps.len())
+            .sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "inventory collected"
+    );
     let saved = match &source.save_inventory {
         Some(path) => Some(output::prepare(path, |w| {
             Ok(serde_json::to_writer_pretty(w, &inventory)?)
@@ -281,6 +350,10 @@ pub async fn load_or_collect(
     };
     crate::memory::release_freed_memory();
     Ok((inventory, saved))
+}
+
+fn function_count(inventory: &Inventory) -> usize {
+    inventory.accounts.iter().map(|a| a.functions.len()).sum()
 }
 
 /// Calls per second a rate flag accepts (README, Performance): a slower rate would wait hours between calls.
@@ -314,14 +387,19 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<std::time::Duration> {
     )?))
 }
 
-/// Colour and width for output going to `output` (a file) or standard output: colour only on a terminal, never
-/// with --no-color or NO_COLOR set (https://no-color.org); the terminal's width on a terminal, 80 columns otherwise.
-fn render_options(no_color_flag: bool, output: Option<&Path>) -> RenderOptions {
+/// Colour and width for output going to `output` (a file) or standard output. Colour: with `--color auto`, only on a
+/// terminal and never with NO_COLOR set (https://no-color.org); `--color always|never` (a command-line argument
+/// overrides NO_COLOR, as no-color.org asks). Width: the terminal's on a terminal, 80 columns otherwise.
+fn render_options(color: ColorWhen, output: Option<&Path>) -> RenderOptions {
     let terminal = output.is_none() && std::io::stdout().is_terminal();
     RenderOptions {
-        color: terminal
-            && !no_color_flag
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        },
         width: if terminal {
             render::terminal_width()
         } else {

@@ -7,6 +7,7 @@ mod collect;
 mod commands;
 mod input;
 mod interrupt;
+mod logging;
 mod memory;
 mod output;
 mod render;
@@ -18,7 +19,7 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
-/// Exit codes (documented in the README).
+/// Exit codes (documented in the README and, as [`exit::HELP`], in `--help`).
 pub mod exit {
     /// Scan complete, no failing finding at or above --fail-on.
     pub const CLEAN: u8 = 0;
@@ -32,6 +33,40 @@ pub mod exit {
     pub const INTERRUPTED: u8 = crate::interrupt::SIGINT_EXIT;
     /// Terminated by SIGTERM: no output file was written.
     pub const TERMINATED: u8 = crate::interrupt::SIGTERM_EXIT;
+
+    /// The exit codes, shown after `--help` (a test checks every code above is listed).
+    pub const HELP: &str = "\
+Exit codes:
+  0    complete, no failing finding at or above --fail-on
+  1    a failing finding at or above --fail-on (diff: a new one)
+  2    error: bad flag, file or configuration, no credentials, endpoint down
+  3    incomplete: some data could not be collected (the gaps are listed);
+       unused: the usage of some function is unknown;
+       securityhub import: some finding was not imported
+  130  interrupted (SIGINT, Ctrl-C): no output file written
+  143  terminated (SIGTERM): no output file written";
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn help_lists_every_exit_code() {
+            for code in [
+                super::CLEAN,
+                super::FINDINGS,
+                super::ERROR,
+                super::INCOMPLETE,
+                super::INTERRUPTED,
+                super::TERMINATED,
+            ] {
+                assert!(
+                    super::HELP
+                        .lines()
+                        .any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                    "{code} missing from exit::HELP"
+                );
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -39,12 +74,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // --help and --version: printed as clap renders them
         Err(e) if !e.use_stderr() => e.exit(),
-        // a bad flag or value: clap quotes what was typed, which may come from a script fed with account data
         Err(e) => {
-            eprint!("{}", render::printable(&e.render().to_string()));
+            eprintln!("{}", usage_error(&e));
             return ExitCode::from(exit::ERROR);
         }
     };
+    if let Err(e) = logging::init(&cli) {
+        eprintln!("error: {}", render::printable_line(&e));
+        return ExitCode::from(exit::ERROR);
+    }
     if let Err(e) = interrupt::install() {
         eprintln!("error: cannot handle Ctrl-C and SIGTERM: {e}");
         return ExitCode::from(exit::ERROR);
@@ -72,4 +110,21 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// A usage error on one line: clap's message with its possible values and tip, without the usage block. Clap quotes
+/// what was typed, which may come from a script fed with account data: through the sanitiser.
+fn usage_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .split("\n\n")
+        .filter(|p| !p.starts_with("Usage:") && !p.starts_with("For more information"))
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    format!(
+        "{} (see --help)",
+        render::printable_line(&message.join(" "))
+    )
 }

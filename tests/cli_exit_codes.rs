@@ -173,5 +173,9 @@ fn the_demo_account_gates_as_documented() {
         "csv",
     ]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: table, json]"),
+        "refused by clap, before reading the reports: {}",
+        stderr(&out)
+    );
 }

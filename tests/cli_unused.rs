@@ -99,5 +99,9 @@ fn table_fits_80_columns_and_is_snapshotted() {
 fn other_formats_are_refused_with_exit_2() {
     let out = unused(&["--format", "sarif"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: table, json]"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -99,7 +99,7 @@ pub async fn roles(
     .filter_map(|arn| async move {
         let detail = details.roles.get(&arn);
         if detail.is_none() {
-            tracing::warn!(role = %arn, "execution role not found in the account");
+            tracing::info!(role = %arn, "execution role not found in the account");
         }
         detail
     })

@@ -76,7 +76,8 @@ pub struct Gaps(Mutex<Vec<Gap>>);
 
 impl Gaps {
     pub fn push(&self, gap: Gap) {
-        tracing::warn!(service = %gap.service, operation = %gap.operation, region = ?gap.region,
+        // listed in the report too: on stderr only with -v
+        tracing::info!(service = %gap.service, operation = %gap.operation, region = ?gap.region,
             resource = ?gap.resource, error = %gap.error, "gap");
         self.0.lock().expect("gaps lock").push(gap);
     }
@@ -129,6 +130,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         function_concurrency: function_concurrency(&options.rates),
     };
     let collected_at = Utc::now();
+    let started = std::time::Instant::now();
     let home_region = requested
         .as_ref()
         .and_then(|r| r.first())
@@ -141,6 +143,8 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     .await;
     let identity = account::identify(&sdk, &ctx.pacer, options.profile.as_deref()).await?;
     let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
+    tracing::info!(account = %identity.account_id, partition = %identity.partition, regions = regions.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64, "caller identified");
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(&sdk);
@@ -189,6 +193,12 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         .await;
     }
     account.roles = roles;
+    tracing::info!(
+        functions = account.functions.len(),
+        roles = account.roles.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "regions and roles collected"
+    );
     let raw = raw::RawClient::new(&sdk);
     let (found, organization) = tokio::join!(
         destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions),
@@ -196,6 +206,10 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     );
     account.destinations = Some(found);
     account.organization = organization;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "destinations and organization collected"
+    );
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,
@@ -216,6 +230,7 @@ async fn scan_region(
     roles: UnboundedSender<String>,
 ) -> RegionOutcome {
     let bar = progress.region(region);
+    let started = std::time::Instant::now();
     let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
         .region(Region::new(region.to_string()))
         .build();
@@ -252,6 +267,12 @@ async fn scan_region(
         }
     }
     bar.finish("done");
+    tracing::info!(
+        region,
+        functions = functions.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "region scanned"
+    );
     RegionOutcome::Scanned {
         functions,
         settings,

@@ -210,6 +210,9 @@ impl Pacer {
                 service = call.service,
                 operation = call.operation,
                 region = call.region,
+                throttled = failure.class == ErrorClass::Throttled,
+                throttles,
+                transient_failures,
                 error = %failure.message,
                 delay_ms = delay.as_millis() as u64,
                 "retrying"
