@@ -1,6 +1,7 @@
 //! Living with the CLI: shell completions, the man page, `-v` and `RUST_LOG`, `--color`, `checks --format json`,
 //! formats refused by clap before any AWS call, exit codes in `--help`.
 
+mod common;
 #[path = "support/report.rs"]
 mod report;
 
@@ -8,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use report::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// lambda-posture with `args` and `env`, in a clean working directory, with no AWS reachable: credentials that
 /// work nowhere, an endpoint where nothing listens (a call to AWS would fail, slowly, after its retries).
@@ -242,4 +243,47 @@ fn help_lists_the_exit_codes() {
             );
         }
     }
+}
+
+#[test]
+fn verbose_shows_throttles_retries_gaps_and_timings_of_a_live_scan() {
+    let emulator = common::Emulator::start(&[]);
+    emulator.set_faults(json!([
+        {"service": "lambda", "operation": "ListFunctions", "region": "us-east-1", "error": "Throttling", "count": 2},
+        {"service": "lambda", "operation": "GetAccountSettings", "error": "AccessDenied"},
+    ]));
+    let secret = "lpSecretNeverLogged0123456789abcdefABCDEF";
+    let out = emulator
+        .lambda_posture()
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .args(["scan", "--regions", "us-east-1", "-f", "json", "-v"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(code(&out), 3, "a gap: incomplete\n{err}");
+    let line = |needle: &str| {
+        err.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{err}"))
+            .to_string()
+    };
+    let retry = line("retrying");
+    assert!(
+        retry.contains("ListFunctions")
+            && retry.contains("throttled=true")
+            && retry.contains("delay_ms="),
+        "{retry}"
+    );
+    assert!(line(" gap ").contains("GetAccountSettings"));
+    assert!(line("region scanned").contains("us-east-1"));
+    for phase in [
+        "caller identified",
+        "inventory collected",
+        "checks evaluated",
+        "report rendered",
+    ] {
+        assert!(line(phase).contains("elapsed_ms="));
+    }
+    assert!(!err.contains(secret), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
 }
