@@ -16,7 +16,7 @@ use lambda_posture_checks::finding::Severity;
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_help = crate::exit::HELP
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -70,16 +70,28 @@ pub struct Cli {
     pub max_input_mib: u64,
 }
 
+/// The exit codes of `crate::exit`, shown after `--help` (a test there checks every code is listed).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    complete, no failing finding at or above --fail-on
+  1    a failing finding at or above --fail-on (diff: a new one)
+  2    error: bad flag, file or configuration, no credentials, endpoint down
+  3    incomplete: some data could not be collected (the gaps are listed);
+       unused: the usage of some function is unknown;
+       securityhub import: some finding was not imported
+  130  interrupted (SIGINT, Ctrl-C): no output file written
+  143  terminated (SIGTERM): no output file written";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect (or load) an inventory, evaluate every check, and render the report.
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// List functions with no invocation in the lookback, idle longest first.
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = EXIT_CODES)]
     Unused(UnusedArgs),
     /// Compare two JSON reports by stable finding id: new, resolved and unchanged findings.
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
     /// List every check: id, severity, title (json: also its group and documentation URL).
     Checks(ChecksArgs),
@@ -109,7 +121,7 @@ pub enum SecurityhubCommand {
     /// batches within the API's limits; with --previous, archive the findings the previous import had and FILE has
     /// not; with --resolved, those a `diff --format json` resolved. Needs `securityhub:BatchImportFindings` (and
     /// sts:GetCallerIdentity). Exit code 3 when some finding was not imported (each is listed with its reason).
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = EXIT_CODES)]
     Import(ImportArgs),
 }
 

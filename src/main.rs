@@ -19,7 +19,7 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
-/// Exit codes (documented in the README and, as [`exit::HELP`], in `--help`).
+/// Exit codes (documented in the README and, as [`cli::EXIT_CODES`], after `--help`).
 pub mod exit {
     /// Scan complete, no failing finding at or above --fail-on.
     pub const CLEAN: u8 = 0;
@@ -34,18 +34,6 @@ pub mod exit {
     /// Terminated by SIGTERM: no output file was written.
     pub const TERMINATED: u8 = crate::interrupt::SIGTERM_EXIT;
 
-    /// The exit codes, shown after `--help` (a test checks every code above is listed).
-    pub const HELP: &str = "\
-Exit codes:
-  0    complete, no failing finding at or above --fail-on
-  1    a failing finding at or above --fail-on (diff: a new one)
-  2    error: bad flag, file or configuration, no credentials, endpoint down
-  3    incomplete: some data could not be collected (the gaps are listed);
-       unused: the usage of some function is unknown;
-       securityhub import: some finding was not imported
-  130  interrupted (SIGINT, Ctrl-C): no output file written
-  143  terminated (SIGTERM): no output file written";
-
     #[cfg(test)]
     mod tests {
         #[test]
@@ -59,10 +47,10 @@ Exit codes:
                 super::TERMINATED,
             ] {
                 assert!(
-                    super::HELP
+                    crate::cli::EXIT_CODES
                         .lines()
                         .any(|l| l.trim_start().starts_with(&format!("{code} "))),
-                    "{code} missing from exit::HELP"
+                    "{code} missing from cli::EXIT_CODES"
                 );
             }
         }
