@@ -172,7 +172,9 @@ fn url_routes<'p, 'a>(
             continue; // a generic grant (lambda:* to *) is the Lambda API route's
         }
         let sentence = match live {
-            Some(true) if auth == "NONE" => continue, // lambda-url-public's
+            // An AuthType NONE URL, live or not known to exist, is lambda-url-public's (Unknown there when the
+            // URLs could not be listed): reporting it here too would be a second finding for one door.
+            Some(true) | None if auth == "NONE" => continue,
             Some(true) => format!(
                 "any AWS principal of any account can invoke {scope} through its function URL {} (AuthType \
                  AWS_IAM; {}: lambda:InvokeFunctionUrl and lambda:InvokeFunction to Principal *)",
@@ -186,12 +188,8 @@ fn url_routes<'p, 'a>(
                 labels(&open)
             ),
             None => format!(
-                "{} can invoke {scope} through a function URL with AuthType {auth} if it has one ({}; the URLs \
-                 could not be listed)",
-                match auth {
-                    "AWS_IAM" => "any AWS principal of any account",
-                    _ => "anyone on the internet",
-                },
+                "any AWS principal of any account can invoke {scope} through a function URL with AuthType \
+                 {auth} if it has one ({}; the URLs could not be listed)",
                 labels(&open)
             ),
         };
