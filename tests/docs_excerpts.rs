@@ -1,9 +1,10 @@
 //! The report samples in docs/reports.md are regenerated from the recorded demo inventory and compared, so they
 //! cannot drift from the binary's output. Rewrite them with `LP_UPDATE_DOCS=1 cargo test --test docs_excerpts`.
 //!
-//! A sample is a fenced block right under a marker line
-//! `<!-- generated: ARGS | SELECTOR -->`: ARGS are the arguments of `lambda-posture` (split on spaces, run from the
-//! repository root with `NO_COLOR=1` into a pipe), SELECTOR cuts the output down to an excerpt:
+//! A sample is a fenced block right under a marker line `<!-- generated: ARGS | SELECTOR -->`. ARGS are the arguments
+//! of `lambda-posture` (split on spaces, run with `NO_COLOR=1` into a pipe) from the repository root; `diff` samples
+//! run where `old.json` (the demo's report) and `new.json` (the demo with DIFF_FIXED's tracing turned on and
+//! DIFF_DELETED deleted) are. SELECTOR cuts the output down to an excerpt:
 //! - `head N` (the first N lines) and `from N TEXT` (N lines from the first one that starts with TEXT), several
 //!   separated by ` ; ` and joined by a `…` line;
 //! - `json [items=N] [items.KEY=N]… [chars=N] [elide=KEY]…`: the JSON output, pretty-printed, with every array cut to
@@ -20,6 +21,10 @@ const DOC: &str = "docs/reports.md";
 const MARKER_START: &str = "<!-- generated: ";
 const MARKER_END: &str = " -->";
 const ELLIPSIS: &str = "…";
+const DEMO: &str = "mocks/demo-account.json";
+/// The change the `diff` samples show: one function fixed (tracing turned on), one deleted.
+const DIFF_FIXED: &str = "search-indexer";
+const DIFF_DELETED: &str = "notify-slack";
 
 #[test]
 fn report_samples_match_the_demo() {
@@ -101,9 +106,11 @@ fn excerpt(spec: &str, root: &Path) -> String {
     let (args, selector) = spec
         .split_once(" | ")
         .unwrap_or_else(|| panic!("marker `{spec}` has no `| SELECTOR`"));
+    // `diff` runs where `old.json` and `new.json` are: the demo's report and the report of a changed demo.
+    let diff_dir = args.starts_with("diff ").then(|| diff_reports(root));
     let output = Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
         .args(args.split_whitespace())
-        .current_dir(root)
+        .current_dir(diff_dir.as_ref().map_or(root, |d| d.path()))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .output()
@@ -129,6 +136,52 @@ fn excerpt(spec: &str, root: &Path) -> String {
         })
         .collect();
     pieces.join(&format!("\n{ELLIPSIS}\n"))
+}
+
+/// A directory with `old.json`, the demo's JSON report, and `new.json`, the report after a change: DIFF_FIXED's
+/// tracing turned on and DIFF_DELETED deleted.
+fn diff_reports(root: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = root.join(DEMO);
+    let mut inventory: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo).unwrap()).unwrap();
+    let functions = inventory["accounts"][0]["functions"]
+        .as_array_mut()
+        .unwrap();
+    let count = functions.len();
+    functions.retain(|f| f["name"] != DIFF_DELETED);
+    assert_eq!(
+        functions.len(),
+        count - 1,
+        "{DIFF_DELETED} is not in the demo"
+    );
+    let fixed = functions
+        .iter_mut()
+        .find(|f| f["name"] == DIFF_FIXED)
+        .expect("DIFF_FIXED is in the demo");
+    fixed["tracing_mode"] = "Active".into();
+    let changed = dir.path().join("changed-inventory.json");
+    std::fs::write(&changed, serde_json::to_string(&inventory).unwrap()).unwrap();
+    for (inventory, report) in [
+        (demo.as_path(), "old.json"),
+        (changed.as_path(), "new.json"),
+    ] {
+        let status = Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--output",
+                report,
+                "--inventory",
+            ])
+            .arg(inventory)
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "scan of {} failed", inventory.display());
+    }
+    dir
 }
 
 /// `head N` (the first N lines) or `from N TEXT` (N lines from the first one starting with TEXT) of the output.
