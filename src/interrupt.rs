@@ -2,7 +2,8 @@
 //! files being written are removed, one line says so on stderr, and the process exits at once with 130 or 143.
 //!
 //! Output files are committed (renamed into place) under the same lock the handler takes, so a signal sees either
-//! no output at all or every output of the command complete; never a half-written or temporary file.
+//! no output at all (exit 130/143) or every output of the command complete (the signal is then ignored and the
+//! command ends with its own exit code); never a half-written or temporary file.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -53,11 +54,20 @@ pub fn install() -> std::io::Result<()> {
                     (Err(e), _) | (_, Err(e)) => return drop(ready.send(Err(e))),
                 };
                 let _ = ready.send(Ok(()));
-                let code = tokio::select! {
-                    _ = interrupt.recv() => SIGINT_EXIT,
-                    _ = terminate.recv() => SIGTERM_EXIT,
-                };
-                stop(code)
+                let mut signals_after_commit = 0;
+                loop {
+                    let code = tokio::select! {
+                        _ = interrupt.recv() => SIGINT_EXIT,
+                        _ = terminate.recv() => SIGTERM_EXIT,
+                    };
+                    // Once every output is in place the command has done its work and is returning its own exit
+                    // code: 130/143 always means "nothing was written". A second signal still stops it at once.
+                    if pending().committed && signals_after_commit == 0 {
+                        signals_after_commit += 1;
+                        continue;
+                    }
+                    stop(code)
+                }
             })
         })?;
     is_ready
