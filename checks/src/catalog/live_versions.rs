@@ -1,5 +1,5 @@
 //! Published versions that run code: a check of the settings a version locks in when it is published (runtime,
-//! environment and its key, layers, DLQ and the role that writes to it) judges every live version (one an alias or an
+//! environment and its key, layers, DLQ and the execution role) judges every live version (one an alias or an
 //! event source mapping points at, or invoked by its own qualifier), not only `$LATEST`.
 
 use serde_json::{json, Value};
@@ -32,10 +32,7 @@ pub fn with_live_versions(
             ..*ctx
         };
         let pointers = ctx.function.pointers_to(&version.version);
-        let label = match pointers.is_empty() {
-            true => format!("version {}", version.version),
-            false => format!("version {} ({})", version.version, pointers.join(", ")),
-        };
+        let label = version_label(version, &pointers);
         for outcome in evaluate(&version_ctx) {
             match outcome {
                 Outcome::Fail(failure) => {
@@ -44,9 +41,14 @@ pub fn with_live_versions(
                         .find_map(|o| same_problem(o, &failure))
                     {
                         Some(shared) => note_version(shared, &label),
-                        None => {
-                            outcomes.push(version_failure(ctx, failure, version, &pointers, &label))
-                        }
+                        None => outcomes.push(version_failure(
+                            ctx,
+                            failure,
+                            version,
+                            &pointers,
+                            &label,
+                            KeepResource::No,
+                        )),
                     }
                 }
                 Outcome::Unknown { reason } => {
@@ -62,16 +64,83 @@ pub fn with_live_versions(
         }
     }
     if !unknown.is_empty() {
-        let existing = outcomes.iter_mut().rev().find_map(|o| match o {
-            Outcome::Unknown { reason } => Some(reason),
-            Outcome::Fail(_) => None,
-        });
-        match existing {
-            Some(reason) => reason.push_str(&format!("; {}", unknown.join("; "))),
-            None => outcomes.push(Outcome::unknown(unknown.join("; "))),
-        }
+        join_unknown(&mut outcomes, &unknown);
     }
     outcomes
+}
+
+/// `evaluate` (a check of the execution role) on the function, then on each live version that runs with another role
+/// than `$LATEST` (each such role once): a version published before the role was changed still runs as the old
+/// role, so that role is judged too. A version's failure is its own finding: the role as resource, discriminator
+/// `version:<n>` (or `version:<n>/<discriminator>`), the version and what points at it in the message and evidence.
+/// Versions that run as `$LATEST`'s role add nothing: their role is already judged.
+pub fn with_live_version_roles(
+    ctx: &FunctionContext,
+    evaluate: fn(&FunctionContext) -> Vec<Outcome>,
+) -> Vec<Outcome> {
+    let mut outcomes = evaluate(ctx);
+    if ctx.function.live_versions.is_empty() {
+        return outcomes;
+    }
+    let mut judged = vec![ctx.function.role_arn.as_str()];
+    let mut unknown = Vec::new();
+    let views = ctx.memo.live_versions(ctx.function);
+    for (version, view) in ctx.function.live_versions.iter().zip(views) {
+        if judged.contains(&version.role_arn.as_str()) {
+            continue;
+        }
+        judged.push(&version.role_arn);
+        let version_ctx = FunctionContext {
+            function: view,
+            ..*ctx
+        };
+        let pointers = ctx.function.pointers_to(&version.version);
+        let label = version_label(version, &pointers);
+        for outcome in evaluate(&version_ctx) {
+            match outcome {
+                Outcome::Fail(failure) => outcomes.push(version_failure(
+                    ctx,
+                    failure,
+                    version,
+                    &pointers,
+                    &label,
+                    KeepResource::Yes,
+                )),
+                Outcome::Unknown { reason } => unknown.push(format!("{label}: {reason}")),
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        join_unknown(&mut outcomes, &unknown);
+    }
+    outcomes
+}
+
+/// `version 4 (alias live)`: how a live version is named in messages.
+fn version_label(version: &LiveVersion, pointers: &[String]) -> String {
+    match pointers.is_empty() {
+        true => format!("version {}", version.version),
+        false => format!("version {} ({})", version.version, pointers.join(", ")),
+    }
+}
+
+/// Add the `unknown` reasons to the last Unknown of `outcomes`, or as a new one: one Unknown per check and function.
+fn join_unknown(outcomes: &mut Vec<Outcome>, unknown: &[String]) {
+    let existing = outcomes.iter_mut().rev().find_map(|o| match o {
+        Outcome::Unknown { reason } => Some(reason),
+        Outcome::Fail(_) => None,
+    });
+    match existing {
+        Some(reason) => reason.push_str(&format!("; {}", unknown.join("; "))),
+        None => outcomes.push(Outcome::unknown(unknown.join("; "))),
+    }
+}
+
+/// Whether a version's failure keeps the resource the check named (a role) or takes the version's ARN.
+#[derive(Clone, Copy, PartialEq)]
+enum KeepResource {
+    Yes,
+    No,
 }
 
 /// Why some versions that run may be missing from `live_versions`: the listings that say which versions run
@@ -151,6 +220,7 @@ fn version_failure(
     version: &LiveVersion,
     pointers: &[String],
     label: &str,
+    keep: KeepResource,
 ) -> Outcome {
     let n = &version.version;
     let mut evidence = failure.evidence.value();
@@ -168,7 +238,10 @@ fn version_failure(
             Some(d) => format!("version:{n}/{d}"),
             None => format!("version:{n}"),
         }),
-        resource_arn: Some(format!("{}:{n}", ctx.function.arn)),
+        resource_arn: match (keep, failure.resource_arn) {
+            (KeepResource::Yes, Some(resource)) => Some(resource),
+            _ => Some(format!("{}:{n}", ctx.function.arn)),
+        },
         evidence: evidence.into(),
         severity: failure.severity,
     })

@@ -1,6 +1,7 @@
 //! role-action-wildcard: an Allow statement of the execution role grants `*`, a whole service (`s3:*`), actions of
 //! several services through a wildcard in the service part (`*:Get*`), or uses `NotAction`.
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::{role_failure, verdict};
@@ -13,7 +14,7 @@ pub const CHECK: Check = Check {
     title: "Execution role grants wildcard actions",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 fn judge(ctx: &RoleContext) -> Vec<Outcome> {

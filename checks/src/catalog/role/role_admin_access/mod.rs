@@ -1,6 +1,7 @@
 //! role-admin-access: the execution role is administrator-equivalent (AdministratorAccess, PowerUserAccess,
 //! IAMFullAccess, or any statement that effectively grants every action on every resource).
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::{role_failure, verdict};
@@ -13,7 +14,7 @@ pub const CHECK: Check = Check {
     title: "Execution role has administrator access",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 /// One high-impact action in each of ten services other than IAM: a statement granting nearly all of them on every

@@ -1,6 +1,7 @@
 //! role-all-purpose: the execution role grants actions in more services than `thresholds.all_purpose_services`
 //! (logging and tracing excepted): the function is an all-purpose one.
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::json;
 
 use super::common::{role_failure, verdict};
@@ -12,7 +13,7 @@ pub const CHECK: Check = Check {
     title: "Execution role spans many services (all-purpose function)",
     severity: Severity::Low,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 /// Telemetry every function may need; not a sign of doing many things.

@@ -1,5 +1,6 @@
 //! role-broad-managed-policy: an AWS managed `*FullAccess` policy is attached to the execution role.
 
+use crate::catalog::live_versions::with_live_version_roles;
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
@@ -15,7 +16,7 @@ pub const CHECK: Check = Check {
     title: "AWS managed FullAccess policy attached to the execution role",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 /// `*FullAccess` policies that role-admin-access already reports (they open IAM itself).

@@ -1,6 +1,7 @@
 //! role-data-exfiltration: the execution role may read every object, secret, parameter or KMS key of the account
 //! (s3:GetObject, secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt without a resource constraint).
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::{resource_scoped_by_condition, role_failure, verdict};
@@ -13,7 +14,7 @@ pub const CHECK: Check = Check {
     title: "Execution role may read all data of a kind",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role_at(&CHECK, judge)),
 };
 
 /// Data-reading actions and the ARN pattern of "all of them in the account" (`{P}` partition, `{R}` region, `{A}`

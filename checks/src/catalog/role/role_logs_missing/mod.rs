@@ -1,6 +1,7 @@
 //! role-logs-missing: the execution role cannot write the function's logs (logs:CreateLogStream and
 //! logs:PutLogEvents on its log group, honouring LoggingConfig.LogGroup).
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::json;
 
 use super::common::incomplete_unknown;
@@ -14,7 +15,7 @@ pub const CHECK: Check = Check {
     title: "Execution role cannot write the function's logs",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_permissions(judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_permissions(judge)),
 };
 
 fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {

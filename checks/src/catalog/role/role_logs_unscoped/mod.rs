@@ -1,6 +1,7 @@
 //! role-logs-unscoped: the execution role's logs write permissions reach the function's log group through a broad
 //! Resource (`*`, every group of the account, `/aws/lambda/*`…) rather than the group itself.
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::verdict;
@@ -14,7 +15,7 @@ pub const CHECK: Check = Check {
     title: "Logs permissions not scoped to the function's log group",
     severity: Severity::Low,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_permissions(judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_permissions(judge)),
 };
 
 fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {

@@ -1,5 +1,6 @@
 //! role-missing: the function's execution role no longer exists (Fail) or could not be read (Unknown).
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::json;
 
 use crate::check::{Check, FunctionContext, Outcome, RoleUnavailable};
@@ -10,7 +11,7 @@ pub const CHECK: Check = Check {
     title: "Execution role missing",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate,
+    evaluate: |ctx| with_live_version_roles(ctx, evaluate),
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {

@@ -6,6 +6,7 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use self::paths::{Path, Reach, PATHS};
@@ -21,7 +22,7 @@ pub const CHECK: Check = Check {
     title: "Execution role can escalate its privileges",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role_at(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role_at(&CHECK, judge)),
 };
 
 fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {

@@ -4,6 +4,7 @@
 
 mod plumbing;
 
+use crate::catalog::live_versions::with_live_version_roles;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -19,7 +20,7 @@ pub const CHECK: Check = Check {
     title: "Execution role may write to every resource",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 /// Actions role-logs-unscoped reports (and `logs:CreateLogGroup`, which the AWS-documented Lambda policy grants on

@@ -1,6 +1,7 @@
 //! role-trust-broad: the execution role's trust policy lets principals other than the Lambda service assume it
 //! (anyone, other accounts, IAM principals of the account, federated identities, other services).
 
+use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use crate::check::{Check, Outcome, RoleContext};
@@ -15,7 +16,7 @@ pub const CHECK: Check = Check {
     title: "Execution role trusted by principals other than Lambda",
     severity: Severity::High,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 /// Actions by which a principal obtains the role's credentials.

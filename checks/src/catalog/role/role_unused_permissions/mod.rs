@@ -3,6 +3,7 @@
 
 mod trim;
 
+use crate::catalog::live_versions::with_live_version_roles;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
@@ -19,7 +20,7 @@ pub const CHECK: Check = Check {
     title: "Execution role grants services it does not use",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
-    evaluate: |ctx| ctx.judge_role(&CHECK, judge),
+    evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
 fn judge(ctx: &RoleContext) -> Vec<Outcome> {
