@@ -44,7 +44,8 @@ pub struct Account {
     /// UnrecognizedClientException): skipped, not an error and not a gap.
     pub disabled_regions: Vec<String>,
     pub functions: Vec<Function>,
-    /// Execution roles (and only those), keyed by role ARN.
+    /// Execution roles, and the roles they may pass by exact ARN (`iam:PassRole`, one level deep, no last-accessed
+    /// data), keyed by role ARN. Checks judge functions' roles through `role(function.role_arn)`, never by iterating.
     pub roles: BTreeMap<String, Role>,
     /// GetAccountSettings per region.
     pub account_settings: BTreeMap<String, AccountSettings>,

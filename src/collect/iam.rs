@@ -1,7 +1,8 @@
 //! IAM (global, once per scan): execution roles with every policy that applies to them, from
-//! GetAccountAuthorizationDetails; AWS managed policy documents (once per ARN); service last-accessed data per role.
+//! GetAccountAuthorizationDetails; AWS managed policy documents (once per ARN); service last-accessed data per role;
+//! the roles the execution roles may pass by exact ARN (`iam:PassRole`), one level deep, with their policies.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,7 @@ use lambda_posture_checks::inventory::{
     Gap, GapKind, InlinePolicy, ManagedPolicy, Role, RoleLastUsed, ServiceLastAccessed,
 };
 use lambda_posture_checks::json_text::JsonText;
+use lambda_posture_checks::policy::RolePermissions;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::OnceCell;
@@ -81,6 +83,9 @@ pub async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Authori
 
 /// The execution roles named on `role_arns` (as functions are listed, duplicates allowed), complete with policies
 /// and last-accessed data. Reads GetAccountAuthorizationDetails first; each role is completed as soon as it is named.
+/// Then the roles they may pass by exact ARN (see [`named_pass_role_targets`]) that are not execution roles
+/// themselves, with their policies (no last-accessed data: no check judges them as execution roles), so that
+/// role-privilege-escalation can judge what passing them gives. Their own PassRole targets are not followed.
 pub async fn roles(
     ctx: &Ctx,
     client: &Client,
@@ -92,31 +97,82 @@ pub async fn roles(
     let details = &details;
     let cache = &ManagedCache::default();
     let mut seen = HashSet::new();
-    stream::unfold(role_arns, |mut rx| async move {
+    let mut roles: BTreeMap<String, Role> = stream::unfold(role_arns, |mut rx| async move {
         rx.recv().await.map(|arn| (arn, rx))
     })
     .filter(move |arn| future::ready(seen.insert(arn.clone())))
-    .filter_map(|arn| async move {
-        let detail = details.roles.get(&arn);
-        if detail.is_none() {
-            tracing::info!(role = %arn, "execution role not found in the account");
-        }
-        detail
-    })
-    .map(|detail| complete_role(ctx, client, details, detail, cache))
+    .filter_map(|arn| future::ready(existing(details, &arn, "execution role")))
+    .map(|detail| complete_role(ctx, client, details, detail, cache, true))
     .buffer_unordered(ROLE_CONCURRENCY)
     .map(|role| (role.arn.clone(), role))
     .collect()
-    .await
+    .await;
+    let targets: BTreeSet<String> = roles
+        .values()
+        .flat_map(named_pass_role_targets)
+        .filter(|arn| !roles.contains_key(arn))
+        .collect();
+    let passed: Vec<Role> = stream::iter(targets)
+        .filter_map(|arn| future::ready(existing(details, &arn, "role passed by name")))
+        .map(|detail| complete_role(ctx, client, details, detail, cache, false))
+        .buffer_unordered(ROLE_CONCURRENCY)
+        .collect()
+        .await;
+    roles.extend(passed.into_iter().map(|role| (role.arn.clone(), role)));
+    roles
 }
 
-/// One role: its documents (AWS managed ones through the cache) and its service last-accessed data.
+/// The role `arn` as GetAccountAuthorizationDetails listed it; a role that does not exist is logged and skipped
+/// (the checks see it missing from the inventory).
+fn existing<'d>(
+    details: &'d AuthorizationDetails,
+    arn: &str,
+    what: &str,
+) -> Option<&'d RoleDetail> {
+    let detail = details.roles.get(arn);
+    if detail.is_none() {
+        tracing::info!(role = %arn, "{what} not found in the account");
+    }
+    detail
+}
+
+/// The roles `role` may pass by exact ARN: the role ARNs without wildcard or policy variable named by the Allow
+/// statements that grant `iam:PassRole` (or `iam:*`, `*`) after Deny statements and the permissions boundary, read
+/// with the checks' policy model. Wildcard and `NotResource` grants name no role; the role itself is left out.
+pub fn named_pass_role_targets(role: &Role) -> BTreeSet<String> {
+    let permissions = RolePermissions::of(role);
+    permissions
+        .effective
+        .allows("iam:PassRole")
+        .iter()
+        .flat_map(|grant| {
+            grant
+                .resources()
+                .into_iter()
+                .filter(|arn| is_exact_role_arn(arn) && grant.reaches(arn))
+        })
+        .filter(|arn| *arn != role.arn)
+        .collect()
+}
+
+/// `arn:<partition>:iam::<account>:role/<path/name>` with no wildcard (`*`, `?`) and no policy variable.
+fn is_exact_role_arn(pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "iam", "", account, resource]
+        if !account.is_empty() && resource.starts_with("role/") && resource.len() > "role/".len())
+        && !pattern.contains(['*', '?'])
+        && !pattern.contains("${")
+}
+
+/// One role: its documents (AWS managed ones through the cache) and, with `last_accessed`, its service
+/// last-accessed data.
 async fn complete_role(
     ctx: &Ctx,
     client: &Client,
     details: &AuthorizationDetails,
     detail: &RoleDetail,
     cache: &ManagedCache,
+    last_accessed: bool,
 ) -> Role {
     let role_arn = detail.arn().unwrap_or_default();
     let aws_managed: Vec<String> = policy_arns(detail)
@@ -127,7 +183,12 @@ async fn complete_role(
             let document = cache.get(ctx, client, &arn).await;
             (arn, document)
         })),
-        services_last_accessed(ctx, client, role_arn),
+        async {
+            match last_accessed {
+                true => services_last_accessed(ctx, client, role_arn).await,
+                false => None,
+            }
+        },
     );
     let documents: HashMap<String, ManagedDocument> = documents.into_iter().collect();
     let mut role = role_from_detail(ctx, detail, details, &documents);
@@ -440,6 +501,86 @@ mod tests {
         let with_plus = urlencoding::encode(r#"{"Sid":"a+b c"}"#).into_owned();
         assert_eq!(decode_document(&with_plus).unwrap()["Sid"], "a+b c");
         assert!(decode_document("%7Bnot json").is_err());
+    }
+
+    fn role_with(inline: Value, attached: Value, boundary: Option<Value>) -> Role {
+        let managed = |document: Value| ManagedPolicy {
+            arn: "arn:aws:iam::111122223333:policy/p".into(),
+            name: "p".into(),
+            document: Some(JsonText::from(document)),
+        };
+        Role {
+            arn: "arn:aws:iam::111122223333:role/fn".into(),
+            name: "fn".into(),
+            inline_policies: vec![InlinePolicy {
+                name: "inline".into(),
+                document: JsonText::from(inline),
+            }],
+            attached_policies: vec![managed(attached)],
+            permissions_boundary: boundary.map(managed),
+            ..Role::default()
+        }
+    }
+
+    fn statements(list: Value) -> Value {
+        serde_json::json!({"Version": "2012-10-17", "Statement": list})
+    }
+
+    #[test]
+    fn pass_role_targets_are_the_exact_role_arns_granted() {
+        let role = role_with(
+            statements(serde_json::json!([
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": [
+                    "arn:aws:iam::111122223333:role/deployer",
+                    "arn:aws:iam::111122223333:role/ci-*",
+                    "arn:aws:iam::111122223333:role/${aws:username}",
+                    "arn:aws:iam::111122223333:role/fn",
+                    "arn:aws:s3:::bucket",
+                ]},
+                {"Effect": "Allow", "Action": "iam:PassRole",
+                 "NotResource": "arn:aws:iam::111122223333:role/not-this"},
+                {"Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": "arn:aws:iam::111122223333:role/not-passrole"},
+                {"Effect": "Deny", "Action": "iam:PassRole",
+                 "Resource": "arn:aws:iam::111122223333:role/denied-named"},
+                {"Effect": "Deny", "Action": "iam:PassRole",
+                 "Resource": "arn:aws:iam::111122223333:role/denied"},
+                {"Effect": "Allow", "Action": "iam:PassRole",
+                 "Resource": "arn:aws:iam::111122223333:role/denied"},
+            ])),
+            statements(serde_json::json!([
+                {"Effect": "Allow", "Action": "iam:*",
+                 "Resource": "arn:aws:iam::111122223333:role/service-role/admin"},
+                {"Effect": "Allow", "Action": "*",
+                 "Resource": "arn:aws:iam::444455556666:role/other-account"},
+            ])),
+            None,
+        );
+        let targets: Vec<String> = named_pass_role_targets(&role).into_iter().collect();
+        assert_eq!(
+            targets,
+            [
+                "arn:aws:iam::111122223333:role/deployer",
+                "arn:aws:iam::111122223333:role/service-role/admin",
+                "arn:aws:iam::444455556666:role/other-account",
+            ]
+        );
+    }
+
+    #[test]
+    fn pass_role_targets_outside_the_boundary_are_not_collected() {
+        let allow = |resource: &str| {
+            statements(serde_json::json!([
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": resource},
+            ]))
+        };
+        let role = role_with(
+            allow("arn:aws:iam::111122223333:role/inside"),
+            allow("arn:aws:iam::111122223333:role/outside"),
+            Some(allow("arn:aws:iam::111122223333:role/inside")),
+        );
+        let targets: Vec<String> = named_pass_role_targets(&role).into_iter().collect();
+        assert_eq!(targets, ["arn:aws:iam::111122223333:role/inside"]);
     }
 
     #[test]

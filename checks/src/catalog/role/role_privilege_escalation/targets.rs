@@ -21,8 +21,9 @@ pub struct Targets<'a> {
 pub struct Passable {
     /// Stronger roles (or "any role matching …" for a broad grant), described for the evidence.
     pub stronger: Vec<String>,
-    /// Roles the grants name that are not in the inventory (only execution roles are collected): their strength is
-    /// not known.
+    /// Roles the grants name that are not in the inventory (the scan collects execution roles and the roles they
+    /// name in PassRole grants; a role of another account, or one that does not exist, is not): their strength is not
+    /// known.
     pub unjudged: Vec<String>,
 }
 
