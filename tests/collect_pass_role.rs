@@ -1,0 +1,80 @@
+//! Live: the roles an execution role may pass by exact ARN are collected (one level deep), so role-privilege-escalation
+//! judges them; a named role that does not exist is left out of the inventory.
+
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+const ACCOUNT: &str = "123456789012";
+
+/// Plants `fn-role` (runs `passer`; PassRole of `deployer` and `ghost` by ARN, of `ci-*` by wildcard, plus
+/// lambda:CreateFunction and lambda:InvokeFunction), `deployer` (AdministratorAccess, passes `second-level` by ARN),
+/// `second-level` and `ci-builder`.
+const SEED: &str = r#"
+import io, json, sys, zipfile, boto3
+endpoint = sys.argv[1]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+iam, lam = boto3.client("iam", **kw), boto3.client("lambda", **kw)
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+def role(name, statements):
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": statements}))
+    return arn
+acct = "arn:aws:iam::123456789012:role/"
+role("second-level", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+role("ci-builder", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+role("deployer", [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": acct + "second-level"}])
+iam.attach_role_policy(RoleName="deployer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+fn_role = role("fn-role", [
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": [acct + "deployer", acct + "ghost", acct + "ci-*"]},
+    {"Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"}])
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("index.py", "def handler(event, context):\n    return 1\n")
+lam.create_function(FunctionName="passer", Runtime="python3.12", Role=fn_role, Handler="index.handler",
+    Code={"ZipFile": buf.getvalue()})
+"#;
+
+#[test]
+fn named_pass_role_targets_are_collected_one_level_deep() {
+    let emulator = common::Emulator::start(&[]);
+    let output = Command::new(common::repo_root().join("mocks/.venv/bin/python"))
+        .args(["-c", SEED, &emulator.endpoint])
+        .output()
+        .expect("run the seed script");
+    assert!(
+        output.status.success(),
+        "seed failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scan = emulator.scan(&["--regions", common::REGION]);
+    let account = &scan.inventory.accounts[0];
+    let arn = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    let roles: Vec<&String> = account.roles.keys().collect();
+    assert_eq!(
+        roles,
+        [&arn("deployer"), &arn("fn-role")],
+        "the execution role and the role it passes by ARN; not the wildcard's, the missing one's or the second level"
+    );
+    let deployer = &account.roles[&arn("deployer")];
+    assert_eq!(deployer.attached_policies.len(), 1);
+    assert!(deployer.attached_policies[0].document.is_some());
+    assert!(account.gaps.is_empty(), "{:?}", account.gaps);
+    let report = common::read_json(&scan.dir.path().join("report.json"));
+    let escalation: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check_id"] == "role-privilege-escalation")
+        .collect();
+    assert_eq!(escalation.len(), 1, "{escalation:?}");
+    assert!(
+        escalation[0].to_string().contains("role deployer"),
+        "the path runs as the passed admin role: {}",
+        escalation[0]
+    );
+}
