@@ -241,22 +241,13 @@ struct CheckGroup<'a> {
 
 /// Worst severity first, then by check id.
 fn check_groups(report: &Report) -> Vec<CheckGroup<'_>> {
-    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
-    for f in &report.findings {
-        groups
-            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
-            .or_default()
-            .push(f);
-    }
-    groups
+    super::by_severity_and_check(&report.findings)
         .into_iter()
-        .map(
-            |((std::cmp::Reverse(severity), check_id), findings)| CheckGroup {
-                severity,
-                check_id,
-                findings,
-            },
-        )
+        .map(|(severity, check_id, findings)| CheckGroup {
+            severity,
+            check_id,
+            findings,
+        })
         .collect()
 }
 

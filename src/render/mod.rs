@@ -151,6 +151,25 @@ pub fn top_checks<'a>(
     (top, more)
 }
 
+/// Findings grouped by severity and check (a check can grade its findings differently), worst severity first, then
+/// by check id: how the table and the HTML page list them.
+pub fn by_severity_and_check<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> Vec<(Severity, &'a str, Vec<&'a Finding>)> {
+    let mut groups: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        groups
+            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
+            .or_default()
+            .push(f);
+    }
+    groups
+        .into_iter()
+        .map(|((std::cmp::Reverse(severity), check_id), list)| (severity, check_id, list))
+        .collect()
+}
+
 /// Failing findings counted per severity, worst first, all five severities present.
 pub fn failures_by_severity(report: &Report) -> Vec<(Severity, usize)> {
     Severity::ALL

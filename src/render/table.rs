@@ -332,16 +332,9 @@ fn score_grade(score: u8) -> char {
 
 /// Findings of one status grouped by check, worst severity first.
 fn by_check(report: &Report, status: Status) -> Vec<(&str, Vec<&Finding>)> {
-    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.status == status) {
-        groups
-            .entry((std::cmp::Reverse(f.severity), &*f.check_id))
-            .or_default()
-            .push(f);
-    }
-    groups
+    super::by_severity_and_check(report.findings.iter().filter(|f| f.status == status))
         .into_iter()
-        .map(|((_, check), list)| (check, list))
+        .map(|(_, check, list)| (check, list))
         .collect()
 }
 

@@ -25,44 +25,41 @@ pub fn with_live_versions(
         return outcomes;
     }
     let latest = outcomes.len();
-    let views = ctx.memo.live_versions(ctx.function);
-    for (version, view) in ctx.function.live_versions.iter().zip(views) {
-        let version_ctx = FunctionContext {
-            function: view,
-            ..*ctx
-        };
-        let pointers = ctx.function.pointers_to(&version.version);
-        let label = version_label(version, &pointers);
-        for outcome in evaluate(&version_ctx) {
-            match outcome {
-                Outcome::Fail(failure) => {
-                    match outcomes[..latest]
-                        .iter_mut()
-                        .find_map(|o| same_problem(o, &failure))
-                    {
-                        Some(shared) => note_version(shared, &label),
-                        None => outcomes.push(version_failure(
-                            ctx,
-                            failure,
-                            version,
-                            &pointers,
-                            &label,
-                            KeepResource::No,
-                        )),
+    each_live_version(
+        ctx,
+        |_| true,
+        |version, pointers, label, version_ctx| {
+            for outcome in evaluate(version_ctx) {
+                match outcome {
+                    Outcome::Fail(failure) => {
+                        match outcomes[..latest]
+                            .iter_mut()
+                            .find_map(|o| same_problem(o, &failure))
+                        {
+                            Some(shared) => note_version(shared, label),
+                            None => outcomes.push(version_failure(
+                                ctx,
+                                failure,
+                                version,
+                                pointers,
+                                label,
+                                KeepResource::No,
+                            )),
+                        }
                     }
-                }
-                Outcome::Unknown { reason } => {
-                    let known = outcomes[..latest]
-                        .iter()
-                        .any(|o| matches!(o, Outcome::Unknown { reason: r } if *r == reason));
-                    let reason = format!("{label}: {reason}");
-                    if !known && !unknown.contains(&reason) {
-                        unknown.push(reason);
+                    Outcome::Unknown { reason } => {
+                        let known = outcomes[..latest]
+                            .iter()
+                            .any(|o| matches!(o, Outcome::Unknown { reason: r } if *r == reason));
+                        let reason = format!("{label}: {reason}");
+                        if !known && !unknown.contains(&reason) {
+                            unknown.push(reason);
+                        }
                     }
                 }
             }
-        }
-    }
+        },
+    );
     if !unknown.is_empty() {
         join_unknown(&mut outcomes, &unknown);
     }
@@ -82,38 +79,60 @@ pub fn with_live_version_roles(
     if ctx.function.live_versions.is_empty() {
         return outcomes;
     }
-    let mut judged = vec![ctx.function.role_arn.as_str()];
+    let mut judged = vec![ctx.function.role_arn.clone()];
     let mut unknown = Vec::new();
+    let another_role = |version: &LiveVersion| {
+        let new = !judged.contains(&version.role_arn);
+        if new {
+            judged.push(version.role_arn.clone());
+        }
+        new
+    };
+    each_live_version(
+        ctx,
+        another_role,
+        |version, pointers, label, version_ctx| {
+            for outcome in evaluate(version_ctx) {
+                match outcome {
+                    Outcome::Fail(failure) => outcomes.push(version_failure(
+                        ctx,
+                        failure,
+                        version,
+                        pointers,
+                        label,
+                        KeepResource::Yes,
+                    )),
+                    Outcome::Unknown { reason } => unknown.push(format!("{label}: {reason}")),
+                }
+            }
+        },
+    );
+    if !unknown.is_empty() {
+        join_unknown(&mut outcomes, &unknown);
+    }
+    outcomes
+}
+
+/// `visit` each live version that `wanted` keeps, as it runs: the version, what points at it, how messages name it,
+/// and the context that evaluates the function as that version.
+fn each_live_version(
+    ctx: &FunctionContext,
+    mut wanted: impl FnMut(&LiveVersion) -> bool,
+    mut visit: impl FnMut(&LiveVersion, &[String], &str, &FunctionContext),
+) {
     let views = ctx.memo.live_versions(ctx.function);
     for (version, view) in ctx.function.live_versions.iter().zip(views) {
-        if judged.contains(&version.role_arn.as_str()) {
+        if !wanted(version) {
             continue;
         }
-        judged.push(&version.role_arn);
         let version_ctx = FunctionContext {
             function: view,
             ..*ctx
         };
         let pointers = ctx.function.pointers_to(&version.version);
         let label = version_label(version, &pointers);
-        for outcome in evaluate(&version_ctx) {
-            match outcome {
-                Outcome::Fail(failure) => outcomes.push(version_failure(
-                    ctx,
-                    failure,
-                    version,
-                    &pointers,
-                    &label,
-                    KeepResource::Yes,
-                )),
-                Outcome::Unknown { reason } => unknown.push(format!("{label}: {reason}")),
-            }
-        }
+        visit(version, &pointers, &label, &version_ctx);
     }
-    if !unknown.is_empty() {
-        join_unknown(&mut outcomes, &unknown);
-    }
-    outcomes
 }
 
 /// `version 4 (alias live)`: how a live version is named in messages.
