@@ -114,6 +114,90 @@ pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), In
     Ok(())
 }
 
+/// The first JSON object in `text` that has a key twice, as (where, key): serde keeps only the last value of a
+/// repeated map key (tags, roles…), so a file could hide one entry behind another. Walks the document once without
+/// building it.
+pub fn repeated_key(text: &str) -> Option<(String, String)> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Walk<'a> {
+        at: String,
+        found: &'a mut Option<(String, String)>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(Walk {
+                    at: format!("{}[{i}]", self.at),
+                    found: &mut *self.found,
+                })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let at = if self.at.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{}.{key}", self.at)
+                };
+                if !keys.insert(key.clone()) && self.found.is_none() {
+                    *self.found = Some((self.at.clone(), key.into_owned()));
+                }
+                map.next_value_seed(Walk {
+                    at,
+                    found: &mut *self.found,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let _ = Walk {
+        at: String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -228,88 +312,4 @@ mod tests {
             "{e}"
         );
     }
-}
-
-/// The first JSON object in `text` that has a key twice, as (where, key): serde keeps only the last value of a
-/// repeated map key (tags, roles…), so a file could hide one entry behind another. Walks the document once without
-/// building it.
-pub fn repeated_key(text: &str) -> Option<(String, String)> {
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-
-    struct Walk<'a> {
-        at: String,
-        found: &'a mut Option<(String, String)>,
-    }
-
-    impl<'de> DeserializeSeed<'de> for Walk<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Walk<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("JSON")
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E>(self) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let mut i = 0;
-            while seq
-                .next_element_seed(Walk {
-                    at: format!("{}[{i}]", self.at),
-                    found: &mut *self.found,
-                })?
-                .is_some()
-            {
-                i += 1;
-            }
-            Ok(())
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut keys = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                let at = if self.at.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{}.{key}", self.at)
-                };
-                if !keys.insert(key.clone()) && self.found.is_none() {
-                    *self.found = Some((self.at.clone(), key.into_owned()));
-                }
-                map.next_value_seed(Walk {
-                    at,
-                    found: &mut *self.found,
-                })?;
-            }
-            Ok(())
-        }
-    }
-
-    let mut found = None;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let _ = Walk {
-        at: String::new(),
-        found: &mut found,
-    }
-    .deserialize(&mut deserializer);
-    found
 }
