@@ -255,10 +255,7 @@ impl Outcome {
     }
 
     pub fn unknown_from_gap(gap: &Gap) -> Outcome {
-        Outcome::unknown(format!(
-            "{}:{} could not be collected ({:?}): {}",
-            gap.service, gap.operation, gap.kind, gap.error
-        ))
+        Outcome::unknown(gap_reason(gap))
     }
 
     /// Builder: set the severity of a failure.
@@ -268,6 +265,14 @@ impl Outcome {
         }
         self
     }
+}
+
+/// Why a check cannot decide when `gap`'s call failed: the words of every Unknown that comes from a gap.
+pub fn gap_reason(gap: &Gap) -> String {
+    format!(
+        "{}:{} could not be collected ({:?}): {}",
+        gap.service, gap.operation, gap.kind, gap.error
+    )
 }
 
 #[cfg(test)]

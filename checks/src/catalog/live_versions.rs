@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::check::{Failure, FunctionContext, Outcome};
+use crate::check::{gap_reason, Failure, FunctionContext, Outcome};
 use crate::inventory::LiveVersion;
 
 /// `evaluate` on the function (`$LATEST`), then on each live version as it runs
@@ -166,17 +166,13 @@ enum KeepResource {
 /// (aliases, event source mappings, the function's versions) failed, or a version's configuration could not be read.
 fn hidden_versions(ctx: &FunctionContext) -> Vec<String> {
     let function = ctx.function;
-    let reason = |gap| match Outcome::unknown_from_gap(gap) {
-        Outcome::Unknown { reason } => reason,
-        Outcome::Fail(_) => unreachable!("unknown_from_gap builds an Unknown"),
-    };
     let mut reasons = Vec::new();
     if !function.versions.is_empty() {
         for operation in ["ListAliases", "ListEventSourceMappings"] {
             if let Some(gap) = ctx.gap("lambda", operation) {
                 reasons.push(format!(
                     "which published versions run is not known: {}",
-                    reason(gap)
+                    gap_reason(gap)
                 ));
             }
         }
@@ -184,7 +180,7 @@ fn hidden_versions(ctx: &FunctionContext) -> Vec<String> {
     if let Some(gap) = ctx.gap("lambda", "ListVersionsByFunction") {
         reasons.push(format!(
             "the published versions are not known: {}",
-            reason(gap)
+            gap_reason(gap)
         ));
     }
     let version_prefix = format!("{}:", function.arn);
@@ -199,7 +195,7 @@ fn hidden_versions(ctx: &FunctionContext) -> Vec<String> {
         ) {
             reasons.push(format!(
                 "the configuration of version {version} could not be read: {}",
-                reason(gap)
+                gap_reason(gap)
             ));
         }
     }

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use crate::check::{Failure, FunctionContext, Outcome};
-use crate::inventory::{Function, FunctionUrl, Gap, ResourcePolicy};
+use crate::check::{gap_reason, Failure, FunctionContext, Outcome};
+use crate::inventory::{Function, FunctionUrl, ResourcePolicy};
 use crate::policy::resource::{
     caller_pinning, invoke_actions, principal_scope, url_auth_type, Pinning, PrincipalScope,
 };
@@ -335,14 +335,6 @@ pub fn outcomes(mut failures: Vec<Outcome>, unknown: Vec<String>) -> Vec<Outcome
         failures.push(Outcome::unknown(unknown.join("; ")));
     }
     failures
-}
-
-/// The same words as [`Outcome::unknown_from_gap`].
-fn gap_reason(gap: &Gap) -> String {
-    match Outcome::unknown_from_gap(gap) {
-        Outcome::Unknown { reason } => reason,
-        Outcome::Fail(_) => unreachable!("unknown_from_gap builds an Unknown"),
-    }
 }
 
 /// A failure about one function URL: its own finding (qualified resource ARN, discriminator `url:<qualifier>`),
