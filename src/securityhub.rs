@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::collect::account;
 use crate::collect::error::ErrorClass;
-use crate::collect::pacing::{Bucket, Call, Pacer, RetryPolicy};
+use crate::collect::pacing::{Pacer, RetryPolicy};
 use crate::collect::raw::{RawClient, RawOperation, RawRequest};
 use crate::collect::Rates;
 use crate::render::asff;
@@ -300,12 +300,7 @@ async fn import_region(
         }
     }
     let url = format!("{}/findings/import", client.endpoint(IMPORT, region));
-    let call = Call {
-        service: IMPORT.service,
-        operation: IMPORT.operation,
-        region: Some(region),
-        bucket: Bucket::Unpaced,
-    };
+    let call = IMPORT.call(region);
     let mut last_call: Option<Instant> = None;
     for round in 1..=FINDING_ROUNDS {
         let (batches, too_large) = batches(&pending, region);

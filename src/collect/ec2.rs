@@ -11,7 +11,6 @@ use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder, XmlDecodeError};
 use lambda_posture_checks::inventory::{Function, Gap, GapKind};
 
 use super::error::{CallError, ErrorClass};
-use super::pacing::{Bucket, Call};
 use super::raw::{RawClient, RawOperation, RawRequest};
 use super::Ctx;
 
@@ -89,12 +88,7 @@ async fn describe_subnets(
     ids: &[String],
 ) -> Result<BTreeMap<String, String>, CallError> {
     let url = format!("{}/", raw.endpoint(DESCRIBE_SUBNETS, region));
-    let call = Call {
-        service: DESCRIBE_SUBNETS.service,
-        operation: DESCRIBE_SUBNETS.operation,
-        region: Some(region),
-        bucket: Bucket::Unpaced,
-    };
+    let call = DESCRIBE_SUBNETS.call(region);
     let mut zones = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {

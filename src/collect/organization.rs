@@ -8,7 +8,6 @@
 use lambda_posture_checks::inventory::{Gap, GapKind, Organization};
 use serde_json::json;
 
-use super::pacing::{Bucket, Call};
 use super::raw::{RawClient, RawOperation, RawRequest};
 use super::Ctx;
 
@@ -37,12 +36,7 @@ pub async fn collect(ctx: &Ctx, raw: &RawClient, partition: &str) -> Option<Orga
         format!("AWSOrganizationsV20161128.{}", op.operation),
         &json!({}),
     );
-    let call = Call {
-        service: op.service,
-        operation: op.operation,
-        region: Some(region),
-        bucket: Bucket::Unpaced,
-    };
+    let call = op.call(region);
     let answer = ctx.pacer.call(call, || raw.send(op, &url, &request)).await;
     match answer {
         Ok(response) => match organization_id(&response.body) {

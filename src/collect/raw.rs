@@ -46,6 +46,16 @@ impl RawOperation {
         RawOperation { service, operation }
     }
 
+    /// The operation as a retried call in `region`, paced by its caller (raw calls have no bucket of their own).
+    pub fn call<'a>(&self, region: &'a str) -> super::pacing::Call<'a> {
+        super::pacing::Call {
+            service: self.service,
+            operation: self.operation,
+            region: Some(region),
+            bucket: super::pacing::Bucket::Unpaced,
+        }
+    }
+
     /// The SDK's service id, the key of `AWS_ENDPOINT_URL_<ID>` and of the profile's `services` section.
     fn service_id(&self) -> &'static str {
         match self.service {
