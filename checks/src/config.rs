@@ -276,16 +276,7 @@ impl Config {
                 UNUSED_PERMISSION_DAYS,
             ),
         ] {
-            if !range.contains(&value) {
-                return Err(invalid(
-                    key,
-                    format!(
-                        "{value} is out of range: must be between {} and {}",
-                        range.start(),
-                        range.end()
-                    ),
-                ));
-            }
+            in_range(path, key, value, range)?;
         }
         if !(t.timeout_ratio > 0.0 && t.timeout_ratio <= 1.0) {
             return Err(invalid(
@@ -296,28 +287,18 @@ impl Config {
         if !(t.error_rate > 0.0 && t.error_rate <= 1.0) {
             return Err(invalid("thresholds.error_rate", "must be in (0, 1]".into()));
         }
-        if !ERROR_RATE_MIN_INVOCATIONS.contains(&t.error_rate_min_invocations) {
-            return Err(invalid(
-                "thresholds.error_rate_min_invocations",
-                format!(
-                    "{} is out of range: must be between {} and {}",
-                    t.error_rate_min_invocations,
-                    ERROR_RATE_MIN_INVOCATIONS.start(),
-                    ERROR_RATE_MIN_INVOCATIONS.end()
-                ),
-            ));
-        }
-        if !ALL_PURPOSE_SERVICES.contains(&t.all_purpose_services) {
-            return Err(invalid(
-                "thresholds.all_purpose_services",
-                format!(
-                    "{} is out of range: must be between {} and {}",
-                    t.all_purpose_services,
-                    ALL_PURPOSE_SERVICES.start(),
-                    ALL_PURPOSE_SERVICES.end()
-                ),
-            ));
-        }
+        in_range(
+            path,
+            "thresholds.error_rate_min_invocations",
+            t.error_rate_min_invocations,
+            ERROR_RATE_MIN_INVOCATIONS,
+        )?;
+        in_range(
+            path,
+            "thresholds.all_purpose_services",
+            t.all_purpose_services,
+            ALL_PURPOSE_SERVICES,
+        )?;
         if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("owner_tags", "tag keys must not be empty".into()));
         }
@@ -384,6 +365,27 @@ fn key_at(text: &str, line_number: usize) -> Option<String> {
         }
     }
     table
+}
+
+/// A value within its documented range (README, Configuration), checked before any arithmetic could overflow on it.
+fn in_range<T: PartialOrd + std::fmt::Display>(
+    path: &str,
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<(), ConfigError> {
+    match range.contains(&value) {
+        true => Ok(()),
+        false => Err(ConfigError::Invalid {
+            path: path.into(),
+            key: key.into(),
+            message: format!(
+                "{value} is out of range: must be between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::catalog::access::policies::{outcomes, read_policies, PolicyStatement};
-use crate::check::{Check, FunctionContext, Outcome};
+use crate::check::{gap_reason, Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::policy::resource::lambda_actions;
 
@@ -69,10 +69,7 @@ fn own_organization<'a>(ctx: &FunctionContext<'a>) -> Result<OwnOrganization<'a>
         .iter()
         .find(|g| g.service == "organizations" && g.operation == "DescribeOrganization")
     {
-        Some(gap) => format!(
-            "organizations:DescribeOrganization could not be collected ({:?}): {}",
-            gap.kind, gap.error
-        ),
+        Some(gap) => gap_reason(gap),
         None => "the inventory does not record the account's organization".to_string(),
     };
     Err(format!("{why}; set organization_id in the configuration"))

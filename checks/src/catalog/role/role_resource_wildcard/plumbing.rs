@@ -54,7 +54,8 @@ pub const FAMILIES: &[Plumbing] = &[
             }
         },
         scope_to: |ctx| {
-            role_functions(ctx)
+            ctx.account
+                .functions_using_role(&ctx.role.arn)
                 .flat_map(|f| f.event_source_mappings.iter())
                 .filter_map(|m| m.event_source_arn.clone())
                 .filter(|arn| arn.starts_with("arn:") && arn.contains(":sqs:"))
@@ -82,7 +83,7 @@ pub const FAMILIES: &[Plumbing] = &[
                 p => p,
             };
             let mut found = Vec::new();
-            for function in role_functions(ctx) {
+            for function in ctx.account.functions_using_role(&ctx.role.arn) {
                 let Some(vpc) = &function.vpc else { continue };
                 let prefix = format!("arn:{partition}:ec2:{}:{account}", function.region);
                 found.extend(
@@ -110,13 +111,4 @@ pub fn family_of(action: &str) -> Option<&'static Plumbing> {
     FAMILIES
         .iter()
         .find(|f| f.actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
-}
-
-fn role_functions<'a>(
-    ctx: &'a RoleContext<'a>,
-) -> impl Iterator<Item = &'a crate::inventory::Function> + 'a {
-    ctx.account
-        .functions
-        .iter()
-        .filter(|f| f.role_arn == ctx.role.arn)
 }
