@@ -600,7 +600,7 @@ pub enum InventoryError {
         path: String,
         error: serde_json::Error,
     },
-    #[error("{path}: field `{field}`: {error}")]
+    #[error("{path}: field `{}`: {}", one_line(.field), one_line(&.error.to_string()))]
     InvalidField {
         path: String,
         field: String,
@@ -611,12 +611,25 @@ pub enum InventoryError {
     #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
     NoSchemaVersion { path: String },
     /// Parsed, but a value is out of its documented range or contradicts another ([`validate`]).
-    #[error("{path}: field `{field}`: {message}")]
+    #[error("{path}: field `{}`: {}", one_line(.field), one_line(.message))]
     Invalid {
         path: String,
         field: String,
         message: String,
     },
+}
+
+/// `text` from the file (a field name or value it holds) on one line: control characters shown as `<U+XXXX>`, the
+/// notation of every human output, so an error stays one line whatever the file spells.
+fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => line.push_str(&format!("<U+{:04X}>", u32::from(c))),
+            false => line.push(c),
+        }
+    }
+    line
 }
 
 impl Inventory {
