@@ -58,9 +58,9 @@ pub struct FunctionRef {
 /// Why a report file cannot be compared; one line naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
-    #[error("{path}: not valid JSON: {message}")]
+    #[error("{path}: not valid JSON: {}", crate::inventory::one_line(.message))]
     Json { path: String, message: String },
-    #[error("{path}: not a lambda-posture JSON report (`scan --format json`): {message}")]
+    #[error("{path}: not a lambda-posture JSON report (`scan --format json`): {}", crate::inventory::one_line(.message))]
     NotAReport { path: String, message: String },
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({REPORT_SCHEMA_VERSION}); upgrade lambda-posture")]
     NewerSchema { path: String, found: u64 },

@@ -621,7 +621,7 @@ pub enum InventoryError {
 
 /// `text` from the file (a field name or value it holds) on one line: control characters shown as `<U+XXXX>`, the
 /// notation of every human output, so an error stays one line whatever the file spells.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut line = String::with_capacity(text.len());
     for c in text.chars() {
         match c.is_control() {
