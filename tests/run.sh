@@ -2,6 +2,9 @@
 # The whole test suite, from a fresh clone: installs what the tests need (moto in a venv, Chromium), then runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads standard input. Cargo runs `rustc -` to probe the target and that child inherits our stdin, so a
+# CI runner whose stdin is its own log file once fed rustc a line of Chromium's stderr: read from /dev/null instead.
+exec < /dev/null
 
 echo "== installing the emulated AWS (moto in mocks/.venv)"
 bash mocks/setup.sh
