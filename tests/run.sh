@@ -2,9 +2,11 @@
 # The whole test suite, from a fresh clone: installs what the tests need (moto in a venv, Chromium), then runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Nothing here reads standard input. Cargo runs `rustc -` to probe the target and that child inherits our stdin, so a
-# CI runner whose stdin is its own log file once fed rustc a line of Chromium's stderr: read from /dev/null instead.
+# Nothing here reads standard input: read it from /dev/null. And cargo caches its `rustc -` target probe in the
+# target directory, failures included: a CI run once failed in a second on a cached probe whose input was a stray line
+# of Chromium's stderr. Probing afresh costs a fraction of a second, so never trust that cache here.
 exec < /dev/null
+export CARGO_CACHE_RUSTC_INFO=0
 
 echo "== installing the emulated AWS (moto in mocks/.venv)"
 bash mocks/setup.sh
