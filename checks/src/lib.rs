@@ -16,3 +16,4 @@ pub mod score;
 pub mod secrets;
 pub mod suppress;
 pub mod unused;
+pub mod wildcard;

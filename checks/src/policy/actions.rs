@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::glob;
+use crate::wildcard;
 
 const TABLE: &str = include_str!("../../data/iam-actions.tsv");
 
@@ -151,7 +151,7 @@ pub fn expand(pattern: &str) -> impl Iterator<Item = &'static str> {
 pub fn expand_with_levels(pattern: &str) -> impl Iterator<Item = (&'static str, AccessLevel)> {
     let table = table();
     let candidates: &'static [(&'static str, AccessLevel)] = match pattern.split_once(':') {
-        Some((service, _)) if !glob::has_wildcard(service) => {
+        Some((service, _)) if !wildcard::has_wildcard(service) => {
             match table
                 .services
                 .iter()
@@ -166,7 +166,7 @@ pub fn expand_with_levels(pattern: &str) -> impl Iterator<Item = (&'static str, 
     let pattern = pattern.to_string();
     candidates
         .iter()
-        .filter(move |(name, _)| glob::matches(&pattern, name, true))
+        .filter(move |(name, _)| wildcard::matches(&pattern, name, true))
         .copied()
 }
 

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::glob;
+use crate::wildcard;
 
 /// Why a document could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -275,7 +275,7 @@ impl ActionPattern {
 
     /// Whether this pattern matches the action name (case-insensitive, `*` and `?` wildcards).
     pub fn matches(&self, action: &str) -> bool {
-        glob::matches(&self.raw, action, true)
+        wildcard::matches(&self.raw, action, true)
     }
 
     /// The service prefix in lower case (`s3`), or `None` for the bare `*`.
@@ -295,7 +295,7 @@ impl ActionPattern {
     }
 
     pub fn has_wildcard(&self) -> bool {
-        glob::has_wildcard(&self.raw)
+        wildcard::has_wildcard(&self.raw)
     }
 }
 
@@ -303,9 +303,9 @@ impl ActionPattern {
 /// stand for anything, so it matches like `*` (the conservative reading for "could this grant reach it").
 pub fn resource_matches(pattern: &str, arn: &str) -> bool {
     if pattern.contains("${") {
-        glob::matches(&without_variables(pattern), arn, false)
+        wildcard::matches(&without_variables(pattern), arn, false)
     } else {
-        glob::matches(pattern, arn, false)
+        wildcard::matches(pattern, arn, false)
     }
 }
 

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::actions;
 use super::document::{has_variable, Effect, PolicyDocument, PolicyError, Scope, Statement};
-use super::glob;
+use crate::wildcard;
 use crate::inventory::{ManagedPolicy, Role};
 use crate::json_text::JsonText;
 
@@ -356,9 +356,9 @@ impl EffectivePermissions {
     /// Adds to `found` the services in which an action matching `pattern` (from an Allow) is effectively allowed.
     fn add_services_of(&self, pattern: &str, found: &mut BTreeSet<String>) {
         let (service, name) = pattern.split_once(':').unwrap_or(("*", "*"));
-        let services: Vec<String> = if glob::has_wildcard(service) {
+        let services: Vec<String> = if wildcard::has_wildcard(service) {
             actions::services()
-                .filter(|s| glob::matches(service, s, true))
+                .filter(|s| wildcard::matches(service, s, true))
                 .map(str::to_string)
                 .collect()
         } else {
@@ -422,7 +422,7 @@ fn fully_denied(allow: &Statement, denied: &[String]) -> bool {
     match &allow.resources {
         Some(Scope::Only(list)) => list
             .iter()
-            .all(|r| denied.iter().any(|d| glob::covers(d, r, false))),
+            .all(|r| denied.iter().any(|d| wildcard::covers(d, r, false))),
         _ => false,
     }
 }

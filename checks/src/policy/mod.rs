@@ -54,7 +54,6 @@
 pub mod actions;
 pub mod document;
 pub mod effective;
-mod glob;
 pub mod resource;
 pub mod role;
 
@@ -66,7 +65,7 @@ pub use document::{
 pub use effective::{
     EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement,
 };
-pub use glob::{covers as pattern_covers, matches as pattern_matches};
+pub use crate::wildcard::{covers as pattern_covers, matches as pattern_matches};
 pub use role::RolePermissions;
 
 #[cfg(test)]

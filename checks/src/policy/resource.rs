@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::actions;
 use super::document::{has_variable, Condition, Principal, SetQualifier, Statement};
-use super::glob;
+use crate::wildcard;
 use crate::config::Config;
 
 /// Who a statement's `Principal` / `NotPrincipal` names, sorted by how far from home they are.
@@ -96,7 +96,7 @@ fn aws_principal_account(value: &str) -> AwsAccount {
         return AwsAccount::Id(value.to_string());
     }
     match arn_parts(value) {
-        Some(parts) if glob::has_wildcard(parts.account) || has_variable(parts.account) => {
+        Some(parts) if wildcard::has_wildcard(parts.account) || has_variable(parts.account) => {
             AwsAccount::Any
         }
         Some(parts) if is_account_id(parts.account) => AwsAccount::Id(parts.account.to_string()),
@@ -322,7 +322,7 @@ fn pin_of(
             }
             // A path names its organization first; wildcards after it only choose units within it.
             let open = |v: &str| {
-                !path_organization(v).starts_with("o-") || glob::has_wildcard(path_organization(v))
+                !path_organization(v).starts_with("o-") || wildcard::has_wildcard(path_organization(v))
             };
             if let Some(v) = values.iter().find(|v| open(v)) {
                 return Err(format!("`{v}` does not name a fixed organization first"));
@@ -332,7 +332,7 @@ fn pin_of(
             if !string_like {
                 return Err(format!("{} does not compare strings", op.raw));
             }
-            if let Some(v) = values.iter().find(|v| wildcards && glob::has_wildcard(v)) {
+            if let Some(v) = values.iter().find(|v| wildcards && wildcard::has_wildcard(v)) {
                 return Err(format!("`{v}` has a wildcard"));
             }
             if matches!(
@@ -360,7 +360,7 @@ fn path_organization(path: &str) -> &str {
 /// `Some(Some(account))`: a fixed ARN of that account; `Some(None)`: fixed, owner not an account (S3 bucket);
 /// `None`: a wildcard where the owner is named.
 fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
-    if !wildcards || !glob::has_wildcard(value) {
+    if !wildcards || !wildcard::has_wildcard(value) {
         let account = arn_parts(value)
             .map(|p| p.account)
             .filter(|a| is_account_id(a))
@@ -368,7 +368,7 @@ fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
         return Some(account);
     }
     let parts = arn_parts(value)?;
-    if glob::has_wildcard(parts.partition) || glob::has_wildcard(parts.service) {
+    if wildcard::has_wildcard(parts.partition) || wildcard::has_wildcard(parts.service) {
         return None;
     }
     if is_account_id(parts.account) {
@@ -379,7 +379,7 @@ fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
     }
     // No account field (S3): the resource name before the first `/` identifies the owner's resource.
     let name = parts.resource.split('/').next().unwrap_or_default();
-    (!name.is_empty() && !glob::has_wildcard(name) && parts.resource.len() > name.len())
+    (!name.is_empty() && !wildcard::has_wildcard(name) && parts.resource.len() > name.len())
         .then_some(None)
 }
 

@@ -134,7 +134,7 @@ fn covers_resource(grant: &Grant, resource: &str) -> bool {
         None | Some(Scope::Except(_)) => true,
         Some(Scope::Only(list)) => list
             .iter()
-            .any(|pattern| super::glob::covers(pattern, resource, false)),
+            .any(|pattern| crate::wildcard::covers(pattern, resource, false)),
     }
 }
 

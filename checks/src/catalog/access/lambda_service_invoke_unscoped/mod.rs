@@ -182,6 +182,6 @@ fn event_source_token(ps: &PolicyStatement) -> bool {
                 && !c.values.is_empty()
                 && c.values
                     .iter()
-                    .all(|v| !v.is_empty() && !v.contains(['*', '?']) && !v.contains("${"))
+                    .all(|v| !v.is_empty() && !crate::wildcard::has_wildcard(v) && !v.contains("${"))
         })
 }

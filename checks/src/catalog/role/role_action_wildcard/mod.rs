@@ -89,7 +89,7 @@ fn offence(perms: &RolePermissions, statement: &SourcedStatement) -> Option<(Val
 fn is_broad_pattern(pattern: &ActionPattern) -> bool {
     match pattern.raw.split_once(':') {
         None => true,
-        Some((service, _)) if service.contains(['*', '?']) => true,
+        Some((service, _)) if crate::wildcard::has_wildcard(service) => true,
         Some(_) => pattern.is_service_wildcard(),
     }
 }

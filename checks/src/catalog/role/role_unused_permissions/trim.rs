@@ -30,7 +30,7 @@ pub fn trimmed_policy<'a>(
                 let mut kept = Vec::new();
                 for pattern in patterns {
                     let (service, name) = pattern.raw.split_once(':').unwrap_or(("*", "*"));
-                    if service.contains(['*', '?']) {
+                    if crate::wildcard::has_wildcard(service) {
                         kept.extend(
                             used.iter()
                                 .filter(|u| pattern_matches(service, u, true))

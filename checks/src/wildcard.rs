@@ -1,4 +1,6 @@
-//! Wildcard matching as IAM does it: `*` matches any run of characters (also empty), `?` exactly one.
+//! Wildcard matching, the one matcher of the crate: `*` matches any run of characters (also empty, across `:` and
+//! `/`), `?` exactly one character. IAM action and resource patterns (`policy`) and suppression globs (`suppress`)
+//! use it.
 
 /// Whether `pattern` matches `text`. With `ignore_case`, ASCII letters compare case-insensitively (action names);
 /// without it, exactly (ARNs).
