@@ -2,6 +2,8 @@
 
     mocks/.venv/bin/python mocks/bench.py --functions 1000 --regions 1
     mocks/.venv/bin/python mocks/bench.py --functions 10000 --regions 2 --time-scale 4
+    mocks/.venv/bin/python mocks/bench.py --functions 1000 --regions 1 --compare-thorough
+    [--long-tail] [--thorough] [--thorough-flag ARGS]
     [--fault-mix "5xx=0.02,reset=0.01"] [--latency-ms 40] [--seed 0] [--binary PATH] [--build]
     [--json FILE] [--keep DIR] [-- extra scanner arguments, e.g. --max-rate 0.5]
 
@@ -16,11 +18,25 @@ account with `seed_scale.py` (outside the quotas), clears the statistics, then r
 - the quota floor: for every (region, quota bucket), the calls that bucket accepted (calls the scanner
   made minus the ones the bucket refused) divided by the bucket's rate; the largest is the floor.
   The wall time over the floor says how close to the quotas the scan ran;
+- the call plan: per quota bucket (region, rate), the calls of each operation, the seconds they need at the
+  bucket's rate, and that as a share of the floor;
 - whether the inventory is complete: every planted function with every planted version, alias, policy
-  statement, URL, async config, provisioned/reserved concurrency, mapping, tag, variable and last
-  invocation date, every used role, and no gaps.
+  statement, URL, async config, provisioned/reserved concurrency, mapping, tag, variable, last invocation
+  date and live version (with the runtime it was built on), every used role, and no gaps. What the scanner
+  records as not read on purpose (a call its plan skipped, a version whose policy it did not examine) is not
+  expected, and counted apart.
 
-Not part of the test suite: a 1,000-function run at AWS rates takes about four minutes.
+`--long-tail` seeds `seed_scale.py --long-tail` (a tenth of the functions with 50 to 300 published versions).
+`--thorough` scans with `--thorough-flag` (default `--thorough`: every call, nothing skipped).
+
+`--compare-thorough` scans the same seeded account twice, by default and with `--thorough-flag`, prints both
+call plans side by side and diffs the two JSON reports by stable finding id (and the two `unused --format json`
+answers on the saved inventories): every finding that appears, disappears or changes status or severity is
+listed, and the run fails unless each one is in ALLOWED_DIFFERENCES (empty: the plan may lose nothing).
+`--thorough-flag ''` compares a binary with itself (the check of the comparison itself).
+
+Not part of the test suite: a 1,000-function run at AWS rates takes a few minutes
+(`mocks/test_bench.py` tests the report diff and the long-tail account's shape, fast).
 """
 from __future__ import annotations
 
@@ -28,6 +44,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -51,14 +68,20 @@ LOOKBACK_DAYS = 90
 
 
 # --- processes -----------------------------------------------------------------------------------------------------
-def start_emulator(work: str, args) -> tuple[subprocess.Popen, str]:
+def emulator_flags(args) -> list[str]:
+    """The benchmark's emulator: AWS's quotas (times --time-scale), latency and the fault mix."""
+    flags = ["--seed", str(args.seed), "--quotas", "on", "--time-scale", str(args.time_scale),
+             "--fault-mix", args.fault_mix]
+    return flags + (["--latency-ms", str(args.latency_ms)] if args.latency_ms is not None else [])
+
+
+def start_emulator(work: str, flags: list[str]) -> tuple[subprocess.Popen, str]:
+    """The emulator with these flags, listening on a free port; stops when this process or 10 idle minutes end."""
     port_file = os.path.join(work, "port")
     cmd = [sys.executable, os.path.join(HERE, "emulator", "server.py"), "--port", "0", "--port-file", port_file,
-           "--parent-pid", str(os.getpid()), "--idle-timeout", "600", "--seed", str(args.seed),
-           "--quotas", "on", "--time-scale", str(args.time_scale), "--fault-mix", args.fault_mix]
-    if args.latency_ms is not None:
-        cmd += ["--latency-ms", str(args.latency_ms)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "emulator.log"), "w"))
+           "--parent-pid", str(os.getpid()), "--idle-timeout", "600", *flags]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "emulator.log"), "w"),
+                            stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -85,16 +108,15 @@ def binary_path(args) -> str:
     return path
 
 
-def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args) -> dict:
+def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args, extra: list[str]) -> dict:
+    os.makedirs(work, exist_ok=True)
     inventory = os.path.join(work, "inventory.json")
     cmd = [binary, "scan", "--regions", ",".join(regions), "--save-inventory", inventory, "--format", "json",
            "--output", os.path.join(work, "report.json"), "--quiet", "--lookback-days", str(LOOKBACK_DAYS)]
     if args.time_scale != 1.0:
         cmd += ["--quota-scale", str(args.time_scale)]
-    cmd += args.scanner_args
-    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_REGION=regions[0], AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
-    env.pop("AWS_PROFILE", None)
+    cmd += extra + args.scanner_args
+    env = scanner_env(endpoint, regions)
     stderr = open(os.path.join(work, "scan.stderr"), "w")
     t0, t0_epoch = time.monotonic(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -114,7 +136,21 @@ def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args) ->
     return {"command": cmd, "exit_code": proc.returncode, "wall_s": wall, "collection_s": collection,
             "collection_peak_rss_mb": collection_rss,
             "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_user_s": usage.ru_utime, "cpu_system_s": usage.ru_stime,
-            "inventory": inventory}
+            "inventory": inventory, "report": os.path.join(work, "report.json")}
+
+
+def scanner_env(endpoint: str, regions: list[str]) -> dict:
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION=regions[0], AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
+    env.pop("AWS_PROFILE", None)
+    return env
+
+
+def unused_json(binary: str, inventory: str) -> dict | None:
+    """`lambda-posture unused --format json` on a saved inventory (offline), or None when it fails."""
+    proc = subprocess.run([binary, "unused", "--inventory", inventory, "--format", "json"], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    return json.loads(proc.stdout) if proc.returncode in (0, 3) and proc.stdout.strip() else None
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -129,30 +165,85 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-# --- the quota floor -------------------------------------------------------------------------------------------------
+# --- the quota floor and the call plan ----------------------------------------------------------------------------------
 def floor(stats: dict, time_scale: float) -> tuple[float, list[dict]]:
-    """Per (region, bucket): calls accepted by the bucket / its rate; the floor is the largest."""
+    """Per (region, bucket): calls accepted by the bucket / its rate, and the calls of each operation in it; the
+    floor is the largest. Operations no quota limits are one row per region, bucket None, rate None."""
     buckets: dict[tuple, dict] = {}
     for op in stats["operations"]:
         b = bucket_for(SimpleNamespace(service=op["service"], operation=op["operation"]))
-        if b is None:
-            continue
-        name, rate = b
-        region = "global" if op["service"] == "iam" else op["region"]
-        row = buckets.setdefault((region, name), {"region": region, "bucket": name, "rate": rate * time_scale,
-                                                  "accepted": 0, "throttled": 0})
+        name, rate = b if b is not None else (None, None)
+        region = "global" if op["service"] == "iam" else (op["region"] or "-")
+        row = buckets.setdefault((region, name), {"region": region, "bucket": name,
+                                                  "rate": rate * time_scale if rate else None,
+                                                  "calls": 0, "accepted": 0, "throttled": 0, "operations": {}})
+        row["calls"] += op["calls"]
         row["accepted"] += op["calls"] - op["throttled"]
         row["throttled"] += op["throttled"]
-    rows = sorted(buckets.values(), key=lambda r: -r["accepted"] / r["rate"])
-    for r in rows:
-        r["seconds"] = r["accepted"] / r["rate"]
+        label = f"{op['service']}:{op['operation'] or '?'}" if name is None else (op["operation"] or "?")
+        row["operations"][label] = row["operations"].get(label, 0) + op["calls"]
+    for r in buckets.values():
+        r["seconds"] = r["accepted"] / r["rate"] if r["rate"] else 0.0
+    rows = sorted(buckets.values(), key=lambda r: (r["bucket"] is None, -r["seconds"], -r["calls"]))
     return (rows[0]["seconds"] if rows else 0.0), rows
 
 
+def plan_table(run: dict) -> list[str]:
+    """The call plan of one scan: per quota bucket, its calls per operation and the seconds they need."""
+    floor_s = run["floor_s"]
+    lines = [f"{'bucket':<40}{'region':<11}{'rate/s':>8}{'calls':>8}{'seconds':>9}{'x floor':>9}  operations (calls)"]
+    for b in run["buckets"]:
+        ops = ", ".join(f"{op} {n}" for op, n in sorted(b["operations"].items(), key=lambda kv: (-kv[1], kv[0])))
+        rate = f"{b['rate']:.1f}" if b["rate"] else "-"
+        share = f"{b['seconds'] / floor_s:.3f}" if b["rate"] and floor_s else "-"
+        lines.append(f"{b['bucket'] or '(no quota)':<40}{b['region']:<11}{rate:>8}{b['calls']:>8}"
+                     f"{b['seconds']:>9.1f}{share:>9}  {ops}")
+    top = run["buckets"][0] if run["buckets"] and run["buckets"][0]["rate"] else None
+    if top:
+        lines.append(f"floor {floor_s:.1f} s ({top['bucket']} in {top['region']}); wall {run['scan']['wall_s']:.1f} s = "
+                     f"{run['ratio']:.3f} x the floor")
+    return lines
+
+
+def compare_table(default: dict, thorough: dict) -> list[str]:
+    """Both call plans side by side, per (bucket, region)."""
+    def index(run):
+        return {(b["bucket"] or "(no quota)", b["region"]): b for b in run["buckets"]}
+    a, b = index(default), index(thorough)
+    keys = sorted(a.keys() | b.keys(), key=lambda k: -max(a.get(k, {}).get("seconds", 0), b.get(k, {}).get("seconds", 0)))
+    lines = [f"{'bucket':<40}{'region':<11}{'default calls':>14}{'seconds':>9}{'thorough calls':>16}{'seconds':>9}"]
+    for k in keys:
+        x, y = a.get(k, {}), b.get(k, {})
+        lines.append(f"{k[0]:<40}{k[1]:<11}{x.get('calls', 0):>14}{x.get('seconds', 0.0):>9.1f}"
+                     f"{y.get('calls', 0):>16}{y.get('seconds', 0.0):>9.1f}")
+    lines.append(f"{'floor (s)':<51}{default['floor_s']:>23.1f}{thorough['floor_s']:>25.1f}")
+    lines.append(f"{'wall (s)':<51}{default['scan']['wall_s']:>23.1f}{thorough['scan']['wall_s']:>25.1f}")
+    lines.append(f"{'wall / floor':<51}{default['ratio']:>23.3f}{thorough['ratio']:>25.3f}")
+    lines.append(f"{'peak RSS (MB)':<51}{default['scan']['peak_rss_mb']:>23.1f}{thorough['scan']['peak_rss_mb']:>25.1f}")
+    return lines
+
+
 # --- completeness ------------------------------------------------------------------------------------------------------
-def completeness(manifest: dict, inventory: dict) -> list[str]:
-    """Every difference between what was planted and what the scanner reported (empty: complete)."""
+# What the scanner reads per function, by the manifest field that counts it: when the inventory records the call as
+# not made on purpose (the call plan judged its answer could not change a finding), that field is not compared.
+FIELD_OPERATION = {"aliases": "ListAliases", "urls": "ListFunctionUrlConfigs",
+                   "async configs": "ListFunctionEventInvokeConfigs",
+                   "provisioned": "ListProvisionedConcurrencyConfigs"}
+
+
+def not_read(function: dict) -> dict[str, set[str]]:
+    """Operation -> the qualifiers ("" for the function itself) the scanner recorded as not read on purpose."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for s in function.get("skipped", []):
+        out[s["operation"]].add(s.get("qualifier") or "")
+    return out
+
+
+def completeness(manifest: dict, inventory: dict) -> tuple[list[str], dict[str, int]]:
+    """Every difference between what was planted and what the scanner reported (empty: complete), and what was
+    planted where the scanner recorded it did not look on purpose ("not read": what, how many)."""
     problems: list[str] = []
+    unread: dict[str, int] = defaultdict(int)
     account = inventory["accounts"][0]
     for gap in account.get("gaps", []):
         problems.append(f"gap: {gap['service']} {gap['operation']} {gap.get('region')} {gap.get('resource')}: "
@@ -160,6 +251,7 @@ def completeness(manifest: dict, inventory: dict) -> list[str]:
     found = {(f["region"], f["name"]): f for f in account["functions"]}
     if len(found) != len(manifest["functions"]):
         problems.append(f"{len(found)} functions in the inventory, {len(manifest['functions'])} planted")
+    since = (dt.date.fromisoformat(manifest["today"]) - dt.timedelta(days=LOOKBACK_DAYS - 1)).isoformat()
     used_roles = set()
     for m in manifest["functions"]:
         f = found.get((m["region"], m["name"]))
@@ -168,64 +260,207 @@ def completeness(manifest: dict, inventory: dict) -> list[str]:
             problems.append(f"{where}: missing")
             continue
         used_roles.add(m["role"])
-        statements = sum(len(p["document"].get("Statement", [])) for p in f["resource_policies"])
-        qualifiers = sorted({p.get("qualifier") or "" for p in f["resource_policies"]})
-        last = (f.get("metrics") or {}).get("last_invocation")
-        since = (dt.date.fromisoformat(manifest["today"]) - dt.timedelta(days=LOOKBACK_DAYS - 1)).isoformat()
-        want_last = m["last_invoked"] if m["last_invoked"] and m["last_invoked"] >= since else None
-        checks = [
-            ("role", f["role_arn"], m["role"]), ("runtime", f.get("runtime"), m["runtime"]),
-            ("tags", len(f["tags"]), m["tags"]), ("environment", len(f["environment"]), m["env"]),
-            ("versions", len(f["versions"]), m["versions"]),
-            ("aliases", sorted(a["name"] for a in f["aliases"]), sorted(m["aliases"])),
-            ("policy statements", statements, m["policy_statements"]),
-            ("policy qualifiers", qualifiers, m["policy_qualifiers"]),
-            ("urls", len(f["urls"]), m["urls"]), ("async configs", len(f["async_invoke_configs"]), m["async_configs"]),
-            ("provisioned", len(f["provisioned_concurrency"]), m["provisioned"]),
-            ("reserved", f.get("reserved_concurrency"), m["reserved"]),
-            ("mappings", len(f["event_source_mappings"]), m["mappings"]),
-            ("metrics", f.get("metrics") is not None, True), ("last invocation", last, want_last),
-        ]
-        problems += [f"{where}: {what}: got {got!r}, planted {want!r}" for what, got, want in checks if got != want]
+        skipped = not_read(f)
+        problems += [f"{where}: {p}" for p in function_differences(m, f, skipped, since, unread)]
     missing_roles = used_roles - set(account.get("roles", {}))
     problems += [f"role {r}: missing" for r in sorted(missing_roles)]
-    return problems
+    return problems, dict(unread)
+
+
+def function_differences(m: dict, f: dict, skipped: dict[str, set[str]], since: str, unread: dict) -> list[str]:
+    """What one function's inventory lacks or has more of than was planted; counts what it did not read on purpose."""
+    last = (f.get("metrics") or {}).get("last_invocation")
+    want_last = m["last_invoked"] if m["last_invoked"] and m["last_invoked"] >= since else None
+    checks = [
+        ("role", f["role_arn"], m["role"]), ("runtime", f.get("runtime"), m["runtime"]),
+        ("tags", len(f["tags"]), m["tags"]), ("environment", len(f["environment"]), m["env"]),
+        ("versions", len(f["versions"]), m["versions"]),
+        ("aliases", sorted(a["name"] for a in f["aliases"]), sorted(m["aliases"])),
+        ("urls", len(f["urls"]), m["urls"]), ("async configs", len(f["async_invoke_configs"]), m["async_configs"]),
+        ("provisioned", len(f["provisioned_concurrency"]), m["provisioned"]),
+        ("reserved", f.get("reserved_concurrency"), m["reserved"]),
+        ("mappings", len(f["event_source_mappings"]), m["mappings"]),
+        ("metrics", f.get("metrics") is not None, True), ("last invocation", last, want_last),
+    ]
+    out = []
+    for what, got, want in checks:
+        if "" in skipped.get(FIELD_OPERATION.get(what, ""), ()):
+            unread[f"{FIELD_OPERATION[what]} (function)"] += 1
+            if want:
+                unread[f"{what} planted there"] += want if isinstance(want, int) else len(want)
+            continue
+        if got != want:
+            out.append(f"{what}: got {got!r}, planted {want!r}")
+    # Resource policies, per qualifier: a qualifier whose policy was not read is not expected.
+    statements: dict[str, int] = defaultdict(int)
+    for p in f["resource_policies"]:
+        statements[p.get("qualifier") or ""] += len(p["document"].get("Statement", []))
+    planted = m["statements_by_qualifier"]
+    not_examined = skipped.get("GetPolicy", set())
+    for q in sorted(set(statements) | set(planted) | not_examined):
+        if q in not_examined:
+            unread["GetPolicy (qualifier)"] += 1
+            if planted.get(q):
+                unread["policy statements planted there"] += planted[q]
+        elif statements.get(q, 0) != planted.get(q, 0):
+            out.append(f"policy statements of {q or 'the function'}: got {statements.get(q, 0)}, "
+                       f"planted {planted.get(q, 0)}")
+    # Live versions: every version an alias or mapping points at, and every version with statements of its own
+    # that was read; each with the runtime it was built on.
+    live = {v["version"]: v.get("runtime") for v in f.get("live_versions", [])}
+    want_live = dict(m["live_versions"])
+    want_live |= {v: rt for v, rt in m["policy_versions"].items() if v not in not_examined}
+    for v, rt in sorted(want_live.items(), key=lambda kv: int(kv[0])):
+        if v not in live:
+            out.append(f"live version {v}: missing")
+        elif live[v] != rt:
+            out.append(f"live version {v}: runtime {live[v]!r}, built on {rt!r}")
+    extra = sorted(set(live) - set(m["live_versions"]) - set(m["policy_versions"]), key=int)
+    if extra:
+        out.append(f"live versions {extra}: nothing points at them")
+    return out
+
+
+# --- the two reports -------------------------------------------------------------------------------------------------
+# Differences between the default scan and `--thorough` that are expected, each with the reason (docs/performance.md
+# says why). A difference matches an entry when every key the entry names is equal. Empty: the default plan may not
+# add, lose or regrade any finding.
+ALLOWED_DIFFERENCES: list[dict] = []
+
+
+def diff_reports(before: dict, after: dict) -> list[dict]:
+    """Findings of two JSON reports compared by stable id: each one that appears, disappears, or changes status or
+    severity is one difference (kind, id, check, resource, discriminator, before, after)."""
+    a = {f["id"]: f for f in before["findings"]}
+    b = {f["id"]: f for f in after["findings"]}
+    out = []
+    for fid in sorted(a.keys() | b.keys()):
+        x, y = a.get(fid), b.get(fid)
+        ref = x or y
+        base = {"id": fid, "check_id": ref["check_id"], "resource": ref.get("resource_arn"),
+                "discriminator": ref.get("discriminator")}
+        if x is None:
+            out.append(base | {"kind": "appeared", "before": None, "after": f"{y['status']} {y['severity']}"})
+        elif y is None:
+            out.append(base | {"kind": "disappeared", "before": f"{x['status']} {x['severity']}", "after": None})
+        else:
+            out += [base | {"kind": field, "before": x[field], "after": y[field]}
+                    for field in ("status", "severity") if x[field] != y[field]]
+    return out
+
+
+def text_changes(before: dict, after: dict) -> list[str]:
+    """Ids of findings in both reports whose message or evidence differ (shown, never a failure)."""
+    a = {f["id"]: f for f in before["findings"]}
+    return sorted(f["id"] for f in after["findings"] if f["id"] in a
+                  and (a[f["id"]].get("message"), a[f["id"]].get("evidence")) != (f.get("message"), f.get("evidence")))
+
+
+def disallowed(differences: list[dict], allowed: list[dict]) -> list[dict]:
+    """The differences no allow-list entry covers."""
+    def covered(d):
+        return any(all(d.get(k) == v for k, v in entry.items() if k != "why") for entry in allowed)
+    return [d for d in differences if not covered(d)]
+
+
+def unused_differences(before: dict | None, after: dict | None) -> list[str]:
+    """The functions on which two `unused --format json` answers differ (any field)."""
+    if before is None or after is None:
+        return ["`unused` failed on one of the inventories"]
+    def index(report):
+        return {json.dumps([f.get("region"), f.get("name") or f.get("arn")]): f
+                for key in ("functions", "unknown") for f in report.get(key, [])}
+    a, b = index(before), index(after)
+    return [k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
 
 
 # --- report --------------------------------------------------------------------------------------------------------------
-def print_report(result: dict) -> None:
-    s, stats = result["scan"], result["stats"]
-    print(f"\n{result['functions']} functions, {len(result['regions'])} region(s) ({', '.join(result['regions'])}), "
-          f"time scale {result['time_scale']}, faults '{result['fault_mix']}', seed {result['seed']}")
-    print(f"seeding: {result['seed_s']:.1f} s (outside the quotas)\n")
-    print(f"{'service':<11}{'operation':<36}{'region':<12}{'calls':>8}{'throttled':>10}{'faults':>8}{'errors':>8}")
+def print_run(label: str, run: dict) -> None:
+    s, stats = run["scan"], run["stats"]
+    print(f"\n== {label}: {' '.join(shlex.quote(c) for c in s['command'][1:2] + run['flags']) or 'scan'}")
+    print(f"{'service':<14}{'operation':<36}{'region':<12}{'calls':>8}{'throttled':>10}{'faults':>8}{'errors':>8}")
     for op in stats["operations"]:
         faults = sum(op["faults"].values())
-        print(f"{op['service']:<11}{op['operation'] or '?':<36}{op['region'] or '-':<12}{op['calls']:>8}"
+        print(f"{op['service']:<14}{op['operation'] or '?':<36}{op['region'] or '-':<12}{op['calls']:>8}"
               f"{op['throttled']:>10}{faults:>8}{op['errors']:>8}")
     tot = stats["totals"]
-    print(f"{'total':<59}{tot['calls']:>8}{tot['throttled']:>10}{tot['faults']:>8}")
-    print(f"\n{'bucket':<34}{'region':<12}{'rate/s':>8}{'accepted':>10}{'seconds':>10}")
-    for b in result["buckets"][:8]:
-        print(f"{b['bucket']:<34}{b['region']:<12}{b['rate']:>8.1f}{b['accepted']:>10}{b['seconds']:>10.1f}")
+    print(f"{'total':<62}{tot['calls']:>8}{tot['throttled']:>10}{tot['faults']:>8}")
+    print("\ncall plan")
+    for line in plan_table(run):
+        print(f"  {line}")
     print()
     print(f"wall time        {s['wall_s']:9.1f} s   (scanner exit code {s['exit_code']})")
-    print(f"quota floor      {result['floor_s']:9.1f} s   ({result['buckets'][0]['bucket']} in "
-          f"{result['buckets'][0]['region']})" if result["buckets"] else "quota floor: no calls")
-    print(f"wall / floor     {result['ratio']:9.3f}")
-    if s.get("collection_s") is not None and result["floor_s"]:
-        print(f"  collection     {s['collection_s']:9.1f} s   ({s['collection_s'] / result['floor_s']:.3f} x the floor; "
+    print(f"wall / floor     {run['ratio']:9.3f}")
+    if s.get("collection_s") is not None and run["floor_s"]:
+        print(f"  collection     {s['collection_s']:9.1f} s   ({s['collection_s'] / run['floor_s']:.3f} x the floor; "
               f"then {s['wall_s'] - s['collection_s']:.1f} s of checks and report)")
-    print(f"retries          {result['retries']:9d}     (throttled + injected faults, each retried)")
+    print(f"retries          {run['retries']:9d}     (throttled + injected faults, each retried)")
     print(f"peak RSS         {s['peak_rss_mb']:9.1f} MB")
     if s.get("collection_peak_rss_mb") is not None:
         print(f"  collection     {s['collection_peak_rss_mb']:9.1f} MB   (peak when the inventory was saved)")
     print(f"CPU              {s['cpu_user_s'] + s['cpu_system_s']:9.1f} s   (user {s['cpu_user_s']:.1f}, "
           f"system {s['cpu_system_s']:.1f})")
-    problems = result["problems"]
-    print(f"complete         {'yes' if not problems else 'NO: ' + str(len(problems)) + ' differences'}")
+    problems = run["problems"]
+    print(f"complete         {'yes' if not problems else 'NO: ' + str(len(problems)) + ' differences'}"
+          f"{', no gap' if not any(p.startswith('gap:') for p in problems) else ''}")
     for p in problems[:15]:
         print(f"  {p}")
+    if run["not_read"]:
+        print("not read on purpose (recorded in the inventory; not expected):")
+        for what, n in sorted(run["not_read"].items()):
+            print(f"  {what:<44}{n:>8}")
+
+
+def print_comparison(result: dict) -> None:
+    cmp = result["comparison"]
+    print("\n== default and thorough, side by side")
+    for line in compare_table(result["runs"]["default"], result["runs"]["thorough"]):
+        print(f"  {line}")
+    print(f"\nreports compared by finding id: {cmp['findings'][0]} and {cmp['findings'][1]} findings, "
+          f"{len(cmp['differences'])} differences ({len(cmp['allowed'])} allowed), "
+          f"{len(cmp['text_changes'])} with another message or evidence")
+    for d in cmp["differences"][:40]:
+        mark = "  allowed" if d not in cmp["not_allowed"] else "NOT ALLOWED"
+        print(f"  {mark:<12}{d['kind']:<12}{d['check_id']:<34}{d['before']!s:<18} -> {d['after']!s:<18}"
+              f"{d['resource']} {d['discriminator'] or ''}")
+    for fid in cmp["text_changes"][:10]:
+        print(f"  text only   {fid}")
+    print(f"unused: {'identical' if not cmp['unused'] else str(len(cmp['unused'])) + ' functions differ'}")
+    for k in cmp["unused"][:10]:
+        print(f"  {k}")
+    print(f"verdict: {'no finding lost' if cmp['ok'] else 'FAIL: ' + str(len(cmp['not_allowed'])) + ' differences not allowed'}")
+
+
+def measure(label: str, binary: str, endpoint: str, regions: list[str], work: str, args, flags: list[str],
+            manifest: dict) -> dict:
+    """One scan of the seeded account with its own statistics: the plan, the floor, completeness."""
+    admin(endpoint, "DELETE", "/_lp/stats")
+    scan = run_scan(binary, endpoint, regions, os.path.join(work, label), args, flags)
+    stats = admin(endpoint, "GET", "/_lp/stats")
+    floor_s, buckets = floor(stats, args.time_scale)
+    if scan["exit_code"] in (0, 1, 3) and os.path.exists(scan["inventory"]):
+        with open(scan["inventory"]) as fh:
+            problems, unread = completeness(manifest, json.load(fh))
+    else:
+        problems, unread = [f"the scan failed (exit code {scan['exit_code']}): see {work}/{label}/scan.stderr"], {}
+    return {"flags": flags, "scan": scan, "stats": stats, "floor_s": floor_s, "buckets": buckets,
+            "ratio": scan["wall_s"] / floor_s if floor_s else float("inf"),
+            "retries": stats["totals"]["throttled"] + stats["totals"]["faults"], "problems": problems,
+            "not_read": unread}
+
+
+def compare(binary: str, default: dict, thorough: dict) -> dict:
+    """The default scan's report and unused answer against the thorough one's."""
+    reports = []
+    for run in (default, thorough):
+        with open(run["scan"]["report"]) as fh:
+            reports.append(json.load(fh))
+    differences = diff_reports(*reports)
+    not_allowed = disallowed(differences, ALLOWED_DIFFERENCES)
+    unused = unused_differences(*(unused_json(binary, r["scan"]["inventory"]) for r in (default, thorough)))
+    return {"findings": [len(r["findings"]) for r in reports], "differences": differences,
+            "allowed": [d for d in differences if d not in not_allowed], "not_allowed": not_allowed,
+            "text_changes": text_changes(*reports), "unused": unused, "ok": not not_allowed and not unused}
 
 
 def main(argv=None) -> int:
@@ -236,6 +471,12 @@ def main(argv=None) -> int:
     ap.add_argument("--latency-ms", type=float, default=None, help="mean added latency (emulator default: 40)")
     ap.add_argument("--fault-mix", default=DEFAULT_FAULTS, help=f"emulator fault mix (default {DEFAULT_FAULTS!r})")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--long-tail", action="store_true", help="seed_scale.py --long-tail: many published versions")
+    ap.add_argument("--thorough", action="store_true", help="scan with --thorough-flag (one scan)")
+    ap.add_argument("--compare-thorough", action="store_true",
+                    help="scan by default and with --thorough-flag, diff the reports; fail on a difference not allowed")
+    ap.add_argument("--thorough-flag", default="--thorough",
+                    help="scanner arguments of the thorough scan (default --thorough; '' compares a binary with itself)")
     ap.add_argument("--binary", help="lambda-posture binary (default: $CARGO_TARGET_DIR or ./target, release)")
     ap.add_argument("--build", action="store_true", help="cargo build --release first")
     ap.add_argument("--json", help="also write every number to FILE")
@@ -244,9 +485,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     regions = REGIONS[:max(1, min(args.regions, len(REGIONS)))]
     binary = binary_path(args)
+    thorough_flags = shlex.split(args.thorough_flag)
+    if args.compare_thorough:
+        labels = {"default": [], "thorough": thorough_flags}
+    else:
+        labels = {"thorough" if args.thorough else "default": thorough_flags if args.thorough else []}
     work = args.keep or tempfile.mkdtemp(prefix="lp-bench-")
     os.makedirs(work, exist_ok=True)
-    emulator, endpoint = start_emulator(work, args)
+    emulator, endpoint = start_emulator(work, emulator_flags(args))
     try:
         import seed_scale
 
@@ -254,33 +500,36 @@ def main(argv=None) -> int:
         manifest_path = os.path.join(work, "manifest.json")
         today = dt.datetime.now(dt.timezone.utc).date()
         seed_scale.main(["--endpoint", endpoint, "--functions", str(args.functions), "--regions", ",".join(regions),
-                         "--seed", str(args.seed), "--today", today.isoformat(), "--manifest", manifest_path])
+                         "--seed", str(args.seed), "--today", today.isoformat(), "--manifest", manifest_path]
+                        + (["--long-tail"] if args.long_tail else []))
         seed_s = time.monotonic() - t0
-        admin(endpoint, "DELETE", "/_lp/stats")
-        scan = run_scan(binary, endpoint, regions, work, args)
-        stats = admin(endpoint, "GET", "/_lp/stats")
+        with open(manifest_path) as fh:
+            manifest = json.load(fh)
+        runs = {label: measure(label, binary, endpoint, regions, work, args, flags, manifest)
+                for label, flags in labels.items()}
     finally:
         emulator.send_signal(signal.SIGTERM)
         emulator.wait(timeout=30)
-    floor_s, buckets = floor(stats, args.time_scale)
-    with open(manifest_path) as fh:
-        manifest = json.load(fh)
-    if scan["exit_code"] in (0, 1, 3) and os.path.exists(scan["inventory"]):
-        with open(scan["inventory"]) as fh:
-            problems = completeness(manifest, json.load(fh))
-    else:
-        problems = [f"the scan failed (exit code {scan['exit_code']}): see {work}/scan.stderr"]
     result = {"functions": args.functions, "regions": regions, "time_scale": args.time_scale,
-              "fault_mix": args.fault_mix, "seed": args.seed, "seed_s": seed_s, "scan": scan, "stats": stats,
-              "floor_s": floor_s, "buckets": buckets, "ratio": scan["wall_s"] / floor_s if floor_s else float("inf"),
-              "retries": stats["totals"]["throttled"] + stats["totals"]["faults"], "problems": problems}
-    print_report(result)
+              "fault_mix": args.fault_mix, "seed": args.seed, "long_tail": args.long_tail, "seed_s": seed_s,
+              "versions": sum(m["versions"] for m in manifest["functions"]), "runs": runs}
+    print(f"\n{result['functions']} functions{' (long tail)' if args.long_tail else ''}, "
+          f"{result['versions']} published versions, {len(regions)} region(s) ({', '.join(regions)}), "
+          f"time scale {args.time_scale}, faults '{args.fault_mix}', seed {args.seed}; "
+          f"seeding {seed_s:.1f} s (outside the quotas); binary {binary}")
+    for label, run in runs.items():
+        print_run(label, run)
+    ok = all(not run["problems"] for run in runs.values())
+    if args.compare_thorough:
+        result["comparison"] = compare(binary, runs["default"], runs["thorough"])
+        print_comparison(result)
+        ok = ok and result["comparison"]["ok"]
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=2, default=str)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if not problems else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

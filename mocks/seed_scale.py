@@ -1,13 +1,21 @@
 """Scale seeder: an account of N Lambda functions (1,000, 10,000, ...) across regions, for the benchmark.
 
     mocks/.venv/bin/python mocks/seed_scale.py --endpoint http://127.0.0.1:PORT --functions 10000 \
-        --regions us-east-1,eu-west-1 [--seed 0] [--today YYYY-MM-DD] [--manifest FILE] [-v]
+        --regions us-east-1,eu-west-1 [--seed 0] [--today YYYY-MM-DD] [--long-tail] [--manifest FILE] [-v]
 
 Unlike the demo seeder (hand-written functions, every problem planted once), this one generates a
 plausible large account from a seeded RNG: execution roles shared by a few functions each (inline and
 AWS managed policies, some over-broad), functions with tags, environment variables, published versions,
 aliases, resource policies on the function and on aliases, function URLs, asynchronous invoke configs,
 provisioned and reserved concurrency, SQS event source mappings, and daily CloudWatch metrics.
+
+`--long-tail` adds a deployment history on top of that same account (every other function is planted exactly as
+without it): a tenth of the functions, drawn from a separate seeded RNG, have 50 to 300 published versions (a
+framework publishing on every deploy and keeping them), aliases `live` and often `canary` on the newest ones, a
+`rollback` alias left on an old version and now and then a `dev` alias on `$LATEST`, a few old versions with
+resource-policy statements of their own (an API stage or a partner account wired to a fixed version, once in a
+while a public one), SQS event source mappings on the `live` alias or pinned to an old version, and, for Python and
+Node.js functions, the first versions built on an older runtime.
 
 Every AWS call is serialised by botocore exactly as boto3 would send it, then posted to the emulator's
 `POST /_lp/batch` endpoint (hundreds per HTTP request, answered in order, in-process, outside quotas and
@@ -126,7 +134,7 @@ def package(runtime: str) -> tuple[bytes, str]:
     return buf.getvalue(), handler
 
 
-def plan(n: int, regions: list[str], seed: int, today: dt.date) -> dict:
+def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool = False) -> dict:
     """Everything to create, decided up front from the seeded RNG (the manifest is this plan)."""
     rng = random.Random(seed)
     n_roles = max(1, n // 4)
@@ -192,8 +200,56 @@ def plan(n: int, regions: list[str], seed: int, today: dt.date) -> dict:
             "busy_days": rng.randint(0, 8),
             "metric_seed": rng.randrange(1 << 30),
         })
-    return {"account": ACCOUNT, "regions": regions, "seed": seed, "today": today.isoformat(),
-            "roles": roles, "functions": functions}
+    p = {"account": ACCOUNT, "regions": regions, "seed": seed, "today": today.isoformat(),
+         "roles": roles, "functions": functions}
+    if long_tail:
+        add_long_tail(p)
+    return p
+
+
+LONG_TAIL_SHARE = 0.10
+LONG_TAIL_VERSIONS = (50, 300)
+OLDER_RUNTIME = {"python": "python3.8", "nodejs": "nodejs16.x"}
+PARTNER_ACCOUNT = "210987654321"
+
+
+def add_long_tail(p: dict) -> None:
+    """Give a tenth of the functions a deployment history (see the module docstring). Its own RNG, so the functions
+    it leaves alone, and the draws of the default account, are exactly those of the account without it."""
+    rng = random.Random(f"long-tail/{p['seed']}")
+    functions = p["functions"]
+    for i in sorted(rng.sample(range(len(functions)), max(1, round(len(functions) * LONG_TAIL_SHARE)))):
+        f = functions[i]
+        region, n = f["region"], rng.randint(*LONG_TAIL_VERSIONS)
+        f["versions"] = n
+        # The existing alias names stay (statements, URLs and provisioned concurrency name them), moved to the
+        # newest versions; `live` is always first.
+        had_canary = any(a["name"] == "canary" for a in f["aliases"])
+        f["aliases"] = [{"name": "live", "version": str(n)}]
+        if had_canary or rng.random() < 0.5:
+            f["aliases"].append({"name": "canary", "version": str(n - 1)})
+        if rng.random() < 0.6:
+            f["aliases"].append({"name": "rollback", "version": str(rng.randint(1, n // 3))})
+        if rng.random() < 0.2:
+            f["aliases"].append({"name": "dev", "version": "$LATEST"})
+        for v in sorted(rng.sample(range(1, n - 1), rng.choice([0, 1, 1, 2, 3]))):
+            kind = rng.random()
+            if kind < 0.1:
+                principal, source = "*", None
+            elif kind < 0.35:
+                principal, source = PARTNER_ACCOUNT, None
+            else:
+                principal, source = "apigateway.amazonaws.com", f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/v{v}/*"
+            f["permissions"].append({"qualifier": str(v), "sid": f"pinned-v{v}", "principal": principal,
+                                     "source_arn": source})
+        f["qualified_mappings"] = []
+        if rng.random() < 0.3:
+            f["qualified_mappings"].append({"qualifier": "live", "queue": rng.randrange(20)})
+        if rng.random() < 0.15:
+            f["qualified_mappings"].append({"qualifier": str(rng.randint(1, n - 1)), "queue": rng.randrange(20)})
+        family = f["runtime"].rstrip("0123456789.x")
+        if family in OLDER_RUNTIME and rng.random() < 0.5:
+            f["older_runtime"] = {"runtime": OLDER_RUNTIME[family], "until": rng.randint(2, n - 1)}
 
 
 def seed(sender: Sender, p: dict) -> None:
@@ -239,10 +295,13 @@ def seed_function(sender: Sender, f: dict, packages: dict) -> None:
     if f["env"]:
         kw["Environment"] = {"Variables": f["env"]}
     sender.call("lambda", region, "CreateFunction", **kw)
+    older = f.get("older_runtime")
     for v in range(f["versions"]):
-        if v:
-            sender.call("lambda", region, "UpdateFunctionConfiguration", FunctionName=name,
-                        Description=f"release {v + 1}")
+        update = {"Description": f"release {v + 1}"} if v else {}
+        if older and v in (0, older["until"]):  # versions 1 to `until` were built on the older runtime
+            update["Runtime"] = older["runtime"] if v == 0 else f["runtime"]
+        if update:
+            sender.call("lambda", region, "UpdateFunctionConfiguration", FunctionName=name, **update)
         sender.call("lambda", region, "PublishVersion", FunctionName=name)
     for a in f["aliases"]:
         sender.call("lambda", region, "CreateAlias", FunctionName=name, Name=a["name"], FunctionVersion=a["version"])
@@ -279,6 +338,9 @@ def seed_function(sender: Sender, f: dict, packages: dict) -> None:
     if f["queue"] is not None:
         sender.call("lambda", region, "CreateEventSourceMapping", FunctionName=name, BatchSize=10,
                     EventSourceArn=f"arn:aws:sqs:{region}:{ACCOUNT}:scale-queue-{f['queue']:02d}")
+    for m in f.get("qualified_mappings", []):
+        sender.call("lambda", region, "CreateEventSourceMapping", FunctionName=f"{name}:{m['qualifier']}",
+                    BatchSize=10, EventSourceArn=f"arn:aws:sqs:{region}:{ACCOUNT}:scale-queue-{m['queue']:02d}")
 
 
 def metric_days(f: dict, today: dt.date) -> list[dt.date]:
@@ -317,25 +379,48 @@ def seed_metrics(sender: Sender, p: dict) -> None:
 
 
 def manifest(p: dict) -> dict:
-    """What the scanner must find: per function, counts of everything planted."""
+    """What the scanner must find: per function, counts of everything planted, the policy statements per qualifier,
+    and the live versions with the runtime each was built on."""
     today = dt.date.fromisoformat(p["today"])
     out = []
     for f in p["functions"]:
-        policy_qualifiers = sorted({perm["qualifier"] or "" for perm in f["permissions"]}
-                                   | {u["qualifier"] or "" for u in f["urls"] if u["auth"] == "NONE"})
         days = metric_days(f, today)
+        statements: dict[str, int] = {}  # per qualifier ("" for the function itself)
+        for q in [perm["qualifier"] for perm in f["permissions"]] + [u["qualifier"] for u in f["urls"]
+                                                                      if u["auth"] == "NONE"]:
+            statements[q or ""] = statements.get(q or "", 0) + 1
+        mapped = [m["qualifier"] for m in f.get("qualified_mappings", [])]
         out.append({
             "region": f["region"], "name": f["name"], "role": f"arn:aws:iam::{ACCOUNT}:role/{f['role']}",
             "runtime": f["runtime"], "tags": len(f["tags"]), "env": len(f["env"]), "versions": f["versions"],
             "aliases": [a["name"] for a in f["aliases"]],
-            "policy_statements": len(f["permissions"]) + sum(u["auth"] == "NONE" for u in f["urls"]),
-            "policy_qualifiers": policy_qualifiers, "urls": len(f["urls"]),
+            "policy_statements": sum(statements.values()), "policy_qualifiers": sorted(statements),
+            "statements_by_qualifier": statements, "urls": len(f["urls"]),
             "async_configs": int(f["async_config"]), "provisioned": int(f["provisioned"]),
-            "reserved": f["reserved"], "mappings": int(f["queue"] is not None),
+            "reserved": f["reserved"], "mappings": int(f["queue"] is not None) + len(mapped),
+            "mapping_qualifiers": sorted(mapped),
+            "live_versions": live_versions(f),
+            "policy_versions": {q: version_runtime(f, int(q)) for q in sorted(statements, key=lambda q: q.zfill(9))
+                                if q.isdigit()},
             "last_invoked": days[-1].isoformat() if days else None,
         })
     return {"account": p["account"], "regions": p["regions"], "seed": p["seed"], "today": p["today"],
             "roles": len(p["roles"]), "functions": out}
+
+
+def live_versions(f: dict) -> dict[str, str]:
+    """The published versions that run code whatever their resource policies say (an alias or an event source
+    mapping points at them), with the runtime each was built on. Versions invoked by their own qualifier (named by a
+    statement of their own) are live too; the benchmark adds those when the scan read their policies."""
+    aliases = {a["name"]: a["version"] for a in f["aliases"]}
+    targets = {aliases.get(m["qualifier"], m["qualifier"]) for m in f.get("qualified_mappings", [])}
+    targets |= set(aliases.values())
+    return {v: version_runtime(f, int(v)) for v in sorted(targets, key=lambda v: v.zfill(9)) if v.isdigit()}
+
+
+def version_runtime(f: dict, version: int) -> str:
+    older = f.get("older_runtime")
+    return older["runtime"] if older and version <= older["until"] else f["runtime"]
 
 
 def log(sender: Sender, msg: str) -> None:
@@ -350,12 +435,14 @@ def main(argv=None) -> int:
     ap.add_argument("--regions", default="us-east-1", help="comma-separated; functions are spread round-robin")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--today", type=dt.date.fromisoformat, default=dt.datetime.now(dt.timezone.utc).date())
+    ap.add_argument("--long-tail", action="store_true",
+                    help="a tenth of the functions with 50 to 300 published versions, aliases, version statements")
     ap.add_argument("--manifest", help="write what was planted (JSON) here")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     regions = [r for r in args.regions.split(",") if r]
     t0 = time.monotonic()
-    p = plan(args.functions, regions, args.seed, args.today)
+    p = plan(args.functions, regions, args.seed, args.today, args.long_tail)
     sender = Sender(args.endpoint, args.verbose)
     seed(sender, p)
     m = manifest(p)
@@ -363,6 +450,7 @@ def main(argv=None) -> int:
         with open(args.manifest, "w") as fh:
             json.dump(m, fh)
     print(f"seeded {args.functions} functions in {len(regions)} region(s), {len(p['roles'])} roles, "
+          f"{sum(f['versions'] for f in p['functions'])} published versions, "
           f"{sender.sent} calls in {time.monotonic() - t0:.1f}s", file=sys.stderr)
     return 0
 

@@ -22,6 +22,11 @@ if [ -f mocks/emulator/test_emulator.py ]; then
   mocks/.venv/bin/python mocks/emulator/test_emulator.py
 fi
 
+if [ -f mocks/test_bench.py ]; then
+  echo "== benchmark self-tests (report diff, long-tail account)"
+  mocks/.venv/bin/python mocks/test_bench.py
+fi
+
 echo "== cargo test (workspace)"
 export INSTA_UPDATE=no
 cargo test --workspace --locked --no-fail-fast

@@ -1,0 +1,268 @@
+"""Self-tests of the benchmark's logic (mocks/bench.py) and of the long-tail account (mocks/seed_scale.py --long-tail).
+
+Run:  mocks/.venv/bin/python mocks/test_bench.py [-k substring]      (tests/run.sh runs it; about ten seconds)
+Deterministic and fast: the report diff, the allow-list, the call-plan table and the completeness rule on
+hand-made reports and inventories; the long-tail plan's shape; and one small long-tail account seeded into a real
+emulator and read back with boto3, so the manifest the benchmark trusts says what the emulator holds.
+Prints one line per test (unittest's runner); exits non-zero on failure.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench  # noqa: E402
+import seed_scale  # noqa: E402
+
+TODAY = dt.date(2026, 12, 3)
+# sha256 of the default account's plan (200 functions, two regions, seed 0, TODAY), computed with seed_scale.py as it
+# was before --long-tail existed: the account of every earlier benchmark number.
+DEFAULT_PLAN_SHA256 = "95a9dc097a56708d997a290e32d00caa4d1c44bce41d8683c43bb86e8afbf20b"
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+# --- the report diff -------------------------------------------------------------------------------------------------
+def finding(fid: str, status: str = "fail", severity: str = "high", check: str = "lambda-public-invoke",
+            message: str = "m") -> dict:
+    return {"id": fid, "check_id": check, "status": status, "severity": severity, "resource_arn": ARN + "f",
+            "discriminator": "d", "message": message, "evidence": {}}
+
+
+def test_diff_identical_reports_have_no_difference():
+    report = {"findings": [finding("LP-1"), finding("LP-2", "unknown", "info")]}
+    assert bench.diff_reports(report, copy.deepcopy(report)) == []
+    assert bench.text_changes(report, copy.deepcopy(report)) == []
+
+
+def test_diff_lists_every_kind_of_difference_by_id():
+    before = {"findings": [finding("LP-gone"), finding("LP-status"), finding("LP-sev"), finding("LP-text"),
+                           finding("LP-same")]}
+    after = {"findings": [finding("LP-same"), finding("LP-status", status="unknown"),
+                          finding("LP-sev", severity="critical"), finding("LP-text", message="other words"),
+                          finding("LP-new", check="lambda-url-public")]}
+    got = {(d["id"], d["kind"]): (d["before"], d["after"]) for d in bench.diff_reports(before, after)}
+    assert got == {("LP-gone", "disappeared"): ("fail high", None),
+                   ("LP-new", "appeared"): (None, "fail high"),
+                   ("LP-status", "status"): ("fail", "unknown"),
+                   ("LP-sev", "severity"): ("high", "critical")}, got
+    # Order of the findings in a report does not matter; text changes are shown apart, never a difference.
+    after["findings"].reverse()
+    assert len(bench.diff_reports(before, after)) == 4
+    assert bench.text_changes(before, after) == ["LP-text"]
+
+
+def test_allow_list_covers_only_what_it_names():
+    before = {"findings": [finding("LP-a"), finding("LP-b", check="async-no-failure-destination")]}
+    after = {"findings": [finding("LP-a", status="unknown"), finding("LP-b", check="async-no-failure-destination",
+                                                                     status="unknown")]}
+    diffs = bench.diff_reports(before, after)
+    allowed = [{"check_id": "async-no-failure-destination", "kind": "status", "why": "documented reason"}]
+    left = bench.disallowed(diffs, allowed)
+    assert [d["id"] for d in left] == ["LP-a"], left
+    assert bench.disallowed(diffs, []) == diffs
+    # An entry naming another kind does not cover a status change.
+    assert len(bench.disallowed(diffs, [{"check_id": "async-no-failure-destination", "kind": "appeared"}])) == 2
+
+
+def test_shipped_allow_list_entries_each_give_a_reason():
+    for entry in bench.ALLOWED_DIFFERENCES:
+        assert entry.get("why") and entry.get("check_id") and entry.get("kind"), entry
+
+
+def test_unused_answers_compared_per_function():
+    a = {"functions": [{"region": "us-east-1", "name": "f", "idle_days": 100}], "unknown": []}
+    assert bench.unused_differences(a, copy.deepcopy(a)) == []
+    b = copy.deepcopy(a)
+    b["functions"][0]["idle_days"] = 99
+    assert len(bench.unused_differences(a, b)) == 1
+    assert bench.unused_differences(a, None) != []
+
+
+# --- the call plan ---------------------------------------------------------------------------------------------------
+def op(service: str, operation: str, calls: int, region: str = "us-east-1", throttled: int = 0) -> dict:
+    return {"service": service, "operation": operation, "region": region, "calls": calls, "throttled": throttled,
+            "faults": {}, "errors": 0}
+
+
+def test_floor_is_the_slowest_bucket_and_the_plan_groups_operations():
+    stats = {"operations": [op("lambda", "GetPolicy", 1500), op("lambda", "ListAliases", 300),
+                            op("lambda", "ListFunctions", 30), op("lambda", "GetFunction", 1000, throttled=10),
+                            op("iam", "GetAccountAuthorizationDetails", 4, region="us-east-1"),
+                            op("ec2", "DescribeSubnets", 3)],
+             "totals": {"calls": 2837, "throttled": 10, "faults": 0}}
+    floor_s, rows = bench.floor(stats, 2.0)
+    assert rows[0]["bucket"] == "lambda:GetPolicy" and abs(floor_s - 1500 / 30) < 1e-9, rows[0]
+    cp = next(r for r in rows if r["bucket"] == "lambda:control-plane")
+    assert cp["operations"] == {"ListAliases": 300, "ListFunctions": 30} and cp["calls"] == 330
+    gf = next(r for r in rows if r["bucket"] == "lambda:GetFunction")
+    assert gf["accepted"] == 990 and gf["throttled"] == 10
+    assert next(r for r in rows if r["bucket"].startswith("iam:"))["region"] == "global"
+    assert rows[-1]["bucket"] is None and rows[-1]["operations"] == {"ec2:DescribeSubnets": 3}
+    run = {"floor_s": floor_s, "buckets": rows, "ratio": 1.05, "scan": {"wall_s": floor_s * 1.05}}
+    table = bench.plan_table(run)
+    assert table[1].startswith("lambda:GetPolicy") and "1.000" in table[1], table
+    assert "(no quota)" in table[-2] and table[-1].startswith("floor 50.0 s (lambda:GetPolicy in us-east-1)")
+
+
+# --- completeness ----------------------------------------------------------------------------------------------------
+def planted(**kw) -> dict:
+    m = {"region": "us-east-1", "name": "f", "role": "arn:aws:iam::123456789012:role/r", "runtime": "python3.12",
+         "tags": 0, "env": 0, "versions": 3, "aliases": ["live"], "statements_by_qualifier": {"": 1, "2": 1},
+         "urls": 0, "async_configs": 1, "provisioned": 0, "reserved": None, "mappings": 0,
+         "live_versions": {"3": "python3.12"}, "policy_versions": {"2": "python3.8"}, "last_invoked": None}
+    return m | kw
+
+
+def inventoried(**kw) -> dict:
+    statement = {"Statement": [{"Effect": "Allow"}]}
+    f = {"region": "us-east-1", "name": "f", "role_arn": "arn:aws:iam::123456789012:role/r", "runtime": "python3.12",
+         "tags": {}, "environment": [], "versions": ["1", "2", "3"], "aliases": [{"name": "live"}], "urls": [],
+         "async_invoke_configs": [{}], "provisioned_concurrency": [], "reserved_concurrency": None,
+         "event_source_mappings": [], "metrics": {"last_invocation": None},
+         "resource_policies": [{"qualifier": None, "document": statement}, {"qualifier": "2", "document": statement}],
+         "live_versions": [{"version": "2", "runtime": "python3.8"}, {"version": "3", "runtime": "python3.12"}]}
+    return f | kw
+
+
+def check(m: dict, f: dict) -> tuple[list[str], dict]:
+    manifest = {"today": TODAY.isoformat(), "functions": [m]}
+    inventory = {"accounts": [{"functions": [f], "roles": {m["role"]: {}}, "gaps": []}]}
+    return bench.completeness(manifest, inventory)
+
+
+def test_completeness_accepts_an_exact_inventory_and_names_each_difference():
+    assert check(planted(), inventoried()) == ([], {})
+    problems, _ = check(planted(), inventoried(resource_policies=[], live_versions=[]))
+    assert "us-east-1/f: policy statements of the function: got 0, planted 1" in problems, problems
+    assert "us-east-1/f: live version 3: missing" in problems, problems
+    problems, _ = check(planted(), inventoried(live_versions=[{"version": "2", "runtime": "python3.12"},
+                                                              {"version": "3", "runtime": "python3.12"}]))
+    assert problems == ["us-east-1/f: live version 2: runtime 'python3.12', built on 'python3.8'"], problems
+    problems, _ = check(planted(), inventoried(async_invoke_configs=[]))
+    assert problems == ["us-east-1/f: async configs: got 0, planted 1"], problems
+
+
+def test_completeness_does_not_expect_what_the_scanner_recorded_as_not_read():
+    skipped = [{"operation": "GetPolicy", "qualifier": "2", "reason": "r"},
+               {"operation": "ListFunctionEventInvokeConfigs", "reason": "r"}]
+    f = inventoried(resource_policies=[{"qualifier": None, "document": {"Statement": [{}]}}],
+                    live_versions=[{"version": "3", "runtime": "python3.12"}], async_invoke_configs=[],
+                    skipped=skipped)
+    problems, unread = check(planted(), f)
+    assert problems == [], problems
+    assert unread == {"GetPolicy (qualifier)": 1, "policy statements planted there": 1,
+                      "ListFunctionEventInvokeConfigs (function)": 1, "async configs planted there": 1}, unread
+    # Not read is not a licence to lose what was read: the function's own statement is still expected.
+    problems, _ = check(planted(), f | {"resource_policies": []})
+    assert problems == ["us-east-1/f: policy statements of the function: got 0, planted 1"], problems
+
+
+# --- the long-tail account -------------------------------------------------------------------------------------------
+def test_default_account_is_the_one_every_earlier_benchmark_measured():
+    # The plan of the default account (seed 0) is pinned: --long-tail must not change a single draw of it.
+    p = seed_scale.plan(200, ["us-east-1", "eu-west-1"], 0, TODAY)
+    digest = hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest()
+    assert digest == DEFAULT_PLAN_SHA256, digest
+    tail = seed_scale.plan(200, ["us-east-1", "eu-west-1"], 0, TODAY, long_tail=True)
+    assert tail["roles"] == p["roles"]
+    changed = [i for i, (a, b) in enumerate(zip(p["functions"], tail["functions"])) if a != b]
+    assert len(changed) == 20 and all(tail["functions"][i]["versions"] >= 50 for i in changed), changed
+
+
+def test_long_tail_shape():
+    p = seed_scale.plan(1000, ["us-east-1"], 0, TODAY, long_tail=True)
+    assert p == seed_scale.plan(1000, ["us-east-1"], 0, TODAY, long_tail=True)  # deterministic
+    tail = [f for f in p["functions"] if "qualified_mappings" in f]
+    assert len(tail) == 100, len(tail)
+    versions = sorted(f["versions"] for f in tail)
+    assert versions[0] >= 50 and versions[-1] <= 300 and versions[-1] - versions[0] > 150, versions
+    pinned = public = old_aliases = mapped_versions = older = 0
+    for f in tail:
+        n = f["versions"]
+        aliases = {a["name"]: a["version"] for a in f["aliases"]}
+        assert f["aliases"][0] == {"name": "live", "version": str(n)}
+        assert all(v == "$LATEST" or 1 <= int(v) <= n for v in aliases.values()), aliases
+        old_aliases += any(v != "$LATEST" and int(v) <= n // 3 for v in aliases.values())
+        for perm in f["permissions"]:
+            q = perm["qualifier"]
+            assert q is None or q in aliases or 1 <= int(q) < n, perm
+            pinned += bool(q and q.isdigit())
+            public += bool(q and q.isdigit() and perm["principal"] == "*")
+        for m in f["qualified_mappings"]:
+            assert m["qualifier"] in aliases or 1 <= int(m["qualifier"]) < n, m
+            mapped_versions += m["qualifier"].isdigit()
+        if "older_runtime" in f:
+            older += 1
+            assert 2 <= f["older_runtime"]["until"] < n
+        for u in f["urls"]:
+            assert u["qualifier"] is None or u["qualifier"] in aliases
+    assert pinned > 50 and public >= 1 and old_aliases > 30 and mapped_versions >= 5 and older > 10, \
+        (pinned, public, old_aliases, mapped_versions, older)
+    # The manifest knows every live version with the runtime it was built on.
+    manifest = {m["name"]: m for m in seed_scale.manifest(p)["functions"]}
+    for f in tail:
+        m = manifest[f["name"]]
+        assert m["versions"] == f["versions"] and m["live_versions"][str(f["versions"])] == f["runtime"]
+        assert m["mappings"] == len(f["qualified_mappings"]) + (f["queue"] is not None)
+        assert sum(m["statements_by_qualifier"].values()) == m["policy_statements"]
+        for v, runtime in (m["live_versions"] | m["policy_versions"]).items():
+            assert runtime == seed_scale.version_runtime(f, int(v))
+
+
+def test_long_tail_account_seeded_into_the_emulator_matches_its_manifest():
+    import boto3
+
+    work = tempfile.mkdtemp(prefix="lp-bench-test-")
+    server, endpoint = bench.start_emulator(work, [])  # no quotas, no faults: boto3 reads the account back
+    try:
+        manifest_path = os.path.join(work, "manifest.json")
+        assert seed_scale.main(["--endpoint", endpoint, "--functions", "30", "--long-tail", "--today",
+                                TODAY.isoformat(), "--manifest", manifest_path]) == 0
+        manifest = json.load(open(manifest_path))
+        lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        tail = [m for m in manifest["functions"] if m["versions"] >= 50]
+        assert len(tail) == 3, [m["versions"] for m in manifest["functions"]]
+        listed = [c for page in lam.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+                  for c in page["Functions"]]
+        assert len(listed) == len(manifest["functions"]) + sum(m["versions"] for m in manifest["functions"])
+        mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+        for m in tail:
+            name = m["name"]
+            assert sorted(a["Name"] for a in lam.list_aliases(FunctionName=name)["Aliases"]) == sorted(m["aliases"])
+            for q, n in m["statements_by_qualifier"].items():
+                kw = {"Qualifier": q} if q else {}
+                policy = json.loads(lam.get_policy(FunctionName=name, **kw)["Policy"])
+                assert len(policy["Statement"]) == n, (name, q, policy)
+            for v, runtime in (m["live_versions"] | m["policy_versions"]).items():
+                got = lam.get_function_configuration(FunctionName=name, Qualifier=v)["Runtime"]
+                assert got == runtime, (name, v, got, runtime)
+            mine = [e for e in mappings if e["FunctionArn"].split(":")[6] == name]
+            assert len(mine) == m["mappings"], (name, mine)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- runner ----------------------------------------------------------------------------------------------------------
+def main(argv: list[str]) -> int:
+    """The test_* functions of this file (those whose name holds the -k substring), by the standard runner."""
+    pattern = argv[argv.index("-k") + 1] if "-k" in argv else ""
+    tests = [unittest.FunctionTestCase(f) for n, f in globals().items()
+             if n.startswith("test_") and callable(f) and pattern in n]
+    return 0 if unittest.TextTestRunner(verbosity=2).run(unittest.TestSuite(tests)).wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
