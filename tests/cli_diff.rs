@@ -1,10 +1,10 @@
 //! `lambda-posture diff`: two JSON reports of the hand-made inventory, before and after changes.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
-use report::*;
 use serde_json::Value;
+
+use support::{cli::*, report::*, *};
 
 /// OLD = the fixture; NEW = orders-api fixed (tracing Active), legacy-billing deleted, a new function added.
 fn reports(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {

@@ -1,10 +1,10 @@
 //! Exit codes for CI gating: 0 clean, 1 findings at or above --fail-on, 2 error, 3 scan incomplete.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
-use report::*;
 use serde_json::Value;
+
+use support::{cli::*, *};
 
 /// The fixture without its gap (and with metrics for the function the gap hid): a complete scan.
 fn complete_inventory(dir: &std::path::Path) -> std::path::PathBuf {
@@ -130,7 +130,7 @@ fn errors_exit_2_with_one_line_naming_the_file() {
 
 #[test]
 fn the_demo_account_gates_as_documented() {
-    let demo = root().join("mocks/demo-account.json");
+    let demo = demo_path();
     assert_eq!(code(&scan(&demo, &[])), 0, "complete scan, no --fail-on");
     for threshold in SEVERITIES {
         // The demo fails checks of every severity, info included.

@@ -1,39 +1,24 @@
 //! `scan --inventory FILE` with bad files: one `error:` line naming the file (and the field or version), exit 2,
 //! nothing on stdout, no panic. No AWS and no emulator involved.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
+use support::cli;
+
 fn scan_inventory(path: &Path) -> (i32, String, String) {
-    common::run(
-        common::lambda_posture_isolated()
-            .arg("scan")
-            .arg("--inventory")
-            .arg(path),
-    )
+    cli::capture(cli::isolated().arg("scan").arg("--inventory").arg(path))
 }
 
+/// `scan --inventory PATH` fails with one error line naming the file and every needle.
 fn assert_one_line_error(path: &Path, needles: &[&str]) {
     let (code, stdout, stderr) = scan_inventory(path);
-    assert_eq!(code, 2, "exit code; stderr: {stderr}");
-    assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line on stderr: {stderr}");
-    assert!(
-        lines[0].starts_with("error: ") && !stderr.contains("panicked"),
-        "{stderr}"
-    );
     let file = path.file_name().unwrap().to_str().unwrap();
-    for needle in std::iter::once(&file).chain(needles) {
-        assert!(lines[0].contains(needle), "`{needle}` in: {stderr}");
-    }
-}
-
-fn demo_json() -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let needles: Vec<&str> = std::iter::once(file)
+        .chain(needles.iter().copied())
+        .collect();
+    cli::assert_one_line_error(code, &stdout, &stderr, &needles);
 }
 
 #[test]
@@ -46,8 +31,7 @@ fn missing_file() {
 fn not_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("truncated.json");
-    let text =
-        std::fs::read_to_string(common::repo_root().join("mocks/demo-account.json")).unwrap();
+    let text = std::fs::read_to_string(support::demo_path()).unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     assert_one_line_error(&path, &["line"]);
 }
@@ -56,7 +40,7 @@ fn not_json() {
 fn wrong_field_type_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad-field.json");
-    let mut json = demo_json();
+    let mut json = support::demo_json();
     json["accounts"][0]["functions"][0]["timeout_seconds"] = serde_json::json!("thirty");
     std::fs::write(&path, json.to_string()).unwrap();
     assert_one_line_error(&path, &["timeout_seconds"]);
@@ -78,7 +62,7 @@ fn json_that_is_not_an_object_is_not_an_inventory() {
 fn newer_schema_version_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.json");
-    let mut json = demo_json();
+    let mut json = support::demo_json();
     json["schema_version"] = serde_json::json!(999);
     std::fs::write(&path, json.to_string()).unwrap();
     assert_one_line_error(&path, &["999"]);
@@ -86,8 +70,7 @@ fn newer_schema_version_says_so() {
 
 #[test]
 fn the_demo_inventory_evaluates_offline_to_a_table() {
-    let (code, stdout, stderr) =
-        scan_inventory(&common::repo_root().join("mocks/demo-account.json"));
+    let (code, stdout, stderr) = scan_inventory(&support::demo_path());
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("123456789012") && stdout.contains("legacy-report-2019"),

@@ -1,15 +1,14 @@
 //! Living with the CLI: shell completions, the man page, `-v` and `RUST_LOG`, `--color`, `checks --format json`,
 //! formats refused by clap before any AWS call, exit codes in `--help`.
 
-mod common;
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use report::*;
 use serde_json::{json, Value};
+
+use support::{cli::*, *};
 
 /// lambda-posture with `args` and `env`, in a clean working directory, with no AWS reachable: credentials that
 /// work nowhere, an endpoint where nothing listens (a call to AWS would fail, slowly, after its retries).
@@ -32,10 +31,7 @@ fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn demo() -> String {
-    root()
-        .join("mocks/demo-account.json")
-        .to_string_lossy()
-        .into_owned()
+    demo_path().to_string_lossy().into_owned()
 }
 
 const SUBCOMMANDS: [&str; 9] = [
@@ -253,7 +249,7 @@ fn help_lists_the_exit_codes() {
 
 #[test]
 fn verbose_shows_throttles_retries_gaps_and_timings_of_a_live_scan() {
-    let emulator = common::Emulator::start(&[]);
+    let emulator = emulator::Emulator::start(&[]);
     emulator.set_faults(json!([
         {"service": "lambda", "operation": "ListFunctions", "region": "us-east-1", "error": "Throttling", "count": 2},
         {"service": "lambda", "operation": "GetAccountSettings", "error": "AccessDenied"},

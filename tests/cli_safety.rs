@@ -2,20 +2,15 @@
 //! characters in error messages, an output naming an input, `-o -`, oversized and binary input, duplicates, and
 //! SIGINT/SIGTERM at any moment. Each: exit code, one clean line on stderr, and no file clobbered or left behind.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use report::*;
 use serde_json::{json, Value};
 
-fn demo() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("mocks/demo-account.json")).unwrap())
-        .unwrap()
-}
+use support::{cli::*, *};
 
 /// Exit 2 with exactly one line on stderr, starting `error: `, holding every needle, and no raw control, bidi or
 /// invisible character.
@@ -41,12 +36,12 @@ pub fn is_hidden(c: char) -> bool {
 #[test]
 fn out_of_range_day_counts_are_one_line_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inventory = demo();
+    let mut inventory = demo_json();
     inventory["lookback_days"] = json!(4294967295u32);
     let path = write_json(dir.path(), "inv.json", &inventory);
     let out = run(&["scan", "--inventory", path.to_str().unwrap()]);
     assert_clean_error(&out, &["inv.json", "lookback_days", "between 1 and 455"]);
-    let inventory = write_json(dir.path(), "demo.json", &demo());
+    let inventory = write_json(dir.path(), "demo.json", &demo_json());
     for key in [
         "error_rate_days",
         "unused_permission_days",
@@ -111,9 +106,9 @@ fn escape_and_bidi_sequences_from_files_never_reach_stderr_raw() {
     let dir = tempfile::tempdir().unwrap();
     let hostile = "x\u{1b}]0;pwned\u{7}\u{202E}gnp.exe\u{200B}\u{2066}";
     // an unknown field name, an unknown enum variant and a map key in an inventory
-    let mut unknown_field = demo();
+    let mut unknown_field = demo_json();
     unknown_field["accounts"][0]["functions"][0][hostile] = json!(1);
-    let mut bad_variant = demo();
+    let mut bad_variant = demo_json();
     bad_variant["accounts"][0]["gaps"] =
         json!([{ "service": "lambda", "operation": "x", "kind": hostile, "error": "e" }]);
     for (name, inventory) in [("field.json", unknown_field), ("variant.json", bad_variant)] {
@@ -138,7 +133,7 @@ fn escape_and_bidi_sequences_from_files_never_reach_stderr_raw() {
                 .replace('\u{7}', "\\u0007")
         ),
     );
-    let inventory = write_json(dir.path(), "demo.json", &demo());
+    let inventory = write_json(dir.path(), "demo.json", &demo_json());
     let out = run(&[
         "scan",
         "--inventory",
@@ -158,7 +153,7 @@ fn escape_and_bidi_sequences_from_files_never_reach_stderr_raw() {
 #[test]
 fn an_output_never_overwrites_an_input() {
     let dir = tempfile::tempdir().unwrap();
-    let inventory = write_json(dir.path(), "inv.json", &demo());
+    let inventory = write_json(dir.path(), "inv.json", &demo_json());
     let original = std::fs::read(&inventory).unwrap();
     let hard = dir.path().join("hard.json");
     std::fs::hard_link(&inventory, &hard).unwrap();
@@ -246,31 +241,32 @@ fn an_output_never_overwrites_an_input() {
 #[test]
 fn dash_means_standard_output() {
     let dir = tempfile::tempdir().unwrap();
-    let inventory = write_json(dir.path(), "inv.json", &demo());
+    let inventory = write_json(dir.path(), "inv.json", &demo_json());
     let inv = inventory.to_str().unwrap();
-    let run_in = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("LAMBDA_POSTURE_CONFIG")
-            .output()
-            .unwrap()
-    };
-    let out = run_in(&["scan", "--inventory", inv, "--format", "json", "-o", "-"]);
+    let out = run_in(
+        dir.path(),
+        &["scan", "--inventory", inv, "--format", "json", "-o", "-"],
+    );
     assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).expect("the JSON report on stdout");
-    let out = run_in(&["unused", "--inventory", inv, "--format", "json", "-o", "-"]);
+    let out = run_in(
+        dir.path(),
+        &["unused", "--inventory", inv, "--format", "json", "-o", "-"],
+    );
     serde_json::from_slice::<Value>(&out.stdout).expect("unused JSON on stdout");
     let path = write_json(dir.path(), "r.json", &report);
-    let out = run_in(&[
-        "diff",
-        path.to_str().unwrap(),
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "-o",
-        "-",
-    ]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "diff",
+            path.to_str().unwrap(),
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     serde_json::from_slice::<Value>(&out.stdout).expect("diff JSON on stdout");
     assert!(!dir.path().join("-").exists(), "no file named `-`");
@@ -296,7 +292,7 @@ fn oversized_and_binary_input_fail_early_with_the_reason() {
         "early, not after gigabytes"
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut inventory = demo();
+    let mut inventory = demo_json();
     inventory["accounts"][0]["functions"][0]["description"] = json!("x".repeat(2 << 20));
     let path = write_json(dir.path(), "big.json", &inventory);
     let out = run(&[
@@ -320,7 +316,7 @@ fn oversized_and_binary_input_fail_early_with_the_reason() {
 #[test]
 fn duplicates_are_refused_not_silently_merged() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inventory = demo();
+    let mut inventory = demo_json();
     let first = inventory["accounts"][0]["functions"][0].clone();
     inventory["accounts"][0]["functions"]
         .as_array_mut()
@@ -329,7 +325,7 @@ fn duplicates_are_refused_not_silently_merged() {
     let path = write_json(dir.path(), "dup.json", &inventory);
     let out = run(&["scan", "--inventory", path.to_str().unwrap()]);
     assert_clean_error(&out, &["dup.json", "listed twice"]);
-    let inventory = write_json(dir.path(), "inv.json", &demo());
+    let inventory = write_json(dir.path(), "inv.json", &demo_json());
     let out = run(&[
         "scan",
         "--inventory",
@@ -348,7 +344,7 @@ fn duplicates_are_refused_not_silently_merged() {
 #[test]
 fn a_detection_description_comes_from_the_rule_table_not_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inventory = demo();
+    let mut inventory = demo_json();
     let mut planted = false;
     for function in inventory["accounts"][0]["functions"]
         .as_array_mut()
@@ -378,7 +374,7 @@ fn a_detection_description_comes_from_the_rule_table_not_the_file() {
 /// An inventory of the demo's functions repeated `copies` times under new names (big enough that evaluating and
 /// writing it takes a while).
 fn big_inventory(dir: &Path, copies: usize) -> PathBuf {
-    let mut inventory = demo();
+    let mut inventory = demo_json();
     let functions = inventory["accounts"][0]["functions"]
         .as_array()
         .unwrap()

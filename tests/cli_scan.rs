@@ -1,13 +1,13 @@
 //! `scan` end to end on the hand-made inventory: every format, the JSON schema, stable ids, the 80-column table,
 //! `--output`.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::collections::BTreeMap;
 
-use report::*;
 use serde_json::Value;
+
+use support::{cli::*, report::*, *};
 
 #[test]
 fn json_report_validates_against_the_schema_and_carries_ticket_fields() {

@@ -1,10 +1,9 @@
 //! Suppressions from the config file, end to end: muted findings stay in the JSON, scores and the table follow,
 //! expired and unmatched entries are reported.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
-use report::*;
+use support::{cli::*, report::*, *};
 
 const CONFIG: &str = r#"
 [[suppressions]]
@@ -98,18 +97,16 @@ fn muted_findings_stay_with_their_reason_and_stale_entries_are_reported() {
 fn the_default_config_file_is_picked_up_from_the_working_directory() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "lambda-posture.toml", CONFIG);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
-        .args([
+    let out = run_in(
+        dir.path(),
+        &[
             "scan",
             "--format",
             "json",
             "--inventory",
             fixture().to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .env_remove("LAMBDA_POSTURE_CONFIG")
-        .output()
-        .unwrap();
+        ],
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["suppressions"].as_array().unwrap().len(), 3);
 }

@@ -1,10 +1,10 @@
 //! `lambda-posture unused` on the hand-made inventory: idle order, triggers, billing, shared roles, unknowns.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
-use report::*;
 use serde_json::Value;
+
+use support::{cli::*, report::*, *};
 
 fn unused(args: &[&str]) -> std::process::Output {
     let inventory = fixture();

@@ -4,9 +4,7 @@
 //! mocks/demo-expectations.json. Packages that cannot be read (a layer whose lookup is denied, a container image, a
 //! corrupt zip) are Unknown with the reason, never a pass.
 
-mod common;
-#[path = "support/expectations.rs"]
-mod expectations;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -17,6 +15,8 @@ use lambda_posture_checks::finding::{Finding, Status};
 use lambda_posture_checks::inventory::{Function, Inventory};
 use serde_json::{json, Value};
 
+use support::{emulator, expectations, report};
+
 /// One `scan --scan-code` of the demo account: the saved inventory, its text and the run's stderr.
 struct Scanned {
     inventory: Inventory,
@@ -25,7 +25,7 @@ struct Scanned {
 }
 
 /// `scan --scan-code` of the demo account's regions with the current fault rules; it must not fail (exit 2).
-fn scan_code(account: &common::DemoAccount, regions: &[&str]) -> Scanned {
+fn scan_code(account: &emulator::DemoAccount, regions: &[&str]) -> Scanned {
     let scan = account
         .emulator
         .scan(&["--scan-code", "--regions", &regions.join(",")]);
@@ -48,14 +48,14 @@ fn scan_code(account: &common::DemoAccount, regions: &[&str]) -> Scanned {
 fn scanned() -> &'static Scanned {
     static SCANNED: OnceLock<Scanned> = OnceLock::new();
     SCANNED.get_or_init(|| {
-        let account = common::demo();
+        let account = emulator::demo();
         let _faults = account.exclusive();
         scan_code(account, &demo_regions())
     })
 }
 
 fn demo_regions() -> Vec<&'static str> {
-    let regions: BTreeSet<&'static str> = common::demo().demo.manifest["functions"]
+    let regions: BTreeSet<&'static str> = emulator::demo().demo.manifest["functions"]
         .as_array()
         .expect("manifest functions")
         .iter()
@@ -180,7 +180,7 @@ fn every_package_of_the_demo_is_scanned_completely() {
 #[test]
 fn scan_code_finds_exactly_the_planted_secrets() {
     let scanned = scanned();
-    let planted = planted(&common::demo().demo.manifest);
+    let planted = planted(&emulator::demo().demo.manifest);
     assert!(
         planted.len() >= 8,
         "the seeder plants secrets in source, config, .env, nested zip, vendored dir, layer"
@@ -232,8 +232,8 @@ fn code_secret_fails_exactly_the_planted_functions() {
 #[test]
 fn no_planted_secret_appears_in_clear() {
     let scanned = scanned();
-    common::assert_secrets_masked(&scanned.text);
-    for needle in common::SECRET_SHAPES {
+    report::assert_secrets_masked(&scanned.text);
+    for needle in report::SECRET_SHAPES {
         assert!(
             !scanned.stderr.contains(needle),
             "`{needle}` in the log:\n{}",
@@ -253,7 +253,7 @@ fn no_planted_secret_appears_in_clear() {
 #[test]
 fn configured_ignores_drop_exactly_their_findings() {
     scanned();
-    let account = common::demo();
+    let account = emulator::demo();
     let _faults = account.exclusive();
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("lambda-posture.toml");
@@ -278,7 +278,7 @@ fn configured_ignores_drop_exactly_their_findings() {
         scan.code,
         scan.stderr
     );
-    let all = planted(&common::demo().demo.manifest);
+    let all = planted(&emulator::demo().demo.manifest);
     let kept: Places = all
         .iter()
         .filter(|((_, _, path, rule), _)| {
@@ -299,7 +299,7 @@ const LEGACY_UTILS: &str = ":layer:acme-legacy-utils:";
 #[test]
 fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
     scanned();
-    let account = common::demo();
+    let account = emulator::demo();
     let _faults = account.exclusive();
     account.emulator.set_faults(json!([{
         "service": "lambda", "operation": "GetLayerVersionByArn", "resource_contains": "legacy-utils",
@@ -354,7 +354,7 @@ fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
         "{gaps:?}"
     );
     // The other packages are scanned as before.
-    let planted_elsewhere: Places = planted(&common::demo().demo.manifest)
+    let planted_elsewhere: Places = planted(&emulator::demo().demo.manifest)
         .into_iter()
         .filter(|((_, source, _, _), _)| !source.contains(LEGACY_UTILS))
         .collect();
@@ -362,7 +362,7 @@ fn a_layer_that_cannot_be_looked_up_is_unknown_with_the_reason() {
 }
 
 /// GetFunction calls in `region` since the stats were cleared.
-fn get_function_calls(emulator: &common::Emulator, region: &str) -> u64 {
+fn get_function_calls(emulator: &emulator::Emulator, region: &str) -> u64 {
     let stats = emulator.stats();
     let ops = stats["operations"].as_array().expect("operations");
     ops.iter()
@@ -376,13 +376,13 @@ fn get_function_calls(emulator: &common::Emulator, region: &str) -> u64 {
 #[test]
 fn images_and_corrupt_archives_are_unknown_with_the_reason() {
     scanned();
-    let account = common::demo();
+    let account = emulator::demo();
     let _faults = account.exclusive();
     let region = "us-west-2";
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("edge.py");
     std::fs::write(&script, EDGE_CASES).expect("write the script");
-    let output = std::process::Command::new(common::repo_root().join("mocks/.venv/bin/python"))
+    let output = std::process::Command::new(emulator::python())
         .arg(&script)
         .args([&account.emulator.endpoint, region])
         .output()

@@ -1,9 +1,7 @@
 //! The real collectors (the built binary, `scan --save-inventory`) against the emulated demo account: every function
 //! of both regions, every field, every policy document decoded, last invocations to the day, no gaps.
 
-mod common;
-#[path = "support/expectations.rs"]
-mod expectations;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,11 +12,13 @@ use lambda_posture_checks::inventory::{Account, Function, Role};
 use lambda_posture_checks::json_text::JsonText;
 use serde_json::Value;
 
+use support::{emulator, expectations};
+
 /// The demo account collected once for every test of this file, looking back 455 days (every seeded invocation).
-fn collected() -> &'static common::Scan {
-    static COLLECTED: std::sync::OnceLock<common::Scan> = std::sync::OnceLock::new();
+fn collected() -> &'static emulator::Scan {
+    static COLLECTED: std::sync::OnceLock<emulator::Scan> = std::sync::OnceLock::new();
     COLLECTED.get_or_init(|| {
-        let account = common::demo();
+        let account = emulator::demo();
         let _faults = account.exclusive();
         let scan = account.emulator.scan(&["--lookback-days", "455"]);
         eprintln!(
@@ -35,7 +35,7 @@ fn collected() -> &'static common::Scan {
 }
 
 fn planted() -> &'static Value {
-    &common::demo().demo.planted
+    &emulator::demo().demo.planted
 }
 
 fn account() -> &'static Account {
@@ -697,9 +697,9 @@ fn no_environment_value_is_stored_or_reported() {
     // Every value of every variable (read from the emulator by a helper that prints names only) is absent from the
     // saved inventory and from the JSON report.
     let collected = collected();
-    let account = common::demo();
-    let output = std::process::Command::new(common::repo_root().join("mocks/.venv/bin/python"))
-        .arg(common::repo_root().join("tests/common/env_values_absent.py"))
+    let account = emulator::demo();
+    let output = std::process::Command::new(emulator::python())
+        .arg(support::root().join("tests/support/env_values_absent.py"))
         .arg(&account.emulator.endpoint)
         .arg("us-east-1,eu-west-1")
         .arg(collected.dir.path().join("inventory.json"))
@@ -726,7 +726,7 @@ fn the_live_scan_fails_exactly_the_planted_checks() {
     // End to end: seeded emulator -> real collectors through the real SDK -> every check of the catalogue, with the
     // default settings the expectations assume (a 90-day lookback: the collected() scan above looks back further).
     // code-secret is left out: this scan runs without --scan-code (tests/codescan_* cover it).
-    let account = common::demo();
+    let account = emulator::demo();
     let _faults = account.exclusive();
     let scan = account.emulator.scan(&[]);
     assert_eq!(

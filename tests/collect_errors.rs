@@ -1,28 +1,18 @@
 //! Bad input and unusable environments: one-line error on stderr, exit 2, no panic, nothing on stdout.
 
-mod common;
+mod support;
 
 use std::net::TcpListener;
 
-/// Exit 2 and a single `error: …` line naming what is wrong.
-fn assert_one_line_error(code: i32, stdout: &str, stderr: &str, needles: &[&str]) {
-    assert_eq!(code, 2, "exit code; stderr: {stderr}");
-    assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line on stderr: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for needle in needles {
-        assert!(lines[0].contains(needle), "`{needle}` in: {stderr}");
-    }
-}
+use support::cli::{self, assert_one_line_error};
+use support::emulator;
 
 #[test]
 fn unknown_region_names_the_flag_and_the_value() {
-    let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated()
-            .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
+    let (code, stdout, stderr) = cli::capture(
+        cli::isolated()
+            .env("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", emulator::SECRET_KEY)
             .args(["scan", "--regions", "us-east-1,mars-north-1"]),
     );
     assert_one_line_error(code, &stdout, &stderr, &["--regions", "mars-north-1"]);
@@ -30,17 +20,18 @@ fn unknown_region_names_the_flag_and_the_value() {
 
 #[test]
 fn no_credentials() {
-    let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated()
-            .env("AWS_REGION", common::REGION)
-            .args(["scan", "--regions", "us-east-1"]),
-    );
+    let (code, stdout, stderr) =
+        cli::capture(cli::isolated().env("AWS_REGION", emulator::REGION).args([
+            "scan",
+            "--regions",
+            "us-east-1",
+        ]));
     assert_one_line_error(code, &stdout, &stderr, &["credentials"]);
 }
 
 #[test]
 fn unknown_profile() {
-    let (code, stdout, stderr) = common::run(common::lambda_posture_isolated().args([
+    let (code, stdout, stderr) = cli::capture(cli::isolated().args([
         "scan",
         "--profile",
         "no-such-profile",
@@ -59,12 +50,12 @@ fn unreachable_endpoint() {
         .unwrap()
         .port();
     let started = std::time::Instant::now();
-    let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated()
+    let (code, stdout, stderr) = cli::capture(
+        cli::isolated()
             .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-            .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
-            .env("AWS_REGION", common::REGION)
+            .env("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", emulator::SECRET_KEY)
+            .env("AWS_REGION", emulator::REGION)
             .args(["scan", "--regions", "us-east-1"]),
     );
     assert_one_line_error(
@@ -82,10 +73,10 @@ fn unreachable_endpoint() {
 
 #[test]
 fn invalid_rate() {
-    let (code, stdout, stderr) = common::run(
-        common::lambda_posture_isolated()
-            .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
+    let (code, stdout, stderr) = cli::capture(
+        cli::isolated()
+            .env("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", emulator::SECRET_KEY)
             .args(["scan", "--regions", "us-east-1", "--get-policy-rate", "0"]),
     );
     assert_one_line_error(code, &stdout, &stderr, &["--get-policy-rate"]);

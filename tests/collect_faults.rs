@@ -1,17 +1,19 @@
 //! Partial failure is data: with AccessDenied injected on some operations, throttling and transient faults on others,
 //! the scan completes, records exactly the expected gaps, loses nothing else, and exits 3 (incomplete).
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 
 use lambda_posture_checks::inventory::{Account, GapKind};
 use serde_json::json;
 
+use support::emulator;
+
 const REGIONS: &str = "us-east-1,eu-west-1";
 
 /// `scan --regions us-east-1,eu-west-1`: exit code, the account collected, stderr.
-fn scan(account: &common::DemoAccount) -> (i32, Account, String) {
+fn scan(account: &emulator::DemoAccount) -> (i32, Account, String) {
     let scan = account.emulator.scan(&["--regions", REGIONS]);
     (
         scan.code,
@@ -45,7 +47,7 @@ fn gap_keys(account: &Account) -> BTreeSet<GapKey> {
 
 #[test]
 fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
-    let account = common::demo();
+    let account = emulator::demo();
     let _exclusive = account.exclusive();
     let (code, clean, stderr) = scan(account);
     assert_eq!(code, 0, "a clean scan is complete: {stderr}");
@@ -174,7 +176,7 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
 
 #[test]
 fn lambda_denied_in_a_whole_region_leaves_region_wide_gaps() {
-    let account = common::demo();
+    let account = emulator::demo();
     let _exclusive = account.exclusive();
     account
         .emulator

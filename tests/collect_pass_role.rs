@@ -1,11 +1,13 @@
 //! Live: the roles an execution role may pass by exact ARN are collected (one level deep), so role-privilege-escalation
 //! judges them; a named role that does not exist is left out of the inventory.
 
-mod common;
+mod support;
 
 use std::process::Command;
 
 use serde_json::Value;
+
+use support::emulator;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -41,8 +43,8 @@ lam.create_function(FunctionName="passer", Runtime="python3.12", Role=fn_role, H
 
 #[test]
 fn named_pass_role_targets_are_collected_one_level_deep() {
-    let emulator = common::Emulator::start(&[]);
-    let output = Command::new(common::repo_root().join("mocks/.venv/bin/python"))
+    let emulator = emulator::Emulator::start(&[]);
+    let output = Command::new(emulator::python())
         .args(["-c", SEED, &emulator.endpoint])
         .output()
         .expect("run the seed script");
@@ -51,7 +53,7 @@ fn named_pass_role_targets_are_collected_one_level_deep() {
         "seed failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let scan = emulator.scan(&["--regions", common::REGION]);
+    let scan = emulator.scan(&["--regions", emulator::REGION]);
     let account = &scan.inventory.accounts[0];
     let arn = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
     let roles: Vec<&String> = account.roles.keys().collect();
@@ -64,7 +66,7 @@ fn named_pass_role_targets_are_collected_one_level_deep() {
     assert_eq!(deployer.attached_policies.len(), 1);
     assert!(deployer.attached_policies[0].document.is_some());
     assert!(account.gaps.is_empty(), "{:?}", account.gaps);
-    let report = common::read_json(&scan.dir.path().join("report.json"));
+    let report = support::read_json(&scan.dir.path().join("report.json"));
     let escalation: Vec<&Value> = report["findings"]
         .as_array()
         .expect("findings")

@@ -1,20 +1,11 @@
 //! The recorded demo inventory (`mocks/demo-account.json`) evaluates to exactly what the seeder planted.
 
-mod common;
-#[path = "support/expectations.rs"]
-mod expectations;
-
-use std::path::Path;
+mod support;
 
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
-use lambda_posture_checks::inventory::Inventory;
 
-fn demo_inventory() -> Inventory {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json");
-    let text = std::fs::read_to_string(&path).expect("mocks/demo-account.json is committed");
-    Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory")
-}
+use support::{demo_inventory, expectations, report};
 
 #[test]
 fn demo_inventory_covers_the_seeded_account() {
@@ -62,9 +53,6 @@ fn demo_inventory_fails_exactly_the_planted_checks() {
 
 #[test]
 fn demo_inventory_holds_no_planted_secret() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json"),
-    )
-    .unwrap();
-    common::assert_secrets_masked(&text);
+    let text = std::fs::read_to_string(support::demo_path()).unwrap();
+    report::assert_secrets_masked(&text);
 }

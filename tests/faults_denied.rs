@@ -3,7 +3,7 @@
 //! verdict with the fault-free scan. A verdict may only change into Unknown (never into a Pass or a new Fail), only
 //! for the checks listed for that operation, and each listed check does turn Unknown somewhere.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +12,8 @@ use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::Status;
 use lambda_posture_checks::inventory::Inventory;
 use serde_json::json;
+
+use support::{cli, emulator};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 
@@ -105,7 +107,7 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
 /// Verdicts per (check id, function ARN): the set of statuses of its findings (empty: pass).
 type Verdicts = BTreeMap<(String, String), BTreeSet<Status>>;
 
-fn scan(account: &common::DemoAccount, name: &str) -> Inventory {
+fn scan(account: &emulator::DemoAccount, name: &str) -> Inventory {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{name}.json"));
     let mut cmd = account.emulator.lambda_posture();
@@ -123,7 +125,7 @@ fn scan(account: &common::DemoAccount, name: &str) -> Inventory {
     .arg(dir.path().join("report.json"))
     .arg("--save-inventory")
     .arg(&path);
-    let (code, _stdout, stderr) = common::run(&mut cmd);
+    let (code, _stdout, stderr) = cli::capture(&mut cmd);
     assert!([0, 3].contains(&code), "{name}: exit {code}: {stderr}");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{name}: no inventory ({e}): {stderr}"));
@@ -151,7 +153,7 @@ fn subject(resource_arn: &str) -> &str {
 
 #[test]
 fn a_denied_operation_makes_exactly_its_checks_unknown() {
-    let account = common::demo();
+    let account = emulator::demo();
     let _exclusive = account.exclusive();
     let clean = scan(account, "clean");
     assert!(

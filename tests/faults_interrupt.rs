@@ -1,13 +1,15 @@
 //! Ctrl-C in the middle of a scan: the process exits promptly with 130, says so, and leaves no output file (neither
 //! the report nor the inventory, nor a temporary file next to them).
 
-mod common;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::emulator;
+
 /// Lambda calls the emulator has answered so far.
-fn lambda_calls(emulator: &common::Emulator) -> u64 {
+fn lambda_calls(emulator: &emulator::Emulator) -> u64 {
     let stats = emulator.stats();
     stats["operations"]
         .as_array()
@@ -21,7 +23,7 @@ fn lambda_calls(emulator: &common::Emulator) -> u64 {
 #[test]
 fn ctrl_c_exits_130_at_once_and_writes_nothing() {
     // AWS's own rates: 40 functions take the scanner well over ten seconds.
-    let emulator = common::Emulator::start(&["--quotas", "on", "--seed", "3"]);
+    let emulator = emulator::Emulator::start(&["--quotas", "on", "--seed", "3"]);
     emulator.seed_scale(40, "us-east-1");
     emulator.clear_stats();
     let dir = tempfile::tempdir().expect("temp dir");

@@ -2,10 +2,12 @@
 //! Lambda control-plane and GetPolicy buckets throttle), and 5xx answers, connection resets and stalled connections injected on every service, the
 //! inventory equals the fault-free one (collection time aside) and has no gap.
 
-mod common;
+mod support;
 
 use lambda_posture_checks::inventory::Inventory;
 use serde_json::{json, Value};
+
+use support::{cli, emulator};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 /// The emulator's quotas are AWS's times this (a faster test; a bucket's burst is one second of its rate, so the
@@ -17,7 +19,7 @@ const THREE_TIMES_TOO_FAST: &str = "6";
 const STALL_SECONDS: &str = "6";
 
 /// `scan --save-inventory` with extra flags: exit code, inventory, stderr.
-fn scan(emulator: &common::Emulator, name: &str, extra: &[&str]) -> (i32, Inventory, String) {
+fn scan(emulator: &emulator::Emulator, name: &str, extra: &[&str]) -> (i32, Inventory, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let inventory_path = dir.path().join(format!("{name}.json"));
     let mut cmd = emulator.lambda_posture();
@@ -34,7 +36,7 @@ fn scan(emulator: &common::Emulator, name: &str, extra: &[&str]) -> (i32, Invent
     .arg("--save-inventory")
     .arg(&inventory_path)
     .args(extra);
-    let (code, _stdout, stderr) = common::run(&mut cmd);
+    let (code, _stdout, stderr) = cli::capture(&mut cmd);
     let text = std::fs::read_to_string(&inventory_path)
         .unwrap_or_else(|e| panic!("{name}: no inventory ({e}); exit {code}; stderr: {stderr}"));
     let inventory = Inventory::from_json(name, &text).expect("valid inventory");
@@ -72,7 +74,7 @@ fn total(stats: &Value, pick: impl Fn(&Value) -> u64) -> u64 {
 
 #[test]
 fn throttling_5xx_resets_and_stalls_lose_nothing() {
-    let emulator = common::Emulator::start(&[
+    let emulator = emulator::Emulator::start(&[
         "--quotas",
         "on",
         "--time-scale",

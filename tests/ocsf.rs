@@ -2,22 +2,19 @@
 //! schema (`schema/ocsf/detection_finding-1.6.0.schema.json`), and the schema generator
 //! (`schema/ocsf/build_schema.py`) doing what it says on a small set of definitions.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::collections::HashSet;
 use std::process::Command;
 
-use report::*;
 use serde_json::{json, Value};
+
+use support::{cli::*, report::*, *};
 
 const SCHEMA: &str = "ocsf/detection_finding-1.6.0.schema.json";
 
 fn demo_events() -> Vec<Value> {
-    let out = scan(
-        &root().join("mocks/demo-account.json"),
-        &["--format", "ocsf"],
-    );
+    let out = scan(&demo_path(), &["--format", "ocsf"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let events: Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
     events.as_array().expect("a JSON array").clone()
@@ -26,7 +23,7 @@ fn demo_events() -> Vec<Value> {
 #[test]
 fn every_demo_finding_is_one_valid_detection_finding() {
     let events = demo_events();
-    let report = scan_json(&root().join("mocks/demo-account.json"), &[]);
+    let report = scan_json(&demo_path(), &[]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(events.len(), findings.len(), "one event per finding");
     let mut ids = HashSet::new();

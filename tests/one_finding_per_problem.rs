@@ -5,6 +5,8 @@
 //! an exposure path reported twice or by a check that does not own it, two checks blaming one statement for the same
 //! kind of exposure, or a statement that only applies through a function URL reported as opening the Lambda API.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,8 @@ use lambda_posture_checks::policy::resource::only_via_url;
 use lambda_posture_checks::policy::PolicyDocument;
 use lambda_posture_checks::report::Report;
 use serde_json::{json, Value};
+
+use support::{demo_inventory, root};
 
 /// The exposure kinds of the "who can invoke" checks (`evidence.exposure` = `<kind>:<qualifier>[/<Sid>]`) and the
 /// checks that may report each. `statement`: the statement itself is the problem (a `NotPrincipal` construct, a
@@ -40,10 +44,6 @@ const SIBLINGS: &[&[&str]] = &[&["env-secret-value", "env-secret-name"]];
 /// The kind whose findings may name statements another kind blames: an AuthType NONE URL is a configuration
 /// problem of its own, and its finding lists every statement that lets the anonymous public through it.
 const URL_CONTEXT: &str = "url";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Every way `report` breaks the rule, one line each.
 fn breaches(report: &Report) -> Vec<String> {
@@ -187,11 +187,7 @@ fn assert_no_breach(what: &str, report: &Report) {
 }
 
 fn demo_report() -> Report {
-    let path = root().join("mocks/demo-account.json");
-    let text = std::fs::read_to_string(&path).expect("mocks/demo-account.json is committed");
-    let inventory =
-        Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory");
-    engine::evaluate(&inventory, &Config::default())
+    engine::evaluate(&demo_inventory(), &Config::default())
 }
 
 #[test]

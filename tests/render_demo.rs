@@ -2,22 +2,13 @@
 //! outputs validated against their schemas, stable ids proved stable, `unused` listing exactly the functions the
 //! seeder left idle (`mocks/demo-expectations.json`), and `diff` between the demo and a changed copy of it.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-use report::*;
 use serde_json::Value;
 
-fn demo() -> PathBuf {
-    root().join("mocks/demo-account.json")
-}
-
-fn demo_json() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap()
-}
+use support::{cli::*, report::*, *};
 
 fn expectations() -> Value {
     let text = std::fs::read_to_string(root().join("mocks/demo-expectations.json")).unwrap();
@@ -35,7 +26,7 @@ fn names(list: &Value) -> Vec<String> {
 #[test]
 fn demo_inventory_renders_in_every_format() {
     for format in ["table", "json", "csv", "sarif", "asff", "html"] {
-        let out = scan(&demo(), &["--format", format]);
+        let out = scan(&demo_path(), &["--format", format]);
         assert_eq!(
             code(&out),
             0,
@@ -58,7 +49,7 @@ fn demo_inventory_renders_in_every_format() {
             }
             "csv" => {
                 let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
-                let json = scan_json(&demo(), &[]);
+                let json = scan_json(&demo_path(), &[]);
                 assert_eq!(
                     rows,
                     json["findings"].as_array().unwrap().len(),
@@ -102,7 +93,7 @@ fn masked_previews(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
 
 #[test]
 fn secret_evidence_is_masked_in_the_report() {
-    let json = scan_json(&demo(), &[]);
+    let json = scan_json(&demo_path(), &[]);
     let mut previews = Vec::new();
     masked_previews(&json, "", &mut previews);
     assert!(
@@ -137,7 +128,7 @@ fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
     let out = run(&[
         "unused",
         "--inventory",
-        demo().to_str().unwrap(),
+        demo_path().to_str().unwrap(),
         "--format",
         "json",
     ]);
@@ -193,7 +184,7 @@ fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
         .unwrap()
         .contains("events"));
     // The same functions fail the unused-function check of the scan.
-    let scan = scan_json(&demo(), &[]);
+    let scan = scan_json(&demo_path(), &[]);
     let failing: BTreeSet<String> = scan["findings"]
         .as_array()
         .unwrap()
@@ -202,7 +193,11 @@ fn unused_lists_exactly_the_functions_the_seeder_left_idle() {
         .map(|f| f["resource_name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(failing, expected);
-    let table = stdout(&run(&["unused", "--inventory", demo().to_str().unwrap()]));
+    let table = stdout(&run(&[
+        "unused",
+        "--inventory",
+        demo_path().to_str().unwrap(),
+    ]));
     assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
     insta::assert_snapshot!("demo_unused_table", table);
 }
@@ -226,8 +221,8 @@ fn identities(json: &Value) -> BTreeMap<String, (String, String, String)> {
 
 #[test]
 fn finding_ids_are_stable_across_scans_and_reordering() {
-    let first = scan_json(&demo(), &[]);
-    let second = scan_json(&demo(), &[]);
+    let first = scan_json(&demo_path(), &[]);
+    let second = scan_json(&demo_path(), &[]);
     assert_eq!(
         first, second,
         "two scans of one inventory give the same report"
@@ -273,7 +268,7 @@ fn finding_ids_are_stable_across_scans_and_reordering() {
         ]))
     };
     assert_eq!(
-        unused(&demo()),
+        unused(&demo_path()),
         unused(&reordered),
         "`unused` does not depend on listing order either"
     );
@@ -301,7 +296,7 @@ fn diff_against_a_changed_account_by_stable_id() {
     let dir = tempfile::tempdir().unwrap();
     let old_report = dir.path().join("old.json");
     let out = scan(
-        &demo(),
+        &demo_path(),
         &["--format", "json", "--output", old_report.to_str().unwrap()],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));

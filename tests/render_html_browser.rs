@@ -8,15 +8,14 @@
 //!
 //! Skips with a loud message only when chromium is absent AND `LP_REQUIRE_BROWSER` is unset; CI sets it.
 
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use report::*;
+use support::{cli::*, *};
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser"].iter().find_map(|name| {
@@ -145,7 +144,7 @@ fn html_report_renders_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let out = scan(
-        &root().join("mocks/demo-account.json"),
+        &demo_path(),
         &["--format", "html", "--output", page.to_str().unwrap()],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -173,7 +172,7 @@ fn html_report_renders_in_headless_chromium() {
     );
 
     let dom = dom(&browser, &url, dir.path());
-    let report = scan_json(&root().join("mocks/demo-account.json"), &[]);
+    let report = scan_json(&demo_path(), &[]);
     let findings = report["findings"].as_array().unwrap();
     let is = |f: &serde_json::Value, status: &str, severity: &str| {
         f["status"] == status && f["severity"] == severity

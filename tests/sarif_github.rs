@@ -2,14 +2,12 @@
 //! (`schema/sarif-schema-2.1.0.json`) and against GitHub's documented upload rules (`support/github_sarif.rs`), the
 //! checker itself refusing what GitHub refuses, and the physical location each result gets.
 
-#[path = "support/github_sarif.rs"]
-mod github_sarif;
-#[path = "support/report.rs"]
-mod report;
+mod support;
 
-use github_sarif::github_errors;
-use report::*;
 use serde_json::{json, Value};
+
+use support::github_sarif::{self, github_errors};
+use support::{cli::*, report::*, *};
 
 fn demo_sarif_of(inventory: &std::path::Path) -> Value {
     let out = scan(inventory, &["--format", "sarif"]);
@@ -18,7 +16,7 @@ fn demo_sarif_of(inventory: &std::path::Path) -> Value {
 }
 
 fn demo_sarif() -> Value {
-    demo_sarif_of(&root().join("mocks/demo-account.json"))
+    demo_sarif_of(&demo_path())
 }
 
 fn results(sarif: &Value) -> &Vec<Value> {
@@ -169,10 +167,8 @@ fn the_checker_refuses_what_github_refuses() {
 
 #[test]
 fn a_function_tagged_with_its_iac_file_is_shown_on_that_file() {
-    let mut inventory: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("mocks/demo-account.json")).unwrap(),
-    )
-    .unwrap();
+    let mut inventory: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo_path()).unwrap()).unwrap();
     let functions = inventory["accounts"][0]["functions"]
         .as_array_mut()
         .unwrap();

@@ -3,25 +3,27 @@
 //! findings land in their own regions in batches within the limits, a second import after a fix archives the
 //! resolved ones, throttles and 5xx are retried, and what Security Hub refuses is listed with its reason.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use support::{cli, emulator};
+
 /// `scan --format asff` of the recorded demo (offline).
 fn demo_asff(dir: &Path) -> (PathBuf, Vec<Value>) {
     let path = dir.join("findings.asff.json");
-    let (code, _, stderr) = common::run(
-        common::lambda_posture_isolated()
+    let (code, _, stderr) = cli::capture(
+        cli::isolated()
             .args(["scan", "--format", "asff", "--inventory"])
-            .arg(common::repo_root().join("mocks/demo-account.json"))
+            .arg(support::demo_path())
             .arg("--output")
             .arg(&path),
     );
     assert_eq!(code, 0, "{stderr}");
-    let findings = common::read_json(&path).as_array().unwrap().clone();
+    let findings = support::read_json(&path).as_array().unwrap().clone();
     (path, findings)
 }
 
@@ -32,7 +34,7 @@ fn write(dir: &Path, name: &str, findings: &[Value]) -> PathBuf {
 }
 
 fn import(
-    emulator: &common::Emulator,
+    emulator: &emulator::Emulator,
     file: &Path,
     previous: Option<&Path>,
 ) -> (i32, String, String) {
@@ -41,11 +43,11 @@ fn import(
     if let Some(p) = previous {
         cmd.arg("--previous").arg(p);
     }
-    common::run(&mut cmd)
+    cli::capture(&mut cmd)
 }
 
 /// Every finding the emulated Security Hub holds in `region`, by id.
-fn stored(emulator: &common::Emulator, region: &str) -> BTreeMap<String, Value> {
+fn stored(emulator: &emulator::Emulator, region: &str) -> BTreeMap<String, Value> {
     let answer = emulator.admin(
         "GET",
         &format!("/_lp/securityhub-findings?region={region}"),
@@ -60,7 +62,7 @@ fn stored(emulator: &common::Emulator, region: &str) -> BTreeMap<String, Value> 
 }
 
 /// BatchImportFindings calls per region since the last clear.
-fn calls(emulator: &common::Emulator) -> BTreeMap<String, u64> {
+fn calls(emulator: &emulator::Emulator) -> BTreeMap<String, u64> {
     emulator.stats()["operations"]
         .as_array()
         .unwrap()
@@ -87,7 +89,7 @@ fn per_region(findings: &[Value]) -> BTreeMap<String, usize> {
 
 #[test]
 fn the_demo_is_imported_per_region_in_batches_and_a_fix_archives_what_it_resolved() {
-    let emulator = common::Emulator::start(&[]);
+    let emulator = emulator::Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (first, findings) = demo_asff(dir.path());
     let counts = per_region(&findings);
@@ -153,7 +155,7 @@ fn the_demo_is_imported_per_region_in_batches_and_a_fix_archives_what_it_resolve
 
 #[test]
 fn throttles_and_server_errors_are_retried_and_refusals_are_listed() {
-    let emulator = common::Emulator::start(&[]);
+    let emulator = emulator::Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (_, findings) = demo_asff(dir.path());
     // One region's findings, each made ~200 KB: 100 of them are 20 MB, so the batches are cut by size.
@@ -213,11 +215,7 @@ fn a_file_that_is_not_asff_is_refused_naming_the_file_and_the_finding() {
         "bad.json",
         &[json!({ "Id": "LP-1", "AwsAccountId": "123456789012" })],
     );
-    let (code, _, err) = common::run(
-        common::lambda_posture_isolated()
-            .args(["securityhub", "import"])
-            .arg(&bad),
-    );
+    let (code, _, err) = cli::capture(cli::isolated().args(["securityhub", "import"]).arg(&bad));
     assert_eq!(code, 2);
     assert!(err.contains("bad.json: finding 0: `Region`"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -225,7 +223,7 @@ fn a_file_that_is_not_asff_is_refused_naming_the_file_and_the_finding() {
 
 #[test]
 fn without_the_permission_each_region_is_tried_once_and_every_finding_listed() {
-    let emulator = common::Emulator::start(&[]);
+    let emulator = emulator::Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (file, findings) = demo_asff(dir.path());
     emulator.set_faults(json!([
@@ -251,13 +249,13 @@ fn without_the_permission_each_region_is_tried_once_and_every_finding_listed() {
 
 #[test]
 fn the_findings_a_diff_resolved_are_archived() {
-    let emulator = common::Emulator::start(&[]);
+    let emulator = emulator::Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (first, findings) = demo_asff(dir.path());
     let (code, out, err) = import(&emulator, &first, None);
     assert_eq!(code, 0, "{out}\n{err}");
     // The next scan: one function deleted. `diff` says which findings that resolved.
-    let mut inventory = common::read_json(&common::repo_root().join("mocks/demo-account.json"));
+    let mut inventory = support::demo_json();
     let functions = inventory["accounts"][0]["functions"]
         .as_array_mut()
         .unwrap();
@@ -265,8 +263,8 @@ fn the_findings_a_diff_resolved_are_archived() {
     let changed = dir.path().join("changed.json");
     std::fs::write(&changed, inventory.to_string()).unwrap();
     let run = |args: &[&str], inventory: &Path, output: &str| {
-        let (code, _, stderr) = common::run(
-            common::lambda_posture_isolated()
+        let (code, _, stderr) = cli::capture(
+            cli::isolated()
                 .args(["scan", "--inventory"])
                 .arg(inventory)
                 .args(args)
@@ -275,26 +273,18 @@ fn the_findings_a_diff_resolved_are_archived() {
         );
         assert!([0, 3].contains(&code), "{stderr}");
     };
-    run(
-        &["--format", "json"],
-        &common::repo_root().join("mocks/demo-account.json"),
-        "old.json",
-    );
+    run(&["--format", "json"], &support::demo_path(), "old.json");
     run(&["--format", "json"], &changed, "new.json");
     run(&["--format", "asff"], &changed, "second.asff.json");
-    let (code, _, stderr) = common::run(
-        common::lambda_posture_isolated()
-            .current_dir(dir.path())
-            .args([
-                "diff",
-                "old.json",
-                "new.json",
-                "--format",
-                "json",
-                "--output",
-                "diff.json",
-            ]),
-    );
+    let (code, _, stderr) = cli::capture(cli::isolated().current_dir(dir.path()).args([
+        "diff",
+        "old.json",
+        "new.json",
+        "--format",
+        "json",
+        "--output",
+        "diff.json",
+    ]));
     assert_eq!(code, 0, "{stderr}");
 
     let mut cmd = emulator.lambda_posture();
@@ -302,7 +292,7 @@ fn the_findings_a_diff_resolved_are_archived() {
         .arg(dir.path().join("second.asff.json"))
         .arg("--resolved")
         .arg(dir.path().join("diff.json"));
-    let (code, out, err) = common::run(&mut cmd);
+    let (code, out, err) = cli::capture(&mut cmd);
     assert_eq!(code, 0, "{out}\n{err}");
     let mut all = BTreeMap::new();
     for region in per_region(&findings).keys() {

@@ -1,13 +1,12 @@
 //! Comparing an evaluated report of the demo account with what the seeder planted (`mocks/demo-expectations.json`).
 
-#![allow(dead_code)] // each test binary uses part of this module
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use lambda_posture_checks::finding::Status;
 use lambda_posture_checks::report::Report;
 use serde::Deserialize;
+
+use super::root;
 
 #[derive(Deserialize)]
 pub struct Expectations {
@@ -26,7 +25,7 @@ pub struct CheckExpectation {
 }
 
 pub fn load() -> Expectations {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-expectations.json");
+    let path = root().join("mocks/demo-expectations.json");
     serde_json::from_str(&std::fs::read_to_string(&path).expect("read demo-expectations.json"))
         .expect("parse expectations")
 }

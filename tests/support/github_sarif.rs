@@ -2,7 +2,6 @@
 //! (docs.github.com, code-security/reference/code-scanning/sarif-files/sarif-support): the properties it requires,
 //! its upload limits, and what it does with fingerprints and `security-severity`. The OASIS schema says whether a
 //! file is SARIF; this says whether GitHub takes it and turns each result into a useful alert.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,78 +1,8 @@
-//! Helpers shared by the CLI and renderer integration tests: run the binary, read fixtures, validate schemas.
-#![allow(dead_code)]
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+//! Judging a report or an inventory on its own: schema validation, stable output, masked secrets, `unused` names.
 
 use serde_json::Value;
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The hand-made inventory used until the recorded demo inventory is merged.
-pub fn fixture() -> PathBuf {
-    root().join("tests/fixtures/inventory.json")
-}
-
-pub fn fixture_json() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap()
-}
-
-/// Write `value` as an inventory/report/config file in `dir`.
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    write(dir, name, &serde_json::to_string_pretty(value).unwrap())
-}
-
-/// Run lambda-posture with `args` in a clean temporary working directory (no stray config, no colour variables).
-pub fn run(args: &[&str]) -> Output {
-    let cwd = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
-        .args(args)
-        .current_dir(cwd.path())
-        .env_remove("LAMBDA_POSTURE_CONFIG")
-        .env_remove("NO_COLOR")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap()
-}
-
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-pub fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
-/// `scan --inventory FIXTURE <extra>`: stdout, checked to exit with one of the documented codes.
-pub fn scan(inventory: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["scan", "--inventory", inventory.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    run(&args)
-}
-
-pub fn scan_json(inventory: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["--format", "json"];
-    args.extend_from_slice(extra);
-    let out = scan(inventory, &args);
-    assert!(
-        [0, 1, 3].contains(&code(&out)),
-        "scan failed: {}",
-        stderr(&out)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use super::root;
 
 /// Errors of `instance` against `schema/<file>` (empty = valid).
 pub fn schema_errors(schema_file: &str, instance: &Value) -> Vec<String> {
@@ -88,19 +18,12 @@ pub fn schema_errors(schema_file: &str, instance: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Mask what changes between runs of a real scan (nothing yet: reports are deterministic for one inventory).
+/// Two runs on the same inventory give the same bytes (nothing in a report depends on the run).
 pub fn assert_deterministic(a: &str, b: &str) {
     assert_eq!(
         a, b,
         "two runs on the same inventory must give identical output"
     );
-}
-
-/// Say loudly that a test skipped itself. Written to the process's stderr directly, which the test harness does not
-/// capture (it captures `eprintln!`), so the message shows in a plain `cargo test` run.
-pub fn skipped(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {why}\n");
 }
 
 /// The function names an `unused --format json` report lists, in its order.
@@ -111,4 +34,30 @@ pub fn unused_names(json: &Value) -> Vec<&str> {
         .iter()
         .map(|u| u["name"].as_str().expect("a name"))
         .collect()
+}
+
+/// How the planted secrets begin: PEM keys, AWS key ids, GitHub, Slack and Stripe tokens, JWTs, database URLs.
+pub const SECRET_SHAPES: [&str; 8] = [
+    "-----BEGIN",
+    "AKIA",
+    "ghp_",
+    "xoxb-",
+    "sk_live_",
+    "eyJhbGci",
+    "postgres://",
+    "mysql://",
+];
+
+/// Panics where a planted secret's shape appears in `text` without the mask's `…` nearby (40 characters before,
+/// 60 after): a masked preview may keep a secret's first characters, never the secret.
+pub fn assert_secrets_masked(text: &str) {
+    for needle in SECRET_SHAPES {
+        for (i, _) in text.match_indices(needle) {
+            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
+            assert!(
+                context.contains('…'),
+                "`{needle}` appears unmasked near: {context}"
+            );
+        }
+    }
 }

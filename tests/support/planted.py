@@ -1,6 +1,6 @@
 """What the demo seeder planted, in the inventory's vocabulary: the expected side of tests/collect_demo.rs.
 
-    mocks/.venv/bin/python tests/common/planted.py MANIFEST.json > PLANTED.json
+    mocks/.venv/bin/python tests/support/planted.py MANIFEST.json > PLANTED.json
 
 Reads the account declaration (mocks/seedlib/account.py, the seeder's single source of truth) and the manifest
 of one seeding run (ARNs and ids only known after seeding: layers, KMS keys, subnets, code signing configs,

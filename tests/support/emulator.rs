@@ -1,8 +1,6 @@
-//! Test support: the emulated AWS account (mocks/emulator) on a free port, seeded with the demo account, and the
-//! `lambda-posture` binary pointed at it. One seeded emulator per test binary ([`demo`]); it is killed on drop, and
-//! exits by itself when the test process is gone (`--parent-pid`), so a shared static one never outlives the tests.
-
-#![allow(dead_code)] // each test binary uses part of this module
+//! The emulated AWS account (mocks/emulator) on a free port, seeded with the demo account, and the `lambda-posture`
+//! binary pointed at it. One seeded emulator per test binary ([`demo`]); it is killed on drop, and exits by itself
+//! when the test process is gone (`--parent-pid`), so a shared static one never outlives the tests.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -14,17 +12,16 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::{cli, read_json, root};
+
 /// The credentials and region every emulated call uses (the emulator accepts any).
 pub const ACCESS_KEY: &str = "testing";
 pub const SECRET_KEY: &str = "testing";
 pub const REGION: &str = "us-east-1";
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    repo_root().join("mocks/.venv/bin/python")
+/// The python of `mocks/.venv` (boto3, moto, the seeders).
+pub fn python() -> PathBuf {
+    root().join("mocks/.venv/bin/python")
 }
 
 /// `bash mocks/setup.sh` once per test process (idempotent and quick when the venv is current).
@@ -32,7 +29,7 @@ fn ensure_venv() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         let status = Command::new("bash")
-            .arg(repo_root().join("mocks/setup.sh"))
+            .arg(root().join("mocks/setup.sh"))
             .status()
             .expect("run bash mocks/setup.sh");
         assert!(status.success(), "mocks/setup.sh failed: {status}");
@@ -57,7 +54,7 @@ impl Emulator {
         let log = std::fs::File::create(dir.path().join("emulator.log")).expect("log file");
         let parent = std::process::id().to_string();
         let mut child = Command::new(python())
-            .arg(repo_root().join("mocks/emulator/server.py"))
+            .arg(root().join("mocks/emulator/server.py"))
             .args([
                 "--port",
                 "0",
@@ -102,11 +99,11 @@ impl Emulator {
         }
     }
 
-    /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/common/planted.py`).
+    /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/support/planted.py`).
     pub fn seed_demo(&self) -> Demo {
         let manifest_path = self.dir.path().join("manifest.json");
         let output = Command::new(python())
-            .arg(repo_root().join("mocks/seed_demo.py"))
+            .arg(root().join("mocks/seed_demo.py"))
             .args(["--endpoint", &self.endpoint, "--manifest"])
             .arg(&manifest_path)
             .output()
@@ -119,7 +116,7 @@ impl Emulator {
         );
         let manifest = read_json(&manifest_path);
         let output = Command::new(python())
-            .arg(repo_root().join("tests/common/planted.py"))
+            .arg(root().join("tests/support/planted.py"))
             .arg(&manifest_path)
             .output()
             .expect("run planted.py");
@@ -137,7 +134,7 @@ impl Emulator {
     pub fn seed_scale(&self, functions: usize, regions: &str) -> Value {
         let manifest_path = self.dir.path().join("scale-manifest.json");
         let output = Command::new(python())
-            .arg(repo_root().join("mocks/seed_scale.py"))
+            .arg(root().join("mocks/seed_scale.py"))
             .args([
                 "--endpoint",
                 &self.endpoint,
@@ -226,7 +223,7 @@ impl Emulator {
 
     /// The binary with an environment pointing at this emulator and nothing of the developer's own AWS setup.
     pub fn lambda_posture(&self) -> assert_cmd::Command {
-        let mut cmd = lambda_posture_isolated();
+        let mut cmd = cli::isolated();
         cmd.envs(self.aws_env());
         cmd
     }
@@ -234,7 +231,9 @@ impl Emulator {
     /// The same as [`Emulator::lambda_posture`], as a process to spawn and signal while it runs.
     pub fn lambda_posture_process(&self) -> Command {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("lambda-posture"));
-        cmd.env_clear().envs(isolated_env()).envs(self.aws_env());
+        cmd.env_clear()
+            .envs(cli::isolated_env())
+            .envs(self.aws_env());
         cmd
     }
 }
@@ -246,43 +245,11 @@ impl Drop for Emulator {
     }
 }
 
-/// The binary with an empty AWS environment: no credentials, no profile, no config files, no instance metadata.
-pub fn lambda_posture_isolated() -> assert_cmd::Command {
-    let mut cmd =
-        assert_cmd::Command::cargo_bin("lambda-posture").expect("the lambda-posture binary");
-    cmd.env_clear()
-        .envs(isolated_env())
-        .timeout(Duration::from_secs(600));
-    cmd
-}
-
-/// The whole environment of an isolated run (after `env_clear`).
-fn isolated_env() -> [(&'static str, std::ffi::OsString); 5] {
-    [
-        ("PATH", std::env::var_os("PATH").unwrap_or_default()),
-        (
-            "AWS_CONFIG_FILE",
-            "/nonexistent/lambda-posture-test/config".into(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/lambda-posture-test/credentials".into(),
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("NO_COLOR", "1".into()),
-    ]
-}
-
 fn read_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("emulator.log")).unwrap_or_default()
 }
 
-pub fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The seeded demo account: the seeder's manifest and what tests/common/planted.py derived from it.
+/// The seeded demo account: the seeder's manifest and what tests/support/planted.py derived from it.
 pub struct Demo {
     pub manifest: Value,
     pub planted: Value,
@@ -336,16 +303,6 @@ pub fn demo() -> &'static DemoAccount {
     })
 }
 
-/// Run a command; its exit code, stdout and stderr.
-pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
-    let output = cmd.output().expect("run lambda-posture");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 /// One `scan --format json --output DIR/report.json --save-inventory DIR/inventory.json` of an emulator.
 pub struct Scan {
     pub code: i32,
@@ -363,14 +320,15 @@ impl Emulator {
         let dir = tempfile::tempdir().expect("temp dir");
         let inventory_path = dir.path().join("inventory.json");
         let started = Instant::now();
-        let (code, _stdout, stderr) = run(self
-            .lambda_posture()
-            .arg("scan")
-            .args(extra_args)
-            .args(["--format", "json", "--output"])
-            .arg(dir.path().join("report.json"))
-            .arg("--save-inventory")
-            .arg(&inventory_path));
+        let (code, _stdout, stderr) = cli::capture(
+            self.lambda_posture()
+                .arg("scan")
+                .args(extra_args)
+                .args(["--format", "json", "--output"])
+                .arg(dir.path().join("report.json"))
+                .arg("--save-inventory")
+                .arg(&inventory_path),
+        );
         let seconds = started.elapsed().as_secs_f64();
         let text = std::fs::read_to_string(&inventory_path)
             .unwrap_or_else(|e| panic!("no inventory saved ({e}); exit {code}; stderr: {stderr}"));
@@ -383,32 +341,6 @@ impl Emulator {
             inventory,
             seconds,
             dir,
-        }
-    }
-}
-
-/// How the planted secrets begin: PEM keys, AWS key ids, GitHub, Slack and Stripe tokens, JWTs, database URLs.
-pub const SECRET_SHAPES: [&str; 8] = [
-    "-----BEGIN",
-    "AKIA",
-    "ghp_",
-    "xoxb-",
-    "sk_live_",
-    "eyJhbGci",
-    "postgres://",
-    "mysql://",
-];
-
-/// Panics where a planted secret's shape appears in `text` without the mask's `…` nearby (40 characters before,
-/// 60 after): a masked preview may keep a secret's first characters, never the secret.
-pub fn assert_secrets_masked(text: &str) {
-    for needle in SECRET_SHAPES {
-        for (i, _) in text.match_indices(needle) {
-            let context = &text[i.saturating_sub(40)..(i + 60).min(text.len())];
-            assert!(
-                context.contains('…'),
-                "`{needle}` appears unmasked near: {context}"
-            );
         }
     }
 }

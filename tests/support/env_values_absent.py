@@ -1,6 +1,6 @@
 """Exit 1 when any environment variable value of the emulated account appears in a file (an inventory, a report).
 
-    mocks/.venv/bin/python tests/common/env_values_absent.py ENDPOINT REGION[,REGION...] FILE...
+    mocks/.venv/bin/python tests/support/env_values_absent.py ENDPOINT REGION[,REGION...] FILE...
 
 Reads every function's variables with boto3 and prints only `region/function:VARIABLE` of the values found,
 never a value. Values shorter than 8 characters, ARNs, and values the account names elsewhere (a table or bucket
