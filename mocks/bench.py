@@ -44,6 +44,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -224,24 +225,27 @@ def compare_table(default: dict, thorough: dict) -> list[str]:
 
 
 # --- completeness ------------------------------------------------------------------------------------------------------
-# What the scanner reads per function, by the manifest field that counts it: when the inventory records the call as
-# not made on purpose (the call plan judged its answer could not change a finding), that field is not compared.
+# What the scanner reads per function, by the manifest field that counts it. The inventory records each call its plan
+# did not make (`Function.skipped`, checks/src/plan.rs): "not-needed" claims the field holds the answer (collected,
+# empty), so it is compared with what was planted like any collected field; "not-examined" says the data is unknown
+# (`--thorough` reads it), so what was planted there is not expected, only counted.
 FIELD_OPERATION = {"aliases": "ListAliases", "urls": "ListFunctionUrlConfigs",
                    "async configs": "ListFunctionEventInvokeConfigs",
                    "provisioned": "ListProvisionedConcurrencyConfigs"}
+NOT_NEEDED, NOT_EXAMINED = "not-needed", "not-examined"
 
 
-def not_read(function: dict) -> dict[str, set[str]]:
-    """Operation -> the qualifiers ("" for the function itself) the scanner recorded as not read on purpose."""
-    out: dict[str, set[str]] = defaultdict(set)
+def not_read(function: dict) -> dict[str, dict[str, set[str]]]:
+    """Kind -> operation -> the qualifiers ("" for the function itself) the scanner recorded as not read."""
+    out: dict[str, dict[str, set[str]]] = {NOT_NEEDED: defaultdict(set), NOT_EXAMINED: defaultdict(set)}
     for s in function.get("skipped", []):
-        out[s["operation"]].add(s.get("qualifier") or "")
+        out[s.get("kind", NOT_NEEDED)][s["operation"]].update(s.get("qualifiers") or [""])
     return out
 
 
 def completeness(manifest: dict, inventory: dict) -> tuple[list[str], dict[str, int]]:
-    """Every difference between what was planted and what the scanner reported (empty: complete), and what was
-    planted where the scanner recorded it did not look on purpose ("not read": what, how many)."""
+    """Every difference between what was planted and what the scanner reported (empty: complete), and the counts of
+    what the scanner recorded as not read (calls not needed; data not examined, and what was planted there)."""
     problems: list[str] = []
     unread: dict[str, int] = defaultdict(int)
     account = inventory["accounts"][0]
@@ -260,14 +264,13 @@ def completeness(manifest: dict, inventory: dict) -> tuple[list[str], dict[str, 
             problems.append(f"{where}: missing")
             continue
         used_roles.add(m["role"])
-        skipped = not_read(f)
-        problems += [f"{where}: {p}" for p in function_differences(m, f, skipped, since, unread)]
+        problems += [f"{where}: {p}" for p in function_differences(m, f, not_read(f), since, unread)]
     missing_roles = used_roles - set(account.get("roles", {}))
     problems += [f"role {r}: missing" for r in sorted(missing_roles)]
     return problems, dict(unread)
 
 
-def function_differences(m: dict, f: dict, skipped: dict[str, set[str]], since: str, unread: dict) -> list[str]:
+def function_differences(m: dict, f: dict, skipped: dict, since: str, unread: dict) -> list[str]:
     """What one function's inventory lacks or has more of than was planted; counts what it did not read on purpose."""
     last = (f.get("metrics") or {}).get("last_invocation")
     want_last = m["last_invoked"] if m["last_invoked"] and m["last_invoked"] >= since else None
@@ -284,27 +287,32 @@ def function_differences(m: dict, f: dict, skipped: dict[str, set[str]], since: 
     ]
     out = []
     for what, got, want in checks:
-        if "" in skipped.get(FIELD_OPERATION.get(what, ""), ()):
-            unread[f"{FIELD_OPERATION[what]} (function)"] += 1
+        operation = FIELD_OPERATION.get(what)
+        if "" in skipped[NOT_NEEDED].get(operation, ()):
+            unread[f"not needed: {operation} (functions)"] += 1
+        if "" in skipped[NOT_EXAMINED].get(operation, ()):
+            unread[f"not examined: {operation} (functions)"] += 1
             if want:
-                unread[f"{what} planted there"] += want if isinstance(want, int) else len(want)
-            continue
-        if got != want:
+                unread[f"  {what} planted there"] += want if isinstance(want, int) else len(want)
+        elif got != want:
             out.append(f"{what}: got {got!r}, planted {want!r}")
-    # Resource policies, per qualifier: a qualifier whose policy was not read is not expected.
+    # Resource policies, per qualifier: a qualifier whose policy was not examined is not expected.
     statements: dict[str, int] = defaultdict(int)
     for p in f["resource_policies"]:
         statements[p.get("qualifier") or ""] += len(p["document"].get("Statement", []))
     planted = m["statements_by_qualifier"]
-    not_examined = skipped.get("GetPolicy", set())
+    not_examined = skipped[NOT_EXAMINED].get("GetPolicy", set())
+    unread_key = "not examined: GetPolicy (published versions)"
     for q in sorted(set(statements) | set(planted) | not_examined):
         if q in not_examined:
-            unread["GetPolicy (qualifier)"] += 1
+            unread[unread_key] += 1
             if planted.get(q):
-                unread["policy statements planted there"] += planted[q]
+                unread["  with statements planted (versions)"] += 1
         elif statements.get(q, 0) != planted.get(q, 0):
             out.append(f"policy statements of {q or 'the function'}: got {statements.get(q, 0)}, "
                        f"planted {planted.get(q, 0)}")
+    if skipped[NOT_NEEDED].get("GetPolicy"):
+        unread["not needed: GetPolicy (qualifiers)"] += len(skipped[NOT_NEEDED]["GetPolicy"])
     # Live versions: every version an alias or mapping points at, and every version with statements of its own
     # that was read; each with the runtime it was built on.
     live = {v["version"]: v.get("runtime") for v in f.get("live_versions", [])}
@@ -315,10 +323,25 @@ def function_differences(m: dict, f: dict, skipped: dict[str, set[str]], since: 
             out.append(f"live version {v}: missing")
         elif live[v] != rt:
             out.append(f"live version {v}: runtime {live[v]!r}, built on {rt!r}")
+        if v in not_examined:
+            out.append(f"live version {v}: its resource policy was not examined")
     extra = sorted(set(live) - set(m["live_versions"]) - set(m["policy_versions"]), key=int)
     if extra:
         out.append(f"live versions {extra}: nothing points at them")
     return out
+
+
+def summary_problems(report: dict, inventory: dict) -> list[str]:
+    """The report's summary must count every version whose policy the inventory says was not examined."""
+    problems = []
+    for acc, summary in zip(inventory["accounts"], report.get("accounts", [])):
+        versions = [q for f in acc["functions"] for q in not_read(f)[NOT_EXAMINED].get("GetPolicy", ())]
+        functions = sum(bool(not_read(f)[NOT_EXAMINED].get("GetPolicy")) for f in acc["functions"])
+        said = summary.get("not_examined") or {}
+        if (said.get("version_policies", 0), said.get("functions", 0)) != (len(versions), functions):
+            problems.append(f"report summary of {acc['account_id']}: not_examined {said or None}, the inventory "
+                            f"has {len(versions)} versions of {functions} functions not examined")
+    return problems
 
 
 # --- the two reports -------------------------------------------------------------------------------------------------
@@ -338,6 +361,7 @@ def diff_reports(before: dict, after: dict) -> list[dict]:
         x, y = a.get(fid), b.get(fid)
         ref = x or y
         base = {"id": fid, "check_id": ref["check_id"], "resource": ref.get("resource_arn"),
+                "function": ref.get("function_arn") or ref.get("resource_arn"),
                 "discriminator": ref.get("discriminator")}
         if x is None:
             out.append(base | {"kind": "appeared", "before": None, "after": f"{y['status']} {y['severity']}"})
@@ -363,13 +387,20 @@ def disallowed(differences: list[dict], allowed: list[dict]) -> list[dict]:
     return [d for d in differences if not covered(d)]
 
 
+def on_unexamined_version(difference: dict, unexamined: dict[str, set[str]]) -> bool:
+    """Whether a difference is about a published version whose policy the default scan reported as not examined:
+    its finding's discriminator names the version (`public:17`, `version:17/VAR`, `17/statement-id`)."""
+    versions = unexamined.get(difference["function"] or "", set())
+    return bool(versions & set(re.split(r"[:/|]", difference["discriminator"] or "")))
+
+
 def unused_differences(before: dict | None, after: dict | None) -> list[str]:
-    """The functions on which two `unused --format json` answers differ (any field)."""
+    """The ARNs of the functions on which two `unused --format json` answers differ (any field)."""
     if before is None or after is None:
         return ["`unused` failed on one of the inventories"]
+
     def index(report):
-        return {json.dumps([f.get("region"), f.get("name") or f.get("arn")]): f
-                for key in ("functions", "unknown") for f in report.get(key, [])}
+        return {f["arn"]: f for key in ("unused", "unknown") for f in report.get(key, [])}
     a, b = index(before), index(after)
     return [k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
 
@@ -406,9 +437,11 @@ def print_run(label: str, run: dict) -> None:
     for p in problems[:15]:
         print(f"  {p}")
     if run["not_read"]:
-        print("not read on purpose (recorded in the inventory; not expected):")
-        for what, n in sorted(run["not_read"].items()):
-            print(f"  {what:<44}{n:>8}")
+        print("not read by the plan (recorded in the inventory):")
+        for what, n in run["not_read"].items():
+            print(f"  {what:<52}{n:>8}")
+    for said in run["report_not_examined"]:
+        print(f"report summary   not examined: {said}")
 
 
 def print_comparison(result: dict) -> None:
@@ -417,18 +450,27 @@ def print_comparison(result: dict) -> None:
     for line in compare_table(result["runs"]["default"], result["runs"]["thorough"]):
         print(f"  {line}")
     print(f"\nreports compared by finding id: {cmp['findings'][0]} and {cmp['findings'][1]} findings, "
-          f"{len(cmp['differences'])} differences ({len(cmp['allowed'])} allowed), "
-          f"{len(cmp['text_changes'])} with another message or evidence")
-    for d in cmp["differences"][:40]:
-        mark = "  allowed" if d not in cmp["not_allowed"] else "NOT ALLOWED"
+          f"{len(cmp['differences'])} differences: {len(cmp['allowed'])} allowed by the list, "
+          f"{len(cmp['on_unexamined_versions'])} on versions the default reported as not examined, "
+          f"{len(cmp['not_allowed'])} not allowed; {len(cmp['text_changes'])} with another message or evidence")
+    by_check: dict[tuple, int] = defaultdict(int)
+    for d in cmp["on_unexamined_versions"]:
+        by_check[(d["check_id"], d["kind"], d["after"] or d["before"])] += 1
+    for (check, kind, what), n in sorted(by_check.items()):
+        print(f"  not examined by default: {n:>5} x {kind} {check} ({what})")
+    for d in (cmp["not_allowed"] + cmp["allowed"])[:40]:
+        mark = "allowed" if d in cmp["allowed"] else "NOT ALLOWED"
         print(f"  {mark:<12}{d['kind']:<12}{d['check_id']:<34}{d['before']!s:<18} -> {d['after']!s:<18}"
               f"{d['resource']} {d['discriminator'] or ''}")
     for fid in cmp["text_changes"][:10]:
         print(f"  text only   {fid}")
-    print(f"unused: {'identical' if not cmp['unused'] else str(len(cmp['unused'])) + ' functions differ'}")
-    for k in cmp["unused"][:10]:
-        print(f"  {k}")
-    print(f"verdict: {'no finding lost' if cmp['ok'] else 'FAIL: ' + str(len(cmp['not_allowed'])) + ' differences not allowed'}")
+    print(f"unused: {'identical' if not cmp['unused'] else str(len(cmp['unused'])) + ' functions differ'}"
+          f"{'' if not cmp['unused'] else ', ' + str(len(cmp['unused_not_allowed'])) + ' without unexamined versions'}")
+    for arn in cmp["unused_not_allowed"][:10]:
+        print(f"  {arn}")
+    verdict = "no finding lost" if cmp["ok"] else (f"FAIL: {len(cmp['not_allowed'])} differences not allowed, "
+                                                   f"{len(cmp['unused_not_allowed'])} in unused")
+    print(f"verdict: {verdict}")
 
 
 def measure(label: str, binary: str, endpoint: str, regions: list[str], work: str, args, flags: list[str],
@@ -438,29 +480,45 @@ def measure(label: str, binary: str, endpoint: str, regions: list[str], work: st
     scan = run_scan(binary, endpoint, regions, os.path.join(work, label), args, flags)
     stats = admin(endpoint, "GET", "/_lp/stats")
     floor_s, buckets = floor(stats, args.time_scale)
-    if scan["exit_code"] in (0, 1, 3) and os.path.exists(scan["inventory"]):
+    if scan["exit_code"] in (0, 1, 3) and os.path.exists(scan["inventory"]) and os.path.exists(scan["report"]):
         with open(scan["inventory"]) as fh:
-            problems, unread = completeness(manifest, json.load(fh))
+            inventory = json.load(fh)
+        with open(scan["report"]) as fh:
+            report = json.load(fh)
+        problems, unread = completeness(manifest, inventory)
+        problems += summary_problems(report, inventory)
+        summary = [a.get("not_examined") for a in report["accounts"] if a.get("not_examined")]
+        del inventory, report
     else:
         problems, unread = [f"the scan failed (exit code {scan['exit_code']}): see {work}/{label}/scan.stderr"], {}
+        summary = []
     return {"flags": flags, "scan": scan, "stats": stats, "floor_s": floor_s, "buckets": buckets,
             "ratio": scan["wall_s"] / floor_s if floor_s else float("inf"),
             "retries": stats["totals"]["throttled"] + stats["totals"]["faults"], "problems": problems,
-            "not_read": unread}
+            "not_read": unread, "report_not_examined": summary}
 
 
 def compare(binary: str, default: dict, thorough: dict) -> dict:
-    """The default scan's report and unused answer against the thorough one's."""
+    """The default scan's report and unused answer against the thorough one's. A difference is allowed when
+    ALLOWED_DIFFERENCES covers it, or when it is about a version the default reported as not examined (counted in
+    its summary: the price of the default, measured, not a silent loss)."""
     reports = []
     for run in (default, thorough):
         with open(run["scan"]["report"]) as fh:
             reports.append(json.load(fh))
+    with open(default["scan"]["inventory"]) as fh:
+        functions = json.load(fh)["accounts"][0]["functions"]
+    unexamined = {f["arn"]: not_read(f)[NOT_EXAMINED].get("GetPolicy", set()) for f in functions}
     differences = diff_reports(*reports)
-    not_allowed = disallowed(differences, ALLOWED_DIFFERENCES)
+    listed = disallowed(differences, ALLOWED_DIFFERENCES)
+    on_versions = [d for d in listed if on_unexamined_version(d, unexamined)]
+    not_allowed = [d for d in listed if d not in on_versions]
     unused = unused_differences(*(unused_json(binary, r["scan"]["inventory"]) for r in (default, thorough)))
+    unused_not_allowed = [arn for arn in unused if not unexamined.get(arn)]
     return {"findings": [len(r["findings"]) for r in reports], "differences": differences,
-            "allowed": [d for d in differences if d not in not_allowed], "not_allowed": not_allowed,
-            "text_changes": text_changes(*reports), "unused": unused, "ok": not not_allowed and not unused}
+            "allowed": [d for d in differences if d not in listed], "on_unexamined_versions": on_versions,
+            "not_allowed": not_allowed, "text_changes": text_changes(*reports), "unused": unused,
+            "unused_not_allowed": unused_not_allowed, "ok": not not_allowed and not unused_not_allowed}
 
 
 def main(argv=None) -> int:

@@ -80,12 +80,24 @@ def test_shipped_allow_list_entries_each_give_a_reason():
 
 
 def test_unused_answers_compared_per_function():
-    a = {"functions": [{"region": "us-east-1", "name": "f", "idle_days": 100}], "unknown": []}
+    a = {"unused": [{"arn": ARN + "f", "idle_days": 100}], "unknown": [{"arn": ARN + "g"}]}
     assert bench.unused_differences(a, copy.deepcopy(a)) == []
     b = copy.deepcopy(a)
-    b["functions"][0]["idle_days"] = 99
-    assert len(bench.unused_differences(a, b)) == 1
+    b["unused"][0]["idle_days"] = 99
+    b["unknown"] = []
+    assert bench.unused_differences(a, b) == [ARN + "f", ARN + "g"]
     assert bench.unused_differences(a, None) != []
+
+
+def test_a_difference_on_a_version_not_examined_is_recognised_by_its_discriminator():
+    unexamined = {ARN + "f": {"17", "18"}}
+    for discriminator in ("public:17", "version:18/STRIPE_KEY", "17/partner-invoke", "cross-account:18"):
+        d = {"function": ARN + "f", "discriminator": discriminator}
+        assert bench.on_unexamined_version(d, unexamined), discriminator
+    for discriminator in ("public:function", "public:170", "live/partner-invoke", None, "version:19"):
+        d = {"function": ARN + "f", "discriminator": discriminator}
+        assert not bench.on_unexamined_version(d, unexamined), discriminator
+    assert not bench.on_unexamined_version({"function": ARN + "g", "discriminator": "public:17"}, unexamined)
 
 
 # --- the call plan ---------------------------------------------------------------------------------------------------
@@ -152,19 +164,45 @@ def test_completeness_accepts_an_exact_inventory_and_names_each_difference():
     assert problems == ["us-east-1/f: async configs: got 0, planted 1"], problems
 
 
-def test_completeness_does_not_expect_what_the_scanner_recorded_as_not_read():
-    skipped = [{"operation": "GetPolicy", "qualifier": "2", "reason": "r"},
-               {"operation": "ListFunctionEventInvokeConfigs", "reason": "r"}]
+def test_completeness_does_not_expect_what_the_scanner_recorded_as_not_examined():
+    # The shape of `Function.skipped` (checks/src/inventory.rs): operation, qualifiers (none: the function), kind.
+    skipped = [{"operation": "GetPolicy", "qualifiers": ["1", "2"], "kind": "not-examined", "reason": "r"},
+               {"operation": "ListFunctionEventInvokeConfigs", "kind": "not-examined", "reason": "r"}]
     f = inventoried(resource_policies=[{"qualifier": None, "document": {"Statement": [{}]}}],
                     live_versions=[{"version": "3", "runtime": "python3.12"}], async_invoke_configs=[],
                     skipped=skipped)
     problems, unread = check(planted(), f)
     assert problems == [], problems
-    assert unread == {"GetPolicy (qualifier)": 1, "policy statements planted there": 1,
-                      "ListFunctionEventInvokeConfigs (function)": 1, "async configs planted there": 1}, unread
-    # Not read is not a licence to lose what was read: the function's own statement is still expected.
+    assert unread == {"not examined: GetPolicy (published versions)": 2, "  with statements planted (versions)": 1,
+                      "not examined: ListFunctionEventInvokeConfigs (functions)": 1,
+                      "  async configs planted there": 1}, unread
+    # Not examined is no licence to lose what was read: the function's own statement is still expected.
     problems, _ = check(planted(), f | {"resource_policies": []})
     assert problems == ["us-east-1/f: policy statements of the function: got 0, planted 1"], problems
+    # A live version (an alias points at it) must never be left unexamined.
+    problems, _ = check(planted(), f | {"skipped": [skipped[0] | {"qualifiers": ["2", "3"]}, skipped[1]]})
+    assert "us-east-1/f: live version 3: its resource policy was not examined" in problems, problems
+
+
+def test_completeness_holds_a_not_needed_call_to_its_claim_of_an_empty_answer():
+    skip = {"operation": "ListProvisionedConcurrencyConfigs", "kind": "not-needed", "reason": "no version"}
+    problems, unread = check(planted(), inventoried(skipped=[skip]))
+    assert problems == [] and unread == {"not needed: ListProvisionedConcurrencyConfigs (functions)": 1}, unread
+    # Something was planted where the plan said the answer was known to be empty: that is a loss.
+    problems, _ = check(planted(provisioned=1), inventoried(skipped=[skip]))
+    assert problems == ["us-east-1/f: provisioned: got 0, planted 1"], problems
+
+
+def test_the_report_summary_must_count_every_version_not_examined():
+    skip = {"operation": "GetPolicy", "qualifiers": ["1", "2"], "kind": "not-examined", "reason": "r"}
+    inventory = {"accounts": [{"account_id": "123456789012", "functions": [inventoried(skipped=[skip])]}]}
+    said = {"version_policies": 2, "functions": 1, "flag": "--thorough"}
+    assert bench.summary_problems({"accounts": [{"not_examined": said}]}, inventory) == []
+    assert len(bench.summary_problems({"accounts": [{}]}, inventory)) == 1
+    assert len(bench.summary_problems({"accounts": [{"not_examined": said | {"version_policies": 1}}]},
+                                      inventory)) == 1
+    quiet = {"accounts": [{"account_id": "123456789012", "functions": [inventoried()]}]}
+    assert bench.summary_problems({"accounts": [{}]}, quiet) == []
 
 
 # --- the long-tail account -------------------------------------------------------------------------------------------
