@@ -1,5 +1,6 @@
 //! lambda-posture-checks: the pure core of lambda-posture. Inventory in, findings out; no AWS SDK, no I/O to AWS.
 
+pub mod arn;
 pub mod catalog;
 pub mod check;
 pub mod config;

@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+use crate::arn::Arn;
 use crate::catalog::access::policies::{
     judge_qualifiers, labels, path_failure, scope_name, PolicyStatement,
 };
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
-use crate::policy::resource::{arn_parts, invoke_actions, Pin};
+use crate::policy::resource::{invoke_actions, Pin};
 
 pub const CHECK: Check = Check {
     id: "lambda-service-invoke-unscoped",
@@ -158,7 +159,9 @@ fn bucket_names_only(pins: &[&Pin]) -> Option<BTreeSet<String>> {
             return None;
         }
         for value in &pin.values {
-            let parts = arn_parts(value).filter(|p| p.service == "s3" && p.account.is_empty())?;
+            let parts = Arn::parse(value)
+                .ok()
+                .filter(|p| p.service == "s3" && p.account.is_empty())?;
             names.insert(
                 parts
                     .resource
@@ -180,8 +183,8 @@ fn event_source_token(ps: &PolicyStatement) -> bool {
             c.operator.is("StringEquals")
                 && !c.operator.if_exists
                 && !c.values.is_empty()
-                && c.values
-                    .iter()
-                    .all(|v| !v.is_empty() && !crate::wildcard::has_wildcard(v) && !v.contains("${"))
+                && c.values.iter().all(|v| {
+                    !v.is_empty() && !crate::wildcard::has_wildcard(v) && !v.contains("${")
+                })
         })
 }

@@ -85,10 +85,7 @@ mod tests {
                 publisher.product
             );
             for account in publisher.accounts {
-                assert!(
-                    account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()),
-                    "bad account {account}"
-                );
+                assert!(crate::arn::is_account_id(account), "bad account {account}");
                 assert!(seen.insert(*account), "account {account} listed twice");
             }
         }

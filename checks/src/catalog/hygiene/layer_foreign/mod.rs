@@ -5,6 +5,7 @@ mod aws_publishers;
 use serde_json::json;
 
 use self::aws_publishers::aws_product;
+use crate::arn::{self, Arn};
 use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -39,18 +40,21 @@ fn owner(layer: &LayerRef) -> &str {
     if !layer.owner_account.is_empty() {
         return &layer.owner_account;
     }
-    layer.arn.split(':').nth(4).unwrap_or_default()
+    Arn::parse(&layer.arn).map_or("", |arn| arn.account)
 }
 
 /// The layer ARN without its version, so the finding keeps its id when the version changes.
-fn unversioned(arn: &str) -> &str {
-    match arn.rsplit_once(':') {
-        Some((base, version))
-            if version.chars().all(|c| c.is_ascii_digit()) && base.contains(":layer:") =>
-        {
-            base
-        }
-        _ => arn,
+fn unversioned(text: &str) -> &str {
+    let layer_version = Arn::parse(text).is_ok_and(|arn| {
+        arn.resource.starts_with("layer:")
+            && arn
+                .qualifier()
+                .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if layer_version {
+        arn::unqualified(text)
+    } else {
+        text
     }
 }
 

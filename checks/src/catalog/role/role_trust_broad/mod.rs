@@ -4,6 +4,7 @@
 use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
+use crate::arn::Arn;
 use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::policy::resource::{caller_pinning, principal_scope};
@@ -50,11 +51,7 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
             ))]
         }
     };
-    let own_account = role
-        .arn
-        .split(':')
-        .nth(4)
-        .unwrap_or(&ctx.account.account_id);
+    let own_account = Arn::parse(&role.arn).map_or(ctx.account.account_id.as_str(), |a| a.account);
     let entries: Vec<(Severity, Value)> = document
         .statements
         .iter()

@@ -1,5 +1,6 @@
 //! Whether a DLQ or OnFailure destination exists, from what the scan saw.
 
+use crate::arn::Arn;
 use crate::inventory::Account;
 
 /// What the inventory says about a destination's existence.
@@ -15,7 +16,7 @@ pub(super) enum Existence {
 /// Lambda functions are judged from the function listing; queues, topics, buses and buckets from
 /// `Account::destinations`.
 pub(super) fn existence(account: &Account, arn: &str) -> Existence {
-    if arn.split(':').nth(2) == Some("lambda") {
+    if Arn::parse(arn).is_ok_and(|a| a.service == "lambda") {
         return function_existence(account, arn);
     }
     let Some(destinations) = &account.destinations else {
@@ -42,19 +43,21 @@ pub(super) fn existence(account: &Account, arn: &str) -> Existence {
 /// A destination function in this account, in a region whose function listing succeeded, must be in the inventory
 /// (with the alias or version its ARN names, when those listings succeeded too).
 fn function_existence(account: &Account, arn: &str) -> Existence {
-    let parts: Vec<&str> = arn.split(':').collect();
-    let [_, _, "lambda", region, target_account, "function", name, rest @ ..] = parts.as_slice()
+    let Some((arn, name)) = Arn::parse(arn)
+        .ok()
+        .and_then(|a| a.function_name().map(|name| (a, name)))
     else {
         return Existence::Unverified(None);
     };
+    let (region, target_account) = (arn.region, arn.account);
     let listing_failed = |operation: &str| {
         account.gaps.iter().any(|g| {
             g.service == "lambda"
                 && g.operation == operation
-                && g.region.as_deref().is_none_or(|r| r == *region)
+                && g.region.as_deref().is_none_or(|r| r == region)
         })
     };
-    let listed = *target_account == account.account_id
+    let listed = target_account == account.account_id
         && account.regions.iter().any(|r| r == region)
         && !listing_failed("ListFunctions");
     if !listed {
@@ -63,14 +66,14 @@ fn function_existence(account: &Account, arn: &str) -> Existence {
     let Some(function) = account
         .functions
         .iter()
-        .find(|f| f.region == *region && f.name == *name)
+        .find(|f| f.region == region && f.name == name)
     else {
         return Existence::Missing(format!("does not exist: no function {name} in {region}"));
     };
-    let Some(qualifier) = rest.first() else {
+    let Some(qualifier) = arn.qualifier() else {
         return Existence::Exists;
     };
-    let known = *qualifier == "$LATEST"
+    let known = qualifier == "$LATEST"
         || function.aliases.iter().any(|a| a.name == *qualifier)
         || function.versions.iter().any(|v| v == qualifier);
     let qualifiers_listed = !account.gaps.iter().any(|g| {

@@ -8,6 +8,7 @@ use serde_json::json;
 use self::existence::{existence, Existence};
 use self::grants::{role_verdict, Verdict};
 use super::common::gap_outcome;
+use crate::arn::Arn;
 use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome, RoleUnavailable};
 use crate::finding::Severity;
@@ -107,7 +108,7 @@ enum Judgement {
 /// The action Lambda performs with the execution role to deliver to this kind of destination, and the resource it is
 /// checked on.
 fn delivery(arn: &str) -> Option<(&'static str, String)> {
-    match arn.split(':').nth(2)? {
+    match Arn::parse(arn).ok()?.service {
         "sqs" => Some(("sqs:SendMessage", arn.to_string())),
         "sns" => Some(("sns:Publish", arn.to_string())),
         "lambda" => Some(("lambda:InvokeFunction", arn.to_string())),

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::common::gap_outcome;
+use crate::arn::Arn;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::EventSourceMapping;
@@ -32,10 +33,10 @@ impl Source {
             // Only self-managed Apache Kafka mappings have no event source ARN.
             return Source::SelfManagedKafka;
         };
-        match arn.split(':').nth(2) {
-            Some("kinesis") => Source::Kinesis,
-            Some("dynamodb") if arn.contains("/stream/") => Source::DynamoDbStream,
-            Some("kafka") => Source::Msk,
+        match Arn::parse(arn).map_or("", |a| a.service) {
+            "kinesis" => Source::Kinesis,
+            "dynamodb" if arn.contains("/stream/") => Source::DynamoDbStream,
+            "kafka" => Source::Msk,
             _ => Source::Other,
         }
     }
