@@ -1,9 +1,9 @@
 """Expected check outcomes of the demo account, derived from the declarations in `account.py`.
 
-`expected(today)` answers, for every check id of shared/CHECKS.md, which functions must fail,
+`expected(today)` answers, for every check id of the catalogue (docs/CHECKS.md), which functions must fail,
 which must come out Unknown, and a few that must pass. Role-level verdicts are declared on the
 roles; everything else follows from the function declarations with the rules written in
-JUDGEMENTS (where CHECKS.md leaves room, the rule chosen is stated there).
+JUDGEMENTS (where a check's README leaves room, the rule chosen is stated there).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-//! Checks of the "Who can invoke the function (resource policies, URLs)" group of CHECKS.md.
+//! The checks of the catalogue's "Who can invoke the function" group (`docs/CHECKS.md`): resource policies, URLs.
 
 use crate::check::Check;
 

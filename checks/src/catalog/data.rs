@@ -1,6 +1,6 @@
-//! Checks of the "Secrets and data" group of CHECKS.md: credentials in environment variables and deployment
-//! packages, and the key that encrypts environment variables. The values themselves were classified at collection
-//! time by [`crate::secrets`]; these checks read verdicts and masked previews only.
+//! The checks of the catalogue's "Secrets and data" group (`docs/CHECKS.md`): credentials in environment variables
+//! and deployment packages, and the key that encrypts environment variables. The values themselves were classified
+//! at collection time by [`crate::secrets`]; these checks read verdicts and masked previews only.
 
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::inventory::EnvVar;

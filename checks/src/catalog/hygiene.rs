@@ -1,4 +1,5 @@
-//! Checks of the "Hygiene and supply chain" group of CHECKS.md: unused, outdated, foreign or unowned code.
+//! The checks of the catalogue's "Hygiene and supply chain" group (`docs/CHECKS.md`): unused, outdated, foreign or
+//! unowned code.
 
 use crate::check::Check;
 

@@ -1,4 +1,5 @@
-//! The check catalogue: every check the scanner ships, grouped as in CHECKS.md. Ids never change once shipped.
+//! The check catalogue: every check the scanner ships, in groups; the one list of check ids, which `docs/CHECKS.md`
+//! presents. Ids never change once shipped.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,14 +14,49 @@ mod live_versions;
 mod role;
 mod stability;
 
-/// The groups of CHECKS.md, in catalogue order: folder name and checks.
-const GROUPS: [(&str, &[&Check]); 5] = [
-    ("access", access::CHECKS),
-    ("role", role::CHECKS),
-    ("data", data::CHECKS),
-    ("stability", stability::CHECKS),
-    ("hygiene", hygiene::CHECKS),
+/// A group of the catalogue: one section of `docs/CHECKS.md`.
+pub struct Group {
+    /// The folder of its checks under `src/catalog/`.
+    pub folder: &'static str,
+    /// The section heading: what the group's checks are about.
+    pub title: &'static str,
+    /// Its checks, in catalogue order.
+    pub checks: &'static [&'static Check],
+}
+
+/// The groups, in catalogue order.
+const GROUPS: [Group; 5] = [
+    Group {
+        folder: "access",
+        title: "Who can invoke the function (resource policies, URLs)",
+        checks: access::CHECKS,
+    },
+    Group {
+        folder: "role",
+        title: "What the function may do (execution role)",
+        checks: role::CHECKS,
+    },
+    Group {
+        folder: "data",
+        title: "Secrets and data",
+        checks: data::CHECKS,
+    },
+    Group {
+        folder: "stability",
+        title: "Stability (events are never dropped, the function is watched)",
+        checks: stability::CHECKS,
+    },
+    Group {
+        folder: "hygiene",
+        title: "Hygiene and supply chain",
+        checks: hygiene::CHECKS,
+    },
 ];
+
+/// Every group, in catalogue order.
+pub fn groups() -> &'static [Group] {
+    &GROUPS
+}
 
 /// Where the documentation of the checks is published (the repository's default branch).
 pub const DOCS_BASE_URL: &str = "https://github.com/lambda-posture/lambda-posture/blob/main/checks";
@@ -31,7 +67,7 @@ pub fn all() -> &'static [&'static Check] {
     ALL.get_or_init(|| {
         GROUPS
             .iter()
-            .flat_map(|(_, checks)| checks.iter().copied())
+            .flat_map(|group| group.checks.iter().copied())
             .collect()
     })
 }
@@ -40,8 +76,8 @@ pub fn all() -> &'static [&'static Check] {
 pub fn group_of(id: &str) -> Option<&'static str> {
     GROUPS
         .iter()
-        .find(|(_, checks)| checks.iter().any(|c| c.id == id))
-        .map(|(group, _)| *group)
+        .find(|group| group.checks.iter().any(|c| c.id == id))
+        .map(|group| group.folder)
 }
 
 /// Path of a check's README inside the `checks` crate: `src/catalog/<group>/<id_with_underscores>/README.md`.

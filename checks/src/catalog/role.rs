@@ -1,4 +1,4 @@
-//! Checks of the "What the function may do (execution role)" group of CHECKS.md.
+//! The checks of the catalogue's "What the function may do" group (`docs/CHECKS.md`): the execution role.
 
 use crate::check::Check;
 

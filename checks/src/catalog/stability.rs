@@ -1,4 +1,5 @@
-//! Checks of the "Stability" group of CHECKS.md: events are never dropped, the function is watched.
+//! The checks of the catalogue's "Stability" group (`docs/CHECKS.md`): events are never dropped, the function is
+//! watched.
 
 use crate::check::Check;
 

@@ -229,8 +229,9 @@ impl Pinning {
 }
 
 /// Whether, and by which conditions, a statement pins its caller. A condition pins when its key is one of
-/// [`PINNING_KEYS`] (the keys of CHECKS.md plus `aws:SourceOrgID`, the organization of a calling service's resource), its operator constrains the value when the key is present AND fails when the key is absent
-/// (so not negated operators, `Null`, `…IfExists`, `ForAllValues:`), and every value is fixed.
+/// [`PINNING_KEYS`] (`aws:SourceOrgID` is the organization of a calling service's resource), its operator constrains
+/// the value when the key is present AND fails when the key is absent (so not negated operators, `Null`, `…IfExists`,
+/// `ForAllValues:`), and every value is fixed.
 ///
 /// A value is fixed when it carries no policy variable (`${aws:ResourceAccount}` is resolved to `own_account`,
 /// `${aws:ResourceOrgID}` to config `organization_id`), and, for operators that understand wildcards
