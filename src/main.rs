@@ -1,5 +1,6 @@
 //! lambda-posture: entry point. Parses the command line, runs the command, maps the outcome to an exit code.
-//! The only place that uses anyhow.
+//! Every error ends here as one sanitised `error:` line and exit code 2: a command's anyhow error with its context
+//! chain, or one of the few that can happen before a command runs.
 
 mod cli;
 mod codescan;
