@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::arn::Arn;
 use crate::config::Config;
 use crate::finding::{Evidence, Severity};
 use crate::inventory::{Account, Function, Gap, Role};
@@ -169,14 +170,17 @@ pub struct Place<'a> {
 impl<'a> Place<'a> {
     /// The place of a function, from its ARN (`aws` and the function's region when the ARN lacks them).
     pub fn of(function: &'a Function) -> Place<'a> {
-        let mut parts = function.arn.split(':');
-        let partition = parts.nth(1).unwrap_or("aws");
-        let region = parts.nth(1).unwrap_or(&function.region);
-        let account = parts.next().unwrap_or_default();
-        Place {
-            partition,
-            region,
-            account,
+        match Arn::parse(&function.arn) {
+            Ok(arn) => Place {
+                partition: arn.partition,
+                region: arn.region,
+                account: arn.account,
+            },
+            Err(_) => Place {
+                partition: "aws",
+                region: &function.region,
+                account: "",
+            },
         }
     }
 }
@@ -224,6 +228,7 @@ pub struct Failure {
 }
 
 impl Outcome {
+    /// A failure about the function itself.
     pub fn fail(message: impl Into<String>, evidence: Value) -> Outcome {
         Outcome::Fail(Failure {
             message: message.into(),
@@ -234,6 +239,7 @@ impl Outcome {
         })
     }
 
+    /// A failure told apart from the check's other failures on the function by `discriminator`.
     pub fn fail_with(
         message: impl Into<String>,
         discriminator: impl Into<String>,
@@ -248,14 +254,25 @@ impl Outcome {
         })
     }
 
+    /// The check cannot decide, and says why.
     pub fn unknown(reason: impl Into<String>) -> Outcome {
         Outcome::Unknown {
             reason: reason.into(),
         }
     }
 
+    /// The check cannot decide because `gap`'s call failed (worded by [`gap_reason`]).
     pub fn unknown_from_gap(gap: &Gap) -> Outcome {
         Outcome::unknown(gap_reason(gap))
+    }
+
+    /// Builder: the failure is about `resource_arn` (an alias, a version, the execution role) rather than the
+    /// function itself; `None` keeps it on the function.
+    pub fn on_resource(mut self, resource_arn: impl Into<Option<String>>) -> Outcome {
+        if let Outcome::Fail(f) = &mut self {
+            f.resource_arn = resource_arn.into();
+        }
+        self
     }
 
     /// Builder: set the severity of a failure.

@@ -10,7 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::arn::Arn;
 use crate::json_text::JsonText;
+use crate::timestamp::AwsTimestamp;
 
 pub mod validate;
 
@@ -512,9 +514,15 @@ impl Function {
             .unwrap_or_else(|| format!("/aws/lambda/{}", self.name))
     }
 
+    /// The calendar day (UTC) of `last_modified`; `None` when absent or not an AWS timestamp.
+    pub fn last_modified_date(&self) -> Option<NaiveDate> {
+        let text = self.last_modified.as_deref()?;
+        AwsTimestamp::parse(text).ok().map(AwsTimestamp::date)
+    }
+
     /// Account id parsed from the function ARN.
     pub fn account_id(&self) -> &str {
-        self.arn.split(':').nth(4).unwrap_or_default()
+        Arn::parse(&self.arn).map_or("", |arn| arn.account)
     }
 
     /// What makes a published version run: `alias prod`, `event source mapping <uuid>`, `its resource policy`,
@@ -551,7 +559,9 @@ impl Function {
         let mappings = self
             .event_source_mappings
             .iter()
-            .filter(|m| m.function_arn.splitn(8, ':').nth(7) == Some(version))
+            .filter(|m| {
+                Arn::parse(&m.function_arn).is_ok_and(|arn| arn.qualifier() == Some(version))
+            })
             .map(|m| format!("event source mapping {}", m.uuid));
         aliases
             .chain(mappings)

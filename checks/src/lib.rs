@@ -16,5 +16,6 @@ pub mod runtimes;
 pub mod score;
 pub mod secrets;
 pub mod suppress;
+pub mod timestamp;
 pub mod unused;
 pub mod wildcard;

@@ -1,13 +1,11 @@
 //! Suppressions: `[[suppressions]]` entries of the config file that mute accepted findings, with a mandatory
-//! reason and an optional expiry date. Each entry is validated once, when the configuration is
-//! ([`Suppression::validate`]), and the engine applies the entries to the findings before it builds the report, so the
-//! scores count what is left; expired and unmatched entries are reported.
+//! reason and an optional expiry date, applied after evaluation; expired and unmatched entries are reported.
 //!
 //! An entry matches a finding when every matcher it sets matches (at least one is required):
 //! - `check`: a check id;
-//! - `resource`: a wildcard pattern ([`crate::wildcard`]: `*` any run of characters, `?` one character) on the
-//!   finding's resource ARN or the ARN of the function it belongs to;
-//! - `tag`: `key` (the function carries the tag) or `key=value` (value may be a wildcard pattern).
+//! - `resource`: a glob (`*` any run of characters, `?` one character) on the finding's resource ARN or the ARN of
+//!   the function it belongs to;
+//! - `tag`: `key` (the function carries the tag) or `key=value` (value may be a glob).
 //!
 //! Failing and unknown findings that match an active entry get status `muted` and keep the entry's reason.
 //! An entry is active through its `expires` date (the scan date decides, so a saved inventory always evaluates
@@ -18,21 +16,22 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{AppliedSuppression, Finding, Status};
+use crate::config::ConfigError;
+use crate::finding::{Finding, Status};
 use crate::inventory::Inventory;
-use crate::wildcard;
+use crate::report::Report;
 
-/// One `[[suppressions]]` entry of the config file, as written.
+/// One `[[suppressions]]` entry of the config file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Suppression {
     /// Check id to mute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
-    /// Wildcard pattern on the resource ARN (or the function's ARN).
+    /// Glob on the resource ARN (or the function's ARN).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// `key` or `key=value-pattern` on the function's tags.
+    /// `key` or `key=value-glob` on the function's tags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Why the risk is accepted (mandatory).
@@ -42,31 +41,16 @@ pub struct Suppression {
     pub expires: Option<NaiveDate>,
 }
 
-/// An entry that passed validation, its matchers read once: what [`apply`] matches findings with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidSuppression {
-    entry: Suppression,
-    /// `tag`, split into key and value pattern.
-    tag: Option<TagMatcher>,
-}
-
-/// The `tag` matcher: the function carries the key, or carries it with a value matching the pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum TagMatcher {
-    Key(String),
-    Value { key: String, pattern: String },
-}
-
-/// Why an entry is refused; the configuration names the file and the entry (`suppressions[i]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryError {
-    /// `key` is the entry's key at fault (`.reason`), empty for the entry as a whole.
-    Invalid {
-        key: &'static str,
-        message: &'static str,
-    },
-    /// `check` names no check of the catalogue.
-    UnknownCheck(String),
+/// The entry that muted a finding, carried by the finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedSuppression {
+    /// Position of the entry in the config file's `[[suppressions]]` list, from 0.
+    pub index: usize,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    /// What the finding was before it was muted: `fail` or `unknown`.
+    pub original_status: Status,
 }
 
 /// What became of one entry in this run.
@@ -92,16 +76,8 @@ pub struct SuppressionUse {
     pub matched: usize,
 }
 
-/// Mute the `findings` matched by active entries (the inventory's scan date decides expiry; its functions' tags
-/// feed the `tag` matchers) and say what each entry did, in the order of the configuration.
-pub fn apply(
-    findings: &mut [Finding],
-    inventory: &Inventory,
-    suppressions: &[ValidSuppression],
-) -> Vec<SuppressionUse> {
-    if suppressions.is_empty() {
-        return Vec::new();
-    }
+/// Mute the findings matched by active entries, record every entry's state in `report.suppressions`, and rescore.
+pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppression]) {
     let today = inventory.scan_date();
     let tags: HashMap<&str, &BTreeMap<String, String>> = inventory
         .accounts
@@ -111,7 +87,8 @@ pub fn apply(
         .collect();
     let no_tags = BTreeMap::new();
     let mut matched = vec![0usize; suppressions.len()];
-    for finding in findings
+    for finding in report
+        .findings
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
     {
@@ -120,16 +97,16 @@ pub fn apply(
             .copied()
             .unwrap_or(&no_tags);
         let mut muted_by = None;
-        for (index, suppression) in suppressions.iter().enumerate() {
-            if suppression.matches(finding, function_tags) {
+        for (index, entry) in suppressions.iter().enumerate() {
+            if entry.matches(finding, function_tags) {
                 matched[index] += 1;
-                if muted_by.is_none() && !suppression.entry.expired(today) {
+                if muted_by.is_none() && !entry.expired(today) {
                     muted_by = Some(index);
                 }
             }
         }
         if let Some(index) = muted_by {
-            let entry = &suppressions[index].entry;
+            let entry = &suppressions[index];
             finding.suppression = Some(Box::new(AppliedSuppression {
                 index,
                 reason: entry.reason.clone(),
@@ -139,20 +116,21 @@ pub fn apply(
             finding.status = Status::Muted;
         }
     }
-    suppressions
+    report.suppressions = suppressions
         .iter()
         .enumerate()
-        .map(|(index, suppression)| SuppressionUse {
+        .map(|(index, entry)| SuppressionUse {
             index,
-            entry: suppression.entry.clone(),
-            state: match (suppression.entry.expired(today), matched[index]) {
+            entry: entry.clone(),
+            state: match (entry.expired(today), matched[index]) {
                 (true, _) => SuppressionState::Expired,
                 (false, 0) => SuppressionState::Unmatched,
                 (false, _) => SuppressionState::Active,
             },
             matched: matched[index],
         })
-        .collect()
+        .collect();
+    report.rescore(inventory);
 }
 
 impl Suppression {
@@ -167,91 +145,87 @@ impl Suppression {
         .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
     }
 
+    /// Whether every matcher the entry sets matches the finding (whose function carries `function_tags`).
+    pub fn matches(&self, finding: &Finding, function_tags: &BTreeMap<String, String>) -> bool {
+        let check_ok = self
+            .check
+            .as_deref()
+            .is_none_or(|id| id == finding.check_id);
+        let resource_ok = self.resource.as_deref().is_none_or(|pattern| {
+            glob_match(pattern, &finding.resource_arn) || glob_match(pattern, &finding.function_arn)
+        });
+        let tag_ok = self
+            .tag
+            .as_deref()
+            .is_none_or(|spec| match spec.split_once('=') {
+                Some((key, value)) => function_tags
+                    .get(key.trim())
+                    .is_some_and(|v| glob_match(value.trim(), v)),
+                None => function_tags.contains_key(spec.trim()),
+            });
+        check_ok && resource_ok && tag_ok
+    }
+
     /// Expired when the scan date is after the expiry date.
     pub fn expired(&self, today: NaiveDate) -> bool {
         self.expires.is_some_and(|last_day| today > last_day)
     }
+}
 
-    /// The entry with its matchers read, or why it cannot be used: no reason, no matcher, an unknown check id
-    /// (`known_check` says which ids exist), an empty resource pattern or tag key.
-    pub fn validate(
-        self,
-        known_check: impl Fn(&str) -> bool,
-    ) -> Result<ValidSuppression, EntryError> {
-        let invalid = |key, message| Err(EntryError::Invalid { key, message });
-        if self.reason.trim().is_empty() {
-            return invalid(
+/// Validate the entries; errors name the file, the entry (`suppressions[i]`, from 0) and the key.
+pub fn validate(
+    entries: &[Suppression],
+    path: &str,
+    known_check: impl Fn(&str) -> bool,
+) -> Result<(), ConfigError> {
+    for (i, entry) in entries.iter().enumerate() {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            path: path.into(),
+            key: format!("suppressions[{i}]{key}"),
+            message: message.into(),
+        };
+        if entry.reason.trim().is_empty() {
+            return Err(invalid(
                 ".reason",
                 "a reason is required: say why this finding is accepted",
-            );
+            ));
         }
-        if self.check.is_none() && self.resource.is_none() && self.tag.is_none() {
-            return invalid("", "needs at least one of `check`, `resource`, `tag` (an entry may not mute everything)");
+        if entry.check.is_none() && entry.resource.is_none() && entry.tag.is_none() {
+            return Err(invalid("", "needs at least one of `check`, `resource`, `tag` (an entry may not mute everything)"));
         }
-        if let Some(id) = &self.check {
+        if let Some(id) = &entry.check {
             if !known_check(id) {
-                return Err(EntryError::UnknownCheck(id.clone()));
+                return Err(ConfigError::UnknownCheck {
+                    path: path.into(),
+                    key: format!("suppressions[{i}].check"),
+                    id: id.clone(),
+                });
             }
         }
-        if self.resource.as_deref().is_some_and(|r| r.trim().is_empty()) {
-            return invalid(
+        if entry
+            .resource
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty())
+        {
+            return Err(invalid(
                 ".resource",
                 "must not be empty (use a glob such as `arn:aws:lambda:*:*:function:legacy-*`)",
-            );
+            ));
         }
-        let tag = match self.tag.as_deref() {
-            None => None,
-            Some(spec) => {
-                let matcher = match spec.split_once('=') {
-                    Some((key, value)) => TagMatcher::Value {
-                        key: key.trim().to_string(),
-                        pattern: value.trim().to_string(),
-                    },
-                    None => TagMatcher::Key(spec.trim().to_string()),
-                };
-                if matcher.key().is_empty() {
-                    return invalid(".tag", "must be `key` or `key=value`");
-                }
-                Some(matcher)
+        if let Some(tag) = &entry.tag {
+            let key = tag.split_once('=').map_or(tag.as_str(), |(k, _)| k);
+            if key.trim().is_empty() {
+                return Err(invalid(".tag", "must be `key` or `key=value`"));
             }
-        };
-        Ok(ValidSuppression { entry: self, tag })
-    }
-}
-
-impl ValidSuppression {
-    /// The entry as written in the configuration.
-    pub fn entry(&self) -> &Suppression {
-        &self.entry
-    }
-
-    /// Whether every matcher the entry sets matches the finding (whose function carries `function_tags`).
-    pub fn matches(&self, finding: &Finding, function_tags: &BTreeMap<String, String>) -> bool {
-        let entry = &self.entry;
-        let check_ok = entry
-            .check
-            .as_deref()
-            .is_none_or(|id| id == finding.check_id);
-        let resource_ok = entry.resource.as_deref().is_none_or(|pattern| {
-            wildcard::matches(pattern, &finding.resource_arn, false)
-                || wildcard::matches(pattern, &finding.function_arn, false)
-        });
-        let tag_ok = self.tag.as_ref().is_none_or(|tag| match tag {
-            TagMatcher::Key(key) => function_tags.contains_key(key),
-            TagMatcher::Value { key, pattern } => function_tags
-                .get(key)
-                .is_some_and(|value| wildcard::matches(pattern, value, false)),
-        });
-        check_ok && resource_ok && tag_ok
-    }
-}
-
-impl TagMatcher {
-    fn key(&self) -> &str {
-        match self {
-            TagMatcher::Key(key) | TagMatcher::Value { key, .. } => key,
         }
     }
+    Ok(())
+}
+
+/// Glob match: `*` any run of characters (possibly empty, across `:` and `/`), `?` exactly one character;
+/// case-sensitive. The one wildcard matcher is [`crate::wildcard`].
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    crate::wildcard::matches(pattern, text, false)
 }
 
 /// `expires`: a TOML date (`2026-06-30`) or a `YYYY-MM-DD` string, in TOML and JSON alike.

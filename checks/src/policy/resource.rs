@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::actions;
 use super::document::{has_variable, Condition, Principal, SetQualifier, Statement};
+use crate::arn::{is_account_id, Arn};
 use crate::wildcard;
 use crate::config::Config;
 
@@ -95,42 +96,13 @@ fn aws_principal_account(value: &str) -> AwsAccount {
     if is_account_id(value) {
         return AwsAccount::Id(value.to_string());
     }
-    match arn_parts(value) {
+    match Arn::parse(value).ok() {
         Some(parts) if wildcard::has_wildcard(parts.account) || has_variable(parts.account) => {
             AwsAccount::Any
         }
         Some(parts) if is_account_id(parts.account) => AwsAccount::Id(parts.account.to_string()),
         _ => AwsAccount::Unresolved,
     }
-}
-
-/// A 12-digit AWS account id.
-pub fn is_account_id(value: &str) -> bool {
-    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The six colon-separated fields of an ARN (the resource keeps its colons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-pub fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
-    let mut fields = arn.splitn(6, ':');
-    if fields.next()? != "arn" {
-        return None;
-    }
-    Some(ArnParts {
-        partition: fields.next()?,
-        service: fields.next()?,
-        region: fields.next()?,
-        account: fields.next()?,
-        resource: fields.next()?,
-    })
 }
 
 /// Condition keys that can pin the caller, lower-case.
@@ -229,9 +201,8 @@ impl Pinning {
 }
 
 /// Whether, and by which conditions, a statement pins its caller. A condition pins when its key is one of
-/// [`PINNING_KEYS`] (`aws:SourceOrgID` is the organization of a calling service's resource), its operator constrains
-/// the value when the key is present AND fails when the key is absent (so not negated operators, `Null`, `…IfExists`,
-/// `ForAllValues:`), and every value is fixed.
+/// [`PINNING_KEYS`] (the keys of CHECKS.md plus `aws:SourceOrgID`, the organization of a calling service's resource), its operator constrains the value when the key is present AND fails when the key is absent
+/// (so not negated operators, `Null`, `…IfExists`, `ForAllValues:`), and every value is fixed.
 ///
 /// A value is fixed when it carries no policy variable (`${aws:ResourceAccount}` is resolved to `own_account`,
 /// `${aws:ResourceOrgID}` to config `organization_id`), and, for operators that understand wildcards
@@ -362,13 +333,14 @@ fn path_organization(path: &str) -> &str {
 /// `None`: a wildcard where the owner is named.
 fn fixed_arn_owner(value: &str, wildcards: bool) -> Option<Option<String>> {
     if !wildcards || !wildcard::has_wildcard(value) {
-        let account = arn_parts(value)
+        let account = Arn::parse(value)
             .map(|p| p.account)
+            .ok()
             .filter(|a| is_account_id(a))
             .map(str::to_string);
         return Some(account);
     }
-    let parts = arn_parts(value)?;
+    let parts = Arn::parse(value).ok()?;
     if wildcard::has_wildcard(parts.partition) || wildcard::has_wildcard(parts.service) {
         return None;
     }

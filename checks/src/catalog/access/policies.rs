@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::check::{gap_reason, Failure, FunctionContext, Outcome};
+use crate::check::{gap_reason, FunctionContext, Outcome};
 use crate::inventory::{Function, FunctionUrl, ResourcePolicy};
 use crate::policy::resource::{
     caller_pinning, invoke_actions, principal_scope, url_auth_type, Pinning, PrincipalScope,
@@ -163,13 +163,8 @@ pub fn path_failure(
         "statements": statements,
     });
     merge(&mut evidence, details);
-    Outcome::Fail(Failure {
-        message,
-        discriminator: Some(exposure),
-        resource_arn: qualifier.map(|q| qualified_arn(ctx.function, Some(q))),
-        evidence: evidence.into(),
-        severity: None,
-    })
+    Outcome::fail_with(message, exposure, evidence)
+        .on_resource(qualifier.map(|q| qualified_arn(ctx.function, Some(q))))
 }
 
 /// `statement "Sid-a"` or `statements "Sid-a", "Sid-b"`, for messages.
@@ -354,19 +349,12 @@ pub fn url_failure(
         "auth_type": url.auth_type,
     });
     merge(&mut evidence, details);
-    Outcome::Fail(Failure {
-        message,
-        discriminator: Some(format!(
-            "url:{}",
-            url.qualifier.as_deref().unwrap_or("function")
-        )),
-        resource_arn: url
-            .qualifier
+    let discriminator = format!("url:{}", url.qualifier.as_deref().unwrap_or("function"));
+    Outcome::fail_with(message, discriminator, evidence).on_resource(
+        url.qualifier
             .as_deref()
             .map(|q| qualified_arn(ctx.function, Some(q))),
-        evidence: evidence.into(),
-        severity: None,
-    })
+    )
 }
 
 /// `function` for the unqualified policy or URL, `alias prod` / `version 2` otherwise.
@@ -438,15 +426,10 @@ impl PolicyStatement<'_> {
             "document": self.statement.raw,
         });
         merge(&mut evidence, details);
-        Outcome::Fail(Failure {
-            message,
-            discriminator: Some(self.discriminator()),
-            resource_arn: self
-                .qualifier()
+        Outcome::fail_with(message, self.discriminator(), evidence).on_resource(
+            self.qualifier()
                 .map(|q| qualified_arn(ctx.function, Some(q))),
-            evidence: evidence.into(),
-            severity: None,
-        })
+        )
     }
 
     /// `Statement "Sid" of the resource policy of alias prod`, for messages.

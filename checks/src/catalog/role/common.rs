@@ -3,20 +3,14 @@
 
 use serde_json::Value;
 
-use crate::check::{Failure, Outcome};
+use crate::check::Outcome;
 use crate::inventory::Role;
 use crate::policy::{Condition, RolePermissions, Statement};
 
 /// A failure about the role itself rather than the function: its `resource_arn` is the role ARN (each function using
 /// the role still gets its own finding id, see [`crate::finding::finding_id`]).
 pub fn role_failure(role: &Role, message: impl Into<String>, evidence: Value) -> Outcome {
-    Outcome::Fail(Failure {
-        message: message.into(),
-        discriminator: None,
-        resource_arn: Some(role.arn.clone()),
-        evidence: evidence.into(),
-        severity: None,
-    })
+    Outcome::fail(message, evidence).on_resource(role.arn.clone())
 }
 
 /// The policy name part of a managed policy ARN (`arn:aws:iam::aws:policy/service-role/X` → `X`).

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::arn::Arn;
 use crate::config::Config;
 use crate::inventory::Function;
 use crate::policy::resource::{caller_pinning, invoke_actions, only_via_url, principal_scope};
@@ -170,7 +171,8 @@ fn source_service(statement: &Statement) -> Option<String> {
     statement
         .conditions_on("aws:SourceArn")
         .find_map(|c| c.values.first())
-        .and_then(|arn| arn.split(':').nth(2))
+        .and_then(|arn| Arn::parse(arn).ok())
+        .map(|arn| arn.service)
         .filter(|service| !service.is_empty() && !service.contains('*'))
         .map(str::to_string)
 }

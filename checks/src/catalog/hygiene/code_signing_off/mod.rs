@@ -2,7 +2,6 @@
 
 use serde_json::json;
 
-use crate::catalog::stability::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -19,14 +18,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     if function.package_type == "Image" || function.code_signing_config_arn.is_some() {
         return vec![]; // Lambda code signing applies to .zip packages only
     }
-    if let Some(unknown) = gap_outcome(
-        ctx,
-        &[
-            ("lambda", "GetFunctionCodeSigningConfig"),
-            ("lambda", "ListFunctionsByCodeSigningConfig"),
-            ("lambda", "ListCodeSigningConfigs"),
-        ],
-    ) {
+    if let Some(unknown) = ctx.gap_unknown(&[
+        ("lambda", "GetFunctionCodeSigningConfig"),
+        ("lambda", "ListFunctionsByCodeSigningConfig"),
+        ("lambda", "ListCodeSigningConfigs"),
+    ]) {
         return vec![unknown];
     }
     vec![Outcome::fail(

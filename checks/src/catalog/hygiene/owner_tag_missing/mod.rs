@@ -2,7 +2,6 @@
 
 use serde_json::json;
 
-use crate::catalog::stability::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -26,7 +25,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     if owned {
         return vec![];
     }
-    if let Some(unknown) = gap_outcome(ctx, &[("lambda", "GetFunction"), ("lambda", "ListTags")]) {
+    if let Some(unknown) = ctx.gap_unknown(&[("lambda", "GetFunction"), ("lambda", "ListTags")]) {
         return vec![unknown]; // tags come from GetFunction
     }
     let empty: Vec<&String> = tags

@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use crate::catalog::live_versions::with_live_versions;
-use crate::catalog::stability::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::runtimes::{self, Lifecycle};
@@ -22,7 +21,8 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         if function.package_type == "Image" {
             return vec![]; // container images bring their own runtime: not applicable
         }
-        return vec![gap_outcome(ctx, &[("lambda", "GetFunction")])
+        return vec![ctx
+            .gap_unknown(&[("lambda", "GetFunction")])
             .unwrap_or_else(|| Outcome::unknown("the function's runtime was not reported"))];
     };
     let table = runtimes::table();

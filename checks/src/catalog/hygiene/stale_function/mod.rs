@@ -2,9 +2,7 @@
 
 use serde_json::json;
 
-use crate::catalog::stability::common::{
-    aws_date, gap_outcome, last_days, last_invocation, metrics,
-};
+use crate::catalog::stability::common::{last_days, last_invocation, metrics};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -18,14 +16,14 @@ pub const CHECK: Check = Check {
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let function = ctx.function;
-    let Some(modified) = function.last_modified.as_deref().and_then(aws_date) else {
-        return vec![
-            gap_outcome(ctx, &[("lambda", "GetFunction")]).unwrap_or_else(|| {
+    let Some(modified) = function.last_modified_date() else {
+        return vec![ctx
+            .gap_unknown(&[("lambda", "GetFunction")])
+            .unwrap_or_else(|| {
                 Outcome::unknown(
                     "the function's LastModified date was not reported or not understood",
                 )
-            }),
-        ];
+            })];
     };
     let stale_days = ctx.config.thresholds.stale_days;
     let age = (ctx.today - modified).num_days();

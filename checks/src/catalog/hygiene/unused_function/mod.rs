@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::stability::common::{gap_outcome, last_days, last_invocation, metrics};
+use crate::catalog::stability::common::{last_days, last_invocation, metrics};
 use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::config::Config;
@@ -94,7 +94,7 @@ fn incomplete_triggers(ctx: &FunctionContext) -> Vec<String> {
         ("lambda", "ListProvisionedConcurrencyConfigs"),
     ]
     .iter()
-    .filter(|op| gap_outcome(ctx, &[**op]).is_some())
+    .filter(|op| ctx.gap_unknown(&[**op]).is_some())
     .map(|(service, operation)| format!("{service}:{operation}"))
     .collect()
 }

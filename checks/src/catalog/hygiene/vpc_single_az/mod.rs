@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::catalog::stability::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -26,11 +25,12 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         return vec![]; // not attached to a VPC
     };
     let unknown = |why: &str| {
-        gap_outcome(ctx, &[("ec2", "DescribeSubnets")]).unwrap_or_else(|| {
-            Outcome::unknown(format!(
-                "the Availability Zones of the function's subnets {why}"
-            ))
-        })
+        ctx.gap_unknown(&[("ec2", "DescribeSubnets")])
+            .unwrap_or_else(|| {
+                Outcome::unknown(format!(
+                    "the Availability Zones of the function's subnets {why}"
+                ))
+            })
     };
     let Some(azs) = vpc.subnet_azs.as_ref() else {
         return vec![unknown("were not collected")];

@@ -47,7 +47,7 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
     let total: usize = offending.iter().map(|o| o.count).sum();
     let summaries: Vec<&str> = offending.iter().map(|o| o.summary.as_str()).collect();
     let severity = offending.iter().map(|o| o.severity).max();
-    let Outcome::Fail(mut failure) = role_failure(
+    let failure = role_failure(
         perms.role,
         format!(
             "Execution role {} may perform {total} write or permissions-management action{} on every resource: {}",
@@ -56,11 +56,12 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
             summaries.join("; "),
         ),
         json!({ "role_arn": perms.role.arn, "statements": offending.into_iter().map(|o| o.evidence).collect::<Vec<_>>() }),
-    ) else {
-        unreachable!("role_failure is a failure")
+    );
+    let failure = match severity.filter(|s| *s != CHECK.severity) {
+        Some(severity) => failure.with_severity(severity),
+        None => failure,
     };
-    failure.severity = severity.filter(|s| *s != CHECK.severity);
-    verdict(perms, vec![Outcome::Fail(failure)])
+    verdict(perms, vec![failure])
 }
 
 /// One statement granting write actions on every resource.

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::common::gap_outcome;
 use super::invokers::{invoke_grants, Caller, InvokeGrant};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -56,22 +55,20 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     }
     let invokers = invoke_grants(function, ctx.config);
     // Resource policies not (completely) read: of the function, or of aliases and versions not listed.
-    let policy_gap = gap_outcome(
-        ctx,
-        &[
+    let policy_gap = ctx
+        .gap_unknown(&[
             ("lambda", "GetPolicy"),
             ("lambda", "ListAliases"),
             ("lambda", "ListVersionsByFunction"),
-        ],
-    )
-    .or_else(|| {
-        invokers
-            .unreadable
-            .first()
-            .map(|reason| Outcome::unknown(reason.clone()))
-    });
+        ])
+        .or_else(|| {
+            invokers
+                .unreadable
+                .first()
+                .map(|reason| Outcome::unknown(reason.clone()))
+        });
     // Function URLs and event source mappings are synchronous callers: not listing them hides no evidence.
-    let configs_gap = gap_outcome(ctx, &[("lambda", "ListFunctionEventInvokeConfigs")]);
+    let configs_gap = ctx.gap_unknown(&[("lambda", "ListFunctionEventInvokeConfigs")]);
     let uses = async_uses(function, &invokers.grants);
 
     let failures: Vec<Outcome> = uses

@@ -2,7 +2,6 @@
 
 use serde_json::json;
 
-use super::common::gap_outcome;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -22,6 +21,6 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         )],
         Some(_) => vec![],
         // Read from GetFunction: absent because not set, or because not seen.
-        None => gap_outcome(ctx, &[("lambda", "GetFunction"), ("lambda", "GetFunctionConcurrency")]).into_iter().collect(),
+        None => ctx.gap_unknown(&[("lambda", "GetFunction"), ("lambda", "GetFunctionConcurrency")]).into_iter().collect(),
     }
 }

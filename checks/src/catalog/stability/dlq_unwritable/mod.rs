@@ -7,7 +7,6 @@ use serde_json::json;
 
 use self::existence::{existence, Existence};
 use self::grants::{role_verdict, Verdict};
-use super::common::gap_outcome;
 use crate::arn::Arn;
 use crate::catalog::live_versions::with_live_versions;
 use crate::check::{Check, FunctionContext, Outcome, RoleUnavailable};
@@ -35,15 +34,13 @@ struct Target {
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let targets = targets(ctx.function);
     let mut failures = Vec::new();
-    let mut unknowns: Vec<Outcome> = gap_outcome(
-        ctx,
-        &[
+    let mut unknowns: Vec<Outcome> = ctx
+        .gap_unknown(&[
             ("lambda", "ListFunctionEventInvokeConfigs"),
             ("lambda", "ListEventSourceMappings"),
-        ],
-    )
-    .into_iter()
-    .collect();
+        ])
+        .into_iter()
+        .collect();
     for target in &targets {
         let (key, origin, arn) = (&target.key, &target.origin, &target.arn);
         match judge(ctx, target) {

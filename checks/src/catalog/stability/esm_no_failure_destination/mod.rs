@@ -2,7 +2,6 @@
 
 use serde_json::json;
 
-use super::common::gap_outcome;
 use crate::arn::Arn;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
@@ -65,7 +64,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .filter_map(judge)
         .collect();
     if failures.is_empty() {
-        gap_outcome(ctx, &[("lambda", "ListEventSourceMappings")])
+        ctx.gap_unknown(&[("lambda", "ListEventSourceMappings")])
             .into_iter()
             .collect()
     } else {

@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::common::gap_outcome;
 use super::invokers::{invoke_grants, InvokeGrant};
 use crate::catalog::access::policies::{public_url_access, read_policies, UrlAccess};
 use crate::check::{Check, FunctionContext, Outcome};
@@ -71,13 +70,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let public = !public_statements.is_empty() || !public_urls.is_empty();
     if public || sources.len() >= MANY_SOURCES {
         // Reserved concurrency is read from GetFunction: "not set" and "not seen" look the same.
-        if let Some(unknown) = gap_outcome(
-            ctx,
-            &[
-                ("lambda", "GetFunction"),
-                ("lambda", "GetFunctionConcurrency"),
-            ],
-        ) {
+        if let Some(unknown) = ctx.gap_unknown(&[
+            ("lambda", "GetFunction"),
+            ("lambda", "GetFunctionConcurrency"),
+        ]) {
             return vec![unknown];
         }
         let why = if public {
@@ -98,16 +94,13 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             }),
         )];
     }
-    gap_outcome(
-        ctx,
-        &[
-            ("lambda", "GetPolicy"),
-            ("lambda", "ListAliases"),
-            ("lambda", "ListVersionsByFunction"),
-            ("lambda", "ListFunctionUrlConfigs"),
-            ("lambda", "ListEventSourceMappings"),
-        ],
-    )
+    ctx.gap_unknown(&[
+        ("lambda", "GetPolicy"),
+        ("lambda", "ListAliases"),
+        ("lambda", "ListVersionsByFunction"),
+        ("lambda", "ListFunctionUrlConfigs"),
+        ("lambda", "ListEventSourceMappings"),
+    ])
     .or_else(|| {
         invokers
             .unreadable

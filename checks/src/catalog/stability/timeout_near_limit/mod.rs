@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::common::{days_between, gap_outcome, last_days, metrics};
+use super::common::{days_between, last_days, metrics};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 
@@ -20,7 +20,8 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         Err(unknown) => return vec![unknown],
     };
     let Some(timeout_seconds) = ctx.function.timeout_seconds.filter(|t| *t > 0) else {
-        return vec![gap_outcome(ctx, &[("lambda", "GetFunction")])
+        return vec![ctx
+            .gap_unknown(&[("lambda", "GetFunction")])
             .unwrap_or_else(|| Outcome::unknown("the function's timeout was not reported"))];
     };
     let limit_ms = f64::from(timeout_seconds) * 1000.0;
