@@ -147,7 +147,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
     /// Evaluate a saved inventory instead of calling AWS (offline; no credentials needed).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["save_inventory", "regions", "profile"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["save_inventory", "regions", "profile", "thorough"])]
     pub inventory: Option<PathBuf>,
 
     /// Also write the collected inventory to FILE (atomically), for later offline runs with --inventory.
@@ -196,6 +196,12 @@ pub struct SourceArgs {
     /// Scan deployment packages and layers for hard-coded secrets (downloads every package once).
     #[arg(long)]
     pub scan_code: bool,
+
+    /// Make every per-function call, also those whose answer is known without asking, and read the resource policy
+    /// of every published version (by default: the live ones and the newest five of each function). Slower on
+    /// accounts with many versions; see "Scan modes" in the README.
+    #[arg(long)]
+    pub thorough: bool,
 }
 
 #[derive(Debug, Args)]

@@ -328,6 +328,7 @@ pub async fn load_or_collect(
         // log lines and the bar would interleave on stderr
         progress: !quiet && !crate::logging::verbose() && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
+        thorough: source.thorough,
         code_scan: config.code_scan.clone(),
         attempt_timeout,
     };

@@ -135,6 +135,37 @@ pub struct Function {
     pub metrics: Option<FunctionMetrics>,
     /// Secrets found in the deployment package and its layers; `None` when `--scan-code` was not used.
     pub code_scan: Option<CodeScan>,
+    /// Per-function calls the scan's plan did not make (`scan --thorough` makes them all), each with why; see
+    /// [`crate::plan`]. Absent from inventories collected before the plan, or with nothing skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A call the plan did not make for a function: "not needed" (its answer is known without asking: read the field
+/// as collected) or "not examined" (left unread to keep the scan practical: the data is unknown, and the report's
+/// summary counts it). A call that was made and failed is a [`Gap`] instead.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Skipped {
+    /// AWS operation, e.g. `ListProvisionedConcurrencyConfigs`, `GetPolicy`.
+    pub operation: String,
+    /// The qualifiers it was not made for (the versions whose `GetPolicy` was not read); empty: the call about the
+    /// function itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub qualifiers: Vec<String>,
+    pub kind: SkipKind,
+    /// Why, in one sentence (the AWS rule it relies on, or what reads it).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipKind {
+    /// The answer is known without asking: the field holds it (collected, and empty).
+    #[default]
+    NotNeeded,
+    /// Not read by default (`--thorough` reads it): the data is unknown.
+    NotExamined,
 }
 
 /// Result of scanning a function's deployment package and layers for hard-coded secrets (`--scan-code`).

@@ -10,6 +10,7 @@ pub mod finding;
 pub mod inventory;
 pub mod json_text;
 pub mod memo;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod runtimes;

@@ -55,7 +55,42 @@ pub struct AccountSummary {
     pub unknown: usize,
     pub muted: usize,
     pub gaps: Vec<Gap>,
+    /// What the scan's plan left unread in this account (see [`crate::plan`]); absent when it read everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_examined: Option<NotExamined>,
 }
+
+/// Data the scan did not read by default, and the flag that reads it: never a silent pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotExamined {
+    /// Published versions whose resource policy was not read (old versions nothing points at).
+    pub version_policies: usize,
+    /// Functions with such versions.
+    pub functions: usize,
+    /// The flag that reads them: `--thorough`.
+    pub flag: String,
+}
+
+impl NotExamined {
+    /// The account's unread data, `None` when there is none.
+    fn of(account: &crate::inventory::Account) -> Option<NotExamined> {
+        let (version_policies, functions) = crate::plan::unread_policies(account);
+        (version_policies > 0).then(|| NotExamined {
+            version_policies,
+            functions,
+            flag: crate::plan::THOROUGH_FLAG.to_string(),
+        })
+    }
+
+    /// One line for a summary.
+    pub fn line(&self) -> String {
+        format!(
+            "resource policies of {} old published versions of {} functions not read (nothing points at them; {} reads them)",
+            self.version_policies, self.functions, self.flag
+        )
+    }
+}
+
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionSummary {
@@ -172,6 +207,7 @@ impl Report {
                 unknown: of_account().filter(|f| f.status == Status::Unknown).count(),
                 muted: of_account().filter(|f| f.status == Status::Muted).count(),
                 gaps: account.gaps.clone(),
+                not_examined: NotExamined::of(account),
             });
         }
         functions.sort_by(|a, b| (a.score, &a.arn).cmp(&(b.score, &b.arn)));

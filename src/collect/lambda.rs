@@ -17,6 +17,7 @@ use lambda_posture_checks::inventory::{
     Gap, GapKind, LayerRef, LiveVersion, LoggingConfig, ProvisionedConcurrency, ResourcePolicy,
     VpcConfig,
 };
+use lambda_posture_checks::plan;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::error::CallError;
@@ -215,7 +216,9 @@ impl RegionScan<'_> {
     }
 
     /// Everything about one function: the listing gave its configuration and, unless it failed midway, its
-    /// published versions.
+    /// published versions. The calls follow the plan ([`plan`]; every call with `--thorough`): `GetPolicy` of the
+    /// function and of the versions read in any case start at once, with the listings; the policies of the aliases
+    /// follow `ListAliases`, those of the live versions the listings that name them.
     async fn function(&self, listed: Listed) -> Function {
         let Listed {
             config: listed,
@@ -224,30 +227,68 @@ impl RegionScan<'_> {
             versions_complete,
         } = listed;
         let arn = unqualified(listed.function_arn().unwrap_or_default()).to_string();
-        let versions = async {
-            if versions_complete {
-                (listed_versions, listed_configs)
-            } else {
-                self.versions(&arn).await
+        let (versions, version_configs) = if versions_complete {
+            (listed_versions, listed_configs)
+        } else {
+            self.versions(&arn).await
+        };
+        let thorough = self.ctx.thorough;
+        let provisioned_skip = match thorough {
+            true => None,
+            false => plan::provisioned_concurrency_skip(versions_complete, &versions),
+        };
+        let first_versions: BTreeSet<String> = match thorough {
+            true => versions.iter().cloned().collect(),
+            false => plan::newest_versions(&versions),
+        };
+        let provisioned = async {
+            match provisioned_skip {
+                Some(_) => Vec::new(),
+                None => self.provisioned_concurrency(&arn).await,
             }
+        };
+        let aliases = async {
+            let aliases = self.aliases(&arn).await;
+            let policies = futures::future::join_all(
+                aliases
+                    .iter()
+                    .map(|a| self.policy(&arn, Some(a.name.as_str()))),
+            )
+            .await;
+            (aliases, policies)
         };
         let (
             details,
-            (versions, version_configs),
-            aliases,
+            (aliases, alias_policies),
             urls,
             provisioned,
             async_configs,
             own_policy,
+            first_policies,
         ) = tokio::join!(
             self.get_function(&arn),
-            versions,
-            self.aliases(&arn),
+            aliases,
             self.urls(&arn),
-            self.provisioned_concurrency(&arn),
+            provisioned,
             self.async_invoke_configs(&arn),
             self.policy(&arn, None),
+            self.version_policies(&arn, &first_versions),
         );
+        // The live versions the listings named: their policies too, when not read yet.
+        let pointed: BTreeSet<String> = aliases
+            .iter()
+            .flat_map(|a| std::iter::once(&a.function_version).chain(&a.additional_versions))
+            .chain(async_configs.iter().map(|c| &c.qualifier))
+            .chain(provisioned.iter().map(|p| &p.qualifier))
+            .cloned()
+            .collect();
+        let more: BTreeSet<String> = plan::examined_versions(&versions, &pointed)
+            .difference(&first_versions)
+            .cloned()
+            .collect();
+        let mut version_policies = first_policies;
+        version_policies.extend(self.version_policies(&arn, &more).await);
+        let read: BTreeSet<String> = first_versions.union(&more).cloned().collect();
         let mut function = match &details {
             Some(out) => function_from_config(
                 out.configuration().unwrap_or(&listed),
@@ -279,20 +320,14 @@ impl RegionScan<'_> {
                 .concurrency()
                 .and_then(|c| c.reserved_concurrent_executions());
         }
-        let qualifiers: Vec<String> = aliases
-            .iter()
-            .map(|a| a.name.clone())
-            .chain(versions.iter().cloned())
-            .collect();
-        let qualified_policies = futures::future::join_all(
-            qualifiers
-                .iter()
-                .map(|q| self.policy(&arn, Some(q.as_str()))),
-        )
-        .await;
         function.resource_policies = own_policy
             .into_iter()
-            .chain(qualified_policies.into_iter().flatten())
+            .chain(alias_policies.into_iter().flatten())
+            .chain(version_policies.into_values().flatten())
+            .collect();
+        function.skipped = provisioned_skip
+            .into_iter()
+            .chain(plan::unread_version_policies(&versions, &read))
             .collect();
         // Versions that run: behind an alias, or invoked by their own qualifier (mappings are added per region).
         let invoked: BTreeSet<String> = aliases
@@ -323,6 +358,22 @@ impl RegionScan<'_> {
         arn: &str,
     ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
         self.get_function_at(arn, None).await
+    }
+
+    /// The resource policies of some published versions, in version order (`None`: the version has none).
+    async fn version_policies(
+        &self,
+        arn: &str,
+        versions: &BTreeSet<String>,
+    ) -> BTreeMap<VersionKey, Option<ResourcePolicy>> {
+        let policies =
+            futures::future::join_all(versions.iter().map(|v| self.policy(arn, Some(v.as_str()))))
+                .await;
+        versions
+            .iter()
+            .map(|v| version_key(v))
+            .zip(policies)
+            .collect()
     }
 
     /// GetFunction of the function or of one of its versions; `None` after recording a gap.
@@ -480,9 +531,11 @@ impl RegionScan<'_> {
     }
 
     /// Versions that only an event source mapping points at (by version number, not through an alias): their
-    /// configurations, asked once the region's mappings are attached.
+    /// configurations, asked once the region's mappings are attached, and their resource policies when the plan
+    /// left them unread.
     async fn add_mapped_versions(&self, functions: &mut [Function]) {
         for function in functions.iter_mut() {
+            self.read_mapped_version_policies(function).await;
             let wanted: BTreeSet<String> = function
                 .event_source_mappings
                 .iter()
@@ -503,6 +556,43 @@ impl RegionScan<'_> {
                 )
             });
         }
+    }
+
+    /// The policies of the versions an event source mapping names that the plan had left unread: they are live.
+    async fn read_mapped_version_policies(&self, function: &mut Function) {
+        let mapped: BTreeSet<String> = function
+            .event_source_mappings
+            .iter()
+            .filter_map(|m| qualifier_of(&m.function_arn))
+            .map(str::to_string)
+            .collect();
+        let mut wanted = BTreeSet::new();
+        for skip in &mut function.skipped {
+            if skip.operation == plan::GET_POLICY {
+                skip.qualifiers.retain(|q| match mapped.contains(q) {
+                    true => !wanted.insert(q.clone()),
+                    false => true,
+                });
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        function
+            .skipped
+            .retain(|s| !(s.operation == plan::GET_POLICY && s.qualifiers.is_empty()));
+        let read = self.version_policies(&function.arn, &wanted).await;
+        function
+            .resource_policies
+            .extend(read.into_values().flatten());
+        // The function's own policy, then the aliases' (listed order), then the versions' in numeric order.
+        function
+            .resource_policies
+            .sort_by_key(|p| match p.qualifier.as_deref() {
+                None => (0, (0, String::new())),
+                Some(q) if is_version_number(q) => (2, version_key(q)),
+                Some(_) => (1, (0, String::new())),
+            });
     }
 
     async fn aliases(&self, arn: &str) -> Vec<Alias> {
@@ -959,6 +1049,13 @@ pub fn unqualified(arn: &str) -> &str {
         Some((i, _)) => &arn[..i],
         None => arn,
     }
+}
+
+/// Published versions in numeric order (`2` before `10`).
+type VersionKey = (u64, String);
+
+fn version_key(version: &str) -> VersionKey {
+    (version.parse().unwrap_or(u64::MAX), version.to_string())
 }
 
 /// A published version's number (not `$LATEST`, not an alias name).

@@ -46,6 +46,8 @@ pub struct CollectOptions {
     /// Show a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
     pub scan_code: bool,
+    /// Make every per-function call (`--thorough`) instead of following the plan ([`lambda_posture_checks::plan`]).
+    pub thorough: bool,
     /// `[code_scan]` of the configuration: what `--scan-code` does not report.
     pub code_scan: CodeScanConfig,
     /// Time allowed to one attempt of one call before it is retried.
@@ -68,6 +70,8 @@ pub struct Ctx {
     pub gaps: Gaps,
     /// Functions processed at once within a region.
     pub function_concurrency: usize,
+    /// `--thorough`: every per-function call, no plan.
+    pub thorough: bool,
 }
 
 /// Calls that failed for good, in the order they were found (sorted at the end).
@@ -128,6 +132,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         pacer: Pacer::new(&options.rates)?,
         gaps: Gaps::default(),
         function_concurrency: function_concurrency(&options.rates),
+        thorough: options.thorough,
     };
     let collected_at = Utc::now();
     let started = std::time::Instant::now();

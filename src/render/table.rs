@@ -230,6 +230,9 @@ fn account_table(account: &AccountSummary, report: &Report, options: &RenderOpti
         )),
     ]);
     table.add_row(vec![cell("Gaps"), cell(gaps)]);
+    if let Some(not_examined) = &account.not_examined {
+        table.add_row(vec![cell("Not examined"), cell(not_examined.line())]);
+    }
     table
 }
 
