@@ -23,6 +23,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
+    /// Format version of this file ([`SCHEMA_VERSION`] when written by this build).
     pub schema_version: u32,
     /// Version of lambda-posture that collected it.
     pub tool_version: String,
@@ -30,6 +31,7 @@ pub struct Inventory {
     pub collected_at: DateTime<Utc>,
     /// Days of CloudWatch history requested per function.
     pub lookback_days: u32,
+    /// The accounts scanned (one per set of credentials).
     pub accounts: Vec<Account>,
 }
 
@@ -37,6 +39,7 @@ pub struct Inventory {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Account {
+    /// The 12-digit account id.
     pub account_id: String,
     /// `aws`, `aws-cn`, `aws-us-gov`.
     pub partition: String,
@@ -45,6 +48,7 @@ pub struct Account {
     /// Regions of `regions` that are not enabled for the account (opt-in regions answering
     /// UnrecognizedClientException): skipped, not an error and not a gap.
     pub disabled_regions: Vec<String>,
+    /// Every function of every scanned region.
     pub functions: Vec<Function>,
     /// Execution roles, and the roles they may pass by exact ARN (`iam:PassRole`, one level deep, no last-accessed
     /// data), keyed by role ARN. Checks judge functions' roles through `role(function.role_arn)`, never by iterating.
@@ -83,42 +87,61 @@ pub struct Destination {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Function {
+    /// The unqualified function ARN.
     pub arn: String,
+    /// The function name.
     pub name: String,
+    /// The region the function lives in.
     pub region: String,
     /// `None` for container images.
     pub runtime: Option<String>,
+    /// The entry point (`index.handler`); `None` for container images.
     pub handler: Option<String>,
     /// `Zip` or `Image`.
     pub package_type: String,
+    /// Instruction set architectures: `x86_64` or `arm64`.
     pub architectures: Vec<String>,
+    /// ARN of the execution role the function runs as.
     pub role_arn: String,
+    /// Configured memory in MB.
     pub memory_mb: Option<i32>,
     /// Configured timeout in seconds.
     pub timeout_seconds: Option<i32>,
     /// As AWS returns it (ISO 8601, e.g. `2024-01-02T03:04:05.000+0000`).
     pub last_modified: Option<String>,
+    /// Base64 SHA-256 of the deployment package, as AWS reports it.
     pub code_sha256: Option<String>,
+    /// Size of the deployment package in bytes.
     pub code_size: Option<i64>,
+    /// The description its owner wrote.
     pub description: Option<String>,
+    /// Lifecycle state: `Active`, `Pending`, `Inactive` or `Failed`.
     pub state: Option<String>,
     /// X-Ray tracing mode: `Active` or `PassThrough`.
     pub tracing_mode: Option<String>,
     /// Customer-managed KMS key encrypting environment variables; `None` = AWS-owned key.
     pub kms_key_arn: Option<String>,
+    /// Environment variables, classified (never their values).
     pub environment: Vec<EnvVar>,
     /// DeadLetterConfig.TargetArn.
     pub dead_letter_target: Option<String>,
+    /// The VPC attachment; `None` when the function is not in a VPC.
     pub vpc: Option<VpcConfig>,
+    /// Where and how it logs; `None` when AWS returned no LoggingConfig.
     pub logging: Option<LoggingConfig>,
+    /// Layers of `$LATEST`, in load order.
     pub layers: Vec<LayerRef>,
+    /// The code signing configuration attached; `None` = code signing is off.
     pub code_signing_config_arn: Option<String>,
+    /// Resource tags, key to value.
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` = not set (uses the unreserved pool).
     pub reserved_concurrency: Option<i32>,
+    /// Provisioned concurrency configured on its aliases and versions.
     pub provisioned_concurrency: Vec<ProvisionedConcurrency>,
     /// Resource policies: the function's own (qualifier `None`) and each alias or version that has one.
     pub resource_policies: Vec<ResourcePolicy>,
+    /// Its aliases.
     pub aliases: Vec<Alias>,
     /// Published versions (not `$LATEST`).
     pub versions: Vec<String>,
@@ -129,7 +152,9 @@ pub struct Function {
     pub live_versions: Vec<LiveVersion>,
     /// Function URLs of the function and of its aliases.
     pub urls: Vec<FunctionUrl>,
+    /// Asynchronous invocation settings (retries, destinations), per qualifier.
     pub async_invoke_configs: Vec<AsyncInvokeConfig>,
+    /// Queues and streams the function reads from.
     pub event_source_mappings: Vec<EventSourceMapping>,
     /// CloudWatch metrics over the lookback; `None` when not collected (see gaps).
     pub metrics: Option<FunctionMetrics>,
@@ -153,11 +178,13 @@ pub struct Skipped {
     /// function itself.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub qualifiers: Vec<String>,
+    /// Whether the answer is known anyway or left unknown.
     pub kind: SkipKind,
     /// Why, in one sentence (the AWS rule it relies on, or what reads it).
     pub reason: String,
 }
 
+/// Why a call was not made: see [`Skipped`].
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipKind {
@@ -176,22 +203,29 @@ pub struct CodeScan {
     pub unscanned: Vec<UnscannedPackage>,
     /// Packages scanned completely: `function` or a layer version ARN, with the package's CodeSha256.
     pub scanned: Vec<ScannedPackage>,
+    /// Secrets found in the scanned packages.
     pub findings: Vec<CodeSecret>,
 }
 
+/// A package read to the end by `--scan-code`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScannedPackage {
     /// `function` or the layer version ARN.
     pub source: String,
+    /// The package's CodeSha256, to tell a changed package from the one scanned.
     pub code_sha256: Option<String>,
+    /// Files read, archives inside the package included.
     pub files_scanned: u64,
 }
 
+/// A package `--scan-code` could not read: the check on it is Unknown.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct UnscannedPackage {
+    /// `function` or the layer version ARN.
     pub source: String,
+    /// Why it could not be scanned (container image, download failed, corrupt archive).
     pub reason: String,
 }
 
@@ -203,8 +237,11 @@ pub struct CodeSecret {
     pub source: String,
     /// Path inside the package (`a.zip!inner/file.py` for nested archives).
     pub path: String,
+    /// Line number in the file, from 1.
     pub line: u32,
+    /// The detector rule that matched (e.g. `aws-access-key-id`).
     pub rule_id: String,
+    /// The match masked as in [`SecretDetection::masked_preview`].
     pub masked_preview: String,
 }
 
@@ -212,9 +249,11 @@ pub struct CodeSecret {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnvVar {
+    /// The variable name.
     pub name: String,
     /// Shape of the value, enough for the name-based checks.
     pub value_kind: ValueKind,
+    /// Length of the value in characters.
     pub value_length: usize,
     /// Detector verdicts at collection time.
     pub detections: Vec<SecretDetection>,
@@ -224,6 +263,7 @@ pub struct EnvVar {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ValueKind {
+    /// No value (an empty string).
     #[default]
     Empty,
     /// A reference to where the secret really lives: Secrets Manager / SSM ARN or name, `{{resolve:…}}`, a path
@@ -240,30 +280,39 @@ pub enum ValueKind {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecretDetection {
+    /// The detector rule that matched (e.g. `aws-secret-access-key`).
     pub rule_id: String,
+    /// What the rule recognises, for people.
     pub description: String,
     /// E.g. `AKIA…(20 chars)`: at most 4 leading characters, never more than a quarter of the value.
     pub masked_preview: String,
 }
 
+/// A function's VPC attachment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct VpcConfig {
+    /// The VPC id.
     pub vpc_id: Option<String>,
+    /// The subnets the function's network interfaces are placed in.
     pub subnet_ids: Vec<String>,
+    /// The security groups of those interfaces.
     pub security_group_ids: Vec<String>,
     /// Subnet id → availability zone, when it could be resolved; `None` = not collected.
     pub subnet_azs: Option<BTreeMap<String, String>>,
 }
 
+/// Where and how a function logs (LoggingConfig).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoggingConfig {
     /// Custom log group; `None` = the default `/aws/lambda/<function name>`.
     pub log_group: Option<String>,
+    /// `Text` or `JSON`.
     pub log_format: Option<String>,
 }
 
+/// A layer version a function loads.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct LayerRef {
@@ -271,16 +320,21 @@ pub struct LayerRef {
     pub arn: String,
     /// Account that published the layer, parsed from the ARN.
     pub owner_account: String,
+    /// Size of the layer's package in bytes.
     pub code_size: Option<i64>,
 }
 
+/// Provisioned concurrency on one alias or version (billed whether invoked or not).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProvisionedConcurrency {
     /// Alias or version.
     pub qualifier: String,
+    /// Execution environments requested.
     pub requested: i32,
+    /// Execution environments allocated so far.
     pub allocated: Option<i32>,
+    /// `IN_PROGRESS`, `READY` or `FAILED`.
     pub status: Option<String>,
 }
 
@@ -290,14 +344,19 @@ pub struct ProvisionedConcurrency {
 pub struct ResourcePolicy {
     /// `None` for the function itself; alias name or version number otherwise.
     pub qualifier: Option<String>,
+    /// The policy document.
     pub document: JsonText,
 }
 
+/// A function alias: a name pointing at a version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Alias {
+    /// The alias name.
     pub name: String,
+    /// The alias ARN (the function ARN qualified by the name).
     pub arn: String,
+    /// The version that receives the alias's main traffic.
     pub function_version: String,
     /// Versions that also receive a share of the alias's traffic (RoutingConfig.AdditionalVersionWeights).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -309,64 +368,99 @@ pub struct Alias {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct LiveVersion {
+    /// The version number.
     pub version: String,
+    /// As [`Function::runtime`], for this version.
     pub runtime: Option<String>,
+    /// As [`Function::package_type`], for this version.
     pub package_type: String,
+    /// As [`Function::role_arn`], for this version.
     pub role_arn: String,
+    /// As [`Function::kms_key_arn`], for this version.
     pub kms_key_arn: Option<String>,
+    /// As [`Function::environment`], for this version.
     pub environment: Vec<EnvVar>,
+    /// As [`Function::dead_letter_target`], for this version.
     pub dead_letter_target: Option<String>,
+    /// As [`Function::layers`], for this version.
     pub layers: Vec<LayerRef>,
+    /// As [`Function::code_sha256`], for this version.
     pub code_sha256: Option<String>,
+    /// As [`Function::last_modified`]: when this version was published.
     pub last_modified: Option<String>,
 }
 
+/// A function URL: an HTTPS endpoint that invokes the function or one of its aliases.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct FunctionUrl {
+    /// The endpoint (`https://<id>.lambda-url.<region>.on.aws/`).
     pub url: String,
     /// `None` for the function itself, alias name otherwise.
     pub qualifier: Option<String>,
     /// `NONE` or `AWS_IAM`.
     pub auth_type: String,
+    /// Its CORS settings; `None` when none are configured.
     pub cors: Option<Cors>,
+    /// `BUFFERED` or `RESPONSE_STREAM`.
     pub invoke_mode: Option<String>,
 }
 
+/// The CORS settings of a function URL: which browser origins may call it, and how.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Cors {
+    /// Origins allowed to call the URL from a browser (`*` = any).
     pub allow_origins: Vec<String>,
+    /// HTTP methods allowed.
     pub allow_methods: Vec<String>,
+    /// Request headers allowed.
     pub allow_headers: Vec<String>,
+    /// Whether cookies and authorization headers may be sent.
     pub allow_credentials: Option<bool>,
 }
 
+/// What happens to a failed or succeeded asynchronous invocation of one qualifier.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct AsyncInvokeConfig {
     /// `$LATEST`, an alias or a version.
     pub qualifier: String,
+    /// Retries after a failed invocation (0 to 2).
     pub maximum_retry_attempts: Option<i32>,
+    /// How long an event may wait before it is discarded.
     pub maximum_event_age_seconds: Option<i32>,
+    /// ARN of the destination of successful invocations.
     pub on_success: Option<String>,
+    /// ARN of the destination of invocations that failed for good.
     pub on_failure: Option<String>,
 }
 
+/// A queue or stream the function is made to read (an event source mapping).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventSourceMapping {
+    /// The mapping's id.
     pub uuid: String,
+    /// ARN of the queue or stream; `None` for sources named otherwise (self-managed Kafka).
     pub event_source_arn: Option<String>,
     /// Function ARN as the mapping names it (may carry a qualifier).
     pub function_arn: String,
+    /// `Enabled`, `Disabled`, `Creating`, `Updating`…
     pub state: Option<String>,
+    /// Most records per invocation.
     pub batch_size: Option<i32>,
+    /// Where a stream is first read: `TRIM_HORIZON`, `LATEST` or `AT_TIMESTAMP`.
     pub starting_position: Option<String>,
+    /// ARN where records that failed for good are sent.
     pub on_failure_destination: Option<String>,
+    /// Retries of a failed batch (stream sources); -1 = until the record expires.
     pub maximum_retry_attempts: Option<i32>,
+    /// Age past which a record is discarded (stream sources); -1 = never.
     pub maximum_record_age_seconds: Option<i32>,
+    /// Whether a failed batch is split in two and retried.
     pub bisect_batch_on_function_error: Option<bool>,
+    /// `ReportBatchItemFailures` when the function reports which records failed.
     pub function_response_types: Vec<String>,
 }
 
@@ -384,12 +478,17 @@ pub struct FunctionMetrics {
     pub last_invocation: Option<NaiveDate>,
 }
 
+/// One day of a function's CloudWatch metrics.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct DailyMetrics {
+    /// The day (UTC).
     pub date: NaiveDate,
+    /// Invocations that day (Sum).
     pub invocations: f64,
+    /// Invocations that ended in an error that day (Sum).
     pub errors: f64,
+    /// Invocation requests throttled that day (Sum).
     pub throttles: f64,
     /// Maximum Duration of the day in milliseconds.
     pub max_duration_ms: Option<f64>,
@@ -399,32 +498,47 @@ pub struct DailyMetrics {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Role {
+    /// The role ARN.
     pub arn: String,
+    /// The role name.
     pub name: String,
+    /// The IAM path (`/` by default).
     pub path: String,
+    /// When the role was created.
     pub create_date: Option<DateTime<Utc>>,
     /// Trust (assume-role) policy, decoded from IAM's URL encoding.
     pub trust_policy: JsonText,
+    /// Policies embedded in the role.
     pub inline_policies: Vec<InlinePolicy>,
+    /// Managed policies attached to the role.
     pub attached_policies: Vec<ManagedPolicy>,
+    /// The permissions boundary, which caps what the policies grant.
     pub permissions_boundary: Option<ManagedPolicy>,
+    /// When and where the role was last used, as IAM tracks it.
     pub last_used: Option<RoleLastUsed>,
     /// IAM service last-accessed data; `None` = not collected.
     pub services_last_accessed: Option<Vec<ServiceLastAccessed>>,
+    /// Role tags, key to value.
     pub tags: BTreeMap<String, String>,
 }
 
+/// A policy embedded in a role.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct InlinePolicy {
+    /// The policy name.
     pub name: String,
+    /// The policy document, decoded from IAM's URL encoding.
     pub document: JsonText,
 }
 
+/// A managed policy attached to a role (or used as its permissions boundary).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ManagedPolicy {
+    /// The policy ARN.
     pub arn: String,
+    /// The policy name.
     pub name: String,
     /// The default version's document, decoded; `None` when it could not be read (see gaps).
     pub document: Option<JsonText>,
@@ -437,26 +551,35 @@ impl ManagedPolicy {
     }
 }
 
+/// IAM's record of a role's last use (RoleLastUsed).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoleLastUsed {
+    /// When the role was last assumed; `None` = not in IAM's tracking period.
     pub last_used_date: Option<DateTime<Utc>>,
+    /// The region it was last used in.
     pub region: Option<String>,
 }
 
+/// When a role last used one service (IAM service last-accessed data).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceLastAccessed {
     /// Service namespace, e.g. `s3`.
     pub namespace: String,
+    /// Last authenticated call to the service; `None` = never in IAM's tracking period.
     pub last_authenticated: Option<DateTime<Utc>>,
 }
 
+/// Lambda's account-level limits in one region (GetAccountSettings).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountSettings {
+    /// Concurrent executions the account may run in the region.
     pub concurrent_executions_limit: Option<i32>,
+    /// What is left of that limit for functions without reserved concurrency.
     pub unreserved_concurrent_executions: Option<i32>,
+    /// Total size of all deployment packages the region may hold, in bytes.
     pub code_size_limit: Option<i64>,
 }
 
@@ -472,18 +595,23 @@ pub struct Gap {
     pub region: Option<String>,
     /// ARN (or name) of the resource the call was about; `None` for region- or account-wide calls.
     pub resource: Option<String>,
+    /// What kind of failure it was.
     pub kind: GapKind,
     /// One-line error as AWS or the transport reported it.
     pub error: String,
 }
 
+/// Why a call failed for good.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum GapKind {
+    /// The credentials lack the permission.
     AccessDenied,
+    /// AWS kept throttling the call past the retries.
     Throttled,
     /// The scanner chose not to collect it (flag), e.g. metrics disabled.
     Skipped,
+    /// Any other failure (network, service error, unreadable answer).
     #[default]
     Error,
 }
@@ -521,6 +649,7 @@ impl Account {
         })
     }
 
+    /// The role with this ARN, when it was collected.
     pub fn role(&self, arn: &str) -> Option<&Role> {
         self.roles.get(arn)
     }
@@ -636,26 +765,46 @@ impl Function {
 /// Why an inventory file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
+    /// The file is not JSON.
     #[error("{path}: not valid JSON: {error}")]
     Malformed {
+        /// The file.
         path: String,
+        /// The JSON parser's error, with line and column.
         error: serde_json::Error,
     },
+    /// A field has the wrong type or an unknown name.
     #[error("{path}: field `{}`: {}", one_line(.field), one_line(&.error.to_string()))]
     InvalidField {
+        /// The file.
         path: String,
+        /// Dotted path of the field (`accounts[0].functions[3].timeout_seconds`).
         field: String,
+        /// What serde found wrong with it.
         error: serde_json::Error,
     },
+    /// The file was written by a newer lambda-posture.
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({SCHEMA_VERSION}); upgrade lambda-posture")]
-    NewerSchema { path: String, found: u64 },
+    NewerSchema {
+        /// The file.
+        path: String,
+        /// Its `schema_version`.
+        found: u64,
+    },
+    /// No `schema_version`: probably not an inventory.
     #[error("{path}: missing field `schema_version`; is this a lambda-posture inventory?")]
-    NoSchemaVersion { path: String },
+    NoSchemaVersion {
+        /// The file.
+        path: String,
+    },
     /// Parsed, but a value is out of its documented range or contradicts another ([`validate`]).
     #[error("{path}: field `{}`: {}", one_line(.field), one_line(.message))]
     Invalid {
+        /// The file.
         path: String,
+        /// Dotted path of the field.
         field: String,
+        /// What is wrong with the value.
         message: String,
     },
 }
