@@ -19,20 +19,33 @@ pub const DIFF_SCHEMA_VERSION: u32 = 1;
 /// A finding as a diff sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffFinding {
+    /// The stable finding id both reports are matched by.
     pub id: String,
+    /// The check that reported it.
     pub check_id: String,
+    /// The check's title.
     pub title: String,
+    /// Its severity in that report.
     pub severity: Severity,
+    /// Its status in that report (fail, unknown, muted…).
     pub status: Status,
+    /// The account of the resource.
     pub account_id: String,
+    /// The region of the function it was found on.
     pub region: String,
+    /// The resource at fault: the function, or an alias, role or layer of it.
     pub resource_arn: String,
+    /// That resource's name.
     pub resource_name: String,
+    /// What the check found, in one sentence.
     pub message: String,
+    /// The function the finding belongs to; empty in reports that predate the field.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub function_arn: String,
+    /// The function's owner tags, to route the ticket.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub owner_tags: BTreeMap<String, String>,
+    /// Link to the check's documentation.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc_url: String,
 }
@@ -40,43 +53,78 @@ pub struct DiffFinding {
 /// What a diff reads of a report file.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportSnapshot {
+    /// The report's `schema_version`.
     pub schema_version: u32,
+    /// The lambda-posture version that wrote it.
     pub tool_version: String,
+    /// When its inventory was collected.
     pub collected_at: DateTime<Utc>,
+    /// Ids of the checks the scan ran; empty in older reports (every check assumed run).
     #[serde(default)]
     pub checks_run: Vec<String>,
+    /// The functions the scan covered; empty in older reports (every function assumed present).
     #[serde(default)]
     pub functions: Vec<FunctionRef>,
+    /// Its findings.
     pub findings: Vec<DiffFinding>,
 }
 
+/// A function a report covered.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FunctionRef {
+    /// The function ARN.
     pub arn: String,
 }
 
 /// Why a report file cannot be compared; one line naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
+    /// The file is not JSON.
     #[error("{path}: not valid JSON: {}", crate::inventory::one_line(.message))]
-    Json { path: String, message: String },
+    Json {
+        /// The file.
+        path: String,
+        /// The parser's error.
+        message: String,
+    },
+    /// JSON, but not a lambda-posture report.
     #[error("{path}: not a lambda-posture JSON report (`scan --format json`): {}", crate::inventory::one_line(.message))]
-    NotAReport { path: String, message: String },
+    NotAReport {
+        /// The file.
+        path: String,
+        /// What is missing or wrong.
+        message: String,
+    },
+    /// A report from a newer lambda-posture.
     #[error("{path}: schema_version {found} is newer than this lambda-posture understands ({REPORT_SCHEMA_VERSION}); upgrade lambda-posture")]
-    NewerSchema { path: String, found: u64 },
+    NewerSchema {
+        /// The file.
+        path: String,
+        /// Its `schema_version`.
+        found: u64,
+    },
+    /// Two findings share an id.
     #[error("{path}: `findings[{index}].id`: finding id `{id}` appears twice (also at findings[{first}]); a report lists each finding once")]
     DuplicateId {
+        /// The file.
         path: String,
+        /// The repeated finding id.
         id: String,
+        /// Index of its second appearance in `findings`.
         index: usize,
+        /// Index of its first appearance.
         first: usize,
     },
     #[error(
         "{path}: `{at}`: key `{key}` appears twice (a repeated key would hide one of its values)"
     )]
+    /// An object repeats a key.
     RepeatedKey {
+        /// The file.
         path: String,
+        /// JSON path of the object.
         at: String,
+        /// The repeated key.
         key: String,
     },
 }
@@ -148,12 +196,17 @@ impl ReportSnapshot {
 /// Where one side of the diff came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Side {
+    /// The report file as given on the command line.
     pub path: String,
+    /// The lambda-posture version that wrote it.
     pub tool_version: String,
+    /// When its inventory was collected.
     pub collected_at: DateTime<Utc>,
+    /// How many findings it holds.
     pub findings: usize,
 }
 
+/// Why a finding of the older report is absent from the newer one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Resolution {
@@ -165,8 +218,10 @@ pub enum Resolution {
     FunctionGone,
 }
 
+/// One finding in a diff, with what changed about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffEntry {
+    /// The finding (for unchanged ones, as the newer report has it).
     #[serde(flatten)]
     pub finding: DiffFinding,
     /// For unchanged findings whose status changed (e.g. fail → muted).
@@ -180,10 +235,14 @@ pub struct DiffEntry {
     pub resolution: Option<Resolution>,
 }
 
+/// How many findings fall in each list of a diff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffSummary {
+    /// Findings in the newer report only.
     pub new: usize,
+    /// Findings in the older report only.
     pub resolved: usize,
+    /// Findings in both.
     pub unchanged: usize,
     /// Unchanged findings whose status or severity changed.
     pub changed: usize,
@@ -191,9 +250,13 @@ pub struct DiffSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
+    /// [`DIFF_SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// The older report.
     pub old: Side,
+    /// The newer report.
     pub new: Side,
+    /// The counts of each list.
     pub summary: DiffSummary,
     /// In the newer report only. Each list: worst severity first, then check id, resource ARN, id.
     pub new_findings: Vec<DiffEntry>,
