@@ -8,6 +8,7 @@ FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY checks ./checks
+COPY codescan ./codescan
 COPY src ./src
 COPY benches ./benches
 RUN cargo build --release --locked --bin lambda-posture

@@ -5,26 +5,15 @@
 //! `cargo bench --bench codescan -- [--packages 500] [--mib 5] [--shared 0.5] [--concurrency 8]`
 //! Generated packages are cached in `$CARGO_TARGET_DIR/codescan-bench/` (deterministic content).
 
-// The scanner's unit tests come along with the module when this target is checked as a test (cargo clippy).
-#[allow(dead_code, unused_imports)]
-#[path = "../src/codescan/mod.rs"]
-mod codescan;
-// codescan::testing exists only under cfg(test); a plain `cargo bench` build includes the file itself.
-#[cfg(not(test))]
-#[path = "../src/codescan/testing.rs"]
-mod testing;
-#[cfg(test)]
-use codescan::testing;
-
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use codescan::detector::checks_detector;
-use codescan::{Ignores, Limits, Scanner, Settings};
-use lambda_posture_checks::config::CodeScanConfig;
-use testing::{Reply, TestServer};
+use lambda_posture_checks::config::ValidCodeScan;
+use lambda_posture_codescan::detector::checks_detector;
+use lambda_posture_codescan::testing::{Reply, TestServer};
+use lambda_posture_codescan::{Ignores, Limits, Scanner, Settings};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
@@ -193,7 +182,7 @@ async fn main() {
         concurrency: args.concurrency,
         ..Limits::default()
     };
-    let ignores = Ignores::new(&CodeScanConfig::default()).expect("default ignores");
+    let ignores = Ignores::new(&ValidCodeScan::default()).expect("default ignores");
     let scanner = Scanner::new(Settings {
         limits,
         ignores,

@@ -3,7 +3,6 @@
 //! chain, or one of the few that can happen before a command runs.
 
 mod cli;
-mod codescan;
 mod collect;
 mod commands;
 mod input;

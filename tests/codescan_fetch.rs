@@ -1,17 +1,13 @@
 //! Downloading packages from a local HTTP server: each distinct package once, failures recorded with the reason
 //! (and the URL's signature never shown), retries with a fresh URL, size caps and timeouts.
 
-#[allow(dead_code)]
-#[path = "../src/codescan/mod.rs"]
-mod codescan;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codescan::testing::{detect_fake, zip_of, Reply, TestServer, FAKE_KEY};
-use codescan::{Ignores, Limits, PackageScan, Scanner, Settings};
+use lambda_posture_codescan::testing::{detect_fake, zip_of, Reply, TestServer, FAKE_KEY};
+use lambda_posture_codescan::{Ignores, Limits, PackageScan, Scanner, Settings};
 
 fn scanner(limits: Limits) -> Scanner {
     Scanner::new(Settings {

@@ -1,18 +1,14 @@
 //! The package scanner on generated zips: nested archives, binaries skipped by content, .env files, vendored
 //! ignores, value patterns, corrupt archives and every cap recorded as a reason, never a silent pass.
 
-#[allow(dead_code)]
-#[path = "../src/codescan/mod.rs"]
-mod codescan;
-
-use codescan::testing::{detect_fake, temp_file, zip_of, FAKE_KEY};
-use codescan::{Finding, Ignores, Limits, PackageScan, Scanner, Settings};
 use lambda_posture_checks::config::{CodeScanConfig, IgnorePath, IgnoreValue};
+use lambda_posture_codescan::testing::{detect_fake, temp_file, zip_of, FAKE_KEY};
+use lambda_posture_codescan::{Finding, Ignores, Limits, PackageScan, Scanner, Settings};
 
 fn scanner_with(limits: Limits, config: &CodeScanConfig) -> Scanner {
     Scanner::new(Settings {
         limits,
-        ignores: Ignores::new(config).unwrap(),
+        ignores: Ignores::new(&config.validate().unwrap()).unwrap(),
         detect: detect_fake,
     })
     .unwrap()

@@ -51,12 +51,19 @@ fn dockerfile_copies_existing_paths_and_runs_the_binary_as_non_root() {
             );
         }
     }
-    // Every file the build needs is copied: the manifests, both crates' sources and the bench Cargo.toml declares.
+    // Every file the build needs is copied: the manifests, every crate's sources and the bench Cargo.toml declares.
     let copied: Vec<&str> = from_context
         .iter()
         .flat_map(|c| c[..c.len() - 1].to_vec())
         .collect();
-    for needed in ["Cargo.toml", "Cargo.lock", "src", "checks", "benches"] {
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "checks",
+        "codescan",
+        "benches",
+    ] {
         assert!(
             copied.contains(&needed),
             "Dockerfile does not copy {needed}"

@@ -1,5 +1,5 @@
 //! `--scan-code` glue: finds every distinct deployment package (functions by CodeSha256, layer versions through
-//! GetLayerVersionByArn), has [`crate::codescan`] scan each one once, and files the results into each function's
+//! GetLayerVersionByArn), has [`lambda_posture_codescan`] scan each one once, and files the results into each function's
 //! `code_scan`. Download URLs are asked for just before each download (GetFunction / GetLayerVersionByArn): they
 //! are presigned for ten minutes only, and a long scan would outlive URLs collected up front.
 
@@ -18,8 +18,8 @@ use lambda_posture_checks::inventory::{
 
 use super::pacing::{Bucket, Call};
 use super::Ctx;
-use crate::codescan::detector::checks_detector;
-use crate::codescan::{Ignores, Limits, PackageScan, Scanner, Settings};
+use lambda_posture_codescan::detector::checks_detector;
+use lambda_posture_codescan::{Ignores, Limits, PackageScan, Scanner, Settings};
 
 /// A layer URL younger than this is used as is; an older one is asked for again (they expire after ten minutes).
 const URL_FRESH_FOR: Duration = Duration::from_secs(5 * 60);
@@ -376,8 +376,8 @@ fn progress_bar(enabled: bool, packages: usize) -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codescan::Finding;
     use lambda_posture_checks::inventory::LayerRef;
+    use lambda_posture_codescan::Finding;
 
     fn function(name: &str, sha: Option<&str>, layers: &[&str]) -> Function {
         Function {

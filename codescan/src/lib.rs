@@ -2,7 +2,7 @@
 //! one once, streamed to a size-capped temp file, walks the zip entry by entry (nested zips and jars one level deep),
 //! skips binaries by content and runs the secret detector of the checks crate over every text file.
 //!
-//! It knows nothing of AWS: `src/collect/code.rs` finds the packages and their URLs and files the results into the
+//! It knows nothing of AWS: the application's `src/collect/code.rs` finds the packages and their URLs and files the results into the
 //! inventory. Memory stays bounded whatever the package: at most `concurrency` packages in flight, each holding one
 //! detector window (1 MiB) and a few small buffers; packages and nested archives live in temp files.
 
@@ -12,7 +12,9 @@ mod fetch;
 pub mod ignore;
 mod text;
 
-#[cfg(test)]
+/// Test helpers (generated zips, a fake detector, a local HTTP server) for this crate's tests, the application's
+/// scanner tests and the `codescan` benchmark: compiled in by the `testing` feature.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::collections::HashMap;

@@ -157,7 +157,7 @@ fn has_more(reader: &mut dyn Read) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codescan::testing::{detect_fake, FAKE_KEY};
+    use crate::testing::{detect_fake, FAKE_KEY};
 
     #[test]
     fn binary_is_judged_by_content() {

@@ -1,8 +1,6 @@
 //! Helpers for the scanner's tests and benchmark: zips built in memory or on disk, a tiny fake detector (so the
 //! scanner's tests do not depend on the detector's rules), and a minimal HTTP server on 127.0.0.1.
 
-#![allow(dead_code)] // each test binary and the benchmark use part of this module
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -14,7 +12,7 @@ use std::time::Duration;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::codescan::Hit;
+use crate::Hit;
 
 /// The only "secret" the fake detector knows.
 pub const FAKE_KEY: &str = "FAKEKEY0123456789ABC";
