@@ -248,6 +248,7 @@ pub struct DiffSummary {
     pub changed: usize,
 }
 
+/// The comparison of two reports (`diff --format json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
     /// [`DIFF_SCHEMA_VERSION`].

@@ -18,6 +18,7 @@ impl JsonText {
         JsonText(Arc::from("null"))
     }
 
+    /// Whether the value is JSON `null` (nothing was collected).
     pub fn is_null(&self) -> bool {
         &*self.0 == "null"
     }

@@ -31,6 +31,7 @@ struct RoleMemo<'a> {
 }
 
 impl<'a> Memo<'a> {
+    /// An empty memo for one evaluation of `account`: filled as the checks ask.
     pub fn new(account: &'a Account) -> Memo<'a> {
         Memo {
             roles: account

@@ -43,7 +43,9 @@ pub const NEWEST_VERSIONS: usize = 5;
 /// The flag that makes every call.
 pub const THOROUGH_FLAG: &str = "--thorough";
 
+/// The operation that lists a function's provisioned concurrency.
 pub const PROVISIONED_CONCURRENCY: &str = "ListProvisionedConcurrencyConfigs";
+/// The operation that reads a function's or a qualifier's resource policy.
 pub const GET_POLICY: &str = "GetPolicy";
 
 /// `ListProvisionedConcurrencyConfigs` of a function, when it is not needed: the listing showed all its versions

@@ -14,11 +14,13 @@ const TABLE_JSON: &str = include_str!("../data/runtimes.json");
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeTable {
+    /// What the table is, in one line.
     pub title: String,
     /// The AWS page the table reproduces.
     pub source: String,
     /// When the table was compiled from the source pages.
     pub taken: NaiveDate,
+    /// How it was compiled and what it leaves out.
     pub notes: Vec<String>,
     /// Sorted by identifier.
     pub runtimes: Vec<Runtime>,
@@ -30,7 +32,9 @@ pub struct RuntimeTable {
 pub struct Runtime {
     /// The `Runtime` value of the Lambda API, e.g. `python3.12`.
     pub identifier: String,
+    /// Its name for people, e.g. `Python 3.12`.
     pub name: String,
+    /// The operating system it runs on, e.g. `Amazon Linux 2023`.
     pub os: String,
     /// `None`: AWS has not scheduled a deprecation.
     pub deprecation: Option<NaiveDate>,
@@ -43,6 +47,7 @@ pub struct Runtime {
     pub container_only: bool,
     /// The page the dates were read from.
     pub source: String,
+    /// A remark on the dates (e.g. why one is missing).
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -53,9 +58,17 @@ pub enum Lifecycle {
     /// No deprecation scheduled, or further away than the warning window.
     Supported,
     /// Deprecated in `days_left` days (within the warning window).
-    Deprecating { on: NaiveDate, days_left: i64 },
+    Deprecating {
+        /// The deprecation day.
+        on: NaiveDate,
+        /// Days from the scan date to it.
+        days_left: i64,
+    },
     /// Deprecated since `since` (inclusive).
-    Deprecated { since: NaiveDate },
+    Deprecated {
+        /// The deprecation day.
+        since: NaiveDate,
+    },
 }
 
 /// The table, parsed once. Panics only if the embedded file is malformed, which the tests below rule out.

@@ -49,7 +49,9 @@ pub use names::is_secret_name;
 pub struct TextHit {
     /// 1-based line where the credential starts.
     pub line: u32,
+    /// The rule that matched.
     pub rule_id: String,
+    /// The credential masked: a few leading characters and its length, never enough to use it.
     pub masked_preview: String,
 }
 
