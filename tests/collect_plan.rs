@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 
 use support::emulator::{self, Emulator};
 
-/// `plain` (no published version); `versioned` with versions 1 to 7, alias `live` → 1, a resource policy on
-/// version 1 (another account) and a public one on version 2 (old, nothing points at it).
+/// `plain` (no published version); `versioned` with versions 1 to 8, alias `live` → 1, an SQS event source mapping
+/// on version 3, a resource policy on versions 1 and 3 (another account) and a public one on version 2 (old, nothing
+/// points at it).
 const SEED: &str = r#"
 import io, json, sys, zipfile, boto3
 endpoint = sys.argv[1]
@@ -27,7 +28,7 @@ with zipfile.ZipFile(buf, "w") as z:
 for name in ["plain", "versioned"]:
     lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
         Code={"ZipFile": buf.getvalue()})
-for i in range(1, 8):
+for i in range(1, 9):
     lam.update_function_configuration(FunctionName="versioned", Description=f"deploy {i}")
     lam.publish_version(FunctionName="versioned")
 lam.create_alias(FunctionName="versioned", Name="live", FunctionVersion="1")
@@ -35,6 +36,11 @@ lam.add_permission(FunctionName="versioned", Qualifier="1", StatementId="partner
     Principal="210987654321")
 lam.add_permission(FunctionName="versioned", Qualifier="2", StatementId="anyone", Action="lambda:InvokeFunction",
     Principal="*")
+lam.add_permission(FunctionName="versioned", Qualifier="3", StatementId="partner", Action="lambda:InvokeFunction",
+    Principal="210987654321")
+queue = boto3.client("sqs", **kw).create_queue(QueueName="jobs")["QueueUrl"]
+lam.create_event_source_mapping(EventSourceArn="arn:aws:sqs:us-east-1:123456789012:jobs", FunctionName="versioned:3",
+    BatchSize=10)
 "#;
 
 fn seeded() -> Emulator {
@@ -75,6 +81,10 @@ fn policy_qualifiers(f: &Function) -> Vec<Option<&str>> {
         .iter()
         .map(|p| p.qualifier.as_deref())
         .collect()
+}
+
+fn live(f: &Function) -> Vec<&str> {
+    f.live_versions.iter().map(|v| v.version.as_str()).collect()
 }
 
 /// The public-invoke findings about version 2.
@@ -119,16 +129,17 @@ fn the_default_skips_what_it_knows_and_says_what_it_did_not_read_and_thorough_re
     assert_eq!(plain.skipped[0].kind, SkipKind::NotNeeded);
     assert!(plain.skipped[0].reason.contains("no published version"));
     let versioned = function(&default, "versioned");
-    assert_eq!(versioned.versions.len(), 7);
+    assert_eq!(versioned.versions.len(), 8);
     assert_eq!(versioned.skipped.len(), 1, "{:?}", versioned.skipped);
     let skip = &versioned.skipped[0];
     assert_eq!(
         (skip.operation.as_str(), skip.kind, skip.qualifiers.clone()),
         ("GetPolicy", SkipKind::NotExamined, vec!["2".to_string()]),
-        "version 1 is behind an alias, 3 to 7 are the newest five: only 2 is left"
+        "version 1 is behind an alias, 3 is mapped, 4 to 8 are the newest five: only 2 is left"
     );
     assert!(skip.reason.contains("--thorough"));
-    assert_eq!(policy_qualifiers(versioned), [Some("1")]);
+    assert_eq!(policy_qualifiers(versioned), [Some("1"), Some("3")]);
+    assert_eq!(live(versioned), ["1", "3"], "behind the alias, and mapped");
     assert_eq!(
         calls(&emulator, "ListProvisionedConcurrencyConfigs"),
         1,
@@ -136,8 +147,8 @@ fn the_default_skips_what_it_knows_and_says_what_it_did_not_read_and_thorough_re
     );
     assert_eq!(
         calls(&emulator, "GetPolicy"),
-        1 + (1 + 1 + 6),
-        "plain; versioned, its alias and six of its seven versions"
+        1 + (1 + 1 + 7),
+        "plain; versioned, its alias and seven of its eight versions"
     );
     assert_eq!(
         not_examined(&default),
@@ -164,10 +175,15 @@ fn the_default_skips_what_it_knows_and_says_what_it_did_not_read_and_thorough_re
     }
     assert_eq!(
         policy_qualifiers(function(&thorough, "versioned")),
-        [Some("1"), Some("2")]
+        [Some("1"), Some("2"), Some("3")]
+    );
+    assert_eq!(
+        live(function(&thorough, "versioned")),
+        ["1", "2", "3"],
+        "version 2's own policy lets someone invoke it"
     );
     assert_eq!(calls(&emulator, "ListProvisionedConcurrencyConfigs"), 2);
-    assert_eq!(calls(&emulator, "GetPolicy"), 1 + (1 + 1 + 7));
+    assert_eq!(calls(&emulator, "GetPolicy"), 1 + (1 + 1 + 8));
     assert_eq!(not_examined(&thorough), Value::Null);
     assert_eq!(version_2_public(&thorough), 1, "read, and public");
 }
