@@ -17,7 +17,7 @@ const RECOMMENDATION_MAX: usize = 512;
 
 /// Security Hub's length limits on the fields this renderer writes (API reference: AwsSecurityFinding, Resource,
 /// Recommendation), in UTF-16 code units as the service counts them; `*` is every element of an array or every
-/// value of a map. Every finding is cut to them ([`fit_to_limits`]) whatever the inventory held.
+/// value of a map. Every finding is cut to them (`fit_to_limits`) whatever the inventory held.
 pub const LIMITS: &[(&str, usize)] = &[
     ("Id", 512),
     ("GeneratorId", 512),
