@@ -119,20 +119,23 @@ def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args, ex
     cmd += extra + args.scanner_args
     env = scanner_env(endpoint, regions)
     stderr = open(os.path.join(work, "scan.stderr"), "w")
+    present = set(os.listdir(work))
     t0, t0_epoch = time.monotonic(), time.time()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
     collection_rss = None
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        if collection_rss is None and os.path.exists(inventory):
+        # Collection ends when the scanner starts writing the inventory: its temporary file (renamed into place
+        # with the report's at the very end) is the first new file in the folder.
+        if collection_rss is None and set(os.listdir(work)) - present:
             collection_rss = peak_rss_mb(proc.pid)
         time.sleep(0.1)
     wall = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    # The inventory is saved (atomically) the moment collection ends, before the checks run: its modification
-    # time splits the wall time into collection and evaluation + report.
+    # The inventory is written the moment collection ends, before the checks run: its modification time splits the
+    # wall time into collection and evaluation + report.
     collection = os.path.getmtime(inventory) - t0_epoch if os.path.exists(inventory) else None
     return {"command": cmd, "exit_code": proc.returncode, "wall_s": wall, "collection_s": collection,
             "collection_peak_rss_mb": collection_rss,
