@@ -5,11 +5,13 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Role};
 use lambda_posture_checks::json_text::JsonText;
+use lambda_posture_checks::timestamp::AwsTimestamp;
 use serde_json::Value;
 
 use support::{emulator, expectations};
@@ -207,7 +209,7 @@ fn every_field_of_every_function() {
         let layers: Vec<String> = f.layers.iter().map(|l| l.arn.clone()).collect();
         diffs.eq(at("layers"), layers, strings(&p["layers"]));
         for layer in &f.layers {
-            let owner = layer.arn.split(':').nth(4).unwrap_or_default();
+            let owner = Arn::parse(&layer.arn).map_or("", |arn| arn.account);
             diffs.eq(
                 format!("{}: owner of {}", f.name, layer.arn),
                 layer.owner_account.as_str(),
@@ -264,11 +266,11 @@ fn every_field_of_every_function() {
 
 fn compare_last_modified(diffs: &mut Diffs, f: &Function, want: &Value) {
     let Some(want) = want.as_str() else { return };
-    let want = DateTime::parse_from_rfc3339(want).expect("manifest last_modified");
+    let want = AwsTimestamp::parse(want).expect("manifest last_modified");
     let got = f
         .last_modified
         .as_deref()
-        .and_then(|t| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z").ok());
+        .and_then(|t| AwsTimestamp::parse(t).ok());
     diffs.eq(format!("{}.last_modified", f.name), got, Some(want));
 }
 

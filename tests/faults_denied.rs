@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use lambda_posture_checks::arn::{self, Arn};
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::Status;
@@ -145,8 +146,8 @@ fn verdicts(inventory: &Inventory) -> Verdicts {
 
 /// What a finding is about: the function for a function, alias or version ARN, else the resource itself (a role).
 fn subject(resource_arn: &str) -> &str {
-    match resource_arn.match_indices(':').nth(6) {
-        Some((i, _)) if resource_arn.contains(":function:") => &resource_arn[..i],
+    match Arn::parse(resource_arn) {
+        Ok(arn) if arn.function_name().is_some() => arn::unqualified(resource_arn),
         _ => resource_arn,
     }
 }

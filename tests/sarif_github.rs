@@ -4,6 +4,7 @@
 
 mod support;
 
+use lambda_posture_checks::arn::Arn;
 use serde_json::{json, Value};
 
 use support::github_sarif::{self, github_errors};
@@ -37,12 +38,8 @@ fn the_demo_sarif_passes_the_oasis_schema_and_githubs_upload_rules() {
         let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             .as_str()
             .unwrap();
-        let name = r["properties"]["functionArn"]
-            .as_str()
-            .unwrap()
-            .rsplit(':')
-            .next()
-            .unwrap();
+        let arn = Arn::parse(r["properties"]["functionArn"].as_str().unwrap()).unwrap();
+        let name = arn.function_name().unwrap();
         let region = r["properties"]["region"].as_str().unwrap();
         assert_eq!(uri, format!("aws/123456789012/{region}/lambda/{name}"));
         let id = r["properties"]["findingId"].as_str().unwrap();

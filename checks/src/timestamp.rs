@@ -2,8 +2,7 @@
 //! instant (its day in UTC, the day the scan date is counted in).
 //!
 //! Every date read from AWS text goes through [`AwsTimestamp`]; a function's `last_modified` day is
-//! [`crate::inventory::Function::last_modified_date`]. (To the `unused` rewrite, R2: use that, not
-//! `stability::common::aws_date`, which only delegates here until `unused.rs` stops calling it.)
+//! [`crate::inventory::Function::last_modified_date`] (the `unused-function` check and `unused` read it there).
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,6 +6,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+use lambda_posture_checks::arn::Arn;
 
 use super::error::{one_line, CollectError};
 use super::pacing::{Bucket, Call, Pacer, RetryPolicy};
@@ -168,8 +169,8 @@ pub async fn identify(
     let account_id = out.account().unwrap_or_default().to_string();
     let partition = out
         .arn()
-        .and_then(|arn| arn.split(':').nth(1))
-        .unwrap_or("aws")
+        .and_then(|arn| Arn::parse(arn).ok())
+        .map_or("aws", |arn| arn.partition)
         .to_string();
     Ok(Identity {
         account_id,

@@ -11,6 +11,7 @@ use aws_config::{Region, SdkConfig};
 use aws_sdk_lambda::Client;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::config::CodeScanConfig;
 use lambda_posture_checks::inventory::{
     CodeScan, CodeSecret, Function, ScannedPackage, UnscannedPackage,
@@ -253,8 +254,9 @@ impl<'a> Aws<'a> {
 
 /// The region of a Lambda ARN (`arn:aws:lambda:REGION:…`).
 fn arn_region(arn: &str) -> Option<String> {
-    arn.split(':')
-        .nth(3)
+    Arn::parse(arn)
+        .ok()
+        .map(|arn| arn.region)
         .filter(|r| !r.is_empty())
         .map(str::to_string)
 }

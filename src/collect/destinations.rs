@@ -16,6 +16,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::inventory::{Destination, Function, Gap, GapKind};
 use serde_json::json;
 
@@ -65,13 +66,19 @@ enum Target {
 impl Target {
     /// `None` for Lambda functions (judged from the listing), malformed ARNs and kinds we do not look up.
     fn parse(arn: &str, function_region: &str) -> Option<Target> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [_, _, service, region, account, resource] = parts.as_slice() else {
+        let Ok(Arn {
+            service,
+            region,
+            account,
+            resource,
+            ..
+        }) = Arn::parse(arn)
+        else {
             return None;
         };
         let named = !resource.is_empty();
         let located = !region.is_empty() && !account.is_empty();
-        match *service {
+        match service {
             "sqs" if named && located => Some(Target::Queue {
                 region: region.to_string(),
                 account: account.to_string(),

@@ -10,11 +10,13 @@ use aws_sdk_iam::types::{EntityType, JobStatusType, ManagedPolicyDetail, RoleDet
 use aws_sdk_iam::Client;
 use futures::future;
 use futures::stream::{self, StreamExt};
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::inventory::{
     Gap, GapKind, InlinePolicy, ManagedPolicy, Role, RoleLastUsed, ServiceLastAccessed,
 };
 use lambda_posture_checks::json_text::JsonText;
 use lambda_posture_checks::policy::RolePermissions;
+use lambda_posture_checks::wildcard::has_wildcard;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::OnceCell;
@@ -157,11 +159,14 @@ pub fn named_pass_role_targets(role: &Role) -> BTreeSet<String> {
 
 /// `arn:<partition>:iam::<account>:role/<path/name>` with no wildcard (`*`, `?`) and no policy variable.
 fn is_exact_role_arn(pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", _, "iam", "", account, resource]
-        if !account.is_empty() && resource.starts_with("role/") && resource.len() > "role/".len())
-        && !pattern.contains(['*', '?'])
-        && !pattern.contains("${")
+    let role = Arn::parse(pattern).is_ok_and(|arn| {
+        arn.service == "iam"
+            && arn.region.is_empty()
+            && !arn.account.is_empty()
+            && arn.resource.len() > "role/".len()
+            && arn.resource.starts_with("role/")
+    });
+    role && !has_wildcard(pattern) && !pattern.contains("${")
 }
 
 /// One role: its documents (AWS managed ones through the cache) and, with `last_accessed`, its service

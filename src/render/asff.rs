@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::Report;
 use serde_json::{json, Value};
@@ -67,8 +68,9 @@ pub(super) fn types(check_id: &str) -> Vec<&'static str> {
 
 /// Partition from an ARN (`arn:aws:…`), `aws` when it is not one Security Hub knows.
 pub(super) fn partition(arn: &str) -> &str {
-    arn.split(':')
-        .nth(1)
+    Arn::parse(arn)
+        .map(|arn| arn.partition)
+        .ok()
         .filter(|p| PARTITIONS.contains(p))
         .unwrap_or("aws")
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
+use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::Report;
@@ -126,10 +127,7 @@ fn rules(report: &Report) -> Vec<Value> {
 
 /// `name` of a function ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
 fn function_name(function_arn: &str) -> Option<&str> {
-    let mut parts = function_arn.splitn(8, ':');
-    (parts.nth(5)? == "function")
-        .then(|| parts.next())
-        .flatten()
+    Arn::parse(function_arn).ok()?.function_name()
 }
 
 /// Percent-encoded path segments joined by `/`: a relative URI reference whatever the names hold (a `.` or `..`

@@ -2,6 +2,7 @@
 //! (AWSLambdaSQSQueueExecutionRole, AWSLambdaVPCAccessExecutionRole) grant on `*`: graded by what they expose on `*`,
 //! with the precise resources to name instead (from the functions using the role).
 
+use crate::arn::Arn;
 use crate::check::RoleContext;
 use crate::finding::Severity;
 use crate::policy::RolePermissions;
@@ -58,7 +59,7 @@ pub const FAMILIES: &[Plumbing] = &[
                 .functions_using_role(&ctx.role.arn)
                 .flat_map(|f| f.event_source_mappings.iter())
                 .filter_map(|m| m.event_source_arn.clone())
-                .filter(|arn| arn.starts_with("arn:") && arn.contains(":sqs:"))
+                .filter(|arn| Arn::parse(arn).is_ok_and(|arn| arn.service == "sqs"))
                 .collect()
         },
         scope_hint: "the queues its event source mappings read",
