@@ -85,7 +85,7 @@ impl NotExamined {
     /// One line for a summary.
     pub fn line(&self) -> String {
         format!(
-            "resource policies of {} old published versions of {} functions not read (nothing points at them; {} reads them)",
+            "resource policies of {} old published versions of {} functions not read (no alias, event source mapping or configuration names them; {} reads them)",
             self.version_policies, self.functions, self.flag
         )
     }
