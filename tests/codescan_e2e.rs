@@ -382,15 +382,11 @@ fn images_and_corrupt_archives_are_unknown_with_the_reason() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("edge.py");
     std::fs::write(&script, EDGE_CASES).expect("write the script");
-    let output = std::process::Command::new(emulator::python())
-        .arg(&script)
-        .args([&account.emulator.endpoint, region])
-        .output()
-        .expect("run the edge-case seeder");
-    assert!(
-        output.status.success(),
-        "edge cases not created:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    support::run_ok(
+        std::process::Command::new(emulator::python())
+            .arg(&script)
+            .args([&account.emulator.endpoint, region]),
+        "the edge-case seeder",
     );
 
     account.emulator.clear_stats();

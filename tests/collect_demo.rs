@@ -700,19 +700,14 @@ fn no_environment_value_is_stored_or_reported() {
     // saved inventory and from the JSON report.
     let collected = collected();
     let account = emulator::demo();
-    let output = std::process::Command::new(emulator::python())
-        .arg(support::root().join("tests/support/env_values_absent.py"))
-        .arg(&account.emulator.endpoint)
-        .arg("us-east-1,eu-west-1")
-        .arg(collected.dir.path().join("inventory.json"))
-        .arg(collected.dir.path().join("report.json"))
-        .output()
-        .expect("run env_values_absent.py");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    support::run_ok(
+        std::process::Command::new(emulator::python())
+            .arg(support::root().join("tests/support/env_values_absent.py"))
+            .arg(&account.emulator.endpoint)
+            .arg("us-east-1,eu-west-1")
+            .arg(collected.dir.path().join("inventory.json"))
+            .arg(collected.dir.path().join("report.json")),
+        "env_values_absent.py",
     );
 }
 

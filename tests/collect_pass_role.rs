@@ -44,14 +44,9 @@ lam.create_function(FunctionName="passer", Runtime="python3.12", Role=fn_role, H
 #[test]
 fn named_pass_role_targets_are_collected_one_level_deep() {
     let emulator = emulator::Emulator::start(&[]);
-    let output = Command::new(emulator::python())
-        .args(["-c", SEED, &emulator.endpoint])
-        .output()
-        .expect("run the seed script");
-    assert!(
-        output.status.success(),
-        "seed failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    support::run_ok(
+        Command::new(emulator::python()).args(["-c", SEED, &emulator.endpoint]),
+        "the seed script",
     );
     let scan = emulator.scan(&["--regions", emulator::REGION]);
     let account = &scan.inventory.accounts[0];

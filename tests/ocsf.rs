@@ -119,18 +119,14 @@ fn the_generator_merges_extends_enums_profiles_and_objects() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = write_json(dir.path(), "source.json", &source);
-    let out = Command::new("python3")
-        .arg(root().join("schema/ocsf/build_schema.py"))
-        .arg(&path)
-        .args(["--class", "small", "--profile", "cloud"])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let schema = run_ok(
+        Command::new("python3")
+            .arg(root().join("schema/ocsf/build_schema.py"))
+            .arg(&path)
+            .args(["--class", "small", "--profile", "cloud"]),
+        "build_schema.py",
     );
-    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: Value = serde_json::from_slice(&schema).unwrap();
     let props = &schema["properties"];
     assert_eq!(props["class_uid"], json!({ "const": 2007 }));
     assert_eq!(

@@ -15,6 +15,8 @@ from . import account as A
 from .fakesecrets import SecretFactory
 from .packages import build_layer, build_package
 
+# A copy of the check registry (checks/src/catalog), which is authoritative: tests/check_ids.rs holds this list to it,
+# in its order.
 CHECK_IDS = [
     "lambda-public-invoke",
     "lambda-url-public",

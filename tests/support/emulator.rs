@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::{cli, read_json, root};
+use super::{cli, read_json, root, run_ok};
 
 /// The credentials and region every emulated call uses (the emulator accepts any).
 pub const ACCESS_KEY: &str = "testing";
@@ -102,30 +102,21 @@ impl Emulator {
     /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/support/planted.py`).
     pub fn seed_demo(&self) -> Demo {
         let manifest_path = self.dir.path().join("manifest.json");
-        let output = Command::new(python())
-            .arg(root().join("mocks/seed_demo.py"))
-            .args(["--endpoint", &self.endpoint, "--manifest"])
-            .arg(&manifest_path)
-            .output()
-            .expect("run the seeder");
-        assert!(
-            output.status.success(),
-            "seed_demo.py failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+        run_ok(
+            Command::new(python())
+                .arg(root().join("mocks/seed_demo.py"))
+                .args(["--endpoint", &self.endpoint, "--manifest"])
+                .arg(&manifest_path),
+            "seed_demo.py",
         );
         let manifest = read_json(&manifest_path);
-        let output = Command::new(python())
-            .arg(root().join("tests/support/planted.py"))
-            .arg(&manifest_path)
-            .output()
-            .expect("run planted.py");
-        assert!(
-            output.status.success(),
-            "planted.py failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        let planted = run_ok(
+            Command::new(python())
+                .arg(root().join("tests/support/planted.py"))
+                .arg(&manifest_path),
+            "planted.py",
         );
-        let planted = serde_json::from_slice(&output.stdout).expect("planted.py prints JSON");
+        let planted = serde_json::from_slice(&planted).expect("planted.py prints JSON");
         Demo { manifest, planted }
     }
 
@@ -133,25 +124,20 @@ impl Emulator {
     /// `mocks/seed_scale.py` (outside the quotas); its manifest (every function and what was planted on it).
     pub fn seed_scale(&self, functions: usize, regions: &str) -> Value {
         let manifest_path = self.dir.path().join("scale-manifest.json");
-        let output = Command::new(python())
-            .arg(root().join("mocks/seed_scale.py"))
-            .args([
-                "--endpoint",
-                &self.endpoint,
-                "--functions",
-                &functions.to_string(),
-                "--regions",
-                regions,
-            ])
-            .arg("--manifest")
-            .arg(&manifest_path)
-            .output()
-            .expect("run the scale seeder");
-        assert!(
-            output.status.success(),
-            "seed_scale.py failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+        run_ok(
+            Command::new(python())
+                .arg(root().join("mocks/seed_scale.py"))
+                .args([
+                    "--endpoint",
+                    &self.endpoint,
+                    "--functions",
+                    &functions.to_string(),
+                    "--regions",
+                    regions,
+                ])
+                .arg("--manifest")
+                .arg(&manifest_path),
+            "seed_scale.py",
         );
         read_json(&manifest_path)
     }

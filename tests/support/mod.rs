@@ -14,6 +14,7 @@ pub mod github_sarif;
 pub mod report;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use lambda_posture_checks::inventory::Inventory;
 use serde_json::Value;
@@ -63,6 +64,22 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
     write(dir, name, &serde_json::to_string_pretty(value).unwrap())
+}
+
+/// Run a helper program that must succeed (a seeder, a python script); its stdout. Panics naming `what`, with
+/// both streams, when it cannot start or fails.
+pub fn run_ok(cmd: &mut Command, what: &str) -> Vec<u8> {
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
 
 /// Say loudly that a test skipped itself. Written to the process's stderr directly, which the test harness does not
