@@ -1,6 +1,7 @@
 //! Whether a DLQ or OnFailure destination exists, from what the scan saw.
 
 use crate::arn::Arn;
+use crate::check::gap_reason;
 use crate::inventory::Account;
 
 /// What the inventory says about a destination's existence.
@@ -30,12 +31,7 @@ pub(super) fn existence(account: &Account, arn: &str) -> Existence {
                 .gaps
                 .iter()
                 .find(|g| g.resource.as_deref() == Some(arn))
-                .map(|g| {
-                    format!(
-                        "{}:{} failed ({:?}): {}",
-                        g.service, g.operation, g.kind, g.error
-                    )
-                }),
+                .map(gap_reason),
         ),
     }
 }
