@@ -6,13 +6,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 use lambda_posture_checks::catalog;
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::diff::{self, ReportSnapshot};
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::{Severity, Status};
 use lambda_posture_checks::inventory::Inventory;
 use lambda_posture_checks::report::Report;
-use lambda_posture_checks::{suppress, unused};
+use lambda_posture_checks::unused;
 
 use crate::cli::{
     ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, ListFormat, ScanArgs,
@@ -117,8 +117,7 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let started = Instant::now();
-    let mut report = engine::evaluate(&inventory, &config);
-    suppress::apply(&mut report, &inventory, &config.suppressions);
+    let report = engine::evaluate(&inventory, &config);
     tracing::debug!(
         findings = report.findings.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -271,12 +270,12 @@ fn refuse_overwriting_inputs(
 }
 
 /// The configuration from `--config`, else `./lambda-posture.toml` when present, else the defaults.
-pub fn load_config(path: Option<&Path>, max_input_mib: u64) -> anyhow::Result<Config> {
+pub fn load_config(path: Option<&Path>, max_input_mib: u64) -> anyhow::Result<ValidConfig> {
     let Some(path) = config_path(path) else {
-        return Ok(Config::default());
+        return Ok(ValidConfig::default());
     };
     let text = crate::input::read_text(&path, "config", max_input_mib)?;
-    Ok(Config::from_toml(
+    Ok(ValidConfig::from_toml(
         &path.display().to_string(),
         &text,
         |id| catalog::find(id).is_some(),
@@ -288,7 +287,7 @@ pub fn load_config(path: Option<&Path>, max_input_mib: u64) -> anyhow::Result<Co
 pub async fn load_or_collect(
     source: &SourceArgs,
     cli: &Cli,
-    config: &Config,
+    config: &ValidConfig,
 ) -> anyhow::Result<(Inventory, Option<output::Prepared>)> {
     let quiet = cli.quiet;
     let started = Instant::now();

@@ -9,7 +9,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::{Finding, Status};
 use lambda_posture_checks::inventory::{Function, Inventory};
@@ -123,7 +123,7 @@ fn found(functions: &[Function]) -> Places {
 }
 
 fn code_secret_outcomes(inventory: &Inventory) -> Vec<Finding> {
-    engine::evaluate(inventory, &Config::default())
+    engine::evaluate(inventory, &ValidConfig::default())
         .findings
         .into_iter()
         .filter(|f| f.check_id == "code-secret")

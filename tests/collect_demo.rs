@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use lambda_posture_checks::arn::Arn;
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Role};
 use lambda_posture_checks::json_text::JsonText;
@@ -732,6 +732,6 @@ fn the_live_scan_fails_exactly_the_planted_checks() {
         scan.stderr
     );
     let inventory = scan.inventory;
-    let report = engine::evaluate(&inventory, &Config::default());
+    let report = engine::evaluate(&inventory, &ValidConfig::default());
     expectations::assert_report_matches(&report, &expectations::load(), &["code-secret"]);
 }

@@ -2,7 +2,7 @@
 
 mod support;
 
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 
 use support::{demo_inventory, expectations, report};
@@ -37,7 +37,7 @@ fn demo_inventory_covers_the_seeded_account() {
 #[test]
 fn demo_inventory_fails_exactly_the_planted_checks() {
     let inventory = demo_inventory();
-    let report = engine::evaluate(&inventory, &Config::default());
+    let report = engine::evaluate(&inventory, &ValidConfig::default());
     // code-secret is compared once the demo is recorded with --scan-code (mocks/record_demo.sh, LP_RECORD_FLAGS).
     let recorded_with_code_scan = inventory.accounts[0]
         .functions

@@ -8,7 +8,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_posture_checks::arn::{self, Arn};
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::Status;
 use lambda_posture_checks::inventory::Inventory;
@@ -134,7 +134,7 @@ fn scan(account: &emulator::DemoAccount, name: &str) -> Inventory {
 }
 
 fn verdicts(inventory: &Inventory) -> Verdicts {
-    let report = engine::evaluate(inventory, &Config::default());
+    let report = engine::evaluate(inventory, &ValidConfig::default());
     let mut out = Verdicts::new();
     for f in &report.findings {
         out.entry((f.check_id.to_string(), subject(&f.resource_arn).to_string()))

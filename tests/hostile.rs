@@ -15,10 +15,10 @@ mod render;
 use std::sync::OnceLock;
 
 use clap::ValueEnum;
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::diff::{self, ReportSnapshot};
 use lambda_posture_checks::inventory::Inventory;
-use lambda_posture_checks::{engine, suppress, unused};
+use lambda_posture_checks::{engine, unused};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -231,9 +231,8 @@ fn assert_human_safe(what: &str, text: &str) {
 }
 
 fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
-    let config = Config::default();
-    let mut report = engine::evaluate(inventory, &config);
-    suppress::apply(&mut report, inventory, &config.suppressions);
+    let config = ValidConfig::default();
+    let report = engine::evaluate(inventory, &config);
     // the planted tags, were they copied unescaped (the renderer's own markup never has them)
     let markup: Vec<&str> = ["<script>alert(1)", "<img src=x onerror"]
         .into_iter()
@@ -291,7 +290,7 @@ fn baseline() -> &'static ReportSnapshot {
     static BASELINE: OnceLock<ReportSnapshot> = OnceLock::new();
     BASELINE.get_or_init(|| {
         let inventory = Inventory::from_json("demo", &demo().to_string()).unwrap();
-        let report = engine::evaluate(&inventory, &Config::default());
+        let report = engine::evaluate(&inventory, &ValidConfig::default());
         let mut json = Vec::new();
         render::render_to(Format::Json, &report, &OPTIONS, &mut json).unwrap();
         ReportSnapshot::from_json("old.json", std::str::from_utf8(&json).unwrap()).unwrap()

@@ -10,7 +10,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::catalog;
+use lambda_posture_checks::config::{Config, ValidConfig};
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::{Finding, Status};
 use lambda_posture_checks::inventory::{Inventory, SCHEMA_VERSION};
@@ -187,7 +188,7 @@ fn assert_no_breach(what: &str, report: &Report) {
 }
 
 fn demo_report() -> Report {
-    engine::evaluate(&demo_inventory(), &Config::default())
+    engine::evaluate(&demo_inventory(), &ValidConfig::default())
 }
 
 #[test]
@@ -272,10 +273,13 @@ fn the_rule_catches_a_doubled_url_exposure() {
 }
 
 /// The account of a case file as an inventory scanned on its scan date, and its configuration.
-fn case_inventory(path: &Path) -> (Inventory, Config) {
+fn case_inventory(path: &Path) -> (Inventory, ValidConfig) {
     let name = path.display().to_string();
     let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let config: Config = serde_json::from_value(case["config"].clone()).unwrap_or_default();
+    let config = config
+        .validate(&name, |id| catalog::find(id).is_some())
+        .unwrap_or_else(|e| panic!("{e}"));
     let scan_date = case["scan_date"].as_str().unwrap_or("2026-11-01");
     let inventory = json!({
         "schema_version": SCHEMA_VERSION,

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::arn::Arn;
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::finding::{Evidence, Severity};
 use crate::inventory::{Account, Function, Gap, Role};
 use crate::memo::Memo;
@@ -48,7 +48,7 @@ impl Check {
 pub struct FunctionContext<'a> {
     pub account: &'a Account,
     pub function: &'a Function,
-    pub config: &'a Config,
+    pub config: &'a ValidConfig,
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
     pub lookback_days: u32,
@@ -190,7 +190,7 @@ impl<'a> Place<'a> {
 pub struct RoleContext<'a> {
     pub account: &'a Account,
     pub role: &'a Role,
-    pub config: &'a Config,
+    pub config: &'a ValidConfig,
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
     /// The role's permissions, computed once per role.

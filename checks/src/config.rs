@@ -1,11 +1,15 @@
 //! User configuration (`lambda-posture.toml`): severity overrides, disabled checks, thresholds, trusted accounts,
-//! suppressions.
+//! code-scan ignores, suppressions. [`Config`] is the file as written; [`Config::validate`] checks every value once
+//! and compiles every matcher once into the [`ValidConfig`] that everything downstream reads.
 
 use std::collections::BTreeMap;
 
+use globset::{Glob, GlobBuilder};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
+use crate::suppress::{EntryError, Suppression, ValidSuppression};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -26,7 +30,39 @@ pub struct Config {
     pub code_scan: CodeScanConfig,
     /// `[[suppressions]]`: accepted findings to mute, each with a reason (see [`crate::suppress`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub suppressions: Vec<crate::suppress::Suppression>,
+    pub suppressions: Vec<Suppression>,
+}
+
+/// A configuration whose values were all checked and whose matchers were all compiled, once
+/// ([`Config::validate`]): what the engine, the checks, the `unused` report and the code scan read.
+#[derive(Debug, Clone)]
+pub struct ValidConfig {
+    /// Check id → severity replacing the default (every id known).
+    pub severity: BTreeMap<String, Severity>,
+    /// Check ids not to run (every id known).
+    pub disabled: Vec<String>,
+    pub thresholds: Thresholds,
+    /// Tag keys that name an owner (case-insensitive, none empty).
+    pub owner_tags: Vec<String>,
+    /// Accounts (12 digits each) that are not "foreign".
+    pub trusted_accounts: Vec<String>,
+    /// The account's organization id (`o-…`), when set.
+    pub organization_id: Option<String>,
+    /// `[code_scan]`, its globs and patterns compiled.
+    pub code_scan: ValidCodeScan,
+    /// `[[suppressions]]`, their matchers read, in the file's order.
+    pub suppressions: Vec<ValidSuppression>,
+}
+
+/// `[code_scan]` validated: the configured globs and patterns compiled, each once.
+#[derive(Debug, Clone)]
+pub struct ValidCodeScan {
+    /// Also apply the scanner's built-in ignores.
+    pub default_ignores: bool,
+    /// `ignore_paths`, compiled with [`path_globs`].
+    pub ignore_paths: Vec<Glob>,
+    /// `ignore_values`, compiled.
+    pub ignore_values: Vec<Regex>,
 }
 
 /// `[code_scan]`: paths and values `--scan-code` does not report, each with the reason (docs/scan-code.md).
@@ -68,50 +104,80 @@ impl Default for CodeScanConfig {
 }
 
 impl CodeScanConfig {
-    /// The first invalid entry as (key, message): a glob or pattern that does not compile, or a missing reason.
-    fn invalid_entry(&self) -> Option<(String, String)> {
+    /// The compiled ignores, or the first invalid entry as (key, message): a glob or pattern that does not compile,
+    /// or a missing reason.
+    pub fn validate(&self) -> Result<ValidCodeScan, (String, String)> {
+        let mut ignore_paths = Vec::new();
         for (i, p) in self.ignore_paths.iter().enumerate() {
             let key = format!("code_scan.ignore_paths[{i}]");
-            if let Err(e) = globset::GlobBuilder::new(&p.glob)
-                .literal_separator(true)
-                .build()
-            {
-                return Some((
-                    format!("{key}.glob"),
-                    format!("`{}` is not a valid glob: {}", p.glob, e.kind()),
-                ));
+            match path_globs(&p.glob) {
+                Ok(globs) => ignore_paths.extend(globs),
+                Err(e) => {
+                    return Err((
+                        format!("{key}.glob"),
+                        format!("`{}` is not a valid glob: {}", p.glob, e.kind()),
+                    ))
+                }
             }
             if p.reason.trim().is_empty() {
-                return Some((
+                return Err((
                     format!("{key}.reason"),
                     "say why this path is not scanned".into(),
                 ));
             }
         }
+        let mut ignore_values = Vec::new();
         for (i, v) in self.ignore_values.iter().enumerate() {
             let key = format!("code_scan.ignore_values[{i}]");
-            if let Err(e) = regex::Regex::new(&v.pattern) {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                return Some((
-                    format!("{key}.pattern"),
-                    format!("`{}` is not a valid regular expression: {first}", v.pattern),
-                ));
+            match Regex::new(&v.pattern) {
+                Ok(regex) => ignore_values.push(regex),
+                Err(e) => {
+                    let first = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    return Err((
+                        format!("{key}.pattern"),
+                        format!("`{}` is not a valid regular expression: {first}", v.pattern),
+                    ));
+                }
             }
             if v.reason.trim().is_empty() {
-                return Some((
+                return Err((
                     format!("{key}.reason"),
                     "say why these values are not reported".into(),
                 ));
             }
         }
-        None
+        Ok(ValidCodeScan {
+            default_ignores: self.default_ignores,
+            ignore_paths,
+            ignore_values,
+        })
     }
+}
+
+impl Default for ValidCodeScan {
+    /// The defaults of [`CodeScanConfig`], validated.
+    fn default() -> Self {
+        CodeScanConfig::default()
+            .validate()
+            .expect("the default [code_scan] is valid")
+    }
+}
+
+/// A path glob of `--scan-code` compiled: `/` matched only by `/` (and `**`); a glob without `/` matches the file
+/// name at any depth (like .gitignore), so it also gives its `**/` form.
+pub fn path_globs(glob: &str) -> Result<Vec<Glob>, globset::Error> {
+    let compile = |text: &str| GlobBuilder::new(text).literal_separator(true).build();
+    let mut globs = vec![compile(glob)?];
+    if !glob.contains('/') {
+        globs.push(compile(&format!("**/{glob}"))?);
+    }
+    Ok(globs)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,18 +269,18 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Parse and validate a TOML configuration; `known_check` says whether a check id exists.
-    pub fn from_toml(
-        path: &str,
-        text: &str,
-        known_check: impl Fn(&str) -> bool,
-    ) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
-        config.validate(path, known_check)?;
-        Ok(config)
+    /// Parse a TOML configuration (syntax and types only; see [`Config::validate`]).
+    pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| syntax_error(path, text, &e))
     }
 
-    fn validate(&self, path: &str, known_check: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
+    /// Check every value and compile every matcher, once; errors name the file `path` and the key. `known_check`
+    /// says whether a check id exists.
+    pub fn validate(
+        self,
+        path: &str,
+        known_check: impl Fn(&str) -> bool,
+    ) -> Result<ValidConfig, ConfigError> {
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             path: path.into(),
             key: key.into(),
@@ -254,9 +320,49 @@ impl Config {
                 ));
             }
         }
-        let t = &self.thresholds;
-        // Day counts: each range is documented in the README (Configuration); out of range is refused here,
-        // before any date arithmetic could overflow on it.
+        self.thresholds.validate(path)?;
+        if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
+            return Err(invalid("owner_tags", "tag keys must not be empty".into()));
+        }
+        let code_scan = self
+            .code_scan
+            .validate()
+            .map_err(|(key, message)| invalid(&key, message))?;
+        let suppressions = self
+            .suppressions
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                entry.validate(&known_check).map_err(|e| match e {
+                    EntryError::Invalid { key, message } => {
+                        invalid(&format!("suppressions[{i}]{key}"), message.into())
+                    }
+                    EntryError::UnknownCheck(id) => ConfigError::UnknownCheck {
+                        path: path.into(),
+                        key: format!("suppressions[{i}].check"),
+                        id,
+                    },
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ValidConfig {
+            severity: self.severity,
+            disabled: self.disabled,
+            thresholds: self.thresholds,
+            owner_tags: self.owner_tags,
+            trusted_accounts: self.trusted_accounts,
+            organization_id: self.organization_id,
+            code_scan,
+            suppressions,
+        })
+    }
+}
+
+impl Thresholds {
+    /// Every threshold within its documented range (README, Configuration), before any date arithmetic could
+    /// overflow on it.
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let t = self;
         for (key, value, range) in [
             ("thresholds.unused_days", t.unused_days, UNUSED_DAYS),
             ("thresholds.stale_days", t.stale_days, STALE_DAYS),
@@ -278,14 +384,17 @@ impl Config {
         ] {
             in_range(path, key, value, range)?;
         }
-        if !(t.timeout_ratio > 0.0 && t.timeout_ratio <= 1.0) {
-            return Err(invalid(
-                "thresholds.timeout_ratio",
-                "must be in (0, 1]".into(),
-            ));
-        }
-        if !(t.error_rate > 0.0 && t.error_rate <= 1.0) {
-            return Err(invalid("thresholds.error_rate", "must be in (0, 1]".into()));
+        for (key, value) in [
+            ("thresholds.timeout_ratio", t.timeout_ratio),
+            ("thresholds.error_rate", t.error_rate),
+        ] {
+            if !(value > 0.0 && value <= 1.0) {
+                return Err(ConfigError::Invalid {
+                    path: path.into(),
+                    key: key.into(),
+                    message: "must be in (0, 1]".into(),
+                });
+            }
         }
         in_range(
             path,
@@ -298,15 +407,27 @@ impl Config {
             "thresholds.all_purpose_services",
             t.all_purpose_services,
             ALL_PURPOSE_SERVICES,
-        )?;
-        if self.owner_tags.iter().any(|t| t.trim().is_empty()) {
-            return Err(invalid("owner_tags", "tag keys must not be empty".into()));
-        }
-        if let Some((key, message)) = self.code_scan.invalid_entry() {
-            return Err(invalid(&key, message));
-        }
-        crate::suppress::validate(&self.suppressions, path, &known_check)?;
-        Ok(())
+        )
+    }
+}
+
+impl ValidConfig {
+    /// Parse and validate a TOML configuration ([`Config::parse`], then [`Config::validate`]).
+    pub fn from_toml(
+        path: &str,
+        text: &str,
+        known_check: impl Fn(&str) -> bool,
+    ) -> Result<ValidConfig, ConfigError> {
+        Config::parse(path, text)?.validate(path, known_check)
+    }
+}
+
+impl Default for ValidConfig {
+    /// The defaults of [`Config`], validated.
+    fn default() -> Self {
+        Config::default()
+            .validate("the default configuration", |_| true)
+            .expect("the default configuration is valid")
     }
 }
 
@@ -392,15 +513,59 @@ fn in_range<T: PartialOrd + std::fmt::Display>(
 mod tests {
     use super::*;
 
+    fn known(id: &str) -> bool {
+        id == "role-shared" || id == "tracing-off"
+    }
+
+    /// The file as written, once it passed validation.
     fn load(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml("lp.toml", text, |id| {
-            id == "role-shared" || id == "tracing-off"
-        })
+        let config = Config::parse("lp.toml", text)?;
+        config.clone().validate("lp.toml", known)?;
+        Ok(config)
     }
 
     #[test]
     fn empty_file_gives_defaults() {
         assert_eq!(load("").unwrap(), Config::default());
+        let valid = ValidConfig::default();
+        let defaults = Config::default();
+        assert_eq!(valid.thresholds, defaults.thresholds);
+        assert_eq!(valid.owner_tags, defaults.owner_tags);
+        assert!(valid.code_scan.default_ignores && valid.suppressions.is_empty());
+    }
+
+    #[test]
+    fn validation_compiles_the_matchers_once() {
+        let valid = ValidConfig::from_toml(
+            "lp.toml",
+            r#"
+            [code_scan]
+            ignore_paths = [{ glob = "fixtures/**", reason = "test data" }, { glob = "*.pem", reason = "samples" }]
+            ignore_values = [{ pattern = "sk_test_", reason = "Stripe test keys" }]
+            [[suppressions]]
+            check = "tracing-off"
+            tag = "env=sandbox-*"
+            reason = "sandbox"
+            "#,
+            known,
+        )
+        .unwrap();
+        let globs: Vec<&str> = valid
+            .code_scan
+            .ignore_paths
+            .iter()
+            .map(Glob::glob)
+            .collect();
+        assert_eq!(
+            globs,
+            ["fixtures/**", "*.pem", "**/*.pem"],
+            "a glob without `/` also matches at any depth"
+        );
+        assert!(valid.code_scan.ignore_values[0].is_match("key = sk_test_abc"));
+        assert_eq!(
+            valid.suppressions[0].entry().tag.as_deref(),
+            Some("env=sandbox-*")
+        );
     }
 
     #[test]

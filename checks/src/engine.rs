@@ -1,4 +1,5 @@
-//! The evaluation engine: runs every enabled check over every function of an inventory and scores the result.
+//! The evaluation engine: runs every enabled check over every function of an inventory, applies the suppressions
+//! and builds the one report (scores included).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -7,11 +8,12 @@ use serde_json::json;
 
 use crate::catalog;
 use crate::check::{Check, FunctionContext, Outcome};
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::finding::{finding_id, Evidence, Finding, Status};
 use crate::inventory::{Account, Inventory};
 use crate::memo::Memo;
 use crate::report::{CheckNotRun, Report};
+use crate::suppress;
 
 /// A check that runs only when the user asked for its input, which the scan does not collect by default.
 struct OptIn {
@@ -44,7 +46,11 @@ pub fn requested(check_id: &str, account: &Account) -> bool {
 }
 
 /// Why `check` does not run on `inventory`, if it does not: disabled, or its input was asked for in no account.
-fn not_run_reason(check: &Check, inventory: &Inventory, config: &Config) -> Option<&'static str> {
+fn not_run_reason(
+    check: &Check,
+    inventory: &Inventory,
+    config: &ValidConfig,
+) -> Option<&'static str> {
     if config.disabled.iter().any(|d| d == check.id) {
         return Some("disabled in the configuration");
     }
@@ -55,8 +61,8 @@ fn not_run_reason(check: &Check, inventory: &Inventory, config: &Config) -> Opti
         .map(|o| o.how)
 }
 
-/// Evaluate `inventory` with every enabled check of the catalogue.
-pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
+/// Evaluate `inventory` with every enabled check of the catalogue, mute what the suppressions accept, and report.
+pub fn evaluate(inventory: &Inventory, config: &ValidConfig) -> Report {
     let mut checks_not_run = Vec::new();
     let checks: Vec<&Check> = catalog::all()
         .iter()
@@ -104,10 +110,12 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Report {
             }
         }
     }
+    let suppressions = suppress::apply(&mut findings, inventory, &config.suppressions);
     let mut report = Report::new(
         inventory,
         findings,
         checks.iter().map(|c| c.id.to_string()).collect(),
+        suppressions,
     );
     report.checks_not_run = checks_not_run;
     report
@@ -278,9 +286,9 @@ mod tests {
 
     #[test]
     fn a_check_not_asked_for_is_not_run_and_gives_no_finding() {
-        let config = Config {
+        let config = ValidConfig {
             disabled: vec!["tracing-off".into()],
-            ..Config::default()
+            ..ValidConfig::default()
         };
         let report = evaluate(&two_functions_on_one_admin_role(), &config);
         for id in ["code-secret", "tracing-off"] {
@@ -321,7 +329,7 @@ mod tests {
             findings: vec![secret],
             ..Default::default()
         });
-        let before = evaluate(&scanned, &Config::default());
+        let before = evaluate(&scanned, &ValidConfig::default());
         assert!(before.checks_run.iter().any(|c| c == "code-secret"));
         assert!(before.checks_not_run.is_empty());
         let code_secret = |r: &Report| -> Vec<(String, Status)> {
@@ -339,7 +347,7 @@ mod tests {
             ],
             "a function with no result in a scanned inventory is Unknown: the scan tried and has nothing for it"
         );
-        let after = evaluate(&two_functions_on_one_admin_role(), &Config::default());
+        let after = evaluate(&two_functions_on_one_admin_role(), &ValidConfig::default());
         assert!(code_secret(&after).is_empty());
         let snapshot = |r: &Report| {
             crate::diff::ReportSnapshot::from_json("r.json", &serde_json::to_string(r).unwrap())
@@ -379,7 +387,7 @@ mod tests {
             f.code_scan = Some(clean.clone());
         }
         inventory.accounts.push(other);
-        let report = evaluate(&inventory, &Config::default());
+        let report = evaluate(&inventory, &ValidConfig::default());
         assert!(report.checks_run.iter().any(|c| c == "code-secret"));
         let unknown: Vec<&str> = report
             .findings
@@ -397,7 +405,7 @@ mod tests {
 
     #[test]
     fn findings_of_a_shared_role_share_their_evidence_but_not_their_identity() {
-        let report = evaluate(&two_functions_on_one_admin_role(), &Config::default());
+        let report = evaluate(&two_functions_on_one_admin_role(), &ValidConfig::default());
         let admin: Vec<&Finding> = report
             .findings
             .iter()
@@ -416,9 +424,9 @@ mod tests {
 
     #[test]
     fn findings_of_one_function_share_its_names_and_owner_tags() {
-        let config = Config {
+        let config = ValidConfig {
             owner_tags: vec!["owner".into()],
-            ..Config::default()
+            ..ValidConfig::default()
         };
         let report = evaluate(&two_functions_on_one_admin_role(), &config);
         let of_a: Vec<&Finding> = report
@@ -441,5 +449,44 @@ mod tests {
             .iter()
             .all(|f| matches!(f.remediation, std::borrow::Cow::Borrowed(_))
                 && matches!(f.doc_url, std::borrow::Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn suppressions_are_applied_before_the_report_is_scored() {
+        let inventory = two_functions_on_one_admin_role();
+        let plain = evaluate(&inventory, &ValidConfig::default());
+        let config = ValidConfig::from_toml(
+            "lp.toml",
+            "[[suppressions]]\nresource = \"*:function:a\"\nreason = \"accepted\"\n",
+            |id| catalog::find(id).is_some(),
+        )
+        .unwrap();
+        let report = evaluate(&inventory, &config);
+        let of = |r: &Report, name: &str| {
+            r.functions
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| (f.score, f.failures, f.unknown))
+                .unwrap()
+        };
+        assert_eq!(
+            of(&report, "a"),
+            (100, 0, 0),
+            "every finding of `a` is muted"
+        );
+        assert!(of(&plain, "a").0 < 100);
+        assert_eq!(of(&report, "b"), of(&plain, "b"));
+        let muted = report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Muted)
+            .count();
+        assert!(muted > 0 && report.accounts[0].muted == muted);
+        assert_eq!(report.suppressions[0].matched, muted);
+        assert_eq!(
+            report.findings.len(),
+            plain.findings.len(),
+            "muted findings stay, in the same order"
+        );
     }
 }

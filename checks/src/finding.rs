@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -110,7 +111,19 @@ pub struct Finding {
     pub doc_url: Cow<'static, str>,
     /// The suppression that muted this finding (status `muted`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Box<crate::suppress::AppliedSuppression>>,
+    pub suppression: Option<Box<AppliedSuppression>>,
+}
+
+/// The `[[suppressions]]` entry that muted a finding, carried by the finding (see [`crate::suppress`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedSuppression {
+    /// Position of the entry in the config file's `[[suppressions]]` list, from 0.
+    pub index: usize,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    /// What the finding was before it was muted: `fail` or `unknown`.
+    pub original_status: Status,
 }
 
 fn no_text() -> Arc<str> {

@@ -106,10 +106,13 @@ pub struct FunctionSummary {
 }
 
 impl Report {
+    /// The report of `findings` (suppressions already applied: see [`crate::suppress::apply`]), sorted, with the
+    /// scores and summaries they give.
     pub fn new(
         inventory: &Inventory,
         mut findings: Vec<Finding>,
         checks_run: Vec<String>,
+        suppressions: Vec<SuppressionUse>,
     ) -> Report {
         // Unstable: no two findings have equal keys (the id ends them), and it needs no buffer of half the findings.
         findings.sort_unstable_by(|a, b| {
@@ -140,14 +143,14 @@ impl Report {
             accounts: Vec::new(),
             functions: Vec::new(),
             findings,
-            suppressions: Vec::new(),
+            suppressions,
         };
-        report.rescore(inventory);
+        report.score(inventory);
         report
     }
 
-    /// Recompute scores and summaries from the findings (after suppressions change statuses).
-    pub fn rescore(&mut self, inventory: &Inventory) {
+    /// Compute scores and summaries from the findings.
+    fn score(&mut self, inventory: &Inventory) {
         let mut functions = Vec::new();
         let mut accounts = Vec::new();
         // A function's findings are those naming its account, region and name (a role finding's resource is the

@@ -1,11 +1,13 @@
 //! Suppressions: `[[suppressions]]` entries of the config file that mute accepted findings, with a mandatory
-//! reason and an optional expiry date, applied after evaluation; expired and unmatched entries are reported.
+//! reason and an optional expiry date. Each entry is validated once, when the configuration is
+//! ([`Suppression::validate`]), and the engine applies the entries to the findings before it builds the report, so the
+//! scores count what is left; expired and unmatched entries are reported.
 //!
 //! An entry matches a finding when every matcher it sets matches (at least one is required):
 //! - `check`: a check id;
-//! - `resource`: a glob (`*` any run of characters, `?` one character) on the finding's resource ARN or the ARN of
-//!   the function it belongs to;
-//! - `tag`: `key` (the function carries the tag) or `key=value` (value may be a glob).
+//! - `resource`: a wildcard pattern ([`crate::wildcard`]: `*` any run of characters, `?` one character) on the
+//!   finding's resource ARN or the ARN of the function it belongs to;
+//! - `tag`: `key` (the function carries the tag) or `key=value` (value may be a wildcard pattern).
 //!
 //! Failing and unknown findings that match an active entry get status `muted` and keep the entry's reason.
 //! An entry is active through its `expires` date (the scan date decides, so a saved inventory always evaluates
@@ -16,22 +18,21 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
-use crate::finding::{Finding, Status};
+use crate::finding::{AppliedSuppression, Finding, Status};
 use crate::inventory::Inventory;
-use crate::report::Report;
+use crate::wildcard;
 
-/// One `[[suppressions]]` entry of the config file.
+/// One `[[suppressions]]` entry of the config file, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Suppression {
     /// Check id to mute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
-    /// Glob on the resource ARN (or the function's ARN).
+    /// Wildcard pattern on the resource ARN (or the function's ARN).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// `key` or `key=value-glob` on the function's tags.
+    /// `key` or `key=value-pattern` on the function's tags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Why the risk is accepted (mandatory).
@@ -41,16 +42,31 @@ pub struct Suppression {
     pub expires: Option<NaiveDate>,
 }
 
-/// The entry that muted a finding, carried by the finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppliedSuppression {
-    /// Position of the entry in the config file's `[[suppressions]]` list, from 0.
-    pub index: usize,
-    pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<NaiveDate>,
-    /// What the finding was before it was muted: `fail` or `unknown`.
-    pub original_status: Status,
+/// An entry that passed validation, its matchers read once: what [`apply`] matches findings with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSuppression {
+    entry: Suppression,
+    /// `tag`, split into key and value pattern.
+    tag: Option<TagMatcher>,
+}
+
+/// The `tag` matcher: the function carries the key, or carries it with a value matching the pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TagMatcher {
+    Key(String),
+    Value { key: String, pattern: String },
+}
+
+/// Why an entry is refused; the configuration names the file and the entry (`suppressions[i]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryError {
+    /// `key` is the entry's key at fault (`.reason`), empty for the entry as a whole.
+    Invalid {
+        key: &'static str,
+        message: &'static str,
+    },
+    /// `check` names no check of the catalogue.
+    UnknownCheck(String),
 }
 
 /// What became of one entry in this run.
@@ -76,8 +92,16 @@ pub struct SuppressionUse {
     pub matched: usize,
 }
 
-/// Mute the findings matched by active entries, record every entry's state in `report.suppressions`, and rescore.
-pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppression]) {
+/// Mute the `findings` matched by active entries (the inventory's scan date decides expiry; its functions' tags
+/// feed the `tag` matchers) and say what each entry did, in the order of the configuration.
+pub fn apply(
+    findings: &mut [Finding],
+    inventory: &Inventory,
+    suppressions: &[ValidSuppression],
+) -> Vec<SuppressionUse> {
+    if suppressions.is_empty() {
+        return Vec::new();
+    }
     let today = inventory.scan_date();
     let tags: HashMap<&str, &BTreeMap<String, String>> = inventory
         .accounts
@@ -87,8 +111,7 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
         .collect();
     let no_tags = BTreeMap::new();
     let mut matched = vec![0usize; suppressions.len()];
-    for finding in report
-        .findings
+    for finding in findings
         .iter_mut()
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
     {
@@ -97,16 +120,16 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
             .copied()
             .unwrap_or(&no_tags);
         let mut muted_by = None;
-        for (index, entry) in suppressions.iter().enumerate() {
-            if entry.matches(finding, function_tags) {
+        for (index, suppression) in suppressions.iter().enumerate() {
+            if suppression.matches(finding, function_tags) {
                 matched[index] += 1;
-                if muted_by.is_none() && !entry.expired(today) {
+                if muted_by.is_none() && !suppression.entry.expired(today) {
                     muted_by = Some(index);
                 }
             }
         }
         if let Some(index) = muted_by {
-            let entry = &suppressions[index];
+            let entry = &suppressions[index].entry;
             finding.suppression = Some(Box::new(AppliedSuppression {
                 index,
                 reason: entry.reason.clone(),
@@ -116,21 +139,20 @@ pub fn apply(report: &mut Report, inventory: &Inventory, suppressions: &[Suppres
             finding.status = Status::Muted;
         }
     }
-    report.suppressions = suppressions
+    suppressions
         .iter()
         .enumerate()
-        .map(|(index, entry)| SuppressionUse {
+        .map(|(index, suppression)| SuppressionUse {
             index,
-            entry: entry.clone(),
-            state: match (entry.expired(today), matched[index]) {
+            entry: suppression.entry.clone(),
+            state: match (suppression.entry.expired(today), matched[index]) {
                 (true, _) => SuppressionState::Expired,
                 (false, 0) => SuppressionState::Unmatched,
                 (false, _) => SuppressionState::Active,
             },
             matched: matched[index],
         })
-        .collect();
-    report.rescore(inventory);
+        .collect()
 }
 
 impl Suppression {
@@ -145,87 +167,95 @@ impl Suppression {
         .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
     }
 
-    /// Whether every matcher the entry sets matches the finding (whose function carries `function_tags`).
-    pub fn matches(&self, finding: &Finding, function_tags: &BTreeMap<String, String>) -> bool {
-        let check_ok = self
-            .check
-            .as_deref()
-            .is_none_or(|id| id == finding.check_id);
-        let resource_ok = self.resource.as_deref().is_none_or(|pattern| {
-            glob_match(pattern, &finding.resource_arn) || glob_match(pattern, &finding.function_arn)
-        });
-        let tag_ok = self
-            .tag
-            .as_deref()
-            .is_none_or(|spec| match spec.split_once('=') {
-                Some((key, value)) => function_tags
-                    .get(key.trim())
-                    .is_some_and(|v| glob_match(value.trim(), v)),
-                None => function_tags.contains_key(spec.trim()),
-            });
-        check_ok && resource_ok && tag_ok
-    }
-
     /// Expired when the scan date is after the expiry date.
     pub fn expired(&self, today: NaiveDate) -> bool {
         self.expires.is_some_and(|last_day| today > last_day)
     }
-}
 
-/// Validate the entries; errors name the file, the entry (`suppressions[i]`, from 0) and the key.
-pub fn validate(
-    entries: &[Suppression],
-    path: &str,
-    known_check: impl Fn(&str) -> bool,
-) -> Result<(), ConfigError> {
-    for (i, entry) in entries.iter().enumerate() {
-        let invalid = |key: &str, message: &str| ConfigError::Invalid {
-            path: path.into(),
-            key: format!("suppressions[{i}]{key}"),
-            message: message.into(),
-        };
-        if entry.reason.trim().is_empty() {
-            return Err(invalid(
+    /// The entry with its matchers read, or why it cannot be used: no reason, no matcher, an unknown check id
+    /// (`known_check` says which ids exist), an empty resource pattern or tag key.
+    pub fn validate(
+        self,
+        known_check: impl Fn(&str) -> bool,
+    ) -> Result<ValidSuppression, EntryError> {
+        let invalid = |key, message| Err(EntryError::Invalid { key, message });
+        if self.reason.trim().is_empty() {
+            return invalid(
                 ".reason",
                 "a reason is required: say why this finding is accepted",
-            ));
+            );
         }
-        if entry.check.is_none() && entry.resource.is_none() && entry.tag.is_none() {
-            return Err(invalid("", "needs at least one of `check`, `resource`, `tag` (an entry may not mute everything)"));
+        if self.check.is_none() && self.resource.is_none() && self.tag.is_none() {
+            return invalid("", "needs at least one of `check`, `resource`, `tag` (an entry may not mute everything)");
         }
-        if let Some(id) = &entry.check {
+        if let Some(id) = &self.check {
             if !known_check(id) {
-                return Err(ConfigError::UnknownCheck {
-                    path: path.into(),
-                    key: format!("suppressions[{i}].check"),
-                    id: id.clone(),
-                });
+                return Err(EntryError::UnknownCheck(id.clone()));
             }
         }
-        if entry
+        if self
             .resource
             .as_deref()
             .is_some_and(|r| r.trim().is_empty())
         {
-            return Err(invalid(
+            return invalid(
                 ".resource",
                 "must not be empty (use a glob such as `arn:aws:lambda:*:*:function:legacy-*`)",
-            ));
+            );
         }
-        if let Some(tag) = &entry.tag {
-            let key = tag.split_once('=').map_or(tag.as_str(), |(k, _)| k);
-            if key.trim().is_empty() {
-                return Err(invalid(".tag", "must be `key` or `key=value`"));
+        let tag = match self.tag.as_deref() {
+            None => None,
+            Some(spec) => {
+                let matcher = match spec.split_once('=') {
+                    Some((key, value)) => TagMatcher::Value {
+                        key: key.trim().to_string(),
+                        pattern: value.trim().to_string(),
+                    },
+                    None => TagMatcher::Key(spec.trim().to_string()),
+                };
+                if matcher.key().is_empty() {
+                    return invalid(".tag", "must be `key` or `key=value`");
+                }
+                Some(matcher)
             }
-        }
+        };
+        Ok(ValidSuppression { entry: self, tag })
     }
-    Ok(())
 }
 
-/// Glob match: `*` any run of characters (possibly empty, across `:` and `/`), `?` exactly one character;
-/// case-sensitive. The one wildcard matcher is [`crate::wildcard`].
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    crate::wildcard::matches(pattern, text, false)
+impl ValidSuppression {
+    /// The entry as written in the configuration.
+    pub fn entry(&self) -> &Suppression {
+        &self.entry
+    }
+
+    /// Whether every matcher the entry sets matches the finding (whose function carries `function_tags`).
+    pub fn matches(&self, finding: &Finding, function_tags: &BTreeMap<String, String>) -> bool {
+        let entry = &self.entry;
+        let check_ok = entry
+            .check
+            .as_deref()
+            .is_none_or(|id| id == finding.check_id);
+        let resource_ok = entry.resource.as_deref().is_none_or(|pattern| {
+            wildcard::matches(pattern, &finding.resource_arn, false)
+                || wildcard::matches(pattern, &finding.function_arn, false)
+        });
+        let tag_ok = self.tag.as_ref().is_none_or(|tag| match tag {
+            TagMatcher::Key(key) => function_tags.contains_key(key),
+            TagMatcher::Value { key, pattern } => function_tags
+                .get(key)
+                .is_some_and(|value| wildcard::matches(pattern, value, false)),
+        });
+        check_ok && resource_ok && tag_ok
+    }
+}
+
+impl TagMatcher {
+    fn key(&self) -> &str {
+        match self {
+            TagMatcher::Key(key) | TagMatcher::Value { key, .. } => key,
+        }
+    }
 }
 
 /// `expires`: a TOML date (`2026-06-30`) or a `YYYY-MM-DD` string, in TOML and JSON alike.
@@ -281,12 +311,17 @@ mod expiry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::{Config, ConfigError, ValidConfig};
 
-    fn load(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml("lp.toml", text, |id| {
+    fn load(text: &str) -> Result<ValidConfig, ConfigError> {
+        ValidConfig::from_toml("lp.toml", text, |id| {
             id == "tracing-off" || id == "role-shared"
         })
+    }
+
+    /// The `resource` matcher's meaning of a pattern.
+    fn glob_match(pattern: &str, text: &str) -> bool {
+        wildcard::matches(pattern, text, false)
     }
 
     #[test]
@@ -308,8 +343,7 @@ mod tests {
 
     #[test]
     fn entries_parse_with_toml_or_string_dates() {
-        let c = load(
-            r#"
+        let text = r#"
             [[suppressions]]
             check = "tracing-off"
             resource = "arn:aws:lambda:*:*:function:legacy-*"
@@ -320,10 +354,10 @@ mod tests {
             tag = "env=sandbox"
             reason = "sandbox account"
             expires = "2027-01-01"
-            "#,
-        )
-        .unwrap();
+            "#;
+        let c = Config::parse("lp.toml", text).unwrap();
         assert_eq!(c.suppressions.len(), 2);
+        assert_eq!(load(text).unwrap().suppressions.len(), 2);
         assert_eq!(
             c.suppressions[0].expires,
             NaiveDate::from_ymd_opt(2026, 6, 30)
@@ -410,6 +444,33 @@ mod tests {
         }
     }
 
+    /// A failing tracing-off finding on every function of `inventory`.
+    fn tracing_off_findings(inventory: &Inventory) -> Vec<Finding> {
+        inventory.accounts[0]
+            .functions
+            .iter()
+            .map(|f| Finding {
+                id: crate::finding::stable_id("tracing-off", &f.arn, None),
+                check_id: "tracing-off".into(),
+                title: "Tracing off".into(),
+                severity: crate::finding::Severity::Low,
+                status: Status::Fail,
+                account_id: "111122223333".into(),
+                region: f.region.as_str().into(),
+                resource_arn: f.arn.as_str().into(),
+                resource_name: f.name.as_str().into(),
+                discriminator: None,
+                message: String::new(),
+                evidence: crate::finding::Evidence::null(),
+                function_arn: f.arn.as_str().into(),
+                owner_tags: Default::default(),
+                remediation: Default::default(),
+                doc_url: Default::default(),
+                suppression: None,
+            })
+            .collect()
+    }
+
     #[test]
     fn apply_mutes_matches_keeps_them_and_reports_stale_entries() {
         let inventory = inventory();
@@ -434,55 +495,24 @@ mod tests {
             "#,
         )
         .unwrap();
-        let mut report = crate::engine::evaluate(&inventory, &config);
-        // Only tracing-off findings: the other checks fail or cannot decide on these bare functions too.
-        report.findings.retain(|f| f.check_id == "tracing-off");
-        report.rescore(&inventory);
-        let before = report.findings.len();
-        assert_eq!(before, 3, "tracing-off fails on every function");
-        assert!(report.functions.iter().all(|f| f.score < 100));
-        apply(&mut report, &inventory, &config.suppressions);
+        let mut findings = tracing_off_findings(&inventory);
+        let uses = apply(&mut findings, &inventory, &config.suppressions);
+        assert_eq!(findings.len(), 3, "muted findings stay");
+        let of = |name: &str| findings.iter().find(|f| &*f.resource_name == name).unwrap();
+        let applied = of("legacy-billing").suppression.as_deref().unwrap();
+        assert_eq!(of("legacy-billing").status, Status::Muted);
+        assert_eq!(applied.reason, "legacy, decommissioned in Q3");
+        assert_eq!(applied.original_status, Status::Fail);
+        assert_eq!(of("orders").status, Status::Muted);
+        assert_eq!(of("orders").suppression.as_ref().unwrap().index, 1);
         assert_eq!(
-            report.findings.len(),
-            before,
-            "muted findings stay in the report"
-        );
-        let status = |name: &str| {
-            report
-                .findings
-                .iter()
-                .find(|f| &*f.resource_name == name)
-                .unwrap()
-        };
-        assert_eq!(status("legacy-billing").status, Status::Muted);
-        assert_eq!(
-            status("legacy-billing")
-                .suppression
-                .as_ref()
-                .unwrap()
-                .reason,
-            "legacy, decommissioned in Q3"
-        );
-        assert_eq!(
-            status("legacy-billing")
-                .suppression
-                .as_ref()
-                .unwrap()
-                .original_status,
-            Status::Fail
-        );
-        assert_eq!(status("orders").status, Status::Muted);
-        assert_eq!(status("orders").suppression.as_ref().unwrap().index, 1);
-        assert_eq!(
-            status("payments").status,
+            of("payments").status,
             Status::Fail,
             "an expired entry mutes nothing"
         );
-        let states: Vec<(SuppressionState, usize)> = report
-            .suppressions
-            .iter()
-            .map(|s| (s.state, s.matched))
-            .collect();
+        assert!(of("payments").suppression.is_none());
+        let states: Vec<(SuppressionState, usize)> =
+            uses.iter().map(|s| (s.state, s.matched)).collect();
         assert_eq!(
             states,
             [
@@ -492,18 +522,32 @@ mod tests {
                 (SuppressionState::Unmatched, 0)
             ]
         );
-        // Rescored: muted findings no longer weigh on the score; the account counts them.
-        let score = |name: &str| {
-            report
-                .functions
-                .iter()
-                .find(|f| f.name == name)
-                .unwrap()
-                .score
+        assert_eq!(uses[2].entry, *config.suppressions[2].entry());
+    }
+
+    #[test]
+    fn tag_matchers_are_read_once_and_trimmed() {
+        let entry = |tag: &str| {
+            Suppression {
+                tag: Some(tag.into()),
+                reason: "r".into(),
+                ..Default::default()
+            }
+            .validate(|_| true)
         };
-        assert_eq!(score("legacy-billing"), 100);
-        assert!(score("payments") < 100);
-        assert_eq!(report.accounts[0].muted, 2);
+        let tags: BTreeMap<String, String> = [("env".to_string(), "sandbox-1".to_string())].into();
+        let finding = &tracing_off_findings(&inventory())[0];
+        assert!(entry(" env ").unwrap().matches(finding, &tags));
+        assert!(entry("env = sandbox-* ").unwrap().matches(finding, &tags));
+        assert!(!entry("env=prod").unwrap().matches(finding, &tags));
+        assert!(!entry("team").unwrap().matches(finding, &tags));
+        assert_eq!(
+            entry(" =x"),
+            Err(EntryError::Invalid {
+                key: ".tag",
+                message: "must be `key` or `key=value`"
+            })
+        );
     }
 
     #[test]

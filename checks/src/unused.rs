@@ -1,19 +1,24 @@
-//! Unused functions: which functions had no invocation in the lookback, for how long, and what still costs or
-//! points at them (triggers, provisioned concurrency, a shared role). Pure: inventory in, list out.
+//! Unused functions: which functions had no invocation for `thresholds.unused_days`, for how long, and what still
+//! costs or points at them (triggers, provisioned concurrency, a shared role). Pure: inventory in, list out.
 //!
-//! A function is unused when its last invocation is at least `threshold` days before the scan date, or when it
-//! was never invoked within the metrics window; `threshold` is config `thresholds.unused_days`, capped at the
-//! window's length. A function whose CloudWatch data is missing (a gap, or no metrics at all) is *unknown*:
-//! never reported as used or unused.
+//! "Unused" is the `unused-function` check's verdict ([`crate::catalog::hygiene::unused_function::usage`]): one
+//! threshold, one reading of the metrics, one date rule. A function the check cannot decide (metrics missing or
+//! shorter than the threshold, a threshold longer than the scan's lookback) is *unknown*: never reported as used or
+//! unused. What may invoke it through its resource policies is the shared invoker analysis
+//! ([`crate::catalog::stability::invokers`]): statements that allow an invoke action.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::config::Config;
-use crate::inventory::{Account, Function, Inventory};
+use crate::arn::Arn;
+use crate::catalog::hygiene::unused_function::{usage, Usage};
+use crate::catalog::stability::invokers::invoke_grants;
+use crate::check::FunctionContext;
+use crate::config::ValidConfig;
+use crate::inventory::{Function, FunctionMetrics, Inventory};
+use crate::memo::Memo;
 
 /// Version of the `unused --format json` shape (see `schema/unused.schema.json`).
 pub const UNUSED_SCHEMA_VERSION: u32 = 1;
@@ -24,7 +29,7 @@ pub struct UnusedReport {
     pub tool_version: String,
     pub collected_at: DateTime<Utc>,
     pub lookback_days: u32,
-    /// Days without invocation from which a function counts as unused (config, capped at the window).
+    /// Days without invocation from which a function counts as unused (config `thresholds.unused_days`).
     pub threshold_days: u32,
     pub functions_scanned: usize,
     /// Idle longest first.
@@ -64,7 +69,7 @@ pub struct UnusedFunction {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Trigger {
     pub kind: TriggerKind,
-    /// Event source ARN, principal (service, account, `*`) of the resource policy, or the function URL.
+    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, or the URL.
     pub source: String,
     /// Mapping state, the source ARN a policy statement is limited to, or the URL auth type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,82 +100,27 @@ pub struct UnknownUsage {
     pub region: String,
     pub arn: String,
     pub name: String,
-    /// Why usage cannot be decided (the gap that hides the metrics).
+    /// Why usage cannot be decided (the unused-function check's Unknown).
     pub reason: String,
 }
 
-/// How one function was used over the window.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Usage {
-    Used {
-        last_invocation: NaiveDate,
-    },
-    Unused {
-        last_invocation: Option<NaiveDate>,
-        idle_days: u32,
-        window_days: u32,
-    },
-    Unknown {
-        reason: String,
-    },
-}
-
-/// Decide whether `function` is used, from its metrics, as of `today`, with `unused_days` as the threshold.
-pub fn usage(account: &Account, function: &Function, today: NaiveDate, unused_days: u32) -> Usage {
-    if let Some(gap) = account
-        .gaps
-        .iter()
-        .find(|g| g.service == "cloudwatch" && g.affects(&g.service, &g.operation, function))
-    {
-        return Usage::Unknown {
-            reason: format!(
-                "cloudwatch:{} could not be collected ({:?}): {}",
-                gap.operation, gap.kind, gap.error
-            ),
-        };
-    }
-    let Some(metrics) = &function.metrics else {
-        return Usage::Unknown {
-            reason: "invocation metrics were not collected".into(),
-        };
-    };
-    let window_days = u32::try_from((metrics.until - metrics.since).num_days() + 1)
-        .unwrap_or(0)
-        .max(1);
-    let threshold = unused_days.min(window_days);
-    match metrics.last_invocation {
-        None => Usage::Unused {
-            last_invocation: None,
-            idle_days: window_days,
-            window_days,
-        },
-        Some(last) => {
-            let idle_days = u32::try_from((today - last).num_days()).unwrap_or(0);
-            if idle_days >= threshold {
-                Usage::Unused {
-                    last_invocation: Some(last),
-                    idle_days,
-                    window_days,
-                }
-            } else {
-                Usage::Used {
-                    last_invocation: last,
-                }
-            }
-        }
-    }
-}
-
 /// The unused and unknown functions of an inventory.
-pub fn analyze(inventory: &Inventory, config: &Config) -> UnusedReport {
-    let today = inventory.scan_date();
+pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
     let mut unused = Vec::new();
     let mut unknown = Vec::new();
-    let mut window = u32::MAX;
     for account in &inventory.accounts {
+        let memo = Memo::new(account);
         for function in &account.functions {
-            match usage(account, function, today, config.thresholds.unused_days) {
-                Usage::Used { .. } => {}
+            let ctx = FunctionContext {
+                account,
+                function,
+                config,
+                today: inventory.scan_date(),
+                lookback_days: inventory.lookback_days,
+                memo: &memo,
+            };
+            match usage(&ctx) {
+                Usage::Used => {}
                 Usage::Unknown { reason } => unknown.push(UnknownUsage {
                     account_id: account.account_id.clone(),
                     region: function.region.clone(),
@@ -180,19 +130,8 @@ pub fn analyze(inventory: &Inventory, config: &Config) -> UnusedReport {
                 }),
                 Usage::Unused {
                     last_invocation,
-                    idle_days,
-                    window_days,
-                } => {
-                    window = window.min(window_days);
-                    unused.push(describe(
-                        account,
-                        function,
-                        config,
-                        last_invocation,
-                        idle_days,
-                        window_days,
-                    ));
-                }
+                    metrics,
+                } => unused.push(describe(&ctx, last_invocation, metrics)),
             }
         }
     }
@@ -212,34 +151,31 @@ pub fn analyze(inventory: &Inventory, config: &Config) -> UnusedReport {
             ))
     });
     unknown.sort_by(|a, b| a.arn.cmp(&b.arn));
-    let threshold_days = if window == u32::MAX {
-        config
-            .thresholds
-            .unused_days
-            .min(inventory.lookback_days.max(1))
-    } else {
-        config.thresholds.unused_days.min(window)
-    };
     UnusedReport {
         schema_version: UNUSED_SCHEMA_VERSION,
         tool_version: inventory.tool_version.clone(),
         collected_at: inventory.collected_at,
         lookback_days: inventory.lookback_days,
-        threshold_days,
+        threshold_days: config.thresholds.unused_days,
         functions_scanned: inventory.accounts.iter().map(|a| a.functions.len()).sum(),
         unused,
         unknown,
     }
 }
 
+/// The entry of a function the check found unused.
 fn describe(
-    account: &Account,
-    function: &Function,
-    config: &Config,
+    ctx: &FunctionContext,
     last_invocation: Option<NaiveDate>,
-    idle_days: u32,
-    window_days: u32,
+    metrics: &FunctionMetrics,
 ) -> UnusedFunction {
+    let (account, function) = (ctx.account, ctx.function);
+    let window_days = u32::try_from((metrics.until - metrics.since).num_days() + 1)
+        .unwrap_or(0)
+        .max(1);
+    let idle_days = last_invocation.map_or(window_days, |last| {
+        u32::try_from((ctx.today - last).num_days()).unwrap_or(0)
+    });
     let mut data_gaps: Vec<String> = account
         .gaps
         .iter()
@@ -257,8 +193,8 @@ fn describe(
         last_invocation,
         idle_days,
         window_days,
-        last_modified: function.last_modified.as_deref().and_then(parse_aws_date),
-        triggers: triggers(function),
+        last_modified: function.last_modified_date(),
+        triggers: triggers(function, ctx.config),
         provisioned_concurrency: function
             .provisioned_concurrency
             .iter()
@@ -283,7 +219,7 @@ fn describe(
             .tags
             .iter()
             .filter(|(key, _)| {
-                config
+                ctx.config
                     .owner_tags
                     .iter()
                     .any(|o| o.eq_ignore_ascii_case(key))
@@ -294,13 +230,8 @@ fn describe(
     }
 }
 
-/// The date part of an AWS timestamp (`2024-01-02T03:04:05.000+0000`).
-fn parse_aws_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
-}
-
-/// Event source mappings, principals allowed by the resource policies, and function URLs.
-pub fn triggers(function: &Function) -> Vec<Trigger> {
+/// Event source mappings, the principals the resource policies allow to invoke the function, and function URLs.
+pub fn triggers(function: &Function, config: &ValidConfig) -> Vec<Trigger> {
     let mut triggers: Vec<Trigger> = function
         .event_source_mappings
         .iter()
@@ -311,26 +242,23 @@ pub fn triggers(function: &Function) -> Vec<Trigger> {
                 .clone()
                 .unwrap_or_else(|| format!("mapping {}", m.uuid)),
             detail: m.state.clone(),
-            qualifier: qualifier_of(&m.function_arn, &function.arn),
+            qualifier: Arn::parse(&m.function_arn)
+                .ok()
+                .and_then(|arn| arn.qualifier())
+                .map(str::to_string),
         })
         .collect();
-    for policy in &function.resource_policies {
-        let document = policy.document.value();
-        for statement in statements(&document) {
-            if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
-                continue;
-            }
-            let source_arn = condition_value(statement, "aws:SourceArn");
-            for principal in principals(statement.get("Principal")) {
-                triggers.push(Trigger {
-                    kind: TriggerKind::ResourcePolicy,
-                    source: principal,
-                    detail: source_arn.clone(),
-                    qualifier: policy.qualifier.clone(),
-                });
-            }
-        }
-    }
+    triggers.extend(
+        invoke_grants(function, config)
+            .grants
+            .into_iter()
+            .map(|grant| Trigger {
+                kind: TriggerKind::ResourcePolicy,
+                source: grant.label(),
+                detail: grant.source_arn,
+                qualifier: grant.qualifier,
+            }),
+    );
     triggers.extend(function.urls.iter().map(|u| Trigger {
         kind: TriggerKind::FunctionUrl,
         source: u.url.clone(),
@@ -342,64 +270,11 @@ pub fn triggers(function: &Function) -> Vec<Trigger> {
     triggers
 }
 
-/// The qualifier in a qualified function ARN (`…:function:name:alias`).
-fn qualifier_of(mapping_arn: &str, function_arn: &str) -> Option<String> {
-    mapping_arn
-        .strip_prefix(function_arn)?
-        .strip_prefix(':')
-        .map(str::to_string)
-}
-
-fn statements(document: &Value) -> Vec<&Value> {
-    match document.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => vec![],
-    }
-}
-
-/// `"*"`, `{"Service": …}`, `{"AWS": …}` (string or list) as plain strings.
-fn principals(principal: Option<&Value>) -> Vec<String> {
-    let strings = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(list) => list
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-            _ => vec![],
-        }
-    };
-    match principal {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Object(map)) => map.values().flat_map(strings).collect(),
-        _ => vec![],
-    }
-}
-
-/// The value of a condition key under any operator (`ArnLike`, `StringEquals`…), first one if several.
-fn condition_value(statement: &Value, key: &str) -> Option<String> {
-    let conditions = statement.get("Condition")?.as_object()?;
-    conditions
-        .values()
-        .filter_map(Value::as_object)
-        .find_map(|ops| {
-            ops.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .and_then(|(_, v)| match v {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Array(list) => list.first().and_then(Value::as_str).map(str::to_string),
-                    _ => None,
-                })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inventory::{
-        EventSourceMapping, FunctionMetrics, FunctionUrl, Gap, GapKind, ProvisionedConcurrency,
+        Account, EventSourceMapping, FunctionUrl, Gap, GapKind, ProvisionedConcurrency,
         ResourcePolicy,
     };
 
@@ -431,58 +306,106 @@ mod tests {
         }
     }
 
+    fn inventory(functions: Vec<Function>) -> Inventory {
+        Inventory {
+            schema_version: 1,
+            tool_version: "test".into(),
+            collected_at: "2026-11-01T10:00:00Z".parse().unwrap(),
+            lookback_days: 90,
+            accounts: vec![account(functions)],
+        }
+    }
+
+    fn with_threshold(unused_days: u32) -> ValidConfig {
+        let mut config = ValidConfig::default();
+        config.thresholds.unused_days = unused_days;
+        config
+    }
+
+    /// (name, idle days) of the unused functions, and the names of the unknown ones.
+    fn verdicts(report: &UnusedReport) -> (Vec<(&str, u32)>, Vec<&str>) {
+        (
+            report
+                .unused
+                .iter()
+                .map(|u| (u.name.as_str(), u.idle_days))
+                .collect(),
+            report.unknown.iter().map(|u| u.name.as_str()).collect(),
+        )
+    }
+
     #[test]
-    fn usage_follows_the_threshold_and_the_window() {
-        let today = day("2026-11-01");
-        let a = account(vec![]);
+    fn unused_follows_the_threshold_and_the_window() {
+        let inventory = inventory(vec![
+            function("yesterday", Some("2026-10-31")),
+            function("idle-90", Some("2026-08-03")),
+            function("idle-89", Some("2026-08-04")),
+            function("never", None),
+            function("idle-31", Some("2026-10-01")),
+        ]);
+        let report = analyze(&inventory, &ValidConfig::default());
         assert_eq!(
-            usage(&a, &function("f", Some("2026-10-31")), today, 90),
-            Usage::Used {
-                last_invocation: day("2026-10-31")
-            }
+            verdicts(&report),
+            (vec![("never", 90), ("idle-90", 90)], vec![])
         );
+        assert_eq!(report.threshold_days, 90);
+        let report = analyze(&inventory, &with_threshold(30));
         assert_eq!(
-            usage(&a, &function("f", Some("2026-08-03")), today, 90),
-            Usage::Unused {
-                last_invocation: Some(day("2026-08-03")),
-                idle_days: 90,
-                window_days: 90
-            }
+            verdicts(&report).0,
+            [
+                ("never", 90),
+                ("idle-90", 90),
+                ("idle-89", 89),
+                ("idle-31", 31)
+            ]
         );
-        assert!(matches!(
-            usage(&a, &function("f", Some("2026-08-04")), today, 90),
-            Usage::Used { .. }
-        ));
-        assert_eq!(
-            usage(&a, &function("f", None), today, 90),
-            Usage::Unused {
-                last_invocation: None,
-                idle_days: 90,
-                window_days: 90
-            }
+        assert_eq!(report.threshold_days, 30);
+    }
+
+    #[test]
+    fn a_threshold_the_metrics_do_not_cover_is_unknown_as_in_the_check() {
+        // Longer than the scan's lookback: no function can be called unused for that long.
+        let report = analyze(
+            &inventory(vec![function("never", None)]),
+            &with_threshold(400),
         );
-        // Threshold longer than the window: never invoked in the window is enough.
-        assert!(matches!(
-            usage(&a, &function("f", None), today, 400),
-            Usage::Unused { .. }
-        ));
-        assert!(matches!(
-            usage(&a, &function("f", Some("2026-10-01")), today, 30),
-            Usage::Unused { idle_days: 31, .. }
-        ));
+        assert_eq!(verdicts(&report), (vec![], vec!["never"]));
+        assert!(
+            report.unknown[0]
+                .reason
+                .contains("longer than the 90-day metrics lookback"),
+            "{}",
+            report.unknown[0].reason
+        );
+        assert_eq!(report.threshold_days, 400, "the threshold is never capped");
+        // Metrics that start after the threshold's first day (a window shorter than 90 days).
+        let mut short = function("short", None);
+        short.metrics.as_mut().unwrap().since = day("2026-10-01");
+        let report = analyze(&inventory(vec![short]), &ValidConfig::default());
+        assert_eq!(verdicts(&report), (vec![], vec!["short"]));
+    }
+
+    #[test]
+    fn daily_datapoints_count_as_invocations() {
+        // The collector's last_invocation is missing, a daily datapoint shows calls: used, as the check says.
+        let mut daily = function("daily", None);
+        daily.metrics.as_mut().unwrap().daily = vec![crate::inventory::DailyMetrics {
+            date: day("2026-10-20"),
+            invocations: 3.0,
+            ..Default::default()
+        }];
+        let report = analyze(&inventory(vec![daily]), &ValidConfig::default());
+        assert_eq!(verdicts(&report), (vec![], vec![]));
     }
 
     #[test]
     fn missing_metrics_are_unknown_never_used_or_unused() {
-        let today = day("2026-11-01");
-        let mut no_metrics = function("f", None);
+        let mut no_metrics = function("no-metrics", None);
         no_metrics.metrics = None;
-        assert!(matches!(
-            usage(&account(vec![]), &no_metrics, today, 90),
-            Usage::Unknown { .. }
-        ));
-        let mut a = account(vec![]);
-        a.gaps.push(Gap {
+        let report = analyze(&inventory(vec![no_metrics]), &ValidConfig::default());
+        assert_eq!(verdicts(&report), (vec![], vec!["no-metrics"]));
+        let mut inventory = inventory(vec![function("f", None)]);
+        inventory.accounts[0].gaps.push(Gap {
             service: "cloudwatch".into(),
             operation: "GetMetricData".into(),
             region: Some("us-east-1".into()),
@@ -491,13 +414,48 @@ mod tests {
             error: "not authorized".into(),
         });
         // Even with (stale) metrics present, a gap makes the answer unknown.
-        let Usage::Unknown { reason } = usage(&a, &function("f", None), today, 90) else {
-            panic!("expected unknown")
-        };
+        let report = analyze(&inventory, &ValidConfig::default());
+        let reason = &report.unknown[0].reason;
         assert!(
             reason.contains("GetMetricData") && reason.contains("AccessDenied"),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn only_statements_that_allow_invoking_are_triggers() {
+        let mut f = function("f", None);
+        f.resource_policies = vec![ResourcePolicy {
+            qualifier: None,
+            document: crate::json_text::json_text!({"Statement": [
+                {"Sid": "read", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                 "Action": "lambda:GetFunction"},
+                {"Sid": "events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                 "Action": "lambda:*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:events:us-east-1:111122223333:rule/nightly"}}}
+            ]}),
+        }];
+        let report = analyze(&inventory(vec![f]), &ValidConfig::default());
+        let triggers: Vec<(&str, Option<&str>)> = report.unused[0]
+            .triggers
+            .iter()
+            .map(|t| (t.source.as_str(), t.detail.as_deref()))
+            .collect();
+        assert_eq!(
+            triggers,
+            [(
+                "events.amazonaws.com",
+                Some("arn:aws:events:us-east-1:111122223333:rule/nightly")
+            )],
+            "lambda:GetFunction lets an account read the function, not invoke it"
+        );
+    }
+
+    #[test]
+    fn last_modified_is_the_utc_day() {
+        let mut f = function("f", None);
+        f.last_modified = Some("2024-01-02T23:30:00.000-0200".into());
+        let report = analyze(&inventory(vec![f]), &ValidConfig::default());
+        assert_eq!(report.unused[0].last_modified, Some(day("2024-01-03")));
     }
 
     #[test]
@@ -537,14 +495,8 @@ mod tests {
         old.region = "eu-west-1".into();
         old.metrics.as_mut().unwrap().since = day("2025-08-04");
         let used = function("used", Some("2026-10-30"));
-        let inventory = Inventory {
-            schema_version: 1,
-            tool_version: "test".into(),
-            collected_at: "2026-11-01T10:00:00Z".parse().unwrap(),
-            lookback_days: 90,
-            accounts: vec![account(vec![used, old, never])],
-        };
-        let report = analyze(&inventory, &Config::default());
+        let inventory = inventory(vec![used, old, never]);
+        let report = analyze(&inventory, &ValidConfig::default());
         let names: Vec<&str> = report.unused.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(
             names,

@@ -165,11 +165,16 @@ fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
         "{}: no function to evaluate",
         path.display()
     );
+    let config = case
+        .config
+        .clone()
+        .validate(&path.display().to_string(), |id| catalog::find(id).is_some())
+        .unwrap_or_else(|e| panic!("{e}"));
     for function in targets {
         let ctx = FunctionContext {
             account: &case.account,
             function,
-            config: &case.config,
+            config: &config,
             today,
             lookback_days: case.lookback_days.unwrap_or(90),
             memo: &memo,

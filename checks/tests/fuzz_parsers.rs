@@ -4,7 +4,7 @@
 //! per parser.
 
 use lambda_posture_checks::catalog;
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::diff::ReportSnapshot;
 use lambda_posture_checks::inventory::Inventory;
 use proptest::prelude::*;
@@ -165,7 +165,7 @@ fn parse_inventory(text: &str) {
 }
 
 fn parse_config(text: &str) {
-    if let Err(e) = Config::from_toml("lp.toml", text, |id| catalog::find(id).is_some()) {
+    if let Err(e) = ValidConfig::from_toml("lp.toml", text, |id| catalog::find(id).is_some()) {
         one_line(e.to_string(), "lp.toml");
     }
 }

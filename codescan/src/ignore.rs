@@ -1,8 +1,8 @@
 //! What `--scan-code` does not report: path globs (built-in vendored noise plus `[code_scan] ignore_paths`) and
 //! value patterns (`[code_scan] ignore_values`), compiled once per scan.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use lambda_posture_checks::config::CodeScanConfig;
+use globset::{GlobSet, GlobSetBuilder};
+use lambda_posture_checks::config::{path_globs, ValidCodeScan};
 use regex::Regex;
 
 /// Built-in path ignores: files that hold hashes, copies of other files or vendored test fixtures, never the
@@ -64,35 +64,27 @@ pub struct Ignores {
 }
 
 impl Ignores {
-    /// Compile the configuration (validated when it was loaded; an entry that still fails is an error here).
-    pub fn new(config: &CodeScanConfig) -> Result<Ignores, String> {
-        let defaults = DEFAULT_IGNORES
-            .iter()
-            .filter(|_| config.default_ignores)
-            .map(|(glob, _)| *glob);
-        let configured = config.ignore_paths.iter().map(|p| p.glob.as_str());
+    /// The built-in ignores (when `config.default_ignores`) and the configured ones, compiled when the configuration
+    /// was validated, in one set.
+    pub fn new(config: &ValidCodeScan) -> Result<Ignores, String> {
         let mut paths = GlobSetBuilder::new();
-        for glob in defaults.chain(configured) {
-            for variant in glob_variants(glob) {
-                let compiled = GlobBuilder::new(&variant)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| format!("code_scan.ignore_paths: `{glob}`: {}", e.kind()))?;
-                paths.add(compiled);
+        if config.default_ignores {
+            for (glob, _) in DEFAULT_IGNORES {
+                for compiled in path_globs(glob).map_err(|e| format!("`{glob}`: {}", e.kind()))? {
+                    paths.add(compiled);
+                }
             }
+        }
+        for compiled in &config.ignore_paths {
+            paths.add(compiled.clone());
         }
         let paths = paths
             .build()
             .map_err(|e| format!("code_scan.ignore_paths: {e}"))?;
-        let values = config
-            .ignore_values
-            .iter()
-            .map(|v| {
-                Regex::new(&v.pattern)
-                    .map_err(|e| format!("code_scan.ignore_values: `{}`: {e}", v.pattern))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Ignores { paths, values })
+        Ok(Ignores {
+            paths,
+            values: config.ignore_values.clone(),
+        })
     }
 
     /// No ignores at all: every file scanned, every finding reported.
@@ -119,23 +111,17 @@ impl Ignores {
     }
 }
 
-/// A glob without `/` matches the file name at any depth (like .gitignore); one starting with `**/` also matches
-/// at the root.
-fn glob_variants(glob: &str) -> Vec<String> {
-    if glob.contains('/') {
-        vec![glob.to_string()]
-    } else {
-        vec![glob.to_string(), format!("**/{glob}")]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_posture_checks::config::{IgnorePath, IgnoreValue};
+    use lambda_posture_checks::config::{CodeScanConfig, IgnorePath, IgnoreValue};
+
+    fn compiled(config: CodeScanConfig) -> Ignores {
+        Ignores::new(&config.validate().unwrap()).unwrap()
+    }
 
     fn defaults() -> Ignores {
-        Ignores::new(&CodeScanConfig::default()).unwrap()
+        compiled(CodeScanConfig::default())
     }
 
     #[test]
@@ -171,15 +157,14 @@ mod tests {
             "vendor/sdk.zip!node_modules/x/test/a.js",
             "node_modules/x/test/a.js"
         ));
-        let configured = Ignores::new(&CodeScanConfig {
+        let configured = compiled(CodeScanConfig {
             default_ignores: false,
             ignore_paths: vec![IgnorePath {
                 glob: "vendor/*.zip!fixtures/**".into(),
                 reason: "r".into(),
             }],
             ignore_values: vec![],
-        })
-        .unwrap();
+        });
         assert!(configured.skips_path("vendor/sdk.zip!fixtures/a.json", "fixtures/a.json"));
         assert!(
             !configured.skips_path("package-lock.json", "package-lock.json"),
@@ -189,15 +174,14 @@ mod tests {
 
     #[test]
     fn value_patterns_match_the_line() {
-        let i = Ignores::new(&CodeScanConfig {
+        let i = compiled(CodeScanConfig {
             default_ignores: true,
             ignore_paths: vec![],
             ignore_values: vec![IgnoreValue {
                 pattern: r"sk_test_\w+".into(),
                 reason: "test keys".into(),
             }],
-        })
-        .unwrap();
+        });
         assert!(i.skips_line("STRIPE=sk_test_abc"));
         assert!(!i.skips_line("STRIPE=sk_live_abc"));
     }

@@ -12,7 +12,7 @@ use aws_sdk_lambda::Client;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lambda_posture_checks::arn::Arn;
-use lambda_posture_checks::config::CodeScanConfig;
+use lambda_posture_checks::config::ValidCodeScan;
 use lambda_posture_checks::inventory::{
     CodeScan, CodeSecret, Function, ScannedPackage, UnscannedPackage,
 };
@@ -33,7 +33,7 @@ const PROBLEMS_SHOWN: usize = 3;
 pub async fn scan(
     ctx: &Ctx,
     sdk: &SdkConfig,
-    config: &CodeScanConfig,
+    config: &ValidCodeScan,
     functions: &mut [Function],
     progress: bool,
 ) {

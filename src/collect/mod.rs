@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
-use lambda_posture_checks::config::CodeScanConfig;
+use lambda_posture_checks::config::ValidCodeScan;
 use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -49,7 +49,7 @@ pub struct CollectOptions {
     /// Make every per-function call (`--thorough`) instead of following the plan ([`lambda_posture_checks::plan`]).
     pub thorough: bool,
     /// `[code_scan]` of the configuration: what `--scan-code` does not report.
-    pub code_scan: CodeScanConfig,
+    pub code_scan: ValidCodeScan,
     /// Time allowed to one attempt of one call before it is retried.
     pub attempt_timeout: Duration,
 }

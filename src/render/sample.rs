@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use lambda_posture_checks::finding::{stable_id, Finding, Severity, Status};
 use lambda_posture_checks::inventory::{Account, Function, Gap, GapKind, Inventory};
 use lambda_posture_checks::report::Report;
-use lambda_posture_checks::suppress::{self, Suppression};
+use lambda_posture_checks::suppress::{self, Suppression, ValidSuppression};
 use serde_json::{json, Value};
 
 pub const ACCOUNT: &str = "111122223333";
@@ -177,12 +177,7 @@ pub fn report() -> Report {
             json!({"reason": "lambda:GetPolicy could not be collected (AccessDenied): <b>denied</b>"}),
         ),
     ];
-    let mut report = Report::new(
-        &inventory,
-        findings,
-        vec!["lambda-public-invoke".into(), "tracing-off".into()],
-    );
-    let suppressions = vec![
+    let suppressions: Vec<ValidSuppression> = [
         Suppression {
             check: Some("tracing-off".into()),
             resource: Some("arn:aws:lambda:eu-west-1:*".into()),
@@ -201,7 +196,16 @@ pub fn report() -> Report {
             reason: "staging is disposable".into(),
             ..Default::default()
         },
-    ];
-    suppress::apply(&mut report, &inventory, &suppressions);
-    report
+    ]
+    .into_iter()
+    .map(|entry| entry.validate(|_| true).expect("a valid sample entry"))
+    .collect();
+    let mut findings = findings;
+    let uses = suppress::apply(&mut findings, &inventory, &suppressions);
+    Report::new(
+        &inventory,
+        findings,
+        vec!["lambda-public-invoke".into(), "tracing-off".into()],
+        uses,
+    )
 }

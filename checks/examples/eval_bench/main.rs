@@ -11,7 +11,7 @@ mod generate;
 
 use std::time::{Duration, Instant};
 
-use lambda_posture_checks::config::Config;
+use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::Status;
 use lambda_posture_checks::inventory::Inventory;
@@ -78,7 +78,7 @@ fn main() {
         peak_memory()
     );
 
-    let config = Config::default();
+    let config = ValidConfig::default();
     let started = Instant::now();
     let cpu_started = cpu_time();
     let report = engine::evaluate(&inventory, &config);
@@ -120,11 +120,11 @@ fn main() {
 }
 
 /// Each check alone over the whole inventory, slowest first (CPU time where known).
-fn by_check(inventory: &lambda_posture_checks::inventory::Inventory, config: &Config) {
+fn by_check(inventory: &lambda_posture_checks::inventory::Inventory, config: &ValidConfig) {
     let mut times: Vec<(&str, Duration)> = lambda_posture_checks::catalog::all()
         .iter()
         .map(|check| {
-            let only = Config {
+            let only = ValidConfig {
                 disabled: lambda_posture_checks::catalog::all()
                     .iter()
                     .filter(|c| c.id != check.id)

@@ -8,7 +8,7 @@ mod layer_foreign;
 mod owner_tag_missing;
 mod runtime_deprecated;
 mod stale_function;
-mod unused_function;
+pub(crate) mod unused_function;
 mod vpc_single_az;
 
 pub const CHECKS: &[&Check] = &[

@@ -9,10 +9,10 @@ use crate::check::Check;
 
 mod access;
 mod data;
-mod hygiene;
+pub(crate) mod hygiene;
 mod live_versions;
 mod role;
-mod stability;
+pub(crate) mod stability;
 
 /// A group of the catalogue: one section of `docs/CHECKS.md`.
 pub struct Group {

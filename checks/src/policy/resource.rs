@@ -10,7 +10,7 @@ use super::actions;
 use super::document::{has_variable, Condition, Principal, SetQualifier, Statement};
 use crate::arn::{is_account_id, Arn};
 use crate::wildcard;
-use crate::config::Config;
+use crate::config::ValidConfig;
 
 /// Who a statement's `Principal` / `NotPrincipal` names, sorted by how far from home they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -45,7 +45,7 @@ impl PrincipalScope {
 pub fn principal_scope(
     statement: &Statement,
     own_account: &str,
-    config: &Config,
+    config: &ValidConfig,
 ) -> Option<PrincipalScope> {
     let principals = statement.principal.as_ref()?;
     let mut scope = PrincipalScope {
@@ -209,7 +209,7 @@ impl Pinning {
 /// (`StringLike`, `ArnLike`, `ArnEquals`), when its wildcards cannot widen the owner: an account value has none; an
 /// ARN value has a fixed 12-digit account field, or (S3-style ARNs without an account) a fixed resource name up to
 /// its first `/`. `aws:SourceIp` pins with `IpAddress` and a prefix of at least /8 (IPv4) or /16 (IPv6).
-pub fn caller_pinning(statement: &Statement, own_account: &str, config: &Config) -> Pinning {
+pub fn caller_pinning(statement: &Statement, own_account: &str, config: &ValidConfig) -> Pinning {
     let mut pinning = Pinning::default();
     for condition in &statement.conditions {
         let key = condition.key.to_ascii_lowercase();
@@ -232,7 +232,7 @@ fn pin_of(
     condition: &Condition,
     key: &str,
     own_account: &str,
-    config: &Config,
+    config: &ValidConfig,
 ) -> Result<Pin, String> {
     let op = &condition.operator;
     if op.if_exists {

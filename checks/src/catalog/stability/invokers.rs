@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::arn::Arn;
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::inventory::Function;
 use crate::policy::resource::{caller_pinning, invoke_actions, only_via_url, principal_scope};
 use crate::policy::{PolicyDocument, Principal as Entry, Statement};
@@ -33,6 +33,8 @@ pub(crate) struct InvokeGrant {
     pub pinned: bool,
     /// Only usable through a function URL (`lambda:InvokedViaFunctionUrl` condition).
     pub via_url: bool,
+    /// The ARN an `aws:SourceArn` condition names (its first value, under any operator).
+    pub source_arn: Option<String>,
     /// The service of the ARN named by an `aws:SourceArn` condition (`s3`, `sns`, `execute-api`…).
     pub source_service: Option<String>,
 }
@@ -91,7 +93,7 @@ pub(crate) struct Invokers {
 
 /// Every Allow statement of every resource policy of the function that grants `lambda:InvokeFunction` (or the
 /// legacy `lambda:InvokeAsync`), one grant per principal.
-pub(crate) fn invoke_grants(function: &Function, config: &Config) -> Invokers {
+pub(crate) fn invoke_grants(function: &Function, config: &ValidConfig) -> Invokers {
     let own_account = function.account_id();
     let mut invokers = Invokers {
         grants: Vec::new(),
@@ -126,6 +128,10 @@ pub(crate) fn invoke_grants(function: &Function, config: &Config) -> Invokers {
                     principal,
                     pinned,
                     via_url,
+                    source_arn: statement
+                        .conditions_on("aws:SourceArn")
+                        .find_map(|c| c.values.first())
+                        .cloned(),
                     source_service: source_service.clone(),
                 });
             }
@@ -142,7 +148,7 @@ fn grants_invoke(statement: &Statement) -> bool {
 
 /// The statement's principals: everyone once when the statement is public (`*`, a wildcard account, or any
 /// `NotPrincipal`), then every service and every other named principal.
-fn principals(statement: &Statement, own_account: &str, config: &Config) -> Vec<Principal> {
+fn principals(statement: &Statement, own_account: &str, config: &ValidConfig) -> Vec<Principal> {
     let Some(named) = &statement.principal else {
         return vec![];
     };
@@ -259,7 +265,7 @@ mod tests {
     }
 
     fn grants_of(function: &Function) -> Vec<InvokeGrant> {
-        let invokers = invoke_grants(function, &Config::default());
+        let invokers = invoke_grants(function, &ValidConfig::default());
         assert!(invokers.unreadable.is_empty(), "{:?}", invokers.unreadable);
         invokers.grants
     }
@@ -329,7 +335,7 @@ mod tests {
             qualifier: Some("3".into()),
             document: crate::json_text::json_text!({"Statement": [{"Action": "x"}]}),
         }]);
-        let invokers = invoke_grants(&f, &Config::default());
+        let invokers = invoke_grants(&f, &ValidConfig::default());
         assert!(invokers.grants.is_empty() && invokers.unreadable.len() == 1);
     }
 

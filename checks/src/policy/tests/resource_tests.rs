@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::policy::resource::{
     caller_pinning, invoke_actions, only_via_url, principal_scope, url_auth_type,
 };
@@ -24,11 +24,11 @@ fn invoke(principal: Value, condition: Value) -> Statement {
     )
 }
 
-fn config() -> Config {
-    Config {
+fn config() -> ValidConfig {
+    ValidConfig {
         trusted_accounts: vec!["111111111111".into()],
         organization_id: Some("o-abc123".into()),
-        ..Config::default()
+        ..ValidConfig::default()
     }
 }
 

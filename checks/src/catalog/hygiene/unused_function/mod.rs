@@ -1,13 +1,14 @@
 //! unused-function: no invocation for `thresholds.unused_days` (default 90), with what still points at it.
 
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::catalog::stability::common::{last_days, last_invocation, metrics};
 use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
-use crate::check::{Check, FunctionContext, Outcome};
-use crate::config::Config;
+use crate::check::{Check, Failure, FunctionContext, Outcome};
+use crate::config::ValidConfig;
 use crate::finding::Severity;
-use crate::inventory::Function;
+use crate::inventory::{Function, FunctionMetrics};
 
 pub const CHECK: Check = Check {
     id: "unused-function",
@@ -17,29 +18,75 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
-fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+/// How a function was used over the last `thresholds.unused_days` days: the one definition of "unused", which this
+/// check reports and `lambda-posture unused` ([`crate::unused`]) lists.
+pub(crate) enum Usage<'a> {
+    /// Invoked within the threshold.
+    Used,
+    /// No invocation within the threshold, and the metrics cover all of it.
+    Unused {
+        /// The last day with invocations, `None` when the metrics have none.
+        last_invocation: Option<NaiveDate>,
+        metrics: &'a FunctionMetrics,
+    },
+    /// Cannot be decided: metrics missing or too short, or a threshold longer than the scan's lookback.
+    Unknown { reason: String },
+}
+
+/// The function's usage as of the scan date, from its CloudWatch metrics.
+pub(crate) fn usage<'a>(ctx: &FunctionContext<'a>) -> Usage<'a> {
     let unused_days = ctx.config.thresholds.unused_days;
     if unused_days > ctx.lookback_days {
-        return vec![Outcome::unknown(format!(
-            "the unused threshold ({unused_days} days) is longer than the {}-day metrics lookback; scan with a lookback of at least {unused_days} days",
-            ctx.lookback_days
-        ))];
+        return Usage::Unknown {
+            reason: format!(
+                "the unused threshold ({unused_days} days) is longer than the {}-day metrics lookback; scan with a lookback of at least {unused_days} days",
+                ctx.lookback_days
+            ),
+        };
     }
     let metrics = match metrics(ctx) {
         Ok(m) => m,
-        Err(unknown) => return vec![unknown],
+        // `metrics` says Unknown, never Fail: a failure's message would be the reason all the same.
+        Err(
+            Outcome::Unknown { reason }
+            | Outcome::Fail(Failure {
+                message: reason, ..
+            }),
+        ) => return Usage::Unknown { reason },
     };
     let (first, _) = last_days(ctx.today, unused_days);
     let last = last_invocation(metrics);
     if last.is_some_and(|d| d >= first) {
-        return vec![];
+        return Usage::Used;
     }
     if metrics.since > first {
-        return vec![Outcome::unknown(format!(
-            "no invocation in the CloudWatch metrics, but they cover only {} to {}, fewer than the {unused_days} days needed",
-            metrics.since, metrics.until
-        ))];
+        return Usage::Unknown {
+            reason: format!(
+                "no invocation in the CloudWatch metrics, but they cover only {} to {}, fewer than the {unused_days} days needed",
+                metrics.since, metrics.until
+            ),
+        };
     }
+    Usage::Unused {
+        last_invocation: last,
+        metrics,
+    }
+}
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    match usage(ctx) {
+        Usage::Used => vec![],
+        Usage::Unknown { reason } => vec![Outcome::unknown(reason)],
+        Usage::Unused {
+            last_invocation,
+            metrics,
+        } => vec![failure(ctx, last_invocation, metrics)],
+    }
+}
+
+/// The finding of an unused function: how long it has been idle, and what still points at it or costs.
+fn failure(ctx: &FunctionContext, last: Option<NaiveDate>, metrics: &FunctionMetrics) -> Outcome {
+    let unused_days = ctx.config.thresholds.unused_days;
     let function = ctx.function;
     let when = match last {
         Some(d) => format!(
@@ -59,7 +106,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     } else {
         "; provisioned concurrency is still billed".to_string()
     };
-    vec![Outcome::fail(
+    Outcome::fail(
         format!("Not invoked in the last {unused_days} days ({when}){billed_note}"),
         json!({
             "unused_days": unused_days,
@@ -71,11 +118,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             "triggers_incomplete": incomplete_triggers(ctx),
             "provisioned_concurrency_billed": billed,
         }),
-    )]
+    )
 }
 
 /// What still points at the function: event source mappings, principals allowed to invoke it, function URLs.
-fn triggers(function: &Function, config: &Config) -> Value {
+fn triggers(function: &Function, config: &ValidConfig) -> Value {
     json!({
         "event_source_mappings": function.event_source_mappings.iter().map(|m| json!({
             "uuid": m.uuid, "event_source_arn": m.event_source_arn, "state": m.state

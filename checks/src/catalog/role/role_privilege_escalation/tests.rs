@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::paths::{Path, PATHS};
 use super::CHECK;
 use crate::check::{FunctionContext, Outcome};
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::inventory::Account;
 use crate::memo::Memo;
 
@@ -46,7 +46,7 @@ fn account(actions: &[&str], service: &str, target_actions: &[&str]) -> Account 
 
 /// The path ids the check reports for `fn`; `None` when it says Unknown.
 fn reported(account: &Account) -> Option<Vec<String>> {
-    let config = Config::default();
+    let config = ValidConfig::default();
     let memo = Memo::new(account);
     let ctx = FunctionContext {
         account,
