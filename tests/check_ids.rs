@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use support::cli::{code, run, stderr};
-use support::{read_json, root, run_ok};
+use support::{expectations, root, run_ok};
 
 /// The ids of the registry, in catalogue order, as the binary lists them.
 fn registry_ids() -> Vec<String> {
@@ -45,13 +45,8 @@ fn the_seeders_check_list_is_the_registrys() {
         "CHECK_IDS in mocks/seedlib/expect.py must list the registry's checks (checks/src/catalog, authoritative) \
          in its order: add or remove the check there, then regenerate mocks/demo-expectations.json"
     );
-    let expectations = read_json(&root().join("mocks/demo-expectations.json"));
-    let expected: BTreeSet<&str> = expectations["checks"]
-        .as_object()
-        .expect("a `checks` object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let expectations = expectations::load();
+    let expected: BTreeSet<&str> = expectations.checks.keys().map(String::as_str).collect();
     let registry: BTreeSet<&str> = registry.iter().map(String::as_str).collect();
     assert_eq!(
         expected, registry,
