@@ -14,10 +14,13 @@ use crate::policy::RolePermissions;
 pub struct Check {
     /// Kebab-case, unique, never reused.
     pub id: &'static str,
+    /// What a failure means, in a few words (the report's finding title).
     pub title: &'static str,
+    /// Default severity of its failures; config `severity` can override it.
     pub severity: Severity,
     /// Markdown: What it checks / Why it matters / How to fix / Example.
     pub docs: &'static str,
+    /// Judges one function: its failures and Unknowns (none = pass).
     pub evaluate: fn(&FunctionContext) -> Vec<Outcome>,
 }
 
@@ -46,11 +49,15 @@ impl Check {
 
 /// Everything a check may read while judging one function.
 pub struct FunctionContext<'a> {
+    /// The account the function belongs to (its roles, gaps, settings).
     pub account: &'a Account,
+    /// The function judged.
     pub function: &'a Function,
+    /// The user's configuration, validated.
     pub config: &'a ValidConfig,
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
+    /// Days of metrics history the inventory asked for.
     pub lookback_days: u32,
     /// What the account's functions share (role permissions, role-level outcomes), computed once per evaluation.
     pub memo: &'a Memo<'a>,
@@ -162,8 +169,11 @@ impl<'a> FunctionContext<'a> {
 /// Where a function runs: the partition, region and account of its ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Place<'a> {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
     pub partition: &'a str,
+    /// The region.
     pub region: &'a str,
+    /// The 12-digit account id (empty when the ARN has none).
     pub account: &'a str,
 }
 
@@ -188,8 +198,11 @@ impl<'a> Place<'a> {
 /// Everything a check judging an execution role alone may read: no function, so that what it concludes holds for
 /// every function using the role.
 pub struct RoleContext<'a> {
+    /// The account the role belongs to.
     pub account: &'a Account,
+    /// The role judged.
     pub role: &'a Role,
+    /// The user's configuration, validated.
     pub config: &'a ValidConfig,
     /// The scan date (inventory collection date), never the wall clock.
     pub today: NaiveDate,
@@ -209,13 +222,19 @@ pub enum RoleUnavailable<'a> {
 /// What a check concludes for one function (absence of outcomes = pass).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// The function has the problem.
     Fail(Failure),
-    Unknown { reason: String },
+    /// The input needed to decide could not be collected or read.
+    Unknown {
+        /// What is missing, for the person reading the report.
+        reason: String,
+    },
 }
 
 /// The details of a failure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// One sentence for a person: what is wrong, on what.
     pub message: String,
     /// Distinguishes several failures of one check on one function.
     pub discriminator: Option<String>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Severity;
 use crate::suppress::{EntryError, Suppression, ValidSuppression};
 
+/// The configuration file as written (`lambda-posture.toml`), before validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -18,6 +19,7 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run.
     pub disabled: Vec<String>,
+    /// Numbers the checks compare with.
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive); a function needs one of them.
     pub owner_tags: Vec<String>,
@@ -41,6 +43,7 @@ pub struct ValidConfig {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run (every id known).
     pub disabled: Vec<String>,
+    /// Numbers the checks compare with (every one in its range).
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive, none empty).
     pub owner_tags: Vec<String>,
@@ -79,17 +82,23 @@ pub struct CodeScanConfig {
     pub ignore_values: Vec<IgnoreValue>,
 }
 
+/// A path `--scan-code` does not scan, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IgnorePath {
+    /// The glob, matched against paths inside a package.
     pub glob: String,
+    /// Why these files need no scanning.
     pub reason: String,
 }
 
+/// A finding `--scan-code` does not report, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IgnoreValue {
+    /// A regular expression matched against the line the finding starts on.
     pub pattern: String,
+    /// Why such a match is not a secret.
     pub reason: String,
 }
 
@@ -180,6 +189,7 @@ pub fn path_globs(glob: &str) -> Result<Vec<Glob>, globset::Error> {
     Ok(globs)
 }
 
+/// `[thresholds]`: the numbers the checks compare with, each with a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
@@ -208,9 +218,13 @@ pub struct Thresholds {
 /// hourly data (the longest lookback); 400 days is IAM's service last-accessed tracking window; ten years bounds the
 /// age-based ones.
 pub const UNUSED_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
+/// Accepted range of `thresholds.stale_days`.
 pub const STALE_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+/// Accepted range of `thresholds.error_rate_days`.
 pub const ERROR_RATE_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
+/// Accepted range of `thresholds.runtime_warning_days`.
 pub const RUNTIME_WARNING_DAYS: std::ops::RangeInclusive<u32> = 0..=3650;
+/// Accepted range of `thresholds.unused_permission_days`.
 pub const UNUSED_PERMISSION_DAYS: std::ops::RangeInclusive<u32> = 1..=400;
 /// Service namespaces a role may grant before it counts as all-purpose (IAM has about 400 namespaces).
 pub const ALL_PURPOSE_SERVICES: std::ops::RangeInclusive<usize> = 1..=1000;
@@ -252,18 +266,32 @@ impl Default for Thresholds {
 /// A configuration file that cannot be used; the message names the file and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file is not TOML, or a value has the wrong type or an unknown key.
     #[error("{path}: {message}")]
-    Syntax { path: String, message: String },
+    Syntax {
+        /// The file.
+        path: String,
+        /// The parser's message, with the line.
+        message: String,
+    },
+    /// A key names a check id the catalogue does not have.
     #[error("{path}: `{key}`: unknown check id `{id}` (see `lambda-posture checks`)")]
     UnknownCheck {
+        /// The file.
         path: String,
+        /// The key that names it (`severity`, `disabled[2]`…).
         key: String,
+        /// The unknown id.
         id: String,
     },
+    /// A value is out of its range or malformed.
     #[error("{path}: `{key}`: {message}")]
     Invalid {
+        /// The file.
         path: String,
+        /// The key at fault (`thresholds.stale_days`).
         key: String,
+        /// What is wrong with it.
         message: String,
     },
 }

@@ -14,14 +14,20 @@ pub use crate::json_text::JsonText;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Informational: a failure leaves the score as it is (×1.00).
     Info,
+    /// Lowest risk: a failure multiplies the score by 0.97.
     Low,
+    /// A failure multiplies the score by 0.90.
     Medium,
+    /// A failure multiplies the score by 0.75 and caps the account grade at C.
     High,
+    /// Worst: a failure halves the score and caps the account grade at D.
     Critical,
 }
 
 impl Severity {
+    /// Every severity, worst first.
     pub const ALL: [Severity; 5] = [
         Severity::Critical,
         Severity::High,
@@ -30,6 +36,7 @@ impl Severity {
         Severity::Info,
     ];
 
+    /// The lowercase name used in files and flags (`critical`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -65,8 +72,11 @@ impl std::str::FromStr for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// The resource has the problem.
     Fail,
+    /// The check could not decide: its input could not be collected or read.
     Unknown,
+    /// A failure or Unknown accepted by a `[[suppressions]]` entry.
     Muted,
 }
 
@@ -81,13 +91,21 @@ pub struct Finding {
     /// Stable across runs: hash of check id, resource ARN and discriminator, plus the function's ARN when the
     /// resource is shared by several functions (a role, a layer); never of message text. See [`finding_id`].
     pub id: String,
+    /// The check that reported it.
     pub check_id: Cow<'static, str>,
+    /// The check's title.
     pub title: Cow<'static, str>,
+    /// The check's severity, after config overrides.
     pub severity: Severity,
+    /// Fail, Unknown or Muted.
     pub status: Status,
+    /// The account of the function it was found on.
     pub account_id: Arc<str>,
+    /// The region of the function it was found on.
     pub region: Arc<str>,
+    /// The resource at fault: the function, or an alias, version, role or layer of it.
     pub resource_arn: Arc<str>,
+    /// That resource's name.
     pub resource_name: Arc<str>,
     /// Distinguishes several findings of one check on one resource (statement id, variable name, qualifier…).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,7 +137,9 @@ pub struct Finding {
 pub struct AppliedSuppression {
     /// Position of the entry in the config file's `[[suppressions]]` list, from 0.
     pub index: usize,
+    /// The entry's reason.
     pub reason: String,
+    /// The entry's expiry date, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<NaiveDate>,
     /// What the finding was before it was muted: `fail` or `unknown`.

@@ -62,7 +62,9 @@ enum TagMatcher {
 pub enum EntryError {
     /// `key` is the entry's key at fault (`.reason`), empty for the entry as a whole.
     Invalid {
+        /// The key at fault, e.g. `.reason`.
         key: &'static str,
+        /// What is wrong with it.
         message: &'static str,
     },
     /// `check` names no check of the catalogue.
@@ -84,9 +86,12 @@ pub enum SuppressionState {
 /// One entry and what it did, listed in the report so stale entries get noticed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuppressionUse {
+    /// Position of the entry in the file's `[[suppressions]]`, from 0.
     pub index: usize,
+    /// The entry as written.
     #[serde(flatten)]
     pub entry: Suppression,
+    /// Active, expired or unmatched.
     pub state: SuppressionState,
     /// Findings the entry matches (muted for an active entry).
     pub matched: usize,

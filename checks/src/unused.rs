@@ -23,14 +23,20 @@ use crate::memo::Memo;
 /// Version of the `unused --format json` shape (see `schema/unused.schema.json`).
 pub const UNUSED_SCHEMA_VERSION: u32 = 1;
 
+/// What `unused` reports: the functions nothing invoked within the threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnusedReport {
+    /// [`UNUSED_SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// The lambda-posture version that evaluated it.
     pub tool_version: String,
+    /// When the inventory was collected; its date is the scan date.
     pub collected_at: DateTime<Utc>,
+    /// Days of metrics history the inventory holds.
     pub lookback_days: u32,
     /// Days without invocation from which a function counts as unused (config `thresholds.unused_days`).
     pub threshold_days: u32,
+    /// How many functions were looked at.
     pub functions_scanned: usize,
     /// Idle longest first.
     pub unused: Vec<UnusedFunction>,
@@ -38,12 +44,18 @@ pub struct UnusedReport {
     pub unknown: Vec<UnknownUsage>,
 }
 
+/// An unused function, with what it would take to delete it safely.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnusedFunction {
+    /// The function's account.
     pub account_id: String,
+    /// The function's region.
     pub region: String,
+    /// The function ARN.
     pub arn: String,
+    /// The function name.
     pub name: String,
+    /// The runtime; `None` for container images.
     pub runtime: Option<String>,
     /// Last day with an invocation; `None` = never within the window.
     pub last_invocation: Option<NaiveDate>,
@@ -57,9 +69,11 @@ pub struct UnusedFunction {
     pub triggers: Vec<Trigger>,
     /// Provisioned concurrency still allocated (billed while idle).
     pub provisioned_concurrency: Vec<BilledConcurrency>,
+    /// Its execution role.
     pub role_arn: String,
     /// Other functions (names, any region) using the same execution role: deleting the role would break them.
     pub role_shared_with: Vec<String>,
+    /// Its owner tags (config `owner_tags`), to ask before deleting.
     pub owner_tags: BTreeMap<String, String>,
     /// Lambda data about this function that could not be collected (`lambda:GetPolicy`…): its triggers may be incomplete.
     pub data_gaps: Vec<String>,
@@ -68,6 +82,7 @@ pub struct UnusedFunction {
 /// Something still wired to invoke the function.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Trigger {
+    /// What kind of wiring it is.
     pub kind: TriggerKind,
     /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, or the URL.
     pub source: String,
@@ -79,26 +94,37 @@ pub struct Trigger {
     pub qualifier: Option<String>,
 }
 
+/// The kinds of wiring that can invoke a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TriggerKind {
+    /// A queue or stream mapped to the function.
     EventSourceMapping,
+    /// A resource policy statement that lets a principal invoke it.
     ResourcePolicy,
+    /// A function URL.
     FunctionUrl,
 }
 
+/// Provisioned concurrency on an idle function: billed for nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BilledConcurrency {
+    /// The alias or version it is configured on.
     pub qualifier: String,
     /// Allocated executions (requested when allocation is not reported).
     pub executions: i32,
 }
 
+/// A function whose usage could not be decided.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnknownUsage {
+    /// The function's account.
     pub account_id: String,
+    /// The function's region.
     pub region: String,
+    /// The function ARN.
     pub arn: String,
+    /// The function name.
     pub name: String,
     /// Why usage cannot be decided (the unused-function check's Unknown).
     pub reason: String,
