@@ -13,11 +13,16 @@ use crate::suppress::SuppressionUse;
 /// Version of the report's JSON shape (see `schema/report.schema.json`).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
+/// A scan's evaluated result: what every renderer writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// [`REPORT_SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// The lambda-posture version that evaluated it.
     pub tool_version: String,
+    /// When the inventory was collected; its date is the scan date.
     pub collected_at: DateTime<Utc>,
+    /// Days of metrics history the inventory holds.
     pub lookback_days: u32,
     /// Ids of the checks that ran.
     pub checks_run: Vec<String>,
@@ -25,6 +30,7 @@ pub struct Report {
     /// is not Unknown, so they give no per-function finding.
     #[serde(default)]
     pub checks_not_run: Vec<CheckNotRun>,
+    /// One summary per account.
     pub accounts: Vec<AccountSummary>,
     /// Worst first (lowest score), then by ARN.
     pub functions: Vec<FunctionSummary>,
@@ -38,22 +44,32 @@ pub struct Report {
 /// A check of the catalogue that did not run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckNotRun {
+    /// The check's id.
     pub check_id: String,
     /// What the user can do to run it: `run with --scan-code`, `disabled in the configuration`.
     pub reason: String,
 }
 
+/// One account's totals and grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountSummary {
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The regions scanned.
     pub regions: Vec<String>,
+    /// How many functions were evaluated.
     pub functions_scanned: usize,
+    /// `A` to `F`, from the mean score and the worst failure (README, Scoring).
     pub grade: char,
+    /// Mean of the functions' scores.
     pub mean_score: f64,
     /// Failing findings per severity.
     pub failures_by_severity: BTreeMap<Severity, usize>,
+    /// Unknown findings.
     pub unknown: usize,
+    /// Findings muted by suppressions.
     pub muted: usize,
+    /// Calls that failed for good: what the Unknowns come from.
     pub gaps: Vec<Gap>,
     /// What the scan's plan left unread in this account (see [`crate::plan`]); absent when it read everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,17 +107,26 @@ impl NotExamined {
     }
 }
 
-
+/// One function's score and counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionSummary {
+    /// The function's account.
     pub account_id: String,
+    /// The function's region.
     pub region: String,
+    /// The function ARN.
     pub arn: String,
+    /// The function name.
     pub name: String,
+    /// The runtime; `None` for container images.
     pub runtime: Option<String>,
+    /// 0 to 100, from its failures (README, Scoring).
     pub score: u8,
+    /// Failing findings.
     pub failures: usize,
+    /// Unknown findings.
     pub unknown: usize,
+    /// The function's tags.
     pub tags: BTreeMap<String, String>,
 }
 

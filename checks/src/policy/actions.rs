@@ -13,10 +13,13 @@ const TABLE: &str = include_str!("../../data/iam-actions.tsv");
 /// The access level of an action, as the Service Authorization Reference classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum AccessLevel {
+    /// Lists resources (`s3:ListBucket`).
     List,
+    /// Reads data or configuration (`s3:GetObject`).
     Read,
     /// Tagging-only actions (the reference also marks them Write).
     Tagging,
+    /// Creates, changes or deletes resources (`s3:PutObject`).
     Write,
     /// Actions that change who may do what (the reference also marks them Write).
     #[serde(rename = "Permissions management")]
@@ -32,6 +35,7 @@ impl AccessLevel {
         )
     }
 
+    /// The level as the Service Authorization Reference writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             AccessLevel::List => "List",

@@ -11,12 +11,21 @@ use crate::wildcard;
 /// Why a document could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
+    /// The document is JSON but not an object.
     #[error("policy document is not a JSON object")]
     NotAnObject,
+    /// The document has no `Statement` element.
     #[error("policy document has no Statement")]
     NoStatement,
+    /// A statement breaks the grammar.
     #[error("statement {index}: {reason}")]
-    BadStatement { index: usize, reason: String },
+    BadStatement {
+        /// Its position in the document (0-based).
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The document is not JSON, or a top-level element has the wrong shape.
     #[error("policy document: {0}")]
     BadDocument(String),
 }
@@ -24,15 +33,20 @@ pub enum PolicyError {
 /// A parsed policy document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
+    /// The `Version` element (`2012-10-17`); `None` when absent.
     pub version: Option<String>,
+    /// The optional `Id` element.
     pub id: Option<String>,
+    /// The statements, in document order.
     pub statements: Vec<Statement>,
 }
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
+    /// The statement grants what it lists.
     Allow,
+    /// The statement refuses what it lists, whatever any Allow grants.
     Deny,
 }
 
@@ -41,7 +55,9 @@ pub enum Effect {
 pub struct Statement {
     /// Position in the document (0-based); with the Sid it identifies the statement in findings.
     pub index: usize,
+    /// The statement id, when it has one.
     pub sid: Option<String>,
+    /// Whether it allows or denies.
     pub effect: Effect,
     /// `Principal` or `NotPrincipal`; `None` in identity policies.
     pub principal: Option<Principals>,
@@ -76,6 +92,7 @@ pub struct ActionPattern {
 pub struct Principals {
     /// `true` for `NotPrincipal`.
     pub negated: bool,
+    /// The principals listed.
     pub entries: Vec<Principal>,
 }
 
@@ -101,20 +118,25 @@ pub struct Operator {
     pub raw: String,
     /// The operator proper in its canonical spelling, e.g. `StringLike`.
     pub base: String,
+    /// `ForAnyValue:` or `ForAllValues:`, when written.
     pub set: Option<SetQualifier>,
+    /// The `IfExists` suffix: the condition also holds when the key is absent.
     pub if_exists: bool,
 }
 
 /// The multi-valued key qualifier of a condition operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetQualifier {
+    /// True when at least one of the request's values matches.
     ForAnyValue,
+    /// True when every value of the request matches (so also when there is none).
     ForAllValues,
 }
 
 /// One `operator → key → values` entry of a Condition block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
+    /// The condition operator.
     pub operator: Operator,
     /// As written; compare with [`Condition::key_is`] (keys are case-insensitive).
     pub key: String,
@@ -204,6 +226,7 @@ impl Statement {
         }
     }
 
+    /// Whether the statement's effect is Allow.
     pub fn is_allow(&self) -> bool {
         self.effect == Effect::Allow
     }
@@ -245,12 +268,14 @@ impl<T> Scope<T> {
         }
     }
 
+    /// The listed entries, whichever the form.
     pub fn entries(&self) -> &[T] {
         match self {
             Scope::Only(list) | Scope::Except(list) => list,
         }
     }
 
+    /// Whether it is the `Not…` form.
     pub fn is_negated(&self) -> bool {
         matches!(self, Scope::Except(_))
     }
@@ -294,6 +319,7 @@ impl ActionPattern {
                 .is_some_and(|(_, name)| name.chars().all(|c| c == '*'))
     }
 
+    /// Whether the pattern holds a `*` or `?`.
     pub fn has_wildcard(&self) -> bool {
         wildcard::has_wildcard(&self.raw)
     }

@@ -25,21 +25,27 @@ use crate::json_text::JsonText;
 /// Where a statement comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PolicyKind {
+    /// A policy embedded in the role.
     Inline,
+    /// A managed policy attached to the role.
     Managed,
+    /// The role's permissions boundary.
     Boundary,
 }
 
 /// The policy a statement was read from, for evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicySource {
+    /// What kind of policy it is.
     pub kind: PolicyKind,
+    /// The policy name.
     pub name: String,
     /// `None` for inline policies.
     pub arn: Option<String>,
 }
 
 impl PolicySource {
+    /// Whether AWS maintains the policy (its ARN is under `arn:<partition>:iam::aws:policy/`).
     pub fn is_aws_managed(&self) -> bool {
         self.arn
             .as_deref()
@@ -59,7 +65,9 @@ impl PolicySource {
 /// A statement with the policy it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourcedStatement {
+    /// The policy it belongs to.
     pub source: PolicySource,
+    /// The statement.
     pub statement: Statement,
 }
 
@@ -87,7 +95,9 @@ pub enum Incomplete {
     Unreadable(PolicySource),
     /// A document could not be parsed.
     Malformed {
+        /// The policy.
         source: PolicySource,
+        /// What the parser found wrong.
         error: PolicyError,
     },
 }
@@ -108,6 +118,7 @@ impl fmt::Display for Incomplete {
 /// One Allow statement that grants an action, after Deny statements and the boundary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant<'a> {
+    /// The Allow statement that grants it.
     pub statement: &'a SourcedStatement,
     /// The Allow carries conditions: it may apply only to some requests.
     pub conditional: bool,

@@ -27,7 +27,9 @@ pub struct PrincipalScope {
     pub foreign_accounts: BTreeSet<String>,
     /// Service principals (`s3.amazonaws.com`).
     pub services: BTreeSet<String>,
+    /// Federated principals (identity providers such as `cognito-identity.amazonaws.com`).
     pub federated: BTreeSet<String>,
+    /// S3 canonical user ids.
     pub canonical_users: BTreeSet<String>,
     /// AWS principal values that name no account (unique ids such as `AROA…` left by deleted roles).
     pub unresolved: BTreeSet<String>,
@@ -130,7 +132,9 @@ const ORG_PATH_KEYS: &[&str] = &["aws:principalorgpaths", "aws:sourceorgpaths"];
 pub struct Pin {
     /// The condition key as written.
     pub key: String,
+    /// The condition operator as written.
     pub operator: String,
+    /// The values the key is held to.
     pub values: Vec<String>,
     /// Accounts the pin restricts callers to (from account keys, or the account field of ARN values); empty when
     /// the pin is not about accounts (organization, network, S3 bucket).
@@ -140,14 +144,18 @@ pub struct Pin {
 /// A condition on a pinning key that does not pin, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotPinning {
+    /// The condition key as written.
     pub key: String,
+    /// The condition operator as written.
     pub operator: String,
+    /// Why it lets other callers through.
     pub reason: String,
 }
 
 /// What a statement's conditions say about its callers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Pinning {
+    /// Conditions that pin the caller.
     pub pins: Vec<Pin>,
     /// Conditions on pinning keys that were looked at and do not pin.
     pub not_pinning: Vec<NotPinning>,
@@ -201,8 +209,9 @@ impl Pinning {
 }
 
 /// Whether, and by which conditions, a statement pins its caller. A condition pins when its key is one of
-/// [`PINNING_KEYS`] (the keys of CHECKS.md plus `aws:SourceOrgID`, the organization of a calling service's resource), its operator constrains the value when the key is present AND fails when the key is absent
-/// (so not negated operators, `Null`, `…IfExists`, `ForAllValues:`), and every value is fixed.
+/// [`PINNING_KEYS`] (`aws:SourceOrgID` is the organization of a calling service's resource), its operator constrains
+/// the value when the key is present AND fails when the key is absent (so not negated operators, `Null`, `…IfExists`,
+/// `ForAllValues:`), and every value is fixed.
 ///
 /// A value is fixed when it carries no policy variable (`${aws:ResourceAccount}` is resolved to `own_account`,
 /// `${aws:ResourceOrgID}` to config `organization_id`), and, for operators that understand wildcards

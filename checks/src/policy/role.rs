@@ -15,7 +15,9 @@ use crate::json_text::JsonText;
 
 /// An execution role's effective permissions, with what could not be read.
 pub struct RolePermissions<'a> {
+    /// The role as collected.
     pub role: &'a Role,
+    /// What its policies grant together, after Deny statements and the boundary.
     pub effective: EffectivePermissions,
     /// Policies (or the boundary) whose document is missing or malformed.
     pub incomplete: Vec<Incomplete>,
