@@ -130,6 +130,12 @@ pub fn unqualified(text: &str) -> &str {
     }
 }
 
+/// The qualifier of a Lambda function ARN (alias, version, `$LATEST`) or the version of a layer version ARN, given
+/// as text; `None` for an unqualified ARN and any other text. [`Arn::qualifier`] of the parsed text.
+pub fn qualifier_of(text: &str) -> Option<&str> {
+    Arn::parse(text).ok()?.qualifier()
+}
+
 /// A 12-digit AWS account id.
 pub fn is_account_id(value: &str) -> bool {
     value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
@@ -175,8 +181,12 @@ mod tests {
                 (Some("orders"), Some(q))
             );
             assert_eq!(unqualified(&text), FUNCTION);
+            assert_eq!(qualifier_of(&text), Some(q));
         }
-        assert_eq!(unqualified(FUNCTION), FUNCTION);
+        assert_eq!(
+            (unqualified(FUNCTION), qualifier_of(FUNCTION)),
+            (FUNCTION, None)
+        );
         assert_eq!(
             Arn::parse(&format!("{FUNCTION}:")).unwrap().qualifier(),
             None
@@ -204,7 +214,7 @@ mod tests {
             "123456789012",
         ] {
             assert_eq!(Arn::parse(text), Err(ArnError), "{text}");
-            assert_eq!(unqualified(text), text);
+            assert_eq!((unqualified(text), qualifier_of(text)), (text, None));
         }
         assert!(
             is_account_id("123456789012")
@@ -233,13 +243,18 @@ mod tests {
         #[test]
         fn any_text_parses_or_not_without_panicking_and_prints_back_as_read(text in "([^:]{0,6}:){0,8}[^:]{0,6}") {
             let as_arn = format!("arn:{text}");
-            for t in [text.as_str(), as_arn.as_str()] {
+            let as_function = format!("arn:aws:lambda:us-east-1:1:function:{text}");
+            let as_layer = format!("arn:aws:lambda:us-east-1:1:layer:{text}");
+            for t in [&text, &as_arn, &as_function, &as_layer].map(String::as_str) {
                 if let Ok(arn) = Arn::parse(t) {
                     prop_assert_eq!(arn.to_string(), t);
                     let _ = (arn.function_name(), arn.qualifier());
                 }
                 let u = unqualified(t);
-                prop_assert!(t.starts_with(u));
+                match qualifier_of(t) {
+                    Some(q) => prop_assert_eq!(format!("{u}:{q}"), t),
+                    None => prop_assert_eq!(u, t),
+                }
             }
         }
     }
