@@ -53,14 +53,16 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
     assert_eq!(code, 0, "a clean scan is complete: {stderr}");
     assert!(clean.gaps.is_empty(), "{:#?}", clean.gaps);
 
-    let orders_api = clean
+    // A function with a published version: without one the scan does not ask (checks::plan), so there is no call
+    // to fail.
+    let pc_target = clean
         .functions
         .iter()
-        .find(|f| f.name == "orders-api")
-        .expect("orders-api");
+        .find(|f| f.name == "loyalty-points")
+        .expect("loyalty-points");
     assert!(
-        orders_api.provisioned_concurrency.is_empty(),
-        "the transient-failure target has no provisioned concurrency"
+        pc_target.provisioned_concurrency.is_empty() && !pc_target.versions.is_empty(),
+        "the failure target has a published version and no provisioned concurrency"
     );
     account.emulator.clear_stats();
     account.emulator.set_faults(json!([
@@ -69,7 +71,7 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
         {"service": "iam", "operation": "GetAccountAuthorizationDetails", "error": "AccessDenied"},
         // A 5xx on every attempt for one function: the retry budget runs out, one gap.
         {"service": "lambda", "operation": "ListProvisionedConcurrencyConfigs",
-         "resource_contains": "function:orders-api/provisioned-concurrency", "error": "InternalError"},
+         "resource_contains": "function:loyalty-points/provisioned-concurrency", "error": "InternalError"},
         // Transient: retried until they succeed, never a gap. More throttles than the SDK's retry token bucket
         // would ever absorb.
         {"service": "lambda", "operation": "GetPolicy", "region": "us-east-1", "error": "Throttling", "count": 150},
@@ -132,7 +134,7 @@ fn injected_faults_become_exactly_the_expected_gaps_and_nothing_else_is_lost() {
         "lambda",
         "ListProvisionedConcurrencyConfigs",
         Some("us-east-1"),
-        Some(orders_api.arn.clone()),
+        Some(pc_target.arn.clone()),
         GapKind::Error,
     ));
     assert_eq!(gap_keys(&faulted), expected);
