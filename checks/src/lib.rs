@@ -1,5 +1,7 @@
 //! lambda-posture-checks: the pure core of lambda-posture. Inventory in, findings out; no AWS SDK, no I/O to AWS.
 
+#![warn(missing_docs)]
+
 pub mod arn;
 pub mod catalog;
 pub mod check;
