@@ -35,7 +35,7 @@ pub(crate) struct InvokeGrant {
     pub via_url: bool,
     /// The ARN an `aws:SourceArn` condition names (its first value, under any operator).
     pub source_arn: Option<String>,
-    /// The service of the ARN named by an `aws:SourceArn` condition (`s3`, `sns`, `execute-api`…).
+    /// The service of that ARN (`s3`, `sns`, `execute-api`…).
     pub source_service: Option<String>,
 }
 
@@ -120,7 +120,10 @@ pub(crate) fn invoke_grants(function: &Function, config: &ValidConfig) -> Invoke
         {
             let pinned = caller_pinning(statement, own_account, config).is_pinned();
             let via_url = only_via_url(statement);
-            let source_service = source_service(statement);
+            let source_arn = statement
+                .conditions_on("aws:SourceArn")
+                .find_map(|c| c.values.first());
+            let source_service = source_arn.map(String::as_str).and_then(source_service);
             for principal in principals(statement, own_account, config) {
                 invokers.grants.push(InvokeGrant {
                     qualifier: policy.qualifier.clone(),
@@ -128,10 +131,7 @@ pub(crate) fn invoke_grants(function: &Function, config: &ValidConfig) -> Invoke
                     principal,
                     pinned,
                     via_url,
-                    source_arn: statement
-                        .conditions_on("aws:SourceArn")
-                        .find_map(|c| c.values.first())
-                        .cloned(),
+                    source_arn: source_arn.cloned(),
                     source_service: source_service.clone(),
                 });
             }
@@ -173,11 +173,9 @@ fn principals(statement: &Statement, own_account: &str, config: &ValidConfig) ->
 }
 
 /// The service of the ARN an `aws:SourceArn` condition names, e.g. `s3` for `arn:aws:s3:::bucket`.
-fn source_service(statement: &Statement) -> Option<String> {
-    statement
-        .conditions_on("aws:SourceArn")
-        .find_map(|c| c.values.first())
-        .and_then(|arn| Arn::parse(arn).ok())
+fn source_service(arn: &str) -> Option<String> {
+    Arn::parse(arn)
+        .ok()
         .map(|arn| arn.service)
         .filter(|service| !service.is_empty() && !service.contains('*'))
         .map(str::to_string)
