@@ -1,11 +1,11 @@
 //! Unused functions: which functions had no invocation for `thresholds.unused_days`, for how long, and what still
 //! costs or points at them (triggers, provisioned concurrency, a shared role). Pure: inventory in, list out.
 //!
-//! "Unused" is the `unused-function` check's verdict ([`crate::catalog::hygiene::unused_function::usage`]): one
+//! "Unused" is the `unused-function` check's verdict (`catalog::hygiene::unused_function::usage`): one
 //! threshold, one reading of the metrics, one date rule. A function the check cannot decide (metrics missing or
 //! shorter than the threshold, a threshold longer than the scan's lookback) is *unknown*: never reported as used or
 //! unused. What may invoke it through its resource policies is the shared invoker analysis
-//! ([`crate::catalog::stability::invokers`]): statements that allow an invoke action.
+//! (`catalog::stability::invokers`): statements that allow an invoke action.
 
 use std::collections::BTreeMap;
 
