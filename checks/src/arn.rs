@@ -130,6 +130,15 @@ pub fn unqualified(text: &str) -> &str {
     }
 }
 
+/// The friendly name of an IAM ARN, the last segment of its resource path (`…:policy/service-role/X` → `X`,
+/// `…:role/path/app` → `app`); any other text as is.
+pub fn iam_name(text: &str) -> &str {
+    match Arn::parse(text) {
+        Ok(arn) if arn.service == "iam" => arn.resource.rsplit('/').next().unwrap_or(arn.resource),
+        _ => text,
+    }
+}
+
 /// The qualifier of a Lambda function ARN (alias, version, `$LATEST`) or the version of a layer version ARN, given
 /// as text; `None` for an unqualified ARN and any other text. [`Arn::qualifier`] of the parsed text.
 pub fn qualifier_of(text: &str) -> Option<&str> {
@@ -201,6 +210,19 @@ mod tests {
         let topic = "arn:aws:sns:us-east-1:123456789012:topic:subscription";
         assert_eq!(Arn::parse(topic).unwrap().qualifier(), None);
         assert_eq!(unqualified(topic), topic);
+    }
+
+    #[test]
+    fn iam_names_are_the_last_path_segment() {
+        let name = |text| iam_name(text);
+        assert_eq!(
+            name("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+            "AWSLambdaBasicExecutionRole"
+        );
+        assert_eq!(name("arn:aws:iam::123456789012:role/app"), "app");
+        assert_eq!(name("arn:aws:iam::123456789012:root"), "root");
+        assert_eq!(name("arn:aws:s3:::bucket/key"), "arn:aws:s3:::bucket/key");
+        assert_eq!(name("not/an/arn"), "not/an/arn");
     }
 
     #[test]

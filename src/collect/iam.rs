@@ -10,7 +10,7 @@ use aws_sdk_iam::types::{EntityType, JobStatusType, ManagedPolicyDetail, RoleDet
 use aws_sdk_iam::Client;
 use futures::future;
 use futures::stream::{self, StreamExt};
-use lambda_posture_checks::arn::Arn;
+use lambda_posture_checks::arn::{iam_name, Arn};
 use lambda_posture_checks::inventory::{
     Gap, GapKind, InlinePolicy, ManagedPolicy, Role, RoleLastUsed, ServiceLastAccessed,
 };
@@ -242,7 +242,7 @@ impl ManagedCache {
 /// GetPolicy + GetPolicyVersion (default version) of an AWS managed policy.
 async fn aws_managed_document(ctx: &Ctx, client: &Client, arn: &str) -> ManagedDocument {
     let mut managed = ManagedDocument {
-        name: policy_name_from_arn(arn).to_string(),
+        name: iam_name(arn).to_string(),
         document: None,
     };
     let policy = ctx
@@ -302,7 +302,7 @@ fn role_from_detail(
             ),
             None => match aws_managed.get(policy_arn) {
                 Some(m) => (m.name.clone(), m.document.clone()),
-                None => (policy_name_from_arn(policy_arn).to_string(), None),
+                None => (iam_name(policy_arn).to_string(), None),
             },
         };
         ManagedPolicy {
@@ -365,11 +365,6 @@ fn default_version_text(policy: &ManagedPolicyDetail) -> Option<&str> {
                 .find(|v| v.version_id() == policy.default_version_id())
         })
         .and_then(|v| v.document())
-}
-
-/// `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole` → `AWSLambdaBasicExecutionRole`.
-fn policy_name_from_arn(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986); decode and parse.
@@ -586,15 +581,5 @@ mod tests {
         );
         let targets: Vec<String> = named_pass_role_targets(&role).into_iter().collect();
         assert_eq!(targets, ["arn:aws:iam::111122223333:role/inside"]);
-    }
-
-    #[test]
-    fn policy_names_come_from_arns() {
-        assert_eq!(
-            policy_name_from_arn(
-                "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-            ),
-            "AWSLambdaBasicExecutionRole"
-        );
     }
 }

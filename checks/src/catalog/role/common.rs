@@ -13,11 +13,6 @@ pub fn role_failure(role: &Role, message: impl Into<String>, evidence: Value) ->
     Outcome::fail(message, evidence).on_resource(role.arn.clone())
 }
 
-/// The policy name part of a managed policy ARN (`arn:aws:iam::aws:policy/service-role/X` → `X`).
-pub fn policy_name_of_arn(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
-
 /// Unknown, naming the policies that could not be read.
 pub fn incomplete_unknown(perms: &RolePermissions) -> Outcome {
     let reasons: Vec<String> = perms.incomplete.iter().map(ToString::to_string).collect();

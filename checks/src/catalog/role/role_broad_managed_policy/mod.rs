@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::common::{policy_name_of_arn, role_failure};
+use super::common::role_failure;
+use crate::arn::iam_name;
 use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::inventory::ManagedPolicy;
@@ -51,10 +52,10 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
         .map(|(p, services)| match services {
             Some(services) => format!(
                 "{} ({})",
-                policy_name_of_arn(&p.arn),
+                iam_name(&p.arn),
                 services.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
-            None => policy_name_of_arn(&p.arn).to_string(),
+            None => iam_name(&p.arn).to_string(),
         })
         .collect();
     vec![role_failure(
@@ -69,7 +70,7 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
 }
 
 fn is_broad(policy: &ManagedPolicy) -> bool {
-    let name = policy_name_of_arn(&policy.arn);
+    let name = iam_name(&policy.arn);
     policy.is_aws_managed() && name.contains("FullAccess") && !REPORTED_AS_ADMIN.contains(&name)
 }
 
