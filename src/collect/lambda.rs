@@ -365,13 +365,13 @@ impl RegionScan<'_> {
         &self,
         arn: &str,
         versions: &BTreeSet<String>,
-    ) -> BTreeMap<VersionKey, Option<ResourcePolicy>> {
+    ) -> BTreeMap<listing::VersionKey, Option<ResourcePolicy>> {
         let policies =
             futures::future::join_all(versions.iter().map(|v| self.policy(arn, Some(v.as_str()))))
                 .await;
         versions
             .iter()
-            .map(|v| version_key(v))
+            .map(|v| listing::version_key(v))
             .zip(policies)
             .collect()
     }
@@ -500,12 +500,7 @@ impl RegionScan<'_> {
         }))
         .await;
         let mut live: Vec<LiveVersion> = asked.into_iter().flatten().collect();
-        live.sort_by_key(|v| {
-            (
-                v.version.parse::<u64>().unwrap_or(u64::MAX),
-                v.version.clone(),
-            )
-        });
+        live.sort_by_key(|v| listing::version_key(&v.version));
         live
     }
 
@@ -549,12 +544,9 @@ impl RegionScan<'_> {
             }
             let added = self.live_versions(&function.arn, wanted, &[]).await;
             function.live_versions.extend(added);
-            function.live_versions.sort_by_key(|v| {
-                (
-                    v.version.parse::<u64>().unwrap_or(u64::MAX),
-                    v.version.clone(),
-                )
-            });
+            function
+                .live_versions
+                .sort_by_key(|v| listing::version_key(&v.version));
         }
     }
 
@@ -590,7 +582,7 @@ impl RegionScan<'_> {
             .resource_policies
             .sort_by_key(|p| match p.qualifier.as_deref() {
                 None => (0, (0, String::new())),
-                Some(q) if is_version_number(q) => (2, version_key(q)),
+                Some(q) if is_version_number(q) => (2, listing::version_key(q)),
                 Some(_) => (1, (0, String::new())),
             });
     }
@@ -1049,13 +1041,6 @@ pub fn unqualified(arn: &str) -> &str {
         Some((i, _)) => &arn[..i],
         None => arn,
     }
-}
-
-/// Published versions in numeric order (`2` before `10`).
-type VersionKey = (u64, String);
-
-fn version_key(version: &str) -> VersionKey {
-    (version.parse().unwrap_or(u64::MAX), version.to_string())
 }
 
 /// A published version's number (not `$LATEST`, not an alias name).

@@ -172,8 +172,15 @@ pub fn version_number(entry: &FunctionConfiguration) -> Option<String> {
 
 /// Numeric order (`2` before `10`).
 pub fn sort_versions(versions: &mut Vec<String>) {
-    versions.sort_by_key(|v| (v.parse::<u64>().unwrap_or(u64::MAX), v.clone()));
+    versions.sort_by_key(|v| version_key(v));
     versions.dedup();
+}
+
+/// A published version's place in numeric order (`2` before `10`; anything else after every number).
+pub type VersionKey = (u64, String);
+
+pub fn version_key(version: &str) -> VersionKey {
+    (version.parse().unwrap_or(u64::MAX), version.to_string())
 }
 
 #[cfg(test)]
