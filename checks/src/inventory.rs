@@ -139,7 +139,8 @@ pub struct Function {
     pub reserved_concurrency: Option<i32>,
     /// Provisioned concurrency configured on its aliases and versions.
     pub provisioned_concurrency: Vec<ProvisionedConcurrency>,
-    /// Resource policies: the function's own (qualifier `None`) and each alias or version that has one.
+    /// Resource policies: the function's own (qualifier `None`) and each alias or version that has one (versions whose
+    /// policy the scan did not read are listed in [`Function::skipped`]).
     pub resource_policies: Vec<ResourcePolicy>,
     /// Its aliases.
     pub aliases: Vec<Alias>,
