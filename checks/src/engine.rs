@@ -81,35 +81,28 @@ pub fn evaluate(inventory: &Inventory, config: &ValidConfig) -> Report {
     let mut findings = Vec::new();
     // Functions judged alike (one role, one policy shape) give equal evidence: one copy of each distinct text.
     let mut evidence_pool = HashSet::new();
-    for account in &inventory.accounts {
-        let memo = Memo::new(account);
-        let account_id: Arc<str> = Arc::from(account.account_id.as_str());
-        for function in &account.functions {
-            let ctx = FunctionContext {
-                account,
-                function,
-                config,
-                today: inventory.scan_date(),
-                lookback_days: inventory.lookback_days,
-                memo: &memo,
-            };
-            let shared = Shared::of(&ctx, account_id.clone());
-            for check in &checks {
-                let outcomes = match OPT_IN
-                    .iter()
-                    .find(|o| o.check_id == check.id && !(o.requested)(account))
-                {
-                    Some(opt_in) => vec![Outcome::unknown(opt_in.missing_here)],
-                    None => (check.evaluate)(&ctx),
-                };
-                findings.extend(
-                    findings_of(check, &ctx, &shared, outcomes)
-                        .into_iter()
-                        .map(|f| enrich(f, check, &shared, &mut evidence_pool)),
-                );
-            }
+    // One account id for all the findings of an account (functions come account by account).
+    let mut account_id: Arc<str> = Arc::from("");
+    for_each_function(inventory, config, |ctx| {
+        if *account_id != *ctx.account.account_id {
+            account_id = Arc::from(ctx.account.account_id.as_str());
         }
-    }
+        let shared = Shared::of(ctx, account_id.clone());
+        for check in &checks {
+            let outcomes = match OPT_IN
+                .iter()
+                .find(|o| o.check_id == check.id && !(o.requested)(ctx.account))
+            {
+                Some(opt_in) => vec![Outcome::unknown(opt_in.missing_here)],
+                None => (check.evaluate)(ctx),
+            };
+            findings.extend(
+                findings_of(check, ctx, &shared, outcomes)
+                    .into_iter()
+                    .map(|f| enrich(f, check, &shared, &mut evidence_pool)),
+            );
+        }
+    });
     let suppressions = suppress::apply(&mut findings, inventory, &config.suppressions);
     let mut report = Report::new(
         inventory,
@@ -119,6 +112,28 @@ pub fn evaluate(inventory: &Inventory, config: &ValidConfig) -> Report {
     );
     report.checks_not_run = checks_not_run;
     report
+}
+
+/// Call `visit` with every function of `inventory`, in the context a check judges it in (the scan date, the lookback,
+/// one memo per account), account by account.
+pub fn for_each_function(
+    inventory: &Inventory,
+    config: &ValidConfig,
+    mut visit: impl FnMut(&FunctionContext),
+) {
+    for account in &inventory.accounts {
+        let memo = Memo::new(account);
+        for function in &account.functions {
+            visit(&FunctionContext {
+                account,
+                function,
+                config,
+                today: inventory.scan_date(),
+                lookback_days: inventory.lookback_days,
+                memo: &memo,
+            });
+        }
+    }
 }
 
 /// Run one check on one function and turn its outcomes into findings.

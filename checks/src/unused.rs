@@ -17,8 +17,8 @@ use crate::catalog::hygiene::unused_function::{usage, Usage};
 use crate::catalog::stability::invokers::invoke_grants;
 use crate::check::FunctionContext;
 use crate::config::ValidConfig;
+use crate::engine::for_each_function;
 use crate::inventory::{Function, FunctionMetrics, Inventory};
-use crate::memo::Memo;
 
 /// Version of the `unused --format json` shape (see `schema/unused.schema.json`).
 pub const UNUSED_SCHEMA_VERSION: u32 = 1;
@@ -134,33 +134,20 @@ pub struct UnknownUsage {
 pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
     let mut unused = Vec::new();
     let mut unknown = Vec::new();
-    for account in &inventory.accounts {
-        let memo = Memo::new(account);
-        for function in &account.functions {
-            let ctx = FunctionContext {
-                account,
-                function,
-                config,
-                today: inventory.scan_date(),
-                lookback_days: inventory.lookback_days,
-                memo: &memo,
-            };
-            match usage(&ctx) {
-                Usage::Used => {}
-                Usage::Unknown { reason } => unknown.push(UnknownUsage {
-                    account_id: account.account_id.clone(),
-                    region: function.region.clone(),
-                    arn: function.arn.clone(),
-                    name: function.name.clone(),
-                    reason,
-                }),
-                Usage::Unused {
-                    last_invocation,
-                    metrics,
-                } => unused.push(describe(&ctx, last_invocation, metrics)),
-            }
-        }
-    }
+    for_each_function(inventory, config, |ctx| match usage(ctx) {
+        Usage::Used => {}
+        Usage::Unknown { reason } => unknown.push(UnknownUsage {
+            account_id: ctx.account.account_id.clone(),
+            region: ctx.function.region.clone(),
+            arn: ctx.function.arn.clone(),
+            name: ctx.function.name.clone(),
+            reason,
+        }),
+        Usage::Unused {
+            last_invocation,
+            metrics,
+        } => unused.push(describe(ctx, last_invocation, metrics)),
+    });
     // Idle longest first; among the never-invoked, the longest unchanged first.
     unused.sort_by(|a, b| {
         (
