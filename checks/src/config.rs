@@ -333,7 +333,7 @@ impl Config {
             }
         }
         for account in &self.trusted_accounts {
-            if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            if !crate::arn::is_account_id(account) {
                 return Err(invalid(
                     "trusted_accounts",
                     format!("`{account}` is not a 12-digit account id"),
