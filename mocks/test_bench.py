@@ -87,6 +87,12 @@ def test_unused_answers_compared_per_function():
     b["unknown"] = []
     assert bench.unused_differences(a, b) == [ARN + "f", ARN + "g"]
     assert bench.unused_differences(a, None) != []
+    # A trigger on a version the first scan did not examine is that scan's documented blind spot, nothing else.
+    c = copy.deepcopy(a)
+    c["unused"][0]["triggers"] = [{"kind": "resource-policy", "source": "*", "qualifier": "17"}]
+    assert bench.unused_differences(a, c) == [ARN + "f"]
+    assert bench.unused_differences(a, c, {ARN + "f": {"17"}}) == []
+    assert bench.unused_differences(a, c, {ARN + "f": {"16"}}) == [ARN + "f"]
 
 
 def test_a_difference_on_a_version_not_examined_is_recognised_by_its_discriminator():
