@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use lambda_posture_checks::finding::Severity;
 
+use crate::render::{ListFormat, ReportFormat};
+
 /// Audit the security posture of every AWS Lambda function in an account.
 ///
 /// Collects every function in every region (read-only API calls), scores each one against the checks of the
@@ -207,8 +209,8 @@ pub struct SourceArgs {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, short, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
 
     /// Write the report to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
@@ -232,8 +234,8 @@ pub struct UnusedArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    #[arg(long, short, value_enum, default_value_t = UnusedFormat::Table)]
+    pub format: UnusedFormat,
     /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -246,8 +248,8 @@ pub struct DiffArgs {
     /// The newer JSON report.
     pub new: PathBuf,
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    #[arg(long, short, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
     /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -259,28 +261,47 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct ChecksArgs {
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    #[arg(long, short, value_enum, default_value_t = ChecksFormat::Table)]
+    pub format: ChecksFormat,
 }
 
-/// The formats of `checks`, `unused` and `diff`: anything else is refused while the command line is parsed, before
-/// any AWS call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    /// Terminal tables for people.
-    Table,
-    /// JSON for machines.
-    Json,
-}
-
-impl From<ListFormat> for Format {
-    fn from(format: ListFormat) -> Format {
-        match format {
-            ListFormat::Table => Format::Table,
-            ListFormat::Json => Format::Json,
+/// The `--format` of a listing subcommand: a table or JSON, anything else refused while the command line is parsed
+/// (before any AWS call). One type per subcommand, so that each can take another format without the others
+/// accepting it; each converts to the renderer's [`ListFormat`].
+macro_rules! table_or_json {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $name {
+            /// Terminal tables for people.
+            Table,
+            /// JSON for machines.
+            Json,
         }
-    }
+
+        impl From<$name> for ListFormat {
+            fn from(format: $name) -> ListFormat {
+                match format {
+                    $name::Table => ListFormat::Table,
+                    $name::Json => ListFormat::Json,
+                }
+            }
+        }
+    };
 }
+
+table_or_json!(
+    /// The formats of `unused`.
+    UnusedFormat
+);
+table_or_json!(
+    /// The formats of `diff`.
+    DiffFormat
+);
+table_or_json!(
+    /// The formats of `checks`.
+    ChecksFormat
+);
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -306,7 +327,7 @@ impl Cli {
 
 /// The formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum ScanFormat {
     /// Terminal tables for people.
     Table,
     /// The versioned JSON report (schema/report.schema.json).
@@ -323,6 +344,42 @@ pub enum Format {
     Html,
 }
 
+impl From<ScanFormat> for ReportFormat {
+    fn from(format: ScanFormat) -> ReportFormat {
+        match format {
+            ScanFormat::Table => ReportFormat::Table,
+            ScanFormat::Json => ReportFormat::Json,
+            ScanFormat::Csv => ReportFormat::Csv,
+            ScanFormat::Sarif => ReportFormat::Sarif,
+            ScanFormat::Asff => ReportFormat::Asff,
+            ScanFormat::Ocsf => ReportFormat::Ocsf,
+            ScanFormat::Html => ReportFormat::Html,
+        }
+    }
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `scan --format NAME` renders the report format of that name, and every report format can be asked for.
+    #[test]
+    fn scan_formats_are_the_report_formats() {
+        let converted: Vec<(String, ReportFormat)> = ScanFormat::value_variants()
+            .iter()
+            .map(|f| {
+                let name = f.to_possible_value().unwrap().get_name().to_string();
+                (name, ReportFormat::from(*f))
+            })
+            .collect();
+        let expected: Vec<(String, ReportFormat)> = ReportFormat::ALL
+            .iter()
+            .map(|f| (f.name().to_string(), *f))
+            .collect();
+        assert_eq!(converted, expected);
+    }
 }

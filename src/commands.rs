@@ -15,8 +15,8 @@ use lambda_posture_checks::report::Report;
 use lambda_posture_checks::unused;
 
 use crate::cli::{
-    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, ListFormat, ScanArgs,
-    SecurityhubCommand, SourceArgs, UnusedArgs,
+    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, ScanArgs, SecurityhubCommand,
+    SourceArgs, UnusedArgs,
 };
 use crate::collect::{self, CollectOptions, Rates};
 use crate::exit;
@@ -66,25 +66,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 
 /// `checks`: the catalogue as a table, or as JSON (id, title, severity, group, documentation URL) for scripts.
 fn checks(cli: &Cli, args: &ChecksArgs) -> anyhow::Result<u8> {
-    let text = match args.format {
-        ListFormat::Table => render::checks_list(&render_options(cli.color_when(), None)),
-        ListFormat::Json => {
-            let checks: Vec<serde_json::Value> = catalog::all()
-                .iter()
-                .map(|check| {
-                    serde_json::json!({
-                        "id": check.id,
-                        "title": check.title,
-                        "severity": check.severity,
-                        "group": catalog::group_of(check.id),
-                        "docs_url": catalog::doc_url(check.id),
-                    })
-                })
-                .collect();
-            serde_json::to_string_pretty(&checks)? + "\n"
-        }
-    };
-    output::emit(None, text.as_bytes())?;
+    let options = render_options(cli.color_when(), None);
+    let bytes = render::checks_list(args.format.into(), &options)?;
+    output::emit(None, &bytes)?;
     Ok(exit::CLEAN)
 }
 
@@ -126,12 +110,12 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     // The report has what it needs: free the inventory before rendering (peak memory on large accounts).
     drop(inventory);
     let options = render_options(cli.color_when(), output);
-    let format = args.output.format;
+    let format: render::ReportFormat = args.output.format.into();
     let render = |w: &mut dyn std::io::Write| {
         let started = Instant::now();
         render::render_to(format, &report, &options, w)?;
         tracing::debug!(
-            format = %crate::render::unused::format_name(format),
+            format = %format.name(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "report rendered"
         );

@@ -10,12 +10,13 @@ mod interrupt;
 mod logging;
 mod memory;
 mod output;
-mod render;
 mod securityhub;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+// The renderers are the library target (src/lib.rs); `crate::render` names them here as everywhere in the binary.
+use lambda_posture::render;
 
 use crate::cli::Cli;
 

@@ -3,18 +3,8 @@
 //! must stay safe and valid: no raw control, bidi or invisible character in the human outputs, JSON/SARIF/ASFF that
 //! parse, ASFF within Security Hub's limits, CSV formula cells neutralised, HTML escaped; a refused inventory gets one
 //! clean error line. Cases are bounded (PROPTEST_CASES, default 64) so the file runs in well under a minute.
-#![allow(dead_code)] // the app's modules are compiled in here for their library functions; some go unused
-
-#[path = "../src/cli.rs"]
-mod cli;
-#[path = "../src/input.rs"]
-mod input;
-#[path = "../src/render/mod.rs"]
-mod render;
-
 use std::sync::OnceLock;
 
-use clap::ValueEnum;
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::diff::{self, ReportSnapshot};
 use lambda_posture_checks::inventory::Inventory;
@@ -22,8 +12,7 @@ use lambda_posture_checks::{engine, unused};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use cli::Format;
-use render::RenderOptions;
+use lambda_posture::render::{self, ListFormat, RenderOptions, ReportFormat};
 
 const OPTIONS: RenderOptions = RenderOptions {
     color: false,
@@ -238,12 +227,12 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
         .into_iter()
         .filter(|tag| payloads.iter().any(|p| p.contains(tag)))
         .collect();
-    for format in Format::value_variants() {
+    for format in ReportFormat::ALL {
         let mut out = Vec::new();
-        render::render_to(*format, &report, &OPTIONS, &mut out).unwrap();
+        render::render_to(format, &report, &OPTIONS, &mut out).unwrap();
         let text = String::from_utf8(out).expect("UTF-8 output");
-        let name = render::unused::format_name(*format);
-        match name.as_str() {
+        let name = format.name();
+        match name {
             "table" => assert_human_safe("table", &text),
             "csv" => {
                 let mut reader = ::csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -266,23 +255,24 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
                 if name == "asff" {
                     for finding in value.as_array().unwrap() {
-                        render::asff::assert_within_limits(finding);
+                        let violations = render::asff::limit_violations(finding);
+                        assert!(violations.is_empty(), "ASFF over a limit: {violations:?}");
                     }
                 }
             }
         }
     }
     let unused = unused::analyze(inventory, &config);
-    let table = render::unused::render(Format::Table, &unused, &OPTIONS).unwrap();
+    let table = render::unused::render(ListFormat::Table, &unused, &OPTIONS).unwrap();
     assert_human_safe("unused", &String::from_utf8(table).unwrap());
-    let json = render::unused::render(Format::Json, &unused, &OPTIONS).unwrap();
+    let json = render::unused::render(ListFormat::Json, &unused, &OPTIONS).unwrap();
     serde_json::from_slice::<Value>(&json).expect("unused JSON");
     // diff: the hostile report against the demo's own
     let mut json = Vec::new();
-    render::render_to(Format::Json, &report, &OPTIONS, &mut json).unwrap();
+    render::render_to(ReportFormat::Json, &report, &OPTIONS, &mut json).unwrap();
     let new = ReportSnapshot::from_json("new.json", std::str::from_utf8(&json).unwrap()).unwrap();
     let result = diff::diff("old.json", baseline(), "new.json", &new);
-    let table = render::diff::render(Format::Table, &result, &OPTIONS).unwrap();
+    let table = render::diff::render(ListFormat::Table, &result, &OPTIONS).unwrap();
     assert_human_safe("diff", &String::from_utf8(table).unwrap());
 }
 
@@ -292,7 +282,7 @@ fn baseline() -> &'static ReportSnapshot {
         let inventory = Inventory::from_json("demo", &demo().to_string()).unwrap();
         let report = engine::evaluate(&inventory, &ValidConfig::default());
         let mut json = Vec::new();
-        render::render_to(Format::Json, &report, &OPTIONS, &mut json).unwrap();
+        render::render_to(ReportFormat::Json, &report, &OPTIONS, &mut json).unwrap();
         ReportSnapshot::from_json("old.json", std::str::from_utf8(&json).unwrap()).unwrap()
     })
 }

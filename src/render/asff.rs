@@ -134,35 +134,45 @@ fn fit_to_limits(finding: &mut Value) {
     }
 }
 
-/// Panics unless every bounded field of `finding` is within [`LIMITS`] (the tests' oracle).
-#[cfg(test)]
-pub fn assert_within_limits(finding: &Value) {
+/// Every way `finding` breaks Security Hub's limits ([`LIMITS`], the bounded maps, the known partitions), one line
+/// each; empty when it is within them (the oracle of the renderer's tests and tests/hostile.rs).
+pub fn limit_violations(finding: &Value) -> Vec<String> {
     let mut finding = finding.clone();
+    let mut violations = Vec::new();
     for (path, max) in LIMITS {
         let parts: Vec<&str> = path.split('.').collect();
         each_at(&mut finding, &parts, &mut |v| {
             let units = v.as_str().map_or(0, |s| s.encode_utf16().count());
-            assert!(units <= *max, "{path}: {units} > {max}");
+            if units > *max {
+                violations.push(format!("{path}: {units} > {max}"));
+            }
         });
     }
     for path in BOUNDED_MAPS {
         let parts: Vec<&str> = path.split('.').collect();
-        each_at(&mut finding, &parts, &mut |v| {
-            let map = v.as_object().expect("a map");
-            assert!(
-                map.len() <= MAP_ENTRIES_MAX,
-                "{path}: {} entries",
-                map.len()
-            );
-            assert!(
-                map.keys().all(|k| k.encode_utf16().count() <= MAP_KEY_MAX),
-                "{path}"
-            );
+        each_at(&mut finding, &parts, &mut |v| match v.as_object() {
+            None => violations.push(format!("{path}: not a map")),
+            Some(map) if map.len() > MAP_ENTRIES_MAX => {
+                violations.push(format!("{path}: {} entries", map.len()))
+            }
+            Some(map) if map.keys().any(|k| k.encode_utf16().count() > MAP_KEY_MAX) => {
+                violations.push(format!("{path}: a key over {MAP_KEY_MAX}"))
+            }
+            Some(_) => {}
         });
     }
-    for resource in finding["Resources"].as_array().expect("Resources") {
-        assert!(PARTITIONS.contains(&resource["Partition"].as_str().unwrap_or_default()));
+    match finding["Resources"].as_array() {
+        None => violations.push("Resources: missing".to_string()),
+        Some(resources) => {
+            for resource in resources {
+                let partition = resource["Partition"].as_str().unwrap_or_default();
+                if !PARTITIONS.contains(&partition) {
+                    violations.push(format!("Resources.Partition: {partition:?} is not known"));
+                }
+            }
+        }
     }
+    violations
 }
 
 /// A plain-text recommendation: the remediation's first paragraph, within the limit.
@@ -381,7 +391,7 @@ mod tests {
             );
         }
         for a in to_value(&report).as_array().unwrap() {
-            assert_within_limits(a);
+            assert_eq!(limit_violations(a), Vec::<String>::new());
         }
     }
 

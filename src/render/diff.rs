@@ -5,20 +5,11 @@ use std::fmt::Write as _;
 use lambda_posture_checks::diff::{Diff, DiffEntry, Resolution};
 use lambda_posture_checks::finding::Status;
 
-use super::json::write_pretty;
 use super::table::{cell, heading, new_table, paragraph, severity_cell};
-use super::unused::format_name;
-use super::RenderOptions;
-use crate::cli::Format;
+use super::{ListFormat, RenderOptions};
 
-pub fn render(format: Format, diff: &Diff, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    match format {
-        Format::Table => out.extend(table(diff, options).into_bytes()),
-        Format::Json => write_pretty(diff, &mut out)?,
-        other => anyhow::bail!("`diff` writes table or json, not {}", format_name(other)),
-    }
-    Ok(out)
+pub fn render(format: ListFormat, diff: &Diff, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
+    format.render(diff, || table(diff, options))
 }
 
 fn serde_name(value: impl serde::Serialize) -> String {

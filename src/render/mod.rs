@@ -15,10 +15,70 @@ pub(crate) mod sample;
 
 use std::collections::HashMap;
 
+use lambda_posture_checks::catalog;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{FunctionSummary, Report};
 
-use crate::cli::Format;
+/// The formats of a report (`scan`): what [`render_to`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Sarif,
+    Asff,
+    Ocsf,
+    Html,
+}
+
+impl ReportFormat {
+    /// Every report format, in the order `scan --help` lists them.
+    pub const ALL: [ReportFormat; 7] = [
+        ReportFormat::Table,
+        ReportFormat::Json,
+        ReportFormat::Csv,
+        ReportFormat::Sarif,
+        ReportFormat::Asff,
+        ReportFormat::Ocsf,
+        ReportFormat::Html,
+    ];
+
+    /// The name `--format` takes (and logs show).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Table => "table",
+            ReportFormat::Json => "json",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Asff => "asff",
+            ReportFormat::Ocsf => "ocsf",
+            ReportFormat::Html => "html",
+        }
+    }
+}
+
+/// The formats of a listing (`unused`, `diff`, `checks`): a table for people or JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+impl ListFormat {
+    /// `value` as pretty JSON, or the table `table` draws.
+    pub fn render(
+        self,
+        value: &impl serde::Serialize,
+        table: impl FnOnce() -> String,
+    ) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        match self {
+            ListFormat::Table => out.extend(table().into_bytes()),
+            ListFormat::Json => json::write_pretty(value, &mut out)?,
+        }
+        Ok(out)
+    }
+}
 
 /// Presentation choices that do not change the content.
 #[derive(Debug, Clone, Copy)]
@@ -46,25 +106,37 @@ pub fn terminal_width() -> u16 {
 
 /// Render `report` in `format` straight into `out` (a large report is never held in memory whole).
 pub fn render_to(
-    format: Format,
+    format: ReportFormat,
     report: &Report,
     options: &RenderOptions,
     mut out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     match format {
-        Format::Table => table::render(report, options, &mut out),
-        Format::Json => json::render(report, &mut out),
-        Format::Csv => csv::render(report, &mut out),
-        Format::Sarif => sarif::render(report, &mut out),
-        Format::Asff => asff::render(report, &mut out),
-        Format::Ocsf => ocsf::render(report, &mut out),
-        Format::Html => html::render(report, &mut out),
+        ReportFormat::Table => table::render(report, options, &mut out),
+        ReportFormat::Json => json::render(report, &mut out),
+        ReportFormat::Csv => csv::render(report, &mut out),
+        ReportFormat::Sarif => sarif::render(report, &mut out),
+        ReportFormat::Asff => asff::render(report, &mut out),
+        ReportFormat::Ocsf => ocsf::render(report, &mut out),
+        ReportFormat::Html => html::render(report, &mut out),
     }
 }
 
-/// `lambda-posture checks`: id, severity and title of every check.
-pub fn checks_list(options: &RenderOptions) -> String {
-    table::checks_list(options)
+/// `lambda-posture checks`: id, severity and title of every check (JSON: also its group and documentation URL).
+pub fn checks_list(format: ListFormat, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
+    let checks: Vec<serde_json::Value> = catalog::all()
+        .iter()
+        .map(|check| {
+            serde_json::json!({
+                "id": check.id,
+                "title": check.title,
+                "severity": check.severity,
+                "group": catalog::group_of(check.id),
+                "docs_url": catalog::doc_url(check.id),
+            })
+        })
+        .collect();
+    format.render(&checks, || table::checks_list(options))
 }
 
 /// The findings of each function, grouped once (by function ARN; by account, region and name for findings without

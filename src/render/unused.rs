@@ -4,29 +4,15 @@ use std::fmt::Write as _;
 
 use lambda_posture_checks::unused::{TriggerKind, UnusedFunction, UnusedReport};
 
-use super::json::write_pretty;
 use super::table::{bullet, cell, heading, new_table, paragraph};
-use super::RenderOptions;
-use crate::cli::Format;
+use super::{ListFormat, RenderOptions};
 
 pub fn render(
-    format: Format,
+    format: ListFormat,
     report: &UnusedReport,
     options: &RenderOptions,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    match format {
-        Format::Table => out.extend(table(report, options).into_bytes()),
-        Format::Json => write_pretty(report, &mut out)?,
-        other => anyhow::bail!("`unused` writes table or json, not {}", format_name(other)),
-    }
-    Ok(out)
-}
-
-pub fn format_name(format: Format) -> String {
-    clap::ValueEnum::to_possible_value(&format)
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
+    format.render(report, || table(report, options))
 }
 
 /// One line per trigger still attached: kind, source, qualifier and state.
