@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::arn::Arn;
-use crate::catalog::hygiene::unused_function::{usage, Usage};
+use crate::catalog::hygiene::unused_function::{incomplete_triggers, usage, Usage};
 use crate::catalog::stability::invokers::invoke_grants;
 use crate::check::FunctionContext;
 use crate::config::ValidConfig;
@@ -75,7 +75,8 @@ pub struct UnusedFunction {
     pub role_shared_with: Vec<String>,
     /// Its owner tags (config `owner_tags`), to ask before deleting.
     pub owner_tags: BTreeMap<String, String>,
-    /// Lambda data about this function that could not be collected (`lambda:GetPolicy`…): its triggers may be incomplete.
+    /// The listings of what points at the function that could not be collected (`lambda:GetPolicy`…): its triggers
+    /// may be incomplete (the unused-function check's `triggers_incomplete`).
     pub data_gaps: Vec<String>,
 }
 
@@ -189,14 +190,6 @@ fn describe(
     let idle_days = last_invocation.map_or(window_days, |last| {
         u32::try_from((ctx.today - last).num_days()).unwrap_or(0)
     });
-    let mut data_gaps: Vec<String> = account
-        .gaps
-        .iter()
-        .filter(|g| g.service == "lambda" && g.affects(&g.service, &g.operation, function))
-        .map(|g| format!("lambda:{}", g.operation))
-        .collect();
-    data_gaps.sort();
-    data_gaps.dedup();
     UnusedFunction {
         account_id: account.account_id.clone(),
         region: function.region.clone(),
@@ -239,7 +232,7 @@ fn describe(
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        data_gaps,
+        data_gaps: incomplete_triggers(ctx),
     }
 }
 
@@ -460,6 +453,27 @@ mod tests {
                 Some("arn:aws:events:us-east-1:111122223333:rule/nightly")
             )],
             "lambda:GetFunction lets an account read the function, not invoke it"
+        );
+    }
+
+    #[test]
+    fn data_gaps_are_the_listings_triggers_come_from() {
+        let mut inventory = inventory(vec![function("f", None)]);
+        for operation in ["ListTags", "ListAliases", "GetPolicy"] {
+            inventory.accounts[0].gaps.push(Gap {
+                service: "lambda".into(),
+                operation: operation.into(),
+                region: Some("us-east-1".into()),
+                resource: None,
+                kind: GapKind::AccessDenied,
+                error: "denied".into(),
+            });
+        }
+        let report = analyze(&inventory, &ValidConfig::default());
+        assert_eq!(
+            report.unused[0].data_gaps,
+            ["lambda:GetPolicy", "lambda:ListAliases"],
+            "tags do not point at a function; without its aliases, their policies were not read"
         );
     }
 

@@ -132,16 +132,22 @@ fn triggers(function: &Function, config: &ValidConfig) -> Value {
     })
 }
 
-/// The trigger listings that could not be collected (the verdict does not depend on them, the evidence does).
-fn incomplete_triggers(ctx: &FunctionContext) -> Vec<String> {
+/// The Lambda listings that what still points at the function comes from, as `lambda:<Operation>` (sorted), when
+/// they could not be collected for it: its mappings, resource policies, URLs and provisioned concurrency, and its
+/// aliases and versions (the policies, URLs and provisioned concurrency of each qualifier are read through them).
+/// The verdict does not depend on them; this check's evidence (`triggers_incomplete`) and the `unused` report's
+/// `data_gaps` do.
+pub(crate) fn incomplete_triggers(ctx: &FunctionContext) -> Vec<String> {
     [
-        ("lambda", "ListEventSourceMappings"),
-        ("lambda", "GetPolicy"),
-        ("lambda", "ListFunctionUrlConfigs"),
-        ("lambda", "ListProvisionedConcurrencyConfigs"),
+        "GetPolicy",
+        "ListAliases",
+        "ListEventSourceMappings",
+        "ListFunctionUrlConfigs",
+        "ListProvisionedConcurrencyConfigs",
+        "ListVersionsByFunction",
     ]
     .iter()
-    .filter(|op| ctx.gap_unknown(&[**op]).is_some())
-    .map(|(service, operation)| format!("{service}:{operation}"))
+    .filter(|operation| ctx.gap("lambda", operation).is_some())
+    .map(|operation| format!("lambda:{operation}"))
     .collect()
 }
