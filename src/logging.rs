@@ -11,7 +11,11 @@ use crate::cli::Cli;
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 
 /// Our own crates: what `-v` turns up. The SDK's logs only come with `-vvv` or `RUST_LOG`.
-const OURS: [&str; 2] = ["lambda_posture", "lambda_posture_checks"];
+const OURS: [&str; 3] = [
+    "lambda_posture",
+    "lambda_posture_checks",
+    "lambda_posture_codescan",
+];
 
 /// Install the subscriber: `RUST_LOG` when set (a bad one is an error naming it), else the level `-v` asks for.
 pub fn init(cli: &Cli) -> Result<(), String> {
@@ -94,11 +98,11 @@ mod tests {
     fn verbosity_turns_up_our_crates_and_only_then_the_sdk() {
         assert_eq!(
             directives(0),
-            "off,lambda_posture=warn,lambda_posture_checks=warn"
+            "off,lambda_posture=warn,lambda_posture_checks=warn,lambda_posture_codescan=warn"
         );
         assert_eq!(
             directives(1),
-            "off,lambda_posture=debug,lambda_posture_checks=debug"
+            "off,lambda_posture=debug,lambda_posture_checks=debug,lambda_posture_codescan=debug"
         );
         assert!(directives(3).starts_with("info,"));
         for count in 0..=4 {

@@ -7,15 +7,9 @@
 //! the check judges them from the function listing.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::num::NonZeroU32;
 
 use aws_config::{Region, SdkConfig};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::inventory::{Destination, Function, Gap, GapKind};
 use serde_json::json;
@@ -28,10 +22,8 @@ use super::Ctx;
 const DESCRIBE_EVENT_BUS: RawOperation = RawOperation::new("events", "DescribeEventBus");
 const HEAD_BUCKET: RawOperation = RawOperation::new("s3", "HeadBucket");
 
-/// Lookups in flight at once, all regions together.
+/// Lookups in flight at once, all regions together (each attempt is paced per service and region: [`Bucket::Lookup`]).
 const LOOKUPS_IN_FLIGHT: usize = 8;
-/// Attempts per second per service and region: far below every quota of these read calls.
-const LOOKUP_RATE: u32 = 10;
 
 /// The answers that mean "it does not exist", per service.
 const QUEUE_NOT_FOUND: &[&str] = &[
@@ -136,9 +128,6 @@ pub async fn collect(
         sdk,
         raw,
         account_id,
-        limiter: RateLimiter::keyed(Quota::per_second(
-            NonZeroU32::new(LOOKUP_RATE).expect("non-zero rate"),
-        )),
     };
     let parsed: Vec<(String, Target)> = targets(functions)
         .into_iter()
@@ -163,7 +152,6 @@ struct Lookups<'a> {
     sdk: &'a SdkConfig,
     raw: &'a RawClient,
     account_id: &'a str,
-    limiter: DefaultKeyedRateLimiter<(&'static str, String)>,
 }
 
 impl Lookups<'_> {
@@ -201,15 +189,17 @@ impl Lookups<'_> {
             .region(Region::new(region.to_string()))
             .build();
         let sqs_client = aws_sdk_sqs::Client::from_conf(config);
-        self.paced(call("sqs", "GetQueueUrl", region), || {
-            sqs_client
-                .get_queue_url()
-                .queue_name(name)
-                .queue_owner_aws_account_id(account)
-                .send()
-        })
-        .await
-        .map(drop)
+        self.ctx
+            .pacer
+            .call(lookup("sqs", "GetQueueUrl", region), || {
+                sqs_client
+                    .get_queue_url()
+                    .queue_name(name)
+                    .queue_owner_aws_account_id(account)
+                    .send()
+            })
+            .await
+            .map(drop)
     }
 
     async fn topic(&self, region: &str, arn: &str) -> Result<(), CallError> {
@@ -217,11 +207,13 @@ impl Lookups<'_> {
             .region(Region::new(region.to_string()))
             .build();
         let sns_client = aws_sdk_sns::Client::from_conf(config);
-        self.paced(call("sns", "GetTopicAttributes", region), || {
-            sns_client.get_topic_attributes().topic_arn(arn).send()
-        })
-        .await
-        .map(drop)
+        self.ctx
+            .pacer
+            .call(lookup("sns", "GetTopicAttributes", region), || {
+                sns_client.get_topic_attributes().topic_arn(arn).send()
+            })
+            .await
+            .map(drop)
     }
 
     async fn bus(&self, region: &str, arn: &str) -> Result<(), CallError> {
@@ -232,11 +224,7 @@ impl Lookups<'_> {
             format!("AWSEvents.{}", op.operation),
             &json!({ "Name": arn }),
         );
-        self.paced(call(op.service, op.operation, region), || {
-            self.raw.send(op, &url, &request)
-        })
-        .await
-        .map(drop)
+        self.signed(op, region, &url, &request).await
     }
 
     async fn bucket(&self, region: &str, name: &str) -> Result<(), CallError> {
@@ -252,41 +240,34 @@ impl Lookups<'_> {
             _ => format!("{endpoint}/{name}"),
         };
         let request = RawRequest::head(region);
-        self.paced(call(op.service, op.operation, region), || {
-            self.raw.send(op, &url, &request)
-        })
-        .await
-        .map(drop)
+        self.signed(op, region, &url, &request).await
     }
 
-    /// One paced, retried call: every attempt also waits for this lookup's (service, region) rate.
-    async fn paced<T, E, F, Fut>(&self, call: Call<'_>, mut attempt: F) -> Result<T, CallError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let key = (call.service, call.region.unwrap_or_default().to_string());
+    /// A lookup signed by hand ([`super::raw`]), paced and retried like the SDK's.
+    async fn signed(
+        &self,
+        op: RawOperation,
+        region: &str,
+        url: &str,
+        request: &RawRequest,
+    ) -> Result<(), CallError> {
         self.ctx
             .pacer
-            .call(call, || {
-                let pending = attempt();
-                let (limiter, key) = (&self.limiter, key.clone());
-                async move {
-                    limiter.until_key_ready(&key).await;
-                    pending.await
-                }
+            .call(lookup(op.service, op.operation, region), || {
+                self.raw.send(op, url, request)
             })
             .await
+            .map(drop)
     }
 }
 
-fn call<'a>(service: &'static str, operation: &'static str, region: &'a str) -> Call<'a> {
+/// A lookup call, paced in its service and region's [`Bucket::Lookup`] and retried by the pacer.
+fn lookup<'a>(service: &'static str, operation: &'static str, region: &'a str) -> Call<'a> {
     Call {
         service,
         operation,
         region: Some(region),
-        bucket: Bucket::Unpaced,
+        bucket: Bucket::Lookup,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Pacing and retries: one rate limiter per (region, quota bucket), and our own retry loop (the SDK makes one attempt).
+//! Pacing and retries: one rate limiter per (quota bucket, service, region), and our own retry loop (the SDK makes one
+//! attempt).
 //!
 //! Throttles are retried with jittered exponential backoff honouring Retry-After and are never given up while the
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
@@ -31,6 +32,8 @@ pub enum Bucket {
     Iam,
     /// CloudWatch GetMetricData (50/s per region).
     CloudWatch,
+    /// Whether a DLQ or destination exists (SQS, SNS, EventBridge, S3 reads), paced per service and region.
+    Lookup,
     /// STS: one call per scan, not paced.
     Unpaced,
 }
@@ -39,6 +42,8 @@ pub enum Bucket {
 const IAM_AUTHORIZATION_DETAILS_RATE: f64 = 1.5;
 const IAM_RATE: f64 = 8.0;
 const CLOUDWATCH_RATE: f64 = 10.0;
+/// Destination lookups per second per service and region: far below every quota of these read calls.
+const LOOKUP_RATE: f64 = 10.0;
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -104,10 +109,13 @@ impl<'a> Call<'a> {
     }
 }
 
-/// One pacer per (quota bucket, region) — IAM's buckets are global — created on first use.
+/// What has its own schedule: a quota bucket, in one service and region (`global` for IAM).
+type SlotKey = (Bucket, &'static str, String);
+
+/// One pacer per (quota bucket, service, region) — IAM's buckets are global — created on first use.
 pub struct Pacer {
     rates: Rates,
-    slots: Mutex<HashMap<(Bucket, String), Arc<Slots>>>,
+    slots: Mutex<HashMap<SlotKey, Arc<Slots>>>,
     policy: RetryPolicy,
 }
 
@@ -133,6 +141,7 @@ impl Pacer {
             Bucket::GetPolicy => ("--get-policy-rate", rates.get_policy),
             Bucket::LambdaControlPlane => ("--control-plane-rate", rates.control_plane),
             Bucket::CloudWatch => ("--max-rate", CLOUDWATCH_RATE * rates.others),
+            Bucket::Lookup => ("--max-rate", LOOKUP_RATE * rates.others),
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
@@ -145,16 +154,19 @@ impl Pacer {
         if call.bucket == Bucket::Unpaced {
             return;
         }
-        let slots = {
-            let key = (call.bucket, call.region.unwrap_or("global").to_string());
-            let mut all = self.slots.lock().expect("pacer lock");
-            let (flag, rate) = self.rate(call.bucket);
-            Arc::clone(all.entry(key).or_insert_with(|| {
-                Arc::new(Slots::new(flag, rate).expect("rates are validated by Pacer::new"))
-            }))
-        };
-        let start = slots.reserve(Instant::now());
+        let start = self.slots(call).reserve(Instant::now());
         tokio::time::sleep_until(start.into()).await;
+    }
+
+    /// The schedule of the call's (bucket, service, region).
+    fn slots(&self, call: &Call<'_>) -> Arc<Slots> {
+        let region = call.region.unwrap_or("global").to_string();
+        let key = (call.bucket, call.service, region);
+        let mut all = self.slots.lock().expect("pacer lock");
+        let (flag, rate) = self.rate(call.bucket);
+        Arc::clone(all.entry(key).or_insert_with(|| {
+            Arc::new(Slots::new(flag, rate).expect("rates are validated by Pacer::new"))
+        }))
     }
 
     /// Run `attempt` (one SDK call) paced and retried with the standard policy.
@@ -223,13 +235,14 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 6] = [
+const PACED: [Bucket; 7] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
     Bucket::IamAuthorizationDetails,
     Bucket::Iam,
     Bucket::CloudWatch,
+    Bucket::Lookup,
 ];
 
 /// One quota bucket's schedule: each call reserves the next start time, one period after the previous one (first
@@ -311,6 +324,28 @@ mod tests {
         assert!(err.contains("--get-policy-rate"), "{err}");
         assert!(Slots::new("--x", f64::NAN).is_err());
         assert!(Slots::new("--x", 13.5).is_ok());
+    }
+
+    #[test]
+    fn lookups_are_paced_per_service_and_region() {
+        let pacer = Pacer::new(&Rates {
+            get_function: 95.0,
+            get_policy: 14.25,
+            control_plane: 14.25,
+            others: 1.0,
+        })
+        .unwrap();
+        let lookup = |service, region| Call {
+            service,
+            operation: "Op",
+            region: Some(region),
+            bucket: Bucket::Lookup,
+        };
+        let queues = pacer.slots(&lookup("sqs", "eu-west-1"));
+        assert!(Arc::ptr_eq(&queues, &pacer.slots(&lookup("sqs", "eu-west-1"))));
+        assert!(!Arc::ptr_eq(&queues, &pacer.slots(&lookup("sns", "eu-west-1"))));
+        assert!(!Arc::ptr_eq(&queues, &pacer.slots(&lookup("sqs", "us-east-1"))));
+        assert_eq!(queues.period, Duration::from_millis(100));
     }
 
     #[test]
