@@ -8,6 +8,8 @@ use super::invokers::{invoke_grants, InvokeGrant};
 use crate::catalog::access::policies::{public_url_access, read_policies, UrlAccess};
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
+use crate::inventory::Function;
+use crate::plan::{GET_POLICY, THOROUGH_FLAG};
 
 pub const CHECK: Check = Check {
     id: "no-reserved-concurrency",
@@ -107,6 +109,22 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             .first()
             .map(|reason| Outcome::unknown(reason.clone()))
     })
+    .or_else(|| unexamined_versions(function))
     .into_iter()
     .collect()
+}
+
+/// Unknown when the scan left published versions' policies unread: a statement on any of them is one more door (or a
+/// public one), so "few sources" is not known. The skip record says why and which flag reads them.
+fn unexamined_versions(function: &Function) -> Option<Outcome> {
+    let count: usize = function
+        .not_examined(GET_POLICY)
+        .map(|s| s.qualifiers.len())
+        .sum();
+    (count > 0).then(|| {
+        Outcome::unknown(format!(
+            "the resource policies of {count} old published version(s) were not read ({THOROUGH_FLAG} reads them), \
+             and a statement on one can add an invoking source"
+        ))
+    })
 }
