@@ -397,6 +397,15 @@ def on_unexamined_version(difference: dict, unexamined: dict[str, set[str]]) -> 
     return bool(versions & set(re.split(r"[:/|]", difference["discriminator"] or "")))
 
 
+def resolves_unknown(difference: dict, unexamined: dict[str, set[str]]) -> bool:
+    """Whether a difference only resolves an Unknown of the default scan on a function whose versions it reported as
+    not examined (Unknown -> fail, or an Unknown that passes and leaves the report): the default said it could not
+    tell; nothing was passed silently."""
+    was_unknown = (difference["kind"] == "status" and difference["before"] == "unknown") or \
+        (difference["kind"] == "disappeared" and (difference["before"] or "").startswith("unknown "))
+    return was_unknown and bool(unexamined.get(difference["function"] or ""))
+
+
 def unused_differences(before: dict | None, after: dict | None,
                        unexamined: dict[str, set[str]] | None = None) -> list[str]:
     """The ARNs of the functions on which two `unused --format json` answers differ (any field), not counting the
@@ -462,12 +471,15 @@ def print_comparison(result: dict) -> None:
     print(f"\nreports compared by finding id: {cmp['findings'][0]} and {cmp['findings'][1]} findings, "
           f"{len(cmp['differences'])} differences: {len(cmp['allowed'])} allowed by the list, "
           f"{len(cmp['on_unexamined_versions'])} on versions the default reported as not examined, "
+          f"{len(cmp['resolved_unknowns'])} resolving an Unknown of the default on such a function, "
           f"{len(cmp['not_allowed'])} not allowed; {len(cmp['text_changes'])} with another message or evidence")
-    by_check: dict[tuple, int] = defaultdict(int)
-    for d in cmp["on_unexamined_versions"]:
-        by_check[(d["check_id"], d["kind"], d["after"] or d["before"])] += 1
-    for (check, kind, what), n in sorted(by_check.items()):
-        print(f"  not examined by default: {n:>5} x {kind} {check} ({what})")
+    for title, group in (("on a version not examined by default", cmp["on_unexamined_versions"]),
+                         ("default Unknown, versions not examined", cmp["resolved_unknowns"])):
+        by_check: dict[tuple, int] = defaultdict(int)
+        for d in group:
+            by_check[(d["check_id"], d["kind"], d["before"], d["after"])] += 1
+        for (check, kind, before, after), n in sorted(by_check.items(), key=str):
+            print(f"  {title}: {n:>5} x {kind} {check} ({before} -> {after})")
     for d in (cmp["not_allowed"] + cmp["allowed"])[:40]:
         mark = "allowed" if d in cmp["allowed"] else "NOT ALLOWED"
         print(f"  {mark:<12}{d['kind']:<12}{d['check_id']:<34}{d['before']!s:<18} -> {d['after']!s:<18}"
@@ -522,13 +534,14 @@ def compare(binary: str, default: dict, thorough: dict) -> dict:
     differences = diff_reports(*reports)
     listed = disallowed(differences, ALLOWED_DIFFERENCES)
     on_versions = [d for d in listed if on_unexamined_version(d, unexamined)]
-    not_allowed = [d for d in listed if d not in on_versions]
+    unknowns = [d for d in listed if d not in on_versions and resolves_unknown(d, unexamined)]
+    not_allowed = [d for d in listed if d not in on_versions and d not in unknowns]
     answers = [unused_json(binary, r["scan"]["inventory"]) for r in (default, thorough)]
     unused = unused_differences(*answers)
     unused_not_allowed = unused_differences(*answers, unexamined)
     return {"findings": [len(r["findings"]) for r in reports], "differences": differences,
             "allowed": [d for d in differences if d not in listed], "on_unexamined_versions": on_versions,
-            "not_allowed": not_allowed, "text_changes": text_changes(*reports), "unused": unused,
+            "resolved_unknowns": unknowns, "not_allowed": not_allowed, "text_changes": text_changes(*reports), "unused": unused,
             "unused_not_allowed": unused_not_allowed, "ok": not not_allowed and not unused_not_allowed}
 
 

@@ -79,6 +79,17 @@ def test_shipped_allow_list_entries_each_give_a_reason():
         assert entry.get("why") and entry.get("check_id") and entry.get("kind"), entry
 
 
+def test_an_unknown_of_the_default_resolved_on_a_function_with_unexamined_versions_is_no_loss():
+    unexamined = {ARN + "f": {"17"}}
+    before = {"findings": [finding("LP-a", "unknown", "low"), finding("LP-b", "unknown", "low"), finding("LP-c")]}
+    after = {"findings": [finding("LP-a", "fail", "low"), finding("LP-c", "pass")]}
+    for d in bench.diff_reports(before, after):
+        d["function"] = ARN + "f"
+        # Unknown -> fail and an Unknown that passed are resolved; a fail that disappears is a change of verdict.
+        assert bench.resolves_unknown(d, unexamined) == (d["id"] in ("LP-a", "LP-b")), d
+        assert not bench.resolves_unknown(d, {}), d
+
+
 def test_unused_answers_compared_per_function():
     a = {"unused": [{"arn": ARN + "f", "idle_days": 100}], "unknown": [{"arn": ARN + "g"}]}
     assert bench.unused_differences(a, copy.deepcopy(a)) == []
