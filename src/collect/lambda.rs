@@ -12,6 +12,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
+use lambda_posture_checks::arn::{qualifier_of, unqualified, Arn};
 use lambda_posture_checks::inventory::{
     AccountSettings, Alias, AsyncInvokeConfig, Cors, EventSourceMapping, Function, FunctionUrl,
     Gap, GapKind, LayerRef, LiveVersion, LoggingConfig, ProvisionedConcurrency, ResourcePolicy,
@@ -1005,7 +1006,7 @@ fn function_from_config(c: &FunctionConfiguration, region: &str, gaps: &super::G
             .map(|l| {
                 let arn = l.arn().unwrap_or_default().to_string();
                 LayerRef {
-                    owner_account: arn.split(':').nth(4).unwrap_or_default().to_string(),
+                    owner_account: Arn::parse(&arn).map_or("", |arn| arn.account).to_string(),
                     arn,
                     code_size: Some(l.code_size()),
                 }
@@ -1035,22 +1036,9 @@ fn attach_mappings(functions: &mut [Function], mappings: Vec<EventSourceMapping>
     }
 }
 
-/// `arn:aws:lambda:region:account:function:name[:qualifier]` without the qualifier.
-pub fn unqualified(arn: &str) -> &str {
-    match arn.match_indices(':').nth(6) {
-        Some((i, _)) => &arn[..i],
-        None => arn,
-    }
-}
-
 /// A published version's number (not `$LATEST`, not an alias name).
 fn is_version_number(qualifier: &str) -> bool {
     !qualifier.is_empty() && qualifier.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The qualifier (alias or version) of a function ARN, if any.
-pub fn qualifier_of(arn: &str) -> Option<&str> {
-    arn.splitn(8, ':').nth(7).filter(|q| !q.is_empty())
 }
 
 #[cfg(test)]
@@ -1058,15 +1046,6 @@ mod tests {
     use super::*;
 
     const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders";
-
-    #[test]
-    fn qualifiers_are_split_from_function_arns() {
-        assert_eq!(unqualified(ARN), ARN);
-        assert_eq!(unqualified(&format!("{ARN}:live")), ARN);
-        assert_eq!(qualifier_of(ARN), None);
-        assert_eq!(qualifier_of(&format!("{ARN}:live")), Some("live"));
-        assert_eq!(qualifier_of(&format!("{ARN}:$LATEST")), Some("$LATEST"));
-    }
 
     #[test]
     fn mappings_attach_to_their_function_whatever_the_qualifier() {

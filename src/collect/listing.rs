@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionVersion};
 use aws_sdk_lambda::Client;
+use lambda_posture_checks::arn::unqualified;
 use tokio::sync::mpsc;
 
-use super::lambda::unqualified;
 use super::pacing::{Bucket, Call};
 use super::progress::RegionProgress;
 use super::Ctx;
