@@ -6,7 +6,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use lambda_posture_checks::arn::Arn;
+use lambda_posture_checks::arn::{unqualified, Arn};
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Role};
@@ -392,7 +392,7 @@ fn compare_mappings(diffs: &mut Diffs, f: &Function, want: &Value) {
         diffs.check(at("uuid"), !m.uuid.is_empty());
         diffs.eq(
             at("function_arn"),
-            crate_unqualified(&m.function_arn),
+            unqualified(&m.function_arn),
             f.arn.as_str(),
         );
         diffs.eq(at("batch_size"), m.batch_size, opt_i32(&w["batch_size"]));
@@ -419,13 +419,6 @@ fn compare_mappings(diffs: &mut Diffs, f: &Function, want: &Value) {
             );
         }
         diffs.check(at("state"), m.state.is_some());
-    }
-}
-
-fn crate_unqualified(arn: &str) -> &str {
-    match arn.match_indices(':').nth(6) {
-        Some((i, _)) => &arn[..i],
-        None => arn,
     }
 }
 
