@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::actions;
 use super::document::{has_variable, Condition, Principal, SetQualifier, Statement};
 use crate::arn::{is_account_id, Arn};
-use crate::wildcard;
 use crate::config::ValidConfig;
+use crate::wildcard;
 
 /// Who a statement's `Principal` / `NotPrincipal` names, sorted by how far from home they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -303,7 +303,8 @@ fn pin_of(
             }
             // A path names its organization first; wildcards after it only choose units within it.
             let open = |v: &str| {
-                !path_organization(v).starts_with("o-") || wildcard::has_wildcard(path_organization(v))
+                !path_organization(v).starts_with("o-")
+                    || wildcard::has_wildcard(path_organization(v))
             };
             if let Some(v) = values.iter().find(|v| open(v)) {
                 return Err(format!("`{v}` does not name a fixed organization first"));
@@ -313,7 +314,10 @@ fn pin_of(
             if !string_like {
                 return Err(format!("{} does not compare strings", op.raw));
             }
-            if let Some(v) = values.iter().find(|v| wildcards && wildcard::has_wildcard(v)) {
+            if let Some(v) = values
+                .iter()
+                .find(|v| wildcards && wildcard::has_wildcard(v))
+            {
                 return Err(format!("`{v}` has a wildcard"));
             }
             if matches!(
