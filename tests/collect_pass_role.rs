@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use support::emulator;
@@ -15,12 +13,6 @@ const ACCOUNT: &str = "123456789012";
 /// lambda:CreateFunction and lambda:InvokeFunction), `deployer` (AdministratorAccess, passes `second-level` by ARN),
 /// `second-level` and `ci-builder`.
 const SEED: &str = r#"
-import io, json, sys, zipfile, boto3
-endpoint = sys.argv[1]
-kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-iam, lam = boto3.client("iam", **kw), boto3.client("lambda", **kw)
-trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 def role(name, statements):
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(
@@ -44,10 +36,7 @@ lam.create_function(FunctionName="passer", Runtime="python3.12", Role=fn_role, H
 #[test]
 fn named_pass_role_targets_are_collected_one_level_deep() {
     let emulator = emulator::Emulator::start(&[]);
-    support::run_ok(
-        Command::new(emulator::python()).args(["-c", SEED, &emulator.endpoint]),
-        "the seed script",
-    );
+    emulator.seed_boto3(SEED);
     let scan = emulator.scan(&["--regions", emulator::REGION]);
     let account = &scan.inventory.accounts[0];
     let arn = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");

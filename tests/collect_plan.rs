@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::process::Command;
-
 use lambda_posture_checks::inventory::{Function, SkipKind};
 use serde_json::{json, Value};
 
@@ -15,12 +13,6 @@ use support::emulator::{self, Emulator};
 /// on version 3, a resource policy on versions 1 and 3 (another account) and a public one on version 2 (old, nothing
 /// points at it).
 const SEED: &str = r#"
-import io, json, sys, zipfile, boto3
-endpoint = sys.argv[1]
-kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-iam, lam = boto3.client("iam", **kw), boto3.client("lambda", **kw)
-trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
@@ -45,15 +37,7 @@ lam.create_event_source_mapping(EventSourceArn="arn:aws:sqs:us-east-1:1234567890
 
 fn seeded() -> Emulator {
     let emulator = Emulator::start(&[]);
-    let output = Command::new(emulator::python())
-        .args(["-c", SEED, &emulator.endpoint])
-        .output()
-        .expect("run the seed script");
-    assert!(
-        output.status.success(),
-        "seed failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    emulator.seed_boto3(SEED);
     emulator
 }
 

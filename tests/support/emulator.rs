@@ -99,6 +99,19 @@ impl Emulator {
         }
     }
 
+    /// Run a boto3 seed script against this emulator. The script starts with `iam`, `lam` (us-east-1 clients),
+    /// `trust` (Lambda's trust policy, as JSON text) and the modules `io`, `json`, `zipfile` already defined.
+    pub fn seed_boto3(&self, script: &str) {
+        run_ok(
+            Command::new(python()).args([
+                "-c",
+                &format!("{BOTO3_PREAMBLE}{script}"),
+                &self.endpoint,
+            ]),
+            "the boto3 seed script",
+        );
+    }
+
     /// Seed the demo account (`mocks/seed_demo.py`) and derive what was planted (`tests/support/planted.py`).
     pub fn seed_demo(&self) -> Demo {
         let manifest_path = self.dir.path().join("manifest.json");
@@ -330,3 +343,13 @@ impl Emulator {
         }
     }
 }
+
+/// What every boto3 seed script starts with (see [`Emulator::seed_boto3`]).
+const BOTO3_PREAMBLE: &str = r#"
+import io, json, sys, zipfile, boto3
+endpoint = sys.argv[1]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+iam, lam = boto3.client("iam", **kw), boto3.client("lambda", **kw)
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+"#;
