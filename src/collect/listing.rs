@@ -1,6 +1,10 @@
 //! The region's function listing: `ListFunctions(FunctionVersion=ALL)` pages grouped into functions with their
 //! published versions — one region-wide listing instead of a `ListVersionsByFunction` per function in the shared
 //! 15/s control-plane bucket — fetched a few pages ahead of the per-function work so that it never waits for a page.
+//! Each page goes ahead of the per-function calls queued in that bucket ([`super::pacing::Pacer::call_ahead`]): the
+//! pages are sequential (each needs the previous page's marker) and every per-function call waits for one, so a page
+//! that waited its turn behind the calls of the functions in flight would stall them all — on an account with
+//! hundreds of versions per function the listing is hundreds of pages.
 
 use std::collections::HashSet;
 
@@ -48,9 +52,10 @@ pub async fn fetch(
 ) {
     let mut marker: Option<String> = None;
     loop {
+        let asked = std::time::Instant::now();
         let result = ctx
             .pacer
-            .call(
+            .call_ahead(
                 Call::lambda("ListFunctions", region, Bucket::LambdaControlPlane),
                 || {
                     client
@@ -75,6 +80,12 @@ pub async fn fetch(
             .filter(|m| !m.is_empty() && marker.as_deref() != Some(*m))
             .map(str::to_string);
         let entries = out.functions.unwrap_or_default();
+        tracing::debug!(
+            region,
+            entries = entries.len(),
+            ms = asked.elapsed().as_millis() as u64,
+            "ListFunctions page"
+        );
         progress.found(entries.iter().filter(|e| is_latest(e)).count() as u64);
         for entry in entries {
             if sender.send(Entry::Function(Box::new(entry))).await.is_err() {

@@ -1,5 +1,5 @@
 //! Pacing and retries: one rate limiter per (quota bucket, service, region), and our own retry loop (the SDK makes one
-//! attempt).
+//! attempt). A call that gates other work (a region's function listing) may go ahead of the queue.
 //!
 //! Throttles are retried with jittered exponential backoff honouring Retry-After and are never given up while the
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
@@ -150,12 +150,11 @@ impl Pacer {
     }
 
     /// Wait for the call's turn in its bucket.
-    async fn pace(&self, call: &Call<'_>) {
+    async fn pace(&self, call: &Call<'_>, lane: Lane) {
         if call.bucket == Bucket::Unpaced {
             return;
         }
-        let start = self.slots(call).reserve(Instant::now());
-        tokio::time::sleep_until(start.into()).await;
+        self.slots(call).wait_turn(lane).await;
     }
 
     /// The schedule of the call's (bucket, service, region).
@@ -183,6 +182,34 @@ impl Pacer {
         &self,
         call: Call<'_>,
         policy: RetryPolicy,
+        attempt: F,
+    ) -> Result<T, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.run(call, policy, Lane::Queue, attempt).await
+    }
+
+    /// Like [`Pacer::call`], for a call that gates other work in its bucket (a region's function listing: every
+    /// per-function call waits for its page): each attempt takes the bucket's next free start instead of queueing
+    /// behind the calls already waiting, a few periods away ([`Slots::QUEUE_DEPTH`]). One such call at a time per
+    /// bucket, else the queue could starve.
+    pub async fn call_ahead<T, E, F, Fut>(&self, call: Call<'_>, attempt: F) -> Result<T, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.run(call, self.policy, Lane::Ahead, attempt).await
+    }
+
+    async fn run<T, E, F, Fut>(
+        &self,
+        call: Call<'_>,
+        policy: RetryPolicy,
+        lane: Lane,
         mut attempt: F,
     ) -> Result<T, CallError>
     where
@@ -194,7 +221,7 @@ impl Pacer {
         let mut transient_failures = 0u32;
         let mut throttles = 0u32;
         loop {
-            self.pace(&call).await;
+            self.pace(&call, lane).await;
             let err = match attempt().await {
                 Ok(out) => return Ok(out),
                 Err(err) => err,
@@ -245,15 +272,30 @@ const PACED: [Bucket; 7] = [
     Bucket::Lookup,
 ];
 
+/// Which way a call waits for its start in a bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// First come, first served, behind every call already waiting.
+    Queue,
+    /// The next start not yet promised to a queued call (see [`Slots::QUEUE_DEPTH`]).
+    Ahead,
+}
+
 /// One quota bucket's schedule: each call reserves the next start time, one period after the previous one (first
 /// come, first served), and sleeps until then — no polling and no herd of waiters woken for one token. After an idle
 /// spell a few calls (a fifth of a second's worth) may start at once, well within AWS's own burst of one second.
+///
+/// Queued calls take a start time only a few periods ahead ([`Slots::QUEUE_DEPTH`]); the others wait in line (a fair,
+/// first-come-first-served semaphore) for one of them to start. The bucket stays busy all the same, and a call in
+/// the [`Lane::Ahead`] lane, which skips the line, never waits behind more than those few.
 struct Slots {
     period: Duration,
     /// How far ahead of the steady schedule a call may start (the burst).
     tolerance: Duration,
     /// The theoretical start of the next call on the steady schedule (`None`: never used).
     next: Mutex<Option<Instant>>,
+    /// Queued calls holding a start time not reached yet: at most [`Slots::QUEUE_DEPTH`].
+    promised: tokio::sync::Semaphore,
 }
 
 impl Slots {
@@ -270,7 +312,24 @@ impl Slots {
             period,
             tolerance: period.mul_f64(burst - 1.0),
             next: Mutex::new(None),
+            promised: tokio::sync::Semaphore::new(Self::QUEUE_DEPTH),
         })
+    }
+
+    /// How many queued calls may hold a start time at once. Two: the next start is already promised while the
+    /// current call sleeps, so the schedule only slips if a waiter is woken more than a period (plus the burst's
+    /// tolerance) late; and a call ahead waits for two or three periods at most.
+    const QUEUE_DEPTH: usize = 2;
+
+    /// Wait for a start time in `lane`, then until it comes (returned).
+    async fn wait_turn(&self, lane: Lane) -> Instant {
+        let _in_line = match lane {
+            Lane::Queue => Some(self.promised.acquire().await.expect("never closed")),
+            Lane::Ahead => None,
+        };
+        let start = self.reserve(Instant::now());
+        tokio::time::sleep_until(start.into()).await;
+        start
     }
 
     /// The time at which a call asked for at `now` may start.
@@ -371,5 +430,40 @@ mod tests {
         assert_eq!(slots.reserve(later), later);
         assert_eq!(slots.reserve(later), later);
         assert_eq!(slots.reserve(later), later + Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn a_call_ahead_waits_for_a_few_queued_calls_not_for_the_whole_queue() {
+        // 20 ms apart, a burst of 10; two queued calls hold a start time at once, the others wait in line.
+        let slots = Arc::new(Slots::new("--x", 50.0).unwrap());
+        let queued: Vec<_> = (0..60)
+            .map(|_| {
+                let slots = Arc::clone(&slots);
+                tokio::spawn(async move { slots.wait_turn(Lane::Queue).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let asked = Instant::now();
+        let ahead = slots.wait_turn(Lane::Ahead).await;
+        let mut starts = Vec::new();
+        for call in queued {
+            starts.push(call.await.unwrap());
+        }
+        assert!(
+            ahead <= asked + slots.period * 3,
+            "{:?} after it asked",
+            ahead - asked
+        );
+        // The queue kept its order and its pace, one period apart, only pushed back by the one call ahead.
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+        let behind = starts.iter().filter(|s| **s > ahead).count();
+        assert!(
+            behind >= 30,
+            "only {behind} queued calls after the call ahead"
+        );
+        for pair in starts[10..].windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(gap == slots.period || gap == slots.period * 2, "{starts:?}");
+        }
     }
 }
