@@ -372,7 +372,7 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<std::time::Duration> {
 }
 
 /// Colour and width for output going to `output` (a file) or standard output. Colour: with `--color auto`, only on a
-/// terminal and never with NO_COLOR set (https://no-color.org); `--color always|never` (a command-line argument
+/// terminal and never with NO_COLOR set (<https://no-color.org>); `--color always|never` (a command-line argument
 /// overrides NO_COLOR, as no-color.org asks). Width: the terminal's on a terminal, 80 columns otherwise.
 fn render_options(color: ColorWhen, output: Option<&Path>) -> RenderOptions {
     let terminal = output.is_none() && std::io::stdout().is_terminal();
