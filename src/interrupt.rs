@@ -119,11 +119,33 @@ impl Drop for TrackedTemp {
 }
 
 /// Rename every temporary file onto its destination, all under the lock: a signal comes before all of them or after.
+/// Whether `path` exists and is a device, pipe or socket (`/dev/null`, `/dev/stdout`, a FIFO), after symlinks.
+fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Renaming over a device would replace the device itself with a regular file (run as root, `--output /dev/null`
+/// once turned the machine's /dev/null into a file that every later reader of it read): the complete content is
+/// written into it instead, and the temporary file removed when `temp` drops.
+fn copy_into(temp: &tempfile::NamedTempFile, destination: &Path) -> anyhow::Result<()> {
+    let write = || -> std::io::Result<u64> {
+        let mut sink = std::fs::OpenOptions::new().write(true).open(destination)?;
+        std::io::copy(&mut temp.reopen()?, &mut sink)
+    };
+    write().map(drop).map_err(|e| {
+        anyhow::Error::new(e).context(format!("{}: cannot write", destination.display()))
+    })
+}
+
 pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
     let mut pending = pending();
     for (mut temp, destination) in files {
         let file = temp.file.take().expect("a tracked file until committed");
         pending.temp_files.retain(|p| p != file.path());
+        if is_special_file(&destination) {
+            copy_into(&file, &destination)?;
+            continue;
+        }
         if let Err(e) = file.persist(&destination) {
             return Err(anyhow::Error::new(e.error).context(format!(
                 "{}: cannot replace the file",

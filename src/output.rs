@@ -122,6 +122,34 @@ mod tests {
     }
 
     #[test]
+    fn a_pipe_or_device_is_written_into_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: mkfifo is not installed");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomically_with(&fifo, |w| Ok(w.write_all(b"report")?)).unwrap();
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(
+            kind.is_fifo(),
+            "the pipe is still a pipe, not a file renamed over it"
+        );
+        assert_eq!(reader.join().unwrap(), b"report");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
+    }
+
+    #[test]
     fn names_the_file_when_the_folder_is_missing() {
         let err = write_atomically_with(Path::new("/nonexistent-dir/x.json"), |w| {
             Ok(w.write_all(b"x")?)
