@@ -562,9 +562,12 @@ impl RegionScan<'_> {
         let mut wanted = BTreeSet::new();
         for skip in &mut function.skipped {
             if skip.operation == plan::GET_POLICY {
-                skip.qualifiers.retain(|q| match mapped.contains(q) {
-                    true => !wanted.insert(q.clone()),
-                    false => true,
+                skip.qualifiers.retain(|q| {
+                    let live = mapped.contains(q);
+                    if live {
+                        wanted.insert(q.clone());
+                    }
+                    !live
                 });
             }
         }
