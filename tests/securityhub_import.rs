@@ -313,3 +313,63 @@ fn the_findings_a_diff_resolved_are_archived() {
         "{out}"
     );
 }
+
+#[test]
+fn failed_findings_are_listed_with_their_code_and_transient_ones_sent_again() {
+    let emulator = emulator::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, findings) = demo_asff(dir.path());
+    let region = findings[0]["Region"].as_str().unwrap().to_string();
+    let mut five: Vec<Value> = findings
+        .iter()
+        .filter(|f| f["Region"] == region.as_str())
+        .take(5)
+        .cloned()
+        .collect();
+    // Security Hub refuses the first (its ProductArn is in another region): listed, never sent again. The second
+    // fails once with a transient code (the emulator's `:transient`), the third every time (`:always-transient`).
+    let elsewhere = if region == "us-east-1" {
+        "eu-west-1"
+    } else {
+        "us-east-1"
+    };
+    five[0]["ProductArn"] = five[0]["ProductArn"]
+        .as_str()
+        .unwrap()
+        .replace(&format!(":{region}:"), &format!(":{elsewhere}:"))
+        .into();
+    let id = |f: &Value| f["Id"].as_str().unwrap().to_string();
+    five[1]["Id"] = format!("{}:transient", id(&five[1])).into();
+    five[2]["Id"] = format!("{}:always-transient", id(&five[2])).into();
+    let file = write(dir.path(), "five.asff.json", &five);
+    let (code, out, err) = import(&emulator, &file, None);
+    assert_eq!(code, 3, "{out}\n{err}");
+    // Round 1 sends five (one refused, two transient), round 2 the two again, round 3 the one still failing.
+    assert!(
+        out.contains(&format!(
+            "{region}: 3 imported (0 of them archived) in 3 request(s), 2 failed"
+        )),
+        "{out}"
+    );
+    assert_eq!(calls(&emulator)[&region], 3);
+    let held = stored(&emulator, &region);
+    let ids: Vec<String> = held.keys().cloned().collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(
+        held.contains_key(&id(&five[1])),
+        "sent again, imported: {ids:?}"
+    );
+    assert!(!held.contains_key(&id(&five[0])) && !held.contains_key(&id(&five[2])));
+    assert!(
+        out.contains(&format!(
+            "{} ({region}): InvalidInput: ProductArn",
+            id(&five[0])
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{} ({region}): InternalException", id(&five[2]))),
+        "{out}"
+    );
+    assert!(!out.contains(&format!("{} (", id(&five[1]))), "{out}");
+}

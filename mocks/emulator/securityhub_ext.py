@@ -6,6 +6,10 @@ findings per batch, 6 MB per request, 240 KB per finding; the caller must be the
 a finding breaking a rule is listed in FailedFindings and the others are imported. A finding already stored is
 updated, except Workflow (BatchImportFindings cannot change it after creation), and an update older than the
 stored finding (`UpdatedAt`) is ignored, as on AWS.
+
+Transient per-finding failures, for the importer's retry: a finding whose `Id` ends in `:transient` is listed in
+FailedFindings with `InternalException` the first time it reaches a region (imported when sent again); one whose `Id`
+ends in `:always-transient` is listed so every time.
 """
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ REQUIRED = ("SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", 
             "Severity", "Title", "Description", "Resources")
 # Never changed by a later import of the same finding (customers own them: BatchUpdateFindings).
 CUSTOMER_FIELDS = ("Workflow", "Note", "UserDefinedFields", "VerificationState")
+TRANSIENT_CODE = "InternalException"
+# (account, region, Id) of the `:transient` findings already failed once.
+_failed_once: set[tuple[str, str, str]] = set()
 
 
 def _backend(ctx: Ctx):
@@ -46,6 +53,17 @@ def _problem(ctx: Ctx, finding) -> str | None:
     return None
 
 
+def _transient(ctx: Ctx, finding_id: str) -> bool:
+    """Whether this valid finding fails this time with a transient error (module docstring)."""
+    if finding_id.endswith(":always-transient"):
+        return True
+    key = (ctx.account, ctx.region, finding_id)
+    if finding_id.endswith(":transient") and key not in _failed_once:
+        _failed_once.add(key)
+        return True
+    return False
+
+
 def batch_import_findings(ctx: Ctx) -> Reply:
     if len(ctx.body) > MAX_REQUEST_BYTES:
         raise AwsError("RequestEntityTooLargeException",
@@ -64,6 +82,9 @@ def batch_import_findings(ctx: Ctx) -> Reply:
         if problem:
             fid = finding.get("Id", "") if isinstance(finding, dict) else ""
             failed.append({"Id": fid, "ErrorCode": "InvalidInput", "ErrorMessage": problem})
+            continue
+        if _transient(ctx, str(finding["Id"])):
+            failed.append({"Id": finding["Id"], "ErrorCode": TRANSIENT_CODE, "ErrorMessage": "Internal service error"})
             continue
         old = stored.get(finding["Id"])
         if old is not None:
