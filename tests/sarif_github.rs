@@ -13,6 +13,8 @@ use support::{cli::*, report::*, *};
 fn demo_sarif_of(inventory: &std::path::Path) -> Value {
     let out = scan(inventory, &["--format", "sarif"]);
     assert!([0, 3].contains(&code(&out)), "{}", stderr(&out));
+    let size = github_sarif::upload_size_errors(&out.stdout);
+    assert!(size.is_empty(), "{size:?}");
     serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
 }
 
@@ -160,6 +162,18 @@ fn the_checker_refuses_what_github_refuses() {
         }),
         "at most 20 per file",
     );
+    // Over 10 MB once compressed: bytes that do not compress (an xorshift stream), 11 MB of them.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..11_000_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    expect(github_sarif::upload_size_errors(&noise), "gzip-compressed");
+    assert!(github_sarif::upload_size_errors(&vec![b' '; 11_000_000]).is_empty());
 }
 
 #[test]

@@ -26,6 +26,8 @@ pub const GITHUB_FINGERPRINT: &str = "primaryLocationLineHash";
 const DESCRIPTION_MAX: usize = 1024;
 /// GitHub code scanning's limit of results per run: past it the upload is refused.
 pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+/// GitHub code scanning keeps only this many results of a run, the most severe: past it alerts go missing.
+pub const RESULTS_KEPT_PER_RUN: usize = 5_000;
 /// Tags that name the file a function is defined in, relative to its repository: `git_file` is what Yor
 /// (bridgecrewio/yor) and similar IaC taggers write on every resource they deploy.
 const IAC_FILE_TAGS: &[&str] = &["git_file"];
@@ -304,11 +306,21 @@ fn log(report: &Report) -> Log<'_> {
         "message": { "text": format!("{}:{} could not be collected ({}): {}", g.service, g.operation,
             g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide"), g.error) }
     })).collect();
-    if report.findings.len() > MAX_RESULTS_PER_RUN {
+    let count = report.findings.len();
+    let limit = if count > MAX_RESULTS_PER_RUN {
+        Some(format!(
+            "GitHub code scanning refuses a run of more than {MAX_RESULTS_PER_RUN}"
+        ))
+    } else if count > RESULTS_KEPT_PER_RUN {
+        Some(format!(
+            "GitHub code scanning keeps only the {RESULTS_KEPT_PER_RUN} most severe of a run"
+        ))
+    } else {
+        None
+    };
+    if let Some(limit) = limit {
         let text = format!(
-            "{} results: GitHub code scanning refuses a run of more than {MAX_RESULTS_PER_RUN}; scan fewer regions \
-             (--regions) or accounts per upload",
-            report.findings.len()
+            "{count} results: {limit}; scan fewer regions (--regions) or accounts per upload"
         );
         tracing::warn!("{text}");
         notifications.push(json!({ "level": "warning", "message": { "text": text } }));
@@ -447,6 +459,35 @@ mod tests {
         );
         assert_eq!(function_name("arn:aws:iam::1:role/r"), None);
         assert_eq!(uri_path(["aws", "..", "", "a/b"]), "aws/%2E%2E/_/a%2Fb");
+    }
+
+    #[test]
+    fn a_run_past_githubs_limits_says_so() {
+        let warnings = |count: usize| -> Vec<String> {
+            let mut report = sample::report();
+            let one = report.findings[0].clone();
+            report.findings = vec![one; count];
+            let value = to_value(&report);
+            value["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|n| n["message"]["text"].as_str())
+                .filter(|t| t.contains("GitHub code scanning"))
+                .map(str::to_string)
+                .collect()
+        };
+        assert!(warnings(RESULTS_KEPT_PER_RUN).is_empty());
+        let kept = warnings(RESULTS_KEPT_PER_RUN + 1);
+        assert!(
+            kept.len() == 1 && kept[0].contains("keeps only the 5000 most severe"),
+            "{kept:?}"
+        );
+        let refused = warnings(MAX_RESULTS_PER_RUN + 1);
+        assert!(
+            refused.len() == 1 && refused[0].contains("refuses a run of more than 25000"),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! file is SARIF; this says whether GitHub takes it and turns each result into a useful alert.
 
 use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Write};
 
 use serde_json::Value;
 
@@ -17,11 +18,33 @@ pub const MAX_THREAD_FLOW_LOCATIONS: usize = 10_000;
 pub const MAX_TAGS_PER_RULE: usize = 20;
 /// `reportingDescriptor.fullDescription.text`: longer descriptions are refused.
 pub const MAX_FULL_DESCRIPTION: usize = 1_024;
+/// "For each gzip-compressed SARIF file, SARIF upload supports a maximum size of 10 MB": read as 10,000,000 bytes,
+/// the stricter meaning.
+pub const MAX_GZIP_BYTES: usize = 10_000_000;
 /// The levels a result or a rule's default configuration may have.
 pub const LEVELS: [&str; 4] = ["none", "note", "warning", "error"];
 
 fn text(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.trim().is_empty())
+}
+
+/// The upload-size rule, on the file as written: refused when it is over [`MAX_GZIP_BYTES`] gzip-compressed. Measured
+/// as a zip of it (DEFLATE at the default level, gzip's own; the zip's headers make it an upper bound of the gzip).
+pub fn upload_size_errors(file: &[u8]) -> Vec<String> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(file.len() > u32::MAX as usize);
+    zip.start_file("results.sarif", options).unwrap();
+    zip.write_all(file).unwrap();
+    let compressed = zip.finish().unwrap().into_inner().len();
+    if compressed > MAX_GZIP_BYTES {
+        vec![format!(
+            "the file is {compressed} bytes gzip-compressed (at most {MAX_GZIP_BYTES})"
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Everything in `sarif` that GitHub code scanning refuses or cannot use, one line each (empty: uploadable).
