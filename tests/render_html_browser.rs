@@ -2,7 +2,8 @@
 //! tests/browser/setup.sh): the page renders (a non-trivial, non-blank screenshot showing the severity chart's colours)
 //! without any network; in the DOM chromium builds, the "fix first" block lists the demo's critical and high failures,
 //! the table of contents links every severity and check, and every jump link lands on an element; a jump to a finding
-//! scrolls to it and highlights it (the `:target` colour is on the screenshot).
+//! scrolls to it and highlights it (the `:target` colour is on the screenshot); 1920 wide, the tables span the window
+//! and each function's bar draws its risk (the worst function's long and red, sound ones short and green).
 //!
 //! `LP_HTML_SCREENSHOTS=DIR` keeps the screenshots in DIR (to look at them, or refresh docs/img/html-report.png).
 //!
@@ -66,14 +67,14 @@ fn chromium_run(browser: &Path, args: &[String], url: &str, stdout: &Path) {
     }
 }
 
-/// A screenshot `height` pixels tall and 1280 wide of `url` in `png` (kept in `$LP_HTML_SCREENSHOTS` when set).
-fn screenshot(browser: &Path, url: &str, height: u32, png: &Path) {
+/// A screenshot `width` × `height` pixels of `url` in `png` (kept in `$LP_HTML_SCREENSHOTS` when set).
+fn screenshot(browser: &Path, url: &str, (width, height): (u32, u32), png: &Path) {
     let log = png.with_extension("log");
     chromium_run(
         browser,
         &[
             format!("--screenshot={}", png.display()),
-            format!("--window-size=1280,{height}"),
+            format!("--window-size={width},{height}"),
         ],
         url,
         &log,
@@ -100,8 +101,8 @@ fn values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// (distinct colours, share of non-white pixels, whether `rgb` appears) of an 8-bit RGB(A) PNG.
-fn analyse(png_path: &Path, rgb: [u8; 3]) -> (usize, f64, bool) {
+/// The pixels of an 8-bit RGB(A) PNG: (width, rows of RGB).
+fn pixels(png_path: &Path) -> (usize, Vec<[u8; 3]>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(png_path).unwrap(),
     ));
@@ -114,22 +115,50 @@ fn analyse(png_path: &Path, rgb: [u8; 3]) -> (usize, f64, bool) {
         other => panic!("unexpected PNG colour type {other:?}"),
     };
     assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    let pixels = &buf[..info.buffer_size()];
-    let mut colours = HashSet::new();
-    let (mut non_white, mut found) = (0usize, false);
-    for px in pixels.chunks_exact(channels) {
-        let c = [px[0], px[1], px[2]];
-        colours.insert(c);
-        if c != [255, 255, 255] {
-            non_white += 1;
-        }
-        found |= c == rgb;
-    }
+    let rgb = buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|px| [px[0], px[1], px[2]])
+        .collect();
+    (info.width as usize, rgb)
+}
+
+/// (distinct colours, share of non-white pixels, whether `rgb` appears) of an 8-bit RGB(A) PNG.
+fn analyse(png_path: &Path, rgb: [u8; 3]) -> (usize, f64, bool) {
+    let (_, pixels) = pixels(png_path);
+    let colours: HashSet<[u8; 3]> = pixels.iter().copied().collect();
+    let non_white = pixels.iter().filter(|&&c| c != [255, 255, 255]).count();
     (
         colours.len(),
-        non_white as f64 / (pixels.len() / channels) as f64,
-        found,
+        non_white as f64 / pixels.len() as f64,
+        colours.contains(&rgb),
     )
+}
+
+/// Horizontal runs of `rgb`: (row, first column, length) of each, left to right, top to bottom.
+fn runs(width: usize, pixels: &[[u8; 3]], rgb: [u8; 3]) -> Vec<(usize, usize, usize)> {
+    let mut found = Vec::new();
+    for (y, row) in pixels.chunks_exact(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            let start = x;
+            while x < width && row[x] == rgb {
+                x += 1;
+            }
+            if x > start {
+                found.push((y, start, x - start));
+            }
+            x += 1;
+        }
+    }
+    found
+}
+
+/// How many pixels of `rgb` stand in column `x` from row `y`, up and down together.
+fn column_extent(width: usize, pixels: &[[u8; 3]], x: usize, y: usize, rgb: [u8; 3]) -> usize {
+    let at = |y: usize| pixels.get(y * width + x) == Some(&rgb);
+    let up = (0..y).rev().take_while(|&y| at(y)).count();
+    let down = (y..pixels.len() / width).take_while(|&y| at(y)).count();
+    up + down
 }
 
 #[test]
@@ -150,7 +179,7 @@ fn html_report_renders_in_headless_chromium() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let url = format!("file://{}", page.display());
     let png_path = dir.path().join("report.png");
-    screenshot(&browser, &url, 2000, &png_path);
+    screenshot(&browser, &url, (1280, 2000), &png_path);
     let size = std::fs::metadata(&png_path)
         .expect("a screenshot was written")
         .len();
@@ -241,7 +270,12 @@ fn html_report_renders_in_headless_chromium() {
     // a link to the worst finding lands on its row, which the page highlights (`:target`). The window is tall
     // enough to hold the row without scrolling: headless chromium paints nothing but the first screen on a scrolled page.
     let target = dir.path().join("report-jump.png");
-    screenshot(&browser, &format!("{url}#f-{}", urgent[0]), 16_000, &target);
+    screenshot(
+        &browser,
+        &format!("{url}#f-{}", urgent[0]),
+        (1280, 16_000),
+        &target,
+    );
     let highlight = [0xff, 0xf3, 0xb0];
     assert!(
         analyse(&target, highlight).2,
@@ -250,5 +284,55 @@ fn html_report_renders_in_headless_chromium() {
     assert!(
         !analyse(&png_path, highlight).2,
         "without a jump nothing is highlighted"
+    );
+
+    // The whole page 1920 wide: the tables span the window and each function's bar draws its risk.
+    let wide = dir.path().join("report-wide.png");
+    screenshot(&browser, &url, (1920, 16_000), &wide);
+    let (width, pixels) = pixels(&wide);
+    // Columns that use the width: every table row's 1-px border runs across nearly the whole window (the body has
+    // no maximum width; it kept the page 1,200 px wide before), one per function row at least.
+    let line = [0xd9, 0xde, 0xe3];
+    let full_rows: HashSet<usize> = runs(width, &pixels, line)
+        .into_iter()
+        .filter(|&(_, _, len)| len * 10 >= width * 9)
+        .map(|(y, _, _)| y)
+        .collect();
+    let functions = report["functions"].as_array().unwrap();
+    assert!(
+        full_rows.len() >= functions.len(),
+        "{} lines span 90% of the window; {} function rows",
+        full_rows.len(),
+        functions.len()
+    );
+    // The risk bars (64 x 10 px): the widest red bar is the worst function's, as long as its risk (100 - score);
+    // green bars (score 90 or more) are short. A 10-px tall run tells a bar from the chart's 18-px bars, borders and text.
+    let bars = |rgb: [u8; 3]| -> Vec<usize> {
+        runs(width, &pixels, rgb)
+            .into_iter()
+            .filter(|&(y, x, len)| {
+                (8..=12).contains(&column_extent(width, &pixels, x + len / 2, y, rgb))
+            })
+            .map(|(_, _, len)| len)
+            .collect()
+    };
+    let score = |f: &serde_json::Value| f["score"].as_u64().unwrap() as usize;
+    let worst = functions.iter().map(score).min().unwrap();
+    let worst_bar = 64 * (100 - worst) / 100;
+    assert!(worst_bar >= 32, "the demo's worst function scores {worst}");
+    let red = bars([0xc6, 0x28, 0x28]);
+    let longest = red.iter().copied().max().unwrap_or(0);
+    assert!(
+        longest + 6 >= worst_bar && longest <= 64,
+        "widest red bar {longest} px; the worst function's risk draws {worst_bar} px"
+    );
+    let green = bars([0x2e, 0x7d, 0x32]);
+    assert!(
+        functions.iter().any(|f| score(f) >= 90) && !green.is_empty(),
+        "no green bar"
+    );
+    assert!(
+        green.iter().all(|&len| len <= 8),
+        "a sound function's bar is short: {green:?}"
     );
 }
