@@ -12,6 +12,12 @@ GET    /_lp/stats                   per (service, operation, region) calls, thro
 POST   /_lp/batch                   {"requests": [{"method", "path", "query"?, "headers"?, "body"? | "body_b64"?}]}
                                     -> {"responses": [{"status", "body"}]}: AWS requests answered in order, in-process,
                                     outside quotas, faults, latency and stats (bulk seeding: 10,000 functions)
+POST   /_lp/suspend-account     {"account", "after_calls"?: 0}: after that many more calls acting as the account, it is
+                                    suspended: AssumeRole into it is AccessDenied, its sessions' calls InvalidClientTokenId
+                                    (UnrecognizedClientException for JSON services), ListAccounts says SUSPENDED
+POST   /_lp/expire-credentials  {"access_key", "after_calls"?: 0}: after that many more calls signed with the key, every
+                                    call signed with it answers ExpiredToken (ExpiredTokenException for JSON services)
+GET    /_lp/org-faults              the suspended accounts and pending suspensions/expiries
 POST   /_lp/reset                   forget every resource, rule and statistic (a fresh account)
 GET    /_lp/code/<sha256-hex>       deployment package bytes (what GetFunction's Code.Location points at)
 GET    /_lp/health                  {"ok": true, "port": N}
@@ -65,6 +71,7 @@ def _route(ctx: Ctx, app) -> Reply:
     import iam_ext
     import lambda_core
     import lambda_features
+    import org_ext
     from common import STATE_LOCK
 
     path, method = ctx.path.rstrip("/"), ctx.method
@@ -84,8 +91,7 @@ def _route(ctx: Ctx, app) -> Reply:
         return Reply(200, [("Content-Type", "application/zip")], data if method == "GET" else b"")
     if path == "/_lp/stats":
         if method == "DELETE":
-            with app.controller.lock:
-                app.controller.stats.clear()
+            app.controller.clear_stats()
             return json_reply({"ok": True})
         return json_reply(app.controller.snapshot())
     if path == "/_lp/faults":
@@ -99,9 +105,16 @@ def _route(ctx: Ctx, app) -> Reply:
         if not isinstance(rules, list):
             raise _bad("'rules' must be a list")
         return json_reply({"rules": app.controller.set_rules(rules, replace=not b.get("append"))})
+    if path == "/_lp/org-faults" and method == "GET":
+        return json_reply(org_ext.describe_faults())
     if method != "POST":
         raise _bad(f"{method} {path} is not an admin endpoint", 404)
     b = _body(ctx)
+    if path == "/_lp/suspend-account":
+        with STATE_LOCK:
+            return json_reply(org_ext.suspend_account(str(b.get("account") or ""), int(b.get("after_calls", 0))))
+    if path == "/_lp/expire-credentials":
+        return json_reply(org_ext.expire_credentials(str(b.get("access_key") or ""), int(b.get("after_calls", 0))))
     if path == "/_lp/batch":
         return json_reply({"responses": [_batched(app, ctx, r) for r in _requests(b)]})
     account = str(b.get("account") or DEFAULT_ACCOUNT)

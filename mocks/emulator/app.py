@@ -15,6 +15,7 @@ import cw_shim
 import iam_ext
 import lambda_core
 import lambda_features
+import org_ext
 import securityhub_ext
 from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, moto_error_to_aws, status_line
 from faults import Controller, internal_error
@@ -68,6 +69,7 @@ class Emulator:
             lambda_core.CODE_INDEX.clear()
             iam_ext.reset_all()
             cw_shim.STORE.reset()
+            org_ext.reset_all()
         self.controller.reset()
 
     # --- WSGI -----------------------------------------------------------------------------------
@@ -78,6 +80,10 @@ class Emulator:
             return self._send(start_response, admin.handle(ctx, self))
         detect_operation(ctx)
         if ctx.service in AWS_SERVICES:
+            refused = org_ext.gate(ctx)
+            if refused is not None:
+                self.controller.record_refused(ctx)
+                return self._send(start_response, error_reply(ctx, refused))
             d = self.controller.decide(ctx)
             if d.delay > 0:
                 time.sleep(d.delay)
@@ -129,6 +135,10 @@ class Emulator:
                     reply = iam_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "cloudwatch":
                     reply = cw_shim.handle(ctx, self.moto_app)
+                elif ctx.service == "sts" and ctx.operation in org_ext.STS_HANDLERS:
+                    reply = org_ext.STS_HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "organizations" and ctx.operation in org_ext.ORGANIZATIONS_HANDLERS:
+                    reply = org_ext.ORGANIZATIONS_HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "securityhub" and ctx.operation in securityhub_ext.HANDLERS:
                     reply = securityhub_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:

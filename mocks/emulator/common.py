@@ -27,6 +27,9 @@ _CRED_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_reque
 _CBOR_PATH_RE = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
 ACCOUNT_KEY_RE = re.compile(r"^\d{12}$")
 
+# Access keys AssumeRole issued (org_ext) -> the account they act as.
+SESSION_ACCOUNTS: dict[str, str] = {}
+
 SIGNING_TO_SERVICE = {"monitoring": "cloudwatch", "lambda": "lambda", "iam": "iam", "sts": "sts"}
 
 
@@ -152,9 +155,12 @@ def read_body(environ: dict) -> bytes:
 
 
 def account_for_access_key(access_key: str) -> str:
-    """12-digit access key ids act as that account (the LocalStack convention); otherwise moto's lookup."""
+    """12-digit access key ids act as that account (the LocalStack convention), keys AssumeRole issued act as the
+    role's account; otherwise moto's lookup."""
     if ACCOUNT_KEY_RE.match(access_key or ""):
         return access_key
+    if access_key in SESSION_ACCOUNTS:
+        return SESSION_ACCOUNTS[access_key]
     try:
         from moto.iam.models import get_account_id_from
 
@@ -192,7 +198,7 @@ def build_ctx(environ: dict) -> Ctx:
 
     explicit = headers.get("x-moto-account-id")
     ctx.account = explicit or account_for_access_key(ctx.access_key)
-    if not explicit and ACCOUNT_KEY_RE.match(ctx.access_key or ""):
+    if not explicit and (ACCOUNT_KEY_RE.match(ctx.access_key or "") or ctx.access_key in SESSION_ACCOUNTS):
         # Let moto see the same account for everything we pass through.
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = ctx.account
     return ctx

@@ -151,6 +151,7 @@ class Controller:
         self.buckets: dict[tuple, TokenBucket] = {}
         self.counters: dict[tuple, int] = defaultdict(int)
         self.stats: dict[tuple, dict] = {}
+        self.account_calls: dict[str, int] = defaultdict(int)  # calls acting as each account (organisation scans)
 
     # --- admin -------------------------------------------------------------------------------
     def set_rules(self, rules: list[dict], replace: bool = True) -> list[dict]:
@@ -184,6 +185,12 @@ class Controller:
             self.buckets.clear()
             self.counters.clear()
             self.stats.clear()
+            self.account_calls.clear()
+
+    def clear_stats(self) -> None:
+        with self.lock:
+            self.stats.clear()
+            self.account_calls.clear()
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -194,7 +201,8 @@ class Controller:
                 tot["calls"] += s["calls"]
                 tot["throttled"] += s["throttled"]
                 tot["faults"] += sum(s["faults"].values())
-            return {"operations": ops, "totals": tot, "rules": self.describe_rules(),
+            return {"operations": ops, "totals": tot, "accounts": dict(sorted(self.account_calls.items())),
+                    "rules": self.describe_rules(),
                     "config": {"quotas": self.cfg.quotas, "time_scale": self.cfg.time_scale,
                                "latency_ms": self.cfg.latency_ms, "fault_mix": self.cfg.fault_mix,
                                "seed": self.cfg.seed}}
@@ -219,10 +227,19 @@ class Controller:
         with self.lock:
             self._stat((ctx.service, ctx.operation, ctx.region))["errors"] += 1
 
+    def record_refused(self, ctx: Ctx) -> None:
+        """A call refused before quotas and rules (expired credentials, suspended account): counted, not decided."""
+        with self.lock:
+            st = self._stat((ctx.service, ctx.operation, ctx.region))
+            st["calls"] += 1
+            st["errors"] += 1
+            self.account_calls[ctx.account] += 1
+
     def decide(self, ctx: Ctx) -> Decision:
         key = (ctx.service, ctx.operation, ctx.region)
         d = Decision()
         with self.lock:
+            self.account_calls[ctx.account] += 1
             n = self.counters[key]
             self.counters[key] = n + 1
             stat = self._stat(key)

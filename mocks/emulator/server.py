@@ -74,11 +74,13 @@ def main(argv=None) -> int:
 
     import iam_ext
     import lambda_core
+    import org_ext
     from app import Emulator, install_dispatch_caches
 
     install_dispatch_caches()
     lambda_core.install_patches()
     iam_ext.install_patches()
+    org_ext.install_patches()
     if args.seed:
         from moto.moto_api._internal import mock_random
 

@@ -808,6 +808,134 @@ def test_organizations_membership_and_faults():
     s.admin("DELETE", "/_lp/faults")
 
 
+
+# --- Several accounts: AssumeRole, ListAccounts, suspended accounts, expired credentials -----------------------------
+MGMT = "111100001111"
+
+
+def _trust(principal, **condition):
+    stmt = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+    if condition:
+        stmt["Condition"] = {"StringEquals": condition}
+    return json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+
+
+def _org(n_members: int) -> list[str]:
+    """The organisation of MGMT (created once) with at least n_members member accounts; their ids."""
+    s = srv()
+    org = s.client("organizations", key=MGMT)
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "AlreadyInOrganizationException", e
+    members = [a["Id"] for a in org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
+               if a["Id"] != MGMT]
+    for i in range(len(members), n_members):
+        status = org.create_account(AccountName=f"member-{i}", Email=f"m{i}@example.com")["CreateAccountStatus"]
+        members.append(status["AccountId"])
+    return members
+
+
+def _session(creds: dict, service: str):
+    return boto3.client(service, endpoint_url=srv().url, region_name="us-east-1", config=NO_RETRY,
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def test_assume_role_honours_the_trust_policy():
+    s = srv()
+    member, other = _org(2)[:2]
+    iam = s.client("iam", key=member)
+    iam.create_role(RoleName="LambdaPostureAudit", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{MGMT}:root"))
+    iam.create_role(RoleName="PartnerOnly", AssumeRolePolicyDocument=_trust("222233334444"))
+    iam.create_role(RoleName="WithExternalId", AssumeRolePolicyDocument=_trust(MGMT, **{"sts:ExternalId": "xyz"}))
+    iam.create_role(RoleName="ScannerRoleOnly", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{MGMT}:role/scanner"))
+    s.client("iam", key=MGMT).create_role(RoleName="scanner", AssumeRolePolicyDocument=_trust(MGMT))
+    s.client("lambda", key=member).create_function(FunctionName="in-member", Runtime="python3.12",
+                                                   Role=f"arn:aws:iam::{member}:role/LambdaPostureAudit",
+                                                   Handler="index.handler", Code={"ZipFile": zip_bytes()})
+    sts = s.client("sts", key=MGMT)
+    arn = f"arn:aws:iam::{member}:role/LambdaPostureAudit"
+    got = sts.assume_role(RoleArn=arn, RoleSessionName=f"lambda-posture-{MGMT}")
+    creds = got["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"], creds
+    assert got["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{member}:assumed-role/LambdaPostureAudit/lambda-posture-{MGMT}"
+    ident = _session(creds, "sts").get_caller_identity()
+    assert (ident["Account"], ident["Arn"]) == (member, got["AssumedRoleUser"]["Arn"]), ident
+    names = [f["FunctionName"] for f in _session(creds, "lambda").list_functions()["Functions"]]
+    assert names == ["in-member"], names  # the session acts as the member account
+    assert s.client("lambda", key=MGMT).list_functions()["Functions"] == []
+    # refused like AWS: a missing role, an untrusting role, a wrong or missing external id, another principal
+    for role_arn, kw in ((f"arn:aws:iam::{member}:role/Missing", {}), (f"arn:aws:iam::{other}:role/LambdaPostureAudit", {}),
+                         (f"arn:aws:iam::{member}:role/PartnerOnly", {}),
+                         (f"arn:aws:iam::{member}:role/WithExternalId", {}),
+                         (f"arn:aws:iam::{member}:role/WithExternalId", {"ExternalId": "nope"}),
+                         (f"arn:aws:iam::{member}:role/ScannerRoleOnly", {})):
+        e = expect_error(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="lp-test", **kw), "AccessDenied", 403)
+        assert f"arn:aws:sts::{MGMT}:user/moto is not authorized to perform: sts:AssumeRole on resource: {role_arn}" \
+            in e.response["Error"]["Message"], e
+    sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/WithExternalId", RoleSessionName="lp-test", ExternalId="xyz")
+    # a trust naming a role ARN admits that role's sessions only
+    scanner = sts.assume_role(RoleArn=f"arn:aws:iam::{MGMT}:role/scanner", RoleSessionName="lp-test")["Credentials"]
+    _session(scanner, "sts").assume_role(RoleArn=f"arn:aws:iam::{member}:role/ScannerRoleOnly", RoleSessionName="chain")
+    expect_error(lambda: sts.assume_role(RoleArn=arn, RoleSessionName="a b"), "ValidationError", 400)
+    expect_error(lambda: sts.assume_role(RoleArn="arn:aws:iam::12:role/x", RoleSessionName="ok"), "ValidationError")
+
+
+def test_list_accounts_pages_like_aws():
+    s = srv()
+    members = _org(45)
+    org = s.client("organizations", key=MGMT)
+    pages = list(org.get_paginator("list_accounts").paginate())
+    ids = [a["Id"] for p in pages for a in p["Accounts"]]
+    assert len(ids) == len(set(ids)) == len(members) + 1 and ids[0] == MGMT, ids
+    assert [len(p["Accounts"]) for p in pages][:2] == [20, 20] and len(pages) == (len(ids) + 19) // 20
+    assert {a["Status"] for p in pages for a in p["Accounts"]} == {"ACTIVE"}
+    assert all(re.fullmatch(r"\d{12}", i) for i in ids)
+    expect_error(lambda: org.list_accounts(MaxResults=21), "InvalidInputException")
+    expect_error(lambda: org.list_accounts(NextToken="garbage"), "InvalidInputException")
+    expect_error(lambda: s.client("organizations", key=members[0]).list_accounts(), "AccessDeniedException")
+    expect_error(lambda: s.client("organizations", key="555566667777").list_accounts(),
+                 "AWSOrganizationsNotInUseException")
+
+
+def test_account_suspended_mid_scan():
+    s = srv()
+    victim = _org(3)[2]
+    s.client("iam", key=victim).create_role(RoleName="LambdaPostureAudit",
+                                            AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{MGMT}:root"))
+    arn = f"arn:aws:iam::{victim}:role/LambdaPostureAudit"
+    creds = s.client("sts", key=MGMT).assume_role(RoleArn=arn, RoleSessionName="lp-test")["Credentials"]
+    lam, sts = _session(creds, "lambda"), _session(creds, "sts")
+    s.admin("DELETE", "/_lp/stats")
+    assert s.admin("POST", "/_lp/suspend-account", {"account": victim, "after_calls": 3})[0] == 200
+    for _ in range(3):
+        lam.list_functions()
+    expect_error(lambda: lam.list_functions(), "UnrecognizedClientException", 403)
+    expect_error(lambda: sts.get_caller_identity(), "InvalidClientTokenId", 403)
+    expect_error(lambda: s.client("sts", key=MGMT).assume_role(RoleArn=arn, RoleSessionName="lp-test"), "AccessDenied")
+    accounts = s.client("organizations", key=MGMT).get_paginator("list_accounts").paginate().build_full_result()
+    assert {a["Id"]: a["Status"] for a in accounts["Accounts"]}[victim] == "SUSPENDED"
+    assert s.admin("GET", "/_lp/stats")[1]["accounts"][victim] == 5  # every call acting as it is counted
+    assert victim in s.admin("GET", "/_lp/org-faults")[1]["suspended"]
+
+
+def test_expired_caller_credentials():
+    s = srv()
+    member = _org(1)[0]
+    caller = "111100002222"  # a principal of its own, so the other tests' caller keeps working
+    s.client("iam", key=member).create_role(RoleName="TrustsCaller", AssumeRolePolicyDocument=_trust(caller))
+    arn = f"arn:aws:iam::{member}:role/TrustsCaller"
+    sts = s.client("sts", key=caller)
+    entered = sts.assume_role(RoleArn=arn, RoleSessionName="lp-test")["Credentials"]
+    assert s.admin("POST", "/_lp/expire-credentials", {"access_key": caller, "after_calls": 1})[0] == 200
+    sts.get_caller_identity()
+    e = expect_error(lambda: sts.assume_role(RoleArn=arn, RoleSessionName="lp-test"), "ExpiredToken", 403)
+    assert "expired" in e.response["Error"]["Message"]
+    expect_error(lambda: s.client("lambda", key=caller).list_functions(), "ExpiredTokenException", 403)
+    assert _session(entered, "sts").get_caller_identity()["Account"] == member  # sessions have their own expiry
+
+
 # --- runner ----------------------------------------------------------------------------------------------------------
 def main(argv: list[str]) -> int:
     pattern = argv[argv.index("-k") + 1] if "-k" in argv else ""
