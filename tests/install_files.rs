@@ -116,7 +116,8 @@ fn action_installs_scans_to_sarif_and_uploads() {
     assert!(action.contains("using: composite"));
     assert!(action.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
     assert!(action.contains(&format!("{} scan --format sarif --output", binary_name())));
-    assert!(action.contains("uses: github/codeql-action/upload-sarif@"));
+    // v4: GitHub deprecates the CodeQL Action v3 in December 2026 (changelog 2025-10-28).
+    assert!(action.contains("uses: github/codeql-action/upload-sarif@v4"));
     // Inputs reach the shell through env, never pasted into the script (a workflow's inputs are not trusted code).
     let scripts = action
         .split("run: ")

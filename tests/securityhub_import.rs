@@ -373,3 +373,53 @@ fn failed_findings_are_listed_with_their_code_and_transient_ones_sent_again() {
     );
     assert!(!out.contains(&format!("{} (", id(&five[1]))), "{out}");
 }
+
+#[test]
+fn a_mute_added_later_reaches_the_imported_findings_product_fields() {
+    let emulator = emulator::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, findings) = demo_asff(dir.path());
+    let (code, out, err) = import(&emulator, &first, None);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The next scan mutes one check; its findings are imported again with the mute.
+    let check = findings[0]["GeneratorId"].as_str().unwrap();
+    let config = dir.path().join("lambda-posture.toml");
+    std::fs::write(
+        &config,
+        format!("[[suppressions]]\ncheck = \"{check}\"\nreason = \"accepted by the risk board\"\n"),
+    )
+    .unwrap();
+    let muted = dir.path().join("muted.asff.json");
+    let (code, _, stderr) = cli::capture(
+        cli::isolated()
+            .args(["scan", "--format", "asff", "--inventory"])
+            .arg(support::demo_path())
+            .arg("--config")
+            .arg(&config)
+            .arg("--output")
+            .arg(&muted),
+    );
+    assert!([0, 3].contains(&code), "{stderr}");
+    let (code, out, err) = import(&emulator, &muted, None);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let mut all = BTreeMap::new();
+    for region in per_region(&findings).keys() {
+        all.extend(stored(&emulator, region));
+    }
+    let of_check: Vec<&Value> = all.values().filter(|f| f["GeneratorId"] == check).collect();
+    assert!(!of_check.is_empty());
+    for f in of_check {
+        let fields = &f["ProductFields"];
+        assert_eq!(fields["lambda-posture/Status"], "muted", "{}", f["Id"]);
+        assert_eq!(
+            fields["lambda-posture/SuppressionReason"],
+            "accepted by the risk board"
+        );
+        // What an automation rule on that field would suppress: BatchImportFindings leaves Workflow as created.
+        assert_eq!(f["Workflow"]["Status"], "NEW");
+    }
+    assert!(all
+        .values()
+        .filter(|f| f["GeneratorId"] != check)
+        .all(|f| f["ProductFields"]["lambda-posture/Status"] != "muted"));
+}
