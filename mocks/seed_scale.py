@@ -2,6 +2,14 @@
 
     mocks/.venv/bin/python mocks/seed_scale.py --endpoint http://127.0.0.1:PORT --functions 10000 \
         --regions us-east-1,eu-west-1 [--seed 0] [--today YYYY-MM-DD] [--long-tail] [--manifest FILE] [-v]
+    mocks/.venv/bin/python mocks/seed_scale.py --endpoint URL --accounts 500 --functions 20 \
+        [--role-name LambdaPostureAudit] [--external-id ID] [--manifest FILE]
+
+`--accounts A` plants an organisation: the management account 123456789012 (the "testing" key, the scanning
+caller) creates it and A - 1 member accounts (ids from the emulator's seeded generator), each with the audit role
+trusting the management account, and every account gets --functions functions (the management account exactly the
+single-account one of the same --seed; member k draws from seed "SEED/account-k"). The manifest is then
+{"management", "role_name", "external_id", "accounts": [one single-account manifest per account]}.
 
 Unlike the demo seeder (hand-written functions, every problem planted once), this one generates a
 plausible large account from a seeded RNG: execution roles shared by a few functions each (inline and
@@ -74,7 +82,8 @@ class Sender:
             self.clients[key] = self.session.create_client(service, region_name=region, endpoint_url=self.endpoint)
         return self.clients[key]
 
-    def call(self, service: str, region: str, operation: str, **params) -> None:
+    def call(self, account: str, service: str, region: str, operation: str, **params) -> None:
+        """Queue one call acting as `account` (the emulator's 12-digit access key convention)."""
         client = self._client(service, region)
         model = client.meta.service_model.operation_model(operation)
         validate_parameters(params, model.input_shape)
@@ -91,7 +100,8 @@ class Sender:
         headers = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in req["headers"].items()}
         if isinstance(req["body"], dict):
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/{signing}/aws4_request, "
+        key = "testing" if account == ACCOUNT else account
+        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={key}/20240101/{region}/{signing}/aws4_request, "
                                     "SignedHeaders=host, Signature=0")
         self.pending.append(({"method": req["method"], "path": req["url_path"], "query": query, "headers": headers,
                               "body_b64": base64.b64encode(body or b"").decode()}, f"{service} {operation} {region}"))
@@ -105,9 +115,10 @@ class Sender:
         with urllib.request.urlopen(req, timeout=600) as r:
             return json.loads(r.read() or b"{}")
 
-    def flush(self) -> None:
+    def flush(self) -> list[dict]:
+        """Send what is queued; the answers ({"status", "body"}), in order."""
         if not self.pending:
-            return
+            return []
         batch, self.pending = self.pending, []
         answer = self.admin("/_lp/batch", {"requests": [r for r, _ in batch]})
         for (_, what), resp in zip(batch, answer["responses"]):
@@ -116,6 +127,7 @@ class Sender:
         self.sent += len(batch)
         if self.verbose:
             print(f"[seed] {self.sent} calls", file=sys.stderr)
+        return answer["responses"]
 
 
 # --- the account ------------------------------------------------------------------------------------------------
@@ -134,8 +146,9 @@ def package(runtime: str) -> tuple[bytes, str]:
     return buf.getvalue(), handler
 
 
-def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool = False) -> dict:
-    """Everything to create, decided up front from the seeded RNG (the manifest is this plan)."""
+def plan(n: int, regions: list[str], seed: int | str, today: dt.date, long_tail: bool = False,
+         account: str = ACCOUNT) -> dict:
+    """Everything to create in `account`, decided up front from the seeded RNG (the manifest is this plan)."""
     rng = random.Random(seed)
     n_roles = max(1, n // 4)
     roles = []
@@ -146,7 +159,7 @@ def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool 
             managed.append(rng.choice(MANAGED[5:]))
         inline = {}
         if rng.random() < 0.5:
-            table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t{j % 50}"
+            table = f"arn:aws:dynamodb:us-east-1:{account}:table/t{j % 50}"
             inline["data"] = {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
                  "Resource": table if rng.random() < 0.8 else "*"}]}
@@ -166,7 +179,7 @@ def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool 
         if rng.random() < 0.5:
             principal = rng.choice(["s3.amazonaws.com", "events.amazonaws.com", "apigateway.amazonaws.com",
                                     "sns.amazonaws.com"])
-            source = None if rng.random() < 0.15 else f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/*"
+            source = None if rng.random() < 0.15 else f"arn:aws:execute-api:{region}:{account}:api{i}/*"
             perms.append({"qualifier": None, "sid": "invoke-1", "principal": principal, "source_arn": source})
             if rng.random() < 0.2:
                 perms.append({"qualifier": None, "sid": "invoke-2", "principal": "210987654321", "source_arn": None})
@@ -174,7 +187,7 @@ def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool 
             if rng.random() < 0.6:
                 perms.append({"qualifier": a["name"], "sid": f"alias-{a['name']}",
                               "principal": "apigateway.amazonaws.com",
-                              "source_arn": f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/*"})
+                              "source_arn": f"arn:aws:execute-api:{region}:{account}:api{i}/*"})
         urls = []
         if rng.random() < 0.04:
             urls.append({"qualifier": aliases[0]["name"] if aliases and rng.random() < 0.5 else None,
@@ -200,7 +213,7 @@ def plan(n: int, regions: list[str], seed: int, today: dt.date, long_tail: bool 
             "busy_days": rng.randint(0, 8),
             "metric_seed": rng.randrange(1 << 30),
         })
-    p = {"account": ACCOUNT, "regions": regions, "seed": seed, "today": today.isoformat(),
+    p = {"account": account, "regions": regions, "seed": seed, "today": today.isoformat(),
          "roles": roles, "functions": functions}
     if long_tail:
         add_long_tail(p)
@@ -239,7 +252,7 @@ def add_long_tail(p: dict) -> None:
             elif kind < 0.35:
                 principal, source = PARTNER_ACCOUNT, None
             else:
-                principal, source = "apigateway.amazonaws.com", f"arn:aws:execute-api:{region}:{ACCOUNT}:api{i}/v{v}/*"
+                principal, source = "apigateway.amazonaws.com", f"arn:aws:execute-api:{region}:{p['account']}:api{i}/v{v}/*"
             f["permissions"].append({"qualifier": str(v), "sid": f"pinned-v{v}", "principal": principal,
                                      "source_arn": source})
         f["qualified_mappings"] = []
@@ -252,59 +265,84 @@ def add_long_tail(p: dict) -> None:
             f["older_runtime"] = {"runtime": OLDER_RUNTIME[family], "until": rng.randint(2, n - 1)}
 
 
+AUDIT_ROLE = "LambdaPostureAudit"
+
+
+def create_organization(sender: Sender, n_accounts: int, role_name: str, external_id: str | None) -> list[str]:
+    """The management account (ACCOUNT, the callers' "testing" key) creates an organization with n_accounts - 1
+    member accounts, each holding `role_name` trusting the management account (with the ExternalId condition when
+    given), as the StackSet of docs/deploy would; the account ids, management first."""
+    sender.call(ACCOUNT, "organizations", "us-east-1", "CreateOrganization", FeatureSet="ALL")
+    sender.flush()
+    members: list[str] = []
+    for start in range(1, n_accounts, BATCH_SIZE - 1):
+        for k in range(start, min(n_accounts, start + BATCH_SIZE - 1)):
+            sender.call(ACCOUNT, "organizations", "us-east-1", "CreateAccount", AccountName=f"member-{k:04d}",
+                        Email=f"member-{k:04d}@example.com")
+        members += [json.loads(a["body"])["CreateAccountStatus"]["AccountId"] for a in sender.flush()]
+    stmt = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    if external_id:
+        stmt["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+    for member in members:
+        sender.call(member, "iam", "us-east-1", "CreateRole", RoleName=role_name, AssumeRolePolicyDocument=trust)
+    sender.flush()
+    return [ACCOUNT] + members
+
+
 def seed(sender: Sender, p: dict) -> None:
-    home = p["regions"][0]
+    home, key = p["regions"][0], p["account"]
     sender.admin("/_lp/account-settings", {"concurrent_executions": 1_000_000})
     t = time.monotonic()
     for r in p["roles"]:
-        sender.call("iam", home, "CreateRole", RoleName=r["name"], AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+        sender.call(key, "iam", home, "CreateRole", RoleName=r["name"], AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
         for m in r["managed"]:
-            sender.call("iam", home, "AttachRolePolicy", RoleName=r["name"],
+            sender.call(key, "iam", home, "AttachRolePolicy", RoleName=r["name"],
                         PolicyArn=f"arn:aws:iam::aws:policy/{'service-role/' if 'Execution' in m else ''}{m}")
         for name, doc in r["inline"].items():
-            sender.call("iam", home, "PutRolePolicy", RoleName=r["name"], PolicyName=name,
+            sender.call(key, "iam", home, "PutRolePolicy", RoleName=r["name"], PolicyName=name,
                         PolicyDocument=json.dumps(doc))
     for region in p["regions"]:
         for q in range(20):
-            sender.call("sqs", region, "CreateQueue", QueueName=f"scale-queue-{q:02d}")
+            sender.call(key, "sqs", region, "CreateQueue", QueueName=f"scale-queue-{q:02d}")
     sender.flush()
     log(sender, f"IAM and queues: {time.monotonic() - t:.1f}s")
     t = time.monotonic()
     packages = {}
     for f in p["functions"]:
-        seed_function(sender, f, packages)
+        seed_function(sender, f, packages, key)
     sender.flush()
     log(sender, f"functions: {time.monotonic() - t:.1f}s")
     t = time.monotonic()
-    seed_metrics(sender, p)
+    seed_metrics(sender, p, key)
     sender.flush()
     log(sender, f"metrics: {time.monotonic() - t:.1f}s")
 
 
-def seed_function(sender: Sender, f: dict, packages: dict) -> None:
+def seed_function(sender: Sender, f: dict, packages: dict, key: str) -> None:
     region, name = f["region"], f["name"]
     family = f["runtime"].rstrip("0123456789.x")
     if family not in packages:
         packages[family] = package(f["runtime"])
     blob, handler = packages[family]
-    kw = dict(FunctionName=name, Runtime=f["runtime"], Role=f"arn:aws:iam::{ACCOUNT}:role/{f['role']}",
+    kw = dict(FunctionName=name, Runtime=f["runtime"], Role=f"arn:aws:iam::{key}:role/{f['role']}",
               Handler=handler, Code={"ZipFile": blob}, MemorySize=f["memory"], Timeout=f["timeout"],
               TracingConfig={"Mode": "Active" if f["tracing"] else "PassThrough"}, Publish=False)
     if f["tags"]:
         kw["Tags"] = f["tags"]
     if f["env"]:
         kw["Environment"] = {"Variables": f["env"]}
-    sender.call("lambda", region, "CreateFunction", **kw)
+    sender.call(key, "lambda", region, "CreateFunction", **kw)
     older = f.get("older_runtime")
     for v in range(f["versions"]):
         update = {"Description": f"release {v + 1}"} if v else {}
         if older and v in (0, older["until"]):  # versions 1 to `until` were built on the older runtime
             update["Runtime"] = older["runtime"] if v == 0 else f["runtime"]
         if update:
-            sender.call("lambda", region, "UpdateFunctionConfiguration", FunctionName=name, **update)
-        sender.call("lambda", region, "PublishVersion", FunctionName=name)
+            sender.call(key, "lambda", region, "UpdateFunctionConfiguration", FunctionName=name, **update)
+        sender.call(key, "lambda", region, "PublishVersion", FunctionName=name)
     for a in f["aliases"]:
-        sender.call("lambda", region, "CreateAlias", FunctionName=name, Name=a["name"], FunctionVersion=a["version"])
+        sender.call(key, "lambda", region, "CreateAlias", FunctionName=name, Name=a["name"], FunctionVersion=a["version"])
     for perm in f["permissions"]:
         kw = dict(FunctionName=name, StatementId=perm["sid"], Action="lambda:InvokeFunction",
                   Principal=perm["principal"])
@@ -312,35 +350,35 @@ def seed_function(sender: Sender, f: dict, packages: dict) -> None:
             kw["Qualifier"] = perm["qualifier"]
         if perm["source_arn"]:
             kw["SourceArn"] = perm["source_arn"]
-        sender.call("lambda", region, "AddPermission", **kw)
+        sender.call(key, "lambda", region, "AddPermission", **kw)
     for u in f["urls"]:
         kw = dict(FunctionName=name, AuthType=u["auth"])
         if u["qualifier"]:
             kw["Qualifier"] = u["qualifier"]
         if u["cors"]:
             kw["Cors"] = {"AllowOrigins": ["https://app.example.com"], "AllowMethods": ["GET", "POST"]}
-        sender.call("lambda", region, "CreateFunctionUrlConfig", **kw)
+        sender.call(key, "lambda", region, "CreateFunctionUrlConfig", **kw)
         if u["auth"] == "NONE":
             kw = dict(FunctionName=name, StatementId="url-public", Action="lambda:InvokeFunctionUrl",
                       Principal="*", FunctionUrlAuthType="NONE")
             if u["qualifier"]:
                 kw["Qualifier"] = u["qualifier"]
-            sender.call("lambda", region, "AddPermission", **kw)
+            sender.call(key, "lambda", region, "AddPermission", **kw)
     if f["async_config"]:
-        sender.call("lambda", region, "PutFunctionEventInvokeConfig", FunctionName=name, MaximumRetryAttempts=1,
+        sender.call(key, "lambda", region, "PutFunctionEventInvokeConfig", FunctionName=name, MaximumRetryAttempts=1,
                     MaximumEventAgeInSeconds=3600)
     if f["provisioned"]:
-        sender.call("lambda", region, "PutProvisionedConcurrencyConfig", FunctionName=name,
+        sender.call(key, "lambda", region, "PutProvisionedConcurrencyConfig", FunctionName=name,
                     Qualifier=f["aliases"][0]["name"], ProvisionedConcurrentExecutions=2)
     if f["reserved"] is not None:
-        sender.call("lambda", region, "PutFunctionConcurrency", FunctionName=name,
+        sender.call(key, "lambda", region, "PutFunctionConcurrency", FunctionName=name,
                     ReservedConcurrentExecutions=f["reserved"])
     if f["queue"] is not None:
-        sender.call("lambda", region, "CreateEventSourceMapping", FunctionName=name, BatchSize=10,
-                    EventSourceArn=f"arn:aws:sqs:{region}:{ACCOUNT}:scale-queue-{f['queue']:02d}")
+        sender.call(key, "lambda", region, "CreateEventSourceMapping", FunctionName=name, BatchSize=10,
+                    EventSourceArn=f"arn:aws:sqs:{region}:{key}:scale-queue-{f['queue']:02d}")
     for m in f.get("qualified_mappings", []):
-        sender.call("lambda", region, "CreateEventSourceMapping", FunctionName=f"{name}:{m['qualifier']}",
-                    BatchSize=10, EventSourceArn=f"arn:aws:sqs:{region}:{ACCOUNT}:scale-queue-{m['queue']:02d}")
+        sender.call(key, "lambda", region, "CreateEventSourceMapping", FunctionName=f"{name}:{m['qualifier']}",
+                    BatchSize=10, EventSourceArn=f"arn:aws:sqs:{region}:{key}:scale-queue-{m['queue']:02d}")
 
 
 def metric_days(f: dict, today: dt.date) -> list[dt.date]:
@@ -353,7 +391,7 @@ def metric_days(f: dict, today: dt.date) -> list[dt.date]:
     return sorted(d for d in days if d <= today)
 
 
-def seed_metrics(sender: Sender, p: dict) -> None:
+def seed_metrics(sender: Sender, p: dict, key: str) -> None:
     today = dt.date.fromisoformat(p["today"])
     for region in p["regions"]:
         data = []
@@ -375,7 +413,7 @@ def seed_metrics(sender: Sender, p: dict) -> None:
                     data.append({"MetricName": "Errors", "Dimensions": dims, "Timestamp": stamp,
                                  "Value": float(rng.randint(1, 50)), "Unit": "Count"})
         for i in range(0, len(data), 1000):
-            sender.call("cloudwatch", region, "PutMetricData", Namespace="AWS/Lambda", MetricData=data[i:i + 1000])
+            sender.call(key, "cloudwatch", region, "PutMetricData", Namespace="AWS/Lambda", MetricData=data[i:i + 1000])
 
 
 def manifest(p: dict) -> dict:
@@ -391,7 +429,7 @@ def manifest(p: dict) -> dict:
             statements[q or ""] = statements.get(q or "", 0) + 1
         mapped = [m["qualifier"] for m in f.get("qualified_mappings", [])]
         out.append({
-            "region": f["region"], "name": f["name"], "role": f"arn:aws:iam::{ACCOUNT}:role/{f['role']}",
+            "region": f["region"], "name": f["name"], "role": f"arn:aws:iam::{p['account']}:role/{f['role']}",
             "runtime": f["runtime"], "tags": len(f["tags"]), "env": len(f["env"]), "versions": f["versions"],
             "aliases": [a["name"] for a in f["aliases"]],
             "policy_statements": sum(statements.values()), "policy_qualifiers": sorted(statements),
@@ -437,21 +475,40 @@ def main(argv=None) -> int:
     ap.add_argument("--today", type=dt.date.fromisoformat, default=dt.datetime.now(dt.timezone.utc).date())
     ap.add_argument("--long-tail", action="store_true",
                     help="a tenth of the functions with 50 to 300 published versions, aliases, version statements")
+    ap.add_argument("--accounts", type=int, help="an organisation of this many accounts (the management account "
+                    "123456789012 and members with --role-name trusting it), each with --functions functions")
+    ap.add_argument("--role-name", default=AUDIT_ROLE, help="the members' audit role (with --accounts)")
+    ap.add_argument("--external-id", help="the audit role's sts:ExternalId condition (with --accounts)")
     ap.add_argument("--manifest", help="write what was planted (JSON) here")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     regions = [r for r in args.regions.split(",") if r]
+    if args.accounts is not None and not 1 <= args.accounts <= 10000:
+        ap.error("--accounts must be between 1 and 10000")
     t0 = time.monotonic()
-    p = plan(args.functions, regions, args.seed, args.today, args.long_tail)
     sender = Sender(args.endpoint, args.verbose)
-    seed(sender, p)
-    m = manifest(p)
+    if args.accounts is None:
+        p = plan(args.functions, regions, args.seed, args.today, args.long_tail)
+        seed(sender, p)
+        m, roles, versions = manifest(p), len(p["roles"]), sum(f["versions"] for f in p["functions"])
+    else:
+        accounts = create_organization(sender, args.accounts, args.role_name, args.external_id)
+        m = {"management": ACCOUNT, "role_name": args.role_name, "external_id": args.external_id, "accounts": []}
+        roles = versions = 0
+        for k, account in enumerate(accounts):
+            # The management account is the single-account one of the same --seed; members draw their own.
+            p = plan(args.functions, regions, args.seed if k == 0 else f"{args.seed}/account-{k}", args.today,
+                     args.long_tail, account)
+            seed(sender, p)
+            m["accounts"].append(manifest(p))
+            roles, versions = roles + len(p["roles"]), versions + sum(f["versions"] for f in p["functions"])
+            log(sender, f"account {k + 1}/{len(accounts)} ({account}): {time.monotonic() - t0:.1f}s")
     if args.manifest:
         with open(args.manifest, "w") as fh:
             json.dump(m, fh)
-    print(f"seeded {args.functions} functions in {len(regions)} region(s), {len(p['roles'])} roles, "
-          f"{sum(f['versions'] for f in p['functions'])} published versions, "
-          f"{sender.sent} calls in {time.monotonic() - t0:.1f}s", file=sys.stderr)
+    print(f"seeded {args.functions} functions in {len(regions)} region(s)"
+          f"{f' in each of {args.accounts} accounts' if args.accounts else ''}, {roles} roles, {versions} published "
+          f"versions, {sender.sent} calls in {time.monotonic() - t0:.1f}s", file=sys.stderr)
     return 0
 
 

@@ -310,6 +310,47 @@ def test_long_tail_account_seeded_into_the_emulator_matches_its_manifest():
         shutil.rmtree(work, ignore_errors=True)
 
 
+
+def test_organisation_seeded_into_the_emulator_matches_its_manifest():
+    """seed_scale.py --accounts: the management account is the single-account one of the same seed, every member
+    is entered through its audit role (ExternalId required when given) and holds exactly its manifest's functions."""
+    import boto3
+    import botocore.exceptions
+
+    work = tempfile.mkdtemp(prefix="lp-bench-test-")
+    server, endpoint = bench.start_emulator(work, [])
+    try:
+        manifest_path = os.path.join(work, "manifest.json")
+        assert seed_scale.main(["--endpoint", endpoint, "--accounts", "3", "--functions", "4", "--external-id",
+                                "x-1", "--today", TODAY.isoformat(), "--manifest", manifest_path]) == 0
+        manifest = json.load(open(manifest_path))
+        single = seed_scale.manifest(seed_scale.plan(4, ["us-east-1"], 0, TODAY))
+        assert manifest["accounts"][0] == single and manifest["management"] == single["account"]
+        ids = [a["account"] for a in manifest["accounts"]]
+        kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_secret_access_key="testing")
+        org = boto3.client("organizations", aws_access_key_id="testing", **kw)
+        assert [a["Id"] for a in org.list_accounts()["Accounts"]] == ids
+        sts = boto3.client("sts", aws_access_key_id="testing", **kw)
+        for m in manifest["accounts"][1:]:
+            arn = f"arn:aws:iam::{m['account']}:role/LambdaPostureAudit"
+            try:
+                sts.assume_role(RoleArn=arn, RoleSessionName="lambda-posture-test")
+                raise AssertionError("entered without the external id")
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "AccessDenied", e
+            c = sts.assume_role(RoleArn=arn, RoleSessionName="lambda-posture-test", ExternalId="x-1")["Credentials"]
+            lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                               aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                               aws_session_token=c["SessionToken"])
+            names = sorted(f["FunctionName"] for f in lam.list_functions()["Functions"])
+            assert names == sorted(f["name"] for f in m["functions"]), (m["account"], names)
+            role = lam.get_function(FunctionName=names[0])["Configuration"]["Role"]
+            assert role.startswith(f"arn:aws:iam::{m['account']}:role/"), role
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
 # --- runner ----------------------------------------------------------------------------------------------------------
 def main(argv: list[str]) -> int:
     """The test_* functions of this file (those whose name holds the -k substring), by the standard runner."""
