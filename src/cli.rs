@@ -102,8 +102,9 @@ pub enum Command {
         /// Check id, e.g. lambda-public-invoke.
         id: String,
     },
-    /// Print the least-privilege IAM policy the scanner itself needs.
-    Permissions,
+    /// Print the least-privilege IAM policy the scanner itself needs in each account it scans (the member role's
+    /// policy); with --org, the scanning principal's policy for an organisation scan.
+    Permissions(PermissionsArgs),
     /// AWS Security Hub: import findings (the only command that writes to AWS).
     #[command(subcommand)]
     Securityhub(SecurityhubCommand),
@@ -227,6 +228,96 @@ pub struct ScanArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Last: its help heading would otherwise carry over to the flags after it.
+    #[command(flatten)]
+    pub org: OrgArgs,
+}
+
+/// The flags that turn a scan into an organisation scan (README "Organisation scan").
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Organisation scan")]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("account_source").multiple(true).args(["org", "accounts", "accounts_file"])))]
+pub struct OrgArgs {
+    /// Scan every ACTIVE member account of the organization (organizations:ListAccounts, from the management
+    /// account or a delegated administrator).
+    #[arg(long, conflicts_with_all = ["inventory", "save_inventory"])]
+    pub org: bool,
+
+    /// Scan these accounts, comma-separated 12-digit ids.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...", value_parser = crate::org::accounts::parse_account_id,
+          conflicts_with_all = ["inventory", "save_inventory"])]
+    pub accounts: Vec<String>,
+
+    /// Scan the accounts listed in FILE: one 12-digit id per line; blank lines and `#` comments allowed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["inventory", "save_inventory"])]
+    pub accounts_file: Option<PathBuf>,
+
+    /// Leave these accounts out (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...", value_parser = crate::org::accounts::parse_account_id,
+          requires = "account_source")]
+    pub exclude_accounts: Vec<String>,
+
+    /// The role assumed in each member account (the StackSet of docs/organization.md deploys it). The caller's own
+    /// account is scanned with the caller's credentials.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "LambdaPostureAudit",
+        requires = "account_source"
+    )]
+    pub role_name: String,
+
+    /// The external id the member roles' trust policy requires (sts:ExternalId).
+    #[arg(long, value_name = "ID", requires = "account_source")]
+    pub external_id: Option<String>,
+
+    /// Accounts collected at once (each with its own API quotas per region).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256),
+          requires = "account_source")]
+    pub max_accounts: u16,
+
+    /// Where each account's inventory.json, report.json (or error.txt) is written: DIR/accounts/<id>/.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "account_source",
+        conflicts_with = "resume"
+    )]
+    pub output_dir: Option<PathBuf>,
+
+    /// Continue an organisation scan into DIR: accounts with an inventory.json there are not collected again (their
+    /// report is re-evaluated with the current configuration), the others are scanned.
+    #[arg(long, value_name = "DIR", requires = "account_source")]
+    pub resume: Option<PathBuf>,
+
+    /// Scan shard I of N (0-based): the accounts whose position in the sorted list (after --exclude-accounts)
+    /// modulo N is I. Run N copies with I = 0..N-1 and `merge` their directories.
+    #[arg(long, value_name = "I/N", requires = "account_source")]
+    pub shard: Option<crate::org::accounts::Shard>,
+}
+
+impl OrgArgs {
+    /// Whether these flags ask for an organisation scan.
+    pub fn is_org_scan(&self) -> bool {
+        self.org || !self.accounts.is_empty() || self.accounts_file.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Print the policy of the principal that runs an organisation scan: the read-only actions (its own account is
+    /// scanned directly), organizations:ListAccounts and sts:AssumeRole on the member role.
+    #[arg(long)]
+    pub org: bool,
+    /// The member role's name (with --org).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "LambdaPostureAudit",
+        requires = "org"
+    )]
+    pub role_name: String,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +330,9 @@ pub struct UnusedArgs {
     /// Write to FILE (atomically) instead of standard output (`-`: standard output). Never an input.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Last: its help heading would otherwise carry over to the flags after it.
+    #[command(flatten)]
+    pub org: OrgArgs,
 }
 
 #[derive(Debug, Args)]

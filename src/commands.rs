@@ -37,8 +37,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             output::emit(None, check.docs.as_bytes())?;
             Ok(exit::CLEAN)
         }
-        Command::Permissions => {
-            output::emit(None, collect::permissions::policy_json().as_bytes())?;
+        Command::Permissions(args) => {
+            let policy = if args.org {
+                collect::permissions::org_policy_json(&args.role_name)?
+            } else {
+                collect::permissions::policy_json()
+            };
+            output::emit(None, policy.as_bytes())?;
             Ok(exit::CLEAN)
         }
         Command::Securityhub(SecurityhubCommand::Import(args)) => {

@@ -9,6 +9,7 @@ mod input;
 mod interrupt;
 mod logging;
 mod memory;
+mod org;
 mod output;
 mod securityhub;
 

@@ -123,11 +123,42 @@ fn function_concurrency(rates: &Rates) -> usize {
 
 /// Collect the inventory of the caller's account.
 pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
-    let requested = options
+    let sdk = caller_sdk_config(options).await?;
+    collect_account(&sdk, options).await
+}
+
+/// The caller's SDK configuration (`--profile` or the standard chain; the first of `--regions` when the
+/// configuration names no region).
+pub async fn caller_sdk_config(options: &CollectOptions) -> Result<SdkConfig, CollectError> {
+    let requested = requested_regions(options)?;
+    let home_region = requested
+        .as_ref()
+        .and_then(|r| r.first())
+        .map(String::as_str);
+    Ok(account::load_sdk_config(
+        options.profile.as_deref(),
+        home_region,
+        options.attempt_timeout,
+    )
+    .await)
+}
+
+/// `--regions`, validated, sorted and de-duplicated; `None` = every region of the partition.
+fn requested_regions(options: &CollectOptions) -> Result<Option<Vec<String>>, CollectError> {
+    options
         .regions
         .as_deref()
         .map(account::validate_regions)
-        .transpose()?;
+        .transpose()
+}
+
+/// Collect the inventory of the account whose credentials `sdk` holds (the caller's, or a member account's role in
+/// an organisation scan), with quota schedules of its own.
+pub async fn collect_account(
+    sdk: &SdkConfig,
+    options: &CollectOptions,
+) -> Result<Inventory, CollectError> {
+    let requested = requested_regions(options)?;
     let ctx = Ctx {
         pacer: Pacer::new(&options.rates)?,
         gaps: Gaps::default(),
@@ -136,29 +167,19 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     };
     let collected_at = Utc::now();
     let started = std::time::Instant::now();
-    let home_region = requested
-        .as_ref()
-        .and_then(|r| r.first())
-        .map(String::as_str);
-    let sdk = account::load_sdk_config(
-        options.profile.as_deref(),
-        home_region,
-        options.attempt_timeout,
-    )
-    .await;
-    let identity = account::identify(&sdk, &ctx.pacer, options.profile.as_deref()).await?;
+    let identity = account::identify(sdk, &ctx.pacer, options.profile.as_deref()).await?;
     let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
     tracing::info!(account = %identity.account_id, partition = %identity.partition, regions = regions.len(),
         elapsed_ms = started.elapsed().as_millis() as u64, "caller identified");
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);
-    let iam_client = aws_sdk_iam::Client::new(&sdk);
+    let iam_client = aws_sdk_iam::Client::new(sdk);
 
     let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
     let region_scans = futures::future::join_all(
         regions
             .iter()
-            .map(|region| scan_region(&ctx, &sdk, region, &progress, window, role_sender.clone())),
+            .map(|region| scan_region(&ctx, sdk, region, &progress, window, role_sender.clone())),
     );
     drop(role_sender);
     let (roles, region_results) =
@@ -190,7 +211,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
     if options.scan_code {
         code::scan(
             &ctx,
-            &sdk,
+            sdk,
             &options.code_scan,
             &mut account.functions,
             options.progress,
@@ -204,9 +225,9 @@ pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError
         elapsed_ms = started.elapsed().as_millis() as u64,
         "regions and roles collected"
     );
-    let raw = raw::RawClient::new(&sdk);
+    let raw = raw::RawClient::new(sdk);
     let (found, organization) = tokio::join!(
-        destinations::collect(&ctx, &sdk, &raw, &account.account_id, &account.functions),
+        destinations::collect(&ctx, sdk, &raw, &account.account_id, &account.functions),
         organization::collect(&ctx, &raw, &account.partition),
     );
     account.destinations = Some(found);

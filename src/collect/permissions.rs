@@ -34,21 +34,55 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
 ];
 
-/// The policy document, pretty-printed.
-pub fn policy_json() -> String {
-    let doc = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "LambdaPostureReadOnly",
-            "Effect": "Allow",
-            "Action": REQUIRED_ACTIONS,
-            "Resource": "*"
-        }]
-    });
+/// What only the principal running an organisation scan calls (never the member role: a member role that could
+/// assume roles elsewhere would be a role-chaining path): listing the accounts, entering each member's role.
+pub const ORG_CALLER_ACTIONS: &[&str] = &[LIST_ACCOUNTS, ASSUME_ROLE];
+const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
+const ASSUME_ROLE: &str = "sts:AssumeRole";
+
+/// The read-only statement: what one account's collection needs.
+fn read_only_statement() -> serde_json::Value {
+    json!({
+        "Sid": "LambdaPostureReadOnly",
+        "Effect": "Allow",
+        "Action": REQUIRED_ACTIONS,
+        "Resource": "*"
+    })
+}
+
+fn pretty(statements: Vec<serde_json::Value>) -> String {
+    let doc = json!({ "Version": "2012-10-17", "Statement": statements });
     format!(
         "{}\n",
         serde_json::to_string_pretty(&doc).expect("static JSON")
     )
+}
+
+/// The policy document of the scanned account's principal (the member role), pretty-printed.
+pub fn policy_json() -> String {
+    pretty(vec![read_only_statement()])
+}
+
+/// The policy of the principal running an organisation scan: the read-only statement (its own account is scanned
+/// directly), organizations:ListAccounts (`--org`) and sts:AssumeRole on the member role `role_name` in every account
+/// (partition `aws`; docs/organization.md says what to change for aws-cn and aws-us-gov).
+pub fn org_policy_json(role_name: &str) -> anyhow::Result<String> {
+    crate::org::enter::validate_role_name(role_name)?;
+    Ok(pretty(vec![
+        read_only_statement(),
+        json!({
+            "Sid": "LambdaPostureOrganization",
+            "Effect": "Allow",
+            "Action": [LIST_ACCOUNTS],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "LambdaPostureEnterMembers",
+            "Effect": "Allow",
+            "Action": ASSUME_ROLE,
+            "Resource": format!("arn:aws:iam::*:role/{role_name}")
+        }),
+    ]))
 }
 
 #[cfg(test)]

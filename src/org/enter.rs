@@ -1,0 +1,188 @@
+//! Entering an account: sts:AssumeRole into its audit role gives an `SdkConfig` with that account's credentials (the
+//! caller's own account is scanned with the caller's); a role that cannot be assumed is that account's one-line
+//! reason, never an abort.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::collect::account::Identity;
+use crate::collect::error::CallError;
+use crate::collect::pacing::{Bucket, Call, Pacer, RetryPolicy};
+
+/// Characters IAM allows in a role name and in a session name (`[\w+=,.@-]`).
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// `--role-name`: a role name (1 to 64 characters), optionally under a path (`team/audit/Name`).
+pub fn validate_role_name(name: &str) -> anyhow::Result<()> {
+    let segments: Vec<&str> = name.split('/').collect();
+    let role = segments.last().copied().unwrap_or_default();
+    let valid = !role.is_empty()
+        && role.len() <= 64
+        && name.len() <= 512
+        && segments
+            .iter()
+            .all(|s| !s.is_empty() && s.chars().all(is_name_char));
+    if valid {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "--role-name: `{}` is not an IAM role name (1-64 of A-Z a-z 0-9 _+=,.@-, optionally after a path)",
+            name.chars().take(80).collect::<String>()
+        )
+    }
+}
+
+/// `--external-id`: 2 to 1224 of the characters STS allows (`[\w+=,.@:/-]`).
+pub fn validate_external_id(id: &str) -> anyhow::Result<()> {
+    let valid = (2..=1224).contains(&id.len())
+        && id.chars().all(|c| is_name_char(c) || c == ':' || c == '/');
+    if valid {
+        Ok(())
+    } else {
+        anyhow::bail!("--external-id: not an STS external id (2-1224 of A-Z a-z 0-9 _+=,.@:/-)")
+    }
+}
+
+/// The role session name: says it is lambda-posture, and which account runs it (CloudTrail shows it to the member).
+pub fn session_name(caller_account: &str) -> String {
+    let name: String = format!("lambda-posture-{caller_account}")
+        .chars()
+        .filter(|c| is_name_char(*c))
+        .take(64)
+        .collect();
+    name
+}
+
+/// The member role's ARN in `account`.
+pub fn role_arn(partition: &str, account: &str, role_name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:role/{role_name}")
+}
+
+/// Who runs the scan, and with which configuration.
+pub struct Caller {
+    pub identity: Identity,
+    pub sdk: SdkConfig,
+}
+
+/// `--role-name` and `--external-id`.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub external_id: Option<String>,
+}
+
+/// The configuration to collect `account` with: the caller's for its own account, else the member role's
+/// credentials (refreshed by STS as the session nears its end). `Err` is the one-line reason the account cannot be
+/// entered.
+pub async fn enter(
+    caller: &Caller,
+    pacer: &Pacer,
+    account: &str,
+    role: &Role,
+) -> Result<SdkConfig, String> {
+    if account == caller.identity.account_id {
+        return Ok(caller.sdk.clone());
+    }
+    let arn = role_arn(&caller.identity.partition, account, &role.name);
+    let session = session_name(&caller.identity.account_id);
+    // The first AssumeRole, paced and retried like every call, tells whether the account can be entered and why not.
+    let sts_client = aws_sdk_sts::Client::new(&caller.sdk);
+    let call = Call {
+        service: "sts",
+        operation: "AssumeRole",
+        region: caller.sdk.region().map(|r| r.as_ref()),
+        bucket: Bucket::Unpaced,
+    };
+    pacer
+        .call_with(call, RetryPolicy::FIRST_CALL, || {
+            sts_client
+                .assume_role()
+                .role_arn(&arn)
+                .role_session_name(&session)
+                .set_external_id(role.external_id.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| refused(&arn, &e))?;
+    // The session's later renewals: the SDK's own retries (our pacer does not see them), then its cache.
+    let renewing = caller
+        .sdk
+        .clone()
+        .into_builder()
+        .retry_config(RetryConfig::standard().with_max_backoff(Duration::from_secs(20)))
+        .build();
+    let mut provider = AssumeRoleProvider::builder(arn)
+        .session_name(session)
+        .configure(&renewing);
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    Ok(caller
+        .sdk
+        .clone()
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
+}
+
+/// Why the role could not be assumed, on one line.
+fn refused(arn: &str, error: &CallError) -> String {
+    format!("cannot assume {arn}: {error}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_follow_iam_rules() {
+        for good in [
+            "LambdaPostureAudit",
+            "audit/LambdaPostureAudit",
+            "a+b=c,d.e@f_g-h",
+            &"R".repeat(64),
+        ] {
+            validate_role_name(good).unwrap();
+        }
+        for bad in [
+            "",
+            "a b",
+            "/Lead",
+            "trail/",
+            "x//y",
+            "name*",
+            &"R".repeat(65),
+            "ro\nle",
+        ] {
+            let e = validate_role_name(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--role-name: `"), "{e}");
+        }
+    }
+
+    #[test]
+    fn external_ids_follow_sts_rules() {
+        validate_external_id("tenant:42/x-y_z").unwrap();
+        for bad in ["#", "has space", &"e".repeat(1225), "ünï"] {
+            let e = validate_external_id(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--external-id:"), "{e}");
+            assert!(!e.contains(bad), "the id is never echoed: {e}");
+        }
+    }
+
+    #[test]
+    fn the_session_name_says_lambda_posture_and_the_caller() {
+        assert_eq!(session_name("111111111111"), "lambda-posture-111111111111");
+        assert!(session_name(&"9".repeat(100)).len() <= 64);
+        assert_eq!(
+            role_arn("aws-cn", "222222222222", "audit/LambdaPostureAudit"),
+            "arn:aws-cn:iam::222222222222:role/audit/LambdaPostureAudit"
+        );
+    }
+}
