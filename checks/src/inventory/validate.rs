@@ -14,6 +14,38 @@ pub const LOOKBACK_DAYS: RangeInclusive<u32> = 1..=455;
 /// of the checks (a window of at most a few thousand days around the scan date) can leave chrono's range.
 pub const YEARS: RangeInclusive<i32> = 1970..=9999;
 
+// The ranges of every other number of an inventory (README, "Limits on input"): Lambda's own API limits where AWS
+// fixes them, else far above any real account, so that a forged file can neither break the checks' arithmetic nor
+// make a count negative (a negative invocation count would hide a function's use).
+/// `memory_mb`: Lambda's MemorySize.
+pub const MEMORY_MB: RangeInclusive<i32> = 128..=10_240;
+/// `timeout_seconds`: Lambda's Timeout.
+pub const TIMEOUT_SECONDS: RangeInclusive<i32> = 1..=900;
+/// Reserved and provisioned concurrency, the account's concurrency limits (AWS raises them on request).
+pub const CONCURRENCY: RangeInclusive<i32> = 0..=10_000_000;
+/// Package sizes and a region's code storage limit, in bytes (1 PiB).
+pub const BYTES: RangeInclusive<i64> = 0..=1 << 50;
+/// An asynchronous invocation configuration's MaximumRetryAttempts.
+pub const ASYNC_RETRIES: RangeInclusive<i32> = 0..=2;
+/// An asynchronous invocation configuration's MaximumEventAgeInSeconds.
+pub const EVENT_AGE_SECONDS: RangeInclusive<i32> = 60..=21_600;
+/// An event source mapping's BatchSize.
+pub const BATCH_SIZE: RangeInclusive<i32> = 1..=10_000;
+/// An event source mapping's MaximumRetryAttempts (-1: until the record expires).
+pub const STREAM_RETRIES: RangeInclusive<i32> = -1..=10_000;
+/// An event source mapping's MaximumRecordAgeInSeconds (-1: never).
+pub const RECORD_AGE_SECONDS: RangeInclusive<i32> = -1..=604_800;
+/// A day's Invocations, Errors or Throttles sum.
+pub const DAILY_COUNT: RangeInclusive<f64> = 0.0..=1e15;
+/// A day's maximum Duration in milliseconds (an hour: four times Lambda's 15-minute limit).
+pub const DURATION_MS: RangeInclusive<f64> = 0.0..=3_600_000.0;
+/// An environment variable value's length in characters (Lambda allows 4 KB for all of them).
+pub const VALUE_LENGTH: RangeInclusive<usize> = 0..=65_536;
+/// Files read in one package by `--scan-code`.
+pub const FILES_SCANNED: RangeInclusive<u64> = 0..=1_000_000_000;
+/// A code secret's line number (from 1).
+pub const LINE: RangeInclusive<u32> = 1..=u32::MAX;
+
 /// Check `inventory` (parsed from `text`, read from `path`) and replace each detection's description with the rule
 /// table's.
 pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), InventoryError> {
@@ -54,10 +86,21 @@ pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), In
         }
     };
     date_in_range("collected_at".into(), inventory.collected_at.date_naive())?;
+    within(
+        "schema_version".into(),
+        inventory.schema_version,
+        &(1..=super::SCHEMA_VERSION),
+    )
+    .map_err(|(field, message)| invalid(field, message))?;
+    for (a, account) in inventory.accounts.iter().enumerate() {
+        account_numbers(account, &format!("accounts[{a}]"))
+            .map_err(|(field, message)| invalid(field, message))?;
+    }
     let mut first_seen: HashMap<&str, String> = HashMap::new();
     for (a, account) in inventory.accounts.iter_mut().enumerate() {
         for (f, function) in account.functions.iter_mut().enumerate() {
             let at = format!("accounts[{a}].functions[{f}]");
+            function_numbers(function, &at).map_err(|(field, message)| invalid(field, message))?;
             if let Some(metrics) = &function.metrics {
                 let dates = [metrics.since, metrics.until]
                     .into_iter()
@@ -109,6 +152,176 @@ pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), In
                     ),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// `value` of `field` within `range`, else (field, one-line message). Shown with `{:?}` so that a float reads
+/// `1e308`, not three hundred digits.
+fn within<T: PartialOrd + std::fmt::Debug>(
+    field: String,
+    value: T,
+    range: &RangeInclusive<T>,
+) -> Result<(), (String, String)> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    let message = format!(
+        "{value:?} is out of range: must be between {:?} and {:?}",
+        range.start(),
+        range.end()
+    );
+    Err((field, message))
+}
+
+/// Like [`within`] for an optional field (absent is fine).
+fn within_opt<T: PartialOrd + std::fmt::Debug>(
+    field: String,
+    value: Option<T>,
+    range: &RangeInclusive<T>,
+) -> Result<(), (String, String)> {
+    value.map_or(Ok(()), |value| within(field, value, range))
+}
+
+/// Every number of one account's settings in its range.
+fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, String)> {
+    for (region, settings) in &account.account_settings {
+        let at = format!("{at}.account_settings.{region}");
+        let limits = [
+            (
+                "concurrent_executions_limit",
+                settings.concurrent_executions_limit,
+            ),
+            (
+                "unreserved_concurrent_executions",
+                settings.unreserved_concurrent_executions,
+            ),
+        ];
+        for (name, value) in limits {
+            within_opt(format!("{at}.{name}"), value, &CONCURRENCY)?;
+        }
+        within_opt(
+            format!("{at}.code_size_limit"),
+            settings.code_size_limit,
+            &BYTES,
+        )?;
+    }
+    Ok(())
+}
+
+/// Every number of one function (`at`: where it is in the file) in its range.
+fn function_numbers(function: &super::Function, at: &str) -> Result<(), (String, String)> {
+    within_opt(format!("{at}.memory_mb"), function.memory_mb, &MEMORY_MB)?;
+    within_opt(
+        format!("{at}.timeout_seconds"),
+        function.timeout_seconds,
+        &TIMEOUT_SECONDS,
+    )?;
+    within_opt(format!("{at}.code_size"), function.code_size, &BYTES)?;
+    within_opt(
+        format!("{at}.reserved_concurrency"),
+        function.reserved_concurrency,
+        &CONCURRENCY,
+    )?;
+    for (p, provisioned) in function.provisioned_concurrency.iter().enumerate() {
+        let at = format!("{at}.provisioned_concurrency[{p}]");
+        within(
+            format!("{at}.requested"),
+            provisioned.requested,
+            &CONCURRENCY,
+        )?;
+        within_opt(
+            format!("{at}.allocated"),
+            provisioned.allocated,
+            &CONCURRENCY,
+        )?;
+    }
+    for (c, config) in function.async_invoke_configs.iter().enumerate() {
+        let at = format!("{at}.async_invoke_configs[{c}]");
+        within_opt(
+            format!("{at}.maximum_retry_attempts"),
+            config.maximum_retry_attempts,
+            &ASYNC_RETRIES,
+        )?;
+        within_opt(
+            format!("{at}.maximum_event_age_seconds"),
+            config.maximum_event_age_seconds,
+            &EVENT_AGE_SECONDS,
+        )?;
+    }
+    for (m, mapping) in function.event_source_mappings.iter().enumerate() {
+        let at = format!("{at}.event_source_mappings[{m}]");
+        within_opt(format!("{at}.batch_size"), mapping.batch_size, &BATCH_SIZE)?;
+        within_opt(
+            format!("{at}.maximum_retry_attempts"),
+            mapping.maximum_retry_attempts,
+            &STREAM_RETRIES,
+        )?;
+        within_opt(
+            format!("{at}.maximum_record_age_seconds"),
+            mapping.maximum_record_age_seconds,
+            &RECORD_AGE_SECONDS,
+        )?;
+    }
+    if let Some(metrics) = &function.metrics {
+        for (d, day) in metrics.daily.iter().enumerate() {
+            let at = format!("{at}.metrics.daily[{d}]");
+            for (name, value) in [
+                ("invocations", day.invocations),
+                ("errors", day.errors),
+                ("throttles", day.throttles),
+            ] {
+                within(format!("{at}.{name}"), value, &DAILY_COUNT)?;
+            }
+            within_opt(
+                format!("{at}.max_duration_ms"),
+                day.max_duration_ms,
+                &DURATION_MS,
+            )?;
+        }
+    }
+    // the function's own layers and variables, and those of each live version
+    let versions = function
+        .live_versions
+        .iter()
+        .enumerate()
+        .map(|(v, version)| {
+            (
+                format!("{at}.live_versions[{v}]"),
+                &version.layers,
+                &version.environment,
+            )
+        });
+    for (owner, layers, environment) in
+        std::iter::once((at.to_string(), &function.layers, &function.environment)).chain(versions)
+    {
+        for (l, layer) in layers.iter().enumerate() {
+            within_opt(
+                format!("{owner}.layers[{l}].code_size"),
+                layer.code_size,
+                &BYTES,
+            )?;
+        }
+        for (e, var) in environment.iter().enumerate() {
+            within(
+                format!("{owner}.environment[{e}].value_length"),
+                var.value_length,
+                &VALUE_LENGTH,
+            )?;
+        }
+    }
+    if let Some(scan) = &function.code_scan {
+        for (p, package) in scan.scanned.iter().enumerate() {
+            let field = format!("{at}.code_scan.scanned[{p}].files_scanned");
+            within(field, package.files_scanned, &FILES_SCANNED)?;
+        }
+        for (s, secret) in scan.findings.iter().enumerate() {
+            within(
+                format!("{at}.code_scan.findings[{s}].line"),
+                secret.line,
+                &LINE,
+            )?;
         }
     }
     Ok(())
@@ -261,6 +474,177 @@ mod tests {
             e.starts_with("inv.json: field `accounts[0].functions[1].metrics`: "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_number_of_a_function_and_an_account_is_range_checked_naming_the_field() {
+        // (where in the inventory, the value set there, the field the error must name); each value is one past its
+        // documented range, or a sign that makes no sense
+        let function = "/accounts/0/functions/1";
+        let cases = [
+            ("/schema_version", json!(0), "schema_version"),
+            (
+                &format!("{function}/memory_mb") as &str,
+                json!(127),
+                "accounts[0].functions[1].memory_mb",
+            ),
+            (
+                &format!("{function}/memory_mb"),
+                json!(10_241),
+                "accounts[0].functions[1].memory_mb",
+            ),
+            (
+                &format!("{function}/timeout_seconds"),
+                json!(0),
+                "accounts[0].functions[1].timeout_seconds",
+            ),
+            (
+                &format!("{function}/timeout_seconds"),
+                json!(901),
+                "accounts[0].functions[1].timeout_seconds",
+            ),
+            (
+                &format!("{function}/code_size"),
+                json!(-1),
+                "accounts[0].functions[1].code_size",
+            ),
+            (
+                &format!("{function}/reserved_concurrency"),
+                json!(-1),
+                "accounts[0].functions[1].reserved_concurrency",
+            ),
+            (
+                &format!("{function}/provisioned_concurrency"),
+                json!([{"qualifier": "live", "requested": -5}]),
+                "accounts[0].functions[1].provisioned_concurrency[0].requested",
+            ),
+            (
+                &format!("{function}/provisioned_concurrency"),
+                json!([{"qualifier": "live", "requested": 1, "allocated": 10_000_001}]),
+                "accounts[0].functions[1].provisioned_concurrency[0].allocated",
+            ),
+            (
+                &format!("{function}/async_invoke_configs"),
+                json!([{"qualifier": "$LATEST", "maximum_retry_attempts": 3}]),
+                "accounts[0].functions[1].async_invoke_configs[0].maximum_retry_attempts",
+            ),
+            (
+                &format!("{function}/async_invoke_configs"),
+                json!([{"qualifier": "$LATEST", "maximum_event_age_seconds": 59}]),
+                "accounts[0].functions[1].async_invoke_configs[0].maximum_event_age_seconds",
+            ),
+            (
+                &format!("{function}/event_source_mappings"),
+                json!([{"uuid": "u", "function_arn": "f", "batch_size": 0}]),
+                "accounts[0].functions[1].event_source_mappings[0].batch_size",
+            ),
+            (
+                &format!("{function}/event_source_mappings"),
+                json!([{"uuid": "u", "function_arn": "f", "maximum_retry_attempts": -2}]),
+                "accounts[0].functions[1].event_source_mappings[0].maximum_retry_attempts",
+            ),
+            (
+                &format!("{function}/event_source_mappings"),
+                json!([{"uuid": "u", "function_arn": "f", "maximum_record_age_seconds": 604_801}]),
+                "accounts[0].functions[1].event_source_mappings[0].maximum_record_age_seconds",
+            ),
+            (
+                &format!("{function}/metrics"),
+                json!({"since": "2026-10-01", "until": "2026-11-01", "daily": [
+                    {"date": "2026-10-02", "invocations": -1.0, "errors": 0.0, "throttles": 0.0}]}),
+                "accounts[0].functions[1].metrics.daily[0].invocations",
+            ),
+            (
+                &format!("{function}/metrics"),
+                json!({"since": "2026-10-01", "until": "2026-11-01", "daily": [
+                    {"date": "2026-10-02", "invocations": 1.0, "errors": 1e308, "throttles": 0.0}]}),
+                "accounts[0].functions[1].metrics.daily[0].errors",
+            ),
+            (
+                &format!("{function}/metrics"),
+                json!({"since": "2026-10-01", "until": "2026-11-01", "daily": [
+                    {"date": "2026-10-02", "invocations": 1.0, "errors": 0.0, "throttles": -0.5}]}),
+                "accounts[0].functions[1].metrics.daily[0].throttles",
+            ),
+            (
+                &format!("{function}/metrics"),
+                json!({"since": "2026-10-01", "until": "2026-11-01", "daily": [
+                    {"date": "2026-10-02", "invocations": 1.0, "errors": 0.0, "throttles": 0.0, "max_duration_ms": -1.0}]}),
+                "accounts[0].functions[1].metrics.daily[0].max_duration_ms",
+            ),
+            (
+                &format!("{function}/layers"),
+                json!([{"arn": "arn:aws:lambda:us-east-1:111122223333:layer:l:1", "owner_account": "111122223333",
+                        "code_size": -1}]),
+                "accounts[0].functions[1].layers[0].code_size",
+            ),
+            (
+                &format!("{function}/environment"),
+                json!([{"name": "X", "value_kind": "literal", "value_length": 65_537}]),
+                "accounts[0].functions[1].environment[0].value_length",
+            ),
+            (
+                &format!("{function}/live_versions"),
+                json!([{"version": "1", "package_type": "Zip", "role_arn": "r",
+                        "environment": [{"name": "X", "value_kind": "literal", "value_length": 65_537}]}]),
+                "accounts[0].functions[1].live_versions[0].environment[0].value_length",
+            ),
+            (
+                &format!("{function}/code_scan"),
+                json!({"scanned": [{"source": "function", "files_scanned": 1_000_000_001u64}]}),
+                "accounts[0].functions[1].code_scan.scanned[0].files_scanned",
+            ),
+            (
+                &format!("{function}/code_scan"),
+                json!({"findings": [{"source": "function", "path": "a.py", "line": 0, "rule_id": "github-token",
+                                     "masked_preview": "ghp_…"}]}),
+                "accounts[0].functions[1].code_scan.findings[0].line",
+            ),
+            (
+                "/accounts/0/account_settings",
+                json!({"us-east-1": {"concurrent_executions_limit": -1}}),
+                "accounts[0].account_settings.us-east-1.concurrent_executions_limit",
+            ),
+            (
+                "/accounts/0/account_settings",
+                json!({"us-east-1": {"unreserved_concurrent_executions": 10_000_001}}),
+                "accounts[0].account_settings.us-east-1.unreserved_concurrent_executions",
+            ),
+            (
+                "/accounts/0/account_settings",
+                json!({"us-east-1": {"code_size_limit": -1}}),
+                "accounts[0].account_settings.us-east-1.code_size_limit",
+            ),
+        ];
+        for (pointer, value, field) in cases {
+            let e = inventory(|v| {
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                let parent = if parent.is_empty() {
+                    &mut *v
+                } else {
+                    v.pointer_mut(parent).unwrap()
+                };
+                parent[key] = value.clone();
+            })
+            .unwrap_err();
+            assert!(
+                e.starts_with(&format!("inv.json: field `{field}`: "))
+                    && e.contains("is out of range: must be between"),
+                "{pointer} = {value}: {e}"
+            );
+            assert!(!e.contains('\n') && e.len() < 300, "one short line: {e}");
+        }
+        // the bounds themselves are accepted
+        inventory(|v| {
+            let f = &mut v["accounts"][0]["functions"][1];
+            f["memory_mb"] = json!(10_240);
+            f["timeout_seconds"] = json!(900);
+            f["metrics"] = json!({"since": "2026-10-01", "until": "2026-11-01", "daily": [
+                {"date": "2026-10-02", "invocations": 1e15, "errors": 0.0, "throttles": 0.0, "max_duration_ms": 3_600_000.0}]});
+            f["event_source_mappings"] = json!([{"uuid": "u", "function_arn": "f", "maximum_retry_attempts": -1,
+                                                 "maximum_record_age_seconds": -1}]);
+        })
+        .unwrap();
     }
 
     #[test]
