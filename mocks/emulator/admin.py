@@ -17,7 +17,7 @@ POST   /_lp/suspend-account     {"account", "after_calls"?: 0}: after that many 
                                     (UnrecognizedClientException for JSON services), ListAccounts says SUSPENDED
 POST   /_lp/expire-credentials  {"access_key", "after_calls"?: 0}: after that many more calls signed with the key, every
                                     call signed with it answers ExpiredToken (ExpiredTokenException for JSON services)
-GET    /_lp/org-faults              the suspended accounts and pending suspensions/expiries
+GET    /_lp/org-faults              the suspended accounts and pending suspensions/expiries;  DELETE forgets them
 POST   /_lp/reset                   forget every resource, rule and statistic (a fresh account)
 GET    /_lp/code/<sha256-hex>       deployment package bytes (what GetFunction's Code.Location points at)
 GET    /_lp/health                  {"ok": true, "port": N}
@@ -105,7 +105,9 @@ def _route(ctx: Ctx, app) -> Reply:
         if not isinstance(rules, list):
             raise _bad("'rules' must be a list")
         return json_reply({"rules": app.controller.set_rules(rules, replace=not b.get("append"))})
-    if path == "/_lp/org-faults" and method == "GET":
+    if path == "/_lp/org-faults" and method in ("GET", "DELETE"):
+        if method == "DELETE":
+            org_ext.clear_faults()
         return json_reply(org_ext.describe_faults())
     if method != "POST":
         raise _bad(f"{method} {path} is not an admin endpoint", 404)

@@ -93,6 +93,15 @@ def expire_credentials(access_key: str, after_calls: int) -> dict:
     return {"access_key": access_key, "after_calls": max(0, after_calls)}
 
 
+def clear_faults() -> None:
+    """Forget pending and past suspensions and expiries (the sessions issued stay valid)."""
+    with _LOCK:
+        SUSPEND_AFTER.clear()
+        SUSPENDED.clear()
+        EXPIRE_AFTER.clear()
+        EXPIRED.clear()
+
+
 def describe_faults() -> dict:
     with _LOCK:
         return {"suspended": sorted(SUSPENDED), "suspend_after": dict(SUSPEND_AFTER),

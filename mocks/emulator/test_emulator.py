@@ -934,6 +934,8 @@ def test_expired_caller_credentials():
     assert "expired" in e.response["Error"]["Message"]
     expect_error(lambda: s.client("lambda", key=caller).list_functions(), "ExpiredTokenException", 403)
     assert _session(entered, "sts").get_caller_identity()["Account"] == member  # sessions have their own expiry
+    assert s.admin("DELETE", "/_lp/org-faults")[1]["expire_after"] == 0
+    sts.assume_role(RoleArn=arn, RoleSessionName="lp-test")  # forgotten: the key works again
 
 
 # --- runner ----------------------------------------------------------------------------------------------------------
