@@ -25,7 +25,7 @@ pub fn python() -> PathBuf {
 }
 
 /// `bash mocks/setup.sh` once per test process (idempotent and quick when the venv is current).
-fn ensure_venv() {
+pub fn ensure_venv() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         let status = Command::new("bash")
