@@ -39,6 +39,45 @@ pub struct Report {
     /// Every `[[suppressions]]` entry of the config and what it did (active, expired, unmatched).
     #[serde(default)]
     pub suppressions: Vec<SuppressionUse>,
+    /// Organisation scan: the accounts that could not be scanned (not entered, or collection aborted), by id; absent
+    /// when there are none (a single-account report never has any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete_accounts: Vec<IncompleteAccount>,
+}
+
+/// An account of an organisation scan with no inventory, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncompleteAccount {
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// One line: why it could not be scanned.
+    pub reason: String,
+}
+
+/// The order of [`Report::findings`]: severity (worst first), check id, resource ARN, discriminator, function ARN,
+/// finding id (a total order: no two findings share an id).
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (
+        std::cmp::Reverse(a.severity),
+        &a.check_id,
+        &a.resource_arn,
+        &a.discriminator,
+        &a.function_arn,
+        &a.id,
+    )
+        .cmp(&(
+            std::cmp::Reverse(b.severity),
+            &b.check_id,
+            &b.resource_arn,
+            &b.discriminator,
+            &b.function_arn,
+            &b.id,
+        ))
+}
+
+/// The order of [`Report::functions`]: worst first (lowest score), then by ARN.
+pub fn function_order(a: &FunctionSummary, b: &FunctionSummary) -> std::cmp::Ordering {
+    (a.score, &a.arn).cmp(&(b.score, &b.arn))
 }
 
 /// A check of the catalogue that did not run.
@@ -140,24 +179,7 @@ impl Report {
         suppressions: Vec<SuppressionUse>,
     ) -> Report {
         // Unstable: no two findings have equal keys (the id ends them), and it needs no buffer of half the findings.
-        findings.sort_unstable_by(|a, b| {
-            (
-                std::cmp::Reverse(a.severity),
-                &a.check_id,
-                &a.resource_arn,
-                &a.discriminator,
-                &a.function_arn,
-                &a.id,
-            )
-                .cmp(&(
-                    std::cmp::Reverse(b.severity),
-                    &b.check_id,
-                    &b.resource_arn,
-                    &b.discriminator,
-                    &b.function_arn,
-                    &b.id,
-                ))
-        });
+        findings.sort_unstable_by(finding_order);
         let mut report = Report {
             schema_version: REPORT_SCHEMA_VERSION,
             tool_version: inventory.tool_version.clone(),
@@ -169,6 +191,7 @@ impl Report {
             functions: Vec::new(),
             findings,
             suppressions,
+            incomplete_accounts: Vec::new(),
         };
         report.score(inventory);
         report
@@ -238,7 +261,7 @@ impl Report {
                 not_examined: NotExamined::of(account),
             });
         }
-        functions.sort_by(|a, b| (a.score, &a.arn).cmp(&(b.score, &b.arn)));
+        functions.sort_by(function_order);
         self.functions = functions;
         self.accounts = accounts;
     }
@@ -257,8 +280,8 @@ impl Report {
         Some(format!("not run: {}", list.join(", ")))
     }
 
-    /// Whether any account had calls that failed for good.
+    /// Whether any account had calls that failed for good, or could not be scanned at all.
     pub fn incomplete(&self) -> bool {
-        self.accounts.iter().any(|a| !a.gaps.is_empty())
+        !self.incomplete_accounts.is_empty() || self.accounts.iter().any(|a| !a.gaps.is_empty())
     }
 }

@@ -42,6 +42,9 @@ pub struct UnusedReport {
     pub unused: Vec<UnusedFunction>,
     /// Functions whose invocation metrics could not be read: neither used nor unused.
     pub unknown: Vec<UnknownUsage>,
+    /// Organisation scan: the accounts that could not be scanned, and why; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete_accounts: Vec<crate::report::IncompleteAccount>,
 }
 
 /// An unused function, with what it would take to delete it safely.
@@ -131,6 +134,23 @@ pub struct UnknownUsage {
     pub reason: String,
 }
 
+/// The order of [`UnusedReport::unused`]: idle longest first; among the never-invoked, the longest unchanged
+/// first; then by ARN (a total order).
+pub fn unused_order(a: &UnusedFunction, b: &UnusedFunction) -> std::cmp::Ordering {
+    (
+        std::cmp::Reverse(a.idle_days),
+        a.last_invocation.is_some(),
+        a.last_modified,
+        &a.arn,
+    )
+        .cmp(&(
+            std::cmp::Reverse(b.idle_days),
+            b.last_invocation.is_some(),
+            b.last_modified,
+            &b.arn,
+        ))
+}
+
 /// The unused and unknown functions of an inventory.
 pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
     let mut unused = Vec::new();
@@ -149,21 +169,7 @@ pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
             metrics,
         } => unused.push(describe(ctx, last_invocation, metrics)),
     });
-    // Idle longest first; among the never-invoked, the longest unchanged first.
-    unused.sort_by(|a, b| {
-        (
-            std::cmp::Reverse(a.idle_days),
-            a.last_invocation.is_some(),
-            a.last_modified,
-            &a.arn,
-        )
-            .cmp(&(
-                std::cmp::Reverse(b.idle_days),
-                b.last_invocation.is_some(),
-                b.last_modified,
-                &b.arn,
-            ))
-    });
+    unused.sort_by(unused_order);
     unknown.sort_by(|a, b| a.arn.cmp(&b.arn));
     UnusedReport {
         schema_version: UNUSED_SCHEMA_VERSION,
@@ -174,6 +180,7 @@ pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
         functions_scanned: inventory.accounts.iter().map(|a| a.functions.len()).sum(),
         unused,
         unknown,
+        incomplete_accounts: Vec::new(),
     }
 }
 
