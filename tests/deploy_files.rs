@@ -128,6 +128,30 @@ fn member_role_trusts_only_the_scanner_and_requires_the_external_id_when_given()
     );
 }
 
+/// CloudFormation refuses parameters outside their AllowedPattern before creating anything: a principal that is not
+/// an IAM ARN, an external id STS would refuse (shorter than 2), a role name IAM would refuse.
+#[test]
+fn member_role_parameters_refuse_what_iam_and_sts_refuse() {
+    let scanner = format!("ScannerPrincipalArn={SCANNER}");
+    for (parameters, refused) in [
+        (
+            vec!["ScannerPrincipalArn=111122223333"],
+            "ScannerPrincipalArn",
+        ),
+        (vec![&scanner[..], "ExternalId=x"], "ExternalId"),
+        (vec![&scanner[..], "RoleName=audit role"], "RoleName"),
+    ] {
+        let mut args = vec!["role", TEMPLATE];
+        args.extend(parameters);
+        let out = check(&args);
+        assert!(
+            !out.status.success() && cli::stderr(&out).contains(&format!("{refused}=")),
+            "{args:?} accepted: {}",
+            cli::stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn member_role_template_passes_cfn_lint() {
     assert_valid(&["cfn-lint", TEMPLATE]);

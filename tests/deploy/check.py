@@ -28,6 +28,7 @@ SHARD = re.compile(r"^(?P<index>.+)/(?P<count>[0-9]+)$")
 
 
 def fail(problems):
+    """Exit: 1 after printing the problems, 0 when there are none."""
     for problem in problems:
         print(problem, file=sys.stderr)
     sys.exit(1 if problems else 0)
@@ -80,6 +81,13 @@ def role(template_path, assignments):
     missing = sorted(name for name, value in params.items() if value is None)
     if missing:
         fail([f"{template_path}: parameters without a default need NAME=VALUE: {missing}"])
+    refused = [  # what CloudFormation refuses before creating anything
+        f"{template_path}: {name}={params[name]!r} does not match its AllowedPattern"
+        for name, spec in template["Parameters"].items()
+        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], params[name])
+    ]
+    if refused:
+        fail(refused)
     params["AWS::Partition"] = "aws"
     params["Conditions"] = {}
     for name, condition in template.get("Conditions", {}).items():
