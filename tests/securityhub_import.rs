@@ -14,17 +14,44 @@ use support::{cli, emulator};
 
 /// `scan --format asff` of the recorded demo (offline).
 fn demo_asff(dir: &Path) -> (PathBuf, Vec<Value>) {
-    let path = dir.join("findings.asff.json");
+    demo_asff_with(dir, "findings.asff.json", &[])
+}
+
+/// `scan --format asff` of the recorded demo with `flags`, into `dir/name`.
+fn demo_asff_with(dir: &Path, name: &str, flags: &[&std::ffi::OsStr]) -> (PathBuf, Vec<Value>) {
+    let path = dir.join(name);
     let (code, _, stderr) = cli::capture(
         cli::isolated()
             .args(["scan", "--format", "asff", "--inventory"])
             .arg(support::demo_path())
+            .args(flags)
             .arg("--output")
             .arg(&path),
     );
     assert_eq!(code, 0, "{stderr}");
     let findings = support::read_json(&path).as_array().unwrap().clone();
     (path, findings)
+}
+
+/// An emulator that holds the demo's first import: (the emulator, a directory, the ASFF file, its findings).
+fn demo_imported() -> (emulator::Emulator, tempfile::TempDir, PathBuf, Vec<Value>) {
+    let emulator = emulator::Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, findings) = demo_asff(dir.path());
+    let (code, out, err) = import(&emulator, &file, None);
+    assert_eq!(code, 0, "{out}\n{err}");
+    (emulator, dir, file, findings)
+}
+
+/// Every finding the emulated Security Hub holds in the regions of `findings`, by id.
+fn stored_in_their_regions(
+    emulator: &emulator::Emulator,
+    findings: &[Value],
+) -> BTreeMap<String, Value> {
+    per_region(findings)
+        .keys()
+        .flat_map(|region| stored(emulator, region))
+        .collect()
 }
 
 fn write(dir: &Path, name: &str, findings: &[Value]) -> PathBuf {
@@ -131,10 +158,7 @@ fn the_demo_is_imported_per_region_in_batches_and_a_fix_archives_what_it_resolve
     let second = write(dir.path(), "second.asff.json", &kept);
     let (code, out, err) = import(&emulator, &second, Some(&first));
     assert_eq!(code, 0, "{out}\n{err}");
-    let mut all = BTreeMap::new();
-    for region in counts.keys() {
-        all.extend(stored(&emulator, region));
-    }
+    let all = stored_in_their_regions(&emulator, &findings);
     assert_eq!(all.len(), findings.len(), "archived findings stay, marked");
     for f in &gone {
         assert_eq!(
@@ -249,11 +273,7 @@ fn without_the_permission_each_region_is_tried_once_and_every_finding_listed() {
 
 #[test]
 fn the_findings_a_diff_resolved_are_archived() {
-    let emulator = emulator::Emulator::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let (first, findings) = demo_asff(dir.path());
-    let (code, out, err) = import(&emulator, &first, None);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let (emulator, dir, _, findings) = demo_imported();
     // The next scan: one function deleted. `diff` says which findings that resolved.
     let mut inventory = support::demo_json();
     let functions = inventory["accounts"][0]["functions"]
@@ -294,10 +314,7 @@ fn the_findings_a_diff_resolved_are_archived() {
         .arg(dir.path().join("diff.json"));
     let (code, out, err) = cli::capture(&mut cmd);
     assert_eq!(code, 0, "{out}\n{err}");
-    let mut all = BTreeMap::new();
-    for region in per_region(&findings).keys() {
-        all.extend(stored(&emulator, region));
-    }
+    let all = stored_in_their_regions(&emulator, &findings);
     let gone: Vec<&Value> = findings
         .iter()
         .filter(|f| f["Resources"][0]["Id"] == deleted.as_str())
@@ -376,11 +393,7 @@ fn failed_findings_are_listed_with_their_code_and_transient_ones_sent_again() {
 
 #[test]
 fn a_mute_added_later_reaches_the_imported_findings_product_fields() {
-    let emulator = emulator::Emulator::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let (first, findings) = demo_asff(dir.path());
-    let (code, out, err) = import(&emulator, &first, None);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let (emulator, dir, _, findings) = demo_imported();
     // The next scan mutes one check; its findings are imported again with the mute.
     let check = findings[0]["GeneratorId"].as_str().unwrap();
     let config = dir.path().join("lambda-posture.toml");
@@ -389,23 +402,14 @@ fn a_mute_added_later_reaches_the_imported_findings_product_fields() {
         format!("[[suppressions]]\ncheck = \"{check}\"\nreason = \"accepted by the risk board\"\n"),
     )
     .unwrap();
-    let muted = dir.path().join("muted.asff.json");
-    let (code, _, stderr) = cli::capture(
-        cli::isolated()
-            .args(["scan", "--format", "asff", "--inventory"])
-            .arg(support::demo_path())
-            .arg("--config")
-            .arg(&config)
-            .arg("--output")
-            .arg(&muted),
+    let (muted, _) = demo_asff_with(
+        dir.path(),
+        "muted.asff.json",
+        &["--config".as_ref(), config.as_os_str()],
     );
-    assert!([0, 3].contains(&code), "{stderr}");
     let (code, out, err) = import(&emulator, &muted, None);
     assert_eq!(code, 0, "{out}\n{err}");
-    let mut all = BTreeMap::new();
-    for region in per_region(&findings).keys() {
-        all.extend(stored(&emulator, region));
-    }
+    let all = stored_in_their_regions(&emulator, &findings);
     let of_check: Vec<&Value> = all.values().filter(|f| f["GeneratorId"] == check).collect();
     assert!(!of_check.is_empty());
     for f in of_check {
