@@ -8,7 +8,8 @@ POST   /_lp/function-policy-statement {"function_name", "region", "statement": {
                                     (a raw statement AddPermission cannot express, e.g. NotPrincipal)
 POST   /_lp/account-settings        {"concurrent_executions": 1000}
 GET    /_lp/faults                  current rules;  POST {"rules": [...], "append"?: bool};  DELETE clears
-GET    /_lp/stats                   per (service, operation, region) calls, throttled, faults, errors;  DELETE clears
+GET    /_lp/stats                   per (service, operation, region) calls, throttled, faults, errors, and calls per
+                                    account; `?by=account` adds per (account, service, operation, region);  DELETE clears
 POST   /_lp/batch                   {"requests": [{"method", "path", "query"?, "headers"?, "body"? | "body_b64"?}]}
                                     -> {"responses": [{"status", "body"}]}: AWS requests answered in order, in-process,
                                     outside quotas, faults, latency and stats (bulk seeding: 10,000 functions)
@@ -93,7 +94,7 @@ def _route(ctx: Ctx, app) -> Reply:
         if method == "DELETE":
             app.controller.clear_stats()
             return json_reply({"ok": True})
-        return json_reply(app.controller.snapshot())
+        return json_reply(app.controller.snapshot(by_account=ctx.q("by") == "account"))
     if path == "/_lp/faults":
         if method == "DELETE":
             app.controller.clear_rules()

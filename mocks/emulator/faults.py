@@ -152,6 +152,8 @@ class Controller:
         self.counters: dict[tuple, int] = defaultdict(int)
         self.stats: dict[tuple, dict] = {}
         self.account_calls: dict[str, int] = defaultdict(int)  # calls acting as each account (organisation scans)
+        # (account, service, operation, region) -> [calls, throttled]: each account's own quota floor (the bench)
+        self.by_account: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
     # --- admin -------------------------------------------------------------------------------
     def set_rules(self, rules: list[dict], replace: bool = True) -> list[dict]:
@@ -186,13 +188,16 @@ class Controller:
             self.counters.clear()
             self.stats.clear()
             self.account_calls.clear()
+            self.by_account.clear()
 
     def clear_stats(self) -> None:
         with self.lock:
             self.stats.clear()
             self.account_calls.clear()
+            self.by_account.clear()
 
-    def snapshot(self) -> dict:
+    def snapshot(self, by_account: bool = False) -> dict:
+        """The statistics; `by_account` adds each account's calls and throttles per operation and region."""
         with self.lock:
             ops = []
             tot = {"calls": 0, "throttled": 0, "faults": 0}
@@ -202,6 +207,11 @@ class Controller:
                 tot["throttled"] += s["throttled"]
                 tot["faults"] += sum(s["faults"].values())
             return {"operations": ops, "totals": tot, "accounts": dict(sorted(self.account_calls.items())),
+                    **({"by_account": [{"account": a, "service": svc, "operation": op, "region": region,
+                                        "calls": c, "throttled": t}
+                                       for (a, svc, op, region), (c, t) in sorted(self.by_account.items(),
+                                                                                  key=lambda kv: str(kv[0]))]}
+                       if by_account else {}),
                     "rules": self.describe_rules(),
                     "config": {"quotas": self.cfg.quotas, "time_scale": self.cfg.time_scale,
                                "latency_ms": self.cfg.latency_ms, "fault_mix": self.cfg.fault_mix,
@@ -234,12 +244,15 @@ class Controller:
             st["calls"] += 1
             st["errors"] += 1
             self.account_calls[ctx.account] += 1
+            self.by_account[(ctx.account, ctx.service, ctx.operation, ctx.region)][0] += 1
 
     def decide(self, ctx: Ctx) -> Decision:
         key = (ctx.service, ctx.operation, ctx.region)
         d = Decision()
         with self.lock:
             self.account_calls[ctx.account] += 1
+            per_account = self.by_account[(ctx.account, ctx.service, ctx.operation, ctx.region)]
+            per_account[0] += 1
             n = self.counters[key]
             self.counters[key] = n + 1
             stat = self._stat(key)
@@ -267,6 +280,7 @@ class Controller:
                     if wait > 0:
                         d.throttled = True
                         stat["throttled"] += 1
+                        per_account[1] += 1
                         d.error = throttle_error(ctx, wait)
                         d.delay = min(d.delay, 0.005)  # throttles are answered at once
                         return d

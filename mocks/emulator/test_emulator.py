@@ -917,6 +917,9 @@ def test_account_suspended_mid_scan():
     accounts = s.client("organizations", key=MGMT).get_paginator("list_accounts").paginate().build_full_result()
     assert {a["Id"]: a["Status"] for a in accounts["Accounts"]}[victim] == "SUSPENDED"
     assert s.admin("GET", "/_lp/stats")[1]["accounts"][victim] == 5  # every call acting as it is counted
+    rows = [r for r in s.admin("GET", "/_lp/stats?by=account")[1]["by_account"] if r["account"] == victim]
+    assert {(r["service"], r["operation"]): r["calls"] for r in rows} == {("lambda", "ListFunctions"): 4,
+                                                                          ("sts", "GetCallerIdentity"): 1}, rows
     assert victim in s.admin("GET", "/_lp/org-faults")[1]["suspended"]
 
 
