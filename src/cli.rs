@@ -95,6 +95,10 @@ pub enum Command {
     /// Compare two JSON reports by stable finding id: new, resolved and unchanged findings.
     #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
+    /// Merge the folders of organisation scans (each shard's --output-dir) into one report: every DIR/accounts/<id>/,
+    /// the same bytes as one scan of all the accounts. Exit code 3 when an account could not be scanned (listed).
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// List every check: id, severity, title (json: also its group and documentation URL).
     Checks(ChecksArgs),
     /// Print the documentation of one check.
@@ -350,6 +354,19 @@ pub struct DiffArgs {
     /// Exit with code 1 when a NEW failing finding has this severity or worse (gate a change on what it adds).
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of organisation scans (`scan --output-dir DIR`, e.g. one per shard); an account found in two
+    /// of them is an error.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Merge the `unused` listing instead (each account's inventory.json analysed): --format table or json.
+    #[arg(long, conflicts_with = "fail_on")]
+    pub unused: bool,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(args) => scan(&cli, args).await,
         Command::Unused(args) => unused(&cli, args).await,
         Command::Diff(args) => diff(&cli, args),
+        Command::Merge(args) => merge(&cli, args),
         Command::Checks(args) => checks(&cli, args),
         Command::Explain { id } => {
             let check = catalog::find(id).with_context(|| {
@@ -203,6 +204,42 @@ fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
             .any(|e| e.finding.status == Status::Fail && e.finding.severity >= threshold)
     });
     Ok(if failing { exit::FINDINGS } else { exit::CLEAN })
+}
+
+/// `merge`: the merged report (or, with --unused, the unused listing) of organisation scan folders; exit codes as
+/// `scan` (and `unused`), over every account.
+fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
+    use crate::cli::ScanFormat;
+    let output = file_target(args.output.output.as_deref());
+    let dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
+    let options = render_options(cli.color_when(), output);
+    if args.unused {
+        let format = match args.output.format {
+            ScanFormat::Table => render::ListFormat::Table,
+            ScanFormat::Json => render::ListFormat::Json,
+            other => anyhow::bail!(
+                "--format {}: merge --unused writes table or json",
+                render::ReportFormat::from(other).name()
+            ),
+        };
+        let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
+        return crate::org::merge::write_merged_unused(
+            &dirs,
+            format,
+            &options,
+            &config,
+            output,
+            cli.max_input_mib,
+        );
+    }
+    crate::org::merge::write_merged(
+        &dirs,
+        args.output.format.into(),
+        &options,
+        args.output.fail_on,
+        output,
+        cli.max_input_mib,
+    )
 }
 
 /// 1 when a failure is at or above the threshold, else 3 when the scan was incomplete, else 0.

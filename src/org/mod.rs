@@ -3,3 +3,4 @@
 
 pub mod accounts;
 pub mod enter;
+pub mod merge;

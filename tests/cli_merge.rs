@@ -1,0 +1,181 @@
+//! `lambda-posture merge`: organisation scan folders (DIR/accounts/<id>/) merged into one report, byte for byte the
+//! report of one scan of every account, over shards; incomplete accounts, duplicates, `--fail-on`, `--unused`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{cli::*, *};
+
+const DEMO_ACCOUNT: &str = "123456789012";
+const ACCOUNTS: [&str; 4] = ["000000000007", "111111111111", DEMO_ACCOUNT, "999999999999"];
+
+/// The demo inventory's text with its account as `id`; `000000000007` has no function.
+fn account_inventory(id: &str) -> String {
+    let text = std::fs::read_to_string(demo_path()).unwrap();
+    if id == "000000000007" {
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["accounts"][0] = serde_json::json!({
+            "account_id": id, "partition": "aws", "regions": ["us-east-1"]
+        });
+        return serde_json::to_string_pretty(&json).unwrap();
+    }
+    text.replace(DEMO_ACCOUNT, id)
+}
+
+/// Every account of [`ACCOUNTS`] in one inventory (what a single scan of all of them collects).
+fn whole_inventory(dir: &Path) -> PathBuf {
+    let mut whole: serde_json::Value =
+        serde_json::from_str(&account_inventory(ACCOUNTS[0])).unwrap();
+    whole["accounts"] = ACCOUNTS
+        .iter()
+        .map(|id| {
+            let json: serde_json::Value = serde_json::from_str(&account_inventory(id)).unwrap();
+            json["accounts"][0].clone()
+        })
+        .collect();
+    write_json(dir, "whole.json", &whole)
+}
+
+/// Account `id` as an organisation scan leaves it in `dir`: its inventory and `scan --format json` of it.
+fn scanned_account(dir: &Path, id: &str) {
+    let folder = dir.join("accounts").join(id);
+    std::fs::create_dir_all(&folder).unwrap();
+    let inventory = write(&folder, "inventory.json", &account_inventory(id));
+    let report = folder.join("report.json");
+    let out = scan(
+        &inventory,
+        &["--format", "json", "-o", report.to_str().unwrap()],
+    );
+    assert!([0, 1, 3].contains(&code(&out)), "{}", stderr(&out));
+}
+
+fn merge(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["merge"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+#[test]
+fn four_shards_merged_are_one_scan_of_every_account_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shards: Vec<PathBuf> = (0..4)
+        .map(|i| tmp.path().join(format!("shard-{i}")))
+        .collect();
+    for (i, id) in ACCOUNTS.iter().enumerate() {
+        scanned_account(&shards[i % 4], id);
+    }
+    let whole = whole_inventory(tmp.path());
+    for format in ["json", "table", "csv", "sarif", "asff", "ocsf", "html"] {
+        let single = scan(&whole, &["--format", format]);
+        let mut args: Vec<&str> = shards.iter().map(|p| p.to_str().unwrap()).collect();
+        args.extend(["--format", format]);
+        let merged = merge(&args);
+        assert_eq!(
+            code(&merged),
+            code(&single),
+            "{format}: {}",
+            stderr(&merged)
+        );
+        assert!(
+            merged.stdout == single.stdout,
+            "{format}: merge of the shards differs from one scan of every account"
+        );
+    }
+    let failing = merge(&[
+        shards[0].to_str().unwrap(),
+        shards[2].to_str().unwrap(),
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(
+        code(&failing),
+        1,
+        "--fail-on looks at every account: {}",
+        stderr(&failing)
+    );
+}
+
+#[test]
+fn an_account_that_could_not_be_scanned_gives_exit_3_and_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    scanned_account(tmp.path(), "000000000007");
+    let refused = tmp.path().join("accounts/222222222222");
+    std::fs::create_dir_all(&refused).unwrap();
+    write(
+        &refused,
+        "error.txt",
+        "sts:AssumeRole: AccessDenied: not authorized to assume LambdaPostureAudit\n",
+    );
+    let out = merge(&[tmp.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("222222222222: sts:AssumeRole: AccessDenied"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["incomplete_accounts"][0]["account_id"], "222222222222");
+    assert_eq!(json["accounts"][0]["account_id"], "000000000007");
+    let table = stdout(&merge(&[tmp.path().to_str().unwrap()]));
+    assert!(table.contains("222222222222"), "{table}");
+    assert!(table.contains("not authorized to assume"), "{table}");
+}
+
+#[test]
+fn an_account_in_two_folders_or_a_folder_without_accounts_is_a_one_line_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    scanned_account(&a, "000000000007");
+    scanned_account(&b, "000000000007");
+    let out = merge(&[a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_one_line_error(
+        code(&out),
+        &stdout(&out),
+        &stderr(&out),
+        &[
+            "000000000007",
+            "a/accounts/000000000007",
+            "b/accounts/000000000007",
+        ],
+    );
+    let out = merge(&[tmp.path().to_str().unwrap()]);
+    assert_one_line_error(code(&out), &stdout(&out), &stderr(&out), &["accounts"]);
+    let out = merge(&[a.to_str().unwrap(), "--unused", "--format", "csv"]);
+    assert_one_line_error(
+        code(&out),
+        &stdout(&out),
+        &stderr(&out),
+        &["--format csv", "table or json"],
+    );
+}
+
+#[test]
+fn merged_unused_is_unused_of_every_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    for id in ACCOUNTS {
+        scanned_account(&tmp.path().join("out"), id);
+    }
+    let whole = whole_inventory(tmp.path());
+    for format in ["json", "table"] {
+        let single = run(&[
+            "unused",
+            "--inventory",
+            whole.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        let merged = merge(&[
+            tmp.path().join("out").to_str().unwrap(),
+            "--unused",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code(&merged), code(&single), "{}", stderr(&merged));
+        assert!(
+            merged.stdout == single.stdout,
+            "{format}: {}",
+            stdout(&merged)
+        );
+    }
+}
