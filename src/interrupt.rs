@@ -13,15 +13,18 @@ pub const SIGINT_EXIT: u8 = 130;
 /// Exit code after SIGTERM (128 + 15).
 pub const SIGTERM_EXIT: u8 = 143;
 
-/// The temporary files being written, and whether the command's outputs were already committed.
+/// The temporary files being written, whether the command's outputs were already committed, and where output went
+/// that cannot be taken back (standard output, a device or a pipe).
 struct Pending {
     temp_files: Vec<PathBuf>,
     committed: bool,
+    sent_to: Option<String>,
 }
 
 static PENDING: Mutex<Pending> = Mutex::new(Pending {
     temp_files: Vec::new(),
     committed: false,
+    sent_to: None,
 });
 
 fn pending() -> MutexGuard<'static, Pending> {
@@ -81,12 +84,22 @@ fn stop(code: u8) -> ! {
     for path in &pending.temp_files {
         let _ = std::fs::remove_file(path);
     }
-    if pending.committed {
-        eprintln!("interrupted: the output was already complete");
-    } else {
-        eprintln!("interrupted: nothing was written");
+    match &pending.sent_to {
+        _ if pending.committed => eprintln!("interrupted: the output was already complete"),
+        // what a terminal, a pipe or a device received cannot be taken back: say so rather than "nothing"
+        Some(what) => eprintln!(
+            "interrupted: no file was written; {} may hold part of the output",
+            crate::render::printable_line(what)
+        ),
+        None => eprintln!("interrupted: nothing was written"),
     }
     std::process::exit(i32::from(code))
+}
+
+/// From now on output goes to `what` (standard output, a device, a pipe), where a signal cannot take it back: the
+/// handler's last line says so.
+pub fn sending_to(what: &str) {
+    pending().sent_to = Some(what.to_string());
 }
 
 /// A temporary file in `dir`, removed by the signal handler if a signal comes before it is committed.
@@ -118,7 +131,6 @@ impl Drop for TrackedTemp {
     }
 }
 
-/// Rename every temporary file onto its destination, all under the lock: a signal comes before all of them or after.
 /// Whether `path` exists and is a device, pipe or socket (`/dev/null`, `/dev/stdout`, a FIFO), after symlinks.
 fn is_special_file(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
@@ -126,10 +138,16 @@ fn is_special_file(path: &Path) -> bool {
 
 /// Renaming over a device would replace the device itself with a regular file (run as root, `--output /dev/null`
 /// once turned the machine's /dev/null into a file that every later reader of it read): the complete content is
-/// written into it instead, and the temporary file removed when `temp` drops.
-fn copy_into(temp: &tempfile::NamedTempFile, destination: &Path) -> anyhow::Result<()> {
+/// written into it instead, and the temporary file removed when `temp` drops. `opened` runs once the destination is
+/// open (a FIFO's open waits for its reader), before the first byte is written.
+fn copy_into(
+    temp: &tempfile::NamedTempFile,
+    destination: &Path,
+    opened: impl FnOnce(),
+) -> anyhow::Result<()> {
     let write = || -> std::io::Result<u64> {
         let mut sink = std::fs::OpenOptions::new().write(true).open(destination)?;
+        opened();
         std::io::copy(&mut temp.reopen()?, &mut sink)
     };
     write().map(drop).map_err(|e| {
@@ -137,13 +155,16 @@ fn copy_into(temp: &tempfile::NamedTempFile, destination: &Path) -> anyhow::Resu
     })
 }
 
+/// Put every output in place: devices and pipes written into first ([`write_into_devices`]), then every
+/// temporary file renamed onto its destination, all under the lock: a signal comes before all of them or after.
 pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
+    let files = write_into_devices(files)?;
     let mut pending = pending();
     for (mut temp, destination) in files {
         let file = temp.file.take().expect("a tracked file until committed");
         pending.temp_files.retain(|p| p != file.path());
         if is_special_file(&destination) {
-            copy_into(&file, &destination)?;
+            copy_into(&file, &destination, || {})?;
             continue;
         }
         if let Err(e) = file.persist(&destination) {
@@ -155,4 +176,23 @@ pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
     }
     pending.committed = true;
     Ok(())
+}
+
+/// Write the outputs bound for a device or pipe into it, first and without the lock: opening a FIFO waits for its
+/// reader and writing waits for the reader to keep up, and a signal must still end the run meanwhile (removing the
+/// temporary files). Returns the other outputs, to be renamed into place.
+fn write_into_devices(
+    files: Vec<(TrackedTemp, PathBuf)>,
+) -> anyhow::Result<Vec<(TrackedTemp, PathBuf)>> {
+    let (devices, files): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(_, destination)| is_special_file(destination));
+    for (temp, destination) in devices {
+        let file = temp.file.as_ref().expect("a tracked file until committed");
+        copy_into(file, &destination, || {
+            sending_to(&destination.display().to_string())
+        })?;
+        drop(temp); // deletes the temporary file
+    }
+    Ok(files)
 }

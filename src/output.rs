@@ -78,6 +78,7 @@ pub fn emit_with(
     match path {
         Some(path) => write_atomically_with(path, write),
         None => {
+            crate::interrupt::sending_to("standard output");
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             match write(&mut stdout).and_then(|()| Ok(stdout.flush()?)) {
                 // A closed pipe (`| head`) is not an error worth a message.

@@ -465,3 +465,156 @@ fn sigint_and_sigterm_at_any_moment_leave_nothing_behind() {
         "most signals land while the scan runs ({interrupted} did; full run {full:?})"
     );
 }
+
+/// Where a run is when the signal comes, and how the test knows it is there.
+enum Phase {
+    /// Reading the inventory: it comes through a FIFO the test has only half written.
+    Reading,
+    /// After the debug line that ends the phase before (`-vv`): evaluating, rendering.
+    After(&'static str),
+    /// `--output` is a FIFO nobody reads: the report is complete and the run waits to write it into the pipe.
+    WritingIntoAPipe,
+}
+
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn sigint_and_sigterm_in_each_phase_reading_evaluating_rendering_writing() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = big_inventory(dir.path(), 25);
+    let demo = std::fs::read(&inventory).unwrap();
+    let phases = [
+        ("reading the inventory", Phase::Reading),
+        ("evaluating", Phase::After("inventory read")),
+        ("rendering", Phase::After("checks evaluated")),
+        ("writing into a pipe", Phase::WritingIntoAPipe),
+    ];
+    for (name, phase) in phases {
+        for (signal, expected) in [("-INT", 130), ("-TERM", 143)] {
+            let out_dir = tempfile::tempdir().unwrap();
+            let input = match phase {
+                Phase::Reading => {
+                    let fifo = out_dir.path().join("inventory.fifo");
+                    if !mkfifo(&fifo) {
+                        eprintln!("skipped {name}: mkfifo is not installed");
+                        continue;
+                    }
+                    fifo
+                }
+                _ => inventory.clone(),
+            };
+            let output = match phase {
+                Phase::WritingIntoAPipe => {
+                    let fifo = out_dir.path().join("report.fifo");
+                    if !mkfifo(&fifo) {
+                        eprintln!("skipped {name}: mkfifo is not installed");
+                        continue;
+                    }
+                    fifo
+                }
+                _ => out_dir.path().join("report.html"),
+            };
+            let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-posture"))
+                .args(["-vv", "scan", "--format", "html", "--inventory"])
+                .arg(&input)
+                .arg("-o")
+                .arg(&output)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+            let mut seen = String::new();
+            let wait_for = |line: &str, stderr: &mut std::io::BufReader<_>, seen: &mut String| loop {
+                let mut next = String::new();
+                assert_ne!(
+                    stderr.read_line(&mut next).unwrap(),
+                    0,
+                    "{name}: no `{line}` in {seen}"
+                );
+                seen.push_str(&next);
+                if next.contains(line) {
+                    break;
+                }
+            };
+            // held open (half written) until the run has ended, so it cannot finish reading
+            let mut writer = None;
+            match phase {
+                Phase::Reading => {
+                    // opening a FIFO for writing waits for the reader: the run is in the reading phase
+                    let mut w = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&input)
+                        .unwrap();
+                    w.write_all(&demo[..demo.len() / 2]).unwrap();
+                    writer = Some(w);
+                }
+                Phase::After(line) => wait_for(line, &mut stderr, &mut seen),
+                Phase::WritingIntoAPipe => {
+                    wait_for("report rendered", &mut stderr, &mut seen);
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            }
+            Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            let started = Instant::now();
+            // a run that ignores the signal is killed after 10 s (and the test fails), not waited for forever
+            let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let watchdog = {
+                let (done, pid) = (done.clone(), child.id().to_string());
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(10));
+                    if !done.load(std::sync::atomic::Ordering::SeqCst) {
+                        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                    }
+                })
+            };
+            stderr.read_to_string(&mut seen).unwrap();
+            let status = child.wait().unwrap();
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            drop(writer);
+            drop(watchdog);
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{name}: slow to stop"
+            );
+            assert_eq!(status.code(), Some(expected), "{name} {signal}: {seen}");
+            assert!(
+                seen.contains("interrupted: nothing was written"),
+                "{name} {signal}: {seen}"
+            );
+            let mut left: Vec<_> = std::fs::read_dir(out_dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            left.sort();
+            let fifos: Vec<String> = [&input, &output]
+                .into_iter()
+                .filter(|p| p.starts_with(out_dir.path()) && p.exists())
+                .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+                .collect();
+            assert_eq!(left, fifos, "{name} {signal}: only the test's FIFOs remain");
+            for fifo in [&input, &output]
+                .into_iter()
+                .filter(|p| p.starts_with(out_dir.path()))
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if let Ok(meta) = std::fs::symlink_metadata(fifo) {
+                    assert!(
+                        meta.file_type().is_fifo(),
+                        "{name}: {fifo:?} is still a FIFO"
+                    );
+                }
+            }
+        }
+    }
+}
