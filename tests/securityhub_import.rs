@@ -104,6 +104,16 @@ fn calls(emulator: &emulator::Emulator) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// The first `n` findings of `region`.
+fn first_of_region(findings: &[Value], region: &str, n: usize) -> Vec<Value> {
+    findings
+        .iter()
+        .filter(|f| f["Region"] == region)
+        .take(n)
+        .cloned()
+        .collect()
+}
+
 fn per_region(findings: &[Value]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for f in findings {
@@ -185,12 +195,7 @@ fn throttles_and_server_errors_are_retried_and_refusals_are_listed() {
     // One region's findings, each made ~200 KB: 100 of them are 20 MB, so the batches are cut by size.
     let counts = per_region(&findings);
     let region = counts.iter().max_by_key(|(_, &n)| n).unwrap().0.clone();
-    let mut big: Vec<Value> = findings
-        .iter()
-        .filter(|f| f["Region"] == region.as_str())
-        .take(100)
-        .cloned()
-        .collect();
+    let mut big = first_of_region(&findings, &region, 100);
     for f in &mut big {
         f["ProductFields"]["lambda-posture/Padding"] = "x".repeat(2000).into();
         f["Resources"][0]["Details"] = json!({ "Other": (0..95).map(|i| (format!("k{i}"), "y".repeat(2000))).collect::<BTreeMap<_, _>>() });
@@ -337,12 +342,7 @@ fn failed_findings_are_listed_with_their_code_and_transient_ones_sent_again() {
     let dir = tempfile::tempdir().unwrap();
     let (_, findings) = demo_asff(dir.path());
     let region = findings[0]["Region"].as_str().unwrap().to_string();
-    let mut five: Vec<Value> = findings
-        .iter()
-        .filter(|f| f["Region"] == region.as_str())
-        .take(5)
-        .cloned()
-        .collect();
+    let mut five = first_of_region(&findings, &region, 5);
     // Security Hub refuses the first (its ProductArn is in another region): listed, never sent again. The second
     // fails once with a transient code (the emulator's `:transient`), the third every time (`:always-transient`).
     let elsewhere = if region == "us-east-1" {
