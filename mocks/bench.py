@@ -3,6 +3,7 @@
     mocks/.venv/bin/python mocks/bench.py --functions 1000 --regions 1
     mocks/.venv/bin/python mocks/bench.py --functions 10000 --regions 2 --time-scale 4
     mocks/.venv/bin/python mocks/bench.py --functions 1000 --regions 1 --compare-thorough
+    mocks/.venv/bin/python mocks/bench.py --accounts 50 --functions 200 [--max-accounts N] [--time-scale F]
     [--long-tail] [--thorough] [--thorough-flag ARGS]
     [--fault-mix "5xx=0.02,reset=0.01"] [--latency-ms 40] [--seed 0] [--binary PATH] [--build]
     [--json FILE] [--keep DIR] [-- extra scanner arguments, e.g. --max-rate 0.5]
@@ -34,6 +35,13 @@ call plans side by side and diffs the two JSON reports by stable finding id (and
 answers on the saved inventories): every finding that appears, disappears or changes status or severity is
 listed, and the run fails unless each one is in ALLOWED_DIFFERENCES (empty: the plan may lose nothing).
 `--thorough-flag ''` compares a binary with itself (the check of the comparison itself).
+
+`--accounts A` seeds an organisation (`seed_scale.py --accounts A`: the management account and A - 1 members, each
+with --functions functions), scans it once with `scan --org --output-dir` and prints the wall time against the
+slowest account's own floor (the emulator counts every account's calls per bucket: `/_lp/stats?by=account`), the
+scanner's peak RSS and its RSS each time another tenth of the accounts (and 100, 250, 500, 1000) were done, the
+emulator's CPU (one Python process: at about one core it is the emulator, not the scanner, that bounds the wall
+time), and whether every account is complete against its manifest.
 
 Not part of the test suite: a 1,000-function run at AWS rates takes a few minutes
 (`mocks/test_bench.py` tests the report diff and the long-tail account's shape, fast).
@@ -123,17 +131,16 @@ def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args, ex
     t0, t0_epoch = time.monotonic(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL)
     collection_rss = None
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
+
+    def sample():
         # Collection ends when the scanner starts writing the inventory: its temporary file (renamed into place
         # with the report's at the very end) is the first new file in the folder.
+        nonlocal collection_rss
         if collection_rss is None and set(os.listdir(work)) - present:
             collection_rss = peak_rss_mb(proc.pid)
-        time.sleep(0.1)
+
+    proc.returncode, usage = wait_sampling(proc, sample, 0.1)
     wall = time.monotonic() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
     # The inventory is written the moment collection ends, before the checks run: its modification time splits the
     # wall time into collection and evaluation + report.
     collection = os.path.getmtime(inventory) - t0_epoch if os.path.exists(inventory) else None
@@ -141,6 +148,16 @@ def run_scan(binary: str, endpoint: str, regions: list[str], work: str, args, ex
             "collection_peak_rss_mb": collection_rss,
             "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_user_s": usage.ru_utime, "cpu_system_s": usage.ru_stime,
             "inventory": inventory, "report": os.path.join(work, "report.json")}
+
+
+def wait_sampling(proc: subprocess.Popen, sample, every: float) -> tuple[int, object]:
+    """Wait for `proc`, calling `sample()` every `every` seconds meanwhile; its exit code and rusage (wait4)."""
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status), usage
+        sample()
+        time.sleep(every)
 
 
 def scanner_env(endpoint: str, regions: list[str]) -> dict:
@@ -157,16 +174,23 @@ def unused_json(binary: str, inventory: str) -> dict | None:
     return json.loads(proc.stdout) if proc.returncode in (0, 3) and proc.stdout.strip() else None
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """The peak resident set so far of a running process (VmHWM), in MB."""
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> float | None:
+    """The peak resident set so far of a running process (VmHWM; VmRSS: the current one), in MB."""
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the quota floor and the call plan ----------------------------------------------------------------------------------
@@ -545,9 +569,127 @@ def compare(binary: str, default: dict, thorough: dict) -> dict:
             "unused_not_allowed": unused_not_allowed, "ok": not not_allowed and not unused_not_allowed}
 
 
+# --- an organisation (--accounts) --------------------------------------------------------------------------------------
+RSS_MILESTONES = (100, 250, 500, 1000)
+
+
+def run_org_scan(binary: str, endpoint: str, regions: list[str], work: str, args, emulator_pid: int,
+                 accounts: list[str]) -> dict:
+    """`scan --org --output-dir` of the seeded organisation; besides the totals, the scanner's RSS (current and peak)
+    and the emulator's CPU each time another tenth of the accounts (and 100, 250, 500, 1000) were done."""
+    out = os.path.join(work, "org")
+    report = os.path.join(work, "org-report.json")
+    cmd = [binary, "scan", "--org", "--output-dir", out, "--regions", ",".join(regions), "--format", "json",
+           "--output", report, "--quiet", "--lookback-days", str(LOOKBACK_DAYS)]
+    if args.time_scale != 1.0:
+        cmd += ["--quota-scale", str(args.time_scale)]
+    if args.max_accounts:
+        cmd += ["--max-accounts", str(args.max_accounts)]
+    cmd += args.scanner_args
+    marks = sorted({m for m in RSS_MILESTONES if m <= len(accounts)} |
+                   {max(1, round(len(accounts) * k / 10)) for k in range(1, 11)})
+    pending, timeline = set(accounts), []
+    emulator_cpu0, t0 = cpu_seconds(emulator_pid), time.monotonic()
+    proc = subprocess.Popen(cmd, env=scanner_env(endpoint, regions), stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(work, "scan.stderr"), "w"), stdin=subprocess.DEVNULL)
+
+    def sample():
+        pending.difference_update([a for a in pending if os.path.exists(os.path.join(out, "accounts", a,
+                                                                                     "inventory.json"))])
+        done = len(accounts) - len(pending)
+        while marks and done >= marks[0]:
+            timeline.append({"accounts_done": marks.pop(0), "at_s": time.monotonic() - t0,
+                             "rss_mb": peak_rss_mb(proc.pid, "VmRSS"), "peak_rss_mb": peak_rss_mb(proc.pid),
+                             "emulator_cpu_s": cpu_seconds(emulator_pid) - emulator_cpu0})
+
+    code, usage = wait_sampling(proc, sample, 0.5)
+    wall = time.monotonic() - t0
+    return {"command": cmd, "exit_code": code, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "cpu_user_s": usage.ru_utime, "cpu_system_s": usage.ru_stime,
+            "emulator_cpu_s": cpu_seconds(emulator_pid) - emulator_cpu0, "timeline": timeline, "output_dir": out,
+            "report": report}
+
+
+def account_floors(stats: dict, time_scale: float) -> dict[str, dict]:
+    """Each account's own quota floor (its slowest region and bucket), from the emulator's per-account statistics."""
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for r in stats.get("by_account", []):
+        rows[r["account"]].append(r)
+    out = {}
+    for account, ops in rows.items():
+        seconds, buckets = floor({"operations": ops}, time_scale)
+        top = buckets[0] if buckets and buckets[0]["rate"] else None
+        out[account] = {"floor_s": seconds, "calls": sum(r["calls"] for r in ops),
+                        "throttled": sum(r["throttled"] for r in ops),
+                        "bucket": f"{top['bucket']} in {top['region']}" if top else None}
+    return out
+
+
+def org_completeness(manifest: dict, output_dir: str) -> list[str]:
+    """Every account done (inventory.json, no error.txt) and its inventory complete against what was planted."""
+    problems = []
+    for planted in manifest["accounts"]:
+        folder = os.path.join(output_dir, "accounts", planted["account"])
+        inventory = os.path.join(folder, "inventory.json")
+        if not os.path.exists(inventory):
+            reason = open(os.path.join(folder, "error.txt")).read().strip() \
+                if os.path.exists(os.path.join(folder, "error.txt")) else "no inventory.json, no error.txt"
+            problems.append(f"{planted['account']}: incomplete: {reason}")
+            continue
+        with open(inventory) as fh:
+            found, _ = completeness(planted, json.load(fh))
+        problems += [f"{planted['account']}: {p}" for p in found]
+    return problems
+
+
+def measure_org(binary: str, endpoint: str, emulator_pid: int, regions: list[str], work: str, args,
+                manifest: dict) -> dict:
+    """One organisation scan: wall time against the slowest account's floor, memory along the way, completeness."""
+    admin(endpoint, "DELETE", "/_lp/stats")
+    accounts = [a["account"] for a in manifest["accounts"]]
+    scan = run_org_scan(binary, endpoint, regions, work, args, emulator_pid, accounts)
+    stats = admin(endpoint, "GET", "/_lp/stats?by=account")
+    floors = account_floors(stats, args.time_scale)
+    slowest = max(floors, key=lambda a: floors[a]["floor_s"]) if floors else None
+    floor_s = floors[slowest]["floor_s"] if slowest else 0.0
+    problems = org_completeness(manifest, scan["output_dir"])
+    if scan["exit_code"] not in (0, 1):
+        problems.insert(0, f"the scan exited {scan['exit_code']}: see {work}/scan.stderr")
+    return {"scan": scan, "totals": stats["totals"], "floors": floors, "slowest": slowest, "floor_s": floor_s,
+            "ratio": scan["wall_s"] / floor_s if floor_s else float("inf"), "problems": problems}
+
+
+def print_org(run: dict, n_accounts: int) -> None:
+    s, tot = run["scan"], run["totals"]
+    print(f"\n== organisation scan: {' '.join(shlex.quote(c) for c in s['command'][1:])}")
+    print(f"calls {tot['calls']}, throttled {tot['throttled']}, injected faults {tot['faults']}")
+    if run["slowest"]:
+        slow = run["floors"][run["slowest"]]
+        members = sorted(f["floor_s"] for a, f in run["floors"].items())
+        print(f"slowest account floor {run['floor_s']:.1f} s ({run['slowest']}: {slow['bucket']}, {slow['calls']} "
+              f"calls); account floors: median {members[len(members) // 2]:.1f} s, fastest {members[0]:.1f} s")
+    print(f"wall time        {s['wall_s']:9.1f} s   (scanner exit code {s['exit_code']})")
+    print(f"wall / floor     {run['ratio']:9.3f}   (the slowest account's floor)")
+    print(f"peak RSS         {s['peak_rss_mb']:9.1f} MB")
+    print(f"CPU              {s['cpu_user_s'] + s['cpu_system_s']:9.1f} s   (scanner); emulator "
+          f"{s['emulator_cpu_s']:.1f} s = {s['emulator_cpu_s'] / s['wall_s']:.2f} cores over the wall time")
+    print(f"{'accounts done':>14}{'at (s)':>10}{'RSS (MB)':>10}{'peak (MB)':>11}{'emulator CPU (cores)':>22}")
+    for t in s["timeline"]:
+        cores = t["emulator_cpu_s"] / t["at_s"] if t["at_s"] else 0.0
+        print(f"{t['accounts_done']:>14}{t['at_s']:>10.1f}{t['rss_mb'] or 0:>10.1f}{t['peak_rss_mb'] or 0:>11.1f}"
+              f"{cores:>22.2f}")
+    problems = run["problems"]
+    print(f"complete         {'yes: every one of the ' + str(n_accounts) + ' accounts' if not problems else 'NO: ' + str(len(problems)) + ' problems'}")
+    for p in problems[:15]:
+        print(f"  {p}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--functions", type=int, default=1000)
+    ap.add_argument("--functions", type=int, default=1000, help="functions (in each account with --accounts)")
+    ap.add_argument("--accounts", type=int, help="an organisation of this many accounts (seed_scale.py --accounts), "
+                    "scanned with scan --org --output-dir")
+    ap.add_argument("--max-accounts", type=int, help="the scanner's --max-accounts (with --accounts)")
     ap.add_argument("--regions", type=int, default=1, help=f"how many of {','.join(REGIONS)}")
     ap.add_argument("--time-scale", type=float, default=1.0, help="quota rates x F (emulator and scanner)")
     ap.add_argument("--latency-ms", type=float, default=None, help="mean added latency (emulator default: 40)")
@@ -568,6 +710,8 @@ def main(argv=None) -> int:
     regions = REGIONS[:max(1, min(args.regions, len(REGIONS)))]
     binary = binary_path(args)
     thorough_flags = shlex.split(args.thorough_flag)
+    if args.accounts:
+        return bench_org(args, regions, binary)
     if args.compare_thorough:
         labels = {"default": [], "thorough": thorough_flags}
     else:
@@ -612,6 +756,43 @@ def main(argv=None) -> int:
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
+
+
+
+def bench_org(args, regions: list[str], binary: str) -> int:
+    """--accounts: seed an organisation, scan it once with --org, print and check the result."""
+    work = args.keep or tempfile.mkdtemp(prefix="lp-bench-org-")
+    os.makedirs(work, exist_ok=True)
+    emulator, endpoint = start_emulator(work, emulator_flags(args))
+    try:
+        import seed_scale
+
+        t0 = time.monotonic()
+        manifest_path = os.path.join(work, "manifest.json")
+        today = dt.datetime.now(dt.timezone.utc).date()
+        seed_scale.main(["--endpoint", endpoint, "--accounts", str(args.accounts), "--functions", str(args.functions),
+                         "--regions", ",".join(regions), "--seed", str(args.seed), "--today", today.isoformat(),
+                         "--manifest", manifest_path] + (["--long-tail"] if args.long_tail else []))
+        seed_s = time.monotonic() - t0
+        with open(manifest_path) as fh:
+            manifest = json.load(fh)
+        emulator_rss = peak_rss_mb(emulator.pid, "VmRSS")
+        run = measure_org(binary, endpoint, emulator.pid, regions, work, args, manifest)
+    finally:
+        emulator.send_signal(signal.SIGTERM)
+        emulator.wait(timeout=30)
+    print(f"\n{args.accounts} accounts x {args.functions} functions, {len(regions)} region(s) ({', '.join(regions)}), "
+          f"time scale {args.time_scale}, faults '{args.fault_mix}', seed {args.seed}; seeding {seed_s:.1f} s "
+          f"(outside the quotas; the emulator then held {emulator_rss or 0:.0f} MB); binary {binary}")
+    print_org(run, args.accounts)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"accounts": args.accounts, "functions": args.functions, "regions": regions,
+                       "time_scale": args.time_scale, "fault_mix": args.fault_mix, "seed": args.seed,
+                       "seed_s": seed_s, "run": run}, fh, indent=2, default=str)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if not run["problems"] else 1
 
 
 if __name__ == "__main__":

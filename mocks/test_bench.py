@@ -311,6 +311,23 @@ def test_long_tail_account_seeded_into_the_emulator_matches_its_manifest():
 
 
 
+def test_account_floors_are_each_accounts_own_slowest_bucket():
+    """Quotas are per account: two accounts' calls in the same bucket are two floors, never one summed."""
+    rows = [{"account": "111111111111", "service": "lambda", "operation": "ListAliases", "region": "us-east-1",
+             "calls": 160, "throttled": 10},
+            {"account": "111111111111", "service": "lambda", "operation": "GetFunction", "region": "us-east-1",
+             "calls": 100, "throttled": 0},
+            {"account": "222222222222", "service": "lambda", "operation": "ListAliases", "region": "us-east-1",
+             "calls": 30, "throttled": 0},
+            {"account": "222222222222", "service": "iam", "operation": "GetAccountAuthorizationDetails",
+             "region": "us-east-1", "calls": 4, "throttled": 0}]
+    floors = bench.account_floors({"by_account": rows}, 1.0)
+    assert floors["111111111111"]["floor_s"] == 150 / 15  # accepted calls of the control-plane bucket at 15/s
+    assert floors["111111111111"]["bucket"] == "lambda:control-plane in us-east-1"
+    assert floors["222222222222"]["floor_s"] == 2.0  # 30 / 15 and 4 / 2 tie; IAM is global
+    assert floors["111111111111"]["calls"] == 260 and floors["111111111111"]["throttled"] == 10
+    assert bench.account_floors({"by_account": rows}, 2.0)["111111111111"]["floor_s"] == 150 / 30
+
 def test_organisation_seeded_into_the_emulator_matches_its_manifest():
     """seed_scale.py --accounts: the management account is the single-account one of the same seed, every member
     is entered through its audit role (ExternalId required when given) and holds exactly its manifest's functions."""
