@@ -253,10 +253,11 @@ fn batch_check_rejects_a_wrong_type_a_bad_enum_and_an_array_size_mismatch() {
     );
 }
 
-/// Every `--flag` the Job, the Batch jobs and the merges pass exists in that subcommand's `--help`.
+/// Every `--flag` the Job, the Batch jobs, the merges and docs/organization.md's command lines pass exists in that
+/// subcommand's `--help`.
 #[test]
 fn every_flag_the_deployments_pass_is_one_the_binary_has() {
-    let out = check(&["commands", MANIFEST, BATCH]);
+    let out = check(&["commands", MANIFEST, BATCH, "docs/organization.md"]);
     assert!(out.status.success(), "{}", cli::stderr(&out));
     let vectors: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
@@ -280,7 +281,7 @@ fn every_flag_the_deployments_pass_is_one_the_binary_has() {
                     .map(str::trim_start)
                     .filter(|line| line.starts_with('-')) // an option's own line, not a description
                     .any(|line| line.split([' ', ',', '=']).any(|word| word == flag)),
-                "{MANIFEST} / {BATCH} run `lambda-posture {}` with {flag}, which `{} --help` does not list",
+                "{MANIFEST} / {BATCH} / docs/organization.md run `lambda-posture {}` with {flag}, which `{} --help` does not list",
                 argv.join(" "),
                 argv[0]
             );

@@ -7,7 +7,8 @@
                                            Job's completions against the N of its --shard
     check.py batch FILE                    the three requests against AWS Batch's API model (botocore: names,
                                            types, required members, enum values), and the array size against N
-    check.py commands MANIFEST BATCH       the lambda-posture argument vectors both files run, as JSON
+    check.py commands MANIFEST BATCH [DOC]...  the lambda-posture argument vectors both files run (and the
+                                           documents' command lines), as JSON
 
 Exit 0 when valid; otherwise 1 with one line per problem on stderr.
 """
@@ -232,9 +233,10 @@ def batch_argv(definition, submission):
 # ---- the command lines ---------------------------------------------------------------------------------------------
 
 
-def commands(manifest_path, batch_path):
+def commands(manifest_path, batch_path, *doc_paths):
     """Every lambda-posture argument vector: the image's entrypoint is lambda-posture, so a container's args are
-    one, and a `sh -c` script's `lambda-posture ...` commands are others."""
+    one, and a `sh -c` script's `lambda-posture ...` commands are others; so is every documentation line that starts
+    with `lambda-posture `."""
     vectors = []
     for doc in documents(manifest_path):
         if doc.get("kind") != "Job":
@@ -252,6 +254,12 @@ def commands(manifest_path, batch_path):
         requests = json.load(f)
     definition = requests["registerJobDefinition"]
     vectors += [batch_argv(definition, requests[key]) for key in ("submitScanJob", "submitMergeJob")]
+    for doc_path in doc_paths:  # the documentation's command lines: `    lambda-posture ...  # comment`
+        with open(doc_path) as f:
+            for line in f:
+                words = shlex.split(line, comments=True) if line.lstrip().startswith("lambda-posture ") else []
+                if words:
+                    vectors.append(words[1:])
     print(json.dumps(vectors))
 
 
@@ -261,7 +269,7 @@ def main(argv):
         "cfn-lint": lambda: cfn_lint(argv[2]),
         "k8s": lambda: k8s(argv[2]),
         "batch": lambda: batch(argv[2]),
-        "commands": lambda: commands(argv[2], argv[3]),
+        "commands": lambda: commands(*argv[2:]),
     }
     if len(argv) < 3 or argv[1] not in commands_by_name:
         raise SystemExit(__doc__)
