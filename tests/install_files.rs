@@ -130,3 +130,61 @@ fn action_installs_scans_to_sarif_and_uploads() {
         );
     }
 }
+
+/// The script of the action step named `name` (its `run: |` block, unindented).
+fn action_script(action: &str, name: &str) -> String {
+    let step = action
+        .split("    - name: ")
+        .find(|s| s.starts_with(name))
+        .unwrap_or_else(|| panic!("action.yml has no step `{name}`"));
+    let block = step.split("run: |\n").nth(1).expect("a run: | block");
+    block
+        .lines()
+        .take_while(|l| l.starts_with("        ") || l.is_empty())
+        .map(|l| l.trim_start_matches("        "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_actions_category_input_sets_the_runs_category() {
+    // upload-sarif's `category` only fills a run that has no automationDetails; lambda-posture's runs have one, so
+    // the action writes the category into the file. Run the step's script as the runner would (jq is on GitHub's
+    // runners).
+    let action = read("action.yml");
+    let script = action_script(&action, "Set the code-scanning category");
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let original = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{ "automationDetails": { "id": "lambda-posture/123456789012/" }, "results": [{ "ruleId": "x" }] }]
+    });
+    for (category, id) in [
+        ("prod-eu-west-1", "prod-eu-west-1/"),
+        ("prod/eu/", "prod/eu/"),
+    ] {
+        std::fs::write(&sarif, original.to_string()).unwrap();
+        let status = std::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .env("LP_OUTPUT", &sarif)
+            .env("LP_CATEGORY", category)
+            .status()
+            .expect("bash runs");
+        assert!(status.success());
+        let mut written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+        assert_eq!(written["runs"][0]["automationDetails"]["id"], id);
+        written["runs"][0]["automationDetails"]["id"] = "lambda-posture/123456789012/".into();
+        assert_eq!(written, original, "nothing else changes");
+    }
+    // The upload step no longer passes a category it would ignore.
+    let upload = action
+        .split("- name: Upload to GitHub code scanning")
+        .nth(1)
+        .unwrap();
+    assert!(!upload
+        .split("\n    - ")
+        .next()
+        .unwrap()
+        .contains("category:"));
+}

@@ -320,7 +320,8 @@ fn log(report: &Report) -> Log<'_> {
     };
     if let Some(limit) = limit {
         let text = format!(
-            "{count} results: {limit}; scan fewer regions (--regions) or accounts per upload"
+            "{count} results: {limit}; upload fewer regions (--regions) or accounts at a time, each part under its own \
+             category (automationDetails.id)"
         );
         tracing::warn!("{text}");
         notifications.push(json!({ "level": "warning", "message": { "text": text } }));
