@@ -15,8 +15,8 @@ use lambda_posture_checks::report::Report;
 use lambda_posture_checks::unused;
 
 use crate::cli::{
-    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, ScanArgs, SecurityhubCommand,
-    SourceArgs, UnusedArgs,
+    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, OrgArgs, ScanArgs,
+    SecurityhubCommand, SourceArgs, UnusedArgs,
 };
 use crate::collect::{self, CollectOptions, Rates};
 use crate::exit;
@@ -103,8 +103,20 @@ async fn securityhub_import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<u8> 
 
 async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let output = file_target(args.output.output.as_deref());
-    refuse_overwriting_inputs(cli, &args.source, output, &[])?;
+    refuse_overwriting_inputs(cli, &args.source, output, &org_inputs(&args.org))?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
+    if args.org.is_org_scan() {
+        let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
+        let options = render_options(cli.color_when(), output);
+        return crate::org::merge::write_merged(
+            &dirs,
+            args.output.format.into(),
+            &options,
+            args.output.fail_on,
+            output,
+            cli.max_input_mib,
+        );
+    }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let started = Instant::now();
     let report = engine::evaluate(&inventory, &config);
@@ -146,8 +158,20 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
 /// `unused`: 0, or 3 when the usage of some function is unknown (its metrics could not be read).
 async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     let output = file_target(args.output.as_deref());
-    refuse_overwriting_inputs(cli, &args.source, output, &[])?;
+    refuse_overwriting_inputs(cli, &args.source, output, &org_inputs(&args.org))?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
+    if args.org.is_org_scan() {
+        let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
+        let options = render_options(cli.color_when(), output);
+        return crate::org::merge::write_merged_unused(
+            &dirs,
+            args.format.into(),
+            &options,
+            &config,
+            output,
+            cli.max_input_mib,
+        );
+    }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let report = unused::analyze(&inventory, &config);
     let options = render_options(cli.color_when(), output);
@@ -259,6 +283,15 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     }
 }
 
+/// The input files of an organisation scan that `--output` must not replace.
+fn org_inputs(org: &OrgArgs) -> Vec<(&str, &Path)> {
+    org.accounts_file
+        .as_deref()
+        .map(|p| ("--accounts-file", p))
+        .into_iter()
+        .collect()
+}
+
 /// `--output FILE`, or `None` for standard output (no `--output`, or `--output -`).
 fn file_target(output: Option<&Path>) -> Option<&Path> {
     output.filter(|p| *p != Path::new("-"))
@@ -329,6 +362,35 @@ pub async fn load_or_collect(
         );
         return Ok((inventory, None));
     }
+    let options = collect_options(source, config, !quiet)?;
+    let inventory = collect::collect(&options).await?;
+    tracing::info!(
+        functions = function_count(&inventory),
+        gaps = inventory
+            .accounts
+            .iter()
+            .map(|a| a.gaps.len())
+            .sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "inventory collected"
+    );
+    let saved = match &source.save_inventory {
+        Some(path) => Some(output::prepare(path, |w| {
+            Ok(serde_json::to_writer_pretty(w, &inventory)?)
+        })?),
+        None => None,
+    };
+    crate::memory::release_freed_memory();
+    Ok((inventory, saved))
+}
+
+/// What and how fast to collect, from the source flags (each number checked against its documented range);
+/// `progress`: a progress bar when stderr is a terminal and no log is shown.
+pub fn collect_options(
+    source: &SourceArgs,
+    config: &ValidConfig,
+    progress: bool,
+) -> anyhow::Result<CollectOptions> {
     in_range("--max-rate", source.max_rate, &(0.001..=1.0))?;
     in_range("--quota-scale", source.quota_scale, &(0.001..=1000.0))?;
     for (flag, rate) in [
@@ -351,31 +413,13 @@ pub async fn load_or_collect(
             others: scale,
         },
         // log lines and the bar would interleave on stderr
-        progress: !quiet && !crate::logging::verbose() && std::io::stderr().is_terminal(),
+        progress: progress && !crate::logging::verbose() && std::io::stderr().is_terminal(),
         scan_code: source.scan_code,
         thorough: source.thorough,
         code_scan: config.code_scan.clone(),
         attempt_timeout,
     };
-    let inventory = collect::collect(&options).await?;
-    tracing::info!(
-        functions = function_count(&inventory),
-        gaps = inventory
-            .accounts
-            .iter()
-            .map(|a| a.gaps.len())
-            .sum::<usize>(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "inventory collected"
-    );
-    let saved = match &source.save_inventory {
-        Some(path) => Some(output::prepare(path, |w| {
-            Ok(serde_json::to_writer_pretty(w, &inventory)?)
-        })?),
-        None => None,
-    };
-    crate::memory::release_freed_memory();
-    Ok((inventory, saved))
+    Ok(options)
 }
 
 fn function_count(inventory: &Inventory) -> usize {

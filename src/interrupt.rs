@@ -160,6 +160,18 @@ fn copy_into(
 pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
     let files = write_into_devices(files)?;
     let mut pending = pending();
+    rename_all(&mut pending, files)?;
+    pending.committed = true;
+    Ok(())
+}
+
+/// Like [`commit_all`], for files that are one part of a longer command's result (an account's folder in an
+/// organisation scan): a signal after them still stops the command at once, and they stay.
+pub fn commit_part(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
+    rename_all(&mut pending(), files)
+}
+
+fn rename_all(pending: &mut Pending, files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
     for (mut temp, destination) in files {
         let file = temp.file.take().expect("a tracked file until committed");
         pending.temp_files.retain(|p| p != file.path());
@@ -174,7 +186,6 @@ pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
             )));
         }
     }
-    pending.committed = true;
     Ok(())
 }
 

@@ -26,6 +26,12 @@ impl Prepared {
     pub fn commit(self) -> anyhow::Result<()> {
         commit_all(vec![self])
     }
+
+    /// Replace the destination with the file, as one part of a longer command's result (an account of an
+    /// organisation scan): a later Ctrl-C still stops the command, and this file stays.
+    pub fn commit_part(self) -> anyhow::Result<()> {
+        crate::interrupt::commit_part(vec![(self.temp, self.path)])
+    }
 }
 
 /// Replace every destination with its prepared file, as one step as far as a signal can tell.

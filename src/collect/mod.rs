@@ -14,7 +14,7 @@ mod iam;
 mod lambda;
 mod listing;
 mod metrics;
-mod organization;
+pub mod organization;
 pub mod pacing;
 pub mod permissions;
 mod progress;

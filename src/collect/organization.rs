@@ -18,7 +18,7 @@ const DESCRIBE_ORGANIZATION: RawOperation =
 const NOT_IN_USE: &[&str] = &["AWSOrganizationsNotInUseException"];
 
 /// The region of the partition's Organizations endpoint.
-fn endpoint_region(partition: &str) -> &'static str {
+pub fn endpoint_region(partition: &str) -> &'static str {
     match partition {
         "aws-cn" => "cn-northwest-1",
         "aws-us-gov" => "us-gov-west-1",

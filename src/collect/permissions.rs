@@ -36,7 +36,8 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
 
 /// What only the principal running an organisation scan calls (never the member role: a member role that could
 /// assume roles elsewhere would be a role-chaining path): listing the accounts, entering each member's role.
-pub const ORG_CALLER_ACTIONS: &[&str] = &[LIST_ACCOUNTS, ASSUME_ROLE];
+#[cfg(test)]
+const ORG_CALLER_ACTIONS: &[&str] = &[LIST_ACCOUNTS, ASSUME_ROLE];
 const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 
@@ -191,8 +192,9 @@ mod tests {
             .collect()
     }
 
-    fn called_actions() -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+    /// The actions called by the source files of `folder` (under the crate's root).
+    fn called_actions(folder: &str) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
         let mut actions = BTreeSet::new();
         for entry in std::fs::read_dir(&dir).expect("src/collect") {
             let path = entry.expect("dir entry").path();
@@ -264,7 +266,7 @@ mod tests {
 
     #[test]
     fn the_policy_lists_exactly_the_operations_the_collectors_call() {
-        let called = called_actions();
+        let called = called_actions("src/collect");
         let listed: BTreeSet<String> = REQUIRED_ACTIONS.iter().map(|a| a.to_string()).collect();
         let missing: Vec<_> = called.difference(&listed).collect();
         let unused: Vec<_> = listed.difference(&called).collect();
@@ -276,6 +278,35 @@ mod tests {
             unused.is_empty(),
             "in REQUIRED_ACTIONS but never called: {unused:?}"
         );
+    }
+
+    /// The organisation scan's own calls (src/org) are the caller-only actions, which the member policy never has.
+    #[test]
+    fn the_org_policy_adds_exactly_the_organisation_scans_own_calls() {
+        let called = called_actions("src/org");
+        let listed: BTreeSet<String> = ORG_CALLER_ACTIONS.iter().map(|a| a.to_string()).collect();
+        assert_eq!(called, listed);
+        for action in ORG_CALLER_ACTIONS {
+            assert!(
+                !policy_json().contains(action),
+                "{action} in the member policy"
+            );
+        }
+        let org: serde_json::Value =
+            serde_json::from_str(&org_policy_json("audit/Scanner").unwrap()).unwrap();
+        let statements = org["Statement"].as_array().unwrap();
+        let member: serde_json::Value = serde_json::from_str(&policy_json()).unwrap();
+        assert_eq!(statements[0], member["Statement"][0]);
+        assert_eq!(
+            statements[1]["Action"],
+            json!(["organizations:ListAccounts"])
+        );
+        assert_eq!(statements[2]["Action"], "sts:AssumeRole");
+        assert_eq!(
+            statements[2]["Resource"],
+            "arn:aws:iam::*:role/audit/Scanner"
+        );
+        assert!(org_policy_json("bad name").is_err());
     }
 
     #[test]

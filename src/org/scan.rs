@@ -1,0 +1,215 @@
+//! The organisation scan's collection: accounts collected concurrently (at most `--max-accounts` at once, each with
+//! quota schedules of its own), each evaluated and written to `DIR/accounts/<id>/` as soon as it completes, then
+//! freed; `--resume` re-evaluates the accounts already collected there instead of collecting them again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lambda_posture_checks::config::ValidConfig;
+use lambda_posture_checks::engine;
+use lambda_posture_checks::inventory::Inventory;
+
+use super::enter::{self, Caller, Role};
+use crate::collect::pacing::Pacer;
+use crate::collect::{self, CollectOptions};
+use crate::output;
+use crate::render::{self, RenderOptions, ReportFormat};
+
+/// The account's complete inventory; its presence means the account is done (written last).
+pub const INVENTORY: &str = "inventory.json";
+/// The account's report: `scan --inventory inventory.json --format json`.
+pub const REPORT: &str = "report.json";
+/// One line: why the account could not be scanned.
+pub const ERROR: &str = "error.txt";
+
+/// What an organisation scan collects, where, and how.
+pub struct Plan {
+    /// `--output-dir` or `--resume`.
+    pub dir: PathBuf,
+    /// `--resume`: an account with an inventory in `dir` is not collected again.
+    pub resume: bool,
+    /// The selected accounts, sorted.
+    pub accounts: Vec<String>,
+    pub role: Role,
+    pub max_accounts: usize,
+    /// Every account's collection options (no per-region progress bars: one bar counts the accounts).
+    pub collect: CollectOptions,
+    pub config: Arc<ValidConfig>,
+    pub max_input_mib: u64,
+    /// A bar counting the accounts done, on stderr.
+    pub progress: bool,
+}
+
+/// `DIR/accounts/<id>`.
+pub fn account_dir(dir: &Path, account: &str) -> PathBuf {
+    dir.join("accounts").join(account)
+}
+
+/// What became of one account.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Collected,
+    /// Its inventory was already there (`--resume`): only the report was evaluated again.
+    Resumed,
+    /// Not scanned, with the reason written to `error.txt`.
+    Incomplete(String),
+}
+
+/// Scan every account of the plan into its folder; the folders, in account order. Only a failure to write the
+/// output directory stops the scan; an account that cannot be entered or collected has its `error.txt`.
+pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<Vec<PathBuf>> {
+    let accounts_dir = plan.dir.join("accounts");
+    std::fs::create_dir_all(&accounts_dir)
+        .with_context(|| format!("{}: cannot create the folder", accounts_dir.display()))?;
+    let bar = progress_bar(plan.progress, plan.accounts.len());
+    let mut outcomes = futures::stream::iter(&plan.accounts)
+        .map(|account| async move {
+            let started = std::time::Instant::now();
+            let outcome = scan_account(plan, caller, pacer, account).await;
+            (account, started.elapsed(), outcome)
+        })
+        .buffer_unordered(plan.max_accounts);
+    while let Some((account, elapsed, outcome)) = outcomes.next().await {
+        let outcome = outcome?;
+        let elapsed_ms = elapsed.as_millis() as u64;
+        match &outcome {
+            Outcome::Incomplete(reason) => {
+                tracing::info!(account, elapsed_ms, reason, "account incomplete")
+            }
+            done => tracing::info!(account, elapsed_ms, outcome = ?done, "account done"),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(plan
+        .accounts
+        .iter()
+        .map(|a| account_dir(&plan.dir, a))
+        .collect())
+}
+
+fn progress_bar(enabled: bool, accounts: usize) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("accounts [{bar:30}] {pos}/{len} {elapsed}")
+        .expect("static template")
+        .progress_chars("=> ");
+    ProgressBar::with_draw_target(Some(accounts as u64), ProgressDrawTarget::stderr())
+        .with_style(style)
+}
+
+/// One account: re-evaluated from its inventory (`--resume`), or entered, collected, evaluated and written.
+async fn scan_account(
+    plan: &Plan,
+    caller: &Caller,
+    pacer: &Pacer,
+    account: &str,
+) -> anyhow::Result<Outcome> {
+    let dir = account_dir(&plan.dir, account);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+    let inventory_path = dir.join(INVENTORY);
+    if plan.resume && inventory_path.is_file() {
+        let (dir, config, limit) = (dir.clone(), Arc::clone(&plan.config), plan.max_input_mib);
+        tokio::task::spawn_blocking(move || re_evaluate(&dir, &config, limit)).await??;
+        return Ok(Outcome::Resumed);
+    }
+    // Nothing of an earlier run may stand for this one.
+    for stale in [ERROR, REPORT, INVENTORY] {
+        remove_if_present(&dir.join(stale))?;
+    }
+    match collect_account(plan, caller, pacer, account).await {
+        Ok(inventory) => {
+            let config = Arc::clone(&plan.config);
+            tokio::task::spawn_blocking(move || write_account(&dir, inventory, &config)).await??;
+            Ok(Outcome::Collected)
+        }
+        Err(reason) => {
+            let line = format!("{}\n", render::printable_line(&reason));
+            output::prepare(&dir.join(ERROR), |w| Ok(w.write_all(line.as_bytes())?))?
+                .commit_part()?;
+            Ok(Outcome::Incomplete(reason))
+        }
+    }
+}
+
+/// The account's inventory, or the one-line reason it could not be scanned: the role could not be assumed, the
+/// collection stopped (no credentials, the account unreachable), or its credentials stopped working on the way (the
+/// caller's expired, the account was suspended): its gaps would then stand for data never asked for. That last is
+/// asked of STS once the collection ends, whatever it found: a revoked session answers Lambda with the code of a
+/// region not enabled, so an account suspended before its listing would otherwise look complete and empty.
+async fn collect_account(
+    plan: &Plan,
+    caller: &Caller,
+    pacer: &Pacer,
+    account: &str,
+) -> Result<Inventory, String> {
+    let sdk = enter::enter(caller, pacer, account, &plan.role).await?;
+    let inventory = collect::collect_account(&sdk, &plan.collect)
+        .await
+        .map_err(|e| format!("collection stopped: {e}"))?;
+    let found = inventory
+        .accounts
+        .first()
+        .map_or("", |a| a.account_id.as_str());
+    if found != account {
+        return Err(format!(
+            "the role's credentials are for account `{found}`, not {account}"
+        ));
+    }
+    collect::account::identify(&sdk, pacer, None)
+        .await
+        .map_err(|e| {
+            format!("collection stopped: the account's credentials no longer work: {e}")
+        })?;
+    Ok(inventory)
+}
+
+/// Evaluate `inventory`, then write its report and, last, the inventory itself; both are freed before returning.
+fn write_account(dir: &Path, inventory: Inventory, config: &ValidConfig) -> anyhow::Result<()> {
+    write_report(dir, &inventory, config)?;
+    output::prepare(&dir.join(INVENTORY), |w| {
+        Ok(serde_json::to_writer_pretty(w, &inventory)?)
+    })?
+    .commit_part()?;
+    drop(inventory);
+    crate::memory::release_freed_memory();
+    Ok(())
+}
+
+/// `--resume`: the report of an account already collected, evaluated again from its inventory with the current
+/// configuration.
+fn re_evaluate(dir: &Path, config: &ValidConfig, max_input_mib: u64) -> anyhow::Result<()> {
+    let path = dir.join(INVENTORY);
+    let text = crate::input::read_text(&path, "inventory", max_input_mib)?;
+    let inventory = Inventory::from_json(&path.display().to_string(), &text)?;
+    drop(text);
+    remove_if_present(&dir.join(ERROR))?;
+    write_report(dir, &inventory, config)
+}
+
+/// `report.json`: the bytes `scan --inventory inventory.json --format json` writes.
+fn write_report(dir: &Path, inventory: &Inventory, config: &ValidConfig) -> anyhow::Result<()> {
+    let report = engine::evaluate(inventory, config);
+    let options = RenderOptions {
+        color: false,
+        width: render::DEFAULT_WIDTH,
+    };
+    output::prepare(&dir.join(REPORT), |w| {
+        render::render_to(ReportFormat::Json, &report, &options, w)
+    })?
+    .commit_part()
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("{}: cannot remove", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
