@@ -257,6 +257,11 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
                     for finding in value.as_array().unwrap() {
                         let violations = render::asff::limit_violations(finding);
                         assert!(violations.is_empty(), "ASFF over a limit: {violations:?}");
+                        let violations = security_hub_violations(finding);
+                        assert!(
+                            violations.is_empty(),
+                            "ASFF refused by Security Hub: {violations:?}"
+                        );
                     }
                 }
             }
@@ -274,6 +279,88 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
     let result = diff::diff("old.json", baseline(), "new.json", &new);
     let table = render::diff::render(ListFormat::Table, &result, &OPTIONS).unwrap();
     assert_human_safe("diff", &String::from_utf8(table).unwrap());
+}
+
+/// Security Hub's limits on every string the ASFF renderer writes, from its API reference (AwsSecurityFinding,
+/// Resource, Recommendation; <https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_AwsSecurityFinding.html>):
+/// the maximum length in UTF-16 code units, `None` where it sets none. The oracle of the ASFF output, written apart
+/// from the renderer's own table: a string at a path not listed here fails the test (a new field must be looked up).
+/// `*` is every element of an array or every value of a map.
+const SECURITY_HUB: &[(&str, Option<usize>)] = &[
+    ("SchemaVersion", None),
+    ("Id", Some(512)),
+    ("ProductArn", Some(2048)),
+    ("GeneratorId", Some(512)),
+    ("AwsAccountId", Some(12)),
+    ("Region", Some(16)),
+    ("Types.*", None),
+    ("CreatedAt", None),
+    ("UpdatedAt", None),
+    ("Severity.Label", None),
+    ("Severity.Original", None),
+    ("FindingProviderFields.Severity.Label", None),
+    ("FindingProviderFields.Severity.Original", None),
+    ("FindingProviderFields.Types.*", None),
+    ("Title", Some(256)),
+    ("Description", Some(1024)),
+    ("Remediation.Recommendation.Text", Some(512)),
+    ("Remediation.Recommendation.Url", None),
+    ("SourceUrl", None),
+    // FieldMap: at most 50 entries, keys of at most 128
+    ("ProductFields.*", Some(2048)),
+    ("Resources.*.Type", Some(256)),
+    ("Resources.*.Id", None),
+    ("Resources.*.Partition", None),
+    ("Resources.*.Region", Some(16)),
+    // AWS tag limits: at most 50, keys of at most 128
+    ("Resources.*.Tags.*", Some(256)),
+    ("Compliance.Status", None),
+    ("Workflow.Status", None),
+    ("RecordState", None),
+];
+
+/// Every way one ASFF finding breaks [`SECURITY_HUB`], or has a blank string or map key (every string of the format
+/// is a `NonEmptyString`, pattern `.*\S.*`: one blank value fails the whole BatchImportFindings request).
+fn security_hub_violations(finding: &Value) -> Vec<String> {
+    fn walk(value: &Value, path: String, out: &mut Vec<String>) {
+        let child = |key: &str| match path.as_str() {
+            "" => key.to_string(),
+            _ => format!("{path}.{key}"),
+        };
+        match value {
+            Value::String(text) => {
+                match SECURITY_HUB.iter().find(|(p, _)| *p == path) {
+                    None => out.push(format!("{path}: not a field of Security Hub's table")),
+                    Some((_, Some(max))) if text.encode_utf16().count() > *max => {
+                        out.push(format!("{path}: longer than {max}"))
+                    }
+                    Some(_) => {}
+                }
+                if text.trim().is_empty() {
+                    out.push(format!("{path}: blank"));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, child("*"), out)),
+            Value::Object(map) if path == "ProductFields" || path.ends_with(".Tags") => {
+                if map.len() > 50 {
+                    out.push(format!("{path}: {} entries", map.len()));
+                }
+                for (key, item) in map {
+                    if key.encode_utf16().count() > 128 || key.trim().is_empty() {
+                        out.push(format!("{path}: key {key:?}"));
+                    }
+                    walk(item, child("*"), out);
+                }
+            }
+            Value::Object(map) => map
+                .iter()
+                .for_each(|(key, item)| walk(item, child(key), out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(finding, String::new(), &mut out);
+    out
 }
 
 fn baseline() -> &'static ReportSnapshot {
@@ -345,5 +432,30 @@ fn a_thousand_copies_of_a_function_name_payload_in_every_string_field_at_once() 
     match Inventory::from_json("all.json", &value.to_string()) {
         Ok(inventory) => assert_formats_safe(&inventory, &[payload.to_string()]),
         Err(e) => assert_human_safe("error", &render::printable_line(&e.to_string())),
+    }
+}
+
+#[test]
+fn blank_tag_values_stay_importable_to_security_hub() {
+    // AWS allows an empty tag value (`team=""`); Security Hub refuses a blank string anywhere in a finding
+    let mut value = demo().clone();
+    let mut blanked = 0;
+    for (i, at) in targets().strings.iter().enumerate() {
+        if at.contains("/tags/") {
+            if let Some(v) = value.pointer_mut(at) {
+                *v = Value::String(if i % 2 == 0 { "" } else { " \t" }.to_string());
+                blanked += 1;
+            }
+        }
+    }
+    assert!(blanked > 0, "the demo has tags");
+    let inventory = Inventory::from_json("blank.json", &value.to_string()).unwrap();
+    let report = engine::evaluate(&inventory, &ValidConfig::default());
+    let mut out = Vec::new();
+    render::render_to(ReportFormat::Asff, &report, &OPTIONS, &mut out).unwrap();
+    let findings: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    assert!(!findings.is_empty());
+    for finding in &findings {
+        assert_eq!(security_hub_violations(finding), Vec::<String>::new());
     }
 }

@@ -110,8 +110,25 @@ fn each_at(value: &mut Value, path: &[&str], visit: &mut dyn FnMut(&mut Value)) 
     }
 }
 
+/// Whether Security Hub would refuse `text` where it wants a `NonEmptyString` (pattern `.*\S.*`), which is every
+/// string of the format: empty or only white space.
+fn is_blank(text: &str) -> bool {
+    text.trim().is_empty()
+}
+
+/// `-` for every blank string of `value` (a blank one fails the whole BatchImportFindings request, not one finding).
+fn fill_blanks(value: &mut Value) {
+    match value {
+        Value::String(text) if is_blank(text) => *text = "-".to_string(),
+        Value::Array(items) => items.iter_mut().for_each(fill_blanks),
+        Value::Object(map) => map.values_mut().for_each(fill_blanks),
+        _ => {}
+    }
+}
+
 /// Cut every bounded string of one ASFF finding to Security Hub's limits ([`LIMITS`]), and its bounded maps to
-/// [`MAP_ENTRIES_MAX`] entries with keys of at most [`MAP_KEY_MAX`].
+/// [`MAP_ENTRIES_MAX`] entries with keys of at most [`MAP_KEY_MAX`]; an entry with a blank key or value (a tag
+/// `team=""`, which AWS allows) is left out of those maps, and any other blank string becomes `-`.
 fn fit_to_limits(finding: &mut Value) {
     for (path, max) in LIMITS {
         let path: Vec<&str> = path.split('.').collect();
@@ -125,13 +142,16 @@ fn fit_to_limits(finding: &mut Value) {
         let path: Vec<&str> = path.split('.').collect();
         each_at(finding, &path, &mut |v| {
             if let Value::Object(map) = v {
-                let entries = std::mem::take(map);
-                for (key, value) in entries.into_iter().take(MAP_ENTRIES_MAX) {
+                let entries = std::mem::take(map)
+                    .into_iter()
+                    .filter(|(key, value)| !is_blank(key) && !value.as_str().is_some_and(is_blank));
+                for (key, value) in entries.take(MAP_ENTRIES_MAX) {
                     map.insert(cut(&key, MAP_KEY_MAX).unwrap_or(key), value);
                 }
             }
         });
     }
+    fill_blanks(finding);
 }
 
 /// Every way `finding` breaks Security Hub's limits ([`LIMITS`], the bounded maps, the known partitions), one line
@@ -161,6 +181,7 @@ pub fn limit_violations(finding: &Value) -> Vec<String> {
             Some(_) => {}
         });
     }
+    blank_strings(&finding, String::new(), &mut violations);
     match finding["Resources"].as_array() {
         None => violations.push("Resources: missing".to_string()),
         Some(resources) => {
@@ -173,6 +194,32 @@ pub fn limit_violations(finding: &Value) -> Vec<String> {
         }
     }
     violations
+}
+
+/// Every blank string or map key under `value` (at `path`), which Security Hub refuses (`NonEmptyString`).
+fn blank_strings(value: &Value, path: String, violations: &mut Vec<String>) {
+    match value {
+        Value::String(text) if is_blank(text) => violations.push(format!("{path}: blank")),
+        Value::Array(items) => {
+            for item in items {
+                blank_strings(item, format!("{path}.*"), violations);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                if is_blank(key) {
+                    violations.push(format!("{path}: a blank key"));
+                }
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                blank_strings(item, path, violations);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A plain-text recommendation: the remediation's first paragraph, within the limit.
@@ -390,9 +437,39 @@ mod tests {
                     .collect(),
             );
         }
-        for a in to_value(&report).as_array().unwrap() {
+        // blank values (AWS allows an empty tag value; a forged inventory anything): Security Hub refuses them
+        let f = &mut report.findings[0];
+        f.owner_tags = std::sync::Arc::new(
+            [
+                ("team", ""),
+                (" ", "x"),
+                ("owner", " \t"),
+                ("cost-centre", "42"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
+        f.resource_name = " ".into();
+        f.region = "".into();
+        let findings = to_value(&report);
+        for a in findings.as_array().unwrap() {
             assert_eq!(limit_violations(a), Vec::<String>::new());
         }
+        let first = &findings[0];
+        assert_eq!(first["Resources"][0]["Tags"], json!({"cost-centre": "42"}));
+        assert_eq!(
+            first["ProductFields"]["lambda-posture/FunctionName"],
+            Value::Null,
+            "a blank name is left out"
+        );
+        assert_eq!(first["Region"], "-");
+        assert_eq!(
+            limit_violations(
+                &json!({"Title": " ", "Resources": [{"Partition": "aws", "Tags": {"a": ""}}]})
+            ),
+            ["Resources.*.Tags.a: blank", "Title: blank"]
+        );
     }
 
     #[test]
