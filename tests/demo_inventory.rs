@@ -5,7 +5,7 @@ mod support;
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 
-use support::{demo_inventory, expectations, report};
+use support::{cli, demo_inventory, expectations, report};
 
 #[test]
 fn demo_inventory_covers_the_seeded_account() {
@@ -55,4 +55,91 @@ fn demo_inventory_fails_exactly_the_planted_checks() {
 fn demo_inventory_holds_no_planted_secret() {
     let text = std::fs::read_to_string(support::demo_path()).unwrap();
     report::assert_secrets_masked(&text);
+}
+
+/// Issue 10 item 6: a check the user did not ask for is not run, not Unknown. The demo as `scan` records it without
+/// `--scan-code` (no function has a code scan): code-secret is no record in any format — no finding, row, result,
+/// ASFF or OCSF event — and is said once, as not run: `checks_not_run` (not `checks_run`) in the JSON report, one
+/// summary line in the table, the HTML page and the SARIF run.
+#[test]
+fn a_check_not_asked_for_is_no_record_in_any_format() {
+    let mut demo = support::demo_json();
+    for account in demo["accounts"].as_array_mut().unwrap() {
+        for function in account["functions"].as_array_mut().unwrap() {
+            function.as_object_mut().unwrap().remove("code_scan");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = support::write_json(dir.path(), "demo-without-code-scan.json", &demo);
+    let line = "not run: code-secret (run with --scan-code)";
+    let check = "code-secret";
+    for format in ["table", "json", "csv", "sarif", "asff", "ocsf", "html"] {
+        let out = cli::scan(&path, &["--format", format]);
+        assert!(
+            [0, 1].contains(&cli::code(&out)),
+            "{format}: {}",
+            cli::stderr(&out)
+        );
+        let text = cli::stdout(&out);
+        let json = || serde_json::from_str::<serde_json::Value>(&text).unwrap();
+        let ids = |list: &serde_json::Value, pointer: &str| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.pointer(pointer).unwrap().as_str().unwrap().to_string())
+                .collect()
+        };
+        match format {
+            "json" => {
+                let report = json();
+                assert!(!ids(&report["findings"], "/check_id")
+                    .iter()
+                    .any(|c| c == check));
+                assert!(!report["checks_run"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c == check));
+                assert_eq!(
+                    report["checks_not_run"],
+                    serde_json::json!([{ "check_id": check, "reason": "run with --scan-code" }])
+                );
+            }
+            "csv" => {
+                let mut rows = csv::Reader::from_reader(text.as_bytes());
+                let column = rows
+                    .headers()
+                    .unwrap()
+                    .iter()
+                    .position(|h| h == "check_id")
+                    .unwrap();
+                assert!(
+                    rows.records().all(|r| &r.unwrap()[column] != check),
+                    "a code-secret row"
+                );
+            }
+            "sarif" => {
+                let run = &json()["runs"][0];
+                assert!(!ids(&run["results"], "/ruleId").iter().any(|c| c == check));
+                let notes = ids(
+                    &run["invocations"][0]["toolExecutionNotifications"],
+                    "/message/text",
+                );
+                assert_eq!(notes.iter().filter(|n| *n == line).count(), 1, "{notes:?}");
+            }
+            "asff" => assert!(!ids(&json(), "/GeneratorId").iter().any(|c| c == check)),
+            "ocsf" => assert!(!ids(&json(), "/finding_info/analytic/uid")
+                .iter()
+                .any(|c| c == check)),
+            _ => {
+                // Table and HTML: the check is named once, in the summary line, and nowhere else.
+                assert_eq!(text.matches(line).count(), 1, "{format}: the not-run line");
+                assert_eq!(
+                    text.matches(check).count(),
+                    1,
+                    "{format}: code-secret named outside the summary"
+                );
+            }
+        }
+    }
 }
