@@ -236,6 +236,21 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
     use crate::cli::ScanFormat;
     let output = file_target(args.output.output.as_deref());
     let dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
+    if let Some(output) = output {
+        // every file merge reads: each account's inventory, report and error line, and the configuration
+        use crate::org::scan::{ERROR, INVENTORY, REPORT};
+        let files: Vec<PathBuf> = dirs
+            .iter()
+            .flat_map(|dir| [INVENTORY, REPORT, ERROR].map(|name| dir.join(name)))
+            .collect();
+        let config = config_path(cli.config.as_deref());
+        let mut inputs: Vec<(&str, &Path)> = files
+            .iter()
+            .map(|f| ("an account folder's", f.as_path()))
+            .collect();
+        inputs.extend(config.as_deref().map(|c| ("--config", c)));
+        crate::input::refuse_overwriting(&[("--output", output)], &inputs)?;
+    }
     let options = render_options(cli.color_when(), output);
     if args.unused {
         let format = match args.output.format {

@@ -219,6 +219,46 @@ fn an_output_never_overwrites_an_input() {
         original,
         "the input is untouched"
     );
+    // merge: an account folder's report or inventory (by another name too), and the configuration
+    let account = dir.path().join("org/accounts/111122223333");
+    std::fs::create_dir_all(&account).unwrap();
+    std::fs::write(account.join("report.json"), &a_text).unwrap();
+    std::fs::write(account.join("inventory.json"), &original).unwrap();
+    let org = dir.path().join("org");
+    for output in [
+        account.join("report.json"),
+        dir.path()
+            .join("org/./accounts/111122223333/inventory.json"),
+    ] {
+        let out = run(&[
+            "merge",
+            org.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert_clean_error(
+            &out,
+            &[
+                "--output",
+                "an account folder's",
+                "refusing to overwrite an input",
+            ],
+        );
+    }
+    let out = run(&[
+        "merge",
+        org.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "-o",
+        config.to_str().unwrap(),
+    ]);
+    assert_clean_error(&out, &["--config", "refusing to overwrite an input"]);
+    assert_eq!(std::fs::read(account.join("report.json")).unwrap(), a_text);
+    assert_eq!(
+        std::fs::read(account.join("inventory.json")).unwrap(),
+        original
+    );
     // --save-inventory and --output naming one file (checked before anything is collected)
     let same = dir.path().join("same.json");
     let out = run(&[
