@@ -2,12 +2,13 @@
 //! caller's own account is scanned with the caller's); a role that cannot be assumed is that account's one-line
 //! reason, never an abort.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 
 use crate::collect::account::Identity;
 use crate::collect::error::CallError;
@@ -99,7 +100,7 @@ pub async fn enter(
         region: caller.sdk.region().map(|r| r.as_ref()),
         bucket: Bucket::Unpaced,
     };
-    pacer
+    let assumed = pacer
         .call_with(call, RetryPolicy::FIRST_CALL, || {
             sts_client
                 .assume_role()
@@ -110,7 +111,11 @@ pub async fn enter(
         })
         .await
         .map_err(|e| refused(&arn, &e))?;
-    // The session's later renewals: the SDK's own retries (our pacer does not see them), then its cache.
+    let first = assumed
+        .credentials()
+        .map(session_credentials)
+        .ok_or_else(|| format!("cannot assume {arn}: sts:AssumeRole answered no credentials"))?;
+    // The session's later renewals: the SDK's own retries (our pacer does not see them).
     let renewing = caller
         .sdk
         .clone()
@@ -123,13 +128,57 @@ pub async fn enter(
     if let Some(id) = &role.external_id {
         provider = provider.external_id(id);
     }
-    let provider = provider.build().await;
+    let session = Session {
+        current: tokio::sync::Mutex::new(first),
+        renew: SharedCredentialsProvider::new(provider.build().await),
+    };
     Ok(caller
         .sdk
         .clone()
         .into_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .credentials_provider(SharedCredentialsProvider::new(session))
         .build())
+}
+
+/// How long before a session ends it is renewed.
+const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
+
+/// A member role's session, shared by every client of the account's scan (each SDK client and each signed-request
+/// client would otherwise assume the role once more): the first AssumeRole's credentials, renewed by `renew` when
+/// they near their end.
+#[derive(Debug)]
+struct Session {
+    current: tokio::sync::Mutex<Credentials>,
+    renew: SharedCredentialsProvider,
+}
+
+impl ProvideCredentials for Session {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let mut current = self.current.lock().await;
+            let ending = current
+                .expiry()
+                .is_some_and(|end| end <= SystemTime::now() + RENEW_BEFORE);
+            if ending {
+                *current = self.renew.provide_credentials().await?;
+            }
+            Ok(current.clone())
+        })
+    }
+}
+
+/// STS's answer as SDK credentials.
+fn session_credentials(answer: &aws_sdk_sts::types::Credentials) -> Credentials {
+    Credentials::new(
+        answer.access_key_id(),
+        answer.secret_access_key(),
+        Some(answer.session_token().to_string()),
+        SystemTime::try_from(*answer.expiration()).ok(),
+        "lambda-posture AssumeRole",
+    )
 }
 
 /// Why the role could not be assumed, on one line.
@@ -174,6 +223,59 @@ mod tests {
             assert!(e.starts_with("--external-id:"), "{e}");
             assert!(!e.contains(bad), "the id is never echoed: {e}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_session_is_shared_until_it_nears_its_end() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let renewals = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&renewals);
+        let renew = aws_credential_types::credential_fn::provide_credentials_fn(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                let end = SystemTime::now() + Duration::from_secs(3600);
+                Ok(Credentials::new(
+                    format!("ASIA{n}"),
+                    "s",
+                    None,
+                    Some(end),
+                    "test",
+                ))
+            }
+        });
+        let session = |left: Duration| Session {
+            current: tokio::sync::Mutex::new(Credentials::new(
+                "ASIA0",
+                "s",
+                None,
+                Some(SystemTime::now() + left),
+                "test",
+            )),
+            renew: SharedCredentialsProvider::new(renew.clone()),
+        };
+        let long = session(Duration::from_secs(3000));
+        for _ in 0..3 {
+            assert_eq!(
+                long.provide_credentials().await.unwrap().access_key_id(),
+                "ASIA0"
+            );
+        }
+        assert_eq!(renewals.load(Ordering::SeqCst), 0);
+        let ending = session(Duration::from_secs(60));
+        assert_eq!(
+            ending.provide_credentials().await.unwrap().access_key_id(),
+            "ASIA1"
+        );
+        assert_eq!(
+            ending.provide_credentials().await.unwrap().access_key_id(),
+            "ASIA1"
+        );
+        assert_eq!(
+            renewals.load(Ordering::SeqCst),
+            1,
+            "renewed once, then shared"
+        );
     }
 
     #[test]
