@@ -1,5 +1,5 @@
-//! Ctrl-C in the middle of a scan: the process exits promptly with 130, says so, and leaves no output file (neither
-//! the report nor the inventory, nor a temporary file next to them).
+//! Ctrl-C (SIGINT) or SIGTERM in the middle of collection: the process exits promptly with 130 or 143, says so, and
+//! leaves no output file (neither the report nor the inventory, nor a temporary file next to them).
 
 mod support;
 
@@ -22,6 +22,16 @@ fn lambda_calls(emulator: &emulator::Emulator) -> u64 {
 
 #[test]
 fn ctrl_c_exits_130_at_once_and_writes_nothing() {
+    interrupt_mid_collection("-INT", 130);
+}
+
+#[test]
+fn sigterm_exits_143_at_once_and_writes_nothing() {
+    interrupt_mid_collection("-TERM", 143);
+}
+
+/// Send `signal` once the scan is collecting (listing done, per-function calls under way); expect `code`.
+fn interrupt_mid_collection(signal: &str, code: i32) {
     // AWS's own rates: 40 functions take the scanner well over ten seconds.
     let emulator = emulator::Emulator::start(&["--quotas", "on", "--seed", "3"]);
     emulator.seed_scale(40, "us-east-1");
@@ -60,7 +70,7 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("run kill");
     assert!(status.success());
@@ -71,14 +81,17 @@ fn ctrl_c_exits_130_at_once_and_writes_nothing() {
         }
         if interrupted.elapsed() > Duration::from_secs(2) {
             let _ = child.kill();
-            panic!("still running 2 s after Ctrl-C");
+            panic!("still running 2 s after {signal}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
     let output = child.wait_with_output().expect("output");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(exit.code(), Some(130), "stderr: {stderr}");
-    assert!(stderr.contains("interrupted"), "stderr: {stderr}");
+    assert_eq!(exit.code(), Some(code), "stderr: {stderr}");
+    assert!(
+        stderr.contains("interrupted: nothing was written"),
+        "stderr: {stderr}"
+    );
     assert!(output.stdout.is_empty(), "nothing on stdout");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("read dir")
