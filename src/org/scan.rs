@@ -213,3 +213,156 @@ fn remove_if_present(path: &Path) -> anyhow::Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::account::Identity;
+    use crate::collect::Rates;
+
+    fn demo() -> (String, Inventory) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/demo-account.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        (text.clone(), Inventory::from_json("demo", &text).unwrap())
+    }
+
+    fn plan(dir: &Path, accounts: &[&str], resume: bool) -> Plan {
+        let rates = Rates {
+            get_function: 1.0,
+            get_policy: 1.0,
+            control_plane: 1.0,
+            others: 1.0,
+        };
+        Plan {
+            dir: dir.to_path_buf(),
+            resume,
+            accounts: accounts.iter().map(|a| a.to_string()).collect(),
+            role: Role {
+                name: "LambdaPostureAudit".into(),
+                external_id: None,
+            },
+            max_accounts: 2,
+            collect: CollectOptions {
+                regions: Some(vec!["us-east-1".into()]),
+                profile: None,
+                lookback_days: 90,
+                rates,
+                progress: false,
+                scan_code: false,
+                thorough: false,
+                code_scan: ValidConfig::default().code_scan,
+                attempt_timeout: std::time::Duration::from_millis(200),
+            },
+            config: Arc::new(ValidConfig::default()),
+            max_input_mib: 64,
+            progress: false,
+        }
+    }
+
+    /// A caller whose every AWS call fails at once (no credentials, an endpoint nobody listens on).
+    fn offline_caller() -> Caller {
+        Caller {
+            identity: Identity {
+                account_id: "999999999999".into(),
+                partition: "aws".into(),
+            },
+            sdk: aws_config::SdkConfig::builder()
+                .endpoint_url("http://127.0.0.1:9")
+                .region(aws_config::Region::new("us-east-1"))
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .build(),
+        }
+    }
+
+    /// The JSON report `scan --inventory` writes for `inventory`.
+    fn json_report(inventory: &Inventory) -> Vec<u8> {
+        let report = engine::evaluate(inventory, &ValidConfig::default());
+        let mut bytes = Vec::new();
+        let options = RenderOptions {
+            color: false,
+            width: render::DEFAULT_WIDTH,
+        };
+        render::render_to(ReportFormat::Json, &report, &options, &mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn an_account_is_written_report_first_and_its_inventory_reads_back_to_the_same_report() {
+        let (_, inventory) = demo();
+        let expected = json_report(&inventory);
+        let dir = tempfile::tempdir().unwrap();
+        write_account(dir.path(), inventory, &ValidConfig::default()).unwrap();
+        assert_eq!(std::fs::read(dir.path().join(REPORT)).unwrap(), expected);
+        let text = std::fs::read_to_string(dir.path().join(INVENTORY)).unwrap();
+        let back = Inventory::from_json("back", &text).unwrap();
+        assert_eq!(
+            json_report(&back),
+            expected,
+            "scan --inventory inventory.json gives report.json"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    }
+
+    #[tokio::test]
+    async fn resume_evaluates_a_collected_account_again_and_never_calls_aws_for_it() {
+        let (text, inventory) = demo();
+        let done = inventory.accounts[0].account_id.clone();
+        let missing = "222222222222";
+        let root = tempfile::tempdir().unwrap();
+        let dir = account_dir(root.path(), &done);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(INVENTORY), &text).unwrap();
+        std::fs::write(dir.join(REPORT), "stale").unwrap();
+        std::fs::write(dir.join(ERROR), "stale\n").unwrap();
+        let plan = plan(root.path(), &[&done, missing], true);
+        let caller = offline_caller();
+        let pacer = Pacer::new(&plan.collect.rates).unwrap();
+        let dirs = run(&plan, &caller, &pacer).await.unwrap();
+        assert_eq!(dirs, [dir.clone(), account_dir(root.path(), missing)]);
+        assert_eq!(
+            std::fs::read(dir.join(REPORT)).unwrap(),
+            json_report(&inventory)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(INVENTORY)).unwrap(),
+            text,
+            "never collected again"
+        );
+        assert!(!dir.join(ERROR).exists(), "the stale error is gone");
+        // The other account could not be entered: its reason, on one line, and no inventory.
+        let failed = account_dir(root.path(), missing);
+        let reason = std::fs::read_to_string(failed.join(ERROR)).unwrap();
+        assert!(
+            reason.starts_with(
+                "cannot assume arn:aws:iam::222222222222:role/LambdaPostureAudit: sts:AssumeRole"
+            ),
+            "{reason}"
+        );
+        assert_eq!(reason.lines().count(), 1);
+        assert!(!failed.join(INVENTORY).exists() && !failed.join(REPORT).exists());
+    }
+
+    #[tokio::test]
+    async fn without_resume_an_account_is_scanned_again_and_its_old_files_go() {
+        let (text, inventory) = demo();
+        let account = inventory.accounts[0].account_id.clone();
+        let root = tempfile::tempdir().unwrap();
+        let dir = account_dir(root.path(), &account);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(INVENTORY), &text).unwrap();
+        std::fs::write(dir.join(REPORT), "old").unwrap();
+        let plan = plan(root.path(), &[&account], false);
+        let mut caller = offline_caller();
+        // the caller's own account: scanned with the caller's (unusable) credentials, no AssumeRole
+        caller.identity.account_id = account.clone();
+        let pacer = Pacer::new(&plan.collect.rates).unwrap();
+        run(&plan, &caller, &pacer).await.unwrap();
+        let reason = std::fs::read_to_string(dir.join(ERROR)).unwrap();
+        assert!(reason.starts_with("collection stopped: "), "{reason}");
+        assert!(!dir.join(INVENTORY).exists() && !dir.join(REPORT).exists());
+    }
+}
