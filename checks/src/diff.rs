@@ -159,6 +159,11 @@ impl ReportSnapshot {
         }
         match shape.schema_version.as_ref().and_then(Value::as_u64) {
             None => return Err(not_a_report("no `schema_version`".into())),
+            Some(0) => {
+                return Err(not_a_report(
+                    "`schema_version` 0 (versions start at 1)".into(),
+                ))
+            }
             Some(v) if v > REPORT_SCHEMA_VERSION as u64 => {
                 return Err(DiffError::NewerSchema {
                     path: path.into(),
@@ -509,6 +514,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("n.json: schema_version 99 is newer"), "{e}");
+        let e = ReportSnapshot::from_json("z.json", r#"{"schema_version": 0, "findings": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("z.json") && e.contains("`schema_version` 0"),
+            "{e}"
+        );
         let e = ReportSnapshot::from_json(
             "x.json",
             r#"{"schema_version": 1, "findings": [{"id": 3}]}"#,
