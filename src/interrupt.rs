@@ -19,12 +19,15 @@ struct Pending {
     temp_files: Vec<PathBuf>,
     committed: bool,
     sent_to: Option<String>,
+    /// Some files that are parts of the result are in place ([`commit_part`]: an organisation scan's accounts).
+    parts_kept: bool,
 }
 
 static PENDING: Mutex<Pending> = Mutex::new(Pending {
     temp_files: Vec::new(),
     committed: false,
     sent_to: None,
+    parts_kept: false,
 });
 
 fn pending() -> MutexGuard<'static, Pending> {
@@ -90,6 +93,9 @@ fn stop(code: u8) -> ! {
         Some(what) => eprintln!(
             "interrupted: no file was written; {} may hold part of the output",
             crate::render::printable_line(what)
+        ),
+        None if pending.parts_kept => eprintln!(
+            "interrupted: the report was not written; the accounts already complete are kept (--resume DIR continues)"
         ),
         None => eprintln!("interrupted: nothing was written"),
     }
@@ -168,7 +174,10 @@ pub fn commit_all(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
 /// Like [`commit_all`], for files that are one part of a longer command's result (an account's folder in an
 /// organisation scan): a signal after them still stops the command at once, and they stay.
 pub fn commit_part(files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {
-    rename_all(&mut pending(), files)
+    let mut pending = pending();
+    rename_all(&mut pending, files)?;
+    pending.parts_kept = true;
+    Ok(())
 }
 
 fn rename_all(pending: &mut Pending, files: Vec<(TrackedTemp, PathBuf)>) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::Inventory;
+use tracing::Instrument;
 
 use super::enter::{self, Caller, Role};
 use crate::collect::pacing::Pacer;
@@ -66,10 +67,15 @@ pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<
         .with_context(|| format!("{}: cannot create the folder", accounts_dir.display()))?;
     let bar = progress_bar(plan.progress, plan.accounts.len());
     let mut outcomes = futures::stream::iter(&plan.accounts)
-        .map(|account| async move {
-            let started = std::time::Instant::now();
-            let outcome = scan_account(plan, caller, pacer, account).await;
-            (account, started.elapsed(), outcome)
+        .map(|account| {
+            // every log line of the account's collection names it
+            let span = tracing::warn_span!("account", id = %account);
+            async move {
+                let started = std::time::Instant::now();
+                let outcome = scan_account(plan, caller, pacer, account).await;
+                (account, started.elapsed(), outcome)
+            }
+            .instrument(span)
         })
         .buffer_unordered(plan.max_accounts);
     while let Some((account, elapsed, outcome)) = outcomes.next().await {
