@@ -119,7 +119,7 @@ fn an_account_that_could_not_be_scanned_gives_exit_3_and_is_named() {
     assert_eq!(json["accounts"][0]["account_id"], "000000000007");
     let table = stdout(&merge(&[tmp.path().to_str().unwrap()]));
     assert!(table.contains("222222222222"), "{table}");
-    assert!(table.contains("not authorized to assume"), "{table}");
+    assert!(table.contains("not scanned: sts:AssumeRole:"), "{table}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod diff;
 mod html;
 mod json;
 mod ocsf;
+mod org;
 mod sarif;
 mod table;
 pub mod unused;

@@ -61,7 +61,7 @@ pub fn severity_cell(severity: Severity, options: &RenderOptions) -> Cell {
     }
 }
 
-fn grade_color(grade: char) -> Color {
+pub(super) fn grade_color(grade: char) -> Color {
     match grade {
         'A' | 'B' => Color::Green,
         'C' => Color::Yellow,
@@ -152,8 +152,12 @@ pub fn render(
     if let Some(line) = report.not_run_line() {
         paragraph(&mut text, &line, options);
     }
-    for account in &report.accounts {
-        let _ = writeln!(text, "{}", account_table(account, report, options));
+    if super::org::is_organisation(report) {
+        super::org::accounts_section(&mut text, report, options);
+    } else {
+        for account in &report.accounts {
+            let _ = writeln!(text, "{}", account_table(account, report, options));
+        }
     }
     functions_section(&mut text, report, options);
     failures_section(&mut text, report, options);
@@ -189,25 +193,7 @@ fn account_table(account: &AccountSummary, report: &Report, options: &RenderOpti
         .into_iter()
         .map(|(severity, count)| format!("{count} {severity}"))
         .collect();
-    let gaps = if account.gaps.is_empty() {
-        "none: every call succeeded".to_string()
-    } else {
-        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-        for gap in &account.gaps {
-            *kinds
-                .entry(format!("{}:{}", gap.service, gap.operation))
-                .or_default() += 1;
-        }
-        let list: Vec<String> = kinds
-            .into_iter()
-            .map(|(op, n)| format!("{op} ×{n}"))
-            .collect();
-        format!(
-            "{} calls failed ({}); affected checks say unknown",
-            account.gaps.len(),
-            list.join(", ")
-        )
-    };
+    let gaps = gaps_line(account);
     table.add_row(vec![
         cell("Account"),
         cell(format!(
@@ -234,6 +220,28 @@ fn account_table(account: &AccountSummary, report: &Report, options: &RenderOpti
         table.add_row(vec![cell("Not examined"), cell(not_examined.line())]);
     }
     table
+}
+
+/// The account's failed calls in one line: how many, of which operations.
+pub(super) fn gaps_line(account: &AccountSummary) -> String {
+    if account.gaps.is_empty() {
+        return "none: every call succeeded".to_string();
+    }
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for gap in &account.gaps {
+        *kinds
+            .entry(format!("{}:{}", gap.service, gap.operation))
+            .or_default() += 1;
+    }
+    let list: Vec<String> = kinds
+        .into_iter()
+        .map(|(op, n)| format!("{op} ×{n}"))
+        .collect();
+    format!(
+        "{} calls failed ({}); affected checks say unknown",
+        account.gaps.len(),
+        list.join(", ")
+    )
 }
 
 fn failures_by_severity_of(report: &Report, account_id: &str) -> Vec<(Severity, usize)> {
@@ -302,7 +310,7 @@ fn functions_section(text: &mut String, report: &Report, options: &RenderOptions
             cell(format!(
                 "{}\n{} · {}",
                 function.name,
-                function.region,
+                super::org::place(report, &function.account_id, &function.region),
                 function.runtime.as_deref().unwrap_or("image")
             )),
             cell(top.join("\n")),
@@ -381,7 +389,11 @@ fn failures_section(text: &mut String, report: &Report, options: &RenderOptions)
         table.set_header(vec!["Function", "Finding"]);
         for f in findings {
             table.add_row(vec![
-                cell(format!("{}\n{}", f.resource_name, f.region)),
+                cell(format!(
+                    "{}\n{}",
+                    f.resource_name,
+                    super::org::place(report, &f.account_id, &f.region)
+                )),
                 cell(&f.message),
             ]);
         }
