@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_lambda::Client;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::config::ValidCodeScan;
 use lambda_posture_checks::inventory::{
@@ -364,15 +364,12 @@ fn unscannable(f: &Function, reason: &str) -> CodeScan {
 }
 
 fn progress_bar(enabled: bool, packages: usize) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template("{prefix:>15} [{bar:30}] {pos}/{len} packages {msg}")
-        .expect("static template")
-        .progress_chars("=> ");
-    ProgressBar::with_draw_target(Some(packages as u64), ProgressDrawTarget::stderr())
-        .with_style(style)
-        .with_prefix("code")
+    super::progress::counter(
+        enabled,
+        packages,
+        "{prefix:>15} [{bar:30}] {pos}/{len} packages {msg}",
+    )
+    .with_prefix("code")
 }
 
 #[cfg(test)]

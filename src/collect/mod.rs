@@ -17,7 +17,7 @@ mod metrics;
 pub mod organization;
 pub mod pacing;
 pub mod permissions;
-mod progress;
+pub mod progress;
 pub mod raw;
 
 use std::sync::Mutex;

@@ -1,4 +1,5 @@
-//! Progress on stderr: one bar per region (functions done / found), shown only when asked (a terminal, not --quiet).
+//! Progress on stderr: one bar per region (functions done / found), and counting bars (packages scanned, accounts
+//! done), shown only when asked (a terminal, not --quiet).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -30,6 +31,18 @@ impl Progress {
         );
         RegionProgress(bar)
     }
+}
+
+/// A bar on stderr counting `len` things in `template` (indicatif's; `{bar:30}` is drawn with `=> `); a hidden one
+/// when progress is off.
+pub fn counter(enabled: bool, len: usize, template: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(template)
+        .expect("static template")
+        .progress_chars("=> ");
+    ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr()).with_style(style)
 }
 
 /// One region's bar.

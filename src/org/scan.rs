@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::Inventory;
@@ -65,7 +64,11 @@ pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<
     let accounts_dir = plan.dir.join("accounts");
     std::fs::create_dir_all(&accounts_dir)
         .with_context(|| format!("{}: cannot create the folder", accounts_dir.display()))?;
-    let bar = progress_bar(plan.progress, plan.accounts.len());
+    let bar = crate::collect::progress::counter(
+        plan.progress,
+        plan.accounts.len(),
+        "accounts [{bar:30}] {pos}/{len} {elapsed}",
+    );
     let mut outcomes = futures::stream::iter(&plan.accounts)
         .map(|account| {
             // every log line of the account's collection names it
@@ -95,17 +98,6 @@ pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<
         .iter()
         .map(|a| account_dir(&plan.dir, a))
         .collect())
-}
-
-fn progress_bar(enabled: bool, accounts: usize) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template("accounts [{bar:30}] {pos}/{len} {elapsed}")
-        .expect("static template")
-        .progress_chars("=> ");
-    ProgressBar::with_draw_target(Some(accounts as u64), ProgressDrawTarget::stderr())
-        .with_style(style)
 }
 
 /// One account: re-evaluated from its inventory (`--resume`), or entered, collected, evaluated and written.
