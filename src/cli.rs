@@ -296,7 +296,8 @@ pub struct OrgArgs {
     pub resume: Option<PathBuf>,
 
     /// Scan shard I of N (0-based): the accounts whose position in the sorted list (after --exclude-accounts)
-    /// modulo N is I. Run N copies with I = 0..N-1 and `merge` their directories.
+    /// modulo N is I. Run N copies with I = 0..N-1 and `merge` their directories. I may be `$NAME`: the index read
+    /// from environment variable NAME (e.g. '$AWS_BATCH_JOB_ARRAY_INDEX/8' for an AWS Batch array job).
     #[arg(long, value_name = "I/N", requires = "account_source")]
     pub shard: Option<crate::org::accounts::Shard>,
 }

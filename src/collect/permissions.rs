@@ -16,7 +16,7 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "lambda:GetAccountSettings",
     "lambda:GetFunction",
     "lambda:GetFunctionCodeSigningConfig",
-    "lambda:GetLayerVersionByArn",
+    "lambda:GetLayerVersion",
     "lambda:GetPolicy",
     "lambda:ListAliases",
     "lambda:ListCodeSigningConfigs",
@@ -103,8 +103,12 @@ mod tests {
         ("account.rs", "sts"),
     ];
 
-    /// IAM actions whose name is not the operation's.
-    const ACTION_OF_OPERATION: &[(&str, &str)] = &[("s3:HeadBucket", "s3:ListBucket")];
+    /// IAM actions whose name is not the operation's (AWS's Service Authorization Reference: GetLayerVersionByArn is
+    /// authorised by lambda:GetLayerVersion; no IAM action is named after it).
+    const ACTION_OF_OPERATION: &[(&str, &str)] = &[
+        ("s3:HeadBucket", "s3:ListBucket"),
+        ("lambda:GetLayerVersionByArn", "lambda:GetLayerVersion"),
+    ];
 
     fn is_ident(b: u8) -> bool {
         b.is_ascii_alphanumeric() || b == b'_'

@@ -63,6 +63,15 @@ impl FromStr for Shard {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Shard, String> {
+        Shard::parse(text, |name| std::env::var(name).ok())
+    }
+}
+
+impl Shard {
+    /// `I/N`, where I may be `$NAME`: the index in the environment variable NAME (`env` looks it up), for job
+    /// runners that give each copy its index only there and run the image's entrypoint without a shell (AWS Batch's
+    /// `$AWS_BATCH_JOB_ARRAY_INDEX`).
+    fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
         let wrong = || {
             format!(
                 "`{}` is not I/N (0-based shard I of N, e.g. 0/4)",
@@ -76,7 +85,31 @@ impl FromStr for Shard {
             }
             s.parse().map_err(|_| wrong())
         };
-        let (index, count) = (number(index)?, number(count)?);
+        let index = match index.strip_prefix('$') {
+            None => number(index)?,
+            Some(name) => {
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    return Err(wrong());
+                }
+                let value = env(name).ok_or_else(|| {
+                    format!(
+                        "`{}`: the environment variable {} is not set",
+                        shown(text),
+                        shown(name)
+                    )
+                })?;
+                number(&value).map_err(|_| {
+                    format!(
+                        "`{}`: {} is `{}`, not a shard index",
+                        shown(text),
+                        shown(name),
+                        shown(&value)
+                    )
+                })?
+            }
+        };
+        let count = number(count)?;
         if !(1..=MAX_SHARDS).contains(&count) {
             return Err(format!(
                 "`{}`: N must be between 1 and {MAX_SHARDS}",
@@ -186,6 +219,37 @@ mod tests {
             "99999999999999999999999/1",
         ] {
             assert!(bad.parse::<Shard>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn a_shard_index_may_come_from_an_environment_variable() {
+        let env = |name: &str| match name {
+            "AWS_BATCH_JOB_ARRAY_INDEX" => Some("3".to_string()),
+            "EMPTY" => Some(String::new()),
+            "WORD" => Some("three".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            Shard::parse("$AWS_BATCH_JOB_ARRAY_INDEX/4", env),
+            Ok(Shard { index: 3, count: 4 })
+        );
+        let error = |text| Shard::parse(text, env).unwrap_err();
+        assert_eq!(
+            error("$UNSET/4"),
+            "`$UNSET/4`: the environment variable UNSET is not set"
+        );
+        assert_eq!(
+            error("$WORD/4"),
+            "`$WORD/4`: WORD is `three`, not a shard index"
+        );
+        assert_eq!(
+            error("$EMPTY/4"),
+            "`$EMPTY/4`: EMPTY is ``, not a shard index"
+        );
+        assert!(error("$AWS_BATCH_JOB_ARRAY_INDEX/3").contains("I must be below N"));
+        for bad in ["$/4", "$A-B/4", "${A}/4", "$$A/4"] {
+            assert!(error(bad).contains("is not I/N"), "{bad}");
         }
     }
 
