@@ -13,6 +13,12 @@ pub const DEFAULT_MAX_INPUT_MIB: u64 = 1024;
 pub fn read_text(path: &Path, what: &str, limit_mib: u64) -> anyhow::Result<String> {
     let limit = limit_mib.saturating_mul(1 << 20);
     let name = path.display();
+    // "an inventory file", "an ASFF file", "a report file"
+    let a = if what.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
     let too_large = || {
         anyhow::anyhow!(
             "{name}: the {what} file is larger than {limit_mib} MiB; raise --max-input-mib (or LAMBDA_POSTURE_MAX_INPUT_MIB) if it is real"
@@ -41,7 +47,7 @@ pub fn read_text(path: &Path, what: &str, limit_mib: u64) -> anyhow::Result<Stri
         // JSON and TOML never hold a NUL byte: binary data (or /dev/zero) is refused at its first chunk.
         if let Some(at) = chunk[..n].iter().position(|&b| b == 0) {
             anyhow::bail!(
-                "{name}: not a text file (a NUL byte at offset {}); expected a {what} file",
+                "{name}: not a text file (a NUL byte at offset {}); expected {a} {what} file",
                 bytes.len() + at
             );
         }
@@ -52,7 +58,7 @@ pub fn read_text(path: &Path, what: &str, limit_mib: u64) -> anyhow::Result<Stri
     }
     String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
-            "{name}: not UTF-8 text (invalid byte at offset {}); expected a {what} file",
+            "{name}: not UTF-8 text (invalid byte at offset {}); expected {a} {what} file",
             e.utf8_error().valid_up_to()
         )
     })

@@ -327,6 +327,45 @@ fn oversized_and_binary_input_fail_early_with_the_reason() {
         "/dev/urandom",
     ]);
     assert_clean_error(&out, &["/dev/urandom"]);
+    // every other file input: the ASFF files of securityhub import, an organisation scan's accounts file, a merge's
+    // account folders (all read before any AWS call)
+    let dir = tempfile::tempdir().unwrap();
+    let asff = write(dir.path(), "findings.asff.json", "[]");
+    let asff = asff.to_str().unwrap();
+    for (args, what) in [
+        (vec!["securityhub", "import", "/dev/zero"], "an ASFF file"),
+        (
+            vec!["securityhub", "import", asff, "--previous", "/dev/zero"],
+            "an ASFF file",
+        ),
+        (
+            vec!["securityhub", "import", asff, "--resolved", "/dev/zero"],
+            "a diff file",
+        ),
+        (
+            vec![
+                "scan",
+                "--accounts-file",
+                "/dev/zero",
+                "--output-dir",
+                dir.path().to_str().unwrap(),
+            ],
+            "an accounts file",
+        ),
+    ] {
+        let out = run(&args);
+        assert_clean_error(&out, &["/dev/zero", "not a text file", what]);
+    }
+    let account = dir.path().join("org/accounts/111122223333");
+    std::fs::create_dir_all(&account).unwrap();
+    std::fs::write(account.join("inventory.json"), "{}").unwrap();
+    std::fs::write(account.join("report.json"), vec![b' '; (1 << 20) + 1]).unwrap();
+    let org = dir.path().join("org");
+    let out = run(&["merge", org.to_str().unwrap(), "--max-input-mib", "1"]);
+    assert_clean_error(
+        &out,
+        &["report.json", "larger than 1 MiB", "--max-input-mib"],
+    );
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "early, not after gigabytes"
