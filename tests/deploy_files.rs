@@ -288,3 +288,113 @@ fn every_flag_the_deployments_pass_is_one_the_binary_has() {
         }
     }
 }
+
+/// The deployments' own command lines, run against an emulated organisation (5 accounts, the management account
+/// the caller): the Indexed Job's 4 shards (the kubelet's `$(SHARD_INDEX)` substituted) and the Batch array's 4
+/// children (`AWS_BATCH_JOB_ARRAY_INDEX` in their environment, the `$NAME` form of `--shard`), each into its engine's
+/// shared `/out` (a temporary directory here; `--regions` added: the emulator plants one region), then each engine's
+/// merges. The merged JSON report is the one `scan --org` writes on one machine but for its `collected_at` (its
+/// earliest account's collection time: these are separate collections).
+#[test]
+fn the_deployments_command_lines_scan_an_organisation_like_one_machine() {
+    let out = check(&["commands", MANIFEST, BATCH]);
+    assert!(out.status.success(), "{}", cli::stderr(&out));
+    let vectors: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    let emulator = emulator::Emulator::start(&[]);
+    emulator.seed_organisation(5, 1);
+    let run = |argv: &[String], out: &Path, env: &[(&str, String)]| {
+        let argv: Vec<String> = argv
+            .iter()
+            .map(|a| a.replace("/out", out.to_str().unwrap()))
+            .collect();
+        let regions: &[&str] = if argv[0] == "scan" {
+            &["--regions", emulator::REGION]
+        } else {
+            &[]
+        };
+        let mut cmd = emulator.lambda_posture();
+        cmd.args(&argv).args(regions).envs(env.iter().cloned());
+        let (code, _stdout, stderr) = cli::capture(&mut cmd);
+        assert_eq!(code, 0, "lambda-posture {}: {stderr}", argv.join(" "));
+    };
+
+    let single = tempfile::tempdir().unwrap();
+    let reference = single.path().join("report.json");
+    run(
+        &[
+            "scan",
+            "--org",
+            "--output-dir",
+            "/out/org",
+            "--format",
+            "json",
+            "--output",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([reference.to_str().unwrap().to_string()])
+        .collect::<Vec<_>>(),
+        single.path(),
+        &[],
+    );
+    let reference = std::fs::read(reference).unwrap();
+    let accounts = serde_json::from_slice::<Value>(&reference).unwrap()["accounts"].clone();
+    assert_eq!(accounts.as_array().map(Vec::len), Some(5), "{accounts}");
+    let reference = when_collected_apart(&reference);
+
+    for (engine, index_marker) in [
+        ("k8s", "$(SHARD_INDEX)"),
+        ("batch", "$AWS_BATCH_JOB_ARRAY_INDEX"),
+    ] {
+        let scan = vectors
+            .iter()
+            .find(|v| v[0] == "scan" && v.iter().any(|a| a.contains(index_marker)))
+            .unwrap_or_else(|| panic!("no {engine} scan in {vectors:?}"));
+        let merges: Vec<&Vec<String>> = vectors
+            .iter()
+            .skip_while(|v| *v != scan)
+            .skip(1)
+            .take_while(|v| v[0] == "merge")
+            .collect();
+        assert!(!merges.is_empty(), "no {engine} merge after its scan");
+        let shards: usize = scan[scan.iter().position(|a| a == "--shard").unwrap() + 1]
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let shared = tempfile::tempdir().unwrap();
+        for index in 0..shards {
+            let kubelet: Vec<String> = scan
+                .iter()
+                .map(|a| a.replace("$(SHARD_INDEX)", &index.to_string()))
+                .collect();
+            run(
+                &kubelet,
+                shared.path(),
+                &[("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())],
+            );
+        }
+        for merge in &merges {
+            run(merge, shared.path(), &[]);
+        }
+        let merged =
+            when_collected_apart(&std::fs::read(shared.path().join("report.json")).unwrap());
+        assert!(
+            merged == reference,
+            "{engine}: the merge of {shards} shards differs from one machine's scan --org \
+             (other than collected_at)"
+        );
+    }
+}
+
+/// A JSON report with its `collected_at` set aside, as text.
+fn when_collected_apart(report: &[u8]) -> String {
+    let mut report: Value = serde_json::from_slice(report).unwrap();
+    let collected_at = report.as_object_mut().unwrap().remove("collected_at");
+    assert!(
+        collected_at.is_some_and(|t| t.is_string()),
+        "no collected_at"
+    );
+    serde_json::to_string_pretty(&report).unwrap()
+}

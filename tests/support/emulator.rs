@@ -136,18 +136,27 @@ impl Emulator {
     /// Seed a generated account of `functions` functions spread over `regions` (comma-separated) with
     /// `mocks/seed_scale.py` (outside the quotas); its manifest (every function and what was planted on it).
     pub fn seed_scale(&self, functions: usize, regions: &str) -> Value {
+        self.run_seed_scale(&["--functions", &functions.to_string(), "--regions", regions])
+    }
+
+    /// An organisation of `accounts` accounts (`mocks/seed_scale.py --accounts`: the management account is the
+    /// caller, each member has the `LambdaPostureAudit` role trusting it), `functions` functions in each: its manifest.
+    pub fn seed_organisation(&self, accounts: usize, functions: usize) -> Value {
+        self.run_seed_scale(&[
+            "--accounts",
+            &accounts.to_string(),
+            "--functions",
+            &functions.to_string(),
+        ])
+    }
+
+    fn run_seed_scale(&self, args: &[&str]) -> Value {
         let manifest_path = self.dir.path().join("scale-manifest.json");
         run_ok(
             Command::new(python())
                 .arg(root().join("mocks/seed_scale.py"))
-                .args([
-                    "--endpoint",
-                    &self.endpoint,
-                    "--functions",
-                    &functions.to_string(),
-                    "--regions",
-                    regions,
-                ])
+                .args(["--endpoint", &self.endpoint])
+                .args(args)
                 .arg("--manifest")
                 .arg(&manifest_path),
             "seed_scale.py",
