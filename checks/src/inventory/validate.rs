@@ -143,6 +143,19 @@ pub fn check(inventory: &mut Inventory, path: &str, text: &str) -> Result<(), In
     for (a, account) in inventory.accounts.iter().enumerate() {
         for (f, function) in account.functions.iter().enumerate() {
             let at = format!("accounts[{a}].functions[{f}]");
+            // a code secret is described by its rule too (code-secret reads the table by this id)
+            let code_secrets = function.code_scan.iter().flat_map(|scan| &scan.findings);
+            for (s, secret) in code_secrets.enumerate() {
+                if crate::secrets::rule_description(&secret.rule_id).is_none() {
+                    return Err(invalid(
+                        format!("{at}.code_scan.findings[{s}].rule_id"),
+                        format!(
+                            "unknown secret rule `{}` (not one this version of lambda-posture has)",
+                            secret.rule_id
+                        ),
+                    ));
+                }
+            }
             if let Some(first) = first_seen.insert(&function.arn, at.clone()) {
                 return Err(invalid(
                     format!("{at}.arn"),
@@ -693,6 +706,17 @@ mod tests {
         .unwrap_err();
         assert!(
             e.starts_with("inv.json: field `accounts[0].functions[0].environment[0].detections[0].rule_id`: unknown"),
+            "{e}"
+        );
+        let e = inventory(|v| {
+            v["accounts"][0]["functions"][1]["code_scan"] = json!({"findings": [{"source": "function",
+                "path": "a.py", "line": 3, "rule_id": "made-up\u{1b}[2J", "masked_preview": "AKIA…"}]});
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "inv.json: field `accounts[0].functions[1].code_scan.findings[0].rule_id`: unknown"
+            ),
             "{e}"
         );
     }
