@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lambda_posture_checks::diff::Diff;
+use lambda_posture_checks::diff::{Diff, Resolution};
 use lambda_posture_checks::finding::Finding;
 use serde_json::{json, Value};
 
@@ -156,6 +156,8 @@ fn resolved_in_diff(path: &Path, now: &str, max_input_mib: u64) -> anyhow::Resul
         .with_context(|| format!("{name}: not the output of `diff --format json`"))?;
     diff.resolved_findings
         .iter()
+        // an account the newer scan did not cover or enter: nothing is known, its findings stay active
+        .filter(|entry| entry.resolution != Some(Resolution::AccountNotScanned))
         .map(|entry| {
             let mut fields = serde_json::to_value(&entry.finding)?;
             fields["evidence"] = json!({});

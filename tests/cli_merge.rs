@@ -179,3 +179,55 @@ fn merged_unused_is_unused_of_every_account() {
         );
     }
 }
+
+#[test]
+fn diff_of_merged_reports_does_not_call_an_unscanned_accounts_findings_fixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (before, after) = (tmp.path().join("before"), tmp.path().join("after"));
+    for id in ["111111111111", DEMO_ACCOUNT] {
+        scanned_account(&before, id);
+    }
+    scanned_account(&after, DEMO_ACCOUNT);
+    let refused = after.join("accounts/111111111111");
+    std::fs::create_dir_all(&refused).unwrap();
+    write(&refused, "error.txt", "sts:AssumeRole: AccessDenied\n");
+    let (old, new) = (tmp.path().join("old.json"), tmp.path().join("new.json"));
+    for (dir, report, expected) in [(&before, &old, 0), (&after, &new, 3)] {
+        let out = merge(&[
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), expected, "{}", stderr(&out));
+    }
+    let out = run(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resolved = diff["resolved_findings"].as_array().unwrap();
+    assert!(!resolved.is_empty());
+    assert!(
+        resolved
+            .iter()
+            .all(|e| e["account_id"] == "111111111111" && e["resolution"] == "account-not-scanned"),
+        "{resolved:#?}"
+    );
+    assert_eq!(diff["summary"]["new"], 0);
+    let table = stdout(&run(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]));
+    assert!(table.contains("account not scanned"), "{table}");
+    assert!(
+        table.contains("111111111111 ·"),
+        "rows name the account: {table}"
+    );
+}

@@ -67,6 +67,19 @@ pub struct ReportSnapshot {
     pub functions: Vec<FunctionRef>,
     /// Its findings.
     pub findings: Vec<DiffFinding>,
+    /// The accounts the scan covered; empty in hand-made reports (every account assumed scanned).
+    #[serde(default)]
+    pub accounts: Vec<AccountRef>,
+    /// Organisation scan: the accounts that could not be scanned.
+    #[serde(default)]
+    pub incomplete_accounts: Vec<AccountRef>,
+}
+
+/// An account a report names.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountRef {
+    /// The 12-digit account id.
+    pub account_id: String,
 }
 
 /// A function a report covered.
@@ -221,6 +234,9 @@ pub enum Resolution {
     CheckNotRun,
     /// The function is not in the newer report (deleted, or its region not scanned).
     FunctionGone,
+    /// The function's account is not in the newer report, or it could not be scanned (organisation scan): nothing
+    /// is known, the finding may well still be there.
+    AccountNotScanned,
 }
 
 /// One finding in a diff, with what changed about it.
@@ -285,6 +301,12 @@ pub fn diff<'a>(
     let (old_ids, new_ids) = (by_id(old), by_id(new));
     let checks_run: BTreeSet<&str> = new.checks_run.iter().map(String::as_str).collect();
     let functions: BTreeSet<&str> = new.functions.iter().map(|f| f.arn.as_str()).collect();
+    let scanned: BTreeSet<&str> = new.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    let not_scanned: BTreeSet<&str> = new
+        .incomplete_accounts
+        .iter()
+        .map(|a| a.account_id.as_str())
+        .collect();
     let entry = |finding: &DiffFinding| DiffEntry {
         finding: finding.clone(),
         previous_status: None,
@@ -312,14 +334,18 @@ pub fn diff<'a>(
             } else {
                 &finding.function_arn
             };
-            let resolution =
-                if !checks_run.is_empty() && !checks_run.contains(finding.check_id.as_str()) {
-                    Resolution::CheckNotRun
-                } else if !functions.is_empty() && !functions.contains(function.as_str()) {
-                    Resolution::FunctionGone
-                } else {
-                    Resolution::Fixed
-                };
+            let account = finding.account_id.as_str();
+            let resolution = if not_scanned.contains(account)
+                || (!scanned.is_empty() && !scanned.contains(account))
+            {
+                Resolution::AccountNotScanned
+            } else if !checks_run.is_empty() && !checks_run.contains(finding.check_id.as_str()) {
+                Resolution::CheckNotRun
+            } else if !functions.is_empty() && !functions.contains(function.as_str()) {
+                Resolution::FunctionGone
+            } else {
+                Resolution::Fixed
+            };
             DiffEntry {
                 resolution: Some(resolution),
                 ..entry(finding)
@@ -484,6 +510,48 @@ mod tests {
                 unchanged: 2,
                 changed: 1
             }
+        );
+    }
+
+    #[test]
+    fn a_finding_of_an_account_the_newer_scan_did_not_cover_is_not_called_fixed() {
+        let in_account = |id: &str, account: &str| {
+            let mut f = finding(id, "tracing-off", id, "fail");
+            f["account_id"] = account.into();
+            f
+        };
+        let old = report(
+            vec![
+                in_account("LP-a", "111111111111"),
+                in_account("LP-b", "222222222222"),
+                in_account("LP-c", "333333333333"),
+            ],
+            &["tracing-off"],
+            &["LP-a", "LP-b", "LP-c"],
+        );
+        let text = json!({
+            "schema_version": 1, "tool_version": "0.1.0", "collected_at": "2026-11-02T10:00:00Z",
+            "checks_run": ["tracing-off"],
+            "functions": [{"arn": "arn:aws:lambda:us-east-1:111122223333:function:LP-a"}],
+            "findings": [],
+            "accounts": [{"account_id": "111111111111"}],
+            "incomplete_accounts": [{"account_id": "222222222222", "reason": "role refused"}]
+        })
+        .to_string();
+        let new = ReportSnapshot::from_json("new.json", &text).unwrap();
+        let d = diff("old.json", &old, "new.json", &new);
+        let resolutions: Vec<(&str, Option<Resolution>)> = d
+            .resolved_findings
+            .iter()
+            .map(|e| (e.finding.id.as_str(), e.resolution))
+            .collect();
+        assert_eq!(
+            resolutions,
+            [
+                ("LP-a", Some(Resolution::Fixed)),
+                ("LP-b", Some(Resolution::AccountNotScanned)),
+                ("LP-c", Some(Resolution::AccountNotScanned)),
+            ]
         );
     }
 

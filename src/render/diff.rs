@@ -19,11 +19,23 @@ fn serde_name(value: impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// Whether the diff's findings come from several accounts (an organisation's reports): rows then name the account.
+fn several_accounts(diff: &Diff) -> bool {
+    let mut entries = diff
+        .new_findings
+        .iter()
+        .chain(&diff.resolved_findings)
+        .chain(&diff.unchanged_findings);
+    let first = entries.next().map(|e| &e.finding.account_id);
+    entries.any(|e| Some(&e.finding.account_id) != first)
+}
+
 fn section(
     text: &mut String,
     title: &str,
     entries: &[DiffEntry],
     options: &RenderOptions,
+    with_account: bool,
     note: impl Fn(&DiffEntry) -> String,
 ) {
     heading(text, &format!("{title} ({})", entries.len()), options);
@@ -37,10 +49,14 @@ fn section(
         let f = &e.finding;
         table.add_row(vec![
             severity_cell(f.severity, options),
-            cell(format!(
-                "{}\n{} ({})",
-                f.check_id, f.resource_name, f.region
-            )),
+            cell(if with_account {
+                format!(
+                    "{}\n{} ({} · {})",
+                    f.check_id, f.resource_name, f.account_id, f.region
+                )
+            } else {
+                format!("{}\n{} ({})", f.check_id, f.resource_name, f.region)
+            }),
             cell(&f.id),
             cell(note(e)),
         ]);
@@ -65,19 +81,27 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
         ),
         options,
     );
-    section(&mut text, "New", &diff.new_findings, options, |e| {
-        serde_name(e.finding.status)
-    });
+    let with_account = several_accounts(diff);
+    section(
+        &mut text,
+        "New",
+        &diff.new_findings,
+        options,
+        with_account,
+        |e| serde_name(e.finding.status),
+    );
     section(
         &mut text,
         "Resolved",
         &diff.resolved_findings,
         options,
+        with_account,
         |e| {
             let why = match e.resolution {
                 Some(Resolution::Fixed) | None => "fixed",
                 Some(Resolution::CheckNotRun) => "check not run",
                 Some(Resolution::FunctionGone) => "function gone",
+                Some(Resolution::AccountNotScanned) => "account not scanned",
             };
             match e.finding.status {
                 Status::Fail => why.to_string(),
@@ -96,6 +120,7 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
         "Unchanged but status or severity changed",
         &changed,
         options,
+        with_account,
         |e| {
             let mut notes = Vec::new();
             if let Some(before) = e.previous_status {
@@ -121,5 +146,17 @@ fn table(diff: &Diff, options: &RenderOptions) -> String {
         ),
         options,
     );
+    if diff
+        .resolved_findings
+        .iter()
+        .any(|e| e.resolution == Some(Resolution::AccountNotScanned))
+    {
+        paragraph(
+            &mut text,
+            "Account not scanned: the new scan did not cover the finding's account, or could not enter it (its \
+             report lists it as incomplete); the finding may still be there.",
+            options,
+        );
+    }
     text
 }
