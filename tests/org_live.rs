@@ -1,0 +1,627 @@
+//! Live: organisation scans (issue 15) through the binary against the emulator. Each test plants its own small
+//! organisation (`mocks/seed_scale.py --accounts`: the management account 123456789012 is the caller, scanned with
+//! its own credentials; members are entered through `LambdaPostureAudit`) and checks what DIR/accounts/<id>/ holds,
+//! the exit code and the one-line reasons: a complete scan, roles missing or untrusted, resume, shards + merge,
+//! bad account input, expired caller credentials and an account suspended mid-scan.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use support::emulator::{python, Emulator, REGION};
+use support::{cli, read_json, root, run_ok};
+
+/// The management account: the emulator's default account, what the "testing" key acts as.
+const MANAGEMENT: &str = "123456789012";
+const FUNCTIONS_PER_ACCOUNT: usize = 2;
+
+/// A seeded organisation in its own emulator.
+struct Org {
+    emulator: Emulator,
+    /// Every account, sorted (the management account among them).
+    accounts: Vec<String>,
+    /// seed_scale's manifest: per account, the functions planted.
+    manifest: Value,
+}
+
+fn org(accounts: usize) -> Org {
+    let emulator = Emulator::start(&[]);
+    let manifest_path = emulator.dir.path().join("org-manifest.json");
+    run_ok(
+        Command::new(python())
+            .arg(root().join("mocks/seed_scale.py"))
+            .args(["--endpoint", &emulator.endpoint, "--accounts"])
+            .arg(accounts.to_string())
+            .arg("--functions")
+            .arg(FUNCTIONS_PER_ACCOUNT.to_string())
+            .arg("--manifest")
+            .arg(&manifest_path),
+        "seed_scale.py --accounts",
+    );
+    let manifest = read_json(&manifest_path);
+    let mut ids: Vec<String> = manifest["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["account"].as_str().expect("account id").to_string())
+        .collect();
+    ids.sort();
+    Org {
+        emulator,
+        accounts: ids,
+        manifest,
+    }
+}
+
+/// What one run of the binary left: exit code, stderr, and where its merged report is.
+struct Run {
+    code: i32,
+    stderr: String,
+    report: PathBuf,
+}
+
+impl Org {
+    fn members(&self) -> Vec<&str> {
+        self.accounts
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != MANAGEMENT)
+            .collect()
+    }
+
+    /// `lambda-posture ARGS --regions us-east-1 --format json --output REPORT`.
+    fn run(&self, args: &[&str], report: &Path) -> Run {
+        let (code, _stdout, stderr) = cli::capture(
+            self.emulator
+                .lambda_posture()
+                .args(args)
+                .args(["--regions", REGION, "--format", "json", "--output"])
+                .arg(report),
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        Run {
+            code,
+            stderr,
+            report: report.to_path_buf(),
+        }
+    }
+
+    /// `scan --org --output-dir DIR ARGS`, the merged report next to DIR.
+    fn scan_org(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut all = vec!["scan", "--org", "--output-dir", dir.to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.run(&all, &dir.with_extension("report.json"))
+    }
+
+    /// A boto3 script run as `account` (the 12-digit access key convention), with `iam` defined.
+    fn as_account(&self, account: &str, script: &str) {
+        let preamble = format!(
+            "import json, sys, boto3\niam = boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='{account}', aws_secret_access_key='x')\n"
+        );
+        run_ok(
+            Command::new(python()).args([
+                "-c",
+                &format!("{preamble}{script}"),
+                &self.emulator.endpoint,
+            ]),
+            "a boto3 script",
+        );
+    }
+
+    /// The AWS calls made acting as each account since the statistics were last cleared.
+    fn calls_by_account(&self) -> Value {
+        self.emulator.stats()["accounts"].clone()
+    }
+
+    fn functions_planted(&self, account: &str) -> Vec<String> {
+        let planted = self.manifest["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account"] == account)
+            .expect("planted account");
+        let mut names: Vec<String> = planted["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn account_dir(dir: &Path, id: &str) -> PathBuf {
+    dir.join("accounts").join(id)
+}
+
+/// The account's complete inventory, when it is done.
+fn inventory(dir: &Path, id: &str) -> Option<Value> {
+    let path = account_dir(dir, id).join("inventory.json");
+    path.exists().then(|| read_json(&path))
+}
+
+/// The one-line reason an account is incomplete (error.txt), when it is.
+fn reason(dir: &Path, id: &str) -> Option<String> {
+    std::fs::read_to_string(account_dir(dir, id).join("error.txt")).ok()
+}
+
+fn function_names(inventory: &Value) -> Vec<String> {
+    let accounts = inventory["accounts"].as_array().expect("accounts");
+    assert_eq!(accounts.len(), 1, "one account per inventory");
+    let mut names: Vec<String> = accounts[0]["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every listed account is done: its inventory holds exactly the functions planted in it, its report.json is there,
+/// there is no error.txt.
+fn assert_complete(org: &Org, dir: &Path, ids: &[&str]) {
+    for id in ids {
+        let inv = inventory(dir, id).unwrap_or_else(|| {
+            panic!(
+                "{id} has no inventory.json; error.txt: {:?}",
+                reason(dir, id)
+            )
+        });
+        assert_eq!(inv["accounts"][0]["account_id"], *id);
+        assert_eq!(function_names(&inv), org.functions_planted(id), "{id}");
+        assert!(
+            account_dir(dir, id).join("report.json").exists(),
+            "{id}: report.json"
+        );
+        assert_eq!(
+            reason(dir, id),
+            None,
+            "{id}: a complete account has no error.txt"
+        );
+    }
+}
+
+/// The account is incomplete: error.txt holds one line holding `needle`, there is no inventory.json, and stderr
+/// names the account with a reason.
+fn assert_incomplete(run: &Run, dir: &Path, id: &str, needle: &str) {
+    let line =
+        reason(dir, id).unwrap_or_else(|| panic!("{id}: no error.txt; stderr: {}", run.stderr));
+    assert_eq!(
+        line.trim_end().lines().count(),
+        1,
+        "{id}: one line: {line:?}"
+    );
+    assert!(line.contains(needle), "{id}: `{needle}` in {line:?}");
+    assert!(inventory(dir, id).is_none(), "{id}: no inventory.json");
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains(id) && l.len() > id.len() + 2),
+        "stderr names {id} with its reason: {}",
+        run.stderr
+    );
+}
+
+/// The merged report's findings per account.
+fn accounts_in_report(report: &Path) -> Vec<String> {
+    let report = read_json(report);
+    let mut ids: Vec<String> = report["accounts"]
+        .as_array()
+        .expect("per-account summaries")
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn org_scan_of_four_accounts_is_complete() {
+    let org = org(4);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let run = org.scan_org(&dir, &[]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    assert_eq!(accounts_in_report(&run.report), org.accounts);
+    // Each account's report.json is exactly `scan --inventory inventory.json --format json`.
+    let member = org.members()[0];
+    let again = cli::run(&[
+        "scan",
+        "--inventory",
+        account_dir(&dir, member)
+            .join("inventory.json")
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        cli::stdout(&again),
+        std::fs::read_to_string(account_dir(&dir, member).join("report.json")).unwrap()
+    );
+    // Members were entered through their audit role, the caller's own account scanned with its own key.
+    let calls = org.calls_by_account();
+    for id in &org.accounts {
+        assert!(
+            calls[id].as_u64().unwrap_or(0) > 0,
+            "{id} was read: {calls}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_and_an_untrusted_role_are_incomplete_accounts_exit_3() {
+    let org = org(4);
+    let members = org.members();
+    let (missing, untrusted, fine) = (members[0], members[1], members[2]);
+    org.as_account(missing, "iam.delete_role(RoleName='LambdaPostureAudit')");
+    org.as_account(
+        untrusted,
+        "iam.update_assume_role_policy(RoleName='LambdaPostureAudit', PolicyDocument=json.dumps({'Version': \
+         '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::210987654321:root'}, \
+         'Action': 'sts:AssumeRole'}]}))",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let run = org.scan_org(&dir, &[]);
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    for id in [missing, untrusted] {
+        assert_incomplete(&run, &dir, id, "AssumeRole");
+    }
+    assert_complete(&org, &dir, &[MANAGEMENT, fine]);
+    // The merged report covers the complete accounts and says which are not.
+    let ids = accounts_in_report(&run.report);
+    assert!(
+        ids.contains(&fine.to_string()) && ids.contains(&MANAGEMENT.to_string()),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn resume_collects_only_the_accounts_without_an_inventory() {
+    let org = org(4);
+    let members = org.members();
+    let (missing, done) = (members[0], members[1]);
+    org.as_account(missing, "iam.delete_role(RoleName='LambdaPostureAudit')");
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let first = org.scan_org(&dir, &[]);
+    assert_eq!(first.code, 3, "stderr: {}", first.stderr);
+    assert_incomplete(&first, &dir, missing, "AssumeRole");
+    let stamp = |id: &str| {
+        std::fs::metadata(account_dir(&dir, id).join("inventory.json"))
+            .and_then(|m| m.modified())
+            .unwrap()
+    };
+    let (done_before, management_before) = (stamp(done), stamp(MANAGEMENT));
+
+    // The role is deployed now; resume enters only that account.
+    org.as_account(
+        missing,
+        "iam.create_role(RoleName='LambdaPostureAudit', AssumeRolePolicyDocument=json.dumps({'Version': \
+         '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::123456789012:root'}, \
+         'Action': 'sts:AssumeRole'}]}))",
+    );
+    let first_caller_calls = org.calls_by_account()[MANAGEMENT].as_u64().unwrap();
+    org.emulator.clear_stats();
+    let report = dir.with_extension("resumed.json");
+    let resumed = org.run(
+        &["scan", "--org", "--resume", dir.to_str().unwrap()],
+        &report,
+    );
+    assert_eq!(resumed.code, 0, "stderr: {}", resumed.stderr);
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    let calls = org.calls_by_account();
+    assert!(calls[missing].as_u64().unwrap_or(0) > 0, "{calls}");
+    for id in members.iter().copied().filter(|id| *id != missing) {
+        assert_eq!(
+            calls[id].as_u64().unwrap_or(0),
+            0,
+            "{id} was read again: {calls}"
+        );
+    }
+    // The caller's own calls now only identify it, list the organisation and enter `missing`: its account is not
+    // collected again, and no inventory that was complete is rewritten.
+    let caller_calls = calls[MANAGEMENT].as_u64().unwrap_or(0);
+    assert!(
+        caller_calls * 5 < first_caller_calls,
+        "caller: {caller_calls} calls on resume, {first_caller_calls} in the first scan"
+    );
+    assert_eq!(stamp(done), done_before);
+    assert_eq!(stamp(MANAGEMENT), management_before);
+    assert_eq!(accounts_in_report(&resumed.report), org.accounts);
+}
+
+#[test]
+fn four_shards_and_merge_equal_a_single_run_byte_for_byte() {
+    let org = org(6);
+    let work = tempfile::tempdir().unwrap();
+    let mut shard_dirs = Vec::new();
+    for i in 0..4 {
+        let dir = work.path().join(format!("shard-{i}"));
+        let shard = format!("{i}/4");
+        let run = org.scan_org(&dir, &["--shard", &shard]);
+        assert_eq!(run.code, 0, "shard {shard}: {}", run.stderr);
+        // Shard i holds the accounts at positions p of the sorted list with p % 4 == i, and no other.
+        let expected: Vec<&str> = org
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| p % 4 == i)
+            .map(|(_, a)| a.as_str())
+            .collect();
+        let mut present: Vec<String> = std::fs::read_dir(dir.join("accounts"))
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        present.sort();
+        assert_eq!(present, expected, "shard {shard}");
+        assert_complete(&org, &dir, &expected);
+        shard_dirs.push(dir);
+    }
+
+    // `merge` of the four shards ...
+    let merged = work.path().join("merged.json");
+    let mut args = vec!["merge"];
+    args.extend(shard_dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--format", "json", "--output", merged.to_str().unwrap()]);
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+    assert_eq!(code, 0, "merge: {stderr}");
+
+    // ... is byte for byte the report one machine writes for the same accounts: every account's directory in one
+    // place, scanned with --resume (nothing is collected again: the same inventories, evaluated the same way).
+    let single = work.path().join("single");
+    std::fs::create_dir_all(single.join("accounts")).unwrap();
+    for dir in &shard_dirs {
+        for entry in std::fs::read_dir(dir.join("accounts")).unwrap() {
+            let entry = entry.unwrap();
+            let to = single.join("accounts").join(entry.file_name());
+            std::fs::create_dir_all(&to).unwrap();
+            for file in std::fs::read_dir(entry.path()).unwrap() {
+                let file = file.unwrap();
+                std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+            }
+        }
+    }
+    org.emulator.clear_stats();
+    let one = org.run(
+        &["scan", "--org", "--resume", single.to_str().unwrap()],
+        &work.path().join("single.json"),
+    );
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let calls = org.calls_by_account();
+    for id in org.members() {
+        assert_eq!(
+            calls[id].as_u64().unwrap_or(0),
+            0,
+            "{id} was collected again: {calls}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&one.report).unwrap(),
+        "merge of 4 shards vs one machine"
+    );
+    assert_eq!(accounts_in_report(&merged), org.accounts);
+
+    // A fresh single-machine collection finds the same: equal but for the collection times.
+    let fresh = org.scan_org(&work.path().join("fresh"), &[]);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert_eq!(
+        without_times(read_json(&merged)),
+        without_times(read_json(&fresh.report))
+    );
+}
+
+/// The report without its `collected_at` values (two collections a few seconds apart).
+fn without_times(mut value: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("collected_at");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut value);
+    value
+}
+
+#[test]
+fn an_unknown_account_id_is_incomplete_the_others_complete() {
+    let org = org(3);
+    let members = org.members();
+    let unknown = "999988887777";
+    let list = format!("{},{},{unknown}", members[0], members[1]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let report = work.path().join("report.json");
+    let run = org.run(
+        &[
+            "scan",
+            "--accounts",
+            &list,
+            "--output-dir",
+            dir.to_str().unwrap(),
+        ],
+        &report,
+    );
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    assert_incomplete(&run, &dir, unknown, "AssumeRole");
+    assert_complete(&org, &dir, &members);
+    // Not a 12-digit id: a one-line usage error naming the flag, before anything is scanned.
+    let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "scan",
+        "--accounts",
+        "12345",
+        "--output-dir",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--accounts") && stderr.contains("12345"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_malformed_accounts_file_is_a_one_line_error_naming_file_and_line() {
+    let org = org(2);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let member = org.members()[0];
+    let bad = support::write(
+        work.path(),
+        "accounts.txt",
+        &format!("# members\n{member}\n\n12345678901x\n"),
+    );
+    let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "scan",
+        "--accounts-file",
+        bad.to_str().unwrap(),
+        "--output-dir",
+        dir.to_str().unwrap(),
+    ]));
+    cli::assert_one_line_error(code, &stdout, &stderr, &["accounts.txt", "4"]);
+    assert!(!dir.join("accounts").exists(), "nothing scanned");
+    // Comments and blank lines are fine.
+    let good = support::write(
+        work.path(),
+        "good.txt",
+        &format!("# members\n\n{member}  \n"),
+    );
+    let run = org.run(
+        &[
+            "scan",
+            "--accounts-file",
+            good.to_str().unwrap(),
+            "--output-dir",
+            dir.to_str().unwrap(),
+        ],
+        &work.path().join("report.json"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_complete(&org, &dir, &[member]);
+}
+
+#[test]
+fn expired_caller_credentials_leave_the_accounts_not_yet_entered_incomplete() {
+    let org = org(4);
+    let members = org.members();
+    let list = members.join(",");
+    let work = tempfile::tempdir().unwrap();
+    let scan = |dir: &Path| {
+        org.run(
+            &[
+                "scan",
+                "--accounts",
+                &list,
+                "--max-accounts",
+                "1",
+                "--output-dir",
+                dir.to_str().unwrap(),
+            ],
+            &dir.with_extension("json"),
+        )
+    };
+    // How many calls the caller's own key makes for these accounts (it only lists and enters them: the caller's
+    // account is not among them) ...
+    org.emulator.clear_stats();
+    let probe = scan(&work.path().join("probe"));
+    assert_eq!(probe.code, 0, "{}", probe.stderr);
+    let caller_calls = org.calls_by_account()[MANAGEMENT].as_u64().unwrap();
+    assert!(
+        caller_calls >= members.len() as u64,
+        "one AssumeRole per account at least"
+    );
+    // ... then the key expires before its last call: the accounts entered before stay complete, the rest are
+    // incomplete with the reason, exit 3.
+    org.emulator.admin(
+        "POST",
+        "/_lp/expire-credentials",
+        Some(&serde_json::json!({"access_key": "testing", "after_calls": caller_calls - 1})),
+    );
+    let dir = work.path().join("out");
+    let run = scan(&dir);
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    let (done, cut): (Vec<&str>, Vec<&str>) =
+        members.iter().partition(|id| inventory(&dir, id).is_some());
+    assert!(
+        !done.is_empty() && !cut.is_empty(),
+        "done {done:?}, cut {cut:?}"
+    );
+    assert_complete(&org, &dir, &done);
+    for id in &cut {
+        assert_incomplete(&run, &dir, id, "xpired");
+    }
+    // Fresh credentials: --resume finishes the rest.
+    org.emulator.admin("DELETE", "/_lp/org-faults", None);
+    let resumed = org.run(
+        &[
+            "scan",
+            "--accounts",
+            &list,
+            "--resume",
+            dir.to_str().unwrap(),
+        ],
+        &work.path().join("resumed.json"),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_complete(&org, &dir, &members);
+}
+
+#[test]
+fn an_account_suspended_mid_scan_is_incomplete_the_others_complete() {
+    let org = org(4);
+    let members = org.members();
+    let (victim, early) = (members[1], members[2]);
+    // A handful of calls in (entering it and listing its first region), its sessions stop working ...
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": victim, "after_calls": 3})),
+    );
+    // ... and one suspended right after it was entered: every Lambda call of its sessions answers
+    // UnrecognizedClientException, which is not "this region is not enabled" (an empty, complete account).
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": early, "after_calls": 1})),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let run = org.run(
+        &[
+            "scan",
+            "--accounts",
+            &members.join(","),
+            "--output-dir",
+            dir.to_str().unwrap(),
+        ],
+        &work.path().join("report.json"),
+    );
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    assert_incomplete(&run, &dir, victim, "credentials");
+    assert_incomplete(&run, &dir, early, "credentials");
+    let others: Vec<&str> = members
+        .iter()
+        .copied()
+        .filter(|id| ![victim, early].contains(id))
+        .collect();
+    assert_complete(&org, &dir, &others);
+}
