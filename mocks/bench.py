@@ -684,6 +684,22 @@ def print_org(run: dict, n_accounts: int) -> None:
         print(f"  {p}")
 
 
+def seed(args, regions: list[str], work: str, endpoint: str) -> tuple[dict, float]:
+    """Plant the account (or with --accounts the organisation) with seed_scale.py; its manifest and the seconds it
+    took."""
+    import seed_scale
+
+    t0 = time.monotonic()
+    manifest_path = os.path.join(work, "manifest.json")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    seed_scale.main(["--endpoint", endpoint, "--functions", str(args.functions), "--regions", ",".join(regions),
+                     "--seed", str(args.seed), "--today", today.isoformat(), "--manifest", manifest_path]
+                    + (["--long-tail"] if args.long_tail else [])
+                    + (["--accounts", str(args.accounts)] if args.accounts else []))
+    with open(manifest_path) as fh:
+        return json.load(fh), time.monotonic() - t0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--functions", type=int, default=1000, help="functions (in each account with --accounts)")
@@ -720,17 +736,7 @@ def main(argv=None) -> int:
     os.makedirs(work, exist_ok=True)
     emulator, endpoint = start_emulator(work, emulator_flags(args))
     try:
-        import seed_scale
-
-        t0 = time.monotonic()
-        manifest_path = os.path.join(work, "manifest.json")
-        today = dt.datetime.now(dt.timezone.utc).date()
-        seed_scale.main(["--endpoint", endpoint, "--functions", str(args.functions), "--regions", ",".join(regions),
-                         "--seed", str(args.seed), "--today", today.isoformat(), "--manifest", manifest_path]
-                        + (["--long-tail"] if args.long_tail else []))
-        seed_s = time.monotonic() - t0
-        with open(manifest_path) as fh:
-            manifest = json.load(fh)
+        manifest, seed_s = seed(args, regions, work, endpoint)
         runs = {label: measure(label, binary, endpoint, regions, work, args, flags, manifest)
                 for label, flags in labels.items()}
     finally:
@@ -758,24 +764,13 @@ def main(argv=None) -> int:
     return 0 if ok else 1
 
 
-
 def bench_org(args, regions: list[str], binary: str) -> int:
     """--accounts: seed an organisation, scan it once with --org, print and check the result."""
     work = args.keep or tempfile.mkdtemp(prefix="lp-bench-org-")
     os.makedirs(work, exist_ok=True)
     emulator, endpoint = start_emulator(work, emulator_flags(args))
     try:
-        import seed_scale
-
-        t0 = time.monotonic()
-        manifest_path = os.path.join(work, "manifest.json")
-        today = dt.datetime.now(dt.timezone.utc).date()
-        seed_scale.main(["--endpoint", endpoint, "--accounts", str(args.accounts), "--functions", str(args.functions),
-                         "--regions", ",".join(regions), "--seed", str(args.seed), "--today", today.isoformat(),
-                         "--manifest", manifest_path] + (["--long-tail"] if args.long_tail else []))
-        seed_s = time.monotonic() - t0
-        with open(manifest_path) as fh:
-            manifest = json.load(fh)
+        manifest, seed_s = seed(args, regions, work, endpoint)
         emulator_rss = peak_rss_mb(emulator.pid, "VmRSS")
         run = measure_org(binary, endpoint, emulator.pid, regions, work, args, manifest)
     finally:
