@@ -120,6 +120,17 @@ fn an_account_that_could_not_be_scanned_gives_exit_3_and_is_named() {
     let table = stdout(&merge(&[tmp.path().to_str().unwrap()]));
     assert!(table.contains("222222222222"), "{table}");
     assert!(table.contains("not scanned: sts:AssumeRole:"), "{table}");
+    let html = stdout(&merge(&[tmp.path().to_str().unwrap(), "--format", "html"]));
+    assert!(
+        html.contains("<dt>Not scanned</dt><dd>sts:AssumeRole: AccessDenied"),
+        "the page names the account not scanned"
+    );
+    let unused = merge(&[tmp.path().to_str().unwrap(), "--unused"]);
+    assert_eq!(code(&unused), 3, "{}", stderr(&unused));
+    let text = stdout(&unused);
+    assert!(text.contains("Not scanned: 1 account(s)"), "{text}");
+    assert!(text.contains("222222222222"), "{text}");
+    assert!(stderr(&unused).contains("222222222222: sts:AssumeRole"));
 }
 
 #[test]

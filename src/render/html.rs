@@ -268,7 +268,17 @@ fn one_line(text: &str, max: usize) -> String {
 
 fn summary(page: &mut String, report: &Report) {
     page.push_str("<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">\n");
-    for account in &report.accounts {
+    // an organisation's: the accounts not scanned first (nothing is known of them), then the others worst first
+    for account in &report.incomplete_accounts {
+        let _ = write!(
+            page,
+            "<div class=\"card\"><span class=\"grade\" title=\"not scanned\">?</span>\
+             <h3>Account {}</h3><dl><dt>Not scanned</dt><dd>{}</dd></dl></div>\n",
+            esc(&account.account_id),
+            esc(&account.reason)
+        );
+    }
+    for account in super::org::accounts_worst_first(report) {
         account_card(page, account);
     }
     page.push_str("<div class=\"card\"><h3>Failing findings by severity</h3>\n");

@@ -40,6 +40,13 @@ fn worst_first(a: &AccountSummary) -> impl Ord + '_ {
     )
 }
 
+/// The scanned accounts of `report`, worst first.
+pub fn accounts_worst_first(report: &Report) -> Vec<&AccountSummary> {
+    let mut accounts: Vec<&AccountSummary> = report.accounts.iter().collect();
+    accounts.sort_by(|a, b| worst_first(a).cmp(&worst_first(b)));
+    accounts
+}
+
 /// Failing findings per severity, the severities that have some, one per line ("none" without any).
 fn failing_lines(account: &AccountSummary) -> String {
     let lines: Vec<String> = Severity::ALL
@@ -83,9 +90,7 @@ pub fn accounts_section(text: &mut String, report: &Report, options: &RenderOpti
             cell(format!("not scanned: {}", account.reason)),
         ]);
     }
-    let mut accounts: Vec<&AccountSummary> = report.accounts.iter().collect();
-    accounts.sort_by(|a, b| worst_first(a).cmp(&worst_first(b)));
-    for account in accounts {
+    for account in accounts_worst_first(report) {
         let grade = cell(account.grade);
         let grade: Cell = if options.color {
             grade

@@ -76,6 +76,21 @@ fn role_text(f: &UnusedFunction) -> &'static str {
     }
 }
 
+/// "region", or "account · region" when the listing spans several accounts (an organisation's).
+fn place(report: &UnusedReport, account_id: &str, region: &str) -> String {
+    let mut accounts = report
+        .unused
+        .iter()
+        .map(|f| &f.account_id)
+        .chain(report.unknown.iter().map(|u| &u.account_id));
+    let first = accounts.next();
+    if !report.incomplete_accounts.is_empty() || accounts.any(|a| Some(a) != first) {
+        format!("{account_id} · {region}")
+    } else {
+        region.to_string()
+    }
+}
+
 fn table(report: &UnusedReport, options: &RenderOptions) -> String {
     let mut text = String::new();
     heading(
@@ -103,7 +118,11 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         ]);
         for f in &report.unused {
             table.add_row(vec![
-                cell(format!("{}\n{}", f.name, f.region)),
+                cell(format!(
+                    "{}\n{}",
+                    f.name,
+                    place(report, &f.account_id, &f.region)
+                )),
                 cell(idle_cell(f)),
                 cell(
                     f.last_modified
@@ -130,7 +149,27 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         let mut table = new_table(options);
         table.set_header(vec!["Function", "Region", "Why"]);
         for u in &report.unknown {
-            table.add_row(vec![cell(&u.name), cell(&u.region), cell(&u.reason)]);
+            table.add_row(vec![
+                cell(&u.name),
+                cell(place(report, &u.account_id, &u.region)),
+                cell(&u.reason),
+            ]);
+        }
+        let _ = writeln!(text, "{table}");
+    }
+    if !report.incomplete_accounts.is_empty() {
+        heading(
+            &mut text,
+            &format!(
+                "Not scanned: {} account(s), their functions neither used nor unused",
+                report.incomplete_accounts.len()
+            ),
+            options,
+        );
+        let mut table = new_table(options);
+        table.set_header(vec!["Account", "Why"]);
+        for a in &report.incomplete_accounts {
+            table.add_row(vec![cell(&a.account_id), cell(&a.reason)]);
         }
         let _ = writeln!(text, "{table}");
     }
@@ -141,7 +180,11 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
 fn details(text: &mut String, report: &UnusedReport, options: &RenderOptions) {
     heading(text, "Still attached", options);
     for f in &report.unused {
-        paragraph(text, &format!("{} ({}):", f.name, f.region), options);
+        paragraph(
+            text,
+            &format!("{} ({}):", f.name, place(report, &f.account_id, &f.region)),
+            options,
+        );
         let mut lines = trigger_lines(f);
         if lines.is_empty() {
             lines.push("no trigger".into());
