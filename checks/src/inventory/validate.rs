@@ -225,58 +225,70 @@ fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, St
 
 /// Every number of one function (`at`: where it is in the file) in its range.
 fn function_numbers(function: &super::Function, at: &str) -> Result<(), (String, String)> {
-    within_opt(format!("{at}.memory_mb"), function.memory_mb, &MEMORY_MB)?;
-    within_opt(
-        format!("{at}.timeout_seconds"),
-        function.timeout_seconds,
-        &TIMEOUT_SECONDS,
-    )?;
-    within_opt(format!("{at}.code_size"), function.code_size, &BYTES)?;
-    within_opt(
-        format!("{at}.reserved_concurrency"),
-        function.reserved_concurrency,
-        &CONCURRENCY,
-    )?;
+    // the settings AWS keeps as 32-bit integers: (where, value, range)
+    let mut settings: Vec<(String, Option<i32>, &RangeInclusive<i32>)> = vec![
+        (format!("{at}.memory_mb"), function.memory_mb, &MEMORY_MB),
+        (
+            format!("{at}.timeout_seconds"),
+            function.timeout_seconds,
+            &TIMEOUT_SECONDS,
+        ),
+        (
+            format!("{at}.reserved_concurrency"),
+            function.reserved_concurrency,
+            &CONCURRENCY,
+        ),
+    ];
     for (p, provisioned) in function.provisioned_concurrency.iter().enumerate() {
         let at = format!("{at}.provisioned_concurrency[{p}]");
-        within(
-            format!("{at}.requested"),
-            provisioned.requested,
-            &CONCURRENCY,
-        )?;
-        within_opt(
-            format!("{at}.allocated"),
-            provisioned.allocated,
-            &CONCURRENCY,
-        )?;
+        settings.extend([
+            (
+                format!("{at}.requested"),
+                Some(provisioned.requested),
+                &CONCURRENCY,
+            ),
+            (
+                format!("{at}.allocated"),
+                provisioned.allocated,
+                &CONCURRENCY,
+            ),
+        ]);
     }
     for (c, config) in function.async_invoke_configs.iter().enumerate() {
         let at = format!("{at}.async_invoke_configs[{c}]");
-        within_opt(
-            format!("{at}.maximum_retry_attempts"),
-            config.maximum_retry_attempts,
-            &ASYNC_RETRIES,
-        )?;
-        within_opt(
-            format!("{at}.maximum_event_age_seconds"),
-            config.maximum_event_age_seconds,
-            &EVENT_AGE_SECONDS,
-        )?;
+        settings.extend([
+            (
+                format!("{at}.maximum_retry_attempts"),
+                config.maximum_retry_attempts,
+                &ASYNC_RETRIES,
+            ),
+            (
+                format!("{at}.maximum_event_age_seconds"),
+                config.maximum_event_age_seconds,
+                &EVENT_AGE_SECONDS,
+            ),
+        ]);
     }
     for (m, mapping) in function.event_source_mappings.iter().enumerate() {
         let at = format!("{at}.event_source_mappings[{m}]");
-        within_opt(format!("{at}.batch_size"), mapping.batch_size, &BATCH_SIZE)?;
-        within_opt(
-            format!("{at}.maximum_retry_attempts"),
-            mapping.maximum_retry_attempts,
-            &STREAM_RETRIES,
-        )?;
-        within_opt(
-            format!("{at}.maximum_record_age_seconds"),
-            mapping.maximum_record_age_seconds,
-            &RECORD_AGE_SECONDS,
-        )?;
+        settings.extend([
+            (format!("{at}.batch_size"), mapping.batch_size, &BATCH_SIZE),
+            (
+                format!("{at}.maximum_retry_attempts"),
+                mapping.maximum_retry_attempts,
+                &STREAM_RETRIES,
+            ),
+            (
+                format!("{at}.maximum_record_age_seconds"),
+                mapping.maximum_record_age_seconds,
+                &RECORD_AGE_SECONDS,
+            ),
+        ]);
     }
+    for (field, value, range) in settings {
+        within_opt(field, value, range)?;
+    }
+    within_opt(format!("{at}.code_size"), function.code_size, &BYTES)?;
     if let Some(metrics) = &function.metrics {
         for (d, day) in metrics.daily.iter().enumerate() {
             let at = format!("{at}.metrics.daily[{d}]");
