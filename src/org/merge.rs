@@ -140,54 +140,69 @@ fn report_incomplete(incomplete: &[IncompleteAccount]) {
     }
 }
 
-/// What one account folder holds.
-enum AccountState {
-    /// Scanned: its `inventory.json` and `report.json`.
-    Done { inventory: PathBuf, report: PathBuf },
-    /// Not scanned, and why.
-    Incomplete(String),
+/// A scanned account's folder: its `inventory.json` and `report.json`.
+struct Scanned {
+    id: String,
+    inventory: PathBuf,
+    report: PathBuf,
 }
 
-/// The account id of `dir` (its name) and its state. An inventory means done (it is written last); else the
-/// `error.txt` line says why not; with neither the account's scan never finished.
-fn account_state(dir: &Path, max_input_mib: u64) -> anyhow::Result<(String, AccountState)> {
-    let id = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| is_account_id(n))
-        .with_context(|| {
-            format!(
-                "{}: not an account folder (its name must be a 12-digit account id)",
-                dir.display()
-            )
-        })?;
-    let inventory = dir.join("inventory.json");
-    let report = dir.join("report.json");
-    let error = dir.join("error.txt");
-    let state = if inventory.is_file() {
-        if !report.is_file() {
-            anyhow::bail!(
-                "{}: missing next to the account's inventory.json (run the scan again with --resume to \
-                 re-evaluate it)",
-                report.display()
-            );
+/// The account folders in account-id order (an id present twice refused): the scanned ones, and the others with
+/// why. An inventory means scanned (it is written last); else the `error.txt` line says why not; with neither the
+/// account's scan never finished.
+fn survey(
+    account_dirs: &[PathBuf],
+    max_input_mib: u64,
+) -> anyhow::Result<(Vec<Scanned>, Vec<IncompleteAccount>)> {
+    let mut scanned = Vec::new();
+    let mut incomplete = Vec::new();
+    for dir in sorted_dirs(account_dirs)? {
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| is_account_id(n))
+            .with_context(|| {
+                format!(
+                    "{}: not an account folder (its name must be a 12-digit account id)",
+                    dir.display()
+                )
+            })?;
+        let (inventory, report, error) = (
+            dir.join("inventory.json"),
+            dir.join("report.json"),
+            dir.join("error.txt"),
+        );
+        if inventory.is_file() {
+            if !report.is_file() {
+                anyhow::bail!(
+                    "{}: missing next to the account's inventory.json (run the scan again with --resume to \
+                     re-evaluate it)",
+                    report.display()
+                );
+            }
+            scanned.push(Scanned {
+                id,
+                inventory,
+                report,
+            });
+            continue;
         }
-        AccountState::Done { inventory, report }
-    } else if error.is_file() {
-        let text = crate::input::read_text(&error, "error", max_input_mib)?;
-        let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        AccountState::Incomplete(if line.trim().is_empty() {
-            "could not be scanned (error.txt is empty)".to_string()
+        let reason = if error.is_file() {
+            let text = crate::input::read_text(&error, "error", max_input_mib)?;
+            match text.lines().map(str::trim).find(|l| !l.is_empty()) {
+                Some(line) => line.to_string(),
+                None => "could not be scanned (error.txt is empty)".to_string(),
+            }
         } else {
-            line.trim().to_string()
-        })
-    } else {
-        AccountState::Incomplete(
             "not scanned: no inventory.json or error.txt (interrupted? run the scan again with --resume)"
-                .to_string(),
-        )
-    };
-    Ok((id, state))
+                .to_string()
+        };
+        incomplete.push(IncompleteAccount {
+            account_id: id,
+            reason,
+        });
+    }
+    Ok((scanned, incomplete))
 }
 
 /// The account folders sorted by account id, refusing an id present twice.
@@ -234,19 +249,11 @@ impl Merge {
         let mut skeleton: Option<Report> = None;
         let mut first_path = PathBuf::new();
         let mut checks: BTreeMap<String, CheckUse> = BTreeMap::new();
-        let mut incomplete = Vec::new();
-        for dir in sorted_dirs(account_dirs)? {
-            let (id, state) = account_state(dir, max_input_mib)?;
-            let path = match state {
-                AccountState::Done { report, .. } => report,
-                AccountState::Incomplete(reason) => {
-                    incomplete.push(IncompleteAccount {
-                        account_id: id,
-                        reason,
-                    });
-                    continue;
-                }
-            };
+        let (scanned, incomplete) = survey(account_dirs, max_input_mib)?;
+        for Scanned {
+            id, report: path, ..
+        } in scanned
+        {
             let name = path.display().to_string();
             let text = crate::input::read_text(&path, "report", max_input_mib)?;
             let mut report: Report = serde_json::from_str(&text).map_err(|e| {
@@ -517,19 +524,11 @@ pub fn merged_unused(
     max_input_mib: u64,
 ) -> anyhow::Result<UnusedReport> {
     let mut merged: Option<(UnusedReport, PathBuf)> = None;
-    let mut incomplete = Vec::new();
-    for dir in sorted_dirs(account_dirs)? {
-        let (id, state) = account_state(dir, max_input_mib)?;
-        let path = match state {
-            AccountState::Done { inventory, .. } => inventory,
-            AccountState::Incomplete(reason) => {
-                incomplete.push(IncompleteAccount {
-                    account_id: id,
-                    reason,
-                });
-                continue;
-            }
-        };
+    let (scanned, incomplete) = survey(account_dirs, max_input_mib)?;
+    for Scanned {
+        inventory: path, ..
+    } in scanned
+    {
         let text = crate::input::read_text(&path, "inventory", max_input_mib)?;
         let inventory = Inventory::from_json(&path.display().to_string(), &text)?;
         drop(text);
