@@ -494,4 +494,73 @@ mod tests {
             .collect();
         assert_eq!(converted, expected);
     }
+
+    /// The organisation flags: an account source turns a scan into an organisation scan; the others need one; none
+    /// goes with an offline inventory.
+    #[test]
+    fn organisation_flags_need_an_account_source_and_no_inventory() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["lambda-posture"], args].concat());
+        let org = |cli: Cli| match cli.command {
+            Command::Scan(args) => args.org,
+            Command::Unused(args) => args.org,
+            _ => unreachable!(),
+        };
+        let both = org(parse(&[
+            "scan",
+            "--org",
+            "--accounts",
+            "111111111111,222222222222",
+            "--output-dir",
+            "d",
+        ])
+        .unwrap());
+        assert!(both.is_org_scan());
+        assert_eq!(both.accounts, ["111111111111", "222222222222"]);
+        assert_eq!(
+            (both.role_name.as_str(), both.max_accounts),
+            ("LambdaPostureAudit", 16)
+        );
+        let file = org(parse(&[
+            "unused",
+            "--accounts-file",
+            "a.txt",
+            "--resume",
+            "d",
+            "--shard",
+            "1/4",
+        ])
+        .unwrap());
+        assert!(file.is_org_scan());
+        assert!(!org(parse(&["scan"]).unwrap()).is_org_scan());
+        for alone in [
+            &["scan", "--output-dir", "d"][..],
+            &["scan", "--shard", "0/2"],
+            &["scan", "--role-name", "R"],
+            &["unused", "--exclude-accounts", "111111111111"],
+            &["scan", "--max-accounts", "4"],
+        ] {
+            let e = parse(alone).unwrap_err().to_string();
+            assert!(
+                e.contains("--org") && e.contains("--accounts"),
+                "{alone:?}: {e}"
+            );
+        }
+        for refused in [
+            &["scan", "--org", "--inventory", "inv.json"][..],
+            &[
+                "scan",
+                "--accounts",
+                "111111111111",
+                "--save-inventory",
+                "inv.json",
+            ],
+            &["scan", "--org", "--output-dir", "a", "--resume", "b"],
+            &["scan", "--org", "--max-accounts", "0"],
+            &["scan", "--org", "--max-accounts", "257"],
+            &["scan", "--accounts", "11111111111"],
+            &["scan", "--org", "--shard", "2/2"],
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?} accepted");
+        }
+    }
 }

@@ -40,6 +40,10 @@ pub async fn collect_into_dir(
         let text = crate::input::read_text(path, "accounts", cli.max_input_mib)?;
         listed.extend(accounts::parse_accounts_file(path, &text)?);
     }
+    if !org.org {
+        // a list that leaves nothing to scan is refused before any AWS call
+        selection(listed.clone(), org)?;
+    }
     let mut options = crate::commands::collect_options(source, config, false)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
@@ -50,14 +54,7 @@ pub async fn collect_into_dir(
     if org.org {
         listed.extend(members::active_accounts(&sdk, &pacer, &identity.partition).await?);
     }
-    if listed.is_empty() {
-        anyhow::bail!("no account to scan: --accounts, --accounts-file and --org list none");
-    }
-    let all = accounts::select(listed, &org.exclude_accounts, None);
-    if all.is_empty() {
-        anyhow::bail!("no account to scan: --exclude-accounts excludes every listed account");
-    }
-    let accounts = accounts::select(all, &[], org.shard);
+    let accounts = selection(listed, org)?;
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
         "organisation scan");
     let plan = scan::Plan {
@@ -76,4 +73,91 @@ pub async fn collect_into_dir(
     };
     let caller = enter::Caller { identity, sdk };
     scan::run(&plan, &caller, &pacer).await
+}
+
+/// The accounts to scan (sorted, de-duplicated, minus exclusions, the shard's share); an error when the list, or
+/// what exclusion leaves of it, is empty (a shard may be empty: fewer accounts than shards).
+fn selection(listed: Vec<String>, org: &OrgArgs) -> anyhow::Result<Vec<String>> {
+    if listed.is_empty() {
+        anyhow::bail!("no account to scan: --accounts, --accounts-file and --org list none");
+    }
+    let all = accounts::select(listed, &org.exclude_accounts, None);
+    if all.is_empty() {
+        anyhow::bail!("no account to scan: --exclude-accounts excludes every listed account");
+    }
+    Ok(accounts::select(all, &[], org.shard))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Command;
+
+    /// What `collect_into_dir` says to a command line, before any AWS call (none could succeed here).
+    async fn refusal(args: &[&str], config: &ValidConfig) -> String {
+        let cli = Cli::try_parse_from([&["lambda-posture", "scan"], args].concat()).unwrap();
+        let Command::Scan(scan) = &cli.command else {
+            unreachable!()
+        };
+        let e = collect_into_dir(&cli, &scan.source, &scan.org, config)
+            .await
+            .unwrap_err();
+        format!("{e:#}")
+    }
+
+    #[tokio::test]
+    async fn bad_organisation_input_is_one_line_before_any_aws_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out").display().to_string();
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, "# nobody yet\n\n").unwrap();
+        let empty = empty.display().to_string();
+        let config = ValidConfig::default();
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["--accounts", "111111111111"],
+                "an organisation scan writes each account to a folder: give --output-dir DIR (or --resume DIR)",
+            ),
+            (
+                &["--accounts", "111111111111", "--output-dir", &out, "--role-name", "no spaces"],
+                "--role-name: `no spaces` is not an IAM role name",
+            ),
+            (
+                &["--accounts", "111111111111", "--output-dir", &out, "--external-id", "x"],
+                "--external-id: not an STS external id",
+            ),
+            (
+                &["--accounts-file", &empty, "--output-dir", &out],
+                "no account to scan: --accounts, --accounts-file and --org list none",
+            ),
+            (
+                &["--accounts", "111111111111", "--exclude-accounts", "111111111111", "--output-dir", &out],
+                "no account to scan: --exclude-accounts excludes every listed account",
+            ),
+        ];
+        for (args, expected) in cases {
+            let e = refusal(args, &config).await;
+            assert!(e.starts_with(expected), "{args:?}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        assert!(!dir.path().join("out").exists(), "nothing written");
+    }
+
+    #[test]
+    fn a_shard_may_be_empty_the_list_may_not() {
+        let org = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["lambda-posture", "scan"], args].concat()).unwrap();
+            let Command::Scan(scan) = cli.command else {
+                unreachable!()
+            };
+            scan.org
+        };
+        let ids = vec!["222222222222".to_string(), "111111111111".to_string()];
+        let sharded = org(&["--accounts", "111111111111", "--shard", "3/4"]);
+        assert!(selection(ids.clone(), &sharded).unwrap().is_empty());
+        let first = org(&["--accounts", "111111111111", "--shard", "0/4"]);
+        assert_eq!(selection(ids, &first).unwrap(), ["111111111111"]);
+    }
 }
