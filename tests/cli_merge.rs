@@ -125,6 +125,22 @@ fn an_account_that_could_not_be_scanned_gives_exit_3_and_is_named() {
         html.contains("<dt>Not scanned</dt><dd>sts:AssumeRole: AccessDenied"),
         "the page names the account not scanned"
     );
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&merge(&[tmp.path().to_str().unwrap(), "--format", "sarif"]).stdout)
+            .unwrap();
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["level"] == "error"
+                && n["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("account 222222222222 could not be scanned: sts:AssumeRole")),
+        "{notes:#}"
+    );
     let unused = merge(&[tmp.path().to_str().unwrap(), "--unused"]);
     assert_eq!(code(&unused), 3, "{}", stderr(&unused));
     let text = stdout(&unused);

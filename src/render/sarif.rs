@@ -306,6 +306,11 @@ fn log(report: &Report) -> Log<'_> {
         "message": { "text": format!("{}:{} could not be collected ({}): {}", g.service, g.operation,
             g.resource.as_deref().or(g.region.as_deref()).unwrap_or("account-wide"), g.error) }
     })).collect();
+    // Organisation scan: an account that could not be scanned has no result at all, which must not read as clean.
+    notifications.extend(report.incomplete_accounts.iter().map(|a| json!({
+        "level": "error",
+        "message": { "text": format!("account {} could not be scanned: {}", a.account_id, a.reason) }
+    })));
     let count = report.findings.len();
     let limit = if count > MAX_RESULTS_PER_RUN {
         Some(format!(
