@@ -1,13 +1,19 @@
 //! role-admin-access: the execution role is administrator-equivalent (AdministratorAccess, PowerUserAccess,
-//! IAMFullAccess, or any statement that effectively grants every action on every resource).
+//! IAMFullAccess, or any statement that effectively grants every action on every resource), and which of those
+//! statements the other role checks leave to it (one problem, one finding).
 
 use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::{role_failure, verdict};
+use super::{
+    role_action_wildcard, role_all_purpose, role_broad_managed_policy, role_data_exfiltration,
+    role_logs_unscoped, role_privilege_escalation, role_resource_wildcard,
+};
 use crate::check::{Check, Outcome, RoleContext};
+use crate::config::ValidConfig;
 use crate::finding::Severity;
-use crate::policy::{RolePermissions, Scope, SourcedStatement};
+use crate::policy::{PolicySource, RolePermissions, Scope, SourcedStatement};
 
 pub const CHECK: Check = Check {
     id: "role-admin-access",
@@ -45,6 +51,109 @@ const IAM_PROBES: &[&str] = &[
     "iam:CreateUser",
     "iam:PassRole",
 ];
+
+/// A role check whose problem a statement reported here contains: it leaves the statement to this finding (README
+/// "What it covers") and judges the role's other statements as before.
+struct Cover {
+    /// The check's id.
+    check: &'static str,
+    /// The levels whose statements contain its problem.
+    levels: &'static [Level],
+    /// Whether the check could report the statement at all (listed in `also_covers` only then).
+    applies: fn(&PolicySource) -> bool,
+}
+
+const EVERY_LEVEL: &[Level] = &[Level::Administrator, Level::PowerUser, Level::IamFull];
+/// Every service on every resource: all the data, every write, every service, the logs of every function.
+const EVERY_SERVICE: &[Level] = &[Level::Administrator, Level::PowerUser];
+/// Can grant itself anything: every escalation path ends where the role already is. A power user lacks IAM, so a
+/// path to a stronger role is a problem of its own.
+const ANY_PERMISSION: &[Level] = &[Level::Administrator, Level::IamFull];
+
+fn any_source(_: &PolicySource) -> bool {
+    true
+}
+
+const COVERS: &[Cover] = &[
+    Cover {
+        check: role_action_wildcard::CHECK.id,
+        levels: EVERY_LEVEL,
+        applies: any_source,
+    },
+    Cover {
+        check: role_resource_wildcard::CHECK.id,
+        levels: EVERY_LEVEL,
+        applies: any_source,
+    },
+    Cover {
+        check: role_privilege_escalation::CHECK.id,
+        levels: ANY_PERMISSION,
+        applies: any_source,
+    },
+    Cover {
+        check: role_data_exfiltration::CHECK.id,
+        levels: EVERY_SERVICE,
+        applies: any_source,
+    },
+    Cover {
+        check: role_broad_managed_policy::CHECK.id,
+        levels: EVERY_LEVEL,
+        applies: role_broad_managed_policy::is_broad,
+    },
+    Cover {
+        check: role_logs_unscoped::CHECK.id,
+        levels: EVERY_SERVICE,
+        applies: any_source,
+    },
+    Cover {
+        check: role_all_purpose::CHECK.id,
+        levels: EVERY_SERVICE,
+        applies: any_source,
+    },
+];
+
+/// The statements of a role that role-admin-access reports and one check leaves to it.
+pub(super) struct Covered<'p>(Vec<&'p SourcedStatement>);
+
+impl<'p> Covered<'p> {
+    /// Whether `statement` is one of them.
+    pub(super) fn holds(&self, statement: &SourcedStatement) -> bool {
+        self.0.iter().any(|s| std::ptr::eq(*s, statement))
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The policies they come from.
+    pub(super) fn sources(&self) -> impl Iterator<Item = &PolicySource> {
+        self.0.iter().map(|s| &s.source)
+    }
+}
+
+/// The statements of `perms` that role-admin-access reports and whose problem `check` (one of [`COVERS`]) contains:
+/// `check` judges the other statements only. None when role-admin-access is disabled: a check the user did not run
+/// covers nothing.
+pub(super) fn left_to_admin_access<'p>(
+    perms: &'p RolePermissions,
+    config: &ValidConfig,
+    check: &str,
+) -> Covered<'p> {
+    let Some(cover) = COVERS.iter().find(|c| c.check == check) else {
+        return Covered(vec![]);
+    };
+    if config.disabled.iter().any(|id| id == CHECK.id) {
+        return Covered(vec![]);
+    }
+    Covered(
+        perms
+            .allow_statements()
+            .filter(|s| {
+                admin_level(perms, s).is_some_and(|(level, _)| cover.levels.contains(&level))
+            })
+            .collect(),
+    )
+}
 
 /// How much of the account a statement hands over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +200,16 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
                     evidence
                 })
                 .collect();
+            let covers: Vec<&str> = COVERS
+                .iter()
+                .filter(|c| !ctx.config.disabled.iter().any(|id| id == c.check))
+                .filter(|c| {
+                    admin
+                        .iter()
+                        .any(|(level, _, s)| c.levels.contains(level) && (c.applies)(&s.source))
+                })
+                .map(|c| c.check)
+                .collect();
             vec![role_failure(
                 perms.role,
                 format!(
@@ -100,21 +219,11 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
                     first.source.describe(),
                     first.statement.label()
                 ),
-                json!({ "role_arn": perms.role.arn, "statements": statements }),
+                json!({ "role_arn": perms.role.arn, "statements": statements, "also_covers": covers }),
             )]
         }
     };
     verdict(perms, failures)
-}
-
-/// The statements that effectively grant every action on every resource.
-pub(super) fn administrator_statements<'p>(
-    perms: &'p RolePermissions,
-) -> Vec<&'p SourcedStatement> {
-    perms
-        .allow_statements()
-        .filter(|s| admin_level(perms, s).is_some_and(|(level, _)| level == Level::Administrator))
-        .collect()
 }
 
 /// The admin level a statement effectively grants, if any, with the probe actions that Deny statements or the

@@ -6,11 +6,12 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::common::role_failure;
+use super::role_admin_access::left_to_admin_access;
 use crate::arn::iam_name;
 use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::inventory::ManagedPolicy;
-use crate::policy::{PolicyDocument, Scope};
+use crate::policy::{PolicyDocument, PolicySource, Scope};
 
 pub const CHECK: Check = Check {
     id: "role-broad-managed-policy",
@@ -20,15 +21,19 @@ pub const CHECK: Check = Check {
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 
-/// `*FullAccess` policies that role-admin-access already reports (they open IAM itself).
-const REPORTED_AS_ADMIN: &[&str] = &["IAMFullAccess"];
-
 fn judge(ctx: &RoleContext) -> Vec<Outcome> {
     let role = ctx.role;
+    // A full-access policy that role-admin-access reports (IAMFullAccess: it opens IAM itself) is its finding.
+    let admin = left_to_admin_access(ctx.permissions, ctx.config, CHECK.id);
     let broad: Vec<&ManagedPolicy> = role
         .attached_policies
         .iter()
-        .filter(|p| is_broad(p))
+        .filter(|p| p.is_aws_managed() && is_full_access(&p.arn))
+        .filter(|p| {
+            !admin
+                .sources()
+                .any(|s| s.arn.as_deref() == Some(p.arn.as_str()))
+        })
         .collect();
     if broad.is_empty() {
         return vec![];
@@ -69,9 +74,13 @@ fn judge(ctx: &RoleContext) -> Vec<Outcome> {
     )]
 }
 
-fn is_broad(policy: &ManagedPolicy) -> bool {
-    let name = iam_name(&policy.arn);
-    policy.is_aws_managed() && name.contains("FullAccess") && !REPORTED_AS_ADMIN.contains(&name)
+/// Whether a statement's policy is one this check looks at: an AWS managed `*FullAccess` policy.
+pub(super) fn is_broad(source: &PolicySource) -> bool {
+    source.is_aws_managed() && source.arn.as_deref().is_some_and(is_full_access)
+}
+
+fn is_full_access(arn: &str) -> bool {
+    iam_name(arn).contains("FullAccess")
 }
 
 /// Service prefixes the policy's Allow statements name (`s3`, `dynamodb`…, `*` for every service), sorted; `None`

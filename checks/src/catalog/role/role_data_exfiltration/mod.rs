@@ -5,6 +5,7 @@ use crate::catalog::live_versions::with_live_version_roles;
 use serde_json::{json, Value};
 
 use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use super::role_admin_access::left_to_admin_access;
 use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
 use crate::policy::{pattern_covers, Grant, Scope, SourcedStatement};
@@ -33,6 +34,7 @@ const DATA_ACTIONS: &[(&str, &str)] = &[
 
 fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
     let perms = ctx.permissions;
+    let admin = left_to_admin_access(perms, ctx.config, CHECK.id);
     let Place {
         partition,
         region,
@@ -48,7 +50,7 @@ fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
             .effective
             .allows(action)
             .into_iter()
-            .filter(|g| unconstrained(g, &family))
+            .filter(|g| !admin.holds(g.statement) && unconstrained(g, &family))
             .collect();
         if let Some(first) = grants.first() {
             let summary = format!(

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::common::verdict;
 use super::logs::{LogTarget, WRITE_ACTIONS};
+use super::role_admin_access::left_to_admin_access;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
@@ -20,11 +21,17 @@ pub const CHECK: Check = Check {
 
 fn judge(ctx: &FunctionContext, perms: &RolePermissions) -> Vec<Outcome> {
     let target = LogTarget::of(ctx.function);
+    let admin = left_to_admin_access(perms, ctx.config, CHECK.id);
     let mut statements: Vec<Value> = Vec::new();
     let mut summaries: Vec<String> = Vec::new();
     let mut seen: Vec<*const SourcedStatement> = Vec::new();
     for action in WRITE_ACTIONS {
-        for grant in perms.effective.allows(action) {
+        for grant in perms
+            .effective
+            .allows(action)
+            .into_iter()
+            .filter(|g| !admin.holds(g.statement))
+        {
             let key: *const SourcedStatement = grant.statement;
             if !seen.contains(&key) {
                 if let Some(broad) = broad_resources(&grant, &target) {

@@ -12,10 +12,10 @@ use serde_json::{json, Value};
 use self::paths::{Path, Reach, PATHS};
 use self::targets::Targets;
 use super::common::{role_failure, verdict};
-use super::role_admin_access::administrator_statements;
+use super::role_admin_access::{left_to_admin_access, Covered};
 use crate::check::{Check, Outcome, Place, RoleContext};
 use crate::finding::Severity;
-use crate::policy::{Grant, RolePermissions, Scope, SourcedStatement};
+use crate::policy::{Grant, RolePermissions, Scope};
 
 pub const CHECK: Check = Check {
     id: "role-privilege-escalation",
@@ -27,16 +27,13 @@ pub const CHECK: Check = Check {
 
 fn judge(ctx: &RoleContext, place: Place) -> Vec<Outcome> {
     let perms = ctx.permissions;
-    // An administrator holds every path at once: one finding saying so rather than the list.
-    let admin = administrator_statements(perms);
-    if !admin.is_empty() {
-        return verdict(perms, vec![every_path(perms, &admin)]);
-    }
+    // A role that can already do anything escalates nowhere: its statements are role-admin-access's finding.
+    let admin = left_to_admin_access(perms, ctx.config, CHECK.id);
     let mut targets = Targets::new(ctx, place);
     let mut found = Vec::new();
     let mut unjudged: Vec<String> = Vec::new();
     for path in PATHS {
-        match evaluate(perms, &mut targets, path) {
+        match evaluate(perms, &admin, &mut targets, path) {
             Ok(Some(holding)) => found.push(holding),
             Ok(None) => {}
             Err(roles) => unjudged.extend(roles),
@@ -116,33 +113,11 @@ fn one_finding(perms: &RolePermissions, found: &[Holding]) -> Outcome {
     )
 }
 
-/// The single finding of an administrator role: every path holds, through the statements granting everything.
-fn every_path(perms: &RolePermissions, admin: &[&SourcedStatement]) -> Outcome {
-    let sources: Vec<String> = admin
-        .iter()
-        .map(|s| format!("{} ({})", s.source.describe(), s.statement.label()))
-        .collect();
-    role_failure(
-        perms.role,
-        format!(
-            "Execution role {} can escalate privileges by every known path: it is granted every action on every \
-             resource by {}",
-            perms.role.name,
-            sources.join(", ")
-        ),
-        json!({
-            "role_arn": perms.role.arn,
-            "description": "every action on every resource: every known escalation path holds",
-            "paths": PATHS.iter().map(|p| p.id).collect::<Vec<_>>(),
-            "granted_by": admin.iter().map(|s| s.evidence()).collect::<Vec<_>>(),
-        }),
-    )
-}
-
 /// The path with its grants when every step is effectively allowed on what it needs; `Err` with the passable roles
 /// whose strength is unknown when that alone stands in the way.
 fn evaluate<'p>(
     perms: &'p RolePermissions,
+    admin: &Covered,
     targets: &mut Targets,
     path: &'static Path,
 ) -> Result<Option<Holding<'p>>, Vec<String>> {
@@ -151,6 +126,9 @@ fn evaluate<'p>(
     for (action, reach) in path.steps {
         let mut kept = Vec::new();
         for grant in perms.effective.allows(action) {
+            if admin.holds(grant.statement) {
+                continue;
+            }
             let keep = match reach {
                 Reach::Any => true,
                 Reach::Broad => is_broad(&grant),
@@ -174,7 +152,7 @@ fn evaluate<'p>(
             .effective
             .allows("iam:PassRole")
             .into_iter()
-            .filter(|g| passes_to(g, service))
+            .filter(|g| !admin.holds(g.statement) && passes_to(g, service))
             .collect();
         if grants.is_empty() {
             return Ok(None);

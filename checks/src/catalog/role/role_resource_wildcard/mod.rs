@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use self::plumbing::{family_of, Plumbing};
 use super::common::{resource_scoped_by_condition, role_failure, verdict};
+use super::role_admin_access::left_to_admin_access;
 use crate::check::{Check, Outcome, RoleContext};
 use crate::finding::Severity;
 use crate::policy::{actions, AccessLevel, Scope, SourcedStatement};
@@ -36,8 +37,10 @@ const SAMPLE: usize = 20;
 
 fn judge(ctx: &RoleContext) -> Vec<Outcome> {
     let perms = ctx.permissions;
+    let admin = left_to_admin_access(perms, ctx.config, CHECK.id);
     let offending: Vec<Offence> = perms
         .allow_statements()
+        .filter(|s| !admin.holds(s))
         .filter(|s| s.statement.on_all_resources() && !resource_scoped_by_condition(&s.statement))
         .filter_map(|s| offence(ctx, s))
         .collect();
