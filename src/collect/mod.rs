@@ -205,6 +205,11 @@ pub async fn collect_account(
             }
         }
     }
+    if !account.disabled_regions.is_empty() {
+        // A region not enabled and credentials that no longer work (expired, a suspended account) answer Lambda
+        // with the same codes: a region is skipped only while STS still knows the credentials.
+        account::identify(sdk, &ctx.pacer, options.profile.as_deref()).await?;
+    }
     account
         .functions
         .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
