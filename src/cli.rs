@@ -79,6 +79,7 @@ Exit codes:
   1    a failing finding at or above --fail-on (diff: a new one)
   2    error: bad flag, file or configuration, no credentials, endpoint down
   3    incomplete: some data could not be collected (the gaps are listed);
+       organisation scan, merge: some account could not be scanned (listed);
        unused: the usage of some function is unknown;
        securityhub import: some finding was not imported
   130  interrupted (SIGINT, Ctrl-C): no output file written
