@@ -3,7 +3,8 @@
 //! demo lacks: both statements of a function URL, a public grant beside a URL, several statements on one alias).
 //! Whatever account shows it, a report fails here when it gives one problem two findings: the same finding id twice,
 //! an exposure path reported twice or by a check that does not own it, two checks blaming one statement for the same
-//! kind of exposure, or a statement that only applies through a function URL reported as opening the Lambda API.
+//! kind of exposure, a statement that only applies through a function URL reported as opening the Lambda API, or an
+//! administrator statement of a role that role-admin-access reports named again by a check it covers.
 
 mod support;
 
@@ -45,6 +46,9 @@ const SIBLINGS: &[&[&str]] = &[&["env-secret-value", "env-secret-name"]];
 /// The kind whose findings may name statements another kind blames: an AuthType NONE URL is a configuration
 /// problem of its own, and its finding lists every statement that lets the anonymous public through it.
 const URL_CONTEXT: &str = "url";
+
+/// The check that reports administrator statements, naming in `evidence.also_covers` the checks that leave them to it.
+const ADMIN_CHECK: &str = "role-admin-access";
 
 /// Every way `report` breaks the rule, one line each.
 fn breaches(report: &Report) -> Vec<String> {
@@ -145,6 +149,74 @@ fn breaches(report: &Report) -> Vec<String> {
                 "statement {statement} of {qualifier} on {function} is blamed by several findings for the same \
                  exposure: {owned:?}"
             ));
+        }
+    }
+    problems.extend(administrator_named_twice(&failing));
+    problems
+}
+
+/// A policy statement as evidence names it: the policy (its ARN, or `inline:<name>`) and the statement label, `None`
+/// when the evidence names a whole policy (role-broad-managed-policy's `policies`).
+type Named = (String, Option<String>);
+
+/// Every policy statement (or whole policy) an evidence value names, at any depth: objects with a `policy_arn` or an
+/// inline `policy`, and their `statement`.
+fn named_statements(evidence: &Value, out: &mut Vec<Named>) {
+    match evidence {
+        Value::Array(items) => items.iter().for_each(|v| named_statements(v, out)),
+        Value::Object(map) => {
+            let policy = match (map.get("policy_arn"), map.get("policy")) {
+                (Some(Value::String(arn)), _) => Some(arn.clone()),
+                (_, Some(Value::String(name))) => Some(format!("inline:{name}")),
+                _ => None,
+            };
+            if let Some(policy) = policy {
+                let statement = map
+                    .get("statement")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                out.push((policy, statement));
+            }
+            map.values().for_each(|v| named_statements(v, out));
+        }
+        _ => {}
+    }
+}
+
+/// A check that role-admin-access lists in `also_covers` for a role, failing on the same function, role and version,
+/// names one of the administrator statements (or their whole policy).
+fn administrator_named_twice(failing: &[&Finding]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for admin in failing.iter().filter(|f| f.check_id == ADMIN_CHECK) {
+        let evidence = admin.evidence.value();
+        let mut reported = Vec::new();
+        named_statements(&evidence["statements"], &mut reported);
+        let covers: Vec<&str> = evidence["also_covers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for other in failing.iter().filter(|f| {
+            covers.contains(&f.check_id.as_ref())
+                && f.function_arn == admin.function_arn
+                && f.resource_arn == admin.resource_arn
+                && f.discriminator == admin.discriminator
+        }) {
+            let mut named = Vec::new();
+            named_statements(&other.evidence.value(), &mut named);
+            for (policy, statement) in &reported {
+                if named
+                    .iter()
+                    .any(|(p, s)| p == policy && (s.is_none() || s == statement))
+                {
+                    problems.push(format!(
+                        "{} on {} names the administrator statement {policy} {statement:?} that {ADMIN_CHECK} \
+                         reports and covers for it",
+                        other.check_id, other.function_arn
+                    ));
+                }
+            }
         }
     }
     problems
@@ -268,6 +340,51 @@ fn the_rule_catches_a_doubled_url_exposure() {
             && found
                 .iter()
                 .any(|p| p.contains("only applies through a function URL")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_rule_catches_an_administrator_statement_reported_by_a_covered_check() {
+    let path = root().join(
+        "checks/src/catalog/role/role_admin_access/cases/fail-administrator-access-attached.json",
+    );
+    let (inventory, config) = case_inventory(&path);
+    let mut report = engine::evaluate(&inventory, &config);
+    assert!(breaches(&report).is_empty(), "{:#?}", breaches(&report));
+    let admin = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == ADMIN_CHECK && f.status == Status::Fail)
+        .expect("the case fails role-admin-access")
+        .clone();
+    let covers = &admin.evidence.value()["also_covers"];
+    for check in [
+        "role-action-wildcard",
+        "role-privilege-escalation",
+        "role-logs-unscoped",
+    ] {
+        assert!(
+            covers.as_array().unwrap().contains(&json!(check)),
+            "{covers}"
+        );
+        assert!(
+            !report
+                .findings
+                .iter()
+                .any(|f| f.check_id == check && f.status == Status::Fail),
+            "{check} reports the administrator role beside {ADMIN_CHECK}"
+        );
+    }
+    // What the catalogue reported before: role-action-wildcard naming the AdministratorAccess statement again.
+    let mut doubled = admin.clone();
+    doubled.check_id = "role-action-wildcard".into();
+    doubled.id = "LP-doubled-admin".into();
+    report.findings.push(doubled);
+    let found = breaches(&report);
+    assert!(
+        found.iter().any(|p| p.contains("role-action-wildcard")
+            && p.contains("names the administrator statement")),
         "{found:#?}"
     );
 }
