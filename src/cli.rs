@@ -277,8 +277,9 @@ pub struct OrgArgs {
     #[arg(long, value_name = "ID", requires = "account_source")]
     pub external_id: Option<String>,
 
-    /// Accounts collected at once (each with its own API quotas per region).
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256),
+    /// Accounts collected at once (each with its own API quotas per region): the whole organisation takes about as
+    /// long as its slowest account when all run at once; each account in flight holds its inventory in memory.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024),
           requires = "account_source")]
     pub max_accounts: u16,
 
@@ -557,7 +558,7 @@ mod tests {
             ],
             &["scan", "--org", "--output-dir", "a", "--resume", "b"],
             &["scan", "--org", "--max-accounts", "0"],
-            &["scan", "--org", "--max-accounts", "257"],
+            &["scan", "--org", "--max-accounts", "1025"],
             &["scan", "--accounts", "11111111111"],
             &["scan", "--org", "--shard", "2/2"],
         ] {
