@@ -74,6 +74,28 @@ DECLARABLE_ROLE_CHECKS = {
     "role-unused-permissions",
 }
 
+# One problem, one finding (issue 10 follow-up): the role checks that leave a statement of the administrator level
+# (every action on every resource) to role-admin-access, whose evidence.also_covers names them
+# (checks/src/catalog/role/role_admin_access/README.md). They still judge the role's other policies, so they are
+# dropped only for a role whose sole policy is an administrator one.
+ADMINISTRATOR_POLICIES = {"AdministratorAccess"}
+LEFT_TO_ADMIN_ACCESS = {
+    "role-action-wildcard",
+    "role-resource-wildcard",
+    "role-privilege-escalation",
+    "role-data-exfiltration",
+    "role-all-purpose",
+    "role-logs-unscoped",
+    "role-broad-managed-policy",
+}
+
+
+def administrator_only(role: A.Role) -> bool:
+    """role-admin-access fails it on an administrator policy, and it has no other policy."""
+    return ("role-admin-access" in role.fails and bool(role.aws_managed)
+            and set(role.aws_managed) <= ADMINISTRATOR_POLICIES and not role.customer_managed and not role.inline)
+
+
 DEFAULTS = {
     "unused_days": 90,
     "all_purpose_services": 5,
@@ -95,6 +117,19 @@ VALID_FROM = "2026-11-01"
 VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
+    {
+        "checks": ["role-admin-access", "role-action-wildcard", "role-resource-wildcard", "role-privilege-escalation",
+                   "role-data-exfiltration", "role-all-purpose", "role-logs-unscoped"],
+        "functions": ["legacy-report-2019"],
+        "rule": "Changed (issue 10 follow-up, administrator roles): legacy-report-2019 (legacy-admin-role: "
+        "AdministratorAccess only) fails role-admin-access (critical) alone among these, and that finding's "
+        "evidence.also_covers names the six others; before, they reported the same statement six more times "
+        "(privilege escalation by 'every path', wildcard actions and resources, data reads, all services, log writes). "
+        "One problem, one finding (checks/README.md): one fix, replacing the statement, resolves all seven. The checks "
+        "still judge a role's other policies (image-pipeline-role's AmazonS3FullAccess keeps its findings); "
+        "role-trust-broad (ec2 trust) and role-unused-permissions (usage data; its trimmed policy is the replacement) "
+        "judge something else and still fail.",
+    },
     {
         "checks": ["runtime-deprecated", "env-secret-value"],
         "functions": ["loyalty-points"],
@@ -160,7 +195,7 @@ JUDGEMENTS = [
         "rule": "Not flagged: logs:CreateLogGroup/CreateLogStream/PutLogEvents on * (role-logs-unscoped's subject) and actions "
         "that support no resource type (xray:PutTraceSegments, xray:PutTelemetryRecords, ec2:Describe*). Flagged: "
         "ec2:CreateNetworkInterface/DeleteNetworkInterface on * (AWSLambdaVPCAccessExecutionRole, customer-db-migrator), "
-        "iam:PassRole and lambda:CreateFunction on * (deploy-hook), s3:* on * and * on *. "
+        "iam:PassRole and lambda:CreateFunction on * (deploy-hook), s3:* on *; * on * is role-admin-access's (judgement above). "
         "Judgement (issue 10 item 3): the ENI actions support resource types (network-interface, subnet, security-group), "
         "so customer-db-migrator still fails, but graded low (was high): on * they let the code create, delete and "
         "re-address network interfaces, nothing more; the finding names the function's subnets and security group. "
@@ -171,9 +206,9 @@ JUDGEMENTS = [
         "functions": ["deploy-hook", "legacy-report-2019", "orders-api", "reporting-etl"],
         "rule": "Judgement (issue 10 item 9): one finding per role listing every path. deploy-hook (ci-deployer-role) fails "
         "with one finding naming lambda-create-and-invoke and lambda-switch-function-role (PassRole on *), "
-        "lambda-update-function-code and lambda-update-function-configuration (any function): it had two findings before. legacy-report-2019's "
-        "AdministratorAccess holds every path (one finding). No other demo role can pass a role or change another "
-        "function, so the failing set is unchanged.",
+        "lambda-update-function-code and lambda-update-function-configuration (any function): it had two findings before. "
+        "No other demo role can pass a role or change another function, so the failing set is unchanged. "
+        "legacy-report-2019 passes since the administrator follow-up (see the role-admin-access judgement above).",
     },
     {
         "checks": ["role-broad-managed-policy"],
@@ -186,7 +221,8 @@ JUDGEMENTS = [
         "checks": ["role-all-purpose"],
         "functions": ["legacy-report-2019", "internal-metrics-collector", "orders-api"],
         "rule": "Threshold: more than 5 distinct service namespaces granted (default all_purpose_services = 5); Action * counts as "
-        "all services. metrics-collector-role grants 9 (logs, s3, dynamodb, sqs, sns, kinesis, firehose, athena, glue); "
+        "all services, but an administrator statement is role-admin-access's (legacy-report-2019 passes since the "
+        "administrator follow-up, judgement above). metrics-collector-role grants 9 (logs, s3, dynamodb, sqs, sns, kinesis, firehose, athena, glue); "
         "orders-api-role grants 4 (dynamodb, logs, secretsmanager, xray) and passes.",
     },
     {
@@ -422,6 +458,8 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
             fails.add("role-logs-unscoped")
         elif not any(fnmatch.fnmatchcase(fn.effective_log_group, g) for g in logs):
             fails.add("role-logs-missing")
+        if administrator_only(role):
+            fails -= LEFT_TO_ADMIN_ACCESS
 
     # secrets
     # one finding per variable: a value the detector recognises (a credential, or a password under a password-like
