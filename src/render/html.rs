@@ -270,10 +270,10 @@ fn summary(page: &mut String, report: &Report) {
     page.push_str("<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">\n");
     // an organisation's: the accounts not scanned first (nothing is known of them), then the others worst first
     for account in &report.incomplete_accounts {
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<div class=\"card\"><span class=\"grade\" title=\"not scanned\">?</span>\
-             <h3>Account {}</h3><dl><dt>Not scanned</dt><dd>{}</dd></dl></div>\n",
+             <h3>Account {}</h3><dl><dt>Not scanned</dt><dd>{}</dd></dl></div>",
             esc(&account.account_id),
             esc(&account.reason)
         );
