@@ -217,6 +217,12 @@ pub enum CollectError {
          AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, `aws sso login` or an instance role"
     )]
     NoCredentials { reason: String },
+    /// Lambda answered some regions as not enabled, and STS no longer accepts the credentials either: they were
+    /// revoked or expired on the way (a suspended account), not regions skipped.
+    #[error(
+        "the credentials no longer work: Lambda answered as if regions were not enabled, and {0}"
+    )]
+    CredentialsStopped(Box<CollectError>),
     #[error(transparent)]
     Call(#[from] CallError),
 }

@@ -174,13 +174,21 @@ pub async fn collect_account(
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(sdk);
+    // one signed-request client (HTTP connector, TLS roots, credentials) for every region of the account
+    let raw = raw::RawClient::new(sdk);
 
     let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
-    let region_scans = futures::future::join_all(
-        regions
-            .iter()
-            .map(|region| scan_region(&ctx, sdk, region, &progress, window, role_sender.clone())),
-    );
+    let region_scans = futures::future::join_all(regions.iter().map(|region| {
+        scan_region(
+            &ctx,
+            sdk,
+            &raw,
+            region,
+            &progress,
+            window,
+            role_sender.clone(),
+        )
+    }));
     drop(role_sender);
     let (roles, region_results) =
         tokio::join!(iam::roles(&ctx, &iam_client, role_receiver), region_scans);
@@ -208,7 +216,9 @@ pub async fn collect_account(
     if !account.disabled_regions.is_empty() {
         // A region not enabled and credentials that no longer work (expired, a suspended account) answer Lambda
         // with the same codes: a region is skipped only while STS still knows the credentials.
-        account::identify(sdk, &ctx.pacer, options.profile.as_deref()).await?;
+        account::identify(sdk, &ctx.pacer, options.profile.as_deref())
+            .await
+            .map_err(|e| CollectError::CredentialsStopped(Box::new(e)))?;
     }
     account
         .functions
@@ -230,7 +240,6 @@ pub async fn collect_account(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "regions and roles collected"
     );
-    let raw = raw::RawClient::new(sdk);
     let (found, organization) = tokio::join!(
         destinations::collect(&ctx, sdk, &raw, &account.account_id, &account.functions),
         organization::collect(&ctx, &raw, &account.partition),
@@ -255,6 +264,7 @@ pub async fn collect_account(
 async fn scan_region(
     ctx: &Ctx,
     sdk: &SdkConfig,
+    raw: &raw::RawClient,
     region: &str,
     progress: &Progress,
     window: Window,
@@ -281,7 +291,7 @@ async fn scan_region(
         bar.finish("not enabled for the account: skipped");
         return RegionOutcome::Disabled;
     };
-    ec2::resolve_subnet_azs(ctx, &raw::RawClient::new(sdk), region, &mut functions).await;
+    ec2::resolve_subnet_azs(ctx, raw, region, &mut functions).await;
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
