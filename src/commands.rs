@@ -15,7 +15,7 @@ use lambda_posture_checks::report::Report;
 use lambda_posture_checks::unused;
 
 use crate::cli::{
-    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, OrgArgs, ScanArgs,
+    ChecksArgs, Cli, ColorWhen, Command, DiffArgs, ImportArgs, OrgArgs, OutputArgs, ScanArgs,
     SecurityhubCommand, SourceArgs, UnusedArgs,
 };
 use crate::collect::{self, CollectOptions, Rates};
@@ -107,15 +107,7 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
         let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
-        let options = render_options(cli.color_when(), output);
-        return crate::org::merge::write_merged(
-            &dirs,
-            args.output.format.into(),
-            &options,
-            args.output.fail_on,
-            output,
-            cli.max_input_mib,
-        );
+        return write_merged_report(cli, &args.output, &dirs, output);
     }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let started = Instant::now();
@@ -251,8 +243,8 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
         inputs.extend(config.as_deref().map(|c| ("--config", c)));
         crate::input::refuse_overwriting(&[("--output", output)], &inputs)?;
     }
-    let options = render_options(cli.color_when(), output);
     if args.unused {
+        let options = render_options(cli.color_when(), output);
         let format = match args.output.format {
             ScanFormat::Table => render::ListFormat::Table,
             ScanFormat::Json => render::ListFormat::Json,
@@ -271,11 +263,22 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
             cli.max_input_mib,
         );
     }
+    write_merged_report(cli, &args.output, &dirs, output)
+}
+
+/// The merged report of organisation-scan account folders, as `--format`, `--output` and `--fail-on` ask.
+fn write_merged_report(
+    cli: &Cli,
+    args: &OutputArgs,
+    dirs: &[PathBuf],
+    output: Option<&Path>,
+) -> anyhow::Result<u8> {
+    let options = render_options(cli.color_when(), output);
     crate::org::merge::write_merged(
-        &dirs,
-        args.output.format.into(),
+        dirs,
+        args.format.into(),
         &options,
-        args.output.fail_on,
+        args.fail_on,
         output,
         cli.max_input_mib,
     )
