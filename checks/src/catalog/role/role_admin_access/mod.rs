@@ -52,8 +52,8 @@ const IAM_PROBES: &[&str] = &[
     "iam:PassRole",
 ];
 
-/// A role check whose problem a statement reported here contains: it leaves the statement to this finding (README
-/// "What it covers") and judges the role's other statements as before.
+/// A role check whose problem a statement reported here contains: it leaves the statement to this finding (README,
+/// "One problem, one finding") and judges the role's other statements as before.
 struct Cover {
     /// The check's id.
     check: &'static str,
