@@ -1,8 +1,10 @@
 //! Property test (issue 12): hostile account data in every string field of the demo inventory, extreme numbers,
-//! deep nesting and huge sizes, evaluated in-process and rendered in every format, `unused` and `diff`; every output
+//! deep nesting and huge sizes, evaluated in-process and rendered in every format, `unused` and `diff`; hostile text
+//! in every free-text value of a configuration (every format) and in any string of a report (`diff`); every output
 //! must stay safe and valid: no raw control, bidi or invisible character in the human outputs, JSON/SARIF/ASFF that
 //! parse, ASFF within Security Hub's limits, CSV formula cells neutralised, HTML escaped; a refused inventory gets one
-//! clean error line. Cases are bounded (PROPTEST_CASES, default 64) so the file runs in well under a minute.
+//! clean error line. Cases are bounded (PROPTEST_CASES, default 64) so the file runs in under a minute (55 s on
+//! two shared cores).
 use std::sync::OnceLock;
 
 use lambda_posture_checks::config::ValidConfig;
@@ -121,14 +123,20 @@ const NASTY: &[&str] = &[
     " ",
 ];
 
-fn payload() -> impl Strategy<Value = String> {
+/// A few hostile pieces run together.
+fn short_payload() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         4 => prop::sample::select(NASTY).prop_map(str::to_string),
         2 => "[a-zA-Z0-9:/._-]{0,12}",
         1 => any::<char>().prop_map(String::from),
     ];
+    prop::collection::vec(piece, 1..8).prop_map(|p| p.concat())
+}
+
+/// A short payload, or one repeated into tens of kilobytes.
+fn payload() -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => prop::collection::vec(piece, 1..8).prop_map(|p| p.concat()),
+        8 => short_payload(),
         1 => (prop::sample::select(NASTY), 1000usize..20000).prop_map(|(s, n)| s.repeat(n)),
     ]
 }
@@ -222,8 +230,11 @@ fn assert_human_safe(what: &str, text: &str) {
 }
 
 fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
-    let config = ValidConfig::default();
-    let report = engine::evaluate(inventory, &config);
+    assert_formats_safe_with(inventory, &ValidConfig::default(), payloads)
+}
+
+fn assert_formats_safe_with(inventory: &Inventory, config: &ValidConfig, payloads: &[String]) {
+    let report = engine::evaluate(inventory, config);
     // the planted tags, were they copied unescaped (the renderer's own markup never has them)
     let markup: Vec<&str> = ["<script>alert(1)", "<img src=x onerror"]
         .into_iter()
@@ -271,7 +282,7 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
             }
         }
     }
-    let unused = unused::analyze(inventory, &config);
+    let unused = unused::analyze(inventory, config);
     let table = render::unused::render(ListFormat::Table, &unused, &OPTIONS).unwrap();
     assert_human_safe("unused", &String::from_utf8(table).unwrap());
     let json = render::unused::render(ListFormat::Json, &unused, &OPTIONS).unwrap();
@@ -280,9 +291,18 @@ fn assert_formats_safe(inventory: &Inventory, payloads: &[String]) {
     let mut json = Vec::new();
     render::render_to(ReportFormat::Json, &report, &OPTIONS, &mut json).unwrap();
     let new = ReportSnapshot::from_json("new.json", std::str::from_utf8(&json).unwrap()).unwrap();
-    let result = diff::diff("old.json", baseline(), "new.json", &new);
-    let table = render::diff::render(ListFormat::Table, &result, &OPTIONS).unwrap();
-    assert_human_safe("diff", &String::from_utf8(table).unwrap());
+    assert_diff_safe(baseline(), &new);
+}
+
+/// `diff` of two reports, both ways: a table with no raw hidden character, JSON that parses.
+fn assert_diff_safe(old: &ReportSnapshot, new: &ReportSnapshot) {
+    for (a, b) in [(old, new), (new, old)] {
+        let result = diff::diff("old.json", a, "new.json", b);
+        let table = render::diff::render(ListFormat::Table, &result, &OPTIONS).unwrap();
+        assert_human_safe("diff", &String::from_utf8(table).unwrap());
+        let json = render::diff::render(ListFormat::Json, &result, &OPTIONS).unwrap();
+        serde_json::from_slice::<Value>(&json).expect("diff JSON");
+    }
 }
 
 /// Security Hub's limits on every string the ASFF renderer writes, from its API reference (AwsSecurityFinding,
@@ -367,15 +387,77 @@ fn security_hub_violations(finding: &Value) -> Vec<String> {
     out
 }
 
+fn demo_inventory() -> &'static Inventory {
+    static INVENTORY: OnceLock<Inventory> = OnceLock::new();
+    INVENTORY.get_or_init(|| Inventory::from_json("demo", &demo().to_string()).unwrap())
+}
+
+/// The demo's JSON report, as `scan --format json` writes it.
+fn baseline_json() -> &'static Value {
+    static REPORT: OnceLock<Value> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let report = engine::evaluate(demo_inventory(), &ValidConfig::default());
+        let mut json = Vec::new();
+        render::render_to(ReportFormat::Json, &report, &OPTIONS, &mut json).unwrap();
+        serde_json::from_slice(&json).unwrap()
+    })
+}
+
 fn baseline() -> &'static ReportSnapshot {
     static BASELINE: OnceLock<ReportSnapshot> = OnceLock::new();
     BASELINE.get_or_init(|| {
-        let inventory = Inventory::from_json("demo", &demo().to_string()).unwrap();
-        let report = engine::evaluate(&inventory, &ValidConfig::default());
-        let mut json = Vec::new();
-        render::render_to(ReportFormat::Json, &report, &OPTIONS, &mut json).unwrap();
-        ReportSnapshot::from_json("old.json", std::str::from_utf8(&json).unwrap()).unwrap()
+        ReportSnapshot::from_json("old.json", &baseline_json().to_string()).unwrap()
     })
+}
+
+/// JSON pointers to every string of the demo's report.
+fn report_strings() -> &'static Vec<String> {
+    static STRINGS: OnceLock<Vec<String>> = OnceLock::new();
+    STRINGS.get_or_init(|| {
+        fn walk(v: &Value, at: String, out: &mut Vec<String>) {
+            match v {
+                Value::String(_) => out.push(at),
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, format!("{at}/{i}"), out);
+                    }
+                }
+                Value::Object(map) => {
+                    for (k, item) in map {
+                        walk(
+                            item,
+                            format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                            out,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(baseline_json(), String::new(), &mut out);
+        out
+    })
+}
+
+/// A configuration whose every free-text value is a payload: owner tag keys, a suppression muting every finding
+/// (its reason reaches every format), an expired one and one matching nothing (both listed in the table), and a
+/// code-scan ignore rule. Strings are written as JSON strings, which are valid TOML basic strings.
+fn hostile_config(p: &[String; 6]) -> String {
+    let q = |s: &String| serde_json::to_string(s).unwrap();
+    format!(
+        "owner_tags = [{}, \"team\"]\n\
+         [[suppressions]]\nresource = \"*\"\nreason = {}\n\
+         [[suppressions]]\ncheck = \"tracing-off\"\nreason = {}\nexpires = 2020-01-01\n\
+         [[suppressions]]\nresource = {}\ntag = {}\nreason = \"nothing\"\n\
+         [code_scan]\nignore_paths = [{{ glob = \"vendor/**\", reason = {} }}]\n",
+        q(&p[0]),
+        q(&p[1]),
+        q(&p[2]),
+        q(&p[3]),
+        q(&p[4]),
+        q(&p[5]),
+    )
 }
 
 fn cases() -> u32 {
@@ -412,6 +494,49 @@ proptest! {
                 let line = render::printable_line(&e.to_string());
                 assert_human_safe("error", &line);
                 prop_assert!(line.starts_with("hostile.json: "), "{}", line);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+    /// Configurations we did not write: hostile text in every free-text value, through every format.
+    #[test]
+    fn every_format_stays_safe_and_valid_on_a_hostile_configuration(
+        // short: the muting reason is copied into every finding of every format (size is the inventory's test)
+        p in [short_payload(), short_payload(), short_payload(), short_payload(), short_payload(), short_payload()]
+    ) {
+        let text = hostile_config(&p);
+        match ValidConfig::from_toml("lp.toml", &text, |id| lambda_posture_checks::catalog::find(id).is_some()) {
+            Ok(config) => assert_formats_safe_with(demo_inventory(), &config, &p),
+            Err(e) => {
+                let line = render::printable_line(&e.to_string());
+                assert_human_safe("error", &line);
+                prop_assert!(line.starts_with("lp.toml: "), "{}", line);
+            }
+        }
+    }
+
+    /// Reports we did not write: hostile text in any of their strings, through `diff` both ways.
+    #[test]
+    fn diff_stays_safe_and_valid_on_a_hostile_report(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), payload()), 1..6)
+    ) {
+        let mut value = baseline_json().clone();
+        let strings = report_strings();
+        for (index, p) in &edits {
+            if let Some(v) = value.pointer_mut(&strings[index.index(strings.len())]) {
+                *v = Value::String(p.clone());
+            }
+        }
+        match ReportSnapshot::from_json("report.json", &value.to_string()) {
+            Ok(report) => assert_diff_safe(baseline(), &report),
+            Err(e) => {
+                let line = render::printable_line(&e.to_string());
+                assert_human_safe("error", &line);
+                prop_assert!(line.starts_with("report.json: "), "{}", line);
             }
         }
     }
