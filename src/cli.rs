@@ -279,9 +279,11 @@ pub struct OrgArgs {
 
     /// Accounts collected at once (each with its own API quotas per region): the whole organisation takes about as
     /// long as its slowest account when all run at once; each account in flight holds its inventory in memory.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024),
+    /// Default: sized from the machine, one account per 32 MiB of physical memory, from 16 to 1024 (768 with
+    /// 24 GiB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024),
           requires = "account_source")]
-    pub max_accounts: u16,
+    pub max_accounts: Option<u16>,
 
     /// Where each account's inventory.json, report.json (or error.txt) is written: DIR/accounts/<id>/.
     #[arg(
@@ -520,7 +522,7 @@ mod tests {
         assert_eq!(both.accounts, ["111111111111", "222222222222"]);
         assert_eq!(
             (both.role_name.as_str(), both.max_accounts),
-            ("LambdaPostureAudit", 16)
+            ("LambdaPostureAudit", None)
         );
         let file = org(parse(&[
             "unused",

@@ -65,7 +65,9 @@ pub async fn collect_into_dir(
             name: org.role_name.clone(),
             external_id: org.external_id.clone(),
         },
-        max_accounts: usize::from(org.max_accounts),
+        max_accounts: org
+            .max_accounts
+            .map_or_else(|| default_max_accounts(crate::memory::physical_memory()), usize::from),
         collect: options,
         config: Arc::new(config.clone()),
         max_input_mib: cli.max_input_mib,
@@ -73,6 +75,17 @@ pub async fn collect_into_dir(
     };
     let caller = enter::Caller { identity, sdk };
     scan::run(&plan, &caller, &pacer).await
+}
+
+/// Physical memory per account in flight for the default `--max-accounts`: an account of a few hundred functions holds
+/// a few MiB while it is collected (docs/performance.md), so this leaves room for larger ones.
+const MEMORY_PER_ACCOUNT: u64 = 32 << 20;
+
+/// The default `--max-accounts`: one account per [`MEMORY_PER_ACCOUNT`] of the machine's physical memory, from 16
+/// to 1024 (16 when the memory cannot be read). Quotas are per account, so accounts in flight cost memory, not time.
+fn default_max_accounts(physical_memory: Option<u64>) -> usize {
+    let fit = physical_memory.map_or(0, |bytes| bytes / MEMORY_PER_ACCOUNT);
+    usize::try_from(fit.clamp(16, 1024)).unwrap_or(1024)
 }
 
 /// The accounts to scan (sorted, de-duplicated, minus exclusions, the shard's share); an error when the list, or
@@ -105,6 +118,16 @@ mod tests {
             .await
             .unwrap_err();
         format!("{e:#}")
+    }
+
+    #[test]
+    fn the_default_bound_on_accounts_in_flight_is_sized_from_the_machines_memory() {
+        const GIB: u64 = 1 << 30;
+        assert_eq!(default_max_accounts(Some(24 * GIB)), 768);
+        assert_eq!(default_max_accounts(Some(2 * GIB)), 64);
+        assert_eq!(default_max_accounts(Some(GIB / 4)), 16, "never fewer than 16");
+        assert_eq!(default_max_accounts(Some(1024 * GIB)), 1024, "never more than the flag allows");
+        assert_eq!(default_max_accounts(None), 16);
     }
 
     #[tokio::test]
