@@ -34,6 +34,8 @@ pub enum Bucket {
     CloudWatch,
     /// Whether a DLQ or destination exists (SQS, SNS, EventBridge, S3 reads), paced per service and region.
     Lookup,
+    /// sts:AssumeRole into member accounts (organisation scan): paced in the caller's account.
+    Sts,
     /// STS: one call per scan, not paced.
     Unpaced,
 }
@@ -44,6 +46,10 @@ const IAM_RATE: f64 = 8.0;
 const CLOUDWATCH_RATE: f64 = 10.0;
 /// Destination lookups per second per service and region: far below every quota of these read calls.
 const LOOKUP_RATE: f64 = 10.0;
+/// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
+/// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
+/// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
+const STS_RATE: f64 = 50.0;
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -145,6 +151,7 @@ impl Pacer {
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
+            Bucket::Sts => ("--max-rate", STS_RATE * rates.others),
             Bucket::Iam | Bucket::Unpaced => ("--max-rate", IAM_RATE * rates.others),
         }
     }
@@ -262,7 +269,7 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 7] = [
+const PACED: [Bucket; 8] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
@@ -270,6 +277,7 @@ const PACED: [Bucket; 7] = [
     Bucket::Iam,
     Bucket::CloudWatch,
     Bucket::Lookup,
+    Bucket::Sts,
 ];
 
 /// Which way a call waits for its start in a bucket.

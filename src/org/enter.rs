@@ -98,10 +98,10 @@ pub async fn enter(
         service: "sts",
         operation: "AssumeRole",
         region: caller.sdk.region().map(|r| r.as_ref()),
-        bucket: Bucket::Unpaced,
+        bucket: Bucket::Sts,
     };
     let assumed = pacer
-        .call_with(call, RetryPolicy::FIRST_CALL, || {
+        .call_with(call, RetryPolicy::STANDARD, || {
             sts_client
                 .assume_role()
                 .role_arn(&arn)
