@@ -104,6 +104,7 @@ async fn securityhub_import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<u8> 
 async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     let output = file_target(args.output.output.as_deref());
     refuse_overwriting_inputs(cli, &args.source, output, &org_inputs(&args.org))?;
+    refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
         let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
@@ -151,6 +152,7 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
 async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     let output = file_target(args.output.as_deref());
     refuse_overwriting_inputs(cli, &args.source, output, &org_inputs(&args.org))?;
+    refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
         let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
@@ -299,6 +301,21 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     } else {
         exit::CLEAN
     }
+}
+
+/// An organisation scan writes `DIR/accounts/<id>/…`: an `--output` in there would replace an account's file (or be
+/// replaced by one), so it is refused before any AWS call.
+fn refuse_output_in_account_folders(output: Option<&Path>, org: &OrgArgs) -> anyhow::Result<()> {
+    let (Some(output), Some(dir)) = (output, org.output_dir.as_deref().or(org.resume.as_deref()))
+    else {
+        return Ok(());
+    };
+    crate::input::refuse_output_inside(
+        "--output",
+        output,
+        &dir.join(crate::org::scan::ACCOUNTS),
+        "where the organisation scan writes each account's files",
+    )
 }
 
 /// The input files of an organisation scan that `--output` must not replace.

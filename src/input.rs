@@ -109,9 +109,99 @@ pub fn refuse_overwriting(
     Ok(())
 }
 
+/// Refuse an output file that would lie inside `folder` (which the run fills with files of its own, such as an
+/// organisation scan's account folders): the paths are compared after resolving symbolic links, `.` and `..` of the
+/// part that exists, so `./d/accounts/x` and a link to `d` are caught before either exists.
+pub fn refuse_output_inside(
+    flag: &str,
+    output: &Path,
+    folder: &Path,
+    what: &str,
+) -> anyhow::Result<()> {
+    if resolved(output).starts_with(resolved(folder)) {
+        anyhow::bail!(
+            "{flag}: `{}` is inside `{}`, {what}; write it elsewhere",
+            output.display(),
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
+/// `path` made absolute: its longest existing ancestor canonicalized (links, `.`, `..` resolved), the rest appended
+/// with `.` dropped and `..` taken back.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut base = loop {
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            break canonical;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last.as_os_str().to_os_string());
+                existing = parent;
+            }
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for part in rest.iter().rev() {
+        match Path::new(part).components().next() {
+            Some(Component::ParentDir) => {
+                base.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(_) => base.push(part),
+        }
+    }
+    base
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_inside_a_folder_the_run_fills_is_refused_however_it_is_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let org = dir.path().join("org");
+        std::fs::create_dir(&org).unwrap();
+        let accounts = org.join("accounts");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&org, &link).unwrap();
+        for inside in [
+            accounts.join("111111111111/report.json"),
+            org.join("./accounts/x.json"),
+            org.join("other/../accounts/x.json"),
+            link.join("accounts/111111111111/report.json"),
+        ] {
+            let e = refuse_output_inside(
+                "--output",
+                &inside,
+                &accounts,
+                "where each account's files go",
+            )
+            .unwrap_err();
+            assert!(e.to_string().starts_with("--output: `"), "{e}");
+        }
+        for outside in [
+            org.join("report.json"),
+            org.join("accounts-report.json"),
+            dir.path().join("r.json"),
+        ] {
+            refuse_output_inside(
+                "--output",
+                &outside,
+                &accounts,
+                "where each account's files go",
+            )
+            .unwrap();
+        }
+    }
 
     #[test]
     fn binary_and_oversized_input_fail_early_with_the_reason() {

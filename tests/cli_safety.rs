@@ -276,6 +276,22 @@ fn an_output_never_overwrites_an_input() {
             "refusing to overwrite another output",
         ],
     );
+    // an organisation scan's --output inside the account folders it writes (refused before any AWS call)
+    let scan_dir = dir.path().join("scan");
+    for (command, flag) in [("scan", "--output-dir"), ("unused", "--resume")] {
+        let inside = scan_dir.join("./accounts/111111111111/report.json");
+        let out = run(&[
+            command,
+            "--accounts",
+            "111111111111",
+            flag,
+            scan_dir.to_str().unwrap(),
+            "-o",
+            inside.to_str().unwrap(),
+        ]);
+        assert_clean_error(&out, &["--output", "each account's files"]);
+    }
+    assert!(!scan_dir.exists(), "nothing written");
 }
 
 #[test]

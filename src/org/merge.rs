@@ -93,7 +93,7 @@ pub fn write_merged_unused(
 pub fn account_dirs_of(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
     for dir in dirs {
-        let accounts = dir.join("accounts");
+        let accounts = dir.join(super::scan::ACCOUNTS);
         let entries = std::fs::read_dir(&accounts).with_context(|| {
             format!(
                 "{}: cannot list it (not the --output-dir of an organisation scan?)",

@@ -20,6 +20,8 @@ use crate::render::{self, RenderOptions, ReportFormat};
 
 /// The account's complete inventory; its presence means the account is done (written last).
 pub const INVENTORY: &str = "inventory.json";
+/// The folder of an organisation scan's directory that holds one folder per account.
+pub const ACCOUNTS: &str = "accounts";
 /// The account's report: `scan --inventory inventory.json --format json`.
 pub const REPORT: &str = "report.json";
 /// One line: why the account could not be scanned.
@@ -45,7 +47,7 @@ pub struct Plan {
 
 /// `DIR/accounts/<id>`.
 pub fn account_dir(dir: &Path, account: &str) -> PathBuf {
-    dir.join("accounts").join(account)
+    dir.join(ACCOUNTS).join(account)
 }
 
 /// What became of one account.
@@ -61,7 +63,7 @@ enum Outcome {
 /// Scan every account of the plan into its folder; the folders, in account order. Only a failure to write the
 /// output directory stops the scan; an account that cannot be entered or collected has its `error.txt`.
 pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<Vec<PathBuf>> {
-    let accounts_dir = plan.dir.join("accounts");
+    let accounts_dir = plan.dir.join(ACCOUNTS);
     std::fs::create_dir_all(&accounts_dir)
         .with_context(|| format!("{}: cannot create the folder", accounts_dir.display()))?;
     let bar = crate::collect::progress::counter(
