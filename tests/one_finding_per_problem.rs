@@ -3,8 +3,9 @@
 //! demo lacks: both statements of a function URL, a public grant beside a URL, several statements on one alias).
 //! Whatever account shows it, a report fails here when it gives one problem two findings: the same finding id twice,
 //! an exposure path reported twice or by a check that does not own it, two checks blaming one statement for the same
-//! kind of exposure, a statement that only applies through a function URL reported as opening the Lambda API, or an
-//! administrator statement of a role that role-admin-access reports named again by a check it covers.
+//! kind of exposure, a statement that only applies through a function URL reported as opening the Lambda API, an
+//! administrator statement of a role that role-admin-access reports named again by a check it covers, or a deleted
+//! execution role judged by a role check beside role-missing.
 
 mod support;
 
@@ -152,7 +153,37 @@ fn breaches(report: &Report) -> Vec<String> {
         }
     }
     problems.extend(administrator_named_twice(&failing));
+    problems.extend(deleted_role_judged_again(report));
     problems
+}
+
+/// The check that reports a deleted execution role: the one finding of that problem.
+const ROLE_MISSING: &str = "role-missing";
+
+/// A role check with any finding (failure or Unknown) on a function and version whose execution role role-missing
+/// reports deleted: a deleted role grants nothing, so there is nothing else to judge about it.
+fn deleted_role_judged_again(report: &Report) -> Vec<String> {
+    let deleted: Vec<(&str, Option<&str>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == ROLE_MISSING && f.status == Status::Fail)
+        .map(|f| (f.function_arn.as_ref(), f.discriminator.as_deref()))
+        .collect();
+    report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.check_id != ROLE_MISSING
+                && lambda_posture_checks::catalog::group_of(&f.check_id) == Some("role")
+                && deleted.contains(&(f.function_arn.as_ref(), f.discriminator.as_deref()))
+        })
+        .map(|f| {
+            format!(
+                "{} ({:?}) on {}: its execution role is deleted, which {ROLE_MISSING} reports",
+                f.check_id, f.status, f.function_arn
+            )
+        })
+        .collect()
 }
 
 /// A policy statement as evidence names it: the policy (its ARN, or `inline:<name>`) and the statement label, `None`
@@ -385,6 +416,40 @@ fn the_rule_catches_an_administrator_statement_reported_by_a_covered_check() {
     assert!(
         found.iter().any(|p| p.contains("role-action-wildcard")
             && p.contains("names the administrator statement")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_rule_catches_a_deleted_role_judged_by_another_role_check() {
+    let path = root().join("checks/src/catalog/role/role_missing/cases/fail-role-deleted.json");
+    let (inventory, config) = case_inventory(&path);
+    let mut report = engine::evaluate(&inventory, &config);
+    assert!(breaches(&report).is_empty(), "{:#?}", breaches(&report));
+    let missing = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == ROLE_MISSING && f.status == Status::Fail)
+        .expect("the case fails role-missing")
+        .clone();
+    let role_findings: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| lambda_posture_checks::catalog::group_of(&f.check_id) == Some("role"))
+        .map(|f| f.check_id.as_ref())
+        .collect();
+    assert_eq!(role_findings, [ROLE_MISSING], "a deleted role is one finding");
+    // What the catalogue reported before: every role check Unknown beside role-missing's failure.
+    let mut unknown = missing.clone();
+    unknown.check_id = "role-admin-access".into();
+    unknown.id = "LP-deleted-role-judged".into();
+    unknown.status = Status::Unknown;
+    report.findings.push(unknown);
+    let found = breaches(&report);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("role-admin-access") && p.contains("execution role is deleted")),
         "{found:#?}"
     );
 }

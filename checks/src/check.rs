@@ -89,39 +89,39 @@ impl<'a> FunctionContext<'a> {
         }
     }
 
-    /// The execution role, or the `Unknown` a check judging it reports instead: when IAM could not be read for it,
-    /// and when it does not exist, for what a deleted role may do cannot be judged (role-missing reports the
-    /// deletion; a role recreated under the same name would bring its own policies).
-    pub fn role_or_unknown(&self) -> Result<&'a Role, Outcome> {
+    /// The execution role, or the outcomes a check judging it reports instead: `Unknown` when IAM could not be read
+    /// for it, and nothing when it does not exist — a deleted role grants nothing to anyone today, and its deletion
+    /// is one problem with one finding, role-missing's (a role recreated under the same name is judged by the next
+    /// scan, like any other role).
+    pub fn role_to_judge(&self) -> Result<&'a Role, Vec<Outcome>> {
         match self.role() {
             Ok(role) => Ok(role),
-            Err(RoleUnavailable::NotCollected(gap)) => Err(Outcome::unknown_from_gap(gap)),
-            Err(RoleUnavailable::Missing) => Err(Outcome::unknown(format!(
-                "the execution role {} does not exist (see role-missing)",
-                self.function.role_arn
-            ))),
+            Err(RoleUnavailable::NotCollected(gap)) => Err(vec![Outcome::unknown_from_gap(gap)]),
+            Err(RoleUnavailable::Missing) => Err(Vec::new()),
         }
     }
 
-    /// The execution role's permissions (computed once per role), or the `Unknown` of [`Self::role_or_unknown`].
-    pub fn permissions(&self) -> Result<&'a RolePermissions<'a>, Outcome> {
-        let role = self.role_or_unknown()?;
+    /// The execution role's permissions (computed once per role), or the outcomes of [`Self::role_to_judge`].
+    pub fn permissions(&self) -> Result<&'a RolePermissions<'a>, Vec<Outcome>> {
+        let role = self.role_to_judge()?;
         Ok(self.memo.permissions(&self.function.role_arn, role))
     }
 
-    /// Runs `judge` on the execution role's permissions, or says Unknown when the role is unavailable.
+    /// Runs `judge` on the execution role's permissions, or gives the outcomes of [`Self::role_to_judge`] when the
+    /// role is unavailable.
     pub fn judge_permissions(
         &self,
         judge: fn(&FunctionContext<'a>, &'a RolePermissions<'a>) -> Vec<Outcome>,
     ) -> Vec<Outcome> {
         match self.permissions() {
             Ok(permissions) => judge(self, permissions),
-            Err(unknown) => vec![unknown],
+            Err(outcomes) => outcomes,
         }
     }
 
     /// The outcomes of `check`, which judges the execution role alone: `judge` sees no function, so its outcomes
-    /// hold for every function using the role and are computed once per role. Unknown when the role is unavailable.
+    /// hold for every function using the role and are computed once per role. Without the role, the outcomes of
+    /// [`Self::role_to_judge`].
     pub fn judge_role(
         &self,
         check: &'static Check,
@@ -132,7 +132,7 @@ impl<'a> FunctionContext<'a> {
 
     /// The outcomes of `check`, which judges the execution role as seen from where the function runs: `judge` sees
     /// no function, only its [`Place`], so its outcomes hold for every function using the role in that place and are
-    /// computed once per role and place. Unknown when the role is unavailable.
+    /// computed once per role and place. Without the role, the outcomes of [`Self::role_to_judge`].
     pub fn judge_role_at(
         &self,
         check: &'static Check,
@@ -149,9 +149,9 @@ impl<'a> FunctionContext<'a> {
         place: Option<Place<'a>>,
         judge: impl FnOnce(&RoleContext<'a>) -> Vec<Outcome>,
     ) -> Vec<Outcome> {
-        let role = match self.role_or_unknown() {
+        let role = match self.role_to_judge() {
             Ok(role) => role,
-            Err(unknown) => return vec![unknown],
+            Err(outcomes) => return outcomes,
         };
         let arn = &self.function.role_arn;
         self.memo.role_outcomes(arn, (check.id, place), || {

@@ -44,7 +44,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     for target in &targets {
         let (key, origin, arn) = (&target.key, &target.origin, &target.arn);
         match judge(ctx, target) {
-            Judgement::Writable => {}
+            Judgement::Writable | Judgement::LeftToRoleMissing => {}
             Judgement::Broken { problem, evidence } => failures.push(Outcome::fail_with(
                 format!("The {origin} ({arn}) {problem}"),
                 key.clone(),
@@ -100,6 +100,8 @@ enum Judgement {
         evidence: serde_json::Value,
     },
     Undecided(String),
+    /// The execution role no longer exists: role-missing reports it, and delivery is judged again once it does.
+    LeftToRoleMissing,
 }
 
 /// The action Lambda performs with the execution role to deliver to this kind of destination, and the resource it is
@@ -131,11 +133,8 @@ fn judge(ctx: &FunctionContext, target: &Target) -> Judgement {
                 gap.service, gap.operation
             ))
         }
-        Err(RoleUnavailable::Missing) => {
-            return Judgement::Undecided(
-                "the execution role no longer exists (role-missing reports it)".into(),
-            )
-        }
+        // Without its role the function does not run and nothing is delivered: one problem, role-missing's finding.
+        Err(RoleUnavailable::Missing) => return Judgement::LeftToRoleMissing,
     };
     let Some((action, resource)) = delivery(&target.arn) else {
         return Judgement::Undecided("unsupported destination type".into());
