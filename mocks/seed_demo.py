@@ -12,6 +12,7 @@ never updates. Same --today and --seed on a fresh emulator started with the same
 --manifest writes what was planted and the expected (check id, function) failures for that date.
 --write-expectations FILE / --check-expectations FILE write / verify mocks/demo-expectations.json,
 the date-independent expectations (no endpoint needed).
+--print-table / --check-table FILE print / verify the function table of mocks/SEEDING.md.
 """
 
 from __future__ import annotations
@@ -175,12 +176,18 @@ def main(argv=None):
     p.add_argument("--check-expectations", metavar="FILE", help="verify FILE matches the declarations and exit (1 if not)")
     p.add_argument("--no-verify", action="store_true", help="skip reading the account back through the APIs after seeding")
     p.add_argument("--print-table", action="store_true", help="print the SEEDING.md function table and exit")
+    p.add_argument("--check-table", metavar="FILE", help="verify FILE (mocks/SEEDING.md) holds that table and exit (1 if not)")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args(argv)
 
     if a.print_table:
         sys.stdout.write(markdown_table(a.seed))
         return 0
+    if a.check_table:
+        with open(a.check_table) as fh:
+            same = markdown_table(a.seed) in fh.read()
+        print(f"{a.check_table}: function table {'up to date' if same else 'OUT OF DATE (paste --print-table over it)'}")
+        return 0 if same else 1
     if a.write_expectations or a.check_expectations:
         exp = static_expectations(a.seed)
         text = json.dumps(exp, indent=2, sort_keys=False) + "\n"

@@ -39,10 +39,33 @@ fn every_demo_finding_is_one_valid_detection_finding() {
         assert_eq!(event["cloud"]["account"]["uid"], finding["account_id"]);
         assert!(ids.insert(event["metadata"]["uid"].as_str().unwrap().to_string()));
     }
+}
+
+#[test]
+fn an_unknown_finding_is_a_valid_event_that_is_not_an_alert() {
+    // The demo has no Unknown of its own: deny IAM to its collection, and every role check says Unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = demo_json();
+    demo["accounts"][0]["gaps"]
+        .as_array_mut()
+        .expect("the demo lists its gaps")
+        .push(json!({
+            "service": "iam",
+            "operation": "GetAccountAuthorizationDetails",
+            "kind": "access-denied",
+            "error": "AccessDenied: not authorized to perform iam:GetAccountAuthorizationDetails"
+        }));
+    let path = write(dir.path(), "iam-denied.json", &demo.to_string());
+    let out = scan(&path, &["--format", "ocsf"]);
+    assert_eq!(code(&out), 3, "a gap is an incomplete scan: {}", stderr(&out));
+    let events: Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
     let unknown = events
+        .as_array()
+        .unwrap()
         .iter()
         .find(|e| e["unmapped"]["lambda_posture"]["status"] == "unknown")
-        .expect("the demo has unknown findings");
+        .expect("IAM denied makes the role checks Unknown");
+    assert!(schema_errors(SCHEMA, unknown).is_empty(), "{unknown:#}");
     assert_eq!(unknown["status_code"], "UNKNOWN");
     assert_eq!(unknown["is_alert"], false);
 }

@@ -37,6 +37,10 @@ if [ -f mocks/test_bench.py ]; then
   mocks/.venv/bin/python mocks/test_bench.py
 fi
 
+echo "== demo expectations and SEEDING.md's function table match the seeder's declarations"
+mocks/.venv/bin/python mocks/seed_demo.py --check-expectations mocks/demo-expectations.json
+mocks/.venv/bin/python mocks/seed_demo.py --check-table mocks/SEEDING.md
+
 echo "== cargo test (workspace)"
 export INSTA_UPDATE=no
 cargo test --workspace --locked --no-fail-fast

@@ -118,6 +118,14 @@ VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
     {
+        "checks": ["role-missing"] + ROLE_READING,
+        "functions": ["legacy-invoice-export"],
+        "rule": "Changed (issue 10 follow-up, a deleted role): legacy-invoice-export's execution role was deleted; "
+        "role-missing fails and is the one finding of that problem. The other role checks said Unknown beside it "
+        "(eleven Unknowns, two critical); a deleted role grants nothing to anyone today, so they now report nothing, "
+        "and dlq-unwritable does not judge delivery for a function that cannot run. No fail pair changes.",
+    },
+    {
         "checks": ["role-admin-access", "role-action-wildcard", "role-resource-wildcard", "role-privilege-escalation",
                    "role-data-exfiltration", "role-all-purpose", "role-logs-unscoped"],
         "functions": ["legacy-report-2019"],
@@ -445,8 +453,7 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     if len(role_users[fn.role]) > 1:
         fails.add("role-shared")
     if fn.role in deleted_roles:
-        fails.add("role-missing")
-        unknown.update(ROLE_READING)
+        fails.add("role-missing")  # the one finding: a deleted role grants nothing, the other role checks say nothing
     else:
         assert not (role.fails - DECLARABLE_ROLE_CHECKS), (role.name, role.fails - DECLARABLE_ROLE_CHECKS)
         fails |= role.fails
@@ -485,7 +492,7 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         if not t.exists:
             fails.add("dlq-unwritable")
         elif fn.role in deleted_roles:
-            unknown.add("dlq-unwritable")
+            pass  # the function does not run, nothing is delivered: role-missing's finding
         elif not role_allows(role, action, t.arn(fn.region)):
             fails.add("dlq-unwritable")
     if any(e.fails() for e in fn.esms):
