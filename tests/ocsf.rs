@@ -43,21 +43,15 @@ fn every_demo_finding_is_one_valid_detection_finding() {
 
 #[test]
 fn an_unknown_finding_is_a_valid_event_that_is_not_an_alert() {
-    // The demo has no Unknown of its own: deny IAM to its collection, and every role check says Unknown.
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = demo_json();
-    demo["accounts"][0]["gaps"]
-        .as_array_mut()
-        .expect("the demo lists its gaps")
-        .push(json!({
-            "service": "iam",
-            "operation": "GetAccountAuthorizationDetails",
-            "kind": "access-denied",
-            "error": "AccessDenied: not authorized to perform iam:GetAccountAuthorizationDetails"
-        }));
-    let path = write(dir.path(), "iam-denied.json", &demo.to_string());
+    let path = demo_with_iam_denied(dir.path());
     let out = scan(&path, &["--format", "ocsf"]);
-    assert_eq!(code(&out), 3, "a gap is an incomplete scan: {}", stderr(&out));
+    assert_eq!(
+        code(&out),
+        3,
+        "a gap is an incomplete scan: {}",
+        stderr(&out)
+    );
     let events: Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
     let unknown = events
         .as_array()

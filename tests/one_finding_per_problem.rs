@@ -446,7 +446,11 @@ fn the_rule_catches_a_deleted_role_judged_by_another_role_check() {
         })
         .map(|f| f.check_id.as_ref())
         .collect();
-    assert_eq!(role_findings, [ROLE_MISSING], "a deleted role is one finding");
+    assert_eq!(
+        role_findings,
+        [ROLE_MISSING],
+        "a deleted role is one finding"
+    );
     // What the catalogue reported before: every role check Unknown beside role-missing's failure.
     let mut unknown = missing.clone();
     unknown.check_id = "role-admin-access".into();

@@ -65,6 +65,21 @@ fn the_demo_sarif_passes_the_oasis_schema_and_githubs_upload_rules() {
 }
 
 #[test]
+fn unknown_results_and_gaps_pass_the_oasis_schema_and_githubs_upload_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = demo_sarif_of(&demo_with_iam_denied(dir.path()));
+    let schema = schema_errors("sarif-schema-2.1.0.json", &sarif);
+    assert!(schema.is_empty(), "OASIS SARIF 2.1.0 schema: {schema:#?}");
+    let github = github_errors(&sarif);
+    assert!(github.is_empty(), "GitHub code scanning: {github:#?}");
+    let unknown = results(&sarif)
+        .iter()
+        .filter(|r| r["properties"]["status"] == "unknown")
+        .count();
+    assert!(unknown > 0, "IAM denied makes the role checks Unknown");
+}
+
+#[test]
 fn the_checker_refuses_what_github_refuses() {
     let good = demo_sarif();
     let broken = |edit: &dyn Fn(&mut Value)| {

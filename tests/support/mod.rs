@@ -40,6 +40,22 @@ pub fn demo_inventory() -> Inventory {
     Inventory::from_json("mocks/demo-account.json", &text).expect("valid inventory")
 }
 
+/// The demo inventory as collected without IAM (`GetAccountAuthorizationDetails` denied), written in `dir`: every role
+/// check says Unknown, for the outputs' Unknown records (the recorded demo has none of its own).
+pub fn demo_with_iam_denied(dir: &Path) -> PathBuf {
+    let mut demo = demo_json();
+    demo["accounts"][0]["gaps"]
+        .as_array_mut()
+        .expect("the demo lists its gaps")
+        .push(serde_json::json!({
+            "service": "iam",
+            "operation": "GetAccountAuthorizationDetails",
+            "kind": "access-denied",
+            "error": "AccessDenied: not authorized to perform iam:GetAccountAuthorizationDetails"
+        }));
+    write_json(dir, "demo-iam-denied.json", &demo)
+}
+
 /// A small hand-made inventory (one account, four functions in two regions) for CLI behaviour that does not need
 /// the whole demo account.
 pub fn fixture() -> PathBuf {
