@@ -20,6 +20,8 @@ pub struct Check {
     pub severity: Severity,
     /// Markdown: What it checks / Why it matters / How to fix / Example.
     pub docs: &'static str,
+    /// Its `compliance.json`: the framework controls it evidences ([`crate::compliance`] parses and validates it).
+    pub compliance: &'static str,
     /// Judges one function: its failures and Unknowns (none = pass).
     pub evaluate: fn(&FunctionContext) -> Vec<Outcome>,
 }

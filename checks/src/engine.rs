@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::catalog;
+use crate::compliance;
 use crate::check::{Check, FunctionContext, Outcome};
 use crate::config::ValidConfig;
 use crate::finding::{finding_id, Evidence, Finding, Status};
@@ -111,6 +112,33 @@ pub fn evaluate(inventory: &Inventory, config: &ValidConfig) -> Report {
         suppressions,
     );
     report.checks_not_run = checks_not_run;
+    report
+}
+
+/// Evaluate `inventory` with the checks that evidence a control of `framework` only (`scan --framework`), and
+/// summarise the report by that framework's controls. The other checks are not run and not listed as not run (the
+/// report is about the framework); they count as disabled for the checks that defer to one another (an administrator
+/// statement is judged by the role checks when role-admin-access does not run). Suppressions naming one of them
+/// are left out of the report: they could match nothing here.
+pub fn evaluate_framework(
+    inventory: &Inventory,
+    config: &ValidConfig,
+    framework: compliance::Framework,
+) -> Report {
+    let outside: Vec<String> = catalog::all()
+        .iter()
+        .filter(|c| !compliance::maps(c, framework))
+        .map(|c| c.id.to_string())
+        .collect();
+    let mut scoped = config.clone();
+    scoped.disabled.extend(outside.iter().cloned());
+    let mut report = evaluate(inventory, &scoped);
+    let is_outside = |id: &str| outside.iter().any(|o| o == id);
+    report.checks_not_run.retain(|c| !is_outside(&c.check_id));
+    report
+        .suppressions
+        .retain(|s| !s.entry.check.as_deref().is_some_and(is_outside));
+    report.framework = Some(compliance::summarize(&report, framework));
     report
 }
 
@@ -230,6 +258,7 @@ fn enrich(
     finding.owner_tags = shared.owner_tags.clone();
     finding.remediation = check.remediation().into();
     finding.doc_url = catalog::doc_url(check.id);
+    finding.compliance = std::borrow::Cow::Borrowed(&compliance::of(check).controls);
     finding
 }
 
@@ -262,6 +291,7 @@ fn finding(
         owner_tags: Default::default(),
         remediation: Default::default(),
         doc_url: Default::default(),
+        compliance: Default::default(),
         suppression: None,
     }
 }

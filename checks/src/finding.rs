@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 
 pub use crate::json_text::JsonText;
 
+use crate::compliance::Controls;
+
 /// Default and overridable severity of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +129,10 @@ pub struct Finding {
     /// Stable link to the check's documentation ([`crate::catalog::doc_url`]). Filled by [`crate::engine::evaluate`].
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub doc_url: Cow<'static, str>,
+    /// The framework controls the check evidences ([`crate::compliance`]), by framework id; absent when none.
+    /// Filled by [`crate::engine::evaluate`] (borrowed from the catalogue).
+    #[serde(default, skip_serializing_if = "no_controls")]
+    pub compliance: Cow<'static, Controls>,
     /// The suppression that muted this finding (status `muted`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Box<AppliedSuppression>>,
@@ -152,6 +158,10 @@ fn no_text() -> Arc<str> {
 
 fn is_empty(text: &Arc<str>) -> bool {
     text.is_empty()
+}
+
+fn no_controls(controls: &Cow<'static, Controls>) -> bool {
+    controls.is_empty()
 }
 
 fn no_tags(tags: &Arc<BTreeMap<String, String>>) -> bool {

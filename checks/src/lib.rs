@@ -5,6 +5,7 @@
 pub mod arn;
 pub mod catalog;
 pub mod check;
+pub mod compliance;
 pub mod config;
 pub mod diff;
 pub mod engine;

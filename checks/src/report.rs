@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::compliance::FrameworkSummary;
 use crate::finding::{Finding, Severity, Status};
 use crate::inventory::{Gap, Inventory};
 use crate::score;
@@ -43,6 +44,10 @@ pub struct Report {
     /// when there are none (a single-account report never has any).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_accounts: Vec<IncompleteAccount>,
+    /// `scan --framework`: the report summarised by the controls of that framework (only its checks ran); absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<FrameworkSummary>,
 }
 
 /// An account of an organisation scan with no inventory, and why.
@@ -192,6 +197,7 @@ impl Report {
             findings,
             suppressions,
             incomplete_accounts: Vec::new(),
+            framework: None,
         };
         report.score(inventory);
         report

@@ -471,6 +471,7 @@ mod tests {
                 owner_tags: Default::default(),
                 remediation: Default::default(),
                 doc_url: Default::default(),
+                compliance: Default::default(),
                 suppression: None,
             })
             .collect()

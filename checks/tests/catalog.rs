@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::check::FunctionContext;
+use lambda_posture_checks::compliance::{self, Framework};
 use lambda_posture_checks::config::Config;
 use lambda_posture_checks::engine::run_check;
 use lambda_posture_checks::finding::{Finding, Status};
@@ -221,6 +222,53 @@ fn cases_behave_as_their_names_say() {
     );
 }
 
+/// Every check folder has a `compliance.json` (the file its `Check` includes) naming every framework and nothing
+/// else, with well-formed control ids of each (see `compliance::Mapping::parse`).
+#[test]
+fn every_check_has_a_valid_compliance_mapping() {
+    let mut errors = Vec::new();
+    for check in catalog::all() {
+        let Some(dir) = check_dir(check.id) else {
+            errors.push(format!("{}: no folder", check.id));
+            continue;
+        };
+        let path = dir.join("compliance.json");
+        match std::fs::read_to_string(&path) {
+            Err(e) => errors.push(format!("{}: {}: {e}", check.id, path.display())),
+            Ok(text) if text != check.compliance => errors.push(format!(
+                "{}: the Check does not include its folder's compliance.json",
+                check.id
+            )),
+            Ok(_) => {
+                if let Err(e) = compliance::Mapping::parse(check.compliance) {
+                    errors.push(format!("{}: compliance.json: {e}", check.id));
+                }
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// Every FSBP control we claim to evidence (README "Compliance frameworks") is mapped by some check, and no check
+/// maps an FSBP control we do not claim.
+#[test]
+fn every_claimed_fsbp_control_is_mapped_and_only_those() {
+    let mapped: std::collections::BTreeSet<&str> = catalog::all()
+        .iter()
+        .flat_map(|c| compliance::of(c).controls.of(Framework::AwsFsbp))
+        .map(String::as_str)
+        .collect();
+    for claimed in compliance::CLAIMED_FSBP {
+        assert!(mapped.contains(claimed), "{claimed} is claimed but no check maps it");
+    }
+    for id in &mapped {
+        assert!(
+            compliance::CLAIMED_FSBP.contains(id),
+            "{id} is mapped but not in compliance::CLAIMED_FSBP (and the README)"
+        );
+    }
+}
+
 /// The generated part of `docs/CHECKS.md` starts after this line; what is above it is written by hand.
 const CATALOGUE_MARKER: &str = "<!-- generated: the catalogue -->\n";
 
@@ -243,15 +291,35 @@ fn catalogue_document() -> String {
         for check in group.checks {
             let readme = catalog::doc_path(check.id).expect("a check of a group has a README");
             doc.push_str(&format!(
-                "\n### {}\n\n**{}** · default severity {} · [README](../checks/{readme})\n\n{}\n",
+                "\n### {}\n\n**{}** · default severity {} · [README](../checks/{readme})\n\n{}\n\n{}\n",
                 check.id,
                 check.title,
                 check.severity,
-                check.doc_section("What it checks")
+                check.doc_section("What it checks"),
+                controls_line(check)
             ));
         }
     }
     doc
+}
+
+/// The controls a check evidences, one framework after the other (`compliance.json`), for `docs/CHECKS.md`.
+fn controls_line(check: &lambda_posture_checks::check::Check) -> String {
+    let mapping = compliance::of(check);
+    let frameworks: Vec<String> = mapping
+        .controls
+        .iter()
+        .map(|(f, controls)| format!("{} {}: {}", f.name(), f.version(), controls.join(", ")))
+        .collect();
+    let mut line = if frameworks.is_empty() {
+        "**Controls:** none".to_string()
+    } else {
+        format!("**Controls:** {}", frameworks.join(" · "))
+    };
+    if let Some(notes) = &mapping.notes {
+        line.push_str(&format!(" — {notes}"));
+    }
+    line
 }
 
 #[test]

@@ -106,6 +106,7 @@ fn finding(
             )
             .into(),
         doc_url: lambda_posture_checks::catalog::doc_url(check),
+        compliance: lambda_posture_checks::compliance::controls_of(check),
         suppression: None,
     }
 }

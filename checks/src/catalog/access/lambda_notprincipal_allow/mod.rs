@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Resource policy allows with NotPrincipal",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| judge_statements(ctx, judge),
 };
 

@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
     title: "Anyone can invoke the function (public resource policy)",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -18,6 +18,7 @@ pub const CHECK: Check = Check {
     title: "Service may invoke the function on behalf of any account",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| judge_qualifiers(ctx, judge),
 };
 

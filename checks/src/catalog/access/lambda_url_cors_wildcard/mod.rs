@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Function URL CORS allows any origin",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

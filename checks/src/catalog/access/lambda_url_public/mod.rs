@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
     title: "Function URL without authentication",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
     title: "Credential hard-coded in the deployment package or a layer",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
     title: "Environment variables not encrypted with a customer managed key",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
     title: "Secret-named environment variable holds a literal value",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, |ctx| judge_variables(ctx, judge)),
 };
 

@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
     title: "Credential in an environment variable",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, |ctx| judge_variables(ctx, judge)),
 };
 

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "No code signing configuration",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

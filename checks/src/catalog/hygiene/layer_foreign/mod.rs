@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
     title: "Layer published by a foreign account",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "No owner tag",
     severity: Severity::Info,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

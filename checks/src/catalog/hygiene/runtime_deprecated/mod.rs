@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     title: "Runtime deprecated or about to be",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Function still invoked but not updated for a long time",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

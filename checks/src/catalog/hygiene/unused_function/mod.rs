@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
     title: "Function not invoked in the lookback period",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     title: "VPC function in a single Availability Zone",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -20,6 +20,7 @@ pub const CHECK: Check = Check {
     title: "Execution role has administrator access",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 

@@ -18,6 +18,7 @@ pub const CHECK: Check = Check {
     title: "AWS managed FullAccess policy attached to the execution role",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
     title: "Execution role may read all data of a kind",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role_at(&CHECK, judge)),
 };
 

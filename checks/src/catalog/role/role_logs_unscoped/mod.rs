@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
     title: "Logs permissions not scoped to the function's log group",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_permissions(judge)),
 };
 

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Execution role missing",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, evaluate),
 };
 

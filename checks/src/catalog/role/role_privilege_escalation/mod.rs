@@ -22,6 +22,7 @@ pub const CHECK: Check = Check {
     title: "Execution role can escalate its privileges",
     severity: Severity::Critical,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role_at(&CHECK, judge)),
 };
 

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     title: "Execution role shared with other functions",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

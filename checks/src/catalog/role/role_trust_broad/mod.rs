@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
     title: "Execution role trusted by principals other than Lambda",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 

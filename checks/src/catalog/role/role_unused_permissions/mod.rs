@@ -20,6 +20,7 @@ pub const CHECK: Check = Check {
     title: "Execution role grants services it does not use",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_version_roles(ctx, |ctx| ctx.judge_role(&CHECK, judge)),
 };
 

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
     title: "Asynchronously invoked function drops failed events (no DLQ, no OnFailure destination)",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "Reserved concurrency is 0: the function is fully throttled",
     severity: Severity::Info,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -19,6 +19,7 @@ pub const CHECK: Check = Check {
         "Dead-letter queue or OnFailure destination missing or not writable by the execution role",
     severity: Severity::High,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate: |ctx| with_live_versions(ctx, evaluate),
 };
 

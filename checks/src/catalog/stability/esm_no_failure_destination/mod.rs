@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     title: "Stream event source mapping without an OnFailure destination or retry limit",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
     title: "High error rate in recent days",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
     title: "Publicly or widely invocable function without reserved concurrency",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

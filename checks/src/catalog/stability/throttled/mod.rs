@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Invocations were throttled",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

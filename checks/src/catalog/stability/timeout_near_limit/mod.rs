@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Executions run close to (or into) the configured timeout",
     severity: Severity::Medium,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 

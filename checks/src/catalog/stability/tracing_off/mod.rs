@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "X-Ray tracing is not active",
     severity: Severity::Low,
     docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
     evaluate,
 };
 
