@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::finding::Severity;
 
 use crate::render::{ListFormat, ReportFormat};
@@ -233,9 +234,23 @@ pub struct ScanArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Run only the checks that evidence a control of this framework, and summarise the report by its controls
+    /// (failed, unknown or passed per control, in the table and the JSON). Not with an organisation scan.
+    #[arg(long, value_name = "NAME", value_parser = framework_parser(),
+          conflicts_with_all = ["org", "accounts", "accounts_file"])]
+    pub framework: Option<Framework>,
     /// Last: its help heading would otherwise carry over to the flags after it.
     #[command(flatten)]
     pub org: OrgArgs,
+}
+
+/// `--framework NAME`: one of the framework ids (completed, listed by --help and in the one-line error).
+fn framework_parser() -> impl clap::builder::TypedValueParser<Value = Framework> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        Framework::ALL.map(|f| clap::builder::PossibleValue::new(f.id()).help(f.name())),
+    )
+    .map(|id: String| Framework::from_id(&id).expect("a possible value is a framework id"))
 }
 
 /// The flags that turn a scan into an organisation scan (README "Organisation scan").
@@ -379,6 +394,9 @@ pub struct ChecksArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = ChecksFormat::Table)]
     pub format: ChecksFormat,
+    /// Only the checks that evidence a control of this framework, with those controls.
+    #[arg(long, value_name = "NAME", value_parser = framework_parser())]
+    pub framework: Option<Framework>,
 }
 
 /// The `--format` of a listing subcommand: a table or JSON, anything else refused while the command line is parsed

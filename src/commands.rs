@@ -35,7 +35,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             let check = catalog::find(id).with_context(|| {
                 format!("unknown check id `{id}` (see `lambda-posture checks`)")
             })?;
-            output::emit(None, check.docs.as_bytes())?;
+            let text = format!("{}{}", check.docs, render::controls_section(check));
+            output::emit(None, text.as_bytes())?;
             Ok(exit::CLEAN)
         }
         Command::Permissions(args) => {
@@ -73,7 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 /// `checks`: the catalogue as a table, or as JSON (id, title, severity, group, documentation URL) for scripts.
 fn checks(cli: &Cli, args: &ChecksArgs) -> anyhow::Result<u8> {
     let options = render_options(cli.color_when(), None);
-    let bytes = render::checks_list(args.format.into(), &options)?;
+    let bytes = render::checks_list(args.format.into(), args.framework, &options)?;
     output::emit(None, &bytes)?;
     Ok(exit::CLEAN)
 }
@@ -112,7 +113,10 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let started = Instant::now();
-    let report = engine::evaluate(&inventory, &config);
+    let report = match args.framework {
+        Some(framework) => engine::evaluate_framework(&inventory, &config, framework),
+        None => engine::evaluate(&inventory, &config),
+    };
     tracing::debug!(
         findings = report.findings.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,

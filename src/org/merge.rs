@@ -437,6 +437,7 @@ fn empty_report() -> Report {
         findings: Vec::new(),
         suppressions: Vec::new(),
         incomplete_accounts: Vec::new(),
+        framework: None,
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) mod sample;
 use std::collections::HashMap;
 
 use lambda_posture_checks::catalog;
+use lambda_posture_checks::check::Check;
+use lambda_posture_checks::compliance::{self, Framework};
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{FunctionSummary, Report};
 
@@ -123,9 +125,19 @@ pub fn render_to(
     }
 }
 
-/// `lambda-posture checks`: id, severity and title of every check (JSON: also its group and documentation URL).
-pub fn checks_list(format: ListFormat, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
-    let checks: Vec<serde_json::Value> = catalog::all()
+/// `lambda-posture checks`: id, severity and title of every check (JSON: also its group, documentation URL and the
+/// framework controls it evidences); with a framework, only the checks that evidence one of its controls, with them.
+pub fn checks_list(
+    format: ListFormat,
+    framework: Option<Framework>,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<u8>> {
+    let listed: Vec<&Check> = catalog::all()
+        .iter()
+        .copied()
+        .filter(|c| framework.is_none_or(|f| compliance::maps(c, f)))
+        .collect();
+    let checks: Vec<serde_json::Value> = listed
         .iter()
         .map(|check| {
             serde_json::json!({
@@ -134,10 +146,38 @@ pub fn checks_list(format: ListFormat, options: &RenderOptions) -> anyhow::Resul
                 "severity": check.severity,
                 "group": catalog::group_of(check.id),
                 "docs_url": catalog::doc_url(check.id),
+                "compliance": compliance::of(check).controls,
             })
         })
         .collect();
-    format.render(&checks, || table::checks_list(options))
+    format.render(&checks, || table::checks_list(&listed, framework, options))
+}
+
+/// The "Compliance" section `explain` adds to a check's documentation: the controls of each framework it evidences
+/// (its `compliance.json`), and why, when the mapping says.
+pub fn controls_section(check: &Check) -> String {
+    let mapping = compliance::of(check);
+    let mut text = String::from("\n## Compliance\n\n");
+    if mapping.controls.is_empty() {
+        let frameworks: Vec<String> = Framework::ALL
+            .iter()
+            .map(|f| format!("{} {}", f.name(), f.version()))
+            .collect();
+        text.push_str(&format!("No control of {}.\n", frameworks.join(", ")));
+    }
+    for (framework, controls) in mapping.controls.iter() {
+        text.push_str(&format!(
+            "- {} {} (`{}`): {}\n",
+            framework.name(),
+            framework.version(),
+            framework.id(),
+            controls.join(", ")
+        ));
+    }
+    if let Some(notes) = &mapping.notes {
+        text.push_str(&format!("\n{notes}\n"));
+    }
+    text
 }
 
 /// The findings of each function, grouped once (by function ARN; by account, region and name for findings without

@@ -8,7 +8,8 @@ use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
-use lambda_posture_checks::catalog;
+use lambda_posture_checks::check::Check;
+use lambda_posture_checks::compliance::{self, ControlStatus, Framework};
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::{AccountSummary, Report};
 use lambda_posture_checks::suppress::SuppressionState;
@@ -159,6 +160,7 @@ pub fn render(
             let _ = writeln!(text, "{}", account_table(account, report, options));
         }
     }
+    framework_section(&mut text, report, options);
     functions_section(&mut text, report, options);
     failures_section(&mut text, report, options);
     unknown_section(&mut text, report, options);
@@ -550,17 +552,81 @@ fn suppressions_section(text: &mut String, report: &Report, options: &RenderOpti
     let _ = writeln!(text, "{table}");
 }
 
-pub fn checks_list(options: &RenderOptions) -> String {
+pub fn checks_list(checks: &[&Check], framework: Option<Framework>, options: &RenderOptions) -> String {
     let mut table = new_table(options);
-    table.set_header(vec!["Id", "Severity", "Title"]);
-    for check in catalog::all() {
-        table.add_row(vec![
+    let mut header = vec!["Id".to_string(), "Severity".into(), "Title".into()];
+    header.extend(framework.map(|f| format!("{} controls", f.id())));
+    table.set_header(header);
+    for check in checks {
+        let mut row = vec![
             cell(check.id),
             severity_cell(check.severity, options),
             cell(check.title),
-        ]);
+        ];
+        row.extend(framework.map(|f| cell(compliance::of(check).controls.of(f).join(", "))));
+        table.add_row(row);
     }
     format!("{table}\n")
+}
+
+/// `scan --framework`: one row per control of the framework — its status, how many functions fail, are unknown and
+/// pass on it, and its checks.
+fn framework_section(text: &mut String, report: &Report, options: &RenderOptions) {
+    let Some(summary) = &report.framework else {
+        return;
+    };
+    let count = |status: ControlStatus| summary.controls.iter().filter(|c| c.status == status).count();
+    heading(
+        text,
+        &format!(
+            "Controls · {} {} ({}): {} failed, {} unknown, {} passed, {} no data",
+            summary.name,
+            summary.version,
+            summary.id,
+            count(ControlStatus::Failed),
+            count(ControlStatus::Unknown),
+            count(ControlStatus::Passed),
+            count(ControlStatus::NoData),
+        ),
+        options,
+    );
+    paragraph(
+        text,
+        "Failed, Unknown, Passed: functions. A control fails when one of its checks fails on a function; it is \
+         unknown when none fails but one could not decide or did not run.",
+        options,
+    );
+    let mut table = new_table(options);
+    table.set_header(vec!["Control", "Status", "Failed", "Unknown", "Passed", "Checks"]);
+    for control in &summary.controls {
+        let status = cell(control.status.as_str());
+        let status = if options.color {
+            let color = match control.status {
+                ControlStatus::Failed => Color::Red,
+                ControlStatus::Unknown | ControlStatus::NoData => Color::Yellow,
+                ControlStatus::Passed => Color::Green,
+            };
+            status.fg(color).add_attribute(Attribute::Bold)
+        } else {
+            status
+        };
+        let mut checks = control.checks.join(", ");
+        if !control.checks_not_run.is_empty() {
+            checks.push_str(&format!(" (not run: {})", control.checks_not_run.join(", ")));
+        }
+        if control.findings_muted > 0 {
+            checks.push_str(&format!(" ({} muted)", control.findings_muted));
+        }
+        table.add_row(vec![
+            cell(&control.control),
+            status,
+            cell(control.functions_failed),
+            cell(control.functions_unknown),
+            cell(control.functions_passed),
+            cell(checks),
+        ]);
+    }
+    let _ = writeln!(text, "{table}");
 }
 
 #[cfg(test)]
