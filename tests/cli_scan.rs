@@ -254,3 +254,175 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     assert!(unknown.lines().all(|l| visible_width(l) <= 80), "{unknown}");
     assert!(unknown.contains("Functions, worst first"), "{unknown}");
 }
+
+/// `scan --framework aws-fsbp` on the recorded demo: only the checks that map an FSBP control run, every finding
+/// carries its controls, and the report is summarised by control (naturally sorted, pass/fail per control), in the
+/// JSON (valid against the schema) and in the table.
+#[test]
+fn framework_summarises_the_demo_by_control() {
+    let json = scan_json(&demo_path(), &["--framework", "aws-fsbp"]);
+    let errors = schema_errors("report.schema.json", &json);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let fsbp_checks: Vec<&str> = lambda_posture_checks::compliance::checks_of(
+        lambda_posture_checks::compliance::Framework::AwsFsbp,
+    )
+    .iter()
+    .map(|c| c.id)
+    .collect();
+    let ran: Vec<&str> = json["checks_run"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(ran, fsbp_checks, "only the framework's checks run");
+    assert_eq!(
+        json["checks_not_run"].as_array().unwrap().len(),
+        0,
+        "checks outside the framework are not listed as not run"
+    );
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            !f["compliance"]["aws-fsbp"].as_array().unwrap().is_empty(),
+            "{f}"
+        );
+    }
+    let framework = &json["framework"];
+    assert_eq!(framework["id"], "aws-fsbp");
+    let controls = framework["controls"].as_array().unwrap();
+    let ids: Vec<&str> = controls
+        .iter()
+        .map(|c| c["control"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["IAM.1", "IAM.21", "Lambda.1", "Lambda.2", "Lambda.5"]);
+    let functions = json["functions"].as_array().unwrap().len();
+    for c in controls {
+        let counts = ["functions_passed", "functions_failed", "functions_unknown"]
+            .map(|k| c[k].as_u64().unwrap() as usize);
+        assert_eq!(counts.iter().sum::<usize>(), functions, "{c}");
+        let expected = if counts[1] > 0 { "FAILED" } else { "PASSED" };
+        assert_eq!(c["status"], expected, "{c}");
+    }
+    // The demo plants a public function (Lambda.1) and deprecated runtimes (Lambda.2): those controls fail, and
+    // count the functions the findings of their checks name.
+    let failing = |check: &str| -> std::collections::BTreeSet<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check_id"] == check && f["status"] == "fail")
+            .map(|f| f["resource_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let lambda_2 = controls.iter().find(|c| c["control"] == "Lambda.2").unwrap();
+    assert_eq!(lambda_2["status"], "FAILED");
+    assert_eq!(
+        lambda_2["functions_failed"].as_u64().unwrap() as usize,
+        failing("runtime-deprecated").len()
+    );
+    let lambda_1 = controls.iter().find(|c| c["control"] == "Lambda.1").unwrap();
+    let public: std::collections::BTreeSet<String> = [
+        "lambda-public-invoke",
+        "lambda-url-public",
+        "lambda-service-invoke-unscoped",
+        "lambda-notprincipal-allow",
+    ]
+    .iter()
+    .flat_map(|c| failing(c))
+    .collect();
+    assert!(!public.is_empty());
+    assert_eq!(lambda_1["functions_failed"].as_u64().unwrap() as usize, public.len());
+
+    let table = stdout(&scan(&demo_path(), &["--framework", "aws-fsbp"]));
+    assert!(table.contains("Controls · AWS Foundational Security Best Practices v1.0.0 (aws-fsbp)"));
+    assert!(table.lines().any(|l| l.contains("Lambda.2") && l.contains("FAILED")));
+    assert!(table.lines().all(|l| l.chars().count() <= 80));
+}
+
+/// A framework none of whose checks runs says NO_DATA, and one with a check that did not run is never PASSED.
+#[test]
+fn framework_controls_without_their_checks_are_not_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lambda-posture.toml"),
+        "disabled = [\"role-admin-access\"]\n",
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "scan",
+            "--inventory",
+            demo_path().to_str().unwrap(),
+            "--framework",
+            "cis-aws",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let control = &json["framework"]["controls"][0];
+    assert_eq!(control["control"], "1.16");
+    assert_eq!(control["status"], "NO_DATA");
+    assert_eq!(control["checks_not_run"][0], "role-admin-access");
+    // With code-secret disabled, IA-5(7) is never PASSED (here it fails all the same: the demo plants a credential
+    // in an environment variable), and says which of its checks did not run.
+    let config = dir.path().join("no-code-secret.toml");
+    std::fs::write(&config, "disabled = [\"code-secret\"]\n").unwrap();
+    let nist = scan_json(
+        &demo_path(),
+        &["--framework", "nist-800-53-r5", "--config", config.to_str().unwrap()],
+    );
+    let ia = nist["framework"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "IA-5(7)")
+        .unwrap();
+    assert_eq!(ia["checks_not_run"], serde_json::json!(["code-secret"]));
+    assert_ne!(ia["status"], "PASSED");
+    assert_eq!(nist["checks_not_run"][0]["check_id"], "code-secret");
+}
+
+/// A framework that is not one of ours is a one-line usage error naming the flag and the valid names (exit 2); an
+/// organisation scan does not take one.
+#[test]
+fn an_unknown_framework_is_a_one_line_error() {
+    let out = scan(&demo_path(), &["--framework", "iso-27001"]);
+    assert_one_line_error(
+        code(&out),
+        &stdout(&out),
+        &stderr(&out),
+        &["--framework", "iso-27001", "aws-fsbp", "cis-aws", "nist-800-53-r5", "pci-dss-v4"],
+    );
+    let out = run(&["scan", "--org", "--output-dir", "d", "--framework", "aws-fsbp"]);
+    assert_one_line_error(code(&out), &stdout(&out), &stderr(&out), &["--framework"]);
+}
+
+/// `checks --framework` lists the framework's checks with their controls; `explain` shows a check's controls.
+#[test]
+fn checks_and_explain_show_the_controls() {
+    let out = run(&["checks", "--framework", "aws-fsbp", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let checks: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let public = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "lambda-public-invoke")
+        .unwrap();
+    assert_eq!(public["compliance"]["aws-fsbp"][0], "Lambda.1");
+    assert!(checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["compliance"]["aws-fsbp"].is_array()));
+    let table = stdout(&run(&["checks", "--framework", "aws-fsbp"]));
+    assert!(table.contains("aws-fsbp controls") && table.contains("Lambda.1"));
+    assert!(!table.contains("tracing-off"));
+    let explain = stdout(&run(&["explain", "runtime-deprecated"]));
+    assert!(explain.contains("## Compliance"));
+    assert!(explain.contains("AWS Foundational Security Best Practices v1.0.0 (`aws-fsbp`): Lambda.2"));
+    assert!(explain.contains("PCI DSS v4.0.1 (`pci-dss-v4`): 12.3.4"));
+}

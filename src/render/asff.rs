@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use lambda_posture_checks::arn::Arn;
+use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::Report;
 use serde_json::{json, Value};
@@ -32,7 +33,11 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("Resources.*.Type", 256),
     ("Resources.*.Region", 16),
     ("Resources.*.Tags.*", 256),
+    ("Compliance.RelatedRequirements.*", RELATED_REQUIREMENT_MAX),
 ];
+/// `Compliance.RelatedRequirements`: at most 32 items (API reference: Compliance), each kept within 256 characters.
+pub const RELATED_REQUIREMENTS_MAX: usize = 32;
+const RELATED_REQUIREMENT_MAX: usize = 256;
 /// Keys of ProductFields and of resource tags: at most 128 code units, at most 50 entries per map.
 pub const MAP_KEY_MAX: usize = 128;
 pub const MAP_ENTRIES_MAX: usize = 50;
@@ -181,6 +186,14 @@ pub fn limit_violations(finding: &Value) -> Vec<String> {
             Some(_) => {}
         });
     }
+    if let Some(related) = finding["Compliance"]["RelatedRequirements"].as_array() {
+        if related.len() > RELATED_REQUIREMENTS_MAX {
+            violations.push(format!(
+                "Compliance.RelatedRequirements: {} items > {RELATED_REQUIREMENTS_MAX}",
+                related.len()
+            ));
+        }
+    }
     blank_strings(&finding, String::new(), &mut violations);
     match finding["Resources"].as_array() {
         None => violations.push("Resources: missing".to_string()),
@@ -241,7 +254,7 @@ pub(super) fn recommendation(f: &Finding) -> String {
 /// The ASFF finding of `f`, dated `timestamp` (`CreatedAt`, `UpdatedAt`), cut to Security Hub's limits.
 pub fn finding(f: &Finding, timestamp: &str) -> Value {
     let function_arn = function_arn_of(f);
-    let (compliance, workflow) = match f.status {
+    let (status, workflow) = match f.status {
         Status::Fail => ("FAILED", "NEW"),
         Status::Unknown => ("NOT_AVAILABLE", "NEW"),
         Status::Muted => match f.suppression.as_ref().map(|s| s.original_status) {
@@ -272,6 +285,18 @@ pub fn finding(f: &Finding, timestamp: &str) -> Value {
     if let Some(s) = &f.suppression {
         product_fields["lambda-posture/SuppressionReason"] = truncate(&s.reason, 1024).into();
     }
+    // FSBP ids are Security Hub's own controls, not requirements: named here, never as `SecurityControlId`, which
+    // identifies the Security Hub control that produced a finding.
+    let fsbp = f.compliance.of(Framework::AwsFsbp);
+    if !fsbp.is_empty() {
+        product_fields["lambda-posture/AwsFsbpControls"] = fsbp.join(",").into();
+    }
+    let mut compliance = json!({ "Status": status });
+    let mut related = f.compliance.related_requirements();
+    related.truncate(RELATED_REQUIREMENTS_MAX);
+    if !related.is_empty() {
+        compliance["RelatedRequirements"] = related.into();
+    }
     let mut finding = json!({
         "SchemaVersion": "2018-10-08",
         "Id": f.id,
@@ -295,7 +320,7 @@ pub fn finding(f: &Finding, timestamp: &str) -> Value {
         "SourceUrl": f.doc_url,
         "ProductFields": product_fields,
         "Resources": resources,
-        "Compliance": { "Status": compliance },
+        "Compliance": compliance,
         "Workflow": { "Status": workflow },
         "RecordState": "ACTIVE",
     });
@@ -414,6 +439,55 @@ mod tests {
             .unwrap()
             .iter()
             .any(|t| t == "Sensitive Data Identifications/Passwords"));
+    }
+
+    /// A finding names the requirements its check evidences as Security Hub words them, and its FSBP control in
+    /// ProductFields, never as SecurityControlId (Security Hub's own controls' field); at most 32 are written.
+    #[test]
+    fn related_requirements_are_written_as_security_hub_words_them() {
+        let report = sample::report();
+        let findings = to_value(&report);
+        let public = findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["GeneratorId"] == "lambda-public-invoke")
+            .unwrap();
+        let related: Vec<&str> = public["Compliance"]["RelatedRequirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(related.contains(&"NIST.800-53.r5 AC-3"), "{related:?}");
+        assert!(related.contains(&"NIST.800-53.r5 SC-7(11)"), "{related:?}");
+        assert!(related.contains(&"PCI DSS v4.0.1/7.2.1"), "{related:?}");
+        assert!(related.iter().all(|r| !r.contains("Lambda.1")));
+        assert_eq!(public["ProductFields"]["lambda-posture/AwsFsbpControls"], "Lambda.1");
+        assert!(public["Compliance"].get("SecurityControlId").is_none());
+        let admin = findings.as_array().unwrap().iter().find(|a| a["GeneratorId"] == "role-admin-access");
+        if let Some(admin) = admin {
+            assert!(admin["Compliance"]["RelatedRequirements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "CIS AWS Foundations Benchmark v3.0.0/1.16"));
+        }
+        // A mapping longer than Security Hub takes is cut to its 32 items.
+        let many: Vec<String> = (1..=40).map(|n| format!("\"AC-2({n})\"")).collect();
+        let mapping = lambda_posture_checks::compliance::Mapping::parse(&format!(
+            r#"{{"aws-fsbp": [], "cis-aws": [], "nist-800-53-r5": [{}], "pci-dss-v4": []}}"#,
+            many.join(",")
+        ))
+        .unwrap();
+        let mut f = report.findings[0].clone();
+        f.compliance = std::borrow::Cow::Owned(mapping.controls);
+        let a = finding(&f, "2026-11-01T10:00:00.000Z");
+        assert_eq!(
+            a["Compliance"]["RelatedRequirements"].as_array().unwrap().len(),
+            RELATED_REQUIREMENTS_MAX
+        );
+        assert!(limit_violations(&a).is_empty(), "{:?}", limit_violations(&a));
     }
 
     #[test]

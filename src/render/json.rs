@@ -48,6 +48,38 @@ pub(crate) mod tests {
         assert!(errors.is_empty(), "{errors:#?}");
     }
 
+    /// Each finding carries the controls its check evidences; a `--framework` summary validates against the schema.
+    #[test]
+    fn findings_carry_their_controls_and_a_framework_summary_validates() {
+        use lambda_posture_checks::compliance::{summarize, Framework};
+        let json = sample_json();
+        let public = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check_id"] == "lambda-public-invoke")
+            .unwrap();
+        assert_eq!(public["compliance"]["aws-fsbp"], serde_json::json!(["Lambda.1"]));
+        assert_eq!(public["compliance"]["pci-dss-v4"], serde_json::json!(["7.2.1"]));
+        assert!(public["compliance"].get("cis-aws").is_none(), "a framework without controls is absent");
+        for framework in Framework::ALL {
+            let mut report = sample::report();
+            report.framework = Some(summarize(&report, framework));
+            let mut out = Vec::new();
+            render(&report, &mut out).unwrap();
+            let value: Value = serde_json::from_slice(&out).unwrap();
+            let errors = schema_errors("report.schema.json", &value);
+            assert!(errors.is_empty(), "{framework}: {errors:#?}");
+            // what a report file holds reads back (diff, merge)
+            let back: lambda_posture_checks::report::Report = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back.framework, report.framework);
+            assert_eq!(back.findings[0].compliance, report.findings[0].compliance);
+        }
+        let mut bad = sample_json();
+        bad["findings"][0]["compliance"] = serde_json::json!({ "nist-800-53-r5": ["AC3"] });
+        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "ill-formed control accepted");
+    }
+
     #[test]
     fn the_schema_rejects_what_it_should() {
         let mut bad = sample_json();

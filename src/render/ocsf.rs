@@ -59,6 +59,21 @@ fn resources(f: &Finding) -> Vec<Value> {
     resources
 }
 
+/// The framework controls the finding's check evidences, one object per framework shaped like OCSF's `compliance`
+/// object (`standards`, `requirements`). Detection Finding 1.6.0 has no `compliance` attribute (Compliance Finding,
+/// class 2003, has), so they go under `unmapped`, where Prowler's OCSF output keeps its compliance too.
+fn compliance(f: &Finding) -> Vec<Value> {
+    f.compliance
+        .iter()
+        .map(|(framework, controls)| {
+            json!({
+                "standards": [format!("{} {}", framework.name(), framework.version())],
+                "requirements": controls,
+            })
+        })
+        .collect()
+}
+
 fn event(f: &Finding, time_ms: i64, tool_version: &str) -> Value {
     let (severity_id, severity_name) = severity(f.severity);
     // `status` is the finding's workflow state (muted: suppressed); whether the check failed or could not decide
@@ -129,6 +144,10 @@ fn event(f: &Finding, time_ms: i64, tool_version: &str) -> Value {
             },
         },
     });
+    let compliance = compliance(f);
+    if !compliance.is_empty() {
+        event["unmapped"]["compliance"] = compliance.into();
+    }
     if let Some(s) = &f.suppression {
         event["status_detail"] = format!("muted: {}", s.reason).into();
         event["unmapped"]["lambda_posture"]["suppression"] = json!(s);
@@ -188,5 +207,20 @@ mod tests {
         assert_eq!(by_status("muted")["status_id"], 3);
         assert_eq!(by_status("unknown")["status_code"], "UNKNOWN");
         assert_eq!(by_status("fail")["is_alert"], true);
+        // Detection Finding has no `compliance` attribute: the controls go under `unmapped`, shaped like OCSF's
+        // compliance object, one per framework.
+        let public = events
+            .iter()
+            .find(|e| e["metadata"]["event_code"] == "lambda-public-invoke")
+            .unwrap();
+        let compliance = public["unmapped"]["compliance"].as_array().unwrap();
+        assert_eq!(
+            compliance[0],
+            json!({ "standards": ["AWS Foundational Security Best Practices v1.0.0"], "requirements": ["Lambda.1"] })
+        );
+        assert!(compliance
+            .iter()
+            .any(|c| c["standards"][0] == "NIST SP 800-53 Revision 5"
+                && c["requirements"].as_array().unwrap().iter().any(|r| r == "AC-3")));
     }
 }
