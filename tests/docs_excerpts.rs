@@ -1,5 +1,6 @@
-//! The report samples in docs/reports.md are regenerated from the recorded demo inventory and compared, so they
-//! cannot drift from the binary's output. Rewrite them with `LP_UPDATE_DOCS=1 cargo test --test docs_excerpts`.
+//! The report samples in docs/reports.md (and the README's) are regenerated from the recorded demo inventory and
+//! compared, so they cannot drift from the binary's output. Rewrite them with
+//! `LP_UPDATE_DOCS=1 cargo test --test docs_excerpts`.
 //!
 //! A sample is a fenced block right under a marker line `<!-- generated: ARGS | SELECTOR -->`. ARGS are the arguments
 //! of `lambda-posture` (split on spaces, run with `NO_COLOR=1` into a pipe) from the repository root; `diff` samples
@@ -17,7 +18,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const DOC: &str = "docs/reports.md";
+/// The documents with generated samples, and how many each has at least.
+const DOCS: &[(&str, usize)] = &[("docs/reports.md", 2), ("README.md", 1)];
 const MARKER_START: &str = "<!-- generated: ";
 const MARKER_END: &str = " -->";
 const ELLIPSIS: &str = "…";
@@ -29,19 +31,24 @@ const DIFF_DELETED: &str = "notify-slack";
 #[test]
 fn report_samples_match_the_demo() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join(DOC);
-    let doc = std::fs::read_to_string(&path).unwrap();
-    let (regenerated, stale) = regenerate(&doc, root);
-    assert!(regenerated.len() > 1, "no generated sample found in {DOC}");
-    if std::env::var_os("LP_UPDATE_DOCS").is_some_and(|v| !v.is_empty()) {
-        std::fs::write(&path, rebuild(&doc, &regenerated)).unwrap();
-        return;
+    for (doc_name, at_least) in DOCS {
+        let path = root.join(doc_name);
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (regenerated, stale) = regenerate(doc_name, &doc, root);
+        assert!(
+            regenerated.len() >= *at_least,
+            "no generated sample found in {doc_name}"
+        );
+        if std::env::var_os("LP_UPDATE_DOCS").is_some_and(|v| !v.is_empty()) {
+            std::fs::write(&path, rebuild(&doc, &regenerated)).unwrap();
+            continue;
+        }
+        assert!(
+            stale.is_empty(),
+            "{doc_name}: the samples under {stale:?} differ from the binary's output on the demo; \
+             rewrite them with `LP_UPDATE_DOCS=1 cargo test --test docs_excerpts` and review the diff"
+        );
     }
-    assert!(
-        stale.is_empty(),
-        "{DOC}: the samples under {stale:?} differ from the binary's output on the demo; \
-         rewrite them with `LP_UPDATE_DOCS=1 cargo test --test docs_excerpts` and review the diff"
-    );
 }
 
 /// One generated block: the line range of its body in the document and the body it should have.
@@ -51,7 +58,7 @@ struct Sample {
 }
 
 /// Every marked sample of the document, regenerated, and the markers whose body differs.
-fn regenerate(doc: &str, root: &Path) -> (Vec<Sample>, Vec<String>) {
+fn regenerate(doc_name: &str, doc: &str, root: &Path) -> (Vec<Sample>, Vec<String>) {
     let lines: Vec<&str> = doc.lines().collect();
     let mut samples = Vec::new();
     let mut stale = Vec::new();
@@ -65,12 +72,12 @@ fn regenerate(doc: &str, root: &Path) -> (Vec<Sample>, Vec<String>) {
         let open = lines.get(i + 1).copied().unwrap_or_default();
         assert!(
             open.starts_with("```"),
-            "{DOC}:{}: a generated marker must be followed by a fence",
+            "{doc_name}:{}: a generated marker must be followed by a fence",
             i + 1
         );
         let close = (i + 2..lines.len())
             .find(|&j| lines[j] == "```")
-            .unwrap_or_else(|| panic!("{DOC}:{}: unclosed fence", i + 2));
+            .unwrap_or_else(|| panic!("{doc_name}:{}: unclosed fence", i + 2));
         let expected = excerpt(spec, root);
         if lines[i + 2..close].join("\n") != expected {
             stale.push(spec.to_string());

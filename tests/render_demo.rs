@@ -69,6 +69,23 @@ fn demo_inventory_renders_in_every_format() {
     }
 }
 
+/// The demo summarised by the controls of each framework (`scan --framework NAME`): the table's control section.
+#[test]
+fn demo_framework_tables() {
+    for framework in ["aws-fsbp", "cis-aws", "nist-800-53-r5", "pci-dss-v4"] {
+        let out = scan(&demo_path(), &["--framework", framework]);
+        assert_eq!(code(&out), 0, "{framework}: {}", stderr(&out));
+        let text = stdout(&out);
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Controls · "))
+            .take_while(|l| !l.starts_with("Functions, worst first"))
+            .collect();
+        assert!(!section.is_empty(), "{framework}: no control section");
+        insta::assert_snapshot!(format!("demo_framework_{framework}"), section.join("\n"));
+    }
+}
+
 /// Every `masked_preview` under `value`, with its JSON path.
 fn masked_previews(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
     match value {
