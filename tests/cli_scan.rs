@@ -314,13 +314,19 @@ fn framework_summarises_the_demo_by_control() {
             .map(|f| f["resource_name"].as_str().unwrap().to_string())
             .collect()
     };
-    let lambda_2 = controls.iter().find(|c| c["control"] == "Lambda.2").unwrap();
+    let lambda_2 = controls
+        .iter()
+        .find(|c| c["control"] == "Lambda.2")
+        .unwrap();
     assert_eq!(lambda_2["status"], "FAILED");
     assert_eq!(
         lambda_2["functions_failed"].as_u64().unwrap() as usize,
         failing("runtime-deprecated").len()
     );
-    let lambda_1 = controls.iter().find(|c| c["control"] == "Lambda.1").unwrap();
+    let lambda_1 = controls
+        .iter()
+        .find(|c| c["control"] == "Lambda.1")
+        .unwrap();
     let public: std::collections::BTreeSet<String> = [
         "lambda-public-invoke",
         "lambda-url-public",
@@ -331,11 +337,16 @@ fn framework_summarises_the_demo_by_control() {
     .flat_map(|c| failing(c))
     .collect();
     assert!(!public.is_empty());
-    assert_eq!(lambda_1["functions_failed"].as_u64().unwrap() as usize, public.len());
+    assert_eq!(
+        lambda_1["functions_failed"].as_u64().unwrap() as usize,
+        public.len()
+    );
 
     let table = stdout(&scan(&demo_path(), &["--framework", "aws-fsbp"]));
     assert!(table.contains("Controls · AWS Foundational Security Best Practices v1.0.0 (aws-fsbp)"));
-    assert!(table.lines().any(|l| l.contains("Lambda.2") && l.contains("FAILED")));
+    assert!(table
+        .lines()
+        .any(|l| l.contains("Lambda.2") && l.contains("FAILED")));
     assert!(table.lines().all(|l| l.chars().count() <= 80));
 }
 
@@ -372,7 +383,12 @@ fn framework_controls_without_their_checks_are_not_passed() {
     std::fs::write(&config, "disabled = [\"code-secret\"]\n").unwrap();
     let nist = scan_json(
         &demo_path(),
-        &["--framework", "nist-800-53-r5", "--config", config.to_str().unwrap()],
+        &[
+            "--framework",
+            "nist-800-53-r5",
+            "--config",
+            config.to_str().unwrap(),
+        ],
     );
     let ia = nist["framework"]["controls"]
         .as_array()
@@ -394,9 +410,23 @@ fn an_unknown_framework_is_a_one_line_error() {
         code(&out),
         &stdout(&out),
         &stderr(&out),
-        &["--framework", "iso-27001", "aws-fsbp", "cis-aws", "nist-800-53-r5", "pci-dss-v4"],
+        &[
+            "--framework",
+            "iso-27001",
+            "aws-fsbp",
+            "cis-aws",
+            "nist-800-53-r5",
+            "pci-dss-v4",
+        ],
     );
-    let out = run(&["scan", "--org", "--output-dir", "d", "--framework", "aws-fsbp"]);
+    let out = run(&[
+        "scan",
+        "--org",
+        "--output-dir",
+        "d",
+        "--framework",
+        "aws-fsbp",
+    ]);
     assert_one_line_error(code(&out), &stdout(&out), &stderr(&out), &["--framework"]);
 }
 
@@ -423,6 +453,8 @@ fn checks_and_explain_show_the_controls() {
     assert!(!table.contains("tracing-off"));
     let explain = stdout(&run(&["explain", "runtime-deprecated"]));
     assert!(explain.contains("## Compliance"));
-    assert!(explain.contains("AWS Foundational Security Best Practices v1.0.0 (`aws-fsbp`): Lambda.2"));
+    assert!(
+        explain.contains("AWS Foundational Security Best Practices v1.0.0 (`aws-fsbp`): Lambda.2")
+    );
     assert!(explain.contains("PCI DSS v4.0.1 (`pci-dss-v4`): 12.3.4"));
 }

@@ -111,7 +111,8 @@ impl Framework {
             Framework::CisAws => dotted(id, 2, 3),
             Framework::PciDssV4 => dotted(id, 2, 4),
             Framework::Nist80053R5 => {
-                let (base, enhancement) = match id.strip_suffix(')').and_then(|s| s.split_once('(')) {
+                let (base, enhancement) = match id.strip_suffix(')').and_then(|s| s.split_once('('))
+                {
                     Some((base, n)) => (base, Some(n)),
                     None => (id, None),
                 };
@@ -132,8 +133,12 @@ impl std::fmt::Display for Framework {
 impl std::str::FromStr for Framework {
     type Err = String;
     fn from_str(s: &str) -> Result<Framework, String> {
-        Framework::from_id(s)
-            .ok_or_else(|| format!("unknown framework `{s}` (expected one of {})", Framework::ids()))
+        Framework::from_id(s).ok_or_else(|| {
+            format!(
+                "unknown framework `{s}` (expected one of {})",
+                Framework::ids()
+            )
+        })
     }
 }
 
@@ -160,7 +165,11 @@ impl Controls {
     /// The controls as Security Hub words related requirements (FSBP left out), in framework order.
     pub fn related_requirements(&self) -> Vec<String> {
         self.iter()
-            .flat_map(|(f, controls)| controls.iter().filter_map(move |c| f.related_requirement(c)))
+            .flat_map(|(f, controls)| {
+                controls
+                    .iter()
+                    .filter_map(move |c| f.related_requirement(c))
+            })
             .collect()
     }
 }
@@ -217,7 +226,9 @@ impl Mapping {
         for framework in Framework::ALL {
             let list = object
                 .get(framework.id())
-                .ok_or_else(|| format!("`{framework}` is missing (an empty list says: no control)"))?
+                .ok_or_else(|| {
+                    format!("`{framework}` is missing (an empty list says: no control)")
+                })?
                 .as_array()
                 .ok_or_else(|| format!("`{framework}` is not a list"))?;
             let mut ids = Vec::new();
@@ -225,7 +236,9 @@ impl Mapping {
                 let id = item
                     .as_str()
                     .filter(|id| framework.is_control_id(id))
-                    .ok_or_else(|| format!("`{framework}`: {item} is not a {framework} control id"))?;
+                    .ok_or_else(|| {
+                        format!("`{framework}`: {item} is not a {framework} control id")
+                    })?;
                 if ids.iter().any(|known| known == id) {
                     return Err(format!("`{framework}`: `{id}` is listed twice"));
                 }
@@ -290,7 +303,8 @@ pub fn natural_order(a: &str, b: &str) -> Ordering {
                 out.push((0, n.parse().unwrap_or(u64::MAX), n));
                 rest = tail;
             } else {
-                let text = rest.len() - rest.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
+                let text =
+                    rest.len() - rest.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
                 let (t, tail) = rest.split_at(text);
                 out.push((1, 0, t));
                 rest = tail;
@@ -512,15 +526,25 @@ mod tests {
         let good = r#"{"aws-fsbp": ["Lambda.1"], "cis-aws": [], "nist-800-53-r5": ["AC-3", "AC-3(7)"],
                        "pci-dss-v4": ["7.2.1"], "notes": "why"}"#;
         let mapping = Mapping::parse(good).unwrap();
-        assert_eq!(mapping.controls.of(Framework::Nist80053R5), ["AC-3", "AC-3(7)"]);
+        assert_eq!(
+            mapping.controls.of(Framework::Nist80053R5),
+            ["AC-3", "AC-3(7)"]
+        );
         assert!(mapping.controls.of(Framework::CisAws).is_empty());
         assert_eq!(mapping.notes.as_deref(), Some("why"));
         assert_eq!(
             mapping.controls.related_requirements(),
-            ["NIST.800-53.r5 AC-3", "NIST.800-53.r5 AC-3(7)", "PCI DSS v4.0.1/7.2.1"]
+            [
+                "NIST.800-53.r5 AC-3",
+                "NIST.800-53.r5 AC-3(7)",
+                "PCI DSS v4.0.1/7.2.1"
+            ]
         );
         for (bad, expected) in [
-            (r#"{"aws-fsbp": [], "cis-aws": [], "nist-800-53-r5": []}"#, "`pci-dss-v4` is missing"),
+            (
+                r#"{"aws-fsbp": [], "cis-aws": [], "nist-800-53-r5": []}"#,
+                "`pci-dss-v4` is missing",
+            ),
             (
                 r#"{"aws-fsbp": [], "cis-aws": [], "nist-800-53-r5": [], "pci-dss-v4": [], "iso": []}"#,
                 "unknown key `iso`",
@@ -549,18 +573,42 @@ mod tests {
 
     #[test]
     fn controls_sort_naturally() {
-        let mut ids = vec!["Lambda.10", "Lambda.2", "AC-21", "AC-3(7)", "AC-3", "7.2.5.1", "7.2.10", "7.2.5"];
+        let mut ids = vec![
+            "Lambda.10",
+            "Lambda.2",
+            "AC-21",
+            "AC-3(7)",
+            "AC-3",
+            "7.2.5.1",
+            "7.2.10",
+            "7.2.5",
+        ];
         ids.sort_by(|a, b| natural_order(a, b));
         assert_eq!(
             ids,
-            ["7.2.5", "7.2.5.1", "7.2.10", "AC-3", "AC-3(7)", "AC-21", "Lambda.2", "Lambda.10"]
+            [
+                "7.2.5",
+                "7.2.5.1",
+                "7.2.10",
+                "AC-3",
+                "AC-3(7)",
+                "AC-21",
+                "Lambda.2",
+                "Lambda.10"
+            ]
         );
     }
 
     #[test]
     fn frameworks_parse_by_id_and_name_the_valid_ones() {
-        assert_eq!("nist-800-53-r5".parse::<Framework>(), Ok(Framework::Nist80053R5));
+        assert_eq!(
+            "nist-800-53-r5".parse::<Framework>(),
+            Ok(Framework::Nist80053R5)
+        );
         let e = "iso-27001".parse::<Framework>().unwrap_err();
-        assert!(e.contains("aws-fsbp, cis-aws, nist-800-53-r5, pci-dss-v4"), "{e}");
+        assert!(
+            e.contains("aws-fsbp, cis-aws, nist-800-53-r5, pci-dss-v4"),
+            "{e}"
+        );
     }
 }

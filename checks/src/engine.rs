@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::catalog;
-use crate::compliance;
 use crate::check::{Check, FunctionContext, Outcome};
+use crate::compliance;
 use crate::config::ValidConfig;
 use crate::finding::{finding_id, Evidence, Finding, Status};
 use crate::inventory::{Account, Inventory};

@@ -160,7 +160,7 @@ fn is_empty(text: &Arc<str>) -> bool {
     text.is_empty()
 }
 
-fn no_controls(controls: &Cow<'static, Controls>) -> bool {
+fn no_controls(controls: &Controls) -> bool {
     controls.is_empty()
 }
 

@@ -169,7 +169,9 @@ fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
     let config = case
         .config
         .clone()
-        .validate(&path.display().to_string(), |id| catalog::find(id).is_some())
+        .validate(&path.display().to_string(), |id| {
+            catalog::find(id).is_some()
+        })
         .unwrap_or_else(|e| panic!("{e}"));
     for function in targets {
         let ctx = FunctionContext {
@@ -259,7 +261,10 @@ fn every_claimed_fsbp_control_is_mapped_and_only_those() {
         .map(String::as_str)
         .collect();
     for claimed in compliance::CLAIMED_FSBP {
-        assert!(mapped.contains(claimed), "{claimed} is claimed but no check maps it");
+        assert!(
+            mapped.contains(claimed),
+            "{claimed} is claimed but no check maps it"
+        );
     }
     for id in &mapped {
         assert!(

@@ -463,9 +463,16 @@ mod tests {
         assert!(related.contains(&"NIST.800-53.r5 SC-7(11)"), "{related:?}");
         assert!(related.contains(&"PCI DSS v4.0.1/7.2.1"), "{related:?}");
         assert!(related.iter().all(|r| !r.contains("Lambda.1")));
-        assert_eq!(public["ProductFields"]["lambda-posture/AwsFsbpControls"], "Lambda.1");
+        assert_eq!(
+            public["ProductFields"]["lambda-posture/AwsFsbpControls"],
+            "Lambda.1"
+        );
         assert!(public["Compliance"].get("SecurityControlId").is_none());
-        let admin = findings.as_array().unwrap().iter().find(|a| a["GeneratorId"] == "role-admin-access");
+        let admin = findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["GeneratorId"] == "role-admin-access");
         if let Some(admin) = admin {
             assert!(admin["Compliance"]["RelatedRequirements"]
                 .as_array()
@@ -484,10 +491,17 @@ mod tests {
         f.compliance = std::borrow::Cow::Owned(mapping.controls);
         let a = finding(&f, "2026-11-01T10:00:00.000Z");
         assert_eq!(
-            a["Compliance"]["RelatedRequirements"].as_array().unwrap().len(),
+            a["Compliance"]["RelatedRequirements"]
+                .as_array()
+                .unwrap()
+                .len(),
             RELATED_REQUIREMENTS_MAX
         );
-        assert!(limit_violations(&a).is_empty(), "{:?}", limit_violations(&a));
+        assert!(
+            limit_violations(&a).is_empty(),
+            "{:?}",
+            limit_violations(&a)
+        );
     }
 
     #[test]

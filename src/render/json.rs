@@ -59,9 +59,18 @@ pub(crate) mod tests {
             .iter()
             .find(|f| f["check_id"] == "lambda-public-invoke")
             .unwrap();
-        assert_eq!(public["compliance"]["aws-fsbp"], serde_json::json!(["Lambda.1"]));
-        assert_eq!(public["compliance"]["pci-dss-v4"], serde_json::json!(["7.2.1"]));
-        assert!(public["compliance"].get("cis-aws").is_none(), "a framework without controls is absent");
+        assert_eq!(
+            public["compliance"]["aws-fsbp"],
+            serde_json::json!(["Lambda.1"])
+        );
+        assert_eq!(
+            public["compliance"]["pci-dss-v4"],
+            serde_json::json!(["7.2.1"])
+        );
+        assert!(
+            public["compliance"].get("cis-aws").is_none(),
+            "a framework without controls is absent"
+        );
         for framework in Framework::ALL {
             let mut report = sample::report();
             report.framework = Some(summarize(&report, framework));
@@ -77,7 +86,10 @@ pub(crate) mod tests {
         }
         let mut bad = sample_json();
         bad["findings"][0]["compliance"] = serde_json::json!({ "nist-800-53-r5": ["AC3"] });
-        assert!(!schema_errors("report.schema.json", &bad).is_empty(), "ill-formed control accepted");
+        assert!(
+            !schema_errors("report.schema.json", &bad).is_empty(),
+            "ill-formed control accepted"
+        );
     }
 
     #[test]

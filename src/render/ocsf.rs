@@ -221,6 +221,10 @@ mod tests {
         assert!(compliance
             .iter()
             .any(|c| c["standards"][0] == "NIST SP 800-53 Revision 5"
-                && c["requirements"].as_array().unwrap().iter().any(|r| r == "AC-3")));
+                && c["requirements"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r == "AC-3")));
     }
 }

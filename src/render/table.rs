@@ -552,7 +552,11 @@ fn suppressions_section(text: &mut String, report: &Report, options: &RenderOpti
     let _ = writeln!(text, "{table}");
 }
 
-pub fn checks_list(checks: &[&Check], framework: Option<Framework>, options: &RenderOptions) -> String {
+pub fn checks_list(
+    checks: &[&Check],
+    framework: Option<Framework>,
+    options: &RenderOptions,
+) -> String {
     let mut table = new_table(options);
     let mut header = vec!["Id".to_string(), "Severity".into(), "Title".into()];
     header.extend(framework.map(|f| format!("{} controls", f.id())));
@@ -575,7 +579,13 @@ fn framework_section(text: &mut String, report: &Report, options: &RenderOptions
     let Some(summary) = &report.framework else {
         return;
     };
-    let count = |status: ControlStatus| summary.controls.iter().filter(|c| c.status == status).count();
+    let count = |status: ControlStatus| {
+        summary
+            .controls
+            .iter()
+            .filter(|c| c.status == status)
+            .count()
+    };
     heading(
         text,
         &format!(
@@ -597,7 +607,9 @@ fn framework_section(text: &mut String, report: &Report, options: &RenderOptions
         options,
     );
     let mut table = new_table(options);
-    table.set_header(vec!["Control", "Status", "Failed", "Unknown", "Passed", "Checks"]);
+    table.set_header(vec![
+        "Control", "Status", "Failed", "Unknown", "Passed", "Checks",
+    ]);
     for control in &summary.controls {
         let status = cell(control.status.as_str());
         let status = if options.color {
@@ -612,7 +624,10 @@ fn framework_section(text: &mut String, report: &Report, options: &RenderOptions
         };
         let mut checks = control.checks.join(", ");
         if !control.checks_not_run.is_empty() {
-            checks.push_str(&format!(" (not run: {})", control.checks_not_run.join(", ")));
+            checks.push_str(&format!(
+                " (not run: {})",
+                control.checks_not_run.join(", ")
+            ));
         }
         if control.findings_muted > 0 {
             checks.push_str(&format!(" ({} muted)", control.findings_muted));
