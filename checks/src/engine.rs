@@ -534,4 +534,71 @@ mod tests {
             "muted findings stay, in the same order"
         );
     }
+
+    /// `--framework`: only the framework's checks run; a control fails on the functions one of its checks fails on,
+    /// a muted finding fails nothing (it is counted), and a suppression of a check outside the framework is left out.
+    #[test]
+    fn a_framework_scan_runs_its_checks_and_summarises_by_control() {
+        use crate::compliance::{ControlStatus, Framework};
+        let inventory = two_functions_on_one_admin_role();
+        let report = evaluate_framework(&inventory, &ValidConfig::default(), Framework::CisAws);
+        assert_eq!(report.checks_run, ["role-admin-access"]);
+        assert!(report
+            .checks_not_run
+            .iter()
+            .all(|c| c.check_id == "code-secret"
+                || crate::compliance::maps(
+                    catalog::find(&c.check_id).unwrap(),
+                    Framework::CisAws
+                )));
+        let summary = report.framework.as_ref().unwrap();
+        assert_eq!(summary.controls.len(), 1);
+        let control = &summary.controls[0];
+        assert_eq!(
+            (
+                control.control.as_str(),
+                control.status,
+                control.functions_failed,
+                control.functions_passed
+            ),
+            ("1.16", ControlStatus::Failed, 2, 0)
+        );
+        let config = ValidConfig::from_toml(
+            "lp.toml",
+            "[[suppressions]]\nresource = \"*:function:a\"\nreason = \"accepted\"\n\n\
+             [[suppressions]]\ncheck = \"tracing-off\"\nreason = \"not ours\"\n",
+            |id| catalog::find(id).is_some(),
+        )
+        .unwrap();
+        let report = evaluate_framework(&inventory, &config, Framework::CisAws);
+        let control = &report.framework.as_ref().unwrap().controls[0];
+        assert_eq!(
+            (
+                control.status,
+                control.functions_failed,
+                control.functions_passed,
+                control.findings_muted
+            ),
+            (ControlStatus::Failed, 1, 1, 1)
+        );
+        assert_eq!(
+            report.suppressions.len(),
+            1,
+            "tracing-off is not a CIS check"
+        );
+        // IAM.1 (role-admin-access) fails; the role's wildcard statement is role-admin-access's, so IAM.21 passes.
+        let fsbp = evaluate_framework(&inventory, &ValidConfig::default(), Framework::AwsFsbp);
+        let status = |id: &str| {
+            fsbp.framework
+                .as_ref()
+                .unwrap()
+                .controls
+                .iter()
+                .find(|c| c.control == id)
+                .unwrap()
+                .status
+        };
+        assert_eq!(status("IAM.1"), ControlStatus::Failed);
+        assert_eq!(status("IAM.21"), ControlStatus::Passed);
+    }
 }
