@@ -339,6 +339,8 @@ const SECURITY_HUB: &[(&str, Option<usize>)] = &[
     // AWS tag limits: at most 50, keys of at most 128
     ("Resources.*.Tags.*", Some(256)),
     ("Compliance.Status", None),
+    // API reference, Compliance: at most 32 items
+    ("Compliance.RelatedRequirements.*", Some(256)),
     ("Workflow.Status", None),
     ("RecordState", None),
 ];
