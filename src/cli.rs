@@ -247,9 +247,9 @@ pub struct ScanArgs {
 /// `--framework NAME`: one of the framework ids (completed, listed by --help and in the one-line error).
 fn framework_parser() -> impl clap::builder::TypedValueParser<Value = Framework> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(
-        Framework::ALL.map(|f| clap::builder::PossibleValue::new(f.id()).help(f.name())),
-    )
+    clap::builder::PossibleValuesParser::new(Framework::ALL.map(|f| {
+        clap::builder::PossibleValue::new(f.id()).help(format!("{} {}", f.name(), f.version()))
+    }))
     .map(|id: String| Framework::from_id(&id).expect("a possible value is a framework id"))
 }
 
