@@ -235,7 +235,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Run only the checks that evidence a control of this framework, and summarise the report by its controls
-    /// (failed, unknown or passed per control, in the table and the JSON). Not with an organisation scan.
+    /// (failed, unknown or passed per control, in the table, HTML and JSON). Not with an organisation scan.
     #[arg(long, value_name = "NAME", value_parser = framework_parser(),
           conflicts_with_all = ["org", "accounts", "accounts_file"])]
     pub framework: Option<Framework>,

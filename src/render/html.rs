@@ -176,6 +176,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     }
     let groups = check_groups(report);
     summary(&mut page, report);
+    controls(&mut page, report);
     fix_first(&mut page, report, out)?;
     contents(&mut page, report, &groups);
     functions(&mut page, report);
@@ -469,6 +470,15 @@ fn contents(page: &mut String, report: &Report, groups: &[CheckGroup]) {
             report.findings.len()
         ),
     ];
+    if let Some(summary) = &report.framework {
+        sections.insert(
+            1,
+            format!(
+                "<a href=\"#controls\">Controls ({})</a>",
+                summary.controls.len()
+            ),
+        );
+    }
     if !report.suppressions.is_empty() {
         sections.push(format!(
             "<a href=\"#suppressions\">Suppressions ({})</a>",
@@ -671,6 +681,42 @@ fn finding_row(page: &mut String, f: &Finding) {
     );
 }
 
+/// `scan --framework`: one row per control of the framework — its status, the functions failing, unknown and passing
+/// on it, and its checks (the table's "Controls" section).
+fn controls(page: &mut String, report: &Report) {
+    let Some(summary) = &report.framework else {
+        return;
+    };
+    let _ = writeln!(
+        page,
+        "<h2 id=\"controls\">Controls: {} {} ({})</h2>\n<p class=\"meta\">A control fails when one of its checks \
+         fails on a function; it is unknown when none fails but one could not decide or did not run.</p>",
+        esc(&summary.name),
+        esc(&summary.version),
+        esc(&summary.id)
+    );
+    page.push_str("<div class=\"wide\"><table><thead><tr><th>Control</th><th>Status</th><th>Functions failed</th><th>Unknown</th><th>Passed</th><th>Checks</th></tr></thead><tbody>\n");
+    for c in &summary.controls {
+        let mut checks = esc(&c.checks.join(", "));
+        if !c.checks_not_run.is_empty() {
+            checks.push_str(&format!(
+                " (not run: {})",
+                esc(&c.checks_not_run.join(", "))
+            ));
+        }
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{checks}</td></tr>",
+            esc(&c.control),
+            c.status.as_str(),
+            c.functions_failed,
+            c.functions_unknown,
+            c.functions_passed
+        );
+    }
+    page.push_str("</tbody></table></div>\n");
+}
+
 fn suppressions(page: &mut String, report: &Report) {
     let stale: Vec<_> = report
         .suppressions
@@ -726,6 +772,26 @@ mod tests {
         let mut out = Vec::new();
         render(&sample::report(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// `--framework`: the page has a Controls section, linked from the contents.
+    #[test]
+    fn a_framework_report_has_its_controls() {
+        let mut report = sample::report();
+        report.framework = Some(lambda_posture_checks::compliance::summarize(
+            &report,
+            lambda_posture_checks::compliance::Framework::AwsFsbp,
+        ));
+        let mut out = Vec::new();
+        render(&report, &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(html.contains("<a href=\"#controls\">Controls ("));
+        assert!(html.contains("<h2 id=\"controls\">Controls: AWS Foundational Security Best Practices v1.0.0 (aws-fsbp)</h2>"));
+        assert!(
+            html.contains("<tr><td>Lambda.1</td><td>FAILED</td>"),
+            "{html}"
+        );
+        assert!(!page().contains("id=\"controls\""), "only with --framework");
     }
 
     /// A check that did not run is said once in each summary (table, HTML, SARIF), never per function.
