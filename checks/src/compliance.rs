@@ -391,7 +391,9 @@ pub fn checks_of(framework: Framework) -> Vec<&'static Check> {
 }
 
 /// `report` summarised by the controls of `framework`: per control, its checks and how many functions pass, fail or
-/// are unknown on them. A function's findings are those naming its account, region and name (as for its score).
+/// are unknown on them. A function's findings are those naming its account, region and name (as for its score). A
+/// failing finding that covers other checks' problems (role-admin-access's `evidence.also_covers`: those checks leave
+/// its statements to it) fails their controls on that function too.
 pub fn summarize(report: &Report, framework: Framework) -> FrameworkSummary {
     let ran: BTreeSet<&str> = report.checks_run.iter().map(String::as_str).collect();
     // Per check: the functions it fails / is unknown on, and its muted findings.
@@ -401,13 +403,21 @@ pub fn summarize(report: &Report, framework: Framework) -> FrameworkSummary {
         unknown: BTreeSet<(&'a str, &'a str, &'a str)>,
         muted: usize,
     }
-    let mut by_check: HashMap<&str, Outcomes> = HashMap::new();
+    let mut by_check: HashMap<&'static str, Outcomes> = HashMap::new();
     for f in &report.findings {
         let key = (&*f.account_id, &*f.region, &*f.resource_name);
-        let outcomes = by_check.entry(&f.check_id).or_default();
+        let Some(check) = catalog::find(&f.check_id) else {
+            continue;
+        };
+        let outcomes = by_check.entry(check.id).or_default();
         match f.status {
             Status::Fail => {
                 outcomes.failed.insert(key);
+                // One problem, one finding: the checks a finding says it covers leave its statements to it, so it
+                // fails their controls too (role-admin-access's `evidence.also_covers`).
+                for covered in also_covers(f) {
+                    by_check.entry(covered).or_default().failed.insert(key);
+                }
             }
             Status::Unknown => {
                 outcomes.unknown.insert(key);
@@ -470,6 +480,22 @@ pub fn summarize(report: &Report, framework: Framework) -> FrameworkSummary {
         version: framework.version().to_string(),
         controls: summaries,
     }
+}
+
+/// The checks of the catalogue a finding says it also covers (`evidence.also_covers`), if any.
+fn also_covers(f: &crate::finding::Finding) -> Vec<&'static str> {
+    if !f.evidence.as_json().contains("\"also_covers\"") {
+        return Vec::new();
+    }
+    f.evidence.value()["also_covers"]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| catalog::find(id.as_str()?))
+                .map(|c| c.id)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The controls a finding of `check_id` carries: borrowed from the catalogue (empty for an unknown id).

@@ -601,5 +601,24 @@ mod tests {
         };
         assert_eq!(status("IAM.1"), ControlStatus::Failed);
         assert_eq!(status("IAM.21"), ControlStatus::Failed);
+        // role-logs-unscoped leaves the `*` statement to role-admin-access too: AU-9 (its control) fails on both
+        // functions through role-admin-access's `also_covers`, though no role-logs-unscoped finding exists.
+        let nist = evaluate_framework(&inventory, &ValidConfig::default(), Framework::Nist80053R5);
+        assert!(!nist
+            .findings
+            .iter()
+            .any(|f| f.check_id == "role-logs-unscoped"));
+        let au9 = nist
+            .framework
+            .as_ref()
+            .unwrap()
+            .controls
+            .iter()
+            .find(|c| c.control == "AU-9")
+            .unwrap();
+        assert_eq!(
+            (au9.status, au9.functions_failed),
+            (ControlStatus::Failed, 2)
+        );
     }
 }
