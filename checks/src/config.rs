@@ -19,6 +19,8 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run.
     pub disabled: Vec<String>,
+    /// Checks that are off by default to run (`function-not-in-vpc`); see [`crate::catalog::off_by_default`].
+    pub enabled: Vec<String>,
     /// Numbers the checks compare with.
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive); a function needs one of them.
@@ -43,6 +45,8 @@ pub struct ValidConfig {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run (every id known).
     pub disabled: Vec<String>,
+    /// Checks off by default to run (every id known and off by default, none also disabled).
+    pub enabled: Vec<String>,
     /// Numbers the checks compare with (every one in its range).
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive, none empty).
@@ -237,6 +241,7 @@ impl Default for Config {
         Config {
             severity: BTreeMap::new(),
             disabled: Vec::new(),
+            enabled: Vec::new(),
             thresholds: Thresholds::default(),
             owner_tags: vec!["owner".into(), "team".into()],
             trusted_accounts: Vec::new(),
@@ -332,6 +337,28 @@ impl Config {
                 });
             }
         }
+        for id in &self.enabled {
+            if !known_check(id) {
+                return Err(ConfigError::UnknownCheck {
+                    path: path.into(),
+                    key: "enabled".into(),
+                    id: id.clone(),
+                });
+            }
+            if !crate::catalog::off_by_default(id) {
+                return Err(invalid(
+                    "enabled",
+                    format!("`{id}` runs by default: `enabled` lists only checks that are off by default ({})",
+                        crate::catalog::OFF_BY_DEFAULT.join(", ")),
+                ));
+            }
+            if self.disabled.contains(id) {
+                return Err(invalid(
+                    "enabled",
+                    format!("`{id}` is both enabled and disabled"),
+                ));
+            }
+        }
         for account in &self.trusted_accounts {
             if !crate::arn::is_account_id(account) {
                 return Err(invalid(
@@ -376,6 +403,7 @@ impl Config {
         Ok(ValidConfig {
             severity: self.severity,
             disabled: self.disabled,
+            enabled: self.enabled,
             thresholds: self.thresholds,
             owner_tags: self.owner_tags,
             trusted_accounts: self.trusted_accounts,

@@ -45,7 +45,8 @@ pub fn requested(check_id: &str, account: &Account) -> bool {
         .all(|o| (o.requested)(account))
 }
 
-/// Why `check` does not run on `inventory`, if it does not: disabled, or its input was asked for in no account.
+/// Why `check` does not run on `inventory`, if it does not: disabled, off by default and not enabled, or its input
+/// was asked for in no account.
 fn not_run_reason(
     check: &Check,
     inventory: &Inventory,
@@ -53,6 +54,9 @@ fn not_run_reason(
 ) -> Option<&'static str> {
     if config.disabled.iter().any(|d| d == check.id) {
         return Some("disabled in the configuration");
+    }
+    if catalog::off_by_default(check.id) && !config.enabled.iter().any(|e| e == check.id) {
+        return Some("off by default: add it to `enabled` in the configuration");
     }
     OPT_IN
         .iter()
@@ -306,7 +310,7 @@ mod tests {
             ..ValidConfig::default()
         };
         let report = evaluate(&two_functions_on_one_admin_role(), &config);
-        for id in ["code-secret", "tracing-off"] {
+        for id in ["code-secret", "tracing-off", "function-not-in-vpc"] {
             assert!(!report.checks_run.iter().any(|c| c == id), "{id} ran");
             assert!(
                 report.findings.iter().all(|f| f.check_id != id),
@@ -321,13 +325,63 @@ mod tests {
             report.checks_not_run,
             [
                 not_run("code-secret", "run with --scan-code"),
-                not_run("tracing-off", "disabled in the configuration")
+                not_run("tracing-off", "disabled in the configuration"),
+                not_run("function-not-in-vpc", OFF)
             ]
         );
         assert_eq!(
             report.not_run_line().as_deref(),
-            Some("not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration)")
+            Some(
+                "not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration), \
+                 function-not-in-vpc (off by default: add it to `enabled` in the configuration)"
+            )
         );
+    }
+
+    const OFF: &str = "off by default: add it to `enabled` in the configuration";
+
+    #[test]
+    fn a_check_off_by_default_runs_once_enabled() {
+        let inventory = two_functions_on_one_admin_role();
+        let ran = |config: &ValidConfig| {
+            let report = evaluate(&inventory, config);
+            let findings = report
+                .findings
+                .iter()
+                .filter(|f| f.check_id == "function-not-in-vpc")
+                .count();
+            (
+                report.checks_run.iter().any(|c| c == "function-not-in-vpc"),
+                findings,
+            )
+        };
+        assert_eq!(ran(&ValidConfig::default()), (false, 0));
+        let enabled = ValidConfig::from_toml(
+            "lambda-posture.toml",
+            "enabled = [\"function-not-in-vpc\"]",
+            |id| catalog::find(id).is_some(),
+        )
+        .unwrap();
+        assert_eq!(ran(&enabled), (true, 2));
+        for (toml, error) in [
+            (
+                "enabled = [\"tracing-off\"]",
+                "`tracing-off` runs by default",
+            ),
+            (
+                "enabled = [\"function-not-in-vpc\"]\ndisabled = [\"function-not-in-vpc\"]",
+                "both enabled and disabled",
+            ),
+            ("enabled = [\"nope\"]", "unknown check id `nope`"),
+        ] {
+            let e = ValidConfig::from_toml("c.toml", toml, |id| catalog::find(id).is_some())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("c.toml: `enabled`") && e.contains(error),
+                "{e}"
+            );
+        }
     }
 
     #[test]
@@ -346,7 +400,13 @@ mod tests {
         });
         let before = evaluate(&scanned, &ValidConfig::default());
         assert!(before.checks_run.iter().any(|c| c == "code-secret"));
-        assert!(before.checks_not_run.is_empty());
+        assert_eq!(
+            before.checks_not_run,
+            [CheckNotRun {
+                check_id: "function-not-in-vpc".into(),
+                reason: OFF.into()
+            }]
+        );
         let code_secret = |r: &Report| -> Vec<(String, Status)> {
             r.findings
                 .iter()

@@ -168,7 +168,9 @@ fn run_case(check_id: &str, path: &Path) -> Vec<Finding> {
     let config = case
         .config
         .clone()
-        .validate(&path.display().to_string(), |id| catalog::find(id).is_some())
+        .validate(&path.display().to_string(), |id| {
+            catalog::find(id).is_some()
+        })
         .unwrap_or_else(|e| panic!("{e}"));
     for function in targets {
         let ctx = FunctionContext {
@@ -232,11 +234,19 @@ fn catalogue_document() -> String {
             "\n## {}\n\n| id | finds | default severity |\n|---|---|---|\n",
             group.title
         ));
+        // A check off by default says so wherever its severity is shown.
+        let severity = |check: &lambda_posture_checks::check::Check| {
+            if catalog::off_by_default(check.id) {
+                format!("{} (off by default)", check.severity)
+            } else {
+                check.severity.to_string()
+            }
+        };
         for check in group.checks {
             doc.push_str(&format!(
                 "| [{id}](#{id}) | {} | {} |\n",
                 check.title,
-                check.severity,
+                severity(check),
                 id = check.id
             ));
         }
@@ -246,7 +256,7 @@ fn catalogue_document() -> String {
                 "\n### {}\n\n**{}** · default severity {} · [README](../checks/{readme})\n\n{}\n",
                 check.id,
                 check.title,
-                check.severity,
+                severity(check),
                 check.doc_section("What it checks")
             ));
         }

@@ -57,7 +57,13 @@ CHECK_IDS = [
     "stale-function",
     "owner-tag-missing",
     "vpc-single-az",
+    "function-not-in-vpc",
 ]
+
+# Checks that run only when the configuration's `enabled` lists them (checks/src/catalog/mod.rs OFF_BY_DEFAULT). The
+# expectations are those of a scan with them enabled (`enabled` in demo-expectations.json); with the default
+# configuration they give no finding at all.
+OFF_BY_DEFAULT = ["function-not-in-vpc"]
 
 # Checks that read the execution role: Unknown when the role cannot be read (role-missing fires instead).
 ROLE_READING = [c for c in CHECK_IDS if c.startswith("role-") and c not in ("role-shared", "role-missing")]
@@ -117,6 +123,14 @@ VALID_FROM = "2026-11-01"
 VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
+    {
+        "checks": ["function-not-in-vpc"],
+        "functions": ["reporting-etl", "customer-db-migrator"],
+        "rule": "Off by default (issue 16 item 4): expected failures are those of a scan with "
+        "`enabled = [\"function-not-in-vpc\"]`; every function outside acme-prod fails it (info). The two VPC "
+        "functions pass, customer-db-migrator although its one zone fails vpc-single-az (placement, not resilience). "
+        "With the default configuration the check is not run: no finding, one checks_not_run entry.",
+    },
     {
         "checks": ["role-missing"] + ROLE_READING,
         "functions": ["legacy-invoice-export"],
@@ -531,6 +545,8 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("owner-tag-missing")
     if fn.vpc == "1az":
         fails.add("vpc-single-az")
+    if fn.vpc is None:
+        fails.add("function-not-in-vpc")  # off by default: expected with `enabled = ["function-not-in-vpc"]`
     return fails, unknown - fails
 
 
@@ -558,6 +574,7 @@ RELEVANT = {
     "layer-foreign": lambda f: bool(f.layers),
     "stale-function": lambda f: f.activity.pattern == "busy",
     "vpc-single-az": lambda f: f.vpc is not None,
+    "function-not-in-vpc": lambda f: f.vpc is not None,
     "role-logs-missing": lambda f: f.log_group is not None,
     "role-shared": lambda f: f.region == A.EU,
 }

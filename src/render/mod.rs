@@ -123,7 +123,8 @@ pub fn render_to(
     }
 }
 
-/// `lambda-posture checks`: id, severity and title of every check (JSON: also its group and documentation URL).
+/// `lambda-posture checks`: id, severity and title of every check, and whether it is off by default (JSON: also its
+/// group and documentation URL).
 pub fn checks_list(format: ListFormat, options: &RenderOptions) -> anyhow::Result<Vec<u8>> {
     let checks: Vec<serde_json::Value> = catalog::all()
         .iter()
@@ -134,6 +135,7 @@ pub fn checks_list(format: ListFormat, options: &RenderOptions) -> anyhow::Resul
                 "severity": check.severity,
                 "group": catalog::group_of(check.id),
                 "docs_url": catalog::doc_url(check.id),
+                "off_by_default": catalog::off_by_default(check.id),
             })
         })
         .collect();

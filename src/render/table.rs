@@ -557,7 +557,11 @@ pub fn checks_list(options: &RenderOptions) -> String {
         table.add_row(vec![
             cell(check.id),
             severity_cell(check.severity, options),
-            cell(check.title),
+            if catalog::off_by_default(check.id) {
+                cell(format!("{} (off by default: see `enabled`)", check.title))
+            } else {
+                cell(check.title)
+            },
         ]);
     }
     format!("{table}\n")

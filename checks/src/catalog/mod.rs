@@ -101,6 +101,15 @@ pub fn doc_url(id: &str) -> Cow<'static, str> {
     }
 }
 
+/// Checks that run only when the configuration lists them in `enabled`: a finding on nearly every function of most
+/// accounts that only some frameworks ask for (each one's README says why it is off by default).
+pub const OFF_BY_DEFAULT: &[&str] = &["function-not-in-vpc"];
+
+/// Whether check `id` is off by default (runs only when the configuration's `enabled` lists it).
+pub fn off_by_default(id: &str) -> bool {
+    OFF_BY_DEFAULT.contains(&id)
+}
+
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static Check> {
     all().iter().copied().find(|c| c.id == id)

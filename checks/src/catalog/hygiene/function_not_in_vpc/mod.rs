@@ -1,0 +1,37 @@
+//! function-not-in-vpc: a function not attached to a VPC (no subnets), for the frameworks that require VPC placement
+//! (Security Hub Lambda.3). Off by default: see the README for why.
+
+use serde_json::json;
+
+use crate::check::{Check, FunctionContext, Outcome};
+use crate::finding::Severity;
+
+pub const CHECK: Check = Check {
+    id: "function-not-in-vpc",
+    title: "Function not attached to a VPC",
+    severity: Severity::Info,
+    docs: include_str!("README.md"),
+    evaluate,
+};
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let vpc = ctx.function.vpc.as_ref();
+    if vpc.is_some_and(|v| !v.subnet_ids.is_empty()) {
+        return vec![];
+    }
+    // A VpcConfig without subnets (what AWS answers for a function detached from its VPC) gives the function no
+    // network interface in the VPC: it runs outside, like a function that never had one.
+    let message = match vpc.and_then(|v| v.vpc_id.as_deref()) {
+        Some(id) => format!(
+            "The function names VPC {id} but no subnet: it has no network interface there and runs on Lambda's own \
+             network, outside your security groups, route tables and flow logs"
+        ),
+        None => "The function is not attached to a VPC: it runs on Lambda's own network, outside your security \
+                 groups, route tables and flow logs"
+            .to_string(),
+    };
+    vec![Outcome::fail(
+        message,
+        json!({ "vpc_id": vpc.and_then(|v| v.vpc_id.as_deref()), "subnets": [] }),
+    )]
+}
