@@ -133,6 +133,10 @@ fn a_check_not_asked_for_is_no_record_in_any_format() {
                     serde_json::json!([
                         { "check_id": check, "reason": "run with --scan-code" },
                         {
+                            "check_id": "log-group-no-cmk",
+                            "reason": "off by default: add it to `enabled` in the configuration"
+                        },
+                        {
                             "check_id": "function-not-in-vpc",
                             "reason": "off by default: add it to `enabled` in the configuration"
                         }
@@ -159,7 +163,7 @@ fn a_check_not_asked_for_is_no_record_in_any_format() {
                     &run["invocations"][0]["toolExecutionNotifications"],
                     "/message/text",
                 );
-                // One line for every check not run (function-not-in-vpc, off by default, follows code-secret).
+                // One line for every check not run (the checks off by default follow code-secret).
                 assert_eq!(
                     notes.iter().filter(|n| n.starts_with(line)).count(),
                     1,

@@ -216,6 +216,8 @@ pub struct Thresholds {
     pub runtime_warning_days: u32,
     /// Days without use before a granted service counts as unused.
     pub unused_permission_days: u32,
+    /// A log group keeping logs fewer days than this fails log-retention (never expiring is fine).
+    pub min_log_retention_days: u32,
 }
 
 /// Accepted ranges of the day-count thresholds (README, Configuration). 455 days is how long CloudWatch keeps
@@ -230,6 +232,8 @@ pub const ERROR_RATE_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
 pub const RUNTIME_WARNING_DAYS: std::ops::RangeInclusive<u32> = 0..=3650;
 /// Accepted range of `thresholds.unused_permission_days`.
 pub const UNUSED_PERMISSION_DAYS: std::ops::RangeInclusive<u32> = 1..=400;
+/// Accepted range of `thresholds.min_log_retention_days`: CloudWatch Logs keeps logs 1 day to 10 years (3,653 days).
+pub const MIN_LOG_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3653;
 /// Service namespaces a role may grant before it counts as all-purpose (IAM has about 400 namespaces).
 pub const ALL_PURPOSE_SERVICES: std::ops::RangeInclusive<usize> = 1..=1000;
 
@@ -264,6 +268,7 @@ impl Default for Thresholds {
             error_rate_min_invocations: 10,
             runtime_warning_days: 180,
             unused_permission_days: 90,
+            min_log_retention_days: 90,
         }
     }
 }
@@ -436,6 +441,11 @@ impl Thresholds {
                 "thresholds.unused_permission_days",
                 t.unused_permission_days,
                 UNUSED_PERMISSION_DAYS,
+            ),
+            (
+                "thresholds.min_log_retention_days",
+                t.min_log_retention_days,
+                MIN_LOG_RETENTION_DAYS,
             ),
         ] {
             in_range(path, key, value, range)?;

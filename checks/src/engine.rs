@@ -27,14 +27,32 @@ struct OptIn {
     missing_here: &'static str,
 }
 
-const OPT_IN: &[OptIn] = &[OptIn {
-    check_id: "code-secret",
-    how: "run with --scan-code",
-    missing_here:
-        "this account was collected without --scan-code, another account of the inventory with it",
-    // `--scan-code` gives every function a code scan, complete or not; without it none has one.
-    requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
-}];
+const OPT_IN: &[OptIn] = &[
+    OptIn {
+        check_id: "code-secret",
+        how: "run with --scan-code",
+        missing_here:
+            "this account was collected without --scan-code, another account of the inventory with it",
+        // `--scan-code` gives every function a code scan, complete or not; without it none has one.
+        requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
+    },
+    log_groups_opt_in("log-group-missing"),
+    log_groups_opt_in("log-retention"),
+    log_groups_opt_in("log-group-no-cmk"),
+];
+
+/// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups
+/// up do not have: there they are not run (scan again to run them), never a silent pass.
+const fn log_groups_opt_in(check_id: &'static str) -> OptIn {
+    OptIn {
+        check_id,
+        how: "scan again to collect log groups: this inventory predates them",
+        missing_here:
+            "this account's inventory holds no log groups (collected by an older lambda-posture), \
+                       another account's does",
+        requested: |account| account.log_groups.is_some(),
+    }
+}
 
 /// Whether the input of opt-in check `check_id` was asked for in `account` (always true for other checks). A check
 /// that was not asked for is not run: no finding, not Unknown.
@@ -290,6 +308,10 @@ mod tests {
             "accounts": [{
                 "account_id": "123456789012", "regions": ["us-east-1"],
                 "functions": [function("a"), function("b")],
+                "log_groups": {
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/a": {"exists": true},
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/b": {"exists": true}
+                },
                 "roles": {"arn:aws:iam::123456789012:role/shared": {
                     "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
                     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -326,6 +348,7 @@ mod tests {
             [
                 not_run("code-secret", "run with --scan-code"),
                 not_run("tracing-off", "disabled in the configuration"),
+                not_run("log-group-no-cmk", OFF),
                 not_run("function-not-in-vpc", OFF)
             ]
         );
@@ -333,12 +356,40 @@ mod tests {
             report.not_run_line().as_deref(),
             Some(
                 "not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration), \
+                 log-group-no-cmk (off by default: add it to `enabled` in the configuration), \
                  function-not-in-vpc (off by default: add it to `enabled` in the configuration)"
             )
         );
     }
 
     const OFF: &str = "off by default: add it to `enabled` in the configuration";
+
+    #[test]
+    fn log_checks_are_not_run_on_an_inventory_without_log_groups() {
+        let mut old = two_functions_on_one_admin_role();
+        old.accounts[0].log_groups = None;
+        let report = evaluate(&old, &ValidConfig::default());
+        for id in ["log-group-missing", "log-retention"] {
+            assert!(report.findings.iter().all(|f| f.check_id != id), "{id}");
+            assert!(report
+                .checks_not_run
+                .iter()
+                .any(|c| c.check_id == id && c.reason.contains("collect log groups")));
+        }
+        // Merged with an account that has them: this account's functions are Unknown, not a silent pass.
+        let mut merged = two_functions_on_one_admin_role();
+        let mut other = merged.accounts[0].clone();
+        other.account_id = "210987654321".into();
+        other.log_groups = None;
+        merged.accounts.push(other);
+        let report = evaluate(&merged, &ValidConfig::default());
+        let unknown = report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "log-retention" && f.status == Status::Unknown)
+            .count();
+        assert_eq!(unknown, 2);
+    }
 
     #[test]
     fn a_check_off_by_default_runs_once_enabled() {
@@ -401,11 +452,12 @@ mod tests {
         let before = evaluate(&scanned, &ValidConfig::default());
         assert!(before.checks_run.iter().any(|c| c == "code-secret"));
         assert_eq!(
-            before.checks_not_run,
-            [CheckNotRun {
-                check_id: "function-not-in-vpc".into(),
-                reason: OFF.into()
-            }]
+            before
+                .checks_not_run
+                .iter()
+                .map(|c| (c.check_id.as_str(), c.reason.as_str()))
+                .collect::<Vec<_>>(),
+            [("log-group-no-cmk", OFF), ("function-not-in-vpc", OFF)]
         );
         let code_secret = |r: &Report| -> Vec<(String, Status)> {
             r.findings
