@@ -592,7 +592,7 @@ class Fn:
     tracing: bool = False
     csc: bool = False
     tags: dict = field(default_factory=lambda: {"owner": "platform-team", "team": "platform"})
-    vpc: str | None = None  # 1az | 2az
+    vpc: str | None = None  # 1az | 2az | detached (a VpcConfig without subnets: not in a VPC)
     log_group: str | None = None
     # The function's log group (custom or /aws/lambda/<name>): created for every function that has run (by Lambda or
     # by infrastructure code) unless `log_group_deleted`; retention in days (None: never expires) and a CMK.
@@ -616,6 +616,10 @@ class Fn:
     @property
     def arn(self):
         return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{self.name}"
+
+    @property
+    def in_vpc(self):
+        return self.vpc in ("1az", "2az")
 
     @property
     def effective_log_group(self):
@@ -1090,7 +1094,8 @@ FUNCTIONS = [
         "python3.12",
         "refund-processor-role",
         "python-clean",
-        "DLQ exists but the role cannot send to it; role has no logs permissions",
+        "DLQ exists but the role cannot send to it; role has no logs permissions; detached from acme-prod (VpcConfig without subnets)",
+        vpc="detached",
         description="Processes refund requests",
         env=[Env("REFUNDS_TABLE", "refunds")],
         tags={"owner": "payments-team"},

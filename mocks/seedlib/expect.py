@@ -141,10 +141,11 @@ JUDGEMENTS = [
     },
     {
         "checks": ["function-not-in-vpc"],
-        "functions": ["reporting-etl", "customer-db-migrator"],
+        "functions": ["reporting-etl", "customer-db-migrator", "refund-processor"],
         "rule": "Off by default (issue 16 item 4): expected failures are those of a scan with "
         "`enabled = [\"function-not-in-vpc\"]`; every function outside acme-prod fails it (info). The two VPC "
-        "functions pass, customer-db-migrator although its one zone fails vpc-single-az (placement, not resilience). "
+        "functions pass, customer-db-migrator although its one zone fails vpc-single-az (placement, not resilience); "
+        "refund-processor was detached from acme-prod (a VpcConfig without subnets) and fails like the others. "
         "With the default configuration the check is not run: no finding, one checks_not_run entry.",
     },
     {
@@ -574,7 +575,7 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("owner-tag-missing")
     if fn.vpc == "1az":
         fails.add("vpc-single-az")
-    if fn.vpc is None:
+    if not fn.in_vpc:
         fails.add("function-not-in-vpc")  # off by default: expected with `enabled = ["function-not-in-vpc"]`
     return fails, unknown - fails
 
@@ -602,11 +603,11 @@ RELEVANT = {
     "unused-function": lambda f: f.activity.pattern != "busy",
     "layer-foreign": lambda f: bool(f.layers),
     "stale-function": lambda f: f.activity.pattern == "busy",
-    "vpc-single-az": lambda f: f.vpc is not None,
+    "vpc-single-az": lambda f: f.in_vpc,
     "log-group-missing": lambda f: not f.log_group_exists,
     "log-retention": lambda f: f.log_retention is not None,
     "log-group-no-cmk": lambda f: f.log_kms,
-    "function-not-in-vpc": lambda f: f.vpc is not None,
+    "function-not-in-vpc": lambda f: f.vpc is not None,  # in acme-prod, or detached (fails)
     "role-logs-missing": lambda f: f.log_group is not None,
     "role-shared": lambda f: f.region == A.EU,
 }

@@ -311,7 +311,9 @@ class Seeder:
             kw["KMSKeyArn"] = res["kms_key_arn"]
         if fn.dlq:
             kw["DeadLetterConfig"] = {"TargetArn": fn.dlq.arn(fn.region)}
-        if fn.vpc:
+        if fn.vpc == "detached":
+            kw["VpcConfig"] = {"SubnetIds": [], "SecurityGroupIds": []}
+        elif fn.vpc:
             v = res["vpc"]
             labels = ["app-a", "db-a"] if fn.vpc == "1az" else ["app-a", "app-b"]
             kw["VpcConfig"] = {"SubnetIds": [v["subnets"][lab]["id"] for lab in labels], "SecurityGroupIds": [v["security_group"]]}

@@ -88,7 +88,7 @@ def _verify_function(s, fn, diff):
     if accounts != [A.LAYERS[k][0] for k in fn.layers]:
         diff("Layers", fn.name, f"layer accounts {accounts}", ["layer-foreign", "code-secret"])
     subnets = (c.get("VpcConfig") or {}).get("SubnetIds") or []
-    if bool(subnets) != bool(fn.vpc):
+    if bool(subnets) != fn.in_vpc:
         diff("VpcConfig", fn.name, f"subnets {subnets}", ["vpc-single-az"])
     group = (c.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{fn.name}"
     if group != fn.effective_log_group:
