@@ -30,8 +30,29 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                  groups, route tables and flow logs"
             .to_string(),
     };
+    // Lambda@Edge functions cannot be attached to a VPC: say so when the role is made for them, so that the reader
+    // can mute the finding instead of trying to fix it.
+    let edge = ctx
+        .account
+        .role(&ctx.function.role_arn)
+        .is_some_and(|role| role.trust_policy.as_json().contains(EDGE_SERVICE));
+    let message = if edge {
+        format!(
+            "{message}; its execution role's trust policy names {EDGE_SERVICE}: if it runs at CloudFront's edge \
+             (Lambda@Edge) it cannot be attached to a VPC, mute the finding"
+        )
+    } else {
+        message
+    };
     vec![Outcome::fail(
         message,
-        json!({ "vpc_id": vpc.and_then(|v| v.vpc_id.as_deref()), "subnets": [] }),
+        json!({
+            "vpc_id": vpc.and_then(|v| v.vpc_id.as_deref()),
+            "subnets": [],
+            "lambda_edge_role": edge,
+        }),
     )]
 }
+
+/// The service principal Lambda@Edge execution roles trust.
+const EDGE_SERVICE: &str = "edgelambda.amazonaws.com";
