@@ -19,6 +19,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         Ok(found) => found,
         Err(outcomes) => return outcomes,
     };
+    // A Delivery-class group only passes the logs on (to S3 or Firehose) and keeps them one day by design: how long
+    // they are kept is the destination's, which the scan does not read.
+    if group.class.as_deref() == Some("DELIVERY") {
+        return vec![];
+    }
     let minimum = ctx.config.thresholds.min_log_retention_days;
     match group.retention_days {
         // A group that does not exist keeps nothing to judge (log-group-missing); None = never expires.
