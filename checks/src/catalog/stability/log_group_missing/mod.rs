@@ -44,7 +44,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             .any(|g| target.reached(|arn| g.reaches(arn)))
     };
     let writes = WRITE_ACTIONS.into_iter().all(granted);
-    let creates = granted(CREATE);
+    // Lambda cannot create a custom group whose name begins with `aws/` (Lambda developer guide, "Configuring
+    // CloudWatch log groups"), whatever the role may do.
+    let reserved = target.group.starts_with("aws/");
+    let creates = !reserved && granted(CREATE);
     let incomplete = !perms.incomplete.is_empty() || perms.boundary_unreadable();
     match (writes, creates) {
         // The role cannot write at all: role-logs-missing reports that (or says Unknown).
@@ -53,7 +56,15 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         (true, true) if perms.boundary_unreadable() => vec![incomplete_unknown(perms)],
         (true, true) => vec![],
         // An unreadable policy may be the one granting logs:CreateLogGroup.
-        (true, false) if incomplete => vec![incomplete_unknown(perms)],
+        (true, false) if incomplete && !reserved => vec![incomplete_unknown(perms)],
+        (true, false) if reserved => vec![Outcome::fail(
+            format!(
+                "Log group {} does not exist and Lambda cannot create it (a custom log group name may not begin with \
+                 aws/): the function's output is lost until the group is created",
+                target.group
+            ),
+            json!({ "log_group": target.group, "role_arn": perms.role.arn, "reserved_prefix": "aws/" }),
+        )],
         (true, false) => vec![Outcome::fail(
             format!(
                 "Log group {} does not exist and execution role {} may not create it ({CREATE}): the function's \
