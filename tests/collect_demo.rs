@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use lambda_posture_checks::arn::{unqualified, Arn};
-use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::{Account, Function, Role};
 use lambda_posture_checks::json_text::JsonText;
@@ -714,7 +713,7 @@ fn the_scan_is_quick() {
 #[test]
 fn the_live_scan_fails_exactly_the_planted_checks() {
     // End to end: seeded emulator -> real collectors through the real SDK -> every check of the catalogue, with the
-    // default settings the expectations assume (a 90-day lookback: the collected() scan above looks back further).
+    // settings the expectations assume (the default ones with the checks off by default enabled, a 90-day lookback: the collected() scan above looks back further).
     // code-secret is left out: this scan runs without --scan-code (tests/codescan_* cover it).
     let account = emulator::demo();
     let _faults = account.exclusive();
@@ -725,6 +724,7 @@ fn the_live_scan_fails_exactly_the_planted_checks() {
         scan.stderr
     );
     let inventory = scan.inventory;
-    let report = engine::evaluate(&inventory, &ValidConfig::default());
-    expectations::assert_report_matches(&report, &expectations::load(), &["code-secret"]);
+    let expected = expectations::load();
+    let report = engine::evaluate(&inventory, &expected.config());
+    expectations::assert_report_matches(&report, &expected, &["code-secret"]);
 }

@@ -37,7 +37,8 @@ fn demo_inventory_covers_the_seeded_account() {
 #[test]
 fn demo_inventory_fails_exactly_the_planted_checks() {
     let inventory = demo_inventory();
-    let report = engine::evaluate(&inventory, &ValidConfig::default());
+    let expected = expectations::load();
+    let report = engine::evaluate(&inventory, &expected.config());
     // code-secret is compared once the demo is recorded with --scan-code (mocks/record_demo.sh, LP_RECORD_FLAGS).
     let recorded_with_code_scan = inventory.accounts[0]
         .functions
@@ -48,7 +49,34 @@ fn demo_inventory_fails_exactly_the_planted_checks() {
     } else {
         &["code-secret"]
     };
-    expectations::assert_report_matches(&report, &expectations::load(), skip);
+    expectations::assert_report_matches(&report, &expected, skip);
+}
+
+/// Issue 16 item 4: a check off by default (function-not-in-vpc) gives no finding with the default configuration —
+/// not even on the functions it fails once enabled — and the report names it once as not run.
+#[test]
+fn a_check_off_by_default_gives_no_finding_until_enabled() {
+    let inventory = demo_inventory();
+    let report = engine::evaluate(&inventory, &ValidConfig::default());
+    let expected = expectations::load();
+    assert!(!expected.enabled.is_empty());
+    for id in &expected.enabled {
+        assert!(
+            !expected.checks[id].fail.is_empty(),
+            "{id}: the demo plants no failure"
+        );
+        assert!(report.findings.iter().all(|f| &f.check_id != id), "{id}");
+        assert!(!report.checks_run.contains(id), "{id} ran");
+        assert_eq!(
+            report
+                .checks_not_run
+                .iter()
+                .filter(|c| &c.check_id == id)
+                .map(|c| c.reason.as_str())
+                .collect::<Vec<_>>(),
+            ["off by default: add it to `enabled` in the configuration"]
+        );
+    }
 }
 
 #[test]
@@ -102,7 +130,17 @@ fn a_check_not_asked_for_is_no_record_in_any_format() {
                     .any(|c| c == check));
                 assert_eq!(
                     report["checks_not_run"],
-                    serde_json::json!([{ "check_id": check, "reason": "run with --scan-code" }])
+                    serde_json::json!([
+                        { "check_id": check, "reason": "run with --scan-code" },
+                        {
+                            "check_id": "log-group-no-cmk",
+                            "reason": "off by default: add it to `enabled` in the configuration"
+                        },
+                        {
+                            "check_id": "function-not-in-vpc",
+                            "reason": "off by default: add it to `enabled` in the configuration"
+                        }
+                    ])
                 );
             }
             "csv" => {
@@ -125,7 +163,12 @@ fn a_check_not_asked_for_is_no_record_in_any_format() {
                     &run["invocations"][0]["toolExecutionNotifications"],
                     "/message/text",
                 );
-                assert_eq!(notes.iter().filter(|n| *n == line).count(), 1, "{notes:?}");
+                // One line for every check not run (the checks off by default follow code-secret).
+                assert_eq!(
+                    notes.iter().filter(|n| n.starts_with(line)).count(),
+                    1,
+                    "{notes:?}"
+                );
             }
             "asff" => assert!(!ids(&json(), "/GeneratorId").iter().any(|c| c == check)),
             "ocsf" => assert!(!ids(&json(), "/finding_info/analytic/uid")

@@ -92,6 +92,12 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "DescribeOrganization",
         &["lambda-cross-account-invoke"],
     ),
+    // The functions' log groups: whether each exists, its retention (log-group-no-cmk is off by default).
+    (
+        "logs",
+        "DescribeLogGroups",
+        &["log-group-missing", "log-retention"],
+    ),
     (
         "cloudwatch",
         "GetMetricData",

@@ -42,7 +42,12 @@ const OWNERS: &[(&str, &[&str])] = &[
 /// Checks that judge one subject each, the same subject for one problem, keyed by the finding's resource and
 /// discriminator: a subject fails at most one of them (a secret-looking variable is env-secret-value's when a rule
 /// recognises its value, env-secret-name's otherwise).
-const SIBLINGS: &[&[&str]] = &[&["env-secret-value", "env-secret-name"]];
+const SIBLINGS: &[&[&str]] = &[
+    &["env-secret-value", "env-secret-name"],
+    // A function's output lost: a role that cannot write is role-logs-missing's, a missing group it cannot create
+    // log-group-missing's, never both.
+    &["role-logs-missing", "log-group-missing"],
+];
 
 /// The kind whose findings may name statements another kind blames: an AuthType NONE URL is a configuration
 /// problem of its own, and its finding lists every statement that lets the anonymous public through it.

@@ -19,6 +19,8 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run.
     pub disabled: Vec<String>,
+    /// Checks that are off by default to run (`function-not-in-vpc`); see [`crate::catalog::off_by_default`].
+    pub enabled: Vec<String>,
     /// Numbers the checks compare with.
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive); a function needs one of them.
@@ -43,6 +45,8 @@ pub struct ValidConfig {
     pub severity: BTreeMap<String, Severity>,
     /// Check ids not to run (every id known).
     pub disabled: Vec<String>,
+    /// Checks off by default to run (every id known and off by default, none also disabled).
+    pub enabled: Vec<String>,
     /// Numbers the checks compare with (every one in its range).
     pub thresholds: Thresholds,
     /// Tag keys that name an owner (case-insensitive, none empty).
@@ -212,6 +216,8 @@ pub struct Thresholds {
     pub runtime_warning_days: u32,
     /// Days without use before a granted service counts as unused.
     pub unused_permission_days: u32,
+    /// A log group keeping logs fewer days than this fails log-retention (never expiring is fine).
+    pub min_log_retention_days: u32,
 }
 
 /// Accepted ranges of the day-count thresholds (README, Configuration). 455 days is how long CloudWatch keeps
@@ -226,6 +232,8 @@ pub const ERROR_RATE_DAYS: std::ops::RangeInclusive<u32> = 1..=455;
 pub const RUNTIME_WARNING_DAYS: std::ops::RangeInclusive<u32> = 0..=3650;
 /// Accepted range of `thresholds.unused_permission_days`.
 pub const UNUSED_PERMISSION_DAYS: std::ops::RangeInclusive<u32> = 1..=400;
+/// Accepted range of `thresholds.min_log_retention_days`: CloudWatch Logs keeps logs 1 day to 10 years (3,653 days).
+pub const MIN_LOG_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3653;
 /// Service namespaces a role may grant before it counts as all-purpose (IAM has about 400 namespaces).
 pub const ALL_PURPOSE_SERVICES: std::ops::RangeInclusive<usize> = 1..=1000;
 
@@ -237,6 +245,7 @@ impl Default for Config {
         Config {
             severity: BTreeMap::new(),
             disabled: Vec::new(),
+            enabled: Vec::new(),
             thresholds: Thresholds::default(),
             owner_tags: vec!["owner".into(), "team".into()],
             trusted_accounts: Vec::new(),
@@ -259,6 +268,7 @@ impl Default for Thresholds {
             error_rate_min_invocations: 10,
             runtime_warning_days: 180,
             unused_permission_days: 90,
+            min_log_retention_days: 90,
         }
     }
 }
@@ -332,6 +342,28 @@ impl Config {
                 });
             }
         }
+        for id in &self.enabled {
+            if !known_check(id) {
+                return Err(ConfigError::UnknownCheck {
+                    path: path.into(),
+                    key: "enabled".into(),
+                    id: id.clone(),
+                });
+            }
+            if !crate::catalog::off_by_default(id) {
+                return Err(invalid(
+                    "enabled",
+                    format!("`{id}` runs by default: `enabled` lists only checks that are off by default ({})",
+                        crate::catalog::OFF_BY_DEFAULT.join(", ")),
+                ));
+            }
+            if self.disabled.contains(id) {
+                return Err(invalid(
+                    "enabled",
+                    format!("`{id}` is both enabled and disabled"),
+                ));
+            }
+        }
         for account in &self.trusted_accounts {
             if !crate::arn::is_account_id(account) {
                 return Err(invalid(
@@ -376,6 +408,7 @@ impl Config {
         Ok(ValidConfig {
             severity: self.severity,
             disabled: self.disabled,
+            enabled: self.enabled,
             thresholds: self.thresholds,
             owner_tags: self.owner_tags,
             trusted_accounts: self.trusted_accounts,
@@ -408,6 +441,11 @@ impl Thresholds {
                 "thresholds.unused_permission_days",
                 t.unused_permission_days,
                 UNUSED_PERMISSION_DAYS,
+            ),
+            (
+                "thresholds.min_log_retention_days",
+                t.min_log_retention_days,
+                MIN_LOG_RETENTION_DAYS,
             ),
         ] {
             in_range(path, key, value, range)?;

@@ -28,14 +28,32 @@ struct OptIn {
     missing_here: &'static str,
 }
 
-const OPT_IN: &[OptIn] = &[OptIn {
-    check_id: "code-secret",
-    how: "run with --scan-code",
-    missing_here:
-        "this account was collected without --scan-code, another account of the inventory with it",
-    // `--scan-code` gives every function a code scan, complete or not; without it none has one.
-    requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
-}];
+const OPT_IN: &[OptIn] = &[
+    OptIn {
+        check_id: "code-secret",
+        how: "run with --scan-code",
+        missing_here:
+            "this account was collected without --scan-code, another account of the inventory with it",
+        // `--scan-code` gives every function a code scan, complete or not; without it none has one.
+        requested: |account| account.functions.iter().any(|f| f.code_scan.is_some()),
+    },
+    log_groups_opt_in("log-group-missing"),
+    log_groups_opt_in("log-retention"),
+    log_groups_opt_in("log-group-no-cmk"),
+];
+
+/// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups
+/// up do not have: there they are not run (scan again to run them), never a silent pass.
+const fn log_groups_opt_in(check_id: &'static str) -> OptIn {
+    OptIn {
+        check_id,
+        how: "scan again to collect log groups: this inventory predates them",
+        missing_here:
+            "this account's inventory holds no log groups (collected by an older lambda-posture), \
+                       another account's does",
+        requested: |account| account.log_groups.is_some(),
+    }
+}
 
 /// Whether the input of opt-in check `check_id` was asked for in `account` (always true for other checks). A check
 /// that was not asked for is not run: no finding, not Unknown.
@@ -46,7 +64,8 @@ pub fn requested(check_id: &str, account: &Account) -> bool {
         .all(|o| (o.requested)(account))
 }
 
-/// Why `check` does not run on `inventory`, if it does not: disabled, or its input was asked for in no account.
+/// Why `check` does not run on `inventory`, if it does not: disabled, off by default and not enabled, or its input
+/// was asked for in no account.
 fn not_run_reason(
     check: &Check,
     inventory: &Inventory,
@@ -54,6 +73,9 @@ fn not_run_reason(
 ) -> Option<&'static str> {
     if config.disabled.iter().any(|d| d == check.id) {
         return Some("disabled in the configuration");
+    }
+    if catalog::off_by_default(check.id) && !config.enabled.iter().any(|e| e == check.id) {
+        return Some("off by default: add it to `enabled` in the configuration");
     }
     OPT_IN
         .iter()
@@ -119,7 +141,9 @@ pub fn evaluate(inventory: &Inventory, config: &ValidConfig) -> Report {
 /// summarise the report by that framework's controls. The other checks are not run and not listed as not run (the
 /// report is about the framework); they count as disabled for the checks that defer to one another (an administrator
 /// statement is judged by the role checks when role-admin-access does not run). Suppressions naming one of them
-/// are left out of the report: they could match nothing here.
+/// are left out of the report: they could match nothing here. A check off by default that evidences one of the
+/// framework's controls runs (asking for the framework asks for its controls: NIST SC-7 is function-not-in-vpc's),
+/// unless the configuration disables it.
 pub fn evaluate_framework(
     inventory: &Inventory,
     config: &ValidConfig,
@@ -132,6 +156,15 @@ pub fn evaluate_framework(
         .collect();
     let mut scoped = config.clone();
     scoped.disabled.extend(outside.iter().cloned());
+    let framework_off_by_default = catalog::all().iter().filter(|c| {
+        catalog::off_by_default(c.id)
+            && compliance::maps(c, framework)
+            && !config.disabled.iter().any(|d| d == c.id)
+            && !config.enabled.iter().any(|e| e == c.id)
+    });
+    scoped
+        .enabled
+        .extend(framework_off_by_default.map(|c| c.id.to_string()));
     let mut report = evaluate(inventory, &scoped);
     let is_outside = |id: &str| outside.iter().any(|o| o == id);
     report.checks_not_run.retain(|c| !is_outside(&c.check_id));
@@ -316,6 +349,10 @@ mod tests {
             "accounts": [{
                 "account_id": "123456789012", "regions": ["us-east-1"],
                 "functions": [function("a"), function("b")],
+                "log_groups": {
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/a": {"exists": true},
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/b": {"exists": true}
+                },
                 "roles": {"arn:aws:iam::123456789012:role/shared": {
                     "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
                     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -336,7 +373,7 @@ mod tests {
             ..ValidConfig::default()
         };
         let report = evaluate(&two_functions_on_one_admin_role(), &config);
-        for id in ["code-secret", "tracing-off"] {
+        for id in ["code-secret", "tracing-off", "function-not-in-vpc"] {
             assert!(!report.checks_run.iter().any(|c| c == id), "{id} ran");
             assert!(
                 report.findings.iter().all(|f| f.check_id != id),
@@ -351,13 +388,92 @@ mod tests {
             report.checks_not_run,
             [
                 not_run("code-secret", "run with --scan-code"),
-                not_run("tracing-off", "disabled in the configuration")
+                not_run("tracing-off", "disabled in the configuration"),
+                not_run("log-group-no-cmk", OFF),
+                not_run("function-not-in-vpc", OFF)
             ]
         );
         assert_eq!(
             report.not_run_line().as_deref(),
-            Some("not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration)")
+            Some(
+                "not run: code-secret (run with --scan-code), tracing-off (disabled in the configuration), \
+                 log-group-no-cmk (off by default: add it to `enabled` in the configuration), \
+                 function-not-in-vpc (off by default: add it to `enabled` in the configuration)"
+            )
         );
+    }
+
+    const OFF: &str = "off by default: add it to `enabled` in the configuration";
+
+    #[test]
+    fn log_checks_are_not_run_on_an_inventory_without_log_groups() {
+        let mut old = two_functions_on_one_admin_role();
+        old.accounts[0].log_groups = None;
+        let report = evaluate(&old, &ValidConfig::default());
+        for id in ["log-group-missing", "log-retention"] {
+            assert!(report.findings.iter().all(|f| f.check_id != id), "{id}");
+            assert!(report
+                .checks_not_run
+                .iter()
+                .any(|c| c.check_id == id && c.reason.contains("collect log groups")));
+        }
+        // Merged with an account that has them: this account's functions are Unknown, not a silent pass.
+        let mut merged = two_functions_on_one_admin_role();
+        let mut other = merged.accounts[0].clone();
+        other.account_id = "210987654321".into();
+        other.log_groups = None;
+        merged.accounts.push(other);
+        let report = evaluate(&merged, &ValidConfig::default());
+        let unknown = report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "log-retention" && f.status == Status::Unknown)
+            .count();
+        assert_eq!(unknown, 2);
+    }
+
+    #[test]
+    fn a_check_off_by_default_runs_once_enabled() {
+        let inventory = two_functions_on_one_admin_role();
+        let ran = |config: &ValidConfig| {
+            let report = evaluate(&inventory, config);
+            let findings = report
+                .findings
+                .iter()
+                .filter(|f| f.check_id == "function-not-in-vpc")
+                .count();
+            (
+                report.checks_run.iter().any(|c| c == "function-not-in-vpc"),
+                findings,
+            )
+        };
+        assert_eq!(ran(&ValidConfig::default()), (false, 0));
+        let enabled = ValidConfig::from_toml(
+            "lambda-posture.toml",
+            "enabled = [\"function-not-in-vpc\"]",
+            |id| catalog::find(id).is_some(),
+        )
+        .unwrap();
+        assert_eq!(ran(&enabled), (true, 2));
+        for (toml, error) in [
+            (
+                "enabled = [\"tracing-off\"]",
+                "`tracing-off` runs by default",
+            ),
+            (
+                "enabled = [\"function-not-in-vpc\"]\ndisabled = [\"function-not-in-vpc\"]",
+                "both enabled and disabled",
+            ),
+            ("enabled = [\"nope\"]", "unknown check id `nope`"),
+        ] {
+            let e = ValidConfig::from_toml("c.toml", toml, |id| catalog::find(id).is_some())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("c.toml: `enabled`") && e.contains(error),
+                "{e}"
+            );
+        }
     }
 
     #[test]
@@ -376,7 +492,14 @@ mod tests {
         });
         let before = evaluate(&scanned, &ValidConfig::default());
         assert!(before.checks_run.iter().any(|c| c == "code-secret"));
-        assert!(before.checks_not_run.is_empty());
+        assert_eq!(
+            before
+                .checks_not_run
+                .iter()
+                .map(|c| (c.check_id.as_str(), c.reason.as_str()))
+                .collect::<Vec<_>>(),
+            [("log-group-no-cmk", OFF), ("function-not-in-vpc", OFF)]
+        );
         let code_secret = |r: &Report| -> Vec<(String, Status)> {
             r.findings
                 .iter()
@@ -620,5 +743,42 @@ mod tests {
             (au9.status, au9.functions_failed),
             (ControlStatus::Failed, 2)
         );
+    }
+
+    /// A framework scan runs the checks off by default that evidence its controls (SC-7 is function-not-in-vpc's),
+    /// not those of other frameworks, and never a check the configuration disables.
+    #[test]
+    fn a_framework_scan_runs_its_checks_that_are_off_by_default_unless_disabled() {
+        use crate::compliance::{ControlStatus, Framework};
+        let inventory = two_functions_on_one_admin_role();
+        let control = |report: &Report, id: &str| {
+            report
+                .framework
+                .as_ref()
+                .unwrap()
+                .controls
+                .iter()
+                .find(|c| c.control == id)
+                .map(|c| (c.status, c.functions_failed))
+        };
+        let nist = evaluate_framework(&inventory, &ValidConfig::default(), Framework::Nist80053R5);
+        assert!(nist.checks_run.iter().any(|c| c == "function-not-in-vpc"));
+        assert!(!nist
+            .checks_not_run
+            .iter()
+            .any(|c| c.check_id == "function-not-in-vpc"));
+        assert_eq!(control(&nist, "SC-7"), Some((ControlStatus::Failed, 2)));
+        let fsbp = evaluate_framework(&inventory, &ValidConfig::default(), Framework::AwsFsbp);
+        assert!(!fsbp.checks_run.iter().any(|c| c == "function-not-in-vpc"));
+        let disabled = ValidConfig::from_toml(
+            "lp.toml",
+            "disabled = [\"function-not-in-vpc\"]",
+            |id| catalog::find(id).is_some(),
+        )
+        .unwrap();
+        let nist = evaluate_framework(&inventory, &disabled, Framework::Nist80053R5);
+        assert!(!nist.checks_run.iter().any(|c| c == "function-not-in-vpc"));
+        assert!(!nist.findings.iter().any(|f| f.check_id == "function-not-in-vpc"));
+        assert_eq!(control(&nist, "SC-7").map(|c| c.0), Some(ControlStatus::Unknown));
     }
 }

@@ -64,6 +64,31 @@ pub struct Account {
     /// The AWS Organizations organization of the account (organizations:DescribeOrganization); `None` when it was
     /// not read: an inventory from before it was collected, or the call failed (a gap says so).
     pub organization: Option<Organization>,
+    /// The CloudWatch Logs log group of every function (`LoggingConfig.LogGroup`, or `/aws/lambda/<name>`), keyed by
+    /// [`log_group_arn`]; `None` when the scan did not look them up (an inventory from before they were collected:
+    /// the log checks are then not run). A lookup that failed is a gap (`logs` `DescribeLogGroups`) and has no entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_groups: Option<BTreeMap<String, LogGroup>>,
+}
+
+/// What the scan found about one CloudWatch Logs log group (logs:DescribeLogGroups).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogGroup {
+    /// The group exists.
+    pub exists: bool,
+    /// `retentionInDays`; `None` = never expires (or the group does not exist).
+    pub retention_days: Option<u32>,
+    /// The customer managed KMS key the group is encrypted with (`kmsKeyId`); `None` = CloudWatch Logs' own
+    /// encryption.
+    pub kms_key_id: Option<String>,
+    /// `STANDARD`, `INFREQUENT_ACCESS` or `DELIVERY` (`logGroupClass`), when AWS says.
+    pub class: Option<String>,
+}
+
+/// The key of a log group in [`Account::log_groups`]: its ARN without the `:*` suffix.
+pub fn log_group_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:logs:{region}:{account}:log-group:{name}")
 }
 
 /// The account's membership of an AWS organization.
@@ -311,6 +336,12 @@ pub struct LoggingConfig {
     pub log_group: Option<String>,
     /// `Text` or `JSON`.
     pub log_format: Option<String>,
+    /// Application log level (`TRACE` … `FATAL`; JSON format only), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    /// System log level (`DEBUG`, `INFO`, `WARN`; JSON format only), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
 }
 
 /// A layer version a function loads.

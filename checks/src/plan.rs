@@ -32,6 +32,11 @@
 //! others — old versions nothing points at, reachable only by a caller naming their number — are recorded as not
 //! examined, counted in the report's summary and read with `--thorough`. Their configurations (runtime, role,
 //! environment, layers, DLQ) come with the region's listing at no cost.
+//!
+//! Outside Lambda's buckets, the functions' CloudWatch Logs log groups are read by name, 50 a `DescribeLogGroups`
+//! request (`logGroupIdentifiers`, the API's maximum): ⌈distinct groups / 50⌉ calls a region in both modes, never one
+//! per function nor a listing of every log group of the region (accounts keep thousands of groups that no function
+//! writes to).
 
 use std::collections::BTreeSet;
 

@@ -285,11 +285,19 @@ fn catalogue_document() -> String {
             "\n## {}\n\n| id | finds | default severity |\n|---|---|---|\n",
             group.title
         ));
+        // A check off by default says so wherever its severity is shown.
+        let severity = |check: &lambda_posture_checks::check::Check| {
+            if catalog::off_by_default(check.id) {
+                format!("{} (off by default)", check.severity)
+            } else {
+                check.severity.to_string()
+            }
+        };
         for check in group.checks {
             doc.push_str(&format!(
                 "| [{id}](#{id}) | {} | {} |\n",
                 check.title,
-                check.severity,
+                severity(check),
                 id = check.id
             ));
         }
@@ -299,7 +307,7 @@ fn catalogue_document() -> String {
                 "\n### {}\n\n**{}** · default severity {} · [README](../checks/{readme})\n\n{}\n\n{}\n",
                 check.id,
                 check.title,
-                check.severity,
+                severity(check),
                 check.doc_section("What it checks"),
                 controls_line(check)
             ));

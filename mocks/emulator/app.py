@@ -15,13 +15,14 @@ import cw_shim
 import iam_ext
 import lambda_core
 import lambda_features
+import logs_ext
 import org_ext
 import securityhub_ext
 from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, moto_error_to_aws, status_line
 from faults import Controller, internal_error
 from optable import detect_operation
 
-AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations")
+AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -141,6 +142,8 @@ class Emulator:
                     reply = org_ext.ORGANIZATIONS_HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "securityhub" and ctx.operation in securityhub_ext.HANDLERS:
                     reply = securityhub_ext.HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "logs" and ctx.operation in logs_ext.HANDLERS:
+                    reply = logs_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:
                     reply = self._moto(environ)
                 return reply

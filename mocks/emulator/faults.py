@@ -38,10 +38,13 @@ CW_SHARED_RATE = 20.0
 STS_RATE = 100.0
 # Security Hub BatchImportFindings: 10 TPS per account per region (burst 30 on AWS; burst equals rate here).
 SECURITYHUB_IMPORT_RATE = 10.0
+# CloudWatch Logs DescribeLogGroups: 10 transactions per second per account and region (its default quota).
+LOGS_DESCRIBE_LOG_GROUPS_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
-FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations")
+FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
+                  "logs")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -65,6 +68,8 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "sts:shared", STS_RATE
     if ctx.service == "securityhub" and op == "BatchImportFindings":
         return "securityhub:BatchImportFindings", SECURITYHUB_IMPORT_RATE
+    if ctx.service == "logs" and op == "DescribeLogGroups":
+        return "logs:DescribeLogGroups", LOGS_DESCRIBE_LOG_GROUPS_RATE
     return None
 
 
@@ -324,6 +329,8 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
         return AwsError("ThrottlingException", "Rate exceeded", 400, query_code="Throttling")
     if ctx.service == "ec2":
         return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
+    if ctx.service == "logs":
+        return AwsError("ThrottlingException", "Rate exceeded", 400)
     return AwsError("Throttling", "Rate exceeded", 400)
 
 
@@ -343,7 +350,7 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
     if ctx.service == "sns":
         return AwsError("AuthorizationError", msg, 403)
-    if ctx.service in ("events", "organizations"):
+    if ctx.service in ("events", "organizations", "logs"):
         return AwsError("AccessDeniedException", msg, 400)
     if ctx.service == "sqs":
         return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")

@@ -781,6 +781,36 @@ def test_securityhub_import_enforces_the_api_limits():
     expect_error(lambda: hub.batch_import_findings(Findings=big), "RequestEntityTooLargeException", 413)
 
 
+def test_describe_log_groups_by_identifiers():
+    s = srv()
+    logs = s.client("logs", region="eu-west-1")
+    kms = s.client("kms", region="eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName="/aws/lambda/kept", kmsKeyId=kms)
+    logs.put_retention_policy(logGroupName="/aws/lambda/kept", retentionInDays=7)
+    logs.create_log_group(logGroupName="/aws/lambda/forever")
+    logs.create_log_group(logGroupName="/aws/lambda/not-asked")
+    arn = f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/lambda/forever:*"
+    out = logs.describe_log_groups(logGroupIdentifiers=["/aws/lambda/kept", arn, "/aws/lambda/missing"])
+    got = {g["logGroupName"]: g for g in out["logGroups"]}
+    assert sorted(got) == ["/aws/lambda/forever", "/aws/lambda/kept"], got
+    assert (got["/aws/lambda/kept"]["retentionInDays"], got["/aws/lambda/kept"]["kmsKeyId"]) == (7, kms)
+    assert "retentionInDays" not in got["/aws/lambda/forever"] and "kmsKeyId" not in got["/aws/lambda/forever"]
+    assert "nextToken" not in out
+    expect_error(lambda: logs.describe_log_groups(logGroupIdentifiers=[f"/g/{i}" for i in range(51)]),
+                 "InvalidParameterException")
+    expect_error(lambda: logs.describe_log_groups(logGroupIdentifiers=["/a"], logGroupNamePrefix="/a"),
+                 "InvalidParameterException")
+    # Without identifiers, moto answers (prefix listing).
+    assert len(logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]) == 3
+    # Faults reach CloudWatch Logs like every other service.
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "logs", "operation": "DescribeLogGroups",
+                                                "error": "AccessDenied"}]})
+    try:
+        expect_error(lambda: logs.describe_log_groups(logGroupIdentifiers=["/aws/lambda/kept"]), "AccessDeniedException")
+    finally:
+        s.admin("POST", "/_lp/faults", {"rules": []})
+
+
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s = srv()
     s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)

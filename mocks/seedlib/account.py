@@ -592,8 +592,13 @@ class Fn:
     tracing: bool = False
     csc: bool = False
     tags: dict = field(default_factory=lambda: {"owner": "platform-team", "team": "platform"})
-    vpc: str | None = None  # 1az | 2az
+    vpc: str | None = None  # 1az | 2az | detached (a VpcConfig without subnets: not in a VPC)
     log_group: str | None = None
+    # The function's log group (custom or /aws/lambda/<name>): created for every function that has run (by Lambda or
+    # by infrastructure code) unless `log_group_deleted`; retention in days (None: never expires) and a CMK.
+    log_retention: int | None = None
+    log_kms: bool = False
+    log_group_deleted: bool = False
     layers: list = field(default_factory=list)
     reserved: int | None = None
     perms: list = field(default_factory=list)
@@ -613,8 +618,19 @@ class Fn:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{self.name}"
 
     @property
+    def in_vpc(self):
+        return self.vpc in ("1az", "2az")
+
+    @property
     def effective_log_group(self):
         return self.log_group or f"/aws/lambda/{self.name}"
+
+    @property
+    def log_group_exists(self):
+        """Custom groups are created by the seeder's infrastructure; the default one once the function has run."""
+        if self.log_group_deleted:
+            return False
+        return self.log_group is not None or self.activity.pattern != "never"
 
 
 def apigw(region, api, route):
@@ -640,6 +656,7 @@ FUNCTIONS = [
         "orders-api-role",
         "python-clean",
         "model function: passes every check",
+        log_retention=365, log_kms=True,
         description="REST API for orders (API Gateway prod stage)",
         timeout=10,
         env=[
@@ -663,7 +680,8 @@ FUNCTIONS = [
         "nodejs24.x",
         "orders-fulfillment-role",
         "node-clean",
-        "SQS consumer whose slowest run is 96% of its timeout",
+        "SQS consumer whose slowest run is 96% of its timeout; logs kept 30 days",
+        log_retention=30,
         description="Consumes orders-queue, books shipments",
         timeout=30,
         env=[Env("TABLE_NAME", "orders"), Env("CARRIER_API_URL", "https://api.carrier.example/v2/shipments")],
@@ -679,6 +697,7 @@ FUNCTIONS = [
         "payments-role",
         "python-clean",
         "model function: alias `live` behind an IAM-auth URL with restricted CORS, custom log group the role can write",
+        log_retention=400, log_kms=True,
         description="Stripe webhook receiver",
         timeout=15,
         env=[
@@ -725,6 +744,7 @@ FUNCTIONS = [
         "reporting-etl-role",
         "python-clean",
         "VPC in two AZs, scheduled, OnFailure to SNS the role can publish to",
+        log_retention=90,
         description="Nightly reporting extract",
         timeout=900,
         memory=1024,
@@ -786,7 +806,8 @@ FUNCTIONS = [
         "nodejs24.x",
         "web-backend-role",
         "node-dotenv",
-        "public URL with CORS *, a Stripe live key in env and in a shipped .env, 14% errors two days ago",
+        "public URL with CORS *, a Stripe live key in env and in a shipped .env, 14% errors two days ago, logs kept 7 days",
+        log_retention=7,
         description="Checkout (function URL, no auth)",
         env=[Env("STRIPE_SECRET_KEY", "secret:stripe-key", name_hit=True), Env("CART_TABLE", "carts")],
         tags=TAGS_WEB,
@@ -1073,7 +1094,8 @@ FUNCTIONS = [
         "python3.12",
         "refund-processor-role",
         "python-clean",
-        "DLQ exists but the role cannot send to it; role has no logs permissions",
+        "DLQ exists but the role cannot send to it; role has no logs permissions; detached from acme-prod (VpcConfig without subnets)",
+        vpc="detached",
         description="Processes refund requests",
         env=[Env("REFUNDS_TABLE", "refunds")],
         tags={"owner": "payments-team"},
@@ -1127,6 +1149,7 @@ FUNCTIONS = [
         "audit-writer-role",
         "python-clean",
         "logs to a custom group its role cannot write to",
+        log_retention=3653,
         description="Writes the audit trail",
         env=[Env("AUDIT_TABLE", "audit-events")],
         tags={"owner": "security"},
@@ -1151,7 +1174,8 @@ FUNCTIONS = [
         "python3.12",
         "pricing-role",
         "python-clean",
-        "invoked daily, code last changed 500 days ago",
+        "invoked daily, code last changed 500 days ago; its log group was deleted and its least-privilege role cannot recreate it",
+        log_group_deleted=True,
         description="Applies the price list every morning",
         env=[Env("PRICE_TABLE", "prices")],
         tags={"owner": "merchandising"},
@@ -1185,6 +1209,7 @@ FUNCTIONS = [
         "gdpr-export-role",
         "python-clean",
         "model EU function: secret-named variables hold SSM parameter names",
+        log_retention=180, log_kms=True,
         description="Subject access request exports",
         timeout=120,
         env=[

@@ -50,6 +50,9 @@ CHECK_IDS = [
     "high-error-rate",
     "throttled",
     "tracing-off",
+    "log-group-missing",
+    "log-retention",
+    "log-group-no-cmk",
     "unused-function",
     "runtime-deprecated",
     "layer-foreign",
@@ -57,7 +60,13 @@ CHECK_IDS = [
     "stale-function",
     "owner-tag-missing",
     "vpc-single-az",
+    "function-not-in-vpc",
 ]
+
+# Checks that run only when the configuration's `enabled` lists them (checks/src/catalog/mod.rs OFF_BY_DEFAULT). The
+# expectations are those of a scan with them enabled (`enabled` in demo-expectations.json); with the default
+# configuration they give no finding at all.
+OFF_BY_DEFAULT = ["log-group-no-cmk", "function-not-in-vpc"]
 
 # Checks that read the execution role: Unknown when the role cannot be read (role-missing fires instead).
 ROLE_READING = [c for c in CHECK_IDS if c.startswith("role-") and c not in ("role-shared", "role-missing")]
@@ -106,6 +115,7 @@ DEFAULTS = {
     "error_rate_min_invocations": 10,
     "runtime_warning_days": 180,
     "unused_permission_days": 90,
+    "min_log_retention_days": 90,
     "owner_tags": ["owner", "team"],
     "trusted_accounts": [],
     "aws_owned_layer_accounts": [A.AWS_LAYER_ACCOUNT],
@@ -117,6 +127,27 @@ VALID_FROM = "2026-11-01"
 VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
+    {
+        "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
+        "functions": ["stale-price-updater", "customer-db-migrator", "legacy-invoice-export", "checkout-service",
+                      "orders-fulfillment"],
+        "rule": "New (issue 16 item 3): a function's log group exists once it has run (custom groups are created with "
+        "the infrastructure), so the never-invoked customer-db-migrator and legacy-invoice-export have none: the "
+        "first's role may create it (AWSLambdaVPCAccessExecutionRole), the second's role is deleted (role-missing's "
+        "finding), so neither fails log-group-missing; stale-price-updater's group was deleted and its scoped role "
+        "may write but not create it: it fails. log-retention fails below 90 days (checkout-service 7, "
+        "orders-fulfillment 30); never expiring passes. log-group-no-cmk is off by default and expected enabled: "
+        "every existing group without a key fails (orders-api, payments-webhook and gdpr-export have one).",
+    },
+    {
+        "checks": ["function-not-in-vpc"],
+        "functions": ["reporting-etl", "customer-db-migrator", "refund-processor"],
+        "rule": "Off by default (issue 16 item 4): expected failures are those of a scan with "
+        "`enabled = [\"function-not-in-vpc\"]`; every function outside acme-prod fails it (info). The two VPC "
+        "functions pass, customer-db-migrator although its one zone fails vpc-single-az (placement, not resilience); "
+        "refund-processor was detached from acme-prod (a VpcConfig without subnets) and fails like the others. "
+        "With the default configuration the check is not run: no finding, one checks_not_run entry.",
+    },
     {
         "checks": ["role-missing"] + ROLE_READING,
         "functions": ["legacy-invoice-export"],
@@ -512,6 +543,19 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("throttled")
     if not fn.tracing:
         fails.add("tracing-off")
+    # the log group: exists once the function has run (custom groups always), unless deleted
+    if fn.log_group_exists:
+        if fn.log_retention is not None and fn.log_retention < DEFAULTS["min_log_retention_days"]:
+            fails.add("log-retention")
+        if not fn.log_kms:
+            fails.add("log-group-no-cmk")  # off by default: expected with it enabled
+    elif fn.role not in deleted_roles:
+        logs = role.logs or []
+        writes = "*" in logs or any(fnmatch.fnmatchcase(fn.effective_log_group, g) for g in logs)
+        # logs on "*" come from AWS managed execution roles (or logs:*), which also grant logs:CreateLogGroup;
+        # scoped roles grant only CreateLogStream and PutLogEvents (seed 000's second statement)
+        if writes and "*" not in logs:
+            fails.add("log-group-missing")
 
     # hygiene
     if not invoked_recently:
@@ -531,6 +575,8 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("owner-tag-missing")
     if fn.vpc == "1az":
         fails.add("vpc-single-az")
+    if not fn.in_vpc:
+        fails.add("function-not-in-vpc")  # off by default: expected with `enabled = ["function-not-in-vpc"]`
     return fails, unknown - fails
 
 
@@ -557,7 +603,11 @@ RELEVANT = {
     "unused-function": lambda f: f.activity.pattern != "busy",
     "layer-foreign": lambda f: bool(f.layers),
     "stale-function": lambda f: f.activity.pattern == "busy",
-    "vpc-single-az": lambda f: f.vpc is not None,
+    "vpc-single-az": lambda f: f.in_vpc,
+    "log-group-missing": lambda f: not f.log_group_exists,
+    "log-retention": lambda f: f.log_retention is not None,
+    "log-group-no-cmk": lambda f: f.log_kms,
+    "function-not-in-vpc": lambda f: f.vpc is not None,  # in acme-prod, or detached (fails)
     "role-logs-missing": lambda f: f.log_group is not None,
     "role-shared": lambda f: f.region == A.EU,
 }

@@ -192,9 +192,17 @@ class Seeder:
             sns.create_topic(Name=t)
 
         logs = self.client("logs", region)
+        log_checks = ["log-group-missing", "log-retention", "log-group-no-cmk"]
         for f in A.FUNCTIONS:
-            if f.region == region and f.log_group:
-                self.attempt("custom log group", lambda g=f.log_group: logs.create_log_group(logGroupName=g), [f.name])
+            if f.region != region or not f.log_group_exists:
+                continue
+            kw = {"logGroupName": f.effective_log_group}
+            if f.log_kms:
+                kw["kmsKeyId"] = res["kms_key_arn"]
+            self.attempt("log group", lambda kw=kw: logs.create_log_group(**kw), [f.name], log_checks)
+            if f.log_retention:
+                self.attempt("log retention", lambda g=f.effective_log_group, d=f.log_retention:
+                             logs.put_retention_policy(logGroupName=g, retentionInDays=d), [f.name], ["log-retention"])
 
         if region == A.HOME:
             ec2 = self.client("ec2", region)
@@ -303,7 +311,9 @@ class Seeder:
             kw["KMSKeyArn"] = res["kms_key_arn"]
         if fn.dlq:
             kw["DeadLetterConfig"] = {"TargetArn": fn.dlq.arn(fn.region)}
-        if fn.vpc:
+        if fn.vpc == "detached":
+            kw["VpcConfig"] = {"SubnetIds": [], "SecurityGroupIds": []}
+        elif fn.vpc:
             v = res["vpc"]
             labels = ["app-a", "db-a"] if fn.vpc == "1az" else ["app-a", "app-b"]
             kw["VpcConfig"] = {"SubnetIds": [v["subnets"][lab]["id"] for lab in labels], "SecurityGroupIds": [v["security_group"]]}

@@ -88,11 +88,17 @@ def _verify_function(s, fn, diff):
     if accounts != [A.LAYERS[k][0] for k in fn.layers]:
         diff("Layers", fn.name, f"layer accounts {accounts}", ["layer-foreign", "code-secret"])
     subnets = (c.get("VpcConfig") or {}).get("SubnetIds") or []
-    if bool(subnets) != bool(fn.vpc):
+    if bool(subnets) != fn.in_vpc:
         diff("VpcConfig", fn.name, f"subnets {subnets}", ["vpc-single-az"])
     group = (c.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{fn.name}"
     if group != fn.effective_log_group:
         diff("LoggingConfig", fn.name, f"log group {group}", ["role-logs-missing"])
+    found = s.client("logs", fn.region).describe_log_groups(logGroupIdentifiers=[group])["logGroups"]
+    have = (bool(found), found[0].get("retentionInDays") if found else None, bool(found and found[0].get("kmsKeyId")))
+    want = (fn.log_group_exists, fn.log_retention if fn.log_group_exists else None, fn.log_group_exists and fn.log_kms)
+    if have != want:
+        diff("log group", fn.name, f"{group}: (exists, retention, kms) {have}, want {want}",
+             ["log-group-missing", "log-retention", "log-group-no-cmk"])
     lm = c.get("LastModified", "")
     if fn.name in s.last_modified and lm[:10] != s.last_modified[fn.name][:10]:
         diff("LastModified", fn.name, f"have {lm}, set {s.last_modified[fn.name]}", ["stale-function"])

@@ -1002,6 +1002,8 @@ fn function_from_config(c: &FunctionConfiguration, region: &str, gaps: &super::G
                 .filter(|g| *g != default_log_group)
                 .map(str::to_string),
             log_format: l.log_format().map(|f| f.as_str().to_string()),
+            application_log_level: l.application_log_level().map(|v| v.as_str().to_string()),
+            system_log_level: l.system_log_level().map(|v| v.as_str().to_string()),
         }),
         layers: c
             .layers()

@@ -13,6 +13,7 @@ pub mod error;
 mod iam;
 mod lambda;
 mod listing;
+mod logs;
 mod metrics;
 pub mod organization;
 pub mod pacing;
@@ -26,7 +27,8 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::config::ValidCodeScan;
-use lambda_posture_checks::inventory::{Account, Gap, Inventory, SCHEMA_VERSION};
+use lambda_posture_checks::inventory::{Account, Gap, Inventory, LogGroup, SCHEMA_VERSION};
+use std::collections::BTreeMap;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use self::error::{CallError, CollectError};
@@ -199,7 +201,9 @@ pub async fn collect_account(
         regions: regions.clone(),
         ..Account::default()
     };
-    for (region, outcome) in regions.iter().zip(region_results) {
+    let mut log_groups = BTreeMap::new();
+    for (region, (outcome, groups)) in regions.iter().zip(region_results) {
+        log_groups.extend(groups);
         match outcome {
             RegionOutcome::Disabled => account.disabled_regions.push(region.clone()),
             RegionOutcome::Scanned {
@@ -245,6 +249,7 @@ pub async fn collect_account(
         organization::collect(&ctx, &raw, &account.partition),
     );
     account.destinations = Some(found);
+    account.log_groups = Some(log_groups);
     account.organization = organization;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -269,7 +274,7 @@ async fn scan_region(
     progress: &Progress,
     window: Window,
     roles: UnboundedSender<String>,
-) -> RegionOutcome {
+) -> (RegionOutcome, BTreeMap<String, LogGroup>) {
     let bar = progress.region(region);
     let started = std::time::Instant::now();
     let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
@@ -289,9 +294,10 @@ async fn scan_region(
     } = outcome
     else {
         bar.finish("not enabled for the account: skipped");
-        return RegionOutcome::Disabled;
+        return (RegionOutcome::Disabled, BTreeMap::new());
     };
     ec2::resolve_subnet_azs(ctx, raw, region, &mut functions).await;
+    let log_groups = logs::collect(ctx, raw, region, &functions).await;
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
@@ -314,10 +320,13 @@ async fn scan_region(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "region scanned"
     );
-    RegionOutcome::Scanned {
-        functions,
-        settings,
-    }
+    (
+        RegionOutcome::Scanned {
+            functions,
+            settings,
+        },
+        log_groups,
+    )
 }
 
 /// An SDK timestamp as a chrono one.

@@ -34,6 +34,8 @@ pub enum Bucket {
     CloudWatch,
     /// Whether a DLQ or destination exists (SQS, SNS, EventBridge, S3 reads), paced per service and region.
     Lookup,
+    /// CloudWatch Logs DescribeLogGroups (the functions' log groups), per region.
+    Logs,
     /// sts:AssumeRole into member accounts (organisation scan): paced in the caller's account.
     Sts,
     /// STS: one call per scan, not paced.
@@ -46,6 +48,9 @@ const IAM_RATE: f64 = 8.0;
 const CLOUDWATCH_RATE: f64 = 10.0;
 /// Destination lookups per second per service and region: far below every quota of these read calls.
 const LOOKUP_RATE: f64 = 10.0;
+/// DescribeLogGroups per second per region: half of CloudWatch Logs' default quota for it (10 per second per account
+/// and region, shared with every other tool of the account). A region needs ⌈log groups / 50⌉ calls.
+const LOGS_RATE: f64 = 5.0;
 /// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
 /// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
 /// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
@@ -148,6 +153,7 @@ impl Pacer {
             Bucket::LambdaControlPlane => ("--control-plane-rate", rates.control_plane),
             Bucket::CloudWatch => ("--max-rate", CLOUDWATCH_RATE * rates.others),
             Bucket::Lookup => ("--max-rate", LOOKUP_RATE * rates.others),
+            Bucket::Logs => ("--max-rate", LOGS_RATE * rates.others),
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
@@ -269,7 +275,7 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 8] = [
+const PACED: [Bucket; 9] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
@@ -277,6 +283,7 @@ const PACED: [Bucket; 8] = [
     Bucket::Iam,
     Bucket::CloudWatch,
     Bucket::Lookup,
+    Bucket::Logs,
     Bucket::Sts,
 ];
 
@@ -409,9 +416,18 @@ mod tests {
             bucket: Bucket::Lookup,
         };
         let queues = pacer.slots(&lookup("sqs", "eu-west-1"));
-        assert!(Arc::ptr_eq(&queues, &pacer.slots(&lookup("sqs", "eu-west-1"))));
-        assert!(!Arc::ptr_eq(&queues, &pacer.slots(&lookup("sns", "eu-west-1"))));
-        assert!(!Arc::ptr_eq(&queues, &pacer.slots(&lookup("sqs", "us-east-1"))));
+        assert!(Arc::ptr_eq(
+            &queues,
+            &pacer.slots(&lookup("sqs", "eu-west-1"))
+        ));
+        assert!(!Arc::ptr_eq(
+            &queues,
+            &pacer.slots(&lookup("sns", "eu-west-1"))
+        ));
+        assert!(!Arc::ptr_eq(
+            &queues,
+            &pacer.slots(&lookup("sqs", "us-east-1"))
+        ));
         assert_eq!(queues.period, Duration::from_millis(100));
     }
 

@@ -27,6 +27,7 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "lambda:ListFunctionsByCodeSigningConfig",
     "lambda:ListProvisionedConcurrencyConfigs",
     "lambda:ListVersionsByFunction",
+    "logs:DescribeLogGroups",
     "organizations:DescribeOrganization",
     "s3:ListBucket",
     "sns:GetTopicAttributes",

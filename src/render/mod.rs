@@ -125,8 +125,9 @@ pub fn render_to(
     }
 }
 
-/// `lambda-posture checks`: id, severity and title of every check (JSON: also its group, documentation URL and the
-/// framework controls it evidences); with a framework, only the checks that evidence one of its controls, with them.
+/// `lambda-posture checks`: id, severity and title of every check, and whether it is off by default (JSON: also its
+/// group, documentation URL and the framework controls it evidences); with a framework, only the checks that evidence
+/// one of its controls, with them.
 pub fn checks_list(
     format: ListFormat,
     framework: Option<Framework>,
@@ -147,6 +148,7 @@ pub fn checks_list(
                 "group": catalog::group_of(check.id),
                 "docs_url": catalog::doc_url(check.id),
                 "compliance": compliance::of(check).controls,
+                "off_by_default": catalog::off_by_default(check.id),
             })
         })
         .collect();

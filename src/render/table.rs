@@ -8,6 +8,7 @@ use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use lambda_posture_checks::catalog;
 use lambda_posture_checks::check::Check;
 use lambda_posture_checks::compliance::{self, ControlStatus, Framework};
 use lambda_posture_checks::finding::{Finding, Severity, Status};
@@ -565,7 +566,11 @@ pub fn checks_list(
         let mut row = vec![
             cell(check.id),
             severity_cell(check.severity, options),
-            cell(check.title),
+            if catalog::off_by_default(check.id) {
+                cell(format!("{} (off by default: see `enabled`)", check.title))
+            } else {
+                cell(check.title)
+            },
         ];
         row.extend(framework.map(|f| cell(compliance::of(check).controls.of(f).join(", "))));
         table.add_row(row);

@@ -14,6 +14,23 @@ pub struct Expectations {
     pub regions: Vec<String>,
     pub functions: BTreeMap<String, serde_json::Value>,
     pub checks: BTreeMap<String, CheckExpectation>,
+    /// The checks off by default that the expectations assume enabled.
+    #[serde(default)]
+    pub enabled: Vec<String>,
+}
+
+impl Expectations {
+    /// The configuration the expectations assume: the default one, with the checks off by default enabled.
+    pub fn config(&self) -> lambda_posture_checks::config::ValidConfig {
+        lambda_posture_checks::config::Config {
+            enabled: self.enabled.clone(),
+            ..Default::default()
+        }
+        .validate("demo-expectations.json", |id| {
+            lambda_posture_checks::catalog::find(id).is_some()
+        })
+        .expect("the expectations' configuration is valid")
+    }
 }
 
 #[derive(Deserialize)]

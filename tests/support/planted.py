@@ -45,7 +45,7 @@ def permission(p: A.Perm) -> dict:
 
 def function(f: A.Fn, manifest_fn: dict, res: dict) -> dict:
     vpc = None
-    if f.vpc:
+    if f.in_vpc:
         v = res["vpc"]
         labels = ["app-a", "db-a"] if f.vpc == "1az" else ["app-a", "app-b"]
         vpc = {

@@ -130,6 +130,11 @@ fn by_check(inventory: &lambda_posture_checks::inventory::Inventory, config: &Va
                     .filter(|c| c.id != check.id)
                     .map(|c| c.id.to_string())
                     .collect(),
+                enabled: lambda_posture_checks::catalog::OFF_BY_DEFAULT
+                    .iter()
+                    .filter(|id| **id == check.id)
+                    .map(|id| id.to_string())
+                    .collect(),
                 ..config.clone()
             };
             let started = Instant::now();

@@ -4,6 +4,7 @@
 use crate::check::Check;
 
 mod code_signing_off;
+mod function_not_in_vpc;
 mod layer_foreign;
 mod owner_tag_missing;
 mod runtime_deprecated;
@@ -19,4 +20,5 @@ pub const CHECKS: &[&Check] = &[
     &stale_function::CHECK,
     &owner_tag_missing::CHECK,
     &vpc_single_az::CHECK,
+    &function_not_in_vpc::CHECK,
 ];

@@ -11,7 +11,7 @@ mod access;
 mod data;
 pub(crate) mod hygiene;
 mod live_versions;
-mod role;
+pub(crate) mod role;
 pub(crate) mod stability;
 
 /// A group of the catalogue: one section of `docs/CHECKS.md`.
@@ -99,6 +99,15 @@ pub fn doc_url(id: &str) -> Cow<'static, str> {
         Some(url) => Cow::Borrowed(url.as_str()),
         None => Cow::Owned(format!("{DOCS_BASE_URL}/src/catalog")),
     }
+}
+
+/// Checks that run only when the configuration lists them in `enabled`: a finding on nearly every function of most
+/// accounts that only some frameworks ask for (each one's README says why it is off by default).
+pub const OFF_BY_DEFAULT: &[&str] = &["function-not-in-vpc", "log-group-no-cmk"];
+
+/// Whether check `id` is off by default (runs only when the configuration's `enabled` lists it).
+pub fn off_by_default(id: &str) -> bool {
+    OFF_BY_DEFAULT.contains(&id)
 }
 
 /// The check with this id.

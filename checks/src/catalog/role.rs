@@ -2,8 +2,8 @@
 
 use crate::check::Check;
 
-mod common;
-mod logs;
+pub(crate) mod common;
+pub(crate) mod logs;
 mod role_action_wildcard;
 mod role_admin_access;
 mod role_all_purpose;

@@ -10,6 +10,10 @@ mod dlq_unwritable;
 mod esm_no_failure_destination;
 mod high_error_rate;
 pub(crate) mod invokers;
+mod log_group_missing;
+mod log_group_no_cmk;
+mod log_groups;
+mod log_retention;
 mod no_reserved_concurrency;
 mod throttled;
 mod timeout_near_limit;
@@ -25,4 +29,7 @@ pub const CHECKS: &[&Check] = &[
     &high_error_rate::CHECK,
     &throttled::CHECK,
     &tracing_off::CHECK,
+    &log_group_missing::CHECK,
+    &log_retention::CHECK,
+    &log_group_no_cmk::CHECK,
 ];

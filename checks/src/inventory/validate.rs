@@ -25,6 +25,8 @@ pub const TIMEOUT_SECONDS: RangeInclusive<i32> = 1..=900;
 pub const CONCURRENCY: RangeInclusive<i32> = 0..=10_000_000;
 /// Package sizes and a region's code storage limit, in bytes (1 PiB).
 pub const BYTES: RangeInclusive<i64> = 0..=1 << 50;
+/// A log group's `retentionInDays`: CloudWatch Logs accepts 1 day to 10 years (3,653 days).
+pub const LOG_RETENTION_DAYS: RangeInclusive<u32> = 1..=3653;
 /// An asynchronous invocation configuration's MaximumRetryAttempts.
 pub const ASYNC_RETRIES: RangeInclusive<i32> = 0..=2;
 /// An asynchronous invocation configuration's MaximumEventAgeInSeconds.
@@ -218,6 +220,13 @@ fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, St
             format!("{at}.code_size_limit"),
             settings.code_size_limit,
             &BYTES,
+        )?;
+    }
+    for (arn, group) in account.log_groups.iter().flatten() {
+        within_opt(
+            format!("{at}.log_groups.{arn}.retention_days"),
+            group.retention_days,
+            &LOG_RETENTION_DAYS,
         )?;
     }
     Ok(())
