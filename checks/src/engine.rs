@@ -770,15 +770,20 @@ mod tests {
         assert_eq!(control(&nist, "SC-7"), Some((ControlStatus::Failed, 2)));
         let fsbp = evaluate_framework(&inventory, &ValidConfig::default(), Framework::AwsFsbp);
         assert!(!fsbp.checks_run.iter().any(|c| c == "function-not-in-vpc"));
-        let disabled = ValidConfig::from_toml(
-            "lp.toml",
-            "disabled = [\"function-not-in-vpc\"]",
-            |id| catalog::find(id).is_some(),
-        )
-        .unwrap();
+        let disabled =
+            ValidConfig::from_toml("lp.toml", "disabled = [\"function-not-in-vpc\"]", |id| {
+                catalog::find(id).is_some()
+            })
+            .unwrap();
         let nist = evaluate_framework(&inventory, &disabled, Framework::Nist80053R5);
         assert!(!nist.checks_run.iter().any(|c| c == "function-not-in-vpc"));
-        assert!(!nist.findings.iter().any(|f| f.check_id == "function-not-in-vpc"));
-        assert_eq!(control(&nist, "SC-7").map(|c| c.0), Some(ControlStatus::Unknown));
+        assert!(!nist
+            .findings
+            .iter()
+            .any(|f| f.check_id == "function-not-in-vpc"));
+        assert_eq!(
+            control(&nist, "SC-7").map(|c| c.0),
+            Some(ControlStatus::Unknown)
+        );
     }
 }

@@ -65,9 +65,10 @@ pub async fn collect_into_dir(
             name: org.role_name.clone(),
             external_id: org.external_id.clone(),
         },
-        max_accounts: org
-            .max_accounts
-            .map_or_else(|| default_max_accounts(crate::memory::physical_memory()), usize::from),
+        max_accounts: org.max_accounts.map_or_else(
+            || default_max_accounts(crate::memory::physical_memory()),
+            usize::from,
+        ),
         collect: options,
         config: Arc::new(config.clone()),
         max_input_mib: cli.max_input_mib,
@@ -125,8 +126,16 @@ mod tests {
         const GIB: u64 = 1 << 30;
         assert_eq!(default_max_accounts(Some(24 * GIB)), 768);
         assert_eq!(default_max_accounts(Some(2 * GIB)), 64);
-        assert_eq!(default_max_accounts(Some(GIB / 4)), 16, "never fewer than 16");
-        assert_eq!(default_max_accounts(Some(1024 * GIB)), 1024, "never more than the flag allows");
+        assert_eq!(
+            default_max_accounts(Some(GIB / 4)),
+            16,
+            "never fewer than 16"
+        );
+        assert_eq!(
+            default_max_accounts(Some(1024 * GIB)),
+            1024,
+            "never more than the flag allows"
+        );
         assert_eq!(default_max_accounts(None), 16);
     }
 

@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 
 use super::actions;
 use super::document::{has_variable, Effect, PolicyDocument, PolicyError, Scope, Statement};
-use crate::wildcard;
 use crate::inventory::{ManagedPolicy, Role};
 use crate::json_text::JsonText;
+use crate::wildcard;
 
 /// Where a statement comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -57,6 +57,7 @@ pub mod effective;
 pub mod resource;
 pub mod role;
 
+pub use crate::wildcard::{covers as pattern_covers, matches as pattern_matches};
 pub use actions::AccessLevel;
 pub use document::{
     ActionPattern, Condition, Effect, Operator, PolicyDocument, PolicyError, Principal, Principals,
@@ -65,7 +66,6 @@ pub use document::{
 pub use effective::{
     EffectivePermissions, Grant, Incomplete, PolicyKind, PolicySource, SourcedStatement,
 };
-pub use crate::wildcard::{covers as pattern_covers, matches as pattern_matches};
 pub use role::RolePermissions;
 
 #[cfg(test)]
