@@ -7,6 +7,7 @@ use std::io::Write;
 
 use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::catalog;
+use lambda_posture_checks::compliance::{self, Controls, Framework};
 use lambda_posture_checks::finding::{Finding, Severity, Status};
 use lambda_posture_checks::report::Report;
 use serde::Serialize;
@@ -58,11 +59,31 @@ fn security_severity(severity: Severity) -> Option<&'static str> {
     }
 }
 
-/// A rule's properties: tags, and the security severity when it has one.
-fn rule_properties(severity: Severity) -> Value {
-    let mut properties = json!({ "tags": ["security", "aws-lambda"], "precision": "high" });
+/// Frameworks whose control ids also become rule tags (`aws-fsbp/Lambda.1`): a check has at most three of them, so
+/// a rule stays within the 10 tags GitHub displays (20 accepted). The NIST and PCI ids, up to 16 a check, are in
+/// `properties.compliance` only.
+const TAGGED_FRAMEWORKS: [Framework; 2] = [Framework::AwsFsbp, Framework::CisAws];
+
+/// A rule's properties: tags (with its FSBP and CIS controls), the security severity when it has one, and the
+/// controls of every framework it evidences (`compliance`, as in the JSON report) when it has some.
+fn rule_properties(severity: Severity, controls: Option<&Controls>) -> Value {
+    let mut tags = vec!["security".to_string(), "aws-lambda".to_string()];
+    if let Some(controls) = controls {
+        for framework in TAGGED_FRAMEWORKS {
+            tags.extend(
+                controls
+                    .of(framework)
+                    .iter()
+                    .map(|c| format!("{}/{c}", framework.id())),
+            );
+        }
+    }
+    let mut properties = json!({ "tags": tags, "precision": "high" });
     if let Some(score) = security_severity(severity) {
         properties["security-severity"] = score.into();
+    }
+    if let Some(controls) = controls.filter(|c| !c.is_empty()) {
+        properties["compliance"] = json!(controls);
     }
     properties
 }
@@ -98,7 +119,7 @@ fn rules(report: &Report) -> Vec<Value> {
                 "help": { "text": check.docs, "markdown": check.docs },
                 "helpUri": catalog::doc_url(check.id),
                 "defaultConfiguration": { "level": level(check.severity) },
-                "properties": rule_properties(check.severity)
+                "properties": rule_properties(check.severity, Some(&compliance::of(check).controls))
             })
         })
         .collect();
@@ -121,7 +142,7 @@ fn rules(report: &Report) -> Vec<Value> {
             "help": { "text": format!("{}\n\nSee {}", f.title, f.doc_url) },
             "helpUri": f.doc_url,
             "defaultConfiguration": { "level": level(f.severity) },
-            "properties": rule_properties(f.severity)
+            "properties": rule_properties(f.severity, None)
         })
     }));
     rules
@@ -431,6 +452,38 @@ mod tests {
                 .len(),
             1,
             "the gap is reported"
+        );
+    }
+
+    /// A rule names its FSBP and CIS controls in its tags, within the 10 GitHub displays, and every framework's
+    /// controls in `properties.compliance`.
+    #[test]
+    fn rules_carry_their_controls_within_githubs_displayed_tags() {
+        let value = to_value(&sample::report());
+        let rules = value["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        for rule in rules {
+            let tags = rule["properties"]["tags"].as_array().unwrap();
+            assert!(tags.len() <= 10, "{}: {} tags", rule["id"], tags.len());
+        }
+        let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+        let admin = &rule("role-admin-access")["properties"];
+        for tag in ["aws-fsbp/IAM.1", "aws-fsbp/IAM.21", "cis-aws/1.16"] {
+            assert!(
+                admin["tags"].as_array().unwrap().contains(&json!(tag)),
+                "{tag}"
+            );
+        }
+        assert!(admin["compliance"]["nist-800-53-r5"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("AC-6")));
+        let throttled = &rule("throttled")["properties"];
+        assert_eq!(throttled["tags"], json!(["security", "aws-lambda"]));
+        assert!(
+            throttled.get("compliance").is_none(),
+            "no control: no compliance"
         );
     }
 
