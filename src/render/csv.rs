@@ -2,11 +2,12 @@
 
 use std::io::Write;
 
+use lambda_posture_checks::compliance::Controls;
 use lambda_posture_checks::report::Report;
 
 use super::tags_inline;
 
-pub const HEADER: [&str; 17] = [
+pub const HEADER: [&str; 18] = [
     "id",
     "status",
     "severity",
@@ -24,7 +25,18 @@ pub const HEADER: [&str; 17] = [
     "suppression_expires",
     "doc_url",
     "collected_at",
+    "compliance",
 ];
+
+/// The controls a finding evidences, one framework after the other: `aws-fsbp: Lambda.1; nist-800-53-r5: AC-3,
+/// AC-3(7)` (empty when none).
+fn controls_inline(controls: &Controls) -> String {
+    controls
+        .iter()
+        .map(|(framework, ids)| format!("{}: {}", framework.id(), ids.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab or a carriage
 /// return gets a leading `'` (OWASP "CSV injection").
@@ -75,6 +87,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 .unwrap_or_default(),
             f.doc_url.to_string(),
             collected_at.clone(),
+            controls_inline(&f.compliance),
         ];
         writer.write_record(row.iter().map(|cell| neutralise(cell)))?;
     }
@@ -127,6 +140,15 @@ mod tests {
         assert!(
             legacy[12].contains("AKIA…(20 chars)"),
             "evidence keeps the masked preview only"
+        );
+        assert_eq!(
+            legacy[17], "nist-800-53-r5: IA-5(7); pci-dss-v4: 8.3.2",
+            "the last column names the controls"
+        );
+        let throttled = rows.iter().find(|r| r[3] == "throttled");
+        assert!(
+            throttled.is_none_or(|r| r[17].is_empty()),
+            "no control: empty"
         );
     }
 
