@@ -235,9 +235,8 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Run only the checks that evidence a control of this framework, and summarise the report by its controls
-    /// (failed, unknown or passed per control, in the table, HTML and JSON). Not with an organisation scan.
-    #[arg(long, value_name = "NAME", value_parser = framework_parser(),
-          conflicts_with_all = ["org", "accounts", "accounts_file"])]
+    /// (failed, unknown or passed per control, in the table, HTML and JSON; an organisation scan sums its accounts).
+    #[arg(long, value_name = "NAME", value_parser = framework_parser())]
     pub framework: Option<Framework>,
     /// Last: its help heading would otherwise carry over to the flags after it.
     #[command(flatten)]

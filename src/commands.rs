@@ -108,7 +108,9 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
-        let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
+        let dirs =
+            crate::org::collect_into_dir(cli, &args.source, &args.org, &config, args.framework)
+                .await?;
         return write_merged_report(cli, &args.output, &dirs, output);
     }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
@@ -159,7 +161,8 @@ async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
-        let dirs = crate::org::collect_into_dir(cli, &args.source, &args.org, &config).await?;
+        let dirs =
+            crate::org::collect_into_dir(cli, &args.source, &args.org, &config, None).await?;
         let options = render_options(cli.color_when(), output);
         return crate::org::merge::write_merged_unused(
             &dirs,

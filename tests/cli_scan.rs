@@ -419,15 +419,6 @@ fn an_unknown_framework_is_a_one_line_error() {
             "pci-dss-v4",
         ],
     );
-    let out = run(&[
-        "scan",
-        "--org",
-        "--output-dir",
-        "d",
-        "--framework",
-        "aws-fsbp",
-    ]);
-    assert_one_line_error(code(&out), &stdout(&out), &stderr(&out), &["--framework"]);
 }
 
 /// `checks --framework` lists the framework's checks with their controls; `explain` shows a check's controls.

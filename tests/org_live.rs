@@ -339,6 +339,55 @@ fn resume_collects_only_the_accounts_without_an_inventory() {
     assert_eq!(stamp(done), done_before);
     assert_eq!(stamp(MANAGEMENT), management_before);
     assert_eq!(accounts_in_report(&resumed.report), org.accounts);
+
+    // Resumed with --framework: every account's report is evaluated again by the framework (nothing collected
+    // again), and the merged report sums them control by control.
+    org.emulator.clear_stats();
+    let framed = dir.with_extension("fsbp.json");
+    let run = org.run(
+        &[
+            "scan",
+            "--org",
+            "--resume",
+            dir.to_str().unwrap(),
+            "--framework",
+            "aws-fsbp",
+        ],
+        &framed,
+    );
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let calls = org.calls_by_account();
+    for id in &members {
+        assert_eq!(
+            calls[*id].as_u64().unwrap_or(0),
+            0,
+            "{id} was read again: {calls}"
+        );
+    }
+    let inventory = account_dir(&dir, done).join("inventory.json");
+    let alone = cli::run(&[
+        "scan",
+        "--inventory",
+        inventory.to_str().unwrap(),
+        "--framework",
+        "aws-fsbp",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        cli::stdout(&alone),
+        std::fs::read_to_string(account_dir(&dir, done).join("report.json")).unwrap()
+    );
+    let merged: Value = serde_json::from_str(&std::fs::read_to_string(&framed).unwrap()).unwrap();
+    assert_eq!(merged["framework"]["id"], "aws-fsbp");
+    let functions = merged["functions"].as_array().unwrap().len() as u64;
+    for control in merged["framework"]["controls"].as_array().unwrap() {
+        let counted: u64 = ["functions_failed", "functions_unknown", "functions_passed"]
+            .iter()
+            .map(|k| control[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, functions, "{control}");
+    }
 }
 
 #[test]

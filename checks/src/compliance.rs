@@ -452,15 +452,13 @@ pub fn summarize(report: &Report, framework: Framework) -> FrameworkSummary {
                 .filter(|c| !ran.contains(c.id))
                 .map(|c| c.id.to_string())
                 .collect();
-            let status = if failed > 0 {
-                ControlStatus::Failed
-            } else if functions == 0 || checks_not_run.len() == checks.len() {
-                ControlStatus::NoData
-            } else if unknown > 0 || !checks_not_run.is_empty() {
-                ControlStatus::Unknown
-            } else {
-                ControlStatus::Passed
-            };
+            let status = control_status(
+                failed,
+                unknown,
+                functions,
+                checks_not_run.len(),
+                checks.len(),
+            );
             ControlSummary {
                 control: control.to_string(),
                 status,
@@ -479,6 +477,77 @@ pub fn summarize(report: &Report, framework: Framework) -> FrameworkSummary {
         name: framework.name().to_string(),
         version: framework.version().to_string(),
         controls: summaries,
+    }
+}
+
+/// A control's status from how many functions fail and are unknown on it, among `functions`, and how many of its
+/// `checks` did not run (the rules of [`ControlStatus`]).
+fn control_status(
+    failed: usize,
+    unknown: usize,
+    functions: usize,
+    checks_not_run: usize,
+    checks: usize,
+) -> ControlStatus {
+    if failed > 0 {
+        ControlStatus::Failed
+    } else if functions == 0 || checks_not_run == checks {
+        ControlStatus::NoData
+    } else if unknown > 0 || checks_not_run > 0 {
+        ControlStatus::Unknown
+    } else {
+        ControlStatus::Passed
+    }
+}
+
+impl FrameworkSummary {
+    /// Add the counts of `other`, the summary of other accounts by the same framework (an organisation's reports
+    /// merged); `Err` names what differs. Call [`FrameworkSummary::settle`] once every account is in.
+    pub fn absorb(&mut self, other: &FrameworkSummary) -> Result<(), String> {
+        if (&self.id, &self.version) != (&other.id, &other.version) {
+            return Err(format!("a summary by {} {}", other.id, other.version));
+        }
+        let same_controls = self.controls.len() == other.controls.len()
+            && self
+                .controls
+                .iter()
+                .zip(&other.controls)
+                .all(|(a, b)| (&a.control, &a.checks) == (&b.control, &b.checks));
+        if !same_controls {
+            return Err(format!(
+                "{} controls mapped to other checks (another version of lambda-posture)",
+                other.id
+            ));
+        }
+        for (mine, theirs) in self.controls.iter_mut().zip(&other.controls) {
+            mine.functions_passed += theirs.functions_passed;
+            mine.functions_failed += theirs.functions_failed;
+            mine.functions_unknown += theirs.functions_unknown;
+            mine.findings_muted += theirs.findings_muted;
+        }
+        Ok(())
+    }
+
+    /// The controls' checks not run and statuses again, once the reports of every account are absorbed:
+    /// `checks_run` is the merged report's (a check runs where it ran in some account).
+    pub fn settle(&mut self, checks_run: &[String]) {
+        for control in &mut self.controls {
+            control.checks_not_run = control
+                .checks
+                .iter()
+                .filter(|c| !checks_run.contains(c))
+                .cloned()
+                .collect();
+            let functions =
+                control.functions_passed + control.functions_failed + control.functions_unknown;
+            control.status = control_status(
+                control.functions_failed,
+                control.functions_unknown,
+                functions,
+                control.checks_not_run.len(),
+                control.checks.len(),
+            );
+        }
     }
 }
 

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::catalog;
+use lambda_posture_checks::compliance::FrameworkSummary;
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::finding::Severity;
 use lambda_posture_checks::inventory::Inventory;
@@ -306,6 +307,9 @@ impl Merge {
             None => empty_report(),
         };
         let (checks_run, checks_not_run) = checks_of(checks)?;
+        if let Some(framework) = &mut skeleton.framework {
+            framework.settle(&checks_run);
+        }
         skeleton.checks_run = checks_run;
         skeleton.checks_not_run = checks_not_run;
         skeleton.incomplete_accounts = incomplete;
@@ -464,6 +468,27 @@ fn combine(merged: &mut Report, first: &Path, next: Report, path: &Path) -> anyh
             &merged.lookback_days,
             &next.lookback_days,
         ));
+    }
+    let framework = |f: Option<&FrameworkSummary>| {
+        f.map_or("no --framework".to_string(), |f| {
+            format!("--framework {} ({} {})", f.id, f.name, f.version)
+        })
+    };
+    match (&mut merged.framework, &next.framework) {
+        (None, None) => {}
+        (Some(mine), Some(theirs))
+            if (&mine.id, &mine.version) == (&theirs.id, &theirs.version) =>
+        {
+            mine.absorb(theirs)
+                .map_err(|differs| disagree("has", &"the mapping of this version", &differs))?
+        }
+        (mine, theirs) => {
+            return Err(disagree(
+                "was scanned with",
+                &framework(mine.as_ref()),
+                &framework(theirs.as_ref()),
+            ))
+        }
     }
     merged.collected_at = merged.collected_at.min(next.collected_at);
     merge_suppressions(&mut merged.suppressions, next.suppressions)

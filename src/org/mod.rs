@@ -10,6 +10,7 @@ pub mod scan;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::config::ValidConfig;
 
 use crate::cli::{Cli, OrgArgs, SourceArgs};
@@ -23,6 +24,7 @@ pub async fn collect_into_dir(
     source: &SourceArgs,
     org: &OrgArgs,
     config: &ValidConfig,
+    framework: Option<Framework>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let (dir, resume) = match (&org.output_dir, &org.resume) {
         (_, Some(dir)) => (dir.clone(), true),
@@ -71,6 +73,7 @@ pub async fn collect_into_dir(
         ),
         collect: options,
         config: Arc::new(config.clone()),
+        framework,
         max_input_mib: cli.max_input_mib,
         progress,
     };
@@ -115,7 +118,7 @@ mod tests {
         let Command::Scan(scan) = &cli.command else {
             unreachable!()
         };
-        let e = collect_into_dir(&cli, &scan.source, &scan.org, config)
+        let e = collect_into_dir(&cli, &scan.source, &scan.org, config, None)
             .await
             .unwrap_err();
         format!("{e:#}")

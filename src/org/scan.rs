@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use futures::StreamExt;
+use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::Inventory;
@@ -40,6 +41,8 @@ pub struct Plan {
     /// Every account's collection options (no per-region progress bars: one bar counts the accounts).
     pub collect: CollectOptions,
     pub config: Arc<ValidConfig>,
+    /// `--framework`: every account's report runs that framework's checks and is summarised by its controls.
+    pub framework: Option<Framework>,
     pub max_input_mib: u64,
     /// A bar counting the accounts done, on stderr.
     pub progress: bool,
@@ -115,7 +118,8 @@ async fn scan_account(
     let inventory_path = dir.join(INVENTORY);
     if plan.resume && inventory_path.is_file() {
         let (dir, config, limit) = (dir.clone(), Arc::clone(&plan.config), plan.max_input_mib);
-        tokio::task::spawn_blocking(move || re_evaluate(&dir, &config, limit)).await??;
+        let framework = plan.framework;
+        tokio::task::spawn_blocking(move || re_evaluate(&dir, &config, framework, limit)).await??;
         return Ok(Outcome::Resumed);
     }
     // Nothing of an earlier run may stand for this one.
@@ -124,8 +128,9 @@ async fn scan_account(
     }
     match collect_account(plan, caller, pacer, account).await {
         Ok(inventory) => {
-            let config = Arc::clone(&plan.config);
-            tokio::task::spawn_blocking(move || write_account(&dir, inventory, &config)).await??;
+            let (config, framework) = (Arc::clone(&plan.config), plan.framework);
+            tokio::task::spawn_blocking(move || write_account(&dir, inventory, &config, framework))
+                .await??;
             Ok(Outcome::Collected)
         }
         Err(reason) => {
@@ -170,8 +175,13 @@ async fn collect_account(
 }
 
 /// Evaluate `inventory`, then write its report and, last, the inventory itself; both are freed before returning.
-fn write_account(dir: &Path, inventory: Inventory, config: &ValidConfig) -> anyhow::Result<()> {
-    write_report(dir, &inventory, config)?;
+fn write_account(
+    dir: &Path,
+    inventory: Inventory,
+    config: &ValidConfig,
+    framework: Option<Framework>,
+) -> anyhow::Result<()> {
+    write_report(dir, &inventory, config, framework)?;
     output::prepare(&dir.join(INVENTORY), |w| {
         Ok(serde_json::to_writer_pretty(w, &inventory)?)
     })?
@@ -183,18 +193,31 @@ fn write_account(dir: &Path, inventory: Inventory, config: &ValidConfig) -> anyh
 
 /// `--resume`: the report of an account already collected, evaluated again from its inventory with the current
 /// configuration.
-fn re_evaluate(dir: &Path, config: &ValidConfig, max_input_mib: u64) -> anyhow::Result<()> {
+fn re_evaluate(
+    dir: &Path,
+    config: &ValidConfig,
+    framework: Option<Framework>,
+    max_input_mib: u64,
+) -> anyhow::Result<()> {
     let path = dir.join(INVENTORY);
     let text = crate::input::read_text(&path, "inventory", max_input_mib)?;
     let inventory = Inventory::from_json(&path.display().to_string(), &text)?;
     drop(text);
     remove_if_present(&dir.join(ERROR))?;
-    write_report(dir, &inventory, config)
+    write_report(dir, &inventory, config, framework)
 }
 
-/// `report.json`: the bytes `scan --inventory inventory.json --format json` writes.
-fn write_report(dir: &Path, inventory: &Inventory, config: &ValidConfig) -> anyhow::Result<()> {
-    let report = engine::evaluate(inventory, config);
+/// `report.json`: the bytes `scan --inventory inventory.json --format json [--framework NAME]` writes.
+fn write_report(
+    dir: &Path,
+    inventory: &Inventory,
+    config: &ValidConfig,
+    framework: Option<Framework>,
+) -> anyhow::Result<()> {
+    let report = match framework {
+        Some(framework) => engine::evaluate_framework(inventory, config, framework),
+        None => engine::evaluate(inventory, config),
+    };
     let options = RenderOptions {
         color: false,
         width: render::DEFAULT_WIDTH,
@@ -254,6 +277,7 @@ mod tests {
                 attempt_timeout: std::time::Duration::from_millis(200),
             },
             config: Arc::new(ValidConfig::default()),
+            framework: None,
             max_input_mib: 64,
             progress: false,
         }
@@ -291,7 +315,7 @@ mod tests {
         let (_, inventory) = demo();
         let expected = json_report(&inventory);
         let dir = tempfile::tempdir().unwrap();
-        write_account(dir.path(), inventory, &ValidConfig::default()).unwrap();
+        write_account(dir.path(), inventory, &ValidConfig::default(), None).unwrap();
         assert_eq!(std::fs::read(dir.path().join(REPORT)).unwrap(), expected);
         let text = std::fs::read_to_string(dir.path().join(INVENTORY)).unwrap();
         let back = Inventory::from_json("back", &text).unwrap();

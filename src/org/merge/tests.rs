@@ -1,6 +1,7 @@
 //! Tests of the organisation merge: the merged report equals one evaluation of every account, byte for byte.
 
 use super::*;
+use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::engine;
 use lambda_posture_checks::inventory::Account;
 
@@ -64,6 +65,16 @@ fn json_of(report: &Report) -> Vec<u8> {
 
 /// Each account of `inventory` written as an organisation scan writes it: DIR/accounts/<id>/{report,inventory}.json.
 fn write_accounts(dir: &Path, inventory: &Inventory, config: &ValidConfig) -> Vec<PathBuf> {
+    write_accounts_for(dir, inventory, config, None)
+}
+
+/// [`write_accounts`], each report of a scan with `--framework` when given.
+fn write_accounts_for(
+    dir: &Path,
+    inventory: &Inventory,
+    config: &ValidConfig,
+    framework: Option<Framework>,
+) -> Vec<PathBuf> {
     inventory
         .accounts
         .iter()
@@ -74,7 +85,10 @@ fn write_accounts(dir: &Path, inventory: &Inventory, config: &ValidConfig) -> Ve
             };
             let folder = dir.join("accounts").join(&account.account_id);
             std::fs::create_dir_all(&folder).unwrap();
-            let report = engine::evaluate(&one, config);
+            let report = match framework {
+                Some(framework) => engine::evaluate_framework(&one, config, framework),
+                None => engine::evaluate(&one, config),
+            };
             std::fs::write(folder.join("report.json"), json_of(&report)).unwrap();
             std::fs::write(
                 folder.join("inventory.json"),
@@ -121,6 +135,64 @@ fn merged_json_is_the_json_of_one_evaluation_of_every_account() {
         assert_eq!(merge.exit_code(None), exit::CLEAN);
         assert_eq!(merge.exit_code(Some(Severity::Critical)), exit::FINDINGS);
     }
+}
+
+/// An organisation scan with `--framework`: the merged report, its per-control summary included, is the report of
+/// one evaluation of every account by that framework, byte for byte.
+#[test]
+fn merged_framework_report_is_one_framework_evaluation_of_every_account() {
+    let inventory = organisation();
+    for framework in Framework::ALL {
+        let config = config(SUPPRESSIONS);
+        let whole = engine::evaluate_framework(&inventory, &config, framework);
+        assert!(whole
+            .framework
+            .as_ref()
+            .unwrap()
+            .controls
+            .iter()
+            .any(|c| c.functions_failed > 0));
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = write_accounts_for(dir.path(), &inventory, &config, Some(framework));
+        let merge = Merge::read(&dirs, 64).unwrap();
+        assert!(
+            merged_json(&merge) == json_of(&whole),
+            "the merged {} report differs from one evaluation",
+            framework.id()
+        );
+        assert!(merge.report().unwrap() == whole);
+    }
+}
+
+/// Reports of scans with different `--framework` (or with one and without) are not merged.
+#[test]
+fn reports_of_other_frameworks_are_refused() {
+    let inventory = organisation();
+    let dir = tempfile::tempdir().unwrap();
+    let mut dirs = write_accounts_for(
+        dir.path(),
+        &inventory,
+        &config(""),
+        Some(Framework::AwsFsbp),
+    );
+    let (cis_dir, plain_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cis = write_accounts_for(
+        cis_dir.path(),
+        &inventory,
+        &config(""),
+        Some(Framework::CisAws),
+    );
+    let plain = write_accounts(plain_dir.path(), &inventory, &config(""));
+    for (replacement, says) in [
+        (&cis[3], "was scanned with --framework cis-aws (CIS"),
+        (&plain[3], "was scanned with no --framework, but"),
+    ] {
+        std::fs::copy(replacement.join("report.json"), dirs[3].join("report.json")).unwrap();
+        let err = Merge::read(&dirs, 64).err().unwrap().to_string();
+        assert!(err.contains(says) && err.contains("999999999999"), "{err}");
+    }
+    dirs.truncate(3);
+    Merge::read(&dirs, 64).unwrap();
 }
 
 #[test]
