@@ -45,6 +45,7 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
             "env-no-cmk",
             "env-secret-name",
             "env-secret-value",
+            "invoke-not-audited",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",
             "lambda-public-invoke",
@@ -100,16 +101,8 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
     ),
     // CloudTrail: who records the functions' invocations. A region's trails (or any region's event data stores: a
     // multi-Region store records every region) unlisted, a function no trail or store read records is Unknown.
-    (
-        "cloudtrail",
-        "DescribeTrails",
-        &["invoke-not-audited"],
-    ),
-    (
-        "cloudtrail",
-        "ListEventDataStores",
-        &["invoke-not-audited"],
-    ),
+    ("cloudtrail", "DescribeTrails", &["invoke-not-audited"]),
+    ("cloudtrail", "ListEventDataStores", &["invoke-not-audited"]),
     (
         "cloudwatch",
         "GetMetricData",

@@ -46,9 +46,19 @@ fn recorded_by(selectors: &Selectors, arns: &[String]) -> Result<(), String> {
     selectors::records_invokes(&selectors.basic, &selectors.advanced, arns)
 }
 
-/// Who records the Invoke events of `function`, according to `cloudtrail` (and the account's gaps).
-pub fn audit(account: &Account, cloudtrail: &CloudTrail, function: &Function) -> Audit {
-    let arns = invoke_arns(function);
+/// An alias name standing for the aliases of a function whose aliases could not be listed: a selector that records
+/// it (a prefix of the function's ARN) records any alias's invocations; one that depends on the alias's name
+/// (`Equals` the bare ARN, `EndsWith`) does not.
+const UNLISTED_ALIAS: &str = "alias-not-listed";
+
+/// Who records the Invoke events of `function` named by any of `arns`, according to `cloudtrail` (and the account's
+/// gaps).
+pub fn audit(
+    account: &Account,
+    cloudtrail: &CloudTrail,
+    function: &Function,
+    arns: &[String],
+) -> Audit {
     let region = function.region.as_str();
     let mut considered = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
@@ -75,7 +85,7 @@ pub fn audit(account: &Account, cloudtrail: &CloudTrail, function: &Function) ->
             ));
             continue;
         };
-        if let Err(why) = recorded_by(selectors, &arns) {
+        if let Err(why) = recorded_by(selectors, arns) {
             consider("trail", &trail.name, &trail.arn, why);
             continue;
         }
@@ -117,7 +127,7 @@ pub fn audit(account: &Account, cloudtrail: &CloudTrail, function: &Function) ->
             basic: Vec::new(),
             advanced: details.advanced.clone(),
         };
-        if let Err(why) = recorded_by(&selectors, &arns) {
+        if let Err(why) = recorded_by(&selectors, arns) {
             consider("event data store", &store.name, &store.arn, why);
             continue;
         }
@@ -157,7 +167,24 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let Some(cloudtrail) = &ctx.account.cloudtrail else {
         return vec![Outcome::unknown("CloudTrail was not read in this scan")];
     };
-    match audit(ctx.account, cloudtrail, ctx.function) {
+    let arns = invoke_arns(ctx.function);
+    let verdict = audit(ctx.account, cloudtrail, ctx.function, &arns);
+    // Aliases not listed: recorded only if any alias's invocations would be.
+    if let (Audit::Recorded { .. }, Some(gap)) = (&verdict, ctx.gap("lambda", "ListAliases")) {
+        let mut with_any_alias = arns.clone();
+        with_any_alias.push(format!("{}:{UNLISTED_ALIAS}", ctx.function.arn));
+        if !matches!(
+            audit(ctx.account, cloudtrail, ctx.function, &with_any_alias),
+            Audit::Recorded { .. }
+        ) {
+            return vec![Outcome::unknown(format!(
+                "CloudTrail records the function's own Invoke events, but not those naming an alias, and its \
+                 aliases could not be listed: {}",
+                gap_reason(gap)
+            ))];
+        }
+    }
+    match verdict {
         Audit::Recorded { .. } => vec![],
         Audit::Unreadable(why) => vec![Outcome::unknown(format!(
             "no trail or event data store the scan could read records the function's Invoke events, and {why}"
@@ -176,7 +203,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                      who invoked it cannot be told afterwards"
                 ),
                 json!({
-                    "invoke_arns": invoke_arns(ctx.function),
+                    "invoke_arns": arns,
                     "considered": considered,
                 }),
             )]
@@ -242,7 +269,12 @@ mod tests {
             ],
             event_data_stores: vec![],
         };
-        let audit = audit(&Account::default(), &cloudtrail, &function());
+        let audit = audit(
+            &Account::default(),
+            &cloudtrail,
+            &function(),
+            &[F.to_string()],
+        );
         assert!(
             matches!(audit, Audit::Recorded { kind: "trail", ref name, .. } if name == "audit"),
             "{audit:?}"
@@ -255,8 +287,12 @@ mod tests {
             trails: vec![trail("stopped", Some(false), lambda_all())],
             event_data_stores: vec![],
         };
-        let Audit::NotRecorded(considered) = audit(&Account::default(), &cloudtrail, &function())
-        else {
+        let Audit::NotRecorded(considered) = audit(
+            &Account::default(),
+            &cloudtrail,
+            &function(),
+            &[F.to_string()],
+        ) else {
             panic!("recorded")
         };
         assert!(considered[0]["why"]
@@ -292,7 +328,7 @@ mod tests {
             ..Account::default()
         };
         assert!(matches!(
-            audit(&account, &cloudtrail, &function()),
+            audit(&account, &cloudtrail, &function(), &[F.to_string()]),
             Audit::Recorded {
                 kind: "event data store",
                 ..
@@ -300,11 +336,16 @@ mod tests {
         ));
         cloudtrail.event_data_stores = vec![store("STOPPED_INGESTION")];
         assert!(matches!(
-            audit(&account, &cloudtrail, &function()),
+            audit(&account, &cloudtrail, &function(), &[F.to_string()]),
             Audit::Unreadable(_)
         ));
         assert!(matches!(
-            audit(&Account::default(), &cloudtrail, &function()),
+            audit(
+                &Account::default(),
+                &cloudtrail,
+                &function(),
+                &[F.to_string()]
+            ),
             Audit::NotRecorded(_)
         ));
     }
