@@ -815,4 +815,36 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn cloudtrail_trails_are_listed_once_with_no_more_selectors_than_cloudtrail_allows() {
+        let trail = json!({"arn": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "name": "t",
+            "home_region": "us-east-1", "logging": true, "selectors": {"basic": [], "advanced": []}});
+        assert!(inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [trail]})).is_ok());
+        let e = inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [trail, trail]}))
+            .unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.trails[1].arn") && e.contains("listed twice"),
+            "{e}"
+        );
+        let mut six = trail.clone();
+        six["selectors"]["basic"] = json!(vec![json!({}); 6]);
+        let e =
+            inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [six]})).unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.trails[0].selectors.basic"),
+            "{e}"
+        );
+        let many = json!({"field": "resources.ARN", "starts_with": vec!["arn:aws:lambda"; 1001]});
+        let e = inventory(|v| {
+            v["accounts"][0]["cloudtrail"] = json!({"event_data_stores": [{
+                "arn": "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/e", "name": "e", "region": "us-east-1",
+                "details": {"status": "ENABLED", "advanced": [{"field_selectors": [many]}]}}]})
+        })
+        .unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.event_data_stores[0].details.advanced"),
+            "{e}"
+        );
+    }
 }

@@ -320,7 +320,7 @@ mod tests {
             starts_with: vec!["arn:aws:lambda:us-east-1:123456789012:function:ord".into()],
             ..field("resources.ARN")
         }]);
-        assert_eq!(records_invokes(&[], &[by_prefix.clone()], &arns), Ok(()));
+        assert_eq!(records_invokes(&[], &[by_prefix], &arns), Ok(()));
         let elsewhere = lambda_data(vec![FieldSelector {
             starts_with: vec!["arn:aws:lambda:us-east-1:123456789012:function:pay".into()],
             ..field("resources.ARN")
