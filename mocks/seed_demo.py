@@ -165,6 +165,14 @@ def build_manifest(seeder, today: dt.date, seed: int) -> dict:
         "not_planted": [{"check": c, "function": n, "missing": feats} for (c, n), feats in sorted(lost.items()) if n in checks.get(c, {}).get("fail", [])],
         "seed_gaps": seeder.gaps,
         "resources": seeder.res,
+        "cloudtrail": {
+            "trails": [{"name": t.name, "home_region": t.home, "multi_region": t.multi_region, "logging": t.logging,
+                        "event_selectors": t.basic or [], "advanced_event_selectors": t.advanced or []}
+                       for t in A.TRAILS],
+            "event_data_stores": [{"name": e.name, "region": e.region, "multi_region": e.multi_region,
+                                   "status": "ENABLED", "advanced_event_selectors": e.advanced}
+                                  for e in A.EVENT_DATA_STORES],
+        },
         "judgements": E.JUDGEMENTS,
     }
 
