@@ -45,7 +45,6 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
             "env-no-cmk",
             "env-secret-name",
             "env-secret-value",
-            "invoke-not-audited",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",
             "lambda-public-invoke",

@@ -1339,8 +1339,8 @@ RUNTIME_DEPRECATION = {
 
 # CloudTrail (invoke-not-audited). Trails need a bucket to write to. A trail records Lambda Invoke events only when a
 # selector asks for them: acme-audit (multi-Region, logging) records the invocations of the functions whose ARN starts
-# with AUDITED_PREFIXES (their aliases too: StartsWith), plus loyalty-points by its exact bare ARN, which misses the
-# invocations through its alias `live`; acme-legacy-trail would record every us-east-1 function (basic selector
+# with AUDITED_PREFIXES, plus loyalty-points by its exact bare ARN (which records its invocations through its alias
+# `live` too: an Invoke record names the unqualified function ARN); acme-legacy-trail would record every us-east-1 function (basic selector
 # `arn:aws:lambda`) but is stopped; acme-eu-reads (eu-west-1 only) records read-only Lambda data events, which
 # Invoke (readOnly=false) is not. The CloudTrail Lake store acme-privacy-lake (eu-west-1 only, enabled) records the
 # invocations of the `gdpr-` functions.
@@ -1398,8 +1398,7 @@ EVENT_DATA_STORES = [
 
 
 def invoke_audited(fn: Fn) -> bool:
-    """Whether CloudTrail records every Invoke of `fn`: by its own ARN and by each alias's (a caller may name either)."""
-    arns = [fn.arn] + [f"{fn.arn}:{a}" for a in fn.aliases]
+    """Whether CloudTrail records the Invoke events of `fn`, whose records name its unqualified ARN (whatever alias)."""
     if fn.region == HOME:
-        return all(any(a.startswith(p) for p in AUDITED_PREFIXES) or a == LOYALTY_ARN for a in arns)
-    return all(a.startswith(GDPR_PREFIX) for a in arns)
+        return any(fn.arn.startswith(p) for p in AUDITED_PREFIXES) or fn.arn == LOYALTY_ARN
+    return fn.arn.startswith(GDPR_PREFIX)

@@ -33,32 +33,16 @@ pub enum Audit {
     Unreadable(String),
 }
 
-/// The ARNs an Invoke event of `function` may name: the function's, and each of its aliases' (a caller invoking an
-/// alias names the qualified ARN).
-fn invoke_arns(function: &Function) -> Vec<String> {
-    std::iter::once(function.arn.clone())
-        .chain(function.aliases.iter().map(|a| a.arn.clone()))
-        .collect()
+/// Whether a trail or event data store with these selectors records the Invoke events of the function `arn`.
+fn recorded_by(selectors: &Selectors, arn: &str) -> Result<(), String> {
+    selectors::records_invokes(&selectors.basic, &selectors.advanced, arn)
 }
 
-/// Whether a trail or event data store with these selectors records the function's Invoke events.
-fn recorded_by(selectors: &Selectors, arns: &[String]) -> Result<(), String> {
-    selectors::records_invokes(&selectors.basic, &selectors.advanced, arns)
-}
-
-/// An alias name standing for the aliases of a function whose aliases could not be listed: a selector that records
-/// it (a prefix of the function's ARN) records any alias's invocations; one that depends on the alias's name
-/// (`Equals` the bare ARN, `EndsWith`) does not.
-const UNLISTED_ALIAS: &str = "alias-not-listed";
-
-/// Who records the Invoke events of `function` named by any of `arns`, according to `cloudtrail` (and the account's
-/// gaps).
-pub fn audit(
-    account: &Account,
-    cloudtrail: &CloudTrail,
-    function: &Function,
-    arns: &[String],
-) -> Audit {
+/// Who records the Invoke events of `function`, according to `cloudtrail` (and the account's gaps). An Invoke record
+/// names the function by its unqualified ARN (`resources[].ARN`), whichever alias or version the caller named: the
+/// selectors are judged against `function.arn`.
+pub fn audit(account: &Account, cloudtrail: &CloudTrail, function: &Function) -> Audit {
+    let arn = function.arn.as_str();
     let region = function.region.as_str();
     let mut considered = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
@@ -85,7 +69,7 @@ pub fn audit(
             ));
             continue;
         };
-        if let Err(why) = recorded_by(selectors, arns) {
+        if let Err(why) = recorded_by(selectors, arn) {
             consider("trail", &trail.name, &trail.arn, why);
             continue;
         }
@@ -127,7 +111,7 @@ pub fn audit(
             basic: Vec::new(),
             advanced: details.advanced.clone(),
         };
-        if let Err(why) = recorded_by(&selectors, arns) {
+        if let Err(why) = recorded_by(&selectors, arn) {
             consider("event data store", &store.name, &store.arn, why);
             continue;
         }
@@ -167,23 +151,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     let Some(cloudtrail) = &ctx.account.cloudtrail else {
         return vec![Outcome::unknown("CloudTrail was not read in this scan")];
     };
-    let arns = invoke_arns(ctx.function);
-    let verdict = audit(ctx.account, cloudtrail, ctx.function, &arns);
-    // Aliases not listed: recorded only if any alias's invocations would be.
-    if let (Audit::Recorded { .. }, Some(gap)) = (&verdict, ctx.gap("lambda", "ListAliases")) {
-        let mut with_any_alias = arns.clone();
-        with_any_alias.push(format!("{}:{UNLISTED_ALIAS}", ctx.function.arn));
-        if !matches!(
-            audit(ctx.account, cloudtrail, ctx.function, &with_any_alias),
-            Audit::Recorded { .. }
-        ) {
-            return vec![Outcome::unknown(format!(
-                "CloudTrail records the function's own Invoke events, but not those naming an alias, and its \
-                 aliases could not be listed: {}",
-                gap_reason(gap)
-            ))];
-        }
-    }
+    let verdict = audit(ctx.account, cloudtrail, ctx.function);
     match verdict {
         Audit::Recorded { .. } => vec![],
         Audit::Unreadable(why) => vec![Outcome::unknown(format!(
@@ -202,10 +170,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                     "No CloudTrail trail or event data store records this function's Invoke events: {summary}; \
                      who invoked it cannot be told afterwards"
                 ),
-                json!({
-                    "invoke_arns": arns,
-                    "considered": considered,
-                }),
+                json!({ "considered": considered }),
             )]
         }
     }
@@ -269,12 +234,7 @@ mod tests {
             ],
             event_data_stores: vec![],
         };
-        let audit = audit(
-            &Account::default(),
-            &cloudtrail,
-            &function(),
-            &[F.to_string()],
-        );
+        let audit = audit(&Account::default(), &cloudtrail, &function());
         assert!(
             matches!(audit, Audit::Recorded { kind: "trail", ref name, .. } if name == "audit"),
             "{audit:?}"
@@ -287,12 +247,8 @@ mod tests {
             trails: vec![trail("stopped", Some(false), lambda_all())],
             event_data_stores: vec![],
         };
-        let Audit::NotRecorded(considered) = audit(
-            &Account::default(),
-            &cloudtrail,
-            &function(),
-            &[F.to_string()],
-        ) else {
+        let Audit::NotRecorded(considered) = audit(&Account::default(), &cloudtrail, &function())
+        else {
             panic!("recorded")
         };
         assert!(considered[0]["why"]
@@ -328,7 +284,7 @@ mod tests {
             ..Account::default()
         };
         assert!(matches!(
-            audit(&account, &cloudtrail, &function(), &[F.to_string()]),
+            audit(&account, &cloudtrail, &function()),
             Audit::Recorded {
                 kind: "event data store",
                 ..
@@ -336,16 +292,11 @@ mod tests {
         ));
         cloudtrail.event_data_stores = vec![store("STOPPED_INGESTION")];
         assert!(matches!(
-            audit(&account, &cloudtrail, &function(), &[F.to_string()]),
+            audit(&account, &cloudtrail, &function()),
             Audit::Unreadable(_)
         ));
         assert!(matches!(
-            audit(
-                &Account::default(),
-                &cloudtrail,
-                &function(),
-                &[F.to_string()]
-            ),
+            audit(&Account::default(), &cloudtrail, &function()),
             Audit::NotRecorded(_)
         ));
     }

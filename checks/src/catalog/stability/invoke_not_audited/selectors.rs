@@ -106,29 +106,14 @@ fn selects_lambda_data(selector: &AdvancedSelector) -> bool {
         })
 }
 
-/// Whether a basic `DataResource` value selects the function `arn` (unqualified, or qualified by a version or alias):
-/// a function ARN selects that function exactly ("Lambda function ARNs are exact": `…:function:helloworld` does not
-/// select `helloworld2`); any other value, such as `arn:aws:lambda` (every function), is a prefix.
+/// Whether a basic `DataResource` value selects the function `arn`: a function ARN selects that function exactly
+/// ("Lambda function ARNs are exact": `…:function:helloworld` does not select `helloworld2`); any other value, such as
+/// `arn:aws:lambda` (every function), is a prefix.
 pub fn basic_value_matches(value: &str, arn: &str) -> bool {
     if value.contains(":function:") {
-        let unqualified = unqualified(arn);
-        return value == arn || value == unqualified;
+        return value == arn;
     }
     arn.starts_with(value)
-}
-
-/// The function ARN without its qualifier: `arn:aws:lambda:r:a:function:name:alias` → `…:function:name`.
-pub fn unqualified(arn: &str) -> &str {
-    match arn.find(":function:") {
-        Some(at) => {
-            let name_start = at + ":function:".len();
-            match arn[name_start..].find(':') {
-                Some(end) => &arn[..name_start + end],
-                None => arn,
-            }
-        }
-        None => arn,
-    }
 }
 
 /// Why one basic selector does not select the Invoke event of `arn` (`None`: it selects it).
@@ -155,62 +140,54 @@ pub fn basic_misses(selector: &BasicSelector, arn: &str) -> Option<String> {
     ))
 }
 
-/// Whether the selectors select the Invoke events of every ARN of `arns` (the function's, and the qualified ARNs a
-/// caller may name), else why not: `Err` names the first ARN missed and the reasons.
+/// Whether the selectors select the Invoke events of the function `arn` (unqualified: what an Invoke record names in
+/// `resources[].ARN`, whichever alias or version was invoked), else why not.
 pub fn records_invokes(
     basic: &[BasicSelector],
     advanced: &[AdvancedSelector],
-    arns: &[String],
+    arn: &str,
 ) -> Result<(), String> {
-    for arn in arns {
-        let selected = basic.iter().any(|s| basic_misses(s, arn).is_none())
-            || advanced.iter().any(|s| advanced_misses(s, arn).is_none());
-        if selected {
-            continue;
-        }
-        let about_lambda_basic: Vec<&BasicSelector> = basic
-            .iter()
-            .filter(|s| {
-                s.data_resources
-                    .iter()
-                    .any(|r| r.resource_type == LAMBDA_FUNCTION)
-            })
-            .collect();
-        let about_lambda_advanced: Vec<&AdvancedSelector> =
-            advanced.iter().filter(|s| selects_lambda_data(s)).collect();
-        if about_lambda_basic.is_empty() && about_lambda_advanced.is_empty() {
-            let management = basic
-                .iter()
-                .any(|s| s.include_management_events != Some(false))
-                || advanced.iter().any(|s| {
-                    s.field_selectors
-                        .iter()
-                        .any(|f| f.field == "eventCategory" && field_matches(f, "Management"))
-                });
-            return Err(if management {
-                "logs management events only, no Lambda data events".into()
-            } else {
-                "logs no Lambda data events".into()
-            });
-        }
-        let mut reasons: Vec<String> = about_lambda_basic
-            .iter()
-            .filter_map(|s| basic_misses(s, arn))
-            .collect();
-        reasons.extend(about_lambda_advanced.iter().filter_map(|s| {
-            advanced_misses(s, arn).map(|why| match &s.name {
-                Some(name) => format!("selector {name:?}: {why}"),
-                None => why,
-            })
-        }));
-        let subject = if arn.as_str() == unqualified(arn) {
-            String::new()
-        } else {
-            format!("for invocations through {arn}: ")
-        };
-        return Err(format!("{subject}{}", reasons.join("; ")));
+    let selected = basic.iter().any(|s| basic_misses(s, arn).is_none())
+        || advanced.iter().any(|s| advanced_misses(s, arn).is_none());
+    if selected {
+        return Ok(());
     }
-    Ok(())
+    let about_lambda_basic: Vec<&BasicSelector> = basic
+        .iter()
+        .filter(|s| {
+            s.data_resources
+                .iter()
+                .any(|r| r.resource_type == LAMBDA_FUNCTION)
+        })
+        .collect();
+    let about_lambda_advanced: Vec<&AdvancedSelector> =
+        advanced.iter().filter(|s| selects_lambda_data(s)).collect();
+    if about_lambda_basic.is_empty() && about_lambda_advanced.is_empty() {
+        let management = basic
+            .iter()
+            .any(|s| s.include_management_events != Some(false))
+            || advanced.iter().any(|s| {
+                s.field_selectors
+                    .iter()
+                    .any(|f| f.field == "eventCategory" && field_matches(f, "Management"))
+            });
+        return Err(if management {
+            "logs management events only, no Lambda data events".into()
+        } else {
+            "logs no Lambda data events".into()
+        });
+    }
+    let mut reasons: Vec<String> = about_lambda_basic
+        .iter()
+        .filter_map(|s| basic_misses(s, arn))
+        .collect();
+    reasons.extend(about_lambda_advanced.iter().filter_map(|s| {
+        advanced_misses(s, arn).map(|why| match &s.name {
+            Some(name) => format!("selector {name:?}: {why}"),
+            None => why,
+        })
+    }));
+    Err(reasons.join("; "))
 }
 
 #[cfg(test)]
@@ -259,13 +236,13 @@ mod tests {
 
     #[test]
     fn basic_selectors_follow_the_data_resource_rules() {
-        let arns = [F.to_string(), format!("{F}:live")];
+        let arns = F;
         assert_eq!(
-            records_invokes(&[basic(None, &["arn:aws:lambda"])], &[], &arns),
+            records_invokes(&[basic(None, &["arn:aws:lambda"])], &[], arns),
             Ok(())
         );
         assert_eq!(
-            records_invokes(&[basic(Some("WriteOnly"), &[F])], &[], &arns),
+            records_invokes(&[basic(Some("WriteOnly"), &[F])], &[], arns),
             Ok(())
         );
         // exact: a function ARN selects that function only
@@ -273,35 +250,34 @@ mod tests {
             Some("All"),
             &["arn:aws:lambda:us-east-1:123456789012:function:order"],
         );
-        assert!(records_invokes(&[other], &[], &arns)
+        assert!(records_invokes(&[other], &[], arns)
             .unwrap_err()
             .contains("do not match"));
-        let read_only =
-            records_invokes(&[basic(Some("ReadOnly"), &["arn:aws:lambda"])], &[], &arns);
+        let read_only = records_invokes(&[basic(Some("ReadOnly"), &["arn:aws:lambda"])], &[], arns);
         assert!(read_only.unwrap_err().contains("readOnly=false"));
         let management = BasicSelector {
             include_management_events: Some(true),
             ..BasicSelector::default()
         };
         assert_eq!(
-            records_invokes(&[management], &[], &arns),
+            records_invokes(&[management], &[], arns),
             Err("logs management events only, no Lambda data events".into())
         );
         assert_eq!(
-            records_invokes(&[], &[], &arns),
+            records_invokes(&[], &[], arns),
             Err("logs no Lambda data events".into())
         );
     }
 
     #[test]
     fn advanced_selectors_judge_category_type_read_only_name_and_arn() {
-        let arns = [F.to_string()];
-        assert_eq!(records_invokes(&[], &[lambda_data(vec![])], &arns), Ok(()));
+        let arns = F;
+        assert_eq!(records_invokes(&[], &[lambda_data(vec![])], arns), Ok(()));
         let read_only = lambda_data(vec![FieldSelector {
             equals: vec!["true".into()],
             ..field("readOnly")
         }]);
-        let why = records_invokes(&[], &[read_only], &arns).unwrap_err();
+        let why = records_invokes(&[], &[read_only], arns).unwrap_err();
         assert!(
             why.contains("readOnly Equals [\"true\"]") && why.contains("write event"),
             "{why}"
@@ -310,22 +286,22 @@ mod tests {
             equals: vec!["false".into()],
             ..field("readOnly")
         }]);
-        assert_eq!(records_invokes(&[], &[writes], &arns), Ok(()));
+        assert_eq!(records_invokes(&[], &[writes], arns), Ok(()));
         let not_invoke = lambda_data(vec![FieldSelector {
             not_equals: vec!["Invoke".into()],
             ..field("eventName")
         }]);
-        assert!(records_invokes(&[], &[not_invoke], &arns).is_err());
+        assert!(records_invokes(&[], &[not_invoke], arns).is_err());
         let by_prefix = lambda_data(vec![FieldSelector {
             starts_with: vec!["arn:aws:lambda:us-east-1:123456789012:function:ord".into()],
             ..field("resources.ARN")
         }]);
-        assert_eq!(records_invokes(&[], &[by_prefix], &arns), Ok(()));
+        assert_eq!(records_invokes(&[], &[by_prefix], arns), Ok(()));
         let elsewhere = lambda_data(vec![FieldSelector {
             starts_with: vec!["arn:aws:lambda:us-east-1:123456789012:function:pay".into()],
             ..field("resources.ARN")
         }]);
-        let why = records_invokes(&[], &[elsewhere], &arns).unwrap_err();
+        let why = records_invokes(&[], &[elsewhere], arns).unwrap_err();
         assert!(
             why.starts_with("selector \"lambda\": resources.ARN StartsWith"),
             "{why}"
@@ -334,7 +310,7 @@ mod tests {
             not_starts_with: vec!["arn:aws:sts::123456789012:assumed-role/batch".into()],
             ..field("userIdentity.arn")
         }]);
-        assert!(records_invokes(&[], &[by_user], &arns)
+        assert!(records_invokes(&[], &[by_user], arns)
             .unwrap_err()
             .contains("does not judge"));
         let management = AdvancedSelector {
@@ -345,27 +321,26 @@ mod tests {
             }],
         };
         assert_eq!(
-            records_invokes(&[], &[management], &arns),
+            records_invokes(&[], &[management], arns),
             Err("logs management events only, no Lambda data events".into())
         );
     }
 
+    /// An Invoke record names the unqualified function ARN whichever alias was invoked: a selector on the bare ARN
+    /// (`Equals`, `EndsWith` its name, a basic `DataResource` naming it) records the invocations through its aliases.
     #[test]
-    fn qualified_arns_are_judged_on_their_own() {
-        // EndsWith the function's own name: the alias ARN (…:orders:live) is not matched
+    fn selectors_on_the_bare_function_arn_record_it() {
         let ends = lambda_data(vec![FieldSelector {
             ends_with: vec![":function:orders".into()],
             ..field("resources.ARN")
         }]);
-        let why = records_invokes(&[], &[ends], &[F.to_string(), format!("{F}:live")]).unwrap_err();
-        assert!(
-            why.starts_with(&format!("for invocations through {F}:live: ")),
-            "{why}"
-        );
-        assert_eq!(unqualified(&format!("{F}:live")), F);
-        assert_eq!(unqualified(F), F);
-        assert!(basic_value_matches(F, &format!("{F}:7")));
-        assert!(!basic_value_matches(F, &format!("{F}x:7")));
+        let equals = lambda_data(vec![FieldSelector {
+            equals: vec![F.into()],
+            ..field("resources.ARN")
+        }]);
+        assert_eq!(records_invokes(&[], &[ends, equals], F), Ok(()));
+        assert_eq!(records_invokes(&[basic(None, &[F])], &[], F), Ok(()));
+        assert!(!basic_value_matches(F, &format!("{F}x")));
     }
 
     fn values() -> impl Strategy<Value = Vec<String>> {
@@ -394,16 +369,5 @@ mod tests {
             prop_assert_eq!(field_matches(&selector, &value), expected);
         }
 
-        /// A StartsWith on the unqualified ARN selects every qualified ARN of the function; an Equals on it selects
-        /// none of them.
-        #[test]
-        fn qualifiers_extend_the_arn(qualifier in "[A-Za-z0-9_$-]{1,12}") {
-            let qualified = format!("{F}:{qualifier}");
-            let starts = FieldSelector { starts_with: vec![F.into()], ..field("resources.ARN") };
-            let equals = FieldSelector { equals: vec![F.into()], ..field("resources.ARN") };
-            prop_assert!(field_matches(&starts, &qualified));
-            prop_assert!(!field_matches(&equals, &qualified));
-            prop_assert_eq!(unqualified(&qualified), F);
-        }
     }
 }
