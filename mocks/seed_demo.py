@@ -80,10 +80,11 @@ def static_expectations(seed: int) -> dict:
 def markdown_table(seed: int) -> str:
     """The function table of SEEDING.md (checks failed by most functions are left out to keep it readable)."""
     checks, per_fn = E.expected(dt.date.fromisoformat(E.VALID_FROM), seed)
-    common = {"tracing-off", "code-signing-off", "env-no-cmk", *E.OFF_BY_DEFAULT}
+    common = {"tracing-off", "code-signing-off", "env-no-cmk", "invoke-not-audited", *E.OFF_BY_DEFAULT}
+    audited = [f.name for f in A.FUNCTIONS if "invoke-not-audited" not in per_fn[f.name][0]]
     rows = [
-        "| region | function | runtime | role | intended posture | fails (besides tracing-off, code-signing-off, env-no-cmk; "
-        "off by default: " + ", ".join(E.OFF_BY_DEFAULT) + ") |",
+        "| region | function | runtime | role | intended posture | fails (besides tracing-off, code-signing-off, env-no-cmk, "
+        "invoke-not-audited (passed by " + ", ".join(audited) + "); off by default: " + ", ".join(E.OFF_BY_DEFAULT) + ") |",
         "|---|---|---|---|---|---|",
     ]
     for f in A.FUNCTIONS:
@@ -164,6 +165,14 @@ def build_manifest(seeder, today: dt.date, seed: int) -> dict:
         "not_planted": [{"check": c, "function": n, "missing": feats} for (c, n), feats in sorted(lost.items()) if n in checks.get(c, {}).get("fail", [])],
         "seed_gaps": seeder.gaps,
         "resources": seeder.res,
+        "cloudtrail": {
+            "trails": [{"name": t.name, "home_region": t.home, "multi_region": t.multi_region, "logging": t.logging,
+                        "event_selectors": t.basic or [], "advanced_event_selectors": t.advanced or []}
+                       for t in A.TRAILS],
+            "event_data_stores": [{"name": e.name, "region": e.region, "multi_region": e.multi_region,
+                                   "status": "ENABLED", "advanced_event_selectors": e.advanced}
+                                  for e in A.EVENT_DATA_STORES],
+        },
         "judgements": E.JUDGEMENTS,
     }
 

@@ -686,6 +686,146 @@ fn compare_role(
     }
 }
 
+/// The planted trails and event data stores, each once whatever the regions that see it, with the selectors, status
+/// and regions the seeder gave them (as the AWS API spells selectors: compared field by field).
+#[test]
+fn cloudtrail_trails_and_event_data_stores_as_planted() {
+    let cloudtrail = account()
+        .cloudtrail
+        .as_ref()
+        .expect("the scan read CloudTrail");
+    let want = &emulator::demo().demo.manifest["cloudtrail"];
+    let mut diffs = Diffs::default();
+    let advanced =
+        |selectors: &[lambda_posture_checks::inventory::cloudtrail::AdvancedSelector]| -> Value {
+            Value::Array(
+                selectors
+                    .iter()
+                    .map(|s| {
+                        let fields: Vec<Value> = s
+                            .field_selectors
+                            .iter()
+                            .map(|f| {
+                                let mut field = serde_json::json!({ "Field": f.field });
+                                for (key, values) in [
+                                    ("Equals", &f.equals),
+                                    ("StartsWith", &f.starts_with),
+                                    ("EndsWith", &f.ends_with),
+                                    ("NotEquals", &f.not_equals),
+                                    ("NotStartsWith", &f.not_starts_with),
+                                    ("NotEndsWith", &f.not_ends_with),
+                                ] {
+                                    if !values.is_empty() {
+                                        field[key] = serde_json::json!(values);
+                                    }
+                                }
+                                field
+                            })
+                            .collect();
+                        serde_json::json!({ "Name": s.name, "FieldSelectors": fields })
+                    })
+                    .collect(),
+            )
+        };
+    let planted_trails = want["trails"].as_array().expect("planted trails");
+    diffs.eq("trails", cloudtrail.trails.len(), planted_trails.len());
+    for t in planted_trails {
+        let name = t["name"].as_str().unwrap();
+        let Some(got) = cloudtrail.trails.iter().find(|g| g.name == name) else {
+            diffs.0.push(format!("trail {name}: not collected"));
+            continue;
+        };
+        diffs.eq(
+            format!("{name}.home_region"),
+            got.home_region.as_str(),
+            t["home_region"].as_str().unwrap(),
+        );
+        diffs.eq(
+            format!("{name}.multi_region"),
+            got.multi_region,
+            t["multi_region"].as_bool().unwrap(),
+        );
+        diffs.eq(
+            format!("{name}.logging"),
+            got.logging,
+            t["logging"].as_bool(),
+        );
+        let Some(selectors) = &got.selectors else {
+            diffs.0.push(format!("trail {name}: selectors not read"));
+            continue;
+        };
+        diffs.eq(
+            format!("{name}.advanced"),
+            advanced(&selectors.advanced),
+            t["advanced_event_selectors"].clone(),
+        );
+        let basic: Vec<Value> = selectors
+            .basic
+            .iter()
+            .map(|b| {
+                serde_json::json!({
+                    "ReadWriteType": b.read_write_type,
+                    "IncludeManagementEvents": b.include_management_events,
+                    "DataResources": b.data_resources.iter()
+                        .map(|r| serde_json::json!({"Type": r.resource_type, "Values": r.values}))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let planted_basic = t["event_selectors"].as_array().unwrap();
+        // A trail given no basic selector answers AWS's default one (management events, no data resources).
+        if !planted_basic.is_empty() {
+            diffs.eq(
+                format!("{name}.basic"),
+                Value::Array(basic),
+                t["event_selectors"].clone(),
+            );
+        }
+    }
+    let planted_stores = want["event_data_stores"]
+        .as_array()
+        .expect("planted stores");
+    diffs.eq(
+        "event data stores",
+        cloudtrail.event_data_stores.len(),
+        planted_stores.len(),
+    );
+    for e in planted_stores {
+        let name = e["name"].as_str().unwrap();
+        let Some(got) = cloudtrail.event_data_stores.iter().find(|g| g.name == name) else {
+            diffs
+                .0
+                .push(format!("event data store {name}: not collected"));
+            continue;
+        };
+        diffs.eq(
+            format!("{name}.region"),
+            got.region.as_str(),
+            e["region"].as_str().unwrap(),
+        );
+        let Some(details) = &got.details else {
+            diffs.0.push(format!("event data store {name}: not read"));
+            continue;
+        };
+        diffs.eq(
+            format!("{name}.status"),
+            details.status.as_str(),
+            e["status"].as_str().unwrap(),
+        );
+        diffs.eq(
+            format!("{name}.multi_region"),
+            details.multi_region,
+            e["multi_region"].as_bool().unwrap(),
+        );
+        diffs.eq(
+            format!("{name}.advanced"),
+            advanced(&details.advanced),
+            e["advanced_event_selectors"].clone(),
+        );
+    }
+    diffs.assert_none();
+}
+
 #[test]
 fn no_environment_value_is_stored_or_reported() {
     // Every value of every variable (read from the emulator by a helper that prints names only) is absent from the

@@ -98,6 +98,10 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "DescribeLogGroups",
         &["log-group-missing", "log-retention"],
     ),
+    // CloudTrail: who records the functions' invocations. A region's trails (or any region's event data stores: a
+    // multi-Region store records every region) unlisted, a function no trail or store read records is Unknown.
+    ("cloudtrail", "DescribeTrails", &["invoke-not-audited"]),
+    ("cloudtrail", "ListEventDataStores", &["invoke-not-audited"]),
     (
         "cloudwatch",
         "GetMetricData",

@@ -40,6 +40,13 @@ const OPT_IN: &[OptIn] = &[
     log_groups_opt_in("log-group-missing"),
     log_groups_opt_in("log-retention"),
     log_groups_opt_in("log-group-no-cmk"),
+    OptIn {
+        check_id: "invoke-not-audited",
+        how: "scan again to read CloudTrail: this inventory predates it",
+        missing_here: "this account's inventory holds no CloudTrail trails (collected by an older lambda-posture), \
+                       another account's does",
+        requested: |account| account.cloudtrail.is_some(),
+    },
 ];
 
 /// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups
@@ -353,6 +360,7 @@ mod tests {
                     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/a": {"exists": true},
                     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/b": {"exists": true}
                 },
+                "cloudtrail": {"trails": [], "event_data_stores": []},
                 "roles": {"arn:aws:iam::123456789012:role/shared": {
                     "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
                     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -404,6 +412,29 @@ mod tests {
     }
 
     const OFF: &str = "off by default: add it to `enabled` in the configuration";
+
+    #[test]
+    fn invoke_not_audited_is_not_run_on_an_inventory_without_cloudtrail() {
+        let scanned = evaluate(&two_functions_on_one_admin_role(), &ValidConfig::default());
+        let failed = |r: &Report| {
+            r.findings
+                .iter()
+                .filter(|f| f.check_id == "invoke-not-audited" && f.status == Status::Fail)
+                .count()
+        };
+        assert_eq!(failed(&scanned), 2, "no trail: both functions fail");
+        let mut old = two_functions_on_one_admin_role();
+        old.accounts[0].cloudtrail = None;
+        let report = evaluate(&old, &ValidConfig::default());
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.check_id != "invoke-not-audited"));
+        assert!(report
+            .checks_not_run
+            .iter()
+            .any(|c| c.check_id == "invoke-not-audited" && c.reason.contains("read CloudTrail")));
+    }
 
     #[test]
     fn log_checks_are_not_run_on_an_inventory_without_log_groups() {

@@ -14,6 +14,7 @@ use crate::arn::Arn;
 use crate::json_text::JsonText;
 use crate::timestamp::AwsTimestamp;
 
+pub mod cloudtrail;
 pub mod validate;
 
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
@@ -69,6 +70,11 @@ pub struct Account {
     /// the log checks are then not run). A lookup that failed is a gap (`logs` `DescribeLogGroups`) and has no entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_groups: Option<BTreeMap<String, LogGroup>>,
+    /// The account's CloudTrail trails and event data stores (who records the functions' Invoke events); `None` when
+    /// the scan did not read CloudTrail (an inventory from before it was collected: invoke-not-audited is then not
+    /// run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudtrail: Option<cloudtrail::CloudTrail>,
 }
 
 /// What the scan found about one CloudWatch Logs log group (logs:DescribeLogGroups).

@@ -37,6 +37,10 @@
 //! request (`logGroupIdentifiers`, the API's maximum): ⌈distinct groups / 50⌉ calls a region in both modes, never one
 //! per function nor a listing of every log group of the region (accounts keep thousands of groups that no function
 //! writes to).
+//!
+//! CloudTrail is read once per account, not per function: `DescribeTrails` and `ListEventDataStores` per enabled
+//! region, `GetTrailStatus` and `GetEventSelectors` once per distinct trail (asked by ARN in its home region, not once
+//! per region that shows it) and `GetEventDataStore` once per event data store: 2 R + 2 T + S calls in both modes.
 
 use std::collections::BTreeSet;
 

@@ -15,6 +15,7 @@ import cw_shim
 import iam_ext
 import lambda_core
 import lambda_features
+import cloudtrail_ext
 import logs_ext
 import org_ext
 import securityhub_ext
@@ -22,7 +23,8 @@ from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, mot
 from faults import Controller, internal_error
 from optable import detect_operation
 
-AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs")
+AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs",
+                "cloudtrail")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -144,6 +146,8 @@ class Emulator:
                     reply = securityhub_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "logs" and ctx.operation in logs_ext.HANDLERS:
                     reply = logs_ext.HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "cloudtrail" and ctx.operation in cloudtrail_ext.HANDLERS:
+                    reply = cloudtrail_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:
                     reply = self._moto(environ)
                 return reply

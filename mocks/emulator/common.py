@@ -252,7 +252,7 @@ def error_reply(ctx: Ctx, err: AwsError) -> Reply:
     if err.code == "AccessDeniedException":
         body = {"Message": err.message}
     body.update(err.extra)
-    if ctx.service in ("events", "organizations", "logs"):
+    if ctx.service in ("events", "organizations", "logs", "cloudtrail"):
         body["__type"] = err.code  # awsJson1_1: the code is in the body (SDKs read it there)
     hdrs = {"x-amzn-ErrorType": err.code}
     if err.query_code:

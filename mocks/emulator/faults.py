@@ -40,11 +40,13 @@ STS_RATE = 100.0
 SECURITYHUB_IMPORT_RATE = 10.0
 # CloudWatch Logs DescribeLogGroups: 10 transactions per second per account and region (its default quota).
 LOGS_DESCRIBE_LOG_GROUPS_RATE = 10.0
+# CloudTrail Get*, Describe* and List* calls: 10 transactions per second per account and region (CloudTrail's quota).
+CLOUDTRAIL_READ_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
 FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
-                  "logs")
+                  "logs", "cloudtrail")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -70,6 +72,8 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "securityhub:BatchImportFindings", SECURITYHUB_IMPORT_RATE
     if ctx.service == "logs" and op == "DescribeLogGroups":
         return "logs:DescribeLogGroups", LOGS_DESCRIBE_LOG_GROUPS_RATE
+    if ctx.service == "cloudtrail" and op.startswith(("Get", "Describe", "List")):
+        return "cloudtrail:read", CLOUDTRAIL_READ_RATE
     return None
 
 
@@ -329,7 +333,7 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
         return AwsError("ThrottlingException", "Rate exceeded", 400, query_code="Throttling")
     if ctx.service == "ec2":
         return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
-    if ctx.service == "logs":
+    if ctx.service in ("logs", "cloudtrail"):
         return AwsError("ThrottlingException", "Rate exceeded", 400)
     return AwsError("Throttling", "Rate exceeded", 400)
 
@@ -350,7 +354,7 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
     if ctx.service == "sns":
         return AwsError("AuthorizationError", msg, 403)
-    if ctx.service in ("events", "organizations", "logs"):
+    if ctx.service in ("events", "organizations", "logs", "cloudtrail"):
         return AwsError("AccessDeniedException", msg, 400)
     if ctx.service == "sqs":
         return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")

@@ -811,6 +811,55 @@ def test_describe_log_groups_by_identifiers():
         s.admin("POST", "/_lp/faults", {"rules": []})
 
 
+def test_cloudtrail_trails_selectors_and_event_data_stores():
+    s = srv()
+    s.client("s3", region="us-east-1").create_bucket(Bucket="lp-trail-test")
+    home = s.client("cloudtrail", region="us-east-1")
+    other = s.client("cloudtrail", region="eu-west-1")
+    trail = home.create_trail(Name="lp-multi", S3BucketName="lp-trail-test", IsMultiRegionTrail=True)
+    home.create_trail(Name="lp-plain", S3BucketName="lp-trail-test")
+    home.start_logging(Name="lp-multi")
+    lam = [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]
+    home.put_event_selectors(TrailName="lp-multi", AdvancedEventSelectors=[{"Name": "lambda", "FieldSelectors": lam}])
+    # The multi-Region trail is a shadow in eu-west-1; its selectors and status are read by ARN in its home region.
+    shadows = {t["Name"]: t["HomeRegion"] for t in other.describe_trails(includeShadowTrails=True)["trailList"]}
+    assert shadows.get("lp-multi") == "us-east-1" and "lp-plain" not in shadows, shadows
+    got = home.get_event_selectors(TrailName=trail["TrailARN"])
+    assert got["AdvancedEventSelectors"][0]["FieldSelectors"] == lam and "EventSelectors" not in got, got
+    assert home.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+    # A trail never given selectors answers AWS's default: management events, no data events.
+    default = home.get_event_selectors(TrailName="lp-plain")["EventSelectors"]
+    assert default == [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                        "ExcludeManagementEventSources": []}], default
+    expect_error(lambda: home.get_event_selectors(TrailName="lp-none"), "TrailNotFoundException")
+    # Event data stores: listed by ARN and name only; details from GetEventDataStore.
+    made = [home.create_event_data_store(Name=f"lp-lake-{i}", AdvancedEventSelectors=[{"FieldSelectors": lam}],
+                                         MultiRegionEnabled=i == 0) for i in range(3)]
+    expect_error(lambda: home.create_event_data_store(Name="lp-lake-0"), "EventDataStoreAlreadyExistsException")
+    first = home.list_event_data_stores(MaxResults=2)
+    rest = home.list_event_data_stores(MaxResults=2, NextToken=first["NextToken"])
+    listed = first["EventDataStores"] + rest["EventDataStores"]
+    assert "NextToken" not in rest and sorted(s["Name"] for s in listed) == ["lp-lake-0", "lp-lake-1", "lp-lake-2"]
+    assert all(set(s) == {"EventDataStoreArn", "Name"} for s in listed), listed
+    assert other.list_event_data_stores()["EventDataStores"] == []
+    arn = made[1]["EventDataStoreArn"]
+    home.stop_event_data_store_ingestion(EventDataStore=arn)
+    store = home.get_event_data_store(EventDataStore=arn.rsplit("/", 1)[1])
+    assert (store["Status"], store["MultiRegionEnabled"], store["AdvancedEventSelectors"][0]["FieldSelectors"]) == \
+        ("STOPPED_INGESTION", False, lam), store
+    assert home.get_event_data_store(EventDataStore=made[0]["EventDataStoreArn"])["Status"] == "ENABLED"
+    expect_error(lambda: home.get_event_data_store(EventDataStore="nope"), "EventDataStoreNotFoundException")
+    # Faults reach CloudTrail like every other service.
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "cloudtrail", "operation": "DescribeTrails",
+                                                "error": "AccessDenied"}]})
+    try:
+        expect_error(lambda: home.describe_trails(includeShadowTrails=True), "AccessDeniedException")
+    finally:
+        s.admin("POST", "/_lp/faults", {"rules": []})
+    home.delete_trail(Name="lp-multi")
+    home.delete_trail(Name="lp-plain")
+
+
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s = srv()
     s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)

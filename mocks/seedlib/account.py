@@ -1336,3 +1336,69 @@ RUNTIME_DEPRECATION = {
     "java21": "2029-06-30",
     "provided.al2023": "2029-06-30",
 }
+
+# CloudTrail (invoke-not-audited). Trails need a bucket to write to. A trail records Lambda Invoke events only when a
+# selector asks for them: acme-audit (multi-Region, logging) records the invocations of the functions whose ARN starts
+# with AUDITED_PREFIXES, plus loyalty-points by its exact bare ARN (which records its invocations through its alias
+# `live` too: an Invoke record names the unqualified function ARN); acme-legacy-trail would record every us-east-1 function (basic selector
+# `arn:aws:lambda`) but is stopped; acme-eu-reads (eu-west-1 only) records read-only Lambda data events, which
+# Invoke (readOnly=false) is not. The CloudTrail Lake store acme-privacy-lake (eu-west-1 only, enabled) records the
+# invocations of the `gdpr-` functions.
+TRAIL_BUCKET = "acme-cloudtrail-logs"
+LAMBDA_DATA = [{"Field": "eventCategory", "Equals": ["Data"]},
+               {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]
+AUDITED_PREFIXES = [f"arn:aws:lambda:{HOME}:{ACCOUNT}:function:{p}"
+                    for p in ("orders-", "payments-", "reporting-", "ddb-stream-", "public-status-")]
+LOYALTY_ARN = f"arn:aws:lambda:{HOME}:{ACCOUNT}:function:loyalty-points"
+GDPR_PREFIX = f"arn:aws:lambda:{EU}:{ACCOUNT}:function:gdpr-"
+
+
+@dataclass
+class Trail:
+    name: str
+    home: str
+    multi_region: bool
+    logging: bool
+    basic: list | None = None
+    advanced: list | None = None
+
+
+TRAILS = [
+    Trail("acme-audit", HOME, True, True, advanced=[
+        {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+        {"Name": "Audited services' invocations",
+         "FieldSelectors": LAMBDA_DATA + [{"Field": "resources.ARN", "StartsWith": AUDITED_PREFIXES}]},
+        {"Name": "Loyalty invocations",
+         "FieldSelectors": LAMBDA_DATA + [{"Field": "resources.ARN", "Equals": [LOYALTY_ARN]}]},
+    ]),
+    Trail("acme-legacy-trail", HOME, False, False, basic=[
+        {"ReadWriteType": "All", "IncludeManagementEvents": True,
+         "DataResources": [{"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}]},
+    ]),
+    Trail("acme-eu-reads", EU, False, True, advanced=[
+        {"Name": "Lambda reads", "FieldSelectors": LAMBDA_DATA + [{"Field": "readOnly", "Equals": ["true"]}]},
+    ]),
+]
+
+
+@dataclass
+class EventDataStore:
+    name: str
+    region: str
+    multi_region: bool
+    advanced: list
+
+
+EVENT_DATA_STORES = [
+    EventDataStore("acme-privacy-lake", EU, False, [
+        {"Name": "GDPR invocations",
+         "FieldSelectors": LAMBDA_DATA + [{"Field": "resources.ARN", "StartsWith": [GDPR_PREFIX]}]},
+    ]),
+]
+
+
+def invoke_audited(fn: Fn) -> bool:
+    """Whether CloudTrail records the Invoke events of `fn`, whose records name its unqualified ARN (whatever alias)."""
+    if fn.region == HOME:
+        return any(fn.arn.startswith(p) for p in AUDITED_PREFIXES) or fn.arn == LOYALTY_ARN
+    return fn.arn.startswith(GDPR_PREFIX)

@@ -53,6 +53,7 @@ CHECK_IDS = [
     "log-group-missing",
     "log-retention",
     "log-group-no-cmk",
+    "invoke-not-audited",
     "unused-function",
     "runtime-deprecated",
     "layer-foreign",
@@ -127,6 +128,17 @@ VALID_FROM = "2026-11-01"
 VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
+    {
+        "checks": ["invoke-not-audited"],
+        "functions": ["orders-api", "payments-webhook", "loyalty-points", "gdpr-export", "thumbnail-resizer-eu"],
+        "rule": "New (issue 16 item 2): CloudTrail records a function's Invoke events only when a logging trail of "
+        "its region (or multi-Region) or an enabled CloudTrail Lake store selects them. acme-audit (multi-Region) "
+        "selects the orders-, payments-, reporting-, ddb-stream- and public-status- functions by ARN prefix (aliases "
+        "included: payments-webhook's live) and loyalty-points by its exact bare ARN, which misses its alias live: it "
+        "fails; the stopped acme-legacy-trail would record every us-east-1 function but records nothing; in "
+        "eu-west-1 acme-eu-reads records read-only data events (Invoke is a write event) and the store "
+        "acme-privacy-lake records gdpr-export only. Every other function fails.",
+    },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
         "functions": ["stale-price-updater", "customer-db-migrator", "legacy-invoice-export", "checkout-service",
@@ -543,6 +555,8 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("throttled")
     if not fn.tracing:
         fails.add("tracing-off")
+    if not A.invoke_audited(fn):
+        fails.add("invoke-not-audited")
     # the log group: exists once the function has run (custom groups always), unless deleted
     if fn.log_group_exists:
         if fn.log_retention is not None and fn.log_retention < DEFAULTS["min_log_retention_days"]:
@@ -607,6 +621,7 @@ RELEVANT = {
     "log-group-missing": lambda f: not f.log_group_exists,
     "log-retention": lambda f: f.log_retention is not None,
     "log-group-no-cmk": lambda f: f.log_kms,
+    "invoke-not-audited": A.invoke_audited,
     "function-not-in-vpc": lambda f: f.vpc is not None,  # in acme-prod, or detached (fails)
     "role-logs-missing": lambda f: f.log_group is not None,
     "role-shared": lambda f: f.region == A.EU,

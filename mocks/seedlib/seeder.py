@@ -101,6 +101,7 @@ class Seeder:
         self.step("organization", self.seed_organization)
         for region in A.REGIONS:
             self.step(f"infra {region}", lambda r=region: self.seed_infra(r))
+        self.step("cloudtrail", self.seed_cloudtrail)
         self.step("layers", self.seed_layers)
         for fn in A.FUNCTIONS:
             self.step(f"function {fn.name}", lambda f=fn: self.seed_function(f))
@@ -240,6 +241,30 @@ class Seeder:
                 )["CodeSigningConfig"]["CodeSigningConfigArn"]
 
             res["csc_arn"] = self.attempt("code signing config", mk, csc_users, ["code-signing-off"])
+
+    def seed_cloudtrail(self):
+        """The trails and the CloudTrail Lake event data store of A.TRAILS / A.EVENT_DATA_STORES."""
+        everyone = [f.name for f in A.FUNCTIONS]
+        checks = ["invoke-not-audited"]
+        self.client("s3", A.HOME).create_bucket(Bucket=A.TRAIL_BUCKET)
+        for t in A.TRAILS:
+            ct = self.client("cloudtrail", t.home)
+
+            def make(t=t, ct=ct):
+                ct.create_trail(Name=t.name, S3BucketName=A.TRAIL_BUCKET, IsMultiRegionTrail=t.multi_region)
+                if t.basic:
+                    ct.put_event_selectors(TrailName=t.name, EventSelectors=t.basic)
+                if t.advanced:
+                    ct.put_event_selectors(TrailName=t.name, AdvancedEventSelectors=t.advanced)
+                ct.start_logging(Name=t.name)
+                if not t.logging:
+                    ct.stop_logging(Name=t.name)
+
+            self.attempt(f"trail {t.name}", make, everyone, checks)
+        for e in A.EVENT_DATA_STORES:
+            ct = self.client("cloudtrail", e.region)
+            self.attempt(f"event data store {e.name}", lambda e=e, ct=ct: ct.create_event_data_store(
+                Name=e.name, AdvancedEventSelectors=e.advanced, MultiRegionEnabled=e.multi_region), everyone, checks)
 
     def seed_layers(self):
         needed = sorted({(f.region, k) for f in A.FUNCTIONS for k in f.layers})

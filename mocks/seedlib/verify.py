@@ -53,6 +53,7 @@ def verify(s) -> int:
         if (want and (not have or have.date() != want)) or (not want and have):
             diff("RoleLastUsed", None, f"{r.name}: want {want}, have {have}", ["role-unused-permissions"])
 
+    _verify_cloudtrail(s, diff)
     for fn in A.FUNCTIONS:
         if fn.name not in s.created:
             continue
@@ -66,6 +67,29 @@ def verify(s) -> int:
         except Exception as e:  # noqa: BLE001
             diff("metrics read failed", None, f"{region}: {type(e).__name__}: {e}", [])
     return len(s.gaps) - before
+
+
+def _verify_cloudtrail(s, diff):
+    """Each trail seen from its home region with its selectors and status, each store enabled with its selectors."""
+    checks = ["invoke-not-audited"]
+    for t in A.TRAILS:
+        ct = s.client("cloudtrail", t.home)
+        seen = {x["Name"]: x for x in ct.describe_trails(includeShadowTrails=True)["trailList"]}
+        if t.name not in seen or seen[t.name].get("IsMultiRegionTrail") != t.multi_region:
+            diff("trail", None, f"{t.name}: {seen.get(t.name)}", checks)
+            continue
+        arn = seen[t.name]["TrailARN"]
+        got = ct.get_event_selectors(TrailName=arn)
+        if (got.get("EventSelectors") if t.basic else got.get("AdvancedEventSelectors")) != (t.basic or t.advanced):
+            diff("trail selectors", None, f"{t.name}: {got}", checks)
+        if ct.get_trail_status(Name=arn)["IsLogging"] != t.logging:
+            diff("trail status", None, f"{t.name}: logging is not {t.logging}", checks)
+    for e in A.EVENT_DATA_STORES:
+        ct = s.client("cloudtrail", e.region)
+        listed = {x["Name"]: x["EventDataStoreArn"] for x in ct.list_event_data_stores()["EventDataStores"]}
+        store = ct.get_event_data_store(EventDataStore=listed[e.name]) if e.name in listed else {}
+        if (store.get("Status"), store.get("AdvancedEventSelectors")) != ("ENABLED", e.advanced):
+            diff("event data store", None, f"{e.name}: {store}", checks)
 
 
 def _verify_function(s, fn, diff):

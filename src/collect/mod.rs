@@ -5,6 +5,7 @@
 //! [`Gap`] in the inventory.
 
 pub mod account;
+mod cloudtrail;
 mod code;
 mod destinations;
 mod ec2;
@@ -244,16 +245,23 @@ pub async fn collect_account(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "regions and roles collected"
     );
-    let (found, organization) = tokio::join!(
+    let enabled: Vec<String> = regions
+        .iter()
+        .filter(|r| !account.disabled_regions.contains(r))
+        .cloned()
+        .collect();
+    let (found, organization, trails) = tokio::join!(
         destinations::collect(&ctx, sdk, &raw, &account.account_id, &account.functions),
         organization::collect(&ctx, &raw, &account.partition),
+        cloudtrail::collect(&ctx, &raw, &enabled),
     );
     account.destinations = Some(found);
+    account.cloudtrail = Some(trails);
     account.log_groups = Some(log_groups);
     account.organization = organization;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "destinations and organization collected"
+        "destinations, organization and CloudTrail collected"
     );
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {

@@ -36,6 +36,8 @@ pub enum Bucket {
     Lookup,
     /// CloudWatch Logs DescribeLogGroups (the functions' log groups), per region.
     Logs,
+    /// CloudTrail's trails, event selectors and event data stores, per region.
+    CloudTrail,
     /// sts:AssumeRole into member accounts (organisation scan): paced in the caller's account.
     Sts,
     /// STS: one call per scan, not paced.
@@ -51,6 +53,9 @@ const LOOKUP_RATE: f64 = 10.0;
 /// DescribeLogGroups per second per region: half of CloudWatch Logs' default quota for it (10 per second per account
 /// and region, shared with every other tool of the account). A region needs ⌈log groups / 50⌉ calls.
 const LOGS_RATE: f64 = 5.0;
+/// CloudTrail Get/Describe/List calls per second per region: half of CloudTrail's quota for them (10 per second per
+/// account and region, not adjustable). A scan makes a handful: two per region, two per trail, one per event data store.
+const CLOUDTRAIL_RATE: f64 = 5.0;
 /// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
 /// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
 /// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
@@ -154,6 +159,7 @@ impl Pacer {
             Bucket::CloudWatch => ("--max-rate", CLOUDWATCH_RATE * rates.others),
             Bucket::Lookup => ("--max-rate", LOOKUP_RATE * rates.others),
             Bucket::Logs => ("--max-rate", LOGS_RATE * rates.others),
+            Bucket::CloudTrail => ("--max-rate", CLOUDTRAIL_RATE * rates.others),
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
@@ -275,7 +281,7 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 9] = [
+const PACED: [Bucket; 10] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
@@ -284,6 +290,7 @@ const PACED: [Bucket; 9] = [
     Bucket::CloudWatch,
     Bucket::Lookup,
     Bucket::Logs,
+    Bucket::CloudTrail,
     Bucket::Sts,
 ];
 

@@ -5,6 +5,11 @@ use serde_json::json;
 /// Every IAM action the collectors may call, sorted. A test proves this is exactly the set of operations the
 /// collectors call, and that each is read-only.
 pub const REQUIRED_ACTIONS: &[&str] = &[
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventDataStore",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:ListEventDataStores",
     "cloudwatch:GetMetricData",
     "ec2:DescribeSubnets",
     "events:DescribeEventBus",

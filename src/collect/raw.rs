@@ -1,6 +1,6 @@
 //! Signed AWS requests without an SDK client, for the few read-only calls whose SDK crate would cost far more build
 //! time than the call is worth (EC2 DescribeSubnets, EventBridge DescribeEventBus, S3 HeadBucket, Organizations
-//! DescribeOrganization, CloudWatch Logs DescribeLogGroups).
+//! DescribeOrganization, CloudWatch Logs DescribeLogGroups, CloudTrail's trails and event data stores).
 //!
 //! Same credentials, endpoint configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profile
 //! `endpoint_url`), timeouts and HTTP stack as the SDK clients; SigV4 by `aws-sigv4`. A failed request comes back as
@@ -64,6 +64,7 @@ impl RawOperation {
             "s3" => "S3",
             "organizations" => "Organizations",
             "logs" => "CloudWatch Logs",
+            "cloudtrail" => "CloudTrail",
             other => other,
         }
     }

@@ -9,6 +9,7 @@ mod concurrency_disabled;
 mod dlq_unwritable;
 mod esm_no_failure_destination;
 mod high_error_rate;
+mod invoke_not_audited;
 pub(crate) mod invokers;
 mod log_group_missing;
 mod log_group_no_cmk;
@@ -32,4 +33,5 @@ pub const CHECKS: &[&Check] = &[
     &log_group_missing::CHECK,
     &log_retention::CHECK,
     &log_group_no_cmk::CHECK,
+    &invoke_not_audited::CHECK,
 ];

@@ -47,6 +47,12 @@ pub const VALUE_LENGTH: RangeInclusive<usize> = 0..=65_536;
 pub const FILES_SCANNED: RangeInclusive<u64> = 0..=1_000_000_000;
 /// A code secret's line number (from 1).
 pub const LINE: RangeInclusive<u32> = 1..=u32::MAX;
+/// Basic event selectors of one trail: CloudTrail allows five.
+pub const BASIC_SELECTORS: RangeInclusive<usize> = 0..=5;
+/// Selector values (data resource values, field selector conditions and advanced selectors together) of one trail or
+/// event data store: CloudTrail allows 500 conditions across a trail's advanced selectors and 250 data resources;
+/// counted with their selectors and fields, twice that.
+pub const SELECTOR_VALUES: RangeInclusive<usize> = 0..=1000;
 
 /// Check `inventory` (parsed from `text`, read from `path`) and replace each detection's description with the rule
 /// table's.
@@ -228,6 +234,74 @@ fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, St
             group.retention_days,
             &LOG_RETENTION_DAYS,
         )?;
+    }
+    if let Some(cloudtrail) = &account.cloudtrail {
+        cloudtrail_shape(cloudtrail, &format!("{at}.cloudtrail"))?;
+    }
+    Ok(())
+}
+
+/// CloudTrail's trails and event data stores: each once, with no more selectors than CloudTrail accepts (the
+/// invoke-not-audited check matches every function against every selector).
+fn cloudtrail_shape(
+    cloudtrail: &super::cloudtrail::CloudTrail,
+    at: &str,
+) -> Result<(), (String, String)> {
+    let advanced_size = |selectors: &[super::cloudtrail::AdvancedSelector]| -> usize {
+        selectors
+            .iter()
+            .map(|s| {
+                1 + s
+                    .field_selectors
+                    .iter()
+                    .map(|f| 1 + f.value_count())
+                    .sum::<usize>()
+            })
+            .sum()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (t, trail) in cloudtrail.trails.iter().enumerate() {
+        let at = format!("{at}.trails[{t}]");
+        if !seen.insert(trail.arn.as_str()) {
+            return Err((
+                format!("{at}.arn"),
+                format!("trail {:?} is listed twice", trail.arn),
+            ));
+        }
+        if let Some(selectors) = &trail.selectors {
+            within(
+                format!("{at}.selectors.basic"),
+                selectors.basic.len(),
+                &BASIC_SELECTORS,
+            )?;
+            let basic: usize = selectors
+                .basic
+                .iter()
+                .flat_map(|s| &s.data_resources)
+                .map(|r| 1 + r.values.len())
+                .sum();
+            within(
+                format!("{at}.selectors (values)"),
+                basic + advanced_size(&selectors.advanced),
+                &SELECTOR_VALUES,
+            )?;
+        }
+    }
+    for (e, store) in cloudtrail.event_data_stores.iter().enumerate() {
+        let at = format!("{at}.event_data_stores[{e}]");
+        if !seen.insert(store.arn.as_str()) {
+            return Err((
+                format!("{at}.arn"),
+                format!("event data store {:?} is listed twice", store.arn),
+            ));
+        }
+        if let Some(details) = &store.details {
+            within(
+                format!("{at}.details.advanced (values)"),
+                advanced_size(&details.advanced),
+                &SELECTOR_VALUES,
+            )?;
+        }
     }
     Ok(())
 }
@@ -738,6 +812,38 @@ mod tests {
             e.starts_with(
                 "inv.json: field `accounts[0].functions[1].code_scan.findings[0].rule_id`: unknown"
             ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn cloudtrail_trails_are_listed_once_with_no_more_selectors_than_cloudtrail_allows() {
+        let trail = json!({"arn": "arn:aws:cloudtrail:us-east-1:111122223333:trail/t", "name": "t",
+            "home_region": "us-east-1", "logging": true, "selectors": {"basic": [], "advanced": []}});
+        assert!(inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [trail]})).is_ok());
+        let e = inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [trail, trail]}))
+            .unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.trails[1].arn") && e.contains("listed twice"),
+            "{e}"
+        );
+        let mut six = trail.clone();
+        six["selectors"]["basic"] = json!(vec![json!({}); 6]);
+        let e =
+            inventory(|v| v["accounts"][0]["cloudtrail"] = json!({"trails": [six]})).unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.trails[0].selectors.basic"),
+            "{e}"
+        );
+        let many = json!({"field": "resources.ARN", "starts_with": vec!["arn:aws:lambda"; 1001]});
+        let e = inventory(|v| {
+            v["accounts"][0]["cloudtrail"] = json!({"event_data_stores": [{
+                "arn": "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/e", "name": "e", "region": "us-east-1",
+                "details": {"status": "ENABLED", "advanced": [{"field_selectors": [many]}]}}]})
+        })
+        .unwrap_err();
+        assert!(
+            e.contains("accounts[0].cloudtrail.event_data_stores[0].details.advanced"),
             "{e}"
         );
     }
