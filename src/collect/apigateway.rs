@@ -357,8 +357,20 @@ impl Reader<'_> {
         let routes = routes
             .into_iter()
             .filter_map(|r| {
-                let integration = r.target.as_deref()?.strip_prefix("integrations/")?;
-                let uri = integrations.get(integration)?.clone();
+                let integration = r
+                    .target
+                    .as_deref()
+                    .and_then(|t| t.strip_prefix("integrations/"))
+                    .and_then(|i| integrations.get(i));
+                // A WebSocket API authenticates on `$connect` only: kept whatever it integrates with, since it
+                // decides who reaches the API's other routes.
+                let uri = match integration {
+                    Some(uri) => uri.clone(),
+                    None if kind == ApiKind::Websocket && r.route_key == "$connect" => {
+                        String::new()
+                    }
+                    None => return None,
+                };
                 let (method, path) = match r.route_key.split_once(' ') {
                     Some((m, p)) => (m.to_string(), p.to_string()),
                     None if kind == ApiKind::Http => ("ANY".to_string(), r.route_key.clone()),

@@ -2,6 +2,8 @@
 
 use crate::check::Check;
 
+mod api_unauthenticated_route;
+pub(crate) mod front_doors;
 mod lambda_cross_account_invoke;
 mod lambda_notprincipal_allow;
 mod lambda_public_invoke;
@@ -17,4 +19,5 @@ pub const CHECKS: &[&Check] = &[
     &lambda_service_invoke_unscoped::CHECK,
     &lambda_cross_account_invoke::CHECK,
     &lambda_notprincipal_allow::CHECK,
+    &api_unauthenticated_route::CHECK,
 ];
