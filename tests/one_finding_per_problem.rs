@@ -34,6 +34,7 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("service", &["lambda-service-invoke-unscoped"]),
     ("bucket", &["lambda-service-invoke-unscoped"]),
     ("api", &["api-unauthenticated-route"]),
+    ("private-api", &["api-private-open-policy"]),
     (
         "statement",
         &["lambda-cross-account-invoke", "lambda-notprincipal-allow"],

@@ -294,6 +294,7 @@ pub const CLAIMED_FSBP: &[&str] = &[
     "Lambda.5",
     "IAM.1",
     "IAM.21",
+    "APIGateway.4",
     "APIGateway.8",
 ];
 

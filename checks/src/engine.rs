@@ -41,6 +41,8 @@ const OPT_IN: &[OptIn] = &[
     log_groups_opt_in("log-retention"),
     log_groups_opt_in("log-group-no-cmk"),
     apis_opt_in("api-unauthenticated-route"),
+    apis_opt_in("api-private-open-policy"),
+    apis_opt_in("api-public-no-waf"),
 ];
 
 /// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups

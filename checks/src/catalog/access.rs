@@ -2,6 +2,7 @@
 
 use crate::check::Check;
 
+mod api_private_open_policy;
 mod api_unauthenticated_route;
 pub(crate) mod front_doors;
 mod lambda_cross_account_invoke;
@@ -20,4 +21,5 @@ pub const CHECKS: &[&Check] = &[
     &lambda_cross_account_invoke::CHECK,
     &lambda_notprincipal_allow::CHECK,
     &api_unauthenticated_route::CHECK,
+    &api_private_open_policy::CHECK,
 ];
