@@ -98,6 +98,35 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "DescribeLogGroups",
         &["log-group-missing", "log-retention"],
     ),
+    // The API Gateway front doors: a REST or v2 API not read may route to any function of its region.
+    (
+        "apigateway",
+        "GetRestApis",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
+    (
+        "apigateway",
+        "GetApis",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
+    // One REST API's resources: its routes (and whether it fronts a function) are unknown.
+    (
+        "apigateway",
+        "GetResources",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
     (
         "cloudwatch",
         "GetMetricData",

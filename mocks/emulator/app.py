@@ -11,6 +11,7 @@ import time
 import traceback
 
 import admin
+import apigw_ext
 import cw_shim
 import iam_ext
 import lambda_core
@@ -22,7 +23,8 @@ from common import STATE_LOCK, AwsError, Ctx, Reply, build_ctx, error_reply, mot
 from faults import Controller, internal_error
 from optable import detect_operation
 
-AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs")
+AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs",
+                "apigateway")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -144,8 +146,12 @@ class Emulator:
                     reply = securityhub_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "logs" and ctx.operation in logs_ext.HANDLERS:
                     reply = logs_ext.HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "apigateway" and ctx.operation in apigw_ext.HANDLERS:
+                    reply = apigw_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:
                     reply = self._moto(environ)
+                    if ctx.service == "apigateway":
+                        reply = apigw_ext.paginate(ctx, reply)
                 return reply
         except AwsError as e:
             return error_reply(ctx, e)

@@ -40,11 +40,15 @@ STS_RATE = 100.0
 SECURITYHUB_IMPORT_RATE = 10.0
 # CloudWatch Logs DescribeLogGroups: 10 transactions per second per account and region (its default quota).
 LOGS_DESCRIBE_LOG_GROUPS_RATE = 10.0
+# API Gateway's control plane (fixed quotas per account): GetResources 5 requests every 2 seconds, every other call
+# within 10 requests per second in total.
+APIGATEWAY_RATES = {"GetResources": 2.5}
+APIGATEWAY_SHARED_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
 FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
-                  "logs")
+                  "logs", "apigateway")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -70,6 +74,10 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "securityhub:BatchImportFindings", SECURITYHUB_IMPORT_RATE
     if ctx.service == "logs" and op == "DescribeLogGroups":
         return "logs:DescribeLogGroups", LOGS_DESCRIBE_LOG_GROUPS_RATE
+    if ctx.service == "apigateway":
+        if op in APIGATEWAY_RATES:
+            return f"apigateway:{op}", APIGATEWAY_RATES[op]
+        return "apigateway:control-plane", APIGATEWAY_SHARED_RATE
     return None
 
 
@@ -331,6 +339,9 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
         return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
     if ctx.service == "logs":
         return AwsError("ThrottlingException", "Rate exceeded", 400)
+    if ctx.service == "apigateway":
+        return AwsError("TooManyRequestsException", "Too Many Requests", 429,
+                        headers={"Retry-After": str(max(1, int(math.ceil(wait))))})
     return AwsError("Throttling", "Rate exceeded", 400)
 
 
@@ -350,6 +361,10 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
     if ctx.service == "sns":
         return AwsError("AuthorizationError", msg, 403)
+    if ctx.service == "apigateway":
+        # Every API Gateway read is authorised by apigateway:GET.
+        msg = msg.replace(f"apigateway:{ctx.operation}", "apigateway:GET")
+        return AwsError("AccessDeniedException", msg, 403)
     if ctx.service in ("events", "organizations", "logs"):
         return AwsError("AccessDeniedException", msg, 400)
     if ctx.service == "sqs":

@@ -227,9 +227,11 @@ impl Reader<'_> {
         if methods.is_empty() {
             return Ok(None);
         }
+        // GetStages answers every stage of the API at once (no paging).
         let stages: Vec<RestStage> = self
-            .v1_all(GET_STAGES, &format!("{base}/stages"), &[])
-            .await?;
+            .get::<V1Page<RestStage>>(GET_STAGES, &format!("{base}/stages"), &[])
+            .await?
+            .item;
         let authorizers: BTreeMap<String, Authorizer> =
             if methods.iter().any(|(_, _, m)| m.authorizer_id.is_some()) {
                 self.v1_all::<Authorizer>(GET_AUTHORIZERS, &format!("{base}/authorizers"), &[])

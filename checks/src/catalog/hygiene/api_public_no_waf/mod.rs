@@ -1,4 +1,6 @@
 //! api-public-no-waf: a stage of a public (edge or regional) REST API that invokes the function has no AWS WAF web ACL.
+//! The finding is the function's (it rolls up into its score), one per stage (discriminator `stage:<api>/<stage>`),
+//! the stage's ARN in its evidence.
 
 use serde_json::json;
 
@@ -77,8 +79,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                         "stage_arn": stage_arn,
                         "routes": routes,
                     }),
-                )
-                .on_resource(stage_arn),
+                ),
             )
         })
         .collect();
