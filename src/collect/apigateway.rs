@@ -254,9 +254,7 @@ impl Reader<'_> {
                     method: m.http_method.unwrap_or(verb),
                     path,
                     authorization_type: m.authorization_type.unwrap_or_else(|| "NONE".into()),
-                    authorizer: m
-                        .authorizer_id
-                        .map(|id| authorizer(&authorizers, id, |a| a.kind.clone())),
+                    authorizer: m.authorizer_id.map(|id| authorizer(&authorizers, id)),
                     api_key_required: m.api_key_required.unwrap_or(false),
                     targets: targets(&uri, &stage_variables),
                     integration_uri: uri,
@@ -358,38 +356,7 @@ impl Reader<'_> {
             .collect();
         let routes = routes
             .into_iter()
-            .filter_map(|r| {
-                let integration = r
-                    .target
-                    .as_deref()
-                    .and_then(|t| t.strip_prefix("integrations/"))
-                    .and_then(|i| integrations.get(i));
-                // A WebSocket API authenticates on `$connect` only: kept whatever it integrates with, since it
-                // decides who reaches the API's other routes.
-                let uri = match integration {
-                    Some(uri) => uri.clone(),
-                    None if kind == ApiKind::Websocket && r.route_key == "$connect" => {
-                        String::new()
-                    }
-                    None => return None,
-                };
-                let (method, path) = match r.route_key.split_once(' ') {
-                    Some((m, p)) => (m.to_string(), p.to_string()),
-                    None if kind == ApiKind::Http => ("ANY".to_string(), r.route_key.clone()),
-                    None => (r.route_key.clone(), String::new()),
-                };
-                Some(ApiRoute {
-                    method,
-                    path,
-                    authorization_type: r.authorization_type.unwrap_or_else(|| "NONE".into()),
-                    authorizer: r
-                        .authorizer_id
-                        .map(|id| authorizer(&authorizers, id, |a| a.kind.clone())),
-                    api_key_required: r.api_key_required.unwrap_or(false),
-                    targets: targets(&uri, &stage_variables),
-                    integration_uri: uri,
-                })
-            })
+            .filter_map(|r| v2_route(r, kind, &integrations, &authorizers, &stage_variables))
             .collect();
         let endpoint = api.api_endpoint.unwrap_or_else(|| {
             format!(
@@ -440,16 +407,50 @@ fn targets(uri: &str, stages: &[(String, BTreeMap<String, String>)]) -> Vec<Rout
         .collect()
 }
 
-fn authorizer(
-    known: &BTreeMap<String, Authorizer>,
-    id: String,
-    kind: impl Fn(&Authorizer) -> Option<String>,
-) -> ApiAuthorizer {
+/// An HTTP or WebSocket API route as the inventory keeps it: one integrated with a Lambda function (`integrations`:
+/// id -> URI), or a WebSocket API's `$connect` whatever it integrates with (it authenticates every connection, so it
+/// decides who reaches the other routes). `GET /pets` is method `GET`, path `/pets`; an HTTP API's `$default` is
+/// method `ANY`; a WebSocket route key is the method, with no path.
+fn v2_route(
+    r: V2Route,
+    kind: ApiKind,
+    integrations: &BTreeMap<String, String>,
+    authorizers: &BTreeMap<String, Authorizer>,
+    stages: &[(String, BTreeMap<String, String>)],
+) -> Option<ApiRoute> {
+    let integration = r
+        .target
+        .as_deref()
+        .and_then(|t| t.strip_prefix("integrations/"))
+        .and_then(|i| integrations.get(i));
+    let uri = match integration {
+        Some(uri) => uri.clone(),
+        None if kind == ApiKind::Websocket && r.route_key == "$connect" => String::new(),
+        None => return None,
+    };
+    let (method, path) = match r.route_key.split_once(' ') {
+        Some((m, p)) if kind == ApiKind::Http => (m.to_string(), p.to_string()),
+        _ if kind == ApiKind::Http => ("ANY".to_string(), r.route_key.clone()),
+        _ => (r.route_key.clone(), String::new()),
+    };
+    Some(ApiRoute {
+        method,
+        path,
+        authorization_type: r.authorization_type.unwrap_or_else(|| "NONE".into()),
+        authorizer: r.authorizer_id.map(|id| authorizer(authorizers, id)),
+        api_key_required: r.api_key_required.unwrap_or(false),
+        targets: targets(&uri, stages),
+        integration_uri: uri,
+    })
+}
+
+/// The authorizer `id` names, with its name and type when the API's listing has it.
+fn authorizer(known: &BTreeMap<String, Authorizer>, id: String) -> ApiAuthorizer {
     match known.get(&id) {
         Some(a) => ApiAuthorizer {
             id,
             name: a.name.clone(),
-            kind: kind(a),
+            kind: a.kind.clone(),
         },
         None => ApiAuthorizer {
             id,
@@ -649,6 +650,65 @@ mod tests {
                 qualifier: Some("live".into()),
             }]
         );
+    }
+
+    #[test]
+    fn v2_routes_keep_lambda_routes_and_a_websocket_connect() {
+        let integrations = BTreeMap::from([(
+            "i1".to_string(),
+            "arn:aws:lambda:eu-west-1:1:function:f".to_string(),
+        )]);
+        let authorizers = BTreeMap::from([(
+            "a1".to_string(),
+            Authorizer {
+                id: "a1".into(),
+                name: Some("users".into()),
+                kind: Some("JWT".into()),
+            },
+        )]);
+        let stages = vec![("$default".to_string(), BTreeMap::new())];
+        let route = |key: &str, target: Option<&str>, auth: Option<&str>| V2Route {
+            route_key: key.into(),
+            authorization_type: auth.map(str::to_string),
+            authorizer_id: auth.filter(|a| *a == "JWT").map(|_| "a1".to_string()),
+            api_key_required: None,
+            target: target.map(str::to_string),
+        };
+        let http = |r| v2_route(r, ApiKind::Http, &integrations, &authorizers, &stages);
+        let got = http(route(
+            "GET /pets/{id}",
+            Some("integrations/i1"),
+            Some("JWT"),
+        ))
+        .unwrap();
+        assert_eq!(
+            (got.method.as_str(), got.path.as_str()),
+            ("GET", "/pets/{id}")
+        );
+        assert_eq!(got.authorizer.unwrap().kind.as_deref(), Some("JWT"));
+        assert_eq!(got.targets.len(), 1);
+        let default = http(route("$default", Some("integrations/i1"), None)).unwrap();
+        assert_eq!(
+            (
+                default.method.as_str(),
+                default.path.as_str(),
+                default.authorization_type.as_str()
+            ),
+            ("ANY", "$default", "NONE")
+        );
+        // a route to another integration (HTTP, another service) is not a front door of a function
+        assert!(http(route("GET /other", Some("integrations/x9"), None)).is_none());
+        let ws = |r| v2_route(r, ApiKind::Websocket, &integrations, &authorizers, &stages);
+        let connect = ws(route("$connect", Some("integrations/mock"), Some("CUSTOM"))).unwrap();
+        assert_eq!(
+            (
+                connect.method.as_str(),
+                connect.path.as_str(),
+                connect.targets.len()
+            ),
+            ("$connect", "", 0)
+        );
+        assert!(ws(route("sendmessage", None, None)).is_none());
     }
 
     #[test]
