@@ -294,7 +294,18 @@ fn framework_summarises_the_demo_by_control() {
         .iter()
         .map(|c| c["control"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["IAM.1", "IAM.21", "Lambda.1", "Lambda.2", "Lambda.5"]);
+    assert_eq!(
+        ids,
+        [
+            "APIGateway.4",
+            "APIGateway.8",
+            "IAM.1",
+            "IAM.21",
+            "Lambda.1",
+            "Lambda.2",
+            "Lambda.5"
+        ]
+    );
     let functions = json["functions"].as_array().unwrap().len();
     for c in controls {
         let counts = ["functions_passed", "functions_failed", "functions_unknown"]

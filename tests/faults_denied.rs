@@ -102,6 +102,35 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
     // multi-Region store records every region) unlisted, a function no trail or store read records is Unknown.
     ("cloudtrail", "DescribeTrails", &["invoke-not-audited"]),
     ("cloudtrail", "ListEventDataStores", &["invoke-not-audited"]),
+    // The API Gateway front doors: a REST or v2 API not read may route to any function of its region.
+    (
+        "apigateway",
+        "GetRestApis",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
+    (
+        "apigateway",
+        "GetApis",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
+    // One REST API's resources: its routes (and whether it fronts a function) are unknown.
+    (
+        "apigateway",
+        "GetResources",
+        &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
+        ],
+    ),
     (
         "cloudwatch",
         "GetMetricData",

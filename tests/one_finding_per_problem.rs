@@ -33,6 +33,8 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("cors", &["lambda-url-cors-wildcard"]),
     ("service", &["lambda-service-invoke-unscoped"]),
     ("bucket", &["lambda-service-invoke-unscoped"]),
+    ("api", &["api-unauthenticated-route"]),
+    ("private-api", &["api-private-open-policy"]),
     (
         "statement",
         &["lambda-cross-account-invoke", "lambda-notprincipal-allow"],

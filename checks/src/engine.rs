@@ -47,6 +47,9 @@ const OPT_IN: &[OptIn] = &[
                        another account's does",
         requested: |account| account.cloudtrail.is_some(),
     },
+    apis_opt_in("api-unauthenticated-route"),
+    apis_opt_in("api-private-open-policy"),
+    apis_opt_in("api-public-no-waf"),
 ];
 
 /// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups
@@ -59,6 +62,18 @@ const fn log_groups_opt_in(check_id: &'static str) -> OptIn {
             "this account's inventory holds no log groups (collected by an older lambda-posture), \
                        another account's does",
         requested: |account| account.log_groups.is_some(),
+    }
+}
+
+/// The API checks need `Account::apis`, which inventories collected before lambda-posture read API Gateway do not
+/// have: there they are not run (scan again to run them), never a silent pass.
+const fn apis_opt_in(check_id: &'static str) -> OptIn {
+    OptIn {
+        check_id,
+        how: "scan again to collect API Gateway APIs: this inventory predates them",
+        missing_here: "this account's inventory holds no API Gateway APIs (collected by an older lambda-posture), \
+                       another account's does",
+        requested: |account| account.apis.is_some(),
     }
 }
 
@@ -361,6 +376,7 @@ mod tests {
                     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/b": {"exists": true}
                 },
                 "cloudtrail": {"trails": [], "event_data_stores": []},
+                "apis": {},
                 "roles": {"arn:aws:iam::123456789012:role/shared": {
                     "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
                     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -461,6 +477,27 @@ mod tests {
             .filter(|f| f.check_id == "log-retention" && f.status == Status::Unknown)
             .count();
         assert_eq!(unknown, 2);
+    }
+
+    #[test]
+    fn api_checks_are_not_run_on_an_inventory_without_apis() {
+        let mut old = two_functions_on_one_admin_role();
+        old.accounts[0].apis = None;
+        let report = evaluate(&old, &ValidConfig::default());
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.check_id != "api-unauthenticated-route"));
+        assert!(report
+            .checks_not_run
+            .iter()
+            .any(|c| c.check_id == "api-unauthenticated-route"
+                && c.reason.contains("collect API Gateway APIs")));
+        let scanned = evaluate(&two_functions_on_one_admin_role(), &ValidConfig::default());
+        assert!(scanned
+            .checks_run
+            .iter()
+            .any(|c| c == "api-unauthenticated-route"));
     }
 
     #[test]

@@ -14,8 +14,14 @@ use crate::arn::Arn;
 use crate::json_text::JsonText;
 use crate::timestamp::AwsTimestamp;
 
+pub mod apis;
 pub mod cloudtrail;
 pub mod validate;
+
+pub use apis::{
+    api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
+    ApiStage, FrontDoor, RouteTarget,
+};
 
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -75,6 +81,12 @@ pub struct Account {
     /// run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudtrail: Option<cloudtrail::CloudTrail>,
+    /// The API Gateway APIs (REST, HTTP, WebSocket) with a route integrated with a Lambda function, keyed by
+    /// [`api_arn`]; `None` when the scan did not look them up (an inventory from before they were collected: the API
+    /// checks are then not run). A failed call is a gap (`apigateway`, its operation, the region, and the API's ARN
+    /// when it was about one API): every function of the region is then Unknown to the API checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apis: Option<BTreeMap<String, Api>>,
 }
 
 /// What the scan found about one CloudWatch Logs log group (logs:DescribeLogGroups).

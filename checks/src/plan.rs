@@ -41,6 +41,14 @@
 //! CloudTrail is read once per account, not per function: `DescribeTrails` and `ListEventDataStores` per enabled
 //! region, `GetTrailStatus` and `GetEventSelectors` once per distinct trail (asked by ARN in its home region, not once
 //! per region that shows it) and `GetEventDataStore` once per event data store: 2 R + 2 T + S calls in both modes.
+//!
+//! API Gateway (the functions' front doors) is read per region, not per function, in both modes: GetRestApis and
+//! GetApis (500 a page), then per REST API GetResources with its methods embedded (500 a page), and per v2 API
+//! GetIntegrations; only an API with a Lambda integration costs more (GetStages, GetRoutes for v2, GetAuthorizers when
+//! a route names one). A region without functions is not read. Its control-plane quotas are fixed and the account's
+//! (10 requests per second in total, GetResources 5 every 2 seconds), so the calls are paced account-wide at 4/s and
+//! 2/s: an account with A REST and B v2 APIs in a region, L of them fronting a function, costs about
+//! 2 + A + B + 2 L calls there.
 
 use std::collections::BTreeSet;
 

@@ -11,6 +11,7 @@ import time
 import traceback
 
 import admin
+import apigw_ext
 import cw_shim
 import iam_ext
 import lambda_core
@@ -24,7 +25,7 @@ from faults import Controller, internal_error
 from optable import detect_operation
 
 AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs",
-                "cloudtrail")
+                "cloudtrail", "apigateway")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -148,8 +149,12 @@ class Emulator:
                     reply = logs_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "cloudtrail" and ctx.operation in cloudtrail_ext.HANDLERS:
                     reply = cloudtrail_ext.HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "apigateway" and ctx.operation in apigw_ext.HANDLERS:
+                    reply = apigw_ext.HANDLERS[ctx.operation](ctx)
                 if reply is None:
                     reply = self._moto(environ)
+                    if ctx.service == "apigateway":
+                        reply = apigw_ext.paginate(ctx, reply)
                 return reply
         except AwsError as e:
             return error_reply(ctx, e)

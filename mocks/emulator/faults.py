@@ -42,11 +42,15 @@ SECURITYHUB_IMPORT_RATE = 10.0
 LOGS_DESCRIBE_LOG_GROUPS_RATE = 10.0
 # CloudTrail Get*, Describe* and List* calls: 10 transactions per second per account and region (CloudTrail's quota).
 CLOUDTRAIL_READ_RATE = 10.0
+# API Gateway's control plane (fixed quotas per account): GetResources 5 requests every 2 seconds, every other call
+# within 10 requests per second in total.
+APIGATEWAY_RATES = {"GetResources": 2.5}
+APIGATEWAY_SHARED_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
 FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
-                  "logs", "cloudtrail")
+                  "logs", "cloudtrail", "apigateway")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -74,6 +78,10 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "logs:DescribeLogGroups", LOGS_DESCRIBE_LOG_GROUPS_RATE
     if ctx.service == "cloudtrail" and op.startswith(("Get", "Describe", "List")):
         return "cloudtrail:read", CLOUDTRAIL_READ_RATE
+    if ctx.service == "apigateway":
+        if op in APIGATEWAY_RATES:
+            return f"apigateway:{op}", APIGATEWAY_RATES[op]
+        return "apigateway:control-plane", APIGATEWAY_SHARED_RATE
     return None
 
 
@@ -335,6 +343,9 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
         return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
     if ctx.service in ("logs", "cloudtrail"):
         return AwsError("ThrottlingException", "Rate exceeded", 400)
+    if ctx.service == "apigateway":
+        return AwsError("TooManyRequestsException", "Too Many Requests", 429,
+                        headers={"Retry-After": str(max(1, int(math.ceil(wait))))})
     return AwsError("Throttling", "Rate exceeded", 400)
 
 
@@ -354,6 +365,10 @@ def access_denied_error(ctx: Ctx) -> AwsError:
         return AwsError("UnauthorizedOperation", f"You are not authorized to perform this operation. {msg}", 403)
     if ctx.service == "sns":
         return AwsError("AuthorizationError", msg, 403)
+    if ctx.service == "apigateway":
+        # Every API Gateway read is authorised by apigateway:GET.
+        msg = msg.replace(f"apigateway:{ctx.operation}", "apigateway:GET")
+        return AwsError("AccessDeniedException", msg, 403)
     if ctx.service in ("events", "organizations", "logs", "cloudtrail"):
         return AwsError("AccessDeniedException", msg, 400)
     if ctx.service == "sqs":

@@ -1,6 +1,6 @@
 """Operation names for incoming requests, derived from botocore's service models (never hand lists).
 
-Lambda and Security Hub are restJson1: the method plus the path is matched against every operation's `requestUri`
+Lambda, Security Hub and API Gateway (v1 and v2) are restJson1: the method plus the path is matched against every operation's `requestUri`
 template (longest literal match wins, literal query parts such as `?find=LayerVersion` must be
 present). IAM and STS are query protocol (`Action=`). CloudWatch is the CBOR path, the JSON
 `X-Amz-Target` header or a query `Action=`.
@@ -20,7 +20,8 @@ from common import Ctx, cbor_path_operation
 
 _DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 _MODEL_DIRS = {"lambda": "lambda/2015-03-31", "iam": "iam/2010-05-08", "sts": "sts/2011-06-15",
-               "cloudwatch": "cloudwatch/2010-08-01", "securityhub": "securityhub/2018-10-26"}
+               "cloudwatch": "cloudwatch/2010-08-01", "securityhub": "securityhub/2018-10-26",
+               "apigateway": "apigateway/2015-07-09", "apigatewayv2": "apigatewayv2/2018-11-29"}
 
 
 @lru_cache(maxsize=None)
@@ -86,9 +87,11 @@ def match_rest(service: str, method: str, path: str, query: dict) -> tuple[str, 
 
 def detect_operation(ctx: Ctx) -> None:
     """Fill ctx.operation / ctx.protocol / ctx.params for the AWS services we know."""
-    if ctx.service in ("lambda", "securityhub"):
+    if ctx.service in ("lambda", "securityhub", "apigateway"):
         ctx.protocol = "rest-json"
-        hit = match_rest(ctx.service, ctx.method, ctx.path, ctx.query)
+        # API Gateway v1 and v2 share the signing name "apigateway"; v2's paths start with /v2/.
+        model = "apigatewayv2" if ctx.service == "apigateway" and ctx.path.startswith("/v2/") else ctx.service
+        hit = match_rest(model, ctx.method, ctx.path, ctx.query)
         if hit:
             ctx.operation, ctx.params = hit
         return

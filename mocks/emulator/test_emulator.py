@@ -860,6 +860,53 @@ def test_cloudtrail_trails_selectors_and_event_data_stores():
     home.delete_trail(Name="lp-plain")
 
 
+def test_api_gateway_listings_page_and_v2_authorizers():
+    s = srv()
+    v1 = s.client("apigateway", region="eu-west-1")
+    ids = [v1.create_rest_api(name=f"api-{i}", endpointConfiguration={"types": ["REGIONAL"]})["id"] for i in range(3)]
+    # v1 pages with limit / position (moto answers whole; the emulator pages like AWS).
+    first = v1.get_rest_apis(limit=2)
+    assert len(first["items"]) == 2 and first["position"], first
+    rest = v1.get_rest_apis(limit=2, position=first["position"])
+    assert len(rest["items"]) == 1 and "position" not in rest, rest
+    assert sorted(a["id"] for a in first["items"] + rest["items"]) == sorted(ids)
+    expect_error(lambda: v1.get_rest_apis(limit=501), "BadRequestException")
+    # GetResources with embed=methods carries each method's integration.
+    api = ids[0]
+    root = v1.get_resources(restApiId=api)["items"][0]["id"]
+    res = v1.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+    v1.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+    uri = ("arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+           f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f/invocations")
+    v1.put_integration(restApiId=api, resourceId=res, httpMethod="GET", type="AWS_PROXY",
+                       integrationHttpMethod="POST", uri=uri)
+    methods = {r["path"]: r.get("resourceMethods", {}) for r in v1.get_resources(restApiId=api, embed=["methods"])["items"]}
+    got = methods["/orders"]["GET"]
+    assert (got["authorizationType"], got["apiKeyRequired"], got["methodIntegration"]["uri"]) == ("NONE", True, uri)
+    # v2: integrations, routes, stages page with maxResults / nextToken; authorizers are listed.
+    v2 = s.client("apigatewayv2", region="eu-west-1")
+    hid = v2.create_api(Name="hooks", ProtocolType="HTTP")["ApiId"]
+    jwt = v2.create_authorizer(ApiId=hid, AuthorizerType="JWT", Name="users", IdentitySource=["$request.header.Authorization"],
+                               JwtConfiguration={"Audience": ["a"], "Issuer": "https://issuer.example"})["AuthorizerId"]
+    integ = v2.create_integration(ApiId=hid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                                  IntegrationUri=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")["IntegrationId"]
+    for key in ("GET /a", "POST /b"):
+        v2.create_route(ApiId=hid, RouteKey=key, Target=f"integrations/{integ}", AuthorizationType="JWT", AuthorizerId=jwt)
+    page = v2.get_routes(ApiId=hid, MaxResults="1")
+    assert len(page["Items"]) == 1 and page["NextToken"], page
+    last = v2.get_routes(ApiId=hid, MaxResults="1", NextToken=page["NextToken"])
+    assert len(last["Items"]) == 1 and "NextToken" not in last, last
+    auths = v2.get_authorizers(ApiId=hid)["Items"]
+    assert [(a["AuthorizerId"], a["AuthorizerType"], a["Name"]) for a in auths] == [(jwt, "JWT", "users")], auths
+    # Faults reach API Gateway; access denied names apigateway:GET, the action of every read.
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "apigateway", "operation": "GetApis", "error": "AccessDenied"}]})
+    try:
+        err = expect_error(lambda: v2.get_apis(), "AccessDeniedException", 403)
+        assert "apigateway:GET" in str(err), err
+    finally:
+        s.admin("POST", "/_lp/faults", {"rules": []})
+
+
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s = srv()
     s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)

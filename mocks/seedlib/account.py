@@ -878,7 +878,7 @@ FUNCTIONS = [
         "nodejs24.x",
         "acme-lambda-shared",
         "node-clean",
-        "GitHub token in env; API Gateway may invoke without SourceArn",
+        "GitHub token in env; API Gateway may invoke without SourceArn; an unauthenticated public REST route with no WAF",
         description="Relays GitHub webhooks to the build queue",
         env=[Env("GITHUB_TOKEN", "secret:github-token", name_hit=True), Env("BUILD_QUEUE_URL", f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/builds")],
         tags={"team": "sre"},
@@ -959,7 +959,7 @@ FUNCTIONS = [
         "python3.12",
         "partner-sync-role",
         "python-clean",
-        "cross-account invoke granted with a bare account id (AWS stores arn:aws:iam::ID:root)",
+        "cross-account invoke granted with a bare account id (AWS stores arn:aws:iam::ID:root); its REST route requires only an API key",
         description="Price lookups for the partner",
         env=[Env("PRICE_TABLE", "prices")],
         tags={"owner": "supply-chain"},
@@ -1134,7 +1134,7 @@ FUNCTIONS = [
         "python3.12",
         "metrics-collector-role",
         "python-clean",
-        "all-purpose role (nine services, two never used); OnFailure to SNS",
+        "all-purpose role (nine services, two never used); OnFailure to SNS; behind a private API open to every VPC endpoint",
         description="Collects business metrics",
         env=[Env("METRICS_TABLE", "metrics")],
         tags=TAGS_DATA,
@@ -1261,7 +1261,7 @@ FUNCTIONS = [
         "python3.12",
         "acme-lambda-shared",
         "python-clean",
-        "shared role, no tags, API Gateway only",
+        "shared role, no tags, API Gateway only; its HTTP API route has no authorization",
         description="Unsubscribe endpoint (EU)",
         tags={},
         perms=[Perm("apigw-unsub", "apigateway.amazonaws.com", source_arn=apigw(EU, "u1n2s3u4b5", "prod/GET/unsubscribe"))],
@@ -1340,8 +1340,8 @@ RUNTIME_DEPRECATION = {
 # CloudTrail (invoke-not-audited). Trails need a bucket to write to. A trail records Lambda Invoke events only when a
 # selector asks for them: acme-audit (multi-Region, logging) records the invocations of the functions whose ARN starts
 # with AUDITED_PREFIXES, plus loyalty-points by its exact bare ARN (which records its invocations through its alias
-# `live` too: an Invoke record names the unqualified function ARN); acme-legacy-trail would record every us-east-1 function (basic selector
-# `arn:aws:lambda`) but is stopped; acme-eu-reads (eu-west-1 only) records read-only Lambda data events, which
+# `live` too: an Invoke record names the unqualified function ARN); acme-legacy-trail would record every us-east-1
+# function (basic selector `arn:aws:lambda`) but is stopped; acme-eu-reads (eu-west-1 only) records read-only Lambda data events, which
 # Invoke (readOnly=false) is not. The CloudTrail Lake store acme-privacy-lake (eu-west-1 only, enabled) records the
 # invocations of the `gdpr-` functions.
 TRAIL_BUCKET = "acme-cloudtrail-logs"
@@ -1402,3 +1402,67 @@ def invoke_audited(fn: Fn) -> bool:
     if fn.region == HOME:
         return any(fn.arn.startswith(p) for p in AUDITED_PREFIXES) or fn.arn == LOYALTY_ARN
     return fn.arn.startswith(GDPR_PREFIX)
+
+
+# --- API Gateway front doors (issue 16 item 1) ------------------------------------------------------------------
+@dataclass
+class Route:
+    method: str  # REST: the HTTP method; HTTP API: the route key's method
+    path: str
+    function: str  # the function the route invokes
+    auth: str = "NONE"  # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS (REST) | JWT (HTTP)
+    api_key: bool = False  # REST only
+    # an alias the stage picks through ${stageVariables.alias} (REST): the integration URI names the variable
+    alias_variable: str | None = None
+
+
+@dataclass
+class Api:
+    name: str
+    region: str
+    kind: str  # rest | http
+    routes: list
+    endpoint: str = "REGIONAL"  # REST: EDGE | REGIONAL | PRIVATE
+    policy: dict | None = None  # REST resource policy
+    waf: bool = False  # REST: a regional web ACL on the stage
+    stage: str = "prod"  # HTTP APIs: $default
+    why: str = ""
+
+    @property
+    def public(self) -> bool:
+        return self.endpoint != "PRIVATE"
+
+
+def _execute_api_policy(condition=None):
+    s = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    if condition:
+        s["Condition"] = condition
+    return doc(s)
+
+
+APIS = [
+    Api("orders-rest", HOME, "rest", [Route("POST", "/orders", "orders-api", auth="AWS_IAM")], waf=True,
+        why="IAM-authorized route behind a web ACL: passes every API check"),
+    Api("payments-rest", HOME, "rest",
+        [Route("POST", "/webhooks/stripe", "payments-webhook", auth="CUSTOM", alias_variable="live")], waf=True,
+        why="Lambda (TOKEN) authorizer session-authorizer; the prod stage picks alias live through a stage variable"),
+    Api("github-hooks", HOME, "rest", [Route("POST", "/github", "github-webhook-relay")], endpoint="EDGE",
+        why="unauthenticated public route, no web ACL: critical api-unauthenticated-route and api-public-no-waf"),
+    Api("partner-catalog", HOME, "rest", [Route("GET", "/prices", "partner-pricing-api", api_key=True)], waf=True,
+        why="the method requires only an API key: not authentication (high)"),
+    Api("metrics-private", HOME, "rest", [Route("GET", "/metrics", "internal-metrics-collector")], endpoint="PRIVATE",
+        policy=_execute_api_policy(),
+        why="private API whose resource policy allows everyone with no aws:SourceVpce: any VPC endpoint of any account"),
+    Api("reporting-private", HOME, "rest", [Route("GET", "/reports", "reporting-etl")], endpoint="PRIVATE",
+        policy=_execute_api_policy({"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}),
+        why="private API pinned to the account's own VPC endpoint: passes"),
+    Api("exports-http", EU, "http", [Route("POST", "/exports", "gdpr-export", auth="JWT")], stage="$default",
+        why="HTTP API route with a JWT authorizer: passes (HTTP APIs cannot have a web ACL)"),
+    Api("unsubscribe-http", EU, "http", [Route("GET", "/unsubscribe", "newsletter-unsubscribe-eu")], stage="$default",
+        why="HTTP API route with no authorization: critical"),
+]
+
+
+def apis_of(function: str) -> list:
+    """The APIs with a route to `function`, and those routes."""
+    return [(a, [r for r in a.routes if r.function == function]) for a in APIS if any(r.function == function for r in a.routes)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import json
 
 from . import account as A
 from .fakesecrets import SecretFactory
@@ -24,6 +25,8 @@ CHECK_IDS = [
     "lambda-service-invoke-unscoped",
     "lambda-cross-account-invoke",
     "lambda-notprincipal-allow",
+    "api-unauthenticated-route",
+    "api-private-open-policy",
     "role-shared",
     "role-admin-access",
     "role-action-wildcard",
@@ -62,6 +65,7 @@ CHECK_IDS = [
     "owner-tag-missing",
     "vpc-single-az",
     "function-not-in-vpc",
+    "api-public-no-waf",
 ]
 
 # Checks that run only when the configuration's `enabled` lists them (checks/src/catalog/mod.rs OFF_BY_DEFAULT). The
@@ -134,10 +138,23 @@ JUDGEMENTS = [
         "rule": "New (issue 16 item 2): CloudTrail records a function's Invoke events only when a logging trail of "
         "its region (or multi-Region) or an enabled CloudTrail Lake store selects them. acme-audit (multi-Region) "
         "selects the orders-, payments-, reporting-, ddb-stream- and public-status- functions by ARN prefix (aliases "
-        "included: payments-webhook's live) and loyalty-points by its exact bare ARN, which misses its alias live: it "
-        "fails; the stopped acme-legacy-trail would record every us-east-1 function but records nothing; in "
-        "eu-west-1 acme-eu-reads records read-only data events (Invoke is a write event) and the store "
+        "included: payments-webhook's live) and loyalty-points by its exact bare ARN (an Invoke record names the "
+        "unqualified function ARN, so its alias live's invocations too); the stopped acme-legacy-trail would record "
+        "every us-east-1 function but records nothing; in eu-west-1 acme-eu-reads records read-only data events (Invoke is a write event) and the store "
         "acme-privacy-lake records gdpr-export only. Every other function fails.",
+    },
+    {
+        "checks": ["api-unauthenticated-route", "api-public-no-waf", "api-private-open-policy"],
+        "functions": ["github-webhook-relay", "partner-pricing-api", "newsletter-unsubscribe-eu",
+                      "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl"],
+        "rule": "New (issue 16 item 1): the functions' API Gateway front doors (account.APIS). A route with "
+        "authorization NONE on an edge or regional API fails api-unauthenticated-route: github-webhook-relay (REST, "
+        "critical), newsletter-unsubscribe-eu (HTTP API, critical), partner-pricing-api (an API key alone: high); "
+        "IAM (orders-api), a Lambda TOKEN authorizer reached through a stage variable naming alias live "
+        "(payments-webhook) and a JWT authorizer (gdpr-export) pass. api-public-no-waf fails the public REST stage "
+        "without a web ACL (github-webhook-relay); HTTP APIs cannot have one. api-private-open-policy fails the "
+        "private API whose policy allows everyone (internal-metrics-collector); reporting-etl's is pinned to a VPC "
+        "endpoint and passes.",
     },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
@@ -485,6 +502,17 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("lambda-url-cors-wildcard")
     if any(p.service_unscoped() or bucket_name_only(p) for p in fn.perms):
         fails.add("lambda-service-invoke-unscoped")
+    # API Gateway front doors (A.APIS): a route with no authorization on a public API (an API key is not
+    # authentication); a public REST stage without a web ACL (HTTP APIs cannot have one); a private API whose policy
+    # allows everyone without aws:SourceVpce / aws:SourceVpc
+    for api, routes in A.apis_of(fn.name):
+        if api.public and any(r.auth == "NONE" for r in routes):
+            fails.add("api-unauthenticated-route")
+        if api.kind == "rest" and api.public and not api.waf:
+            fails.add("api-public-no-waf")
+        if not api.public and api.policy and not any(
+                k in json.dumps(api.policy) for k in ("aws:SourceVpce", "aws:SourceVpc")):
+            fails.add("api-private-open-policy")
     if any(p.foreign_account() and p.foreign_account() not in DEFAULTS["trusted_accounts"] for p in fn.perms):
         fails.add("lambda-cross-account-invoke")
     if any(p.org_id for p in fn.perms):
@@ -623,6 +651,9 @@ RELEVANT = {
     "log-group-no-cmk": lambda f: f.log_kms,
     "invoke-not-audited": A.invoke_audited,
     "function-not-in-vpc": lambda f: f.vpc is not None,  # in acme-prod, or detached (fails)
+    "api-unauthenticated-route": lambda f: bool(A.apis_of(f.name)),
+    "api-private-open-policy": lambda f: any(not a.public for a, _ in A.apis_of(f.name)),
+    "api-public-no-waf": lambda f: any(a.kind == "rest" and a.public for a, _ in A.apis_of(f.name)),
     "role-logs-missing": lambda f: f.log_group is not None,
     "role-shared": lambda f: f.region == A.EU,
 }

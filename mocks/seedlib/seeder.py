@@ -47,6 +47,7 @@ class Seeder:
         self.created = {}  # fn name -> create_function response
         self.env_values = {}  # (fn, var) -> value (kept in memory only)
         self.last_modified = {}  # fn -> iso
+        self.apis = {}  # API name -> the id API Gateway gave it
 
     # ---------------------------------------------------------------- plumbing
     def log(self, msg):
@@ -105,6 +106,8 @@ class Seeder:
         self.step("layers", self.seed_layers)
         for fn in A.FUNCTIONS:
             self.step(f"function {fn.name}", lambda f=fn: self.seed_function(f))
+        for api in A.APIS:
+            self.step(f"api {api.name}", lambda a=api: self.seed_api(a))
         self.step("after-the-fact changes", self.seed_decay)
         self.step("admin data", self.seed_admin)
         self.step("metrics", self.seed_metrics)
@@ -474,6 +477,84 @@ class Seeder:
         got = lam.create_event_source_mapping(**kw)
         if e.on_failure and not (got.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination"):
             raise Gap("CreateEventSourceMapping answered without DestinationConfig.OnFailure")
+
+    # ---------------------------------------------------------------- API Gateway front doors
+    API_CHECKS = ["api-unauthenticated-route", "api-public-no-waf", "api-private-open-policy"]
+
+    def function_arn(self, name, region):
+        return f"arn:aws:lambda:{region}:{A.ACCOUNT}:function:{name}"
+
+    def invocation_uri(self, region, function_arn):
+        return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+    def seed_api(self, api: A.Api):
+        users = sorted({r.function for r in api.routes})
+        if api.kind == "rest":
+            self.attempt(f"REST API {api.name}", lambda: self._rest_api(api), users, self.API_CHECKS)
+        else:
+            self.attempt(f"HTTP API {api.name}", lambda: self._http_api(api), users, self.API_CHECKS)
+
+    def _rest_api(self, api: A.Api):
+        gw = self.client("apigateway", api.region)
+        kw = {"name": api.name, "endpointConfiguration": {"types": [api.endpoint]}}
+        if api.policy:
+            kw["policy"] = json.dumps(api.policy)
+        rid = gw.create_rest_api(**kw)["id"]
+        resources = {r["path"]: r["id"] for r in gw.get_resources(restApiId=rid)["items"]}
+        authorizer = None
+        if any(r.auth == "CUSTOM" for r in api.routes):
+            fn = self.function_arn("session-authorizer", api.region)
+            authorizer = gw.create_authorizer(restApiId=rid, name="session-token", type="TOKEN",
+                                              authorizerUri=self.invocation_uri(api.region, fn),
+                                              identitySource="method.request.header.Authorization")["id"]
+        variables = {}
+        for r in api.routes:
+            path = ""
+            for part in r.path.strip("/").split("/"):
+                parent = resources[path or "/"]
+                path = f"{path}/{part}"
+                if path not in resources:
+                    resources[path] = gw.create_resource(restApiId=rid, parentId=parent, pathPart=part)["id"]
+            method = {"restApiId": rid, "resourceId": resources[path], "httpMethod": r.method,
+                      "authorizationType": r.auth, "apiKeyRequired": r.api_key}
+            if r.auth == "CUSTOM":
+                method["authorizerId"] = authorizer
+            gw.put_method(**method)
+            target = self.function_arn(r.function, api.region)
+            if r.alias_variable:
+                target = f"{target}:${{stageVariables.alias}}"
+                variables["alias"] = r.alias_variable
+            gw.put_integration(restApiId=rid, resourceId=resources[path], httpMethod=r.method, type="AWS_PROXY",
+                               integrationHttpMethod="POST", uri=self.invocation_uri(api.region, target))
+        gw.create_deployment(restApiId=rid, stageName=api.stage, variables=variables)
+        if api.waf:
+            waf = self.client("wafv2", api.region)
+            acl = waf.create_web_acl(Name=f"{api.name}-protection", Scope="REGIONAL", DefaultAction={"Allow": {}},
+                                     VisibilityConfig={"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                                                       "MetricName": f"{api.name}-protection"}, Rules=[])["Summary"]["ARN"]
+            waf.associate_web_acl(WebACLArn=acl,
+                                  ResourceArn=f"arn:aws:apigateway:{api.region}::/restapis/{rid}/stages/{api.stage}")
+        self.apis[api.name] = rid
+
+    def _http_api(self, api: A.Api):
+        gw = self.client("apigatewayv2", api.region)
+        aid = gw.create_api(Name=api.name, ProtocolType="HTTP")["ApiId"]
+        authorizer = None
+        if any(r.auth == "JWT" for r in api.routes):
+            authorizer = gw.create_authorizer(ApiId=aid, AuthorizerType="JWT", Name="acme-users",
+                                              IdentitySource=["$request.header.Authorization"],
+                                              JwtConfiguration={"Audience": ["acme-web"],
+                                                                "Issuer": "https://login.acme.example"})["AuthorizerId"]
+        for r in api.routes:
+            integration = gw.create_integration(ApiId=aid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                                                IntegrationUri=self.function_arn(r.function, api.region))["IntegrationId"]
+            route = {"ApiId": aid, "RouteKey": f"{r.method} {r.path}", "Target": f"integrations/{integration}",
+                     "AuthorizationType": r.auth}
+            if r.auth == "JWT":
+                route["AuthorizerId"] = authorizer
+            gw.create_route(**route)
+        gw.create_stage(ApiId=aid, StageName=api.stage)
+        self.apis[api.name] = aid
 
     def seed_decay(self):
         """What happened after deployment: a clean-up that removed a DLQ permission, a deleted queue, a deleted role."""

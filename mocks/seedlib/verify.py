@@ -61,6 +61,13 @@ def verify(s) -> int:
             _verify_function(s, fn, diff)
         except Exception as e:  # noqa: BLE001
             diff("function read failed", fn.name, f"{type(e).__name__}: {e}", [])
+    for api in A.APIS:
+        if api.name not in s.apis:
+            continue
+        try:
+            _verify_api(s, api, diff)
+        except Exception as e:  # noqa: BLE001
+            diff("API read failed", None, f"{api.name}: {type(e).__name__}: {e}", s.API_CHECKS)
     for region in A.REGIONS:
         try:
             _verify_metrics(s, region, diff)
@@ -90,6 +97,38 @@ def _verify_cloudtrail(s, diff):
         store = ct.get_event_data_store(EventDataStore=listed[e.name]) if e.name in listed else {}
         if (store.get("Status"), store.get("AdvancedEventSelectors")) != ("ENABLED", e.advanced):
             diff("event data store", None, f"{e.name}: {store}", checks)
+
+
+def _verify_api(s, api, diff):
+    """The API's routes, their authorization and integration, its stage and web ACL, as the scanner reads them."""
+    api_id = s.apis[api.name]
+    if api.kind == "rest":
+        gw = s.client("apigateway", api.region)
+        got = {}
+        for r in gw.get_resources(restApiId=api_id, embed=["methods"])["items"]:
+            for verb, m in (r.get("resourceMethods") or {}).items():
+                got[(verb, r["path"])] = (m.get("authorizationType"), bool(m.get("apiKeyRequired")),
+                                          (m.get("methodIntegration") or {}).get("uri", ""))
+        stages = gw.get_stages(restApiId=api_id)["item"]
+        waf = [bool(st.get("webAclArn")) for st in stages if st["stageName"] == api.stage]
+        if waf != [api.waf]:
+            diff("API stage web ACL", None, f"{api.name}: stage {api.stage} web ACL {waf}, want {api.waf}",
+                 ["api-public-no-waf"])
+        endpoint = gw.get_rest_api(restApiId=api_id)["endpointConfiguration"]["types"]
+        if endpoint != [api.endpoint]:
+            diff("API endpoint type", None, f"{api.name}: {endpoint}", s.API_CHECKS)
+        for r in api.routes:
+            have = got.get((r.method, r.path))
+            if not have or have[:2] != (r.auth, r.api_key) or f"function:{r.function}" not in have[2]:
+                diff("API route", r.function, f"{api.name} {r.method} {r.path}: {have}", s.API_CHECKS)
+    else:
+        gw = s.client("apigatewayv2", api.region)
+        routes = {x["RouteKey"]: x.get("AuthorizationType") for x in gw.get_routes(ApiId=api_id)["Items"]}
+        for r in api.routes:
+            if routes.get(f"{r.method} {r.path}") != r.auth:
+                diff("API route", r.function, f"{api.name} {r.method} {r.path}: {routes}", s.API_CHECKS)
+        if [st["StageName"] for st in gw.get_stages(ApiId=api_id)["Items"]] != [api.stage]:
+            diff("API stage", None, f"{api.name}: stages differ", s.API_CHECKS)
 
 
 def _verify_function(s, fn, diff):

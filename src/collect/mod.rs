@@ -5,6 +5,7 @@
 //! [`Gap`] in the inventory.
 
 pub mod account;
+mod apigateway;
 mod cloudtrail;
 mod code;
 mod destinations;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::config::ValidCodeScan;
-use lambda_posture_checks::inventory::{Account, Gap, Inventory, LogGroup, SCHEMA_VERSION};
+use lambda_posture_checks::inventory::{Account, Api, Gap, Inventory, LogGroup, SCHEMA_VERSION};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -187,6 +188,7 @@ pub async fn collect_account(
             sdk,
             &raw,
             region,
+            &identity.partition,
             &progress,
             window,
             role_sender.clone(),
@@ -203,8 +205,10 @@ pub async fn collect_account(
         ..Account::default()
     };
     let mut log_groups = BTreeMap::new();
-    for (region, (outcome, groups)) in regions.iter().zip(region_results) {
+    let mut apis = BTreeMap::new();
+    for (region, (outcome, groups, region_apis)) in regions.iter().zip(region_results) {
         log_groups.extend(groups);
+        apis.extend(region_apis);
         match outcome {
             RegionOutcome::Disabled => account.disabled_regions.push(region.clone()),
             RegionOutcome::Scanned {
@@ -258,6 +262,7 @@ pub async fn collect_account(
     account.destinations = Some(found);
     account.cloudtrail = Some(trails);
     account.log_groups = Some(log_groups);
+    account.apis = Some(apis);
     account.organization = organization;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -273,16 +278,25 @@ pub async fn collect_account(
     })
 }
 
-/// One region: Lambda, then the CloudWatch metrics of its functions.
+/// What one region gave: Lambda's outcome, the functions' log groups, the APIs in front of functions.
+type RegionScan = (
+    RegionOutcome,
+    BTreeMap<String, LogGroup>,
+    BTreeMap<String, Api>,
+);
+
+/// One region: Lambda, then the log groups, the API Gateway APIs and the CloudWatch metrics of its functions.
+#[allow(clippy::too_many_arguments)]
 async fn scan_region(
     ctx: &Ctx,
     sdk: &SdkConfig,
     raw: &raw::RawClient,
     region: &str,
+    partition: &str,
     progress: &Progress,
     window: Window,
     roles: UnboundedSender<String>,
-) -> (RegionOutcome, BTreeMap<String, LogGroup>) {
+) -> RegionScan {
     let bar = progress.region(region);
     let started = std::time::Instant::now();
     let lambda_config = aws_sdk_lambda::config::Builder::from(sdk)
@@ -302,10 +316,18 @@ async fn scan_region(
     } = outcome
     else {
         bar.finish("not enabled for the account: skipped");
-        return (RegionOutcome::Disabled, BTreeMap::new());
+        return (RegionOutcome::Disabled, BTreeMap::new(), BTreeMap::new());
     };
     ec2::resolve_subnet_azs(ctx, raw, region, &mut functions).await;
-    let log_groups = logs::collect(ctx, raw, region, &functions).await;
+    let (log_groups, apis) = futures::join!(logs::collect(ctx, raw, region, &functions), async {
+        // A region without functions has no API in front of one of ours (its APIs are not read: an API invoking
+        // a function of another region is not seen).
+        if functions.is_empty() {
+            BTreeMap::new()
+        } else {
+            apigateway::collect(ctx, raw, region, partition).await
+        }
+    },);
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
@@ -334,6 +356,7 @@ async fn scan_region(
             settings,
         },
         log_groups,
+        apis,
     )
 }
 

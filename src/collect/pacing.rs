@@ -38,6 +38,10 @@ pub enum Bucket {
     Logs,
     /// CloudTrail's trails, event selectors and event data stores, per region.
     CloudTrail,
+    /// API Gateway's GETs of APIs, stages, routes, integrations and authorizers (v1 and v2), account-wide.
+    ApiGateway,
+    /// API Gateway GetResources (a REST API's resources and methods), account-wide: its own, lower quota.
+    ApiGatewayResources,
     /// sts:AssumeRole into member accounts (organisation scan): paced in the caller's account.
     Sts,
     /// STS: one call per scan, not paced.
@@ -56,6 +60,14 @@ const LOGS_RATE: f64 = 5.0;
 /// CloudTrail Get/Describe/List calls per second per region: half of CloudTrail's quota for them (10 per second per
 /// account and region, not adjustable). A scan makes a handful: two per region, two per trail, one per event data store.
 const CLOUDTRAIL_RATE: f64 = 5.0;
+/// API Gateway GETs per second, for the whole account. The control plane's fixed "total operations" quota is 10
+/// requests per second per account and cannot be increased (API Gateway developer guide, "Amazon API Gateway quotas",
+/// quotas for creating, deploying and managing an API); with GetResources' 2 below, the scan takes 6 of them and
+/// leaves the rest to the account's deployment pipelines.
+const APIGATEWAY_RATE: f64 = 4.0;
+/// GetResources per second for the whole account: below its own fixed quota (5 requests every 2 seconds per account,
+/// same table), and counted in the total above.
+const APIGATEWAY_RESOURCES_RATE: f64 = 2.0;
 /// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
 /// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
 /// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
@@ -160,6 +172,8 @@ impl Pacer {
             Bucket::Lookup => ("--max-rate", LOOKUP_RATE * rates.others),
             Bucket::Logs => ("--max-rate", LOGS_RATE * rates.others),
             Bucket::CloudTrail => ("--max-rate", CLOUDTRAIL_RATE * rates.others),
+            Bucket::ApiGateway => ("--max-rate", APIGATEWAY_RATE * rates.others),
+            Bucket::ApiGatewayResources => ("--max-rate", APIGATEWAY_RESOURCES_RATE * rates.others),
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
@@ -178,7 +192,15 @@ impl Pacer {
 
     /// The schedule of the call's (bucket, service, region).
     fn slots(&self, call: &Call<'_>) -> Arc<Slots> {
-        let region = call.region.unwrap_or("global").to_string();
+        // API Gateway's control-plane quotas are the account's, whatever the region.
+        let account_wide = matches!(
+            call.bucket,
+            Bucket::ApiGateway | Bucket::ApiGatewayResources
+        );
+        let region = match call.region {
+            Some(region) if !account_wide => region.to_string(),
+            _ => "global".to_string(),
+        };
         let key = (call.bucket, call.service, region);
         let mut all = self.slots.lock().expect("pacer lock");
         let (flag, rate) = self.rate(call.bucket);
@@ -281,7 +303,7 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 10] = [
+const PACED: [Bucket; 12] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
@@ -291,6 +313,8 @@ const PACED: [Bucket; 10] = [
     Bucket::Lookup,
     Bucket::Logs,
     Bucket::CloudTrail,
+    Bucket::ApiGateway,
+    Bucket::ApiGatewayResources,
     Bucket::Sts,
 ];
 

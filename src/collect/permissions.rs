@@ -5,6 +5,7 @@ use serde_json::json;
 /// Every IAM action the collectors may call, sorted. A test proves this is exactly the set of operations the
 /// collectors call, and that each is read-only.
 pub const REQUIRED_ACTIONS: &[&str] = &[
+    "apigateway:GET",
     "cloudtrail:DescribeTrails",
     "cloudtrail:GetEventDataStore",
     "cloudtrail:GetEventSelectors",
@@ -112,6 +113,14 @@ mod tests {
     /// IAM actions whose name is not the operation's (AWS's Service Authorization Reference: GetLayerVersionByArn is
     /// authorised by lambda:GetLayerVersion; no IAM action is named after it).
     const ACTION_OF_OPERATION: &[(&str, &str)] = &[
+        // API Gateway authorises every read of its management API (v1 and v2) by the HTTP verb: apigateway:GET.
+        ("apigateway:GetRestApis", "apigateway:GET"),
+        ("apigateway:GetResources", "apigateway:GET"),
+        ("apigateway:GetStages", "apigateway:GET"),
+        ("apigateway:GetAuthorizers", "apigateway:GET"),
+        ("apigateway:GetApis", "apigateway:GET"),
+        ("apigateway:GetRoutes", "apigateway:GET"),
+        ("apigateway:GetIntegrations", "apigateway:GET"),
         ("s3:HeadBucket", "s3:ListBucket"),
         ("lambda:GetLayerVersionByArn", "lambda:GetLayerVersion"),
     ];
@@ -323,8 +332,9 @@ mod tests {
     fn every_action_is_read_only_and_sorted() {
         for action in REQUIRED_ACTIONS {
             let operation = action.split_once(':').expect("service:Operation").1;
+            // API Gateway's actions are HTTP verbs: GET is its only read.
             assert!(
-                ["Get", "List", "Generate", "Describe"]
+                ["Get", "List", "Generate", "Describe", "GET"]
                     .iter()
                     .any(|p| operation.starts_with(p)),
                 "{action} is not a read-only action"

@@ -1,6 +1,7 @@
 //! Signed AWS requests without an SDK client, for the few read-only calls whose SDK crate would cost far more build
 //! time than the call is worth (EC2 DescribeSubnets, EventBridge DescribeEventBus, S3 HeadBucket, Organizations
-//! DescribeOrganization, CloudWatch Logs DescribeLogGroups, CloudTrail's trails and event data stores).
+//! DescribeOrganization, CloudWatch Logs DescribeLogGroups, CloudTrail's trails and event data stores, API Gateway's
+//! REST-JSON GETs of APIs, routes and stages).
 //!
 //! Same credentials, endpoint configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profile
 //! `endpoint_url`), timeouts and HTTP stack as the SDK clients; SigV4 by `aws-sigv4`. A failed request comes back as
@@ -65,6 +66,8 @@ impl RawOperation {
             "organizations" => "Organizations",
             "logs" => "CloudWatch Logs",
             "cloudtrail" => "CloudTrail",
+            // v1 and v2 share the signing name and endpoint; AWS_ENDPOINT_URL_API_GATEWAY overrides both.
+            "apigateway" => "API Gateway",
             other => other,
         }
     }
@@ -99,6 +102,17 @@ impl RawRequest {
         }
     }
 
+    /// A bodiless GET request (REST-JSON reads such as API Gateway's): the parameters go in the URL's query, which
+    /// the caller builds (see [`query_string`]) and SigV4 signs in canonical order.
+    pub fn get(region: &str) -> Self {
+        RawRequest {
+            method: "GET",
+            region: region.to_string(),
+            headers: vec![("accept", "application/json".into())],
+            body: Vec::new(),
+        }
+    }
+
     /// A bodiless HEAD request (S3 HeadBucket).
     pub fn head(region: &str) -> Self {
         RawRequest {
@@ -121,6 +135,18 @@ impl RawRequest {
             body: body.to_string().into_bytes(),
         }
     }
+}
+
+/// `?k=v&…` with every key and value percent-encoded (empty when there are no parameters).
+pub fn query_string(params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+        .collect();
+    format!("?{}", pairs.join("&"))
 }
 
 /// The body of a successful (2xx or 3xx) answer.
@@ -443,6 +469,15 @@ mod tests {
             Some("NotFound")
         );
         assert_eq!(error_metadata(418, &Headers::new(), b"").code(), None);
+    }
+
+    #[test]
+    fn query_strings_are_encoded() {
+        assert_eq!(query_string(&[]), "");
+        assert_eq!(
+            query_string(&[("limit", "500"), ("position", "a b/c=")]),
+            "?limit=500&position=a%20b%2Fc%3D"
+        );
     }
 
     #[test]

@@ -2,6 +2,9 @@
 
 use crate::check::Check;
 
+mod api_private_open_policy;
+mod api_unauthenticated_route;
+pub(crate) mod front_doors;
 mod lambda_cross_account_invoke;
 mod lambda_notprincipal_allow;
 mod lambda_public_invoke;
@@ -17,4 +20,6 @@ pub const CHECKS: &[&Check] = &[
     &lambda_service_invoke_unscoped::CHECK,
     &lambda_cross_account_invoke::CHECK,
     &lambda_notprincipal_allow::CHECK,
+    &api_unauthenticated_route::CHECK,
+    &api_private_open_policy::CHECK,
 ];

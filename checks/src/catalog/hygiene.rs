@@ -3,6 +3,7 @@
 
 use crate::check::Check;
 
+mod api_public_no_waf;
 mod code_signing_off;
 mod function_not_in_vpc;
 mod layer_foreign;
@@ -21,4 +22,5 @@ pub const CHECKS: &[&Check] = &[
     &owner_tag_missing::CHECK,
     &vpc_single_az::CHECK,
     &function_not_in_vpc::CHECK,
+    &api_public_no_waf::CHECK,
 ];

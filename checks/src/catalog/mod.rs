@@ -28,7 +28,7 @@ pub struct Group {
 const GROUPS: [Group; 5] = [
     Group {
         folder: "access",
-        title: "Who can invoke the function (resource policies, URLs)",
+        title: "Who can invoke the function (resource policies, URLs, API Gateway)",
         checks: access::CHECKS,
     },
     Group {

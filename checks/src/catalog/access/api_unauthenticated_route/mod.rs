@@ -1,0 +1,180 @@
+//! api-unauthenticated-route: a deployed stage of a public (edge or regional) API Gateway API invokes the function
+//! through a route with authorization type NONE: anyone on the internet can call it without credentials.
+
+use serde_json::{json, Value};
+
+use crate::catalog::access::front_doors::{method_arn, policy_reach, read, PolicyReach};
+use crate::catalog::access::policies::{exposure_key, qualified_arn, scope_name};
+use crate::check::{Check, FunctionContext, Outcome, Place};
+use crate::finding::Severity;
+use crate::inventory::{ApiKind, FrontDoor};
+
+pub const CHECK: Check = Check {
+    id: "api-unauthenticated-route",
+    title: "Function reachable from the internet without authentication through API Gateway",
+    severity: Severity::Critical,
+    docs: include_str!("README.md"),
+    compliance: include_str!("compliance.json"),
+    evaluate,
+};
+
+/// The exposure kind this check owns: anyone on the internet, unauthenticated, through an API Gateway route.
+const KIND: &str = "api";
+
+fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
+    let (doors, mut unknown) = match read(ctx) {
+        Ok(found) => found,
+        Err(outcome) => return vec![outcome],
+    };
+    let place = Place::of(ctx.function);
+    // qualifier -> the open routes to it, each with its grade and evidence
+    let mut open: Vec<(Option<&str>, Vec<OpenRoute>)> = Vec::new();
+    for door in &doors {
+        match judge(door, place) {
+            Judgement::Closed => {}
+            Judgement::Unreadable(reason) => unknown.push(reason),
+            Judgement::Open(severity, line, evidence) => {
+                match open.iter_mut().find(|(q, _)| *q == door.qualifier) {
+                    Some((_, routes)) => routes.push((severity, line, evidence)),
+                    None => open.push((door.qualifier, vec![(severity, line, evidence)])),
+                }
+            }
+        }
+    }
+    let mut outcomes: Vec<Outcome> = open
+        .into_iter()
+        .map(|(qualifier, routes)| failure(ctx, qualifier, routes))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort();
+        unknown.dedup();
+        outcomes.push(Outcome::unknown(unknown.join("; ")));
+    }
+    outcomes
+}
+
+/// An open route: its grade, a line for the message, its evidence.
+type OpenRoute = (Severity, String, Value);
+
+enum Judgement {
+    /// Authenticated, private, or refused to the public by the resource policy.
+    Closed,
+    /// The grade, a line for the message, the route's evidence.
+    Open(Severity, String, Value),
+    Unreadable(String),
+}
+
+/// How open one route of one stage is. Authentication is an IAM signature (`AWS_IAM`), a Cognito user pool, a JWT
+/// or a Lambda authorizer (`CUSTOM`); a WebSocket API authenticates on `$connect` only, so its other routes are as
+/// open as its `$connect` route (none: anyone connects).
+fn judge(door: &FrontDoor, place: Place) -> Judgement {
+    let api = door.api;
+    if api.endpoint_type.as_deref() == Some("PRIVATE") {
+        // Reachable only through an interface VPC endpoint: api-private-open-policy's question.
+        return Judgement::Closed;
+    }
+    let authorization = if api.kind == ApiKind::Websocket && door.route.method != "$connect" {
+        api.routes
+            .iter()
+            .find(|r| r.method == "$connect")
+            .map_or("NONE", |r| r.authorization_type.as_str())
+    } else {
+        door.route.authorization_type.as_str()
+    };
+    if !authorization.eq_ignore_ascii_case("NONE") {
+        return Judgement::Closed;
+    }
+    let arn = method_arn(door, place.partition, place.account);
+    let reach = if api.kind == ApiKind::Rest {
+        policy_reach(api, &arn)
+    } else {
+        PolicyReach::NoPolicy
+    };
+    let (mut severity, why) = match &reach {
+        PolicyReach::Closed => return Judgement::Closed,
+        PolicyReach::Unreadable(e) => {
+            return Judgement::Unreadable(format!(
+                "the resource policy of API {} could not be read ({e})",
+                api.id
+            ))
+        }
+        PolicyReach::NoPolicy | PolicyReach::Open(_) => (Severity::Critical, String::new()),
+        PolicyReach::Restricted { keys, .. } => (
+            Severity::Medium,
+            format!(
+                ", from the networks its resource policy admits ({})",
+                keys.join(", ")
+            ),
+        ),
+    };
+    let mut notes = Vec::new();
+    if door.route.api_key_required {
+        // An API key identifies a client for usage plans; it is handed to clients and not a credential.
+        severity = severity.min(Severity::High);
+        notes.push("an API key is required, which is not authentication");
+    }
+    if api.default_endpoint_disabled {
+        // Only a custom domain name reaches the API; the scan does not read domain names.
+        severity = severity.min(Severity::High);
+        notes.push("the default endpoint is disabled: reachable through a custom domain name, if one maps it");
+    }
+    let route = if door.route.path.is_empty() {
+        door.route.method.clone()
+    } else {
+        format!("{} {}", door.route.method, door.route.path)
+    };
+    let line = format!(
+        "{route} of {} {} (stage {}: {}){why}",
+        api.kind.label(),
+        api.id,
+        door.stage.name,
+        door.stage.invoke_url
+    );
+    let evidence = json!({
+        "api_id": api.id,
+        "api_name": api.name,
+        "api_kind": api.kind,
+        "endpoint_type": api.endpoint_type,
+        "stage": door.stage.name,
+        "stage_url": door.stage.invoke_url,
+        "method": door.route.method,
+        "path": door.route.path,
+        "authorization_type": door.route.authorization_type,
+        "api_key_required": door.route.api_key_required,
+        "resource_policy": reach.summary(),
+        "policy_statements": reach.statements(),
+        "method_arn": arn,
+        "notes": notes,
+        "severity": severity,
+    });
+    Judgement::Open(severity, line, evidence)
+}
+
+/// One finding per qualifier: every open route to it, graded by the most open.
+fn failure(ctx: &FunctionContext, qualifier: Option<&str>, mut routes: Vec<OpenRoute>) -> Outcome {
+    routes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let severity = routes[0].0;
+    let first = &routes[0].1;
+    let more = match routes.len() {
+        1 => String::new(),
+        2 => " and 1 more route".to_string(),
+        n => format!(" and {} more routes", n - 1),
+    };
+    let who = if severity == Severity::Critical {
+        "Anyone on the internet can invoke"
+    } else {
+        "Callers without credentials can invoke"
+    };
+    let message = format!(
+        "{who} {} without authentication through API Gateway: {first}{more}",
+        scope_name(qualifier)
+    );
+    let evidence = json!({
+        "exposure": exposure_key(KIND, qualifier),
+        "qualifier": qualifier,
+        "routes": routes.into_iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
+    });
+    Outcome::fail_with(message, exposure_key(KIND, qualifier), evidence)
+        .on_resource(qualifier.map(|q| qualified_arn(ctx.function, Some(q))))
+        .with_severity(severity)
+}
