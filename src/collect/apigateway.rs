@@ -85,6 +85,30 @@ struct V2Page<T> {
     next_token: Option<String>,
 }
 
+/// One page of a listing, whichever API version: its items and the token of the next page.
+trait Page<T>: DeserializeOwned {
+    /// The query parameters naming the page size and the next page's token.
+    const SIZE: &'static str;
+    const TOKEN: &'static str;
+    fn into_parts(self) -> (Vec<T>, Option<String>);
+}
+
+impl<T: DeserializeOwned> Page<T> for V1Page<T> {
+    const SIZE: &'static str = "limit";
+    const TOKEN: &'static str = "position";
+    fn into_parts(self) -> (Vec<T>, Option<String>) {
+        (self.item, self.position)
+    }
+}
+
+impl<T: DeserializeOwned> Page<T> for V2Page<T> {
+    const SIZE: &'static str = "maxResults";
+    const TOKEN: &'static str = "nextToken";
+    fn into_parts(self) -> (Vec<T>, Option<String>) {
+        (self.items, self.next_token)
+    }
+}
+
 impl Reader<'_> {
     fn arn(&self, kind: ApiKind, id: &str) -> String {
         api_arn(self.partition, self.region, kind, id)
@@ -142,24 +166,7 @@ impl Reader<'_> {
         path: &str,
         extra: &[(&str, &str)],
     ) -> Result<Vec<T>, CallError> {
-        let mut items = Vec::new();
-        let mut position: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut params: Vec<(&str, &str)> = extra.to_vec();
-            params.push(("limit", PAGE_SIZE));
-            if let Some(p) = &position {
-                params.push(("position", p));
-            }
-            let page: V1Page<T> = self.get(operation, path, &params).await?;
-            items.extend(page.item);
-            match page.position {
-                Some(next) if !next.is_empty() && position.as_deref() != Some(next.as_str()) => {
-                    position = Some(next)
-                }
-                _ => return Ok(items),
-            }
-        }
-        Err(self.failure(operation, format!("more than {MAX_PAGES} pages of {path}")))
+        self.all::<T, V1Page<T>>(operation, path, extra).await
     }
 
     /// Every item of a v2 listing (`maxResults` / `nextToken`).
@@ -168,16 +175,28 @@ impl Reader<'_> {
         operation: RawOperation,
         path: &str,
     ) -> Result<Vec<T>, CallError> {
+        self.all::<T, V2Page<T>>(operation, path, &[]).await
+    }
+
+    /// Every item of a listing, page after page (a token seen twice ends it; past [`MAX_PAGES`] it fails).
+    async fn all<T, P: Page<T>>(
+        &self,
+        operation: RawOperation,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Vec<T>, CallError> {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut params = vec![("maxResults", PAGE_SIZE)];
+            let mut params: Vec<(&str, &str)> = extra.to_vec();
+            params.push((P::SIZE, PAGE_SIZE));
             if let Some(t) = &token {
-                params.push(("nextToken", t));
+                params.push((P::TOKEN, t));
             }
-            let page: V2Page<T> = self.get(operation, path, &params).await?;
-            items.extend(page.items);
-            match page.next_token {
+            let page: P = self.get(operation, path, &params).await?;
+            let (page_items, next) = page.into_parts();
+            items.extend(page_items);
+            match next {
                 Some(next) if !next.is_empty() && token.as_deref() != Some(next.as_str()) => {
                     token = Some(next)
                 }
