@@ -260,6 +260,9 @@ impl Shared {
 }
 
 /// The findings of `outcomes`, what `check` concluded for the function of `ctx`.
+/// The discriminator of an Unknown finding beside a failure of the same check on the same function.
+const UNKNOWN_DISCRIMINATOR: &str = "unknown";
+
 fn findings_of(
     check: &Check,
     ctx: &FunctionContext,
@@ -267,6 +270,13 @@ fn findings_of(
     outcomes: Vec<Outcome>,
 ) -> Vec<Finding> {
     let severity = ctx.config.severity.get(check.id).copied();
+    // A check may fail on the function and still not decide another part of it (a live version, a region): both are
+    // reported, and the Unknown takes the discriminator `unknown` when it would otherwise share the failure's id.
+    let fails_on_the_function = outcomes.iter().any(|o| {
+        matches!(o, Outcome::Fail(f) if f.discriminator.is_none()
+            && f.resource_arn.as_deref().is_none_or(|arn| arn == &*ctx.function.arn))
+    });
+    let unknown_discriminator = fails_on_the_function.then(|| UNKNOWN_DISCRIMINATOR.to_string());
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
@@ -293,7 +303,7 @@ fn findings_of(
                     check,
                     shared,
                     shared.function_arn.clone(),
-                    None,
+                    unknown_discriminator.clone(),
                     Status::Unknown,
                 )
             },
@@ -388,6 +398,47 @@ mod tests {
             }]
         }))
         .expect("a valid inventory")
+    }
+
+    /// A check that fails on the function and cannot decide one of its live versions reports both, under two ids
+    /// (the Unknown's discriminator `unknown`): a report never holds two findings with one id.
+    #[test]
+    fn a_failure_and_an_unknown_of_one_check_on_one_function_have_two_ids() {
+        let mut inventory = two_functions_on_one_admin_role();
+        let function = &mut inventory.accounts[0].functions[0];
+        function.runtime = Some("nodejs18.x".into());
+        let alias: crate::inventory::Alias = serde_json::from_value(json!({
+            "name": "prod", "function_version": "1",
+            "arn": format!("{}:prod", function.arn)
+        }))
+        .unwrap();
+        function.aliases = vec![alias];
+        function.versions = vec!["1".into()];
+        let live: crate::inventory::LiveVersion = serde_json::from_value(json!({
+            "version": "1", "runtime": "nodejs99.x", "package_type": "Zip",
+            "role_arn": "arn:aws:iam::123456789012:role/shared"
+        }))
+        .unwrap();
+        function.live_versions = vec![live];
+        let report = evaluate(&inventory, &ValidConfig::default());
+        let runtime: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "runtime-deprecated" && f.resource_name.as_ref() == "a")
+            .collect();
+        let statuses: Vec<(Status, Option<&str>)> = runtime
+            .iter()
+            .map(|f| (f.status, f.discriminator.as_deref()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [(Status::Fail, None), (Status::Unknown, Some("unknown"))]
+        );
+        let mut ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "every finding id is unique");
     }
 
     #[test]
