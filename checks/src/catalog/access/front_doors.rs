@@ -73,11 +73,13 @@ pub enum PolicyReach {
     NoPolicy,
     /// A statement allows `execute-api:Invoke` to anyone with no network condition, and no statement denies by network.
     Open(Vec<String>),
-    /// The public is allowed only from some networks (an Allow conditioned on, or a Deny outside, a source IP range,
-    /// VPC or VPC endpoint): the statements and the keys.
+    /// The public is allowed only from some networks (every public Allow conditioned on, or a Deny of callers outside,
+    /// a source IP range, VPC or VPC endpoint): the statements, the network keys they name, and the keys that bound
+    /// every way in (`bound_by`: the keys of a Deny refusing callers outside, and those every conditioned Allow names).
     Restricted {
         statements: Vec<String>,
         keys: Vec<String>,
+        bound_by: Vec<String>,
     },
     /// The policy allows the anonymous public nothing on the method: API Gateway refuses the unauthenticated call
     /// (with a resource policy, a call needs its explicit Allow).
@@ -127,6 +129,20 @@ fn network_keys(statement: &Statement) -> Vec<String> {
         .collect()
 }
 
+/// The network keys a Deny refuses callers outside of: those of its conditions with a negated operator
+/// (`NotIpAddress`, `StringNotEquals`, …). A Deny of one network (`IpAddress`, `StringEquals`) leaves the others in.
+fn refused_outside(statement: &Statement) -> Vec<String> {
+    NETWORK_KEYS
+        .iter()
+        .filter(|k| {
+            statement
+                .conditions_on(k)
+                .any(|c| c.operator.base.contains("Not"))
+        })
+        .map(|k| k.to_string())
+        .collect()
+}
+
 /// What `api`'s resource policy lets the anonymous public do to the method `arn` (see [`PolicyReach`]).
 pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
     if api.policy.is_null() {
@@ -151,34 +167,56 @@ pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
     let mut open = Vec::new();
     let mut restricted = Vec::new();
     let mut keys: Vec<String> = Vec::new();
+    // the keys every conditioned Allow names (`None` before the first)
+    let mut every_allow: Option<Vec<String>> = None;
     let mut denies = Vec::new();
+    let mut deny_keys: Vec<String> = Vec::new();
     for statement in document.statements.iter().filter(applies) {
-        let found = network_keys(statement);
         if statement.is_allow() {
+            let found = network_keys(statement);
             if found.is_empty() {
                 // Other conditions (a header, a time) are not authentication: the public may still call.
                 open.push(statement.label());
             } else {
                 restricted.push(statement.label());
+                every_allow = Some(match every_allow {
+                    None => found.clone(),
+                    Some(common) => common.into_iter().filter(|k| found.contains(k)).collect(),
+                });
                 keys.extend(found);
             }
-        } else if !found.is_empty() {
-            denies.push(statement.label());
-            keys.extend(found);
+        } else {
+            let found = refused_outside(statement);
+            if !found.is_empty() {
+                denies.push(statement.label());
+                keys.extend(found.iter().cloned());
+                deny_keys.extend(found);
+            }
         }
     }
-    keys.sort();
-    keys.dedup();
     if open.is_empty() && restricted.is_empty() {
         return PolicyReach::Closed;
     }
     if !open.is_empty() && denies.is_empty() {
         return PolicyReach::Open(open);
     }
+    // An unconditioned Allow is bounded by the Denies alone; otherwise every Allow's common keys bound too.
+    let mut bound_by = deny_keys;
+    if open.is_empty() {
+        bound_by.extend(every_allow.unwrap_or_default());
+    }
+    for list in [&mut keys, &mut bound_by] {
+        list.sort();
+        list.dedup();
+    }
     let mut statements = open;
     statements.extend(restricted);
     statements.extend(denies);
-    PolicyReach::Restricted { statements, keys }
+    PolicyReach::Restricted {
+        statements,
+        keys,
+        bound_by,
+    }
 }
 
 #[cfg(test)]
@@ -219,11 +257,40 @@ mod tests {
             "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
         assert_eq!(
-            policy_reach(&api(vpn), ARN),
+            policy_reach(&api(vpn.clone()), ARN),
             PolicyReach::Restricted {
                 statements: vec!["vpn".into()],
-                keys: vec!["aws:SourceIp".into()]
+                keys: vec!["aws:SourceIp".into()],
+                bound_by: vec!["aws:SourceIp".into()],
             }
+        );
+        // two ways in, by different networks: each is named, neither bounds both
+        let mut two = vpn;
+        two["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Sid": "endpoint", "Effect": "Allow",
+            "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}));
+        assert_eq!(
+            policy_reach(&api(two), ARN),
+            PolicyReach::Restricted {
+                statements: vec!["vpn".into(), "endpoint".into()],
+                keys: vec!["aws:SourceIp".into(), "aws:SourceVpce".into()],
+                bound_by: vec![],
+            }
+        );
+        // a Deny of one network leaves every other caller in
+        let mut deny_one = open_arn.clone();
+        deny_one["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Sid": "blocklist",
+            "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}));
+        assert_eq!(
+            policy_reach(&api(deny_one), ARN),
+            PolicyReach::Open(vec!["all".into()])
         );
         let mut deny = open_arn;
         deny["Statement"]
@@ -232,10 +299,14 @@ mod tests {
             .push(json!({"Sid": "outside", "Effect": "Deny",
             "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}));
-        assert!(matches!(
+        assert_eq!(
             policy_reach(&api(deny), ARN),
-            PolicyReach::Restricted { .. }
-        ));
+            PolicyReach::Restricted {
+                statements: vec!["all".into(), "outside".into()],
+                keys: vec!["aws:SourceVpce".into()],
+                bound_by: vec!["aws:SourceVpce".into()],
+            }
+        );
         let other_account = json!({"Statement": [{"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "execute-api:Invoke", "Resource": "*"}]});
         assert_eq!(policy_reach(&api(other_account), ARN), PolicyReach::Closed);

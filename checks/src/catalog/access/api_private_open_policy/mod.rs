@@ -51,8 +51,10 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                 ));
                 continue;
             }
-            PolicyReach::Restricted { keys, .. }
-                if keys.iter().any(|k| OWN_NETWORK_KEYS.contains(&k.as_str())) =>
+            PolicyReach::Restricted { bound_by, .. }
+                if bound_by
+                    .iter()
+                    .any(|k| OWN_NETWORK_KEYS.contains(&k.as_str())) =>
             {
                 continue
             }
