@@ -22,8 +22,8 @@ use lambda_posture_checks::json_text::JsonText;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::error::{CallError, ErrorClass};
-use super::pacing::{Bucket, Call};
+use super::error::CallError;
+use super::pacing::Bucket;
 use super::raw::{query_string, RawClient, RawOperation, RawRequest};
 use super::Ctx;
 
@@ -131,32 +131,17 @@ impl Reader<'_> {
         } else {
             Bucket::ApiGateway
         };
-        let call = Call {
-            service: operation.service,
-            operation: operation.operation,
-            region: Some(self.region),
-            bucket,
-        };
         let request = RawRequest::get(self.region);
         let response = self
             .ctx
             .pacer
-            .call(call, || self.raw.send(operation, &url, &request))
+            .call(operation.paced(self.region, bucket), || {
+                self.raw.send(operation, &url, &request)
+            })
             .await?;
-        serde_json::from_slice(&response.body)
-            .map_err(|e| self.failure(operation, format!("unreadable answer to {path}: {e}")))
-    }
-
-    fn failure(&self, operation: RawOperation, message: String) -> CallError {
-        CallError {
-            service: operation.service,
-            operation: operation.operation,
-            region: Some(self.region.to_string()),
-            class: ErrorClass::Client,
-            code: None,
-            message,
-            unreachable: false,
-        }
+        serde_json::from_slice(&response.body).map_err(|e| {
+            operation.failure(self.region, format!("unreadable answer to {path}: {e}"))
+        })
     }
 
     /// Every item of a v1 listing (`limit` / `position`).
@@ -203,7 +188,10 @@ impl Reader<'_> {
                 _ => return Ok(items),
             }
         }
-        Err(self.failure(operation, format!("more than {MAX_PAGES} pages of {path}")))
+        Err(operation.failure(
+            self.region,
+            format!("more than {MAX_PAGES} pages of {path}"),
+        ))
     }
 
     /// The region's REST APIs with a Lambda integration; `None` for each one whose details failed (a gap).

@@ -19,9 +19,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::{CallError, ErrorClass};
-use super::pacing::{Bucket, Call};
-use super::raw::{RawClient, RawOperation, RawRequest};
+use super::error::CallError;
+use super::pacing::Bucket;
+use super::raw::{json_call, RawClient, RawOperation};
 use super::Ctx;
 
 const DESCRIBE_TRAILS: RawOperation = RawOperation::new("cloudtrail", "DescribeTrails");
@@ -116,32 +116,16 @@ async fn call<T: DeserializeOwned>(
     region: &str,
     body: serde_json::Value,
 ) -> Result<T, CallError> {
-    let url = format!("{}/", raw.endpoint(op, region));
-    let request = RawRequest::json(region, format!("{TARGET_PREFIX}.{}", op.operation), &body);
-    let paced = Call {
-        service: op.service,
-        operation: op.operation,
-        region: Some(region),
-        bucket: Bucket::CloudTrail,
-    };
-    let response = ctx
-        .pacer
-        .call(paced, || raw.send(op, &url, &request))
-        .await?;
-    serde_json::from_slice(&response.body)
-        .map_err(|e| client_error(op, region, format!("unreadable answer: {e}")))
-}
-
-fn client_error(op: RawOperation, region: &str, message: String) -> CallError {
-    CallError {
-        service: op.service,
-        operation: op.operation,
-        region: Some(region.to_string()),
-        class: ErrorClass::Client,
-        code: None,
-        message,
-        unreachable: false,
-    }
+    json_call(
+        &ctx.pacer,
+        raw,
+        op,
+        region,
+        Bucket::CloudTrail,
+        TARGET_PREFIX,
+        &body,
+    )
+    .await
 }
 
 /// The trails DescribeTrails shows in `region` (its own and the shadows of trails homed elsewhere).
@@ -176,8 +160,7 @@ async fn describe_trails(
                     logging: None,
                     selectors: None,
                 }),
-                _ => Err(client_error(
-                    DESCRIBE_TRAILS,
+                _ => Err(DESCRIBE_TRAILS.failure(
                     region,
                     format!("trail {:?} has no ARN or home region", t.name),
                 )),
@@ -213,8 +196,7 @@ async fn list_event_data_stores(
             _ => return Ok(stores),
         }
     }
-    Err(client_error(
-        LIST_EVENT_DATA_STORES,
+    Err(LIST_EVENT_DATA_STORES.failure(
         region,
         format!("more than {MAX_PAGES} pages of event data stores"),
     ))

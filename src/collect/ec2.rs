@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder, XmlDecodeError};
 use lambda_posture_checks::inventory::{Function, Gap, GapKind};
 
-use super::error::{CallError, ErrorClass};
+use super::error::CallError;
 use super::raw::{RawClient, RawOperation, RawRequest};
 use super::Ctx;
 
@@ -108,15 +108,7 @@ async fn describe_subnets(
 }
 
 fn unreadable_answer(region: &str, error: &XmlDecodeError) -> CallError {
-    CallError {
-        service: DESCRIBE_SUBNETS.service,
-        operation: DESCRIBE_SUBNETS.operation,
-        region: Some(region.to_string()),
-        class: ErrorClass::Client,
-        code: None,
-        message: format!("unreadable answer: {error}"),
-        unreachable: false,
-    }
+    DESCRIBE_SUBNETS.failure(region, format!("unreadable answer: {error}"))
 }
 
 fn parameters(ids: &[String], token: Option<&str>) -> Vec<(String, String)> {

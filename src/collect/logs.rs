@@ -14,9 +14,9 @@ use lambda_posture_checks::inventory::{log_group_arn, Function, LogGroup};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::{CallError, ErrorClass};
-use super::pacing::{Bucket, Call};
-use super::raw::{RawClient, RawOperation, RawRequest};
+use super::error::CallError;
+use super::pacing::Bucket;
+use super::raw::{json_call, RawClient, RawOperation};
 use super::Ctx;
 
 const DESCRIBE_LOG_GROUPS: RawOperation = RawOperation::new("logs", "DescribeLogGroups");
@@ -66,13 +66,6 @@ async fn describe(
     region: &str,
     names: &[&String],
 ) -> Result<BTreeMap<String, LogGroup>, CallError> {
-    let url = format!("{}/", raw.endpoint(DESCRIBE_LOG_GROUPS, region));
-    let call = Call {
-        service: DESCRIBE_LOG_GROUPS.service,
-        operation: DESCRIBE_LOG_GROUPS.operation,
-        region: Some(region),
-        bucket: Bucket::Logs,
-    };
     let wanted: BTreeSet<&str> = names.iter().map(|n| n.as_str()).collect();
     let mut found = BTreeMap::new();
     let mut token: Option<String> = None;
@@ -81,17 +74,16 @@ async fn describe(
         if let Some(token) = &token {
             body["nextToken"] = json!(token);
         }
-        let request = RawRequest::json(
+        let page: Page = json_call(
+            &ctx.pacer,
+            raw,
+            DESCRIBE_LOG_GROUPS,
             region,
-            format!("Logs_20140328.{}", DESCRIBE_LOG_GROUPS.operation),
+            Bucket::Logs,
+            "Logs_20140328",
             &body,
-        );
-        let response = ctx
-            .pacer
-            .call(call, || raw.send(DESCRIBE_LOG_GROUPS, &url, &request))
-            .await?;
-        let page: Page =
-            serde_json::from_slice(&response.body).map_err(|e| unreadable(region, &e))?;
+        )
+        .await?;
         for group in page.log_groups {
             // Only the names asked for: an answer about another group proves nothing about ours.
             if wanted.contains(group.log_group_name.as_str()) {
@@ -105,27 +97,10 @@ async fn describe(
             _ => return Ok(found),
         }
     }
-    Err(CallError {
-        service: DESCRIBE_LOG_GROUPS.service,
-        operation: DESCRIBE_LOG_GROUPS.operation,
-        region: Some(region.to_string()),
-        class: ErrorClass::Client,
-        code: None,
-        message: format!("more than {MAX_PAGES} pages for {} log groups", names.len()),
-        unreachable: false,
-    })
-}
-
-fn unreadable(region: &str, error: &serde_json::Error) -> CallError {
-    CallError {
-        service: DESCRIBE_LOG_GROUPS.service,
-        operation: DESCRIBE_LOG_GROUPS.operation,
-        region: Some(region.to_string()),
-        class: ErrorClass::Client,
-        code: None,
-        message: format!("unreadable answer: {error}"),
-        unreachable: false,
-    }
+    Err(DESCRIBE_LOG_GROUPS.failure(
+        region,
+        format!("more than {MAX_PAGES} pages for {} log groups", names.len()),
+    ))
 }
 
 /// One DescribeLogGroups answer (the fields we read).

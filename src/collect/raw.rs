@@ -49,11 +49,34 @@ impl RawOperation {
 
     /// The operation as a retried call in `region`, paced by its caller (raw calls have no bucket of their own).
     pub fn call<'a>(&self, region: &'a str) -> super::pacing::Call<'a> {
+        self.paced(region, super::pacing::Bucket::Unpaced)
+    }
+
+    /// The operation as a retried call in `region`, paced in `bucket`.
+    pub fn paced<'a>(
+        &self,
+        region: &'a str,
+        bucket: super::pacing::Bucket,
+    ) -> super::pacing::Call<'a> {
         super::pacing::Call {
             service: self.service,
             operation: self.operation,
             region: Some(region),
-            bucket: super::pacing::Bucket::Unpaced,
+            bucket,
+        }
+    }
+
+    /// A failure of the operation in `region` on our side (an answer we cannot read, a listing that does not end): a
+    /// client error, recorded as a gap like any other.
+    pub fn failure(&self, region: &str, message: String) -> super::error::CallError {
+        super::error::CallError {
+            service: self.service,
+            operation: self.operation,
+            region: Some(region.to_string()),
+            class: super::error::ErrorClass::Client,
+            code: None,
+            message,
+            unreachable: false,
         }
     }
 
@@ -135,6 +158,26 @@ impl RawRequest {
             body: body.to_string().into_bytes(),
         }
     }
+}
+
+/// One `awsJson1_1` call of `op` in `region` (`X-Amz-Target: <target_prefix>.<operation>`, `body`), paced in `bucket`
+/// and retried, its answer parsed; an answer that does not parse is [`RawOperation::failure`].
+pub async fn json_call<T: serde::de::DeserializeOwned>(
+    pacer: &super::pacing::Pacer,
+    raw: &RawClient,
+    op: RawOperation,
+    region: &str,
+    bucket: super::pacing::Bucket,
+    target_prefix: &str,
+    body: &serde_json::Value,
+) -> Result<T, super::error::CallError> {
+    let url = format!("{}/", raw.endpoint(op, region));
+    let request = RawRequest::json(region, format!("{target_prefix}.{}", op.operation), body);
+    let response = pacer
+        .call(op.paced(region, bucket), || raw.send(op, &url, &request))
+        .await?;
+    serde_json::from_slice(&response.body)
+        .map_err(|e| op.failure(region, format!("unreadable answer: {e}")))
 }
 
 /// `?k=v&…` with every key and value percent-encoded (empty when there are no parameters).
