@@ -35,6 +35,7 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("bucket", &["lambda-service-invoke-unscoped"]),
     ("api", &["api-unauthenticated-route"]),
     ("private-api", &["api-private-open-policy"]),
+    ("alb", &["alb-unauthenticated-target"]),
     (
         "statement",
         &["lambda-cross-account-invoke", "lambda-notprincipal-allow"],

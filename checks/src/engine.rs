@@ -50,6 +50,13 @@ const OPT_IN: &[OptIn] = &[
     apis_opt_in("api-unauthenticated-route"),
     apis_opt_in("api-private-open-policy"),
     apis_opt_in("api-public-no-waf"),
+    OptIn {
+        check_id: "alb-unauthenticated-target",
+        how: "scan again to read Elastic Load Balancing: this inventory predates it",
+        missing_here: "this account's inventory holds no load balancers (collected by an older lambda-posture), \
+                       another account's does",
+        requested: |account| account.load_balancing.is_some(),
+    },
 ];
 
 /// The log checks need `Account::log_groups`, which inventories collected before lambda-posture looked log groups
@@ -387,6 +394,7 @@ mod tests {
                 },
                 "cloudtrail": {"trails": [], "event_data_stores": []},
                 "apis": {},
+                "load_balancing": {},
                 "roles": {"arn:aws:iam::123456789012:role/shared": {
                     "arn": "arn:aws:iam::123456789012:role/shared", "name": "shared",
                     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -549,6 +557,27 @@ mod tests {
             .checks_run
             .iter()
             .any(|c| c == "api-unauthenticated-route"));
+    }
+
+    #[test]
+    fn the_load_balancer_check_is_not_run_on_an_inventory_without_load_balancing() {
+        let mut old = two_functions_on_one_admin_role();
+        old.accounts[0].load_balancing = None;
+        let report = evaluate(&old, &ValidConfig::default());
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.check_id != "alb-unauthenticated-target"));
+        assert!(report
+            .checks_not_run
+            .iter()
+            .any(|c| c.check_id == "alb-unauthenticated-target"
+                && c.reason.contains("read Elastic Load Balancing")));
+        let scanned = evaluate(&two_functions_on_one_admin_role(), &ValidConfig::default());
+        assert!(scanned
+            .checks_run
+            .iter()
+            .any(|c| c == "alb-unauthenticated-target"));
     }
 
     #[test]

@@ -16,11 +16,16 @@ use crate::timestamp::AwsTimestamp;
 
 pub mod apis;
 pub mod cloudtrail;
+pub mod load_balancers;
 pub mod validate;
 
 pub use apis::{
     api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
     ApiStage, FrontDoor, RouteTarget,
+};
+pub use load_balancers::{
+    IngressRule, LambdaTarget, Listener, LoadBalancer, LoadBalancerDoor, LoadBalancing, Rule,
+    RuleAction, RuleCondition, TargetGroup, WeightedTargetGroup,
 };
 
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.
@@ -87,6 +92,13 @@ pub struct Account {
     /// when it was about one API): every function of the region is then Unknown to the API checks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apis: Option<BTreeMap<String, Api>>,
+    /// The Lambda target groups and the Application Load Balancers forwarding to them (with their listeners, rules
+    /// and security groups' inbound rules); `None` when the scan did not read Elastic Load Balancing (an inventory
+    /// from before it was read: alb-unauthenticated-target is then not run). A failed call is a gap
+    /// (`elasticloadbalancing` or `ec2` `DescribeSecurityGroups`, the region, and the resource when it was about
+    /// one): the load balancer checks then say Unknown for the region's functions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancing: Option<LoadBalancing>,
 }
 
 /// What the scan found about one CloudWatch Logs log group (logs:DescribeLogGroups).

@@ -2,6 +2,7 @@
 
 use crate::check::Check;
 
+mod alb_unauthenticated_target;
 mod api_private_open_policy;
 mod api_unauthenticated_route;
 pub(crate) mod front_doors;
@@ -22,4 +23,5 @@ pub const CHECKS: &[&Check] = &[
     &lambda_notprincipal_allow::CHECK,
     &api_unauthenticated_route::CHECK,
     &api_private_open_policy::CHECK,
+    &alb_unauthenticated_target::CHECK,
 ];

@@ -53,6 +53,15 @@ pub const BASIC_SELECTORS: RangeInclusive<usize> = 0..=5;
 /// event data store: CloudTrail allows 500 conditions across a trail's advanced selectors and 250 data resources;
 /// counted with their selectors and fields, twice that.
 pub const SELECTOR_VALUES: RangeInclusive<usize> = 0..=1000;
+/// Items of one list of a load balancer, listener, rule, target group or security group (listeners, rules, actions,
+/// conditions, condition values, targets, inbound rules, their sources): Elastic Load Balancing's and EC2's quotas are
+/// far below (50 listeners a load balancer, 100 rules a load balancer by default, 5 condition values a rule, 60
+/// inbound rules a group by default); alb-unauthenticated-target walks them all for every function.
+pub const ELB_ITEMS: RangeInclusive<usize> = 0..=1000;
+/// A listener's port.
+pub const LISTENER_PORT: RangeInclusive<u16> = 1..=65535;
+/// A security group rule's port (-1: every port, ICMP's type and code).
+pub const RULE_PORT: RangeInclusive<i32> = -1..=65535;
 
 /// Check `inventory` (parsed from `text`, read from `path`) and replace each detection's description with the rule
 /// table's.
@@ -237,6 +246,63 @@ fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, St
     }
     if let Some(cloudtrail) = &account.cloudtrail {
         cloudtrail_shape(cloudtrail, &format!("{at}.cloudtrail"))?;
+    }
+    if let Some(elb) = &account.load_balancing {
+        load_balancing_shape(elb, &format!("{at}.load_balancing"))?;
+    }
+    Ok(())
+}
+
+/// Load balancers and target groups: ports in range, and no list longer than [`ELB_ITEMS`].
+fn load_balancing_shape(
+    elb: &super::LoadBalancing,
+    at: &str,
+) -> Result<(), (String, String)> {
+    let items = |field: String, n: usize| within(field, n, &ELB_ITEMS);
+    for (arn, tg) in &elb.target_groups {
+        items(format!("{at}.target_groups.{arn}.targets"), tg.targets.len())?;
+    }
+    for (arn, lb) in &elb.load_balancers {
+        let at = format!("{at}.load_balancers.{arn}");
+        items(format!("{at}.listeners"), lb.listeners.len())?;
+        items(
+            format!("{at}.security_group_ids"),
+            lb.security_group_ids.len(),
+        )?;
+        items(format!("{at}.security_groups"), lb.security_groups.len())?;
+        for (id, rules) in &lb.security_groups {
+            let at = format!("{at}.security_groups.{id}");
+            items(at.clone(), rules.len())?;
+            for (r, rule) in rules.iter().enumerate() {
+                let at = format!("{at}[{r}]");
+                within_opt(format!("{at}.from_port"), rule.from_port, &RULE_PORT)?;
+                within_opt(format!("{at}.to_port"), rule.to_port, &RULE_PORT)?;
+                items(format!("{at}.sources"), rule.sources.len())?;
+            }
+        }
+        for (l, listener) in lb.listeners.iter().enumerate() {
+            let at = format!("{at}.listeners[{l}]");
+            within(format!("{at}.port"), listener.port, &LISTENER_PORT)?;
+            let rules = listener.rules.as_deref().unwrap_or_default();
+            items(format!("{at}.rules"), rules.len())?;
+            for (r, rule) in rules.iter().enumerate() {
+                let at = format!("{at}.rules[{r}]");
+                items(format!("{at}.conditions"), rule.conditions.len())?;
+                items(format!("{at}.actions"), rule.actions.len())?;
+                for (c, condition) in rule.conditions.iter().enumerate() {
+                    items(
+                        format!("{at}.conditions[{c}].values"),
+                        condition.values.len(),
+                    )?;
+                }
+                for (a, action) in rule.actions.iter().enumerate() {
+                    items(
+                        format!("{at}.actions[{a}].target_groups"),
+                        action.target_groups.len(),
+                    )?;
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -846,5 +912,33 @@ mod tests {
             e.contains("accounts[0].cloudtrail.event_data_stores[0].details.advanced"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn load_balancers_have_ports_in_range_and_bounded_lists() {
+        let lb = |port: u64, from: i64| {
+            json!({"target_groups": {}, "load_balancers": {"arn:lb": {
+                "name": "web", "region": "us-east-1", "scheme": "internet-facing", "state": "active",
+                "security_group_ids": ["sg-1"],
+                "security_groups": {"sg-1": [{"protocol": "tcp", "from_port": from, "to_port": 443,
+                                               "sources": ["0.0.0.0/0"]}]},
+                "listeners": [{"arn": "arn:l", "protocol": "HTTP", "port": port, "rules": []}]}}})
+        };
+        assert!(inventory(|v| v["accounts"][0]["load_balancing"] = lb(443, 443)).is_ok());
+        let e = inventory(|v| v["accounts"][0]["load_balancing"] = lb(0, 443)).unwrap_err();
+        assert!(
+            e.contains("accounts[0].load_balancing.load_balancers.arn:lb.listeners[0].port"),
+            "{e}"
+        );
+        let e = inventory(|v| v["accounts"][0]["load_balancing"] = lb(443, -7)).unwrap_err();
+        assert!(e.contains("security_groups.sg-1[0].from_port"), "{e}");
+        let many: Vec<Value> = (0..1001).map(|_| json!({"priority": "1"})).collect();
+        let e = inventory(|v| {
+            let mut elb = lb(443, 443);
+            elb["load_balancers"]["arn:lb"]["listeners"][0]["rules"] = json!(many);
+            v["accounts"][0]["load_balancing"] = elb;
+        })
+        .unwrap_err();
+        assert!(e.contains("listeners[0].rules"), "{e}");
     }
 }
