@@ -10,6 +10,7 @@ mod cloudtrail;
 mod code;
 mod destinations;
 mod ec2;
+mod elbv2;
 mod env;
 pub mod error;
 mod iam;
@@ -22,6 +23,7 @@ pub mod pacing;
 pub mod permissions;
 pub mod progress;
 pub mod raw;
+mod xml;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -29,7 +31,9 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use chrono::{DateTime, Utc};
 use lambda_posture_checks::config::ValidCodeScan;
-use lambda_posture_checks::inventory::{Account, Api, Gap, Inventory, LogGroup, SCHEMA_VERSION};
+use lambda_posture_checks::inventory::{
+    Account, Api, Gap, Inventory, LoadBalancing, LogGroup, SCHEMA_VERSION,
+};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -206,9 +210,16 @@ pub async fn collect_account(
     };
     let mut log_groups = BTreeMap::new();
     let mut apis = BTreeMap::new();
-    for (region, (outcome, groups, region_apis)) in regions.iter().zip(region_results) {
+    let mut load_balancing = LoadBalancing::default();
+    for (region, (outcome, groups, region_apis, region_elb)) in regions.iter().zip(region_results) {
         log_groups.extend(groups);
         apis.extend(region_apis);
+        load_balancing
+            .target_groups
+            .extend(region_elb.target_groups);
+        load_balancing
+            .load_balancers
+            .extend(region_elb.load_balancers);
         match outcome {
             RegionOutcome::Disabled => account.disabled_regions.push(region.clone()),
             RegionOutcome::Scanned {
@@ -263,6 +274,7 @@ pub async fn collect_account(
     account.cloudtrail = Some(trails);
     account.log_groups = Some(log_groups);
     account.apis = Some(apis);
+    account.load_balancing = Some(load_balancing);
     account.organization = organization;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -278,14 +290,17 @@ pub async fn collect_account(
     })
 }
 
-/// What one region gave: Lambda's outcome, the functions' log groups, the APIs in front of functions.
+/// What one region gave: Lambda's outcome, the functions' log groups, the APIs and load balancers in front of
+/// functions.
 type RegionScan = (
     RegionOutcome,
     BTreeMap<String, LogGroup>,
     BTreeMap<String, Api>,
+    LoadBalancing,
 );
 
-/// One region: Lambda, then the log groups, the API Gateway APIs and the CloudWatch metrics of its functions.
+/// One region: Lambda, then the log groups, the API Gateway APIs, the load balancers and the CloudWatch metrics of
+/// its functions.
 #[allow(clippy::too_many_arguments)]
 async fn scan_region(
     ctx: &Ctx,
@@ -316,18 +331,34 @@ async fn scan_region(
     } = outcome
     else {
         bar.finish("not enabled for the account: skipped");
-        return (RegionOutcome::Disabled, BTreeMap::new(), BTreeMap::new());
+        return (
+            RegionOutcome::Disabled,
+            BTreeMap::new(),
+            BTreeMap::new(),
+            LoadBalancing::default(),
+        );
     };
     ec2::resolve_subnet_azs(ctx, raw, region, &mut functions).await;
-    let (log_groups, apis) = futures::join!(logs::collect(ctx, raw, region, &functions), async {
-        // A region without functions has no API in front of one of ours (its APIs are not read: an API invoking
-        // a function of another region is not seen).
-        if functions.is_empty() {
-            BTreeMap::new()
-        } else {
-            apigateway::collect(ctx, raw, region, partition).await
-        }
-    },);
+    let (log_groups, apis, load_balancing) = futures::join!(
+        logs::collect(ctx, raw, region, &functions),
+        async {
+            // A region without functions has no API in front of one of ours (its APIs are not read: an API invoking
+            // a function of another region is not seen).
+            if functions.is_empty() {
+                BTreeMap::new()
+            } else {
+                apigateway::collect(ctx, raw, region, partition).await
+            }
+        },
+        async {
+            // A Lambda target group and its function are in one region (AWS's rule): none without functions.
+            if functions.is_empty() {
+                LoadBalancing::default()
+            } else {
+                elbv2::collect(ctx, raw, region).await
+            }
+        },
+    );
     if !functions.is_empty() {
         bar.phase("metrics");
         let cw_config = aws_sdk_cloudwatch::config::Builder::from(sdk)
@@ -357,6 +388,7 @@ async fn scan_region(
         },
         log_groups,
         apis,
+        load_balancing,
     )
 }
 

@@ -42,6 +42,9 @@ pub enum Bucket {
     ApiGateway,
     /// API Gateway GetResources (a REST API's resources and methods), account-wide: its own, lower quota.
     ApiGatewayResources,
+    /// Elastic Load Balancing's Describe calls (target groups, their targets, load balancers, listeners, rules) and
+    /// EC2 DescribeSecurityGroups for the load balancers, per service and region.
+    LoadBalancing,
     /// sts:AssumeRole into member accounts (organisation scan): paced in the caller's account.
     Sts,
     /// STS: one call per scan, not paced.
@@ -68,6 +71,11 @@ const APIGATEWAY_RATE: f64 = 4.0;
 /// GetResources per second for the whole account: below its own fixed quota (5 requests every 2 seconds per account,
 /// same table), and counted in the total above.
 const APIGATEWAY_RESOURCES_RATE: f64 = 2.0;
+/// Elastic Load Balancing Describe calls per second per region: half the refill rate of ELB's token bucket for
+/// non-mutating (`Describe*`) actions, 10 tokens a second (bucket of 40) per account and region (Elastic Load
+/// Balancing user guide, "Request throttling for the ELB API"). EC2 DescribeSecurityGroups (one or two calls a region)
+/// takes the same rate in its own schedule, far below EC2's non-mutating bucket (refill 20 a second).
+const LOAD_BALANCING_RATE: f64 = 5.0;
 /// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
 /// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
 /// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
@@ -177,6 +185,7 @@ impl Pacer {
             Bucket::IamAuthorizationDetails => {
                 ("--max-rate", IAM_AUTHORIZATION_DETAILS_RATE * rates.others)
             }
+            Bucket::LoadBalancing => ("--max-rate", LOAD_BALANCING_RATE * rates.others),
             Bucket::Sts => ("--max-rate", STS_RATE * rates.others),
             Bucket::Iam | Bucket::Unpaced => ("--max-rate", IAM_RATE * rates.others),
         }
@@ -303,7 +312,7 @@ impl Pacer {
 }
 
 /// The buckets the pacer paces (every one but [`Bucket::Unpaced`]).
-const PACED: [Bucket; 12] = [
+const PACED: [Bucket; 13] = [
     Bucket::GetFunction,
     Bucket::GetPolicy,
     Bucket::LambdaControlPlane,
@@ -315,6 +324,7 @@ const PACED: [Bucket; 12] = [
     Bucket::CloudTrail,
     Bucket::ApiGateway,
     Bucket::ApiGatewayResources,
+    Bucket::LoadBalancing,
     Bucket::Sts,
 ];
 

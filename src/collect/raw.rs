@@ -91,6 +91,7 @@ impl RawOperation {
             "cloudtrail" => "CloudTrail",
             // v1 and v2 share the signing name and endpoint; AWS_ENDPOINT_URL_API_GATEWAY overrides both.
             "apigateway" => "API Gateway",
+            "elasticloadbalancing" => "Elastic Load Balancing v2",
             other => other,
         }
     }
