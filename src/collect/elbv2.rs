@@ -123,7 +123,7 @@ struct Reader<'a> {
 }
 
 /// The `<…Result>` element of an answer (`<OperationResponse><OperationResult>`), or the root for EC2's.
-fn result<'e>(root: &'e Element, operation: RawOperation) -> &'e Element {
+fn result(root: &Element, operation: RawOperation) -> &Element {
     root.child(&format!("{}Result", operation.operation))
         .unwrap_or(root)
 }

@@ -72,11 +72,7 @@ pub fn parse(xml: &str) -> Result<Element, String> {
                 let mut done = stack.pop().ok_or("a closing tag without an opening one")?;
                 if let ElementEnd::Close(_, local) = end {
                     if local.as_str() != done.name {
-                        return Err(format!(
-                            "</{}> closes <{}>",
-                            local.as_str(),
-                            done.name
-                        ));
+                        return Err(format!("</{}> closes <{}>", local.as_str(), done.name));
                     }
                 }
                 done.text = done.text.trim().to_string();

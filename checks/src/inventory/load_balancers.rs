@@ -86,11 +86,12 @@ impl IngressRule {
         let port = i32::from(port);
         match self.protocol.as_str() {
             "-1" => true,
-            p if p.eq_ignore_ascii_case("tcp") || p == "6" => match (self.from_port, self.to_port)
-            {
-                (Some(from), Some(to)) => from == -1 || (from <= port && port <= to),
-                _ => true,
-            },
+            p if p.eq_ignore_ascii_case("tcp") || p == "6" => {
+                match (self.from_port, self.to_port) {
+                    (Some(from), Some(to)) => from == -1 || (from <= port && port <= to),
+                    _ => true,
+                }
+            }
             _ => false,
         }
     }
@@ -214,11 +215,11 @@ impl Account {
                 for rule in listener.rules.iter().flatten() {
                     for (index, action) in rule.actions.iter().enumerate() {
                         for tg_arn in action.forwards_to() {
-                            let Some((tg_key, tg)) = elb.target_groups.get_key_value(tg_arn)
-                            else {
+                            let Some((tg_key, tg)) = elb.target_groups.get_key_value(tg_arn) else {
                                 continue;
                             };
-                            for target in tg.targets.iter().filter(|t| t.function_arn == function.arn)
+                            for target in
+                                tg.targets.iter().filter(|t| t.function_arn == function.arn)
                             {
                                 doors.push(LoadBalancerDoor {
                                     load_balancer_arn: lb_arn,

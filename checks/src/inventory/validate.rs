@@ -254,13 +254,13 @@ fn account_numbers(account: &super::Account, at: &str) -> Result<(), (String, St
 }
 
 /// Load balancers and target groups: ports in range, and no list longer than [`ELB_ITEMS`].
-fn load_balancing_shape(
-    elb: &super::LoadBalancing,
-    at: &str,
-) -> Result<(), (String, String)> {
+fn load_balancing_shape(elb: &super::LoadBalancing, at: &str) -> Result<(), (String, String)> {
     let items = |field: String, n: usize| within(field, n, &ELB_ITEMS);
     for (arn, tg) in &elb.target_groups {
-        items(format!("{at}.target_groups.{arn}.targets"), tg.targets.len())?;
+        items(
+            format!("{at}.target_groups.{arn}.targets"),
+            tg.targets.len(),
+        )?;
     }
     for (arn, lb) in &elb.load_balancers {
         let at = format!("{at}.load_balancers.{arn}");

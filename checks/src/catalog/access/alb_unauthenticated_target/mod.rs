@@ -41,9 +41,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .iter()
         .filter(|g| {
             g.service == "elasticloadbalancing"
-                && g.region
-                    .as_deref()
-                    .is_none_or(|r| r == ctx.function.region)
+                && g.region.as_deref().is_none_or(|r| r == ctx.function.region)
         })
         .map(|g| {
             format!(
@@ -256,10 +254,7 @@ fn elb_grants<'p>(
                     });
                     matched != c.operator.is_negated()
                 });
-            s.is_allow()
-                && principal
-                && s.applies_to_action("lambda:InvokeFunction")
-                && source_ok
+            s.is_allow() && principal && s.applies_to_action("lambda:InvokeFunction") && source_ok
         })
         .collect()
 }
