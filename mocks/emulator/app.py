@@ -13,6 +13,7 @@ import traceback
 import admin
 import apigw_ext
 import cw_shim
+import elbv2_ext
 import iam_ext
 import lambda_core
 import lambda_features
@@ -25,7 +26,7 @@ from faults import Controller, internal_error
 from optable import detect_operation
 
 AWS_SERVICES = ("lambda", "iam", "sts", "cloudwatch", "ec2", "sqs", "sns", "events", "securityhub", "organizations", "logs",
-                "cloudtrail", "apigateway")
+                "cloudtrail", "apigateway", "elasticloadbalancing")
 LAMBDA_HANDLERS = {**lambda_core.HANDLERS, **lambda_features.HANDLERS}
 
 
@@ -151,10 +152,14 @@ class Emulator:
                     reply = cloudtrail_ext.HANDLERS[ctx.operation](ctx)
                 elif ctx.service == "apigateway" and ctx.operation in apigw_ext.HANDLERS:
                     reply = apigw_ext.HANDLERS[ctx.operation](ctx)
+                elif ctx.service == "elasticloadbalancing":
+                    elbv2_ext.check(ctx)
                 if reply is None:
                     reply = self._moto(environ)
                     if ctx.service == "apigateway":
                         reply = apigw_ext.paginate(ctx, reply)
+                    elif ctx.service == "elasticloadbalancing":
+                        reply = elbv2_ext.paginate(ctx, reply)
                 return reply
         except AwsError as e:
             return error_reply(ctx, e)

@@ -222,7 +222,8 @@ def xml_escape(s: str) -> str:
 
 
 _QUERY_NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
-             "sns": "http://sns.amazonaws.com/doc/2010-03-31/"}
+             "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+             "elasticloadbalancing": "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"}
 
 
 def error_reply(ctx: Ctx, err: AwsError) -> Reply:

@@ -46,11 +46,14 @@ CLOUDTRAIL_READ_RATE = 10.0
 # within 10 requests per second in total.
 APIGATEWAY_RATES = {"GetResources": 2.5}
 APIGATEWAY_SHARED_RATE = 10.0
+# Elastic Load Balancing (v2) Describe* calls: a token bucket refilled at 10 a second (40 deep) per account and region
+# (Elastic Load Balancing user guide, "Request throttling for the ELB API"; burst equals rate here).
+ELB_DESCRIBE_RATE = 10.0
 
 FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
 FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
-                  "logs", "cloudtrail", "apigateway")
+                  "logs", "cloudtrail", "apigateway", "elasticloadbalancing")
 
 
 def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
@@ -78,6 +81,8 @@ def bucket_for(ctx: Ctx) -> tuple[str, float] | None:
         return "logs:DescribeLogGroups", LOGS_DESCRIBE_LOG_GROUPS_RATE
     if ctx.service == "cloudtrail" and op.startswith(("Get", "Describe", "List")):
         return "cloudtrail:read", CLOUDTRAIL_READ_RATE
+    if ctx.service == "elasticloadbalancing" and op.startswith("Describe"):
+        return "elasticloadbalancing:describe", ELB_DESCRIBE_RATE
     if ctx.service == "apigateway":
         if op in APIGATEWAY_RATES:
             return f"apigateway:{op}", APIGATEWAY_RATES[op]
@@ -341,7 +346,7 @@ def throttle_error(ctx: Ctx, wait: float) -> AwsError:
         return AwsError("ThrottlingException", "Rate exceeded", 400, query_code="Throttling")
     if ctx.service == "ec2":
         return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
-    if ctx.service in ("logs", "cloudtrail"):
+    if ctx.service in ("logs", "cloudtrail", "elasticloadbalancing"):
         return AwsError("ThrottlingException", "Rate exceeded", 400)
     if ctx.service == "apigateway":
         return AwsError("TooManyRequestsException", "Too Many Requests", 429,

@@ -107,7 +107,7 @@ def detect_operation(ctx: Ctx) -> None:
         ctx.protocol = "query"
         ctx.operation = (ctx.form().get("Action") or [None])[0]
         return
-    if ctx.service in ("iam", "sts"):
+    if ctx.service in ("iam", "sts", "elasticloadbalancing"):
         ctx.protocol = "query"
         ctx.operation = (ctx.form().get("Action") or [None])[0]
         return

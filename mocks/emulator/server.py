@@ -72,12 +72,14 @@ def main(argv=None) -> int:
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
+    import elbv2_ext
     import iam_ext
     import lambda_core
     import org_ext
     from app import Emulator, install_dispatch_caches
 
     install_dispatch_caches()
+    elbv2_ext.install()
     lambda_core.install_patches()
     iam_ext.install_patches()
     org_ext.install_patches()

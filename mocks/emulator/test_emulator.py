@@ -907,6 +907,63 @@ def test_api_gateway_listings_page_and_v2_authorizers():
         s.admin("POST", "/_lp/faults", {"rules": []})
 
 
+def test_load_balancer_listings_page_and_fault():
+    s = srv()
+    elb, ec2 = s.client("elbv2", region="eu-west-1"), s.client("ec2", region="eu-west-1")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    subnets = [x["SubnetId"] for x in ec2.describe_subnets()["Subnets"][:2]]
+    sg = ec2.create_security_group(GroupName="alb-web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    fn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:orders"
+    tgs = [elb.create_target_group(Name=f"fn-{i}", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+           for i in range(3)]
+    # Target group ARNs follow from the account, region and name (the demo's policies name them in advance).
+    import hashlib
+    want = hashlib.sha256(f"{ACCOUNT}/eu-west-1/fn-0".encode()).hexdigest()[:16]
+    assert tgs[0] == f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:targetgroup/fn-0/{want}", tgs[0]
+    elb.register_targets(TargetGroupArn=tgs[0], Targets=[{"Id": fn + ":live"}])
+    health = elb.describe_target_health(TargetGroupArn=tgs[0])["TargetHealthDescriptions"]
+    assert [h["Target"]["Id"] for h in health] == [fn + ":live"], health
+    # DescribeTargetGroups pages with PageSize / Marker (moto answers whole; the emulator pages like AWS).
+    first = elb.describe_target_groups(PageSize=2)
+    assert len(first["TargetGroups"]) == 2 and first["NextMarker"], first
+    rest = elb.describe_target_groups(PageSize=2, Marker=first["NextMarker"])
+    assert len(rest["TargetGroups"]) == 1 and "NextMarker" not in rest, rest
+    assert sorted(t["TargetGroupArn"] for t in first["TargetGroups"] + rest["TargetGroups"]) == sorted(tgs)
+    expect_error(lambda: elb.describe_target_groups(PageSize=401), "ValidationError")
+    lb = elb.create_load_balancer(Name="alb-web", Subnets=subnets, SecurityGroups=[sg], Scheme="internet-facing",
+                                  Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    for port in (80, 8080):
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}])
+    page = elb.describe_listeners(LoadBalancerArn=lb, PageSize=1)
+    assert len(page["Listeners"]) == 1 and page["NextMarker"], page
+    last = elb.describe_listeners(LoadBalancerArn=lb, PageSize=1, Marker=page["NextMarker"])
+    assert len(last["Listeners"]) == 1 and "NextMarker" not in last, last
+    listener = page["Listeners"][0]["ListenerArn"]
+    # An authenticate action before a weighted forward is kept as written.
+    elb.create_rule(ListenerArn=listener, Priority=5,
+                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/a/*"]}}],
+                    Actions=[{"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
+                        "Issuer": "https://idp.example", "AuthorizationEndpoint": "https://idp.example/a",
+                        "TokenEndpoint": "https://idp.example/t", "UserInfoEndpoint": "https://idp.example/u",
+                        "ClientId": "c", "ClientSecret": "s", "OnUnauthenticatedRequest": "deny"}},
+                        {"Type": "forward", "Order": 2,
+                         "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": tgs[0], "Weight": 5}]}}])
+    rules = elb.describe_rules(ListenerArn=listener)["Rules"]
+    assert [r["Priority"] for r in rules] == ["5", "default"], rules
+    assert rules[0]["Actions"][0]["AuthenticateOidcConfig"]["OnUnauthenticatedRequest"] == "deny", rules
+    # Faults reach Elastic Load Balancing, with the Query protocol's error envelope.
+    s.admin("POST", "/_lp/faults", {"rules": [{"service": "elasticloadbalancing", "operation": "DescribeRules",
+                                               "error": "AccessDenied"}]})
+    try:
+        err = expect_error(lambda: elb.describe_rules(ListenerArn=listener), "AccessDenied", 403)
+        assert "elasticloadbalancing:DescribeRules" in str(err), err
+    finally:
+        s.admin("POST", "/_lp/faults", {"rules": []})
+
+
 def test_admin_reset_forgets_everything():  # runs last: wipes the shared server
     s = srv()
     s.client("iam").create_role(RoleName="gone", AssumeRolePolicyDocument=TRUST)
