@@ -173,6 +173,11 @@ def build_manifest(seeder, today: dt.date, seed: int) -> dict:
                                    "status": "ENABLED", "advanced_event_selectors": e.advanced}
                                   for e in A.EVENT_DATA_STORES],
         },
+        "load_balancers": [{"name": b.name, "region": b.region, "scheme": b.scheme, "function": b.function,
+                            "qualifier": b.qualifier, "target_group": b.target_group,
+                            "target_group_arn": A.tg_arn(b.region, b.target_group), "port": b.port,
+                            "ingress": list(b.ingress), "auth": b.auth, "path": b.path}
+                           for b in A.ALBS],
         "judgements": E.JUDGEMENTS,
     }
 

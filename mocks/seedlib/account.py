@@ -7,6 +7,7 @@ from these declarations by `expect.py`, and the role-level outcomes are declared
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 ACCOUNT = "123456789012"
@@ -633,6 +634,12 @@ class Fn:
         return self.log_group is not None or self.activity.pattern != "never"
 
 
+def tg_arn(region, name):
+    """A target group's ARN: the emulator derives its id from account, region and name (mocks/emulator/elbv2_ext.py)."""
+    tg_id = hashlib.sha256(f"{ACCOUNT}/{region}/{name}".encode()).hexdigest()[:16]
+    return f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:targetgroup/{name}/{tg_id}"
+
+
 def apigw(region, api, route):
     return f"arn:aws:execute-api:{region}:{ACCOUNT}:{api}/{route}"
 
@@ -743,7 +750,7 @@ FUNCTIONS = [
         "python3.12",
         "reporting-etl-role",
         "python-clean",
-        "VPC in two AZs, scheduled, OnFailure to SNS the role can publish to",
+        "VPC in two AZs, scheduled, OnFailure to SNS the role can publish to; behind an internal ALB",
         log_retention=90,
         description="Nightly reporting extract",
         timeout=900,
@@ -754,7 +761,10 @@ FUNCTIONS = [
         tags=TAGS_DATA,
         vpc="2az",
         layers=["aws-insights"],
-        perms=[Perm("nightly", "events.amazonaws.com", source_arn=rule(HOME, "reporting-nightly"))],
+        perms=[
+            Perm("nightly", "events.amazonaws.com", source_arn=rule(HOME, "reporting-nightly")),
+            Perm("alb-reports", "elasticloadbalancing.amazonaws.com", source_arn=tg_arn(HOME, "reporting-tg")),
+        ],
         async_cfg=AsyncCfg(max_retries=1, on_failure=Dlq("sns", "etl-failures")),
         activity=Activity("busy", per_day=1, duration_ratio=0.4),
     ),
@@ -973,7 +983,8 @@ FUNCTIONS = [
         "loyalty-points-role",
         "python-clean",
         "alias `live` still runs version 1 (python3.9, Stripe key in env) although $LATEST was fixed; "
-        "invokable by the loyalty partner's AWS organization",
+        "invokable by the loyalty partner's AWS organization; `live` behind an internet-facing ALB open to the "
+        "partner's public addresses only, no authentication",
         description="Loyalty points ledger",
         env=[Env("STRIPE_KEY_SECRET_ARN", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/loyalty/stripe-Lp4Xw9")],
         cmk=True,
@@ -981,7 +992,10 @@ FUNCTIONS = [
         versions=1,
         aliases={"live": "1"},
         released=Release("python3.9", env=[Env("STRIPE_SECRET_KEY", "secret:stripe-key")]),
-        perms=[Perm("partner-org-invoke", "*", qualifier="live", org_id=PARTNER_ORG)],
+        perms=[
+            Perm("partner-org-invoke", "*", qualifier="live", org_id=PARTNER_ORG),
+            Perm("alb-partner-live", "elasticloadbalancing.amazonaws.com", qualifier="live", source_arn=tg_arn(HOME, "loyalty-partner-tg")),
+        ],
         dlq=Dlq("sqs", "loyalty-dlq"),
         activity=Activity("busy", per_day=1800),
     ),
@@ -1134,11 +1148,15 @@ FUNCTIONS = [
         "python3.12",
         "metrics-collector-role",
         "python-clean",
-        "all-purpose role (nine services, two never used); OnFailure to SNS; behind a private API open to every VPC endpoint",
+        "all-purpose role (nine services, two never used); OnFailure to SNS; behind a private API open to every VPC "
+        "endpoint, and an internet-facing ALB whose security group admits the VPN range only",
         description="Collects business metrics",
         env=[Env("METRICS_TABLE", "metrics")],
         tags=TAGS_DATA,
-        perms=[Perm("every-5-min", "events.amazonaws.com", source_arn=rule(HOME, "metrics-5min"))],
+        perms=[
+            Perm("every-5-min", "events.amazonaws.com", source_arn=rule(HOME, "metrics-5min")),
+            Perm("alb-metrics", "elasticloadbalancing.amazonaws.com", source_arn=tg_arn(HOME, "metrics-tg")),
+        ],
         async_cfg=AsyncCfg(max_retries=2, on_failure=Dlq("sns", "metrics-failures")),
         activity=Activity("busy", per_day=288),
     ),
@@ -1162,10 +1180,11 @@ FUNCTIONS = [
         "nodejs24.x",
         "sandbox-role",
         "node-clean",
-        "no owner tags, a weak admin password under a secret name, last invoked 40 days ago",
+        "no owner tags, a weak admin password under a secret name, last invoked 40 days ago; an internet-facing ALB forwards to it unauthenticated",
         description="hello world from the onboarding guide",
         env=[Env("ADMIN_PASSWORD", "weak", name_hit=True), Env("GREETING", "hello")],
         tags={"env": "dev"},
+        perms=[Perm("alb-hello", "elasticloadbalancing.amazonaws.com", source_arn=tg_arn(HOME, "sandbox-hello-tg"))],
         activity=Activity("last:40", per_day=3),
     ),
     Fn(
@@ -1208,7 +1227,8 @@ FUNCTIONS = [
         "python3.13",
         "gdpr-export-role",
         "python-clean",
-        "model EU function: secret-named variables hold SSM parameter names",
+        "model EU function: secret-named variables hold SSM parameter names; registered behind an open ALB that its "
+        "policy never allowed to invoke it",
         log_retention=180, log_kms=True,
         description="Subject access request exports",
         timeout=120,
@@ -1286,7 +1306,7 @@ FUNCTIONS = [
         "provided.al2023",
         "vat-calculator-role",
         "rust-clean",
-        "high-entropy signing secret under a secret name; behind an ALB",
+        "high-entropy signing secret under a secret name; behind an ALB that authenticates users (OIDC) first",
         description="VAT computation service (Rust)",
         memory=128,
         timeout=5,
@@ -1296,7 +1316,7 @@ FUNCTIONS = [
             Perm(
                 "alb-vat",
                 "elasticloadbalancing.amazonaws.com",
-                source_arn=f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:targetgroup/vat-tg/6d0ecf831eec9f09",
+                source_arn=tg_arn(EU, "vat-tg"),
             )
         ],
         activity=Activity("busy", per_day=15000),
@@ -1466,3 +1486,59 @@ APIS = [
 def apis_of(function: str) -> list:
     """The APIs with a route to `function`, and those routes."""
     return [(a, [r for r in a.routes if r.function == function]) for a in APIS if any(r.function == function for r in a.routes)]
+
+
+# --- Application Load Balancer front doors (issue 16 item 1) -----------------------------------------------------
+@dataclass
+class Alb:
+    name: str
+    region: str
+    function: str  # registered in the load balancer's Lambda target group
+    target_group: str
+    scheme: str = "internet-facing"  # or internal
+    port: int = 80  # an HTTP listener
+    ingress: tuple = ("0.0.0.0/0",)  # what the security group admits on the port (CIDRs)
+    auth: str | None = None  # authenticate-oidc | authenticate-cognito before the forward
+    path: str | None = None  # a rule on this path forwards (the default rule answers 404); None: the default rule
+    qualifier: str | None = None  # the alias registered
+    why: str = ""
+
+    @property
+    def public_ingress(self) -> list:
+        """The admitted CIDRs outside the ranges the internet cannot route to us (alb-unauthenticated-target's list:
+        RFC 1918, shared address space, loopback, link-local)."""
+        import ipaddress
+
+        private = [ipaddress.ip_network(n) for n in
+                   ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16")]
+        return [c for c in self.ingress if not any(ipaddress.ip_network(c).subnet_of(p) for p in private)]
+
+    def internet_wide(self) -> bool:
+        """The security group admits the whole internet on the port (critical, not only some ranges: medium)."""
+        return "0.0.0.0/0" in self.ingress or "::/0" in self.ingress
+
+    def open_to_internet(self) -> bool:
+        return self.scheme == "internet-facing" and self.auth is None and bool(self.public_ingress)
+
+
+ALBS = [
+    Alb("sandbox-public", HOME, "dev-sandbox-hello", "sandbox-hello-tg",
+        why="internet-facing, port 80 open to the internet, the default rule forwards with no authentication: critical"),
+    Alb("vat-public", EU, "vat-calculator-eu", "vat-tg", auth="authenticate-oidc", path="/vat/*",
+        why="an authenticate-oidc action precedes the forward: passes"),
+    Alb("reports-internal", HOME, "reporting-etl", "reporting-tg", scheme="internal",
+        why="internal load balancer: passes"),
+    Alb("metrics-vpn", HOME, "internal-metrics-collector", "metrics-tg", ingress=("10.8.0.0/16",),
+        why="internet-facing, but its security group admits port 80 from the VPN range only: passes"),
+    Alb("loyalty-partner", HOME, "loyalty-points", "loyalty-partner-tg", qualifier="live",
+        ingress=("35.176.20.0/24",), path="/points/*",
+        why="alias live behind an internet-facing ALB whose security group admits only the partner's public range: "
+            "callers filtered, not authenticated (medium)"),
+    Alb("exports-public", EU, "gdpr-export", "gdpr-export-tg",
+        why="open and unauthenticated, but the function's policy never let the target group invoke it: passes"),
+]
+
+
+def albs_of(function: str) -> list:
+    """The load balancers forwarding to `function`."""
+    return [a for a in ALBS if a.function == function]

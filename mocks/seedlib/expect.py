@@ -27,6 +27,7 @@ CHECK_IDS = [
     "lambda-notprincipal-allow",
     "api-unauthenticated-route",
     "api-private-open-policy",
+    "alb-unauthenticated-target",
     "role-shared",
     "role-admin-access",
     "role-action-wildcard",
@@ -132,6 +133,18 @@ VALID_FROM = "2026-11-01"
 VALID_UNTIL = "2027-11-01"
 
 JUDGEMENTS = [
+    {
+        "checks": ["alb-unauthenticated-target"],
+        "functions": ["dev-sandbox-hello", "loyalty-points", "vat-calculator-eu", "reporting-etl",
+                      "internal-metrics-collector", "gdpr-export"],
+        "rule": "New (issue 16 item 1): the functions' Application Load Balancer front doors (account.ALBS). A rule "
+        "forwarding to a Lambda target group with no authenticate action before the forward, on an internet-facing "
+        "load balancer whose security group admits the listener's port from public addresses, fails when the "
+        "function's policy lets that target group invoke it: dev-sandbox-hello (0.0.0.0/0, critical), loyalty-points "
+        "alias live (one public range: medium). vat-calculator-eu (authenticate-oidc first), reporting-etl (internal), "
+        "internal-metrics-collector (the VPN range only) and gdpr-export (its policy never allowed the target group) "
+        "pass.",
+    },
     {
         "checks": ["invoke-not-audited"],
         "functions": ["orders-api", "payments-webhook", "loyalty-points", "gdpr-export", "thumbnail-resizer-eu"],
@@ -513,6 +526,13 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         if not api.public and api.policy and not any(
                 k in json.dumps(api.policy) for k in ("aws:SourceVpce", "aws:SourceVpc")):
             fails.add("api-private-open-policy")
+    # Application Load Balancer front doors (A.ALBS): open to public addresses, no authenticate action, and the
+    # function's (registered qualifier's) policy lets the target group invoke it
+    for alb in A.albs_of(fn.name):
+        granted = any(p.principal == "elasticloadbalancing.amazonaws.com" and p.qualifier == alb.qualifier
+                      and p.source_arn == A.tg_arn(alb.region, alb.target_group) for p in fn.perms)
+        if alb.open_to_internet() and granted:
+            fails.add("alb-unauthenticated-target")
     if any(p.foreign_account() and p.foreign_account() not in DEFAULTS["trusted_accounts"] for p in fn.perms):
         fails.add("lambda-cross-account-invoke")
     if any(p.org_id for p in fn.perms):
@@ -652,6 +672,7 @@ RELEVANT = {
     "invoke-not-audited": A.invoke_audited,
     "function-not-in-vpc": lambda f: f.vpc is not None,  # in acme-prod, or detached (fails)
     "api-unauthenticated-route": lambda f: bool(A.apis_of(f.name)),
+    "alb-unauthenticated-target": lambda f: bool(A.albs_of(f.name)),
     "api-private-open-policy": lambda f: any(not a.public for a, _ in A.apis_of(f.name)),
     "api-public-no-waf": lambda f: any(a.kind == "rest" and a.public for a, _ in A.apis_of(f.name)),
     "role-logs-missing": lambda f: f.log_group is not None,

@@ -48,6 +48,7 @@ class Seeder:
         self.env_values = {}  # (fn, var) -> value (kept in memory only)
         self.last_modified = {}  # fn -> iso
         self.apis = {}  # API name -> the id API Gateway gave it
+        self.albs = {}  # load balancer name -> (load balancer ARN, target group ARN)
 
     # ---------------------------------------------------------------- plumbing
     def log(self, msg):
@@ -108,6 +109,8 @@ class Seeder:
             self.step(f"function {fn.name}", lambda f=fn: self.seed_function(f))
         for api in A.APIS:
             self.step(f"api {api.name}", lambda a=api: self.seed_api(a))
+        for alb in A.ALBS:
+            self.step(f"load balancer {alb.name}", lambda a=alb: self.seed_alb(a))
         self.step("after-the-fact changes", self.seed_decay)
         self.step("admin data", self.seed_admin)
         self.step("metrics", self.seed_metrics)
@@ -555,6 +558,48 @@ class Seeder:
             gw.create_route(**route)
         gw.create_stage(ApiId=aid, StageName=api.stage)
         self.apis[api.name] = aid
+
+    # ---------------------------------------------------------------- Application Load Balancer front doors
+    ALB_CHECKS = ["alb-unauthenticated-target"]
+
+    def seed_alb(self, alb: A.Alb):
+        self.attempt(f"load balancer {alb.name}", lambda: self._alb(alb), [alb.function], self.ALB_CHECKS)
+
+    def _alb(self, alb: A.Alb):
+        ec2, elb = self.client("ec2", alb.region), self.client("elbv2", alb.region)
+        vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
+        subnets = [x["SubnetId"] for x in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+        sg = ec2.create_security_group(GroupName=f"{alb.name}-alb", Description=f"{alb.name} load balancer",
+                                       VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": alb.port, "ToPort": alb.port,
+            "IpRanges": [{"CidrIp": c} for c in alb.ingress if ":" not in c],
+            "Ipv6Ranges": [{"CidrIpv6": c} for c in alb.ingress if ":" in c]}])
+        tg = elb.create_target_group(Name=alb.target_group, TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+        if tg != A.tg_arn(alb.region, alb.target_group):
+            raise Gap(f"target group ARN {tg} is not the one the function's policy names")
+        target = self.function_arn(alb.function, alb.region) + (f":{alb.qualifier}" if alb.qualifier else "")
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": target}])
+        lb = elb.create_load_balancer(Name=alb.name, Subnets=subnets[:2], SecurityGroups=[sg], Scheme=alb.scheme,
+                                      Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+        actions = []
+        if alb.auth == "authenticate-oidc":
+            actions.append({"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
+                "Issuer": "https://login.acme.example", "AuthorizationEndpoint": "https://login.acme.example/authorize",
+                "TokenEndpoint": "https://login.acme.example/token", "UserInfoEndpoint": "https://login.acme.example/userinfo",
+                "ClientId": "acme-alb", "ClientSecret": "not-a-secret", "OnUnauthenticatedRequest": "authenticate"}})
+        elif alb.auth == "authenticate-cognito":
+            actions.append({"Type": "authenticate-cognito", "Order": 1, "AuthenticateCognitoConfig": {
+                "UserPoolArn": f"arn:aws:cognito-idp:{alb.region}:{A.ACCOUNT}:userpool/{alb.region}_AcMe1",
+                "UserPoolClientId": "acme-alb", "UserPoolDomain": "acme-login"}})
+        actions.append({"Type": "forward", "Order": len(actions) + 1, "TargetGroupArn": tg})
+        not_found = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}
+        listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=alb.port,
+                                       DefaultActions=[not_found] if alb.path else actions)["Listeners"][0]["ListenerArn"]
+        if alb.path:
+            elb.create_rule(ListenerArn=listener, Priority=10, Actions=actions,
+                            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [alb.path]}}])
+        self.albs[alb.name] = (lb, tg)
 
     def seed_decay(self):
         """What happened after deployment: a clean-up that removed a DLQ permission, a deleted queue, a deleted role."""

@@ -68,6 +68,13 @@ def verify(s) -> int:
             _verify_api(s, api, diff)
         except Exception as e:  # noqa: BLE001
             diff("API read failed", None, f"{api.name}: {type(e).__name__}: {e}", s.API_CHECKS)
+    for alb in A.ALBS:
+        if alb.name not in s.albs:
+            continue
+        try:
+            _verify_alb(s, alb, diff)
+        except Exception as e:  # noqa: BLE001
+            diff("load balancer read failed", alb.function, f"{alb.name}: {type(e).__name__}: {e}", s.ALB_CHECKS)
     for region in A.REGIONS:
         try:
             _verify_metrics(s, region, diff)
@@ -97,6 +104,31 @@ def _verify_cloudtrail(s, diff):
         store = ct.get_event_data_store(EventDataStore=listed[e.name]) if e.name in listed else {}
         if (store.get("Status"), store.get("AdvancedEventSelectors")) != ("ENABLED", e.advanced):
             diff("event data store", None, f"{e.name}: {store}", checks)
+
+
+def _verify_alb(s, alb, diff):
+    """The load balancer's scheme and security group, its target, and the rule forwarding to it, as the scanner reads
+    them."""
+    lb_arn, tg = s.albs[alb.name]
+    elb, ec2 = s.client("elbv2", alb.region), s.client("ec2", alb.region)
+    lb = elb.describe_load_balancers(LoadBalancerArns=[lb_arn])["LoadBalancers"][0]
+    if lb["Scheme"] != alb.scheme:
+        diff("load balancer scheme", alb.function, f"{alb.name}: {lb['Scheme']}", s.ALB_CHECKS)
+    groups = ec2.describe_security_groups(GroupIds=lb["SecurityGroups"])["SecurityGroups"]
+    admitted = sorted(r.get("CidrIp") or r.get("CidrIpv6") for g in groups for p in g["IpPermissions"]
+                      if p.get("FromPort") == alb.port for r in p.get("IpRanges", []) + p.get("Ipv6Ranges", []))
+    if admitted != sorted(alb.ingress):
+        diff("load balancer security group", alb.function, f"{alb.name}: admits {admitted}", s.ALB_CHECKS)
+    targets = [t["Target"]["Id"] for t in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+    want = s.function_arn(alb.function, alb.region) + (f":{alb.qualifier}" if alb.qualifier else "")
+    if targets != [want]:
+        diff("target group targets", alb.function, f"{alb.name}: {targets}", s.ALB_CHECKS)
+    listener = elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"][0]["ListenerArn"]
+    forwarding = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"]
+                  if any(a.get("TargetGroupArn") == tg for a in r["Actions"])]
+    kinds = [[a["Type"] for a in sorted(r["Actions"], key=lambda a: a.get("Order", 0))] for r in forwarding]
+    if kinds != [([alb.auth] if alb.auth else []) + ["forward"]]:
+        diff("load balancer rule", alb.function, f"{alb.name}: actions {kinds}", s.ALB_CHECKS)
 
 
 def _verify_api(s, api, diff):
