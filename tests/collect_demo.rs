@@ -826,6 +826,114 @@ fn cloudtrail_trails_and_event_data_stores_as_planted() {
     diffs.assert_none();
 }
 
+/// The planted load balancers, each with its scheme, the sources its security group admits on the listener's port
+/// (internet-facing ones: internal ones' groups are not read), the function or alias its target group holds, and the
+/// rule forwarding to it (priority, path condition, authenticate action before the forward).
+#[test]
+fn load_balancers_and_their_lambda_targets_as_planted() {
+    let elb = account()
+        .load_balancing
+        .as_ref()
+        .expect("the scan read Elastic Load Balancing");
+    let planted = emulator::demo().demo.manifest["load_balancers"]
+        .as_array()
+        .expect("planted load balancers");
+    let mut diffs = Diffs::default();
+    diffs.eq("load balancers", elb.load_balancers.len(), planted.len());
+    diffs.eq("target groups", elb.target_groups.len(), planted.len());
+    for p in planted {
+        let name = p["name"].as_str().unwrap();
+        let Some(lb) = elb.load_balancers.values().find(|lb| lb.name == name) else {
+            diffs.0.push(format!("load balancer {name}: not collected"));
+            continue;
+        };
+        diffs.eq(
+            format!("{name}.region"),
+            lb.region.as_str(),
+            p["region"].as_str().unwrap(),
+        );
+        diffs.eq(
+            format!("{name}.scheme"),
+            lb.scheme.as_str(),
+            p["scheme"].as_str().unwrap(),
+        );
+        diffs.eq(format!("{name}.state"), lb.state.as_str(), "active");
+        let port = p["port"].as_u64().unwrap() as u16;
+        let admitted: BTreeSet<String> = lb
+            .security_groups
+            .values()
+            .flatten()
+            .filter(|r| r.admits_tcp(port))
+            .flat_map(|r| r.sources.iter().cloned())
+            .collect();
+        let want: BTreeSet<String> = if lb.scheme == "internet-facing" {
+            strings(&p["ingress"]).into_iter().collect()
+        } else {
+            BTreeSet::new()
+        };
+        diffs.eq(format!("{name} admits on {port}"), admitted, want);
+        let tg_arn = p["target_group_arn"].as_str().unwrap();
+        match elb.target_groups.get(tg_arn) {
+            None => diffs
+                .0
+                .push(format!("{name}: target group {tg_arn} not collected")),
+            Some(tg) => {
+                let function = format!(
+                    "arn:aws:lambda:{}:{}:function:{}",
+                    p["region"].as_str().unwrap(),
+                    account().account_id,
+                    p["function"].as_str().unwrap()
+                );
+                let targets: Vec<(String, Option<String>)> = tg
+                    .targets
+                    .iter()
+                    .map(|t| (t.function_arn.clone(), t.qualifier.clone()))
+                    .collect();
+                diffs.eq(
+                    format!("{name} targets"),
+                    targets,
+                    vec![(function, opt_str(&p["qualifier"]))],
+                );
+            }
+        }
+        let rules: Vec<_> = lb
+            .listeners
+            .iter()
+            .filter(|l| l.port == port && l.protocol == "HTTP")
+            .flat_map(|l| l.rules.iter().flatten())
+            .collect();
+        let Some(rule) = rules.first().filter(|_| rules.len() == 1) else {
+            diffs.0.push(format!(
+                "{name}: {} rules forward to a Lambda target group, want 1",
+                rules.len()
+            ));
+            continue;
+        };
+        let path = opt_str(&p["path"]);
+        diffs.eq(
+            format!("{name} rule priority"),
+            rule.priority.as_str(),
+            if path.is_some() { "10" } else { "default" },
+        );
+        let paths: Vec<String> = rule
+            .conditions
+            .iter()
+            .filter(|c| c.field == "path-pattern")
+            .flat_map(|c| c.values.clone())
+            .collect();
+        diffs.eq(
+            format!("{name} rule paths"),
+            paths,
+            path.into_iter().collect(),
+        );
+        let kinds: Vec<&str> = rule.actions.iter().map(|a| a.kind.as_str()).collect();
+        let mut want_kinds: Vec<&str> = p["auth"].as_str().into_iter().collect();
+        want_kinds.push("forward");
+        diffs.eq(format!("{name} rule actions"), kinds, want_kinds);
+    }
+    diffs.assert_none();
+}
+
 #[test]
 fn no_environment_value_is_stored_or_reported() {
     // Every value of every variable (read from the emulator by a helper that prints names only) is absent from the

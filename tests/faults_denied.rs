@@ -28,6 +28,7 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "lambda",
         "GetPolicy",
         &[
+            "alb-unauthenticated-target",
             "async-no-failure-destination",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",
@@ -40,6 +41,7 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "lambda",
         "ListAliases",
         &[
+            "alb-unauthenticated-target",
             "async-no-failure-destination",
             "dlq-unwritable",
             "env-no-cmk",
@@ -130,6 +132,23 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
             "api-public-no-waf",
             "api-unauthenticated-route",
         ],
+    ),
+    // The load balancer front doors: a target group not listed may hold any function of its region; a listener's rules
+    // unread may forward to one; a security group unread leaves open ports unknown.
+    (
+        "elasticloadbalancing",
+        "DescribeTargetGroups",
+        &["alb-unauthenticated-target"],
+    ),
+    (
+        "elasticloadbalancing",
+        "DescribeRules",
+        &["alb-unauthenticated-target"],
+    ),
+    (
+        "ec2",
+        "DescribeSecurityGroups",
+        &["alb-unauthenticated-target"],
     ),
     (
         "cloudwatch",

@@ -370,10 +370,15 @@ JUDGEMENTS = [
     },
     {
         "checks": ["no-reserved-concurrency"],
-        "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api"],
+        "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api",
+                      "internal-metrics-collector", "reporting-etl", "loyalty-points", "payments-webhook"],
         "rule": "'Invoked publicly' = fails lambda-public-invoke, or has an AuthType NONE URL whose qualifier's policy grants "
         "Principal * both lambda:InvokeFunctionUrl and lambda:InvokeFunction (the decision lambda-url-public grades "
-        "critical); a named partner account is not public and no function here has two or more invokers. Changed (issue "
+        "critical); a named partner account is not public. 'Invoked by many sources' = two or more doors among the "
+        "grants' distinct principals, the mappings and the URLs: changed (issue 16 item 1), the load balancer "
+        "permissions made a second door for internal-metrics-collector, reporting-etl (both also invoked by "
+        "EventBridge) and loyalty-points (its partner organization), which now fail; payments-webhook has two and "
+        "reserved concurrency. Changed (issue "
         "10 item 2 follow-up): image-upload-url now passes: its NONE URL grants the public only "
         "lambda:InvokeFunctionUrl, so it refuses every request and nobody can flood it (it failed when every NONE URL "
         "counted as public). checkout-service (both statements) still fails.",
@@ -589,7 +594,11 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     if any(e.fails() for e in fn.esms):
         fails.add("esm-no-failure-destination")
     public = "lambda-public-invoke" in fails or any(url_open(fn, u) for u in fn.urls)
-    if public and fn.reserved is None:
+    # "invoked by many sources": two or more doors among the invoke grants' distinct principals (URL-only grants are
+    # the URL's), the event source mappings and the function URLs
+    grants = {p.principal for p in fn.perms if p.principal and not (p.action == "lambda:InvokeFunctionUrl" or p.via_url)}
+    many = len(grants) + len(fn.esms) + len(fn.urls) >= 2
+    if (public or many) and fn.reserved is None:
         fails.add("no-reserved-concurrency")
     if fn.reserved == 0:
         fails.add("concurrency-disabled")
