@@ -18,7 +18,7 @@ use crate::catalog::stability::invokers::invoke_grants;
 use crate::check::FunctionContext;
 use crate::config::ValidConfig;
 use crate::engine::for_each_function;
-use crate::inventory::{Function, FunctionMetrics, Inventory};
+use crate::inventory::{Account, Function, FunctionMetrics, Inventory};
 
 /// Version of the `unused --format json` shape (see `schema/unused.schema.json`).
 pub const UNUSED_SCHEMA_VERSION: u32 = 1;
@@ -88,9 +88,10 @@ pub struct UnusedFunction {
 pub struct Trigger {
     /// What kind of wiring it is.
     pub kind: TriggerKind,
-    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, or the URL.
+    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, the URL, or the
+    /// target group ARN.
     pub source: String,
-    /// Mapping state, the source ARN a policy statement is limited to, or the URL auth type.
+    /// Mapping state, the source ARN a policy statement is limited to, the URL auth type, or the target group's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Alias or version the trigger targets; `None` = the function itself.
@@ -108,6 +109,8 @@ pub enum TriggerKind {
     ResourcePolicy,
     /// A function URL.
     FunctionUrl,
+    /// A Lambda target group of Elastic Load Balancing in which it is registered.
+    LoadBalancer,
 }
 
 /// Provisioned concurrency on an idle function: billed for nothing.
@@ -207,7 +210,7 @@ fn describe(
         idle_days,
         window_days,
         last_modified: function.last_modified_date(),
-        triggers: triggers(function, ctx.config),
+        triggers: triggers(account, function, ctx.config),
         provisioned_concurrency: function
             .provisioned_concurrency
             .iter()
@@ -243,8 +246,9 @@ fn describe(
     }
 }
 
-/// Event source mappings, the principals the resource policies allow to invoke the function, and function URLs.
-pub fn triggers(function: &Function, config: &ValidConfig) -> Vec<Trigger> {
+/// Event source mappings, the principals the resource policies allow to invoke the function, function URLs, and the
+/// Lambda target groups it is registered in.
+pub fn triggers(account: &Account, function: &Function, config: &ValidConfig) -> Vec<Trigger> {
     let mut triggers: Vec<Trigger> = function
         .event_source_mappings
         .iter()
@@ -278,6 +282,20 @@ pub fn triggers(function: &Function, config: &ValidConfig) -> Vec<Trigger> {
         detail: Some(format!("auth {}", u.auth_type)),
         qualifier: u.qualifier.clone(),
     }));
+    for (arn, group) in account.target_groups_of(function) {
+        triggers.extend(
+            group
+                .targets
+                .iter()
+                .filter(|t| t.function_arn == function.arn)
+                .map(|t| Trigger {
+                    kind: TriggerKind::LoadBalancer,
+                    source: arn.to_string(),
+                    detail: Some(format!("target group {}", group.name)),
+                    qualifier: t.qualifier.clone(),
+                }),
+        );
+    }
     triggers.sort();
     triggers.dedup();
     triggers
@@ -460,6 +478,39 @@ mod tests {
                 Some("arn:aws:events:us-east-1:111122223333:rule/nightly")
             )],
             "lambda:GetFunction lets an account read the function, not invoke it"
+        );
+    }
+
+    #[test]
+    fn a_lambda_target_group_is_a_trigger_of_the_function_or_alias_it_holds() {
+        use crate::inventory::{LambdaTarget, LoadBalancing, TargetGroup};
+        let f = function("f", None);
+        let tg =
+            "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/0123456789abcdef";
+        let mut inventory = inventory(vec![f.clone()]);
+        inventory.accounts[0].load_balancing = Some(LoadBalancing {
+            target_groups: BTreeMap::from([(
+                tg.to_string(),
+                TargetGroup {
+                    name: "web".into(),
+                    region: "us-east-1".into(),
+                    targets: vec![LambdaTarget {
+                        function_arn: f.arn.clone(),
+                        qualifier: Some("live".into()),
+                    }],
+                },
+            )]),
+            ..LoadBalancing::default()
+        });
+        let report = analyze(&inventory, &ValidConfig::default());
+        assert_eq!(
+            report.unused[0].triggers,
+            [Trigger {
+                kind: TriggerKind::LoadBalancer,
+                source: tg.into(),
+                detail: Some("target group web".into()),
+                qualifier: Some("live".into()),
+            }]
         );
     }
 

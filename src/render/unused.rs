@@ -25,6 +25,7 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
                 TriggerKind::EventSourceMapping => "event source mapping",
                 TriggerKind::ResourcePolicy => "resource policy allows",
                 TriggerKind::FunctionUrl => "function URL",
+                TriggerKind::LoadBalancer => "load balancer target group",
             };
             let detail = t
                 .detail
