@@ -49,6 +49,14 @@
 //! (10 requests per second in total, GetResources 5 every 2 seconds), so the calls are paced account-wide at 4/s and
 //! 2/s: an account with A REST and B v2 APIs in a region, L of them fronting a function, costs about
 //! 2 + A + B + 2 L calls there.
+//!
+//! Elastic Load Balancing (the functions' load balancers) is read per region, not per function, in both modes:
+//! DescribeTargetGroups (400 a page), DescribeTargetHealth per target group of type `lambda`, then only for the load
+//! balancers those groups name DescribeLoadBalancers (20 ARNs a call), DescribeListeners per load balancer and
+//! DescribeRules per listener, and one EC2 DescribeSecurityGroups for the internet-facing ones. A region without
+//! functions is not read. Paced at 5/s per region (half the refill rate of ELB's `Describe*` token bucket, 10/s): a
+//! region with T Lambda target groups behind B load balancers with L listeners costs about 2 + T + ⌈B / 20⌉ + B + L
+//! calls.
 
 use std::collections::BTreeSet;
 
