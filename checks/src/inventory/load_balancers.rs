@@ -209,13 +209,19 @@ impl Account {
         let Some(elb) = &self.load_balancing else {
             return Vec::new();
         };
+        // Most functions are in no target group: the load balancers are walked only for those that are.
+        let groups = self.target_groups_of(function);
+        if groups.is_empty() {
+            return Vec::new();
+        }
         let mut doors = Vec::new();
         for (lb_arn, lb) in &elb.load_balancers {
             for listener in &lb.listeners {
                 for rule in listener.rules.iter().flatten() {
                     for (index, action) in rule.actions.iter().enumerate() {
                         for tg_arn in action.forwards_to() {
-                            let Some((tg_key, tg)) = elb.target_groups.get_key_value(tg_arn) else {
+                            let Some(&(tg_key, tg)) = groups.iter().find(|(a, _)| *a == tg_arn)
+                            else {
                                 continue;
                             };
                             for target in

@@ -58,6 +58,10 @@ pub const SELECTOR_VALUES: RangeInclusive<usize> = 0..=1000;
 /// far below (50 listeners a load balancer, 100 rules a load balancer by default, 5 condition values a rule, 60
 /// inbound rules a group by default); alb-unauthenticated-target walks them all for every function.
 pub const ELB_ITEMS: RangeInclusive<usize> = 0..=1000;
+/// Forward entries (a rule action's target groups) over every listener of every load balancer of an account: the load
+/// balancer check walks them for each function registered in a target group (Elastic Load Balancing allows 100
+/// rules a load balancer by default, 5 target groups a forward action).
+pub const ELB_FORWARDS: RangeInclusive<usize> = 0..=100_000;
 /// A listener's port.
 pub const LISTENER_PORT: RangeInclusive<u16> = 1..=65535;
 /// A security group rule's port (-1: every port, ICMP's type and code).
@@ -262,6 +266,19 @@ fn load_balancing_shape(elb: &super::LoadBalancing, at: &str) -> Result<(), (Str
             tg.targets.len(),
         )?;
     }
+    let forwards: usize = elb
+        .load_balancers
+        .values()
+        .flat_map(|lb| &lb.listeners)
+        .flat_map(|l| l.rules.iter().flatten())
+        .flat_map(|r| &r.actions)
+        .map(|a| a.target_groups.len())
+        .sum();
+    within(
+        format!("{at}.load_balancers (forward target groups)"),
+        forwards,
+        &ELB_FORWARDS,
+    )?;
     for (arn, lb) in &elb.load_balancers {
         let at = format!("{at}.load_balancers.{arn}");
         items(format!("{at}.listeners"), lb.listeners.len())?;
