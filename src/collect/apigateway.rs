@@ -256,7 +256,10 @@ impl Reader<'_> {
         let routes = methods
             .into_iter()
             .map(|(verb, path, m)| {
-                let uri = m.method_integration.and_then(|i| i.uri).unwrap_or_default();
+                let (uri, credentials) = m
+                    .method_integration
+                    .map(|i| (i.uri.unwrap_or_default(), i.credentials))
+                    .unwrap_or_default();
                 ApiRoute {
                     method: m.http_method.unwrap_or(verb),
                     path,
@@ -265,6 +268,7 @@ impl Reader<'_> {
                     api_key_required: m.api_key_required.unwrap_or(false),
                     targets: targets(&uri, &stage_variables),
                     integration_uri: uri,
+                    integration_credentials: credentials.filter(|c| !c.is_empty()),
                 }
             })
             .collect();
@@ -291,6 +295,7 @@ impl Reader<'_> {
             default_endpoint_disabled: api.disable_execute_api_endpoint.unwrap_or(false),
             policy: api.policy.as_deref().map_or_else(JsonText::null, policy),
             routes,
+            integration_credentials_read: true,
         }))
     }
 
@@ -319,7 +324,7 @@ impl Reader<'_> {
 
     async fn v2_api(&self, api: V2Api, kind: ApiKind) -> Result<Option<Api>, CallError> {
         let base = format!("/v2/apis/{}", urlencoding::encode(&api.api_id));
-        let integrations: BTreeMap<String, String> = self
+        let integrations: BTreeMap<String, LambdaIntegration> = self
             .v2_all::<V2Integration>(GET_INTEGRATIONS, &format!("{base}/integrations"))
             .await?
             .into_iter()
@@ -330,7 +335,13 @@ impl Reader<'_> {
                     .as_deref()
                     .is_some_and(|t| t.starts_with("AWS"))
                     && (uri.contains(":lambda:path/") || uri.contains(":lambda:"));
-                lambda.then_some((i.integration_id, uri))
+                lambda.then_some((
+                    i.integration_id,
+                    LambdaIntegration {
+                        uri,
+                        credentials: i.credentials_arn.filter(|c| !c.is_empty()),
+                    },
+                ))
             })
             .collect();
         if integrations.is_empty() {
@@ -394,6 +405,7 @@ impl Reader<'_> {
             default_endpoint_disabled: api.disable_execute_api_endpoint.unwrap_or(false),
             policy: JsonText::null(),
             routes,
+            integration_credentials_read: true,
         }))
     }
 }
@@ -414,14 +426,21 @@ fn targets(uri: &str, stages: &[(String, BTreeMap<String, String>)]) -> Vec<Rout
         .collect()
 }
 
+/// A v2 Lambda integration: its URI and the role API Gateway invokes it with, if any.
+#[derive(Debug, Clone, Default)]
+struct LambdaIntegration {
+    uri: String,
+    credentials: Option<String>,
+}
+
 /// An HTTP or WebSocket API route as the inventory keeps it: one integrated with a Lambda function (`integrations`:
-/// id -> URI), or a WebSocket API's `$connect` whatever it integrates with (it authenticates every connection, so it
+/// id -> integration), or a WebSocket API's `$connect` whatever it integrates with (it authenticates every connection, so it
 /// decides who reaches the other routes). `GET /pets` is method `GET`, path `/pets`; an HTTP API's `$default` is
 /// method `ANY`; a WebSocket route key is the method, with no path.
 fn v2_route(
     r: V2Route,
     kind: ApiKind,
-    integrations: &BTreeMap<String, String>,
+    integrations: &BTreeMap<String, LambdaIntegration>,
     authorizers: &BTreeMap<String, Authorizer>,
     stages: &[(String, BTreeMap<String, String>)],
 ) -> Option<ApiRoute> {
@@ -430,9 +449,11 @@ fn v2_route(
         .as_deref()
         .and_then(|t| t.strip_prefix("integrations/"))
         .and_then(|i| integrations.get(i));
-    let uri = match integration {
-        Some(uri) => uri.clone(),
-        None if kind == ApiKind::Websocket && r.route_key == "$connect" => String::new(),
+    let integration = match integration {
+        Some(integration) => integration.clone(),
+        None if kind == ApiKind::Websocket && r.route_key == "$connect" => {
+            LambdaIntegration::default()
+        }
         None => return None,
     };
     let (method, path) = match r.route_key.split_once(' ') {
@@ -446,8 +467,9 @@ fn v2_route(
         authorization_type: r.authorization_type.unwrap_or_else(|| "NONE".into()),
         authorizer: r.authorizer_id.map(|id| authorizer(authorizers, id)),
         api_key_required: r.api_key_required.unwrap_or(false),
-        targets: targets(&uri, stages),
-        integration_uri: uri,
+        targets: targets(&integration.uri, stages),
+        integration_uri: integration.uri,
+        integration_credentials: integration.credentials,
     })
 }
 
@@ -534,6 +556,8 @@ struct Integration {
     #[serde(rename = "type")]
     kind: Option<String>,
     uri: Option<String>,
+    /// The role API Gateway assumes to call the integration.
+    credentials: Option<String>,
 }
 
 impl Integration {
@@ -582,6 +606,7 @@ struct V2Integration {
     integration_id: String,
     integration_type: Option<String>,
     integration_uri: Option<String>,
+    credentials_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -663,7 +688,10 @@ mod tests {
     fn v2_routes_keep_lambda_routes_and_a_websocket_connect() {
         let integrations = BTreeMap::from([(
             "i1".to_string(),
-            "arn:aws:lambda:eu-west-1:1:function:f".to_string(),
+            LambdaIntegration {
+                uri: "arn:aws:lambda:eu-west-1:1:function:f".to_string(),
+                credentials: Some("arn:aws:iam::1:role/apigw-invoke".to_string()),
+            },
         )]);
         let authorizers = BTreeMap::from([(
             "a1".to_string(),
@@ -694,6 +722,10 @@ mod tests {
         );
         assert_eq!(got.authorizer.unwrap().kind.as_deref(), Some("JWT"));
         assert_eq!(got.targets.len(), 1);
+        assert_eq!(
+            got.integration_credentials.as_deref(),
+            Some("arn:aws:iam::1:role/apigw-invoke")
+        );
         let default = http(route("$default", Some("integrations/i1"), None)).unwrap();
         assert_eq!(
             (

@@ -32,6 +32,11 @@ pub struct Api {
     pub stages: Vec<ApiStage>,
     /// Its routes (REST: one per method of a resource) that integrate with a Lambda function.
     pub routes: Vec<ApiRoute>,
+    /// The collector read each route's integration credentials ([`ApiRoute::integration_credentials`]); `false` in
+    /// inventories collected before it did, where a route without one is not known to rely on the function's
+    /// resource policy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub integration_credentials_read: bool,
 }
 
 /// The kind of an API.
@@ -86,6 +91,11 @@ pub struct ApiRoute {
     pub api_key_required: bool,
     /// The integration's URI as the API holds it (may name `${stageVariables.x}`).
     pub integration_uri: String,
+    /// The IAM role API Gateway assumes to invoke the function (REST `methodIntegration.credentials`, HTTP
+    /// `CredentialsArn`; `arn:aws:iam::*:user/*` passes the caller's identity through); `None`: API Gateway invokes
+    /// as itself, and the function's resource policy must allow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_credentials: Option<String>,
     /// The function each stage invokes through this route (stage variables resolved per stage); a stage whose
     /// variables do not resolve to a function has no entry.
     pub targets: Vec<RouteTarget>,

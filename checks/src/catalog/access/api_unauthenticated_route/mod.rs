@@ -3,8 +3,12 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::access::front_doors::{method_arn, policy_reach, read, PolicyReach};
-use crate::catalog::access::policies::{exposure_key, qualified_arn, scope_name};
+use crate::catalog::access::front_doors::{
+    invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
+};
+use crate::catalog::access::policies::{
+    exposure_key, qualified_arn, read_policies, scope_name, Policies,
+};
 use crate::check::{Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::{ApiKind, FrontDoor};
@@ -27,11 +31,15 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         Err(outcome) => return vec![outcome],
     };
     let place = Place::of(ctx.function);
+    let policies = read_policies(ctx);
     // qualifier -> the open routes to it, each with its grade and evidence
     let mut open: Vec<(Option<&str>, Vec<OpenRoute>)> = Vec::new();
+    // routes open to the public that API Gateway may not invoke the function through
+    let mut refused: Vec<(Option<&str>, Value)> = Vec::new();
     for door in &doors {
-        match judge(door, place) {
+        match judge(ctx, door, place, &policies) {
             Judgement::Closed => {}
+            Judgement::Refused(evidence) => refused.push((door.qualifier, evidence)),
             Judgement::Unreadable(reason) => unknown.push(reason),
             Judgement::Open(severity, line, evidence) => {
                 match open.iter_mut().find(|(q, _)| *q == door.qualifier) {
@@ -43,7 +51,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
     }
     let mut outcomes: Vec<Outcome> = open
         .into_iter()
-        .map(|(qualifier, routes)| failure(ctx, qualifier, routes))
+        .map(|(qualifier, routes)| failure(ctx, qualifier, routes, &refused))
         .collect();
     if !unknown.is_empty() {
         unknown.sort();
@@ -59,6 +67,9 @@ type OpenRoute = (Severity, String, Value);
 enum Judgement {
     /// Authenticated, private, or refused to the public by the resource policy.
     Closed,
+    /// Open to the public, but the function's resource policy does not let API Gateway invoke it through the route:
+    /// the route's evidence.
+    Refused(Value),
     /// The grade, a line for the message, the route's evidence.
     Open(Severity, String, Value),
     Unreadable(String),
@@ -67,7 +78,7 @@ enum Judgement {
 /// How open one route of one stage is. Authentication is an IAM signature (`AWS_IAM`), a Cognito user pool, a JWT
 /// or a Lambda authorizer (`CUSTOM`); a WebSocket API authenticates on `$connect` only, so its other routes are as
 /// open as its `$connect` route (none: anyone connects).
-fn judge(door: &FrontDoor, place: Place) -> Judgement {
+fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Policies) -> Judgement {
     let api = door.api;
     if api.endpoint_type.as_deref() == Some("PRIVATE") {
         // Reachable only through an interface VPC endpoint: api-private-open-policy's question.
@@ -113,6 +124,23 @@ fn judge(door: &FrontDoor, place: Place) -> Judgement {
         severity = severity.min(Severity::High);
         notes.push("an API key is required, which is not authentication");
     }
+    let invoke = invocation(ctx, door, policies);
+    match &invoke {
+        Invocation::Unreadable(e) => {
+            return Judgement::Unreadable(format!(
+                "whether API Gateway may invoke {} through {} {} of API {} is unknown: {e}",
+                scope_name(door.qualifier),
+                door.route.method,
+                door.route.path,
+                api.id
+            ))
+        }
+        // an older inventory: graded as before, `lambda_permission` says it was not judged
+        Invocation::CredentialsNotRead
+        | Invocation::Credentials(_)
+        | Invocation::Allowed(_)
+        | Invocation::NotAllowed => {}
+    }
     if api.default_endpoint_disabled {
         // Only a custom domain name reaches the API; the scan does not read domain names.
         severity = severity.min(Severity::High);
@@ -144,14 +172,24 @@ fn judge(door: &FrontDoor, place: Place) -> Judgement {
         "resource_policy": reach.summary(),
         "policy_statements": reach.statements(),
         "method_arn": arn,
+        "integration_credentials": door.route.integration_credentials,
+        "lambda_permission": invoke.summary(),
         "notes": notes,
         "severity": severity,
     });
+    if invoke == Invocation::NotAllowed {
+        return Judgement::Refused(evidence);
+    }
     Judgement::Open(severity, line, evidence)
 }
 
 /// One finding per qualifier: every open route to it, graded by the most open.
-fn failure(ctx: &FunctionContext, qualifier: Option<&str>, mut routes: Vec<OpenRoute>) -> Outcome {
+fn failure(
+    ctx: &FunctionContext,
+    qualifier: Option<&str>,
+    mut routes: Vec<OpenRoute>,
+    refused: &[(Option<&str>, Value)],
+) -> Outcome {
     routes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let severity = routes[0].0;
     let first = &routes[0].1;
@@ -173,6 +211,11 @@ fn failure(ctx: &FunctionContext, qualifier: Option<&str>, mut routes: Vec<OpenR
         "exposure": exposure_key(KIND, qualifier),
         "qualifier": qualifier,
         "routes": routes.into_iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
+        "routes_api_gateway_may_not_invoke": refused
+            .iter()
+            .filter(|(q, _)| *q == qualifier)
+            .map(|(_, e)| e)
+            .collect::<Vec<_>>(),
     });
     Outcome::fail_with(message, exposure_key(KIND, qualifier), evidence)
         .on_resource(qualifier.map(|q| qualified_arn(ctx.function, Some(q))))
