@@ -1261,7 +1261,7 @@ FUNCTIONS = [
         "python3.12",
         "acme-lambda-shared",
         "python-clean",
-        "shared role, no tags, API Gateway only; its HTTP API route has no authorization",
+        "shared role, no tags, API Gateway only; its HTTP API route has no authorization and invokes through an integration role",
         description="Unsubscribe endpoint (EU)",
         tags={},
         perms=[Perm("apigw-unsub", "apigateway.amazonaws.com", source_arn=apigw(EU, "u1n2s3u4b5", "prod/GET/unsubscribe"))],
@@ -1273,7 +1273,8 @@ FUNCTIONS = [
         "python3.12",
         "sso-bridge-role",
         "python-config-file",
-        "SAML private key in env and in a config file",
+        "SAML private key in env and in a config file; an unauthenticated public REST route (sso-legacy, no web ACL) its "
+        "policy does not let API Gateway invoke (apigw-sso names another API): no way in",
         description="SAML bridge for the EU back office",
         env=[Env("SAML_PRIVATE_KEY", "secret:private-key", name_hit=True), Env("IDP_METADATA_URL", "https://idp.acme.example/metadata")],
         tags=TAGS_EU,
@@ -1414,6 +1415,17 @@ class Route:
     api_key: bool = False  # REST only
     # an alias the stage picks through ${stageVariables.alias} (REST): the integration URI names the variable
     alias_variable: str | None = None
+    # the seeder adds the Lambda permission API Gateway needs (apigateway.amazonaws.com, SourceArn of this route on the
+    # API's real id) unless False: then API Gateway's call is refused and the route reaches no one
+    permission: bool = True
+    # a role API Gateway assumes to invoke (REST integration `credentials`, HTTP `CredentialsArn`): the function's
+    # policy is not consulted
+    credentials: str | None = None
+
+    @property
+    def reaches(self) -> bool:
+        """Whether API Gateway may invoke the function through the route."""
+        return self.permission or self.credentials is not None
 
 
 @dataclass
@@ -1458,9 +1470,26 @@ APIS = [
         why="private API pinned to the account's own VPC endpoint: passes"),
     Api("exports-http", EU, "http", [Route("POST", "/exports", "gdpr-export", auth="JWT")], stage="$default",
         why="HTTP API route with a JWT authorizer: passes (HTTP APIs cannot have a web ACL)"),
-    Api("unsubscribe-http", EU, "http", [Route("GET", "/unsubscribe", "newsletter-unsubscribe-eu")], stage="$default",
-        why="HTTP API route with no authorization: critical"),
+    Api("unsubscribe-http", EU, "http",
+        [Route("GET", "/unsubscribe", "newsletter-unsubscribe-eu", permission=False,
+               credentials=f"arn:aws:iam::{ACCOUNT}:role/apigw-invoke-unsubscribe")], stage="$default",
+        why="HTTP API route with no authorization, invoking through an integration role (no Lambda permission for "
+            "this API): critical"),
+    Api("sso-legacy", EU, "rest", [Route("POST", "/saml/acs", "sso-bridge-eu", permission=False)],
+        why="unauthenticated public route, no web ACL, but the function's policy lets API Gateway invoke it only from "
+            "another API (apigw-sso names s5s4o3b2r1): API Gateway is refused, the route reaches no one (passes)"),
 ]
+
+
+def api_permission_sid(api: Api, index: int) -> str:
+    """The Sid of the Lambda permission the seeder adds for route `index` of `api` (see Route.permission)."""
+    return f"apigw-{api.name}-{index}"
+
+
+def api_permissions(function: str) -> list:
+    """(Sid, qualifier) of the Lambda permissions the seeder adds to `function` for the API routes invoking it."""
+    return [(api_permission_sid(a, i), r.alias_variable) for a in APIS for i, r in enumerate(a.routes)
+            if r.function == function and r.permission]
 
 
 def apis_of(function: str) -> list:

@@ -146,7 +146,8 @@ JUDGEMENTS = [
     {
         "checks": ["api-unauthenticated-route", "api-public-no-waf", "api-private-open-policy"],
         "functions": ["github-webhook-relay", "partner-pricing-api", "newsletter-unsubscribe-eu",
-                      "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl"],
+                      "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl",
+                      "sso-bridge-eu"],
         "rule": "New (issue 16 item 1): the functions' API Gateway front doors (account.APIS). A route with "
         "authorization NONE on an edge or regional API fails api-unauthenticated-route: github-webhook-relay (REST, "
         "critical), newsletter-unsubscribe-eu (HTTP API, critical), partner-pricing-api (an API key alone: high); "
@@ -154,7 +155,11 @@ JUDGEMENTS = [
         "(payments-webhook) and a JWT authorizer (gdpr-export) pass. api-public-no-waf fails the public REST stage "
         "without a web ACL (github-webhook-relay); HTTP APIs cannot have one. api-private-open-policy fails the "
         "private API whose policy allows everyone (internal-metrics-collector); reporting-etl's is pinned to a VPC "
-        "endpoint and passes.",
+        "endpoint and passes. A route is a way in only when API Gateway may invoke the function: the seeder adds the "
+        "Lambda permission (SourceArn of the route on the API's real id) to every route but two plants: "
+        "newsletter-unsubscribe-eu's integration invokes with a role (CredentialsArn), which needs none (still "
+        "critical); sso-bridge-eu's unauthenticated public REST route (sso-legacy, no web ACL) has none for its API "
+        "(apigw-sso names another API id): API Gateway is refused, both API checks pass.",
     },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
@@ -357,10 +362,13 @@ JUDGEMENTS = [
     },
     {
         "checks": ["no-reserved-concurrency"],
-        "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api"],
+        "functions": ["checkout-service", "image-upload-url", "marketing-email-sender", "feature-flags-edge", "partner-inventory-feed", "partner-pricing-api",
+                      "internal-metrics-collector", "reporting-etl"],
         "rule": "'Invoked publicly' = fails lambda-public-invoke, or has an AuthType NONE URL whose qualifier's policy grants "
         "Principal * both lambda:InvokeFunctionUrl and lambda:InvokeFunction (the decision lambda-url-public grades "
-        "critical); a named partner account is not public and no function here has two or more invokers. Changed (issue "
+        "critical); a named partner account is not public. Two or more invokers: the API Gateway permission the seeder "
+        "adds for an API route beside an EventBridge rule (internal-metrics-collector, reporting-etl) or a partner "
+        "account (partner-pricing-api). Changed (issue "
         "10 item 2 follow-up): image-upload-url now passes: its NONE URL grants the public only "
         "lambda:InvokeFunctionUrl, so it refuses every request and nobody can flood it (it failed when every NONE URL "
         "counted as public). checkout-service (both statements) still fails.",
@@ -505,7 +513,12 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     # API Gateway front doors (A.APIS): a route with no authorization on a public API (an API key is not
     # authentication); a public REST stage without a web ACL (HTTP APIs cannot have one); a private API whose policy
     # allows everyone without aws:SourceVpce / aws:SourceVpc
+    # A route API Gateway may not invoke the function through (no Lambda permission for it, no integration role)
+    # reaches no one.
     for api, routes in A.apis_of(fn.name):
+        routes = [r for r in routes if r.reaches]
+        if not routes:
+            continue
         if api.public and any(r.auth == "NONE" for r in routes):
             fails.add("api-unauthenticated-route")
         if api.kind == "rest" and api.public and not api.waf:
@@ -569,7 +582,11 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     if any(e.fails() for e in fn.esms):
         fails.add("esm-no-failure-destination")
     public = "lambda-public-invoke" in fails or any(url_open(fn, u) for u in fn.urls)
-    if public and fn.reserved is None:
+    # The Lambda permission the seeder adds for an API route (A.api_permissions) is one more invoker: with another
+    # principal, a mapping or a URL, two sources.
+    others = [p for p in fn.perms if p.principal != "apigateway.amazonaws.com" and not p.via_url]
+    many = bool(A.api_permissions(fn.name)) and bool(others or fn.esms or fn.urls)
+    if (public or many) and fn.reserved is None:
         fails.add("no-reserved-concurrency")
     if fn.reserved == 0:
         fails.add("concurrency-disabled")

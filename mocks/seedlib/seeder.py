@@ -524,8 +524,11 @@ class Seeder:
             if r.alias_variable:
                 target = f"{target}:${{stageVariables.alias}}"
                 variables["alias"] = r.alias_variable
-            gw.put_integration(restApiId=rid, resourceId=resources[path], httpMethod=r.method, type="AWS_PROXY",
+            integration = dict(restApiId=rid, resourceId=resources[path], httpMethod=r.method, type="AWS_PROXY",
                                integrationHttpMethod="POST", uri=self.invocation_uri(api.region, target))
+            if r.credentials:
+                integration["credentials"] = r.credentials
+            gw.put_integration(**integration)
         gw.create_deployment(restApiId=rid, stageName=api.stage, variables=variables)
         if api.waf:
             waf = self.client("wafv2", api.region)
@@ -535,6 +538,21 @@ class Seeder:
             waf.associate_web_acl(WebACLArn=acl,
                                   ResourceArn=f"arn:aws:apigateway:{api.region}::/restapis/{rid}/stages/{api.stage}")
         self.apis[api.name] = rid
+        self.api_permissions(api, rid)
+
+    def api_permissions(self, api: A.Api, api_id: str):
+        """The Lambda permission each route needs (apigateway.amazonaws.com, SourceArn of the route in every stage on
+        the API's real id), unless the route plants its absence."""
+        lam = self.client("lambda", api.region)
+        for i, r in enumerate(api.routes):
+            if not r.permission:
+                continue
+            source = A.apigw(api.region, api_id, f"*/{r.method}/{r.path.lstrip('/')}")
+            kw = dict(FunctionName=r.function, StatementId=A.api_permission_sid(api, i), Action="lambda:InvokeFunction",
+                      Principal="apigateway.amazonaws.com", SourceArn=source)
+            if r.alias_variable:
+                kw["Qualifier"] = r.alias_variable
+            lam.add_permission(**kw)
 
     def _http_api(self, api: A.Api):
         gw = self.client("apigatewayv2", api.region)
@@ -546,8 +564,11 @@ class Seeder:
                                               JwtConfiguration={"Audience": ["acme-web"],
                                                                 "Issuer": "https://login.acme.example"})["AuthorizerId"]
         for r in api.routes:
-            integration = gw.create_integration(ApiId=aid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
-                                                IntegrationUri=self.function_arn(r.function, api.region))["IntegrationId"]
+            integration = dict(ApiId=aid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                               IntegrationUri=self.function_arn(r.function, api.region))
+            if r.credentials:
+                integration["CredentialsArn"] = r.credentials
+            integration = gw.create_integration(**integration)["IntegrationId"]
             route = {"ApiId": aid, "RouteKey": f"{r.method} {r.path}", "Target": f"integrations/{integration}",
                      "AuthorizationType": r.auth}
             if r.auth == "JWT":
@@ -555,6 +576,7 @@ class Seeder:
             gw.create_route(**route)
         gw.create_stage(ApiId=aid, StageName=api.stage)
         self.apis[api.name] = aid
+        self.api_permissions(api, aid)
 
     def seed_decay(self):
         """What happened after deployment: a clean-up that removed a DLQ permission, a deleted queue, a deleted role."""

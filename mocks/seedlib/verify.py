@@ -186,10 +186,13 @@ def _verify_function(s, fn, diff):
             diff("layer content", fn.name, f"{layer['Arn']}: {e}", ["code-secret"])
 
     # resource policies, per qualifier
+    # (the seeder adds the API routes' permissions: A.api_permissions)
+    api_perms = A.api_permissions(fn.name)
     for q in sorted({None, *fn.aliases, *(str(i + 1) for i in range(fn.versions)), *(p.qualifier for p in fn.perms)}, key=str):
-        want = sorted(p.sid for p in fn.perms if p.qualifier == q and p.not_principal is None)
+        routes = {sid for sid, qualifier in api_perms if qualifier == q}
+        want = sorted({p.sid for p in fn.perms if p.qualifier == q and p.not_principal is None} | routes)
         have = sorted(st.get("Sid") for st in _policy(lam, fn.name, q))
-        if not set(want) <= set(have) or set(have) - {p.sid for p in fn.perms if p.qualifier == q}:
+        if not set(want) <= set(have) or set(have) - {p.sid for p in fn.perms if p.qualifier == q} - routes:
             diff("resource policy", fn.name, f"qualifier {q}: want {want}, have {have}",
                  ["lambda-public-invoke", "lambda-service-invoke-unscoped", "lambda-cross-account-invoke"])
     for p in fn.perms:
