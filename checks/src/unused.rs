@@ -5,7 +5,8 @@
 //! threshold, one reading of the metrics, one date rule. A function the check cannot decide (metrics missing or
 //! shorter than the threshold, a threshold longer than the scan's lookback) is *unknown*: never reported as used or
 //! unused. What may invoke it through its resource policies is the shared invoker analysis
-//! (`catalog::stability::invokers`): statements that allow an invoke action.
+//! (`catalog::stability::invokers`): statements that allow an invoke action; what invokes it through API Gateway is
+//! the API checks' front doors (`Account::front_doors`).
 
 use std::collections::BTreeMap;
 
@@ -18,7 +19,7 @@ use crate::catalog::stability::invokers::invoke_grants;
 use crate::check::FunctionContext;
 use crate::config::ValidConfig;
 use crate::engine::for_each_function;
-use crate::inventory::{Function, FunctionMetrics, Inventory};
+use crate::inventory::{Account, Function, FunctionMetrics, Inventory};
 
 /// Version of the `unused --format json` shape (see `schema/unused.schema.json`).
 pub const UNUSED_SCHEMA_VERSION: u32 = 1;
@@ -78,8 +79,9 @@ pub struct UnusedFunction {
     pub role_shared_with: Vec<String>,
     /// Its owner tags (config `owner_tags`), to ask before deleting.
     pub owner_tags: BTreeMap<String, String>,
-    /// The listings of what points at the function that could not be collected (`lambda:GetPolicy`…): its triggers
-    /// may be incomplete (the unused-function check's `triggers_incomplete`).
+    /// The listings of what points at the function that could not be collected (`lambda:GetPolicy`…, an API Gateway
+    /// read of its region, `apigateway:GET` when the inventory holds no APIs): its triggers may be incomplete (the
+    /// unused-function check's `triggers_incomplete`, plus API Gateway).
     pub data_gaps: Vec<String>,
 }
 
@@ -88,9 +90,11 @@ pub struct UnusedFunction {
 pub struct Trigger {
     /// What kind of wiring it is.
     pub kind: TriggerKind,
-    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, or the URL.
+    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, the URL, or an
+    /// API route as `METHOD <stage URL><path>` (a WebSocket route: `<route key> <stage URL>`).
     pub source: String,
-    /// Mapping state, the source ARN a policy statement is limited to, or the URL auth type.
+    /// Mapping state, the source ARN a policy statement is limited to, the URL auth type, or the API's kind, id and
+    /// the route's authorization type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Alias or version the trigger targets; `None` = the function itself.
@@ -108,6 +112,8 @@ pub enum TriggerKind {
     ResourcePolicy,
     /// A function URL.
     FunctionUrl,
+    /// An API Gateway route (method, path, stage) integrated with the function.
+    ApiRoute,
 }
 
 /// Provisioned concurrency on an idle function: billed for nothing.
@@ -207,7 +213,6 @@ fn describe(
         idle_days,
         window_days,
         last_modified: function.last_modified_date(),
-        triggers: triggers(function, ctx.config),
         provisioned_concurrency: function
             .provisioned_concurrency
             .iter()
@@ -239,8 +244,68 @@ fn describe(
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        data_gaps: incomplete_triggers(ctx),
+        triggers: {
+            let mut all = triggers(function, ctx.config);
+            all.extend(api_routes(account, function));
+            all.sort();
+            all.dedup();
+            all
+        },
+        data_gaps: {
+            let mut gaps = incomplete_triggers(ctx);
+            gaps.extend(api_gaps(account, function));
+            gaps
+        },
     }
+}
+
+/// The API Gateway routes (one per stage) that invoke the function or one of its qualifiers.
+pub fn api_routes(account: &Account, function: &Function) -> Vec<Trigger> {
+    account
+        .front_doors(function)
+        .into_iter()
+        .map(|door| {
+            let route = &door.route;
+            let source = if route.path.is_empty() {
+                format!("{} {}", route.method, door.stage.invoke_url)
+            } else if route.path.starts_with('/') {
+                format!("{} {}{}", route.method, door.stage.invoke_url, route.path)
+            } else {
+                // an HTTP API's catch-all `$default` route
+                format!("{} {} {}", route.method, door.stage.invoke_url, route.path)
+            };
+            Trigger {
+                kind: TriggerKind::ApiRoute,
+                source,
+                detail: Some(format!(
+                    "{} {}, authorization {}",
+                    door.api.kind.label(),
+                    door.api.id,
+                    route.authorization_type
+                )),
+                qualifier: door.qualifier.map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// Why the API routes of [`api_routes`] may be incomplete: the inventory holds no APIs (`apigateway:GET`, collected
+/// before API Gateway was read), or an API Gateway read failed in the function's region (`apigateway:<Operation>`).
+fn api_gaps(account: &Account, function: &Function) -> Vec<String> {
+    if account.apis.is_none() {
+        return vec!["apigateway:GET (this inventory holds no API Gateway APIs)".into()];
+    }
+    let mut gaps: Vec<String> = account
+        .gaps
+        .iter()
+        .filter(|g| {
+            g.service == "apigateway" && g.region.as_deref().is_none_or(|r| r == function.region)
+        })
+        .map(|g| format!("apigateway:{}", g.operation))
+        .collect();
+    gaps.sort();
+    gaps.dedup();
+    gaps
 }
 
 /// Event source mappings, the principals the resource policies allow to invoke the function, and function URLs.
@@ -287,8 +352,8 @@ pub fn triggers(function: &Function, config: &ValidConfig) -> Vec<Trigger> {
 mod tests {
     use super::*;
     use crate::inventory::{
-        Account, EventSourceMapping, FunctionUrl, Gap, GapKind, ProvisionedConcurrency,
-        ResourcePolicy,
+        Account, Api, ApiKind, ApiRoute, ApiStage, EventSourceMapping, FunctionUrl, Gap, GapKind,
+        ProvisionedConcurrency, ResourcePolicy, RouteTarget,
     };
 
     fn day(s: &str) -> NaiveDate {
@@ -315,6 +380,7 @@ mod tests {
         Account {
             account_id: "111122223333".into(),
             functions,
+            apis: Some(BTreeMap::new()),
             ..Default::default()
         }
     }
@@ -481,6 +547,68 @@ mod tests {
             report.unused[0].data_gaps,
             ["lambda:GetPolicy", "lambda:ListAliases"],
             "tags do not point at a function; without its aliases, their policies were not read"
+        );
+    }
+
+    #[test]
+    fn api_routes_that_invoke_the_function_are_triggers() {
+        let f = function("f", None);
+        let target = |stage: &str, qualifier: Option<&str>| RouteTarget {
+            stage: stage.into(),
+            function_arn: f.arn.clone(),
+            qualifier: qualifier.map(str::to_string),
+        };
+        let stage = |name: &str| ApiStage {
+            name: name.into(),
+            invoke_url: format!("https://abc.execute-api.us-east-1.amazonaws.com/{name}"),
+            web_acl_arn: None,
+        };
+        let api = Api {
+            id: "abc".into(),
+            region: "us-east-1".into(),
+            kind: ApiKind::Rest,
+            stages: vec![stage("prod"), stage("dev")],
+            routes: vec![ApiRoute {
+                method: "GET".into(),
+                path: "/orders".into(),
+                authorization_type: "NONE".into(),
+                targets: vec![target("prod", Some("live")), target("dev", None)],
+                ..ApiRoute::default()
+            }],
+            ..Api::default()
+        };
+        let mut inventory = inventory(vec![f]);
+        inventory.accounts[0].apis = Some(BTreeMap::from([(
+            "arn:aws:apigateway:us-east-1::/restapis/abc".to_string(),
+            api,
+        )]));
+        let report = analyze(&inventory, &ValidConfig::default());
+        let routes: Vec<(&str, Option<&str>)> = report.unused[0]
+            .triggers
+            .iter()
+            .filter(|t| t.kind == TriggerKind::ApiRoute)
+            .map(|t| (t.source.as_str(), t.qualifier.as_deref()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                (
+                    "GET https://abc.execute-api.us-east-1.amazonaws.com/dev/orders",
+                    None
+                ),
+                (
+                    "GET https://abc.execute-api.us-east-1.amazonaws.com/prod/orders",
+                    Some("live")
+                ),
+            ]
+        );
+        assert!(report.unused[0].data_gaps.is_empty());
+        // An inventory collected before API Gateway was read: the routes are not known.
+        inventory.accounts[0].apis = None;
+        let report = analyze(&inventory, &ValidConfig::default());
+        assert_eq!(
+            report.unused[0].data_gaps,
+            ["apigateway:GET (this inventory holds no API Gateway APIs)"]
         );
     }
 

@@ -25,6 +25,7 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
                 TriggerKind::EventSourceMapping => "event source mapping",
                 TriggerKind::ResourcePolicy => "resource policy allows",
                 TriggerKind::FunctionUrl => "function URL",
+                TriggerKind::ApiRoute => "API Gateway route",
             };
             let detail = t
                 .detail
@@ -41,7 +42,7 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
         .collect();
     if !f.data_gaps.is_empty() {
         lines.push(format!(
-            "(list incomplete: {} failed)",
+            "(list incomplete, not read: {})",
             f.data_gaps.join(", ")
         ));
     }
