@@ -562,6 +562,7 @@ mod tests {
             name: name.into(),
             invoke_url: format!("https://abc.execute-api.us-east-1.amazonaws.com/{name}"),
             web_acl_arn: None,
+            custom_domains: None,
         };
         let api = Api {
             id: "abc".into(),

@@ -4,7 +4,9 @@
 - Paging. moto answers every listing whole and ignores the page parameters; AWS pages them. v1 listings take
   `limit` (default 25, at most 500) and answer `position` while more remain; v2 listings take `maxResults` (a string
   of 1..500, default: all here) and answer `nextToken`. Applied to moto's answers of the listings the collector reads,
-  so the collector's paging loops are exercised; the tokens are opaque offsets.
+  so the collector's paging loops are exercised; the tokens are opaque offsets. Custom domain names too: v1
+  GetDomainNames / GetBasePathMappings and v2 GetDomainNames / GetApiMappings (moto keeps the v1 and v2 domain names
+  apart, where AWS shares them: the collector reads both and merges the mappings).
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import json
 from common import AwsError, Ctx, Reply, json_reply
 
 # v1 GetStages is not paged: it answers every stage.
-V1_LISTINGS = {"GetRestApis", "GetResources", "GetAuthorizers"}
-V2_LISTINGS = {"GetApis", "GetRoutes", "GetIntegrations", "GetStages", "GetAuthorizers"}
+V1_LISTINGS = {"GetRestApis", "GetResources", "GetAuthorizers", "GetDomainNames", "GetBasePathMappings"}
+V2_LISTINGS = {"GetApis", "GetRoutes", "GetIntegrations", "GetStages", "GetAuthorizers", "GetDomainNames",
+               "GetApiMappings"}
 V1_DEFAULT_LIMIT = 25
 MAX_PAGE = 500
 

@@ -1034,7 +1034,8 @@ FUNCTIONS = [
         "python3.12",
         "recommendations-role",
         "python-clean",
-        "version 2 carries an unpinned public permission (function policy itself is clean)",
+        "version 2 carries an unpinned public permission (function policy itself is clean but for its API route's); "
+        "an unauthenticated REST route behind a disabled default endpoint, reached through a custom domain",
         description="Recommendations API",
         env=[Env("MODEL_VERSION", "2024-09")],
         tags=TAGS_WEB,
@@ -1049,7 +1050,8 @@ FUNCTIONS = [
         "nodejs22.x",
         "feature-flags-role",
         "node-clean",
-        "alias `live` is publicly invokable; nodejs22.x deprecates 2027-04-30 (within 180 days)",
+        "alias `live` is publicly invokable; nodejs22.x deprecates 2027-04-30 (within 180 days); an unauthenticated "
+        "REST route behind a disabled default endpoint that no custom domain maps (no way in)",
         description="Feature flag evaluation",
         timeout=3,
         tags=TAGS_WEB,
@@ -1439,6 +1441,11 @@ class Api:
     waf: bool = False  # REST: a regional web ACL on the stage
     stage: str = "prod"  # HTTP APIs: $default
     why: str = ""
+    # the default execute-api endpoint is disabled (disableExecuteApiEndpoint): only a custom domain name reaches it
+    default_endpoint_disabled: bool = False
+    # a custom domain name mapping the stage (REST: a base path mapping; HTTP: an API mapping) under `base_path`
+    domain: str | None = None
+    base_path: str = ""
 
     @property
     def public(self) -> bool:
@@ -1459,7 +1466,17 @@ APIS = [
         [Route("POST", "/webhooks/stripe", "payments-webhook", auth="CUSTOM", alias_variable="live")], waf=True,
         why="Lambda (TOKEN) authorizer session-authorizer; the prod stage picks alias live through a stage variable"),
     Api("github-hooks", HOME, "rest", [Route("POST", "/github", "github-webhook-relay")], endpoint="EDGE",
-        why="unauthenticated public route, no web ACL: critical api-unauthenticated-route and api-public-no-waf"),
+        domain="hooks.acme.example",
+        why="unauthenticated public route, no web ACL: critical api-unauthenticated-route and api-public-no-waf; the "
+            "custom domain hooks.acme.example maps its stage too (named in the evidence)"),
+    Api("partner-portal", HOME, "rest", [Route("GET", "/recommendations", "recommendations-v2")], waf=True,
+        default_endpoint_disabled=True, domain="partners.acme.example", base_path="v1",
+        why="default endpoint disabled, but the custom domain partners.acme.example maps the stage under v1: the "
+            "unauthenticated route is critical at https://partners.acme.example/v1/recommendations"),
+    Api("flags-internal", HOME, "rest", [Route("GET", "/flags", "feature-flags-edge")], waf=True,
+        default_endpoint_disabled=True,
+        why="default endpoint disabled and no custom domain maps the stage: the unauthenticated route is reachable "
+            "from nowhere (passes)"),
     Api("partner-catalog", HOME, "rest", [Route("GET", "/prices", "partner-pricing-api", api_key=True)], waf=True,
         why="the method requires only an API key: not authentication (high)"),
     Api("metrics-private", HOME, "rest", [Route("GET", "/metrics", "internal-metrics-collector")], endpoint="PRIVATE",

@@ -147,7 +147,7 @@ JUDGEMENTS = [
         "checks": ["api-unauthenticated-route", "api-public-no-waf", "api-private-open-policy"],
         "functions": ["github-webhook-relay", "partner-pricing-api", "newsletter-unsubscribe-eu",
                       "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl",
-                      "sso-bridge-eu"],
+                      "sso-bridge-eu", "recommendations-v2", "feature-flags-edge"],
         "rule": "New (issue 16 item 1): the functions' API Gateway front doors (account.APIS). A route with "
         "authorization NONE on an edge or regional API fails api-unauthenticated-route: github-webhook-relay (REST, "
         "critical), newsletter-unsubscribe-eu (HTTP API, critical), partner-pricing-api (an API key alone: high); "
@@ -159,7 +159,10 @@ JUDGEMENTS = [
         "Lambda permission (SourceArn of the route on the API's real id) to every route but two plants: "
         "newsletter-unsubscribe-eu's integration invokes with a role (CredentialsArn), which needs none (still "
         "critical); sso-bridge-eu's unauthenticated public REST route (sso-legacy, no web ACL) has none for its API "
-        "(apigw-sso names another API id): API Gateway is refused, both API checks pass.",
+        "(apigw-sso names another API id): API Gateway is refused, both API checks pass. Custom domains: "
+        "partner-portal's default endpoint is disabled but partners.acme.example maps its stage under v1 "
+        "(recommendations-v2 fails, critical); flags-internal's is disabled with no domain (feature-flags-edge passes); "
+        "hooks.acme.example maps github-hooks' stage beside its default endpoint (evidence only).",
     },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
@@ -519,7 +522,9 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         routes = [r for r in routes if r.reaches]
         if not routes:
             continue
-        if api.public and any(r.auth == "NONE" for r in routes):
+        # the default endpoint disabled and no custom domain mapping the stage: reachable from nowhere
+        reachable = not api.default_endpoint_disabled or api.domain is not None
+        if api.public and reachable and any(r.auth == "NONE" for r in routes):
             fails.add("api-unauthenticated-route")
         if api.kind == "rest" and api.public and not api.waf:
             fails.add("api-public-no-waf")

@@ -497,6 +497,8 @@ class Seeder:
     def _rest_api(self, api: A.Api):
         gw = self.client("apigateway", api.region)
         kw = {"name": api.name, "endpointConfiguration": {"types": [api.endpoint]}}
+        if api.default_endpoint_disabled:
+            kw["disableExecuteApiEndpoint"] = True
         if api.policy:
             kw["policy"] = json.dumps(api.policy)
         rid = gw.create_rest_api(**kw)["id"]
@@ -530,6 +532,11 @@ class Seeder:
                 integration["credentials"] = r.credentials
             gw.put_integration(**integration)
         gw.create_deployment(restApiId=rid, stageName=api.stage, variables=variables)
+        if api.domain:
+            gw.create_domain_name(domainName=api.domain, endpointConfiguration={"types": ["REGIONAL"]},
+                                  regionalCertificateArn=f"arn:aws:acm:{api.region}:{A.ACCOUNT}:certificate/{api.name}")
+            gw.create_base_path_mapping(domainName=api.domain, restApiId=rid, stage=api.stage,
+                                        **({"basePath": api.base_path} if api.base_path else {}))
         if api.waf:
             waf = self.client("wafv2", api.region)
             acl = waf.create_web_acl(Name=f"{api.name}-protection", Scope="REGIONAL", DefaultAction={"Allow": {}},
@@ -556,7 +563,8 @@ class Seeder:
 
     def _http_api(self, api: A.Api):
         gw = self.client("apigatewayv2", api.region)
-        aid = gw.create_api(Name=api.name, ProtocolType="HTTP")["ApiId"]
+        aid = gw.create_api(Name=api.name, ProtocolType="HTTP",
+                            DisableExecuteApiEndpoint=api.default_endpoint_disabled)["ApiId"]
         authorizer = None
         if any(r.auth == "JWT" for r in api.routes):
             authorizer = gw.create_authorizer(ApiId=aid, AuthorizerType="JWT", Name="acme-users",
@@ -575,6 +583,10 @@ class Seeder:
                 route["AuthorizerId"] = authorizer
             gw.create_route(**route)
         gw.create_stage(ApiId=aid, StageName=api.stage)
+        if api.domain:
+            gw.create_domain_name(DomainName=api.domain, DomainNameConfigurations=[
+                {"CertificateArn": f"arn:aws:acm:{api.region}:{A.ACCOUNT}:certificate/{api.name}"}])
+            gw.create_api_mapping(DomainName=api.domain, ApiId=aid, Stage=api.stage, ApiMappingKey=api.base_path)
         self.apis[api.name] = aid
         self.api_permissions(api, aid)
 

@@ -114,9 +114,17 @@ def _verify_api(s, api, diff):
         if waf != [api.waf]:
             diff("API stage web ACL", None, f"{api.name}: stage {api.stage} web ACL {waf}, want {api.waf}",
                  ["api-public-no-waf"])
-        endpoint = gw.get_rest_api(restApiId=api_id)["endpointConfiguration"]["types"]
+        read = gw.get_rest_api(restApiId=api_id)
+        endpoint = read["endpointConfiguration"]["types"]
         if endpoint != [api.endpoint]:
             diff("API endpoint type", None, f"{api.name}: {endpoint}", s.API_CHECKS)
+        if bool(read.get("disableExecuteApiEndpoint")) != api.default_endpoint_disabled:
+            diff("API default endpoint", None, f"{api.name}: {read.get('disableExecuteApiEndpoint')}", s.API_CHECKS)
+        if api.domain:
+            mapped = [(m.get("restApiId"), m.get("stage"), m.get("basePath"))
+                      for m in gw.get_base_path_mappings(domainName=api.domain)["items"]]
+            if mapped != [(api_id, api.stage, api.base_path or "(none)")]:
+                diff("API custom domain", None, f"{api.name}: {api.domain} maps {mapped}", ["api-unauthenticated-route"])
         for r in api.routes:
             have = got.get((r.method, r.path))
             if not have or have[:2] != (r.auth, r.api_key) or f"function:{r.function}" not in have[2]:

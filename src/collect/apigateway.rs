@@ -34,6 +34,9 @@ const GET_AUTHORIZERS: RawOperation = RawOperation::new("apigateway", "GetAuthor
 const GET_APIS: RawOperation = RawOperation::new("apigateway", "GetApis");
 const GET_ROUTES: RawOperation = RawOperation::new("apigateway", "GetRoutes");
 const GET_INTEGRATIONS: RawOperation = RawOperation::new("apigateway", "GetIntegrations");
+const GET_DOMAIN_NAMES: RawOperation = RawOperation::new("apigateway", "GetDomainNames");
+const GET_BASE_PATH_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetBasePathMappings");
+const GET_API_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetApiMappings");
 
 /// Items per page: v1's `limit` and v2's `maxResults` both take up to 500.
 const PAGE_SIZE: &str = "500";
@@ -58,7 +61,49 @@ pub async fn collect(
     for api in rest.into_iter().chain(v2).flatten() {
         apis.insert(api_arn(partition, region, api.kind, &api.id), api);
     }
+    if !apis.is_empty() {
+        let mappings = reader.domain_mappings().await;
+        for api in apis.values_mut() {
+            for stage in &mut api.stages {
+                stage.custom_domains = mappings.as_ref().map(|all| {
+                    let mut urls: Vec<String> = all
+                        .iter()
+                        .filter(|m| {
+                            m.api_id == api.id && m.stage.as_deref().is_none_or(|s| s == stage.name)
+                        })
+                        .map(|m| match m.stage {
+                            Some(_) => m.url.clone(),
+                            // a REST mapping without a stage serves every stage under its name
+                            None => format!("{}/{}", m.url, stage.name),
+                        })
+                        .collect();
+                    urls.sort();
+                    urls.dedup();
+                    urls
+                });
+            }
+        }
+    }
     apis
+}
+
+/// A custom domain name's mapping of one API stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DomainMapping {
+    api_id: String,
+    /// `None`: a REST base path mapping without a stage, which serves every stage at `<url>/<stage>`.
+    stage: Option<String>,
+    /// `https://<domain>/<base path>`.
+    url: String,
+}
+
+/// The URL a mapping serves the stage at: `https://<domain>` plus the base path (REST: `(none)` is none) or API
+/// mapping key.
+fn mapping_url(domain: &str, base_path: Option<&str>) -> String {
+    match base_path.filter(|p| !p.is_empty() && *p != "(none)") {
+        Some(path) => format!("https://{domain}/{}", path.trim_matches('/')),
+        None => format!("https://{domain}"),
+    }
 }
 
 struct Reader<'a> {
@@ -194,6 +239,73 @@ impl Reader<'_> {
         ))
     }
 
+    /// Every custom domain name's mappings in the region: REST base path mappings (GetDomainNames,
+    /// GetBasePathMappings) and v2 API mappings (the v2 GetDomainNames, GetApiMappings). `None` when a domain listing
+    /// failed (a region-wide gap); one domain's mappings that failed are a gap about the domain and are missing.
+    async fn domain_mappings(&self) -> Option<Vec<DomainMapping>> {
+        let (v1, v2) = futures::join!(
+            self.v1_all::<V1Domain>(GET_DOMAIN_NAMES, "/domainnames", &[]),
+            self.v2_all::<V2Domain>(GET_DOMAIN_NAMES, "/v2/domainnames")
+        );
+        let (v1, v2) = match (v1, v2) {
+            (Ok(v1), Ok(v2)) => (v1, v2),
+            (v1, v2) => {
+                for e in [v1.err(), v2.err()].into_iter().flatten() {
+                    self.ctx.gaps.record(&e, None);
+                }
+                return None;
+            }
+        };
+        let mut mappings = Vec::new();
+        for domain in v1 {
+            let path = format!(
+                "/domainnames/{}/basepathmappings",
+                urlencoding::encode(&domain.domain_name)
+            );
+            match self
+                .v1_all::<BasePathMapping>(GET_BASE_PATH_MAPPINGS, &path, &[])
+                .await
+            {
+                Ok(found) => mappings.extend(found.into_iter().filter_map(|m| {
+                    Some(DomainMapping {
+                        url: mapping_url(&domain.domain_name, m.base_path.as_deref()),
+                        api_id: m.rest_api_id?,
+                        stage: m.stage,
+                    })
+                })),
+                Err(e) => self
+                    .ctx
+                    .gaps
+                    .record(&e, Some(&self.domain_arn(&domain.domain_name))),
+            }
+        }
+        for domain in v2 {
+            let path = format!(
+                "/v2/domainnames/{}/apimappings",
+                urlencoding::encode(&domain.domain_name)
+            );
+            match self.v2_all::<ApiMapping>(GET_API_MAPPINGS, &path).await {
+                Ok(found) => mappings.extend(found.into_iter().map(|m| DomainMapping {
+                    url: mapping_url(&domain.domain_name, m.api_mapping_key.as_deref()),
+                    api_id: m.api_id,
+                    stage: Some(m.stage),
+                })),
+                Err(e) => self
+                    .ctx
+                    .gaps
+                    .record(&e, Some(&self.domain_arn(&domain.domain_name))),
+            }
+        }
+        Some(mappings)
+    }
+
+    fn domain_arn(&self, domain: &str) -> String {
+        format!(
+            "arn:{}:apigateway:{}::/domainnames/{domain}",
+            self.partition, self.region
+        )
+    }
+
     /// The region's REST APIs with a Lambda integration; `None` for each one whose details failed (a gap).
     async fn rest_apis(&self) -> Vec<Option<Api>> {
         let listed: Vec<RestApi> = match self.v1_all(GET_REST_APIS, "/restapis", &[]).await {
@@ -283,6 +395,7 @@ impl Reader<'_> {
                     ),
                     name: s.stage_name,
                     web_acl_arn: s.web_acl_arn.filter(|a| !a.is_empty()),
+                    custom_domains: None,
                 })
                 .collect(),
             id: api.id,
@@ -395,6 +508,7 @@ impl Reader<'_> {
                     },
                     name: s.stage_name,
                     web_acl_arn: None,
+                    custom_domains: None,
                 })
                 .collect(),
             id: api.api_id,
@@ -629,6 +743,34 @@ struct V2Stage {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct V1Domain {
+    domain_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BasePathMapping {
+    base_path: Option<String>,
+    rest_api_id: Option<String>,
+    stage: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Domain {
+    domain_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiMapping {
+    api_id: String,
+    api_mapping_key: Option<String>,
+    stage: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct V2Authorizer {
     authorizer_id: String,
     name: Option<String>,
@@ -748,6 +890,30 @@ mod tests {
             ("$connect", "", 0)
         );
         assert!(ws(route("sendmessage", None, None)).is_none());
+    }
+
+    #[test]
+    fn mappings_serve_the_stage_under_the_domain_and_base_path() {
+        assert_eq!(
+            mapping_url("api.acme.example", Some("(none)")),
+            "https://api.acme.example"
+        );
+        assert_eq!(
+            mapping_url("api.acme.example", None),
+            "https://api.acme.example"
+        );
+        assert_eq!(
+            mapping_url("api.acme.example", Some("v1/orders")),
+            "https://api.acme.example/v1/orders"
+        );
+        let page: V1Page<BasePathMapping> = serde_json::from_str(
+            r#"{"item": [{"basePath": "(none)", "restApiId": "a1", "stage": "prod"}, {"basePath": "all", "restApiId": "a2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            page.item[1].stage, None,
+            "a mapping without a stage serves them all"
+        );
     }
 
     #[test]

@@ -73,6 +73,13 @@ pub struct ApiStage {
     pub invoke_url: String,
     /// The AWS WAF web ACL associated with the stage (REST APIs only: `webAclArn`).
     pub web_acl_arn: Option<String>,
+    /// The custom domain names that map this stage, as `https://<domain>/<base path>` (REST base path mappings, v2
+    /// API mappings; `https://<domain>` for an empty base path); `None` when they were not read: an inventory from
+    /// before they were collected, or the region's domain name listing failed (a gap `apigateway` `GetDomainNames`
+    /// says so). One domain whose mappings could not be read is a gap (`GetBasePathMappings` / `GetApiMappings`,
+    /// `resource` = the domain's ARN) and is missing from every stage's list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_domains: Option<Vec<String>>,
 }
 
 /// One route (HTTP API `routeKey`, REST method of a resource) integrated with a Lambda function.

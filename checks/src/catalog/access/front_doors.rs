@@ -16,8 +16,35 @@ pub const NETWORK_KEYS: &[&str] = &[
     "aws:VpcSourceIp",
 ];
 
+/// The API Gateway reads of custom domain names: their failure hides which stages a domain reaches, which decides
+/// only the routes of APIs whose default endpoint is disabled (see [`domain_gap`]).
+pub const DOMAIN_OPERATIONS: &[&str] = &["GetDomainNames", "GetBasePathMappings", "GetApiMappings"];
+
+/// Why the custom domains of the function's region may be incomplete: a domain read that failed there.
+pub fn domain_gap(ctx: &FunctionContext) -> Option<String> {
+    ctx.account
+        .gaps
+        .iter()
+        .find(|g| {
+            g.service == "apigateway"
+                && DOMAIN_OPERATIONS.contains(&g.operation.as_str())
+                && g.region.as_deref().is_none_or(|r| r == ctx.function.region)
+        })
+        .map(|g| {
+            let about = g
+                .resource
+                .as_deref()
+                .map_or(String::new(), |r| format!(" for {r}"));
+            format!(
+                "apigateway:{} could not be collected{about} ({:?}): {}",
+                g.operation, g.kind, g.error
+            )
+        })
+}
+
 /// The function's front doors, and why the list may be incomplete: an API Gateway read that failed in the function's
-/// region (every API of the region, or one API whose details are missing, may route to it). `Err` when the scan did
+/// region (every API of the region, or one API whose details are missing, may route to it; a failed custom domain
+/// read is [`domain_gap`]'s). `Err` when the scan did
 /// not look APIs up at all (the engine does not run the API checks on such an inventory; merged with one that has
 /// them, this account's functions are Unknown).
 pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<String>), Outcome> {
@@ -32,6 +59,7 @@ pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<St
         .iter()
         .filter(|g| {
             g.service == "apigateway"
+                && !DOMAIN_OPERATIONS.contains(&g.operation.as_str())
                 && g.region
                     .as_deref()
                     .is_none_or(|r| r == ctx.function.region)

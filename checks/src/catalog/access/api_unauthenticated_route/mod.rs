@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::catalog::access::front_doors::{
-    invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
+    domain_gap, invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
 };
 use crate::catalog::access::policies::{
     exposure_key, qualified_arn, read_policies, scope_name, Policies,
@@ -141,22 +141,54 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         | Invocation::Allowed(_)
         | Invocation::NotAllowed => {}
     }
+    // The URLs the route answers at through the custom domain names that map its stage.
+    let domain_urls: Vec<String> = door
+        .stage
+        .custom_domains
+        .iter()
+        .flatten()
+        .map(|base| match door.route.path.as_str() {
+            p if p.starts_with('/') => format!("{base}{p}"),
+            _ => base.clone(),
+        })
+        .collect();
     if api.default_endpoint_disabled {
-        // Only a custom domain name reaches the API; the scan does not read domain names.
-        severity = severity.min(Severity::High);
-        notes.push("the default endpoint is disabled: reachable through a custom domain name, if one maps it");
+        // Only a custom domain name mapping the stage reaches the route.
+        match &door.stage.custom_domains {
+            Some(domains) if !domains.is_empty() => {
+                notes.push("the default endpoint is disabled: reachable through the custom domain names mapping the stage")
+            }
+            _ => match domain_gap(ctx) {
+                Some(gap) => {
+                    return Judgement::Unreadable(format!(
+                        "the default endpoint of API {} is disabled and whether a custom domain name maps stage {} is unknown: {gap}",
+                        api.id, door.stage.name
+                    ))
+                }
+                // read, and no domain maps the stage: the route is reachable from nowhere
+                None if door.stage.custom_domains.is_some() => return Judgement::Closed,
+                None => {
+                    // an inventory from before custom domains were read
+                    severity = severity.min(Severity::High);
+                    notes.push("the default endpoint is disabled: reachable through a custom domain name, if one maps it (custom domains not read in this inventory)");
+                }
+            },
+        }
     }
     let route = if door.route.path.is_empty() {
         door.route.method.clone()
     } else {
         format!("{} {}", door.route.method, door.route.path)
     };
+    let url = match domain_urls.first() {
+        Some(first) if api.default_endpoint_disabled => first,
+        _ => &door.stage.invoke_url,
+    };
     let line = format!(
-        "{route} of {} {} (stage {}: {}){why}",
+        "{route} of {} {} (stage {}: {url}){why}",
         api.kind.label(),
         api.id,
         door.stage.name,
-        door.stage.invoke_url
     );
     let evidence = json!({
         "api_id": api.id,
@@ -165,6 +197,8 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         "endpoint_type": api.endpoint_type,
         "stage": door.stage.name,
         "stage_url": door.stage.invoke_url,
+        "default_endpoint_disabled": api.default_endpoint_disabled,
+        "custom_domain_urls": domain_urls,
         "method": door.route.method,
         "path": door.route.path,
         "authorization_type": door.route.authorization_type,
