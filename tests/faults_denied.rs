@@ -131,6 +131,26 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
             "api-unauthenticated-route",
         ],
     ),
+    // Custom domain names: only the routes behind a disabled default endpoint depend on them (one mapped through a
+    // domain, critical, and one no domain maps, no way in: both Unknown); a route with its default endpoint on keeps
+    // its verdict.
+    (
+        "apigateway",
+        "GetDomainNames",
+        &["api-unauthenticated-route"],
+    ),
+    (
+        "apigateway",
+        "GetBasePathMappings",
+        &["api-unauthenticated-route"],
+    ),
+    // What a REST stage's deployment serves: every REST route's authorization as deployed (an unauthenticated one,
+    // and one whose draft was made NONE but not deployed) is Unknown.
+    (
+        "apigateway",
+        "GetDeployment",
+        &["api-unauthenticated-route"],
+    ),
     (
         "cloudwatch",
         "GetMetricData",

@@ -20,7 +20,7 @@ pub mod validate;
 
 pub use apis::{
     api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
-    ApiStage, FrontDoor, RouteTarget,
+    ApiStage, DeployedMethod, FrontDoor, RouteTarget,
 };
 
 /// Bumped whenever a field changes meaning or disappears; readers refuse newer versions.

@@ -49,7 +49,8 @@
 //! (10 requests per second in total, GetResources 5 every 2 seconds), so the calls are paced account-wide at 4/s and
 //! 2/s: an account with A REST and B v2 APIs in a region, L of them fronting a function, costs about
 //! 2 + A + B + 2 L calls there; when L > 0, the custom domain names too: the v1 and v2 GetDomainNames, then per domain
-//! GetBasePathMappings and GetApiMappings (D domains: 2 + 2 D).
+//! GetBasePathMappings and GetApiMappings (D domains: 2 + 2 D); per REST API fronting a function, GetDeployment
+//! once per distinct deployment its stages serve.
 
 use std::collections::BTreeSet;
 

@@ -563,6 +563,7 @@ mod tests {
             invoke_url: format!("https://abc.execute-api.us-east-1.amazonaws.com/{name}"),
             web_acl_arn: None,
             custom_domains: None,
+            deployed_methods: None,
         };
         let api = Api {
             id: "abc".into(),

@@ -883,6 +883,16 @@ def test_api_gateway_listings_page_and_v2_authorizers():
     methods = {r["path"]: r.get("resourceMethods", {}) for r in v1.get_resources(restApiId=api, embed=["methods"])["items"]}
     got = methods["/orders"]["GET"]
     assert (got["authorizationType"], got["apiKeyRequired"], got["methodIntegration"]["uri"]) == ("NONE", True, uri)
+    # A deployment keeps the methods as they were: a later change of the draft does not reach it.
+    deployed = v1.create_deployment(restApiId=api, stageName="live")["id"]
+    v1.update_method(restApiId=api, resourceId=res, httpMethod="GET",
+                     patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}])
+    summary = v1.get_deployment(restApiId=api, deploymentId=deployed, embed=["apisummary"])["apiSummary"]
+    assert summary["/orders"]["GET"] == {"authorizationType": "NONE", "apiKeyRequired": True}, summary
+    stage = [st for st in v1.get_stages(restApiId=api)["item"] if st["stageName"] == "live"]
+    assert stage[0]["deploymentId"] == deployed, stage
+    v1.update_method(restApiId=api, resourceId=res, httpMethod="GET",
+                     patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "NONE"}])
     # v2: integrations, routes, stages page with maxResults / nextToken; authorizers are listed.
     v2 = s.client("apigatewayv2", region="eu-west-1")
     hid = v2.create_api(Name="hooks", ProtocolType="HTTP")["ApiId"]

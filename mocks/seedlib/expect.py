@@ -162,7 +162,9 @@ JUDGEMENTS = [
         "(apigw-sso names another API id): API Gateway is refused, both API checks pass. Custom domains: "
         "partner-portal's default endpoint is disabled but partners.acme.example maps its stage under v1 "
         "(recommendations-v2 fails, critical); flags-internal's is disabled with no domain (feature-flags-edge passes); "
-        "hooks.acme.example maps github-hooks' stage beside its default endpoint (evidence only).",
+        "hooks.acme.example maps github-hooks' stage beside its default endpoint (evidence only). Deployments: "
+        "orders-rest's POST /orders was made NONE in the draft after its prod stage was deployed with AWS_IAM: the "
+        "stage serves AWS_IAM, orders-api passes.",
     },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],

@@ -532,6 +532,10 @@ class Seeder:
                 integration["credentials"] = r.credentials
             gw.put_integration(**integration)
         gw.create_deployment(restApiId=rid, stageName=api.stage, variables=variables)
+        for r in api.routes:
+            if r.draft_auth:  # changed in the draft after the deployment, never deployed
+                gw.update_method(restApiId=rid, resourceId=resources[r.path], httpMethod=r.method,
+                                 patchOperations=[{"op": "replace", "path": "/authorizationType", "value": r.draft_auth}])
         if api.domain:
             gw.create_domain_name(domainName=api.domain, endpointConfiguration={"types": ["REGIONAL"]},
                                   regionalCertificateArn=f"arn:aws:acm:{api.region}:{A.ACCOUNT}:certificate/{api.name}")

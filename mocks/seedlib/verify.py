@@ -125,10 +125,15 @@ def _verify_api(s, api, diff):
                       for m in gw.get_base_path_mappings(domainName=api.domain)["items"]]
             if mapped != [(api_id, api.stage, api.base_path or "(none)")]:
                 diff("API custom domain", None, f"{api.name}: {api.domain} maps {mapped}", ["api-unauthenticated-route"])
+        deployment = [st.get("deploymentId") for st in stages if st["stageName"] == api.stage][0]
+        summary = gw.get_deployment(restApiId=api_id, deploymentId=deployment, embed=["apisummary"])["apiSummary"]
         for r in api.routes:
             have = got.get((r.method, r.path))
-            if not have or have[:2] != (r.auth, r.api_key) or f"function:{r.function}" not in have[2]:
+            if not have or have[:2] != (r.draft_auth or r.auth, r.api_key) or f"function:{r.function}" not in have[2]:
                 diff("API route", r.function, f"{api.name} {r.method} {r.path}: {have}", s.API_CHECKS)
+            deployed = summary.get(r.path, {}).get(r.method, {})
+            if (deployed.get("authorizationType"), bool(deployed.get("apiKeyRequired"))) != (r.auth, r.api_key):
+                diff("API deployed method", r.function, f"{api.name} {r.method} {r.path}: {deployed}", s.API_CHECKS)
     else:
         gw = s.client("apigatewayv2", api.region)
         routes = {x["RouteKey"]: x.get("AuthorizationType") for x in gw.get_routes(ApiId=api_id)["Items"]}

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use lambda_posture_checks::inventory::{
     api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
-    ApiStage, RouteTarget,
+    ApiStage, DeployedMethod, RouteTarget,
 };
 use lambda_posture_checks::json_text::JsonText;
 use serde::de::DeserializeOwned;
@@ -37,6 +37,7 @@ const GET_INTEGRATIONS: RawOperation = RawOperation::new("apigateway", "GetInteg
 const GET_DOMAIN_NAMES: RawOperation = RawOperation::new("apigateway", "GetDomainNames");
 const GET_BASE_PATH_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetBasePathMappings");
 const GET_API_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetApiMappings");
+const GET_DEPLOYMENT: RawOperation = RawOperation::new("apigateway", "GetDeployment");
 
 /// Items per page: v1's `limit` and v2's `maxResults` both take up to 500.
 const PAGE_SIZE: &str = "500";
@@ -384,11 +385,30 @@ impl Reader<'_> {
                 }
             })
             .collect();
+        // What each stage's deployment serves (one read per distinct deployment); a failure is a gap about the API and
+        // leaves those stages' deployed methods unknown.
+        let arn = self.arn(ApiKind::Rest, &api.id);
+        let mut deployed: BTreeMap<String, Option<Vec<DeployedMethod>>> = BTreeMap::new();
+        for id in stages.iter().filter_map(|s| s.deployment_id.as_deref()) {
+            if deployed.contains_key(id) {
+                continue;
+            }
+            let path = format!("{base}/deployments/{}", urlencoding::encode(id));
+            let read = self
+                .get::<Deployment>(GET_DEPLOYMENT, &path, &[("embed", "apisummary")])
+                .await
+                .map(|d| deployed_methods(d.api_summary));
+            deployed.insert(id.to_string(), self.ctx.gaps.ok_or_record(read, Some(&arn)));
+        }
         let suffix = dns_suffix(self.region);
         Ok(Some(Api {
             stages: stages
                 .into_iter()
                 .map(|s| ApiStage {
+                    deployed_methods: s
+                        .deployment_id
+                        .as_deref()
+                        .and_then(|id| deployed.get(id).cloned().flatten()),
                     invoke_url: format!(
                         "https://{}.execute-api.{}.{suffix}/{}",
                         api.id, self.region, s.stage_name
@@ -509,6 +529,7 @@ impl Reader<'_> {
                     name: s.stage_name,
                     web_acl_arn: None,
                     custom_domains: None,
+                    deployed_methods: None,
                 })
                 .collect(),
             id: api.api_id,
@@ -522,6 +543,23 @@ impl Reader<'_> {
             integration_credentials_read: true,
         }))
     }
+}
+
+/// A deployment's API summary (path -> verb -> method) as the inventory keeps it, sorted by path and method.
+fn deployed_methods(
+    summary: BTreeMap<String, BTreeMap<String, MethodSnapshot>>,
+) -> Vec<DeployedMethod> {
+    summary
+        .into_iter()
+        .flat_map(|(path, methods)| {
+            methods.into_iter().map(move |(method, m)| DeployedMethod {
+                method,
+                path: path.clone(),
+                authorization_type: m.authorization_type.unwrap_or_else(|| "NONE".into()),
+                api_key_required: m.api_key_required.unwrap_or(false),
+            })
+        })
+        .collect()
 }
 
 /// The function each stage invokes through an integration URI, `${stageVariables.x}` resolved per stage.
@@ -689,6 +727,7 @@ impl Integration {
 #[serde(rename_all = "camelCase")]
 struct RestStage {
     stage_name: String,
+    deployment_id: Option<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
     web_acl_arn: Option<String>,
@@ -739,6 +778,20 @@ struct V2Stage {
     stage_name: String,
     #[serde(default)]
     stage_variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Deployment {
+    #[serde(default)]
+    api_summary: BTreeMap<String, BTreeMap<String, MethodSnapshot>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MethodSnapshot {
+    authorization_type: Option<String>,
+    api_key_required: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

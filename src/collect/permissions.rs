@@ -124,6 +124,7 @@ mod tests {
         ("apigateway:GetDomainNames", "apigateway:GET"),
         ("apigateway:GetBasePathMappings", "apigateway:GET"),
         ("apigateway:GetApiMappings", "apigateway:GET"),
+        ("apigateway:GetDeployment", "apigateway:GET"),
         ("s3:HeadBucket", "s3:ListBucket"),
         ("lambda:GetLayerVersionByArn", "lambda:GetLayerVersion"),
     ];

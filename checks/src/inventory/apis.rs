@@ -80,6 +80,26 @@ pub struct ApiStage {
     /// `resource` = the domain's ARN) and is missing from every stage's list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_domains: Option<Vec<String>>,
+    /// REST APIs: the methods the stage's deployment serves, with their authorization as deployed (GetDeployment
+    /// `embed=apisummary`); the routes are read from the draft (GetResources), which a stage serves only once
+    /// deployed. `None` when not read: v2 APIs, an inventory from before they were collected, or the read failed (a
+    /// gap `apigateway` `GetDeployment` about the API says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed_methods: Option<Vec<DeployedMethod>>,
+}
+
+/// A method of a REST API as a stage's deployment serves it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeployedMethod {
+    /// `GET`, `ANY`…
+    pub method: String,
+    /// The resource path (`/orders/{id}`).
+    pub path: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS` as deployed.
+    pub authorization_type: String,
+    /// `apiKeyRequired` as deployed.
+    pub api_key_required: bool,
 }
 
 /// One route (HTTP API `routeKey`, REST method of a resource) integrated with a Lambda function.

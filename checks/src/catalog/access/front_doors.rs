@@ -4,8 +4,8 @@
 //! resource policy lets the anonymous public do.
 
 use crate::catalog::access::policies::{of_qualifier, scope_name, Policies, PolicyStatement};
-use crate::check::{FunctionContext, Outcome};
-use crate::inventory::{Api, ApiKind, FrontDoor};
+use crate::check::{gap_reason, FunctionContext, Outcome};
+use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor};
 use crate::policy::document::{resource_matches, Condition, PolicyDocument, Principal, Statement};
 
 /// Condition keys that tie a request to a network: a source address range, a VPC or a VPC endpoint.
@@ -15,6 +15,45 @@ pub const NETWORK_KEYS: &[&str] = &[
     "aws:SourceVpce",
     "aws:VpcSourceIp",
 ];
+
+/// A REST route's method as its stage's deployment serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed<'a> {
+    /// The deployment serves the method: its authorization as deployed.
+    Method(&'a DeployedMethod),
+    /// The deployment does not serve it (added to the draft since): the stage answers the path with an error.
+    Absent,
+    /// The deployment could not be read (a gap about the API): the reason.
+    Unknown(String),
+    /// Not read: a v2 API, or an inventory from before deployments were read: judge the draft.
+    NotRead,
+}
+
+/// What the stage of `door` serves for its route (REST APIs: GetDeployment `embed=apisummary`).
+pub fn deployed_method<'a>(ctx: &FunctionContext, door: &FrontDoor<'a>) -> Deployed<'a> {
+    if door.api.kind != ApiKind::Rest {
+        return Deployed::NotRead;
+    }
+    match &door.stage.deployed_methods {
+        Some(methods) => methods
+            .iter()
+            .find(|m| {
+                m.method.eq_ignore_ascii_case(&door.route.method) && m.path == door.route.path
+            })
+            .map_or(Deployed::Absent, Deployed::Method),
+        None => match ctx.account.gaps.iter().find(|g| {
+            g.service == "apigateway"
+                && g.operation == "GetDeployment"
+                && g.resource.as_deref() == Some(door.api_arn)
+        }) {
+            Some(gap) => Deployed::Unknown(format!(
+                "apigateway:GetDeployment could not be collected for {} ({:?}): {}; what stage {} serves is unknown",
+                door.api_arn, gap.kind, gap.error, door.stage.name
+            )),
+            None => Deployed::NotRead,
+        },
+    }
+}
 
 /// The API Gateway reads of custom domain names: their failure hides which stages a domain reaches, which decides
 /// only the routes of APIs whose default endpoint is disabled (see [`domain_gap`]).
@@ -60,6 +99,7 @@ pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<St
         .filter(|g| {
             g.service == "apigateway"
                 && !DOMAIN_OPERATIONS.contains(&g.operation.as_str())
+                && g.operation != "GetDeployment"
                 && g.region
                     .as_deref()
                     .is_none_or(|r| r == ctx.function.region)
@@ -211,22 +251,55 @@ pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) 
     if !allowed.is_empty() {
         return Invocation::Allowed(allowed);
     }
-    if !policies.unknown.is_empty() {
-        return Invocation::Unreadable(policies.unknown.join("; "));
+    match unread_policy(ctx, door.qualifier) {
+        Some(reason) => Invocation::Unreadable(reason),
+        None => Invocation::NotAllowed,
     }
-    if let Some(q) = door.qualifier {
+}
+
+/// Why the resource policy of `qualifier` (the function's own for `None`) may not be known: a failed GetPolicy, the
+/// listing its alias or version comes from failed, its document does not parse, or the plan left a version's policy
+/// unread. Another qualifier's gaps do not matter.
+fn unread_policy(ctx: &FunctionContext, qualifier: Option<&str>) -> Option<String> {
+    let mut reasons = Vec::new();
+    let listing = qualifier.map(|q| {
+        if q.bytes().all(|b| b.is_ascii_digit()) {
+            "ListVersionsByFunction"
+        } else {
+            "ListAliases"
+        }
+    });
+    for operation in std::iter::once("GetPolicy").chain(listing) {
+        if let Some(gap) = ctx.gap("lambda", operation) {
+            reasons.push(gap_reason(gap));
+        }
+    }
+    for policy in ctx
+        .function
+        .resource_policies
+        .iter()
+        .filter(|p| p.qualifier.as_deref() == qualifier)
+    {
+        if let Err(e) = PolicyDocument::parse(&policy.document.value()) {
+            reasons.push(format!(
+                "the resource policy of {} could not be parsed: {e}",
+                scope_name(qualifier)
+            ));
+        }
+    }
+    if let Some(q) = qualifier {
         if ctx
             .function
             .not_examined("GetPolicy")
             .any(|s| s.qualifiers.iter().any(|v| v == q))
         {
-            return Invocation::Unreadable(format!(
+            reasons.push(format!(
                 "the resource policy of {} was not read (scan --thorough reads it)",
                 scope_name(Some(q))
             ));
         }
     }
-    Invocation::NotAllowed
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 fn lets_api_gateway_invoke(

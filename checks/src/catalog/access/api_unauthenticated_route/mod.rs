@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::catalog::access::front_doors::{
-    domain_gap, invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
+    deployed_method, domain_gap, invocation, method_arn, policy_reach, read, Deployed, Invocation,
+    PolicyReach,
 };
 use crate::catalog::access::policies::{
     exposure_key, qualified_arn, read_policies, scope_name, Policies,
@@ -84,14 +85,24 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         // Reachable only through an interface VPC endpoint: api-private-open-policy's question.
         return Judgement::Closed;
     }
+    // A REST stage serves its deployment, which may differ from the draft the routes were read from.
+    let deployed = match deployed_method(ctx, door) {
+        Deployed::Absent => return Judgement::Closed,
+        Deployed::Unknown(reason) => return Judgement::Unreadable(reason),
+        Deployed::Method(m) => Some(m),
+        Deployed::NotRead => None,
+    };
     let authorization = if api.kind == ApiKind::Websocket && door.route.method != "$connect" {
         api.routes
             .iter()
             .find(|r| r.method == "$connect")
             .map_or("NONE", |r| r.authorization_type.as_str())
     } else {
-        door.route.authorization_type.as_str()
+        deployed.map_or(door.route.authorization_type.as_str(), |m| {
+            m.authorization_type.as_str()
+        })
     };
+    let api_key_required = deployed.map_or(door.route.api_key_required, |m| m.api_key_required);
     if !authorization.eq_ignore_ascii_case("NONE") {
         return Judgement::Closed;
     }
@@ -119,7 +130,15 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         ),
     };
     let mut notes = Vec::new();
-    if door.route.api_key_required {
+    if deployed.is_some_and(|m| {
+        m.authorization_type != door.route.authorization_type
+            || m.api_key_required != door.route.api_key_required
+    }) {
+        notes.push(
+            "the stage serves an older deployment: its authorization differs from the draft's",
+        );
+    }
+    if api_key_required {
         // An API key identifies a client for usage plans; it is handed to clients and not a credential.
         severity = severity.min(Severity::High);
         notes.push("an API key is required, which is not authentication");
@@ -201,8 +220,10 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         "custom_domain_urls": domain_urls,
         "method": door.route.method,
         "path": door.route.path,
-        "authorization_type": door.route.authorization_type,
-        "api_key_required": door.route.api_key_required,
+        "authorization_type": authorization,
+        "api_key_required": api_key_required,
+        "deployed": deployed.is_some(),
+        "draft_authorization_type": door.route.authorization_type,
         "resource_policy": reach.summary(),
         "policy_statements": reach.statements(),
         "method_arn": arn,
