@@ -27,7 +27,11 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
     (
         "lambda",
         "GetPolicy",
+        // the API checks: whether the function's policy lets API Gateway invoke it through a route is unknown
         &[
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
             "async-no-failure-destination",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",

@@ -78,17 +78,24 @@ enum Judgement {
 
 /// How open one route of one stage is. Authentication is an IAM signature (`AWS_IAM`), a Cognito user pool, a JWT
 /// or a Lambda authorizer (`CUSTOM`); a WebSocket API authenticates on `$connect` only, so its other routes are as
-/// open as its `$connect` route (none: anyone connects).
+/// open as its `$connect` route (none: anyone connects). Whatever closes the route for sure (authenticated as
+/// deployed, not deployed, a resource policy refusing the public, no custom domain behind a disabled default
+/// endpoint, no permission for API Gateway) wins over what could not be read; Unknown only when nothing closes it.
 fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Policies) -> Judgement {
     let api = door.api;
     if api.endpoint_type.as_deref() == Some("PRIVATE") {
         // Reachable only through an interface VPC endpoint: api-private-open-policy's question.
         return Judgement::Closed;
     }
+    // What could not be read, if nothing closes the route.
+    let mut unknown: Vec<String> = Vec::new();
     // A REST stage serves its deployment, which may differ from the draft the routes were read from.
     let deployed = match deployed_method(ctx, door) {
         Deployed::Absent => return Judgement::Closed,
-        Deployed::Unknown(reason) => return Judgement::Unreadable(reason),
+        Deployed::Unknown(reason) => {
+            unknown.push(reason);
+            None
+        }
         Deployed::Method(m) => Some(m),
         Deployed::NotRead => None,
     };
@@ -103,7 +110,8 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
         })
     };
     let api_key_required = deployed.map_or(door.route.api_key_required, |m| m.api_key_required);
-    if !authorization.eq_ignore_ascii_case("NONE") {
+    // (the authorization as deployed unknown: judged as if none)
+    if !authorization.eq_ignore_ascii_case("NONE") && unknown.is_empty() {
         return Judgement::Closed;
     }
     let arn = method_arn(door, place.partition, place.account);
@@ -115,10 +123,11 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
     let (mut severity, why) = match &reach {
         PolicyReach::Closed => return Judgement::Closed,
         PolicyReach::Unreadable(e) => {
-            return Judgement::Unreadable(format!(
+            unknown.push(format!(
                 "the resource policy of API {} could not be read ({e})",
                 api.id
-            ))
+            ));
+            (Severity::Critical, String::new())
         }
         PolicyReach::NoPolicy | PolicyReach::Open(_) => (Severity::Critical, String::new()),
         PolicyReach::Restricted { keys, .. } => (
@@ -145,15 +154,13 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
     }
     let invoke = invocation(ctx, door, policies);
     match &invoke {
-        Invocation::Unreadable(e) => {
-            return Judgement::Unreadable(format!(
-                "whether API Gateway may invoke {} through {} {} of API {} is unknown: {e}",
-                scope_name(door.qualifier),
-                door.route.method,
-                door.route.path,
-                api.id
-            ))
-        }
+        Invocation::Unreadable(e) => unknown.push(format!(
+            "whether API Gateway may invoke {} through {} {} of API {} is unknown: {e}",
+            scope_name(door.qualifier),
+            door.route.method,
+            door.route.path,
+            api.id
+        )),
         // an older inventory: graded as before, `lambda_permission` says it was not judged
         Invocation::CredentialsNotRead
         | Invocation::Credentials(_)
@@ -178,12 +185,10 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
                 notes.push("the default endpoint is disabled: reachable through the custom domain names mapping the stage")
             }
             _ => match domain_gap(ctx) {
-                Some(gap) => {
-                    return Judgement::Unreadable(format!(
-                        "the default endpoint of API {} is disabled and whether a custom domain name maps stage {} is unknown: {gap}",
-                        api.id, door.stage.name
-                    ))
-                }
+                Some(gap) => unknown.push(format!(
+                    "the default endpoint of API {} is disabled and whether a custom domain name maps stage {} is unknown: {gap}",
+                    api.id, door.stage.name
+                )),
                 // read, and no domain maps the stage: the route is reachable from nowhere
                 None if door.stage.custom_domains.is_some() => return Judgement::Closed,
                 None => {
@@ -234,6 +239,9 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
     });
     if invoke == Invocation::NotAllowed {
         return Judgement::Refused(evidence);
+    }
+    if !unknown.is_empty() {
+        return Judgement::Unreadable(unknown.join("; "));
     }
     Judgement::Open(severity, line, evidence)
 }
