@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::catalog::access::front_doors::{invocation, read, Invocation};
+use crate::catalog::access::front_doors::{domain_gap, invocation, read, Invocation};
 use crate::catalog::access::policies::read_policies;
 use crate::check::{Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
@@ -36,6 +36,23 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             || door.stage.web_acl_arn.is_some()
         {
             continue;
+        }
+        // With the default endpoint disabled, only a custom domain name mapping the stage brings it traffic (an
+        // inventory from before domains were read: judged as before).
+        if api.default_endpoint_disabled {
+            match (&door.stage.custom_domains, domain_gap(ctx)) {
+                (Some(domains), _) if !domains.is_empty() => {}
+                (_, Some(gap)) => {
+                    unknown.push(format!(
+                        "the default endpoint of API {} is disabled and whether a custom domain name maps stage {} \
+                         is unknown: {gap}",
+                        api.id, door.stage.name
+                    ));
+                    continue;
+                }
+                (Some(_), None) => continue,
+                (None, None) => {}
+            }
         }
         // A route API Gateway may not invoke the function through brings it no traffic.
         match invocation(ctx, door, &policies) {
