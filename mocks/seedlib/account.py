@@ -1508,10 +1508,19 @@ def api_permission_sid(api: Api, index: int) -> str:
     return f"apigw-{api.name}-{index}"
 
 
+def api_permission_source(api: Api, route: Route, api_id: str) -> str:
+    """The SourceArn of that permission: the route in every stage of the API (its real id, known once created)."""
+    return apigw(api.region, api_id, f"*/{route.method}/{route.path.lstrip('/')}")
+
+
+def api_route_permissions(function: str) -> list:
+    """(API, route index, route) of the routes invoking `function` the seeder adds a Lambda permission for."""
+    return [(a, i, r) for a in APIS for i, r in enumerate(a.routes) if r.function == function and r.permission]
+
+
 def api_permissions(function: str) -> list:
     """(Sid, qualifier) of the Lambda permissions the seeder adds to `function` for the API routes invoking it."""
-    return [(api_permission_sid(a, i), r.alias_variable) for a in APIS for i, r in enumerate(a.routes)
-            if r.function == function and r.permission]
+    return [(api_permission_sid(a, i), r.alias_variable) for a, i, r in api_route_permissions(function)]
 
 
 def apis_of(function: str) -> list:

@@ -558,7 +558,7 @@ class Seeder:
         for i, r in enumerate(api.routes):
             if not r.permission:
                 continue
-            source = A.apigw(api.region, api_id, f"*/{r.method}/{r.path.lstrip('/')}")
+            source = A.api_permission_source(api, r, api_id)
             kw = dict(FunctionName=r.function, StatementId=A.api_permission_sid(api, i), Action="lambda:InvokeFunction",
                       Principal="apigateway.amazonaws.com", SourceArn=source)
             if r.alias_variable:
