@@ -165,6 +165,8 @@ def build_manifest(seeder, today: dt.date, seed: int) -> dict:
         "not_planted": [{"check": c, "function": n, "missing": feats} for (c, n), feats in sorted(lost.items()) if n in checks.get(c, {}).get("fail", [])],
         "seed_gaps": seeder.gaps,
         "resources": seeder.res,
+        # the API Gateway APIs created (name -> id: ids are the emulator's)
+        "apis": seeder.apis,
         "cloudtrail": {
             "trails": [{"name": t.name, "home_region": t.home, "multi_region": t.multi_region, "logging": t.logging,
                         "event_selectors": t.basic or [], "advanced_event_selectors": t.advanced or []}

@@ -27,8 +27,12 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
     (
         "lambda",
         "GetPolicy",
+        // the API checks: whether the function's policy lets API Gateway invoke it through a route is unknown
         &[
             "alb-unauthenticated-target",
+            "api-private-open-policy",
+            "api-public-no-waf",
+            "api-unauthenticated-route",
             "async-no-failure-destination",
             "lambda-cross-account-invoke",
             "lambda-notprincipal-allow",
@@ -149,6 +153,26 @@ const SCENARIOS: &[(&str, &str, &[&str])] = &[
         "ec2",
         "DescribeSecurityGroups",
         &["alb-unauthenticated-target"],
+    ),
+    // Custom domain names: only the routes behind a disabled default endpoint depend on them (one mapped through a
+    // domain, critical, and one no domain maps, no way in: both Unknown); a route with its default endpoint on keeps
+    // its verdict.
+    (
+        "apigateway",
+        "GetDomainNames",
+        &["api-unauthenticated-route"],
+    ),
+    (
+        "apigateway",
+        "GetBasePathMappings",
+        &["api-unauthenticated-route"],
+    ),
+    // What a REST stage's deployment serves: every REST route's authorization as deployed (an unauthenticated one,
+    // and one whose draft was made NONE but not deployed) is Unknown.
+    (
+        "apigateway",
+        "GetDeployment",
+        &["api-unauthenticated-route"],
     ),
     (
         "cloudwatch",

@@ -21,7 +21,7 @@ pub mod validate;
 
 pub use apis::{
     api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
-    ApiStage, FrontDoor, RouteTarget,
+    ApiStage, DeployedMethod, FrontDoor, RouteTarget,
 };
 pub use load_balancers::{
     IngressRule, LambdaTarget, Listener, LoadBalancer, LoadBalancerDoor, LoadBalancing, Rule,

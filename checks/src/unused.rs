@@ -5,7 +5,8 @@
 //! threshold, one reading of the metrics, one date rule. A function the check cannot decide (metrics missing or
 //! shorter than the threshold, a threshold longer than the scan's lookback) is *unknown*: never reported as used or
 //! unused. What may invoke it through its resource policies is the shared invoker analysis
-//! (`catalog::stability::invokers`): statements that allow an invoke action.
+//! (`catalog::stability::invokers`): statements that allow an invoke action; what invokes it through API Gateway is
+//! the API checks' front doors (`Account::front_doors`).
 
 use std::collections::BTreeMap;
 
@@ -78,8 +79,9 @@ pub struct UnusedFunction {
     pub role_shared_with: Vec<String>,
     /// Its owner tags (config `owner_tags`), to ask before deleting.
     pub owner_tags: BTreeMap<String, String>,
-    /// The listings of what points at the function that could not be collected (`lambda:GetPolicy`…): its triggers
-    /// may be incomplete (the unused-function check's `triggers_incomplete`).
+    /// The listings of what points at the function that could not be collected (`lambda:GetPolicy`…, an API Gateway
+    /// read of its region, `apigateway:GET` when the inventory holds no APIs): its triggers may be incomplete (the
+    /// unused-function check's `triggers_incomplete`, plus API Gateway).
     pub data_gaps: Vec<String>,
 }
 
@@ -88,10 +90,11 @@ pub struct UnusedFunction {
 pub struct Trigger {
     /// What kind of wiring it is.
     pub kind: TriggerKind,
-    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, the URL, or the
-    /// target group ARN.
+    /// Event source ARN, principal (service, account, `*`) allowed to invoke by the resource policy, the URL, the
+    /// target group ARN, or an API route as `METHOD <stage URL><path>` (a WebSocket route: `<route key> <stage URL>`).
     pub source: String,
-    /// Mapping state, the source ARN a policy statement is limited to, the URL auth type, or the target group's name.
+    /// Mapping state, the source ARN a policy statement is limited to, the URL auth type, the target group's name, or
+    /// the API's kind, id and the route's authorization type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Alias or version the trigger targets; `None` = the function itself.
@@ -111,6 +114,8 @@ pub enum TriggerKind {
     FunctionUrl,
     /// A Lambda target group of Elastic Load Balancing in which it is registered.
     LoadBalancer,
+    /// An API Gateway route (method, path, stage) integrated with the function.
+    ApiRoute,
 }
 
 /// Provisioned concurrency on an idle function: billed for nothing.
@@ -242,12 +247,65 @@ fn describe(
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        data_gaps: incomplete_triggers(ctx),
+        data_gaps: {
+            let mut gaps = incomplete_triggers(ctx);
+            gaps.extend(api_gaps(account, function));
+            gaps
+        },
     }
 }
 
-/// Event source mappings, the principals the resource policies allow to invoke the function, function URLs, and the
-/// Lambda target groups it is registered in.
+/// The API Gateway routes (one per stage) that invoke the function or one of its qualifiers.
+pub fn api_routes(account: &Account, function: &Function) -> Vec<Trigger> {
+    account
+        .front_doors(function)
+        .into_iter()
+        .map(|door| {
+            let route = &door.route;
+            let source = if route.path.is_empty() {
+                format!("{} {}", route.method, door.stage.invoke_url)
+            } else if route.path.starts_with('/') {
+                format!("{} {}{}", route.method, door.stage.invoke_url, route.path)
+            } else {
+                // an HTTP API's catch-all `$default` route
+                format!("{} {} {}", route.method, door.stage.invoke_url, route.path)
+            };
+            Trigger {
+                kind: TriggerKind::ApiRoute,
+                source,
+                detail: Some(format!(
+                    "{} {}, authorization {}",
+                    door.api.kind.label(),
+                    door.api.id,
+                    route.authorization_type
+                )),
+                qualifier: door.qualifier.map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// Why the API routes of [`api_routes`] may be incomplete: the inventory holds no APIs (`apigateway:GET`, collected
+/// before API Gateway was read), or an API Gateway read failed in the function's region (`apigateway:<Operation>`).
+fn api_gaps(account: &Account, function: &Function) -> Vec<String> {
+    if account.apis.is_none() {
+        return vec!["apigateway:GET (this inventory holds no API Gateway APIs)".into()];
+    }
+    let mut gaps: Vec<String> = account
+        .gaps
+        .iter()
+        .filter(|g| {
+            g.service == "apigateway" && g.region.as_deref().is_none_or(|r| r == function.region)
+        })
+        .map(|g| format!("apigateway:{}", g.operation))
+        .collect();
+    gaps.sort();
+    gaps.dedup();
+    gaps
+}
+
+/// Event source mappings, the principals the resource policies allow to invoke the function, function URLs, the
+/// Lambda target groups it is registered in, and the API Gateway routes that invoke it.
 pub fn triggers(account: &Account, function: &Function, config: &ValidConfig) -> Vec<Trigger> {
     let mut triggers: Vec<Trigger> = function
         .event_source_mappings
@@ -296,6 +354,7 @@ pub fn triggers(account: &Account, function: &Function, config: &ValidConfig) ->
                 }),
         );
     }
+    triggers.extend(api_routes(account, function));
     triggers.sort();
     triggers.dedup();
     triggers
@@ -305,8 +364,8 @@ pub fn triggers(account: &Account, function: &Function, config: &ValidConfig) ->
 mod tests {
     use super::*;
     use crate::inventory::{
-        Account, EventSourceMapping, FunctionUrl, Gap, GapKind, ProvisionedConcurrency,
-        ResourcePolicy,
+        Account, Api, ApiKind, ApiRoute, ApiStage, EventSourceMapping, FunctionUrl, Gap, GapKind,
+        ProvisionedConcurrency, ResourcePolicy, RouteTarget,
     };
 
     fn day(s: &str) -> NaiveDate {
@@ -333,6 +392,7 @@ mod tests {
         Account {
             account_id: "111122223333".into(),
             functions,
+            apis: Some(BTreeMap::new()),
             ..Default::default()
         }
     }
@@ -532,6 +592,70 @@ mod tests {
             report.unused[0].data_gaps,
             ["lambda:GetPolicy", "lambda:ListAliases"],
             "tags do not point at a function; without its aliases, their policies were not read"
+        );
+    }
+
+    #[test]
+    fn api_routes_that_invoke_the_function_are_triggers() {
+        let f = function("f", None);
+        let target = |stage: &str, qualifier: Option<&str>| RouteTarget {
+            stage: stage.into(),
+            function_arn: f.arn.clone(),
+            qualifier: qualifier.map(str::to_string),
+        };
+        let stage = |name: &str| ApiStage {
+            name: name.into(),
+            invoke_url: format!("https://abc.execute-api.us-east-1.amazonaws.com/{name}"),
+            web_acl_arn: None,
+            custom_domains: None,
+            deployed_methods: None,
+        };
+        let api = Api {
+            id: "abc".into(),
+            region: "us-east-1".into(),
+            kind: ApiKind::Rest,
+            stages: vec![stage("prod"), stage("dev")],
+            routes: vec![ApiRoute {
+                method: "GET".into(),
+                path: "/orders".into(),
+                authorization_type: "NONE".into(),
+                targets: vec![target("prod", Some("live")), target("dev", None)],
+                ..ApiRoute::default()
+            }],
+            ..Api::default()
+        };
+        let mut inventory = inventory(vec![f]);
+        inventory.accounts[0].apis = Some(BTreeMap::from([(
+            "arn:aws:apigateway:us-east-1::/restapis/abc".to_string(),
+            api,
+        )]));
+        let report = analyze(&inventory, &ValidConfig::default());
+        let routes: Vec<(&str, Option<&str>)> = report.unused[0]
+            .triggers
+            .iter()
+            .filter(|t| t.kind == TriggerKind::ApiRoute)
+            .map(|t| (t.source.as_str(), t.qualifier.as_deref()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                (
+                    "GET https://abc.execute-api.us-east-1.amazonaws.com/dev/orders",
+                    None
+                ),
+                (
+                    "GET https://abc.execute-api.us-east-1.amazonaws.com/prod/orders",
+                    Some("live")
+                ),
+            ]
+        );
+        assert!(report.unused[0].data_gaps.is_empty());
+        // An inventory collected before API Gateway was read: the routes are not known.
+        inventory.accounts[0].apis = None;
+        let report = analyze(&inventory, &ValidConfig::default());
+        assert_eq!(
+            report.unused[0].data_gaps,
+            ["apigateway:GET (this inventory holds no API Gateway APIs)"]
         );
     }
 

@@ -75,6 +75,7 @@ class Emulator:
             iam_ext.reset_all()
             cw_shim.STORE.reset()
             org_ext.reset_all()
+            apigw_ext.reset_all()
         self.controller.reset()
 
     # --- WSGI -----------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ class Emulator:
                 if reply is None:
                     reply = self._moto(environ)
                     if ctx.service == "apigateway":
-                        reply = apigw_ext.paginate(ctx, reply)
+                        reply = apigw_ext.after_moto(ctx, reply)
                     elif ctx.service == "elasticloadbalancing":
                         reply = elbv2_ext.paginate(ctx, reply)
                 return reply

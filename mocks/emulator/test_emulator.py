@@ -883,6 +883,16 @@ def test_api_gateway_listings_page_and_v2_authorizers():
     methods = {r["path"]: r.get("resourceMethods", {}) for r in v1.get_resources(restApiId=api, embed=["methods"])["items"]}
     got = methods["/orders"]["GET"]
     assert (got["authorizationType"], got["apiKeyRequired"], got["methodIntegration"]["uri"]) == ("NONE", True, uri)
+    # A deployment keeps the methods as they were: a later change of the draft does not reach it.
+    deployed = v1.create_deployment(restApiId=api, stageName="live")["id"]
+    v1.update_method(restApiId=api, resourceId=res, httpMethod="GET",
+                     patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}])
+    summary = v1.get_deployment(restApiId=api, deploymentId=deployed, embed=["apisummary"])["apiSummary"]
+    assert summary["/orders"]["GET"] == {"authorizationType": "NONE", "apiKeyRequired": True}, summary
+    stage = [st for st in v1.get_stages(restApiId=api)["item"] if st["stageName"] == "live"]
+    assert stage[0]["deploymentId"] == deployed, stage
+    v1.update_method(restApiId=api, resourceId=res, httpMethod="GET",
+                     patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "NONE"}])
     # v2: integrations, routes, stages page with maxResults / nextToken; authorizers are listed.
     v2 = s.client("apigatewayv2", region="eu-west-1")
     hid = v2.create_api(Name="hooks", ProtocolType="HTTP")["ApiId"]
@@ -898,6 +908,35 @@ def test_api_gateway_listings_page_and_v2_authorizers():
     assert len(last["Items"]) == 1 and "NextToken" not in last, last
     auths = v2.get_authorizers(ApiId=hid)["Items"]
     assert [(a["AuthorizerId"], a["AuthorizerType"], a["Name"]) for a in auths] == [(jwt, "JWT", "users")], auths
+    # Integration credentials (the role API Gateway invokes with) are kept and listed, v1 and v2.
+    role = f"arn:aws:iam::{ACCOUNT}:role/apigw-invoke"
+    cred = v2.create_integration(ApiId=hid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0", CredentialsArn=role,
+                                 IntegrationUri=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:g")["IntegrationId"]
+    listed = {i["IntegrationId"]: i.get("CredentialsArn") for i in v2.get_integrations(ApiId=hid)["Items"]}
+    assert listed[cred] == role and listed[integ] is None, listed
+    v1.put_integration(restApiId=api, resourceId=res, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+                       uri=uri, credentials=role)
+    methods = {r["path"]: r.get("resourceMethods", {}) for r in v1.get_resources(restApiId=api, embed=["methods"])["items"]}
+    assert methods["/orders"]["GET"]["methodIntegration"]["credentials"] == role
+    # Custom domain names and their mappings, v1 (base paths) and v2 (API mappings), paged like the other listings.
+    for name in ("api.acme.example", "old.acme.example"):
+        v1.create_domain_name(domainName=name, regionalCertificateArn="arn:aws:acm:eu-west-1:1:certificate/x",
+                              endpointConfiguration={"types": ["REGIONAL"]})
+    v1.create_deployment(restApiId=api, stageName="prod")
+    v1.create_base_path_mapping(domainName="api.acme.example", restApiId=api, basePath="v1", stage="prod")
+    first = v1.get_domain_names(limit=1)
+    assert len(first["items"]) == 1 and first["position"], first
+    rest = v1.get_domain_names(limit=1, position=first["position"])
+    assert len(rest["items"]) == 1 and "position" not in rest, rest
+    got = v1.get_base_path_mappings(domainName="api.acme.example")["items"]
+    assert [(m["basePath"], m["restApiId"], m["stage"]) for m in got] == [("v1", api, "prod")], got
+    v2.create_domain_name(DomainName="hooks.acme.example",
+                          DomainNameConfigurations=[{"CertificateArn": "arn:aws:acm:eu-west-1:1:certificate/y"}])
+    v2.create_stage(ApiId=hid, StageName="$default")
+    v2.create_api_mapping(DomainName="hooks.acme.example", ApiId=hid, Stage="$default", ApiMappingKey="hooks")
+    assert [d["DomainName"] for d in v2.get_domain_names()["Items"]] == ["hooks.acme.example"]
+    got = v2.get_api_mappings(DomainName="hooks.acme.example", MaxResults="1")["Items"]
+    assert [(m["ApiId"], m["Stage"], m["ApiMappingKey"]) for m in got] == [(hid, "$default", "hooks")], got
     # Faults reach API Gateway; access denied names apigateway:GET, the action of every read.
     s.admin("POST", "/_lp/faults", {"rules": [{"service": "apigateway", "operation": "GetApis", "error": "AccessDenied"}]})
     try:

@@ -1048,7 +1048,8 @@ FUNCTIONS = [
         "python3.12",
         "recommendations-role",
         "python-clean",
-        "version 2 carries an unpinned public permission (function policy itself is clean)",
+        "version 2 carries an unpinned public permission (function policy itself is clean but for its API route's); "
+        "an unauthenticated REST route behind a disabled default endpoint, reached through a custom domain",
         description="Recommendations API",
         env=[Env("MODEL_VERSION", "2024-09")],
         tags=TAGS_WEB,
@@ -1063,7 +1064,8 @@ FUNCTIONS = [
         "nodejs22.x",
         "feature-flags-role",
         "node-clean",
-        "alias `live` is publicly invokable; nodejs22.x deprecates 2027-04-30 (within 180 days)",
+        "alias `live` is publicly invokable; nodejs22.x deprecates 2027-04-30 (within 180 days); an unauthenticated "
+        "REST route behind a disabled default endpoint that no custom domain maps (no way in)",
         description="Feature flag evaluation",
         timeout=3,
         tags=TAGS_WEB,
@@ -1281,7 +1283,7 @@ FUNCTIONS = [
         "python3.12",
         "acme-lambda-shared",
         "python-clean",
-        "shared role, no tags, API Gateway only; its HTTP API route has no authorization",
+        "shared role, no tags, API Gateway only; its HTTP API route has no authorization and invokes through an integration role",
         description="Unsubscribe endpoint (EU)",
         tags={},
         perms=[Perm("apigw-unsub", "apigateway.amazonaws.com", source_arn=apigw(EU, "u1n2s3u4b5", "prod/GET/unsubscribe"))],
@@ -1293,7 +1295,8 @@ FUNCTIONS = [
         "python3.12",
         "sso-bridge-role",
         "python-config-file",
-        "SAML private key in env and in a config file",
+        "SAML private key in env and in a config file; an unauthenticated public REST route (sso-legacy, no web ACL) its "
+        "policy does not let API Gateway invoke (apigw-sso names another API): no way in",
         description="SAML bridge for the EU back office",
         env=[Env("SAML_PRIVATE_KEY", "secret:private-key", name_hit=True), Env("IDP_METADATA_URL", "https://idp.acme.example/metadata")],
         tags=TAGS_EU,
@@ -1434,6 +1437,20 @@ class Route:
     api_key: bool = False  # REST only
     # an alias the stage picks through ${stageVariables.alias} (REST): the integration URI names the variable
     alias_variable: str | None = None
+    # the seeder adds the Lambda permission API Gateway needs (apigateway.amazonaws.com, SourceArn of this route on the
+    # API's real id) unless False: then API Gateway's call is refused and the route reaches no one
+    permission: bool = True
+    # a role API Gateway assumes to invoke (REST integration `credentials`, HTTP `CredentialsArn`): the function's
+    # policy is not consulted
+    credentials: str | None = None
+    # REST: the authorization the draft is changed to after the stage was deployed (UpdateMethod, no redeployment):
+    # the stage still serves `auth`
+    draft_auth: str | None = None
+
+    @property
+    def reaches(self) -> bool:
+        """Whether API Gateway may invoke the function through the route."""
+        return self.permission or self.credentials is not None
 
 
 @dataclass
@@ -1447,6 +1464,11 @@ class Api:
     waf: bool = False  # REST: a regional web ACL on the stage
     stage: str = "prod"  # HTTP APIs: $default
     why: str = ""
+    # the default execute-api endpoint is disabled (disableExecuteApiEndpoint): only a custom domain name reaches it
+    default_endpoint_disabled: bool = False
+    # a custom domain name mapping the stage (REST: a base path mapping; HTTP: an API mapping) under `base_path`
+    domain: str | None = None
+    base_path: str = ""
 
     @property
     def public(self) -> bool:
@@ -1461,13 +1483,25 @@ def _execute_api_policy(condition=None):
 
 
 APIS = [
-    Api("orders-rest", HOME, "rest", [Route("POST", "/orders", "orders-api", auth="AWS_IAM")], waf=True,
-        why="IAM-authorized route behind a web ACL: passes every API check"),
+    Api("orders-rest", HOME, "rest", [Route("POST", "/orders", "orders-api", auth="AWS_IAM", draft_auth="NONE")],
+        waf=True,
+        why="IAM-authorized route behind a web ACL: passes every API check; its draft was since made NONE but not "
+            "deployed: the prod stage still serves AWS_IAM (passes)"),
     Api("payments-rest", HOME, "rest",
         [Route("POST", "/webhooks/stripe", "payments-webhook", auth="CUSTOM", alias_variable="live")], waf=True,
         why="Lambda (TOKEN) authorizer session-authorizer; the prod stage picks alias live through a stage variable"),
     Api("github-hooks", HOME, "rest", [Route("POST", "/github", "github-webhook-relay")], endpoint="EDGE",
-        why="unauthenticated public route, no web ACL: critical api-unauthenticated-route and api-public-no-waf"),
+        domain="hooks.acme.example",
+        why="unauthenticated public route, no web ACL: critical api-unauthenticated-route and api-public-no-waf; the "
+            "custom domain hooks.acme.example maps its stage too (named in the evidence)"),
+    Api("partner-portal", HOME, "rest", [Route("GET", "/recommendations", "recommendations-v2")], waf=True,
+        default_endpoint_disabled=True, domain="partners.acme.example", base_path="v1",
+        why="default endpoint disabled, but the custom domain partners.acme.example maps the stage under v1: the "
+            "unauthenticated route is critical at https://partners.acme.example/v1/recommendations"),
+    Api("flags-internal", HOME, "rest", [Route("GET", "/flags", "feature-flags-edge")], waf=True,
+        default_endpoint_disabled=True,
+        why="default endpoint disabled and no custom domain maps the stage: the unauthenticated route is reachable "
+            "from nowhere (passes)"),
     Api("partner-catalog", HOME, "rest", [Route("GET", "/prices", "partner-pricing-api", api_key=True)], waf=True,
         why="the method requires only an API key: not authentication (high)"),
     Api("metrics-private", HOME, "rest", [Route("GET", "/metrics", "internal-metrics-collector")], endpoint="PRIVATE",
@@ -1478,9 +1512,35 @@ APIS = [
         why="private API pinned to the account's own VPC endpoint: passes"),
     Api("exports-http", EU, "http", [Route("POST", "/exports", "gdpr-export", auth="JWT")], stage="$default",
         why="HTTP API route with a JWT authorizer: passes (HTTP APIs cannot have a web ACL)"),
-    Api("unsubscribe-http", EU, "http", [Route("GET", "/unsubscribe", "newsletter-unsubscribe-eu")], stage="$default",
-        why="HTTP API route with no authorization: critical"),
+    Api("unsubscribe-http", EU, "http",
+        [Route("GET", "/unsubscribe", "newsletter-unsubscribe-eu", permission=False,
+               credentials=f"arn:aws:iam::{ACCOUNT}:role/apigw-invoke-unsubscribe")], stage="$default",
+        why="HTTP API route with no authorization, invoking through an integration role (no Lambda permission for "
+            "this API): critical"),
+    Api("sso-legacy", EU, "rest", [Route("POST", "/saml/acs", "sso-bridge-eu", permission=False)],
+        why="unauthenticated public route, no web ACL, but the function's policy lets API Gateway invoke it only from "
+            "another API (apigw-sso names s5s4o3b2r1): API Gateway is refused, the route reaches no one (passes)"),
 ]
+
+
+def api_permission_sid(api: Api, index: int) -> str:
+    """The Sid of the Lambda permission the seeder adds for route `index` of `api` (see Route.permission)."""
+    return f"apigw-{api.name}-{index}"
+
+
+def api_permission_source(api: Api, route: Route, api_id: str) -> str:
+    """The SourceArn of that permission: the route in every stage of the API (its real id, known once created)."""
+    return apigw(api.region, api_id, f"*/{route.method}/{route.path.lstrip('/')}")
+
+
+def api_route_permissions(function: str) -> list:
+    """(API, route index, route) of the routes invoking `function` the seeder adds a Lambda permission for."""
+    return [(a, i, r) for a in APIS for i, r in enumerate(a.routes) if r.function == function and r.permission]
+
+
+def api_permissions(function: str) -> list:
+    """(Sid, qualifier) of the Lambda permissions the seeder adds to `function` for the API routes invoking it."""
+    return [(api_permission_sid(a, i), r.alias_variable) for a, i, r in api_route_permissions(function)]
 
 
 def apis_of(function: str) -> list:

@@ -159,7 +159,8 @@ JUDGEMENTS = [
     {
         "checks": ["api-unauthenticated-route", "api-public-no-waf", "api-private-open-policy"],
         "functions": ["github-webhook-relay", "partner-pricing-api", "newsletter-unsubscribe-eu",
-                      "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl"],
+                      "internal-metrics-collector", "orders-api", "payments-webhook", "gdpr-export", "reporting-etl",
+                      "sso-bridge-eu", "recommendations-v2", "feature-flags-edge"],
         "rule": "New (issue 16 item 1): the functions' API Gateway front doors (account.APIS). A route with "
         "authorization NONE on an edge or regional API fails api-unauthenticated-route: github-webhook-relay (REST, "
         "critical), newsletter-unsubscribe-eu (HTTP API, critical), partner-pricing-api (an API key alone: high); "
@@ -167,7 +168,16 @@ JUDGEMENTS = [
         "(payments-webhook) and a JWT authorizer (gdpr-export) pass. api-public-no-waf fails the public REST stage "
         "without a web ACL (github-webhook-relay); HTTP APIs cannot have one. api-private-open-policy fails the "
         "private API whose policy allows everyone (internal-metrics-collector); reporting-etl's is pinned to a VPC "
-        "endpoint and passes.",
+        "endpoint and passes. A route is a way in only when API Gateway may invoke the function: the seeder adds the "
+        "Lambda permission (SourceArn of the route on the API's real id) to every route but two plants: "
+        "newsletter-unsubscribe-eu's integration invokes with a role (CredentialsArn), which needs none (still "
+        "critical); sso-bridge-eu's unauthenticated public REST route (sso-legacy, no web ACL) has none for its API "
+        "(apigw-sso names another API id): API Gateway is refused, both API checks pass. Custom domains: "
+        "partner-portal's default endpoint is disabled but partners.acme.example maps its stage under v1 "
+        "(recommendations-v2 fails, critical); flags-internal's is disabled with no domain (feature-flags-edge passes); "
+        "hooks.acme.example maps github-hooks' stage beside its default endpoint (evidence only). Deployments: "
+        "orders-rest's POST /orders was made NONE in the draft after its prod stage was deployed with AWS_IAM: the "
+        "stage serves AWS_IAM, orders-api passes.",
     },
     {
         "checks": ["log-group-missing", "log-retention", "log-group-no-cmk"],
@@ -375,10 +385,11 @@ JUDGEMENTS = [
         "rule": "'Invoked publicly' = fails lambda-public-invoke, or has an AuthType NONE URL whose qualifier's policy grants "
         "Principal * both lambda:InvokeFunctionUrl and lambda:InvokeFunction (the decision lambda-url-public grades "
         "critical); a named partner account is not public. 'Invoked by many sources' = two or more doors among the "
-        "grants' distinct principals, the mappings and the URLs: changed (issue 16 item 1), the load balancer "
-        "permissions made a second door for internal-metrics-collector, reporting-etl (both also invoked by "
-        "EventBridge) and loyalty-points (its partner organization), which now fail; payments-webhook has two and "
-        "reserved concurrency. Changed (issue "
+        "grants' distinct principals (the API Gateway permission the seeder adds for an API route included), the "
+        "mappings and the URLs: changed (issue 16 item 1), the load balancer and API Gateway permissions made a second "
+        "door for internal-metrics-collector, reporting-etl (both also invoked by EventBridge) and loyalty-points (its "
+        "partner organization), which now fail; partner-pricing-api (an API route beside a partner account) too; "
+        "payments-webhook has two and reserved concurrency. Changed (issue "
         "10 item 2 follow-up): image-upload-url now passes: its NONE URL grants the public only "
         "lambda:InvokeFunctionUrl, so it refuses every request and nobody can flood it (it failed when every NONE URL "
         "counted as public). checkout-service (both statements) still fails.",
@@ -523,8 +534,15 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
     # API Gateway front doors (A.APIS): a route with no authorization on a public API (an API key is not
     # authentication); a public REST stage without a web ACL (HTTP APIs cannot have one); a private API whose policy
     # allows everyone without aws:SourceVpce / aws:SourceVpc
+    # A route API Gateway may not invoke the function through (no Lambda permission for it, no integration role)
+    # reaches no one.
     for api, routes in A.apis_of(fn.name):
-        if api.public and any(r.auth == "NONE" for r in routes):
+        routes = [r for r in routes if r.reaches]
+        if not routes:
+            continue
+        # the default endpoint disabled and no custom domain mapping the stage: reachable from nowhere
+        reachable = not api.default_endpoint_disabled or api.domain is not None
+        if api.public and reachable and any(r.auth == "NONE" for r in routes):
             fails.add("api-unauthenticated-route")
         if api.kind == "rest" and api.public and not api.waf:
             fails.add("api-public-no-waf")
@@ -595,8 +613,11 @@ def function_outcomes(fn: A.Fn, today: dt.date, secrets: SecretFactory, role_use
         fails.add("esm-no-failure-destination")
     public = "lambda-public-invoke" in fails or any(url_open(fn, u) for u in fn.urls)
     # "invoked by many sources": two or more doors among the invoke grants' distinct principals (URL-only grants are
-    # the URL's), the event source mappings and the function URLs
+    # the URL's; the Lambda permission the seeder adds for an API route, A.api_permissions, is API Gateway's), the
+    # event source mappings and the function URLs
     grants = {p.principal for p in fn.perms if p.principal and not (p.action == "lambda:InvokeFunctionUrl" or p.via_url)}
+    if A.api_permissions(fn.name):
+        grants.add("apigateway.amazonaws.com")
     many = len(grants) + len(fn.esms) + len(fn.urls) >= 2
     if (public or many) and fn.reserved is None:
         fails.add("no-reserved-concurrency")

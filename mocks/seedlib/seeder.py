@@ -500,6 +500,8 @@ class Seeder:
     def _rest_api(self, api: A.Api):
         gw = self.client("apigateway", api.region)
         kw = {"name": api.name, "endpointConfiguration": {"types": [api.endpoint]}}
+        if api.default_endpoint_disabled:
+            kw["disableExecuteApiEndpoint"] = True
         if api.policy:
             kw["policy"] = json.dumps(api.policy)
         rid = gw.create_rest_api(**kw)["id"]
@@ -527,9 +529,21 @@ class Seeder:
             if r.alias_variable:
                 target = f"{target}:${{stageVariables.alias}}"
                 variables["alias"] = r.alias_variable
-            gw.put_integration(restApiId=rid, resourceId=resources[path], httpMethod=r.method, type="AWS_PROXY",
+            integration = dict(restApiId=rid, resourceId=resources[path], httpMethod=r.method, type="AWS_PROXY",
                                integrationHttpMethod="POST", uri=self.invocation_uri(api.region, target))
+            if r.credentials:
+                integration["credentials"] = r.credentials
+            gw.put_integration(**integration)
         gw.create_deployment(restApiId=rid, stageName=api.stage, variables=variables)
+        for r in api.routes:
+            if r.draft_auth:  # changed in the draft after the deployment, never deployed
+                gw.update_method(restApiId=rid, resourceId=resources[r.path], httpMethod=r.method,
+                                 patchOperations=[{"op": "replace", "path": "/authorizationType", "value": r.draft_auth}])
+        if api.domain:
+            gw.create_domain_name(domainName=api.domain, endpointConfiguration={"types": ["REGIONAL"]},
+                                  regionalCertificateArn=f"arn:aws:acm:{api.region}:{A.ACCOUNT}:certificate/{api.name}")
+            gw.create_base_path_mapping(domainName=api.domain, restApiId=rid, stage=api.stage,
+                                        **({"basePath": api.base_path} if api.base_path else {}))
         if api.waf:
             waf = self.client("wafv2", api.region)
             acl = waf.create_web_acl(Name=f"{api.name}-protection", Scope="REGIONAL", DefaultAction={"Allow": {}},
@@ -538,10 +552,26 @@ class Seeder:
             waf.associate_web_acl(WebACLArn=acl,
                                   ResourceArn=f"arn:aws:apigateway:{api.region}::/restapis/{rid}/stages/{api.stage}")
         self.apis[api.name] = rid
+        self.api_permissions(api, rid)
+
+    def api_permissions(self, api: A.Api, api_id: str):
+        """The Lambda permission each route needs (apigateway.amazonaws.com, SourceArn of the route in every stage on
+        the API's real id), unless the route plants its absence."""
+        lam = self.client("lambda", api.region)
+        for i, r in enumerate(api.routes):
+            if not r.permission:
+                continue
+            source = A.api_permission_source(api, r, api_id)
+            kw = dict(FunctionName=r.function, StatementId=A.api_permission_sid(api, i), Action="lambda:InvokeFunction",
+                      Principal="apigateway.amazonaws.com", SourceArn=source)
+            if r.alias_variable:
+                kw["Qualifier"] = r.alias_variable
+            lam.add_permission(**kw)
 
     def _http_api(self, api: A.Api):
         gw = self.client("apigatewayv2", api.region)
-        aid = gw.create_api(Name=api.name, ProtocolType="HTTP")["ApiId"]
+        aid = gw.create_api(Name=api.name, ProtocolType="HTTP",
+                            DisableExecuteApiEndpoint=api.default_endpoint_disabled)["ApiId"]
         authorizer = None
         if any(r.auth == "JWT" for r in api.routes):
             authorizer = gw.create_authorizer(ApiId=aid, AuthorizerType="JWT", Name="acme-users",
@@ -549,15 +579,23 @@ class Seeder:
                                               JwtConfiguration={"Audience": ["acme-web"],
                                                                 "Issuer": "https://login.acme.example"})["AuthorizerId"]
         for r in api.routes:
-            integration = gw.create_integration(ApiId=aid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
-                                                IntegrationUri=self.function_arn(r.function, api.region))["IntegrationId"]
+            integration = dict(ApiId=aid, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                               IntegrationUri=self.function_arn(r.function, api.region))
+            if r.credentials:
+                integration["CredentialsArn"] = r.credentials
+            integration = gw.create_integration(**integration)["IntegrationId"]
             route = {"ApiId": aid, "RouteKey": f"{r.method} {r.path}", "Target": f"integrations/{integration}",
                      "AuthorizationType": r.auth}
             if r.auth == "JWT":
                 route["AuthorizerId"] = authorizer
             gw.create_route(**route)
         gw.create_stage(ApiId=aid, StageName=api.stage)
+        if api.domain:
+            gw.create_domain_name(DomainName=api.domain, DomainNameConfigurations=[
+                {"CertificateArn": f"arn:aws:acm:{api.region}:{A.ACCOUNT}:certificate/{api.name}"}])
+            gw.create_api_mapping(DomainName=api.domain, ApiId=aid, Stage=api.stage, ApiMappingKey=api.base_path)
         self.apis[api.name] = aid
+        self.api_permissions(api, aid)
 
     # ---------------------------------------------------------------- Application Load Balancer front doors
     ALB_CHECKS = ["alb-unauthenticated-target"]

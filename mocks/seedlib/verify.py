@@ -146,13 +146,26 @@ def _verify_api(s, api, diff):
         if waf != [api.waf]:
             diff("API stage web ACL", None, f"{api.name}: stage {api.stage} web ACL {waf}, want {api.waf}",
                  ["api-public-no-waf"])
-        endpoint = gw.get_rest_api(restApiId=api_id)["endpointConfiguration"]["types"]
+        read = gw.get_rest_api(restApiId=api_id)
+        endpoint = read["endpointConfiguration"]["types"]
         if endpoint != [api.endpoint]:
             diff("API endpoint type", None, f"{api.name}: {endpoint}", s.API_CHECKS)
+        if bool(read.get("disableExecuteApiEndpoint")) != api.default_endpoint_disabled:
+            diff("API default endpoint", None, f"{api.name}: {read.get('disableExecuteApiEndpoint')}", s.API_CHECKS)
+        if api.domain:
+            mapped = [(m.get("restApiId"), m.get("stage"), m.get("basePath"))
+                      for m in gw.get_base_path_mappings(domainName=api.domain)["items"]]
+            if mapped != [(api_id, api.stage, api.base_path or "(none)")]:
+                diff("API custom domain", None, f"{api.name}: {api.domain} maps {mapped}", ["api-unauthenticated-route"])
+        deployment = [st.get("deploymentId") for st in stages if st["stageName"] == api.stage][0]
+        summary = gw.get_deployment(restApiId=api_id, deploymentId=deployment, embed=["apisummary"])["apiSummary"]
         for r in api.routes:
             have = got.get((r.method, r.path))
-            if not have or have[:2] != (r.auth, r.api_key) or f"function:{r.function}" not in have[2]:
+            if not have or have[:2] != (r.draft_auth or r.auth, r.api_key) or f"function:{r.function}" not in have[2]:
                 diff("API route", r.function, f"{api.name} {r.method} {r.path}: {have}", s.API_CHECKS)
+            deployed = summary.get(r.path, {}).get(r.method, {})
+            if (deployed.get("authorizationType"), bool(deployed.get("apiKeyRequired"))) != (r.auth, r.api_key):
+                diff("API deployed method", r.function, f"{api.name} {r.method} {r.path}: {deployed}", s.API_CHECKS)
     else:
         gw = s.client("apigatewayv2", api.region)
         routes = {x["RouteKey"]: x.get("AuthorizationType") for x in gw.get_routes(ApiId=api_id)["Items"]}
@@ -218,10 +231,13 @@ def _verify_function(s, fn, diff):
             diff("layer content", fn.name, f"{layer['Arn']}: {e}", ["code-secret"])
 
     # resource policies, per qualifier
+    # (the seeder adds the API routes' permissions: A.api_permissions)
+    api_perms = A.api_permissions(fn.name)
     for q in sorted({None, *fn.aliases, *(str(i + 1) for i in range(fn.versions)), *(p.qualifier for p in fn.perms)}, key=str):
-        want = sorted(p.sid for p in fn.perms if p.qualifier == q and p.not_principal is None)
+        routes = {sid for sid, qualifier in api_perms if qualifier == q}
+        want = sorted({p.sid for p in fn.perms if p.qualifier == q and p.not_principal is None} | routes)
         have = sorted(st.get("Sid") for st in _policy(lam, fn.name, q))
-        if not set(want) <= set(have) or set(have) - {p.sid for p in fn.perms if p.qualifier == q}:
+        if not set(want) <= set(have) or set(have) - {p.sid for p in fn.perms if p.qualifier == q} - routes:
             diff("resource policy", fn.name, f"qualifier {q}: want {want}, have {have}",
                  ["lambda-public-invoke", "lambda-service-invoke-unscoped", "lambda-cross-account-invoke"])
     for p in fn.perms:

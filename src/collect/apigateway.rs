@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use lambda_posture_checks::inventory::{
     api_arn, lambda_target, resolve_stage_variables, Api, ApiAuthorizer, ApiKind, ApiRoute,
-    ApiStage, RouteTarget,
+    ApiStage, DeployedMethod, RouteTarget,
 };
 use lambda_posture_checks::json_text::JsonText;
 use serde::de::DeserializeOwned;
@@ -34,6 +34,10 @@ const GET_AUTHORIZERS: RawOperation = RawOperation::new("apigateway", "GetAuthor
 const GET_APIS: RawOperation = RawOperation::new("apigateway", "GetApis");
 const GET_ROUTES: RawOperation = RawOperation::new("apigateway", "GetRoutes");
 const GET_INTEGRATIONS: RawOperation = RawOperation::new("apigateway", "GetIntegrations");
+const GET_DOMAIN_NAMES: RawOperation = RawOperation::new("apigateway", "GetDomainNames");
+const GET_BASE_PATH_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetBasePathMappings");
+const GET_API_MAPPINGS: RawOperation = RawOperation::new("apigateway", "GetApiMappings");
+const GET_DEPLOYMENT: RawOperation = RawOperation::new("apigateway", "GetDeployment");
 
 /// Items per page: v1's `limit` and v2's `maxResults` both take up to 500.
 const PAGE_SIZE: &str = "500";
@@ -58,7 +62,49 @@ pub async fn collect(
     for api in rest.into_iter().chain(v2).flatten() {
         apis.insert(api_arn(partition, region, api.kind, &api.id), api);
     }
+    if !apis.is_empty() {
+        let mappings = reader.domain_mappings().await;
+        for api in apis.values_mut() {
+            for stage in &mut api.stages {
+                stage.custom_domains = mappings.as_ref().map(|all| {
+                    let mut urls: Vec<String> = all
+                        .iter()
+                        .filter(|m| {
+                            m.api_id == api.id && m.stage.as_deref().is_none_or(|s| s == stage.name)
+                        })
+                        .map(|m| match m.stage {
+                            Some(_) => m.url.clone(),
+                            // a REST mapping without a stage serves every stage under its name
+                            None => format!("{}/{}", m.url, stage.name),
+                        })
+                        .collect();
+                    urls.sort();
+                    urls.dedup();
+                    urls
+                });
+            }
+        }
+    }
     apis
+}
+
+/// A custom domain name's mapping of one API stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DomainMapping {
+    api_id: String,
+    /// `None`: a REST base path mapping without a stage, which serves every stage at `<url>/<stage>`.
+    stage: Option<String>,
+    /// `https://<domain>/<base path>`.
+    url: String,
+}
+
+/// The URL a mapping serves the stage at: `https://<domain>` plus the base path (REST: `(none)` is none) or API
+/// mapping key.
+fn mapping_url(domain: &str, base_path: Option<&str>) -> String {
+    match base_path.filter(|p| !p.is_empty() && *p != "(none)") {
+        Some(path) => format!("https://{domain}/{}", path.trim_matches('/')),
+        None => format!("https://{domain}"),
+    }
 }
 
 struct Reader<'a> {
@@ -194,6 +240,73 @@ impl Reader<'_> {
         ))
     }
 
+    /// Every custom domain name's mappings in the region: REST base path mappings (GetDomainNames,
+    /// GetBasePathMappings) and v2 API mappings (the v2 GetDomainNames, GetApiMappings). `None` when a domain listing
+    /// failed (a region-wide gap); one domain's mappings that failed are a gap about the domain and are missing.
+    async fn domain_mappings(&self) -> Option<Vec<DomainMapping>> {
+        let (v1, v2) = futures::join!(
+            self.v1_all::<V1Domain>(GET_DOMAIN_NAMES, "/domainnames", &[]),
+            self.v2_all::<V2Domain>(GET_DOMAIN_NAMES, "/v2/domainnames")
+        );
+        let (v1, v2) = match (v1, v2) {
+            (Ok(v1), Ok(v2)) => (v1, v2),
+            (v1, v2) => {
+                for e in [v1.err(), v2.err()].into_iter().flatten() {
+                    self.ctx.gaps.record(&e, None);
+                }
+                return None;
+            }
+        };
+        let mut mappings = Vec::new();
+        for domain in v1 {
+            let path = format!(
+                "/domainnames/{}/basepathmappings",
+                urlencoding::encode(&domain.domain_name)
+            );
+            match self
+                .v1_all::<BasePathMapping>(GET_BASE_PATH_MAPPINGS, &path, &[])
+                .await
+            {
+                Ok(found) => mappings.extend(found.into_iter().filter_map(|m| {
+                    Some(DomainMapping {
+                        url: mapping_url(&domain.domain_name, m.base_path.as_deref()),
+                        api_id: m.rest_api_id?,
+                        stage: m.stage,
+                    })
+                })),
+                Err(e) => self
+                    .ctx
+                    .gaps
+                    .record(&e, Some(&self.domain_arn(&domain.domain_name))),
+            }
+        }
+        for domain in v2 {
+            let path = format!(
+                "/v2/domainnames/{}/apimappings",
+                urlencoding::encode(&domain.domain_name)
+            );
+            match self.v2_all::<ApiMapping>(GET_API_MAPPINGS, &path).await {
+                Ok(found) => mappings.extend(found.into_iter().map(|m| DomainMapping {
+                    url: mapping_url(&domain.domain_name, m.api_mapping_key.as_deref()),
+                    api_id: m.api_id,
+                    stage: Some(m.stage),
+                })),
+                Err(e) => self
+                    .ctx
+                    .gaps
+                    .record(&e, Some(&self.domain_arn(&domain.domain_name))),
+            }
+        }
+        Some(mappings)
+    }
+
+    fn domain_arn(&self, domain: &str) -> String {
+        format!(
+            "arn:{}:apigateway:{}::/domainnames/{domain}",
+            self.partition, self.region
+        )
+    }
+
     /// The region's REST APIs with a Lambda integration; `None` for each one whose details failed (a gap).
     async fn rest_apis(&self) -> Vec<Option<Api>> {
         let listed: Vec<RestApi> = match self.v1_all(GET_REST_APIS, "/restapis", &[]).await {
@@ -256,7 +369,10 @@ impl Reader<'_> {
         let routes = methods
             .into_iter()
             .map(|(verb, path, m)| {
-                let uri = m.method_integration.and_then(|i| i.uri).unwrap_or_default();
+                let (uri, credentials) = m
+                    .method_integration
+                    .map(|i| (i.uri.unwrap_or_default(), i.credentials))
+                    .unwrap_or_default();
                 ApiRoute {
                     method: m.http_method.unwrap_or(verb),
                     path,
@@ -265,20 +381,41 @@ impl Reader<'_> {
                     api_key_required: m.api_key_required.unwrap_or(false),
                     targets: targets(&uri, &stage_variables),
                     integration_uri: uri,
+                    integration_credentials: credentials.filter(|c| !c.is_empty()),
                 }
             })
             .collect();
+        // What each stage's deployment serves (one read per distinct deployment); a failure is a gap about the API and
+        // leaves those stages' deployed methods unknown.
+        let arn = self.arn(ApiKind::Rest, &api.id);
+        let mut deployed: BTreeMap<String, Option<Vec<DeployedMethod>>> = BTreeMap::new();
+        for id in stages.iter().filter_map(|s| s.deployment_id.as_deref()) {
+            if deployed.contains_key(id) {
+                continue;
+            }
+            let path = format!("{base}/deployments/{}", urlencoding::encode(id));
+            let read = self
+                .get::<Deployment>(GET_DEPLOYMENT, &path, &[("embed", "apisummary")])
+                .await
+                .map(|d| deployed_methods(d.api_summary));
+            deployed.insert(id.to_string(), self.ctx.gaps.ok_or_record(read, Some(&arn)));
+        }
         let suffix = dns_suffix(self.region);
         Ok(Some(Api {
             stages: stages
                 .into_iter()
                 .map(|s| ApiStage {
+                    deployed_methods: s
+                        .deployment_id
+                        .as_deref()
+                        .and_then(|id| deployed.get(id).cloned().flatten()),
                     invoke_url: format!(
                         "https://{}.execute-api.{}.{suffix}/{}",
                         api.id, self.region, s.stage_name
                     ),
                     name: s.stage_name,
                     web_acl_arn: s.web_acl_arn.filter(|a| !a.is_empty()),
+                    custom_domains: None,
                 })
                 .collect(),
             id: api.id,
@@ -291,6 +428,7 @@ impl Reader<'_> {
             default_endpoint_disabled: api.disable_execute_api_endpoint.unwrap_or(false),
             policy: api.policy.as_deref().map_or_else(JsonText::null, policy),
             routes,
+            integration_credentials_read: true,
         }))
     }
 
@@ -319,7 +457,7 @@ impl Reader<'_> {
 
     async fn v2_api(&self, api: V2Api, kind: ApiKind) -> Result<Option<Api>, CallError> {
         let base = format!("/v2/apis/{}", urlencoding::encode(&api.api_id));
-        let integrations: BTreeMap<String, String> = self
+        let integrations: BTreeMap<String, LambdaIntegration> = self
             .v2_all::<V2Integration>(GET_INTEGRATIONS, &format!("{base}/integrations"))
             .await?
             .into_iter()
@@ -330,7 +468,13 @@ impl Reader<'_> {
                     .as_deref()
                     .is_some_and(|t| t.starts_with("AWS"))
                     && (uri.contains(":lambda:path/") || uri.contains(":lambda:"));
-                lambda.then_some((i.integration_id, uri))
+                lambda.then_some((
+                    i.integration_id,
+                    LambdaIntegration {
+                        uri,
+                        credentials: i.credentials_arn.filter(|c| !c.is_empty()),
+                    },
+                ))
             })
             .collect();
         if integrations.is_empty() {
@@ -384,6 +528,8 @@ impl Reader<'_> {
                     },
                     name: s.stage_name,
                     web_acl_arn: None,
+                    custom_domains: None,
+                    deployed_methods: None,
                 })
                 .collect(),
             id: api.api_id,
@@ -394,8 +540,26 @@ impl Reader<'_> {
             default_endpoint_disabled: api.disable_execute_api_endpoint.unwrap_or(false),
             policy: JsonText::null(),
             routes,
+            integration_credentials_read: true,
         }))
     }
+}
+
+/// A deployment's API summary (path -> verb -> method) as the inventory keeps it, sorted by path and method.
+fn deployed_methods(
+    summary: BTreeMap<String, BTreeMap<String, MethodSnapshot>>,
+) -> Vec<DeployedMethod> {
+    summary
+        .into_iter()
+        .flat_map(|(path, methods)| {
+            methods.into_iter().map(move |(method, m)| DeployedMethod {
+                method,
+                path: path.clone(),
+                authorization_type: m.authorization_type.unwrap_or_else(|| "NONE".into()),
+                api_key_required: m.api_key_required.unwrap_or(false),
+            })
+        })
+        .collect()
 }
 
 /// The function each stage invokes through an integration URI, `${stageVariables.x}` resolved per stage.
@@ -414,14 +578,21 @@ fn targets(uri: &str, stages: &[(String, BTreeMap<String, String>)]) -> Vec<Rout
         .collect()
 }
 
+/// A v2 Lambda integration: its URI and the role API Gateway invokes it with, if any.
+#[derive(Debug, Clone, Default)]
+struct LambdaIntegration {
+    uri: String,
+    credentials: Option<String>,
+}
+
 /// An HTTP or WebSocket API route as the inventory keeps it: one integrated with a Lambda function (`integrations`:
-/// id -> URI), or a WebSocket API's `$connect` whatever it integrates with (it authenticates every connection, so it
+/// id -> integration), or a WebSocket API's `$connect` whatever it integrates with (it authenticates every connection, so it
 /// decides who reaches the other routes). `GET /pets` is method `GET`, path `/pets`; an HTTP API's `$default` is
 /// method `ANY`; a WebSocket route key is the method, with no path.
 fn v2_route(
     r: V2Route,
     kind: ApiKind,
-    integrations: &BTreeMap<String, String>,
+    integrations: &BTreeMap<String, LambdaIntegration>,
     authorizers: &BTreeMap<String, Authorizer>,
     stages: &[(String, BTreeMap<String, String>)],
 ) -> Option<ApiRoute> {
@@ -430,9 +601,11 @@ fn v2_route(
         .as_deref()
         .and_then(|t| t.strip_prefix("integrations/"))
         .and_then(|i| integrations.get(i));
-    let uri = match integration {
-        Some(uri) => uri.clone(),
-        None if kind == ApiKind::Websocket && r.route_key == "$connect" => String::new(),
+    let integration = match integration {
+        Some(integration) => integration.clone(),
+        None if kind == ApiKind::Websocket && r.route_key == "$connect" => {
+            LambdaIntegration::default()
+        }
         None => return None,
     };
     let (method, path) = match r.route_key.split_once(' ') {
@@ -446,8 +619,9 @@ fn v2_route(
         authorization_type: r.authorization_type.unwrap_or_else(|| "NONE".into()),
         authorizer: r.authorizer_id.map(|id| authorizer(authorizers, id)),
         api_key_required: r.api_key_required.unwrap_or(false),
-        targets: targets(&uri, stages),
-        integration_uri: uri,
+        targets: targets(&integration.uri, stages),
+        integration_uri: integration.uri,
+        integration_credentials: integration.credentials,
     })
 }
 
@@ -534,6 +708,8 @@ struct Integration {
     #[serde(rename = "type")]
     kind: Option<String>,
     uri: Option<String>,
+    /// The role API Gateway assumes to call the integration.
+    credentials: Option<String>,
 }
 
 impl Integration {
@@ -551,6 +727,7 @@ impl Integration {
 #[serde(rename_all = "camelCase")]
 struct RestStage {
     stage_name: String,
+    deployment_id: Option<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
     web_acl_arn: Option<String>,
@@ -582,6 +759,7 @@ struct V2Integration {
     integration_id: String,
     integration_type: Option<String>,
     integration_uri: Option<String>,
+    credentials_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -600,6 +778,48 @@ struct V2Stage {
     stage_name: String,
     #[serde(default)]
     stage_variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Deployment {
+    #[serde(default)]
+    api_summary: BTreeMap<String, BTreeMap<String, MethodSnapshot>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MethodSnapshot {
+    authorization_type: Option<String>,
+    api_key_required: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Domain {
+    domain_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BasePathMapping {
+    base_path: Option<String>,
+    rest_api_id: Option<String>,
+    stage: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Domain {
+    domain_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiMapping {
+    api_id: String,
+    api_mapping_key: Option<String>,
+    stage: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -663,7 +883,10 @@ mod tests {
     fn v2_routes_keep_lambda_routes_and_a_websocket_connect() {
         let integrations = BTreeMap::from([(
             "i1".to_string(),
-            "arn:aws:lambda:eu-west-1:1:function:f".to_string(),
+            LambdaIntegration {
+                uri: "arn:aws:lambda:eu-west-1:1:function:f".to_string(),
+                credentials: Some("arn:aws:iam::1:role/apigw-invoke".to_string()),
+            },
         )]);
         let authorizers = BTreeMap::from([(
             "a1".to_string(),
@@ -694,6 +917,10 @@ mod tests {
         );
         assert_eq!(got.authorizer.unwrap().kind.as_deref(), Some("JWT"));
         assert_eq!(got.targets.len(), 1);
+        assert_eq!(
+            got.integration_credentials.as_deref(),
+            Some("arn:aws:iam::1:role/apigw-invoke")
+        );
         let default = http(route("$default", Some("integrations/i1"), None)).unwrap();
         assert_eq!(
             (
@@ -716,6 +943,30 @@ mod tests {
             ("$connect", "", 0)
         );
         assert!(ws(route("sendmessage", None, None)).is_none());
+    }
+
+    #[test]
+    fn mappings_serve_the_stage_under_the_domain_and_base_path() {
+        assert_eq!(
+            mapping_url("api.acme.example", Some("(none)")),
+            "https://api.acme.example"
+        );
+        assert_eq!(
+            mapping_url("api.acme.example", None),
+            "https://api.acme.example"
+        );
+        assert_eq!(
+            mapping_url("api.acme.example", Some("v1/orders")),
+            "https://api.acme.example/v1/orders"
+        );
+        let page: V1Page<BasePathMapping> = serde_json::from_str(
+            r#"{"item": [{"basePath": "(none)", "restApiId": "a1", "stage": "prod"}, {"basePath": "all", "restApiId": "a2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            page.item[1].stage, None,
+            "a mapping without a stage serves them all"
+        );
     }
 
     #[test]

@@ -127,6 +127,10 @@ mod tests {
         ("apigateway:GetApis", "apigateway:GET"),
         ("apigateway:GetRoutes", "apigateway:GET"),
         ("apigateway:GetIntegrations", "apigateway:GET"),
+        ("apigateway:GetDomainNames", "apigateway:GET"),
+        ("apigateway:GetBasePathMappings", "apigateway:GET"),
+        ("apigateway:GetApiMappings", "apigateway:GET"),
+        ("apigateway:GetDeployment", "apigateway:GET"),
         ("s3:HeadBucket", "s3:ListBucket"),
         ("lambda:GetLayerVersionByArn", "lambda:GetLayerVersion"),
     ];

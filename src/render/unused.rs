@@ -26,6 +26,7 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
                 TriggerKind::ResourcePolicy => "resource policy allows",
                 TriggerKind::FunctionUrl => "function URL",
                 TriggerKind::LoadBalancer => "load balancer target group",
+                TriggerKind::ApiRoute => "API Gateway route",
             };
             let detail = t
                 .detail
@@ -42,7 +43,7 @@ fn trigger_lines(f: &UnusedFunction) -> Vec<String> {
         .collect();
     if !f.data_gaps.is_empty() {
         lines.push(format!(
-            "(list incomplete: {} failed)",
+            "(list incomplete, not read: {})",
             f.data_gaps.join(", ")
         ));
     }

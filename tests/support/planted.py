@@ -43,7 +43,23 @@ def permission(p: A.Perm) -> dict:
     }
 
 
-def function(f: A.Fn, manifest_fn: dict, res: dict) -> dict:
+def route_permissions(f: A.Fn, api_ids: dict) -> list:
+    """The Lambda permissions the seeder adds for the API routes invoking `f` (SourceArn on the API's real id)."""
+    return [
+        {
+            "sid": A.api_permission_sid(a, i),
+            "qualifier": r.alias_variable,
+            "principal": {"Service": "apigateway.amazonaws.com"},
+            "not_principal": None,
+            "action": "lambda:InvokeFunction",
+            "condition_values": [A.api_permission_source(a, r, api_ids[a.name])],
+        }
+        for a, i, r in A.api_route_permissions(f.name)
+        if a.name in api_ids
+    ]
+
+
+def function(f: A.Fn, manifest_fn: dict, res: dict, api_ids: dict) -> dict:
     vpc = None
     if f.in_vpc:
         v = res["vpc"]
@@ -104,7 +120,7 @@ def function(f: A.Fn, manifest_fn: dict, res: dict) -> dict:
         "urls": [{"qualifier": u.qualifier, "auth_type": u.auth, "allow_origins": u.cors_origins} for u in f.urls],
         "async_invoke_configs": async_configs,
         "event_source_mappings": esms,
-        "permissions": [permission(p) for p in f.perms],
+        "permissions": [permission(p) for p in f.perms] + route_permissions(f, api_ids),
         "last_invocation": manifest_fn["last_invocation_date"],
         "throttle_days_ago": list(f.activity.throttle_days),
         "last_modified": manifest_fn["last_modified"],
@@ -138,7 +154,8 @@ def main() -> int:
     with open(sys.argv[1]) as fh:
         manifest = json.load(fh)
     by_name = {f["name"]: f for f in manifest["functions"]}
-    functions = {f.name: function(f, by_name[f.name], manifest["resources"][f.region]) for f in A.FUNCTIONS}
+    functions = {f.name: function(f, by_name[f.name], manifest["resources"][f.region], manifest.get("apis", {}))
+                 for f in A.FUNCTIONS}
     used_roles = {A.ROLES[f.role].name for f in A.FUNCTIONS}
     out = {
         "account_id": A.ACCOUNT,

@@ -32,6 +32,11 @@ pub struct Api {
     pub stages: Vec<ApiStage>,
     /// Its routes (REST: one per method of a resource) that integrate with a Lambda function.
     pub routes: Vec<ApiRoute>,
+    /// The collector read each route's integration credentials ([`ApiRoute::integration_credentials`]); `false` in
+    /// inventories collected before it did, where a route without one is not known to rely on the function's
+    /// resource policy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub integration_credentials_read: bool,
 }
 
 /// The kind of an API.
@@ -68,6 +73,33 @@ pub struct ApiStage {
     pub invoke_url: String,
     /// The AWS WAF web ACL associated with the stage (REST APIs only: `webAclArn`).
     pub web_acl_arn: Option<String>,
+    /// The custom domain names that map this stage, as `https://<domain>/<base path>` (REST base path mappings, v2
+    /// API mappings; `https://<domain>` for an empty base path); `None` when they were not read: an inventory from
+    /// before they were collected, or the region's domain name listing failed (a gap `apigateway` `GetDomainNames`
+    /// says so). One domain whose mappings could not be read is a gap (`GetBasePathMappings` / `GetApiMappings`,
+    /// `resource` = the domain's ARN) and is missing from every stage's list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_domains: Option<Vec<String>>,
+    /// REST APIs: the methods the stage's deployment serves, with their authorization as deployed (GetDeployment
+    /// `embed=apisummary`); the routes are read from the draft (GetResources), which a stage serves only once
+    /// deployed. `None` when not read: v2 APIs, an inventory from before they were collected, or the read failed (a
+    /// gap `apigateway` `GetDeployment` about the API says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed_methods: Option<Vec<DeployedMethod>>,
+}
+
+/// A method of a REST API as a stage's deployment serves it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeployedMethod {
+    /// `GET`, `ANY`…
+    pub method: String,
+    /// The resource path (`/orders/{id}`).
+    pub path: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS` as deployed.
+    pub authorization_type: String,
+    /// `apiKeyRequired` as deployed.
+    pub api_key_required: bool,
 }
 
 /// One route (HTTP API `routeKey`, REST method of a resource) integrated with a Lambda function.
@@ -86,6 +118,11 @@ pub struct ApiRoute {
     pub api_key_required: bool,
     /// The integration's URI as the API holds it (may name `${stageVariables.x}`).
     pub integration_uri: String,
+    /// The IAM role API Gateway assumes to invoke the function (REST `methodIntegration.credentials`, HTTP
+    /// `CredentialsArn`; `arn:aws:iam::*:user/*` passes the caller's identity through); `None`: API Gateway invokes
+    /// as itself, and the function's resource policy must allow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_credentials: Option<String>,
     /// The function each stage invokes through this route (stage variables resolved per stage); a stage whose
     /// variables do not resolve to a function has no entry.
     pub targets: Vec<RouteTarget>,

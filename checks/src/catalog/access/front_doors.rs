@@ -1,10 +1,12 @@
 //! The function's API Gateway front doors as the API checks read them (api-unauthenticated-route,
 //! api-public-no-waf, api-private-open-policy): the routes that invoke it, the Unknown a failed API Gateway read
-//! leaves, and what a REST API's resource policy lets the anonymous public do.
+//! leaves, whether the function's resource policy lets API Gateway invoke it through a route, and what a REST API's
+//! resource policy lets the anonymous public do.
 
-use crate::check::{FunctionContext, Outcome};
-use crate::inventory::{Api, FrontDoor};
-use crate::policy::document::{PolicyDocument, Principal, Statement};
+use crate::catalog::access::policies::{of_qualifier, scope_name, Policies, PolicyStatement};
+use crate::check::{gap_reason, FunctionContext, Outcome};
+use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor};
+use crate::policy::document::{resource_matches, Condition, PolicyDocument, Principal, Statement};
 
 /// Condition keys that tie a request to a network: a source address range, a VPC or a VPC endpoint.
 pub const NETWORK_KEYS: &[&str] = &[
@@ -14,8 +16,74 @@ pub const NETWORK_KEYS: &[&str] = &[
     "aws:VpcSourceIp",
 ];
 
+/// A REST route's method as its stage's deployment serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed<'a> {
+    /// The deployment serves the method: its authorization as deployed.
+    Method(&'a DeployedMethod),
+    /// The deployment does not serve it (added to the draft since): the stage answers the path with an error.
+    Absent,
+    /// The deployment could not be read (a gap about the API): the reason.
+    Unknown(String),
+    /// Not read: a v2 API, or an inventory from before deployments were read: judge the draft.
+    NotRead,
+}
+
+/// What the stage of `door` serves for its route (REST APIs: GetDeployment `embed=apisummary`).
+pub fn deployed_method<'a>(ctx: &FunctionContext, door: &FrontDoor<'a>) -> Deployed<'a> {
+    if door.api.kind != ApiKind::Rest {
+        return Deployed::NotRead;
+    }
+    match &door.stage.deployed_methods {
+        Some(methods) => methods
+            .iter()
+            .find(|m| {
+                m.method.eq_ignore_ascii_case(&door.route.method) && m.path == door.route.path
+            })
+            .map_or(Deployed::Absent, Deployed::Method),
+        None => match ctx.account.gaps.iter().find(|g| {
+            g.service == "apigateway"
+                && g.operation == "GetDeployment"
+                && g.resource.as_deref() == Some(door.api_arn)
+        }) {
+            Some(gap) => Deployed::Unknown(format!(
+                "apigateway:GetDeployment could not be collected for {} ({:?}): {}; what stage {} serves is unknown",
+                door.api_arn, gap.kind, gap.error, door.stage.name
+            )),
+            None => Deployed::NotRead,
+        },
+    }
+}
+
+/// The API Gateway reads of custom domain names: their failure hides which stages a domain reaches, which decides
+/// only the routes of APIs whose default endpoint is disabled (see [`domain_gap`]).
+pub const DOMAIN_OPERATIONS: &[&str] = &["GetDomainNames", "GetBasePathMappings", "GetApiMappings"];
+
+/// Why the custom domains of the function's region may be incomplete: a domain read that failed there.
+pub fn domain_gap(ctx: &FunctionContext) -> Option<String> {
+    ctx.account
+        .gaps
+        .iter()
+        .find(|g| {
+            g.service == "apigateway"
+                && DOMAIN_OPERATIONS.contains(&g.operation.as_str())
+                && g.region.as_deref().is_none_or(|r| r == ctx.function.region)
+        })
+        .map(|g| {
+            let about = g
+                .resource
+                .as_deref()
+                .map_or(String::new(), |r| format!(" for {r}"));
+            format!(
+                "apigateway:{} could not be collected{about} ({:?}): {}",
+                g.operation, g.kind, g.error
+            )
+        })
+}
+
 /// The function's front doors, and why the list may be incomplete: an API Gateway read that failed in the function's
-/// region (every API of the region, or one API whose details are missing, may route to it). `Err` when the scan did
+/// region (every API of the region, or one API whose details are missing, may route to it; a failed custom domain
+/// read is [`domain_gap`]'s). `Err` when the scan did
 /// not look APIs up at all (the engine does not run the API checks on such an inventory; merged with one that has
 /// them, this account's functions are Unknown).
 pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<String>), Outcome> {
@@ -30,6 +98,8 @@ pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<St
         .iter()
         .filter(|g| {
             g.service == "apigateway"
+                && !DOMAIN_OPERATIONS.contains(&g.operation.as_str())
+                && g.operation != "GetDeployment"
                 && g.region
                     .as_deref()
                     .is_none_or(|r| r == ctx.function.region)
@@ -64,6 +134,236 @@ pub fn method_arn(door: &FrontDoor, partition: &str, account: &str) -> String {
         door.stage.name,
         door.route.path.trim_start_matches('/')
     )
+}
+
+/// The service principal API Gateway invokes integrations as.
+const API_GATEWAY: &str = "apigateway.amazonaws.com";
+
+/// The HTTP methods an `ANY` route answers (each invocation's source ARN names the request's method).
+const ANY_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// Whether API Gateway can invoke the function (or the alias / version) a route targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    /// The integration names a role API Gateway assumes to invoke: the function's policy is not consulted.
+    Credentials(String),
+    /// Statements of the invoked qualifier's resource policy let `apigateway.amazonaws.com` invoke with the route's
+    /// source ARN (their labels).
+    Allowed(Vec<String>),
+    /// No statement does: API Gateway's call is refused and no caller reaches the function through the route.
+    NotAllowed,
+    /// The policy could not be read (a failed GetPolicy, an unparsable document, a version's policy left unread).
+    Unreadable(String),
+    /// An inventory from before integration credentials were collected: a route may invoke with a role, so the
+    /// function's policy does not decide.
+    CredentialsNotRead,
+}
+
+impl Invocation {
+    /// One line for evidence.
+    pub fn summary(&self) -> String {
+        match self {
+            Invocation::Credentials(role) => {
+                format!("API Gateway invokes with the integration's role {role} (the function's policy is not consulted)")
+            }
+            Invocation::Allowed(statements) => format!(
+                "the resource policy of the function allows API Gateway ({})",
+                statements.join(", ")
+            ),
+            Invocation::NotAllowed => "API Gateway is not allowed to invoke".into(),
+            Invocation::Unreadable(e) => format!("unknown: {e}"),
+            Invocation::CredentialsNotRead => {
+                "not judged: integration credentials were not collected (older inventory)".into()
+            }
+        }
+    }
+}
+
+/// The source ARNs API Gateway invokes with through a route in a stage
+/// (`arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`; an HTTP API's `$default` route
+/// `…/<stage>/$default`, a WebSocket route `…/<stage>/<route key>`): one per method an `ANY` route answers, the path
+/// as the API declares it and, when it has `{parameters}`, also with each one standing for a value.
+pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<String> {
+    let api = door.api;
+    let base = format!(
+        "arn:{partition}:execute-api:{}:{account}:{}/{}",
+        api.region, api.id, door.stage.name
+    );
+    if api.kind == ApiKind::Websocket || door.route.path == "$default" {
+        let key = if api.kind == ApiKind::Websocket {
+            &door.route.method
+        } else {
+            &door.route.path
+        };
+        return vec![format!("{base}/{key}")];
+    }
+    let methods: Vec<&str> = if door.route.method.eq_ignore_ascii_case("ANY") {
+        ANY_METHODS.to_vec()
+    } else {
+        vec![door.route.method.as_str()]
+    };
+    let path = door.route.path.trim_start_matches('/');
+    let mut paths = vec![path.to_string()];
+    if path.contains('{') {
+        paths.push(
+            path.split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "1"
+                    } else {
+                        segment
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/"),
+        );
+    }
+    let base = &base;
+    methods
+        .iter()
+        .flat_map(|m| paths.iter().map(move |p| format!("{base}/{m}/{p}")))
+        .collect()
+}
+
+/// Whether API Gateway can invoke what `door` targets: through the integration's role, or by a statement of the
+/// invoked qualifier's resource policy (Lambda authorizes a qualified invocation against that qualifier's policy).
+/// A statement counts when it is an Allow of `lambda:InvokeFunction` on the invoked ARN to `apigateway.amazonaws.com`
+/// (or to everyone) whose `aws:SourceArn` condition, if any, admits one of the route's [`source_arns`]. Other
+/// conditions are assumed met and Deny statements are not counted: the route is never closed on a guess.
+pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) -> Invocation {
+    if let Some(role) = &door.route.integration_credentials {
+        return Invocation::Credentials(role.clone());
+    }
+    if !door.api.integration_credentials_read {
+        return Invocation::CredentialsNotRead;
+    }
+    let place = crate::check::Place::of(ctx.function);
+    let sources = source_arns(door, place.partition, place.account);
+    let invoked = match door.qualifier {
+        Some(q) => format!("{}:{q}", ctx.function.arn),
+        None => ctx.function.arn.clone(),
+    };
+    let allowed: Vec<String> = of_qualifier(&policies.statements, door.qualifier)
+        .into_iter()
+        .filter(|ps| lets_api_gateway_invoke(ctx, ps, &invoked, &sources))
+        .map(|ps| ps.statement.label())
+        .collect();
+    if !allowed.is_empty() {
+        return Invocation::Allowed(allowed);
+    }
+    match unread_policy(ctx, door.qualifier) {
+        Some(reason) => Invocation::Unreadable(reason),
+        None => Invocation::NotAllowed,
+    }
+}
+
+/// Why the resource policy of `qualifier` (the function's own for `None`) may not be known: a failed GetPolicy, the
+/// listing its alias or version comes from failed, its document does not parse, or the plan left a version's policy
+/// unread. Another qualifier's gaps do not matter.
+fn unread_policy(ctx: &FunctionContext, qualifier: Option<&str>) -> Option<String> {
+    let mut reasons = Vec::new();
+    let listing = qualifier.map(|q| {
+        if q.bytes().all(|b| b.is_ascii_digit()) {
+            "ListVersionsByFunction"
+        } else {
+            "ListAliases"
+        }
+    });
+    for operation in std::iter::once("GetPolicy").chain(listing) {
+        if let Some(gap) = ctx.gap("lambda", operation) {
+            reasons.push(gap_reason(gap));
+        }
+    }
+    for policy in ctx
+        .function
+        .resource_policies
+        .iter()
+        .filter(|p| p.qualifier.as_deref() == qualifier)
+    {
+        if let Err(e) = PolicyDocument::parse(&policy.document.value()) {
+            reasons.push(format!(
+                "the resource policy of {} could not be parsed: {e}",
+                scope_name(qualifier)
+            ));
+        }
+    }
+    if let Some(q) = qualifier {
+        if ctx
+            .function
+            .not_examined("GetPolicy")
+            .any(|s| s.qualifiers.iter().any(|v| v == q))
+        {
+            reasons.push(format!(
+                "the resource policy of {} was not read (scan --thorough reads it)",
+                scope_name(Some(q))
+            ));
+        }
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+fn lets_api_gateway_invoke(
+    ctx: &FunctionContext,
+    ps: &PolicyStatement,
+    invoked: &str,
+    sources: &[String],
+) -> bool {
+    let statement = &ps.statement;
+    let Some(scope) = ps.principal_scope(ctx) else {
+        return false;
+    };
+    // `NotPrincipal` names everyone it does not list.
+    let names_api_gateway = if scope.negated {
+        !scope.services.contains(API_GATEWAY)
+    } else {
+        scope.public || scope.services.contains(API_GATEWAY)
+    };
+    statement.is_allow()
+        && names_api_gateway
+        && statement.applies_to_action("lambda:InvokeFunction")
+        && statement.applies_to_resource(invoked)
+        && sources.iter().any(|source| {
+            statement
+                .conditions_on("aws:SourceArn")
+                .all(|c| source_condition_holds(c, source))
+        })
+}
+
+/// Whether an `aws:SourceArn` condition holds for a request from `source`. ARN and `…Like` operators match with
+/// wildcards, `StringEquals` exactly, negated operators when no value matches; `Null` holds unless it requires the key
+/// absent; any other operator is assumed to hold.
+fn source_condition_holds(condition: &Condition, source: &str) -> bool {
+    let op = &condition.operator;
+    let any = |exact: bool| {
+        condition.values.iter().any(|v| {
+            if exact {
+                v == source
+            } else {
+                resource_matches(v, source)
+            }
+        })
+    };
+    if op.is("Null") {
+        return !condition
+            .values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case("true"));
+    }
+    let exact = op.is("StringEquals") || op.is("StringNotEquals");
+    let wildcard = op.is("ArnLike")
+        || op.is("ArnEquals")
+        || op.is("StringLike")
+        || op.is("ArnNotLike")
+        || op.is("ArnNotEquals")
+        || op.is("StringNotLike");
+    if !exact && !wildcard {
+        return true;
+    }
+    if op.is_negated() {
+        !any(exact)
+    } else {
+        any(exact)
+    }
 }
 
 /// What a REST API's resource policy lets an unauthenticated caller (no AWS credentials) do to one method.
@@ -224,7 +524,93 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::inventory::Api;
+    use crate::inventory::{Api, ApiRoute, ApiStage};
+
+    fn door_arns(kind: ApiKind, method: &str, path: &str) -> Vec<String> {
+        let api = Api {
+            id: "abc".into(),
+            region: "us-east-1".into(),
+            kind,
+            ..Api::default()
+        };
+        let stage = ApiStage {
+            name: "prod".into(),
+            ..ApiStage::default()
+        };
+        let route = ApiRoute {
+            method: method.into(),
+            path: path.into(),
+            ..ApiRoute::default()
+        };
+        let door = FrontDoor {
+            api_arn: "",
+            api: &api,
+            stage: &stage,
+            route: &route,
+            qualifier: None,
+        };
+        source_arns(&door, "aws", "123456789012")
+    }
+
+    #[test]
+    fn a_route_invokes_with_the_source_arns_of_its_methods_and_paths() {
+        let p = "arn:aws:execute-api:us-east-1:123456789012:abc/prod";
+        assert_eq!(
+            door_arns(ApiKind::Rest, "GET", "/orders/{id}"),
+            [
+                format!("{p}/GET/orders/{{id}}"),
+                format!("{p}/GET/orders/1")
+            ]
+        );
+        assert_eq!(
+            door_arns(ApiKind::Rest, "ANY", "/").len(),
+            ANY_METHODS.len()
+        );
+        assert_eq!(
+            door_arns(ApiKind::Http, "ANY", "$default"),
+            [format!("{p}/$default")]
+        );
+        assert_eq!(
+            door_arns(ApiKind::Websocket, "$connect", ""),
+            [format!("{p}/$connect")]
+        );
+    }
+
+    #[test]
+    fn source_arn_conditions_match_as_iam_does() {
+        let source = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/orders";
+        let holds = |block: serde_json::Value| {
+            let doc =
+                PolicyDocument::parse(&json!({"Statement": [{"Effect": "Allow", "Action": "*",
+                "Resource": "*", "Condition": block}]}))
+                .unwrap();
+            let holds = doc.statements[0]
+                .conditions_on("aws:SourceArn")
+                .all(|c| source_condition_holds(c, source));
+            holds
+        };
+        let api = "arn:aws:execute-api:us-east-1:123456789012:abc";
+        assert!(holds(
+            json!({"ArnLike": {"AWS:SourceArn": format!("{api}/*/*")}})
+        ));
+        assert!(holds(
+            json!({"ArnLike": {"aws:SourceArn": format!("{api}/*/GET/orders")}})
+        ));
+        assert!(!holds(
+            json!({"ArnLike": {"aws:SourceArn": format!("{api}/*/POST/orders")}})
+        ));
+        assert!(!holds(
+            json!({"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:other/*"}})
+        ));
+        assert!(holds(json!({"StringEquals": {"aws:SourceArn": source}})));
+        assert!(!holds(
+            json!({"StringEquals": {"aws:SourceArn": format!("{api}/*/*")}})
+        ));
+        assert!(!holds(
+            json!({"ArnNotLike": {"aws:SourceArn": format!("{api}/*")}})
+        ));
+        assert!(holds(json!({"Null": {"aws:SourceArn": "false"}})));
+    }
 
     fn api(policy: serde_json::Value) -> Api {
         Api {

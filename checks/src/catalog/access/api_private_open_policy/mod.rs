@@ -3,8 +3,10 @@
 
 use serde_json::json;
 
-use crate::catalog::access::front_doors::{method_arn, policy_reach, read, PolicyReach};
-use crate::catalog::access::policies::{exposure_key, qualified_arn, scope_name};
+use crate::catalog::access::front_doors::{
+    invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
+};
+use crate::catalog::access::policies::{exposure_key, qualified_arn, read_policies, scope_name};
 use crate::check::{Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::FrontDoor;
@@ -33,6 +35,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         Err(outcome) => return vec![outcome],
     };
     let place = Place::of(ctx.function);
+    let policies = read_policies(ctx);
     let mut open: Vec<(Option<&str>, Vec<OpenRoute>)> = Vec::new();
     for door in doors
         .iter()
@@ -62,6 +65,18 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
                 statements.clone()
             }
         };
+        // A route API Gateway may not invoke the function through reaches no one.
+        match invocation(ctx, door, &policies) {
+            Invocation::NotAllowed => continue,
+            Invocation::Unreadable(e) => {
+                unknown.push(format!(
+                    "whether API Gateway may invoke the function through private API {} is unknown: {e}",
+                    door.api.id
+                ));
+                continue;
+            }
+            _ => {}
+        }
         let unauthenticated = door.route.authorization_type.eq_ignore_ascii_case("NONE");
         // An unauthenticated route lets any VPC endpoint's traffic in; an authenticated one still takes callers of
         // every account to its authorizer.

@@ -4,7 +4,8 @@
 
 use serde_json::json;
 
-use crate::catalog::access::front_doors::read;
+use crate::catalog::access::front_doors::{domain_gap, invocation, read, Invocation};
+use crate::catalog::access::policies::read_policies;
 use crate::check::{Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::ApiKind;
@@ -19,11 +20,12 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
-    let (doors, unknown) = match read(ctx) {
+    let (doors, mut unknown) = match read(ctx) {
         Ok(found) => found,
         Err(outcome) => return vec![outcome],
     };
     let place = Place::of(ctx.function);
+    let policies = read_policies(ctx);
     // (API, stage) -> the routes of that stage that invoke the function
     let mut stages: Vec<(&str, &str, Vec<String>)> = Vec::new();
     for door in &doors {
@@ -34,6 +36,35 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             || door.stage.web_acl_arn.is_some()
         {
             continue;
+        }
+        // With the default endpoint disabled, only a custom domain name mapping the stage brings it traffic (an
+        // inventory from before domains were read: judged as before).
+        if api.default_endpoint_disabled {
+            match (&door.stage.custom_domains, domain_gap(ctx)) {
+                (Some(domains), _) if !domains.is_empty() => {}
+                (_, Some(gap)) => {
+                    unknown.push(format!(
+                        "the default endpoint of API {} is disabled and whether a custom domain name maps stage {} \
+                         is unknown: {gap}",
+                        api.id, door.stage.name
+                    ));
+                    continue;
+                }
+                (Some(_), None) => continue,
+                (None, None) => {}
+            }
+        }
+        // A route API Gateway may not invoke the function through brings it no traffic.
+        match invocation(ctx, door, &policies) {
+            Invocation::NotAllowed => continue,
+            Invocation::Unreadable(e) => {
+                unknown.push(format!(
+                    "whether API Gateway may invoke the function through stage {} of API {} is unknown: {e}",
+                    door.stage.name, api.id
+                ));
+                continue;
+            }
+            _ => {}
         }
         let route = format!("{} {}", door.route.method, door.route.path);
         match stages
@@ -84,6 +115,8 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         })
         .collect();
     if !unknown.is_empty() {
+        unknown.sort();
+        unknown.dedup();
         outcomes.push(Outcome::unknown(unknown.join("; ")));
     }
     outcomes
