@@ -299,6 +299,18 @@ pub struct OrgArgs {
           requires = "account_source")]
     pub max_accounts: Option<u16>,
 
+    /// The regional STS endpoints that enter the member accounts (sts:AssumeRole), comma-separated, used in turn,
+    /// each paced on its own. Default: the regions enabled by default (commercial partition; another partition:
+    /// the caller's region). The caller's region is always the fallback: an endpoint that refuses is dropped for
+    /// the run and the account is entered there. Give only the caller's region to use one endpoint.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,...",
+        requires = "account_source"
+    )]
+    pub sts_regions: Option<Vec<String>>,
+
     /// Where each account's inventory.json, report.json (or error.txt) is written: DIR/accounts/<id>/.
     #[arg(
         long,

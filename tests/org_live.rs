@@ -2,7 +2,7 @@
 //! organisation (`mocks/seed_scale.py --accounts`: the management account 123456789012 is the caller, scanned with
 //! its own credentials; members are entered through `LambdaPostureAudit`) and checks what DIR/accounts/<id>/ holds,
 //! the exit code and the one-line reasons: a complete scan, roles missing or untrusted, resume, shards + merge,
-//! bad account input, expired caller credentials and an account suspended mid-scan.
+//! bad account input, expired caller credentials, an account suspended mid-scan, and STS endpoints that refuse.
 
 mod support;
 
@@ -255,6 +255,95 @@ fn org_scan_of_four_accounts_is_complete() {
             "{id} was read: {calls}"
         );
     }
+}
+
+/// AssumeRole calls per STS endpoint region since the statistics were cleared: (calls, faults injected).
+fn assume_role_by_region(org: &Org) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let stats = org.emulator.stats();
+    let mut out = std::collections::BTreeMap::new();
+    for op in stats["operations"].as_array().unwrap() {
+        if op["service"] == "sts" && op["operation"] == "AssumeRole" {
+            let faults = op["faults"]
+                .as_object()
+                .map_or(0, |f| f.values().filter_map(Value::as_u64).sum());
+            out.insert(
+                op["region"].as_str().unwrap().to_string(),
+                (op["calls"].as_u64().unwrap(), faults),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn accounts_are_entered_through_several_sts_endpoints_and_one_that_refuses_is_dropped() {
+    let org = org(6);
+    let members = org.members();
+    let work = tempfile::tempdir().unwrap();
+    // One account at a time, so the endpoints are used in a known order: home (us-east-1), us-west-2, home, ...
+    let args = ["--sts-regions", "us-west-2", "--max-accounts", "1"];
+    // By default every endpoint answers: both are used, each paced on its own.
+    org.emulator.clear_stats();
+    let dir = work.path().join("spread");
+    let run = org.scan_org(&dir, &args);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_complete(&org, &dir, &members);
+    let used = assume_role_by_region(&org);
+    assert_eq!(
+        used.keys().collect::<Vec<_>>(),
+        ["us-east-1", "us-west-2"],
+        "{used:?}"
+    );
+    assert_eq!(
+        used["us-east-1"].0 + used["us-west-2"].0,
+        members.len() as u64
+    );
+    // us-west-2 refuses AssumeRole (as a policy restricting regions would): the account it refused is entered at the
+    // home endpoint, every account is complete, and us-west-2 is not asked again in this run.
+    org.emulator.admin(
+        "POST",
+        "/_lp/faults",
+        Some(&serde_json::json!({"rules": [
+            {"service": "sts", "operation": "AssumeRole", "region": "us-west-2", "error": "AccessDenied"}]})),
+    );
+    org.emulator.clear_stats();
+    let dir = work.path().join("refused");
+    let run = org.scan_org(&dir, &args);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_complete(&org, &dir, &members);
+    let used = assume_role_by_region(&org);
+    assert_eq!(
+        used["us-west-2"],
+        (1, 1),
+        "asked once, refused, dropped: {used:?}"
+    );
+    assert_eq!(used["us-east-1"], (members.len() as u64, 0), "{used:?}");
+    // A member that deactivated STS in us-west-2 (RegionDisabledException) is entered at home; the endpoint stays
+    // in use for the others.
+    let deactivated = members[1];
+    org.emulator.admin(
+        "POST",
+        "/_lp/faults",
+        Some(&serde_json::json!({"rules": [
+            {"service": "sts", "operation": "AssumeRole", "region": "us-west-2", "error": "RegionDisabled",
+             "resource_contains": format!("iam::{deactivated}:role/")}]})),
+    );
+    org.emulator.clear_stats();
+    let dir = work.path().join("deactivated");
+    let run = org.scan_org(&dir, &args);
+    org.emulator.admin("DELETE", "/_lp/faults", None);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_complete(&org, &dir, &members);
+    let used = assume_role_by_region(&org);
+    assert_eq!(
+        used["us-west-2"],
+        (members.len() as u64 / 2, 1),
+        "every other member asked there, one refused: {used:?}"
+    );
+    assert_eq!(
+        used["us-east-1"].0 + used["us-west-2"].0,
+        members.len() as u64 + 1
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
   bucket). Burst equals rate. Excess calls are answered at once with the throttling error.
 * Latency: a log-normal delay with the configured mean (long tail).
 * Fault mix: 5xx / connection reset / stall probabilities applied to every AWS call.
-* Fault rules (admin API): targeted AccessDenied / Throttling / InternalError / Reset / Stall.
+* Fault rules (admin API): targeted AccessDenied / Throttling / InternalError / Reset / Stall, and STS's RegionDisabled.
 
 All randomness is deterministic: the n-th call of an (service, operation, region) gets a random
 stream derived from (seed, service, operation, region, n), whatever the thread interleaving.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 import threading
 import time
 from collections import defaultdict
@@ -35,6 +36,14 @@ IAM_SHARED_RATE = 20.0
 CW_RATES = {"GetMetricData": 50.0, "GetMetricStatistics": 400.0, "ListMetrics": 25.0, "PutMetricData": 500.0,
             "DescribeAlarms": 9.0}
 CW_SHARED_RATE = 20.0
+# STS: one bucket per account and Region, each regional endpoint its own. AWS publishes no STS request rate: "IAM and
+# AWS STS independently implement a token bucket algorithm for throttling [...] The number of tokens that a bucket
+# holds and the refill rate depends on the API" (AWS Security Blog, "How to monitor and query IAM resources at scale -
+# Part 2"); STS is served per Region ("In Regions that are enabled by default, requests to the AWS STS global endpoint
+# are automatically served in the same Region where the request originates", AWS SDKs and Tools reference guide, "AWS
+# STS Regional endpoints"), and a regional endpoint is a separate endpoint an application can switch to ("Build in
+# redundancy", IAM user guide, "Manage AWS STS in an AWS Region"). 100/s is our conservative approximation, the same in
+# every Region; the global endpoint (signed for us-east-1) shares us-east-1's bucket.
 STS_RATE = 100.0
 # Security Hub BatchImportFindings: 10 TPS per account per region (burst 30 on AWS; burst equals rate here).
 SECURITYHUB_IMPORT_RATE = 10.0
@@ -50,7 +59,10 @@ APIGATEWAY_SHARED_RATE = 10.0
 # (Elastic Load Balancing user guide, "Request throttling for the ELB API"; burst equals rate here).
 ELB_DESCRIBE_RATE = 10.0
 
-FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall")
+FAULT_KINDS = ("AccessDenied", "Throttling", "InternalError", "Reset", "Stall", "RegionDisabled")
+# Kinds only one service answers: RegionDisabled is STS's RegionDisabledException (STS deactivated in that Region by
+# the account whose credentials are asked for).
+FAULT_KIND_SERVICE = {"RegionDisabled": "sts"}
 # Services whose calls fault rules can target (operation names: see optable.detect_operation).
 FAULT_SERVICES = ("lambda", "iam", "cloudwatch", "sts", "ec2", "sqs", "sns", "events", "securityhub", "organizations",
                   "logs", "cloudtrail", "apigateway", "elasticloadbalancing")
@@ -187,6 +199,8 @@ class Controller:
             svc = r.get("service")
             if svc not in FAULT_SERVICES:
                 raise ValueError(f"service must be {'|'.join(FAULT_SERVICES)}, got {svc!r}")
+            if FAULT_KIND_SERVICE.get(err, svc) != svc:
+                raise ValueError(f"error {err} is answered by {FAULT_KIND_SERVICE[err]} only, not {svc}")
             parsed.append(Rule(svc, r.get("operation"), r.get("region"), r.get("resource_contains"), err,
                                float(r.get("probability", 1.0)),
                                None if r.get("count") is None else int(r["count"])))
@@ -326,6 +340,8 @@ class Controller:
             d.error = throttle_error(ctx, 1.0)
         elif d.kind == "AccessDenied":
             d.error = access_denied_error(ctx)
+        elif d.kind == "RegionDisabled":
+            d.error = region_disabled_error(ctx)
         elif d.kind == "InternalError":
             d.error = internal_error(ctx)
         return d
@@ -379,6 +395,15 @@ def access_denied_error(ctx: Ctx) -> AwsError:
     if ctx.service == "sqs":
         return AwsError("AccessDenied", msg, 403, query_code="AccessDenied")
     return AwsError("AccessDenied", msg, 403)
+
+
+def region_disabled_error(ctx: Ctx) -> AwsError:
+    """STS's answer when the account whose role is assumed deactivated STS in the endpoint's Region (the model's
+    RegionDisabledException: 403, sender fault)."""
+    m = re.search(r"arn:[\w-]+:iam::(\d{12}):role/", ctx.resource_text())
+    account = m.group(1) if m else ctx.account
+    return AwsError("RegionDisabledException", f"STS is not activated in this region for account:{account}. Your "
+                    "account administrator can activate STS in this region using the IAM Console.", 403)
 
 
 def internal_error(ctx: Ctx) -> AwsError:

@@ -1163,6 +1163,44 @@ def test_expired_caller_credentials():
     sts.assume_role(RoleArn=arn, RoleSessionName="lp-test")  # forgotten: the key works again
 
 
+def test_sts_quota_is_per_account_and_region_and_a_regional_endpoint_can_refuse():
+    # --time-scale 0.05: STS 5/s, burst 5, in each (account, region).
+    s = Server("--quotas", "on", "--time-scale", "0.05", "--latency-ms", "0", "--seed", "3")
+    try:
+        def identity(region, key="testing"):
+            try:
+                s.client("sts", region=region, key=key).get_caller_identity()
+                return 200
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "Throttling", e.response
+                return 400
+        east = [identity("us-east-1") for _ in range(20)]
+        assert east.count(400) >= 10, east
+        # another region's endpoint, and another account in the same region: buckets of their own, still full
+        assert [identity("us-west-2") for _ in range(4)] == [200] * 4
+        assert [identity("us-east-1", key=FOREIGN) for _ in range(4)] == [200] * 4
+        rows = {(r["account"], r["region"]): r for r in s.admin("GET", "/_lp/stats?by=account")[1]["by_account"]
+                if r["service"] == "sts"}
+        assert rows[(ACCOUNT, "us-east-1")]["throttled"] == east.count(400)
+        assert rows[(ACCOUNT, "us-west-2")]["throttled"] == 0 and rows[(FOREIGN, "us-east-1")]["throttled"] == 0
+        # one regional endpoint refuses AssumeRole (STS deactivated there by the member); the others answer
+        member = "210987654321"
+        s.client("iam", key=member).create_role(RoleName="Audit", AssumeRolePolicyDocument=_trust(ACCOUNT))
+        arn = f"arn:aws:iam::{member}:role/Audit"
+        time.sleep(1.0)  # refill
+        st, body = s.admin("POST", "/_lp/faults", {"rules": [
+            {"service": "sts", "operation": "AssumeRole", "region": "eu-west-1", "error": "RegionDisabled"}]})
+        assert st == 200, body
+        e = expect_error(lambda: s.client("sts", region="eu-west-1").assume_role(RoleArn=arn, RoleSessionName="lp"),
+                         "RegionDisabledException", 403)
+        assert f"STS is not activated in this region for account:{member}" in e.response["Error"]["Message"], e
+        assert s.client("sts", region="eu-central-1").assume_role(RoleArn=arn, RoleSessionName="lp")["Credentials"]
+        st, body = s.admin("POST", "/_lp/faults", {"rules": [{"service": "lambda", "error": "RegionDisabled"}]})
+        assert st == 400 and "sts only" in json.dumps(body), body
+    finally:
+        s.stop()
+
+
 # --- runner ----------------------------------------------------------------------------------------------------------
 def main(argv: list[str]) -> int:
     pattern = argv[argv.index("-k") + 1] if "-k" in argv else ""

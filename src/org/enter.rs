@@ -9,10 +9,13 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 
 use crate::collect::account::Identity;
 use crate::collect::error::CallError;
 use crate::collect::pacing::{Bucket, Call, Pacer, RetryPolicy};
+
+use super::sts::{self, Endpoints};
 
 /// Characters IAM allows in a role name and in a session name (`[\w+=,.@-]`).
 fn is_name_char(c: char) -> bool {
@@ -65,10 +68,11 @@ pub fn role_arn(partition: &str, account: &str, role_name: &str) -> String {
     format!("arn:{partition}:iam::{account}:role/{role_name}")
 }
 
-/// Who runs the scan, and with which configuration.
+/// Who runs the scan, with which configuration, and the STS endpoints it enters the members through.
 pub struct Caller {
     pub identity: Identity,
     pub sdk: SdkConfig,
+    pub sts: Endpoints,
 }
 
 /// `--role-name` and `--external-id`.
@@ -92,23 +96,7 @@ pub async fn enter(
     }
     let arn = role_arn(&caller.identity.partition, account, &role.name);
     let session = session_name(&caller.identity.account_id);
-    // The first AssumeRole, paced and retried like every call, tells whether the account can be entered and why not.
-    let sts_client = aws_sdk_sts::Client::new(&caller.sdk);
-    let call = Call {
-        service: "sts",
-        operation: "AssumeRole",
-        region: caller.sdk.region().map(|r| r.as_ref()),
-        bucket: Bucket::Sts,
-    };
-    let assumed = pacer
-        .call_with(call, RetryPolicy::STANDARD, || {
-            sts_client
-                .assume_role()
-                .role_arn(&arn)
-                .role_session_name(&session)
-                .set_external_id(role.external_id.clone())
-                .send()
-        })
+    let assumed = assume_role(caller, pacer, &arn, &session, role)
         .await
         .map_err(|e| refused(&arn, &e))?;
     let first = assumed
@@ -138,6 +126,66 @@ pub async fn enter(
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(session))
         .build())
+}
+
+/// The first AssumeRole, paced and retried like every call: at the next regional endpoint of the rotation (paced
+/// in that region's bucket, failing fast), and at the home endpoint when that one refuses. Only the home endpoint's
+/// refusal is the account's; a regional endpoint that refused what home accepted is retired for the run (unless
+/// the member deactivated STS there: `sts::retires_endpoint`).
+async fn assume_role(
+    caller: &Caller,
+    pacer: &Pacer,
+    arn: &str,
+    session: &str,
+    role: &Role,
+) -> Result<AssumeRoleOutput, CallError> {
+    let attempt = |region, policy| assume_at(caller, pacer, region, policy, arn, session, role);
+    let home = caller.sts.rotation.home();
+    let region = caller.sts.rotation.pick();
+    if region == home {
+        return attempt(home, RetryPolicy::STANDARD).await;
+    }
+    let refusal = match attempt(region, RetryPolicy::FIRST_CALL).await {
+        Ok(assumed) => return Ok(assumed),
+        Err(refusal) => refusal,
+    };
+    let assumed = attempt(home, RetryPolicy::STANDARD).await?;
+    if sts::retires_endpoint(&refusal) && caller.sts.rotation.retire(region) {
+        tracing::info!(region, refusal = %refusal, home,
+            "the STS endpoint refused what the home endpoint accepted: no more AssumeRole there in this run");
+    } else {
+        tracing::debug!(region, refusal = %refusal, home, "entered at the home STS endpoint instead");
+    }
+    Ok(assumed)
+}
+
+/// One AssumeRole at the STS endpoint of `region`, paced in that region's bucket.
+async fn assume_at(
+    caller: &Caller,
+    pacer: &Pacer,
+    region: &str,
+    policy: RetryPolicy,
+    arn: &str,
+    session: &str,
+    role: &Role,
+) -> Result<AssumeRoleOutput, CallError> {
+    let sts_client = caller.sts.client(region);
+    let call = Call {
+        service: "sts",
+        operation: "AssumeRole",
+        region: Some(region),
+        bucket: Bucket::Sts,
+    };
+    pacer
+        .call_with(call, policy, || {
+            sts_client
+                .assume_role()
+                .role_arn(arn)
+                .role_session_name(session)
+                .set_external_id(role.external_id.clone())
+                .send()
+        })
+        .await
 }
 
 /// How long before a session ends it is renewed.

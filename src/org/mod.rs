@@ -6,6 +6,7 @@ pub mod enter;
 pub mod members;
 pub mod merge;
 pub mod scan;
+pub mod sts;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +43,13 @@ pub async fn collect_into_dir(
         let text = crate::input::read_text(path, "accounts", cli.max_input_mib)?;
         listed.extend(accounts::parse_accounts_file(path, &text)?);
     }
+    let pinned =
+        match &org.sts_regions {
+            Some(regions) => Some(crate::collect::account::validate_regions(regions).map_err(
+                |e| anyhow::anyhow!(e.to_string().replacen("--regions", "--sts-regions", 1)),
+            )?),
+            None => None,
+        };
     if !org.org {
         // a list that leaves nothing to scan is refused before any AWS call
         selection(listed.clone(), org)?;
@@ -77,7 +85,16 @@ pub async fn collect_into_dir(
         max_input_mib: cli.max_input_mib,
         progress,
     };
-    let caller = enter::Caller { identity, sdk };
+    let home = sdk
+        .region()
+        .map_or_else(|| "us-east-1".to_string(), |r| r.to_string());
+    let sts_regions = sts::endpoint_regions(&home, &identity.partition, pinned.as_deref());
+    tracing::info!(endpoints = ?sts_regions, home, "entering the accounts through these STS endpoints");
+    let caller = enter::Caller {
+        sts: sts::Endpoints::new(&sdk, sts_regions),
+        identity,
+        sdk,
+    };
     scan::run(&plan, &caller, &pacer).await
 }
 
@@ -162,6 +179,10 @@ mod tests {
             (
                 &["--accounts", "111111111111", "--output-dir", &out, "--external-id", "x"],
                 "--external-id: not an STS external id",
+            ),
+            (
+                &["--accounts", "111111111111", "--output-dir", &out, "--sts-regions", "us-east-1,mars-1"],
+                "--sts-regions: unknown region `mars-1`",
             ),
             (
                 &["--accounts-file", &empty, "--output-dir", &out],

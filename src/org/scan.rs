@@ -98,6 +98,7 @@ pub async fn run(plan: &Plan, caller: &Caller, pacer: &Pacer) -> anyhow::Result<
         bar.inc(1);
     }
     bar.finish_and_clear();
+    tracing::info!(endpoints = ?caller.sts.rotation.in_use(), "STS endpoints still in use at the end");
     Ok(plan
         .accounts
         .iter()
@@ -285,16 +286,18 @@ mod tests {
 
     /// A caller whose every AWS call fails at once (no credentials, an endpoint nobody listens on).
     fn offline_caller() -> Caller {
+        let sdk = aws_config::SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:9")
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
         Caller {
             identity: Identity {
                 account_id: "999999999999".into(),
                 partition: "aws".into(),
             },
-            sdk: aws_config::SdkConfig::builder()
-                .endpoint_url("http://127.0.0.1:9")
-                .region(aws_config::Region::new("us-east-1"))
-                .behavior_version(aws_config::BehaviorVersion::latest())
-                .build(),
+            sts: crate::org::sts::Endpoints::new(&sdk, vec!["us-east-1".into()]),
+            sdk,
         }
     }
 
