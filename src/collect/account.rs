@@ -138,6 +138,17 @@ pub async fn identify(
     pacer: &Pacer,
     profile: Option<&str>,
 ) -> Result<Identity, CollectError> {
+    identify_with(config, pacer, profile, RetryPolicy::FIRST_CALL).await
+}
+
+/// [`identify`] retried under `policy` (an organisation scan's check that a member's session still works, at the end
+/// of the member's collection: the endpoint is known to answer, so a 5xx is retried like any call).
+pub async fn identify_with(
+    config: &SdkConfig,
+    pacer: &Pacer,
+    profile: Option<&str>,
+    policy: RetryPolicy,
+) -> Result<Identity, CollectError> {
     let with_profile = |reason: String| match profile {
         Some(name) => format!("profile `{name}`: {reason}"),
         None => reason,
@@ -162,9 +173,7 @@ pub async fn identify(
         bucket: Bucket::Unpaced,
     };
     let out = pacer
-        .call_with(call, RetryPolicy::FIRST_CALL, || {
-            client.get_caller_identity().send()
-        })
+        .call_with(call, policy, || client.get_caller_identity().send())
         .await?;
     let account_id = out.account().unwrap_or_default().to_string();
     let partition = out

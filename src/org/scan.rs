@@ -14,7 +14,7 @@ use lambda_posture_checks::inventory::Inventory;
 use tracing::Instrument;
 
 use super::enter::{self, Caller, Role};
-use crate::collect::pacing::Pacer;
+use crate::collect::pacing::{Pacer, RetryPolicy};
 use crate::collect::{self, CollectOptions};
 use crate::output;
 use crate::render::{self, RenderOptions, ReportFormat};
@@ -167,7 +167,7 @@ async fn collect_account(
             "the role's credentials are for account `{found}`, not {account}"
         ));
     }
-    collect::account::identify(&sdk, pacer, None)
+    collect::account::identify_with(&sdk, pacer, None, RetryPolicy::STANDARD)
         .await
         .map_err(|e| {
             format!("collection stopped: the account's credentials no longer work: {e}")
