@@ -12,7 +12,7 @@ use crate::catalog::access::policies::{
 use crate::check::{gap_reason, Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{LoadBalancerDoor, RuleCondition};
-use crate::policy::document::{resource_matches, Principal};
+use crate::policy::document::{resource_matches, Condition, Principal};
 
 pub const CHECK: Check = Check {
     id: "alb-unauthenticated-target",
@@ -244,19 +244,40 @@ fn elb_grants<'p>(
                 .conditions
                 .iter()
                 .filter(|c| c.key_is("aws:SourceArn"))
-                .all(|c| {
-                    let matched = c.values.iter().any(|v| {
-                        if c.operator.base.contains("Like") {
-                            resource_matches(v, target_group_arn)
-                        } else {
-                            v == target_group_arn
-                        }
-                    });
-                    matched != c.operator.is_negated()
-                });
+                .all(|c| source_arn_admits(c, target_group_arn));
             s.is_allow() && principal && s.applies_to_action("lambda:InvokeFunction") && source_ok
         })
         .collect()
+}
+
+/// Whether an `aws:SourceArn` condition holds for a request from the target group `arn`. `ArnEquals` and `ArnLike`
+/// both match wildcards per ARN component (IAM: "ArnEquals, ArnLike: Case-sensitive matching of the ARN. Each of the
+/// six colon-delimited components of the ARN is checked separately and each can include multi-character match
+/// wildcards (*) or single-character match wildcards (?)"), `StringLike` matches wildcards, `StringEquals` exactly,
+/// `StringEqualsIgnoreCase` whatever the case; `Null` `false` holds (the key is present). Any other operator cannot
+/// compare an ARN: it is not taken to refuse the load balancer (never a pass on a condition not understood).
+fn source_arn_admits(condition: &Condition, arn: &str) -> bool {
+    let op = &condition.operator;
+    if op.is("Null") {
+        return condition
+            .values
+            .iter()
+            .all(|v| v.eq_ignore_ascii_case("false"));
+    }
+    let base = op.base.to_ascii_lowercase().replace("not", "");
+    let matched = match base.as_str() {
+        "arnequals" | "arnlike" | "stringlike" => condition
+            .values
+            .iter()
+            .any(|v| resource_matches(v, arn)),
+        "stringequals" => condition.values.iter().any(|v| v == arn),
+        "stringequalsignorecase" => condition
+            .values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(arn)),
+        _ => return true,
+    };
+    matched != op.is_negated()
 }
 
 /// How open one rule forwarding to the function is.
