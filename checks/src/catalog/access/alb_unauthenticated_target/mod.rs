@@ -98,10 +98,11 @@ enum PortReach {
     Internet(Vec<String>),
     /// Only some public address ranges (the ranges).
     Ranges(Vec<String>),
-    /// Only private ranges, prefix lists or other security groups (what admits it, possibly nothing).
+    /// Only private ranges or other security groups (what admits it, possibly nothing).
     NotInternet(Vec<String>),
-    /// Some group was not read and no read group opens the port to the internet.
-    Unread(Vec<String>),
+    /// Some group was not read, or admits the port from a prefix list (whose entries the scan does not read), and no
+    /// read group opens the port to the internet: why it is unknown.
+    Unread(String),
 }
 
 fn port_reach(door: &LoadBalancerDoor) -> PortReach {
@@ -111,6 +112,7 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
     let mut ranges = Vec::new();
     let mut other = Vec::new();
     let mut unread = Vec::new();
+    let mut prefix_lists = Vec::new();
     for id in &lb.security_group_ids {
         let Some(rules) = lb.security_groups.get(id) else {
             unread.push(id.clone());
@@ -119,6 +121,10 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
         for rule in rules.iter().filter(|r| r.admits_tcp(port)) {
             for source in &rule.sources {
                 let labelled = format!("{source} ({id})");
+                if source.starts_with("pl-") {
+                    prefix_lists.push(labelled);
+                    continue;
+                }
                 match classify(source) {
                     Source::Anywhere => internet.push(labelled),
                     Source::PublicRange => ranges.push(labelled),
@@ -130,15 +136,35 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
     if lb.security_group_ids.is_empty() {
         unread.push("(none listed)".to_string());
     }
+    if internet.is_empty() && covers_internet(ranges.iter().map(|r| unlabelled(r))) {
+        internet = std::mem::take(&mut ranges);
+    }
     if !internet.is_empty() {
         PortReach::Internet(internet)
     } else if !unread.is_empty() {
-        PortReach::Unread(unread)
+        PortReach::Unread(format!(
+            "the security groups {} of load balancer {} were not read",
+            unread.join(", "),
+            lb.dns_name
+        ))
+    } else if !prefix_lists.is_empty() {
+        PortReach::Unread(format!(
+            "the security groups of load balancer {} admit port {port} from prefix lists ({}) whose entries are not \
+             read (a customer-managed list may hold any range; CloudFront's origin-facing list lets every \
+             distribution through)",
+            lb.dns_name,
+            prefix_lists.join(", ")
+        ))
     } else if !ranges.is_empty() {
         PortReach::Ranges(ranges)
     } else {
         PortReach::NotInternet(other)
     }
+}
+
+/// A labelled source (`203.0.113.0/24 (sg-1)`) without its label.
+fn unlabelled(labelled: &str) -> &str {
+    labelled.split(' ').next().unwrap_or(labelled)
 }
 
 /// What a traffic source (a security group rule's, or a `source-ip` condition's) admits.
@@ -148,22 +174,17 @@ enum Source {
     Anywhere,
     /// A public address range narrower than the internet.
     PublicRange,
-    /// A private or reserved range, a prefix list, a security group.
+    /// A private or reserved range, a security group.
     NotInternet,
 }
 
 fn classify(source: &str) -> Source {
-    if source.starts_with("pl-") || source.starts_with("sg-") {
+    if source.starts_with("sg-") {
         return Source::NotInternet;
     }
-    let (address, length) = match source.split_once('/') {
-        Some((a, l)) => (a, l.parse::<u8>().ok()),
-        None => (source, None),
-    };
-    let Ok(ip) = address.trim().parse::<IpAddr>() else {
+    let Some((ip, length)) = cidr(source) else {
         return Source::Anywhere;
     };
-    let length = length.unwrap_or(if ip.is_ipv4() { 32 } else { 128 });
     if length == 0 {
         return Source::Anywhere;
     }
@@ -173,6 +194,84 @@ fn classify(source: &str) -> Source {
         Source::PublicRange
     }
 }
+
+/// `address/length` (or a lone address) read strictly: `None` when the address or the length is not valid.
+fn cidr(source: &str) -> Option<(IpAddr, u8)> {
+    let (address, length) = match source.trim().split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (source.trim(), None),
+    };
+    let ip = address.parse::<IpAddr>().ok()?;
+    let bits = if ip.is_ipv4() { 32 } else { 128 };
+    let length = match length {
+        Some(l) if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) => {
+            l.parse::<u8>().ok()?
+        }
+        Some(_) => return None,
+        None => bits,
+    };
+    (length <= bits).then_some((ip, length))
+}
+
+/// Whether public ranges together admit every address of the internet: the IPv4 ranges with the private and reserved
+/// blocks cover every IPv4 address (`0.0.0.0/1` and `128.0.0.0/1`), or the IPv6 ranges cover every global unicast
+/// address (`2000::/3`). Such a set is the internet, written in pieces.
+fn covers_internet<'a>(sources: impl Iterator<Item = &'a str>) -> bool {
+    let mut v4: Vec<(u128, u128)> = NOT_PUBLIC_V4
+        .iter()
+        .map(|(block, bits)| span(u128::from(u32::from_be_bytes(*block)), *bits, 32))
+        .collect();
+    let mut v6: Vec<(u128, u128)> = Vec::new();
+    for (ip, length) in sources.filter_map(cidr) {
+        match ip {
+            IpAddr::V4(a) => v4.push(span(u128::from(u32::from(a)), length, 32)),
+            IpAddr::V6(a) => v6.push(span(u128::from(a), length, 128)),
+        }
+    }
+    covers(v4, 0, u128::from(u32::MAX)) || covers(v6, 0x2000 << 112, (0x4000 << 112) - 1)
+}
+
+/// The first and last address of `address/length` in a space of `bits` bits.
+fn span(address: u128, length: u8, bits: u8) -> (u128, u128) {
+    let host = u32::from(bits - length);
+    let size_minus_one = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
+    let first = address & !size_minus_one;
+    (first, first | size_minus_one)
+}
+
+/// Whether the union of `spans` covers every address from `first` to `last`.
+fn covers(mut spans: Vec<(u128, u128)>, first: u128, last: u128) -> bool {
+    spans.sort();
+    let mut next = first;
+    for (start, end) in spans {
+        if start > next {
+            return false;
+        }
+        if end >= last {
+            return true;
+        }
+        next = next.max(end + 1);
+    }
+    false
+}
+
+/// IPv4 blocks no internet caller comes from: RFC 1918, shared address space, loopback, link-local, "this network",
+/// multicast and reserved.
+const NOT_PUBLIC_V4: [([u8; 4], u8); 9] = [
+    ([10, 0, 0, 0], 8),
+    ([172, 16, 0, 0], 12),
+    ([192, 168, 0, 0], 16),
+    ([100, 64, 0, 0], 10),
+    ([127, 0, 0, 0], 8),
+    ([169, 254, 0, 0], 16),
+    ([0, 0, 0, 0], 8),
+    ([224, 0, 0, 0], 4),
+    ([240, 0, 0, 0], 4),
+];
 
 /// Whether `ip/length` lies within a range the internet cannot route to us (RFC 1918, shared address space, loopback,
 /// link-local; IPv6 unique-local, link-local, loopback).
@@ -209,7 +308,9 @@ fn private_range(ip: IpAddr, length: u8) -> bool {
 fn source_ip(conditions: &[RuleCondition]) -> Option<(Source, Vec<String>)> {
     let condition = conditions.iter().find(|c| c.field == "source-ip")?;
     let verdicts: Vec<Source> = condition.values.iter().map(|v| classify(v)).collect();
-    let worst = if verdicts.contains(&Source::Anywhere) {
+    let worst = if verdicts.contains(&Source::Anywhere)
+        || covers_internet(condition.values.iter().map(String::as_str))
+    {
         Source::Anywhere
     } else if verdicts.contains(&Source::PublicRange) {
         Source::PublicRange
@@ -266,15 +367,11 @@ fn source_arn_admits(condition: &Condition, arn: &str) -> bool {
     }
     let base = op.base.to_ascii_lowercase().replace("not", "");
     let matched = match base.as_str() {
-        "arnequals" | "arnlike" | "stringlike" => condition
-            .values
-            .iter()
-            .any(|v| resource_matches(v, arn)),
+        "arnequals" | "arnlike" | "stringlike" => {
+            condition.values.iter().any(|v| resource_matches(v, arn))
+        }
         "stringequals" => condition.values.iter().any(|v| v == arn),
-        "stringequalsignorecase" => condition
-            .values
-            .iter()
-            .any(|v| v.eq_ignore_ascii_case(arn)),
+        "stringequalsignorecase" => condition.values.iter().any(|v| v.eq_ignore_ascii_case(arn)),
         _ => return true,
     };
     matched != op.is_negated()
@@ -288,7 +385,9 @@ fn judge(
     policy_unknown: &[String],
 ) -> Judgement {
     let lb = door.load_balancer;
-    if lb.scheme != "internet-facing" || lb.state == "failed" {
+    // Only `internal` keeps the internet out; a scheme not read is judged by the security groups (not read then:
+    // Unknown).
+    if lb.scheme == "internal" || lb.state == "failed" {
         return Judgement::Closed;
     }
     if door.rule.actions[..door.action]
@@ -323,12 +422,9 @@ fn judge(
             sources
         }
         PortReach::NotInternet(_) => return Judgement::Closed,
-        PortReach::Unread(groups) => {
+        PortReach::Unread(why) => {
             return Judgement::Unknown(format!(
-                "the security groups {} of load balancer {} were not read: whether listener {listener} is open \
-                 to the internet is unknown",
-                groups.join(", "),
-                lb.dns_name
+                "{why}: whether listener {listener} is open to the internet is unknown"
             ))
         }
     };
@@ -435,7 +531,109 @@ mod tests {
         assert_eq!(classify("172.0.0.0/8"), Source::PublicRange);
         assert_eq!(classify("192.168.1.7"), Source::NotInternet);
         assert_eq!(classify("fd00::/8"), Source::NotInternet);
-        assert_eq!(classify("pl-12345678"), Source::NotInternet);
+        // Prefix lists are judged by port_reach (entries not read); here they are no address range.
+        assert_eq!(classify("pl-12345678"), Source::Anywhere);
         assert_eq!(classify("sg-0123"), Source::NotInternet);
+        assert_eq!(classify("100.64.0.0/10"), Source::NotInternet);
+        assert_eq!(classify("fc00::/7"), Source::NotInternet);
+        // A range wider than a private block is public.
+        assert_eq!(classify("10.0.0.0/7"), Source::PublicRange);
+        assert_eq!(classify("0.0.0.0/1"), Source::PublicRange);
+        // An address with a length that cannot be read admits anything, never a private range.
+        assert_eq!(classify("10.0.0.0/"), Source::Anywhere);
+        assert_eq!(classify("10.0.0.0/x"), Source::Anywhere);
+        assert_eq!(classify("10.0.0.0/33"), Source::Anywhere);
+        assert_eq!(classify("fd00::/129"), Source::Anywhere);
+    }
+
+    #[test]
+    fn public_ranges_together_may_be_the_whole_internet() {
+        assert!(covers_internet(["0.0.0.0/1", "128.0.0.0/1"].into_iter()));
+        assert!(covers_internet(["2000::/4", "3000::/4"].into_iter()));
+        // Everything but the private and reserved blocks, in pieces.
+        let pieces = [
+            "1.0.0.0/8",
+            "2.0.0.0/7",
+            "4.0.0.0/6",
+            "8.0.0.0/7",
+            "11.0.0.0/8",
+            "12.0.0.0/6",
+            "16.0.0.0/4",
+            "32.0.0.0/3",
+            "64.0.0.0/3",
+            "96.0.0.0/6",
+            "100.0.0.0/10",
+            "100.128.0.0/9",
+            "101.0.0.0/8",
+            "102.0.0.0/7",
+            "104.0.0.0/5",
+            "112.0.0.0/5",
+            "120.0.0.0/6",
+            "124.0.0.0/7",
+            "126.0.0.0/8",
+            "128.0.0.0/3",
+            "160.0.0.0/5",
+            "168.0.0.0/8",
+            "169.0.0.0/9",
+            "169.128.0.0/10",
+            "169.192.0.0/11",
+            "169.224.0.0/12",
+            "169.240.0.0/13",
+            "169.248.0.0/14",
+            "169.252.0.0/15",
+            "169.255.0.0/16",
+            "170.0.0.0/7",
+            "172.0.0.0/12",
+            "172.32.0.0/11",
+            "172.64.0.0/10",
+            "172.128.0.0/9",
+            "173.0.0.0/8",
+            "174.0.0.0/7",
+            "176.0.0.0/4",
+            "192.0.0.0/9",
+            "192.128.0.0/11",
+            "192.160.0.0/13",
+            "192.169.0.0/16",
+            "192.170.0.0/15",
+            "192.172.0.0/14",
+            "192.176.0.0/12",
+            "192.192.0.0/10",
+            "193.0.0.0/8",
+            "194.0.0.0/7",
+            "196.0.0.0/6",
+            "200.0.0.0/5",
+            "208.0.0.0/4",
+        ];
+        assert!(covers_internet(pieces.into_iter()));
+        assert!(!covers_internet(pieces[1..].iter().copied()));
+        assert!(!covers_internet(["0.0.0.0/1"].into_iter()));
+        assert!(!covers_internet(["2000::/4"].into_iter()));
+        assert!(!covers_internet(
+            ["203.0.113.0/24", "not a range"].into_iter()
+        ));
+    }
+
+    #[test]
+    fn a_source_ip_condition_in_halves_is_the_internet() {
+        let condition = |values: &[&str]| {
+            vec![RuleCondition {
+                field: "source-ip".into(),
+                header_name: None,
+                values: values.iter().map(|v| v.to_string()).collect(),
+            }]
+        };
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/1", "128.0.0.0/1"])).map(|s| s.0),
+            Some(Source::Anywhere)
+        );
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/1"])).map(|s| s.0),
+            Some(Source::PublicRange)
+        );
+        assert_eq!(
+            source_ip(&condition(&["10.0.0.0/8", "fd00::/8"])).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
+        assert_eq!(source_ip(&[]).map(|s| s.0), None);
     }
 }
