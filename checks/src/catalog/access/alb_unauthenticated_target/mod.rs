@@ -351,6 +351,43 @@ fn elb_grants<'p>(
         .collect()
 }
 
+/// The Deny statements of the qualifier's policy that surely refuse Elastic Load Balancing's invocation through this
+/// target group: `lambda:InvokeFunction` on the invoked ARN, to `elasticloadbalancing.amazonaws.com` or to anyone
+/// (`Principal`, not `NotPrincipal`), with no condition but `aws:SourceArn` ones that hold for the target group. An
+/// explicit Deny overrides any Allow (IAM policy evaluation logic); a Deny with other conditions may not apply and is
+/// not taken to close the door.
+fn elb_denials<'p>(
+    statements: &'p [PolicyStatement<'p>],
+    qualifier: Option<&str>,
+    invoked_arn: &str,
+    target_group_arn: &str,
+) -> Vec<&'p PolicyStatement<'p>> {
+    of_qualifier(statements, qualifier)
+        .into_iter()
+        .filter(|ps| {
+            let s = &ps.statement;
+            let principal = s.principal.as_ref().is_some_and(|p| {
+                !p.negated
+                    && p.entries.iter().any(|e| match e {
+                        Principal::Anyone => true,
+                        Principal::Aws(v) => v == "*",
+                        Principal::Service(v) => v.eq_ignore_ascii_case(ELB_PRINCIPAL),
+                        _ => false,
+                    })
+            });
+            let conditions_hold = s
+                .conditions
+                .iter()
+                .all(|c| c.key_is("aws:SourceArn") && source_arn_admits(c, target_group_arn));
+            !s.is_allow()
+                && principal
+                && s.applies_to_action("lambda:InvokeFunction")
+                && s.applies_to_resource(invoked_arn)
+                && conditions_hold
+        })
+        .collect()
+}
+
 /// Whether an `aws:SourceArn` condition holds for a request from the target group `arn`. `ArnEquals` and `ArnLike`
 /// both match wildcards per ARN component (IAM: "ArnEquals, ArnLike: Case-sensitive matching of the ARN. Each of the
 /// six colon-delimited components of the ARN is checked separately and each can include multi-character match
@@ -429,6 +466,11 @@ fn judge(
         }
     };
     let grants = elb_grants(statements, door.qualifier, door.target_group_arn);
+    let invoked = qualified_arn(ctx.function, door.qualifier);
+    if !elb_denials(statements, door.qualifier, &invoked, door.target_group_arn).is_empty() {
+        // An explicit Deny refuses the load balancer whatever the Allows say: requests through it fail.
+        return Judgement::Closed;
+    }
     if grants.is_empty() {
         let skipped = door.qualifier.is_some_and(|q| {
             ctx.function
