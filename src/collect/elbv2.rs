@@ -242,6 +242,7 @@ impl Reader<'_> {
                         region: self.region.to_string(),
                         dns_name: lb.text_of("DNSName").unwrap_or_default().into(),
                         scheme: lb.text_of("Scheme").unwrap_or_default().into(),
+                        ip_address_type: lb.text_of("IpAddressType").unwrap_or_default().into(),
                         state: lb
                             .at(&["State", "Code"])
                             .map(|c| c.text.clone())

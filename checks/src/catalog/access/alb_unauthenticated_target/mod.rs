@@ -113,6 +113,7 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
     let mut other = Vec::new();
     let mut unread = Vec::new();
     let mut prefix_lists = Vec::new();
+    let families = lb.public_families();
     for id in &lb.security_group_ids {
         let Some(rules) = lb.security_groups.get(id) else {
             unread.push(id.clone());
@@ -123,6 +124,10 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
                 let labelled = format!("{source} ({id})");
                 if source.starts_with("pl-") {
                     prefix_lists.push(labelled);
+                    continue;
+                }
+                if !reachable(source, families) {
+                    // An IPv6 range on an IPv4-only load balancer (or IPv4 without public IPv4): no way in.
                     continue;
                 }
                 match classify(source) {
@@ -159,6 +164,16 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
         PortReach::Ranges(ranges)
     } else {
         PortReach::NotInternet(other)
+    }
+}
+
+/// Whether an address range is of a family internet clients reach the load balancer over (`families`: IPv4, IPv6);
+/// anything that is not an address range is kept.
+fn reachable(source: &str, families: (bool, bool)) -> bool {
+    match cidr(source) {
+        Some((IpAddr::V4(_), _)) => families.0,
+        Some((IpAddr::V6(_), _)) => families.1,
+        None => true,
     }
 }
 
@@ -304,13 +319,22 @@ fn private_range(ip: IpAddr, length: u8) -> bool {
     }
 }
 
-/// The rule's `source-ip` condition, judged: `None` when it has none (every caller matches).
-fn source_ip(conditions: &[RuleCondition]) -> Option<(Source, Vec<String>)> {
+/// The rule's `source-ip` condition, judged for a load balancer reached over `families` (IPv4, IPv6): `None` when it
+/// has none (every caller matches). Ranges of a family the load balancer has no public address in match no internet
+/// caller.
+fn source_ip(
+    conditions: &[RuleCondition],
+    families: (bool, bool),
+) -> Option<(Source, Vec<String>)> {
     let condition = conditions.iter().find(|c| c.field == "source-ip")?;
-    let verdicts: Vec<Source> = condition.values.iter().map(|v| classify(v)).collect();
-    let worst = if verdicts.contains(&Source::Anywhere)
-        || covers_internet(condition.values.iter().map(String::as_str))
-    {
+    let values: Vec<&str> = condition
+        .values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| reachable(v, families))
+        .collect();
+    let verdicts: Vec<Source> = values.iter().map(|v| classify(v)).collect();
+    let worst = if verdicts.contains(&Source::Anywhere) || covers_internet(values.iter().copied()) {
         Source::Anywhere
     } else if verdicts.contains(&Source::PublicRange) {
         Source::PublicRange
@@ -435,7 +459,7 @@ fn judge(
     }
     let mut severity = Severity::Critical;
     let mut notes: Vec<String> = Vec::new();
-    let source = source_ip(&door.rule.conditions);
+    let source = source_ip(&door.rule.conditions, lb.public_families());
     match &source {
         Some((Source::NotInternet, _)) => return Judgement::Closed,
         Some((Source::PublicRange, values)) => {
@@ -655,6 +679,8 @@ mod tests {
         ));
     }
 
+    const BOTH: (bool, bool) = (true, true);
+
     #[test]
     fn a_source_ip_condition_in_halves_is_the_internet() {
         let condition = |values: &[&str]| {
@@ -665,17 +691,30 @@ mod tests {
             }]
         };
         assert_eq!(
-            source_ip(&condition(&["0.0.0.0/1", "128.0.0.0/1"])).map(|s| s.0),
+            source_ip(&condition(&["0.0.0.0/1", "128.0.0.0/1"]), BOTH).map(|s| s.0),
             Some(Source::Anywhere)
         );
         assert_eq!(
-            source_ip(&condition(&["0.0.0.0/1"])).map(|s| s.0),
+            source_ip(&condition(&["0.0.0.0/1"]), BOTH).map(|s| s.0),
             Some(Source::PublicRange)
         );
         assert_eq!(
-            source_ip(&condition(&["10.0.0.0/8", "fd00::/8"])).map(|s| s.0),
+            source_ip(&condition(&["10.0.0.0/8", "fd00::/8"]), BOTH).map(|s| s.0),
             Some(Source::NotInternet)
         );
-        assert_eq!(source_ip(&[]).map(|s| s.0), None);
+        assert_eq!(source_ip(&[], BOTH).map(|s| s.0), None);
+        // On an IPv4-only load balancer an IPv6 range matches no internet caller.
+        assert_eq!(
+            source_ip(&condition(&["::/0"]), (true, false)).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
+        assert_eq!(
+            source_ip(&condition(&["::/0", "203.0.113.0/24"]), (true, false)).map(|s| s.0),
+            Some(Source::PublicRange)
+        );
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/0"]), (false, true)).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
     }
 }
