@@ -125,6 +125,10 @@ pub struct Listener {
     pub protocol: String,
     /// The port it listens on.
     pub port: u16,
+    /// Its mutual TLS mode (`MutualAuthentication.Mode`): `off`, `passthrough` or `verify`; empty when not set or not
+    /// read (an inventory from before it was).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mutual_authentication: String,
     /// Its rules in priority order, the default rule last; `None` when DescribeRules failed (a gap says why).
     pub rules: Option<Vec<Rule>>,
 }

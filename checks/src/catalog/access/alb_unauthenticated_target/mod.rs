@@ -457,6 +457,11 @@ fn judge(
     {
         return Judgement::Closed;
     }
+    // Mutual TLS in verify mode: the load balancer admits only clients whose certificate chains to the listener's
+    // trust store ("passthrough" hands the chain to the target unverified: no authentication).
+    if door.listener.mutual_authentication == "verify" {
+        return Judgement::Closed;
+    }
     let mut severity = Severity::Critical;
     let mut notes: Vec<String> = Vec::new();
     let source = source_ip(&door.rule.conditions, lb.public_families());
