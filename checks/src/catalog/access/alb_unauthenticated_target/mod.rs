@@ -243,7 +243,7 @@ fn covers_internet<'a>(sources: impl Iterator<Item = &'a str>) -> bool {
             IpAddr::V6(a) => v6.push(span(u128::from(a), length, 128)),
         }
     }
-    covers(v4, 0, u128::from(u32::MAX)) || covers(v6, 0x2000 << 112, (0x4000 << 112) - 1)
+    covers(v4, 0, u128::from(u32::MAX)) || covers(v6, GLOBAL_V6.0, GLOBAL_V6.1)
 }
 
 /// The first and last address of `address/length` in a space of `bits` bits.
@@ -288,36 +288,29 @@ const NOT_PUBLIC_V4: [([u8; 4], u8); 9] = [
     ([240, 0, 0, 0], 4),
 ];
 
-/// Whether `ip/length` lies within a range the internet cannot route to us (RFC 1918, shared address space, loopback,
-/// link-local; IPv6 unique-local, link-local, loopback).
+/// Whether `ip/length` lies where no internet caller comes from: for IPv4 within the private and reserved blocks
+/// ([`NOT_PUBLIC_V4`]: RFC 1918, shared address space, loopback, link-local, "this network", multicast, reserved),
+/// for IPv6 wholly outside the global unicast space `2000::/3` (unique-local `fc00::/7`, link-local `fe80::/10`,
+/// loopback, multicast…).
 fn private_range(ip: IpAddr, length: u8) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let n = u32::from(v4);
-            [
-                ([10, 0, 0, 0], 8),
-                ([172, 16, 0, 0], 12),
-                ([192, 168, 0, 0], 16),
-                ([100, 64, 0, 0], 10),
-                ([127, 0, 0, 0], 8),
-                ([169, 254, 0, 0], 16),
-            ]
-            .iter()
-            .any(|(block, bits)| {
-                let mask = u32::MAX << (32 - bits);
-                length >= *bits && n & mask == u32::from_be_bytes(*block)
-            })
+            let (first, last) = span(u128::from(u32::from(v4)), length, 32);
+            let blocks = NOT_PUBLIC_V4
+                .iter()
+                .map(|(block, bits)| span(u128::from(u32::from_be_bytes(*block)), *bits, 32))
+                .collect();
+            covers(blocks, first, last)
         }
         IpAddr::V6(v6) => {
-            let n = u128::from(v6);
-            let within = |block: u128, bits: u8| {
-                let mask = u128::MAX << (128 - bits);
-                length >= bits && n & mask == block
-            };
-            within(0xfc00 << 112, 7) || within(0xfe80 << 112, 10) || (n == 1 && length == 128)
+            let (first, last) = span(u128::from(v6), length, 128);
+            last < GLOBAL_V6.0 || first > GLOBAL_V6.1
         }
     }
 }
+
+/// The IPv6 global unicast space `2000::/3`: its first and last address.
+const GLOBAL_V6: (u128, u128) = (0x2000 << 112, (0x4000 << 112) - 1);
 
 /// The rule's `source-ip` condition, judged for a load balancer reached over `families` (IPv4, IPv6): `None` when it
 /// has none (every caller matches). Ranges of a family the load balancer has no public address in match no internet
@@ -615,6 +608,15 @@ mod tests {
         assert_eq!(classify("10.0.0.0/x"), Source::Anywhere);
         assert_eq!(classify("10.0.0.0/33"), Source::Anywhere);
         assert_eq!(classify("fd00::/129"), Source::Anywhere);
+        // No internet caller comes from multicast or reserved IPv4, nor from outside 2000::/3.
+        assert_eq!(classify("224.0.0.0/3"), Source::NotInternet);
+        assert_eq!(classify("0.0.0.0/8"), Source::NotInternet);
+        assert_eq!(classify("fe80::/10"), Source::NotInternet);
+        assert_eq!(classify("ff00::/8"), Source::NotInternet);
+        assert_eq!(classify("::1"), Source::NotInternet);
+        assert_eq!(classify("::/1"), Source::PublicRange);
+        assert_eq!(classify("2600::/12"), Source::PublicRange);
+        assert_eq!(classify("192.0.0.0/8"), Source::PublicRange);
     }
 
     #[test]
