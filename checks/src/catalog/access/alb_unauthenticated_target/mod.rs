@@ -470,7 +470,41 @@ fn judge(
         _ => {}
     }
     let listener = format!("{}:{}", door.listener.protocol, door.listener.port);
-    let admitted_by = match port_reach(door) {
+    // Either the security groups or the function's policy closing the door is enough: each is judged before an
+    // Unknown of the other is reported.
+    let reach = port_reach(door);
+    if let PortReach::NotInternet(_) = reach {
+        return Judgement::Closed;
+    }
+    let grants = elb_grants(statements, door.qualifier, door.target_group_arn);
+    let invoked = qualified_arn(ctx.function, door.qualifier);
+    if !elb_denials(statements, door.qualifier, &invoked, door.target_group_arn).is_empty() {
+        // An explicit Deny refuses the load balancer whatever the Allows say: requests through it fail.
+        return Judgement::Closed;
+    }
+    let mut policy_unread = None;
+    if grants.is_empty() {
+        let skipped = door.qualifier.is_some_and(|q| {
+            ctx.function
+                .skipped
+                .iter()
+                .any(|s| s.operation == "GetPolicy" && s.qualifiers.iter().any(|x| x == q))
+        });
+        if policy_unknown.is_empty() && !skipped {
+            // The load balancer cannot invoke the function: requests through it fail.
+            return Judgement::Closed;
+        }
+        policy_unread = Some(format!(
+            "whether the resource policy of {} lets Elastic Load Balancing invoke it is unknown ({})",
+            scope_name(door.qualifier),
+            if skipped {
+                "its policy was not read".to_string()
+            } else {
+                policy_unknown.join("; ")
+            }
+        ));
+    }
+    let admitted_by = match reach {
         PortReach::Internet(sources) => sources,
         PortReach::Ranges(sources) => {
             severity = Severity::Medium;
@@ -487,32 +521,8 @@ fn judge(
             ))
         }
     };
-    let grants = elb_grants(statements, door.qualifier, door.target_group_arn);
-    let invoked = qualified_arn(ctx.function, door.qualifier);
-    if !elb_denials(statements, door.qualifier, &invoked, door.target_group_arn).is_empty() {
-        // An explicit Deny refuses the load balancer whatever the Allows say: requests through it fail.
-        return Judgement::Closed;
-    }
-    if grants.is_empty() {
-        let skipped = door.qualifier.is_some_and(|q| {
-            ctx.function
-                .skipped
-                .iter()
-                .any(|s| s.operation == "GetPolicy" && s.qualifiers.iter().any(|x| x == q))
-        });
-        if !policy_unknown.is_empty() || skipped {
-            return Judgement::Unknown(format!(
-                "whether the resource policy of {} lets Elastic Load Balancing invoke it is unknown ({})",
-                scope_name(door.qualifier),
-                if skipped {
-                    "its policy was not read".to_string()
-                } else {
-                    policy_unknown.join("; ")
-                }
-            ));
-        }
-        // The load balancer cannot invoke the function: requests through it fail.
-        return Judgement::Closed;
+    if let Some(why) = policy_unread {
+        return Judgement::Unknown(why);
     }
     let conditions: Vec<String> = door
         .rule
