@@ -858,6 +858,12 @@ fn load_balancers_and_their_lambda_targets_as_planted() {
             p["scheme"].as_str().unwrap(),
         );
         diffs.eq(format!("{name}.state"), lb.state.as_str(), "active");
+        // The seeder creates every load balancer with the default address type.
+        diffs.eq(
+            format!("{name}.ip_address_type"),
+            lb.ip_address_type.as_str(),
+            "ipv4",
+        );
         let port = p["port"].as_u64().unwrap() as u16;
         let admitted: BTreeSet<String> = lb
             .security_groups

@@ -242,6 +242,7 @@ impl Reader<'_> {
                         region: self.region.to_string(),
                         dns_name: lb.text_of("DNSName").unwrap_or_default().into(),
                         scheme: lb.text_of("Scheme").unwrap_or_default().into(),
+                        ip_address_type: lb.text_of("IpAddressType").unwrap_or_default().into(),
                         state: lb
                             .at(&["State", "Code"])
                             .map(|c| c.text.clone())
@@ -303,6 +304,7 @@ impl Reader<'_> {
                 arn: arn.to_string(),
                 protocol: element.text_of("Protocol").unwrap_or_default().into(),
                 port,
+                mutual_authentication: mutual_tls_mode(element),
                 rules,
             });
         }
@@ -395,6 +397,15 @@ impl Reader<'_> {
             format!("the listing did not end after {MAX_PAGES} pages"),
         ))
     }
+}
+
+/// A DescribeListeners `<member>`'s mutual TLS mode (`MutualAuthentication.Mode`: `off`, `passthrough`, `verify`);
+/// empty when the answer does not say.
+fn mutual_tls_mode(listener: &Element) -> String {
+    listener
+        .at(&["MutualAuthentication", "Mode"])
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
 }
 
 /// One `<member>` of DescribeRules' `Rules`, its actions in order.
@@ -588,6 +599,21 @@ mod tests {
             rules[1].actions[0].forwards_to().collect::<Vec<_>>(),
             vec!["arn:tg-a"]
         );
+    }
+
+    #[test]
+    fn a_listener_reads_its_mutual_tls_mode() {
+        let xml = r#"<DescribeListenersResponse><DescribeListenersResult><Listeners>
+<member><ListenerArn>arn:l1</ListenerArn><Port>443</Port><Protocol>HTTPS</Protocol>
+<MutualAuthentication><Mode>verify</Mode><TrustStoreArn>arn:ts</TrustStoreArn></MutualAuthentication></member>
+<member><ListenerArn>arn:l2</ListenerArn><Port>80</Port><Protocol>HTTP</Protocol></member>
+</Listeners></DescribeListenersResult></DescribeListenersResponse>"#;
+        let root = xml::parse(xml).unwrap();
+        let modes: Vec<String> = result(&root, DESCRIBE_LISTENERS)
+            .list("Listeners")
+            .map(mutual_tls_mode)
+            .collect();
+        assert_eq!(modes, vec!["verify".to_string(), String::new()]);
     }
 
     #[test]

@@ -155,6 +155,18 @@ mod tests {
     }
 
     #[test]
+    fn declared_entities_are_never_expanded() {
+        // A billion-laughs document: the declarations are skipped, the reference stays as written.
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE R [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">
+<!ENTITY x SYSTEM "file:///etc/passwd">]><R><N>&b;</N><F>&x;</F><M>&#1114112;&#xD800;</M></R>"#;
+        let root = parse(xml).unwrap();
+        assert_eq!(root.text_of("N"), Some("&b;"));
+        assert_eq!(root.text_of("F"), Some("&x;"));
+        // References to no character are kept as written, never a panic.
+        assert_eq!(root.text_of("M"), Some("&#1114112;&#xD800;"));
+    }
+
+    #[test]
     fn a_truncated_or_invalid_answer_is_an_error() {
         assert!(parse("<R><Result><Things>").is_err());
         assert!(parse("<R></Q>").is_err());

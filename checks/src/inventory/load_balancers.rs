@@ -56,6 +56,10 @@ pub struct LoadBalancer {
     pub scheme: String,
     /// `active`, `provisioning`, `active_impaired` or `failed` (`State.Code`).
     pub state: String,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4` (`IpAddressType`): which address families clients reach
+    /// it over. Empty when not read (an inventory from before it was): both families are then judged.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ip_address_type: String,
     /// The security groups attached to it.
     pub security_group_ids: Vec<String>,
     /// The inbound rules of each of those groups that could be read (ec2:DescribeSecurityGroups), keyed by group id;
@@ -63,6 +67,20 @@ pub struct LoadBalancer {
     pub security_groups: BTreeMap<String, Vec<IngressRule>>,
     /// Its listeners, each with its rules.
     pub listeners: Vec<Listener>,
+}
+
+impl LoadBalancer {
+    /// Whether clients on the internet reach it over IPv4, and over IPv6: an `ipv4` load balancer has no IPv6
+    /// address, a `dualstack-without-public-ipv4` one no public IPv4 address (Elastic Load Balancing API reference,
+    /// `IpAddressType`: "ipv4 (IPv4 addresses), dualstack (IPv4 and IPv6 addresses), and dualstack-without-public-ipv4
+    /// (public IPv6 addresses and private IPv4 and IPv6 addresses)"). Both when the type was not read.
+    pub fn public_families(&self) -> (bool, bool) {
+        match self.ip_address_type.as_str() {
+            "ipv4" => (true, false),
+            "dualstack-without-public-ipv4" => (false, true),
+            _ => (true, true),
+        }
+    }
 }
 
 /// One inbound rule of a security group (`IpPermissions` entry).
@@ -107,6 +125,10 @@ pub struct Listener {
     pub protocol: String,
     /// The port it listens on.
     pub port: u16,
+    /// Its mutual TLS mode (`MutualAuthentication.Mode`): `off`, `passthrough` or `verify`; empty when not set or not
+    /// read (an inventory from before it was).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mutual_authentication: String,
     /// Its rules in priority order, the default rule last; `None` when DescribeRules failed (a gap says why).
     pub rules: Option<Vec<Rule>>,
 }

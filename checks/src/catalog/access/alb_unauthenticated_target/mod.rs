@@ -12,7 +12,7 @@ use crate::catalog::access::policies::{
 use crate::check::{gap_reason, Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{LoadBalancerDoor, RuleCondition};
-use crate::policy::document::{resource_matches, Principal};
+use crate::policy::document::{resource_matches, Condition, Principal};
 
 pub const CHECK: Check = Check {
     id: "alb-unauthenticated-target",
@@ -98,10 +98,11 @@ enum PortReach {
     Internet(Vec<String>),
     /// Only some public address ranges (the ranges).
     Ranges(Vec<String>),
-    /// Only private ranges, prefix lists or other security groups (what admits it, possibly nothing).
+    /// Only private ranges or other security groups (what admits it, possibly nothing).
     NotInternet(Vec<String>),
-    /// Some group was not read and no read group opens the port to the internet.
-    Unread(Vec<String>),
+    /// Some group was not read, or admits the port from a prefix list (whose entries the scan does not read), and no
+    /// read group opens the port to the internet: why it is unknown.
+    Unread(String),
 }
 
 fn port_reach(door: &LoadBalancerDoor) -> PortReach {
@@ -111,6 +112,8 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
     let mut ranges = Vec::new();
     let mut other = Vec::new();
     let mut unread = Vec::new();
+    let mut prefix_lists = Vec::new();
+    let families = lb.public_families();
     for id in &lb.security_group_ids {
         let Some(rules) = lb.security_groups.get(id) else {
             unread.push(id.clone());
@@ -119,6 +122,14 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
         for rule in rules.iter().filter(|r| r.admits_tcp(port)) {
             for source in &rule.sources {
                 let labelled = format!("{source} ({id})");
+                if source.starts_with("pl-") {
+                    prefix_lists.push(labelled);
+                    continue;
+                }
+                if !reachable(source, families) {
+                    // An IPv6 range on an IPv4-only load balancer (or IPv4 without public IPv4): no way in.
+                    continue;
+                }
                 match classify(source) {
                     Source::Anywhere => internet.push(labelled),
                     Source::PublicRange => ranges.push(labelled),
@@ -130,15 +141,45 @@ fn port_reach(door: &LoadBalancerDoor) -> PortReach {
     if lb.security_group_ids.is_empty() {
         unread.push("(none listed)".to_string());
     }
+    if internet.is_empty() && covers_internet(ranges.iter().map(|r| unlabelled(r))) {
+        internet = std::mem::take(&mut ranges);
+    }
     if !internet.is_empty() {
         PortReach::Internet(internet)
     } else if !unread.is_empty() {
-        PortReach::Unread(unread)
+        PortReach::Unread(format!(
+            "the security groups {} of load balancer {} were not read",
+            unread.join(", "),
+            lb.dns_name
+        ))
+    } else if !prefix_lists.is_empty() {
+        PortReach::Unread(format!(
+            "the security groups of load balancer {} admit port {port} from prefix lists ({}) whose entries are not \
+             read (a customer-managed list may hold any range; CloudFront's origin-facing list lets every \
+             distribution through)",
+            lb.dns_name,
+            prefix_lists.join(", ")
+        ))
     } else if !ranges.is_empty() {
         PortReach::Ranges(ranges)
     } else {
         PortReach::NotInternet(other)
     }
+}
+
+/// Whether an address range is of a family internet clients reach the load balancer over (`families`: IPv4, IPv6);
+/// anything that is not an address range is kept.
+fn reachable(source: &str, families: (bool, bool)) -> bool {
+    match cidr(source) {
+        Some((IpAddr::V4(_), _)) => families.0,
+        Some((IpAddr::V6(_), _)) => families.1,
+        None => true,
+    }
+}
+
+/// A labelled source (`203.0.113.0/24 (sg-1)`) without its label.
+fn unlabelled(labelled: &str) -> &str {
+    labelled.split(' ').next().unwrap_or(labelled)
 }
 
 /// What a traffic source (a security group rule's, or a `source-ip` condition's) admits.
@@ -148,22 +189,17 @@ enum Source {
     Anywhere,
     /// A public address range narrower than the internet.
     PublicRange,
-    /// A private or reserved range, a prefix list, a security group.
+    /// A private or reserved range, a security group.
     NotInternet,
 }
 
 fn classify(source: &str) -> Source {
-    if source.starts_with("pl-") || source.starts_with("sg-") {
+    if source.starts_with("sg-") {
         return Source::NotInternet;
     }
-    let (address, length) = match source.split_once('/') {
-        Some((a, l)) => (a, l.parse::<u8>().ok()),
-        None => (source, None),
-    };
-    let Ok(ip) = address.trim().parse::<IpAddr>() else {
+    let Some((ip, length)) = cidr(source) else {
         return Source::Anywhere;
     };
-    let length = length.unwrap_or(if ip.is_ipv4() { 32 } else { 128 });
     if length == 0 {
         return Source::Anywhere;
     }
@@ -174,42 +210,124 @@ fn classify(source: &str) -> Source {
     }
 }
 
-/// Whether `ip/length` lies within a range the internet cannot route to us (RFC 1918, shared address space, loopback,
-/// link-local; IPv6 unique-local, link-local, loopback).
+/// `address/length` (or a lone address) read strictly: `None` when the address or the length is not valid.
+fn cidr(source: &str) -> Option<(IpAddr, u8)> {
+    let (address, length) = match source.trim().split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (source.trim(), None),
+    };
+    let ip = address.parse::<IpAddr>().ok()?;
+    let bits = if ip.is_ipv4() { 32 } else { 128 };
+    let length = match length {
+        Some(l) if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) => {
+            l.parse::<u8>().ok()?
+        }
+        Some(_) => return None,
+        None => bits,
+    };
+    (length <= bits).then_some((ip, length))
+}
+
+/// Whether public ranges together admit every address of the internet: the IPv4 ranges with the private and reserved
+/// blocks cover every IPv4 address (`0.0.0.0/1` and `128.0.0.0/1`), or the IPv6 ranges cover every global unicast
+/// address (`2000::/3`). Such a set is the internet, written in pieces.
+fn covers_internet<'a>(sources: impl Iterator<Item = &'a str>) -> bool {
+    let mut v4: Vec<(u128, u128)> = NOT_PUBLIC_V4
+        .iter()
+        .map(|(block, bits)| span(u128::from(u32::from_be_bytes(*block)), *bits, 32))
+        .collect();
+    let mut v6: Vec<(u128, u128)> = Vec::new();
+    for (ip, length) in sources.filter_map(cidr) {
+        match ip {
+            IpAddr::V4(a) => v4.push(span(u128::from(u32::from(a)), length, 32)),
+            IpAddr::V6(a) => v6.push(span(u128::from(a), length, 128)),
+        }
+    }
+    covers(v4, 0, u128::from(u32::MAX)) || covers(v6, GLOBAL_V6.0, GLOBAL_V6.1)
+}
+
+/// The first and last address of `address/length` in a space of `bits` bits.
+fn span(address: u128, length: u8, bits: u8) -> (u128, u128) {
+    let host = u32::from(bits - length);
+    let size_minus_one = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
+    let first = address & !size_minus_one;
+    (first, first | size_minus_one)
+}
+
+/// Whether the union of `spans` covers every address from `first` to `last`.
+fn covers(mut spans: Vec<(u128, u128)>, first: u128, last: u128) -> bool {
+    spans.sort();
+    let mut next = first;
+    for (start, end) in spans {
+        if start > next {
+            return false;
+        }
+        if end >= last {
+            return true;
+        }
+        next = next.max(end + 1);
+    }
+    false
+}
+
+/// IPv4 blocks no internet caller comes from: RFC 1918, shared address space, loopback, link-local, "this network",
+/// multicast and reserved.
+const NOT_PUBLIC_V4: [([u8; 4], u8); 9] = [
+    ([10, 0, 0, 0], 8),
+    ([172, 16, 0, 0], 12),
+    ([192, 168, 0, 0], 16),
+    ([100, 64, 0, 0], 10),
+    ([127, 0, 0, 0], 8),
+    ([169, 254, 0, 0], 16),
+    ([0, 0, 0, 0], 8),
+    ([224, 0, 0, 0], 4),
+    ([240, 0, 0, 0], 4),
+];
+
+/// Whether `ip/length` lies where no internet caller comes from: for IPv4 within the private and reserved blocks
+/// ([`NOT_PUBLIC_V4`]: RFC 1918, shared address space, loopback, link-local, "this network", multicast, reserved),
+/// for IPv6 wholly outside the global unicast space `2000::/3` (unique-local `fc00::/7`, link-local `fe80::/10`,
+/// loopback, multicast…).
 fn private_range(ip: IpAddr, length: u8) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let n = u32::from(v4);
-            [
-                ([10, 0, 0, 0], 8),
-                ([172, 16, 0, 0], 12),
-                ([192, 168, 0, 0], 16),
-                ([100, 64, 0, 0], 10),
-                ([127, 0, 0, 0], 8),
-                ([169, 254, 0, 0], 16),
-            ]
-            .iter()
-            .any(|(block, bits)| {
-                let mask = u32::MAX << (32 - bits);
-                length >= *bits && n & mask == u32::from_be_bytes(*block)
-            })
+            let (first, last) = span(u128::from(u32::from(v4)), length, 32);
+            let blocks = NOT_PUBLIC_V4
+                .iter()
+                .map(|(block, bits)| span(u128::from(u32::from_be_bytes(*block)), *bits, 32))
+                .collect();
+            covers(blocks, first, last)
         }
         IpAddr::V6(v6) => {
-            let n = u128::from(v6);
-            let within = |block: u128, bits: u8| {
-                let mask = u128::MAX << (128 - bits);
-                length >= bits && n & mask == block
-            };
-            within(0xfc00 << 112, 7) || within(0xfe80 << 112, 10) || (n == 1 && length == 128)
+            let (first, last) = span(u128::from(v6), length, 128);
+            last < GLOBAL_V6.0 || first > GLOBAL_V6.1
         }
     }
 }
 
-/// The rule's `source-ip` condition, judged: `None` when it has none (every caller matches).
-fn source_ip(conditions: &[RuleCondition]) -> Option<(Source, Vec<String>)> {
+/// The IPv6 global unicast space `2000::/3`: its first and last address.
+const GLOBAL_V6: (u128, u128) = (0x2000 << 112, (0x4000 << 112) - 1);
+
+/// The rule's `source-ip` condition, judged for a load balancer reached over `families` (IPv4, IPv6): `None` when it
+/// has none (every caller matches). Ranges of a family the load balancer has no public address in match no internet
+/// caller.
+fn source_ip(
+    conditions: &[RuleCondition],
+    families: (bool, bool),
+) -> Option<(Source, Vec<String>)> {
     let condition = conditions.iter().find(|c| c.field == "source-ip")?;
-    let verdicts: Vec<Source> = condition.values.iter().map(|v| classify(v)).collect();
-    let worst = if verdicts.contains(&Source::Anywhere) {
+    let values: Vec<&str> = condition
+        .values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| reachable(v, families))
+        .collect();
+    let verdicts: Vec<Source> = values.iter().map(|v| classify(v)).collect();
+    let worst = if verdicts.contains(&Source::Anywhere) || covers_internet(values.iter().copied()) {
         Source::Anywhere
     } else if verdicts.contains(&Source::PublicRange) {
         Source::PublicRange
@@ -244,19 +362,73 @@ fn elb_grants<'p>(
                 .conditions
                 .iter()
                 .filter(|c| c.key_is("aws:SourceArn"))
-                .all(|c| {
-                    let matched = c.values.iter().any(|v| {
-                        if c.operator.base.contains("Like") {
-                            resource_matches(v, target_group_arn)
-                        } else {
-                            v == target_group_arn
-                        }
-                    });
-                    matched != c.operator.is_negated()
-                });
+                .all(|c| source_arn_admits(c, target_group_arn));
             s.is_allow() && principal && s.applies_to_action("lambda:InvokeFunction") && source_ok
         })
         .collect()
+}
+
+/// The Deny statements of the qualifier's policy that surely refuse Elastic Load Balancing's invocation through this
+/// target group: `lambda:InvokeFunction` on the invoked ARN, to `elasticloadbalancing.amazonaws.com` or to anyone
+/// (`Principal`, not `NotPrincipal`), with no condition but `aws:SourceArn` ones that hold for the target group. An
+/// explicit Deny overrides any Allow (IAM policy evaluation logic); a Deny with other conditions may not apply and is
+/// not taken to close the door.
+fn elb_denials<'p>(
+    statements: &'p [PolicyStatement<'p>],
+    qualifier: Option<&str>,
+    invoked_arn: &str,
+    target_group_arn: &str,
+) -> Vec<&'p PolicyStatement<'p>> {
+    of_qualifier(statements, qualifier)
+        .into_iter()
+        .filter(|ps| {
+            let s = &ps.statement;
+            let principal = s.principal.as_ref().is_some_and(|p| {
+                !p.negated
+                    && p.entries.iter().any(|e| match e {
+                        Principal::Anyone => true,
+                        Principal::Aws(v) => v == "*",
+                        Principal::Service(v) => v.eq_ignore_ascii_case(ELB_PRINCIPAL),
+                        _ => false,
+                    })
+            });
+            let conditions_hold = s
+                .conditions
+                .iter()
+                .all(|c| c.key_is("aws:SourceArn") && source_arn_admits(c, target_group_arn));
+            !s.is_allow()
+                && principal
+                && s.applies_to_action("lambda:InvokeFunction")
+                && s.applies_to_resource(invoked_arn)
+                && conditions_hold
+        })
+        .collect()
+}
+
+/// Whether an `aws:SourceArn` condition holds for a request from the target group `arn`. `ArnEquals` and `ArnLike`
+/// both match wildcards per ARN component (IAM: "ArnEquals, ArnLike: Case-sensitive matching of the ARN. Each of the
+/// six colon-delimited components of the ARN is checked separately and each can include multi-character match
+/// wildcards (*) or single-character match wildcards (?)"), `StringLike` matches wildcards, `StringEquals` exactly,
+/// `StringEqualsIgnoreCase` whatever the case; `Null` `false` holds (the key is present). Any other operator cannot
+/// compare an ARN: it is not taken to refuse the load balancer (never a pass on a condition not understood).
+fn source_arn_admits(condition: &Condition, arn: &str) -> bool {
+    let op = &condition.operator;
+    if op.is("Null") {
+        return condition
+            .values
+            .iter()
+            .all(|v| v.eq_ignore_ascii_case("false"));
+    }
+    let base = op.base.to_ascii_lowercase().replace("not", "");
+    let matched = match base.as_str() {
+        "arnequals" | "arnlike" | "stringlike" => {
+            condition.values.iter().any(|v| resource_matches(v, arn))
+        }
+        "stringequals" => condition.values.iter().any(|v| v == arn),
+        "stringequalsignorecase" => condition.values.iter().any(|v| v.eq_ignore_ascii_case(arn)),
+        _ => return true,
+    };
+    matched != op.is_negated()
 }
 
 /// How open one rule forwarding to the function is.
@@ -267,7 +439,9 @@ fn judge(
     policy_unknown: &[String],
 ) -> Judgement {
     let lb = door.load_balancer;
-    if lb.scheme != "internet-facing" || lb.state == "failed" {
+    // Only `internal` keeps the internet out; a scheme not read is judged by the security groups (not read then:
+    // Unknown).
+    if lb.scheme == "internal" || lb.state == "failed" {
         return Judgement::Closed;
     }
     if door.rule.actions[..door.action]
@@ -276,9 +450,14 @@ fn judge(
     {
         return Judgement::Closed;
     }
+    // Mutual TLS in verify mode: the load balancer admits only clients whose certificate chains to the listener's
+    // trust store ("passthrough" hands the chain to the target unverified: no authentication).
+    if door.listener.mutual_authentication == "verify" {
+        return Judgement::Closed;
+    }
     let mut severity = Severity::Critical;
     let mut notes: Vec<String> = Vec::new();
-    let source = source_ip(&door.rule.conditions);
+    let source = source_ip(&door.rule.conditions, lb.public_families());
     match &source {
         Some((Source::NotInternet, _)) => return Judgement::Closed,
         Some((Source::PublicRange, values)) => {
@@ -291,7 +470,41 @@ fn judge(
         _ => {}
     }
     let listener = format!("{}:{}", door.listener.protocol, door.listener.port);
-    let admitted_by = match port_reach(door) {
+    // Either the security groups or the function's policy closing the door is enough: each is judged before an
+    // Unknown of the other is reported.
+    let reach = port_reach(door);
+    if let PortReach::NotInternet(_) = reach {
+        return Judgement::Closed;
+    }
+    let grants = elb_grants(statements, door.qualifier, door.target_group_arn);
+    let invoked = qualified_arn(ctx.function, door.qualifier);
+    if !elb_denials(statements, door.qualifier, &invoked, door.target_group_arn).is_empty() {
+        // An explicit Deny refuses the load balancer whatever the Allows say: requests through it fail.
+        return Judgement::Closed;
+    }
+    let mut policy_unread = None;
+    if grants.is_empty() {
+        let skipped = door.qualifier.is_some_and(|q| {
+            ctx.function
+                .skipped
+                .iter()
+                .any(|s| s.operation == "GetPolicy" && s.qualifiers.iter().any(|x| x == q))
+        });
+        if policy_unknown.is_empty() && !skipped {
+            // The load balancer cannot invoke the function: requests through it fail.
+            return Judgement::Closed;
+        }
+        policy_unread = Some(format!(
+            "whether the resource policy of {} lets Elastic Load Balancing invoke it is unknown ({})",
+            scope_name(door.qualifier),
+            if skipped {
+                "its policy was not read".to_string()
+            } else {
+                policy_unknown.join("; ")
+            }
+        ));
+    }
+    let admitted_by = match reach {
         PortReach::Internet(sources) => sources,
         PortReach::Ranges(sources) => {
             severity = Severity::Medium;
@@ -302,36 +515,14 @@ fn judge(
             sources
         }
         PortReach::NotInternet(_) => return Judgement::Closed,
-        PortReach::Unread(groups) => {
+        PortReach::Unread(why) => {
             return Judgement::Unknown(format!(
-                "the security groups {} of load balancer {} were not read: whether listener {listener} is open \
-                 to the internet is unknown",
-                groups.join(", "),
-                lb.dns_name
+                "{why}: whether listener {listener} is open to the internet is unknown"
             ))
         }
     };
-    let grants = elb_grants(statements, door.qualifier, door.target_group_arn);
-    if grants.is_empty() {
-        let skipped = door.qualifier.is_some_and(|q| {
-            ctx.function
-                .skipped
-                .iter()
-                .any(|s| s.operation == "GetPolicy" && s.qualifiers.iter().any(|x| x == q))
-        });
-        if !policy_unknown.is_empty() || skipped {
-            return Judgement::Unknown(format!(
-                "whether the resource policy of {} lets Elastic Load Balancing invoke it is unknown ({})",
-                scope_name(door.qualifier),
-                if skipped {
-                    "its policy was not read".to_string()
-                } else {
-                    policy_unknown.join("; ")
-                }
-            ));
-        }
-        // The load balancer cannot invoke the function: requests through it fail.
-        return Judgement::Closed;
+    if let Some(why) = policy_unread {
+        return Judgement::Unknown(why);
     }
     let conditions: Vec<String> = door
         .rule
@@ -414,7 +605,133 @@ mod tests {
         assert_eq!(classify("172.0.0.0/8"), Source::PublicRange);
         assert_eq!(classify("192.168.1.7"), Source::NotInternet);
         assert_eq!(classify("fd00::/8"), Source::NotInternet);
-        assert_eq!(classify("pl-12345678"), Source::NotInternet);
+        // Prefix lists are judged by port_reach (entries not read); here they are no address range.
+        assert_eq!(classify("pl-12345678"), Source::Anywhere);
         assert_eq!(classify("sg-0123"), Source::NotInternet);
+        assert_eq!(classify("100.64.0.0/10"), Source::NotInternet);
+        assert_eq!(classify("fc00::/7"), Source::NotInternet);
+        // A range wider than a private block is public.
+        assert_eq!(classify("10.0.0.0/7"), Source::PublicRange);
+        assert_eq!(classify("0.0.0.0/1"), Source::PublicRange);
+        // An address with a length that cannot be read admits anything, never a private range.
+        assert_eq!(classify("10.0.0.0/"), Source::Anywhere);
+        assert_eq!(classify("10.0.0.0/x"), Source::Anywhere);
+        assert_eq!(classify("10.0.0.0/33"), Source::Anywhere);
+        assert_eq!(classify("fd00::/129"), Source::Anywhere);
+        // No internet caller comes from multicast or reserved IPv4, nor from outside 2000::/3.
+        assert_eq!(classify("224.0.0.0/3"), Source::NotInternet);
+        assert_eq!(classify("0.0.0.0/8"), Source::NotInternet);
+        assert_eq!(classify("fe80::/10"), Source::NotInternet);
+        assert_eq!(classify("ff00::/8"), Source::NotInternet);
+        assert_eq!(classify("::1"), Source::NotInternet);
+        assert_eq!(classify("::/1"), Source::PublicRange);
+        assert_eq!(classify("2600::/12"), Source::PublicRange);
+        assert_eq!(classify("192.0.0.0/8"), Source::PublicRange);
+    }
+
+    #[test]
+    fn public_ranges_together_may_be_the_whole_internet() {
+        assert!(covers_internet(["0.0.0.0/1", "128.0.0.0/1"].into_iter()));
+        assert!(covers_internet(["2000::/4", "3000::/4"].into_iter()));
+        // Everything but the private and reserved blocks, in pieces.
+        let pieces = [
+            "1.0.0.0/8",
+            "2.0.0.0/7",
+            "4.0.0.0/6",
+            "8.0.0.0/7",
+            "11.0.0.0/8",
+            "12.0.0.0/6",
+            "16.0.0.0/4",
+            "32.0.0.0/3",
+            "64.0.0.0/3",
+            "96.0.0.0/6",
+            "100.0.0.0/10",
+            "100.128.0.0/9",
+            "101.0.0.0/8",
+            "102.0.0.0/7",
+            "104.0.0.0/5",
+            "112.0.0.0/5",
+            "120.0.0.0/6",
+            "124.0.0.0/7",
+            "126.0.0.0/8",
+            "128.0.0.0/3",
+            "160.0.0.0/5",
+            "168.0.0.0/8",
+            "169.0.0.0/9",
+            "169.128.0.0/10",
+            "169.192.0.0/11",
+            "169.224.0.0/12",
+            "169.240.0.0/13",
+            "169.248.0.0/14",
+            "169.252.0.0/15",
+            "169.255.0.0/16",
+            "170.0.0.0/7",
+            "172.0.0.0/12",
+            "172.32.0.0/11",
+            "172.64.0.0/10",
+            "172.128.0.0/9",
+            "173.0.0.0/8",
+            "174.0.0.0/7",
+            "176.0.0.0/4",
+            "192.0.0.0/9",
+            "192.128.0.0/11",
+            "192.160.0.0/13",
+            "192.169.0.0/16",
+            "192.170.0.0/15",
+            "192.172.0.0/14",
+            "192.176.0.0/12",
+            "192.192.0.0/10",
+            "193.0.0.0/8",
+            "194.0.0.0/7",
+            "196.0.0.0/6",
+            "200.0.0.0/5",
+            "208.0.0.0/4",
+        ];
+        assert!(covers_internet(pieces.into_iter()));
+        assert!(!covers_internet(pieces[1..].iter().copied()));
+        assert!(!covers_internet(["0.0.0.0/1"].into_iter()));
+        assert!(!covers_internet(["2000::/4"].into_iter()));
+        assert!(!covers_internet(
+            ["203.0.113.0/24", "not a range"].into_iter()
+        ));
+    }
+
+    const BOTH: (bool, bool) = (true, true);
+
+    #[test]
+    fn a_source_ip_condition_in_halves_is_the_internet() {
+        let condition = |values: &[&str]| {
+            vec![RuleCondition {
+                field: "source-ip".into(),
+                header_name: None,
+                values: values.iter().map(|v| v.to_string()).collect(),
+            }]
+        };
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/1", "128.0.0.0/1"]), BOTH).map(|s| s.0),
+            Some(Source::Anywhere)
+        );
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/1"]), BOTH).map(|s| s.0),
+            Some(Source::PublicRange)
+        );
+        assert_eq!(
+            source_ip(&condition(&["10.0.0.0/8", "fd00::/8"]), BOTH).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
+        assert_eq!(source_ip(&[], BOTH).map(|s| s.0), None);
+        // On an IPv4-only load balancer an IPv6 range matches no internet caller.
+        assert_eq!(
+            source_ip(&condition(&["::/0"]), (true, false)).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
+        assert_eq!(
+            source_ip(&condition(&["::/0", "203.0.113.0/24"]), (true, false)).map(|s| s.0),
+            Some(Source::PublicRange)
+        );
+        assert_eq!(
+            source_ip(&condition(&["0.0.0.0/0"]), (false, true)).map(|s| s.0),
+            Some(Source::NotInternet)
+        );
     }
 }
