@@ -8,7 +8,8 @@ use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
 use crate::check::{Check, Failure, FunctionContext, Outcome};
 use crate::config::ValidConfig;
 use crate::finding::Severity;
-use crate::inventory::{Function, FunctionMetrics};
+use crate::inventory::FunctionMetrics;
+use crate::unused::TriggerKind;
 
 pub const CHECK: Check = Check {
     id: "unused-function",
@@ -115,21 +116,33 @@ fn failure(ctx: &FunctionContext, last: Option<NaiveDate>, metrics: &FunctionMet
             "days_since_last_invocation": last.map(|d| (ctx.today - d).num_days()),
             "metrics_since": metrics.since,
             "last_modified": function.last_modified,
-            "triggers": triggers(function, ctx.config),
+            "triggers": triggers(ctx),
             "triggers_incomplete": incomplete_triggers(ctx),
             "provisioned_concurrency_billed": billed,
         }),
     )
 }
 
-/// What still points at the function: event source mappings, principals allowed to invoke it, function URLs.
-fn triggers(function: &Function, config: &ValidConfig) -> Value {
+/// What still points at the function: event source mappings, principals allowed to invoke it, function URLs, and the
+/// front doors wired to it (load balancer target groups and API Gateway routes, as `lambda-posture unused` lists them).
+fn triggers(ctx: &FunctionContext) -> Value {
+    let function = ctx.function;
+    let wired = crate::unused::triggers(ctx.account, function, ctx.config);
+    let sources = |kind: TriggerKind| {
+        wired
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| t.source.as_str())
+            .collect::<Vec<_>>()
+    };
     json!({
         "event_source_mappings": function.event_source_mappings.iter().map(|m| json!({
             "uuid": m.uuid, "event_source_arn": m.event_source_arn, "state": m.state
         })).collect::<Vec<_>>(),
-        "resource_policy_principals": distinct_labels(&invoke_grants(function, config).grants),
+        "resource_policy_principals": distinct_labels(&invoke_grants(function, ctx.config).grants),
         "function_urls": function.urls.iter().map(|u| &u.url).collect::<Vec<_>>(),
+        "load_balancer_target_groups": sources(TriggerKind::LoadBalancer),
+        "api_routes": sources(TriggerKind::ApiRoute),
     })
 }
 
