@@ -248,6 +248,17 @@ pub struct Failure {
     pub severity: Option<Severity>,
 }
 
+/// The outcomes found, then one Unknown naming every distinct reason (sorted) why the rest of the function could not be
+/// decided, when there is one.
+pub fn with_unknown(mut outcomes: Vec<Outcome>, mut unknown: Vec<String>) -> Vec<Outcome> {
+    if !unknown.is_empty() {
+        unknown.sort();
+        unknown.dedup();
+        outcomes.push(Outcome::unknown(unknown.join("; ")));
+    }
+    outcomes
+}
+
 impl Outcome {
     /// A failure about the function itself.
     pub fn fail(message: impl Into<String>, evidence: Value) -> Outcome {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::catalog::access::policies::{
     exposure_key, of_qualifier, qualified_arn, read_policies, scope_name, PolicyStatement,
 };
-use crate::check::{gap_reason, Check, FunctionContext, Outcome};
+use crate::check::{gap_reason, with_unknown, Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{LoadBalancerDoor, RuleCondition};
 use crate::policy::document::{resource_matches, Condition, Principal};
@@ -68,16 +68,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             }
         }
     }
-    let mut outcomes: Vec<Outcome> = open
+    let outcomes: Vec<Outcome> = open
         .into_iter()
         .map(|(qualifier, found)| failure(ctx, qualifier, found))
         .collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        unknown.dedup();
-        outcomes.push(Outcome::unknown(unknown.join("; ")));
-    }
-    outcomes
+    with_unknown(outcomes, unknown)
 }
 
 /// An open way in: its grade, a line for the message, its evidence.
@@ -349,15 +344,11 @@ fn elb_grants<'p>(
         .into_iter()
         .filter(|ps| {
             let s = &ps.statement;
-            let principal = s.principal.as_ref().is_some_and(|p| {
-                p.negated
-                    || p.entries.iter().any(|e| match e {
-                        Principal::Anyone => true,
-                        Principal::Aws(v) => v == "*",
-                        Principal::Service(v) => v.eq_ignore_ascii_case(ELB_PRINCIPAL),
-                        _ => false,
-                    })
-            });
+            // an Allow with NotPrincipal admits everyone it does not name: counted as a grant
+            let principal = s
+                .principal
+                .as_ref()
+                .is_some_and(|p| p.negated || p.entries.iter().any(names_elb));
             let source_ok = s
                 .conditions
                 .iter()
@@ -366,6 +357,16 @@ fn elb_grants<'p>(
             s.is_allow() && principal && s.applies_to_action("lambda:InvokeFunction") && source_ok
         })
         .collect()
+}
+
+/// Whether a principal entry covers Elastic Load Balancing: the service itself, or anyone (`*`).
+fn names_elb(entry: &Principal) -> bool {
+    match entry {
+        Principal::Anyone => true,
+        Principal::Aws(v) => v == "*",
+        Principal::Service(v) => v.eq_ignore_ascii_case(ELB_PRINCIPAL),
+        _ => false,
+    }
 }
 
 /// The Deny statements of the qualifier's policy that surely refuse Elastic Load Balancing's invocation through this
@@ -383,15 +384,10 @@ fn elb_denials<'p>(
         .into_iter()
         .filter(|ps| {
             let s = &ps.statement;
-            let principal = s.principal.as_ref().is_some_and(|p| {
-                !p.negated
-                    && p.entries.iter().any(|e| match e {
-                        Principal::Anyone => true,
-                        Principal::Aws(v) => v == "*",
-                        Principal::Service(v) => v.eq_ignore_ascii_case(ELB_PRINCIPAL),
-                        _ => false,
-                    })
-            });
+            let principal = s
+                .principal
+                .as_ref()
+                .is_some_and(|p| !p.negated && p.entries.iter().any(names_elb));
             let conditions_hold = s
                 .conditions
                 .iter()

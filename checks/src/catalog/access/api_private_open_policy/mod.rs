@@ -7,7 +7,7 @@ use crate::catalog::access::front_doors::{
     invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
 };
 use crate::catalog::access::policies::{exposure_key, qualified_arn, read_policies, scope_name};
-use crate::check::{Check, FunctionContext, Outcome, Place};
+use crate::check::{with_unknown, Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::FrontDoor;
 
@@ -91,7 +91,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             None => open.push((door.qualifier, vec![entry])),
         }
     }
-    let mut outcomes: Vec<Outcome> = open
+    let outcomes: Vec<Outcome> = open
         .into_iter()
         .map(|(qualifier, mut routes)| {
             routes.sort_by_key(|r| std::cmp::Reverse(r.0));
@@ -123,12 +123,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             .with_severity(severity)
         })
         .collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        unknown.dedup();
-        outcomes.push(Outcome::unknown(unknown.join("; ")));
-    }
-    outcomes
+    with_unknown(outcomes, unknown)
 }
 
 fn evidence(

@@ -10,7 +10,7 @@ use crate::catalog::access::front_doors::{
 use crate::catalog::access::policies::{
     exposure_key, qualified_arn, read_policies, scope_name, Policies,
 };
-use crate::check::{Check, FunctionContext, Outcome, Place};
+use crate::check::{with_unknown, Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::{ApiKind, FrontDoor};
 
@@ -50,16 +50,11 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             }
         }
     }
-    let mut outcomes: Vec<Outcome> = open
+    let outcomes: Vec<Outcome> = open
         .into_iter()
         .map(|(qualifier, routes)| failure(ctx, qualifier, routes, &refused))
         .collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        unknown.dedup();
-        outcomes.push(Outcome::unknown(unknown.join("; ")));
-    }
-    outcomes
+    with_unknown(outcomes, unknown)
 }
 
 /// An open route: its grade, a line for the message, its evidence.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::catalog::access::front_doors::{domain_gap, invocation, read, Invocation};
 use crate::catalog::access::policies::read_policies;
-use crate::check::{Check, FunctionContext, Outcome, Place};
+use crate::check::{with_unknown, Check, FunctionContext, Outcome, Place};
 use crate::finding::Severity;
 use crate::inventory::ApiKind;
 
@@ -75,7 +75,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             None => stages.push((door.api_arn, &door.stage.name, vec![route])),
         }
     }
-    let mut outcomes: Vec<Outcome> = stages
+    let outcomes: Vec<Outcome> = stages
         .into_iter()
         .filter_map(|(api_arn, stage, mut routes)| {
             let api = ctx.account.apis.as_ref()?.get(api_arn)?;
@@ -114,10 +114,5 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
             )
         })
         .collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        unknown.dedup();
-        outcomes.push(Outcome::unknown(unknown.join("; ")));
-    }
-    outcomes
+    with_unknown(outcomes, unknown)
 }

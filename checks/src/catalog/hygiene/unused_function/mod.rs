@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 use crate::catalog::stability::common::{last_days, last_invocation, metrics};
 use crate::catalog::stability::invokers::{distinct_labels, invoke_grants};
 use crate::check::{Check, Failure, FunctionContext, Outcome};
-use crate::config::ValidConfig;
 use crate::finding::Severity;
 use crate::inventory::FunctionMetrics;
 use crate::unused::TriggerKind;
