@@ -179,11 +179,115 @@ impl Invocation {
     }
 }
 
+/// One character of a source ARN API Gateway may invoke with through a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChar {
+    /// This character.
+    Is(char),
+    /// A character of a path parameter's value: anything but `/` (one path segment).
+    InSegment,
+    /// A character of a greedy path parameter's value (`{proxy+}`): anything, `/` included.
+    Any,
+}
+
+/// A set of source ARNs API Gateway may invoke with through a route: each unit a [`SourceChar`], repeated (one or
+/// more times) when `bool` is `true`. A path parameter's value is the caller's to choose, so `{id}` stands for every
+/// non-empty segment and `{proxy+}` for every non-empty path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceArns(pub Vec<(SourceChar, bool)>);
+
+impl SourceArns {
+    fn literal(text: &str) -> Self {
+        SourceArns(text.chars().map(|c| (SourceChar::Is(c), false)).collect())
+    }
+
+    /// The one ARN of a route without path parameters.
+    pub fn as_literal(&self) -> Option<String> {
+        self.0
+            .iter()
+            .map(|(c, repeated)| match (c, repeated) {
+                (SourceChar::Is(c), false) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether some ARN of the set matches the IAM `pattern` (`*` any run of characters, `/` and `:` included, `?`
+    /// one character; policy variables read as `*`), `exact`: the pattern is a literal (`StringEquals`).
+    pub fn may_match(&self, pattern: &str, exact: bool) -> bool {
+        // the pattern as units: a character, `?` (one of any), `*` (any run)
+        #[derive(Clone, Copy)]
+        enum P {
+            Is(char),
+            One,
+            Run,
+        }
+        let pattern = if exact {
+            pattern.to_string()
+        } else {
+            crate::policy::document::without_variables(pattern)
+        };
+        let p: Vec<P> = pattern
+            .chars()
+            .map(|c| match c {
+                '*' if !exact => P::Run,
+                '?' if !exact => P::One,
+                c => P::Is(c),
+            })
+            .collect();
+        let s = &self.0;
+        let meets = |a: P, b: SourceChar| match (a, b) {
+            (P::Run | P::One, _) => true,
+            (P::Is(x), SourceChar::Is(y)) => x == y,
+            (P::Is(x), SourceChar::InSegment) => x != '/',
+            (P::Is(_), SourceChar::Any) => true,
+        };
+        // reachable[i][j]: the first i pattern units and the first j set units can produce the same text, the j-th
+        // set unit, when repeated, having produced at least once. Product of the two automata, breadth first.
+        let (n, m) = (p.len(), s.len());
+        let mut seen = vec![false; (n + 1) * (m + 1)];
+        let mut todo = vec![(0usize, 0usize)];
+        while let Some((i, j)) = todo.pop() {
+            if seen[i * (m + 1) + j] {
+                continue;
+            }
+            seen[i * (m + 1) + j] = true;
+            if i == n && j == m {
+                return true;
+            }
+            let mut next = Vec::new();
+            // `*` may produce nothing more
+            if i < n && matches!(p[i], P::Run) {
+                next.push((i + 1, j));
+            }
+            if j < m {
+                let (unit, repeated) = s[j];
+                if i < n && meets(p[i], unit) {
+                    let ni = if matches!(p[i], P::Run) { i } else { i + 1 };
+                    // one character produced by both; a repeated unit may produce more
+                    next.push((ni, j + 1));
+                    if repeated {
+                        next.push((ni, j));
+                    }
+                }
+            }
+            for (a, b) in next {
+                // a repeated unit stays at `j` after producing: guard `(i, j)` revisits by `seen`
+                if !seen[a * (m + 1) + b] {
+                    todo.push((a, b));
+                }
+            }
+        }
+        false
+    }
+}
+
 /// The source ARNs API Gateway invokes with through a route in a stage
 /// (`arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`; an HTTP API's `$default` route
-/// `…/<stage>/$default`, a WebSocket route `…/<stage>/<route key>`): one per method an `ANY` route answers, the path
-/// as the API declares it and, when it has `{parameters}`, also with each one standing for a value.
-pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<String> {
+/// `…/<stage>/$default`, a WebSocket route `…/<stage>/<route key>`): one set per method an `ANY` route answers (and
+/// `ANY` itself), the path with each `{parameter}` standing for any value the caller sends (see [`SourceArns`]; the
+/// name as written is one of them).
+pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<SourceArns> {
     let api = door.api;
     let base = format!(
         "arn:{partition}:execute-api:{}:{account}:{}/{}",
@@ -195,40 +299,45 @@ pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<Stri
         } else {
             &door.route.path
         };
-        return vec![format!("{base}/{key}")];
+        return vec![SourceArns::literal(&format!("{base}/{key}"))];
     }
     let methods: Vec<&str> = if door.route.method.eq_ignore_ascii_case("ANY") {
-        ANY_METHODS.to_vec()
+        ANY_METHODS.iter().copied().chain(["ANY"]).collect()
     } else {
         vec![door.route.method.as_str()]
     };
     let path = door.route.path.trim_start_matches('/');
-    let mut paths = vec![path.to_string()];
-    if path.contains('{') {
-        paths.push(
-            path.split('/')
-                .map(|segment| {
-                    if segment.starts_with('{') {
-                        "1"
-                    } else {
-                        segment
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/"),
-        );
+    let mut tail = Vec::new();
+    for (n, segment) in path.split('/').enumerate() {
+        if n > 0 {
+            tail.push((SourceChar::Is('/'), false));
+        }
+        if segment.len() > 2 && segment.starts_with('{') && segment.ends_with('}') {
+            let unit = if segment.ends_with("+}") {
+                SourceChar::Any
+            } else {
+                SourceChar::InSegment
+            };
+            tail.push((unit, true));
+        } else {
+            tail.extend(segment.chars().map(|c| (SourceChar::Is(c), false)));
+        }
     }
-    let base = &base;
     methods
         .iter()
-        .flat_map(|m| paths.iter().map(move |p| format!("{base}/{m}/{p}")))
+        .map(|m| {
+            let mut arns = SourceArns::literal(&format!("{base}/{m}/"));
+            arns.0.extend(tail.iter().copied());
+            arns
+        })
         .collect()
 }
 
 /// Whether API Gateway can invoke what `door` targets: through the integration's role, or by a statement of the
 /// invoked qualifier's resource policy (Lambda authorizes a qualified invocation against that qualifier's policy).
 /// A statement counts when it is an Allow of `lambda:InvokeFunction` on the invoked ARN to `apigateway.amazonaws.com`
-/// (or to everyone) whose `aws:SourceArn` condition, if any, admits one of the route's [`source_arns`]. Other
+/// (or to everyone) whose `aws:SourceArn` conditions, if any, admit one of the route's [`source_arns`] (a path
+/// parameter's value is the caller's: a pattern any value matches admits the route). Other
 /// conditions are assumed met and Deny statements are not counted: the route is never closed on a guess.
 pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) -> Invocation {
     if let Some(role) = &door.route.integration_credentials {
@@ -306,7 +415,7 @@ fn lets_api_gateway_invoke(
     ctx: &FunctionContext,
     ps: &PolicyStatement,
     invoked: &str,
-    sources: &[String],
+    sources: &[SourceArns],
 ) -> bool {
     let statement = &ps.statement;
     let Some(scope) = ps.principal_scope(ctx) else {
@@ -329,20 +438,13 @@ fn lets_api_gateway_invoke(
         })
 }
 
-/// Whether an `aws:SourceArn` condition holds for a request from `source`. ARN and `…Like` operators match with
-/// wildcards, `StringEquals` exactly, negated operators when no value matches; `Null` holds unless it requires the key
-/// absent; any other operator is assumed to hold.
-fn source_condition_holds(condition: &Condition, source: &str) -> bool {
+/// Whether an `aws:SourceArn` condition may hold for a request from one of `sources` (each condition on its own: the
+/// Allow is never closed on a guess). ARN and `…Like` operators match with wildcards (IAM's `ArnEquals` too),
+/// `StringEquals` exactly; a negated operator holds unless every source is a value it lists (a route with path
+/// parameters: some value may not be, it holds); `Null` holds unless it requires the key absent; any other operator
+/// is assumed to hold.
+fn source_condition_holds(condition: &Condition, sources: &SourceArns) -> bool {
     let op = &condition.operator;
-    let any = |exact: bool| {
-        condition.values.iter().any(|v| {
-            if exact {
-                v == source
-            } else {
-                resource_matches(v, source)
-            }
-        })
-    };
     if op.is("Null") {
         return !condition
             .values
@@ -360,10 +462,18 @@ fn source_condition_holds(condition: &Condition, source: &str) -> bool {
         return true;
     }
     if op.is_negated() {
-        !any(exact)
-    } else {
-        any(exact)
+        return match sources.as_literal() {
+            Some(source) => !condition.values.iter().any(|v| {
+                if exact {
+                    *v == source
+                } else {
+                    resource_matches(v, &source)
+                }
+            }),
+            None => true,
+        };
     }
+    condition.values.iter().any(|v| sources.may_match(v, exact))
 }
 
 /// What a REST API's resource policy lets an unauthenticated caller (no AWS credentials) do to one method.
@@ -526,7 +636,7 @@ mod tests {
     use super::*;
     use crate::inventory::{Api, ApiRoute, ApiStage};
 
-    fn door_arns(kind: ApiKind, method: &str, path: &str) -> Vec<String> {
+    fn door_arns(kind: ApiKind, method: &str, path: &str) -> Vec<SourceArns> {
         let api = Api {
             id: "abc".into(),
             region: "us-east-1".into(),
@@ -555,30 +665,59 @@ mod tests {
     #[test]
     fn a_route_invokes_with_the_source_arns_of_its_methods_and_paths() {
         let p = "arn:aws:execute-api:us-east-1:123456789012:abc/prod";
+        let admits =
+            |arns: &[SourceArns], pattern: &str| arns.iter().any(|a| a.may_match(pattern, false));
+        let by_id = door_arns(ApiKind::Rest, "GET", "/orders/{id}");
+        assert_eq!(by_id.len(), 1);
+        // the parameter's value is the caller's: any one segment, the name as written among them
+        for yes in [
+            format!("{p}/GET/orders/*"),
+            format!("{p}/GET/orders/ord-*"),
+            format!("{p}/GET/orders/{{id}}"),
+            format!("{p}/GET/orders/?"),
+            format!("{p}/*"),
+            format!("{p}/GET/orders/*a*b*"),
+        ] {
+            assert!(admits(&by_id, &yes), "{yes}");
+        }
+        for no in [
+            format!("{p}/GET/orders"),
+            format!("{p}/GET/orders/"),
+            format!("{p}/GET/orders/*/refund"),
+            format!("{p}/GET/orders/a/b"),
+            format!("{p}/POST/orders/*"),
+        ] {
+            assert!(!admits(&by_id, &no), "{no}");
+        }
+        assert!(by_id[0].may_match(&format!("{p}/GET/orders/42"), true));
+        assert!(!by_id[0].may_match(&format!("{p}/GET/orders"), true));
+        // a greedy parameter takes any path below it, `/` included
+        let proxy = door_arns(ApiKind::Rest, "GET", "/{proxy+}");
+        assert!(admits(&proxy, &format!("{p}/GET/static/*")));
+        assert!(admits(&proxy, &format!("{p}/GET/a/b/c")));
+        assert!(!admits(&proxy, &format!("{p}/GET/")));
+        // literal paths: the ARN itself
+        let fixed = door_arns(ApiKind::Rest, "GET", "/orders");
+        assert_eq!(fixed[0].as_literal(), Some(format!("{p}/GET/orders")));
+        assert_eq!(by_id[0].as_literal(), None);
+        // ANY: every method (and the word ANY)
+        let any = door_arns(ApiKind::Rest, "ANY", "/");
+        assert_eq!(any.len(), ANY_METHODS.len() + 1);
+        assert!(admits(&any, &format!("{p}/DELETE/")));
         assert_eq!(
-            door_arns(ApiKind::Rest, "GET", "/orders/{id}"),
-            [
-                format!("{p}/GET/orders/{{id}}"),
-                format!("{p}/GET/orders/1")
-            ]
+            door_arns(ApiKind::Http, "ANY", "$default")[0].as_literal(),
+            Some(format!("{p}/$default"))
         );
         assert_eq!(
-            door_arns(ApiKind::Rest, "ANY", "/").len(),
-            ANY_METHODS.len()
-        );
-        assert_eq!(
-            door_arns(ApiKind::Http, "ANY", "$default"),
-            [format!("{p}/$default")]
-        );
-        assert_eq!(
-            door_arns(ApiKind::Websocket, "$connect", ""),
-            [format!("{p}/$connect")]
+            door_arns(ApiKind::Websocket, "$connect", "")[0].as_literal(),
+            Some(format!("{p}/$connect"))
         );
     }
 
     #[test]
     fn source_arn_conditions_match_as_iam_does() {
         let source = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/orders";
+        let sources = SourceArns::literal(source);
         let holds = |block: serde_json::Value| {
             let doc =
                 PolicyDocument::parse(&json!({"Statement": [{"Effect": "Allow", "Action": "*",
@@ -586,7 +725,7 @@ mod tests {
                 .unwrap();
             let holds = doc.statements[0]
                 .conditions_on("aws:SourceArn")
-                .all(|c| source_condition_holds(c, source));
+                .all(|c| source_condition_holds(c, &sources));
             holds
         };
         let api = "arn:aws:execute-api:us-east-1:123456789012:abc";
