@@ -6,7 +6,9 @@
 use crate::catalog::access::policies::{of_qualifier, scope_name, Policies, PolicyStatement};
 use crate::check::{gap_reason, FunctionContext, Outcome};
 use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor};
-use crate::policy::document::{resource_matches, Condition, PolicyDocument, Principal, Statement};
+use crate::policy::document::{
+    resource_matches, Condition, PolicyDocument, Principal, Scope, Statement,
+};
 
 /// Condition keys that tie a request to a network: a source address range, a VPC or a VPC endpoint.
 pub const NETWORK_KEYS: &[&str] = &[
@@ -215,6 +217,28 @@ impl SourceArns {
     /// Whether some ARN of the set matches the IAM `pattern` (`*` any run of characters, `/` and `:` included, `?`
     /// one character; policy variables read as `*`), `exact`: the pattern is a literal (`StringEquals`).
     pub fn may_match(&self, pattern: &str, exact: bool) -> bool {
+        self.product(pattern, exact, false)
+    }
+
+    /// Whether every ARN of the set matches the IAM `pattern` (sure, not complete: a parameter's value must fall
+    /// within a `*` of the pattern).
+    pub fn covered_by(&self, pattern: &str) -> bool {
+        self.product(pattern, false, true)
+    }
+
+    /// The same ARNs in API Gateway's shorthand for an API's own resources, `execute-api:/<stage>/<METHOD>/<path>`.
+    pub fn short(&self) -> SourceArns {
+        let start = self
+            .0
+            .iter()
+            .position(|u| *u == (SourceChar::Is('/'), false))
+            .unwrap_or(self.0.len());
+        let mut short = SourceArns::literal("execute-api:");
+        short.0.extend_from_slice(&self.0[start..]);
+        short
+    }
+
+    fn product(&self, pattern: &str, exact: bool, every: bool) -> bool {
         // the pattern as units: a character, `?` (one of any), `*` (any run)
         #[derive(Clone, Copy)]
         enum P {
@@ -237,6 +261,9 @@ impl SourceArns {
             .collect();
         let s = &self.0;
         let meets = |a: P, b: SourceChar| match (a, b) {
+            // every value: only a run of the pattern takes a parameter's characters, whatever they are
+            (P::One, SourceChar::InSegment | SourceChar::Any) if every => false,
+            (P::Is(_), SourceChar::InSegment | SourceChar::Any) if every => false,
             (P::Run | P::One, _) => true,
             (P::Is(x), SourceChar::Is(y)) => x == y,
             (P::Is(x), SourceChar::InSegment) => x != '/',
@@ -553,8 +580,31 @@ fn refused_outside(statement: &Statement) -> Vec<String> {
         .collect()
 }
 
-/// What `api`'s resource policy lets the anonymous public do to the method `arn` (see [`PolicyReach`]).
-pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
+/// Whether a statement's `Resource` (or `NotResource`) names some request of the route (`every`: each of its
+/// requests, surely), a request's ARN being one of `routes` (see [`source_arns`]) or its `execute-api:/…` shorthand.
+fn names_route(statement: &Statement, routes: &[SourceArns], every: bool) -> bool {
+    let forms: Vec<(SourceArns, SourceArns)> =
+        routes.iter().map(|r| (r.clone(), r.short())).collect();
+    let some = |r: &(SourceArns, SourceArns), p: &String| {
+        r.0.may_match(p, false) || r.1.may_match(p, false)
+    };
+    let all = |r: &(SourceArns, SourceArns), p: &String| r.0.covered_by(p) || r.1.covered_by(p);
+    match &statement.resources {
+        None => true,
+        Some(Scope::Only(list)) if every => forms.iter().all(|r| list.iter().any(|p| all(r, p))),
+        Some(Scope::Only(list)) => forms.iter().any(|r| list.iter().any(|p| some(r, p))),
+        // `NotResource`: the requests it does not list
+        Some(Scope::Except(list)) if every => {
+            !forms.iter().any(|r| list.iter().any(|p| some(r, p)))
+        }
+        Some(Scope::Except(list)) => !forms.iter().all(|r| list.iter().any(|p| all(r, p))),
+    }
+}
+
+/// What `api`'s resource policy lets the anonymous public do to a route, whose requests carry the ARNs `routes`
+/// (see [`source_arns`]; a path parameter's value is the caller's): an Allow counts when it names some request of
+/// the route, a Deny when it surely names each (see [`PolicyReach`]).
+pub fn policy_reach(api: &Api, routes: &[SourceArns]) -> PolicyReach {
     if api.policy.is_null() {
         return PolicyReach::NoPolicy;
     }
@@ -562,17 +612,10 @@ pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
         Ok(d) => d,
         Err(e) => return PolicyReach::Unreadable(e.to_string()),
     };
-    // A policy may name the API's own resources in API Gateway's shorthand, `execute-api:/<stage>/<METHOD>/<path>`.
-    let short = arn
-        .split_once('/')
-        .map(|(_, rest)| format!("execute-api:/{rest}"));
     let applies = |s: &&Statement| {
         public_principal(s)
             && s.applies_to_action("execute-api:Invoke")
-            && (s.applies_to_resource(arn)
-                || short
-                    .as_deref()
-                    .is_some_and(|short| s.applies_to_resource(short)))
+            && names_route(s, routes, !s.is_allow())
     };
     let mut open = Vec::new();
     let mut restricted = Vec::new();
@@ -751,6 +794,69 @@ mod tests {
         assert!(holds(json!({"Null": {"aws:SourceArn": "false"}})));
     }
 
+    #[test]
+    fn a_resource_policy_is_read_for_every_request_of_the_route() {
+        let public = |effect: &str, resource: &str, condition: serde_json::Value| {
+            json!({"Sid": effect, "Effect": effect, "Principal": "*", "Action": "execute-api:Invoke",
+                "Resource": resource, "Condition": condition})
+        };
+        let reach = |statements: Vec<serde_json::Value>, method: &str, path: &str| {
+            policy_reach(
+                &api(json!({ "Statement": statements })),
+                &door_arns(ApiKind::Rest, method, path),
+            )
+        };
+        let none = json!({});
+        // an Allow naming some request: GET of an ANY method, some value of a parameter
+        let gets = public("Allow", "execute-api:/*/GET/*", none.clone());
+        assert!(matches!(
+            reach(vec![gets.clone()], "ANY", "/{proxy+}"),
+            PolicyReach::Open(_)
+        ));
+        assert_eq!(
+            reach(vec![gets.clone()], "POST", "/orders/{id}"),
+            PolicyReach::Closed
+        );
+        // IAM's `*` spans `/`: a POST to /x/GET/y through a greedy path is named by `/*/GET/*`
+        assert!(matches!(
+            reach(vec![gets], "POST", "/{proxy+}"),
+            PolicyReach::Open(_)
+        ));
+        let some = public("Allow", "execute-api:/*/GET/orders/ord-*", none.clone());
+        assert!(matches!(
+            reach(vec![some.clone()], "GET", "/orders/{id}"),
+            PolicyReach::Open(_)
+        ));
+        // IAM's `*` spans `/`: `ord-*` also names /orders/ord-42/items
+        assert!(matches!(
+            reach(vec![some], "GET", "/orders/{id}/items"),
+            PolicyReach::Open(_)
+        ));
+        let refunds = public("Allow", "execute-api:/*/GET/orders/*/refund", json!({}));
+        assert_eq!(
+            reach(vec![refunds], "GET", "/orders/{id}"),
+            PolicyReach::Closed
+        );
+        // a Deny bounds the route only when it names each of its requests
+        let all = public("Allow", "execute-api:/*", none);
+        let outside = json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}});
+        let deny_some = public("Deny", "execute-api:/*/GET/orders/admin", outside.clone());
+        assert!(matches!(
+            reach(vec![all.clone(), deny_some], "GET", "/orders/{id}"),
+            PolicyReach::Open(_)
+        ));
+        let deny_one_method = public("Deny", "execute-api:/*/GET/*", outside.clone());
+        assert!(matches!(
+            reach(vec![all.clone(), deny_one_method], "ANY", "/orders"),
+            PolicyReach::Open(_)
+        ));
+        let deny_every = public("Deny", "execute-api:/*/*/orders/*", outside);
+        assert!(matches!(
+            reach(vec![all, deny_every], "ANY", "/orders/{id}"),
+            PolicyReach::Restricted { .. }
+        ));
+    }
+
     fn api(policy: serde_json::Value) -> Api {
         Api {
             policy: policy.into(),
@@ -763,26 +869,26 @@ mod tests {
     #[test]
     fn a_resource_policy_opens_restricts_or_closes_the_method() {
         assert_eq!(
-            policy_reach(&api(serde_json::Value::Null), ARN),
+            policy_reach(&api(serde_json::Value::Null), &[SourceArns::literal(ARN)]),
             PolicyReach::NoPolicy
         );
         let open = json!({"Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]});
         assert_eq!(
-            policy_reach(&api(open), ARN),
+            policy_reach(&api(open), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let open_arn = json!({"Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:abc/*"}]});
         assert_eq!(
-            policy_reach(&api(open_arn.clone()), ARN),
+            policy_reach(&api(open_arn.clone()), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let vpn = json!({"Statement": [{"Sid": "vpn", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
         assert_eq!(
-            policy_reach(&api(vpn.clone()), ARN),
+            policy_reach(&api(vpn.clone()), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["vpn".into()],
                 keys: vec!["aws:SourceIp".into()],
@@ -798,7 +904,7 @@ mod tests {
             "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}));
         assert_eq!(
-            policy_reach(&api(two), ARN),
+            policy_reach(&api(two), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["vpn".into(), "endpoint".into()],
                 keys: vec!["aws:SourceIp".into(), "aws:SourceVpce".into()],
@@ -814,7 +920,7 @@ mod tests {
             "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}));
         assert_eq!(
-            policy_reach(&api(deny_one), ARN),
+            policy_reach(&api(deny_one), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let mut deny = open_arn;
@@ -825,7 +931,7 @@ mod tests {
             "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}));
         assert_eq!(
-            policy_reach(&api(deny), ARN),
+            policy_reach(&api(deny), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["all".into(), "outside".into()],
                 keys: vec!["aws:SourceVpce".into()],
@@ -834,9 +940,12 @@ mod tests {
         );
         let other_account = json!({"Statement": [{"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "execute-api:Invoke", "Resource": "*"}]});
-        assert_eq!(policy_reach(&api(other_account), ARN), PolicyReach::Closed);
+        assert_eq!(
+            policy_reach(&api(other_account), &[SourceArns::literal(ARN)]),
+            PolicyReach::Closed
+        );
         assert!(matches!(
-            policy_reach(&api(json!("not a policy")), ARN),
+            policy_reach(&api(json!("not a policy")), &[SourceArns::literal(ARN)]),
             PolicyReach::Unreadable(_)
         ));
     }
