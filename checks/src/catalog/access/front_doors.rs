@@ -379,15 +379,24 @@ pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) 
         Some(q) => format!("{}:{q}", ctx.function.arn),
         None => ctx.function.arn.clone(),
     };
-    let allowed: Vec<String> = of_qualifier(&policies.statements, door.qualifier)
+    // `…:$LATEST` invokes the unqualified function, whose policy then decides (with any `$LATEST` one might hold).
+    let latest = door.qualifier == Some("$LATEST");
+    let mut statements = of_qualifier(&policies.statements, door.qualifier);
+    if latest {
+        statements.extend(of_qualifier(&policies.statements, None));
+    }
+    let allowed: Vec<String> = statements
         .into_iter()
-        .filter(|ps| lets_api_gateway_invoke(ctx, ps, &invoked, &sources))
+        .filter(|ps| {
+            lets_api_gateway_invoke(ctx, ps, &invoked, &sources)
+                || (latest && lets_api_gateway_invoke(ctx, ps, &ctx.function.arn, &sources))
+        })
         .map(|ps| ps.statement.label())
         .collect();
     if !allowed.is_empty() {
         return Invocation::Allowed(allowed);
     }
-    match unread_policy(ctx, door.qualifier) {
+    match unread_policy(ctx, door.qualifier.filter(|_| !latest)) {
         Some(reason) => Invocation::Unreadable(reason),
         None => Invocation::NotAllowed,
     }
