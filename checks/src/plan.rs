@@ -50,7 +50,7 @@
 //! 2/s: an account with A REST and B v2 APIs in a region, L of them fronting a function, costs about
 //! 2 + A + B + 2 L calls there; when L > 0, the custom domain names too: the v1 and v2 GetDomainNames, then per domain
 //! GetBasePathMappings and GetApiMappings (D domains: 2 + 2 D); per REST API fronting a function, GetDeployment
-//! once per distinct deployment its stages serve.
+//! once per distinct deployment its stages serve (a canary's included).
 //!
 //! Elastic Load Balancing (the functions' load balancers) is read per region, not per function, in both modes:
 //! DescribeTargetGroups (400 a page), DescribeTargetHealth per target group of type `lambda`, then only for the load

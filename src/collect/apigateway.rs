@@ -362,9 +362,18 @@ impl Reader<'_> {
             } else {
                 BTreeMap::new()
             };
+        // A canary serves part of a stage's traffic with its stage variables overridden: it may invoke another
+        // function or alias, listed as a target of the stage too.
         let stage_variables: Vec<(String, BTreeMap<String, String>)> = stages
             .iter()
-            .map(|s| (s.stage_name.clone(), s.variables.clone()))
+            .flat_map(|s| {
+                let canary = s.canary().map(|c| {
+                    let mut variables = s.variables.clone();
+                    variables.extend(c.stage_variable_overrides.clone());
+                    (s.stage_name.clone(), variables)
+                });
+                std::iter::once((s.stage_name.clone(), s.variables.clone())).chain(canary)
+            })
             .collect();
         let routes = methods
             .into_iter()
@@ -389,7 +398,12 @@ impl Reader<'_> {
         // leaves those stages' deployed methods unknown.
         let arn = self.arn(ApiKind::Rest, &api.id);
         let mut deployed: BTreeMap<String, Option<Vec<DeployedMethod>>> = BTreeMap::new();
-        for id in stages.iter().filter_map(|s| s.deployment_id.as_deref()) {
+        for id in stages.iter().flat_map(|s| {
+            s.deployment_id
+                .as_deref()
+                .into_iter()
+                .chain(s.canary().and_then(|c| c.deployment_id.as_deref()))
+        }) {
             if deployed.contains_key(id) {
                 continue;
             }
@@ -405,10 +419,7 @@ impl Reader<'_> {
             stages: stages
                 .into_iter()
                 .map(|s| ApiStage {
-                    deployed_methods: s
-                        .deployment_id
-                        .as_deref()
-                        .and_then(|id| deployed.get(id).cloned().flatten()),
+                    deployed_methods: served_methods(&s, &deployed),
                     invoke_url: format!(
                         "https://{}.execute-api.{}.{suffix}/{}",
                         api.id, self.region, s.stage_name
@@ -562,6 +573,45 @@ fn deployed_methods(
         .collect()
 }
 
+/// What a REST stage serves: its deployment's methods and, when a canary takes part of its traffic, the canary
+/// deployment's too, each method as openly as the more open of the two serves it (a caller whose request the canary
+/// takes meets the canary's authorization). `None` when a deployment could not be read.
+fn served_methods(
+    stage: &RestStage,
+    deployed: &BTreeMap<String, Option<Vec<DeployedMethod>>>,
+) -> Option<Vec<DeployedMethod>> {
+    let read = |id: &str| deployed.get(id).cloned().flatten();
+    let mut methods = read(stage.deployment_id.as_deref()?)?;
+    let Some(canary) = stage.canary() else {
+        return Some(methods);
+    };
+    // a canary without a deployment of its own serves the stage's
+    let Some(id) = canary.deployment_id.as_deref() else {
+        return Some(methods);
+    };
+    // how open a method is: authorization NONE without an API key, NONE with one, authenticated
+    let rank = |m: &DeployedMethod| match (
+        m.authorization_type.eq_ignore_ascii_case("NONE"),
+        m.api_key_required,
+    ) {
+        (true, false) => 0,
+        (true, true) => 1,
+        (false, _) => 2,
+    };
+    for m in read(id)? {
+        match methods
+            .iter_mut()
+            .find(|x| x.method == m.method && x.path == m.path)
+        {
+            Some(x) if rank(&m) < rank(x) => *x = m,
+            Some(_) => {}
+            None => methods.push(m),
+        }
+    }
+    methods.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+    Some(methods)
+}
+
 /// The function each stage invokes through an integration URI, `${stageVariables.x}` resolved per stage.
 fn targets(uri: &str, stages: &[(String, BTreeMap<String, String>)]) -> Vec<RouteTarget> {
     stages
@@ -575,7 +625,13 @@ fn targets(uri: &str, stages: &[(String, BTreeMap<String, String>)]) -> Vec<Rout
                 qualifier,
             })
         })
-        .collect()
+        .fold(Vec::new(), |mut found, target| {
+            // a canary invoking what the stage does is the same target
+            if !found.contains(&target) {
+                found.push(target);
+            }
+            found
+        })
 }
 
 /// A v2 Lambda integration: its URI and the role API Gateway invokes it with, if any.
@@ -731,6 +787,27 @@ struct RestStage {
     #[serde(default)]
     variables: BTreeMap<String, String>,
     web_acl_arn: Option<String>,
+    canary_settings: Option<CanarySettings>,
+}
+
+impl RestStage {
+    /// The stage's canary, when it takes some of the traffic (`percentTraffic` 0 takes none).
+    fn canary(&self) -> Option<&CanarySettings> {
+        self.canary_settings
+            .as_ref()
+            .filter(|c| c.percent_traffic.is_none_or(|p| p > 0.0))
+    }
+}
+
+/// A REST stage's canary release (`canarySettings`): a deployment serving part of the traffic, with stage
+/// variables of its own.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CanarySettings {
+    percent_traffic: Option<f64>,
+    deployment_id: Option<String>,
+    #[serde(default)]
+    stage_variable_overrides: BTreeMap<String, String>,
 }
 
 /// A REST API authorizer (`type`), or a v2 one mapped onto it.
@@ -877,6 +954,73 @@ mod tests {
                 qualifier: Some("live".into()),
             }]
         );
+    }
+
+    #[test]
+    fn a_canary_serves_its_deployment_and_stage_variables_too() {
+        let stage: RestStage = serde_json::from_str(
+            r#"{"stageName": "prod", "deploymentId": "d1", "variables": {"alias": "live"},
+            "canarySettings": {"percentTraffic": 10.0, "deploymentId": "d2",
+            "stageVariableOverrides": {"alias": "next"}}}"#,
+        )
+        .unwrap();
+        let method = |method: &str, auth: &str, key: bool| DeployedMethod {
+            method: method.into(),
+            path: "/orders".into(),
+            authorization_type: auth.into(),
+            api_key_required: key,
+        };
+        let deployed = BTreeMap::from([
+            (
+                "d1".to_string(),
+                Some(vec![
+                    method("GET", "AWS_IAM", false),
+                    method("POST", "NONE", false),
+                ]),
+            ),
+            (
+                "d2".to_string(),
+                Some(vec![
+                    method("GET", "NONE", true),
+                    method("PUT", "NONE", false),
+                ]),
+            ),
+        ]);
+        // each method as openly as the more open deployment serves it; the canary's own methods too
+        assert_eq!(
+            served_methods(&stage, &deployed),
+            Some(vec![
+                method("GET", "NONE", true),
+                method("POST", "NONE", false),
+                method("PUT", "NONE", false),
+            ])
+        );
+        // the canary's deployment unread: what the stage serves is unknown
+        let unread = BTreeMap::from([
+            ("d1".to_string(), deployed["d1"].clone()),
+            ("d2".to_string(), None),
+        ]);
+        assert_eq!(served_methods(&stage, &unread), None);
+        // a canary taking no traffic is not served
+        let idle: RestStage = serde_json::from_str(
+            r#"{"stageName": "prod", "deploymentId": "d1", "canarySettings": {"percentTraffic": 0.0, "deploymentId": "d2"}}"#,
+        )
+        .unwrap();
+        assert_eq!(served_methods(&idle, &deployed), deployed["d1"].clone());
+        // the canary's stage variables pick another alias of the same stage
+        let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f:${stageVariables.alias}/invocations";
+        let mut variables = stage.variables.clone();
+        variables.extend(stage.canary().unwrap().stage_variable_overrides.clone());
+        let found = targets(
+            uri,
+            &[
+                ("prod".to_string(), stage.variables.clone()),
+                ("prod".to_string(), variables),
+                ("prod".to_string(), stage.variables.clone()),
+            ],
+        );
+        let qualifiers: Vec<_> = found.iter().map(|t| t.qualifier.as_deref()).collect();
+        assert_eq!(qualifiers, [Some("live"), Some("next")]);
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub struct ApiStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_domains: Option<Vec<String>>,
     /// REST APIs: the methods the stage's deployment serves, with their authorization as deployed (GetDeployment
-    /// `embed=apisummary`); the routes are read from the draft (GetResources), which a stage serves only once
+    /// `embed=apisummary`); with a canary taking part of the traffic, its deployment's methods too, each as openly as
+    /// the more open of the two serves it; the routes are read from the draft (GetResources), which a stage serves only once
     /// deployed. `None` when not read: v2 APIs, an inventory from before they were collected, or the read failed (a
     /// gap `apigateway` `GetDeployment` about the API says so).
     #[serde(skip_serializing_if = "Option::is_none")]

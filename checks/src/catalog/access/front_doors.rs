@@ -6,7 +6,9 @@
 use crate::catalog::access::policies::{of_qualifier, scope_name, Policies, PolicyStatement};
 use crate::check::{gap_reason, FunctionContext, Outcome};
 use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor};
-use crate::policy::document::{resource_matches, Condition, PolicyDocument, Principal, Statement};
+use crate::policy::document::{
+    resource_matches, Condition, PolicyDocument, Principal, Scope, Statement,
+};
 
 /// Condition keys that tie a request to a network: a source address range, a VPC or a VPC endpoint.
 pub const NETWORK_KEYS: &[&str] = &[
@@ -179,11 +181,140 @@ impl Invocation {
     }
 }
 
+/// One character of a source ARN API Gateway may invoke with through a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChar {
+    /// This character.
+    Is(char),
+    /// A character of a path parameter's value: anything but `/` (one path segment).
+    InSegment,
+    /// A character of a greedy path parameter's value (`{proxy+}`): anything, `/` included.
+    Any,
+}
+
+/// A set of source ARNs API Gateway may invoke with through a route: each unit a [`SourceChar`], repeated (one or
+/// more times) when `bool` is `true`. A path parameter's value is the caller's to choose, so `{id}` stands for every
+/// non-empty segment and `{proxy+}` for every non-empty path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceArns(pub Vec<(SourceChar, bool)>);
+
+impl SourceArns {
+    fn literal(text: &str) -> Self {
+        SourceArns(text.chars().map(|c| (SourceChar::Is(c), false)).collect())
+    }
+
+    /// The one ARN of a route without path parameters.
+    pub fn as_literal(&self) -> Option<String> {
+        self.0
+            .iter()
+            .map(|(c, repeated)| match (c, repeated) {
+                (SourceChar::Is(c), false) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether some ARN of the set matches the IAM `pattern` (`*` any run of characters, `/` and `:` included, `?`
+    /// one character; policy variables read as `*`), `exact`: the pattern is a literal (`StringEquals`).
+    pub fn may_match(&self, pattern: &str, exact: bool) -> bool {
+        self.product(pattern, exact, false)
+    }
+
+    /// Whether every ARN of the set matches the IAM `pattern` (sure, not complete: a parameter's value must fall
+    /// within a `*` of the pattern).
+    pub fn covered_by(&self, pattern: &str) -> bool {
+        self.product(pattern, false, true)
+    }
+
+    /// The same ARNs in API Gateway's shorthand for an API's own resources, `execute-api:/<stage>/<METHOD>/<path>`.
+    pub fn short(&self) -> SourceArns {
+        let start = self
+            .0
+            .iter()
+            .position(|u| *u == (SourceChar::Is('/'), false))
+            .unwrap_or(self.0.len());
+        let mut short = SourceArns::literal("execute-api:");
+        short.0.extend_from_slice(&self.0[start..]);
+        short
+    }
+
+    fn product(&self, pattern: &str, exact: bool, every: bool) -> bool {
+        // the pattern as units: a character, `?` (one of any), `*` (any run)
+        #[derive(Clone, Copy)]
+        enum P {
+            Is(char),
+            One,
+            Run,
+        }
+        let pattern = if exact {
+            pattern.to_string()
+        } else {
+            crate::policy::document::without_variables(pattern)
+        };
+        let p: Vec<P> = pattern
+            .chars()
+            .map(|c| match c {
+                '*' if !exact => P::Run,
+                '?' if !exact => P::One,
+                c => P::Is(c),
+            })
+            .collect();
+        let s = &self.0;
+        let meets = |a: P, b: SourceChar| match (a, b) {
+            // every value: only a run of the pattern takes a parameter's characters, whatever they are
+            (P::One, SourceChar::InSegment | SourceChar::Any) if every => false,
+            (P::Is(_), SourceChar::InSegment | SourceChar::Any) if every => false,
+            (P::Run | P::One, _) => true,
+            (P::Is(x), SourceChar::Is(y)) => x == y,
+            (P::Is(x), SourceChar::InSegment) => x != '/',
+            (P::Is(_), SourceChar::Any) => true,
+        };
+        // reachable[i][j]: the first i pattern units and the first j set units can produce the same text, the j-th
+        // set unit, when repeated, having produced at least once. Product of the two automata, breadth first.
+        let (n, m) = (p.len(), s.len());
+        let mut seen = vec![false; (n + 1) * (m + 1)];
+        let mut todo = vec![(0usize, 0usize)];
+        while let Some((i, j)) = todo.pop() {
+            if seen[i * (m + 1) + j] {
+                continue;
+            }
+            seen[i * (m + 1) + j] = true;
+            if i == n && j == m {
+                return true;
+            }
+            let mut next = Vec::new();
+            // `*` may produce nothing more
+            if i < n && matches!(p[i], P::Run) {
+                next.push((i + 1, j));
+            }
+            if j < m {
+                let (unit, repeated) = s[j];
+                if i < n && meets(p[i], unit) {
+                    let ni = if matches!(p[i], P::Run) { i } else { i + 1 };
+                    // one character produced by both; a repeated unit may produce more
+                    next.push((ni, j + 1));
+                    if repeated {
+                        next.push((ni, j));
+                    }
+                }
+            }
+            for (a, b) in next {
+                // a repeated unit stays at `j` after producing: guard `(i, j)` revisits by `seen`
+                if !seen[a * (m + 1) + b] {
+                    todo.push((a, b));
+                }
+            }
+        }
+        false
+    }
+}
+
 /// The source ARNs API Gateway invokes with through a route in a stage
 /// (`arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`; an HTTP API's `$default` route
-/// `…/<stage>/$default`, a WebSocket route `…/<stage>/<route key>`): one per method an `ANY` route answers, the path
-/// as the API declares it and, when it has `{parameters}`, also with each one standing for a value.
-pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<String> {
+/// `…/<stage>/$default`, a WebSocket route `…/<stage>/<route key>`): one set per method an `ANY` route answers (and
+/// `ANY` itself), the path with each `{parameter}` standing for any value the caller sends (see [`SourceArns`]; the
+/// name as written is one of them).
+pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<SourceArns> {
     let api = door.api;
     let base = format!(
         "arn:{partition}:execute-api:{}:{account}:{}/{}",
@@ -195,40 +326,45 @@ pub fn source_arns(door: &FrontDoor, partition: &str, account: &str) -> Vec<Stri
         } else {
             &door.route.path
         };
-        return vec![format!("{base}/{key}")];
+        return vec![SourceArns::literal(&format!("{base}/{key}"))];
     }
     let methods: Vec<&str> = if door.route.method.eq_ignore_ascii_case("ANY") {
-        ANY_METHODS.to_vec()
+        ANY_METHODS.iter().copied().chain(["ANY"]).collect()
     } else {
         vec![door.route.method.as_str()]
     };
     let path = door.route.path.trim_start_matches('/');
-    let mut paths = vec![path.to_string()];
-    if path.contains('{') {
-        paths.push(
-            path.split('/')
-                .map(|segment| {
-                    if segment.starts_with('{') {
-                        "1"
-                    } else {
-                        segment
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/"),
-        );
+    let mut tail = Vec::new();
+    for (n, segment) in path.split('/').enumerate() {
+        if n > 0 {
+            tail.push((SourceChar::Is('/'), false));
+        }
+        if segment.len() > 2 && segment.starts_with('{') && segment.ends_with('}') {
+            let unit = if segment.ends_with("+}") {
+                SourceChar::Any
+            } else {
+                SourceChar::InSegment
+            };
+            tail.push((unit, true));
+        } else {
+            tail.extend(segment.chars().map(|c| (SourceChar::Is(c), false)));
+        }
     }
-    let base = &base;
     methods
         .iter()
-        .flat_map(|m| paths.iter().map(move |p| format!("{base}/{m}/{p}")))
+        .map(|m| {
+            let mut arns = SourceArns::literal(&format!("{base}/{m}/"));
+            arns.0.extend(tail.iter().copied());
+            arns
+        })
         .collect()
 }
 
 /// Whether API Gateway can invoke what `door` targets: through the integration's role, or by a statement of the
 /// invoked qualifier's resource policy (Lambda authorizes a qualified invocation against that qualifier's policy).
 /// A statement counts when it is an Allow of `lambda:InvokeFunction` on the invoked ARN to `apigateway.amazonaws.com`
-/// (or to everyone) whose `aws:SourceArn` condition, if any, admits one of the route's [`source_arns`]. Other
+/// (or to everyone) whose `aws:SourceArn` conditions, if any, admit one of the route's [`source_arns`] (a path
+/// parameter's value is the caller's: a pattern any value matches admits the route). Other
 /// conditions are assumed met and Deny statements are not counted: the route is never closed on a guess.
 pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) -> Invocation {
     if let Some(role) = &door.route.integration_credentials {
@@ -243,15 +379,24 @@ pub fn invocation(ctx: &FunctionContext, door: &FrontDoor, policies: &Policies) 
         Some(q) => format!("{}:{q}", ctx.function.arn),
         None => ctx.function.arn.clone(),
     };
-    let allowed: Vec<String> = of_qualifier(&policies.statements, door.qualifier)
+    // `…:$LATEST` invokes the unqualified function, whose policy then decides (with any `$LATEST` one might hold).
+    let latest = door.qualifier == Some("$LATEST");
+    let mut statements = of_qualifier(&policies.statements, door.qualifier);
+    if latest {
+        statements.extend(of_qualifier(&policies.statements, None));
+    }
+    let allowed: Vec<String> = statements
         .into_iter()
-        .filter(|ps| lets_api_gateway_invoke(ctx, ps, &invoked, &sources))
+        .filter(|ps| {
+            lets_api_gateway_invoke(ctx, ps, &invoked, &sources)
+                || (latest && lets_api_gateway_invoke(ctx, ps, &ctx.function.arn, &sources))
+        })
         .map(|ps| ps.statement.label())
         .collect();
     if !allowed.is_empty() {
         return Invocation::Allowed(allowed);
     }
-    match unread_policy(ctx, door.qualifier) {
+    match unread_policy(ctx, door.qualifier.filter(|_| !latest)) {
         Some(reason) => Invocation::Unreadable(reason),
         None => Invocation::NotAllowed,
     }
@@ -306,7 +451,7 @@ fn lets_api_gateway_invoke(
     ctx: &FunctionContext,
     ps: &PolicyStatement,
     invoked: &str,
-    sources: &[String],
+    sources: &[SourceArns],
 ) -> bool {
     let statement = &ps.statement;
     let Some(scope) = ps.principal_scope(ctx) else {
@@ -329,20 +474,13 @@ fn lets_api_gateway_invoke(
         })
 }
 
-/// Whether an `aws:SourceArn` condition holds for a request from `source`. ARN and `…Like` operators match with
-/// wildcards, `StringEquals` exactly, negated operators when no value matches; `Null` holds unless it requires the key
-/// absent; any other operator is assumed to hold.
-fn source_condition_holds(condition: &Condition, source: &str) -> bool {
+/// Whether an `aws:SourceArn` condition may hold for a request from one of `sources` (each condition on its own: the
+/// Allow is never closed on a guess). ARN and `…Like` operators match with wildcards (IAM's `ArnEquals` too),
+/// `StringEquals` exactly; a negated operator holds unless every source is a value it lists (a route with path
+/// parameters: some value may not be, it holds); `Null` holds unless it requires the key absent; any other operator
+/// is assumed to hold.
+fn source_condition_holds(condition: &Condition, sources: &SourceArns) -> bool {
     let op = &condition.operator;
-    let any = |exact: bool| {
-        condition.values.iter().any(|v| {
-            if exact {
-                v == source
-            } else {
-                resource_matches(v, source)
-            }
-        })
-    };
     if op.is("Null") {
         return !condition
             .values
@@ -360,10 +498,18 @@ fn source_condition_holds(condition: &Condition, source: &str) -> bool {
         return true;
     }
     if op.is_negated() {
-        !any(exact)
-    } else {
-        any(exact)
+        return match sources.as_literal() {
+            Some(source) => !condition.values.iter().any(|v| {
+                if exact {
+                    *v == source
+                } else {
+                    resource_matches(v, &source)
+                }
+            }),
+            None => true,
+        };
     }
+    condition.values.iter().any(|v| sources.may_match(v, exact))
 }
 
 /// What a REST API's resource policy lets an unauthenticated caller (no AWS credentials) do to one method.
@@ -443,8 +589,31 @@ fn refused_outside(statement: &Statement) -> Vec<String> {
         .collect()
 }
 
-/// What `api`'s resource policy lets the anonymous public do to the method `arn` (see [`PolicyReach`]).
-pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
+/// Whether a statement's `Resource` (or `NotResource`) names some request of the route (`every`: each of its
+/// requests, surely), a request's ARN being one of `routes` (see [`source_arns`]) or its `execute-api:/…` shorthand.
+fn names_route(statement: &Statement, routes: &[SourceArns], every: bool) -> bool {
+    let forms: Vec<(SourceArns, SourceArns)> =
+        routes.iter().map(|r| (r.clone(), r.short())).collect();
+    let some = |r: &(SourceArns, SourceArns), p: &String| {
+        r.0.may_match(p, false) || r.1.may_match(p, false)
+    };
+    let all = |r: &(SourceArns, SourceArns), p: &String| r.0.covered_by(p) || r.1.covered_by(p);
+    match &statement.resources {
+        None => true,
+        Some(Scope::Only(list)) if every => forms.iter().all(|r| list.iter().any(|p| all(r, p))),
+        Some(Scope::Only(list)) => forms.iter().any(|r| list.iter().any(|p| some(r, p))),
+        // `NotResource`: the requests it does not list
+        Some(Scope::Except(list)) if every => {
+            !forms.iter().any(|r| list.iter().any(|p| some(r, p)))
+        }
+        Some(Scope::Except(list)) => !forms.iter().all(|r| list.iter().any(|p| all(r, p))),
+    }
+}
+
+/// What `api`'s resource policy lets the anonymous public do to a route, whose requests carry the ARNs `routes`
+/// (see [`source_arns`]; a path parameter's value is the caller's): an Allow counts when it names some request of
+/// the route, a Deny when it surely names each (see [`PolicyReach`]).
+pub fn policy_reach(api: &Api, routes: &[SourceArns]) -> PolicyReach {
     if api.policy.is_null() {
         return PolicyReach::NoPolicy;
     }
@@ -452,17 +621,10 @@ pub fn policy_reach(api: &Api, arn: &str) -> PolicyReach {
         Ok(d) => d,
         Err(e) => return PolicyReach::Unreadable(e.to_string()),
     };
-    // A policy may name the API's own resources in API Gateway's shorthand, `execute-api:/<stage>/<METHOD>/<path>`.
-    let short = arn
-        .split_once('/')
-        .map(|(_, rest)| format!("execute-api:/{rest}"));
     let applies = |s: &&Statement| {
         public_principal(s)
             && s.applies_to_action("execute-api:Invoke")
-            && (s.applies_to_resource(arn)
-                || short
-                    .as_deref()
-                    .is_some_and(|short| s.applies_to_resource(short)))
+            && names_route(s, routes, !s.is_allow())
     };
     let mut open = Vec::new();
     let mut restricted = Vec::new();
@@ -526,7 +688,7 @@ mod tests {
     use super::*;
     use crate::inventory::{Api, ApiRoute, ApiStage};
 
-    fn door_arns(kind: ApiKind, method: &str, path: &str) -> Vec<String> {
+    fn door_arns(kind: ApiKind, method: &str, path: &str) -> Vec<SourceArns> {
         let api = Api {
             id: "abc".into(),
             region: "us-east-1".into(),
@@ -555,30 +717,59 @@ mod tests {
     #[test]
     fn a_route_invokes_with_the_source_arns_of_its_methods_and_paths() {
         let p = "arn:aws:execute-api:us-east-1:123456789012:abc/prod";
+        let admits =
+            |arns: &[SourceArns], pattern: &str| arns.iter().any(|a| a.may_match(pattern, false));
+        let by_id = door_arns(ApiKind::Rest, "GET", "/orders/{id}");
+        assert_eq!(by_id.len(), 1);
+        // the parameter's value is the caller's: any one segment, the name as written among them
+        for yes in [
+            format!("{p}/GET/orders/*"),
+            format!("{p}/GET/orders/ord-*"),
+            format!("{p}/GET/orders/{{id}}"),
+            format!("{p}/GET/orders/?"),
+            format!("{p}/*"),
+            format!("{p}/GET/orders/*a*b*"),
+        ] {
+            assert!(admits(&by_id, &yes), "{yes}");
+        }
+        for no in [
+            format!("{p}/GET/orders"),
+            format!("{p}/GET/orders/"),
+            format!("{p}/GET/orders/*/refund"),
+            format!("{p}/GET/orders/a/b"),
+            format!("{p}/POST/orders/*"),
+        ] {
+            assert!(!admits(&by_id, &no), "{no}");
+        }
+        assert!(by_id[0].may_match(&format!("{p}/GET/orders/42"), true));
+        assert!(!by_id[0].may_match(&format!("{p}/GET/orders"), true));
+        // a greedy parameter takes any path below it, `/` included
+        let proxy = door_arns(ApiKind::Rest, "GET", "/{proxy+}");
+        assert!(admits(&proxy, &format!("{p}/GET/static/*")));
+        assert!(admits(&proxy, &format!("{p}/GET/a/b/c")));
+        assert!(!admits(&proxy, &format!("{p}/GET/")));
+        // literal paths: the ARN itself
+        let fixed = door_arns(ApiKind::Rest, "GET", "/orders");
+        assert_eq!(fixed[0].as_literal(), Some(format!("{p}/GET/orders")));
+        assert_eq!(by_id[0].as_literal(), None);
+        // ANY: every method (and the word ANY)
+        let any = door_arns(ApiKind::Rest, "ANY", "/");
+        assert_eq!(any.len(), ANY_METHODS.len() + 1);
+        assert!(admits(&any, &format!("{p}/DELETE/")));
         assert_eq!(
-            door_arns(ApiKind::Rest, "GET", "/orders/{id}"),
-            [
-                format!("{p}/GET/orders/{{id}}"),
-                format!("{p}/GET/orders/1")
-            ]
+            door_arns(ApiKind::Http, "ANY", "$default")[0].as_literal(),
+            Some(format!("{p}/$default"))
         );
         assert_eq!(
-            door_arns(ApiKind::Rest, "ANY", "/").len(),
-            ANY_METHODS.len()
-        );
-        assert_eq!(
-            door_arns(ApiKind::Http, "ANY", "$default"),
-            [format!("{p}/$default")]
-        );
-        assert_eq!(
-            door_arns(ApiKind::Websocket, "$connect", ""),
-            [format!("{p}/$connect")]
+            door_arns(ApiKind::Websocket, "$connect", "")[0].as_literal(),
+            Some(format!("{p}/$connect"))
         );
     }
 
     #[test]
     fn source_arn_conditions_match_as_iam_does() {
         let source = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/orders";
+        let sources = SourceArns::literal(source);
         let holds = |block: serde_json::Value| {
             let doc =
                 PolicyDocument::parse(&json!({"Statement": [{"Effect": "Allow", "Action": "*",
@@ -586,7 +777,7 @@ mod tests {
                 .unwrap();
             let holds = doc.statements[0]
                 .conditions_on("aws:SourceArn")
-                .all(|c| source_condition_holds(c, source));
+                .all(|c| source_condition_holds(c, &sources));
             holds
         };
         let api = "arn:aws:execute-api:us-east-1:123456789012:abc";
@@ -612,6 +803,69 @@ mod tests {
         assert!(holds(json!({"Null": {"aws:SourceArn": "false"}})));
     }
 
+    #[test]
+    fn a_resource_policy_is_read_for_every_request_of_the_route() {
+        let public = |effect: &str, resource: &str, condition: serde_json::Value| {
+            json!({"Sid": effect, "Effect": effect, "Principal": "*", "Action": "execute-api:Invoke",
+                "Resource": resource, "Condition": condition})
+        };
+        let reach = |statements: Vec<serde_json::Value>, method: &str, path: &str| {
+            policy_reach(
+                &api(json!({ "Statement": statements })),
+                &door_arns(ApiKind::Rest, method, path),
+            )
+        };
+        let none = json!({});
+        // an Allow naming some request: GET of an ANY method, some value of a parameter
+        let gets = public("Allow", "execute-api:/*/GET/*", none.clone());
+        assert!(matches!(
+            reach(vec![gets.clone()], "ANY", "/{proxy+}"),
+            PolicyReach::Open(_)
+        ));
+        assert_eq!(
+            reach(vec![gets.clone()], "POST", "/orders/{id}"),
+            PolicyReach::Closed
+        );
+        // IAM's `*` spans `/`: a POST to /x/GET/y through a greedy path is named by `/*/GET/*`
+        assert!(matches!(
+            reach(vec![gets], "POST", "/{proxy+}"),
+            PolicyReach::Open(_)
+        ));
+        let some = public("Allow", "execute-api:/*/GET/orders/ord-*", none.clone());
+        assert!(matches!(
+            reach(vec![some.clone()], "GET", "/orders/{id}"),
+            PolicyReach::Open(_)
+        ));
+        // IAM's `*` spans `/`: `ord-*` also names /orders/ord-42/items
+        assert!(matches!(
+            reach(vec![some], "GET", "/orders/{id}/items"),
+            PolicyReach::Open(_)
+        ));
+        let refunds = public("Allow", "execute-api:/*/GET/orders/*/refund", json!({}));
+        assert_eq!(
+            reach(vec![refunds], "GET", "/orders/{id}"),
+            PolicyReach::Closed
+        );
+        // a Deny bounds the route only when it names each of its requests
+        let all = public("Allow", "execute-api:/*", none);
+        let outside = json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}});
+        let deny_some = public("Deny", "execute-api:/*/GET/orders/admin", outside.clone());
+        assert!(matches!(
+            reach(vec![all.clone(), deny_some], "GET", "/orders/{id}"),
+            PolicyReach::Open(_)
+        ));
+        let deny_one_method = public("Deny", "execute-api:/*/GET/*", outside.clone());
+        assert!(matches!(
+            reach(vec![all.clone(), deny_one_method], "ANY", "/orders"),
+            PolicyReach::Open(_)
+        ));
+        let deny_every = public("Deny", "execute-api:/*/*/orders/*", outside);
+        assert!(matches!(
+            reach(vec![all, deny_every], "ANY", "/orders/{id}"),
+            PolicyReach::Restricted { .. }
+        ));
+    }
+
     fn api(policy: serde_json::Value) -> Api {
         Api {
             policy: policy.into(),
@@ -624,26 +878,26 @@ mod tests {
     #[test]
     fn a_resource_policy_opens_restricts_or_closes_the_method() {
         assert_eq!(
-            policy_reach(&api(serde_json::Value::Null), ARN),
+            policy_reach(&api(serde_json::Value::Null), &[SourceArns::literal(ARN)]),
             PolicyReach::NoPolicy
         );
         let open = json!({"Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]});
         assert_eq!(
-            policy_reach(&api(open), ARN),
+            policy_reach(&api(open), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let open_arn = json!({"Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:abc/*"}]});
         assert_eq!(
-            policy_reach(&api(open_arn.clone()), ARN),
+            policy_reach(&api(open_arn.clone()), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let vpn = json!({"Statement": [{"Sid": "vpn", "Effect": "Allow", "Principal": "*",
             "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
         assert_eq!(
-            policy_reach(&api(vpn.clone()), ARN),
+            policy_reach(&api(vpn.clone()), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["vpn".into()],
                 keys: vec!["aws:SourceIp".into()],
@@ -659,7 +913,7 @@ mod tests {
             "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}));
         assert_eq!(
-            policy_reach(&api(two), ARN),
+            policy_reach(&api(two), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["vpn".into(), "endpoint".into()],
                 keys: vec!["aws:SourceIp".into(), "aws:SourceVpce".into()],
@@ -675,7 +929,7 @@ mod tests {
             "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}));
         assert_eq!(
-            policy_reach(&api(deny_one), ARN),
+            policy_reach(&api(deny_one), &[SourceArns::literal(ARN)]),
             PolicyReach::Open(vec!["all".into()])
         );
         let mut deny = open_arn;
@@ -686,7 +940,7 @@ mod tests {
             "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}));
         assert_eq!(
-            policy_reach(&api(deny), ARN),
+            policy_reach(&api(deny), &[SourceArns::literal(ARN)]),
             PolicyReach::Restricted {
                 statements: vec!["all".into(), "outside".into()],
                 keys: vec!["aws:SourceVpce".into()],
@@ -695,9 +949,12 @@ mod tests {
         );
         let other_account = json!({"Statement": [{"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "execute-api:Invoke", "Resource": "*"}]});
-        assert_eq!(policy_reach(&api(other_account), ARN), PolicyReach::Closed);
+        assert_eq!(
+            policy_reach(&api(other_account), &[SourceArns::literal(ARN)]),
+            PolicyReach::Closed
+        );
         assert!(matches!(
-            policy_reach(&api(json!("not a policy")), ARN),
+            policy_reach(&api(json!("not a policy")), &[SourceArns::literal(ARN)]),
             PolicyReach::Unreadable(_)
         ));
     }

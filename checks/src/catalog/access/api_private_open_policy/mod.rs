@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::catalog::access::front_doors::{
-    invocation, method_arn, policy_reach, read, Invocation, PolicyReach,
+    invocation, method_arn, policy_reach, read, source_arns, Invocation, PolicyReach,
 };
 use crate::catalog::access::policies::{exposure_key, qualified_arn, read_policies, scope_name};
 use crate::check::{with_unknown, Check, FunctionContext, Outcome, Place};
@@ -42,7 +42,7 @@ fn evaluate(ctx: &FunctionContext) -> Vec<Outcome> {
         .filter(|d| d.api.endpoint_type.as_deref() == Some("PRIVATE"))
     {
         let arn = method_arn(door, place.partition, place.account);
-        let reach = policy_reach(door.api, &arn);
+        let reach = policy_reach(door.api, &source_arns(door, place.partition, place.account));
         let statements = match &reach {
             // Without a resource policy a private API cannot be called (nor deployed); a policy that allows the
             // public nothing leaves callers to the routes' own authorization.

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::catalog::access::front_doors::{
-    deployed_method, domain_gap, invocation, method_arn, policy_reach, read, Deployed, Invocation,
-    PolicyReach,
+    deployed_method, domain_gap, invocation, method_arn, policy_reach, read, source_arns, Deployed,
+    Invocation, PolicyReach,
 };
 use crate::catalog::access::policies::{
     exposure_key, qualified_arn, read_policies, scope_name, Policies,
@@ -111,7 +111,7 @@ fn judge(ctx: &FunctionContext, door: &FrontDoor, place: Place, policies: &Polic
     }
     let arn = method_arn(door, place.partition, place.account);
     let reach = if api.kind == ApiKind::Rest {
-        policy_reach(api, &arn)
+        policy_reach(api, &source_arns(door, place.partition, place.account))
     } else {
         PolicyReach::NoPolicy
     };
