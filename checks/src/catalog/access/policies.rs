@@ -357,11 +357,14 @@ pub fn url_failure(
     )
 }
 
-/// `function` for the unqualified policy or URL, `alias prod` / `version 2` otherwise.
+/// `the function` for the unqualified policy or URL, `alias prod` / `version 2` / `version $LATEST` otherwise.
 pub fn scope_name(qualifier: Option<&str>) -> String {
     match qualifier {
         None => "the function".to_string(),
-        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => format!("version {q}"),
+        // `$LATEST` is the unpublished version, not an alias
+        Some(q) if q == "$LATEST" || q.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("version {q}")
+        }
         Some(q) => format!("alias {q}"),
     }
 }
