@@ -199,7 +199,8 @@ pub enum SourceChar {
 pub struct SourceArns(pub Vec<(SourceChar, bool)>);
 
 impl SourceArns {
-    fn literal(text: &str) -> Self {
+    /// The one ARN `text`.
+    pub fn literal(text: &str) -> Self {
         SourceArns(text.chars().map(|c| (SourceChar::Is(c), false)).collect())
     }
 
@@ -475,17 +476,31 @@ fn lets_api_gateway_invoke(
 }
 
 /// Whether an `aws:SourceArn` condition may hold for a request from one of `sources` (each condition on its own: the
-/// Allow is never closed on a guess). ARN and `…Like` operators match with wildcards (IAM's `ArnEquals` too),
-/// `StringEquals` exactly; a negated operator holds unless every source is a value it lists (a route with path
-/// parameters: some value may not be, it holds); `Null` holds unless it requires the key absent; any other operator
-/// is assumed to hold.
-fn source_condition_holds(condition: &Condition, sources: &SourceArns) -> bool {
+/// Allow is never closed on a guess); API Gateway's routes and the load balancer's target groups
+/// ([`SourceArns::literal`]) are judged by this one rule. ARN and `…Like` operators match with wildcards (IAM:
+/// "ArnEquals, ArnLike: … each can include multi-character match wildcards (*) or single-character match wildcards
+/// (?)"), `StringEquals` exactly, `StringEqualsIgnoreCase` whatever the case; a negated operator holds unless every
+/// source is a value it lists (a route with path parameters: some value may not be, it holds); `Null` holds unless it
+/// requires the key absent; any other operator cannot compare an ARN and is assumed to hold.
+pub(crate) fn source_condition_holds(condition: &Condition, sources: &SourceArns) -> bool {
     let op = &condition.operator;
     if op.is("Null") {
         return !condition
             .values
             .iter()
             .any(|v| v.eq_ignore_ascii_case("true"));
+    }
+    if op.is("StringEqualsIgnoreCase") || op.is("StringNotEqualsIgnoreCase") {
+        return match sources.as_literal() {
+            Some(source) => {
+                condition
+                    .values
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(&source))
+                    != op.is_negated()
+            }
+            None => true,
+        };
     }
     let exact = op.is("StringEquals") || op.is("StringNotEquals");
     let wildcard = op.is("ArnLike")

@@ -6,13 +6,14 @@ use std::net::IpAddr;
 
 use serde_json::{json, Value};
 
+use crate::catalog::access::front_doors::{source_condition_holds, SourceArns};
 use crate::catalog::access::policies::{
     exposure_key, of_qualifier, qualified_arn, read_policies, scope_name, PolicyStatement,
 };
 use crate::check::{gap_reason, with_unknown, Check, FunctionContext, Outcome};
 use crate::finding::Severity;
 use crate::inventory::{LoadBalancerDoor, RuleCondition};
-use crate::policy::document::{resource_matches, Condition, Principal};
+use crate::policy::document::{Condition, Principal};
 
 pub const CHECK: Check = Check {
     id: "alb-unauthenticated-target",
@@ -401,30 +402,10 @@ fn elb_denials<'p>(
         .collect()
 }
 
-/// Whether an `aws:SourceArn` condition holds for a request from the target group `arn`. `ArnEquals` and `ArnLike`
-/// both match wildcards per ARN component (IAM: "ArnEquals, ArnLike: Case-sensitive matching of the ARN. Each of the
-/// six colon-delimited components of the ARN is checked separately and each can include multi-character match
-/// wildcards (*) or single-character match wildcards (?)"), `StringLike` matches wildcards, `StringEquals` exactly,
-/// `StringEqualsIgnoreCase` whatever the case; `Null` `false` holds (the key is present). Any other operator cannot
-/// compare an ARN: it is not taken to refuse the load balancer (never a pass on a condition not understood).
+/// Whether an `aws:SourceArn` condition holds for a request from the target group `arn`: the rule API Gateway's
+/// routes are judged by too ([`source_condition_holds`]).
 fn source_arn_admits(condition: &Condition, arn: &str) -> bool {
-    let op = &condition.operator;
-    if op.is("Null") {
-        return condition
-            .values
-            .iter()
-            .all(|v| v.eq_ignore_ascii_case("false"));
-    }
-    let base = op.base.to_ascii_lowercase().replace("not", "");
-    let matched = match base.as_str() {
-        "arnequals" | "arnlike" | "stringlike" => {
-            condition.values.iter().any(|v| resource_matches(v, arn))
-        }
-        "stringequals" => condition.values.iter().any(|v| v == arn),
-        "stringequalsignorecase" => condition.values.iter().any(|v| v.eq_ignore_ascii_case(arn)),
-        _ => return true,
-    };
-    matched != op.is_negated()
+    source_condition_holds(condition, &SourceArns::literal(arn))
 }
 
 /// How open one rule forwarding to the function is.
