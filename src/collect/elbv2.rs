@@ -508,27 +508,17 @@ fn ingress_rules(group: &Element) -> Vec<IngressRule> {
     group
         .list("ipPermissions")
         .map(|p| {
-            let mut sources: Vec<String> = Vec::new();
-            sources.extend(
-                p.list("ipRanges")
-                    .filter_map(|r| r.text_of("cidrIp"))
-                    .map(str::to_string),
-            );
-            sources.extend(
-                p.list("ipv6Ranges")
-                    .filter_map(|r| r.text_of("cidrIpv6"))
-                    .map(str::to_string),
-            );
-            sources.extend(
-                p.list("prefixListIds")
-                    .filter_map(|r| r.text_of("prefixListId"))
-                    .map(str::to_string),
-            );
-            sources.extend(
-                p.list("groups")
-                    .filter_map(|r| r.text_of("groupId"))
-                    .map(str::to_string),
-            );
+            // where the rule admits traffic from: IPv4 and IPv6 ranges, prefix lists, other security groups
+            let sources: Vec<String> = [
+                ("ipRanges", "cidrIp"),
+                ("ipv6Ranges", "cidrIpv6"),
+                ("prefixListIds", "prefixListId"),
+                ("groups", "groupId"),
+            ]
+            .into_iter()
+            .flat_map(|(list, field)| p.list(list).filter_map(move |r| r.text_of(field)))
+            .map(str::to_string)
+            .collect();
             IngressRule {
                 protocol: p.text_of("ipProtocol").unwrap_or("-1").to_string(),
                 from_port: p.text_of("fromPort").and_then(|v| v.parse().ok()),
