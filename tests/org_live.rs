@@ -763,3 +763,42 @@ fn an_account_suspended_mid_scan_is_incomplete_the_others_complete() {
         .collect();
     assert_complete(&org, &dir, &others);
 }
+
+#[test]
+fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
+    let org = org(3);
+    let members = org.members();
+    let (suspended, active) = (members[0], members[1]);
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": suspended, "after_calls": 0})),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let run = org.scan_org(&dir, &[]);
+    // Not an incomplete account (no role can be assumed in a suspended account, and a closed account stays listed as
+    // SUSPENDED for 90 days): the scan is complete, and says on one line which account it left out and why.
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let said: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(suspended))
+        .collect();
+    assert_eq!(
+        said,
+        [format!(
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+        )],
+        "{}",
+        run.stderr
+    );
+    assert!(!account_dir(&dir, suspended).exists());
+    assert_complete(&org, &dir, &[MANAGEMENT, active]);
+    // Named explicitly, it is scanned, and incomplete: its role cannot be assumed.
+    let named = work.path().join("named");
+    let run = org.scan_org(&named, &["--accounts", suspended]);
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    assert_incomplete(&run, &named, suspended, "AssumeRole");
+    assert!(!run.stderr.contains("is SUSPENDED"), "{}", run.stderr);
+}

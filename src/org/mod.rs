@@ -62,7 +62,11 @@ pub async fn collect_into_dir(
     let identity =
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
     if org.org {
-        listed.extend(members::active_accounts(&sdk, &pacer, &identity.partition).await?);
+        let members = members::list(&sdk, &pacer, &identity.partition).await?;
+        for line in not_active(&members.inactive, &listed, &org.exclude_accounts) {
+            eprintln!("{line}");
+        }
+        listed.extend(members.active);
     }
     let accounts = selection(listed, org)?;
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
@@ -96,6 +100,23 @@ pub async fn collect_into_dir(
         sdk,
     };
     scan::run(&plan, &caller, &pacer).await
+}
+
+/// The lines saying which accounts of the organization `--org` leaves out because they are not ACTIVE (suspended,
+/// pending closure, closed, pending activation: no role can be assumed there), so none is dropped silently; an
+/// account also named by `--accounts`/`--accounts-file` is scanned (and reported incomplete if it cannot be), one
+/// excluded by `--exclude-accounts` was left out on purpose.
+fn not_active(inactive: &[(String, String)], named: &[String], excluded: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = inactive
+        .iter()
+        .filter(|(id, _)| !named.contains(id) && !excluded.contains(id))
+        .map(|(id, state)| {
+            format!("not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)")
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
 }
 
 /// Physical memory per account in flight for the default `--max-accounts`: an account of a few hundred functions holds
@@ -199,6 +220,25 @@ mod tests {
             assert!(!e.contains('\n'), "{e}");
         }
         assert!(!dir.path().join("out").exists(), "nothing written");
+    }
+
+    #[test]
+    fn accounts_org_leaves_out_are_named_with_their_state() {
+        let inactive = [
+            ("333333333333".to_string(), "PENDING_CLOSURE".to_string()),
+            ("222222222222".to_string(), "SUSPENDED".to_string()),
+            ("444444444444".to_string(), "CLOSED".to_string()),
+            ("555555555555".to_string(), "SUSPENDED".to_string()),
+        ];
+        assert_eq!(
+            not_active(&inactive, &["444444444444".into()], &["555555555555".into()]),
+            [
+                "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)",
+                "not scanned: account 333333333333 is PENDING_CLOSURE in AWS Organizations (--org scans ACTIVE \
+                 accounts)",
+            ]
+        );
+        assert!(not_active(&[], &[], &[]).is_empty());
     }
 
     #[test]
