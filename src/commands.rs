@@ -237,6 +237,7 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
     use crate::cli::ScanFormat;
     let output = file_target(args.output.output.as_deref());
     let dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
+    crate::org::settings::same_across(&args.dirs, cli.max_input_mib)?;
     if let Some(output) = output {
         // every file merge reads: each account's inventory, report and error line, and the configuration
         use crate::org::scan::{ERROR, INVENTORY, REPORT};

@@ -802,3 +802,88 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     assert_incomplete(&run, &named, suspended, "AssumeRole");
     assert!(!run.stderr.contains("is SUSPENDED"), "{}", run.stderr);
 }
+
+#[test]
+fn resume_with_other_collection_flags_is_refused_before_any_call() {
+    let org = org(3);
+    let members = org.members();
+    let list = members.join(",");
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let dir_arg = dir.to_str().unwrap();
+    let first = org.run(
+        &["scan", "--accounts", &list, "--output-dir", dir_arg],
+        &work.path().join("first.json"),
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // As if the scan had stopped before its last account.
+    std::fs::remove_dir_all(account_dir(&dir, members[1])).unwrap();
+    org.emulator.clear_stats();
+    // Other regions or another lookback: the accounts already there would be reported as if collected like the
+    // rest. Refused on one line naming the directory and both values, before any AWS call.
+    let other_flags: [(&[&str], &str); 3] = [
+        (
+            &["--lookback-days", "30"],
+            "collected with --lookback-days 90, this run has --lookback-days 30",
+        ),
+        (
+            &["--regions", "eu-west-1"],
+            "collected with --regions us-east-1, this run has --regions eu-west-1,us-east-1",
+        ),
+        (
+            &["--thorough"],
+            "collected with no --thorough, this run has --thorough",
+        ),
+    ];
+    for (flags, needle) in other_flags {
+        let mut args = vec!["scan", "--accounts", &list, "--resume", dir_arg];
+        args.extend_from_slice(flags);
+        args.extend(["--regions", REGION, "--format", "json"]);
+        let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+        cli::assert_one_line_error(code, &stdout, &stderr, &[dir_arg, needle]);
+    }
+    assert_eq!(
+        org.emulator.stats()["accounts"],
+        serde_json::json!({}),
+        "no AWS call"
+    );
+    assert!(inventory(&dir, members[1]).is_none());
+    // The same flags resume it.
+    let resumed = org.run(
+        &["scan", "--accounts", &list, "--resume", dir_arg],
+        &work.path().join("resumed.json"),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_complete(&org, &dir, &members);
+    // Two directories collected with other flags are not merged into one report.
+    let other = work.path().join("other");
+    let run = org.run(
+        &[
+            "scan",
+            "--accounts",
+            MANAGEMENT,
+            "--output-dir",
+            other.to_str().unwrap(),
+            "--lookback-days",
+            "30",
+        ],
+        &work.path().join("other.json"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir_arg,
+        other.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    cli::assert_one_line_error(
+        code,
+        &stdout,
+        &stderr,
+        &[
+            "collected with --lookback-days 30, but",
+            "with --lookback-days 90",
+        ],
+    );
+}

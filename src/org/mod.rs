@@ -6,6 +6,7 @@ pub mod enter;
 pub mod members;
 pub mod merge;
 pub mod scan;
+pub mod settings;
 pub mod sts;
 
 use std::path::PathBuf;
@@ -55,6 +56,7 @@ pub async fn collect_into_dir(
         selection(listed.clone(), org)?;
     }
     let mut options = crate::commands::collect_options(source, config, false)?;
+    settings::claim(&dir, &settings::Settings::of(&options)?, cli.max_input_mib)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
     let sdk = crate::collect::caller_sdk_config(&options).await?;
