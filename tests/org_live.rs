@@ -887,3 +887,56 @@ fn resume_with_other_collection_flags_is_refused_before_any_call() {
         ],
     );
 }
+
+#[test]
+fn merge_without_one_shard_names_that_shards_accounts_incomplete() {
+    let org = org(5);
+    let work = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for i in [0, 2] {
+        let dir = work.path().join(format!("shard-{i}"));
+        let run = org.scan_org(&dir, &["--shard", &format!("{i}/3")]);
+        assert_eq!(run.code, 0, "shard {i}/3: {}", run.stderr);
+        dirs.push(dir);
+    }
+    // Shard 1/3 never ran (a job that was not scheduled, a directory forgotten): merging the two others does not
+    // report its accounts as if the organisation had none.
+    let never: Vec<&str> = org
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(p, _)| p % 3 == 1)
+        .map(|(_, a)| a.as_str())
+        .collect();
+    let merged = work.path().join("merged.json");
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--format", "json", "--output", merged.to_str().unwrap()]);
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+    assert_eq!(code, 3, "merge: {stderr}");
+    assert!(stderr.contains("shard 1/3 did not run"), "{stderr}");
+    let report = read_json(&merged);
+    let incomplete: Vec<&str> = report["incomplete_accounts"]
+        .as_array()
+        .expect("incomplete_accounts")
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(incomplete, never);
+    for id in &never {
+        assert!(
+            stderr.contains(&format!("incomplete: account {id}: ")),
+            "{stderr}"
+        );
+    }
+    // With its shard, nothing is missing.
+    let dir = work.path().join("shard-1");
+    let run = org.scan_org(&dir, &["--shard", "1/3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    dirs.push(dir);
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--format", "json"]);
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+    assert_eq!(code, 0, "merge: {stderr}");
+}

@@ -7,6 +7,7 @@ pub mod members;
 pub mod merge;
 pub mod scan;
 pub mod settings;
+pub mod shards;
 pub mod sts;
 
 use std::path::PathBuf;
@@ -70,7 +71,9 @@ pub async fn collect_into_dir(
         }
         listed.extend(members.active);
     }
-    let accounts = selection(listed, org)?;
+    let all = selection(listed, org)?;
+    shards::record(&dir, org.shard, &all)?;
+    let accounts = accounts::select(all, &[], org.shard);
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
         "organisation scan");
     let plan = scan::Plan {
@@ -132,8 +135,8 @@ fn default_max_accounts(physical_memory: Option<u64>) -> usize {
     usize::try_from(fit.clamp(16, 1024)).unwrap_or(1024)
 }
 
-/// The accounts to scan (sorted, de-duplicated, minus exclusions, the shard's share); an error when the list, or
-/// what exclusion leaves of it, is empty (a shard may be empty: fewer accounts than shards).
+/// The accounts of the scan (sorted, de-duplicated, minus exclusions: the list every shard is cut from); an error
+/// when the list, or what exclusion leaves of it, is empty (a shard may be empty: fewer accounts than shards).
 fn selection(listed: Vec<String>, org: &OrgArgs) -> anyhow::Result<Vec<String>> {
     if listed.is_empty() {
         anyhow::bail!("no account to scan: --accounts, --accounts-file and --org list none");
@@ -142,7 +145,7 @@ fn selection(listed: Vec<String>, org: &OrgArgs) -> anyhow::Result<Vec<String>> 
     if all.is_empty() {
         anyhow::bail!("no account to scan: --exclude-accounts excludes every listed account");
     }
-    Ok(accounts::select(all, &[], org.shard))
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -254,8 +257,10 @@ mod tests {
         };
         let ids = vec!["222222222222".to_string(), "111111111111".to_string()];
         let sharded = org(&["--accounts", "111111111111", "--shard", "3/4"]);
-        assert!(selection(ids.clone(), &sharded).unwrap().is_empty());
+        let all = selection(ids.clone(), &sharded).unwrap();
+        assert_eq!(all, ["111111111111", "222222222222"], "every shard's list");
+        assert!(accounts::select(all.clone(), &[], sharded.shard).is_empty());
         let first = org(&["--accounts", "111111111111", "--shard", "0/4"]);
-        assert_eq!(selection(ids, &first).unwrap(), ["111111111111"]);
+        assert_eq!(accounts::select(all, &[], first.shard), ["111111111111"]);
     }
 }
