@@ -71,6 +71,9 @@ pub async fn collect_into_dir(
         }
         listed.extend(members.active);
     }
+    for line in not_listed(&org.exclude_accounts, &listed) {
+        eprintln!("{line}");
+    }
     let all = selection(listed, org)?;
     shards::record(&dir, org.shard, &all)?;
     let accounts = accounts::select(all, &[], org.shard);
@@ -117,6 +120,23 @@ fn not_active(inactive: &[(String, String)], named: &[String], excluded: &[Strin
         .filter(|(id, _)| !named.contains(id) && !excluded.contains(id))
         .map(|(id, state)| {
             format!("not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)")
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+/// The lines naming each `--exclude-accounts` id that none of `--org`, `--accounts`, `--accounts-file` listed:
+/// nothing was excluded for it (a mistyped id would otherwise leave the account meant scanned without a word).
+fn not_listed(excluded: &[String], listed: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = excluded
+        .iter()
+        .filter(|id| !listed.contains(id))
+        .map(|id| {
+            format!(
+                "note: --exclude-accounts {id}: not among the accounts listed, nothing excluded"
+            )
         })
         .collect();
     lines.sort();
@@ -244,6 +264,21 @@ mod tests {
             ]
         );
         assert!(not_active(&[], &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn an_exclusion_that_matches_no_listed_account_is_said() {
+        let listed = ["111111111111".to_string(), "222222222222".to_string()];
+        let excluded = [
+            "222222222222".to_string(),
+            "333333333333".to_string(),
+            "333333333333".to_string(),
+        ];
+        assert_eq!(
+            not_listed(&excluded, &listed),
+            ["note: --exclude-accounts 333333333333: not among the accounts listed, nothing excluded"]
+        );
+        assert!(not_listed(&listed, &listed).is_empty());
     }
 
     #[test]
