@@ -328,7 +328,12 @@ pub struct OrgArgs {
     /// Scan shard I of N (0-based): the accounts whose position in the sorted list (after --exclude-accounts)
     /// modulo N is I. Run N copies with I = 0..N-1 and `merge` their directories. I may be `$NAME`: the index read
     /// from environment variable NAME (e.g. '$AWS_BATCH_JOB_ARRAY_INDEX/8' for an AWS Batch array job).
-    #[arg(long, value_name = "I/N", requires = "account_source")]
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "account_source",
+        allow_hyphen_values = true
+    )]
     pub shard: Option<crate::org::accounts::Shard>,
 }
 
@@ -595,5 +600,10 @@ mod tests {
         ] {
             assert!(parse(refused).is_err(), "{refused:?} accepted");
         }
+        // A negative index is the shard's error, not clap's "unexpected argument '-1'".
+        let e = parse(&["scan", "--org", "--shard", "-1/2"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`-1/2` is not I/N"), "{e}");
     }
 }
