@@ -940,3 +940,39 @@ fn merge_without_one_shard_names_that_shards_accounts_incomplete() {
     let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
     assert_eq!(code, 0, "merge: {stderr}");
 }
+
+#[test]
+fn a_wrong_or_missing_external_id_is_that_accounts_reason_the_others_complete() {
+    let org = org(3);
+    let members = org.members();
+    let (guarded, open) = (members[0], members[1]);
+    // One member's role requires an external id (the StackSet's ExternalId parameter); the other requires none,
+    // and AWS ignores an external id a role does not ask for.
+    org.as_account(
+        guarded,
+        "iam.update_assume_role_policy(RoleName='LambdaPostureAudit', PolicyDocument=json.dumps({'Version': \
+         '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::123456789012:root'}, \
+         'Action': 'sts:AssumeRole', 'Condition': {'StringEquals': {'sts:ExternalId': 'tenant-42'}}}]}))",
+    );
+    let work = tempfile::tempdir().unwrap();
+    for (name, flags) in [
+        ("missing", &[][..]),
+        ("wrong", &["--external-id", "tenant-43"][..]),
+    ] {
+        let dir = work.path().join(name);
+        let run = org.scan_org(&dir, flags);
+        assert_eq!(run.code, 3, "{name}: {}", run.stderr);
+        assert_incomplete(&run, &dir, guarded, "AssumeRole");
+        assert!(
+            run.stderr
+                .contains(&format!("incomplete: account {guarded}: ")),
+            "{}",
+            run.stderr
+        );
+        assert_complete(&org, &dir, &[MANAGEMENT, open]);
+    }
+    let dir = work.path().join("right");
+    let run = org.scan_org(&dir, &["--external-id", "tenant-42"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_complete(&org, &dir, &[MANAGEMENT, guarded, open]);
+}
