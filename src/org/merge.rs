@@ -574,6 +574,7 @@ pub fn merged_unused(
                 }
                 report.collected_at = report.collected_at.min(next.collected_at);
                 report.functions_scanned += next.functions_scanned;
+                report.accounts_scanned += next.accounts_scanned;
                 report.unused.extend(next.unused);
                 report.unknown.extend(next.unknown);
             }
@@ -593,6 +594,7 @@ pub fn merged_unused(
                 lookback_days: 0,
                 threshold_days: config.thresholds.unused_days,
                 functions_scanned: 0,
+                accounts_scanned: 0,
                 unused: Vec::new(),
                 unknown: Vec::new(),
                 incomplete_accounts: Vec::new(),
