@@ -28,7 +28,12 @@ struct Org {
 }
 
 fn org(accounts: usize) -> Org {
-    let emulator = Emulator::start(&[]);
+    org_with(accounts, &[])
+}
+
+/// [`org`] in an emulator started with `emulator_args`.
+fn org_with(accounts: usize, emulator_args: &[&str]) -> Org {
+    let emulator = Emulator::start(emulator_args);
     let manifest_path = emulator.dir.path().join("org-manifest.json");
     run_ok(
         Command::new(python())
@@ -975,4 +980,95 @@ fn a_wrong_or_missing_external_id_is_that_accounts_reason_the_others_complete() 
     let run = org.scan_org(&dir, &["--external-id", "tenant-42"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_complete(&org, &dir, &[MANAGEMENT, guarded, open]);
+}
+
+#[test]
+fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals_a_fresh_run() {
+    // Slow calls, so the scan is killed with accounts in flight.
+    let org = org_with(6, &["--latency-ms", "25"]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let mut child = org
+        .emulator
+        .lambda_posture_process()
+        .args([
+            "scan",
+            "--org",
+            "--max-accounts",
+            "2",
+            "--regions",
+            REGION,
+            "--format",
+            "json",
+        ])
+        .arg("--output-dir")
+        .arg(&dir)
+        .arg("--output")
+        .arg(work.path().join("killed.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = |dir: &Path| -> Vec<String> {
+        org.accounts
+            .iter()
+            .filter(|id| account_dir(dir, id).join("inventory.json").exists())
+            .cloned()
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while done(&dir).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs, whatever was being written stays as it is
+    child.wait().unwrap();
+    let finished = done(&dir);
+    assert!(
+        !finished.is_empty() && finished.len() < org.accounts.len(),
+        "killed with some accounts done and others not: {finished:?}"
+    );
+    // Every inventory.json there is whole (it is written last, by rename), with its report next to it.
+    for id in &finished {
+        let inv = inventory(&dir, id).unwrap();
+        assert_eq!(inv["accounts"][0]["account_id"], id.as_str());
+        assert_eq!(function_names(&inv), org.functions_planted(id), "{id}");
+        assert!(account_dir(&dir, id).join("report.json").is_file(), "{id}");
+    }
+    // merge of what is there names every other account incomplete (the plan knows them), none as complete.
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    for id in org.accounts.iter().filter(|id| !finished.contains(id)) {
+        assert!(
+            stderr.contains(&format!("incomplete: account {id}: ")),
+            "{stderr}"
+        );
+    }
+    // Resumed, only the others are collected, and the report is a fresh run's (but for the collection times).
+    org.emulator.clear_stats();
+    let resumed = org.run(
+        &["scan", "--org", "--resume", dir.to_str().unwrap()],
+        &work.path().join("resumed.json"),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    let calls = org.calls_by_account();
+    for id in finished.iter().filter(|id| *id != MANAGEMENT) {
+        assert_eq!(
+            calls[id].as_u64().unwrap_or(0),
+            0,
+            "{id} collected again: {calls}"
+        );
+    }
+    let fresh = org.scan_org(&work.path().join("fresh"), &[]);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert_eq!(
+        without_times(read_json(&resumed.report)),
+        without_times(read_json(&fresh.report))
+    );
 }
