@@ -57,7 +57,8 @@ pub async fn collect_into_dir(
         selection(listed.clone(), org)?;
     }
     let mut options = crate::commands::collect_options(source, config, false)?;
-    settings::claim(&dir, &settings::Settings::of(&options)?, cli.max_input_mib)?;
+    let recorded = settings::Settings::of(&options)?;
+    settings::check(&dir, &recorded, cli.max_input_mib)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
     let sdk = crate::collect::caller_sdk_config(&options).await?;
@@ -75,6 +76,7 @@ pub async fn collect_into_dir(
         eprintln!("{line}");
     }
     let all = selection(listed, org)?;
+    settings::claim(&dir, &recorded, cli.max_input_mib)?;
     shards::record(&dir, org.shard, &all)?;
     let accounts = accounts::select(all, &[], org.shard);
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,

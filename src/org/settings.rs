@@ -112,6 +112,19 @@ pub fn claim(dir: &Path, mine: &Settings, max_input_mib: u64) -> anyhow::Result<
         // another copy created it first
         None => read(dir, max_input_mib)?.context("the settings file vanished")?,
     };
+    compare(dir, &recorded, mine)
+}
+
+/// [`claim`]'s refusal, without writing anything: called before the first AWS call, so a resume with other flags
+/// stops at once, and a run refused for another reason leaves no file behind.
+pub fn check(dir: &Path, mine: &Settings, max_input_mib: u64) -> anyhow::Result<()> {
+    match read(dir, max_input_mib)? {
+        Some(recorded) => compare(dir, &recorded, mine),
+        None => Ok(()),
+    }
+}
+
+fn compare(dir: &Path, recorded: &Settings, mine: &Settings) -> anyhow::Result<()> {
     match recorded.difference(mine) {
         None => Ok(()),
         Some((theirs, ours)) => anyhow::bail!(
@@ -216,6 +229,21 @@ mod tests {
         newer.tool_version = "0.2.0".into();
         assert!(refused(newer)
             .contains("collected with lambda-posture 0.1.0, this run has lambda-posture 0.2.0"));
+    }
+
+    #[test]
+    fn check_refuses_the_same_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        check(&out, &settings(None, 90), 1).unwrap();
+        assert!(!out.exists(), "nothing written");
+        claim(&out, &settings(None, 90), 1).unwrap();
+        check(&out, &settings(None, 90), 1).unwrap();
+        let e = check(&out, &settings(None, 30), 1).unwrap_err().to_string();
+        assert!(
+            e.contains("--lookback-days 90, this run has --lookback-days 30"),
+            "{e}"
+        );
     }
 
     #[test]
