@@ -43,7 +43,9 @@ impl Plan {
     }
 }
 
-/// Record the plan of this copy in `dir` (replacing the one an earlier run of the same shard wrote).
+/// Record the plan of this copy in `dir` (replacing the one an earlier run of the same shard wrote). Plans of another
+/// shard count are an earlier scan's, split otherwise (the directory resumed with fewer or more copies): removed, so
+/// they cannot make `merge` refuse the directory; this scan's copies cover every account again.
 pub fn record(dir: &Path, shard: Option<Shard>, all: &[String]) -> anyhow::Result<()> {
     let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
     let plan = Plan {
@@ -54,6 +56,18 @@ pub fn record(dir: &Path, shard: Option<Shard>, all: &[String]) -> anyhow::Resul
     let folder = dir.join(SHARDS);
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("{}: cannot create the folder", folder.display()))?;
+    let suffix = format!("-of-{}.json", plan.count);
+    for entry in std::fs::read_dir(&folder)
+        .with_context(|| format!("{}: cannot list it", folder.display()))?
+    {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.contains("-of-") && n.ends_with(".json") && !n.ends_with(&suffix))
+        {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("{}: cannot remove", path.display()))?;
+        }
+    }
     let path = folder.join(Plan::file_name(plan.index, plan.count));
     crate::output::prepare(&path, |w| {
         serde_json::to_writer(&mut *w, &plan)?;
@@ -319,6 +333,30 @@ mod tests {
             got.notes[0].contains("3 account(s) no shard took"),
             "{:?}",
             got.notes
+        );
+    }
+
+    #[test]
+    fn a_directory_resumed_with_another_shard_count_keeps_only_the_new_plans() {
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(6);
+        let dir = root.path().join("shared");
+        for i in 0..4 {
+            shard_ran(&dir, i, 4, &all);
+        }
+        for i in 0..2 {
+            shard_ran(&dir, i, 2, &all);
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir.join(SHARDS))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["0-of-2.json", "1-of-2.json"]);
+        let dirs = [dir];
+        assert_eq!(
+            missing(&dirs, &found_of(&dirs), 1).unwrap(),
+            Missing::default()
         );
     }
 
