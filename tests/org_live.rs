@@ -806,6 +806,11 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     assert_incomplete(&run, &named, suspended, "AssumeRole");
     assert!(!run.stderr.contains("is SUSPENDED"), "{}", run.stderr);
+    // Excluded, it is left out on purpose: nothing to say (it is the organisation's, so the exclusion matched).
+    let excluded = work.path().join("excluded");
+    let run = org.scan_org(&excluded, &["--exclude-accounts", suspended]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains(suspended), "{}", run.stderr);
 }
 
 #[test]

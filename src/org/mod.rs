@@ -65,14 +65,18 @@ pub async fn collect_into_dir(
     let pacer = Pacer::new(&options.rates)?;
     let identity =
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
+    // every account of the organization, active or not: an exclusion naming one excluded something
+    let mut known = listed.clone();
     if org.org {
         let members = members::list(&sdk, &pacer, &identity.partition).await?;
         for line in not_active(&members.inactive, &listed, &org.exclude_accounts) {
             eprintln!("{line}");
         }
+        known.extend(members.inactive.into_iter().map(|(id, _)| id));
+        known.extend(members.active.iter().cloned());
         listed.extend(members.active);
     }
-    for line in not_listed(&org.exclude_accounts, &listed) {
+    for line in not_listed(&org.exclude_accounts, &known) {
         eprintln!("{line}");
     }
     let all = selection(listed, org)?;
@@ -129,8 +133,8 @@ fn not_active(inactive: &[(String, String)], named: &[String], excluded: &[Strin
     lines
 }
 
-/// The lines naming each `--exclude-accounts` id that none of `--org`, `--accounts`, `--accounts-file` listed:
-/// nothing was excluded for it (a mistyped id would otherwise leave the account meant scanned without a word).
+/// The lines naming each `--exclude-accounts` id that none of `--org` (ACTIVE or not), `--accounts`,
+/// `--accounts-file` listed: nothing was excluded for it (a mistyped id would otherwise leave the account meant scanned without a word).
 fn not_listed(excluded: &[String], listed: &[String]) -> Vec<String> {
     let mut lines: Vec<String> = excluded
         .iter()
