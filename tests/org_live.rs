@@ -800,6 +800,20 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     );
     assert!(!account_dir(&dir, suspended).exists());
     assert_complete(&org, &dir, &[MANAGEMENT, active]);
+    // merge says it again (a shard's standard error is in its own job's log; the merge's is read)
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations"
+        )),
+        "{stderr}"
+    );
     // Named explicitly, it is scanned, and incomplete: its role cannot be assumed.
     let named = work.path().join("named");
     let run = org.scan_org(&named, &["--accounts", suspended]);

@@ -21,6 +21,13 @@ pub struct Members {
     pub inactive: Vec<(String, String)>,
 }
 
+/// The line saying `--org` left account `id` out for its state (standard error, at the scan and at `merge`).
+pub fn not_active_line(id: &str, state: &str) -> String {
+    format!(
+        "not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)"
+    )
+}
+
 /// One page of a ListAccounts answer: its accounts, and the token of the next page.
 #[derive(Debug, PartialEq)]
 struct Page {
@@ -99,7 +106,7 @@ fn parse_page(body: &[u8]) -> Result<Page, String> {
 }
 
 /// Whether `state` looks like an Organizations account state (`PENDING_CLOSURE`): 1 to 32 of A-Z and `_`.
-fn is_state_word(state: &str) -> bool {
+pub fn is_state_word(state: &str) -> bool {
     (1..=32).contains(&state.len()) && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
 }
 

@@ -67,10 +67,12 @@ pub async fn collect_into_dir(
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
     // every account of the organization, active or not: an exclusion naming one excluded something
     let mut known = listed.clone();
+    let mut left_out = Vec::new();
     if org.org {
         let members = members::list(&sdk, &pacer, &identity.partition).await?;
-        for line in not_active(&members.inactive, &listed, &org.exclude_accounts) {
-            eprintln!("{line}");
+        left_out = not_active(&members.inactive, &listed, &org.exclude_accounts);
+        for (id, state) in &left_out {
+            eprintln!("{}", members::not_active_line(id, state));
         }
         known.extend(members.inactive.into_iter().map(|(id, _)| id));
         known.extend(members.active.iter().cloned());
@@ -81,7 +83,7 @@ pub async fn collect_into_dir(
     }
     let all = selection(listed, org)?;
     settings::claim(&dir, &recorded, cli.max_input_mib)?;
-    shards::record(&dir, org.shard, &all)?;
+    shards::record(&dir, org.shard, &all, &left_out)?;
     let accounts = accounts::select(all, &[], org.shard);
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
         "organisation scan");
@@ -116,21 +118,23 @@ pub async fn collect_into_dir(
     scan::run(&plan, &caller, &pacer).await
 }
 
-/// The lines saying which accounts of the organization `--org` leaves out because they are not ACTIVE (suspended,
-/// pending closure, closed, pending activation: no role can be assumed there), so none is dropped silently; an
-/// account also named by `--accounts`/`--accounts-file` is scanned (and reported incomplete if it cannot be), one
+/// The accounts of the organization `--org` leaves out because they are not ACTIVE (suspended, pending closure,
+/// closed, pending activation: no role can be assumed there), with their state, sorted, so none is dropped silently;
+/// an account also named by `--accounts`/`--accounts-file` is scanned (and reported incomplete if it cannot be), one
 /// excluded by `--exclude-accounts` was left out on purpose.
-fn not_active(inactive: &[(String, String)], named: &[String], excluded: &[String]) -> Vec<String> {
-    let mut lines: Vec<String> = inactive
+fn not_active(
+    inactive: &[(String, String)],
+    named: &[String],
+    excluded: &[String],
+) -> Vec<(String, String)> {
+    let mut left_out: Vec<(String, String)> = inactive
         .iter()
         .filter(|(id, _)| !named.contains(id) && !excluded.contains(id))
-        .map(|(id, state)| {
-            format!("not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)")
-        })
+        .cloned()
         .collect();
-    lines.sort();
-    lines.dedup();
-    lines
+    left_out.sort();
+    left_out.dedup();
+    left_out
 }
 
 /// The lines naming each `--exclude-accounts` id that none of `--org` (ACTIVE or not), `--accounts`,
@@ -261,13 +265,21 @@ mod tests {
             ("444444444444".to_string(), "CLOSED".to_string()),
             ("555555555555".to_string(), "SUSPENDED".to_string()),
         ];
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
         assert_eq!(
-            not_active(&inactive, &["444444444444".into()], &["555555555555".into()]),
+            not_active(
+                &inactive,
+                &["444444444444".into()],
+                &["555555555555".into()]
+            ),
             [
-                "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)",
-                "not scanned: account 333333333333 is PENDING_CLOSURE in AWS Organizations (--org scans ACTIVE \
-                 accounts)",
+                state("222222222222", "SUSPENDED"),
+                state("333333333333", "PENDING_CLOSURE"),
             ]
+        );
+        assert_eq!(
+            members::not_active_line("222222222222", "SUSPENDED"),
+            "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
         );
         assert!(not_active(&[], &[], &[]).is_empty());
     }

@@ -23,6 +23,9 @@ pub struct Plan {
     pub count: usize,
     /// Every account of the scan, sorted, after `--exclude-accounts`: the list the shards are cut from.
     pub accounts: Vec<String>,
+    /// The organization's accounts `--org` left out for their state (not ACTIVE): id and state, said again by `merge`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_active: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -46,12 +49,18 @@ impl Plan {
 /// Record the plan of this copy in `dir` (replacing the one an earlier run of the same shard wrote). Plans of another
 /// shard count are an earlier scan's, split otherwise (the directory resumed with fewer or more copies): removed, so
 /// they cannot make `merge` refuse the directory; this scan's copies cover every account again.
-pub fn record(dir: &Path, shard: Option<Shard>, all: &[String]) -> anyhow::Result<()> {
+pub fn record(
+    dir: &Path,
+    shard: Option<Shard>,
+    all: &[String],
+    not_active: &[(String, String)],
+) -> anyhow::Result<()> {
     let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
     let plan = Plan {
         index: shard.index,
         count: shard.count,
         accounts: all.to_vec(),
+        not_active: not_active.to_vec(),
     };
     let folder = dir.join(SHARDS);
     std::fs::create_dir_all(&folder)
@@ -105,6 +114,9 @@ fn read_all(dirs: &[PathBuf], max_input_mib: u64) -> anyhow::Result<Vec<(PathBuf
                     .accounts
                     .iter()
                     .any(|a| accounts::parse_account_id(a).is_err())
+                || plan.not_active.iter().any(|(a, state)| {
+                    accounts::parse_account_id(a).is_err() || !super::members::is_state_word(state)
+                })
             {
                 anyhow::bail!(
                     "{}: not a shard plan of an organisation scan",
@@ -166,6 +178,7 @@ pub fn missing(
             index,
             count,
             accounts: first.accounts.clone(),
+            not_active: Vec::new(),
         }
         .share();
         out.notes.push(format!(
@@ -190,6 +203,11 @@ pub fn missing(
             untaken.len()
         ));
     }
+    let left_out: BTreeSet<&(String, String)> =
+        plans.iter().flat_map(|(_, p)| &p.not_active).collect();
+    for (id, state) in left_out {
+        out.notes.push(super::members::not_active_line(id, state));
+    }
     out.accounts.extend(untaken.into_iter().cloned());
     out.accounts.extend(taken);
     out.accounts.retain(|a| !found.contains(a));
@@ -213,7 +231,11 @@ pub fn missing_dirs(
         .collect();
     let missing = missing(dirs, &found, max_input_mib)?;
     for note in &missing.notes {
-        eprintln!("incomplete: {note}");
+        if note.starts_with("not scanned: ") {
+            eprintln!("{note}");
+        } else {
+            eprintln!("incomplete: {note}");
+        }
     }
     Ok(missing
         .accounts
@@ -240,11 +262,12 @@ mod tests {
 
     /// A shard that ran to the end: its plan and a folder per account of its share.
     fn shard_ran(dir: &Path, index: usize, count: usize, all: &[String]) {
-        record(dir, Some(Shard { index, count }), all).unwrap();
+        record(dir, Some(Shard { index, count }), all, &[]).unwrap();
         let plan = Plan {
             index,
             count,
             accounts: all.to_vec(),
+            not_active: Vec::new(),
         };
         for id in plan.share() {
             std::fs::create_dir_all(dir.join("accounts").join(id)).unwrap();
@@ -299,7 +322,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let all = ids(4);
         let dir = root.path().join("out");
-        record(&dir, None, &all).unwrap();
+        record(&dir, None, &all, &[]).unwrap();
         std::fs::create_dir_all(dir.join("accounts").join(&all[0])).unwrap();
         let dirs = [dir];
         let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
@@ -333,6 +356,25 @@ mod tests {
             got.notes[0].contains("3 account(s) no shard took"),
             "{:?}",
             got.notes
+        );
+    }
+
+    #[test]
+    fn the_accounts_org_left_out_are_said_again_by_merge() {
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(2);
+        let dir = root.path().join("out");
+        let suspended = ("999999999999".to_string(), "SUSPENDED".to_string());
+        record(&dir, None, &all, std::slice::from_ref(&suspended)).unwrap();
+        for id in &all {
+            std::fs::create_dir_all(dir.join("accounts").join(id)).unwrap();
+        }
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        assert!(got.accounts.is_empty());
+        assert_eq!(
+            got.notes,
+            ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
         );
     }
 

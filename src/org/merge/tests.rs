@@ -379,5 +379,8 @@ fn merged_unused_refuses_inventories_of_another_version() {
     json["tool_version"] = "0.0.9".into();
     std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     let err = merged_unused(&dirs, &config, 64).err().unwrap().to_string();
-    assert!(err.contains("collected by lambda-posture 0.0.9, but"), "{err}");
+    assert!(
+        err.contains("collected by lambda-posture 0.0.9, but"),
+        "{err}"
+    );
 }
