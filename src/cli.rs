@@ -293,8 +293,8 @@ pub struct OrgArgs {
 
     /// Accounts collected at once (each with its own API quotas per region): the whole organisation takes about as
     /// long as its slowest account when all run at once; each account in flight holds its inventory in memory.
-    /// Default: sized from the machine, one account per 32 MiB of physical memory, from 16 to 1024 (768 with
-    /// 24 GiB).
+    /// Default: sized from the machine, one account per 32 MiB of physical memory (or of a container's memory
+    /// limit, when lower), from 16 to 1024 (768 with 24 GiB).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024),
           requires = "account_source")]
     pub max_accounts: Option<u16>,

@@ -96,7 +96,7 @@ pub async fn collect_into_dir(
             external_id: org.external_id.clone(),
         },
         max_accounts: org.max_accounts.map_or_else(
-            || default_max_accounts(crate::memory::physical_memory()),
+            || default_max_accounts(crate::memory::available_memory()),
             usize::from,
         ),
         collect: options,
