@@ -189,6 +189,14 @@ pub fn missing(
         ));
         taken.extend(share);
     }
+    // A folder no plan lists: left by an earlier scan into the same directory (an account that has since left the
+    // organisation, or was listed then): merged as it is, and said.
+    for id in found.iter().filter(|id| !listed.contains(id)) {
+        out.notes.push(format!(
+            "note: account {id}: its folder is in no shard's plan (left by an earlier scan into this directory?): \
+             merged as it is"
+        ));
+    }
     // Copies that listed different accounts (the organisation changed between them): an account some list holds
     // may be in no copy's share.
     let untaken: Vec<&String> = listed
@@ -231,7 +239,7 @@ pub fn missing_dirs(
         .collect();
     let missing = missing(dirs, &found, max_input_mib)?;
     for note in &missing.notes {
-        if note.starts_with("not scanned: ") {
+        if note.starts_with("not scanned: ") || note.starts_with("note: ") {
             eprintln!("{note}");
         } else {
             eprintln!("incomplete: {note}");
@@ -292,6 +300,23 @@ mod tests {
         assert_eq!(
             missing(&dirs, &found_of(&dirs), 1).unwrap(),
             Missing::default()
+        );
+    }
+
+    #[test]
+    fn a_folder_no_plan_lists_is_said() {
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(2);
+        let dir = root.path().join("out");
+        shard_ran(&dir, 0, 1, &all);
+        std::fs::create_dir_all(dir.join("accounts").join("999999999999")).unwrap();
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        assert!(got.accounts.is_empty());
+        assert_eq!(
+            got.notes,
+            ["note: account 999999999999: its folder is in no shard's plan (left by an earlier scan into this \
+              directory?): merged as it is"]
         );
     }
 
