@@ -293,8 +293,8 @@ pub struct OrgArgs {
 
     /// Accounts collected at once (each with its own API quotas per region): the whole organisation takes about as
     /// long as its slowest account when all run at once; each account in flight holds its inventory in memory.
-    /// Default: sized from the machine, one account per 32 MiB of physical memory, from 16 to 1024 (768 with
-    /// 24 GiB).
+    /// Default: sized from the machine, one account per 32 MiB of physical memory (or of a container's memory
+    /// limit, when lower), from 16 to 1024 (768 with 24 GiB).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024),
           requires = "account_source")]
     pub max_accounts: Option<u16>,
@@ -328,7 +328,12 @@ pub struct OrgArgs {
     /// Scan shard I of N (0-based): the accounts whose position in the sorted list (after --exclude-accounts)
     /// modulo N is I. Run N copies with I = 0..N-1 and `merge` their directories. I may be `$NAME`: the index read
     /// from environment variable NAME (e.g. '$AWS_BATCH_JOB_ARRAY_INDEX/8' for an AWS Batch array job).
-    #[arg(long, value_name = "I/N", requires = "account_source")]
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "account_source",
+        allow_hyphen_values = true
+    )]
     pub shard: Option<crate::org::accounts::Shard>,
 }
 
@@ -595,5 +600,10 @@ mod tests {
         ] {
             assert!(parse(refused).is_err(), "{refused:?} accepted");
         }
+        // A negative index is the shard's error, not clap's "unexpected argument '-1'".
+        let e = parse(&["scan", "--org", "--shard", "-1/2"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`-1/2` is not I/N"), "{e}");
     }
 }

@@ -236,7 +236,14 @@ fn diff(cli: &Cli, args: &DiffArgs) -> anyhow::Result<u8> {
 fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
     use crate::cli::ScanFormat;
     let output = file_target(args.output.output.as_deref());
-    let dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
+    let mut dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
+    crate::org::settings::same_across(&args.dirs, cli.max_input_mib)?;
+    // the accounts a shard was to scan and never reached (or a shard that never ran): incomplete, not left out
+    dirs.extend(crate::org::shards::missing_dirs(
+        &args.dirs,
+        &dirs,
+        cli.max_input_mib,
+    )?);
     if let Some(output) = output {
         // every file merge reads: each account's inventory, report and error line, and the configuration
         use crate::org::scan::{ERROR, INVENTORY, REPORT};

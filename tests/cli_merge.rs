@@ -258,3 +258,33 @@ fn diff_of_merged_reports_does_not_call_an_unscanned_accounts_findings_fixed() {
         "rows name the account: {table}"
     );
 }
+
+#[test]
+fn an_organisations_unused_table_names_the_account_even_when_one_account_has_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 000000000007 has no function: every unused function is the demo account's
+    for id in ["000000000007", DEMO_ACCOUNT] {
+        scanned_account(&tmp.path().join("out"), id);
+    }
+    let out = merge(&[
+        tmp.path().join("out").to_str().unwrap(),
+        "--unused",
+        "--format",
+        "table",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("{DEMO_ACCOUNT} · ")),
+        "which account each function is in: {text}"
+    );
+    let json = merge(&[
+        tmp.path().join("out").to_str().unwrap(),
+        "--unused",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["accounts_scanned"], 2);
+    let errors = support::report::schema_errors("unused.schema.json", &json);
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -28,7 +28,12 @@ struct Org {
 }
 
 fn org(accounts: usize) -> Org {
-    let emulator = Emulator::start(&[]);
+    org_with(accounts, &[])
+}
+
+/// [`org`] in an emulator started with `emulator_args`.
+fn org_with(accounts: usize, emulator_args: &[&str]) -> Org {
+    let emulator = Emulator::start(emulator_args);
     let manifest_path = emulator.dir.path().join("org-manifest.json");
     run_ok(
         Command::new(python())
@@ -762,4 +767,327 @@ fn an_account_suspended_mid_scan_is_incomplete_the_others_complete() {
         .filter(|id| ![victim, early].contains(id))
         .collect();
     assert_complete(&org, &dir, &others);
+}
+
+#[test]
+fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
+    let org = org(3);
+    let members = org.members();
+    let (suspended, active) = (members[0], members[1]);
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": suspended, "after_calls": 0})),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let run = org.scan_org(&dir, &[]);
+    // Not an incomplete account (no role can be assumed in a suspended account, and a closed account stays listed as
+    // SUSPENDED for 90 days): the scan is complete, and says on one line which account it left out and why.
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let said: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(suspended))
+        .collect();
+    assert_eq!(
+        said,
+        [format!(
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+        )],
+        "{}",
+        run.stderr
+    );
+    assert!(!account_dir(&dir, suspended).exists());
+    assert_complete(&org, &dir, &[MANAGEMENT, active]);
+    // merge says it again (a shard's standard error is in its own job's log; the merge's is read)
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations"
+        )),
+        "{stderr}"
+    );
+    // Named explicitly, it is scanned, and incomplete: its role cannot be assumed.
+    let named = work.path().join("named");
+    let run = org.scan_org(&named, &["--accounts", suspended]);
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    assert_incomplete(&run, &named, suspended, "AssumeRole");
+    assert!(!run.stderr.contains("is SUSPENDED"), "{}", run.stderr);
+    // Excluded, it is left out on purpose: nothing to say (it is the organisation's, so the exclusion matched).
+    let excluded = work.path().join("excluded");
+    let run = org.scan_org(&excluded, &["--exclude-accounts", suspended]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains(suspended), "{}", run.stderr);
+}
+
+#[test]
+fn resume_with_other_collection_flags_is_refused_before_any_call() {
+    let org = org(3);
+    let members = org.members();
+    let list = members.join(",");
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let dir_arg = dir.to_str().unwrap();
+    let first = org.run(
+        &["scan", "--accounts", &list, "--output-dir", dir_arg],
+        &work.path().join("first.json"),
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // As if the scan had stopped before its last account.
+    std::fs::remove_dir_all(account_dir(&dir, members[1])).unwrap();
+    org.emulator.clear_stats();
+    // Other regions or another lookback: the accounts already there would be reported as if collected like the
+    // rest. Refused on one line naming the directory and both values, before any AWS call.
+    let other_flags: [(&[&str], &str); 3] = [
+        (
+            &["--lookback-days", "30"],
+            "collected with --lookback-days 90, this run has --lookback-days 30",
+        ),
+        (
+            &["--regions", "eu-west-1"],
+            "collected with --regions us-east-1, this run has --regions eu-west-1,us-east-1",
+        ),
+        (
+            &["--thorough"],
+            "collected with no --thorough, this run has --thorough",
+        ),
+    ];
+    for (flags, needle) in other_flags {
+        let mut args = vec!["scan", "--accounts", &list, "--resume", dir_arg];
+        args.extend_from_slice(flags);
+        args.extend(["--regions", REGION, "--format", "json"]);
+        let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+        cli::assert_one_line_error(code, &stdout, &stderr, &[dir_arg, needle]);
+    }
+    assert_eq!(
+        org.emulator.stats()["accounts"],
+        serde_json::json!({}),
+        "no AWS call"
+    );
+    assert!(inventory(&dir, members[1]).is_none());
+    // The same flags resume it.
+    let resumed = org.run(
+        &["scan", "--accounts", &list, "--resume", dir_arg],
+        &work.path().join("resumed.json"),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_complete(&org, &dir, &members);
+    // Two directories collected with other flags are not merged into one report.
+    let other = work.path().join("other");
+    let run = org.run(
+        &[
+            "scan",
+            "--accounts",
+            MANAGEMENT,
+            "--output-dir",
+            other.to_str().unwrap(),
+            "--lookback-days",
+            "30",
+        ],
+        &work.path().join("other.json"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (code, stdout, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir_arg,
+        other.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    cli::assert_one_line_error(
+        code,
+        &stdout,
+        &stderr,
+        &[
+            "collected with --lookback-days 30, but",
+            "with --lookback-days 90",
+        ],
+    );
+}
+
+#[test]
+fn merge_without_one_shard_names_that_shards_accounts_incomplete() {
+    let org = org(5);
+    let work = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for i in [0, 2] {
+        let dir = work.path().join(format!("shard-{i}"));
+        let run = org.scan_org(&dir, &["--shard", &format!("{i}/3")]);
+        assert_eq!(run.code, 0, "shard {i}/3: {}", run.stderr);
+        dirs.push(dir);
+    }
+    // Shard 1/3 never ran (a job that was not scheduled, a directory forgotten): merging the two others does not
+    // report its accounts as if the organisation had none.
+    let never: Vec<&str> = org
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(p, _)| p % 3 == 1)
+        .map(|(_, a)| a.as_str())
+        .collect();
+    let merged = work.path().join("merged.json");
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--format", "json", "--output", merged.to_str().unwrap()]);
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+    assert_eq!(code, 3, "merge: {stderr}");
+    assert!(stderr.contains("shard 1/3 did not run"), "{stderr}");
+    let report = read_json(&merged);
+    let incomplete: Vec<&str> = report["incomplete_accounts"]
+        .as_array()
+        .expect("incomplete_accounts")
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(incomplete, never);
+    for id in &never {
+        assert!(
+            stderr.contains(&format!("incomplete: account {id}: ")),
+            "{stderr}"
+        );
+    }
+    // With its shard, nothing is missing.
+    let dir = work.path().join("shard-1");
+    let run = org.scan_org(&dir, &["--shard", "1/3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    dirs.push(dir);
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--format", "json"]);
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
+    assert_eq!(code, 0, "merge: {stderr}");
+}
+
+#[test]
+fn a_wrong_or_missing_external_id_is_that_accounts_reason_the_others_complete() {
+    let org = org(3);
+    let members = org.members();
+    let (guarded, open) = (members[0], members[1]);
+    // One member's role requires an external id (the StackSet's ExternalId parameter); the other requires none,
+    // and AWS ignores an external id a role does not ask for.
+    org.as_account(
+        guarded,
+        "iam.update_assume_role_policy(RoleName='LambdaPostureAudit', PolicyDocument=json.dumps({'Version': \
+         '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::123456789012:root'}, \
+         'Action': 'sts:AssumeRole', 'Condition': {'StringEquals': {'sts:ExternalId': 'tenant-42'}}}]}))",
+    );
+    let work = tempfile::tempdir().unwrap();
+    for (name, flags) in [
+        ("missing", &[][..]),
+        ("wrong", &["--external-id", "tenant-43"][..]),
+    ] {
+        let dir = work.path().join(name);
+        let run = org.scan_org(&dir, flags);
+        assert_eq!(run.code, 3, "{name}: {}", run.stderr);
+        assert_incomplete(&run, &dir, guarded, "AssumeRole");
+        assert!(
+            run.stderr
+                .contains(&format!("incomplete: account {guarded}: ")),
+            "{}",
+            run.stderr
+        );
+        assert_complete(&org, &dir, &[MANAGEMENT, open]);
+    }
+    let dir = work.path().join("right");
+    let run = org.scan_org(&dir, &["--external-id", "tenant-42"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_complete(&org, &dir, &[MANAGEMENT, guarded, open]);
+}
+
+#[test]
+fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals_a_fresh_run() {
+    // Slow calls, so the scan is killed with accounts in flight.
+    let org = org_with(6, &["--latency-ms", "25"]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let mut child = org
+        .emulator
+        .lambda_posture_process()
+        .args([
+            "scan",
+            "--org",
+            "--max-accounts",
+            "2",
+            "--regions",
+            REGION,
+            "--format",
+            "json",
+        ])
+        .arg("--output-dir")
+        .arg(&dir)
+        .arg("--output")
+        .arg(work.path().join("killed.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = |dir: &Path| -> Vec<String> {
+        org.accounts
+            .iter()
+            .filter(|id| account_dir(dir, id).join("inventory.json").exists())
+            .cloned()
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while done(&dir).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs, whatever was being written stays as it is
+    child.wait().unwrap();
+    let finished = done(&dir);
+    assert!(
+        !finished.is_empty() && finished.len() < org.accounts.len(),
+        "killed with some accounts done and others not: {finished:?}"
+    );
+    // Every inventory.json there is whole (it is written last, by rename), with its report next to it.
+    for id in &finished {
+        let inv = inventory(&dir, id).unwrap();
+        assert_eq!(inv["accounts"][0]["account_id"], id.as_str());
+        assert_eq!(function_names(&inv), org.functions_planted(id), "{id}");
+        assert!(account_dir(&dir, id).join("report.json").is_file(), "{id}");
+    }
+    // merge of what is there names every other account incomplete (the plan knows them), none as complete.
+    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    for id in org.accounts.iter().filter(|id| !finished.contains(id)) {
+        assert!(
+            stderr.contains(&format!("incomplete: account {id}: ")),
+            "{stderr}"
+        );
+    }
+    // Resumed, only the others are collected, and the report is a fresh run's (but for the collection times).
+    org.emulator.clear_stats();
+    let resumed = org.run(
+        &["scan", "--org", "--resume", dir.to_str().unwrap()],
+        &work.path().join("resumed.json"),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    let calls = org.calls_by_account();
+    for id in finished.iter().filter(|id| *id != MANAGEMENT) {
+        assert_eq!(
+            calls[id].as_u64().unwrap_or(0),
+            0,
+            "{id} collected again: {calls}"
+        );
+    }
+    let fresh = org.scan_org(&work.path().join("fresh"), &[]);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert_eq!(
+        without_times(read_json(&resumed.report)),
+        without_times(read_json(&fresh.report))
+    );
 }

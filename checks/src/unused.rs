@@ -39,6 +39,9 @@ pub struct UnusedReport {
     pub threshold_days: u32,
     /// How many functions were looked at.
     pub functions_scanned: usize,
+    /// How many accounts were scanned (an organisation's); absent for one account.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub accounts_scanned: usize,
     /// Idle longest first.
     pub unused: Vec<UnusedFunction>,
     /// Functions whose invocation metrics could not be read: neither used nor unused.
@@ -46,6 +49,14 @@ pub struct UnusedReport {
     /// Organisation scan: the accounts that could not be scanned, and why; absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_accounts: Vec<crate::report::IncompleteAccount>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// An unused function, with what it would take to delete it safely.
@@ -186,6 +197,7 @@ pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
         lookback_days: inventory.lookback_days,
         threshold_days: config.thresholds.unused_days,
         functions_scanned: inventory.accounts.iter().map(|a| a.functions.len()).sum(),
+        accounts_scanned: inventory.accounts.len(),
         unused,
         unknown,
         incomplete_accounts: Vec::new(),

@@ -27,10 +27,13 @@ pub fn parse_account_id(text: &str) -> Result<String, String> {
     }
 }
 
-/// The account ids of an `--accounts-file`: one per line; blank lines and `#` comments (whole line or after the id)
-/// allowed. A malformed line is a one-line error naming the file and the line.
+/// The account ids of an `--accounts-file`: one per line (LF or CRLF; a leading byte order mark ignored); blank lines
+/// and `#` comments (whole line or after the id) allowed. A malformed line is a one-line error naming the file and the
+/// line.
 pub fn parse_accounts_file(path: &Path, text: &str) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
+    // a UTF-8 byte order mark (Windows editors, PowerShell) is not part of the first line
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (index, line) in text.lines().enumerate() {
         let value = line.split('#').next().unwrap_or_default().trim();
         if value.is_empty() {
@@ -174,6 +177,17 @@ mod tests {
         assert!(parse_accounts_file(Path::new("a.txt"), "")
             .unwrap()
             .is_empty());
+        let windows = "\u{feff}111111111111\r\n# two\r\n222222222222\r\n";
+        assert_eq!(
+            parse_accounts_file(Path::new("a.txt"), windows).unwrap(),
+            ids(&["111111111111", "222222222222"])
+        );
+        let e = parse_accounts_file(Path::new("a.txt"), "111111111111\n\u{feff}222222222222\n")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("line 2"),
+            "a mark inside the file is refused: {e}"
+        );
     }
 
     #[test]

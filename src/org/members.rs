@@ -1,5 +1,6 @@
-//! The organization's active member accounts: organizations:ListAccounts (paged), called with the caller's
-//! credentials on the partition's Organizations endpoint, signed by hand like DescribeOrganization.
+//! The organization's member accounts: organizations:ListAccounts (paged), called with the caller's credentials on
+//! the partition's Organizations endpoint, signed by hand like DescribeOrganization; the ACTIVE ones are scanned,
+//! the others (suspended, pending closure, closed, pending activation) are named with their state.
 
 use aws_config::SdkConfig;
 use serde_json::json;
@@ -10,24 +11,37 @@ use crate::collect::raw::{RawClient, RawOperation, RawRequest};
 
 const LIST_ACCOUNTS: RawOperation = RawOperation::new("organizations", "ListAccounts");
 
-/// One page of a ListAccounts answer: the ids of its active accounts, and the token of the next page.
+/// The accounts of the organization: those to scan, and those that cannot be (not ACTIVE), in the order listed.
+#[derive(Debug, Default, PartialEq)]
+pub struct Members {
+    /// The ids of the ACTIVE accounts (the management account included).
+    pub active: Vec<String>,
+    /// The other accounts: id and state (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`, or
+    /// `unknown` when the answer gives none).
+    pub inactive: Vec<(String, String)>,
+}
+
+/// The line saying `--org` left account `id` out for its state (standard error, at the scan and at `merge`).
+pub fn not_active_line(id: &str, state: &str) -> String {
+    format!(
+        "not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)"
+    )
+}
+
+/// One page of a ListAccounts answer: its accounts, and the token of the next page.
 #[derive(Debug, PartialEq)]
 struct Page {
-    active: Vec<String>,
+    members: Members,
     next_token: Option<String>,
 }
 
-/// Every ACTIVE account of the caller's organization (the management account included), in the order listed.
-pub async fn active_accounts(
-    sdk: &SdkConfig,
-    pacer: &Pacer,
-    partition: &str,
-) -> anyhow::Result<Vec<String>> {
+/// Every account of the caller's organization, ACTIVE or not, in the order listed.
+pub async fn list(sdk: &SdkConfig, pacer: &Pacer, partition: &str) -> anyhow::Result<Members> {
     let op = LIST_ACCOUNTS;
     let raw = RawClient::new(sdk);
     let region = endpoint_region(partition);
     let url = format!("{}/", raw.endpoint(op, region));
-    let mut ids = Vec::new();
+    let mut members = Members::default();
     let mut seen_tokens = std::collections::HashSet::new();
     let mut token: Option<String> = None;
     loop {
@@ -46,7 +60,8 @@ pub async fn active_accounts(
             .map_err(|e| anyhow::anyhow!("--org: {e}"))?;
         let page = parse_page(&response.body)
             .map_err(|e| anyhow::anyhow!("--org: {}:{}: {e}", op.service, op.operation))?;
-        ids.extend(page.active);
+        members.active.extend(page.members.active);
+        members.inactive.extend(page.members.inactive);
         match page.next_token {
             // a token seen before would page for ever
             Some(next) if !seen_tokens.insert(next.clone()) => anyhow::bail!(
@@ -55,34 +70,44 @@ pub async fn active_accounts(
                 op.operation
             ),
             Some(next) => token = Some(next),
-            None => return Ok(ids),
+            None => return Ok(members),
         }
     }
 }
 
-/// The active accounts and next token of one answer. An account's state is `State` (ACTIVE, SUSPENDED,
-/// PENDING_CLOSURE, CLOSED…), or the older `Status` when `State` is absent.
+/// The accounts and next token of one answer. An account's state is `State` (PENDING_ACTIVATION, ACTIVE,
+/// SUSPENDED, PENDING_CLOSURE, CLOSED), or the older `Status` (ACTIVE, SUSPENDED, PENDING_CLOSURE) when `State` is
+/// absent: AWS retires `Status` in favour of `State`.
 fn parse_page(body: &[u8]) -> Result<Page, String> {
     let answer: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
     let accounts = answer["Accounts"]
         .as_array()
         .ok_or("the answer has no Accounts list")?;
-    let mut active = Vec::new();
+    let mut members = Members::default();
     for account in accounts {
-        let state = account["State"].as_str().or(account["Status"].as_str());
-        if state != Some("ACTIVE") {
-            continue;
-        }
         let id = account["Id"].as_str().unwrap_or_default();
         let id = super::accounts::parse_account_id(id).map_err(|e| format!("an account: {e}"))?;
-        active.push(id);
+        match account["State"].as_str().or(account["Status"].as_str()) {
+            Some("ACTIVE") => members.active.push(id),
+            // the state is AWS's text, shown to the user: only a plain word of it
+            Some(state) if is_state_word(state) => members.inactive.push((id, state.to_string())),
+            _ => members.inactive.push((id, "unknown".to_string())),
+        }
     }
     let next_token = answer["NextToken"]
         .as_str()
         .filter(|t| !t.is_empty())
         .map(str::to_string);
-    Ok(Page { active, next_token })
+    Ok(Page {
+        members,
+        next_token,
+    })
+}
+
+/// Whether `state` looks like an Organizations account state (`PENDING_CLOSURE`): 1 to 32 of A-Z and `_`.
+pub fn is_state_word(state: &str) -> bool {
+    (1..=32).contains(&state.len()) && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
 }
 
 #[cfg(test)]
@@ -90,18 +115,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_active_accounts_are_listed_and_the_token_is_kept() {
+    fn active_accounts_are_scanned_the_others_kept_with_their_state_and_the_token_is_kept() {
         let body = br#"{"Accounts":[
             {"Id":"111111111111","Status":"ACTIVE","Name":"management"},
             {"Id":"222222222222","Status":"SUSPENDED"},
             {"Id":"333333333333","Status":"PENDING_CLOSURE"},
             {"Id":"444444444444","State":"ACTIVE","Status":"ACTIVE"},
-            {"Id":"555555555555","State":"CLOSED","Status":"ACTIVE"}
+            {"Id":"555555555555","State":"CLOSED","Status":"ACTIVE"},
+            {"Id":"666666666666","State":"PENDING_ACTIVATION"},
+            {"Id":"777777777777"},
+            {"Id":"888888888888","State":"\u001b[2Jnope"}
         ],"NextToken":"page-2"}"#;
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
         assert_eq!(
             parse_page(body).unwrap(),
             Page {
-                active: vec!["111111111111".into(), "444444444444".into()],
+                members: Members {
+                    active: vec!["111111111111".into(), "444444444444".into()],
+                    inactive: vec![
+                        state("222222222222", "SUSPENDED"),
+                        state("333333333333", "PENDING_CLOSURE"),
+                        state("555555555555", "CLOSED"),
+                        state("666666666666", "PENDING_ACTIVATION"),
+                        state("777777777777", "unknown"),
+                        state("888888888888", "unknown"),
+                    ],
+                },
                 next_token: Some("page-2".into()),
             }
         );

@@ -11,8 +11,8 @@
 //! this same merge, so it and `merge` of its shards write the same bytes):
 //! - `collected_at`: each account has its own; the merged report says the earliest (a report is as old as its
 //!   oldest data).
-//! - `tool_version`: the version that collected the lowest account id.
-//! - `lookback_days`, `schema_version`: must agree, else a one-line error naming both reports.
+//! - `tool_version`, `lookback_days`, `schema_version`: must agree (inventories of one version and flags), else a
+//!   one-line error naming both reports.
 //! - `checks_run`: every check that ran in some account, in catalogue order (as one evaluation decides: an opt-in
 //!   check runs when one account asked for its input); `checks_not_run`: the others. An account with functions that
 //!   did not run a check another account ran was scanned with other flags or configuration: refused.
@@ -462,6 +462,13 @@ fn combine(merged: &mut Report, first: &Path, next: Report, path: &Path) -> anyh
             &next.schema_version,
         ));
     }
+    if next.tool_version != merged.tool_version {
+        return Err(disagree(
+            "tool_version",
+            &merged.tool_version,
+            &next.tool_version,
+        ));
+    }
     if next.lookback_days != merged.lookback_days {
         return Err(disagree(
             "lookback_days",
@@ -563,6 +570,15 @@ pub fn merged_unused(
         match &mut merged {
             None => merged = Some((next, path)),
             Some((report, first)) => {
+                if next.tool_version != report.tool_version {
+                    anyhow::bail!(
+                        "{}: collected by lambda-posture {}, but {} by {}: merge inventories collected by one version",
+                        path.display(),
+                        next.tool_version,
+                        first.display(),
+                        report.tool_version
+                    );
+                }
                 if next.lookback_days != report.lookback_days {
                     anyhow::bail!(
                         "{}: lookback_days {}, but {} has {}: merge inventories collected with the same flags",
@@ -574,6 +590,7 @@ pub fn merged_unused(
                 }
                 report.collected_at = report.collected_at.min(next.collected_at);
                 report.functions_scanned += next.functions_scanned;
+                report.accounts_scanned += next.accounts_scanned;
                 report.unused.extend(next.unused);
                 report.unknown.extend(next.unknown);
             }
@@ -593,6 +610,7 @@ pub fn merged_unused(
                 lookback_days: 0,
                 threshold_days: config.thresholds.unused_days,
                 functions_scanned: 0,
+                accounts_scanned: 0,
                 unused: Vec::new(),
                 unknown: Vec::new(),
                 incomplete_accounts: Vec::new(),

@@ -6,6 +6,8 @@ pub mod enter;
 pub mod members;
 pub mod merge;
 pub mod scan;
+pub mod settings;
+pub mod shards;
 pub mod sts;
 
 use std::path::PathBuf;
@@ -55,16 +57,34 @@ pub async fn collect_into_dir(
         selection(listed.clone(), org)?;
     }
     let mut options = crate::commands::collect_options(source, config, false)?;
+    let recorded = settings::Settings::of(&options)?;
+    settings::check(&dir, &recorded, cli.max_input_mib)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
     let sdk = crate::collect::caller_sdk_config(&options).await?;
     let pacer = Pacer::new(&options.rates)?;
     let identity =
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
+    // every account of the organization, active or not: an exclusion naming one excluded something
+    let mut known = listed.clone();
+    let mut left_out = Vec::new();
     if org.org {
-        listed.extend(members::active_accounts(&sdk, &pacer, &identity.partition).await?);
+        let members = members::list(&sdk, &pacer, &identity.partition).await?;
+        left_out = not_active(&members.inactive, &listed, &org.exclude_accounts);
+        for (id, state) in &left_out {
+            eprintln!("{}", members::not_active_line(id, state));
+        }
+        known.extend(members.inactive.into_iter().map(|(id, _)| id));
+        known.extend(members.active.iter().cloned());
+        listed.extend(members.active);
     }
-    let accounts = selection(listed, org)?;
+    for line in not_listed(&org.exclude_accounts, &known) {
+        eprintln!("{line}");
+    }
+    let all = selection(listed, org)?;
+    settings::claim(&dir, &recorded, cli.max_input_mib)?;
+    shards::record(&dir, org.shard, &all, &left_out)?;
+    let accounts = accounts::select(all, &[], org.shard);
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
         "organisation scan");
     let plan = scan::Plan {
@@ -76,7 +96,7 @@ pub async fn collect_into_dir(
             external_id: org.external_id.clone(),
         },
         max_accounts: org.max_accounts.map_or_else(
-            || default_max_accounts(crate::memory::physical_memory()),
+            || default_max_accounts(crate::memory::available_memory()),
             usize::from,
         ),
         collect: options,
@@ -98,6 +118,42 @@ pub async fn collect_into_dir(
     scan::run(&plan, &caller, &pacer).await
 }
 
+/// The accounts of the organization `--org` leaves out because they are not ACTIVE (suspended, pending closure,
+/// closed, pending activation: no role can be assumed there), with their state, sorted, so none is dropped silently;
+/// an account also named by `--accounts`/`--accounts-file` is scanned (and reported incomplete if it cannot be), one
+/// excluded by `--exclude-accounts` was left out on purpose.
+fn not_active(
+    inactive: &[(String, String)],
+    named: &[String],
+    excluded: &[String],
+) -> Vec<(String, String)> {
+    let mut left_out: Vec<(String, String)> = inactive
+        .iter()
+        .filter(|(id, _)| !named.contains(id) && !excluded.contains(id))
+        .cloned()
+        .collect();
+    left_out.sort();
+    left_out.dedup();
+    left_out
+}
+
+/// The lines naming each `--exclude-accounts` id that none of `--org` (ACTIVE or not), `--accounts`,
+/// `--accounts-file` listed: nothing was excluded for it (a mistyped id would otherwise leave the account meant scanned without a word).
+fn not_listed(excluded: &[String], listed: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = excluded
+        .iter()
+        .filter(|id| !listed.contains(id))
+        .map(|id| {
+            format!(
+                "note: --exclude-accounts {id}: not among the accounts listed, nothing excluded"
+            )
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
 /// Physical memory per account in flight for the default `--max-accounts`: an account of a few hundred functions holds
 /// a few MiB while it is collected (docs/performance.md), so this leaves room for larger ones.
 const MEMORY_PER_ACCOUNT: u64 = 32 << 20;
@@ -109,8 +165,8 @@ fn default_max_accounts(physical_memory: Option<u64>) -> usize {
     usize::try_from(fit.clamp(16, 1024)).unwrap_or(1024)
 }
 
-/// The accounts to scan (sorted, de-duplicated, minus exclusions, the shard's share); an error when the list, or
-/// what exclusion leaves of it, is empty (a shard may be empty: fewer accounts than shards).
+/// The accounts of the scan (sorted, de-duplicated, minus exclusions: the list every shard is cut from); an error
+/// when the list, or what exclusion leaves of it, is empty (a shard may be empty: fewer accounts than shards).
 fn selection(listed: Vec<String>, org: &OrgArgs) -> anyhow::Result<Vec<String>> {
     if listed.is_empty() {
         anyhow::bail!("no account to scan: --accounts, --accounts-file and --org list none");
@@ -119,7 +175,7 @@ fn selection(listed: Vec<String>, org: &OrgArgs) -> anyhow::Result<Vec<String>> 
     if all.is_empty() {
         anyhow::bail!("no account to scan: --exclude-accounts excludes every listed account");
     }
-    Ok(accounts::select(all, &[], org.shard))
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -202,6 +258,48 @@ mod tests {
     }
 
     #[test]
+    fn accounts_org_leaves_out_are_named_with_their_state() {
+        let inactive = [
+            ("333333333333".to_string(), "PENDING_CLOSURE".to_string()),
+            ("222222222222".to_string(), "SUSPENDED".to_string()),
+            ("444444444444".to_string(), "CLOSED".to_string()),
+            ("555555555555".to_string(), "SUSPENDED".to_string()),
+        ];
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
+        assert_eq!(
+            not_active(
+                &inactive,
+                &["444444444444".into()],
+                &["555555555555".into()]
+            ),
+            [
+                state("222222222222", "SUSPENDED"),
+                state("333333333333", "PENDING_CLOSURE"),
+            ]
+        );
+        assert_eq!(
+            members::not_active_line("222222222222", "SUSPENDED"),
+            "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+        );
+        assert!(not_active(&[], &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn an_exclusion_that_matches_no_listed_account_is_said() {
+        let listed = ["111111111111".to_string(), "222222222222".to_string()];
+        let excluded = [
+            "222222222222".to_string(),
+            "333333333333".to_string(),
+            "333333333333".to_string(),
+        ];
+        assert_eq!(
+            not_listed(&excluded, &listed),
+            ["note: --exclude-accounts 333333333333: not among the accounts listed, nothing excluded"]
+        );
+        assert!(not_listed(&listed, &listed).is_empty());
+    }
+
+    #[test]
     fn a_shard_may_be_empty_the_list_may_not() {
         let org = |args: &[&str]| {
             let cli = Cli::try_parse_from([&["lambda-posture", "scan"], args].concat()).unwrap();
@@ -212,8 +310,10 @@ mod tests {
         };
         let ids = vec!["222222222222".to_string(), "111111111111".to_string()];
         let sharded = org(&["--accounts", "111111111111", "--shard", "3/4"]);
-        assert!(selection(ids.clone(), &sharded).unwrap().is_empty());
+        let all = selection(ids.clone(), &sharded).unwrap();
+        assert_eq!(all, ["111111111111", "222222222222"], "every shard's list");
+        assert!(accounts::select(all.clone(), &[], sharded.shard).is_empty());
         let first = org(&["--accounts", "111111111111", "--shard", "0/4"]);
-        assert_eq!(selection(ids, &first).unwrap(), ["111111111111"]);
+        assert_eq!(accounts::select(all, &[], first.shard), ["111111111111"]);
     }
 }

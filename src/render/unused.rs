@@ -78,7 +78,8 @@ fn role_text(f: &UnusedFunction) -> &'static str {
     }
 }
 
-/// "region", or "account · region" when the listing spans several accounts (an organisation's).
+/// "region", or "account · region" when the listing is an organisation's (several accounts scanned, or some not),
+/// even when every function it lists is in one of them.
 fn place(report: &UnusedReport, account_id: &str, region: &str) -> String {
     let mut accounts = report
         .unused
@@ -86,7 +87,10 @@ fn place(report: &UnusedReport, account_id: &str, region: &str) -> String {
         .map(|f| &f.account_id)
         .chain(report.unknown.iter().map(|u| &u.account_id));
     let first = accounts.next();
-    if !report.incomplete_accounts.is_empty() || accounts.any(|a| Some(a) != first) {
+    if report.accounts_scanned > 1
+        || !report.incomplete_accounts.is_empty()
+        || accounts.any(|a| Some(a) != first)
+    {
         format!("{account_id} · {region}")
     } else {
         region.to_string()

@@ -291,6 +291,18 @@ fn reports_of_other_flags_or_configuration_are_refused() {
     assert!(err.contains("lookback_days 30"), "{err}");
     edit(&dirs[2], &|json| json["lookback_days"] = 90.into());
     Merge::read(&dirs, 64).unwrap();
+    // collected by another version of lambda-posture (what it collects and how it reads it changes with it)
+    edit(&dirs[2], &|json| json["tool_version"] = "0.0.9".into());
+    let err = Merge::read(&dirs, 64).err().unwrap().to_string();
+    assert!(
+        err.contains("tool_version 0.0.9, but")
+            && err.contains(&format!("has {}", env!("CARGO_PKG_VERSION"))),
+        "{err}"
+    );
+    edit(&dirs[2], &|json| {
+        json["tool_version"] = env!("CARGO_PKG_VERSION").into()
+    });
+    Merge::read(&dirs, 64).unwrap();
     // a check that ran in the other accounts did not run in this one, which has functions
     edit(&dirs[3], &|json| {
         let run = json["checks_run"].as_array_mut().unwrap();
@@ -352,5 +364,23 @@ fn merged_unused_is_the_unused_listing_of_every_account() {
     assert_eq!(
         serde_json::to_string_pretty(&merged).unwrap(),
         serde_json::to_string_pretty(&whole).unwrap()
+    );
+}
+
+#[test]
+fn merged_unused_refuses_inventories_of_another_version() {
+    let inventory = organisation();
+    let config = config("");
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = write_accounts(dir.path(), &inventory, &config);
+    let path = dirs[2].join("inventory.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["tool_version"] = "0.0.9".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let err = merged_unused(&dirs, &config, 64).err().unwrap().to_string();
+    assert!(
+        err.contains("collected by lambda-posture 0.0.9, but"),
+        "{err}"
     );
 }
