@@ -482,6 +482,46 @@ fn resume_collects_only_the_accounts_without_an_inventory() {
             .sum();
         assert_eq!(counted, functions, "{control}");
     }
+
+    // A saved inventory that no longer reads (truncated), and one holding another account than its folder's
+    // (copied over): each is moved aside with a note and its account collected again; the others are not read, and
+    // the scan completes.
+    let (truncated, copied) = (done, members[2]);
+    let inventory_of = |id: &str| account_dir(&dir, id).join("inventory.json");
+    let whole = std::fs::read(inventory_of(truncated)).unwrap();
+    std::fs::write(inventory_of(truncated), &whole[..whole.len() / 2]).unwrap();
+    std::fs::copy(inventory_of(MANAGEMENT), inventory_of(copied)).unwrap();
+    org.emulator.clear_stats();
+    let repaired = dir.with_extension("repaired.json");
+    let run = org.run(
+        &["scan", "--org", "--resume", dir.to_str().unwrap()],
+        &repaired,
+    );
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    for id in [truncated, copied] {
+        let aside = account_dir(&dir, id).join("inventory.json.unreadable");
+        assert!(aside.is_file(), "{id}: {}", run.stderr);
+        assert!(
+            run.stderr.lines().any(|l| l.starts_with("note: ")
+                && l.contains(&*inventory_of(id).to_string_lossy())
+                && l.contains("collected again")),
+            "{id}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains(&format!("not {copied} alone")),
+        "{}",
+        run.stderr
+    );
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    let calls = org.calls_by_account();
+    for id in &members {
+        let read = calls[*id].as_u64().unwrap_or(0) > 0;
+        assert_eq!(read, [truncated, copied].contains(id), "{id}: {calls}");
+    }
+    assert_eq!(accounts_in_report(&run.report), org.accounts);
 }
 
 #[test]

@@ -118,10 +118,27 @@ async fn scan_account(
         .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
     let inventory_path = dir.join(INVENTORY);
     if plan.resume && inventory_path.is_file() {
-        let (dir, config, limit) = (dir.clone(), Arc::clone(&plan.config), plan.max_input_mib);
-        let framework = plan.framework;
-        tokio::task::spawn_blocking(move || re_evaluate(&dir, &config, framework, limit)).await??;
-        return Ok(Outcome::Resumed);
+        let (path, id, limit) = (
+            inventory_path.clone(),
+            account.to_string(),
+            plan.max_input_mib,
+        );
+        match tokio::task::spawn_blocking(move || read_saved(&path, &id, limit)).await? {
+            Ok(inventory) => {
+                let (dir, config, framework) =
+                    (dir.clone(), Arc::clone(&plan.config), plan.framework);
+                tokio::task::spawn_blocking(move || {
+                    remove_if_present(&dir.join(ERROR))?;
+                    write_report(&dir, &inventory, &config, framework)
+                })
+                .await??;
+                return Ok(Outcome::Resumed);
+            }
+            // Written atomically, a saved inventory is whole or absent: one that does not read was changed since
+            // (a disk fault, a hand edit). It is kept aside for whoever looks, and the account is collected again,
+            // rather than ending the scan of every other account.
+            Err(reason) => eprintln!("{}", set_aside(&inventory_path, &reason)?),
+        }
     }
     // Nothing of an earlier run may stand for this one.
     for stale in [ERROR, REPORT, INVENTORY] {
@@ -192,20 +209,35 @@ fn write_account(
     Ok(())
 }
 
-/// `--resume`: the report of an account already collected, evaluated again from its inventory with the current
-/// configuration.
-fn re_evaluate(
-    dir: &Path,
-    config: &ValidConfig,
-    framework: Option<Framework>,
-    max_input_mib: u64,
-) -> anyhow::Result<()> {
-    let path = dir.join(INVENTORY);
-    let text = crate::input::read_text(&path, "inventory", max_input_mib)?;
+/// `--resume`: the saved inventory of `account`, to be evaluated again with the current configuration. One that
+/// does not parse, or holds another account than its folder's, is an error.
+fn read_saved(path: &Path, account: &str, max_input_mib: u64) -> anyhow::Result<Inventory> {
+    let text = crate::input::read_text(path, "inventory", max_input_mib)?;
     let inventory = Inventory::from_json(&path.display().to_string(), &text)?;
-    drop(text);
-    remove_if_present(&dir.join(ERROR))?;
-    write_report(dir, &inventory, config, framework)
+    let held: Vec<&str> = inventory
+        .accounts
+        .iter()
+        .map(|a| a.account_id.as_str())
+        .collect();
+    anyhow::ensure!(
+        held == [account],
+        "it holds account(s) {:?}, not {account} alone",
+        held
+    );
+    Ok(inventory)
+}
+
+/// Renames an unreadable saved inventory to `inventory.json.unreadable` (replacing an earlier one) and returns the
+/// line that says so.
+fn set_aside(path: &Path, reason: &anyhow::Error) -> anyhow::Result<String> {
+    let aside = path.with_extension("json.unreadable");
+    std::fs::rename(path, &aside)
+        .with_context(|| format!("{}: cannot move aside", path.display()))?;
+    Ok(render::printable_line(&format!(
+        "note: {}: {reason:#}; moved to {} and the account collected again",
+        path.display(),
+        aside.display()
+    )))
 }
 
 /// `report.json`: the bytes `scan --inventory inventory.json --format json [--framework NAME]` writes.
