@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use aws_config::{Region, SdkConfig};
 
-use crate::collect::error::CallError;
+use crate::collect::error::{CallError, ErrorClass};
 
 /// The regions whose STS endpoint is active by default (the commercial partition): the regions the SDKs' legacy
 /// global STS endpoint setting serves, every one enabled by default.
@@ -111,10 +111,19 @@ impl Rotation {
 }
 
 /// Does a refusal at a regional endpoint, when the home endpoint then admits the same account, retire that endpoint?
-/// Yes (a policy of the caller restricting regions, a region the caller cannot use, an endpoint it cannot reach),
-/// except `RegionDisabledException`: the member deactivated STS in that region, which says nothing of the others.
+/// Yes for what the endpoint will answer every account: a policy of the caller restricting regions, a region the
+/// caller cannot use (access denied, another client error), an endpoint it cannot reach (no connection, no answer in
+/// time). No for `RegionDisabledException` (the member deactivated STS in that region, which says nothing of the
+/// others), and for throttling or a server error that outlasted the first call's retries: a busy moment, not a
+/// closed door.
 pub fn retires_endpoint(refusal: &CallError) -> bool {
-    refusal.code.as_deref() != Some("RegionDisabledException")
+    match refusal.class {
+        ErrorClass::Throttled => false,
+        ErrorClass::Transient => refusal.unreachable,
+        ErrorClass::AccessDenied | ErrorClass::Client => {
+            refusal.code.as_deref() != Some("RegionDisabledException")
+        }
+    }
 }
 
 /// The STS clients of the caller, one per endpoint region, and the rotation over them.
@@ -156,7 +165,6 @@ impl Endpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::error::ErrorClass;
 
     fn rotation(regions: &[&str]) -> Rotation {
         Rotation::new(regions.iter().map(|r| r.to_string()).collect())
@@ -221,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn a_members_deactivated_region_does_not_retire_the_endpoint_any_other_refusal_does() {
+    fn a_closed_endpoint_is_retired_a_busy_one_or_a_members_deactivated_region_is_not() {
         let refusal = |code: Option<&str>, class| CallError {
             service: "sts",
             operation: "AssumeRole",
@@ -244,5 +252,12 @@ mod tests {
             ErrorClass::Client
         )));
         assert!(retires_endpoint(&refusal(None, ErrorClass::Transient)));
+        // Busy, not closed: an answered server error or throttling that outlasted the retries.
+        let mut busy = refusal(Some("InternalFailure"), ErrorClass::Transient);
+        busy.unreachable = false;
+        assert!(!retires_endpoint(&busy));
+        let mut throttled = refusal(Some("Throttling"), ErrorClass::Throttled);
+        throttled.unreachable = false;
+        assert!(!retires_endpoint(&throttled));
     }
 }
