@@ -13,6 +13,7 @@ mod ec2;
 mod elbv2;
 mod env;
 pub mod error;
+pub mod http;
 mod iam;
 mod lambda;
 mod listing;
@@ -131,13 +132,17 @@ fn function_concurrency(rates: &Rates) -> usize {
 
 /// Collect the inventory of the caller's account.
 pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
-    let sdk = caller_sdk_config(options).await?;
-    collect_account(&sdk, options).await
+    let http = http::Http::new();
+    let sdk = caller_sdk_config(options, &http).await?;
+    collect_account(&sdk, &http, options).await
 }
 
 /// The caller's SDK configuration (`--profile` or the standard chain; the first of `--regions` when the
-/// configuration names no region).
-pub async fn caller_sdk_config(options: &CollectOptions) -> Result<SdkConfig, CollectError> {
+/// configuration names no region), sending through `http`.
+pub async fn caller_sdk_config(
+    options: &CollectOptions,
+    http: &http::Http,
+) -> Result<SdkConfig, CollectError> {
     let requested = requested_regions(options)?;
     let home_region = requested
         .as_ref()
@@ -147,6 +152,7 @@ pub async fn caller_sdk_config(options: &CollectOptions) -> Result<SdkConfig, Co
         options.profile.as_deref(),
         home_region,
         options.attempt_timeout,
+        http,
     )
     .await)
 }
@@ -161,9 +167,11 @@ fn requested_regions(options: &CollectOptions) -> Result<Option<Vec<String>>, Co
 }
 
 /// Collect the inventory of the account whose credentials `sdk` holds (the caller's, or a member account's role in
-/// an organisation scan), with quota schedules of its own.
+/// an organisation scan), with quota schedules of its own; its signed requests go through `http` (the scan's, which
+/// `sdk`'s clients share too).
 pub async fn collect_account(
     sdk: &SdkConfig,
+    http: &http::Http,
     options: &CollectOptions,
 ) -> Result<Inventory, CollectError> {
     let requested = requested_regions(options)?;
@@ -182,8 +190,8 @@ pub async fn collect_account(
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(sdk);
-    // one signed-request client (HTTP connector, TLS roots, credentials) for every region of the account
-    let raw = raw::RawClient::new(sdk);
+    // one signed-request client (the account's credentials, the scan's connector) for every region of the account
+    let raw = raw::RawClient::new(sdk, http);
 
     let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
     let region_scans = futures::future::join_all(regions.iter().map(|region| {

@@ -4,6 +4,7 @@
 use aws_config::SdkConfig;
 use serde_json::json;
 
+use crate::collect::http::Http;
 use crate::collect::organization::endpoint_region;
 use crate::collect::pacing::Pacer;
 use crate::collect::raw::{RawClient, RawOperation, RawRequest};
@@ -20,11 +21,12 @@ struct Page {
 /// Every ACTIVE account of the caller's organization (the management account included), in the order listed.
 pub async fn active_accounts(
     sdk: &SdkConfig,
+    http: &Http,
     pacer: &Pacer,
     partition: &str,
 ) -> anyhow::Result<Vec<String>> {
     let op = LIST_ACCOUNTS;
-    let raw = RawClient::new(sdk);
+    let raw = RawClient::new(sdk, http);
     let region = endpoint_region(partition);
     let url = format!("{}/", raw.endpoint(op, region));
     let mut ids = Vec::new();

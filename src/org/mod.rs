@@ -57,12 +57,14 @@ pub async fn collect_into_dir(
     let mut options = crate::commands::collect_options(source, config, false)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
-    let sdk = crate::collect::caller_sdk_config(&options).await?;
+    // one HTTP stack for the caller and every member account
+    let http = crate::collect::http::Http::new();
+    let sdk = crate::collect::caller_sdk_config(&options, &http).await?;
     let pacer = Pacer::new(&options.rates)?;
     let identity =
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
     if org.org {
-        listed.extend(members::active_accounts(&sdk, &pacer, &identity.partition).await?);
+        listed.extend(members::active_accounts(&sdk, &http, &pacer, &identity.partition).await?);
     }
     let accounts = selection(listed, org)?;
     tracing::info!(caller = %identity.account_id, accounts = accounts.len(), dir = %dir.display(), resume,
@@ -94,6 +96,7 @@ pub async fn collect_into_dir(
         sts: sts::Endpoints::new(&sdk, sts_regions),
         identity,
         sdk,
+        http,
     };
     scan::run(&plan, &caller, &pacer).await
 }
