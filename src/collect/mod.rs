@@ -136,7 +136,7 @@ fn function_concurrency(rates: &Rates) -> usize {
 pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
     let http = http::Http::new();
     let sdk = caller_sdk_config(options, &http).await?;
-    collect_account(&sdk, &http, options).await
+    collect_account(&sdk, &http, options, pacing::RetryPolicy::FIRST_CALL).await
 }
 
 /// The caller's SDK configuration (`--profile` or the standard chain; the first of `--regions` when the
@@ -170,11 +170,13 @@ fn requested_regions(options: &CollectOptions) -> Result<Option<Vec<String>>, Co
 
 /// Collect the inventory of the account whose credentials `sdk` holds (the caller's, or a member account's role in
 /// an organisation scan), with quota schedules of its own; its signed requests go through `http` (the scan's, which
-/// `sdk`'s clients share too).
+/// `sdk`'s clients share too). `first_call` retries its first call, sts:GetCallerIdentity: `FIRST_CALL` (fail fast)
+/// when nothing has reached the endpoint yet, `STANDARD` for a member account entered through STS a moment ago.
 pub async fn collect_account(
     sdk: &SdkConfig,
     http: &http::Http,
     options: &CollectOptions,
+    first_call: pacing::RetryPolicy,
 ) -> Result<Inventory, CollectError> {
     let requested = requested_regions(options)?;
     let ctx = Ctx {
@@ -185,7 +187,8 @@ pub async fn collect_account(
     };
     let collected_at = Utc::now();
     let started = std::time::Instant::now();
-    let identity = account::identify(sdk, &ctx.pacer, options.profile.as_deref()).await?;
+    let identity =
+        account::identify_with(sdk, &ctx.pacer, options.profile.as_deref(), first_call).await?;
     let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
     tracing::info!(account = %identity.account_id, partition = %identity.partition, regions = regions.len(),
         elapsed_ms = started.elapsed().as_millis() as u64, "caller identified");

@@ -155,9 +155,10 @@ async fn collect_account(
     account: &str,
 ) -> Result<Inventory, String> {
     let sdk = enter::enter(caller, pacer, account, &plan.role).await?;
-    let inventory = collect::collect_account(&sdk, &caller.http, &plan.collect)
-        .await
-        .map_err(|e| format!("collection stopped: {e}"))?;
+    let inventory =
+        collect::collect_account(&sdk, &caller.http, &plan.collect, RetryPolicy::STANDARD)
+            .await
+            .map_err(|e| format!("collection stopped: {e}"))?;
     let found = inventory
         .accounts
         .first()
