@@ -158,7 +158,11 @@ mod tests {
         }
         let lambda = aws_sdk_lambda::Client::new(&member);
         assert!(lambda.list_functions().send().await.is_err());
-        assert_eq!(built.load(Ordering::SeqCst), 1, "one connector for every client");
+        assert_eq!(
+            built.load(Ordering::SeqCst),
+            1,
+            "one connector for every client"
+        );
         assert_eq!(
             *keys.lock().unwrap(),
             ["AKIDCALLER", "AKIDMEMBER", "AKIDCALLER", "AKIDMEMBER"]

@@ -526,7 +526,11 @@ mod tests {
         second.send(op, &url, &request).await.unwrap();
         first.send(op, &url, &request).await.unwrap();
         second.send(op, &url, &request).await.unwrap();
-        assert_eq!(built.load(Ordering::SeqCst), 1, "one connector for both accounts");
+        assert_eq!(
+            built.load(Ordering::SeqCst),
+            1,
+            "one connector for both accounts"
+        );
         let signed = recorder.0.lock().unwrap().clone();
         assert_eq!(signed.len(), 3, "{signed:?}");
         let key_of = |auth: &str| {
