@@ -18,12 +18,15 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 type Build =
     dyn Fn(&HttpConnectorSettings, Option<SharedAsyncSleep>) -> SharedHttpConnector + Send + Sync;
 
+/// A connector's settings as far as they make it differ: its connect and read timeouts.
+type SettingsKey = (Option<Duration>, Option<Duration>);
+
 /// The connectors of one scan, by connect and read timeout, built on first use. Cloning shares them. Set on the
 /// caller's `SdkConfig` (every configuration derived from it, a member account's included, inherits it) and given
 /// to every [`super::raw::RawClient`].
 #[derive(Clone)]
 pub struct Http {
-    connectors: Arc<Mutex<HashMap<(Option<Duration>, Option<Duration>), SharedHttpConnector>>>,
+    connectors: Arc<Mutex<HashMap<SettingsKey, SharedHttpConnector>>>,
     build: Arc<Build>,
 }
 
@@ -72,7 +75,7 @@ impl Http {
         settings: &HttpConnectorSettings,
         sleep: Option<SharedAsyncSleep>,
     ) -> SharedHttpConnector {
-        let key = (settings.connect_timeout(), settings.read_timeout());
+        let key: SettingsKey = (settings.connect_timeout(), settings.read_timeout());
         let mut connectors = self.connectors.lock().expect("connectors lock");
         connectors
             .entry(key)
