@@ -187,11 +187,14 @@ impl RegionScan<'_> {
                 return Some((listed, more.then_some((receiver, grouper, roles))));
             }
         });
+        // Boxed: the stream keeps an empty task the size of its future, and a function's future is large.
         let process = listed
-            .map(|listed| async move {
-                let function = self.function(listed).await;
-                progress.done();
-                function
+            .map(|listed| {
+                Box::pin(async move {
+                    let function = self.function(listed).await;
+                    progress.done();
+                    function
+                })
             })
             .buffer_unordered(self.ctx.function_concurrency)
             .collect::<Vec<_>>();
