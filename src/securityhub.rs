@@ -247,8 +247,14 @@ pub async fn import(options: &ImportOptions) -> anyhow::Result<BTreeMap<String, 
     drop((current, to_archive));
 
     let home = by_region.keys().next().map(String::as_str);
-    let sdk =
-        account::load_sdk_config(options.profile.as_deref(), home, options.attempt_timeout).await;
+    let http = crate::collect::http::Http::new();
+    let sdk = account::load_sdk_config(
+        options.profile.as_deref(),
+        home,
+        options.attempt_timeout,
+        &http,
+    )
+    .await;
     let pacer = Pacer::new(&Rates {
         get_function: 1.0,
         get_policy: 1.0,
@@ -256,7 +262,7 @@ pub async fn import(options: &ImportOptions) -> anyhow::Result<BTreeMap<String, 
         others: 1.0,
     })?;
     let caller = account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
-    let client = RawClient::new(&sdk);
+    let client = RawClient::new(&sdk, &http);
     let regions = by_region.iter().map(|(region, findings)| {
         let (client, pacer, caller, archived_ids) =
             (&client, &pacer, &caller.account_id, &archived_ids);

@@ -99,13 +99,17 @@ pub fn partition_regions(partition: &str) -> Vec<String> {
 }
 
 /// The SDK configuration: standard chain (profile, env, SSO, instance role, AWS_ENDPOINT_URL), no SDK retries
-/// (our pacing layer retries, so throttles never exhaust the SDK's retry token bucket), per-attempt timeouts.
+/// (our pacing layer retries, so throttles never exhaust the SDK's retry token bucket), per-attempt timeouts, and
+/// the scan's shared HTTP stack `http` (every client built from this configuration, or from one derived from it,
+/// sends through it).
 pub async fn load_sdk_config(
     profile: Option<&str>,
     home_region: Option<&str>,
     attempt_timeout: Duration,
+    http: &super::http::Http,
 ) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http.clone())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()

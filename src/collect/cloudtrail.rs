@@ -33,12 +33,17 @@ const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131
 /// Pages of ListEventDataStores we follow at most (a region holds at most 10 stores: one page).
 const MAX_PAGES: usize = 20;
 
-/// The trails and event data stores seen from `regions` (the account's enabled, scanned regions).
-pub async fn collect(ctx: &Ctx, raw: &RawClient, regions: &[String]) -> CloudTrail {
-    let listings = futures::future::join_all(regions.iter().map(|region| async move {
+/// The trails and event data stores seen from `regions` (the account's scanned regions): each region's listing
+/// starts as soon as its Lambda scan tells it is enabled (while the regions are still scanned); a region not
+/// enabled is not asked.
+pub async fn collect(ctx: &Ctx, raw: &RawClient, regions: Vec<super::Enabled>) -> CloudTrail {
+    let listings = futures::future::join_all(regions.into_iter().map(|region| async move {
+        let Some(region) = region.wait().await else {
+            return Default::default();
+        };
         let (trails, stores) = tokio::join!(
-            describe_trails(ctx, raw, region),
-            list_event_data_stores(ctx, raw, region)
+            describe_trails(ctx, raw, &region),
+            list_event_data_stores(ctx, raw, &region)
         );
         (
             ctx.gaps.ok_or_record(trails, None).unwrap_or_default(),

@@ -91,8 +91,9 @@ impl Target {
     }
 }
 
-/// Every destination ARN the functions name, with the region of the first function naming it.
-fn targets(functions: &[Function]) -> BTreeMap<String, String> {
+/// Every destination ARN the functions name, with the region of the first function naming it (the functions in
+/// their inventory order: by region, then name).
+pub fn targets(functions: &[Function]) -> BTreeMap<String, String> {
     let mut arns = BTreeMap::new();
     for f in functions {
         let named = f
@@ -115,13 +116,14 @@ fn targets(functions: &[Function]) -> BTreeMap<String, String> {
     arns
 }
 
-/// Look up every destination the functions name; `account_id` is the scanned account.
+/// Look up every destination of `targets` ([`targets`]: ARN and the region to ask for a bucket); `account_id` is
+/// the scanned account.
 pub async fn collect(
     ctx: &Ctx,
     sdk: &SdkConfig,
     raw: &RawClient,
     account_id: &str,
-    functions: &[Function],
+    targets: BTreeMap<String, String>,
 ) -> BTreeMap<String, Destination> {
     let lookups = Lookups {
         ctx,
@@ -129,7 +131,7 @@ pub async fn collect(
         raw,
         account_id,
     };
-    let parsed: Vec<(String, Target)> = targets(functions)
+    let parsed: Vec<(String, Target)> = targets
         .into_iter()
         .filter_map(|(arn, region)| Target::parse(&arn, &region).map(|t| (arn, t)))
         .collect();

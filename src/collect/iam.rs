@@ -104,7 +104,8 @@ pub async fn roles(
     })
     .filter(move |arn| future::ready(seen.insert(arn.clone())))
     .filter_map(|arn| future::ready(existing(details, &arn, "execution role")))
-    .map(|detail| complete_role(ctx, client, details, detail, cache, true))
+    // boxed: the stream keeps an empty task the size of its future
+    .map(|detail| Box::pin(complete_role(ctx, client, details, detail, cache, true)))
     .buffer_unordered(ROLE_CONCURRENCY)
     .map(|role| (role.arn.clone(), role))
     .collect()
@@ -116,7 +117,7 @@ pub async fn roles(
         .collect();
     let passed: Vec<Role> = stream::iter(targets)
         .filter_map(|arn| future::ready(existing(details, &arn, "role passed by name")))
-        .map(|detail| complete_role(ctx, client, details, detail, cache, false))
+        .map(|detail| Box::pin(complete_role(ctx, client, details, detail, cache, false)))
         .buffer_unordered(ROLE_CONCURRENCY)
         .collect()
         .await;

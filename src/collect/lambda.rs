@@ -42,13 +42,15 @@ pub enum RegionOutcome {
     },
 }
 
-/// Scan one region's functions and region-wide settings.
+/// Scan one region's functions and region-wide settings; `enabled` is told whether the region is enabled for the
+/// account as soon as its first call answers (the account-wide reads waiting for it start then).
 pub async fn scan_region(
     ctx: &Ctx,
     client: Client,
     region: &str,
     progress: &RegionProgress,
     roles: UnboundedSender<String>,
+    enabled: tokio::sync::oneshot::Sender<bool>,
 ) -> RegionOutcome {
     let scan = RegionScan {
         ctx,
@@ -58,12 +60,16 @@ pub async fn scan_region(
     };
     let settings = match scan.account_settings().await {
         Ok(settings) => Some(settings),
-        Err(e) if e.is_region_disabled() => return RegionOutcome::Disabled,
+        Err(e) if e.is_region_disabled() => {
+            let _ = enabled.send(false);
+            return RegionOutcome::Disabled;
+        }
         Err(e) => {
             ctx.gaps.record(&e, None);
             None
         }
     };
+    let _ = enabled.send(true);
     let (mut functions, mappings, signing) = tokio::join!(
         scan.functions(progress, roles),
         scan.event_source_mappings(),
@@ -181,11 +187,14 @@ impl RegionScan<'_> {
                 return Some((listed, more.then_some((receiver, grouper, roles))));
             }
         });
+        // Boxed: the stream keeps an empty task the size of its future, and a function's future is large.
         let process = listed
-            .map(|listed| async move {
-                let function = self.function(listed).await;
-                progress.done();
-                function
+            .map(|listed| {
+                Box::pin(async move {
+                    let function = self.function(listed).await;
+                    progress.done();
+                    function
+                })
             })
             .buffer_unordered(self.ctx.function_concurrency)
             .collect::<Vec<_>>();

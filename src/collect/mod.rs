@@ -1,7 +1,9 @@
 //! Collecting an inventory from AWS: one module per service, paced per quota bucket, failures recorded as gaps.
 //!
 //! Regions are scanned concurrently (each has its own quotas); meanwhile IAM's authorization details are read and each
-//! execution role is completed as soon as a listed function names it. Nothing is lost silently: every call that fails for good is a
+//! execution role is completed as soon as a listed function names it, and the account-wide reads start as soon as
+//! their inputs are known: the organization at once, CloudTrail in each region found enabled, the destinations once
+//! every region's functions are listed. Nothing is lost silently: every call that fails for good is a
 //! [`Gap`] in the inventory.
 
 pub mod account;
@@ -13,6 +15,7 @@ mod ec2;
 mod elbv2;
 mod env;
 pub mod error;
+pub mod http;
 mod iam;
 mod lambda;
 mod listing;
@@ -131,13 +134,17 @@ fn function_concurrency(rates: &Rates) -> usize {
 
 /// Collect the inventory of the caller's account.
 pub async fn collect(options: &CollectOptions) -> Result<Inventory, CollectError> {
-    let sdk = caller_sdk_config(options).await?;
-    collect_account(&sdk, options).await
+    let http = http::Http::new();
+    let sdk = caller_sdk_config(options, &http).await?;
+    collect_account(&sdk, &http, options, pacing::RetryPolicy::FIRST_CALL).await
 }
 
 /// The caller's SDK configuration (`--profile` or the standard chain; the first of `--regions` when the
-/// configuration names no region).
-pub async fn caller_sdk_config(options: &CollectOptions) -> Result<SdkConfig, CollectError> {
+/// configuration names no region), sending through `http`.
+pub async fn caller_sdk_config(
+    options: &CollectOptions,
+    http: &http::Http,
+) -> Result<SdkConfig, CollectError> {
     let requested = requested_regions(options)?;
     let home_region = requested
         .as_ref()
@@ -147,6 +154,7 @@ pub async fn caller_sdk_config(options: &CollectOptions) -> Result<SdkConfig, Co
         options.profile.as_deref(),
         home_region,
         options.attempt_timeout,
+        http,
     )
     .await)
 }
@@ -161,10 +169,14 @@ fn requested_regions(options: &CollectOptions) -> Result<Option<Vec<String>>, Co
 }
 
 /// Collect the inventory of the account whose credentials `sdk` holds (the caller's, or a member account's role in
-/// an organisation scan), with quota schedules of its own.
+/// an organisation scan), with quota schedules of its own; its signed requests go through `http` (the scan's, which
+/// `sdk`'s clients share too). `first_call` retries its first call, sts:GetCallerIdentity: `FIRST_CALL` (fail fast)
+/// when nothing has reached the endpoint yet, `STANDARD` for a member account entered through STS a moment ago.
 pub async fn collect_account(
     sdk: &SdkConfig,
+    http: &http::Http,
     options: &CollectOptions,
+    first_call: pacing::RetryPolicy,
 ) -> Result<Inventory, CollectError> {
     let requested = requested_regions(options)?;
     let ctx = Ctx {
@@ -175,32 +187,89 @@ pub async fn collect_account(
     };
     let collected_at = Utc::now();
     let started = std::time::Instant::now();
-    let identity = account::identify(sdk, &ctx.pacer, options.profile.as_deref()).await?;
+    let identity =
+        account::identify_with(sdk, &ctx.pacer, options.profile.as_deref(), first_call).await?;
     let regions = requested.unwrap_or_else(|| account::partition_regions(&identity.partition));
     tracing::info!(account = %identity.account_id, partition = %identity.partition, regions = regions.len(),
         elapsed_ms = started.elapsed().as_millis() as u64, "caller identified");
     let window = Window::ending(collected_at, options.lookback_days);
     let progress = Progress::new(options.progress);
     let iam_client = aws_sdk_iam::Client::new(sdk);
-    // one signed-request client (HTTP connector, TLS roots, credentials) for every region of the account
-    let raw = raw::RawClient::new(sdk);
+    // one signed-request client (the account's credentials, the scan's connector) for every region of the account
+    let raw = raw::RawClient::new(sdk, http);
 
     let (role_sender, role_receiver) = tokio::sync::mpsc::unbounded_channel();
-    let region_scans = futures::future::join_all(regions.iter().map(|region| {
-        scan_region(
-            &ctx,
-            sdk,
-            &raw,
-            region,
-            &identity.partition,
-            &progress,
-            window,
-            role_sender.clone(),
-        )
-    }));
+    // What the account-wide reads wait for, told by each region's scan as soon as it is known: whether the region is
+    // enabled (CloudTrail), the destinations its functions name (once its Lambda part is done).
+    let (enabled_senders, enabled): (Vec<_>, Vec<_>) = regions
+        .iter()
+        .map(|region| {
+            let (tell, told) = tokio::sync::oneshot::channel();
+            (
+                tell,
+                Enabled {
+                    region: region.clone(),
+                    told,
+                },
+            )
+        })
+        .unzip();
+    let (target_senders, target_receivers): (Vec<_>, Vec<_>) = regions
+        .iter()
+        .map(|_| tokio::sync::oneshot::channel())
+        .unzip();
+    let region_scans = futures::future::join_all(
+        regions
+            .iter()
+            .zip(enabled_senders.into_iter().zip(target_senders))
+            .map(|(region, (enabled, targets))| {
+                scan_region(
+                    &ctx,
+                    sdk,
+                    &raw,
+                    region,
+                    &identity.partition,
+                    &progress,
+                    window,
+                    Told {
+                        roles: role_sender.clone(),
+                        enabled,
+                        targets,
+                    },
+                )
+            }),
+    );
     drop(role_sender);
-    let (roles, region_results) =
-        tokio::join!(iam::roles(&ctx, &iam_client, role_receiver), region_scans);
+    // The organization, CloudTrail and the destinations do not wait for the whole region scan (logs, APIs, load
+    // balancers, metrics): each starts as soon as what it needs is known, in buckets of its own.
+    let account_wide = async {
+        let destinations = async {
+            // in region order, as the inventory lists the functions: a bucket named in two regions is asked in the first
+            let mut targets = BTreeMap::new();
+            for (region, told) in regions.iter().zip(target_receivers) {
+                for (arn, asked_in) in told.await.unwrap_or_default() {
+                    targets.entry(arn).or_insert(asked_in);
+                }
+                tracing::debug!(region, "destinations of the region known");
+            }
+            destinations::collect(&ctx, sdk, &raw, &identity.account_id, targets).await
+        };
+        let found = tokio::join!(
+            destinations,
+            organization::collect(&ctx, &raw, &identity.partition),
+            cloudtrail::collect(&ctx, &raw, enabled),
+        );
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "destinations, organization and CloudTrail collected"
+        );
+        found
+    };
+    let (roles, region_results, (found, organization, trails)) = tokio::join!(
+        iam::roles(&ctx, &iam_client, role_receiver),
+        region_scans,
+        account_wide
+    );
 
     let mut account = Account {
         account_id: identity.account_id,
@@ -260,26 +329,12 @@ pub async fn collect_account(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "regions and roles collected"
     );
-    let enabled: Vec<String> = regions
-        .iter()
-        .filter(|r| !account.disabled_regions.contains(r))
-        .cloned()
-        .collect();
-    let (found, organization, trails) = tokio::join!(
-        destinations::collect(&ctx, sdk, &raw, &account.account_id, &account.functions),
-        organization::collect(&ctx, &raw, &account.partition),
-        cloudtrail::collect(&ctx, &raw, &enabled),
-    );
     account.destinations = Some(found);
     account.cloudtrail = Some(trails);
     account.log_groups = Some(log_groups);
     account.apis = Some(apis);
     account.load_balancing = Some(load_balancing);
     account.organization = organization;
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "destinations, organization and CloudTrail collected"
-    );
     account.gaps = ctx.gaps.into_sorted();
     Ok(Inventory {
         schema_version: SCHEMA_VERSION,
@@ -288,6 +343,29 @@ pub async fn collect_account(
         lookback_days: options.lookback_days,
         accounts: vec![account],
     })
+}
+
+/// Whether a region is enabled for the account, told by its Lambda scan as soon as its first call answers.
+pub struct Enabled {
+    region: String,
+    told: tokio::sync::oneshot::Receiver<bool>,
+}
+
+impl Enabled {
+    /// The region once it is known to be enabled; `None` when it is not (or its scan ended without telling).
+    pub async fn wait(self) -> Option<String> {
+        matches!(self.told.await, Ok(true)).then_some(self.region)
+    }
+}
+
+/// What a region's scan tells the rest of the account's collection as soon as it knows it.
+struct Told {
+    /// The execution roles of its functions (IAM).
+    roles: UnboundedSender<String>,
+    /// Whether the region is enabled (CloudTrail).
+    enabled: tokio::sync::oneshot::Sender<bool>,
+    /// The destinations its functions name, once its Lambda part is done ([`destinations::targets`]).
+    targets: tokio::sync::oneshot::Sender<BTreeMap<String, String>>,
 }
 
 /// What one region gave: Lambda's outcome, the functions' log groups, the APIs and load balancers in front of
@@ -310,7 +388,7 @@ async fn scan_region(
     partition: &str,
     progress: &Progress,
     window: Window,
-    roles: UnboundedSender<String>,
+    told: Told,
 ) -> RegionScan {
     let bar = progress.region(region);
     let started = std::time::Instant::now();
@@ -322,7 +400,8 @@ async fn scan_region(
         aws_sdk_lambda::Client::from_conf(lambda_config),
         region,
         &bar,
-        roles,
+        told.roles,
+        told.enabled,
     )
     .await;
     let RegionOutcome::Scanned {
@@ -338,6 +417,7 @@ async fn scan_region(
             LoadBalancing::default(),
         );
     };
+    let _ = told.targets.send(destinations::targets(&functions));
     ec2::resolve_subnet_azs(ctx, raw, region, &mut functions).await;
     let (log_groups, apis, load_balancing) = futures::join!(
         logs::collect(ctx, raw, region, &functions),
@@ -395,4 +475,31 @@ async fn scan_region(
 /// An SDK timestamp as a chrono one.
 pub fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_region_is_enabled_only_when_its_scan_says_so() {
+        let gate = |region: &str| {
+            let (tell, told) = tokio::sync::oneshot::channel();
+            let gate = Enabled {
+                region: region.to_string(),
+                told,
+            };
+            (tell, gate)
+        };
+        let (tell, enabled) = gate("eu-west-1");
+        tell.send(true).unwrap();
+        assert_eq!(enabled.wait().await.as_deref(), Some("eu-west-1"));
+        let (tell, disabled) = gate("me-south-1");
+        tell.send(false).unwrap();
+        assert_eq!(disabled.wait().await, None);
+        // a scan that ended without telling (an early failure) does not let CloudTrail ask the region
+        let (tell, untold) = gate("ap-east-1");
+        drop(tell);
+        assert_eq!(untold.wait().await, None);
+    }
 }

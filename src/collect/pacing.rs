@@ -3,7 +3,8 @@
 //!
 //! Throttles are retried with jittered exponential backoff honouring Retry-After and are never given up while the
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
-//! timeouts and connection failures are retried within a fixed budget; anything else is returned at once.
+//! timeouts and connection failures are retried within a fixed budget; anything else is returned at once. A retry
+//! takes its bucket's next free start after its backoff, not the back of the queue.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -243,9 +244,9 @@ impl Pacer {
     }
 
     /// Like [`Pacer::call`], for a call that gates other work in its bucket (a region's function listing: every
-    /// per-function call waits for its page): each attempt takes the bucket's next free start instead of queueing
-    /// behind the calls already waiting, a few periods away ([`Slots::QUEUE_DEPTH`]). One such call at a time per
-    /// bucket, else the queue could starve.
+    /// per-function call waits for its page): its first attempt too takes the bucket's next free start instead of
+    /// queueing behind the calls already waiting, a few periods away ([`Slots::QUEUE_DEPTH`]). One such call at a
+    /// time per bucket, else the queue could starve.
     pub async fn call_ahead<T, E, F, Fut>(&self, call: Call<'_>, attempt: F) -> Result<T, CallError>
     where
         F: FnMut() -> Fut,
@@ -270,6 +271,7 @@ impl Pacer {
         let started = Instant::now();
         let mut transient_failures = 0u32;
         let mut throttles = 0u32;
+        let mut lane = lane;
         loop {
             self.pace(&call, lane).await;
             let err = match attempt().await {
@@ -307,6 +309,9 @@ impl Pacer {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
+            // A retry has waited its turn once already: it takes the bucket's next free start, not the back of the
+            // queue (the rate is the same: every start is still one period after the previous one).
+            lane = Lane::Ahead;
         }
     }
 }
@@ -417,6 +422,7 @@ fn retry_after<E>(err: &SdkError<E, HttpResponse>) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::raw::RawError;
     use super::*;
 
     #[test]
@@ -495,6 +501,62 @@ mod tests {
         assert_eq!(slots.reserve(later), later);
         assert_eq!(slots.reserve(later), later);
         assert_eq!(slots.reserve(later), later + Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn a_retry_takes_the_next_free_start_not_the_back_of_the_queue() {
+        // AssumeRole's bucket at 50/s: 20 ms apart. One call fails once (a timeout), 120 others queue behind it.
+        let pacer = Arc::new(
+            Pacer::new(&Rates {
+                get_function: 1.0,
+                get_policy: 1.0,
+                control_plane: 1.0,
+                others: 1.0,
+            })
+            .unwrap(),
+        );
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let sts = Call {
+            service: "sts",
+            operation: "AssumeRole",
+            region: Some("eu-west-1"),
+            bucket: Bucket::Sts,
+        };
+        let attempt = |label: &'static str, fail_first: bool| {
+            let (starts, failed) = (Arc::clone(&starts), Arc::new(Mutex::new(!fail_first)));
+            move || {
+                starts.lock().unwrap().push(label);
+                let fail = !std::mem::replace(&mut *failed.lock().unwrap(), true);
+                async move {
+                    if fail {
+                        Err(RawError::timeout_error("no answer"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            }
+        };
+        let retried = {
+            let (pacer, attempt) = (Arc::clone(&pacer), attempt("retried", true));
+            tokio::spawn(async move { pacer.call(sts, attempt).await })
+        };
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let queued: Vec<_> = (0..120)
+            .map(|_| {
+                let (pacer, attempt) = (Arc::clone(&pacer), attempt("queued", false));
+                tokio::spawn(async move { pacer.call(sts, attempt).await })
+            })
+            .collect();
+        retried.await.unwrap().unwrap();
+        for call in queued {
+            call.await.unwrap().unwrap();
+        }
+        let starts = starts.lock().unwrap();
+        assert_eq!(starts[0], "retried");
+        let retry = 1 + starts[1..].iter().position(|s| *s == "retried").unwrap();
+        // its backoff (200 to 400 ms) is 10 to 20 periods, plus the burst and the two promised starts: far from the
+        // 120th place it would take behind the queue
+        assert!(retry < 60, "the retry started {retry}th: {starts:?}");
     }
 
     #[tokio::test]

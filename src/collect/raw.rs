@@ -199,9 +199,10 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
-/// Sends signed requests with the scan's SDK configuration.
+/// Sends signed requests with one account's SDK configuration (its credentials, endpoints and timeouts), through
+/// the scan's shared connector ([`super::http::Http`]).
 pub struct RawClient {
-    connector: Option<SharedHttpConnector>,
+    connector: SharedHttpConnector,
     credentials: Option<SharedCredentialsProvider>,
     /// Resolved credentials, reused until shortly before they expire.
     cached: Mutex<Option<Credentials>>,
@@ -213,7 +214,9 @@ pub struct RawClient {
 const CREDENTIALS_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 impl RawClient {
-    pub fn new(config: &SdkConfig) -> Self {
+    /// A client signing with `config`'s credentials, sending through `http`'s connector for `config`'s connect
+    /// timeout (the one its SDK clients use too).
+    pub fn new(config: &SdkConfig, http: &super::http::Http) -> Self {
         let timeouts = config.timeout_config();
         let settings = HttpConnectorSettings::builder()
             .connect_timeout(
@@ -223,7 +226,7 @@ impl RawClient {
             )
             .build();
         RawClient {
-            connector: aws_smithy_http_client::default_connector(&settings, config.sleep_impl()),
+            connector: http.connector(&settings, config.sleep_impl()),
             credentials: config.credentials_provider(),
             cached: Mutex::new(None),
             config: config.clone(),
@@ -273,9 +276,7 @@ impl RawClient {
         url: &str,
         request: &RawRequest,
     ) -> Result<RawResponse, RawError> {
-        let connector = self.connector.as_ref().ok_or_else(|| {
-            SdkError::construction_failure("no HTTPS client available in this build")
-        })?;
+        let connector = &self.connector;
         let credentials = self
             .credentials()
             .await
@@ -472,9 +473,88 @@ fn find_text(el: &mut aws_smithy_xml::decode::ScopedDecoder<'_, '_>, name: &str)
 
 #[cfg(test)]
 mod tests {
-    use aws_smithy_runtime_api::http::Headers;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex as StdMutex};
 
+    use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+    use aws_smithy_runtime_api::http::{Headers, StatusCode};
+
+    use super::super::http::Http;
     use super::*;
+
+    /// A connector that answers 200 to everything and keeps each request's Authorization header.
+    #[derive(Debug, Default)]
+    struct Recorder(StdMutex<Vec<String>>);
+
+    impl HttpConnector for Recorder {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            let authorization = request
+                .headers()
+                .get("authorization")
+                .unwrap_or_default()
+                .to_string();
+            self.0.lock().unwrap().push(authorization);
+            let ok = StatusCode::try_from(200).expect("a status");
+            HttpConnectorFuture::ready(Ok(HttpResponse::new(ok, SdkBody::empty())))
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_share_the_connector_and_sign_with_their_own_keys() {
+        let recorder = Arc::new(Recorder::default());
+        let built = Arc::new(AtomicUsize::new(0));
+        let http = {
+            let (recorder, built) = (Arc::clone(&recorder), Arc::clone(&built));
+            Http::building(move |_, _| {
+                built.fetch_add(1, Ordering::SeqCst);
+                SharedHttpConnector::new(RecorderRef(Arc::clone(&recorder)))
+            })
+        };
+        let account = |key: &str| {
+            let config = SdkConfig::builder()
+                .endpoint_url("http://127.0.0.1:9")
+                .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                    key, "secret", None, None, "test",
+                )))
+                .build();
+            RawClient::new(&config, &http)
+        };
+        let (first, second) = (account("AKIDFIRSTACCOUNT"), account("AKIDSECONDACCOUNT"));
+        let op = RawOperation::new("ec2", "DescribeSubnets");
+        let url = format!("{}/", first.endpoint(op, "eu-west-1"));
+        let request = RawRequest::query("eu-west-1", &[]);
+        second.send(op, &url, &request).await.unwrap();
+        first.send(op, &url, &request).await.unwrap();
+        second.send(op, &url, &request).await.unwrap();
+        assert_eq!(
+            built.load(Ordering::SeqCst),
+            1,
+            "one connector for both accounts"
+        );
+        let signed = recorder.0.lock().unwrap().clone();
+        assert_eq!(signed.len(), 3, "{signed:?}");
+        let key_of = |auth: &str| {
+            auth.split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split('/').next())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(
+            signed.iter().map(|a| key_of(a)).collect::<Vec<_>>(),
+            ["AKIDSECONDACCOUNT", "AKIDFIRSTACCOUNT", "AKIDSECONDACCOUNT"]
+        );
+    }
+
+    /// The recorder, shared with the test that reads it.
+    #[derive(Debug)]
+    struct RecorderRef(Arc<Recorder>);
+
+    impl HttpConnector for RecorderRef {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            self.0.call(request)
+        }
+    }
 
     #[test]
     fn error_codes_come_from_every_protocol_shape() {
@@ -535,7 +615,8 @@ mod tests {
 
     #[test]
     fn default_endpoints_follow_the_partition() {
-        let client = RawClient::new(&SdkConfig::builder().build());
+        let http = Http::new();
+        let client = RawClient::new(&SdkConfig::builder().build(), &http);
         let ec2 = RawOperation::new("ec2", "DescribeSubnets");
         assert_eq!(
             client.endpoint(ec2, "eu-west-1"),
@@ -550,6 +631,7 @@ mod tests {
             &SdkConfig::builder()
                 .endpoint_url("http://127.0.0.1:4566/")
                 .build(),
+            &http,
         );
         assert_eq!(local.endpoint(ec2, "eu-west-1"), "http://127.0.0.1:4566");
         assert!(local.has_endpoint_override(ec2, "eu-west-1"));

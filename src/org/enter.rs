@@ -13,6 +13,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 
 use crate::collect::account::Identity;
 use crate::collect::error::CallError;
+use crate::collect::http::Http;
 use crate::collect::pacing::{Bucket, Call, Pacer, RetryPolicy};
 
 use super::sts::{self, Endpoints};
@@ -68,11 +69,13 @@ pub fn role_arn(partition: &str, account: &str, role_name: &str) -> String {
     format!("arn:{partition}:iam::{account}:role/{role_name}")
 }
 
-/// Who runs the scan, with which configuration, and the STS endpoints it enters the members through.
+/// Who runs the scan, with which configuration, the STS endpoints it enters the members through, and the HTTP stack
+/// every account's clients share (the one `sdk` holds).
 pub struct Caller {
     pub identity: Identity,
     pub sdk: SdkConfig,
     pub sts: Endpoints,
+    pub http: Http,
 }
 
 /// `--role-name` and `--external-id`.

@@ -5,6 +5,7 @@
 use aws_config::SdkConfig;
 use serde_json::json;
 
+use crate::collect::http::Http;
 use crate::collect::organization::endpoint_region;
 use crate::collect::pacing::Pacer;
 use crate::collect::raw::{RawClient, RawOperation, RawRequest};
@@ -36,9 +37,14 @@ struct Page {
 }
 
 /// Every account of the caller's organization, ACTIVE or not, in the order listed.
-pub async fn list(sdk: &SdkConfig, pacer: &Pacer, partition: &str) -> anyhow::Result<Members> {
+pub async fn list(
+    sdk: &SdkConfig,
+    http: &Http,
+    pacer: &Pacer,
+    partition: &str,
+) -> anyhow::Result<Members> {
     let op = LIST_ACCOUNTS;
-    let raw = RawClient::new(sdk);
+    let raw = RawClient::new(sdk, http);
     let region = endpoint_region(partition);
     let url = format!("{}/", raw.endpoint(op, region));
     let mut members = Members::default();

@@ -61,7 +61,9 @@ pub async fn collect_into_dir(
     settings::check(&dir, &recorded, cli.max_input_mib)?;
     let progress = !cli.quiet && options.progress;
     options.progress = false;
-    let sdk = crate::collect::caller_sdk_config(&options).await?;
+    // one HTTP stack for the caller and every member account
+    let http = crate::collect::http::Http::new();
+    let sdk = crate::collect::caller_sdk_config(&options, &http).await?;
     let pacer = Pacer::new(&options.rates)?;
     let identity =
         crate::collect::account::identify(&sdk, &pacer, options.profile.as_deref()).await?;
@@ -69,7 +71,7 @@ pub async fn collect_into_dir(
     let mut known = listed.clone();
     let mut left_out = Vec::new();
     if org.org {
-        let members = members::list(&sdk, &pacer, &identity.partition).await?;
+        let members = members::list(&sdk, &http, &pacer, &identity.partition).await?;
         left_out = not_active(&members.inactive, &listed, &org.exclude_accounts);
         for (id, state) in &left_out {
             eprintln!("{}", members::not_active_line(id, state));
@@ -114,6 +116,7 @@ pub async fn collect_into_dir(
         sts: sts::Endpoints::new(&sdk, sts_regions),
         identity,
         sdk,
+        http,
     };
     scan::run(&plan, &caller, &pacer).await
 }

@@ -172,9 +172,10 @@ async fn collect_account(
     account: &str,
 ) -> Result<Inventory, String> {
     let sdk = enter::enter(caller, pacer, account, &plan.role).await?;
-    let inventory = collect::collect_account(&sdk, &plan.collect)
-        .await
-        .map_err(|e| format!("collection stopped: {e}"))?;
+    let inventory =
+        collect::collect_account(&sdk, &caller.http, &plan.collect, RetryPolicy::STANDARD)
+            .await
+            .map_err(|e| format!("collection stopped: {e}"))?;
     let found = inventory
         .accounts
         .first()
@@ -318,7 +319,9 @@ mod tests {
 
     /// A caller whose every AWS call fails at once (no credentials, an endpoint nobody listens on).
     fn offline_caller() -> Caller {
+        let http = crate::collect::http::Http::new();
         let sdk = aws_config::SdkConfig::builder()
+            .http_client(http.clone())
             .endpoint_url("http://127.0.0.1:9")
             .region(aws_config::Region::new("us-east-1"))
             .behavior_version(aws_config::BehaviorVersion::latest())
@@ -330,6 +333,7 @@ mod tests {
             },
             sts: crate::org::sts::Endpoints::new(&sdk, vec!["us-east-1".into()]),
             sdk,
+            http,
         }
     }
 
