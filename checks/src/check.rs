@@ -324,6 +324,19 @@ pub fn gap_reason(gap: &Gap) -> String {
     )
 }
 
+/// [`gap_reason`] naming the resource the failed call was about, when it has one (`… could not be collected for
+/// ARN (…)`).
+pub fn gap_reason_naming_resource(gap: &Gap) -> String {
+    let about = gap
+        .resource
+        .as_deref()
+        .map_or(String::new(), |r| format!(" for {r}"));
+    format!(
+        "{}:{} could not be collected{about} ({:?}): {}",
+        gap.service, gap.operation, gap.kind, gap.error
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

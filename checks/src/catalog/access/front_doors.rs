@@ -4,8 +4,8 @@
 //! resource policy lets the anonymous public do.
 
 use crate::catalog::access::policies::{of_qualifier, scope_name, Policies, PolicyStatement};
-use crate::check::{gap_reason, FunctionContext, Outcome};
-use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor};
+use crate::check::{gap_reason, gap_reason_naming_resource, FunctionContext, Outcome};
+use crate::inventory::{Api, ApiKind, DeployedMethod, FrontDoor, Gap};
 use crate::policy::document::{
     resource_matches, Condition, PolicyDocument, Principal, Scope, Statement,
 };
@@ -49,8 +49,9 @@ pub fn deployed_method<'a>(ctx: &FunctionContext, door: &FrontDoor<'a>) -> Deplo
                 && g.resource.as_deref() == Some(door.api_arn)
         }) {
             Some(gap) => Deployed::Unknown(format!(
-                "apigateway:GetDeployment could not be collected for {} ({:?}): {}; what stage {} serves is unknown",
-                door.api_arn, gap.kind, gap.error, door.stage.name
+                "{}; what stage {} serves is unknown",
+                gap_reason_naming_resource(gap),
+                door.stage.name
             )),
             None => Deployed::NotRead,
         },
@@ -63,24 +64,17 @@ pub const DOMAIN_OPERATIONS: &[&str] = &["GetDomainNames", "GetBasePathMappings"
 
 /// Why the custom domains of the function's region may be incomplete: a domain read that failed there.
 pub fn domain_gap(ctx: &FunctionContext) -> Option<String> {
-    ctx.account
-        .gaps
-        .iter()
-        .find(|g| {
-            g.service == "apigateway"
-                && DOMAIN_OPERATIONS.contains(&g.operation.as_str())
-                && g.region.as_deref().is_none_or(|r| r == ctx.function.region)
-        })
-        .map(|g| {
-            let about = g
-                .resource
-                .as_deref()
-                .map_or(String::new(), |r| format!(" for {r}"));
-            format!(
-                "apigateway:{} could not be collected{about} ({:?}): {}",
-                g.operation, g.kind, g.error
-            )
-        })
+    regional_gaps(ctx)
+        .find(|g| DOMAIN_OPERATIONS.contains(&g.operation.as_str()))
+        .map(gap_reason_naming_resource)
+}
+
+/// The API Gateway reads that failed in the function's region (or in no region).
+fn regional_gaps<'a>(ctx: &FunctionContext<'a>) -> impl Iterator<Item = &'a Gap> {
+    let region = &ctx.function.region;
+    ctx.account.gaps.iter().filter(move |g| {
+        g.service == "apigateway" && g.region.as_deref().is_none_or(|r| r == region)
+    })
 }
 
 /// The function's front doors, and why the list may be incomplete: an API Gateway read that failed in the function's
@@ -94,26 +88,14 @@ pub fn read<'a>(ctx: &FunctionContext<'a>) -> Result<(Vec<FrontDoor<'a>>, Vec<St
             "API Gateway APIs were not looked up in this scan (apigateway:GET)",
         ));
     }
-    let unknown = ctx
-        .account
-        .gaps
-        .iter()
+    let unknown = regional_gaps(ctx)
         .filter(|g| {
-            g.service == "apigateway"
-                && !DOMAIN_OPERATIONS.contains(&g.operation.as_str())
-                && g.operation != "GetDeployment"
-                && g.region
-                    .as_deref()
-                    .is_none_or(|r| r == ctx.function.region)
+            !DOMAIN_OPERATIONS.contains(&g.operation.as_str()) && g.operation != "GetDeployment"
         })
         .map(|g| {
-            let about = g
-                .resource
-                .as_deref()
-                .map_or(String::new(), |r| format!(" for {r}"));
             format!(
-                "apigateway:{} could not be collected{about} ({:?}): {}; an API not read may route to the function",
-                g.operation, g.kind, g.error
+                "{}; an API not read may route to the function",
+                gap_reason_naming_resource(g)
             )
         })
         .take(1)
