@@ -94,25 +94,32 @@ impl HttpClient for Http {
     }
 }
 
+/// What the tests of the HTTP stack's users share: an [`Http`] whose connector answers every request with one status
+/// and keeps the access key each request was signed with, and the count of connectors it built.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
 
-    use aws_config::{BehaviorVersion, Region, SdkConfig};
-    use aws_credential_types::provider::SharedCredentialsProvider;
-    use aws_credential_types::Credentials;
-    use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture};
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+    };
     use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
 
-    use super::*;
+    use super::Http;
 
-    /// Answers 500 to everything and keeps the access key each request was signed with.
+    /// The access keys requests were signed with, in the order they were sent.
+    pub type Keys = Arc<Mutex<Vec<String>>>;
+
     #[derive(Debug)]
-    struct Keys(Arc<Mutex<Vec<String>>>);
+    struct Recorder {
+        status: u16,
+        keys: Keys,
+    }
 
-    impl HttpConnector for Keys {
+    impl HttpConnector for Recorder {
         fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
             let key = request
                 .headers()
@@ -121,23 +128,44 @@ mod tests {
                 .and_then(|c| c.split('/').next())
                 .unwrap_or_default()
                 .to_string();
-            self.0.lock().unwrap().push(key);
-            let status = StatusCode::try_from(500).expect("a status");
+            self.keys.lock().unwrap().push(key);
+            let status = StatusCode::try_from(self.status).expect("a status");
             HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::empty())))
         }
     }
 
-    #[tokio::test]
-    async fn sdk_clients_of_every_account_send_through_one_connector() {
-        let keys = Arc::new(Mutex::new(Vec::new()));
+    /// An [`Http`] answering `status` to everything, the keys its requests were signed with, and how many connectors
+    /// it built.
+    pub fn recording(status: u16) -> (Http, Keys, Arc<AtomicUsize>) {
+        let keys = Keys::default();
         let built = Arc::new(AtomicUsize::new(0));
         let http = {
             let (keys, built) = (Arc::clone(&keys), Arc::clone(&built));
             Http::building(move |_, _| {
                 built.fetch_add(1, Ordering::SeqCst);
-                SharedHttpConnector::new(Keys(Arc::clone(&keys)))
+                SharedHttpConnector::new(Recorder {
+                    status,
+                    keys: Arc::clone(&keys),
+                })
             })
         };
+        (http, keys, built)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_credential_types::Credentials;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn sdk_clients_of_every_account_send_through_one_connector() {
+        let (http, keys, built) = testing::recording(500);
         let credentials = |key: &str| {
             SharedCredentialsProvider::new(Credentials::new(key, "secret", None, None, "test"))
         };

@@ -473,43 +473,16 @@ fn find_text(el: &mut aws_smithy_xml::decode::ScopedDecoder<'_, '_>, name: &str)
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex as StdMutex};
+    use std::sync::atomic::Ordering;
 
-    use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
-    use aws_smithy_runtime_api::http::{Headers, StatusCode};
+    use aws_smithy_runtime_api::http::Headers;
 
-    use super::super::http::Http;
+    use super::super::http::{testing, Http};
     use super::*;
-
-    /// A connector that answers 200 to everything and keeps each request's Authorization header.
-    #[derive(Debug, Default)]
-    struct Recorder(StdMutex<Vec<String>>);
-
-    impl HttpConnector for Recorder {
-        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-            let authorization = request
-                .headers()
-                .get("authorization")
-                .unwrap_or_default()
-                .to_string();
-            self.0.lock().unwrap().push(authorization);
-            let ok = StatusCode::try_from(200).expect("a status");
-            HttpConnectorFuture::ready(Ok(HttpResponse::new(ok, SdkBody::empty())))
-        }
-    }
 
     #[tokio::test]
     async fn accounts_share_the_connector_and_sign_with_their_own_keys() {
-        let recorder = Arc::new(Recorder::default());
-        let built = Arc::new(AtomicUsize::new(0));
-        let http = {
-            let (recorder, built) = (Arc::clone(&recorder), Arc::clone(&built));
-            Http::building(move |_, _| {
-                built.fetch_add(1, Ordering::SeqCst);
-                SharedHttpConnector::new(RecorderRef(Arc::clone(&recorder)))
-            })
-        };
+        let (http, keys, built) = testing::recording(200);
         let account = |key: &str| {
             let config = SdkConfig::builder()
                 .endpoint_url("http://127.0.0.1:9")
@@ -531,29 +504,12 @@ mod tests {
             1,
             "one connector for both accounts"
         );
-        let signed = recorder.0.lock().unwrap().clone();
+        let signed = keys.lock().unwrap().clone();
         assert_eq!(signed.len(), 3, "{signed:?}");
-        let key_of = |auth: &str| {
-            auth.split("Credential=")
-                .nth(1)
-                .and_then(|c| c.split('/').next())
-                .unwrap_or_default()
-                .to_string()
-        };
         assert_eq!(
-            signed.iter().map(|a| key_of(a)).collect::<Vec<_>>(),
+            signed,
             ["AKIDSECONDACCOUNT", "AKIDFIRSTACCOUNT", "AKIDSECONDACCOUNT"]
         );
-    }
-
-    /// The recorder, shared with the test that reads it.
-    #[derive(Debug)]
-    struct RecorderRef(Arc<Recorder>);
-
-    impl HttpConnector for RecorderRef {
-        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-            self.0.call(request)
-        }
     }
 
     #[test]
