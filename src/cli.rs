@@ -300,7 +300,8 @@ pub struct OrgArgs {
     pub max_accounts: Option<u16>,
 
     /// The regional STS endpoints that enter the member accounts (sts:AssumeRole), comma-separated, used in turn,
-    /// each paced on its own. Default: the regions enabled by default (commercial partition; another partition:
+    /// each paced on its own and slowed when it throttles. Default: the 17 regions enabled by default, whose STS is
+    /// active by default (commercial partition; another partition:
     /// the caller's region). The caller's region is always the fallback: an endpoint that refuses is dropped for
     /// the run and the account is entered there. Give only the caller's region to use one endpoint.
     #[arg(

@@ -43,7 +43,9 @@ CW_SHARED_RATE = 20.0
 # are automatically served in the same Region where the request originates", AWS SDKs and Tools reference guide, "AWS
 # STS Regional endpoints"), and a regional endpoint is a separate endpoint an application can switch to ("Build in
 # redundancy", IAM user guide, "Manage AWS STS in an AWS Region"). 100/s is our conservative approximation, the same in
-# every Region; the global endpoint (signed for us-east-1) shares us-east-1's bucket.
+# every Region. On AWS "Requests handled by the AWS STS global endpoint do not share a requests per second quota with
+# Regional AWS STS endpoints" (IAM user guide, "AWS STS Regions and endpoints"); here both are signed for us-east-1 and
+# share its bucket, stricter than AWS (the scanner enters accounts at regional endpoints only).
 STS_RATE = 100.0
 # Security Hub BatchImportFindings: 10 TPS per account per region (burst 30 on AWS; burst equals rate here).
 SECURITYHUB_IMPORT_RATE = 10.0

@@ -4,7 +4,8 @@
 //! Throttles are retried with jittered exponential backoff honouring Retry-After and are never given up while the
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
 //! timeouts and connection failures are retried within a fixed budget; anything else is returned at once. A retry
-//! takes its bucket's next free start after its backoff, not the back of the queue.
+//! takes its bucket's next free start after its backoff, not the back of the queue. A bucket whose quota AWS does
+//! not publish (STS) adapts: it halves its rate when throttled and earns it back call by call.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -77,10 +78,14 @@ const APIGATEWAY_RESOURCES_RATE: f64 = 2.0;
 /// Balancing user guide, "Request throttling for the ELB API"). EC2 DescribeSecurityGroups (one or two calls a region)
 /// takes the same rate in its own schedule, far below EC2's non-mutating bucket (refill 20 a second).
 const LOAD_BALANCING_RATE: f64 = 5.0;
-/// AssumeRole calls per second from the caller's account and region. AWS publishes no per-API rate for STS; its
-/// token bucket is shared with every other STS user of the (often management) account, so an organisation scan
-/// enters its members at a modest rate (500 accounts in 10 s) and retries the throttles it still meets.
-const STS_RATE: f64 = 50.0;
+/// AssumeRole calls per second from the caller's account at one regional STS endpoint, at most. AWS publishes no
+/// request rate for STS ("The number of tokens that a bucket holds and the refill rate depends on the API", AWS
+/// Security Blog, "How to monitor and query IAM resources at scale - Part 2"): we assume 100 per second per account
+/// and endpoint (the emulator's model, mocks/emulator/faults.py) and start at 95% of it, as for Lambda's published
+/// quotas. Because the true rate is unknown, and the bucket is shared with every other STS user of the (often
+/// management) account, the bucket adapts ([`Adaptive`]): each throttle that answers a call sent at the current rate
+/// halves the rate (down to a tenth of this), and every call answered without one earns back a twentieth of it.
+const STS_RATE: f64 = 95.0;
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -192,12 +197,9 @@ impl Pacer {
         }
     }
 
-    /// Wait for the call's turn in its bucket.
-    async fn pace(&self, call: &Call<'_>, lane: Lane) {
-        if call.bucket == Bucket::Unpaced {
-            return;
-        }
-        self.slots(call).wait_turn(lane).await;
+    /// Whether a bucket's rate adapts to the throttles it meets: only where AWS publishes no quota to pace under.
+    fn adapts(bucket: Bucket) -> bool {
+        bucket == Bucket::Sts
     }
 
     /// The schedule of the call's (bucket, service, region).
@@ -214,8 +216,10 @@ impl Pacer {
         let key = (call.bucket, call.service, region);
         let mut all = self.slots.lock().expect("pacer lock");
         let (flag, rate) = self.rate(call.bucket);
+        let adaptive = Self::adapts(call.bucket);
         Arc::clone(all.entry(key).or_insert_with(|| {
-            Arc::new(Slots::new(flag, rate).expect("rates are validated by Pacer::new"))
+            let slots = Slots::new(flag, rate).expect("rates are validated by Pacer::new");
+            Arc::new(if adaptive { slots.adaptive() } else { slots })
         }))
     }
 
@@ -269,13 +273,22 @@ impl Pacer {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let started = Instant::now();
+        let slots = (call.bucket != Bucket::Unpaced).then(|| self.slots(&call));
         let mut transient_failures = 0u32;
         let mut throttles = 0u32;
         let mut lane = lane;
         loop {
-            self.pace(&call, lane).await;
+            let sent = match &slots {
+                Some(slots) => Some(slots.wait_turn(lane).await),
+                None => None,
+            };
             let err = match attempt().await {
-                Ok(out) => return Ok(out),
+                Ok(out) => {
+                    if let Some(slots) = &slots {
+                        slots.answered();
+                    }
+                    return Ok(out);
+                }
                 Err(err) => err,
             };
             let retry_after = retry_after(&err);
@@ -283,6 +296,9 @@ impl Pacer {
             let delay = match failure.class {
                 ErrorClass::Throttled => {
                     throttles += 1;
+                    if let (Some(slots), Some(sent)) = (&slots, sent) {
+                        slots.throttled(sent);
+                    }
                     if started.elapsed() >= policy.throttle_deadline {
                         return Err(failure);
                     }
@@ -350,13 +366,48 @@ enum Lane {
 /// first-come-first-served semaphore) for one of them to start. The bucket stays busy all the same, and a call in
 /// the [`Lane::Ahead`] lane, which skips the line, never waits behind more than those few.
 struct Slots {
-    period: Duration,
-    /// How far ahead of the steady schedule a call may start (the burst).
-    tolerance: Duration,
-    /// The theoretical start of the next call on the steady schedule (`None`: never used).
-    next: Mutex<Option<Instant>>,
+    schedule: Mutex<Schedule>,
+    /// Set for a bucket whose rate adapts to its throttles.
+    adaptive: Option<Adaptive>,
     /// Queued calls holding a start time not reached yet: at most [`Slots::QUEUE_DEPTH`].
     promised: tokio::sync::Semaphore,
+}
+
+/// Where a bucket's schedule stands.
+#[derive(Debug)]
+struct Schedule {
+    /// The theoretical start of the next call on the steady schedule (`None`: never used).
+    next: Option<Instant>,
+    /// The current rate, calls per second.
+    rate: f64,
+    /// Throttles answering calls sent before this instant were caused at a higher rate than today's: they do not
+    /// cut it again (one cut per congestion, as TCP does).
+    cut_at: Option<Instant>,
+}
+
+/// How an adaptive bucket moves its rate: between `start` (its ceiling) and a tenth of it.
+#[derive(Debug, Clone, Copy)]
+struct Adaptive {
+    start: f64,
+}
+
+impl Adaptive {
+    /// The lowest rate as a share of the start.
+    const FLOOR: f64 = 0.1;
+    /// What one answered call earns back, as a share of the start.
+    const STEP: f64 = 0.05;
+}
+
+impl Schedule {
+    fn period(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / self.rate)
+    }
+
+    /// How far ahead of the steady schedule a call may start: a burst of a fifth of a second's calls, at least one.
+    fn tolerance(&self) -> Duration {
+        let burst = (self.rate / 5.0).floor().max(1.0);
+        self.period().mul_f64(burst - 1.0)
+    }
 }
 
 impl Slots {
@@ -367,14 +418,28 @@ impl Slots {
                 value: per_second,
             });
         }
-        let period = Duration::from_secs_f64(1.0 / per_second);
-        let burst = (per_second / 5.0).floor().max(1.0);
         Ok(Slots {
-            period,
-            tolerance: period.mul_f64(burst - 1.0),
-            next: Mutex::new(None),
+            schedule: Mutex::new(Schedule {
+                next: None,
+                rate: per_second,
+                cut_at: None,
+            }),
+            adaptive: None,
             promised: tokio::sync::Semaphore::new(Self::QUEUE_DEPTH),
         })
+    }
+
+    /// The same schedule, its rate adapting to throttles between its start rate and a tenth of it.
+    fn adaptive(mut self) -> Slots {
+        let start = self.schedule.get_mut().expect("slots lock").rate;
+        self.adaptive = Some(Adaptive { start });
+        self
+    }
+
+    /// The time between two starts at the current rate.
+    #[cfg(test)]
+    fn period(&self) -> Duration {
+        self.schedule.lock().expect("slots lock").period()
     }
 
     /// How many queued calls may hold a start time at once. Two: the next start is already promised while the
@@ -395,10 +460,35 @@ impl Slots {
 
     /// The time at which a call asked for at `now` may start.
     fn reserve(&self, now: Instant) -> Instant {
-        let mut next = self.next.lock().expect("slots lock");
-        let due = next.map_or(now, |n| n.max(now));
-        *next = Some(due + self.period);
-        due.checked_sub(self.tolerance).map_or(now, |t| t.max(now))
+        let mut schedule = self.schedule.lock().expect("slots lock");
+        let due = schedule.next.map_or(now, |n| n.max(now));
+        schedule.next = Some(due + schedule.period());
+        due.checked_sub(schedule.tolerance())
+            .map_or(now, |t| t.max(now))
+    }
+
+    /// A call sent at `sent` was throttled: an adaptive bucket halves its rate, once for the calls sent at the
+    /// rate that caused it.
+    fn throttled(&self, sent: Instant) {
+        let Some(adaptive) = self.adaptive else {
+            return;
+        };
+        let mut schedule = self.schedule.lock().expect("slots lock");
+        if schedule.cut_at.is_some_and(|cut| sent < cut) {
+            return;
+        }
+        let floor = adaptive.start * Adaptive::FLOOR;
+        schedule.rate = (schedule.rate / 2.0).max(floor);
+        schedule.cut_at = Some(Instant::now());
+    }
+
+    /// A call was answered without a throttle: an adaptive bucket earns back a step of its rate, up to its start.
+    fn answered(&self) {
+        let Some(adaptive) = self.adaptive else {
+            return;
+        };
+        let mut schedule = self.schedule.lock().expect("slots lock");
+        schedule.rate = (schedule.rate + adaptive.start * Adaptive::STEP).min(adaptive.start);
     }
 }
 
@@ -475,7 +565,7 @@ mod tests {
             &queues,
             &pacer.slots(&lookup("sqs", "us-east-1"))
         ));
-        assert_eq!(queues.period, Duration::from_millis(100));
+        assert_eq!(queues.period(), Duration::from_millis(100));
     }
 
     #[test]
@@ -503,15 +593,105 @@ mod tests {
         assert_eq!(slots.reserve(later), later + Duration::from_millis(100));
     }
 
+    #[test]
+    fn an_adaptive_bucket_halves_once_per_congestion_and_earns_its_rate_back() {
+        let slots = Slots::new("--x", 100.0).unwrap().adaptive();
+        let t0 = Instant::now();
+        slots.throttled(t0);
+        assert_eq!(slots.period(), Duration::from_millis(20), "halved to 50/s");
+        // Calls sent before that cut were sent at the old rate: their throttles do not cut again.
+        slots.throttled(t0);
+        assert_eq!(slots.period(), Duration::from_millis(20));
+        // A call sent after the cut and throttled all the same halves again.
+        slots.throttled(Instant::now());
+        assert_eq!(slots.period(), Duration::from_millis(40), "25/s");
+        // Each answered call earns back 5/s (a twentieth of the start), never beyond the start.
+        for _ in 0..3 {
+            slots.answered();
+        }
+        assert_eq!(slots.period(), Duration::from_millis(25), "40/s");
+        for _ in 0..100 {
+            slots.answered();
+        }
+        assert_eq!(
+            slots.period(),
+            Duration::from_millis(10),
+            "back to 100/s, no more"
+        );
+        // However many congestions in a row, the rate stays at a tenth of the start at least.
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(1));
+            slots.throttled(Instant::now());
+        }
+        assert_eq!(slots.period(), Duration::from_millis(100), "10/s");
+    }
+
+    #[test]
+    fn a_bucket_with_a_published_quota_keeps_its_rate_when_throttled() {
+        let slots = Slots::new("--x", 100.0).unwrap();
+        slots.throttled(Instant::now());
+        slots.answered();
+        assert_eq!(slots.period(), Duration::from_millis(10));
+    }
+
+    /// STS's answer to a call over its rate.
+    fn throttling() -> RawError {
+        let meta = aws_smithy_types::error::ErrorMetadata::builder()
+            .code("Throttling")
+            .message("Rate exceeded")
+            .build();
+        let status = aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap();
+        let response = HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty());
+        SdkError::service_error(meta, response)
+    }
+
+    #[tokio::test]
+    async fn the_pacer_slows_the_sts_bucket_it_was_throttled_in_and_no_other() {
+        let pacer = Pacer::new(&Rates {
+            get_function: 1.0,
+            get_policy: 1.0,
+            control_plane: 1.0,
+            others: 1.0,
+        })
+        .unwrap();
+        let at = |region| Call {
+            service: "sts",
+            operation: "AssumeRole",
+            region: Some(region),
+            bucket: Bucket::Sts,
+        };
+        let throttled_once = Arc::new(Mutex::new(false));
+        let attempt = || {
+            let first = !std::mem::replace(&mut *throttled_once.lock().unwrap(), true);
+            async move {
+                if first {
+                    Err(throttling())
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        pacer.call(at("eu-west-1"), attempt).await.unwrap();
+        let start = Duration::from_secs_f64(1.0 / STS_RATE);
+        let after = pacer.slots(&at("eu-west-1")).period();
+        // Halved by the throttle, then one step earned back by the retry's answer.
+        let expected = Duration::from_secs_f64(1.0 / (STS_RATE / 2.0 + STS_RATE * Adaptive::STEP));
+        assert!(
+            after.abs_diff(expected) < Duration::from_micros(1),
+            "{after:?}"
+        );
+        assert_eq!(pacer.slots(&at("us-east-1")).period(), start);
+    }
+
     #[tokio::test]
     async fn a_retry_takes_the_next_free_start_not_the_back_of_the_queue() {
-        // AssumeRole's bucket at 50/s: 20 ms apart. One call fails once (a timeout), 120 others queue behind it.
+        // AssumeRole's bucket scaled to 50/s: 20 ms apart. One call fails once (a timeout), 120 others queue behind it.
         let pacer = Arc::new(
             Pacer::new(&Rates {
                 get_function: 1.0,
                 get_policy: 1.0,
                 control_plane: 1.0,
-                others: 1.0,
+                others: 50.0 / STS_RATE,
             })
             .unwrap(),
         );
@@ -577,7 +757,7 @@ mod tests {
             starts.push(call.await.unwrap());
         }
         assert!(
-            ahead <= asked + slots.period * 3,
+            ahead <= asked + slots.period() * 3,
             "{:?} after it asked",
             ahead - asked
         );
@@ -590,7 +770,10 @@ mod tests {
         );
         for pair in starts[10..].windows(2) {
             let gap = pair[1] - pair[0];
-            assert!(gap == slots.period || gap == slots.period * 2, "{starts:?}");
+            assert!(
+                gap == slots.period() || gap == slots.period() * 2,
+                "{starts:?}"
+            );
         }
     }
 }

@@ -6,9 +6,9 @@
 //! endpoints are valid in all AWS Regions", so a member entered at any regional endpoint is scanned in every region;
 //! a regional endpoint issues credentials for a role only where "the account from which temporary credentials are
 //! requested" has STS active in that region (`RegionDisabledException` otherwise: that member's setting, not the
-//! endpoint's). The default endpoints are the regions enabled by default whose STS is active unless an account
-//! deactivates it (the AWS SDKs and Tools reference guide, "AWS STS Regional endpoints", lists them as the regions
-//! the legacy global endpoint serves); opt-in regions are never used unless `--sts-regions` names them.
+//! endpoint's). The default endpoints are the regions whose STS is "Active by default" (IAM user guide, "AWS STS
+//! Regions and endpoints": the 17 regions enabled by default; in opt-in regions STS is active only once the region is
+//! enabled); opt-in regions are never used unless `--sts-regions` names them.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,10 +18,12 @@ use aws_config::{Region, SdkConfig};
 
 use crate::collect::error::{CallError, ErrorClass};
 
-/// The regions whose STS endpoint is active by default (the commercial partition): the regions the SDKs' legacy
-/// global STS endpoint setting serves, every one enabled by default.
-const DEFAULT_ENABLED: [&str; 15] = [
+/// The regions whose STS endpoint is active by default (the commercial partition): the table of the IAM user guide,
+/// "AWS STS Regions and endpoints", column "Active by default", every region enabled by default.
+const DEFAULT_ENABLED: [&str; 17] = [
     "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
     "ap-south-1",
     "ap-southeast-1",
     "ap-southeast-2",
