@@ -11,7 +11,7 @@ use lambda_posture_checks::diff::{self, ReportSnapshot};
 use lambda_posture_checks::engine;
 use lambda_posture_checks::finding::{Severity, Status};
 use lambda_posture_checks::inventory::Inventory;
-use lambda_posture_checks::report::Report;
+use lambda_posture_checks::report::{InactiveAccount, Report};
 use lambda_posture_checks::unused;
 
 use crate::cli::{
@@ -108,10 +108,16 @@ async fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<u8> {
     refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
-        let dirs =
+        let collected =
             crate::org::collect_into_dir(cli, &args.source, &args.org, &config, args.framework)
                 .await?;
-        return write_merged_report(cli, &args.output, &dirs, output);
+        return write_merged_report(
+            cli,
+            &args.output,
+            &collected.dirs,
+            &collected.inactive,
+            output,
+        );
     }
     let (inventory, saved) = load_or_collect(&args.source, cli, &config).await?;
     let started = Instant::now();
@@ -161,11 +167,12 @@ async fn unused(cli: &Cli, args: &UnusedArgs) -> anyhow::Result<u8> {
     refuse_output_in_account_folders(output, &args.org)?;
     let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
     if args.org.is_org_scan() {
-        let dirs =
+        let collected =
             crate::org::collect_into_dir(cli, &args.source, &args.org, &config, None).await?;
         let options = render_options(cli.color_when(), output);
         return crate::org::merge::write_merged_unused(
-            &dirs,
+            &collected.dirs,
+            &collected.inactive,
             args.format.into(),
             &options,
             &config,
@@ -238,12 +245,11 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
     let output = file_target(args.output.output.as_deref());
     let mut dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
     crate::org::settings::same_across(&args.dirs, cli.max_input_mib)?;
-    // the accounts a shard was to scan and never reached (or a shard that never ran): incomplete, not left out
-    dirs.extend(crate::org::shards::missing_dirs(
-        &args.dirs,
-        &dirs,
-        cli.max_input_mib,
-    )?);
+    // the accounts a shard was to scan and never reached (or a shard that never ran): incomplete, not left out; and
+    // those --org left out as not ACTIVE, as the shards recorded them
+    let missing = crate::org::shards::missing_dirs(&args.dirs, &dirs, cli.max_input_mib)?;
+    dirs.extend(missing.dirs);
+    let inactive = missing.inactive;
     if let Some(output) = output {
         // every file merge reads: each account's inventory, report and error line, and the configuration
         use crate::org::scan::{ERROR, INVENTORY, REPORT};
@@ -272,6 +278,7 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
         let config = load_config(cli.config.as_deref(), cli.max_input_mib)?;
         return crate::org::merge::write_merged_unused(
             &dirs,
+            &inactive,
             format,
             &options,
             &config,
@@ -279,19 +286,22 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
             cli.max_input_mib,
         );
     }
-    write_merged_report(cli, &args.output, &dirs, output)
+    write_merged_report(cli, &args.output, &dirs, &inactive, output)
 }
 
-/// The merged report of organisation-scan account folders, as `--format`, `--output` and `--fail-on` ask.
+/// The merged report of organisation-scan account folders (and the accounts `--org` left out as not ACTIVE), as
+/// `--format`, `--output` and `--fail-on` ask.
 fn write_merged_report(
     cli: &Cli,
     args: &OutputArgs,
     dirs: &[PathBuf],
+    inactive: &[InactiveAccount],
     output: Option<&Path>,
 ) -> anyhow::Result<u8> {
     let options = render_options(cli.color_when(), output);
     crate::org::merge::write_merged(
         dirs,
+        inactive,
         args.format.into(),
         &options,
         args.fail_on,

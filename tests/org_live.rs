@@ -526,7 +526,20 @@ fn resume_collects_only_the_accounts_without_an_inventory() {
 
 #[test]
 fn four_shards_and_merge_equal_a_single_run_byte_for_byte() {
-    let org = org(6);
+    let org = org(7);
+    // one member suspended: every shard leaves it out and records it; the merged report names it
+    let suspended = org.members()[2].to_string();
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": suspended, "after_calls": 0})),
+    );
+    let active: Vec<String> = org
+        .accounts
+        .iter()
+        .filter(|a| **a != suspended)
+        .cloned()
+        .collect();
     let work = tempfile::tempdir().unwrap();
     let mut shard_dirs = Vec::new();
     for i in 0..4 {
@@ -534,9 +547,8 @@ fn four_shards_and_merge_equal_a_single_run_byte_for_byte() {
         let shard = format!("{i}/4");
         let run = org.scan_org(&dir, &["--shard", &shard]);
         assert_eq!(run.code, 0, "shard {shard}: {}", run.stderr);
-        // Shard i holds the accounts at positions p of the sorted list with p % 4 == i, and no other.
-        let expected: Vec<&str> = org
-            .accounts
+        // Shard i holds the ACTIVE accounts at positions p of the sorted list with p % 4 == i, and no other.
+        let expected: Vec<&str> = active
             .iter()
             .enumerate()
             .filter(|(p, _)| p % 4 == i)
@@ -562,6 +574,10 @@ fn four_shards_and_merge_equal_a_single_run_byte_for_byte() {
     args.extend(["--format", "json", "--output", merged.to_str().unwrap()]);
     let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args(&args));
     assert_eq!(code, 0, "merge: {stderr}");
+    let report = read_json(&merged);
+    assert_eq!(report["inactive_accounts"][0]["account_id"], *suspended);
+    assert_eq!(report["inactive_accounts"][0]["state"], "SUSPENDED");
+    assert_eq!(report["inactive_accounts"].as_array().unwrap().len(), 1);
 
     // ... is byte for byte the report one machine writes for the same accounts: every account's directory in one
     // place, scanned with --resume (nothing is collected again: the same inventories, evaluated the same way).
@@ -597,7 +613,7 @@ fn four_shards_and_merge_equal_a_single_run_byte_for_byte() {
         std::fs::read(&one.report).unwrap(),
         "merge of 4 shards vs one machine"
     );
-    assert_eq!(accounts_in_report(&merged), org.accounts);
+    assert_eq!(accounts_in_report(&merged), active);
 
     // A fresh single-machine collection finds the same: equal but for the collection times.
     let fresh = org.scan_org(&work.path().join("fresh"), &[]);
@@ -840,8 +856,47 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     );
     assert!(!account_dir(&dir, suspended).exists());
     assert_complete(&org, &dir, &[MANAGEMENT, active]);
-    // merge says it again (a shard's standard error is in its own job's log; the merge's is read)
-    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
+    // The report says it too (a JSON export, the HTML and the table are read where standard error is not): with its
+    // id, its state and why, apart from the scanned accounts and from the incomplete ones.
+    let report = read_json(&run.report);
+    assert_eq!(
+        report["inactive_accounts"],
+        serde_json::json!([{
+            "account_id": suspended,
+            "state": "SUSPENDED",
+            "reason": "not ACTIVE in AWS Organizations (--org scans ACTIVE accounts: no role can be assumed in the others)",
+        }])
+    );
+    assert!(report.get("incomplete_accounts").is_none(), "{report}");
+    assert_eq!(accounts_in_report(&run.report), [MANAGEMENT, active]);
+    let errors = support::report::schema_errors("report.schema.json", &report);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let line = format!(
+        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): {suspended} SUSPENDED."
+    );
+    // the terminal table, written again from the same folders (--resume: nothing collected again)
+    let (code, table, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "scan",
+        "--org",
+        "--resume",
+        dir.to_str().unwrap(),
+        "--regions",
+        REGION,
+        "--format",
+        "table",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    // wrapped at 80 columns: read as words
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let table = words(&table);
+    assert_eq!(table.matches(&line).count(), 1, "{table}");
+    assert!(
+        table.find("Accounts, worst first: 2 scanned").unwrap() < table.find(&line).unwrap(),
+        "{table}"
+    );
+    // merge says it again (a shard's standard error is in its own job's log; the merge's is read), and so does its
+    // report: the same bytes as the scan's
+    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
         "merge",
         dir.to_str().unwrap(),
         "--format",
@@ -854,17 +909,60 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
         )),
         "{stderr}"
     );
+    assert_eq!(merged, std::fs::read_to_string(&run.report).unwrap());
+    let (code, html, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "html",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        html.contains("<h3>Not scanned: 1 account(s) not ACTIVE in AWS Organizations</h3>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<dt>Account {suspended}</dt><dd>SUSPENDED</dd>")),
+        "{html}"
+    );
+    // the unused listing, one field and one line
+    let (code, unused, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--unused",
+        "--format",
+        "json",
+    ]));
+    assert!(code == 0 || code == 3, "{stderr}");
+    let unused: Value = serde_json::from_str(&unused).unwrap();
+    assert_eq!(unused["inactive_accounts"][0]["account_id"], suspended);
+    assert_eq!(unused["inactive_accounts"][0]["state"], "SUSPENDED");
+    let (_, unused, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--unused",
+    ]));
+    assert_eq!(words(&unused).matches(&line).count(), 1, "{unused}{stderr}");
     // Named explicitly, it is scanned, and incomplete: its role cannot be assumed.
     let named = work.path().join("named");
     let run = org.scan_org(&named, &["--accounts", suspended]);
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     assert_incomplete(&run, &named, suspended, "AssumeRole");
     assert!(!run.stderr.contains("is SUSPENDED"), "{}", run.stderr);
+    let report = read_json(&run.report);
+    assert!(report.get("inactive_accounts").is_none(), "{report}");
+    assert_eq!(report["incomplete_accounts"][0]["account_id"], suspended);
     // Excluded, it is left out on purpose: nothing to say (it is the organisation's, so the exclusion matched).
     let excluded = work.path().join("excluded");
     let run = org.scan_org(&excluded, &["--exclude-accounts", suspended]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(!run.stderr.contains(suspended), "{}", run.stderr);
+    assert!(
+        !std::fs::read_to_string(&run.report)
+            .unwrap()
+            .contains(suspended),
+        "nothing in the report either"
+    );
 }
 
 #[test]

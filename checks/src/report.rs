@@ -44,6 +44,11 @@ pub struct Report {
     /// when there are none (a single-account report never has any).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_accounts: Vec<IncompleteAccount>,
+    /// Organisation scan with `--org`: the accounts of the organization it did not scan because AWS Organizations
+    /// lists them as not ACTIVE (suspended, pending closure, closed, pending activation), by id; absent when there
+    /// are none. Not findings, and not incomplete accounts: nothing can be scanned there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inactive_accounts: Vec<InactiveAccount>,
     /// `scan --framework`: the report summarised by the controls of that framework (only its checks ran); absent
     /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +62,33 @@ pub struct IncompleteAccount {
     pub account_id: String,
     /// One line: why it could not be scanned.
     pub reason: String,
+}
+
+/// An account of the organization that `--org` did not scan because it is not ACTIVE in AWS Organizations.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct InactiveAccount {
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// Its state in AWS Organizations (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`), or
+    /// `unknown` when ListAccounts gave none (or something else than a state word).
+    pub state: String,
+    /// One line: why it was not scanned ([`InactiveAccount::REASON`]).
+    pub reason: String,
+}
+
+impl InactiveAccount {
+    /// Why an account not ACTIVE is not scanned.
+    pub const REASON: &'static str =
+        "not ACTIVE in AWS Organizations (--org scans ACTIVE accounts: no role can be assumed in the others)";
+
+    /// The account `account_id`, in `state`.
+    pub fn new(account_id: &str, state: &str) -> InactiveAccount {
+        InactiveAccount {
+            account_id: account_id.to_string(),
+            state: state.to_string(),
+            reason: InactiveAccount::REASON.to_string(),
+        }
+    }
 }
 
 /// The order of [`Report::findings`]: severity (worst first), check id, resource ARN, discriminator, function ARN,
@@ -197,6 +229,7 @@ impl Report {
             findings,
             suppressions,
             incomplete_accounts: Vec::new(),
+            inactive_accounts: Vec::new(),
             framework: None,
         };
         report.score(inventory);

@@ -49,6 +49,10 @@ pub struct UnusedReport {
     /// Organisation scan: the accounts that could not be scanned, and why; absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_accounts: Vec<crate::report::IncompleteAccount>,
+    /// Organisation scan with `--org`: the accounts not scanned because they are not ACTIVE in AWS Organizations;
+    /// absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inactive_accounts: Vec<crate::report::InactiveAccount>,
 }
 
 fn one() -> usize {
@@ -201,6 +205,7 @@ pub fn analyze(inventory: &Inventory, config: &ValidConfig) -> UnusedReport {
         unused,
         unknown,
         incomplete_accounts: Vec::new(),
+        inactive_accounts: Vec::new(),
     }
 }
 

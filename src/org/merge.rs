@@ -19,6 +19,8 @@
 //! - `suppressions`: the entries must be the same in every report; `matched` is summed; the state is `expired` when
 //!   expired as of some account's scan date, else `active` when it matched something, else `unmatched`.
 //! - Accounts that could not be scanned (`error.txt`, or no inventory at all) are listed in `incomplete_accounts`.
+//! - Accounts `--org` left out as not ACTIVE are listed in `inactive_accounts`: the scan's own list, or for `merge`
+//!   the union of the lists its shards recorded (every shard lists the same organisation).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -35,7 +37,7 @@ use lambda_posture_checks::config::ValidConfig;
 use lambda_posture_checks::finding::Severity;
 use lambda_posture_checks::inventory::Inventory;
 use lambda_posture_checks::report::{
-    finding_order, function_order, CheckNotRun, IncompleteAccount, Report,
+    finding_order, function_order, CheckNotRun, InactiveAccount, IncompleteAccount, Report,
 };
 use lambda_posture_checks::suppress::{SuppressionState, SuppressionUse};
 use lambda_posture_checks::unused::{self, UnusedReport};
@@ -49,34 +51,41 @@ use crate::render::{self, ListFormat, RenderOptions, ReportFormat};
 /// single-account scan holds its report); above it, `--format json` (streamed) is the way.
 pub const MAX_FINDINGS_IN_MEMORY: usize = 500_000;
 
-/// Stream the merged report of `account_dirs` (each a `DIR/accounts/<id>` folder) to `output` (`None`: standard
-/// output) in `format`. Prints one line per incomplete account on standard error and returns the exit code: 1 when
-/// a failing finding of any account reaches `fail_on`, else 3 when an account is incomplete or has gaps, else 0.
+/// Stream the merged report of `account_dirs` (each a `DIR/accounts/<id>` folder), naming the accounts `--org` left
+/// out as not ACTIVE (`inactive`), to `output` (`None`: standard output) in `format`. Prints one line per incomplete
+/// account on standard error and returns the exit code: 1 when a failing finding of any account reaches `fail_on`,
+/// else 3 when an account is incomplete or has gaps, else 0 (an account not ACTIVE changes nothing: nothing can be
+/// scanned there, and a closed account stays SUSPENDED for 90 days).
 pub fn write_merged(
     account_dirs: &[PathBuf],
+    inactive: &[InactiveAccount],
     format: ReportFormat,
     options: &RenderOptions,
     fail_on: Option<Severity>,
     output: Option<&Path>,
     max_input_mib: u64,
 ) -> anyhow::Result<u8> {
-    let merge = Merge::read(account_dirs, max_input_mib)?;
+    let mut merge = Merge::read(account_dirs, max_input_mib)?;
+    merge.skeleton.inactive_accounts = inactive.to_vec();
     crate::output::emit_with(output, |w| merge.write(format, options, w))?;
     report_incomplete(&merge.skeleton.incomplete_accounts);
     Ok(merge.exit_code(fail_on))
 }
 
 /// The `unused` listing of `account_dirs`: each account's inventory analysed in turn (`config` as for `unused`), the
-/// lists merged in their order. Exit code 3 when the usage of some function is unknown or an account is incomplete.
+/// lists merged in their order, naming the accounts left out as not ACTIVE (`inactive`). Exit code 3 when the usage
+/// of some function is unknown or an account is incomplete.
 pub fn write_merged_unused(
     account_dirs: &[PathBuf],
+    inactive: &[InactiveAccount],
     format: ListFormat,
     options: &RenderOptions,
     config: &ValidConfig,
     output: Option<&Path>,
     max_input_mib: u64,
 ) -> anyhow::Result<u8> {
-    let report = merged_unused(account_dirs, config, max_input_mib)?;
+    let mut report = merged_unused(account_dirs, config, max_input_mib)?;
+    report.inactive_accounts = inactive.to_vec();
     let bytes = render::unused::render(format, &report, options)?;
     crate::output::emit(output, &bytes)?;
     report_incomplete(&report.incomplete_accounts);
@@ -441,6 +450,7 @@ fn empty_report() -> Report {
         findings: Vec::new(),
         suppressions: Vec::new(),
         incomplete_accounts: Vec::new(),
+        inactive_accounts: Vec::new(),
         framework: None,
     }
 }
@@ -614,6 +624,7 @@ pub fn merged_unused(
                 unused: Vec::new(),
                 unknown: Vec::new(),
                 incomplete_accounts: Vec::new(),
+                inactive_accounts: Vec::new(),
             }
         }
     };

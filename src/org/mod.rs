@@ -15,20 +15,31 @@ use std::sync::Arc;
 
 use lambda_posture_checks::compliance::Framework;
 use lambda_posture_checks::config::ValidConfig;
+use lambda_posture_checks::report::InactiveAccount;
 
 use crate::cli::{Cli, OrgArgs, SourceArgs};
 use crate::collect::pacing::Pacer;
 
+/// What an organisation scan collected: the account folders, and the accounts `--org` left out.
+#[derive(Debug)]
+pub struct Collected {
+    /// The account folders, in account order, for the merged report.
+    pub dirs: Vec<PathBuf>,
+    /// The accounts of the organization not scanned because they are not ACTIVE, sorted (see [`not_active`]).
+    pub inactive: Vec<InactiveAccount>,
+}
+
 /// Collect every selected account into its folder under `--output-dir` (or `--resume`); the folders, in account
-/// order, for the merged report. Errors (exit 2): bad flags or files, no caller credentials, `--org` refused, an
-/// output folder that cannot be written. An account that cannot be scanned is not an error: it has its error.txt.
+/// order, and the accounts `--org` left out, for the merged report. Errors (exit 2): bad flags or files, no caller
+/// credentials, `--org` refused, an output folder that cannot be written. An account that cannot be scanned is not
+/// an error: it has its error.txt.
 pub async fn collect_into_dir(
     cli: &Cli,
     source: &SourceArgs,
     org: &OrgArgs,
     config: &ValidConfig,
     framework: Option<Framework>,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<Collected> {
     let (dir, resume) = match (&org.output_dir, &org.resume) {
         (_, Some(dir)) => (dir.clone(), true),
         (Some(dir), None) => (dir.clone(), false),
@@ -118,7 +129,19 @@ pub async fn collect_into_dir(
         sdk,
         http,
     };
-    scan::run(&plan, &caller, &pacer).await
+    let dirs = scan::run(&plan, &caller, &pacer).await?;
+    Ok(Collected {
+        dirs,
+        inactive: inactive_accounts(&left_out),
+    })
+}
+
+/// The report's entries for the accounts `--org` left out (`left_out`: id and state, sorted).
+pub fn inactive_accounts(left_out: &[(String, String)]) -> Vec<InactiveAccount> {
+    left_out
+        .iter()
+        .map(|(id, state)| InactiveAccount::new(id, state))
+        .collect()
 }
 
 /// The accounts of the organization `--org` leaves out because they are not ACTIVE (suspended, pending closure,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use lambda_posture_checks::report::InactiveAccount;
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{self, Shard};
@@ -134,8 +135,12 @@ fn read_all(dirs: &[PathBuf], max_input_mib: u64) -> anyhow::Result<Vec<(PathBuf
 pub struct Missing {
     /// Accounts some copy was to scan (or no copy took) that have no folder: each is incomplete.
     pub accounts: BTreeSet<String>,
-    /// One line each: a shard that did not run, copies that listed different accounts.
+    /// One line each: a shard that did not run, copies that listed different accounts, an account left out as not
+    /// ACTIVE.
     pub notes: Vec<String>,
+    /// The accounts `--org` left out as not ACTIVE, as the plans recorded them (sorted; one a plan also lists, or
+    /// whose folder is there, is reported as scanned or incomplete instead).
+    pub inactive: Vec<(String, String)>,
 }
 
 /// The accounts planned in `dirs` that `found` (the account folders present) lacks, and why. No plan: nothing.
@@ -211,10 +216,16 @@ pub fn missing(
             untaken.len()
         ));
     }
-    let left_out: BTreeSet<&(String, String)> =
-        plans.iter().flat_map(|(_, p)| &p.not_active).collect();
+    // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
+    // an account a copy listed to scan, or merged from its folder, is not also said to be left out).
+    let left_out: BTreeSet<&(String, String)> = plans
+        .iter()
+        .flat_map(|(_, p)| &p.not_active)
+        .filter(|(id, _)| !listed.contains(id) && !found.contains(id))
+        .collect();
     for (id, state) in left_out {
         out.notes.push(super::members::not_active_line(id, state));
+        out.inactive.push((id.clone(), state.clone()));
     }
     out.accounts.extend(untaken.into_iter().cloned());
     out.accounts.extend(taken);
@@ -222,16 +233,25 @@ pub fn missing(
     Ok(out)
 }
 
+/// What `merge` reads beyond the account folders it found.
+#[derive(Debug, Default)]
+pub struct MissingDirs {
+    /// A folder (that does not exist) for each account planned but absent, so each is reported incomplete.
+    pub dirs: Vec<PathBuf>,
+    /// The accounts `--org` left out as not ACTIVE, for the merged report.
+    pub inactive: Vec<InactiveAccount>,
+}
+
 /// `merge DIR...`: the folders to read for the accounts planned but absent from `found` (account folders, as
-/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete. The notes
-/// go to standard error.
+/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete; and the
+/// accounts left out as not ACTIVE. The notes go to standard error.
 pub fn missing_dirs(
     dirs: &[PathBuf],
     found: &[PathBuf],
     max_input_mib: u64,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<MissingDirs> {
     let Some(first) = dirs.first() else {
-        return Ok(Vec::new());
+        return Ok(MissingDirs::default());
     };
     let found: BTreeSet<String> = found
         .iter()
@@ -245,11 +265,14 @@ pub fn missing_dirs(
             eprintln!("incomplete: {note}");
         }
     }
-    Ok(missing
-        .accounts
-        .into_iter()
-        .map(|id| super::scan::account_dir(first, &id))
-        .collect())
+    Ok(MissingDirs {
+        dirs: missing
+            .accounts
+            .iter()
+            .map(|id| super::scan::account_dir(first, id))
+            .collect(),
+        inactive: super::inactive_accounts(&missing.inactive),
+    })
 }
 
 #[cfg(test)]
@@ -401,6 +424,50 @@ mod tests {
             got.notes,
             ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
         );
+        assert_eq!(got.inactive, [suspended]);
+    }
+
+    #[test]
+    fn the_accounts_left_out_are_the_union_of_the_plans_less_those_scanned_after_all() {
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(3);
+        let dirs: Vec<PathBuf> = (0..2).map(|i| root.path().join(i.to_string())).collect();
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
+        // shard 0 saw all[2] PENDING_CLOSURE (then reactivated: shard 1 lists it to scan) and 888888888888 suspended
+        let early = [
+            state(&all[2], "PENDING_CLOSURE"),
+            state("888888888888", "SUSPENDED"),
+        ];
+        let late = [
+            state("888888888888", "SUSPENDED"),
+            state("777777777777", "CLOSED"),
+        ];
+        record(
+            &dirs[0],
+            Some(Shard { index: 0, count: 2 }),
+            &all[..2],
+            &early,
+        )
+        .unwrap();
+        record(&dirs[1], Some(Shard { index: 1, count: 2 }), &all, &late).unwrap();
+        let got = missing(&dirs, &BTreeSet::new(), 1).unwrap();
+        assert_eq!(
+            got.inactive,
+            [
+                state("777777777777", "CLOSED"),
+                state("888888888888", "SUSPENDED")
+            ]
+        );
+        let said: Vec<&String> = got
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("not scanned: "))
+            .collect();
+        assert_eq!(said.len(), 2, "{:?}", got.notes);
+        assert!(!got
+            .notes
+            .iter()
+            .any(|n| n.contains(&all[2]) && n.contains("PENDING_CLOSURE")));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::finding::{Finding, Severity, Status};
-use lambda_posture_checks::report::{AccountSummary, Report};
+use lambda_posture_checks::report::{AccountSummary, InactiveAccount, Report};
 use lambda_posture_checks::suppress::SuppressionState;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -282,9 +282,32 @@ fn summary(page: &mut String, report: &Report) {
     for account in super::org::accounts_worst_first(report) {
         account_card(page, account);
     }
+    inactive_card(page, &report.inactive_accounts);
     page.push_str("<div class=\"card\"><h3>Failing findings by severity</h3>\n");
     page.push_str(&severity_chart(&failures_by_severity(report)));
     page.push_str("</div>\n</div>\n");
+}
+
+/// One card listing the accounts `--org` left out as not ACTIVE, with their state (none: no card).
+fn inactive_card(page: &mut String, inactive: &[InactiveAccount]) {
+    if inactive.is_empty() {
+        return;
+    }
+    let _ = write!(
+        page,
+        "<div class=\"card\" id=\"inactive-accounts\"><span class=\"grade\" title=\"not scanned\">–</span>\
+         <h3>Not scanned: {} account(s) not ACTIVE in AWS Organizations</h3><dl>",
+        inactive.len()
+    );
+    for account in inactive {
+        let _ = write!(
+            page,
+            "<dt>Account {}</dt><dd>{}</dd>",
+            esc(&account.account_id),
+            esc(&account.state)
+        );
+    }
+    let _ = writeln!(page, "</dl><p>{}</p></div>", esc(InactiveAccount::REASON));
 }
 
 fn account_card(page: &mut String, a: &AccountSummary) {
@@ -831,6 +854,98 @@ mod tests {
         assert!(
             page().matches("not run:").next().is_none(),
             "nothing when every check ran"
+        );
+    }
+
+    /// The accounts `--org` left out as not ACTIVE: one line after the accounts table, one card in the HTML, a note
+    /// in SARIF, a list in the JSON (valid against the schema), escaped like every account text; nothing without.
+    #[test]
+    fn accounts_not_active_are_said_in_every_human_format() {
+        use lambda_posture_checks::report::InactiveAccount;
+        let mut report = sample::report();
+        // one scanned account, so only the accounts left out make it an organisation's report
+        assert_eq!(report.accounts.len(), 1);
+        report.inactive_accounts = vec![
+            InactiveAccount::new("222222222222", "SUSPENDED"),
+            InactiveAccount::new("333333333333", "PENDING_CLOSURE"),
+            // a state that did not pass the parser's check would still be shown, not obeyed
+            InactiveAccount::new("444444444444", "<b>\u{1b}[2J"),
+        ];
+        let mut html = Vec::new();
+        render(&report, &mut html).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        assert!(
+            html.contains("<h3>Not scanned: 3 account(s) not ACTIVE in AWS Organizations</h3>"),
+            "{html}"
+        );
+        assert!(html.contains("<dt>Account 222222222222</dt><dd>SUSPENDED</dd>"));
+        assert!(html.contains("<dt>Account 333333333333</dt><dd>PENDING_CLOSURE</dd>"));
+        assert!(
+            html.contains("<dt>Account 444444444444</dt><dd>&lt;b&gt;&lt;U+001B&gt;[2J</dd>"),
+            "escaped: {html}"
+        );
+        assert!(!html.contains('\u{1b}'));
+        let card = html.find("id=\"inactive-accounts\"").unwrap();
+        assert!(
+            html.find("<h3>Account ").unwrap() < card,
+            "after the scanned accounts"
+        );
+        assert!(!page().contains("not ACTIVE"), "no card without them");
+
+        let mut table = Vec::new();
+        let options = crate::render::RenderOptions {
+            color: false,
+            width: 400,
+        };
+        crate::render::table::render(&report, &options, &mut table).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        let line = "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 \
+                    SUSPENDED, 333333333333 PENDING_CLOSURE, 444444444444 <b><U+001B>[2J.";
+        assert_eq!(table.matches(line).count(), 1, "{table}");
+        assert!(!table.contains('\u{1b}'));
+        let at = |needle: &str| {
+            table
+                .find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {table}"))
+        };
+        assert!(at("Accounts, worst first: 1 scanned") < at(line));
+        assert!(at(line) < at("Grade: A to F"));
+        let mut plain = Vec::new();
+        crate::render::table::render(&sample::report(), &options, &mut plain).unwrap();
+        assert!(!String::from_utf8(plain).unwrap().contains("not ACTIVE"));
+
+        let sarif = crate::render::sarif::to_value(&report);
+        let notes: Vec<&serde_json::Value> = sarif["runs"][0]["invocations"][0]
+            ["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["level"] == "note")
+            .collect();
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes[0]["message"]["text"],
+            "account 222222222222 was not scanned: it is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+        );
+
+        let mut json = Vec::new();
+        crate::render::json::render(&report, &mut json).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            json["inactive_accounts"][1],
+            serde_json::json!({
+                "account_id": "333333333333",
+                "state": "PENDING_CLOSURE",
+                "reason": InactiveAccount::REASON,
+            })
+        );
+        json["inactive_accounts"].as_array_mut().unwrap().pop();
+        let errors = crate::render::json::tests::schema_errors("report.schema.json", &json);
+        assert!(errors.is_empty(), "{errors:#?}");
+        json["inactive_accounts"][0]["state"] = "suspended; rm".into();
+        assert!(
+            !crate::render::json::tests::schema_errors("report.schema.json", &json).is_empty(),
+            "a state that is not a state word"
         );
     }
 

@@ -6,14 +6,33 @@ use std::fmt::Write as _;
 
 use comfy_table::{Attribute, Cell};
 use lambda_posture_checks::finding::Severity;
-use lambda_posture_checks::report::{AccountSummary, Report};
+use lambda_posture_checks::report::{AccountSummary, InactiveAccount, Report};
 
 use super::table::{cell, gaps_line, grade_color, heading, new_table, paragraph};
 use super::RenderOptions;
 
-/// Whether `report` is an organisation's: several accounts, or some that could not be scanned.
+/// Whether `report` is an organisation's: several accounts, or some that could not be scanned or were left out.
 pub fn is_organisation(report: &Report) -> bool {
-    report.accounts.len() > 1 || !report.incomplete_accounts.is_empty()
+    report.accounts.len() > 1
+        || !report.incomplete_accounts.is_empty()
+        || !report.inactive_accounts.is_empty()
+}
+
+/// The one line naming the accounts `--org` left out as not ACTIVE, with their state
+/// (`Not scanned (not ACTIVE in AWS Organizations): 222222222222 SUSPENDED, …`), if any; the table and the `unused`
+/// listing say it, as plain text (made printable where it is written).
+pub fn inactive_line(inactive: &[InactiveAccount]) -> Option<String> {
+    if inactive.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = inactive
+        .iter()
+        .map(|a| format!("{} {}", a.account_id, a.state))
+        .collect();
+    Some(format!(
+        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): {}.",
+        list.join(", ")
+    ))
 }
 
 /// Where a function is, for a table row: its region, and in an organisation's report also its account.
@@ -116,6 +135,9 @@ pub fn accounts_section(text: &mut String, report: &Report, options: &RenderOpti
         ]);
     }
     let _ = writeln!(text, "{table}");
+    if let Some(line) = inactive_line(&report.inactive_accounts) {
+        paragraph(text, &line, options);
+    }
     paragraph(
         text,
         "Grade: A to F from the mean function score and the worst failure (README, Scoring); ? = not scanned.",
@@ -192,5 +214,29 @@ mod tests {
             "999999999999 · eu-west-1"
         );
         assert_eq!(place(&one, "999999999999", "eu-west-1"), "eu-west-1");
+    }
+
+    #[test]
+    fn the_accounts_left_out_as_not_active_make_an_organisations_report_and_are_one_line() {
+        use lambda_posture_checks::report::InactiveAccount;
+        assert_eq!(inactive_line(&[]), None);
+        let mut one = sample::report();
+        one.inactive_accounts
+            .push(InactiveAccount::new("222222222222", "SUSPENDED"));
+        assert!(is_organisation(&one));
+        assert_eq!(
+            place(&one, "999999999999", "eu-west-1"),
+            "999999999999 · eu-west-1"
+        );
+        one.inactive_accounts
+            .push(InactiveAccount::new("333333333333", "unknown"));
+        assert_eq!(
+            inactive_line(&one.inactive_accounts).unwrap(),
+            "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 SUSPENDED, \
+             333333333333 unknown."
+        );
+        let text = table(&one);
+        assert!(text.contains("Accounts, worst first: 1 scanned"), "{text}");
+        assert!(text.contains("333333333333 unknown."), "{text}");
     }
 }

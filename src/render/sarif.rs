@@ -332,6 +332,11 @@ fn log(report: &Report) -> Log<'_> {
         "level": "error",
         "message": { "text": format!("account {} could not be scanned: {}", a.account_id, a.reason) }
     })));
+    // ... and one `--org` left out as not ACTIVE (nothing can be scanned there): said, not an error.
+    notifications.extend(report.inactive_accounts.iter().map(|a| json!({
+        "level": "note",
+        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE accounts)", a.account_id, a.state) }
+    })));
     let count = report.findings.len();
     let limit = if count > MAX_RESULTS_PER_RUN {
         Some(format!(

@@ -89,6 +89,7 @@ fn place(report: &UnusedReport, account_id: &str, region: &str) -> String {
     let first = accounts.next();
     if report.accounts_scanned > 1
         || !report.incomplete_accounts.is_empty()
+        || !report.inactive_accounts.is_empty()
         || accounts.any(|a| Some(a) != first)
     {
         format!("{account_id} · {region}")
@@ -179,6 +180,10 @@ fn table(report: &UnusedReport, options: &RenderOptions) -> String {
         }
         let _ = writeln!(text, "{table}");
     }
+    if let Some(line) = super::org::inactive_line(&report.inactive_accounts) {
+        text.push('\n');
+        paragraph(&mut text, &line, options);
+    }
     text
 }
 
@@ -214,4 +219,56 @@ fn details(text: &mut String, report: &UnusedReport, options: &RenderOptions) {
          the last of them.",
         options,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_posture_checks::report::InactiveAccount;
+
+    /// An organisation's listing says the accounts `--org` left out as not ACTIVE: one line in the table, a list in
+    /// the JSON (valid against the schema); the functions of a single scanned account then show their account.
+    #[test]
+    fn the_accounts_left_out_as_not_active_are_one_line_and_one_field() {
+        let config = lambda_posture_checks::config::ValidConfig::default();
+        let mut report =
+            lambda_posture_checks::unused::analyze(&crate::render::sample::inventory(), &config);
+        let options = RenderOptions {
+            color: false,
+            width: 300,
+        };
+        let text = |report: &UnusedReport| {
+            String::from_utf8(render(ListFormat::Table, report, &options).unwrap()).unwrap()
+        };
+        assert!(!text(&report).contains("not ACTIVE"));
+        let json = render(ListFormat::Json, &report, &options).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert!(json.get("inactive_accounts").is_none(), "absent when none");
+        report.inactive_accounts = vec![
+            InactiveAccount::new("222222222222", "SUSPENDED"),
+            InactiveAccount::new("333333333333", "CLOSED\u{1b}[2J"),
+        ];
+        let table = text(&report);
+        assert_eq!(
+            table
+                .lines()
+                .filter(|l| l.starts_with("Not scanned (not ACTIVE in AWS Organizations"))
+                .collect::<Vec<_>>(),
+            ["Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 SUSPENDED, \
+              333333333333 CLOSED<U+001B>[2J."],
+            "{table}"
+        );
+        assert!(!table.contains('\u{1b}'));
+        let json = render(ListFormat::Json, &report, &options).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(json["inactive_accounts"][0]["account_id"], "222222222222");
+        assert_eq!(json["inactive_accounts"][0]["state"], "SUSPENDED");
+        assert_eq!(
+            json["inactive_accounts"][0]["reason"],
+            InactiveAccount::REASON
+        );
+        json["inactive_accounts"].as_array_mut().unwrap().pop();
+        let errors = crate::render::json::tests::schema_errors("unused.schema.json", &json);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
 }
