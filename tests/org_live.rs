@@ -1229,3 +1229,70 @@ fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals
         without_times(read_json(&fresh.report))
     );
 }
+
+/// `unused --org` reads every account and lists each function with its account: every function scanned is either
+/// idle (`unused`) or of unknown use, or was invoked; each listed one is planted in the account it names; and the
+/// listing is the same bytes as `merge --unused` over the folders the run wrote.
+#[test]
+fn unused_over_an_organisation_names_each_functions_account_and_equals_merge() {
+    let org = org(3);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    // Idle for 3 days is unused: most of the functions seed_scale plants (last invoked 1 to 200 days ago, or never).
+    let config = work.path().join("lambda-posture.toml");
+    std::fs::write(&config, "[thresholds]\nunused_days = 3\n").unwrap();
+    let run = org.run(
+        &[
+            "unused",
+            "--org",
+            "--output-dir",
+            dir.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &work.path().join("unused.json"),
+    );
+    assert!(run.code == 0 || run.code == 3, "stderr: {}", run.stderr);
+    let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
+    assert_complete(&org, &dir, &ids);
+    let listing = read_json(&run.report);
+    assert_eq!(listing["accounts_scanned"], 3, "{listing}");
+    assert_eq!(listing["functions_scanned"], 3 * FUNCTIONS_PER_ACCOUNT);
+    let mut accounts_listed = std::collections::BTreeSet::new();
+    for entry in listing["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(listing["unknown"].as_array().unwrap())
+    {
+        let account = entry["account_id"].as_str().unwrap();
+        let name = entry["name"].as_str().unwrap();
+        assert!(
+            org.functions_planted(account).iter().any(|f| f == name),
+            "{name} is not planted in {account}: {listing}"
+        );
+        assert!(
+            entry["arn"]
+                .as_str()
+                .unwrap()
+                .contains(&format!(":{account}:")),
+            "{entry}"
+        );
+        accounts_listed.insert(account.to_string());
+    }
+    assert!(
+        accounts_listed.len() > 1,
+        "the functions of several accounts: {listing}"
+    );
+    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--unused",
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    assert_eq!(code, run.code, "{stderr}");
+    assert_eq!(merged, std::fs::read_to_string(&run.report).unwrap());
+}
