@@ -2,7 +2,8 @@
 //! organisation (`mocks/seed_scale.py --accounts`: the management account 123456789012 is the caller, scanned with
 //! its own credentials; members are entered through `LambdaPostureAudit`) and checks what DIR/accounts/<id>/ holds,
 //! the exit code and the one-line reasons: a complete scan, roles missing or untrusted, resume, shards + merge,
-//! bad account input, expired caller credentials, an account suspended mid-scan, and STS endpoints that refuse.
+//! bad account input, expired caller credentials, an account suspended mid-scan, STS endpoints that refuse, a scan
+//! interrupted (SIGINT) or killed (SIGKILL) with accounts in flight, and `unused` over an organisation.
 
 mod support;
 
@@ -1145,52 +1146,10 @@ fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals
     let org = org_with(6, &["--latency-ms", "25"]);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("out");
-    let mut child = org
-        .emulator
-        .lambda_posture_process()
-        .args([
-            "scan",
-            "--org",
-            "--max-accounts",
-            "2",
-            "--regions",
-            REGION,
-            "--format",
-            "json",
-        ])
-        .arg("--output-dir")
-        .arg(&dir)
-        .arg("--output")
-        .arg(work.path().join("killed.json"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let done = |dir: &Path| -> Vec<String> {
-        org.accounts
-            .iter()
-            .filter(|id| account_dir(dir, id).join("inventory.json").exists())
-            .cloned()
-            .collect()
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while done(&dir).is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill().unwrap(); // SIGKILL: no handler runs, whatever was being written stays as it is
-    child.wait().unwrap();
-    let finished = done(&dir);
-    assert!(
-        !finished.is_empty() && finished.len() < org.accounts.len(),
-        "killed with some accounts done and others not: {finished:?}"
-    );
-    // Every inventory.json there is whole (it is written last, by rename), with its report next to it.
-    for id in &finished {
-        let inv = inventory(&dir, id).unwrap();
-        assert_eq!(inv["accounts"][0]["account_id"], id.as_str());
-        assert_eq!(function_names(&inv), org.functions_planted(id), "{id}");
-        assert!(account_dir(&dir, id).join("report.json").is_file(), "{id}");
-    }
+    let finished = stop_mid_scan(&org, &dir, &work.path().join("killed.json"), |child| {
+        child.kill().unwrap(); // SIGKILL: no handler runs, whatever was being written stays as it is
+        child.wait().unwrap();
+    });
     // merge of what is there names every other account incomplete (the plan knows them), none as complete.
     let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
         "merge",
@@ -1205,15 +1164,111 @@ fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals
             "{stderr}"
         );
     }
-    // Resumed, only the others are collected, and the report is a fresh run's (but for the collection times).
+    resume_collects_the_rest_like_a_fresh_run(&org, &dir, &finished, work.path());
+}
+
+/// Ctrl-C (SIGINT) with accounts in flight: exit 130 promptly, "interrupted" said, no merged report written, every
+/// account already done kept whole, and `--resume` collects only the others, ending with a fresh run's report.
+#[test]
+fn an_interrupted_organisation_scan_keeps_the_accounts_done_and_resume_finishes_it() {
+    let org = org_with(6, &["--latency-ms", "25"]);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let report = work.path().join("interrupted.json");
+    let finished = stop_mid_scan(&org, &dir, &report, |child| {
+        let sent = std::time::Instant::now();
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(130), "{exit:?}");
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(5),
+            "exited {:?} after the signal",
+            sent.elapsed()
+        );
+    });
+    assert!(
+        !report.exists(),
+        "no merged report from an interrupted scan"
+    );
+    resume_collects_the_rest_like_a_fresh_run(&org, &dir, &finished, work.path());
+}
+
+/// Start `scan --org` into `dir` (two accounts at a time), call `stop` on it once the first account is done, and
+/// return the accounts done then: some but not all, each inventory whole with its report beside it.
+fn stop_mid_scan(
+    org: &Org,
+    dir: &Path,
+    report: &Path,
+    stop: impl FnOnce(&mut std::process::Child),
+) -> Vec<String> {
+    let mut child = org
+        .emulator
+        .lambda_posture_process()
+        .args([
+            "scan",
+            "--org",
+            "--max-accounts",
+            "2",
+            "--regions",
+            REGION,
+            "--format",
+            "json",
+        ])
+        .arg("--output-dir")
+        .arg(dir)
+        .arg("--output")
+        .arg(report)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = |dir: &Path| -> Vec<String> {
+        org.accounts
+            .iter()
+            .filter(|id| account_dir(dir, id).join("inventory.json").exists())
+            .cloned()
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while done(dir).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    stop(&mut child);
+    let finished = done(dir);
+    assert!(
+        !finished.is_empty() && finished.len() < org.accounts.len(),
+        "stopped with some accounts done and others not: {finished:?}"
+    );
+    // Every inventory.json there is whole (it is written last, by rename), with its report next to it.
+    for id in &finished {
+        let inv = inventory(dir, id).unwrap();
+        assert_eq!(inv["accounts"][0]["account_id"], id.as_str());
+        assert_eq!(function_names(&inv), org.functions_planted(id), "{id}");
+        assert!(account_dir(dir, id).join("report.json").is_file(), "{id}");
+    }
+    finished
+}
+
+/// `scan --org --resume dir` collects only the accounts not `finished`, and its report is a fresh run's (but for the
+/// collection times).
+fn resume_collects_the_rest_like_a_fresh_run(
+    org: &Org,
+    dir: &Path,
+    finished: &[String],
+    work: &Path,
+) {
     org.emulator.clear_stats();
     let resumed = org.run(
         &["scan", "--org", "--resume", dir.to_str().unwrap()],
-        &work.path().join("resumed.json"),
+        &work.join("resumed.json"),
     );
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
     let ids: Vec<&str> = org.accounts.iter().map(String::as_str).collect();
-    assert_complete(&org, &dir, &ids);
+    assert_complete(org, dir, &ids);
     let calls = org.calls_by_account();
     for id in finished.iter().filter(|id| *id != MANAGEMENT) {
         assert_eq!(
@@ -1222,7 +1277,7 @@ fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals
             "{id} collected again: {calls}"
         );
     }
-    let fresh = org.scan_org(&work.path().join("fresh"), &[]);
+    let fresh = org.scan_org(&work.join("fresh"), &[]);
     assert_eq!(fresh.code, 0, "{}", fresh.stderr);
     assert_eq!(
         without_times(read_json(&resumed.report)),
