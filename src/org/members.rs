@@ -98,7 +98,7 @@ fn parse_page(body: &[u8]) -> Result<Page, String> {
             Some("ACTIVE") => members.active.push(id),
             // the state is AWS's text, shown to the user: only a plain word of it
             Some(state) if is_state_word(state) => members.inactive.push((id, state.to_string())),
-            _ => members.inactive.push((id, "unknown".to_string())),
+            _ => members.inactive.push((id, UNKNOWN_STATE.to_string())),
         }
     }
     let next_token = answer["NextToken"]
@@ -111,9 +111,17 @@ fn parse_page(body: &[u8]) -> Result<Page, String> {
     })
 }
 
+/// The state said of an account ListAccounts gave no state word for.
+pub const UNKNOWN_STATE: &str = "unknown";
+
 /// Whether `state` looks like an Organizations account state (`PENDING_CLOSURE`): 1 to 32 of A-Z and `_`.
 pub fn is_state_word(state: &str) -> bool {
     (1..=32).contains(&state.len()) && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+}
+
+/// Whether `state` is one the scan records for an account left out: a state word, or [`UNKNOWN_STATE`].
+pub fn is_recorded_state(state: &str) -> bool {
+    state == UNKNOWN_STATE || is_state_word(state)
 }
 
 #[cfg(test)]

@@ -116,7 +116,8 @@ fn read_all(dirs: &[PathBuf], max_input_mib: u64) -> anyhow::Result<Vec<(PathBuf
                     .iter()
                     .any(|a| accounts::parse_account_id(a).is_err())
                 || plan.not_active.iter().any(|(a, state)| {
-                    accounts::parse_account_id(a).is_err() || !super::members::is_state_word(state)
+                    accounts::parse_account_id(a).is_err()
+                        || !super::members::is_recorded_state(state)
                 })
             {
                 anyhow::bail!(
@@ -425,6 +426,31 @@ mod tests {
             ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
         );
         assert_eq!(got.inactive, [suspended]);
+    }
+
+    #[test]
+    fn an_account_left_out_in_an_unknown_state_does_not_make_merge_refuse_the_plan() {
+        // ListAccounts gave no state (or no state word): the scan records it as `unknown`, and merge reads it back.
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(1);
+        let dir = root.path().join("out");
+        let unknown = ("999999999999".to_string(), "unknown".to_string());
+        record(&dir, None, &all, std::slice::from_ref(&unknown)).unwrap();
+        std::fs::create_dir_all(dir.join("accounts").join(&all[0])).unwrap();
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        assert_eq!(got.inactive, [unknown]);
+        // a state that is neither a state word nor `unknown` is still refused
+        let hostile = root.path().join("hostile");
+        record(
+            &hostile,
+            None,
+            &all,
+            &[("999999999999".into(), "unknown\u{1b}[2J".into())],
+        )
+        .unwrap();
+        let e = missing(&[hostile], &BTreeSet::new(), 1).unwrap_err();
+        assert!(e.to_string().contains("not a shard plan"), "{e}");
     }
 
     #[test]
