@@ -119,6 +119,15 @@ pub fn is_state_word(state: &str) -> bool {
     (1..=32).contains(&state.len()) && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
 }
 
+/// Sorted by account id, one entry per account: an account seen in several states (the organisation changed while
+/// ListAccounts was paged, or between the runs of a scan's copies) keeps the first in alphabetical order (a state
+/// word before [`UNKNOWN_STATE`]), so no account is counted twice.
+pub fn one_per_account(mut accounts: Vec<(String, String)>) -> Vec<(String, String)> {
+    accounts.sort();
+    accounts.dedup_by(|later, first| later.0 == first.0);
+    accounts
+}
+
 /// Whether `state` is one the scan records for an account left out: a state word, or [`UNKNOWN_STATE`].
 pub fn is_recorded_state(state: &str) -> bool {
     state == UNKNOWN_STATE || is_state_word(state)

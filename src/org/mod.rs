@@ -145,7 +145,8 @@ pub fn inactive_accounts(left_out: &[(String, String)]) -> Vec<InactiveAccount> 
 }
 
 /// The accounts of the organization `--org` leaves out because they are not ACTIVE (suspended, pending closure,
-/// closed, pending activation: no role can be assumed there), with their state, sorted, so none is dropped silently;
+/// closed, pending activation: no role can be assumed there), with their state, sorted, once each, so none is dropped
+/// silently;
 /// an account also named by `--accounts`/`--accounts-file` is scanned (and reported incomplete if it cannot be), one
 /// excluded by `--exclude-accounts` was left out on purpose.
 fn not_active(
@@ -153,14 +154,12 @@ fn not_active(
     named: &[String],
     excluded: &[String],
 ) -> Vec<(String, String)> {
-    let mut left_out: Vec<(String, String)> = inactive
+    let left_out: Vec<(String, String)> = inactive
         .iter()
         .filter(|(id, _)| !named.contains(id) && !excluded.contains(id))
         .cloned()
         .collect();
-    left_out.sort();
-    left_out.dedup();
-    left_out
+    members::one_per_account(left_out)
 }
 
 /// The lines naming each `--exclude-accounts` id that none of `--org` (ACTIVE or not), `--accounts`,
@@ -308,6 +307,16 @@ mod tests {
             "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
         );
         assert!(not_active(&[], &[], &[]).is_empty());
+        // an account ListAccounts gave twice, in two states (it changed while the pages were read): one entry
+        let twice = [
+            state("888888888888", "unknown"),
+            state("888888888888", "SUSPENDED"),
+            state("888888888888", "SUSPENDED"),
+        ];
+        assert_eq!(
+            not_active(&twice, &[], &[]),
+            [state("888888888888", "SUSPENDED")]
+        );
     }
 
     #[test]

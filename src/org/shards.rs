@@ -139,8 +139,9 @@ pub struct Missing {
     /// One line each: a shard that did not run, copies that listed different accounts, an account left out as not
     /// ACTIVE.
     pub notes: Vec<String>,
-    /// The accounts `--org` left out as not ACTIVE, as the plans recorded them (sorted; one a plan also lists, or
-    /// whose folder is there, is reported as scanned or incomplete instead).
+    /// The accounts `--org` left out as not ACTIVE, as the plans recorded them (sorted, once each: see
+    /// [`super::members::one_per_account`]; one a plan also lists, or whose folder is there, is reported as scanned or
+    /// incomplete instead).
     pub inactive: Vec<(String, String)>,
 }
 
@@ -219,15 +220,19 @@ pub fn missing(
     }
     // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
     // an account a copy listed to scan, or merged from its folder, is not also said to be left out).
-    let left_out: BTreeSet<&(String, String)> = plans
-        .iter()
-        .flat_map(|(_, p)| &p.not_active)
-        .filter(|(id, _)| !listed.contains(id) && !found.contains(id))
-        .collect();
-    for (id, state) in left_out {
+    // An account the copies saw in different states is left out once.
+    let left_out = super::members::one_per_account(
+        plans
+            .iter()
+            .flat_map(|(_, p)| &p.not_active)
+            .filter(|(id, _)| !listed.contains(id) && !found.contains(id))
+            .cloned()
+            .collect(),
+    );
+    for (id, state) in &left_out {
         out.notes.push(super::members::not_active_line(id, state));
-        out.inactive.push((id.clone(), state.clone()));
     }
+    out.inactive = left_out;
     out.accounts.extend(untaken.into_iter().cloned());
     out.accounts.extend(taken);
     out.accounts.retain(|a| !found.contains(a));
@@ -426,6 +431,23 @@ mod tests {
             ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
         );
         assert_eq!(got.inactive, [suspended]);
+    }
+
+    #[test]
+    fn an_account_the_copies_saw_in_different_states_is_left_out_once() {
+        // the organisation changed between the copies' runs: 888888888888 was SUSPENDED, then CLOSED
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(2);
+        let dirs: Vec<PathBuf> = (0..2).map(|i| root.path().join(i.to_string())).collect();
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
+        for (i, seen) in ["SUSPENDED", "CLOSED"].into_iter().enumerate() {
+            let shard = Some(Shard { index: i, count: 2 });
+            record(&dirs[i], shard, &all, &[state("888888888888", seen)]).unwrap();
+        }
+        let got = missing(&dirs, &BTreeSet::new(), 1).unwrap();
+        assert_eq!(got.inactive, [state("888888888888", "CLOSED")]);
+        let said = got.notes.iter().filter(|n| n.contains("888888888888"));
+        assert_eq!(said.count(), 1, "{:?}", got.notes);
     }
 
     #[test]
