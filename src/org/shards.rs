@@ -143,6 +143,9 @@ pub struct Missing {
     /// [`super::members::one_per_account`]; one a plan also lists, or whose folder is there, is reported as scanned or
     /// incomplete instead).
     pub inactive: Vec<(String, String)>,
+    /// Account folders present that no plan lists, of accounts the plans say are not ACTIVE now: left by an earlier
+    /// scan into the directory, not merged (the scan that recorded the plans reports them left out, not scanned).
+    pub stale: Vec<String>,
 }
 
 /// The accounts planned in `dirs` that `found` (the account folders present) lacks, and why. No plan: nothing.
@@ -196,13 +199,34 @@ pub fn missing(
         ));
         taken.extend(share);
     }
-    // A folder no plan lists: left by an earlier scan into the same directory (an account that has since left the
-    // organisation, or was listed then): merged as it is, and said.
+    // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
+    // an account a copy listed to scan is not also said to be left out). An account the copies saw in different
+    // states is left out once.
+    let left_out = super::members::one_per_account(
+        plans
+            .iter()
+            .flat_map(|(_, p)| &p.not_active)
+            .filter(|(id, _)| !listed.contains(id))
+            .cloned()
+            .collect(),
+    );
+    // A folder no plan lists: left by an earlier scan into the same directory. Of an account now not ACTIVE: not
+    // merged (the plans are newer, and the scan that recorded them reports it left out); else (an account that has
+    // since left the organisation, or was listed then): merged as it is, and said.
     for id in found.iter().filter(|id| !listed.contains(id)) {
-        out.notes.push(format!(
-            "note: account {id}: its folder is in no shard's plan (left by an earlier scan into this directory?): \
-             merged as it is"
-        ));
+        match left_out.iter().find(|(left, _)| left == id) {
+            Some((_, state)) => {
+                out.notes.push(format!(
+                    "note: account {id}: its folder is from an earlier scan, and AWS Organizations now lists it as \
+                     {state}: not merged"
+                ));
+                out.stale.push(id.clone());
+            }
+            None => out.notes.push(format!(
+                "note: account {id}: its folder is in no shard's plan (left by an earlier scan into this \
+                 directory?): merged as it is"
+            )),
+        }
     }
     // Copies that listed different accounts (the organisation changed between them): an account some list holds
     // may be in no copy's share.
@@ -218,17 +242,6 @@ pub fn missing(
             untaken.len()
         ));
     }
-    // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
-    // an account a copy listed to scan, or merged from its folder, is not also said to be left out).
-    // An account the copies saw in different states is left out once.
-    let left_out = super::members::one_per_account(
-        plans
-            .iter()
-            .flat_map(|(_, p)| &p.not_active)
-            .filter(|(id, _)| !listed.contains(id) && !found.contains(id))
-            .cloned()
-            .collect(),
-    );
     for (id, state) in &left_out {
         out.notes.push(super::members::not_active_line(id, state));
     }
@@ -246,11 +259,13 @@ pub struct MissingDirs {
     pub dirs: Vec<PathBuf>,
     /// The accounts `--org` left out as not ACTIVE, for the merged report.
     pub inactive: Vec<InactiveAccount>,
+    /// Folders found that are not to be merged ([`Missing::stale`]).
+    pub stale: Vec<PathBuf>,
 }
 
 /// `merge DIR...`: the folders to read for the accounts planned but absent from `found` (account folders, as
-/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete; and the
-/// accounts left out as not ACTIVE. The notes go to standard error.
+/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete; the
+/// accounts left out as not ACTIVE; and the folders of `found` not to merge. The notes go to standard error.
 pub fn missing_dirs(
     dirs: &[PathBuf],
     found: &[PathBuf],
@@ -259,11 +274,9 @@ pub fn missing_dirs(
     let Some(first) = dirs.first() else {
         return Ok(MissingDirs::default());
     };
-    let found: BTreeSet<String> = found
-        .iter()
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    let missing = missing(dirs, &found, max_input_mib)?;
+    let name = |d: &PathBuf| d.file_name().map(|n| n.to_string_lossy().into_owned());
+    let ids: BTreeSet<String> = found.iter().filter_map(name).collect();
+    let missing = missing(dirs, &ids, max_input_mib)?;
     for note in &missing.notes {
         if note.starts_with("not scanned: ") || note.starts_with("note: ") {
             eprintln!("{note}");
@@ -278,6 +291,11 @@ pub fn missing_dirs(
             .map(|id| super::scan::account_dir(first, id))
             .collect(),
         inactive: super::inactive_accounts(&missing.inactive),
+        stale: found
+            .iter()
+            .filter(|d| name(d).is_some_and(|id| missing.stale.contains(&id)))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -431,6 +449,33 @@ mod tests {
             ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
         );
         assert_eq!(got.inactive, [suspended]);
+    }
+
+    #[test]
+    fn a_folder_left_by_an_earlier_scan_of_an_account_now_not_active_is_not_merged() {
+        // scanned while ACTIVE, then suspended: the resumed scan's plan leaves it out, its old folder is still there
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(1);
+        let dir = root.path().join("out");
+        let suspended = ("999999999999".to_string(), "SUSPENDED".to_string());
+        record(&dir, None, &all, std::slice::from_ref(&suspended)).unwrap();
+        for id in [&all[0], &suspended.0] {
+            std::fs::create_dir_all(dir.join("accounts").join(id)).unwrap();
+        }
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        // as the scan reports it: left out, not scanned
+        assert_eq!(got.inactive, [suspended]);
+        assert_eq!(got.stale, ["999999999999"]);
+        assert!(got.accounts.is_empty());
+        assert_eq!(
+            got.notes,
+            [
+                "note: account 999999999999: its folder is from an earlier scan, and AWS Organizations now lists it \
+                 as SUSPENDED: not merged",
+                "not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+            ]
+        );
     }
 
     #[test]
