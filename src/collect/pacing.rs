@@ -5,7 +5,7 @@
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
 //! timeouts and connection failures are retried within a fixed budget; anything else is returned at once. A retry
 //! takes its bucket's next free start after its backoff, not the back of the queue. A bucket whose quota AWS does
-//! not publish (STS) adapts: it halves its rate when throttled and earns it back call by call.
+//! not publish (STS) adapts: it halves its rate when throttled and earns it back, a step a second, while answered.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -84,8 +84,8 @@ const LOAD_BALANCING_RATE: f64 = 5.0;
 /// and endpoint (the emulator's model, mocks/emulator/faults.py) and start at 95% of it, as for Lambda's published
 /// quotas. Because the true rate is unknown, and the bucket is shared with every other STS user of the (often
 /// management) account, the bucket adapts ([`Adaptive`]): each throttle that answers a call scheduled at the current
-/// rate halves the rate (down to a tenth of this), and every call scheduled at it and answered without one earns back
-/// a twentieth of it; calls scheduled before a cut neither cut again nor earn back ([`Schedule::cuts`]).
+/// rate halves the rate (down to a tenth of this), and the calls scheduled at it and answered without one earn back a
+/// twentieth of this a second; calls scheduled before a cut neither cut again nor earn back ([`Schedule::cuts`]).
 const STS_RATE: f64 = 95.0;
 
 /// How hard to try.
@@ -403,7 +403,7 @@ struct Adaptive {
 impl Adaptive {
     /// The lowest rate as a share of the start.
     const FLOOR: f64 = 0.1;
-    /// What one answered call earns back, as a share of the start.
+    /// What a second of answered calls earns back, as a share of the start.
     const STEP: f64 = 0.05;
 }
 
@@ -496,8 +496,9 @@ impl Slots {
         schedule.cuts += 1;
     }
 
-    /// The call of `turn` was answered without a throttle: an adaptive bucket earns back a step of its rate, up to
-    /// its start, unless the call was scheduled before the last cut.
+    /// The call of `turn` was answered without a throttle: an adaptive bucket earns back its share of a step, up to
+    /// its start, unless the call was scheduled before the last cut. A second's worth of answers at the current rate
+    /// earns one step ([`Adaptive::STEP`]): the rate climbs linearly in time, not in proportion to itself.
     fn answered(&self, turn: Turn) {
         let Some(adaptive) = self.adaptive else {
             return;
@@ -506,7 +507,8 @@ impl Slots {
         if turn.cuts != schedule.cuts {
             return;
         }
-        schedule.rate = (schedule.rate + adaptive.start * Adaptive::STEP).min(adaptive.start);
+        let earned = adaptive.start * Adaptive::STEP / schedule.rate;
+        schedule.rate = (schedule.rate + earned).min(adaptive.start);
     }
 }
 
@@ -627,12 +629,14 @@ mod tests {
         // A call scheduled after the cut and throttled all the same halves again.
         slots.throttled(slots.reserve(t0));
         assert_eq!(slots.period(), Duration::from_millis(40), "25/s");
-        // Each call scheduled since and answered earns back 5/s (a twentieth of the start), never beyond the start.
-        for _ in 0..3 {
+        // The calls scheduled since and answered earn back 5/s (a twentieth of the start) a second: at 25/s, 25
+        // answers earn about 5/s; never beyond the start.
+        for _ in 0..25 {
             slots.answered(slots.reserve(t0));
         }
-        assert_eq!(slots.period(), Duration::from_millis(25), "40/s");
-        for _ in 0..100 {
+        let rate = 1.0 / slots.period().as_secs_f64();
+        assert!((29.0..30.0).contains(&rate), "{rate}/s");
+        for _ in 0..10_000 {
             slots.answered(slots.reserve(t0));
         }
         assert_eq!(
@@ -673,6 +677,55 @@ mod tests {
         // The last one leaves after the cut, but at the schedule of the rate that was cut: one congestion, one cut.
         slots.throttled(sent[24]);
         assert_eq!(slots.period(), Duration::from_millis(20), "still 50/s");
+    }
+
+    /// The share of throttled calls when an adaptive bucket starting at 95/s keeps sending to an endpoint whose
+    /// true quota is `quota` per second (a token bucket holding a second's worth), each call answered 50 ms after it
+    /// leaves. Virtual time: the schedule is asked for each start as the previous one comes.
+    fn throttled_share(quota: f64) -> f64 {
+        let slots = Slots::new("--x", 95.0).unwrap().adaptive();
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(50);
+        let (mut tokens, mut filled) = (quota, t0);
+        let mut in_flight: std::collections::VecDeque<(Instant, Turn, bool)> = Default::default();
+        let (mut now, mut throttled, calls) = (t0, 0, 3000);
+        for _ in 0..calls {
+            while in_flight.front().is_some_and(|(at, _, _)| *at <= now) {
+                let (_, turn, was_throttled) = in_flight.pop_front().unwrap();
+                if was_throttled {
+                    slots.throttled(turn);
+                } else {
+                    slots.answered(turn);
+                }
+            }
+            let turn = slots.reserve(now);
+            now = turn.start;
+            tokens = (tokens + (now - filled).as_secs_f64() * quota).min(quota);
+            filled = now;
+            let over = tokens < 1.0;
+            if !over {
+                tokens -= 1.0;
+            }
+            throttled += usize::from(over);
+            in_flight.push_back((now + rtt, turn, over));
+        }
+        throttled as f64 / calls as f64
+    }
+
+    #[test]
+    fn an_adaptive_bucket_settles_under_a_lower_quota_instead_of_crowding_it() {
+        // At the assumed quota, nothing is throttled.
+        assert_eq!(throttled_share(100.0), 0.0);
+        // Under a lower one (the caller's other STS users take part of it), the rate settles near it: a few
+        // throttles, not a steady share of the calls, which would crowd everyone else out of the account's STS.
+        for quota in [60.0, 40.0, 20.0] {
+            let share = throttled_share(quota);
+            assert!(
+                share < 0.05,
+                "{:.0}% throttled under {quota}/s",
+                share * 100.0
+            );
+        }
     }
 
     #[test]
@@ -723,8 +776,9 @@ mod tests {
         pacer.call(at("eu-west-1"), attempt).await.unwrap();
         let start = Duration::from_secs_f64(1.0 / STS_RATE);
         let after = pacer.slots(&at("eu-west-1")).period();
-        // Halved by the throttle, then one step earned back by the retry's answer.
-        let expected = Duration::from_secs_f64(1.0 / (STS_RATE / 2.0 + STS_RATE * Adaptive::STEP));
+        // Halved by the throttle, then the retry's answer earns its share of a step (a step a second of answers).
+        let half = STS_RATE / 2.0;
+        let expected = Duration::from_secs_f64(1.0 / (half + STS_RATE * Adaptive::STEP / half));
         assert!(
             after.abs_diff(expected) < Duration::from_micros(1),
             "{after:?}"
