@@ -896,7 +896,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     assert_eq!(
         said,
         [format!(
-            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
         )],
         "{}",
         run.stderr
@@ -911,7 +911,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
         serde_json::json!([{
             "account_id": suspended,
             "state": "SUSPENDED",
-            "reason": "not ACTIVE in AWS Organizations (--org scans ACTIVE accounts: no role can be assumed in the others)",
+            "reason": "not ACTIVE in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts: no role can be assumed in the others)",
         }])
     );
     assert!(report.get("incomplete_accounts").is_none(), "{report}");
@@ -919,7 +919,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     let errors = support::report::schema_errors("report.schema.json", &report);
     assert!(errors.is_empty(), "{errors:#?}");
     let line = format!(
-        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): {suspended} SUSPENDED."
+        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): {suspended} SUSPENDED."
     );
     // the terminal table, written again from the same folders (--resume: nothing collected again)
     let (code, table, stderr) = cli::capture(org.emulator.lambda_posture().args([

@@ -144,9 +144,9 @@ pub fn inactive_accounts(left_out: &[(String, String)]) -> Vec<InactiveAccount> 
         .collect()
 }
 
-/// The accounts of the organization `--org` leaves out because they are not ACTIVE (suspended, pending closure,
-/// closed, pending activation: no role can be assumed there), with their state, sorted, once each, so none is dropped
-/// silently; an account also named by `--accounts`/`--accounts-file`, or also listed ACTIVE (ListAccounts paged while
+/// The accounts of the organization `--org` leaves out because they are unusable (suspended, closed, pending
+/// activation: no role can be assumed there), with their state, sorted, once each, so none is dropped
+/// silently; an account also named by `--accounts`/`--accounts-file`, or also listed usable (ListAccounts paged while
 /// it changed), is scanned (and reported incomplete if it cannot be), as `merge` reads the plans; one excluded by
 /// `--exclude-accounts` was left out on purpose.
 fn not_active(
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn accounts_org_leaves_out_are_named_with_their_state() {
         let inactive = [
-            ("333333333333".to_string(), "PENDING_CLOSURE".to_string()),
+            ("333333333333".to_string(), "PENDING_ACTIVATION".to_string()),
             ("222222222222".to_string(), "SUSPENDED".to_string()),
             ("444444444444".to_string(), "CLOSED".to_string()),
             ("555555555555".to_string(), "SUSPENDED".to_string()),
@@ -306,12 +306,12 @@ mod tests {
             ),
             [
                 state("222222222222", "SUSPENDED"),
-                state("333333333333", "PENDING_CLOSURE"),
+                state("333333333333", "PENDING_ACTIVATION"),
             ]
         );
         assert_eq!(
             members::not_active_line("222222222222", "SUSPENDED"),
-            "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+            "not scanned: account 222222222222 is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
         );
         assert!(not_active(&of(&[]), &[], &[]).is_empty());
         // an account ListAccounts gave twice, in two states (it changed while the pages were read): one entry

@@ -446,7 +446,7 @@ mod tests {
         assert!(got.accounts.is_empty());
         assert_eq!(
             got.notes,
-            ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
+            ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"]
         );
         assert_eq!(got.inactive, [suspended]);
     }
@@ -473,7 +473,7 @@ mod tests {
             [
                 "note: account 999999999999: its folder is from an earlier scan, and AWS Organizations now lists it \
                  as SUSPENDED: not merged",
-                "not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+                "not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
             ]
         );
     }
@@ -526,9 +526,9 @@ mod tests {
         let all = ids(3);
         let dirs: Vec<PathBuf> = (0..2).map(|i| root.path().join(i.to_string())).collect();
         let state = |id: &str, state: &str| (id.to_string(), state.to_string());
-        // shard 0 saw all[2] PENDING_CLOSURE (then reactivated: shard 1 lists it to scan) and 888888888888 suspended
+        // shard 0 saw all[2] SUSPENDED (then reinstated: shard 1 lists it to scan) and 888888888888 suspended
         let early = [
-            state(&all[2], "PENDING_CLOSURE"),
+            state(&all[2], "SUSPENDED"),
             state("888888888888", "SUSPENDED"),
         ];
         let late = [
@@ -560,7 +560,7 @@ mod tests {
         assert!(!got
             .notes
             .iter()
-            .any(|n| n.contains(&all[2]) && n.contains("PENDING_CLOSURE")));
+            .any(|n| n.contains(&all[2]) && n.contains("SUSPENDED")));
     }
 
     #[test]

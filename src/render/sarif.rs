@@ -335,7 +335,7 @@ fn log(report: &Report) -> Log<'_> {
     // ... and one `--org` left out as not ACTIVE (nothing can be scanned there): said, not an error.
     notifications.extend(report.inactive_accounts.iter().map(|a| json!({
         "level": "note",
-        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE accounts)", a.account_id, a.state) }
+        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)", a.account_id, a.state) }
     })));
     let count = report.findings.len();
     let limit = if count > MAX_RESULTS_PER_RUN {
