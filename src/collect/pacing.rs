@@ -467,7 +467,7 @@ impl Slots {
         turn
     }
 
-    /// The time at which a call asked for at `now` may start.
+    /// The turn of a call asked for at `now`: when it may start, and the cuts of the rate it is scheduled at.
     fn reserve(&self, now: Instant) -> Turn {
         let mut schedule = self.schedule.lock().expect("slots lock");
         let due = schedule.next.map_or(now, |n| n.max(now));
