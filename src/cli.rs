@@ -258,8 +258,8 @@ fn framework_parser() -> impl clap::builder::TypedValueParser<Value = Framework>
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("account_source").multiple(true).args(["org", "accounts", "accounts_file"])))]
 pub struct OrgArgs {
-    /// Scan every ACTIVE member account of the organization (organizations:ListAccounts, from the management
-    /// account or a delegated administrator).
+    /// Scan every usable member account of the organization, ACTIVE or PENDING_CLOSURE (organizations:ListAccounts,
+    /// from the management account or a delegated administrator).
     #[arg(long, conflicts_with_all = ["inventory", "save_inventory"])]
     pub org: bool,
 

@@ -246,8 +246,9 @@ fn merge(cli: &Cli, args: &crate::cli::MergeArgs) -> anyhow::Result<u8> {
     let mut dirs = crate::org::merge::account_dirs_of(&args.dirs)?;
     crate::org::settings::same_across(&args.dirs, cli.max_input_mib)?;
     // the accounts a shard was to scan and never reached (or a shard that never ran): incomplete, not left out; and
-    // those --org left out as not ACTIVE, as the shards recorded them
+    // those --org left out as not ACTIVE, as the shards recorded them (an earlier scan's folder of one: not merged)
     let missing = crate::org::shards::missing_dirs(&args.dirs, &dirs, cli.max_input_mib)?;
+    dirs.retain(|dir| !missing.stale.contains(dir));
     dirs.extend(missing.dirs);
     let inactive = missing.inactive;
     if let Some(output) = output {

@@ -827,6 +827,53 @@ fn an_account_suspended_mid_scan_is_incomplete_the_others_complete() {
 }
 
 #[test]
+fn an_account_suspended_before_a_resume_is_left_out_by_the_scan_and_by_merge_alike() {
+    let org = org(2);
+    let members = org.members();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    let first = org.scan_org(&dir, &[]);
+    assert_eq!(first.code, 0, "stderr: {}", first.stderr);
+    assert!(account_dir(&dir, members[0]).exists());
+    // suspended since: the resumed scan leaves it out, and its folder of the first run stays in the directory
+    org.emulator.admin(
+        "POST",
+        "/_lp/suspend-account",
+        Some(&serde_json::json!({"account": members[0], "after_calls": 0})),
+    );
+    let report = work.path().join("resumed.json");
+    let resumed = org.run(
+        &["scan", "--org", "--resume", dir.to_str().unwrap()],
+        &report,
+    );
+    assert_eq!(resumed.code, 0, "stderr: {}", resumed.stderr);
+    let json = read_json(&report);
+    assert_eq!(json["inactive_accounts"][0]["account_id"], members[0]);
+    assert!(!accounts_in_report(&report).contains(&members[0].to_string()));
+    // merge of that directory: the same report, not the earlier scan's findings of an account said not scanned
+    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
+        "merge",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        merged,
+        std::fs::read_to_string(&report).unwrap(),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "note: account {}: its folder is from an earlier scan, and AWS Organizations now lists it as SUSPENDED: \
+             not merged",
+            members[0]
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     let org = org(3);
     let members = org.members();
@@ -850,7 +897,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     assert_eq!(
         said,
         [format!(
-            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+            "not scanned: account {suspended} is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
         )],
         "{}",
         run.stderr
@@ -865,7 +912,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
         serde_json::json!([{
             "account_id": suspended,
             "state": "SUSPENDED",
-            "reason": "not ACTIVE in AWS Organizations (--org scans ACTIVE accounts: no role can be assumed in the others)",
+            "reason": "not ACTIVE in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts: no role can be assumed in the others)",
         }])
     );
     assert!(report.get("incomplete_accounts").is_none(), "{report}");
@@ -873,7 +920,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     let errors = support::report::schema_errors("report.schema.json", &report);
     assert!(errors.is_empty(), "{errors:#?}");
     let line = format!(
-        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): {suspended} SUSPENDED."
+        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): {suspended} SUSPENDED."
     );
     // the terminal table, written again from the same folders (--resume: nothing collected again)
     let (code, table, stderr) = cli::capture(org.emulator.lambda_posture().args([

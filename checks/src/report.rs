@@ -45,8 +45,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete_accounts: Vec<IncompleteAccount>,
     /// Organisation scan with `--org`: the accounts of the organization it did not scan because AWS Organizations
-    /// lists them as not ACTIVE (suspended, pending closure, closed, pending activation), by id; absent when there
-    /// are none. Not findings, and not incomplete accounts: nothing can be scanned there.
+    /// lists them as unusable (suspended, closed, pending activation; an account pending closure still works and is
+    /// scanned), by id; absent when there are none. Not findings, and not incomplete accounts: nothing can be scanned
+    /// there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inactive_accounts: Vec<InactiveAccount>,
     /// `scan --framework`: the report summarised by the controls of that framework (only its checks ran); absent
@@ -69,7 +70,7 @@ pub struct IncompleteAccount {
 pub struct InactiveAccount {
     /// The 12-digit account id.
     pub account_id: String,
-    /// Its state in AWS Organizations (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`), or
+    /// Its state in AWS Organizations (`SUSPENDED`, `CLOSED`, `PENDING_ACTIVATION`), or
     /// `unknown` when ListAccounts gave none (or something else than a state word).
     pub state: String,
     /// One line: why it was not scanned ([`InactiveAccount::REASON`]).
@@ -79,7 +80,7 @@ pub struct InactiveAccount {
 impl InactiveAccount {
     /// Why an account not ACTIVE is not scanned.
     pub const REASON: &'static str =
-        "not ACTIVE in AWS Organizations (--org scans ACTIVE accounts: no role can be assumed in the others)";
+        "not ACTIVE in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts: no role can be assumed in the others)";
 
     /// The account `account_id`, in `state`.
     pub fn new(account_id: &str, state: &str) -> InactiveAccount {

@@ -5,7 +5,7 @@
 //! account keeps answering (a throttle-only deadline far beyond any real quota window stops a runaway loop); 5xx,
 //! timeouts and connection failures are retried within a fixed budget; anything else is returned at once. A retry
 //! takes its bucket's next free start after its backoff, not the back of the queue. A bucket whose quota AWS does
-//! not publish (STS) adapts: it halves its rate when throttled and earns it back call by call.
+//! not publish (STS) adapts: it halves its rate when throttled and earns it back, a step a second, while answered.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -83,8 +83,9 @@ const LOAD_BALANCING_RATE: f64 = 5.0;
 /// Security Blog, "How to monitor and query IAM resources at scale - Part 2"): we assume 100 per second per account
 /// and endpoint (the emulator's model, mocks/emulator/faults.py) and start at 95% of it, as for Lambda's published
 /// quotas. Because the true rate is unknown, and the bucket is shared with every other STS user of the (often
-/// management) account, the bucket adapts ([`Adaptive`]): each throttle that answers a call sent at the current rate
-/// halves the rate (down to a tenth of this), and every call answered without one earns back a twentieth of it.
+/// management) account, the bucket adapts ([`Adaptive`]): each throttle that answers a call scheduled at the current
+/// rate halves the rate (down to a tenth of this), and the calls scheduled at it and answered without one earn back a
+/// twentieth of this a second; calls scheduled before a cut neither cut again nor earn back ([`Schedule::cuts`]).
 const STS_RATE: f64 = 95.0;
 
 /// How hard to try.
@@ -278,14 +279,14 @@ impl Pacer {
         let mut throttles = 0u32;
         let mut lane = lane;
         loop {
-            let sent = match &slots {
+            let turn = match &slots {
                 Some(slots) => Some(slots.wait_turn(lane).await),
                 None => None,
             };
             let err = match attempt().await {
                 Ok(out) => {
-                    if let Some(slots) = &slots {
-                        slots.answered();
+                    if let (Some(slots), Some(turn)) = (&slots, turn) {
+                        slots.answered(turn);
                     }
                     return Ok(out);
                 }
@@ -296,8 +297,8 @@ impl Pacer {
             let delay = match failure.class {
                 ErrorClass::Throttled => {
                     throttles += 1;
-                    if let (Some(slots), Some(sent)) = (&slots, sent) {
-                        slots.throttled(sent);
+                    if let (Some(slots), Some(turn)) = (&slots, turn) {
+                        slots.throttled(turn);
                     }
                     if started.elapsed() >= policy.throttle_deadline {
                         return Err(failure);
@@ -380,9 +381,17 @@ struct Schedule {
     next: Option<Instant>,
     /// The current rate, calls per second.
     rate: f64,
-    /// Throttles answering calls sent before this instant were caused at a higher rate than today's: they do not
-    /// cut it again (one cut per congestion, as TCP does).
-    cut_at: Option<Instant>,
+    /// How many times the rate was cut. A call scheduled before the last cut (an older [`Turn::cuts`]) went out at
+    /// the schedule of a higher rate than today's, even when it leaves after the cut: its throttle does not cut
+    /// again (one cut per congestion, as TCP does), and its answer earns nothing back.
+    cuts: u64,
+}
+
+/// A call's start in its bucket: when, and how many cuts the bucket's rate had seen when it was scheduled.
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    start: Instant,
+    cuts: u64,
 }
 
 /// How an adaptive bucket moves its rate: between `start` (its ceiling) and a tenth of it.
@@ -394,7 +403,7 @@ struct Adaptive {
 impl Adaptive {
     /// The lowest rate as a share of the start.
     const FLOOR: f64 = 0.1;
-    /// What one answered call earns back, as a share of the start.
+    /// What a second of answered calls earns back, as a share of the start.
     const STEP: f64 = 0.05;
 }
 
@@ -422,7 +431,7 @@ impl Slots {
             schedule: Mutex::new(Schedule {
                 next: None,
                 rate: per_second,
-                cut_at: None,
+                cuts: 0,
             }),
             adaptive: None,
             promised: tokio::sync::Semaphore::new(Self::QUEUE_DEPTH),
@@ -447,48 +456,59 @@ impl Slots {
     /// tolerance) late; and a call ahead waits for two or three periods at most.
     const QUEUE_DEPTH: usize = 2;
 
-    /// Wait for a start time in `lane`, then until it comes (returned).
-    async fn wait_turn(&self, lane: Lane) -> Instant {
+    /// Wait for a start time in `lane`, then until it comes (returned, with the rate's cuts when it was taken).
+    async fn wait_turn(&self, lane: Lane) -> Turn {
         let _in_line = match lane {
             Lane::Queue => Some(self.promised.acquire().await.expect("never closed")),
             Lane::Ahead => None,
         };
-        let start = self.reserve(Instant::now());
-        tokio::time::sleep_until(start.into()).await;
-        start
+        let turn = self.reserve(Instant::now());
+        tokio::time::sleep_until(turn.start.into()).await;
+        turn
     }
 
-    /// The time at which a call asked for at `now` may start.
-    fn reserve(&self, now: Instant) -> Instant {
+    /// The turn of a call asked for at `now`: when it may start, and the cuts of the rate it is scheduled at.
+    fn reserve(&self, now: Instant) -> Turn {
         let mut schedule = self.schedule.lock().expect("slots lock");
         let due = schedule.next.map_or(now, |n| n.max(now));
         schedule.next = Some(due + schedule.period());
-        due.checked_sub(schedule.tolerance())
-            .map_or(now, |t| t.max(now))
+        let start = due
+            .checked_sub(schedule.tolerance())
+            .map_or(now, |t| t.max(now));
+        Turn {
+            start,
+            cuts: schedule.cuts,
+        }
     }
 
-    /// A call sent at `sent` was throttled: an adaptive bucket halves its rate, once for the calls sent at the
+    /// The call of `turn` was throttled: an adaptive bucket halves its rate, once for the calls scheduled at the
     /// rate that caused it.
-    fn throttled(&self, sent: Instant) {
+    fn throttled(&self, turn: Turn) {
         let Some(adaptive) = self.adaptive else {
             return;
         };
         let mut schedule = self.schedule.lock().expect("slots lock");
-        if schedule.cut_at.is_some_and(|cut| sent < cut) {
+        if turn.cuts != schedule.cuts {
             return;
         }
         let floor = adaptive.start * Adaptive::FLOOR;
         schedule.rate = (schedule.rate / 2.0).max(floor);
-        schedule.cut_at = Some(Instant::now());
+        schedule.cuts += 1;
     }
 
-    /// A call was answered without a throttle: an adaptive bucket earns back a step of its rate, up to its start.
-    fn answered(&self) {
+    /// The call of `turn` was answered without a throttle: an adaptive bucket earns back its share of a step, up to
+    /// its start, unless the call was scheduled before the last cut. A second's worth of answers at the current rate
+    /// earns one step ([`Adaptive::STEP`]): the rate climbs linearly in time, not in proportion to itself.
+    fn answered(&self, turn: Turn) {
         let Some(adaptive) = self.adaptive else {
             return;
         };
         let mut schedule = self.schedule.lock().expect("slots lock");
-        schedule.rate = (schedule.rate + adaptive.start * Adaptive::STEP).min(adaptive.start);
+        if turn.cuts != schedule.cuts {
+            return;
+        }
+        let earned = adaptive.start * Adaptive::STEP / schedule.rate;
+        schedule.rate = (schedule.rate + earned).min(adaptive.start);
     }
 }
 
@@ -572,7 +592,7 @@ mod tests {
     fn calls_are_spaced_one_period_apart_after_a_short_burst() {
         let slots = Slots::new("--x", 10.0).unwrap();
         let t0 = Instant::now();
-        let starts: Vec<Duration> = (0..12).map(|_| slots.reserve(t0) - t0).collect();
+        let starts: Vec<Duration> = (0..12).map(|_| slots.reserve(t0).start - t0).collect();
         // A burst of two (a fifth of a second at 10/s), then 100 ms apart: 12 calls within 1.0 s, never more.
         assert_eq!(starts[0], Duration::ZERO);
         assert_eq!(starts[1], Duration::ZERO);
@@ -588,30 +608,36 @@ mod tests {
         let t0 = Instant::now();
         slots.reserve(t0);
         let later = t0 + Duration::from_secs(60);
-        assert_eq!(slots.reserve(later), later);
-        assert_eq!(slots.reserve(later), later);
-        assert_eq!(slots.reserve(later), later + Duration::from_millis(100));
+        assert_eq!(slots.reserve(later).start, later);
+        assert_eq!(slots.reserve(later).start, later);
+        assert_eq!(
+            slots.reserve(later).start,
+            later + Duration::from_millis(100)
+        );
     }
 
     #[test]
     fn an_adaptive_bucket_halves_once_per_congestion_and_earns_its_rate_back() {
         let slots = Slots::new("--x", 100.0).unwrap().adaptive();
         let t0 = Instant::now();
-        slots.throttled(t0);
+        let before = slots.reserve(t0);
+        slots.throttled(before);
         assert_eq!(slots.period(), Duration::from_millis(20), "halved to 50/s");
         // Calls sent before that cut were sent at the old rate: their throttles do not cut again.
-        slots.throttled(t0);
+        slots.throttled(before);
         assert_eq!(slots.period(), Duration::from_millis(20));
-        // A call sent after the cut and throttled all the same halves again.
-        slots.throttled(Instant::now());
+        // A call scheduled after the cut and throttled all the same halves again.
+        slots.throttled(slots.reserve(t0));
         assert_eq!(slots.period(), Duration::from_millis(40), "25/s");
-        // Each answered call earns back 5/s (a twentieth of the start), never beyond the start.
-        for _ in 0..3 {
-            slots.answered();
+        // The calls scheduled since and answered earn back 5/s (a twentieth of the start) a second: at 25/s, 25
+        // answers earn about 5/s; never beyond the start.
+        for _ in 0..25 {
+            slots.answered(slots.reserve(t0));
         }
-        assert_eq!(slots.period(), Duration::from_millis(25), "40/s");
-        for _ in 0..100 {
-            slots.answered();
+        let rate = 1.0 / slots.period().as_secs_f64();
+        assert!((29.0..30.0).contains(&rate), "{rate}/s");
+        for _ in 0..10_000 {
+            slots.answered(slots.reserve(t0));
         }
         assert_eq!(
             slots.period(),
@@ -620,17 +646,93 @@ mod tests {
         );
         // However many congestions in a row, the rate stays at a tenth of the start at least.
         for _ in 0..20 {
-            std::thread::sleep(Duration::from_millis(1));
-            slots.throttled(Instant::now());
+            slots.throttled(slots.reserve(t0));
         }
         assert_eq!(slots.period(), Duration::from_millis(100), "10/s");
     }
 
     #[test]
+    fn answers_to_calls_sent_before_a_cut_do_not_undo_it() {
+        // Ten calls go out together at 100/s; the first comes back throttled, the nine others answered.
+        let slots = Slots::new("--x", 100.0).unwrap().adaptive();
+        let t0 = Instant::now();
+        let sent: Vec<Turn> = (0..10).map(|_| slots.reserve(t0)).collect();
+        slots.throttled(sent[0]);
+        for &turn in &sent[1..] {
+            slots.answered(turn);
+        }
+        // They were sent at the rate that was cut: their answers say nothing of the new one.
+        assert_eq!(slots.period(), Duration::from_millis(20), "still 50/s");
+    }
+
+    #[test]
+    fn calls_scheduled_before_a_cut_do_not_cut_again_when_sent_after_it() {
+        // 25 calls asked at once at 100/s: a burst of 20 at once, the other 5 scheduled 10 ms apart after it.
+        let slots = Slots::new("--x", 100.0).unwrap().adaptive();
+        let t0 = Instant::now();
+        let sent: Vec<Turn> = (0..25).map(|_| slots.reserve(t0)).collect();
+        assert_eq!(sent[24].start - t0, Duration::from_millis(50));
+        slots.throttled(sent[0]);
+        assert_eq!(slots.period(), Duration::from_millis(20), "halved to 50/s");
+        // The last one leaves after the cut, but at the schedule of the rate that was cut: one congestion, one cut.
+        slots.throttled(sent[24]);
+        assert_eq!(slots.period(), Duration::from_millis(20), "still 50/s");
+    }
+
+    /// The share of throttled calls when an adaptive bucket starting at 95/s keeps sending to an endpoint whose
+    /// true quota is `quota` per second (a token bucket holding a second's worth), each call answered 50 ms after it
+    /// leaves. Virtual time: the schedule is asked for each start as the previous one comes.
+    fn throttled_share(quota: f64) -> f64 {
+        let slots = Slots::new("--x", 95.0).unwrap().adaptive();
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(50);
+        let (mut tokens, mut filled) = (quota, t0);
+        let mut in_flight: std::collections::VecDeque<(Instant, Turn, bool)> = Default::default();
+        let (mut now, mut throttled, calls) = (t0, 0, 3000);
+        for _ in 0..calls {
+            while in_flight.front().is_some_and(|(at, _, _)| *at <= now) {
+                let (_, turn, was_throttled) = in_flight.pop_front().unwrap();
+                if was_throttled {
+                    slots.throttled(turn);
+                } else {
+                    slots.answered(turn);
+                }
+            }
+            let turn = slots.reserve(now);
+            now = turn.start;
+            tokens = (tokens + (now - filled).as_secs_f64() * quota).min(quota);
+            filled = now;
+            let over = tokens < 1.0;
+            if !over {
+                tokens -= 1.0;
+            }
+            throttled += usize::from(over);
+            in_flight.push_back((now + rtt, turn, over));
+        }
+        throttled as f64 / calls as f64
+    }
+
+    #[test]
+    fn an_adaptive_bucket_settles_under_a_lower_quota_instead_of_crowding_it() {
+        // At the assumed quota, nothing is throttled.
+        assert_eq!(throttled_share(100.0), 0.0);
+        // Under a lower one (the caller's other STS users take part of it), the rate settles near it: a few
+        // throttles, not a steady share of the calls, which would crowd everyone else out of the account's STS.
+        for quota in [60.0, 40.0, 20.0] {
+            let share = throttled_share(quota);
+            assert!(
+                share < 0.05,
+                "{:.0}% throttled under {quota}/s",
+                share * 100.0
+            );
+        }
+    }
+
+    #[test]
     fn a_bucket_with_a_published_quota_keeps_its_rate_when_throttled() {
         let slots = Slots::new("--x", 100.0).unwrap();
-        slots.throttled(Instant::now());
-        slots.answered();
+        slots.throttled(slots.reserve(Instant::now()));
+        slots.answered(slots.reserve(Instant::now()));
         assert_eq!(slots.period(), Duration::from_millis(10));
     }
 
@@ -674,8 +776,9 @@ mod tests {
         pacer.call(at("eu-west-1"), attempt).await.unwrap();
         let start = Duration::from_secs_f64(1.0 / STS_RATE);
         let after = pacer.slots(&at("eu-west-1")).period();
-        // Halved by the throttle, then one step earned back by the retry's answer.
-        let expected = Duration::from_secs_f64(1.0 / (STS_RATE / 2.0 + STS_RATE * Adaptive::STEP));
+        // Halved by the throttle, then the retry's answer earns its share of a step (a step a second of answers).
+        let half = STS_RATE / 2.0;
+        let expected = Duration::from_secs_f64(1.0 / (half + STS_RATE * Adaptive::STEP / half));
         assert!(
             after.abs_diff(expected) < Duration::from_micros(1),
             "{after:?}"
@@ -746,12 +849,12 @@ mod tests {
         let queued: Vec<_> = (0..60)
             .map(|_| {
                 let slots = Arc::clone(&slots);
-                tokio::spawn(async move { slots.wait_turn(Lane::Queue).await })
+                tokio::spawn(async move { slots.wait_turn(Lane::Queue).await.start })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(5)).await;
         let asked = Instant::now();
-        let ahead = slots.wait_turn(Lane::Ahead).await;
+        let ahead = slots.wait_turn(Lane::Ahead).await.start;
         let mut starts = Vec::new();
         for call in queued {
             starts.push(call.await.unwrap());

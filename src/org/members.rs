@@ -1,6 +1,8 @@
 //! The organization's member accounts: organizations:ListAccounts (paged), called with the caller's credentials on
-//! the partition's Organizations endpoint, signed by hand like DescribeOrganization; the ACTIVE ones are scanned,
-//! the others (suspended, pending closure, closed, pending activation) are named with their state.
+//! the partition's Organizations endpoint, signed by hand like DescribeOrganization; the usable ones (ACTIVE, and
+//! PENDING_CLOSURE: "The account remains functional and can still be used to access AWS services while the closure
+//! request is processed", Organizations user guide, "Monitor the state of your AWS accounts") are scanned, the others
+//! (suspended, closed, pending activation: "unusable", same page) are named with their state.
 
 use aws_config::SdkConfig;
 use serde_json::json;
@@ -12,20 +14,23 @@ use crate::collect::raw::{RawClient, RawOperation, RawRequest};
 
 const LIST_ACCOUNTS: RawOperation = RawOperation::new("organizations", "ListAccounts");
 
-/// The accounts of the organization: those to scan, and those that cannot be (not ACTIVE), in the order listed.
+/// The states of the accounts `--org` scans: usable ones.
+pub const SCANNED_STATES: [&str; 2] = ["ACTIVE", "PENDING_CLOSURE"];
+
+/// The accounts of the organization: those to scan, and those that cannot be (unusable), in the order listed.
 #[derive(Debug, Default, PartialEq)]
 pub struct Members {
-    /// The ids of the ACTIVE accounts (the management account included).
+    /// The ids of the accounts in one of [`SCANNED_STATES`] (the management account included).
     pub active: Vec<String>,
-    /// The other accounts: id and state (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`, or
-    /// `unknown` when the answer gives none).
+    /// The other accounts: id and state (`SUSPENDED`, `CLOSED`, `PENDING_ACTIVATION`, or `unknown` when the answer
+    /// gives none).
     pub inactive: Vec<(String, String)>,
 }
 
 /// The line saying `--org` left account `id` out for its state (standard error, at the scan and at `merge`).
 pub fn not_active_line(id: &str, state: &str) -> String {
     format!(
-        "not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE accounts)"
+        "not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
     )
 }
 
@@ -95,10 +100,10 @@ fn parse_page(body: &[u8]) -> Result<Page, String> {
         let id = account["Id"].as_str().unwrap_or_default();
         let id = super::accounts::parse_account_id(id).map_err(|e| format!("an account: {e}"))?;
         match account["State"].as_str().or(account["Status"].as_str()) {
-            Some("ACTIVE") => members.active.push(id),
+            Some(state) if SCANNED_STATES.contains(&state) => members.active.push(id),
             // the state is AWS's text, shown to the user: only a plain word of it
             Some(state) if is_state_word(state) => members.inactive.push((id, state.to_string())),
-            _ => members.inactive.push((id, "unknown".to_string())),
+            _ => members.inactive.push((id, UNKNOWN_STATE.to_string())),
         }
     }
     let next_token = answer["NextToken"]
@@ -111,9 +116,26 @@ fn parse_page(body: &[u8]) -> Result<Page, String> {
     })
 }
 
+/// The state said of an account ListAccounts gave no state word for.
+pub const UNKNOWN_STATE: &str = "unknown";
+
 /// Whether `state` looks like an Organizations account state (`PENDING_CLOSURE`): 1 to 32 of A-Z and `_`.
 pub fn is_state_word(state: &str) -> bool {
     (1..=32).contains(&state.len()) && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+}
+
+/// Sorted by account id, one entry per account: an account seen in several states (the organisation changed while
+/// ListAccounts was paged, or between the runs of a scan's copies) keeps the first in alphabetical order (a state
+/// word before [`UNKNOWN_STATE`]), so no account is counted twice.
+pub fn one_per_account(mut accounts: Vec<(String, String)>) -> Vec<(String, String)> {
+    accounts.sort();
+    accounts.dedup_by(|later, first| later.0 == first.0);
+    accounts
+}
+
+/// Whether `state` is one the scan records for an account left out: a state word, or [`UNKNOWN_STATE`].
+pub fn is_recorded_state(state: &str) -> bool {
+    state == UNKNOWN_STATE || is_state_word(state)
 }
 
 #[cfg(test)]
@@ -121,7 +143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn active_accounts_are_scanned_the_others_kept_with_their_state_and_the_token_is_kept() {
+    fn usable_accounts_are_scanned_the_others_kept_with_their_state_and_the_token_is_kept() {
         let body = br#"{"Accounts":[
             {"Id":"111111111111","Status":"ACTIVE","Name":"management"},
             {"Id":"222222222222","Status":"SUSPENDED"},
@@ -130,17 +152,23 @@ mod tests {
             {"Id":"555555555555","State":"CLOSED","Status":"ACTIVE"},
             {"Id":"666666666666","State":"PENDING_ACTIVATION"},
             {"Id":"777777777777"},
-            {"Id":"888888888888","State":"\u001b[2Jnope"}
+            {"Id":"888888888888","State":"\u001b[2Jnope"},
+            {"Id":"999999999999","State":"PENDING_CLOSURE","Status":"PENDING_CLOSURE"}
         ],"NextToken":"page-2"}"#;
         let state = |id: &str, state: &str| (id.to_string(), state.to_string());
         assert_eq!(
             parse_page(body).unwrap(),
             Page {
                 members: Members {
-                    active: vec!["111111111111".into(), "444444444444".into()],
+                    // a closure requested but not processed yet: "The account remains functional"
+                    active: vec![
+                        "111111111111".into(),
+                        "333333333333".into(),
+                        "444444444444".into(),
+                        "999999999999".into(),
+                    ],
                     inactive: vec![
                         state("222222222222", "SUSPENDED"),
-                        state("333333333333", "PENDING_CLOSURE"),
                         state("555555555555", "CLOSED"),
                         state("666666666666", "PENDING_ACTIVATION"),
                         state("777777777777", "unknown"),

@@ -20,7 +20,8 @@
 //!   expired as of some account's scan date, else `active` when it matched something, else `unmatched`.
 //! - Accounts that could not be scanned (`error.txt`, or no inventory at all) are listed in `incomplete_accounts`.
 //! - Accounts `--org` left out as not ACTIVE are listed in `inactive_accounts`: the scan's own list, or for `merge`
-//!   the union of the lists its shards recorded (every shard lists the same organisation).
+//!   the union of the lists its shards recorded (every shard lists the same organisation); an earlier scan's folder
+//!   of one is not merged (`shards::Missing::stale`).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};

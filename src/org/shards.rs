@@ -116,7 +116,8 @@ fn read_all(dirs: &[PathBuf], max_input_mib: u64) -> anyhow::Result<Vec<(PathBuf
                     .iter()
                     .any(|a| accounts::parse_account_id(a).is_err())
                 || plan.not_active.iter().any(|(a, state)| {
-                    accounts::parse_account_id(a).is_err() || !super::members::is_state_word(state)
+                    accounts::parse_account_id(a).is_err()
+                        || !super::members::is_recorded_state(state)
                 })
             {
                 anyhow::bail!(
@@ -138,9 +139,13 @@ pub struct Missing {
     /// One line each: a shard that did not run, copies that listed different accounts, an account left out as not
     /// ACTIVE.
     pub notes: Vec<String>,
-    /// The accounts `--org` left out as not ACTIVE, as the plans recorded them (sorted; one a plan also lists, or
-    /// whose folder is there, is reported as scanned or incomplete instead).
+    /// The accounts `--org` left out as not ACTIVE, as the plans recorded them (sorted, once each: see
+    /// [`super::members::one_per_account`]; one a plan also lists, or whose folder is there, is reported as scanned or
+    /// incomplete instead).
     pub inactive: Vec<(String, String)>,
+    /// Account folders present that no plan lists, of accounts the plans say are not ACTIVE now: left by an earlier
+    /// scan into the directory, not merged (the scan that recorded the plans reports them left out, not scanned).
+    pub stale: Vec<String>,
 }
 
 /// The accounts planned in `dirs` that `found` (the account folders present) lacks, and why. No plan: nothing.
@@ -194,13 +199,34 @@ pub fn missing(
         ));
         taken.extend(share);
     }
-    // A folder no plan lists: left by an earlier scan into the same directory (an account that has since left the
-    // organisation, or was listed then): merged as it is, and said.
+    // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
+    // an account a copy listed to scan is not also said to be left out). An account the copies saw in different
+    // states is left out once.
+    let left_out = super::members::one_per_account(
+        plans
+            .iter()
+            .flat_map(|(_, p)| &p.not_active)
+            .filter(|(id, _)| !listed.contains(id))
+            .cloned()
+            .collect(),
+    );
+    // A folder no plan lists: left by an earlier scan into the same directory. Of an account now not ACTIVE: not
+    // merged (the plans are newer, and the scan that recorded them reports it left out); else (an account that has
+    // since left the organisation, or was listed then): merged as it is, and said.
     for id in found.iter().filter(|id| !listed.contains(id)) {
-        out.notes.push(format!(
-            "note: account {id}: its folder is in no shard's plan (left by an earlier scan into this directory?): \
-             merged as it is"
-        ));
+        match left_out.iter().find(|(left, _)| left == id) {
+            Some((_, state)) => {
+                out.notes.push(format!(
+                    "note: account {id}: its folder is from an earlier scan, and AWS Organizations now lists it as \
+                     {state}: not merged"
+                ));
+                out.stale.push(id.clone());
+            }
+            None => out.notes.push(format!(
+                "note: account {id}: its folder is in no shard's plan (left by an earlier scan into this \
+                 directory?): merged as it is"
+            )),
+        }
     }
     // Copies that listed different accounts (the organisation changed between them): an account some list holds
     // may be in no copy's share.
@@ -216,17 +242,10 @@ pub fn missing(
             untaken.len()
         ));
     }
-    // The accounts left out as not ACTIVE (every copy lists the same, unless the organisation changed between them:
-    // an account a copy listed to scan, or merged from its folder, is not also said to be left out).
-    let left_out: BTreeSet<&(String, String)> = plans
-        .iter()
-        .flat_map(|(_, p)| &p.not_active)
-        .filter(|(id, _)| !listed.contains(id) && !found.contains(id))
-        .collect();
-    for (id, state) in left_out {
+    for (id, state) in &left_out {
         out.notes.push(super::members::not_active_line(id, state));
-        out.inactive.push((id.clone(), state.clone()));
     }
+    out.inactive = left_out;
     out.accounts.extend(untaken.into_iter().cloned());
     out.accounts.extend(taken);
     out.accounts.retain(|a| !found.contains(a));
@@ -240,11 +259,13 @@ pub struct MissingDirs {
     pub dirs: Vec<PathBuf>,
     /// The accounts `--org` left out as not ACTIVE, for the merged report.
     pub inactive: Vec<InactiveAccount>,
+    /// Folders found that are not to be merged ([`Missing::stale`]).
+    pub stale: Vec<PathBuf>,
 }
 
 /// `merge DIR...`: the folders to read for the accounts planned but absent from `found` (account folders, as
-/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete; and the
-/// accounts left out as not ACTIVE. The notes go to standard error.
+/// [`super::merge::account_dirs_of`] gives them): paths that do not exist, so each is reported incomplete; the
+/// accounts left out as not ACTIVE; and the folders of `found` not to merge. The notes go to standard error.
 pub fn missing_dirs(
     dirs: &[PathBuf],
     found: &[PathBuf],
@@ -253,11 +274,9 @@ pub fn missing_dirs(
     let Some(first) = dirs.first() else {
         return Ok(MissingDirs::default());
     };
-    let found: BTreeSet<String> = found
-        .iter()
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    let missing = missing(dirs, &found, max_input_mib)?;
+    let name = |d: &PathBuf| d.file_name().map(|n| n.to_string_lossy().into_owned());
+    let ids: BTreeSet<String> = found.iter().filter_map(name).collect();
+    let missing = missing(dirs, &ids, max_input_mib)?;
     for note in &missing.notes {
         if note.starts_with("not scanned: ") || note.starts_with("note: ") {
             eprintln!("{note}");
@@ -272,6 +291,11 @@ pub fn missing_dirs(
             .map(|id| super::scan::account_dir(first, id))
             .collect(),
         inactive: super::inactive_accounts(&missing.inactive),
+        stale: found
+            .iter()
+            .filter(|d| name(d).is_some_and(|id| missing.stale.contains(&id)))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -422,9 +446,78 @@ mod tests {
         assert!(got.accounts.is_empty());
         assert_eq!(
             got.notes,
-            ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"]
+            ["not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"]
         );
         assert_eq!(got.inactive, [suspended]);
+    }
+
+    #[test]
+    fn a_folder_left_by_an_earlier_scan_of_an_account_now_not_active_is_not_merged() {
+        // scanned while ACTIVE, then suspended: the resumed scan's plan leaves it out, its old folder is still there
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(1);
+        let dir = root.path().join("out");
+        let suspended = ("999999999999".to_string(), "SUSPENDED".to_string());
+        record(&dir, None, &all, std::slice::from_ref(&suspended)).unwrap();
+        for id in [&all[0], &suspended.0] {
+            std::fs::create_dir_all(dir.join("accounts").join(id)).unwrap();
+        }
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        // as the scan reports it: left out, not scanned
+        assert_eq!(got.inactive, [suspended]);
+        assert_eq!(got.stale, ["999999999999"]);
+        assert!(got.accounts.is_empty());
+        assert_eq!(
+            got.notes,
+            [
+                "note: account 999999999999: its folder is from an earlier scan, and AWS Organizations now lists it \
+                 as SUSPENDED: not merged",
+                "not scanned: account 999999999999 is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_account_the_copies_saw_in_different_states_is_left_out_once() {
+        // the organisation changed between the copies' runs: 888888888888 was SUSPENDED, then CLOSED
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(2);
+        let dirs: Vec<PathBuf> = (0..2).map(|i| root.path().join(i.to_string())).collect();
+        let state = |id: &str, state: &str| (id.to_string(), state.to_string());
+        for (i, seen) in ["SUSPENDED", "CLOSED"].into_iter().enumerate() {
+            let shard = Some(Shard { index: i, count: 2 });
+            record(&dirs[i], shard, &all, &[state("888888888888", seen)]).unwrap();
+        }
+        let got = missing(&dirs, &BTreeSet::new(), 1).unwrap();
+        assert_eq!(got.inactive, [state("888888888888", "CLOSED")]);
+        let said = got.notes.iter().filter(|n| n.contains("888888888888"));
+        assert_eq!(said.count(), 1, "{:?}", got.notes);
+    }
+
+    #[test]
+    fn an_account_left_out_in_an_unknown_state_does_not_make_merge_refuse_the_plan() {
+        // ListAccounts gave no state (or no state word): the scan records it as `unknown`, and merge reads it back.
+        let root = tempfile::tempdir().unwrap();
+        let all = ids(1);
+        let dir = root.path().join("out");
+        let unknown = ("999999999999".to_string(), "unknown".to_string());
+        record(&dir, None, &all, std::slice::from_ref(&unknown)).unwrap();
+        std::fs::create_dir_all(dir.join("accounts").join(&all[0])).unwrap();
+        let dirs = [dir];
+        let got = missing(&dirs, &found_of(&dirs), 1).unwrap();
+        assert_eq!(got.inactive, [unknown]);
+        // a state that is neither a state word nor `unknown` is still refused
+        let hostile = root.path().join("hostile");
+        record(
+            &hostile,
+            None,
+            &all,
+            &[("999999999999".into(), "unknown\u{1b}[2J".into())],
+        )
+        .unwrap();
+        let e = missing(&[hostile], &BTreeSet::new(), 1).unwrap_err();
+        assert!(e.to_string().contains("not a shard plan"), "{e}");
     }
 
     #[test]
@@ -433,9 +526,9 @@ mod tests {
         let all = ids(3);
         let dirs: Vec<PathBuf> = (0..2).map(|i| root.path().join(i.to_string())).collect();
         let state = |id: &str, state: &str| (id.to_string(), state.to_string());
-        // shard 0 saw all[2] PENDING_CLOSURE (then reactivated: shard 1 lists it to scan) and 888888888888 suspended
+        // shard 0 saw all[2] SUSPENDED (then reinstated: shard 1 lists it to scan) and 888888888888 suspended
         let early = [
-            state(&all[2], "PENDING_CLOSURE"),
+            state(&all[2], "SUSPENDED"),
             state("888888888888", "SUSPENDED"),
         ];
         let late = [
@@ -467,7 +560,7 @@ mod tests {
         assert!(!got
             .notes
             .iter()
-            .any(|n| n.contains(&all[2]) && n.contains("PENDING_CLOSURE")));
+            .any(|n| n.contains(&all[2]) && n.contains("SUSPENDED")));
     }
 
     #[test]

@@ -867,7 +867,7 @@ mod tests {
         assert_eq!(report.accounts.len(), 1);
         report.inactive_accounts = vec![
             InactiveAccount::new("222222222222", "SUSPENDED"),
-            InactiveAccount::new("333333333333", "PENDING_CLOSURE"),
+            InactiveAccount::new("333333333333", "CLOSED"),
             // a state that did not pass the parser's check would still be shown, not obeyed
             InactiveAccount::new("444444444444", "<b>\u{1b}[2J"),
         ];
@@ -879,7 +879,7 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<dt>Account 222222222222</dt><dd>SUSPENDED</dd>"));
-        assert!(html.contains("<dt>Account 333333333333</dt><dd>PENDING_CLOSURE</dd>"));
+        assert!(html.contains("<dt>Account 333333333333</dt><dd>CLOSED</dd>"));
         assert!(
             html.contains("<dt>Account 444444444444</dt><dd>&lt;b&gt;&lt;U+001B&gt;[2J</dd>"),
             "escaped: {html}"
@@ -899,8 +899,8 @@ mod tests {
         };
         crate::render::table::render(&report, &options, &mut table).unwrap();
         let table = String::from_utf8(table).unwrap();
-        let line = "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 \
-                    SUSPENDED, 333333333333 PENDING_CLOSURE, 444444444444 <b><U+001B>[2J.";
+        let line = "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): 222222222222 \
+                    SUSPENDED, 333333333333 CLOSED, 444444444444 <b><U+001B>[2J.";
         assert_eq!(table.matches(line).count(), 1, "{table}");
         assert!(!table.contains('\u{1b}'));
         let at = |needle: &str| {
@@ -925,7 +925,7 @@ mod tests {
         assert_eq!(notes.len(), 3);
         assert_eq!(
             notes[0]["message"]["text"],
-            "account 222222222222 was not scanned: it is SUSPENDED in AWS Organizations (--org scans ACTIVE accounts)"
+            "account 222222222222 was not scanned: it is SUSPENDED in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
         );
 
         let mut json = Vec::new();
@@ -935,7 +935,7 @@ mod tests {
             json["inactive_accounts"][1],
             serde_json::json!({
                 "account_id": "333333333333",
-                "state": "PENDING_CLOSURE",
+                "state": "CLOSED",
                 "reason": InactiveAccount::REASON,
             })
         );

@@ -30,7 +30,7 @@ pub fn inactive_line(inactive: &[InactiveAccount]) -> Option<String> {
         .map(|a| format!("{} {}", a.account_id, a.state))
         .collect();
     Some(format!(
-        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): {}.",
+        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): {}.",
         list.join(", ")
     ))
 }
@@ -232,7 +232,7 @@ mod tests {
             .push(InactiveAccount::new("333333333333", "unknown"));
         assert_eq!(
             inactive_line(&one.inactive_accounts).unwrap(),
-            "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 SUSPENDED, \
+            "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): 222222222222 SUSPENDED, \
              333333333333 unknown."
         );
         let text = table(&one);

@@ -335,7 +335,7 @@ fn log(report: &Report) -> Log<'_> {
     // ... and one `--org` left out as not ACTIVE (nothing can be scanned there): said, not an error.
     notifications.extend(report.inactive_accounts.iter().map(|a| json!({
         "level": "note",
-        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE accounts)", a.account_id, a.state) }
+        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)", a.account_id, a.state) }
     })));
     let count = report.findings.len();
     let limit = if count > MAX_RESULTS_PER_RUN {
@@ -410,6 +410,36 @@ pub fn render(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::render::sample;
+
+    /// An organisation's report: the accounts not scanned (incomplete, or left out as not ACTIVE, in a hostile
+    /// state text) are notifications that keep the log valid SARIF 2.1.0.
+    #[test]
+    fn the_accounts_not_scanned_keep_the_log_valid_sarif() {
+        use lambda_posture_checks::report::{InactiveAccount, IncompleteAccount};
+        let mut report = sample::report();
+        report.incomplete_accounts = vec![IncompleteAccount {
+            account_id: "111111111111".into(),
+            reason: "cannot assume arn:aws:iam::111111111111:role/x".into(),
+        }];
+        report.inactive_accounts = vec![
+            InactiveAccount::new("222222222222", "SUSPENDED"),
+            InactiveAccount::new("333333333333", "\"}\u{1b}[2J"),
+        ];
+        let value = to_value(&report);
+        let errors = crate::render::json::tests::schema_errors("sarif-schema-2.1.0.json", &value);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let notes = &value["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+        let levels: Vec<&str> = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels.iter().filter(|l| **l == "note").count(), 2);
+        assert_eq!(levels.iter().filter(|l| **l == "error").count(), 1);
+        let _: serde_sarif::sarif::Sarif =
+            serde_json::from_value(value).expect("valid SARIF 2.1.0");
+    }
 
     #[test]
     fn sarif_parses_as_sarif_2_1_0_with_one_result_per_finding() {

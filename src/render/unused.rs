@@ -254,7 +254,7 @@ mod tests {
                 .lines()
                 .filter(|l| l.starts_with("Not scanned (not ACTIVE in AWS Organizations"))
                 .collect::<Vec<_>>(),
-            ["Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE accounts): 222222222222 SUSPENDED, \
+            ["Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): 222222222222 SUSPENDED, \
               333333333333 CLOSED<U+001B>[2J."],
             "{table}"
         );
