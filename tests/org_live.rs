@@ -95,6 +95,17 @@ impl Org {
         }
     }
 
+    /// `lambda-posture merge DIR ARGS`: exit code, standard output, standard error.
+    fn merge(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
+        cli::capture(
+            self.emulator
+                .lambda_posture()
+                .arg("merge")
+                .arg(dir)
+                .args(args),
+        )
+    }
+
     /// `scan --org --output-dir DIR ARGS`, the merged report next to DIR.
     fn scan_org(&self, dir: &Path, args: &[&str]) -> Run {
         let mut all = vec!["scan", "--org", "--output-dir", dir.to_str().unwrap()];
@@ -851,12 +862,7 @@ fn an_account_suspended_before_a_resume_is_left_out_by_the_scan_and_by_merge_ali
     assert_eq!(json["inactive_accounts"][0]["account_id"], members[0]);
     assert!(!accounts_in_report(&report).contains(&members[0].to_string()));
     // merge of that directory: the same report, not the earlier scan's findings of an account said not scanned
-    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let (code, merged, stderr) = org.merge(&dir, &["--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         merged,
@@ -944,12 +950,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
     );
     // merge says it again (a shard's standard error is in its own job's log; the merge's is read), and so does its
     // report: the same bytes as the scan's
-    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let (code, merged, stderr) = org.merge(&dir, &["--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains(&format!(
@@ -958,12 +959,7 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
         "{stderr}"
     );
     assert_eq!(merged, std::fs::read_to_string(&run.report).unwrap());
-    let (code, html, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--format",
-        "html",
-    ]));
+    let (code, html, stderr) = org.merge(&dir, &["--format", "html"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         html.contains("<h3>Not scanned: 1 account(s) not ACTIVE in AWS Organizations</h3>"),
@@ -974,22 +970,12 @@ fn org_names_the_accounts_it_leaves_out_because_they_are_not_active() {
         "{html}"
     );
     // the unused listing, one field and one line
-    let (code, unused, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--unused",
-        "--format",
-        "json",
-    ]));
+    let (code, unused, stderr) = org.merge(&dir, &["--unused", "--format", "json"]);
     assert!(code == 0 || code == 3, "{stderr}");
     let unused: Value = serde_json::from_str(&unused).unwrap();
     assert_eq!(unused["inactive_accounts"][0]["account_id"], suspended);
     assert_eq!(unused["inactive_accounts"][0]["state"], "SUSPENDED");
-    let (_, unused, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--unused",
-    ]));
+    let (_, unused, stderr) = org.merge(&dir, &["--unused"]);
     assert_eq!(words(&unused).matches(&line).count(), 1, "{unused}{stderr}");
     // Named explicitly, it is scanned, and incomplete: its role cannot be assumed.
     let named = work.path().join("named");
@@ -1198,12 +1184,7 @@ fn a_scan_killed_mid_write_leaves_no_account_taken_as_complete_and_resume_equals
         child.wait().unwrap();
     });
     // merge of what is there names every other account incomplete (the plan knows them), none as complete.
-    let (code, _out, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let (code, _out, stderr) = org.merge(&dir, &["--format", "json"]);
     assert_eq!(code, 3, "{stderr}");
     for id in org.accounts.iter().filter(|id| !finished.contains(id)) {
         assert!(
@@ -1386,15 +1367,16 @@ fn unused_over_an_organisation_names_each_functions_account_and_equals_merge() {
         accounts_listed.len() > 1,
         "the functions of several accounts: {listing}"
     );
-    let (code, merged, stderr) = cli::capture(org.emulator.lambda_posture().args([
-        "merge",
-        dir.to_str().unwrap(),
-        "--unused",
-        "--format",
-        "json",
-        "--config",
-        config.to_str().unwrap(),
-    ]));
+    let (code, merged, stderr) = org.merge(
+        &dir,
+        &[
+            "--unused",
+            "--format",
+            "json",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, run.code, "{stderr}");
     assert_eq!(merged, std::fs::read_to_string(&run.report).unwrap());
 }
