@@ -65,6 +65,14 @@ pub struct IncompleteAccount {
     pub reason: String,
 }
 
+/// Which accounts `--org` scans, as every line about the others says it (one text for [`InactiveAccount::SCOPE`] and
+/// [`InactiveAccount::REASON`]).
+macro_rules! org_scope {
+    () => {
+        "--org scans ACTIVE and PENDING_CLOSURE accounts"
+    };
+}
+
 /// An account of the organization that `--org` did not scan because it is not ACTIVE in AWS Organizations.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct InactiveAccount {
@@ -78,9 +86,16 @@ pub struct InactiveAccount {
 }
 
 impl InactiveAccount {
+    /// Which accounts `--org` scans: what the stderr line, the table, SARIF and [`InactiveAccount::REASON`] say of
+    /// the others (the states themselves: `org::members::SCANNED_STATES` in the application).
+    pub const SCOPE: &'static str = org_scope!();
+
     /// Why an account not ACTIVE is not scanned.
-    pub const REASON: &'static str =
-        "not ACTIVE in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts: no role can be assumed in the others)";
+    pub const REASON: &'static str = concat!(
+        "not ACTIVE in AWS Organizations (",
+        org_scope!(),
+        ": no role can be assumed in the others)"
+    );
 
     /// The account `account_id`, in `state`.
     pub fn new(account_id: &str, state: &str) -> InactiveAccount {

@@ -5,6 +5,7 @@
 //! (suspended, closed, pending activation: "unusable", same page) are named with their state.
 
 use aws_config::SdkConfig;
+use lambda_posture_checks::report::InactiveAccount;
 use serde_json::json;
 
 use crate::collect::http::Http;
@@ -29,9 +30,8 @@ pub struct Members {
 
 /// The line saying `--org` left account `id` out for its state (standard error, at the scan and at `merge`).
 pub fn not_active_line(id: &str, state: &str) -> String {
-    format!(
-        "not scanned: account {id} is {state} in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)"
-    )
+    let scope = InactiveAccount::SCOPE;
+    format!("not scanned: account {id} is {state} in AWS Organizations ({scope})")
 }
 
 /// One page of a ListAccounts answer: its accounts, and the token of the next page.
@@ -141,6 +141,18 @@ pub fn is_recorded_state(state: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_every_line_says_org_scans_is_the_states_it_scans() {
+        let scope = InactiveAccount::SCOPE;
+        assert!(SCANNED_STATES.iter().all(|s| scope.contains(s)), "{scope}");
+        assert_eq!(
+            scope.matches(" and ").count() + 1,
+            SCANNED_STATES.len(),
+            "{scope}"
+        );
+        assert!(InactiveAccount::REASON.contains(scope));
+    }
 
     #[test]
     fn usable_accounts_are_scanned_the_others_kept_with_their_state_and_the_token_is_kept() {

@@ -30,7 +30,8 @@ pub fn inactive_line(inactive: &[InactiveAccount]) -> Option<String> {
         .map(|a| format!("{} {}", a.account_id, a.state))
         .collect();
     Some(format!(
-        "Not scanned (not ACTIVE in AWS Organizations; --org scans ACTIVE and PENDING_CLOSURE accounts): {}.",
+        "Not scanned (not ACTIVE in AWS Organizations; {}): {}.",
+        InactiveAccount::SCOPE,
         list.join(", ")
     ))
 }

@@ -9,7 +9,7 @@ use lambda_posture_checks::arn::Arn;
 use lambda_posture_checks::catalog;
 use lambda_posture_checks::compliance::{self, Controls, Framework};
 use lambda_posture_checks::finding::{Finding, Severity, Status};
-use lambda_posture_checks::report::Report;
+use lambda_posture_checks::report::{InactiveAccount, Report};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -335,7 +335,7 @@ fn log(report: &Report) -> Log<'_> {
     // ... and one `--org` left out as not ACTIVE (nothing can be scanned there): said, not an error.
     notifications.extend(report.inactive_accounts.iter().map(|a| json!({
         "level": "note",
-        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations (--org scans ACTIVE and PENDING_CLOSURE accounts)", a.account_id, a.state) }
+        "message": { "text": format!("account {} was not scanned: it is {} in AWS Organizations ({})", a.account_id, a.state, InactiveAccount::SCOPE) }
     })));
     let count = report.findings.len();
     let limit = if count > MAX_RESULTS_PER_RUN {
